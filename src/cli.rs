@@ -1,0 +1,212 @@
+//! The command line: `wasmdbg run [OPTIONS] MODULE [ARGS...]`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::debugger::{DirSpec, RunConfig};
+use crate::render::Theme;
+
+/// A terminal debugger for WebAssembly, running guest code on wasmtime.
+#[derive(Debug, Parser)]
+#[command(name = "wasmdbg", version)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+/// The top-level subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Run MODULE under the debugger; pause on traps, thrown exceptions and
+    /// failing host calls.
+    Run(RunArgs),
+}
+
+/// When to colour the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Arguments of `wasmdbg run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Pass an environment variable to the guest (repeatable); nothing else
+    /// of the host environment is passed.
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
+    pub env: Vec<(String, String)>,
+
+    /// Give the guest a host directory, as GUEST (default: the host path)
+    /// (repeatable); nothing else of the host file system is reachable.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    pub dirs: Vec<String>,
+
+    /// Call this exported function instead of `_start`; ARGS are its
+    /// arguments, parsed by its parameter types. Its results are printed.
+    #[arg(long, value_name = "NAME")]
+    pub invoke: Option<String>,
+
+    /// Pause before the first instruction of the entry function.
+    #[arg(long)]
+    pub stop_on_entry: bool,
+
+    /// Do not pause when the guest throws an exception (for programs that
+    /// throw as ordinary control flow). REPL: `set stop-on-throw off`.
+    #[arg(long)]
+    pub no_stop_on_throw: bool,
+
+    /// Run the debugger commands in FILE (repeatable; in order with -ex).
+    #[arg(short = 'x', long = "command", value_name = "FILE")]
+    pub command_files: Vec<PathBuf>,
+
+    /// Run one debugger command (repeatable; in order with -x).
+    #[arg(long = "ex", value_name = "CMD", allow_hyphen_values = true)]
+    pub commands: Vec<String>,
+
+    /// Exit when the commands from -x/-ex are done instead of prompting.
+    #[arg(long)]
+    pub batch: bool,
+
+    /// Colour the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// The module: a `.wasm` binary or `.wat` text (told apart by content).
+    pub module: PathBuf,
+
+    /// Arguments for the program (argv[0] is the module's file name), or
+    /// the values for --invoke.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
+}
+
+impl RunArgs {
+    /// The program to run, as the debugger core takes it.
+    pub fn run_config(&self) -> RunConfig {
+        let (args, invoke) = match &self.invoke {
+            Some(name) => (Vec::new(), Some((name.clone(), self.args.clone()))),
+            None => (self.args.clone(), None),
+        };
+        RunConfig {
+            module: self.module.clone(),
+            args,
+            env: self.env.clone(),
+            dirs: self.dirs.iter().map(|d| DirSpec::parse(d)).collect(),
+            invoke,
+            stop_on_entry: self.stop_on_entry,
+            stop_on_throw: !self.no_stop_on_throw,
+        }
+    }
+
+    /// The theme, decided once: `--color` beats `NO_COLOR`, which beats
+    /// whether stdout is a terminal.
+    pub fn theme(&self) -> Theme {
+        let color = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
+        };
+        Theme { color }
+    }
+}
+
+/// One scripted command source, in command-line order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Script {
+    /// `-x FILE`.
+    File(PathBuf),
+    /// `-ex CMD`.
+    Command(String),
+}
+
+/// The `-x` and `-ex` arguments of `run` in the order they were given.
+pub fn scripts_in_order(matches: &clap::ArgMatches, args: &RunArgs) -> Vec<Script> {
+    let Some(("run", m)) = matches.subcommand() else {
+        return Vec::new();
+    };
+    let mut all: Vec<(usize, Script)> = Vec::new();
+    if let Some(idx) = m.indices_of("command_files") {
+        all.extend(idx.zip(&args.command_files).map(|(i, f)| (i, Script::File(f.clone()))));
+    }
+    if let Some(idx) = m.indices_of("commands") {
+        all.extend(idx.zip(&args.commands).map(|(i, c)| (i, Script::Command(c.clone()))));
+    }
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, s)| s).collect()
+}
+
+/// Rewrites gdb's single-dash `-ex CMD` to `--ex CMD` (clap has no
+/// multi-letter short options). Only tokens before MODULE are touched, so the
+/// guest's own arguments pass through unchanged.
+pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    const TAKES_VALUE: &[&str] = &[
+        "--env", "--dir", "--invoke", "-x", "--command", "--ex", "-ex", "--color",
+    ];
+    let mut out = Vec::new();
+    let mut seen_subcommand = false;
+    let mut in_options = true;
+    let mut expect_value = false;
+    for (i, arg) in args.into_iter().enumerate() {
+        if i == 0 || !in_options {
+            out.push(arg);
+            continue;
+        }
+        if expect_value {
+            expect_value = false;
+            out.push(arg);
+            continue;
+        }
+        if arg == "--" {
+            in_options = false;
+        } else if !arg.starts_with('-') {
+            // The first plain word is the subcommand, the second MODULE.
+            if seen_subcommand {
+                in_options = false;
+            }
+            seen_subcommand = true;
+        } else if TAKES_VALUE.contains(&arg.as_str()) {
+            expect_value = true;
+        }
+        out.push(if in_options && arg == "-ex" { "--ex".to_string() } else { arg });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn rewrites_ex_before_the_module_only() {
+        assert_eq!(
+            normalize_args(words("wasmdbg run -ex bt -x f m.wasm -ex y")),
+            words("wasmdbg run --ex bt -x f m.wasm -ex y")
+        );
+        assert_eq!(
+            normalize_args(words("wasmdbg run --ex -ex m.wasm")),
+            words("wasmdbg run --ex -ex m.wasm")
+        );
+    }
+}

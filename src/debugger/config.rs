@@ -1,0 +1,51 @@
+//! [`RunConfig`]: what to run and how, independent of the command line.
+
+use std::path::PathBuf;
+
+/// A host directory made visible to the guest (`--dir HOST[::GUEST]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirSpec {
+    /// The directory on the host.
+    pub host: PathBuf,
+    /// The path the guest opens it by.
+    pub guest: String,
+}
+
+impl DirSpec {
+    /// Parses `HOST[::GUEST]`, the syntax of `wasmtime run --dir`; without
+    /// `::GUEST` the guest sees the directory under the host path as given.
+    pub fn parse(spec: &str) -> DirSpec {
+        match spec.split_once("::") {
+            Some((host, guest)) => DirSpec {
+                host: host.into(),
+                guest: guest.to_string(),
+            },
+            None => DirSpec {
+                host: spec.into(),
+                guest: spec.to_string(),
+            },
+        }
+    }
+}
+
+/// Everything the worker needs to load and start a program.
+#[derive(Clone, Debug, Default)]
+pub struct RunConfig {
+    /// The module file (`.wasm` binary or `.wat` text, told apart by content).
+    pub module: PathBuf,
+    /// Arguments after argv\[0\] (argv\[0\] is the module's file name).
+    pub args: Vec<String>,
+    /// Environment variables given to the guest; nothing else of the host
+    /// environment is passed.
+    pub env: Vec<(String, String)>,
+    /// Preopened directories; nothing else of the host file system is
+    /// reachable.
+    pub dirs: Vec<DirSpec>,
+    /// `Some((export, values))` to call an export instead of `_start`; the
+    /// values are parsed by the export's parameter types.
+    pub invoke: Option<(String, Vec<String>)>,
+    /// Pause before the entry function's first instruction.
+    pub stop_on_entry: bool,
+    /// Pause when the guest throws an exception (on by default in the CLI).
+    pub stop_on_throw: bool,
+}

@@ -1,0 +1,213 @@
+//! The typed protocol between the front end (REPL, batch runner, library
+//! users) and the worker thread that owns the wasmtime `Store`.
+//!
+//! Everything here is owned data: no wasmtime type crosses the channel, so
+//! a response can be printed, logged or compared in a test after the pause
+//! it describes has ended.
+
+use std::fmt;
+
+/// Identifies one pause of the guest. Every pause gets a new, larger id;
+/// frames are named by (pause id, frame index) so that a frame from an
+/// earlier pause can be recognised and refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PauseId(pub u64);
+
+/// Names one frame of one pause: `index` 0 is the innermost frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FrameRef {
+    /// The pause the frame belongs to.
+    pub pause: PauseId,
+    /// 0 = innermost (the frame that was executing).
+    pub index: usize,
+}
+
+/// A request from the front end to the worker.
+#[derive(Clone, Debug)]
+pub enum Request {
+    /// Frames `0..limit` (all when `None`) of the given pause, innermost first.
+    Backtrace {
+        /// The pause whose stack to walk.
+        pause: PauseId,
+        /// At most this many frames.
+        limit: Option<usize>,
+    },
+    /// One frame's location.
+    Frame(FrameRef),
+    /// One frame's locals.
+    Locals(FrameRef),
+    /// One frame's operand stack, bottom to top.
+    Stack(FrameRef),
+    /// Resume the guest until the next pause or the end of the program.
+    Continue,
+    /// Switch pausing on thrown exceptions on or off.
+    SetStopOnThrow(bool),
+}
+
+/// The worker's answer to one [`Request`].
+#[derive(Clone, Debug)]
+pub enum Response {
+    /// Answer to [`Request::Backtrace`]; `total` is the stack's depth when the
+    /// walk reached the end of it, `None` when `limit` stopped it first.
+    Backtrace {
+        /// The frames, innermost first.
+        frames: Vec<FrameInfo>,
+        /// The full depth when known.
+        total: Option<usize>,
+    },
+    /// Answer to [`Request::Frame`].
+    Frame(FrameInfo),
+    /// Answer to [`Request::Locals`].
+    Locals(Vec<Local>),
+    /// Answer to [`Request::Stack`]: values bottom to top.
+    Stack(Vec<Value>),
+    /// The guest paused (answer to [`Request::Continue`], or the first event
+    /// after start).
+    Stopped(Stop),
+    /// The program ended (answer to [`Request::Continue`], or the first event
+    /// after start).
+    Ended(Outcome),
+    /// A setting was changed.
+    Done,
+    /// The request could not be served; the message is one line.
+    Error(String),
+}
+
+/// One stack frame, as shown by `bt` and `frame`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameInfo {
+    /// Which frame this is.
+    pub frame: FrameRef,
+    /// Function index (the module's function index space).
+    pub func_index: u32,
+    /// Name from the name section (demangled), else an export name.
+    pub func_name: Option<String>,
+    /// Module offset of the frame's current instruction. For frame #0 the
+    /// instruction about to execute (or that trapped); for callers the call
+    /// instruction itself.
+    pub pc: usize,
+    /// The instruction at `pc` as Wasm text, when it could be printed.
+    pub instruction: Option<String>,
+}
+
+/// One local of a frame (parameters first, as in the function index space
+/// of locals).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Local {
+    /// Local index.
+    pub index: u32,
+    /// Name from the name section.
+    pub name: Option<String>,
+    /// Current value (carries its type).
+    pub value: Value,
+}
+
+/// A Wasm value, owned.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// i32.
+    I32(i32),
+    /// i64.
+    I64(i64),
+    /// f32, as its bits.
+    F32(u32),
+    /// f64, as its bits.
+    F64(u64),
+    /// v128, as a little-endian 128-bit integer.
+    V128(u128),
+    /// A reference; `heap` is its type name (`funcref`, `externref`, ...).
+    Ref {
+        /// The reference type's name.
+        heap: &'static str,
+        /// `None` for null; else a short description.
+        desc: Option<String>,
+    },
+}
+
+impl Value {
+    /// The value's type as the text format writes it (`i32`, `funcref`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::I32(_) => "i32",
+            Value::I64(_) => "i64",
+            Value::F32(_) => "f32",
+            Value::F64(_) => "f64",
+            Value::V128(_) => "v128",
+            Value::Ref { heap, .. } => heap,
+        }
+    }
+}
+
+/// Why the guest paused.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StopReason {
+    /// A trap, with wasmtime's description ("integer divide by zero", ...).
+    Trap(String),
+    /// A `throw`/`throw_ref`; reported before handlers are searched, so it
+    /// may still be caught.
+    Exception(Exception),
+    /// A host (imported) function returned an error to the embedder.
+    HostcallError(String),
+    /// `--stop-on-entry`: before the entry function's first instruction.
+    Entry,
+    /// A breakpoint or step event the debugger did not ask for.
+    Breakpoint,
+}
+
+/// A thrown exception's tag and payload.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exception {
+    /// Tag index in the module's tag index space, when it could be found.
+    pub tag_index: Option<u32>,
+    /// Tag name (name section or export).
+    pub tag_name: Option<String>,
+    /// Payload values, in the tag's parameter order.
+    pub payload: Vec<Value>,
+}
+
+/// A pause: its id, its reason and the innermost frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stop {
+    /// The new pause's id.
+    pub pause: PauseId,
+    /// Why the guest paused.
+    pub reason: StopReason,
+    /// Frame #0, when the stack has a frame of the module.
+    pub frame: Option<FrameInfo>,
+}
+
+/// How the program ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// The entry function returned these values.
+    Returned {
+        /// The function that was called.
+        entry: String,
+        /// Its results.
+        results: Vec<Value>,
+    },
+    /// The guest called `proc_exit(code)`.
+    Exited(i32),
+    /// A trap ended the program.
+    Trapped(String),
+    /// An exception escaped to the host.
+    UncaughtException(Option<Exception>),
+    /// A host call failed, or another error ended the program.
+    Failed(String),
+    /// The program could not be loaded or started (bad module, missing
+    /// import, bad arguments); it never ran.
+    LoadFailed(String),
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Returned { entry, .. } => write!(f, "returned from {entry}"),
+            Outcome::Exited(code) => write!(f, "exited with code {code}"),
+            Outcome::Trapped(msg) => write!(f, "terminated by a trap: {msg}"),
+            Outcome::UncaughtException(_) => write!(f, "terminated by an uncaught exception"),
+            Outcome::Failed(msg) => write!(f, "failed: {msg}"),
+            Outcome::LoadFailed(msg) => write!(f, "could not be started: {msg}"),
+        }
+    }
+}

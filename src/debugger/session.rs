@@ -1,0 +1,58 @@
+//! [`Session`]: the front end's handle on one debugged program.
+
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use super::config::RunConfig;
+use super::protocol::{Request, Response};
+use super::worker;
+
+/// One debugged program, running on its own worker thread.
+///
+/// [`Session::start`] loads and starts the program and returns with its first
+/// event; [`Session::request`] sends one request and blocks until the answer
+/// (for `Continue`, until the next pause or the end of the program).
+///
+/// Dropping a session while the guest is paused leaves the worker thread
+/// parked (it uses no CPU); it ends with the process.
+pub struct Session {
+    requests: Sender<Request>,
+    responses: Receiver<Response>,
+}
+
+impl Session {
+    /// Starts `config`'s program and waits for its first event: a
+    /// `Response::Stopped` (it paused) or `Response::Ended` (it finished, or
+    /// could not be loaded: `Outcome::LoadFailed`).
+    pub fn start(config: RunConfig) -> (Session, Response) {
+        let (req_tx, req_rx) = channel();
+        let (resp_tx, resp_rx) = channel();
+        let session = Session {
+            requests: req_tx,
+            responses: resp_rx,
+        };
+        if let Err(e) = worker::spawn(config, req_rx, resp_tx) {
+            let outcome = super::protocol::Outcome::LoadFailed(format!(
+                "cannot start the worker thread: {e}"
+            ));
+            return (session, Response::Ended(outcome));
+        }
+        let first = session.wait();
+        (session, first)
+    }
+
+    /// Sends `request` and blocks until the worker answers.
+    pub fn request(&self, request: Request) -> Response {
+        if self.requests.send(request).is_err() {
+            return worker_gone();
+        }
+        self.wait()
+    }
+
+    fn wait(&self) -> Response {
+        self.responses.recv().unwrap_or_else(|_| worker_gone())
+    }
+}
+
+fn worker_gone() -> Response {
+    Response::Error("the debugger's worker thread has stopped".to_string())
+}

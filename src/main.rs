@@ -1,0 +1,50 @@
+//! `wasmdbg`: parse the command line, run the session, map the result to an
+//! exit status (see the README: 0 all commands succeeded, 1 a command failed,
+//! 2 bad usage or the module could not be started).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+use wasmdbg::cli::{Cli, CliCommand, scripts_in_order};
+use wasmdbg::debugger::Session;
+use wasmdbg::debugger::protocol::{Outcome, Response};
+use wasmdbg::repl::{Frontend, batch, interactive};
+
+fn main() -> ExitCode {
+    wasmdbg::panic_guard::install();
+    let argv = wasmdbg::cli::normalize_args(std::env::args());
+    let matches = match Cli::command().try_get_matches_from(argv) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+    };
+    let CliCommand::Run(args) = &cli.command;
+    let theme = args.theme();
+    let scripts = scripts_in_order(&matches, args);
+
+    let (session, first) = Session::start(args.run_config());
+    if let Response::Ended(Outcome::LoadFailed(msg)) = &first {
+        eprintln!("{}", theme.error(&format!("error: {msg}")));
+        return ExitCode::from(2);
+    }
+    let mut out = std::io::stdout();
+    let mut fe = Frontend::new(session, first, theme, &mut out);
+    let result = batch::run_scripts(&mut fe, &scripts, &mut out);
+    let mut failures = result.failures;
+    if !result.quit && !args.batch {
+        failures += interactive::run(&mut fe);
+    }
+    let _ = out.flush();
+    // Quitting ends the guest with the process, wherever it is paused.
+    if failures > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}

@@ -1,0 +1,10 @@
+//! Renderers: pure functions from protocol data to text. They know nothing
+//! of wasmtime or of the terminal beyond the [`Theme`] chosen once at start.
+
+mod theme;
+mod values;
+mod views;
+
+pub use theme::Theme;
+pub use values::value;
+pub use views::{backtrace, exception, frame_detail, frame_line, locals, outcome, stack, stop_banner};

@@ -1,0 +1,151 @@
+//! The debugger's views: stop banner, backtrace, frame line, locals, operand
+//! stack, program outcome.
+
+use comfy_table::{Table, presets};
+
+use super::{Theme, value};
+use crate::debugger::protocol::{Exception, FrameInfo, Local, Outcome, Stop, StopReason, Value};
+
+/// `#i  NAME (func[IDX]) at 0xPC`, NAME falling back to `func[IDX]`.
+pub fn frame_line(theme: &Theme, f: &FrameInfo) -> String {
+    let idx = format!("func[{}]", f.func_index);
+    let name = match &f.func_name {
+        Some(n) => format!("{} ({idx})", theme.func(n)),
+        None => theme.func(&idx),
+    };
+    format!("#{:<2} {name} at {}", f.frame.index, theme.addr(&format!("0x{:x}", f.pc)))
+}
+
+/// The frame line followed by `=> 0xPC: INSTRUCTION` when the instruction's
+/// text is known; as `frame` prints it and the stop banner shows frame #0.
+pub fn frame_detail(theme: &Theme, f: &FrameInfo) -> String {
+    let mut out = frame_line(theme, f);
+    out.push('\n');
+    if let Some(text) = f.instruction.as_deref() {
+        out.push_str(&format!("=> {}: {text}\n", theme.addr(&format!("0x{:x}", f.pc))));
+    }
+    out
+}
+
+/// A backtrace, innermost first; says when it was cut short by a limit.
+pub fn backtrace(theme: &Theme, frames: &[FrameInfo], total: Option<usize>) -> String {
+    let mut out = String::new();
+    for f in frames {
+        out.push_str(&frame_line(theme, f));
+        out.push('\n');
+    }
+    if frames.is_empty() {
+        out.push_str("No frames of the module on the stack.\n");
+    } else if total.is_none() {
+        out.push_str(&theme.dim("(more frames follow)"));
+        out.push('\n');
+    }
+    out
+}
+
+/// A thrown exception: `tag N "name" (payload)`.
+pub fn exception(e: &Exception) -> String {
+    let tag = match (e.tag_index, &e.tag_name) {
+        (Some(i), Some(n)) => format!("tag {i} \"{n}\""),
+        (Some(i), None) => format!("tag {i}"),
+        (None, _) => "unknown tag".to_string(),
+    };
+    let payload: Vec<String> = e
+        .payload
+        .iter()
+        .map(|v| format!("{} {}", v.type_name(), value(v)))
+        .collect();
+    format!("{tag}, payload ({})", payload.join(", "))
+}
+
+/// The banner printed at every pause: why, frame #0, its instruction.
+pub fn stop_banner(theme: &Theme, stop: &Stop) -> String {
+    let why = match &stop.reason {
+        StopReason::Trap(msg) => format!("Program stopped: trap: {msg}"),
+        StopReason::Exception(e) => format!(
+            "Program stopped: exception thrown: {} (not yet known whether it will be caught)",
+            exception(e)
+        ),
+        StopReason::HostcallError(msg) => format!("Program stopped: host call failed: {msg}"),
+        StopReason::Entry => "Program stopped at entry".to_string(),
+        StopReason::Breakpoint => "Program stopped at a breakpoint".to_string(),
+    };
+    let mut out = theme.event(&why);
+    out.push('\n');
+    match &stop.frame {
+        Some(f) => out.push_str(&frame_detail(theme, f)),
+        None => out.push_str("No frames of the module on the stack.\n"),
+    }
+    out
+}
+
+/// How the program ended, in brackets as gdb prints it.
+pub fn outcome(theme: &Theme, o: &Outcome) -> String {
+    let text = match o {
+        Outcome::Returned { entry, results } if results.is_empty() => {
+            format!("[{entry} returned]")
+        }
+        Outcome::Returned { entry, results } => {
+            let shown: Vec<String> = results
+                .iter()
+                .map(|v| format!("{} {}", v.type_name(), value(v)))
+                .collect();
+            format!("[{entry} returned {}]", shown.join(", "))
+        }
+        Outcome::Exited(code) => format!("[program exited with code {code}]"),
+        Outcome::Trapped(msg) => format!("[program terminated by a trap: {msg}]"),
+        Outcome::UncaughtException(Some(e)) => {
+            format!("[program terminated by an uncaught exception: {}]", exception(e))
+        }
+        Outcome::UncaughtException(None) => {
+            "[program terminated by an uncaught exception]".to_string()
+        }
+        Outcome::Failed(msg) => format!("[program failed: {msg}]"),
+        Outcome::LoadFailed(msg) => return format!("{}\n", theme.error(&format!("error: {msg}"))),
+    };
+    format!("{}\n", theme.event(&text))
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::ASCII_BORDERS_ONLY_CONDENSED)
+        .force_no_tty()
+        .set_header(header.iter().copied());
+    t
+}
+
+/// The locals of a frame: index, name, type, value.
+pub fn locals(locals: &[Local]) -> String {
+    if locals.is_empty() {
+        return "No locals.\n".to_string();
+    }
+    let mut t = table(&["index", "name", "type", "value"]);
+    for l in locals {
+        t.add_row(vec![
+            l.index.to_string(),
+            l.name.clone().unwrap_or_default(),
+            l.value.type_name().to_string(),
+            value(&l.value),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+/// The operand stack, bottom (depth 0) to top. `at_trap` adds the note that
+/// a trapping instruction's operands are gone.
+pub fn stack(values: &[Value], at_trap: bool) -> String {
+    let mut out = String::new();
+    if values.is_empty() {
+        out.push_str("The operand stack is empty.\n");
+    } else {
+        let mut t = table(&["depth", "type", "value"]);
+        for (i, v) in values.iter().enumerate() {
+            t.add_row(vec![i.to_string(), v.type_name().to_string(), value(v)]);
+        }
+        out.push_str(&format!("{t}\n"));
+    }
+    if at_trap {
+        out.push_str("Note: at a trap the operands the trapping instruction consumed are no longer on the stack.\n");
+    }
+    out
+}

@@ -1,0 +1,228 @@
+//! The command language: one clap-derive enum defines every command typed at
+//! the prompt or read from a command file. Parsing, `help`, aliases,
+//! unambiguous prefixes and tab completion all come from it.
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+/// One line typed at the prompt or read from a command file.
+#[derive(Debug, Parser)]
+#[command(
+    multicall = true,
+    infer_subcommands = true,
+    disable_help_flag = true,
+    help_template = "{subcommands}"
+)]
+pub struct Line {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every debugger command.
+#[derive(Debug, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Print the call stack, innermost frame first (at most N frames).
+    #[command(visible_alias = "bt", alias = "where")]
+    Backtrace {
+        /// Show at most this many frames.
+        n: Option<usize>,
+    },
+    /// Select frame N (0 = innermost) for `locals` and `stack`, and print it;
+    /// without N, print the selected frame.
+    #[command(visible_alias = "f")]
+    Frame {
+        /// Frame number, as `bt` shows it.
+        n: Option<usize>,
+    },
+    /// Select the frame N levels up (towards the caller; default 1).
+    Up {
+        /// How many frames to move.
+        n: Option<usize>,
+    },
+    /// Select the frame N levels down (towards the innermost; default 1).
+    Down {
+        /// How many frames to move.
+        n: Option<usize>,
+    },
+    /// Show the selected frame's locals: index, name, type, value.
+    Locals,
+    /// Show the selected frame's operand stack, bottom to top.
+    Stack,
+    /// Resume the program until the next pause or its end.
+    #[command(visible_alias = "c")]
+    Continue,
+    /// Change a debugger setting.
+    Set {
+        /// The setting.
+        #[command(subcommand)]
+        setting: Setting,
+    },
+    /// End the program and the debugger.
+    #[command(visible_alias = "q", alias = "exit")]
+    Quit,
+}
+
+/// Settings changed with `set`.
+#[derive(Debug, PartialEq, Eq, Subcommand)]
+pub enum Setting {
+    /// Pause when the guest throws an exception (on or off).
+    StopOnThrow {
+        /// on or off.
+        value: OnOff,
+    },
+}
+
+/// A boolean setting's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+/// What a line turned out to be.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// A command to run.
+    Command(Command),
+    /// Help text to print (from `help` or `help COMMAND`).
+    Help(String),
+}
+
+/// Parses one line. Comments (`#`) and blank lines give `Ok(None)`.
+///
+/// # Errors
+/// One line of text: an unknown command (with the closest name when there is
+/// one), a bad argument, unbalanced quotes.
+pub fn parse(line: &str) -> Result<Option<Parsed>, String> {
+    let trimmed = line.trim();
+    if trimmed.is_empty() || trimmed.starts_with('#') {
+        return Ok(None);
+    }
+    let words = shell_words::split(trimmed).map_err(|e| format!("cannot split the line: {e}"))?;
+    match Line::try_parse_from(&words) {
+        Ok(line) => Ok(Some(Parsed::Command(line.command))),
+        Err(e) => match e.kind() {
+            clap::error::ErrorKind::DisplayHelp
+            | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                Ok(Some(Parsed::Help(e.render().to_string())))
+            }
+            _ => Err(one_line_error(&e, &words[0])),
+        },
+    }
+}
+
+/// Turns clap's multi-line error into one line.
+fn one_line_error(e: &clap::Error, first: &str) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let suggestion = match e.get(ContextKind::SuggestedSubcommand) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
+        _ => None,
+    };
+    if e.kind() == ErrorKind::InvalidSubcommand && !known_command(first) {
+        return match suggestion {
+            Some(s) => format!("unknown command \"{first}\"; did you mean \"{s}\"? (try `help`)"),
+            None => format!("unknown command \"{first}\" (try `help`)"),
+        };
+    }
+    let text = e.render().to_string();
+    let msg = text
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or("invalid command")
+        .trim_start_matches("error: ")
+        .to_string();
+    match suggestion {
+        Some(s) => format!("{msg}; did you mean \"{s}\"?"),
+        None => format!("{msg} (try `help {first}`)"),
+    }
+}
+
+fn known_command(word: &str) -> bool {
+    command_names().iter().any(|n| n == word)
+}
+
+/// Every command name and alias, for completion.
+pub fn command_names() -> Vec<String> {
+    let cmd = Line::command();
+    let mut names = Vec::new();
+    for sub in cmd.get_subcommands() {
+        names.push(sub.get_name().to_string());
+        names.extend(sub.get_all_aliases().map(str::to_string));
+    }
+    names.push("help".to_string());
+    names.sort();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(line: &str) -> Command {
+        match parse(line) {
+            Ok(Some(Parsed::Command(c))) => c,
+            other => panic!("{line:?} parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_aliases_and_prefixes() {
+        let table: &[(&str, Command)] = &[
+            ("backtrace", Command::Backtrace { n: None }),
+            ("bt", Command::Backtrace { n: None }),
+            ("bt 3", Command::Backtrace { n: Some(3) }),
+            ("back", Command::Backtrace { n: None }),
+            ("where", Command::Backtrace { n: None }),
+            ("f 2", Command::Frame { n: Some(2) }),
+            ("frame", Command::Frame { n: None }),
+            ("up", Command::Up { n: None }),
+            ("do 2", Command::Down { n: Some(2) }),
+            ("loc", Command::Locals),
+            ("st", Command::Stack),
+            ("c", Command::Continue),
+            ("cont", Command::Continue),
+            ("q", Command::Quit),
+            ("quit", Command::Quit),
+            (
+                "set stop-on-throw off",
+                Command::Set {
+                    setting: Setting::StopOnThrow { value: OnOff::Off },
+                },
+            ),
+        ];
+        for (line, expected) in table {
+            assert_eq!(&cmd(line), expected, "{line}");
+        }
+    }
+
+    #[test]
+    fn comments_and_blank_lines_are_nothing() {
+        assert_eq!(parse("  # a comment"), Ok(None));
+        assert_eq!(parse(""), Ok(None));
+    }
+
+    #[test]
+    fn unknown_and_bad_input_is_one_line() {
+        assert_eq!(
+            parse("bactrace").unwrap_err(),
+            "unknown command \"bactrace\"; did you mean \"backtrace\"? (try `help`)"
+        );
+        assert_eq!(parse("xyzzy").unwrap_err(), "unknown command \"xyzzy\" (try `help`)");
+        let e = parse("frame abc").unwrap_err();
+        assert!(!e.contains('\n'), "{e}");
+        assert!(e.contains("invalid value 'abc'"), "{e}");
+        assert!(parse("frame \"abc").unwrap_err().starts_with("cannot split"));
+    }
+
+    #[test]
+    fn help_comes_from_the_definitions() {
+        let Ok(Some(Parsed::Help(text))) = parse("help") else { panic!() };
+        assert!(text.contains("backtrace"), "{text}");
+        assert!(text.contains("Print the call stack"), "{text}");
+        let Ok(Some(Parsed::Help(text))) = parse("help bt") else { panic!() };
+        assert!(text.contains("Show at most this many frames"), "{text}");
+    }
+}

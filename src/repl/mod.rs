@@ -1,0 +1,205 @@
+//! The front end: the command language ([`command`]), the state a user sees
+//! (paused at a stop, or ended), and the two drivers — the interactive
+//! prompt ([`interactive`]) and the scripted runner ([`batch`]).
+
+pub mod batch;
+pub mod command;
+pub mod interactive;
+
+use std::io::Write;
+
+use crate::debugger::Session;
+use crate::debugger::protocol::{FrameRef, Outcome, Request, Response, Stop, StopReason};
+use crate::render::{self, Theme};
+use command::{Command, OnOff, Parsed, Setting};
+
+/// The prompt, also echoed before each scripted command.
+pub const PROMPT: &str = "(wasmdbg) ";
+
+/// Where the program is, as the front end knows it.
+#[derive(Clone, Debug)]
+pub enum State {
+    /// Paused at this stop.
+    Paused(Stop),
+    /// Ended this way.
+    Ended(Outcome),
+}
+
+/// What the driver does after a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Read the next command.
+    Next,
+    /// End the session.
+    Quit,
+}
+
+/// A debugging session as the user drives it: the [`Session`], the program's
+/// state, the selected frame and the output theme.
+pub struct Frontend {
+    session: Session,
+    state: State,
+    selected: usize,
+    pub(crate) theme: Theme,
+}
+
+impl Frontend {
+    /// Wraps a started session and prints its first event (a stop banner or
+    /// how the program ended) to `out`.
+    pub fn new(session: Session, first: Response, theme: Theme, out: &mut dyn Write) -> Frontend {
+        let mut fe = Frontend {
+            session,
+            state: State::Ended(Outcome::Failed("no event yet".into())),
+            selected: 0,
+            theme,
+        };
+        if let Err(e) = fe.take_event(first, out) {
+            let _ = writeln!(out, "{}", theme.error(&format!("error: {e}")));
+        }
+        fe
+    }
+
+    /// The program's state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Runs one line. Errors are one line each; the session goes on.
+    ///
+    /// # Errors
+    /// The command's error message (unknown command, bad argument, frame out
+    /// of range, program not paused, ...).
+    pub fn execute(&mut self, line: &str, out: &mut dyn Write) -> Result<Flow, String> {
+        let parsed = command::parse(line)?;
+        let result = match parsed {
+            None => Ok(Flow::Next),
+            Some(Parsed::Help(text)) => {
+                write_out(out, &text)?;
+                Ok(Flow::Next)
+            }
+            Some(Parsed::Command(c)) => self.run(c, out),
+        };
+        let _ = out.flush();
+        result
+    }
+
+    fn run(&mut self, command: Command, out: &mut dyn Write) -> Result<Flow, String> {
+        match command {
+            Command::Backtrace { n } => {
+                let pause = self.pause()?.pause;
+                match self.session.request(Request::Backtrace { pause, limit: n }) {
+                    Response::Backtrace { frames, total } => {
+                        write_out(out, &render::backtrace(&self.theme, &frames, total))?
+                    }
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Frame { n } => self.select(n.unwrap_or(self.selected), out)?,
+            Command::Up { n } => {
+                let target = self.selected.saturating_add(n.unwrap_or(1));
+                self.select(target, out).map_err(|e| {
+                    if e.starts_with("no frame") {
+                        format!("Initial frame selected; you cannot go up. ({e})")
+                    } else {
+                        e
+                    }
+                })?
+            }
+            Command::Down { n } => {
+                let steps = n.unwrap_or(1);
+                if steps > self.selected {
+                    return Err("Bottom (innermost) frame selected; you cannot go down.".into());
+                }
+                self.select(self.selected - steps, out)?
+            }
+            Command::Locals => {
+                let frame = self.selected_frame()?;
+                match self.session.request(Request::Locals(frame)) {
+                    Response::Locals(locals) => write_out(out, &render::locals(&locals))?,
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Stack => {
+                let frame = self.selected_frame()?;
+                let at_trap = frame.index == 0
+                    && matches!(&self.state, State::Paused(s) if matches!(s.reason, StopReason::Trap(_)));
+                match self.session.request(Request::Stack(frame)) {
+                    Response::Stack(values) => write_out(out, &render::stack(&values, at_trap))?,
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Continue => {
+                if let State::Ended(o) = &self.state {
+                    return Err(format!("the program is not being run: it {o}"));
+                }
+                let response = self.session.request(Request::Continue);
+                self.take_event(response, out)?;
+            }
+            Command::Set {
+                setting: Setting::StopOnThrow { value },
+            } => match self.session.request(Request::SetStopOnThrow(value == OnOff::On)) {
+                Response::Done => {}
+                other => return Err(unexpected(other)),
+            },
+            Command::Quit => return Ok(Flow::Quit),
+        }
+        Ok(Flow::Next)
+    }
+
+    /// Prints a stop banner or an outcome and records the new state.
+    fn take_event(&mut self, response: Response, out: &mut dyn Write) -> Result<(), String> {
+        match response {
+            Response::Stopped(stop) => {
+                write_out(out, &render::stop_banner(&self.theme, &stop))?;
+                self.state = State::Paused(stop);
+                self.selected = 0;
+                Ok(())
+            }
+            Response::Ended(outcome) => {
+                write_out(out, &render::outcome(&self.theme, &outcome))?;
+                self.state = State::Ended(outcome);
+                self.selected = 0;
+                Ok(())
+            }
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn pause(&self) -> Result<&Stop, String> {
+        match &self.state {
+            State::Paused(stop) => Ok(stop),
+            State::Ended(o) => Err(format!("the program is not paused: it {o}")),
+        }
+    }
+
+    fn selected_frame(&self) -> Result<FrameRef, String> {
+        Ok(FrameRef {
+            pause: self.pause()?.pause,
+            index: self.selected,
+        })
+    }
+
+    fn select(&mut self, index: usize, out: &mut dyn Write) -> Result<(), String> {
+        let pause = self.pause()?.pause;
+        match self.session.request(Request::Frame(FrameRef { pause, index })) {
+            Response::Frame(info) => {
+                self.selected = index;
+                write_out(out, &render::frame_detail(&self.theme, &info))
+            }
+            other => Err(unexpected(other)),
+        }
+    }
+}
+
+fn write_out(out: &mut dyn Write, text: &str) -> Result<(), String> {
+    out.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write output: {e}"))
+}
+
+/// An error response becomes its message; anything else is a protocol bug.
+fn unexpected(response: Response) -> String {
+    match response {
+        Response::Error(msg) => msg,
+        other => format!("internal error: unexpected response {other:?}"),
+    }
+}

@@ -1,0 +1,376 @@
+//! [`ModuleInfo`]: the module's functions, names and code layout.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result, bail};
+use wasmparser::{ExternalKind, Name, Parser, Payload, TypeRef, ValType};
+
+/// Reads MODULE from disk and returns it as a Wasm binary.
+///
+/// The file is a `.wasm` binary or `.wat` text; which one is decided by its
+/// content (the `\0asm` magic), not by its extension. Text is converted with
+/// the `wat` parser that wasmtime uses.
+///
+/// # Errors
+/// A missing or unreadable file (with the OS reason), or text that does not
+/// parse (the parser's message with line and column).
+pub fn load_module_bytes(path: &Path) -> Result<Vec<u8>> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.starts_with(b"\0asm") {
+        return Ok(bytes);
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        anyhow::anyhow!(
+            "{} is neither a Wasm binary (no \\0asm magic) nor UTF-8 Wasm text",
+            path.display()
+        )
+    })?;
+    let mut wat_err = match wat::parse_str(text) {
+        Ok(bin) => return Ok(bin),
+        Err(e) => e,
+    };
+    wat_err.set_path(path);
+    // wat's message is several lines: the message, then `--> FILE:LINE:COL`
+    // and the source excerpt. Keep it to one line.
+    let text = wat_err.to_string();
+    let message = text.lines().next().unwrap_or("invalid Wasm text");
+    match text.lines().find_map(|l| l.trim().strip_prefix("--> ")) {
+        Some(location) => bail!("{location}: {message}"),
+        None => bail!("{}: {message}", path.display()),
+    }
+}
+
+/// What an export refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// A function (function index space).
+    Func,
+    /// A table.
+    Table,
+    /// A memory.
+    Memory,
+    /// A global.
+    Global,
+    /// An exception tag.
+    Tag,
+}
+
+/// One function of the module's function index space.
+#[derive(Clone, Debug)]
+pub struct FuncInfo {
+    /// Parameter types, in order.
+    pub params: Vec<ValType>,
+    /// Result types, in order.
+    pub results: Vec<ValType>,
+    /// `Some((module, field))` for an imported function.
+    pub import: Option<(String, String)>,
+    /// For a defined function: the byte range of its body (locals
+    /// declarations and code) in the module binary.
+    pub body: Option<Range<usize>>,
+}
+
+/// Facts about one module, read once from its binary.
+///
+/// All offsets ("pc") are byte offsets from the start of the module binary,
+/// the offsets that `wasm-tools objdump` and wasmtime backtraces print.
+pub struct ModuleInfo {
+    bytes: Vec<u8>,
+    funcs: Vec<FuncInfo>,
+    num_imported_funcs: u32,
+    func_names: HashMap<u32, String>,
+    local_names: HashMap<u32, HashMap<u32, String>>,
+    tag_names: HashMap<u32, String>,
+    exports: Vec<(String, ExportKind, u32)>,
+    code_section: Option<Range<usize>>,
+    /// Instruction offsets of each defined function, computed on first use.
+    instr_offsets: Vec<OnceLock<Vec<usize>>>,
+    disasm: OnceLock<std::result::Result<super::Disassembly, String>>,
+}
+
+impl ModuleInfo {
+    /// Parses the module's sections (no validation beyond what reading needs;
+    /// wasmtime validates when it compiles).
+    ///
+    /// # Errors
+    /// A malformed binary, with wasmparser's message and offset.
+    pub fn parse(bytes: Vec<u8>) -> Result<ModuleInfo> {
+        let mut types: Vec<(Vec<ValType>, Vec<ValType>)> = Vec::new();
+        let mut funcs = Vec::new();
+        let mut num_imported_funcs = 0;
+        let mut func_names = HashMap::new();
+        let mut local_names = HashMap::new();
+        let mut tag_names = HashMap::new();
+        let mut exports = Vec::new();
+        let mut code_section = None;
+        let mut code_index = 0usize;
+        let func_type_of = |types: &Vec<(Vec<ValType>, Vec<ValType>)>, idx: u32| {
+            types.get(idx as usize).cloned().unwrap_or_default()
+        };
+        for payload in Parser::new(0).parse_all(&bytes) {
+            match payload? {
+                Payload::TypeSection(reader) => {
+                    for rec in reader {
+                        for sub in rec?.into_types() {
+                            match &sub.composite_type.inner {
+                                wasmparser::CompositeInnerType::Func(f) => {
+                                    types.push((f.params().to_vec(), f.results().to_vec()))
+                                }
+                                _ => types.push(Default::default()),
+                            }
+                        }
+                    }
+                }
+                Payload::ImportSection(reader) => {
+                    for import in reader.into_imports() {
+                        let import = import?;
+                        if let TypeRef::Func(t) | TypeRef::FuncExact(t) = import.ty {
+                            let (params, results) = func_type_of(&types, t);
+                            funcs.push(FuncInfo {
+                                params,
+                                results,
+                                import: Some((import.module.into(), import.name.into())),
+                                body: None,
+                            });
+                            num_imported_funcs += 1;
+                        }
+                    }
+                }
+                Payload::FunctionSection(reader) => {
+                    for t in reader {
+                        let (params, results) = func_type_of(&types, t?);
+                        funcs.push(FuncInfo {
+                            params,
+                            results,
+                            import: None,
+                            body: None,
+                        });
+                    }
+                }
+                Payload::ExportSection(reader) => {
+                    for export in reader {
+                        let export = export?;
+                        let kind = match export.kind {
+                            ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
+                            ExternalKind::Table => ExportKind::Table,
+                            ExternalKind::Memory => ExportKind::Memory,
+                            ExternalKind::Global => ExportKind::Global,
+                            ExternalKind::Tag => ExportKind::Tag,
+                        };
+                        exports.push((export.name.to_string(), kind, export.index));
+                    }
+                }
+                Payload::CodeSectionStart { range, .. } => code_section = Some(range),
+                Payload::CodeSectionEntry(body) => {
+                    let index = num_imported_funcs as usize + code_index;
+                    code_index += 1;
+                    if let Some(f) = funcs.get_mut(index) {
+                        f.body = Some(body.range());
+                    }
+                }
+                Payload::CustomSection(section) => {
+                    if let wasmparser::KnownCustom::Name(reader) = section.as_known() {
+                        // A damaged name section is not fatal: names are a convenience.
+                        for name in reader.into_iter().flatten() {
+                            read_names(name, &mut func_names, &mut local_names, &mut tag_names);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let instr_offsets = (0..funcs.len()).map(|_| OnceLock::new()).collect();
+        Ok(ModuleInfo {
+            bytes,
+            funcs,
+            num_imported_funcs,
+            func_names,
+            local_names,
+            tag_names,
+            exports,
+            code_section,
+            instr_offsets,
+            disasm: OnceLock::new(),
+        })
+    }
+
+    /// The module binary.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The number of imported functions; defined function `i` (wasmtime's
+    /// `DefinedFuncIndex`) is function index `num_imported_funcs() + i`.
+    pub fn num_imported_funcs(&self) -> u32 {
+        self.num_imported_funcs
+    }
+
+    /// The function with this function index, if there is one.
+    pub fn func(&self, index: u32) -> Option<&FuncInfo> {
+        self.funcs.get(index as usize)
+    }
+
+    /// The byte range of the code section in the module binary, if any.
+    pub fn code_section(&self) -> Option<Range<usize>> {
+        self.code_section.clone()
+    }
+
+    /// The name to show for a function: the name section's (Rust names
+    /// demangled), else an export name, else `None`.
+    pub fn func_name(&self, index: u32) -> Option<String> {
+        if let Some(name) = self.func_names.get(&index) {
+            return Some(demangle(name));
+        }
+        self.exports
+            .iter()
+            .find(|(_, kind, i)| *kind == ExportKind::Func && *i == index)
+            .map(|(name, _, _)| name.clone())
+    }
+
+    /// The name section's name for local `local` of function `func`.
+    pub fn local_name(&self, func: u32, local: u32) -> Option<&str> {
+        self.local_names.get(&func)?.get(&local).map(String::as_str)
+    }
+
+    /// The name section's name for tag `index`, else its export name.
+    pub fn tag_name(&self, index: u32) -> Option<String> {
+        self.tag_names.get(&index).cloned().or_else(|| {
+            self.exports
+                .iter()
+                .find(|(_, kind, i)| *kind == ExportKind::Tag && *i == index)
+                .map(|(name, _, _)| name.clone())
+        })
+    }
+
+    /// All exports as (name, kind, index), in section order.
+    pub fn exports(&self) -> &[(String, ExportKind, u32)] {
+        &self.exports
+    }
+
+    /// The function index of the exported function `name`.
+    pub fn exported_func(&self, name: &str) -> Option<u32> {
+        self.exports
+            .iter()
+            .find(|(n, kind, _)| n == name && *kind == ExportKind::Func)
+            .map(|(_, _, i)| *i)
+    }
+
+    /// The names of all exported functions, in section order.
+    pub fn exported_func_names(&self) -> Vec<&str> {
+        self.exports
+            .iter()
+            .filter(|(_, kind, _)| *kind == ExportKind::Func)
+            .map(|(n, _, _)| n.as_str())
+            .collect()
+    }
+
+    /// The module offsets of every instruction of defined function `index`
+    /// (function index space), ascending; empty for imports or unknown
+    /// indices. Computed on first use and cached.
+    pub fn instruction_offsets(&self, index: u32) -> &[usize] {
+        let Some(func) = self.funcs.get(index as usize) else {
+            return &[];
+        };
+        let Some(body) = func.body.clone() else {
+            return &[];
+        };
+        self.instr_offsets[index as usize].get_or_init(|| {
+            let reader = wasmparser::BinaryReader::new(&self.bytes[body.clone()], body.start);
+            let body = wasmparser::FunctionBody::new(reader);
+            let mut out = Vec::new();
+            if let Ok(mut ops) = body.get_operators_reader() {
+                while !ops.eof() {
+                    let at = ops.original_position();
+                    if ops.read().is_err() {
+                        break;
+                    }
+                    out.push(at);
+                }
+            }
+            out
+        })
+    }
+
+    /// The function index whose body contains module offset `pc`.
+    pub fn func_containing(&self, pc: usize) -> Option<u32> {
+        let defined = &self.funcs[self.num_imported_funcs as usize..];
+        let i = defined.partition_point(|f| f.body.as_ref().is_some_and(|b| b.end <= pc));
+        let f = defined.get(i)?;
+        f.body
+            .as_ref()
+            .filter(|b| b.contains(&pc))
+            .map(|_| self.num_imported_funcs + i as u32)
+    }
+
+    /// Whether `pc` is the offset of an instruction of function `func`.
+    pub fn is_instruction(&self, func: u32, pc: usize) -> bool {
+        self.instruction_offsets(func).binary_search(&pc).is_ok()
+    }
+
+    /// The offset of the instruction just before `pc` in function `func`
+    /// (for a caller's frame, whose reported pc is the instruction after the
+    /// call), or `None` when `pc` is at or before the first instruction.
+    pub fn previous_instruction(&self, func: u32, pc: usize) -> Option<usize> {
+        let offsets = self.instruction_offsets(func);
+        let i = offsets.partition_point(|&o| o < pc);
+        i.checked_sub(1).map(|i| offsets[i])
+    }
+
+    /// The text of the instruction at module offset `pc`, as wasmprinter
+    /// prints it (the whole module is printed once, on first use).
+    pub fn instruction_text(&self, pc: usize) -> Option<&str> {
+        self.disassembly().ok()?.instruction(pc)
+    }
+
+    /// The module's disassembly, printed on first use.
+    ///
+    /// # Errors
+    /// wasmprinter's message when the module cannot be printed.
+    pub fn disassembly(&self) -> std::result::Result<&super::Disassembly, &str> {
+        self.disasm
+            .get_or_init(|| super::Disassembly::new(&self.bytes).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}
+
+fn read_names(
+    name: Name<'_>,
+    func_names: &mut HashMap<u32, String>,
+    local_names: &mut HashMap<u32, HashMap<u32, String>>,
+    tag_names: &mut HashMap<u32, String>,
+) {
+    match name {
+        Name::Function(map) => {
+            for naming in map.into_iter().flatten() {
+                func_names.insert(naming.index, naming.name.to_string());
+            }
+        }
+        Name::Local(map) => {
+            for indirect in map.into_iter().flatten() {
+                let names = local_names.entry(indirect.index).or_default();
+                for naming in indirect.names.into_iter().flatten() {
+                    names.insert(naming.index, naming.name.to_string());
+                }
+            }
+        }
+        Name::Tag(map) => {
+            for naming in map.into_iter().flatten() {
+                tag_names.insert(naming.index, naming.name.to_string());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Demangles a Rust (legacy or v0) symbol; other names are returned as they
+/// are. The hash suffix of legacy symbols is dropped.
+fn demangle(name: &str) -> String {
+    match rustc_demangle::try_demangle(name) {
+        Ok(d) => format!("{d:#}"),
+        Err(_) => name.to_string(),
+    }
+}

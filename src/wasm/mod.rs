@@ -1,0 +1,12 @@
+//! Facts about a WebAssembly module read straight from its binary with
+//! `wasmparser`/`wasmprinter`: function names, local names, exports, code
+//! layout, instruction boundaries and instruction text.
+//!
+//! Nothing here touches wasmtime: the debugger core joins these facts with
+//! what the engine reports at a pause.
+
+mod disasm;
+mod info;
+
+pub use disasm::Disassembly;
+pub use info::{ExportKind, FuncInfo, ModuleInfo, load_module_bytes};
