@@ -144,10 +144,16 @@ pub fn scripts_in_order(matches: &clap::ArgMatches, args: &RunArgs) -> Vec<Scrip
     };
     let mut all: Vec<(usize, Script)> = Vec::new();
     if let Some(idx) = m.indices_of("command_files") {
-        all.extend(idx.zip(&args.command_files).map(|(i, f)| (i, Script::File(f.clone()))));
+        all.extend(
+            idx.zip(&args.command_files)
+                .map(|(i, f)| (i, Script::File(f.clone()))),
+        );
     }
     if let Some(idx) = m.indices_of("commands") {
-        all.extend(idx.zip(&args.commands).map(|(i, c)| (i, Script::Command(c.clone()))));
+        all.extend(
+            idx.zip(&args.commands)
+                .map(|(i, c)| (i, Script::Command(c.clone()))),
+        );
     }
     all.sort_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, s)| s).collect()
@@ -158,7 +164,14 @@ pub fn scripts_in_order(matches: &clap::ArgMatches, args: &RunArgs) -> Vec<Scrip
 /// guest's own arguments pass through unchanged.
 pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     const TAKES_VALUE: &[&str] = &[
-        "--env", "--dir", "--invoke", "-x", "--command", "--ex", "-ex", "--color",
+        "--env",
+        "--dir",
+        "--invoke",
+        "-x",
+        "--command",
+        "--ex",
+        "-ex",
+        "--color",
     ];
     let mut out = Vec::new();
     let mut seen_subcommand = false;
@@ -185,7 +198,11 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
         } else if TAKES_VALUE.contains(&arg.as_str()) {
             expect_value = true;
         }
-        out.push(if in_options && arg == "-ex" { "--ex".to_string() } else { arg });
+        out.push(if in_options && arg == "-ex" {
+            "--ex".to_string()
+        } else {
+            arg
+        });
     }
     out
 }

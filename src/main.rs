@@ -46,5 +46,9 @@ fn main() -> ExitCode {
     }
     let _ = out.flush();
     // Quitting ends the guest with the process, wherever it is paused.
-    if failures > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if failures > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -4,6 +4,7 @@
 mod config;
 pub mod protocol;
 mod session;
+mod stdout;
 mod worker;
 
 pub use config::{DirSpec, RunConfig};

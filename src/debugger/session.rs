@@ -4,6 +4,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use super::config::RunConfig;
 use super::protocol::{Request, Response};
+use super::stdout::OpenLine;
 use super::worker;
 
 /// One debugged program, running on its own worker thread.
@@ -17,6 +18,7 @@ use super::worker;
 pub struct Session {
     requests: Sender<Request>,
     responses: Receiver<Response>,
+    open_line: OpenLine,
 }
 
 impl Session {
@@ -29,8 +31,9 @@ impl Session {
         let session = Session {
             requests: req_tx,
             responses: resp_rx,
+            open_line: OpenLine::default(),
         };
-        if let Err(e) = worker::spawn(config, req_rx, resp_tx) {
+        if let Err(e) = worker::spawn(config, session.open_line.clone(), req_rx, resp_tx) {
             let outcome = super::protocol::Outcome::LoadFailed(format!(
                 "cannot start the worker thread: {e}"
             ));
@@ -46,6 +49,13 @@ impl Session {
             return worker_gone();
         }
         self.wait()
+    }
+
+    /// Whether the guest's stdout output so far ends without a newline
+    /// (clears the flag): a front end printing on the same terminal starts a
+    /// new line first.
+    pub fn take_guest_open_line(&self) -> bool {
+        self.open_line.take()
     }
 
     fn wait(&self) -> Response {

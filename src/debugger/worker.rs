@@ -26,12 +26,11 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmtime::error::Context;
-use wasmtime::{Result, bail, format_err as anyhow};
 use wasmtime::{
-    AsContextMut,
-    Config, DebugEvent, DebugHandler, Engine, FrameHandle, Instance, Linker, Module, ModulePC,
-    Store, StoreContextMut, Val, ValType,
+    AsContextMut, Config, DebugEvent, DebugHandler, Engine, FrameHandle, Instance, Linker, Module,
+    ModulePC, Store, StoreContextMut, Val, ValType,
 };
+use wasmtime::{Result, bail, format_err as anyhow};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
@@ -40,6 +39,7 @@ use super::protocol::{
     Exception, FrameInfo, FrameRef, Local, Outcome, PauseId, Request, Response, Stop, StopReason,
     Value,
 };
+use super::stdout::{GuestStdout, OpenLine};
 use crate::wasm::ModuleInfo;
 
 /// Size of the async fiber stack the guest (and the debug handler) runs on.
@@ -125,6 +125,7 @@ impl DebugHandler for Handler {
 /// Only when the OS refuses to create the thread.
 pub(crate) fn spawn(
     config: RunConfig,
+    open_line: OpenLine,
     requests: Receiver<Request>,
     responses: Sender<Response>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -135,11 +136,11 @@ pub(crate) fn spawn(
                 requests,
                 responses,
             };
-            worker_main(config, channel)
+            worker_main(config, open_line, channel)
         })
 }
 
-fn worker_main(config: RunConfig, channel: Channel) {
+fn worker_main(config: RunConfig, open_line: OpenLine, channel: Channel) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -153,7 +154,7 @@ fn worker_main(config: RunConfig, channel: Channel) {
         }
     };
     let channel = Arc::new(Mutex::new(channel));
-    let outcome = match Prepared::new(&config, channel.clone()) {
+    let outcome = match Prepared::new(&config, open_line, channel.clone()) {
         Ok(prepared) => runtime.block_on(prepared.run()),
         Err(e) => Outcome::LoadFailed(one_line(&e)),
     };
@@ -166,7 +167,9 @@ fn worker_main(config: RunConfig, channel: Channel) {
 fn serve_ended(channel: &Channel, outcome: &Outcome) {
     loop {
         let response = match channel.recv() {
-            Request::Continue => Response::Error(format!("the program is not being run: it {outcome}")),
+            Request::Continue => {
+                Response::Error(format!("the program is not being run: it {outcome}"))
+            }
             Request::SetStopOnThrow(_) => Response::Done,
             Request::Backtrace { .. }
             | Request::Frame(_)
@@ -197,9 +200,12 @@ struct Entry {
 
 impl Prepared {
     /// Reads, compiles and links the module and checks the entry point.
-    fn new(config: &RunConfig, channel: Arc<Mutex<Channel>>) -> Result<Prepared> {
-        let bytes = crate::wasm::load_module_bytes(&config.module)
-            .map_err(|e| anyhow!("{e:#}"))?;
+    fn new(
+        config: &RunConfig,
+        open_line: OpenLine,
+        channel: Arc<Mutex<Channel>>,
+    ) -> Result<Prepared> {
+        let bytes = crate::wasm::load_module_bytes(&config.module).map_err(|e| anyhow!("{e:#}"))?;
         let info = ModuleInfo::parse(bytes).map_err(|e| anyhow!("malformed module: {e:#}"))?;
         let info = Arc::new(info);
         let shared = Arc::new(Shared {
@@ -211,10 +217,10 @@ impl Prepared {
             entry_breakpoint: Mutex::new(None),
             last_exception: Mutex::new(None),
         });
-        Self::build(config, shared)
+        Self::build(config, open_line, shared)
     }
 
-    fn build(config: &RunConfig, shared: Arc<Shared>) -> Result<Prepared> {
+    fn build(config: &RunConfig, open_line: OpenLine, shared: Arc<Shared>) -> Result<Prepared> {
         let mut engine_config = Config::new();
         engine_config
             .guest_debug(true)
@@ -223,12 +229,13 @@ impl Prepared {
             .async_stack_size(ASYNC_STACK_SIZE)
             .max_wasm_stack(MAX_WASM_STACK);
         let engine = Engine::new(&engine_config)?;
-        let module = Module::new(&engine, shared.info.bytes()).map_err(|e| {
-            anyhow!("{}", one_line(&e)).context("invalid module")
-        })?;
+        let module = Module::new(&engine, shared.info.bytes())
+            .map_err(|e| anyhow!("{}", one_line(&e)).context("invalid module"))?;
 
         let mut wasi = WasiCtxBuilder::new();
-        wasi.inherit_stdio();
+        wasi.inherit_stdin()
+            .inherit_stderr()
+            .stdout(GuestStdout { open_line });
         let argv0 = config
             .module
             .file_name()
@@ -253,7 +260,9 @@ impl Prepared {
 
         let mut linker: Linker<Host> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)?;
-        let instance_pre = linker.instantiate_pre(&module).map_err(|e| anyhow!("{}", one_line(&e)))?;
+        let instance_pre = linker
+            .instantiate_pre(&module)
+            .map_err(|e| anyhow!("{}", one_line(&e)))?;
 
         let entry = entry_point(&shared.info, config)?;
         Ok(Prepared {
@@ -279,7 +288,9 @@ impl Prepared {
         let _ = self.shared.instance.set(instance);
         let func = match instance.get_func(&mut self.store, &self.entry.name) {
             Some(f) => f,
-            None => return Outcome::LoadFailed(format!("no exported function {}", self.entry.name)),
+            None => {
+                return Outcome::LoadFailed(format!("no exported function {}", self.entry.name));
+            }
         };
         if self.stop_on_entry {
             let first = self
@@ -387,8 +398,16 @@ fn parse_value(ty: wasmparser::ValType, text: &str) -> Result<Val> {
     Ok(match ty {
         T::I32 => Val::I32(parse_int(text, 32)? as i32),
         T::I64 => Val::I64(parse_int(text, 64)? as i64),
-        T::F32 => Val::F32(text.parse::<f32>().map_err(|_| anyhow!("not a number"))?.to_bits()),
-        T::F64 => Val::F64(text.parse::<f64>().map_err(|_| anyhow!("not a number"))?.to_bits()),
+        T::F32 => Val::F32(
+            text.parse::<f32>()
+                .map_err(|_| anyhow!("not a number"))?
+                .to_bits(),
+        ),
+        T::F64 => Val::F64(
+            text.parse::<f64>()
+                .map_err(|_| anyhow!("not a number"))?
+                .to_bits(),
+        ),
         T::V128 | T::Ref(_) => bail!("values of type {ty} cannot be given on the command line"),
     })
 }
@@ -399,7 +418,10 @@ fn parse_int(text: &str, bits: u32) -> Result<i128> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let magnitude = match digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let magnitude = match digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         Some(hex) => i128::from_str_radix(hex, 16),
         None => digits.parse::<i128>(),
     }
@@ -441,14 +463,23 @@ fn outcome_of_error(shared: &Shared, e: wasmtime::Error) -> Outcome {
 /// wasmtime's description of a trap without its "wasm trap: " prefix.
 fn trap_message(trap: &wasmtime::Trap) -> String {
     let text = trap.to_string();
-    text.strip_prefix("wasm trap: ").unwrap_or(&text).to_string()
+    text.strip_prefix("wasm trap: ")
+        .unwrap_or(&text)
+        .to_string()
 }
 
 /// The first line of an error with its causes, `: `-joined.
 fn one_line(e: &wasmtime::Error) -> String {
     let chain: Vec<String> = e
         .chain()
-        .map(|c| c.to_string().lines().next().unwrap_or("").trim().to_string())
+        .map(|c| {
+            c.to_string()
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
         // wasmtime adds the guest backtrace as a context; the debugger shows
         // frames itself.
         .filter(|s| !s.is_empty() && !s.starts_with("error while executing at wasm backtrace"))
@@ -530,13 +561,12 @@ fn on_event(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, event: D
             StopReason::HostcallError(one_line(e))
         }
         DebugEvent::Exception(exn) => {
-            let exception = guarded(|| read_exception(shared, &mut store, &exn)).unwrap_or(
-                Exception {
+            let exception =
+                guarded(|| read_exception(shared, &mut store, &exn)).unwrap_or(Exception {
                     tag_index: None,
                     tag_name: None,
                     payload: Vec::new(),
-                },
-            );
+                });
             *lock(&shared.last_exception) = Some(exception.clone());
             if !shared.stop_on_throw.load(Ordering::Relaxed) {
                 return;
@@ -594,7 +624,9 @@ fn take_entry_breakpoint(shared: &Shared, store: &mut StoreContextMut<'_, Host>)
         let Some(frame) = store.debug_exit_frames().next() else {
             return Ok(None);
         };
-        Ok(frame.wasm_function_index_and_pc(&mut *store)?.map(|(_, pc)| pc.raw() as usize))
+        Ok(frame
+            .wasm_function_index_and_pc(&mut *store)?
+            .map(|(_, pc)| pc.raw() as usize))
     });
     if !matches!(here, Ok(Some(p)) if p == *pc) {
         return false;
@@ -651,7 +683,11 @@ struct Paused {
 }
 
 impl Paused {
-    fn serve(&mut self, store: &mut StoreContextMut<'_, Host>, request: Request) -> Result<Response> {
+    fn serve(
+        &mut self,
+        store: &mut StoreContextMut<'_, Host>,
+        request: Request,
+    ) -> Result<Response> {
         match request {
             Request::Backtrace { pause, limit } => {
                 self.check_pause(pause)?;
@@ -748,8 +784,8 @@ impl Paused {
             };
             let func = self.info.num_imported_funcs() + defined.as_u32();
             let pc = pc.raw() as usize;
-            let plausible = self.info.is_instruction(func, pc)
-                || self.info.func_containing(pc) == Some(func);
+            let plausible =
+                self.info.is_instruction(func, pc) || self.info.func_containing(pc) == Some(func);
             if !plausible {
                 self.complete = true;
                 break;
@@ -766,14 +802,20 @@ impl Paused {
         })
     }
 
-    fn frame_info(&mut self, store: &mut StoreContextMut<'_, Host>, index: usize) -> Result<FrameInfo> {
+    fn frame_info(
+        &mut self,
+        store: &mut StoreContextMut<'_, Host>,
+        index: usize,
+    ) -> Result<FrameInfo> {
         let (handle, func, raw_pc) = self.frame(store, index)?.clone();
         if !handle.is_valid(&mut *store) {
             bail!("frame #{index} is no longer valid");
         }
         // Callers report the pc after their call instruction; show the call.
         let pc = if index > 0 || self.innermost_in_call {
-            self.info.previous_instruction(func, raw_pc).unwrap_or(raw_pc)
+            self.info
+                .previous_instruction(func, raw_pc)
+                .unwrap_or(raw_pc)
         } else {
             raw_pc
         };
@@ -806,6 +848,9 @@ mod tests {
         assert!(parse_int("0x100000000", 32).is_err());
         assert!(parse_int("-2147483649", 32).is_err());
         assert!(parse_int("12a", 32).is_err());
-        assert_eq!(parse_int("-9223372036854775808", 64).unwrap(), i64::MIN as i128);
+        assert_eq!(
+            parse_int("-9223372036854775808", 64).unwrap(),
+            i64::MIN as i128
+        );
     }
 }

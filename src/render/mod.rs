@@ -7,4 +7,6 @@ mod views;
 
 pub use theme::Theme;
 pub use values::value;
-pub use views::{backtrace, exception, frame_detail, frame_line, locals, outcome, stack, stop_banner};
+pub use views::{
+    backtrace, exception, frame_detail, frame_line, locals, outcome, stack, stop_banner,
+};

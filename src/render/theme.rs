@@ -15,26 +15,46 @@ impl Theme {
 
     /// A function name.
     pub fn func(&self, s: &str) -> String {
-        if self.color { s.yellow().to_string() } else { s.to_string() }
+        if self.color {
+            s.yellow().to_string()
+        } else {
+            s.to_string()
+        }
     }
 
     /// An address or offset.
     pub fn addr(&self, s: &str) -> String {
-        if self.color { s.blue().to_string() } else { s.to_string() }
+        if self.color {
+            s.blue().to_string()
+        } else {
+            s.to_string()
+        }
     }
 
     /// Why the program stopped or ended.
     pub fn event(&self, s: &str) -> String {
-        if self.color { s.bold().to_string() } else { s.to_string() }
+        if self.color {
+            s.bold().to_string()
+        } else {
+            s.to_string()
+        }
     }
 
     /// An error message.
     pub fn error(&self, s: &str) -> String {
-        if self.color { s.red().to_string() } else { s.to_string() }
+        if self.color {
+            s.red().to_string()
+        } else {
+            s.to_string()
+        }
     }
 
     /// Secondary text (notes).
     pub fn dim(&self, s: &str) -> String {
-        if self.color { s.dimmed().to_string() } else { s.to_string() }
+        if self.color {
+            s.dimmed().to_string()
+        } else {
+            s.to_string()
+        }
     }
 }

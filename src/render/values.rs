@@ -11,11 +11,19 @@ pub fn value(v: &Value) -> String {
         Value::I64(x) => format!("{x} (0x{:x})", *x as u64),
         Value::F32(bits) => {
             let f = f32::from_bits(*bits);
-            if f.is_nan() { format!("nan (0x{bits:08x})") } else { format!("{f:?}") }
+            if f.is_nan() {
+                format!("nan (0x{bits:08x})")
+            } else {
+                format!("{f:?}")
+            }
         }
         Value::F64(bits) => {
             let f = f64::from_bits(*bits);
-            if f.is_nan() { format!("nan (0x{bits:016x})") } else { format!("{f:?}") }
+            if f.is_nan() {
+                format!("nan (0x{bits:016x})")
+            } else {
+                format!("{f:?}")
+            }
         }
         Value::V128(x) => {
             let lanes: Vec<String> = (0..4)
@@ -41,10 +49,15 @@ mod tests {
         assert_eq!(value(&Value::F64(f64::INFINITY.to_bits())), "inf");
         assert_eq!(value(&Value::F32(0x7fc0_0000)), "nan (0x7fc00000)");
         assert_eq!(
-            value(&Value::V128(1 | (2 << 32) | (3 << 64) | (0xffff_ffff << 96))),
+            value(&Value::V128(
+                1 | (2 << 32) | (3 << 64) | (0xffff_ffff << 96)
+            )),
             "0xffffffff000000030000000200000001 i32x4 [1, 2, 3, -1]"
         );
-        let null = Value::Ref { heap: "funcref", desc: None };
+        let null = Value::Ref {
+            heap: "funcref",
+            desc: None,
+        };
         assert_eq!(value(&null), "null");
     }
 }

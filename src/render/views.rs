@@ -13,7 +13,11 @@ pub fn frame_line(theme: &Theme, f: &FrameInfo) -> String {
         Some(n) => format!("{} ({idx})", theme.func(n)),
         None => theme.func(&idx),
     };
-    format!("#{:<2} {name} at {}", f.frame.index, theme.addr(&format!("0x{:x}", f.pc)))
+    format!(
+        "#{:<2} {name} at {}",
+        f.frame.index,
+        theme.addr(&format!("0x{:x}", f.pc))
+    )
 }
 
 /// The frame line followed by `=> 0xPC: INSTRUCTION` when the instruction's
@@ -22,7 +26,10 @@ pub fn frame_detail(theme: &Theme, f: &FrameInfo) -> String {
     let mut out = frame_line(theme, f);
     out.push('\n');
     if let Some(text) = f.instruction.as_deref() {
-        out.push_str(&format!("=> {}: {text}\n", theme.addr(&format!("0x{:x}", f.pc))));
+        out.push_str(&format!(
+            "=> {}: {text}\n",
+            theme.addr(&format!("0x{:x}", f.pc))
+        ));
     }
     out
 }
@@ -95,7 +102,10 @@ pub fn outcome(theme: &Theme, o: &Outcome) -> String {
         Outcome::Exited(code) => format!("[program exited with code {code}]"),
         Outcome::Trapped(msg) => format!("[program terminated by a trap: {msg}]"),
         Outcome::UncaughtException(Some(e)) => {
-            format!("[program terminated by an uncaught exception: {}]", exception(e))
+            format!(
+                "[program terminated by an uncaught exception: {}]",
+                exception(e)
+            )
         }
         Outcome::UncaughtException(None) => {
             "[program terminated by an uncaught exception]".to_string()

@@ -115,14 +115,16 @@ pub fn parse(line: &str) -> Result<Option<Parsed>, String> {
 
 /// Turns clap's multi-line error into one line.
 fn one_line_error(e: &clap::Error, first: &str) -> String {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    let suggestion = match e.get(ContextKind::SuggestedSubcommand) {
-        Some(ContextValue::String(s)) => Some(s.clone()),
-        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
-        _ => None,
-    };
+    use clap::error::ErrorKind;
     if e.kind() == ErrorKind::InvalidSubcommand && !known_command(first) {
-        return match suggestion {
+        let ambiguous: Vec<String> = command_names()
+            .into_iter()
+            .filter(|n| n.starts_with(first))
+            .collect();
+        if ambiguous.len() > 1 {
+            return format!("ambiguous command \"{first}\": {}", ambiguous.join(", "));
+        }
+        return match closest_command(first) {
             Some(s) => format!("unknown command \"{first}\"; did you mean \"{s}\"? (try `help`)"),
             None => format!("unknown command \"{first}\" (try `help`)"),
         };
@@ -134,10 +136,18 @@ fn one_line_error(e: &clap::Error, first: &str) -> String {
         .unwrap_or("invalid command")
         .trim_start_matches("error: ")
         .to_string();
-    match suggestion {
-        Some(s) => format!("{msg}; did you mean \"{s}\"?"),
-        None => format!("{msg} (try `help {first}`)"),
-    }
+    format!("{msg} (try `help {first}`)")
+}
+
+/// The command name most like `word`, when one is close enough
+/// (Jaro-Winkler similarity above 0.8, as clap uses for its suggestions).
+fn closest_command(word: &str) -> Option<String> {
+    command_names()
+        .into_iter()
+        .map(|n| (strsim::jaro_winkler(word, &n), n))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| n)
 }
 
 fn known_command(word: &str) -> bool {
@@ -210,19 +220,30 @@ mod tests {
             parse("bactrace").unwrap_err(),
             "unknown command \"bactrace\"; did you mean \"backtrace\"? (try `help`)"
         );
-        assert_eq!(parse("xyzzy").unwrap_err(), "unknown command \"xyzzy\" (try `help`)");
+        assert_eq!(
+            parse("xyzzy").unwrap_err(),
+            "unknown command \"xyzzy\" (try `help`)"
+        );
         let e = parse("frame abc").unwrap_err();
         assert!(!e.contains('\n'), "{e}");
         assert!(e.contains("invalid value 'abc'"), "{e}");
-        assert!(parse("frame \"abc").unwrap_err().starts_with("cannot split"));
+        assert!(
+            parse("frame \"abc")
+                .unwrap_err()
+                .starts_with("cannot split")
+        );
     }
 
     #[test]
     fn help_comes_from_the_definitions() {
-        let Ok(Some(Parsed::Help(text))) = parse("help") else { panic!() };
+        let Ok(Some(Parsed::Help(text))) = parse("help") else {
+            panic!()
+        };
         assert!(text.contains("backtrace"), "{text}");
         assert!(text.contains("Print the call stack"), "{text}");
-        let Ok(Some(Parsed::Help(text))) = parse("help bt") else { panic!() };
+        let Ok(Some(Parsed::Help(text))) = parse("help bt") else {
+            panic!()
+        };
         assert!(text.contains("Show at most this many frames"), "{text}");
     }
 }

@@ -61,7 +61,11 @@ pub fn run(fe: &mut Frontend) -> usize {
     let mut editor: Editor<CommandCompleter, DefaultHistory> = match Editor::new() {
         Ok(e) => e,
         Err(e) => {
-            report(&mut std::io::stdout(), fe, &format!("cannot open the prompt: {e}"));
+            report(
+                &mut std::io::stdout(),
+                fe,
+                &format!("cannot open the prompt: {e}"),
+            );
             return 1;
         }
     };
@@ -79,7 +83,11 @@ pub fn run(fe: &mut Frontend) -> usize {
             Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
             Err(e) => {
-                report(&mut std::io::stdout(), fe, &format!("cannot read the prompt: {e}"));
+                report(
+                    &mut std::io::stdout(),
+                    fe,
+                    &format!("cannot read the prompt: {e}"),
+                );
                 failures += 1;
                 break;
             }

@@ -137,7 +137,10 @@ impl Frontend {
             }
             Command::Set {
                 setting: Setting::StopOnThrow { value },
-            } => match self.session.request(Request::SetStopOnThrow(value == OnOff::On)) {
+            } => match self
+                .session
+                .request(Request::SetStopOnThrow(value == OnOff::On))
+            {
                 Response::Done => {}
                 other => return Err(unexpected(other)),
             },
@@ -148,6 +151,9 @@ impl Frontend {
 
     /// Prints a stop banner or an outcome and records the new state.
     fn take_event(&mut self, response: Response, out: &mut dyn Write) -> Result<(), String> {
+        if self.session.take_guest_open_line() {
+            write_out(out, "\n")?;
+        }
         match response {
             Response::Stopped(stop) => {
                 write_out(out, &render::stop_banner(&self.theme, &stop))?;
@@ -181,7 +187,10 @@ impl Frontend {
 
     fn select(&mut self, index: usize, out: &mut dyn Write) -> Result<(), String> {
         let pause = self.pause()?.pause;
-        match self.session.request(Request::Frame(FrameRef { pause, index })) {
+        match self
+            .session
+            .request(Request::Frame(FrameRef { pause, index }))
+        {
             Response::Frame(info) => {
                 self.selected = index;
                 write_out(out, &render::frame_detail(&self.theme, &info))

@@ -18,8 +18,7 @@ use wasmparser::{ExternalKind, Name, Parser, Payload, TypeRef, ValType};
 /// A missing or unreadable file (with the OS reason), or text that does not
 /// parse (the parser's message with line and column).
 pub fn load_module_bytes(path: &Path) -> Result<Vec<u8>> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     if bytes.starts_with(b"\0asm") {
         return Ok(bytes);
     }

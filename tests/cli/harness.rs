@@ -1,0 +1,56 @@
+//! Runs the real binary hermetically and renders what it did as one block of
+//! text: stdout, stderr (when not empty) and the exit status.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The project root; tests run from there so paths in transcripts are short.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `wasmdbg ARGS` in `dir` with a cleared environment (NO_COLOR=1, a
+/// temporary HOME), no stdin, and returns the transcript.
+pub fn run_in(dir: &Path, args: &[&str]) -> String {
+    let home = tempfile::tempdir().expect("temp HOME");
+    let output = Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run wasmdbg");
+    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !stderr.is_empty() {
+        text.push_str("--- stderr ---\n");
+        text.push_str(&stderr);
+    }
+    let code = output
+        .status
+        .code()
+        .map_or("killed by a signal".to_string(), |c| c.to_string());
+    text.push_str(&format!("[exit status: {code}]\n"));
+    text
+}
+
+/// Runs `wasmdbg ARGS` from the project root.
+pub fn run(args: &[&str]) -> String {
+    run_in(&root(), args)
+}
+
+/// `run --batch -ex C1 -ex C2 ... EXTRA... MODULE MODULE_ARGS...`
+pub fn batch(module: &str, extra: &[&str], commands: &[&str], module_args: &[&str]) -> String {
+    let mut args = vec!["run", "--batch"];
+    for c in commands {
+        args.push("-ex");
+        args.push(c);
+    }
+    args.extend_from_slice(extra);
+    args.push(module);
+    args.extend_from_slice(module_args);
+    run(&args)
+}

@@ -1,0 +1,103 @@
+//! The core driven as a library, without the REPL.
+
+use wasmdbg::debugger::protocol::{FrameRef, Request, Response, StopReason, Value};
+use wasmdbg::debugger::{RunConfig, Session};
+
+use crate::harness::root;
+
+fn start(module: &str) -> (Session, Response) {
+    Session::start(RunConfig {
+        module: root().join(module),
+        stop_on_throw: true,
+        ..RunConfig::default()
+    })
+}
+
+/// A frame from an earlier pause is refused after the program resumed, even
+/// though no host call happened in between (wasmtime 48.0.8's
+/// `FrameHandle::is_valid` would still say "valid" here).
+#[test]
+fn frames_of_an_earlier_pause_are_refused() {
+    let (session, first) = start("wat/throw_twice.wat");
+    let Response::Stopped(stop1) = first else {
+        panic!("{first:?}")
+    };
+    let old = FrameRef {
+        pause: stop1.pause,
+        index: 0,
+    };
+    let Response::Locals(locals) = session.request(Request::Locals(old)) else {
+        panic!()
+    };
+    assert_eq!(locals[0].value, Value::I32(10));
+
+    let Response::Stopped(stop2) = session.request(Request::Continue) else {
+        panic!()
+    };
+    assert!(matches!(stop2.reason, StopReason::Exception(_)));
+    assert!(stop2.pause > stop1.pause);
+
+    for request in [
+        Request::Locals(old),
+        Request::Stack(old),
+        Request::Frame(old),
+        Request::Backtrace {
+            pause: old.pause,
+            limit: None,
+        },
+    ] {
+        match session.request(request) {
+            Response::Error(msg) => assert_eq!(
+                msg,
+                "stale frame: it belongs to pause 1 and the program has resumed since (now at pause 2); run `bt` for the current frames"
+            ),
+            other => panic!("stale frame answered: {other:?}"),
+        }
+    }
+    let new = FrameRef {
+        pause: stop2.pause,
+        index: 0,
+    };
+    let Response::Locals(locals) = session.request(Request::Locals(new)) else {
+        panic!()
+    };
+    assert_eq!(locals[0].value, Value::I32(20));
+
+    // After the end, frames of the last pause are refused too.
+    let Response::Ended(outcome) = session.request(Request::Continue) else {
+        panic!()
+    };
+    assert_eq!(outcome.to_string(), "returned from _start");
+    let Response::Error(msg) = session.request(Request::Locals(new)) else {
+        panic!()
+    };
+    assert_eq!(msg, "the program is not paused: it returned from _start");
+}
+
+#[test]
+fn out_of_range_frame_is_an_error_not_a_panic() {
+    let (session, first) = start("wat/divide.wat");
+    let Response::Stopped(stop) = first else {
+        panic!("{first:?}")
+    };
+    let far = FrameRef {
+        pause: stop.pause,
+        index: 3,
+    };
+    let Response::Error(msg) = session.request(Request::Locals(far)) else {
+        panic!()
+    };
+    assert_eq!(msg, "no frame #3: the stack has 3 frames (#0-#2)");
+    let Response::Backtrace { frames, total } = session.request(Request::Backtrace {
+        pause: stop.pause,
+        limit: None,
+    }) else {
+        panic!()
+    };
+    assert_eq!(total, Some(3));
+    let names: Vec<_> = frames
+        .iter()
+        .map(|f| f.func_name.clone().unwrap())
+        .collect();
+    assert_eq!(names, ["divide", "compute", "_start"]);
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real `wasmdbg` binary on scripted sessions, and the
+//! core library driven without the REPL. One test binary, a module per area.
+
+mod bad_input;
+mod corpus;
+mod harness;
+mod library;
+mod sessions;
+mod traps;

@@ -1,0 +1,148 @@
+//! Scripted sessions over the project's own `wat/` modules.
+
+use crate::harness::{batch, root, run};
+
+#[test]
+fn frames_up_down_locals_and_operand_stack() {
+    let text = batch(
+        "wat/divide.wat",
+        &[],
+        &[
+            "bt", "locals", "stack", "up", "locals", "stack", "up", "up", "down", "down", "down",
+            "frame 1", "frame", "frame 99", "bt 1", "continue", "bt", "locals", "continue",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn locals_of_every_value_type() {
+    let text = batch(
+        "wat/locals.wat",
+        &["--invoke", "all_types"],
+        &["locals"],
+        &["1", "-2", "0.5", "-0.25"],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn caught_then_uncaught_exception_with_payloads() {
+    let text = batch(
+        "wat/exceptions.wat",
+        &[],
+        &["bt", "stack", "continue", "bt", "continue"],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn pausing_on_throw_can_be_switched_off() {
+    insta::assert_snapshot!(
+        "throw_off_flag",
+        batch("wat/exceptions.wat", &["--no-stop-on-throw"], &[], &[])
+    );
+    insta::assert_snapshot!(
+        "throw_off_setting",
+        batch(
+            "wat/throw_twice.wat",
+            &[],
+            &["set stop-on-throw off", "continue"],
+            &[]
+        )
+    );
+}
+
+#[test]
+fn failing_host_call() {
+    let text = batch("wat/hostcall_error.wat", &[], &["bt", "continue"], &[]);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn proc_exit_is_an_exit_not_a_failure() {
+    let text = batch("wat/proc_exit.wat", &[], &["bt", "continue"], &[]);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn guest_output_and_normal_return() {
+    insta::assert_snapshot!(batch("wat/hello.wat", &[], &[], &[]));
+}
+
+#[test]
+fn stop_on_entry() {
+    let text = batch(
+        "wat/divide.wat",
+        &["--stop-on-entry"],
+        &["bt", "locals", "continue", "bt"],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn invoke_parses_values_by_parameter_type_and_prints_results() {
+    insta::assert_snapshot!(
+        "invoke_add",
+        batch("wat/reactor.wat", &["--invoke", "add"], &[], &["5", "-0x7"])
+    );
+    insta::assert_snapshot!(
+        "invoke_half",
+        batch("wat/reactor.wat", &["--invoke", "half"], &[], &["3"])
+    );
+}
+
+#[test]
+fn command_files_and_commands_run_in_the_order_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cmds.wasmdbg");
+    std::fs::write(&file, "# where are we?\n\nbt 1\n   \nlocals\n").unwrap();
+    let file = file.to_str().unwrap();
+    let text = run(&[
+        "run",
+        "--batch",
+        "-ex",
+        "frame 1",
+        "-x",
+        file,
+        "-ex",
+        "up",
+        "wat/divide.wat",
+    ]);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn help_is_generated_from_the_command_definitions() {
+    insta::assert_snapshot!(batch("wat/divide.wat", &[], &["help", "help bt"], &[]));
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let plain = batch("wat/divide.wat", &[], &["bt"], &[]);
+    assert!(!plain.contains('\u{1b}'), "{plain}");
+    let coloured = batch("wat/divide.wat", &["--color", "always"], &["bt"], &[]);
+    assert!(
+        coloured.contains("\u{1b}[33mdivide\u{1b}[39m"),
+        "{coloured}"
+    );
+    let never = batch("wat/divide.wat", &["--color", "never"], &["bt"], &[]);
+    assert_eq!(never, plain);
+}
+
+#[test]
+fn wasm_and_wat_are_told_apart_by_content() {
+    // A text module under a .wasm name still loads.
+    let dir = tempfile::tempdir().unwrap();
+    let renamed = dir.path().join("divide.wasm");
+    std::fs::copy(root().join("wat/divide.wat"), &renamed).unwrap();
+    let text = batch(renamed.to_str().unwrap(), &[], &["bt 1"], &[]);
+    assert!(
+        text.starts_with("Program stopped: trap: integer divide by zero\n"),
+        "{text}"
+    );
+    assert!(text.contains("#0  divide (func[0]) at 0x34\n"), "{text}");
+}

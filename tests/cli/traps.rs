@@ -1,0 +1,49 @@
+//! Every trap kind pauses with wasmtime's reason, frame #0 at the trapping
+//! instruction, and ends the program on `continue`.
+
+use crate::harness::batch;
+
+fn trap(name: &str, args: &[&str]) -> String {
+    batch(
+        "wat/traps.wat",
+        &["--invoke", name],
+        &["bt", "stack", "continue"],
+        args,
+    )
+}
+
+macro_rules! trap_tests {
+    ($($name:ident),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(trap(stringify!($name), &[]));
+        }
+    )*};
+}
+
+trap_tests!(
+    unreachable,
+    div_by_zero,
+    rem_by_zero,
+    integer_overflow,
+    bad_conversion,
+    conversion_overflow,
+    out_of_bounds_load,
+    out_of_bounds_store,
+    table_out_of_bounds,
+    null_indirect_call,
+    indirect_type_mismatch,
+    null_reference,
+    misaligned_atomic,
+);
+
+#[test]
+fn stack_exhaustion() {
+    let text = batch(
+        "wat/traps.wat",
+        &["--invoke", "stack_exhaustion"],
+        &["bt 3", "frame 1", "locals", "continue"],
+        &["0"],
+    );
+    insta::assert_snapshot!(text);
+}
