@@ -673,7 +673,8 @@ fn read_exception(
 struct Paused {
     pause: PauseId,
     info: Arc<ModuleInfo>,
-    /// (handle, function index, pc as wasmtime reports it).
+    /// (handle, function index, pc to show: the current instruction, or for
+    /// a frame waiting on a call, the call).
     frames: Vec<(FrameHandle, u32, usize)>,
     /// The walk reached the end of the module's frames.
     complete: bool,
@@ -776,29 +777,35 @@ impl Paused {
             };
             // Stop at a frame that is not a function of this module (e.g.
             // the frame wasmtime makes for module start-up, whose instance
-            // slot is garbage): its pc must be an instruction boundary of a
-            // defined function, or just past one for a caller.
+            // slot is garbage). A frame waiting on a call must be just past a
+            // call instruction; the innermost may also be at its function's
+            // entry (the prologue that exhausted the stack).
             let Some((defined, pc)) = handle.wasm_function_index_and_pc(&mut *store)? else {
                 self.complete = true;
                 break;
             };
             let func = self.info.num_imported_funcs() + defined.as_u32();
             let pc = pc.raw() as usize;
-            let plausible =
-                self.info.is_instruction(func, pc) || self.info.func_containing(pc) == Some(func);
-            if !plausible {
+            let in_call = !self.frames.is_empty() || self.innermost_in_call;
+            let shown = if in_call {
+                self.info.call_site(func, pc)
+            } else {
+                (self.info.is_instruction(func, pc) || self.info.is_entry(func, pc)).then_some(pc)
+            };
+            let Some(pc) = shown else {
                 self.complete = true;
                 break;
-            }
+            };
             self.frames.push((handle, func, pc));
         }
         let depth = self.frames.len();
-        self.frames.get(index).ok_or_else(|| {
-            anyhow!(
-                "no frame #{index}: the stack has {depth} frame{} (#0-#{})",
-                if depth == 1 { "" } else { "s" },
-                depth.saturating_sub(1)
-            )
+        self.frames.get(index).ok_or_else(|| match depth {
+            0 => anyhow!("no frame #{index}: no frames of the module are on the stack"),
+            1 => anyhow!("no frame #{index}: the stack has 1 frame (#0)"),
+            n => anyhow!(
+                "no frame #{index}: the stack has {n} frames (#0-#{})",
+                n - 1
+            ),
         })
     }
 
@@ -807,18 +814,10 @@ impl Paused {
         store: &mut StoreContextMut<'_, Host>,
         index: usize,
     ) -> Result<FrameInfo> {
-        let (handle, func, raw_pc) = self.frame(store, index)?.clone();
+        let (handle, func, pc) = self.frame(store, index)?.clone();
         if !handle.is_valid(&mut *store) {
             bail!("frame #{index} is no longer valid");
         }
-        // Callers report the pc after their call instruction; show the call.
-        let pc = if index > 0 || self.innermost_in_call {
-            self.info
-                .previous_instruction(func, raw_pc)
-                .unwrap_or(raw_pc)
-        } else {
-            raw_pc
-        };
         Ok(FrameInfo {
             frame: FrameRef {
                 pause: self.pause,

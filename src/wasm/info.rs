@@ -85,8 +85,8 @@ pub struct ModuleInfo {
     tag_names: HashMap<u32, String>,
     exports: Vec<(String, ExportKind, u32)>,
     code_section: Option<Range<usize>>,
-    /// Instruction offsets of each defined function, computed on first use.
-    instr_offsets: Vec<OnceLock<Vec<usize>>>,
+    /// Code layout of each defined function, computed on first use.
+    code: Vec<OnceLock<FuncCode>>,
     disasm: OnceLock<std::result::Result<super::Disassembly, String>>,
 }
 
@@ -181,7 +181,7 @@ impl ModuleInfo {
                 _ => {}
             }
         }
-        let instr_offsets = (0..funcs.len()).map(|_| OnceLock::new()).collect();
+        let code = (0..funcs.len()).map(|_| OnceLock::new()).collect();
         Ok(ModuleInfo {
             bytes,
             funcs,
@@ -191,7 +191,7 @@ impl ModuleInfo {
             tag_names,
             exports,
             code_section,
-            instr_offsets,
+            code,
             disasm: OnceLock::new(),
         })
     }
@@ -270,27 +270,12 @@ impl ModuleInfo {
     /// (function index space), ascending; empty for imports or unknown
     /// indices. Computed on first use and cached.
     pub fn instruction_offsets(&self, index: u32) -> &[usize] {
-        let Some(func) = self.funcs.get(index as usize) else {
-            return &[];
-        };
-        let Some(body) = func.body.clone() else {
-            return &[];
-        };
-        self.instr_offsets[index as usize].get_or_init(|| {
-            let reader = wasmparser::BinaryReader::new(&self.bytes[body.clone()], body.start);
-            let body = wasmparser::FunctionBody::new(reader);
-            let mut out = Vec::new();
-            if let Ok(mut ops) = body.get_operators_reader() {
-                while !ops.eof() {
-                    let at = ops.original_position();
-                    if ops.read().is_err() {
-                        break;
-                    }
-                    out.push(at);
-                }
-            }
-            out
-        })
+        self.code(index).map_or(&[], |c| &c.offsets)
+    }
+
+    fn code(&self, index: u32) -> Option<&FuncCode> {
+        let body = self.funcs.get(index as usize)?.body.clone()?;
+        Some(self.code[index as usize].get_or_init(|| FuncCode::read(&self.bytes, body)))
     }
 
     /// The function index whose body contains module offset `pc`.
@@ -307,6 +292,33 @@ impl ModuleInfo {
     /// Whether `pc` is the offset of an instruction of function `func`.
     pub fn is_instruction(&self, func: u32, pc: usize) -> bool {
         self.instruction_offsets(func).binary_search(&pc).is_ok()
+    }
+
+    /// Whether `pc` is the start of function `func`'s body (before its
+    /// locals declarations and first instruction).
+    pub fn is_entry(&self, func: u32, pc: usize) -> bool {
+        self.func(func)
+            .and_then(|f| f.body.as_ref())
+            .is_some_and(|b| b.start == pc)
+    }
+
+    /// The call instruction a frame of function `func` is waiting on, given
+    /// the pc wasmtime reports for that frame, or `None` when `pc` cannot be
+    /// such a frame's.
+    ///
+    /// wasmtime 48 records a plain call's frame at the instruction after the
+    /// call, but a call inside a `try_table` (compiled as a call with an
+    /// exception edge) at the call itself.
+    pub fn call_site(&self, func: u32, pc: usize) -> Option<usize> {
+        let code = self.code(func)?;
+        if code.calls.get(&pc) == Some(&true) {
+            return Some(pc);
+        }
+        if !self.is_instruction(func, pc) {
+            return None;
+        }
+        let previous = self.previous_instruction(func, pc)?;
+        code.calls.contains_key(&previous).then_some(previous)
     }
 
     /// The offset of the instruction just before `pc` in function `func`
@@ -371,5 +383,99 @@ fn demangle(name: &str) -> String {
     match rustc_demangle::try_demangle(name) {
         Ok(d) => format!("{d:#}"),
         Err(_) => name.to_string(),
+    }
+}
+
+/// The instructions of one function body.
+struct FuncCode {
+    /// Module offset of every instruction, ascending.
+    offsets: Vec<usize>,
+    /// Module offset of every `call`/`call_indirect`/`call_ref`, and whether
+    /// it lies inside a `try_table`.
+    calls: HashMap<usize, bool>,
+}
+
+impl FuncCode {
+    /// Reads the body at `range` of the module binary. A body that does not
+    /// decode ends the listing where decoding stopped.
+    fn read(bytes: &[u8], range: Range<usize>) -> FuncCode {
+        use wasmparser::Operator as O;
+        let reader = wasmparser::BinaryReader::new(&bytes[range.clone()], range.start);
+        let body = wasmparser::FunctionBody::new(reader);
+        let mut code = FuncCode {
+            offsets: Vec::new(),
+            calls: HashMap::new(),
+        };
+        // Open blocks: true for a try_table.
+        let mut blocks: Vec<bool> = Vec::new();
+        let Ok(mut ops) = body.get_operators_reader() else {
+            return code;
+        };
+        while !ops.eof() {
+            let at = ops.original_position();
+            let Ok(op) = ops.read() else { break };
+            code.offsets.push(at);
+            match op {
+                O::Block { .. } | O::Loop { .. } | O::If { .. } => blocks.push(false),
+                O::TryTable { .. } => blocks.push(true),
+                O::End => {
+                    blocks.pop();
+                }
+                O::Call { .. } | O::CallIndirect { .. } | O::CallRef { .. } => {
+                    code.calls.insert(at, blocks.contains(&true));
+                }
+                _ => {}
+            }
+        }
+        code
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CALLS: &str = r#"(module
+      (tag $t)
+      (func $f)
+      (func $g
+        call $f
+        nop
+        (try_table (catch_all 0)
+          call $f
+          call $f)
+        call $f
+        call $f))"#;
+
+    #[test]
+    fn call_sites_of_plain_and_try_table_calls() {
+        let info = ModuleInfo::parse(wat::parse_str(CALLS).unwrap()).unwrap();
+        let ops = info.instruction_offsets(1).to_vec();
+        // call, nop, try_table, call, call, end, call, call, end
+        assert_eq!(ops.len(), 9);
+        // Plain call: reported at the next instruction.
+        assert_eq!(info.call_site(1, ops[1]), Some(ops[0]));
+        // Inside try_table: reported at the call itself.
+        assert_eq!(info.call_site(1, ops[3]), Some(ops[3]));
+        assert_eq!(info.call_site(1, ops[4]), Some(ops[4]));
+        // After the try_table, plain again.
+        assert_eq!(info.call_site(1, ops[7]), Some(ops[6]));
+        // Not a call site: the nop's successor, the body start.
+        assert_eq!(info.call_site(1, ops[2]), None);
+        assert_eq!(
+            info.call_site(1, info.func(1).unwrap().body.clone().unwrap().start),
+            None
+        );
+    }
+
+    #[test]
+    fn names_and_exports() {
+        let info = ModuleInfo::parse(wat::parse_str(CALLS).unwrap()).unwrap();
+        assert_eq!(info.func_name(0).as_deref(), Some("f"));
+        assert_eq!(info.exported_func("_start"), None);
+        assert_eq!(
+            info.func_containing(info.instruction_offsets(1)[0]),
+            Some(1)
+        );
     }
 }

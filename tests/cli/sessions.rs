@@ -146,3 +146,16 @@ fn wasm_and_wat_are_told_apart_by_content() {
     );
     assert!(text.contains("#0  divide (func[0]) at 0x34\n"), "{text}");
 }
+
+#[test]
+fn trap_in_the_start_function_walks_only_real_frames() {
+    // wasmtime puts a start-up frame under the start function whose instance
+    // slot is garbage; the walk stops before it.
+    let text = batch("wat/start_trap.wat", &[], &["bt", "locals", "frame 1"], &[]);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn rust_names_are_demangled() {
+    insta::assert_snapshot!(batch("wat/mangled.wat", &[], &["bt"], &[]));
+}
