@@ -98,7 +98,10 @@ pub struct Local {
     pub index: u32,
     /// Name from the name section.
     pub name: Option<String>,
-    /// Current value (carries its type).
+    /// The type the module declares for it (`i31ref` where the value only
+    /// says `anyref`), when the module's code could be read.
+    pub declared_type: Option<String>,
+    /// Current value (carries its value type).
     pub value: Value,
 }
 

@@ -20,6 +20,7 @@
 //! `FrameHandle` is touched, because on wasmtime 48.0.8 `FrameHandle::is_valid`
 //! alone does not notice a resume that made no host call.
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
@@ -518,18 +519,65 @@ fn value_of(val: &Val) -> Value {
     }
 }
 
-/// Like [`value_of`], and reads what needs the store: an i31 reference's
-/// value.
-fn value_in(store: &StoreContextMut<'_, Host>, val: &Val) -> Value {
-    if let Val::AnyRef(Some(r)) = val
-        && let Ok(Some(i31)) = r.as_i31(store)
-    {
-        return Value::Ref {
-            heap: "anyref",
-            desc: Some(format!("i31 {}", i31.get_i32())),
-        };
+/// Converts values that need the store to describe: an i31 reference's
+/// value, a funcref's function. One per pause: the map from funcref to
+/// function index is built on first need.
+struct ValueReader {
+    instance: Option<Instance>,
+    info: Arc<ModuleInfo>,
+    /// `Func::to_raw` pointer (as an address) -> function index.
+    funcs: Option<HashMap<usize, u32>>,
+}
+
+impl ValueReader {
+    fn new(shared: &Shared) -> ValueReader {
+        ValueReader {
+            instance: shared.instance.get().copied(),
+            info: shared.info.clone(),
+            funcs: None,
+        }
     }
-    value_of(val)
+
+    fn read(&mut self, store: &mut StoreContextMut<'_, Host>, val: &Val) -> Value {
+        match val {
+            Val::AnyRef(Some(r)) => {
+                if let Ok(Some(i31)) = r.as_i31(&*store) {
+                    return Value::Ref {
+                        heap: "anyref",
+                        desc: Some(format!("i31 {}", i31.get_i32())),
+                    };
+                }
+            }
+            Val::FuncRef(Some(f)) => {
+                let raw = f.to_raw(&mut *store) as usize;
+                if let Some(index) = self.func_index(store, raw) {
+                    let desc = match self.info.func_name(index) {
+                        Some(name) => format!("func[{index}] {name}"),
+                        None => format!("func[{index}]"),
+                    };
+                    return Value::Ref {
+                        heap: "funcref",
+                        desc: Some(desc),
+                    };
+                }
+            }
+            _ => {}
+        }
+        value_of(val)
+    }
+
+    fn func_index(&mut self, store: &mut StoreContextMut<'_, Host>, raw: usize) -> Option<u32> {
+        let instance = self.instance?;
+        let funcs = self.funcs.get_or_insert_with(|| {
+            (0..self.info.num_funcs())
+                .filter_map(|i| {
+                    let f = instance.debug_function(&mut *store, i)?;
+                    Some((f.to_raw(&mut *store) as usize, i))
+                })
+                .collect()
+        });
+        funcs.get(&raw).copied()
+    }
 }
 
 /// Runs `f`, turning a panic into an error message. wasmtime aborts the
@@ -589,6 +637,7 @@ fn on_event(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, event: D
         // After a failed host call, frame #0 is the guest function that
         // made the call, and wasmtime reports the pc after it.
         innermost_in_call: matches!(reason, StopReason::HostcallError(_)),
+        values: ValueReader::new(shared),
     };
     let frame = guarded(|| paused.frame_info(&mut store, 0)).ok();
     let channel = lock(&shared.channel);
@@ -659,8 +708,12 @@ fn read_exception(
         }
     }
     let count = exn.ty(&*store)?.fields().len();
+    let mut values = ValueReader::new(shared);
     let payload = (0..count)
-        .map(|i| exn.field(&mut *store, i).map(|v| value_in(store, &v)))
+        .map(|i| {
+            let v = exn.field(&mut *store, i)?;
+            Ok(values.read(store, &v))
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(Exception {
         tag_name: tag_index.and_then(|i| shared.info.tag_name(i)),
@@ -681,6 +734,7 @@ struct Paused {
     /// Frame #0 is stopped in a call (to a host function) rather than at its
     /// own instruction.
     innermost_in_call: bool,
+    values: ValueReader,
 }
 
 impl Paused {
@@ -721,9 +775,10 @@ impl Paused {
                         Ok(Local {
                             index: i,
                             name: self.info.local_name(func, i).map(str::to_string),
+                            declared_type: self.info.local_type(func, i),
                             value: {
                                 let v = handle.local(&mut *store, i)?;
-                                value_in(store, &v)
+                                self.values.read(store, &v)
                             },
                         })
                     })
@@ -737,7 +792,7 @@ impl Paused {
                 let values = (0..n)
                     .map(|i| {
                         let v = handle.stack(&mut *store, i)?;
-                        Ok(value_in(store, &v))
+                        Ok(self.values.read(store, &v))
                     })
                     .collect::<Result<Vec<_>>>()?;
                 Ok(Response::Stack(values))

@@ -134,7 +134,9 @@ pub fn locals(locals: &[Local]) -> String {
         t.add_row(vec![
             l.index.to_string(),
             l.name.clone().unwrap_or_default(),
-            l.value.type_name().to_string(),
+            l.declared_type
+                .clone()
+                .unwrap_or_else(|| l.value.type_name().to_string()),
             value(&l.value),
         ]);
     }

@@ -207,6 +207,11 @@ impl ModuleInfo {
         self.num_imported_funcs
     }
 
+    /// The number of functions (imported and defined).
+    pub fn num_funcs(&self) -> u32 {
+        self.funcs.len() as u32
+    }
+
     /// The function with this function index, if there is one.
     pub fn func(&self, index: u32) -> Option<&FuncInfo> {
         self.funcs.get(index as usize)
@@ -271,6 +276,19 @@ impl ModuleInfo {
     /// indices. Computed on first use and cached.
     pub fn instruction_offsets(&self, index: u32) -> &[usize] {
         self.code(index).map_or(&[], |c| &c.offsets)
+    }
+
+    /// The type of local `local` of function `func` as the module declares
+    /// it (parameters first, then the body's locals), as the text format
+    /// writes it (`i32`, `i31ref`, `(ref null 3)`).
+    pub fn local_type(&self, func: u32, local: u32) -> Option<String> {
+        let params = &self.func(func)?.params;
+        let local = local as usize;
+        let ty = match params.get(local) {
+            Some(t) => *t,
+            None => *self.code(func)?.locals.get(local - params.len())?,
+        };
+        Some(ty.to_string())
     }
 
     fn code(&self, index: u32) -> Option<&FuncCode> {
@@ -393,6 +411,8 @@ struct FuncCode {
     /// Module offset of every `call`/`call_indirect`/`call_ref`, and whether
     /// it lies inside a `try_table`.
     calls: HashMap<usize, bool>,
+    /// Types of the declared locals (after the parameters).
+    locals: Vec<ValType>,
 }
 
 impl FuncCode {
@@ -405,7 +425,18 @@ impl FuncCode {
         let mut code = FuncCode {
             offsets: Vec::new(),
             calls: HashMap::new(),
+            locals: Vec::new(),
         };
+        if let Ok(reader) = body.get_locals_reader() {
+            for local in reader {
+                let Ok((count, ty)) = local else { break };
+                // A count too large to hold is left out rather than allocated.
+                if code.locals.len() + count as usize > 1 << 20 {
+                    break;
+                }
+                code.locals.extend(std::iter::repeat_n(ty, count as usize));
+            }
+        }
         // Open blocks: true for a try_table.
         let mut blocks: Vec<bool> = Vec::new();
         let Ok(mut ops) = body.get_operators_reader() else {
