@@ -89,3 +89,9 @@ fn missing_command_file() {
 fn unknown_option() {
     insta::assert_snapshot!(run(&["run", "--bogus", "wat/divide.wat"]));
 }
+
+#[test]
+fn unreadable_module() {
+    // A directory cannot be read as a file.
+    insta::assert_snapshot!(run(&["run", "--batch", "wat"]));
+}
