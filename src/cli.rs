@@ -63,6 +63,16 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_stop_on_throw: bool,
 
+    /// Set a breakpoint before the program starts (repeatable): a function
+    /// name, `func[N]`, `*0xOFFSET` or `NAME+0xOFFSET`.
+    #[arg(short = 'b', long = "break", value_name = "LOCATION")]
+    pub breakpoints: Vec<String>,
+
+    /// Pause the program when it runs longer than SECS after starting or
+    /// resuming (for scripted runs: report where a hung program is).
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<f64>,
+
     /// Run the debugger commands in FILE (repeatable; in order with -ex).
     #[arg(short = 'x', long = "command", value_name = "FILE")]
     pub command_files: Vec<PathBuf>,
@@ -88,6 +98,13 @@ pub struct RunArgs {
     pub args: Vec<String>,
 }
 
+fn parse_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("expected a positive number of seconds, got {s:?}")),
+    }
+}
+
 fn parse_env(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
@@ -110,6 +127,7 @@ impl RunArgs {
             invoke,
             stop_on_entry: self.stop_on_entry,
             stop_on_throw: !self.no_stop_on_throw,
+            breakpoints: self.breakpoints.clone(),
         }
     }
 
@@ -167,6 +185,9 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
         "--env",
         "--dir",
         "--invoke",
+        "-b",
+        "--break",
+        "--timeout",
         "-x",
         "--command",
         "--ex",

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use wasmdbg::cli::{Cli, CliCommand, scripts_in_order};
-use wasmdbg::debugger::Session;
 use wasmdbg::debugger::protocol::{Outcome, Response};
+use wasmdbg::debugger::{Interrupter, Session};
 use wasmdbg::repl::{Frontend, batch, interactive};
 
 fn main() -> ExitCode {
@@ -32,13 +32,21 @@ fn main() -> ExitCode {
     let theme = args.theme();
     let scripts = scripts_in_order(&matches, args);
 
-    let (session, first) = Session::start(args.run_config());
+    // Ctrl-C while the guest runs pauses it; at the prompt rustyline reads
+    // it as a key and the session goes on.
+    let interrupter = Interrupter::default();
+    let on_ctrl_c = interrupter.clone();
+    if let Err(e) = ctrlc::set_handler(move || on_ctrl_c.interrupt()) {
+        eprintln!("warning: Ctrl-C will not pause the program: {e}");
+    }
+    let timeout = args.timeout.map(std::time::Duration::from_secs_f64);
+    let (session, first) = Session::start_with(args.run_config(), timeout, interrupter);
     if let Response::Ended(Outcome::LoadFailed(msg)) = &first {
         eprintln!("{}", theme.error(&format!("error: {msg}")));
         return ExitCode::from(2);
     }
     let mut out = std::io::stdout();
-    let mut fe = Frontend::new(session, first, theme, &mut out);
+    let mut fe = Frontend::new(session, first, theme, timeout, &mut out);
     let result = batch::run_scripts(&mut fe, &scripts, &mut out);
     let mut failures = result.failures;
     if !result.quit && !args.batch {

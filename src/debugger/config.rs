@@ -48,4 +48,7 @@ pub struct RunConfig {
     pub stop_on_entry: bool,
     /// Pause when the guest throws an exception (on by default in the CLI).
     pub stop_on_throw: bool,
+    /// Breakpoint locations set before the program starts (`-b`); one that
+    /// does not resolve is a load error.
+    pub breakpoints: Vec<String>,
 }

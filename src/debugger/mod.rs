@@ -1,11 +1,19 @@
 //! The debugger core: a [`Session`] drives a worker thread that owns the
 //! wasmtime store, over the typed [`protocol`]. No terminal code lives here.
 
+pub mod breakpoints;
 mod config;
+mod entry;
+pub mod expr;
+mod frames;
+mod handler;
+mod interrupt;
 pub mod protocol;
 mod session;
 mod stdout;
+mod values;
 mod worker;
 
 pub use config::{DirSpec, RunConfig};
+pub use interrupt::Interrupter;
 pub use session::Session;

@@ -40,8 +40,90 @@ pub enum Request {
     Stack(FrameRef),
     /// Resume the guest until the next pause or the end of the program.
     Continue,
+    /// Execute `count` instructions: into calls (`over == false`, stepi) or
+    /// over them (`over == true`, nexti: count only instructions in the
+    /// current frame or an outer one).
+    Step {
+        /// Over calls rather than into them.
+        over: bool,
+        /// How many instructions.
+        count: u64,
+    },
+    /// Run until the given frame returns; the stop carries its results.
+    Finish(FrameRef),
+    /// Start the program again from scratch (a fresh store and instance);
+    /// breakpoints are kept.
+    Run,
     /// Switch pausing on thrown exceptions on or off.
     SetStopOnThrow(bool),
+    /// Set a breakpoint at LOCATION (see `breakpoints::resolve`).
+    Break {
+        /// The location as typed.
+        location: String,
+        /// Delete it when first hit (`tbreak`).
+        temporary: bool,
+        /// Stop only when this expression is true.
+        condition: Option<String>,
+    },
+    /// Delete breakpoints (all when empty).
+    Delete(Vec<u32>),
+    /// Enable (`true`) or disable breakpoints (all when empty).
+    Enable(Vec<u32>, bool),
+    /// Set or (with `None`) remove a breakpoint's condition.
+    Condition(u32, Option<String>),
+    /// Ignore the next `count` hits of a breakpoint.
+    Ignore(u32, u64),
+    /// List the breakpoints.
+    Breakpoints,
+    /// The instructions of a function: the selected frame's (`func: None`)
+    /// or the one named; a window around the pc unless `all`.
+    Disassemble {
+        /// The selected frame, when paused.
+        frame: Option<FrameRef>,
+        /// A function location (name, `func[N]`), instead of the frame's.
+        func: Option<String>,
+        /// Every instruction rather than a window around the pc.
+        all: bool,
+    },
+}
+
+/// A breakpoint as the front end shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreakpointInfo {
+    /// Id, from 1.
+    pub id: u32,
+    /// The location as typed.
+    pub location: String,
+    /// Function index.
+    pub func_index: u32,
+    /// The function's name, when known.
+    pub func_name: Option<String>,
+    /// Module offset where it really is (wasmtime slips a breakpoint that is
+    /// not on an instruction boundary forward).
+    pub pc: usize,
+    /// The offset asked for, when the engine moved it.
+    pub requested: Option<usize>,
+    /// Whether it stops the program.
+    pub enabled: bool,
+    /// Deleted when hit.
+    pub temporary: bool,
+    /// Times hit (with its condition true).
+    pub hits: u64,
+    /// Hits still ignored.
+    pub ignore: u64,
+    /// Its condition, as typed.
+    pub condition: Option<String>,
+}
+
+/// One line of a disassembly.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DisasmLine {
+    /// Module offset of the instruction.
+    pub pc: usize,
+    /// The instruction as Wasm text.
+    pub text: String,
+    /// It is the frame's current instruction.
+    pub current: bool,
 }
 
 /// The worker's answer to one [`Request`].
@@ -67,8 +149,23 @@ pub enum Response {
     /// The program ended (answer to [`Request::Continue`], or the first event
     /// after start).
     Ended(Outcome),
-    /// A setting was changed.
+    /// A setting was changed, or breakpoints were deleted/enabled.
     Done,
+    /// A breakpoint was set.
+    BreakpointSet(BreakpointInfo),
+    /// Answer to [`Request::Breakpoints`].
+    Breakpoints(Vec<BreakpointInfo>),
+    /// Answer to [`Request::Disassemble`]: the function and its lines.
+    Disassembly {
+        /// Function index.
+        func_index: u32,
+        /// Its name, when known.
+        func_name: Option<String>,
+        /// The lines shown.
+        lines: Vec<DisasmLine>,
+        /// Lines left out before and after the window.
+        omitted: (usize, usize),
+    },
     /// The request could not be served; the message is one line.
     Error(String),
 }
@@ -153,8 +250,43 @@ pub enum StopReason {
     HostcallError(String),
     /// `--stop-on-entry`: before the entry function's first instruction.
     Entry,
-    /// A breakpoint or step event the debugger did not ask for.
-    Breakpoint,
+    /// A user breakpoint.
+    Breakpoint {
+        /// Its id.
+        id: u32,
+        /// Hits so far, this one included.
+        hits: u64,
+        /// It was a `tbreak` and is now deleted.
+        temporary: bool,
+    },
+    /// A `stepi`/`nexti` finished.
+    Step {
+        /// What happened on the way that the user should know (stepped over
+        /// a host function, returned to the caller).
+        note: Option<String>,
+    },
+    /// `finish`: the frame returned.
+    Finished {
+        /// The function that returned.
+        func_index: u32,
+        /// Its name.
+        func_name: Option<String>,
+        /// Its results.
+        results: Vec<Value>,
+    },
+    /// Interrupted by the user (Ctrl-C) or by `--timeout`.
+    Interrupted {
+        /// The timeout in seconds, when that was the cause.
+        timeout: Option<f64>,
+    },
+    /// A breakpoint's condition could not be evaluated; it stops so the user
+    /// can fix it.
+    ConditionError {
+        /// The breakpoint.
+        id: u32,
+        /// Why.
+        message: String,
+    },
 }
 
 /// A thrown exception's tag and payload.
@@ -200,6 +332,8 @@ pub enum Outcome {
     /// The program could not be loaded or started (bad module, missing
     /// import, bad arguments); it never ran.
     LoadFailed(String),
+    /// The debugger ended it (`run` restarts, `quit`).
+    Killed,
 }
 
 impl fmt::Display for Outcome {
@@ -211,6 +345,7 @@ impl fmt::Display for Outcome {
             Outcome::UncaughtException(_) => write!(f, "terminated by an uncaught exception"),
             Outcome::Failed(msg) => write!(f, "failed: {msg}"),
             Outcome::LoadFailed(msg) => write!(f, "could not be started: {msg}"),
+            Outcome::Killed => write!(f, "was ended by the debugger"),
         }
     }
 }

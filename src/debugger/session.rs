@@ -3,6 +3,7 @@
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use super::config::RunConfig;
+use super::interrupt::Interrupter;
 use super::protocol::{Request, Response};
 use super::stdout::OpenLine;
 use super::worker;
@@ -19,6 +20,7 @@ pub struct Session {
     requests: Sender<Request>,
     responses: Receiver<Response>,
     open_line: OpenLine,
+    interrupter: Interrupter,
 }
 
 impl Session {
@@ -26,20 +28,40 @@ impl Session {
     /// `Response::Stopped` (it paused) or `Response::Ended` (it finished, or
     /// could not be loaded: `Outcome::LoadFailed`).
     pub fn start(config: RunConfig) -> (Session, Response) {
+        Self::start_with(config, None, Interrupter::default())
+    }
+
+    /// Like [`Session::start`], with the [`Interrupter`] the front end
+    /// already wired to Ctrl-C (so the program can be paused before its first
+    /// event), and a `timeout` after which a program that has not paused yet
+    /// is interrupted (that pause is then the first event).
+    pub fn start_with(
+        config: RunConfig,
+        timeout: Option<std::time::Duration>,
+        interrupter: Interrupter,
+    ) -> (Session, Response) {
         let (req_tx, req_rx) = channel();
         let (resp_tx, resp_rx) = channel();
         let session = Session {
             requests: req_tx,
             responses: resp_rx,
             open_line: OpenLine::default(),
+            interrupter,
         };
-        if let Err(e) = worker::spawn(config, session.open_line.clone(), req_rx, resp_tx) {
+        let spawned = worker::spawn(
+            config,
+            session.open_line.clone(),
+            session.interrupter.0.clone(),
+            req_rx,
+            resp_tx,
+        );
+        if let Err(e) = spawned {
             let outcome = super::protocol::Outcome::LoadFailed(format!(
                 "cannot start the worker thread: {e}"
             ));
             return (session, Response::Ended(outcome));
         }
-        let first = session.wait();
+        let first = session.wait_with_timeout(timeout);
         (session, first)
     }
 
@@ -49,6 +71,44 @@ impl Session {
             return worker_gone();
         }
         self.wait()
+    }
+
+    /// A handle that pauses the running guest (for Ctrl-C and timeouts);
+    /// usable from any thread.
+    pub fn interrupter(&self) -> Interrupter {
+        self.interrupter.clone()
+    }
+
+    /// Sends `request` and waits for the answer; when `timeout` passes
+    /// first, interrupts the guest (reporting the timeout) and goes on
+    /// waiting for the pause that follows.
+    pub fn request_with_timeout(
+        &self,
+        request: Request,
+        timeout: Option<std::time::Duration>,
+    ) -> Response {
+        let Some(timeout) = timeout else {
+            return self.request(request);
+        };
+        if self.requests.send(request).is_err() {
+            return worker_gone();
+        }
+        self.wait_with_timeout(Some(timeout))
+    }
+
+    fn wait_with_timeout(&self, timeout: Option<std::time::Duration>) -> Response {
+        let Some(timeout) = timeout else {
+            return self.wait();
+        };
+        match self.responses.recv_timeout(timeout) {
+            Ok(r) => r,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                self.interrupter
+                    .interrupt_for_timeout(timeout.as_secs_f64());
+                self.wait()
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => worker_gone(),
+        }
     }
 
     /// Whether the guest's stdout output so far ends without a newline

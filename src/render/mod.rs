@@ -8,5 +8,6 @@ mod views;
 pub use theme::Theme;
 pub use values::value;
 pub use views::{
-    backtrace, exception, frame_detail, frame_line, locals, outcome, stack, stop_banner,
+    backtrace, breakpoint_set, breakpoints, disassembly, exception, frame_detail, frame_line,
+    locals, outcome, stack, stop_banner,
 };

@@ -4,7 +4,9 @@
 use comfy_table::{Table, presets};
 
 use super::{Theme, value};
-use crate::debugger::protocol::{Exception, FrameInfo, Local, Outcome, Stop, StopReason, Value};
+use crate::debugger::protocol::{
+    BreakpointInfo, DisasmLine, Exception, FrameInfo, Local, Outcome, Stop, StopReason, Value,
+};
 
 /// `#i  NAME (func[IDX]) at 0xPC`, NAME falling back to `func[IDX]`.
 pub fn frame_line(theme: &Theme, f: &FrameInfo) -> String {
@@ -75,10 +77,50 @@ pub fn stop_banner(theme: &Theme, stop: &Stop) -> String {
         ),
         StopReason::HostcallError(msg) => format!("Program stopped: host call failed: {msg}"),
         StopReason::Entry => "Program stopped at entry".to_string(),
-        StopReason::Breakpoint => "Program stopped at a breakpoint".to_string(),
+        StopReason::Breakpoint {
+            id,
+            hits,
+            temporary,
+        } => {
+            let times = if *hits == 1 { "time" } else { "times" };
+            if *temporary {
+                format!("Temporary breakpoint {id}, hit {hits} {times} (now deleted)")
+            } else {
+                format!("Breakpoint {id}, hit {hits} {times}")
+            }
+        }
+        StopReason::Step { note } => note.clone().unwrap_or_default(),
+        StopReason::Finished {
+            func_index,
+            func_name,
+            results,
+        } => {
+            let name = func_name
+                .clone()
+                .unwrap_or_else(|| format!("func[{func_index}]"));
+            if results.is_empty() {
+                format!("Run till exit: {name} returned")
+            } else {
+                let shown: Vec<String> = results
+                    .iter()
+                    .map(|v| format!("{} {}", v.type_name(), value(v)))
+                    .collect();
+                format!("Run till exit: {name} returned {}", shown.join(", "))
+            }
+        }
+        StopReason::Interrupted { timeout: None } => "Program interrupted".to_string(),
+        StopReason::Interrupted {
+            timeout: Some(secs),
+        } => format!("Program interrupted: it ran longer than --timeout {secs}s"),
+        StopReason::ConditionError { id, message } => format!(
+            "Program stopped at breakpoint {id}: its condition could not be evaluated: {message}"
+        ),
     };
-    let mut out = theme.event(&why);
-    out.push('\n');
+    let mut out = String::new();
+    if !why.is_empty() {
+        out.push_str(&theme.event(&why));
+        out.push('\n');
+    }
     match &stop.frame {
         Some(f) => out.push_str(&frame_detail(theme, f)),
         None => out.push_str("No frames of the module on the stack.\n"),
@@ -112,6 +154,7 @@ pub fn outcome(theme: &Theme, o: &Outcome) -> String {
         }
         Outcome::Failed(msg) => format!("[program failed: {msg}]"),
         Outcome::LoadFailed(msg) => return format!("{}\n", theme.error(&format!("error: {msg}"))),
+        Outcome::Killed => "[program ended by the debugger]".to_string(),
     };
     format!("{}\n", theme.event(&text))
 }
@@ -158,6 +201,109 @@ pub fn stack(values: &[Value], at_trap: bool) -> String {
     }
     if at_trap {
         out.push_str("Note: at a trap the operands the trapping instruction consumed are no longer on the stack.\n");
+    }
+    out
+}
+
+/// `Breakpoint 1 at 0x5a: fib (func[2])`, as printed when it is set.
+pub fn breakpoint_set(theme: &Theme, b: &BreakpointInfo) -> String {
+    let kind = if b.temporary {
+        "Temporary breakpoint"
+    } else {
+        "Breakpoint"
+    };
+    let mut out = format!(
+        "{kind} {} at {}: {}",
+        b.id,
+        theme.addr(&format!("0x{:x}", b.pc)),
+        func_label(theme, b.func_index, b.func_name.as_deref())
+    );
+    if let Some(requested) = b.requested {
+        out.push_str(&format!(
+            " (moved from 0x{requested:x}, not an instruction boundary)"
+        ));
+    }
+    if let Some(c) = &b.condition {
+        out.push_str(&format!(" if {c}"));
+    }
+    out.push('\n');
+    out
+}
+
+fn func_label(theme: &Theme, index: u32, name: Option<&str>) -> String {
+    match name {
+        Some(n) => format!("{} (func[{index}])", theme.func(n)),
+        None => theme.func(&format!("func[{index}]")),
+    }
+}
+
+/// The `info breakpoints` table.
+pub fn breakpoints(list: &[BreakpointInfo]) -> String {
+    if list.is_empty() {
+        return "No breakpoints.\n".to_string();
+    }
+    let mut t = table(&[
+        "id",
+        "enabled",
+        "type",
+        "location",
+        "pc",
+        "hits",
+        "condition",
+    ]);
+    for b in list {
+        let mut condition = b.condition.clone().unwrap_or_default();
+        if b.ignore > 0 {
+            if !condition.is_empty() {
+                condition.push_str("; ");
+            }
+            condition.push_str(&format!("ignore next {} hits", b.ignore));
+        }
+        let at = match &b.func_name {
+            Some(n) => format!("{n} (func[{}])", b.func_index),
+            None => format!("func[{}]", b.func_index),
+        };
+        t.add_row(vec![
+            b.id.to_string(),
+            if b.enabled { "yes" } else { "no" }.to_string(),
+            if b.temporary { "tbreak" } else { "break" }.to_string(),
+            format!("{} in {at}", b.location),
+            format!("0x{:x}", b.pc),
+            b.hits.to_string(),
+            condition,
+        ]);
+    }
+    format!("{t}\n")
+}
+
+/// A function's disassembly, `=>` marking the current instruction.
+pub fn disassembly(
+    theme: &Theme,
+    func_index: u32,
+    func_name: Option<&str>,
+    lines: &[DisasmLine],
+    omitted: (usize, usize),
+) -> String {
+    let mut out = format!("Function {}:\n", func_label(theme, func_index, func_name));
+    if omitted.0 > 0 {
+        out.push_str(&theme.dim(&format!(
+            "   ... {} earlier instructions (disassemble -a shows all)\n",
+            omitted.0
+        )));
+    }
+    for l in lines {
+        let marker = if l.current { "=>" } else { "  " };
+        out.push_str(&format!(
+            "{marker} {}: {}\n",
+            theme.addr(&format!("0x{:x}", l.pc)),
+            l.text
+        ));
+    }
+    if omitted.1 > 0 {
+        out.push_str(&theme.dim(&format!(
+            "   ... {} later instructions (disassemble -a shows all)\n",
+            omitted.1
+        )));
     }
     out
 }

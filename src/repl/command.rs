@@ -51,6 +51,102 @@ pub enum Command {
     /// Resume the program until the next pause or its end.
     #[command(visible_alias = "c")]
     Continue,
+    /// Execute N Wasm instructions (default 1), entering calls.
+    #[command(visible_alias = "si")]
+    Stepi {
+        /// How many instructions.
+        n: Option<u64>,
+    },
+    /// Execute N Wasm instructions (default 1), stepping over calls.
+    #[command(visible_alias = "ni")]
+    Nexti {
+        /// How many instructions.
+        n: Option<u64>,
+    },
+    /// Step N times into calls; by instruction (as stepi) when the module
+    /// has no line information.
+    #[command(visible_alias = "s")]
+    Step {
+        /// How many steps.
+        n: Option<u64>,
+    },
+    /// Step N times over calls; by instruction (as nexti) when the module
+    /// has no line information.
+    #[command(visible_alias = "n")]
+    Next {
+        /// How many steps.
+        n: Option<u64>,
+    },
+    /// Run until the selected frame returns, and print what it returned.
+    #[command(visible_alias = "fin")]
+    Finish,
+    /// Start the program again from the beginning (breakpoints are kept).
+    #[command(visible_alias = "r")]
+    Run,
+    /// Set a breakpoint: `break LOCATION [if EXPR]`. LOCATION is a function
+    /// name, `func[N]`, `*0xOFFSET` (module offset) or `NAME+0xOFFSET` (from
+    /// the start of NAME's body).
+    #[command(visible_alias = "b")]
+    Break {
+        /// LOCATION, then optionally `if` and a condition.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        spec: Vec<String>,
+    },
+    /// Set a breakpoint that is deleted when first hit.
+    Tbreak {
+        /// LOCATION, then optionally `if` and a condition.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        spec: Vec<String>,
+    },
+    /// Delete breakpoints (all without IDs).
+    #[command(visible_alias = "d")]
+    Delete {
+        /// Breakpoint ids.
+        ids: Vec<u32>,
+    },
+    /// Disable breakpoints (all without IDs).
+    Disable {
+        /// Breakpoint ids.
+        ids: Vec<u32>,
+    },
+    /// Enable breakpoints (all without IDs).
+    Enable {
+        /// Breakpoint ids.
+        ids: Vec<u32>,
+    },
+    /// Stop at breakpoint ID only when EXPR is true; without EXPR, always.
+    Condition {
+        /// Breakpoint id.
+        id: u32,
+        /// The condition (locals `$0`/names, globals, numbers, + - * / %,
+        /// comparisons, && || !, parentheses).
+        #[arg(num_args = 0.., allow_hyphen_values = true)]
+        expr: Vec<String>,
+    },
+    /// Ignore the next N hits of breakpoint ID.
+    Ignore {
+        /// Breakpoint id.
+        id: u32,
+        /// How many hits to ignore.
+        count: u64,
+    },
+    /// Show the instructions of the selected frame's function, or of
+    /// FUNCTION, with `=>` at the current instruction.
+    #[command(visible_alias = "disas")]
+    Disassemble {
+        /// A function name or `func[N]`.
+        function: Option<String>,
+        /// Every instruction, not a window around the current one.
+        #[arg(short, long)]
+        all: bool,
+    },
+    /// Show facts about the session.
+    #[command(visible_alias = "i")]
+    Info {
+        /// What to show.
+        #[command(subcommand)]
+        what: Info,
+    },
     /// Change a debugger setting.
     Set {
         /// The setting.
@@ -60,6 +156,18 @@ pub enum Command {
     /// End the program and the debugger.
     #[command(visible_alias = "q", alias = "exit")]
     Quit,
+}
+
+/// What `info` shows.
+#[derive(Debug, PartialEq, Eq, Subcommand)]
+pub enum Info {
+    /// The breakpoints: id, enabled, type, location, pc, hits, condition.
+    #[command(visible_alias = "b")]
+    Breakpoints,
+    /// The selected frame's locals (as `locals`).
+    Locals,
+    /// The selected frame (as `frame`).
+    Frame,
 }
 
 /// Settings changed with `set`.
@@ -191,7 +299,45 @@ mod tests {
             ("up", Command::Up { n: None }),
             ("do 2", Command::Down { n: Some(2) }),
             ("loc", Command::Locals),
-            ("st", Command::Stack),
+            ("sta", Command::Stack),
+            ("si 3", Command::Stepi { n: Some(3) }),
+            ("s", Command::Step { n: None }),
+            ("n 2", Command::Next { n: Some(2) }),
+            ("ni", Command::Nexti { n: None }),
+            ("fin", Command::Finish),
+            ("r", Command::Run),
+            (
+                "b fib",
+                Command::Break {
+                    spec: vec!["fib".into()],
+                },
+            ),
+            (
+                "tb *0x10",
+                Command::Tbreak {
+                    spec: vec!["*0x10".into()],
+                },
+            ),
+            ("d 1 2", Command::Delete { ids: vec![1, 2] }),
+            (
+                "disas",
+                Command::Disassemble {
+                    function: None,
+                    all: false,
+                },
+            ),
+            (
+                "info b",
+                Command::Info {
+                    what: Info::Breakpoints,
+                },
+            ),
+            (
+                "i breakpoints",
+                Command::Info {
+                    what: Info::Breakpoints,
+                },
+            ),
             ("c", Command::Continue),
             ("cont", Command::Continue),
             ("q", Command::Quit),

@@ -11,7 +11,8 @@ use std::io::Write;
 use crate::debugger::Session;
 use crate::debugger::protocol::{FrameRef, Outcome, Request, Response, Stop, StopReason};
 use crate::render::{self, Theme};
-use command::{Command, OnOff, Parsed, Setting};
+use command::{Command, Info, OnOff, Parsed, Setting};
+use std::time::Duration;
 
 /// The prompt, also echoed before each scripted command.
 pub const PROMPT: &str = "(wasmdbg) ";
@@ -41,17 +42,28 @@ pub struct Frontend {
     state: State,
     selected: usize,
     pub(crate) theme: Theme,
+    timeout: Option<Duration>,
 }
 
 impl Frontend {
     /// Wraps a started session and prints its first event (a stop banner or
     /// how the program ended) to `out`.
-    pub fn new(session: Session, first: Response, theme: Theme, out: &mut dyn Write) -> Frontend {
+    ///
+    /// `timeout`: how long the guest may run after each resume before it is
+    /// interrupted (`--timeout`).
+    pub fn new(
+        session: Session,
+        first: Response,
+        theme: Theme,
+        timeout: Option<Duration>,
+        out: &mut dyn Write,
+    ) -> Frontend {
         let mut fe = Frontend {
             session,
             state: State::Ended(Outcome::Failed("no event yet".into())),
             selected: 0,
             theme,
+            timeout,
         };
         if let Err(e) = fe.take_event(first, out) {
             let _ = writeln!(out, "{}", theme.error(&format!("error: {e}")));
@@ -128,12 +140,87 @@ impl Frontend {
                     other => return Err(unexpected(other)),
                 }
             }
-            Command::Continue => {
-                if let State::Ended(o) = &self.state {
-                    return Err(format!("the program is not being run: it {o}"));
+            Command::Continue => self.resume(Request::Continue, out)?,
+            // Without line information, step and next are stepi and nexti.
+            Command::Stepi { n } | Command::Step { n } => self.resume(
+                Request::Step {
+                    over: false,
+                    count: n.unwrap_or(1),
+                },
+                out,
+            )?,
+            Command::Nexti { n } | Command::Next { n } => self.resume(
+                Request::Step {
+                    over: true,
+                    count: n.unwrap_or(1),
+                },
+                out,
+            )?,
+            Command::Finish => {
+                let frame = self.selected_frame()?;
+                if let Response::Frame(f) = self.session.request(Request::Frame(frame)) {
+                    write_out(
+                        out,
+                        &format!(
+                            "Run till exit from {}\n",
+                            render::frame_line(&self.theme, &f)
+                        ),
+                    )?;
                 }
-                let response = self.session.request(Request::Continue);
+                self.resume(Request::Finish(frame), out)?
+            }
+            Command::Run => {
+                let response = self
+                    .session
+                    .request_with_timeout(Request::Run, self.timeout);
+                write_out(out, "Starting the program again.\n")?;
                 self.take_event(response, out)?;
+            }
+            Command::Break { spec } => self.set_breakpoint(&spec, false, out)?,
+            Command::Tbreak { spec } => self.set_breakpoint(&spec, true, out)?,
+            Command::Delete { ids } => self.done(Request::Delete(ids))?,
+            Command::Disable { ids } => self.done(Request::Enable(ids, false))?,
+            Command::Enable { ids } => self.done(Request::Enable(ids, true))?,
+            Command::Condition { id, expr } => {
+                let expr = (!expr.is_empty()).then(|| expr.join(" "));
+                self.done(Request::Condition(id, expr))?
+            }
+            Command::Ignore { id, count } => self.done(Request::Ignore(id, count))?,
+            Command::Info {
+                what: Info::Breakpoints,
+            } => match self.session.request(Request::Breakpoints) {
+                Response::Breakpoints(list) => write_out(out, &render::breakpoints(&list))?,
+                other => return Err(unexpected(other)),
+            },
+            Command::Info { what: Info::Locals } => return self.run(Command::Locals, out),
+            Command::Info { what: Info::Frame } => {
+                return self.run(Command::Frame { n: None }, out);
+            }
+            Command::Disassemble { function, all } => {
+                let frame = self.selected_frame().ok();
+                let request = Request::Disassemble {
+                    frame,
+                    func: function,
+                    all,
+                };
+                match self.session.request(request) {
+                    Response::Disassembly {
+                        func_index,
+                        func_name,
+                        lines,
+                        omitted,
+                    } => write_out(
+                        out,
+                        &render::disassembly(
+                            &self.theme,
+                            func_index,
+                            func_name.as_deref(),
+                            &lines,
+                            omitted,
+                        ),
+                    )?,
+                    other => return Err(unexpected(other)),
+                }
             }
             Command::Set {
                 setting: Setting::StopOnThrow { value },
@@ -147,6 +234,49 @@ impl Frontend {
             Command::Quit => return Ok(Flow::Quit),
         }
         Ok(Flow::Next)
+    }
+
+    /// Resumes the guest with `request` and reports where it stops.
+    fn resume(&mut self, request: Request, out: &mut dyn Write) -> Result<(), String> {
+        if let State::Ended(o) = &self.state {
+            return Err(format!("the program is not being run: it {o}"));
+        }
+        let _ = out.flush();
+        let response = self.session.request_with_timeout(request, self.timeout);
+        self.take_event(response, out)
+    }
+
+    /// Sends a request whose answer is `Done`.
+    fn done(&mut self, request: Request) -> Result<(), String> {
+        match self.session.request(request) {
+            Response::Done => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `break LOCATION [if EXPR]`.
+    fn set_breakpoint(
+        &mut self,
+        spec: &[String],
+        temporary: bool,
+        out: &mut dyn Write,
+    ) -> Result<(), String> {
+        let (location, condition) = match spec.iter().position(|w| w == "if") {
+            Some(i) if i + 1 < spec.len() => (spec[..i].join(" "), Some(spec[i + 1..].join(" "))),
+            Some(_) => return Err("missing condition after \"if\"".to_string()),
+            None => (spec.join(" "), None),
+        };
+        let request = Request::Break {
+            location,
+            temporary,
+            condition,
+        };
+        match self.session.request(request) {
+            Response::BreakpointSet(info) => {
+                write_out(out, &render::breakpoint_set(&self.theme, &info))
+            }
+            other => Err(unexpected(other)),
+        }
     }
 
     /// Prints a stop banner or an outcome and records the new state.

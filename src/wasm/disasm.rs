@@ -20,7 +20,13 @@ impl Disassembly {
         let mut lines = BTreeMap::new();
         for (offset, line) in config.offsets_and_lines(wasm, &mut storage)? {
             if let Some(offset) = offset {
-                lines.insert(offset, line.trim().to_string());
+                // A function's final `end` prints as the closing parenthesis
+                // of the folded `(func ...)`.
+                let text = match line.trim() {
+                    ")" => "end",
+                    t => t,
+                };
+                lines.insert(offset, text.to_string());
             }
         }
         Ok(Disassembly { lines })

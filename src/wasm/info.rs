@@ -83,6 +83,7 @@ pub struct ModuleInfo {
     func_names: HashMap<u32, String>,
     local_names: HashMap<u32, HashMap<u32, String>>,
     tag_names: HashMap<u32, String>,
+    global_names: HashMap<u32, String>,
     exports: Vec<(String, ExportKind, u32)>,
     code_section: Option<Range<usize>>,
     /// Code layout of each defined function, computed on first use.
@@ -103,6 +104,7 @@ impl ModuleInfo {
         let mut func_names = HashMap::new();
         let mut local_names = HashMap::new();
         let mut tag_names = HashMap::new();
+        let mut global_names = HashMap::new();
         let mut exports = Vec::new();
         let mut code_section = None;
         let mut code_index = 0usize;
@@ -174,7 +176,13 @@ impl ModuleInfo {
                     if let wasmparser::KnownCustom::Name(reader) = section.as_known() {
                         // A damaged name section is not fatal: names are a convenience.
                         for name in reader.into_iter().flatten() {
-                            read_names(name, &mut func_names, &mut local_names, &mut tag_names);
+                            read_names(
+                                name,
+                                &mut func_names,
+                                &mut local_names,
+                                &mut tag_names,
+                                &mut global_names,
+                            );
                         }
                     }
                 }
@@ -189,6 +197,7 @@ impl ModuleInfo {
             func_names,
             local_names,
             tag_names,
+            global_names,
             exports,
             code_section,
             code,
@@ -234,9 +243,50 @@ impl ModuleInfo {
             .map(|(name, _, _)| name.clone())
     }
 
+    /// The function called `name`: by name-section name (raw or as shown,
+    /// demangled), else by export name. The lowest index wins a tie.
+    pub fn find_func(&self, name: &str) -> Option<u32> {
+        let mut named: Vec<u32> = self
+            .func_names
+            .iter()
+            .filter(|(_, n)| n.as_str() == name || demangle(n) == name)
+            .map(|(i, _)| *i)
+            .collect();
+        named.sort_unstable();
+        named.first().copied().or_else(|| self.exported_func(name))
+    }
+
     /// The name section's name for local `local` of function `func`.
     pub fn local_name(&self, func: u32, local: u32) -> Option<&str> {
         self.local_names.get(&func)?.get(&local).map(String::as_str)
+    }
+
+    /// The local index of the local called `name` in function `func`.
+    pub fn find_local(&self, func: u32, name: &str) -> Option<u32> {
+        self.local_names
+            .get(&func)?
+            .iter()
+            .find(|(_, n)| n.as_str() == name)
+            .map(|(i, _)| *i)
+    }
+
+    /// The name section's name for global `index`.
+    pub fn global_name(&self, index: u32) -> Option<&str> {
+        self.global_names.get(&index).map(String::as_str)
+    }
+
+    /// The global called `name` (name section, else export).
+    pub fn find_global(&self, name: &str) -> Option<u32> {
+        self.global_names
+            .iter()
+            .find(|(_, n)| n.as_str() == name)
+            .map(|(i, _)| *i)
+            .or_else(|| {
+                self.exports
+                    .iter()
+                    .find(|(n, kind, _)| n == name && *kind == ExportKind::Global)
+                    .map(|(_, _, i)| *i)
+            })
     }
 
     /// The name section's name for tag `index`, else its export name.
@@ -339,6 +389,19 @@ impl ModuleInfo {
         code.calls.contains_key(&previous).then_some(previous)
     }
 
+    /// When the instruction at `pc` is a direct `call` of an imported
+    /// function: that import's (module, name).
+    pub fn called_import(&self, pc: usize) -> Option<(String, String)> {
+        let bytes = self.bytes.get(pc..)?;
+        let reader = wasmparser::BinaryReader::new(bytes, pc);
+        match wasmparser::OperatorsReader::new(reader).read() {
+            Ok(wasmparser::Operator::Call { function_index }) => {
+                self.func(function_index)?.import.clone()
+            }
+            _ => None,
+        }
+    }
+
     /// The offset of the instruction just before `pc` in function `func`
     /// (for a caller's frame, whose reported pc is the instruction after the
     /// call), or `None` when `pc` is at or before the first instruction.
@@ -371,6 +434,7 @@ fn read_names(
     func_names: &mut HashMap<u32, String>,
     local_names: &mut HashMap<u32, HashMap<u32, String>>,
     tag_names: &mut HashMap<u32, String>,
+    global_names: &mut HashMap<u32, String>,
 ) {
     match name {
         Name::Function(map) => {
@@ -389,6 +453,11 @@ fn read_names(
         Name::Tag(map) => {
             for naming in map.into_iter().flatten() {
                 tag_names.insert(naming.index, naming.name.to_string());
+            }
+        }
+        Name::Global(map) => {
+            for naming in map.into_iter().flatten() {
+                global_names.insert(naming.index, naming.name.to_string());
             }
         }
         _ => {}

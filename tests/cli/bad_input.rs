@@ -62,7 +62,7 @@ fn bad_commands_are_one_line_each_and_the_session_goes_on() {
             "xyzzy",
             "frame abc",
             "frame 99",
-            "s",
+            "st",
             "locals extra",
             "frame \"1",
             "bt",

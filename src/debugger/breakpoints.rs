@@ -1,0 +1,205 @@
+//! Breakpoint locations and the breakpoint table: ids <-> module offsets.
+//!
+//! The table lives in the worker and outlives runs (`run` restarts with the
+//! same breakpoints). It knows nothing of the store: the worker applies it.
+
+use std::collections::BTreeMap;
+
+use super::expr::Expr;
+use super::protocol::BreakpointInfo;
+use crate::wasm::ModuleInfo;
+
+/// Where a breakpoint was asked for, resolved to a function and an offset
+/// the engine has not yet slipped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    /// Function index.
+    pub func: u32,
+    /// Module offset asked for (an instruction of `func`, or an offset inside
+    /// its body that the engine slips forward).
+    pub pc: usize,
+}
+
+/// Resolves LOCATION: `NAME` (name section or export), `func[N]`, `*0xOFF`
+/// (module offset) or `NAME+0xOFF` (offset from the start of NAME's body).
+/// A function location is its first instruction.
+///
+/// # Errors
+/// One line: unknown function, imported function (no code), offset outside
+/// the code of any function, malformed location.
+pub fn resolve(info: &ModuleInfo, location: &str) -> Result<Resolved, String> {
+    let location = location.trim();
+    if let Some(addr) = location.strip_prefix('*') {
+        let pc = parse_offset(addr)
+            .ok_or_else(|| format!("malformed address {addr:?}: expected *0xOFFSET"))?;
+        let func = info.func_containing(pc).ok_or_else(|| {
+            let code = info
+                .code_section()
+                .map(|r| format!(" (the code section is 0x{:x}-0x{:x})", r.start, r.end))
+                .unwrap_or_default();
+            format!("0x{pc:x} is not in the code of any function{code}")
+        })?;
+        return Ok(Resolved { func, pc });
+    }
+    if let Some((name, off)) = location.rsplit_once('+') {
+        let func = function(info, name.trim())?;
+        let off = parse_offset(off.trim())
+            .ok_or_else(|| format!("malformed offset {off:?}: expected NAME+0xOFFSET"))?;
+        let body = info
+            .func(func)
+            .and_then(|f| f.body.clone())
+            .ok_or_else(|| imported(info, func))?;
+        let pc = body.start + off;
+        if pc >= body.end {
+            return Err(format!(
+                "{name}+0x{off:x} is past the end of {name} (its body is 0x{:x} bytes)",
+                body.len()
+            ));
+        }
+        return Ok(Resolved { func, pc });
+    }
+    let func = function(info, location)?;
+    let pc = *info
+        .instruction_offsets(func)
+        .first()
+        .ok_or_else(|| imported(info, func))?;
+    Ok(Resolved { func, pc })
+}
+
+fn imported(info: &ModuleInfo, func: u32) -> String {
+    match info.func(func).and_then(|f| f.import.clone()) {
+        Some((module, name)) => {
+            format!("func[{func}] is imported ({module}.{name}): it has no Wasm code to stop in")
+        }
+        None => format!("func[{func}] has no code"),
+    }
+}
+
+/// A function by `func[N]`, name-section name (as shown, demangled) or
+/// export name.
+pub fn function(info: &ModuleInfo, name: &str) -> Result<u32, String> {
+    if let Some(n) = name.strip_prefix("func[").and_then(|r| r.strip_suffix(']')) {
+        let index: u32 = n
+            .parse()
+            .map_err(|_| format!("malformed function index {name:?}"))?;
+        if info.func(index).is_none() {
+            return Err(format!(
+                "no function {name}: the module has {} functions",
+                info.num_funcs()
+            ));
+        }
+        return Ok(index);
+    }
+    if name.is_empty() {
+        return Err("missing location".to_string());
+    }
+    info.find_func(name)
+        .ok_or_else(|| format!("no function named {name:?}"))
+}
+
+fn parse_offset(text: &str) -> Option<usize> {
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => usize::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+/// One breakpoint.
+#[derive(Clone, Debug)]
+pub struct Breakpoint {
+    /// User-visible id, from 1.
+    pub id: u32,
+    /// The location as typed.
+    pub location: String,
+    /// Function index.
+    pub func: u32,
+    /// Where it really is (after the engine's slip).
+    pub pc: usize,
+    /// Where it was asked for, when that differs from `pc`.
+    pub requested: Option<usize>,
+    /// Whether it stops the program.
+    pub enabled: bool,
+    /// `tbreak`: deleted when hit.
+    pub temporary: bool,
+    /// Times it was reached with its condition true.
+    pub hits: u64,
+    /// Hits still to ignore.
+    pub ignore: u64,
+    /// Stop only when this is true.
+    pub condition: Option<Expr>,
+}
+
+impl Breakpoint {
+    /// The owned description sent to the front end.
+    pub fn info(&self, module: &ModuleInfo) -> BreakpointInfo {
+        BreakpointInfo {
+            id: self.id,
+            location: self.location.clone(),
+            func_index: self.func,
+            func_name: module.func_name(self.func),
+            pc: self.pc,
+            requested: self.requested,
+            enabled: self.enabled,
+            temporary: self.temporary,
+            hits: self.hits,
+            ignore: self.ignore,
+            condition: self.condition.as_ref().map(|c| c.to_string()),
+        }
+    }
+}
+
+/// All breakpoints, by id.
+#[derive(Debug, Default)]
+pub struct Table {
+    next_id: u32,
+    by_id: BTreeMap<u32, Breakpoint>,
+}
+
+impl Table {
+    /// Adds a breakpoint and returns its id.
+    pub fn add(&mut self, mut bp: Breakpoint) -> u32 {
+        self.next_id += 1;
+        bp.id = self.next_id;
+        self.by_id.insert(bp.id, bp);
+        self.next_id
+    }
+
+    /// The breakpoint with this id.
+    ///
+    /// # Errors
+    /// `no breakpoint number N`.
+    pub fn get_mut(&mut self, id: u32) -> Result<&mut Breakpoint, String> {
+        self.by_id
+            .get_mut(&id)
+            .ok_or_else(|| format!("no breakpoint number {id}"))
+    }
+
+    /// Removes and returns a breakpoint.
+    ///
+    /// # Errors
+    /// `no breakpoint number N`.
+    pub fn remove(&mut self, id: u32) -> Result<Breakpoint, String> {
+        self.by_id
+            .remove(&id)
+            .ok_or_else(|| format!("no breakpoint number {id}"))
+    }
+
+    /// All ids, ascending.
+    pub fn ids(&self) -> Vec<u32> {
+        self.by_id.keys().copied().collect()
+    }
+
+    /// All breakpoints, by id.
+    pub fn iter(&self) -> impl Iterator<Item = &Breakpoint> {
+        self.by_id.values()
+    }
+
+    /// Enabled breakpoints at module offset `pc`, by id.
+    pub fn enabled_at(&self, pc: usize) -> Vec<u32> {
+        self.by_id
+            .values()
+            .filter(|b| b.enabled && b.pc == pc)
+            .map(|b| b.id)
+            .collect()
+    }
+}

@@ -1,0 +1,209 @@
+//! [`Paused`]: the frames of one pause, walked lazily from the innermost,
+//! and the reads the front end makes of them. Every request names its pause;
+//! one naming another pause is refused before any `FrameHandle` is touched.
+
+use std::sync::Arc;
+
+use wasmtime::{FrameHandle, Result, StoreContextMut, bail, format_err as anyhow};
+
+use super::protocol::{FrameInfo, FrameRef, Local, PauseId, Request, Response, Value};
+use super::values::ValueReader;
+use crate::wasm::ModuleInfo;
+
+pub(crate) struct Paused {
+    pub(crate) pause: PauseId,
+    info: Arc<ModuleInfo>,
+    /// (handle, function index, pc to show: the current instruction, or for
+    /// a frame waiting on a call, the call).
+    frames: Vec<(FrameHandle, u32, usize)>,
+    /// The walk reached the end of the module's frames.
+    complete: bool,
+    /// Frame #0 is stopped in a call (to a host function) rather than at its
+    /// own instruction.
+    innermost_in_call: bool,
+    values: ValueReader,
+}
+
+impl Paused {
+    /// The frames of a new pause. `innermost_in_call`: frame #0 is waiting
+    /// on a (host) call rather than at its own instruction.
+    pub(crate) fn new(
+        pause: PauseId,
+        info: Arc<ModuleInfo>,
+        innermost_in_call: bool,
+        values: ValueReader,
+    ) -> Paused {
+        Paused {
+            pause,
+            info,
+            frames: Vec::new(),
+            complete: false,
+            innermost_in_call,
+            values,
+        }
+    }
+
+    /// The operand stack of frame `index`, bottom to top.
+    pub(crate) fn stack_values<T: 'static>(
+        &mut self,
+        store: &mut StoreContextMut<'_, T>,
+        index: usize,
+    ) -> Result<Vec<Value>> {
+        let (handle, _, _) = self.frame(store, index)?.clone();
+        let n = handle.num_stacks(&mut *store)?;
+        (0..n)
+            .map(|i| {
+                let v = handle.stack(&mut *store, i)?;
+                Ok(self.values.read(store, &v))
+            })
+            .collect()
+    }
+
+    /// How many frames of the module are on the stack (walks all of them).
+    pub(crate) fn depth<T: 'static>(&mut self, store: &mut StoreContextMut<'_, T>) -> usize {
+        let _ = self.frame(store, usize::MAX - 1);
+        self.frames.len()
+    }
+
+    pub(crate) fn serve<T: 'static>(
+        &mut self,
+        store: &mut StoreContextMut<'_, T>,
+        request: Request,
+    ) -> Result<Response> {
+        match request {
+            Request::Backtrace { pause, limit } => {
+                self.check_pause(pause)?;
+                let limit = limit.unwrap_or(usize::MAX);
+                let mut frames = Vec::new();
+                while frames.len() < limit {
+                    match self.frame_info(store, frames.len()) {
+                        Ok(f) => frames.push(f),
+                        Err(_) if self.complete => break,
+                        Err(e) => return Err(e),
+                    }
+                }
+                let total = if self.complete && frames.len() < limit {
+                    Some(frames.len())
+                } else {
+                    None
+                };
+                Ok(Response::Backtrace { frames, total })
+            }
+            Request::Frame(r) => {
+                self.check_pause(r.pause)?;
+                Ok(Response::Frame(self.frame_info(store, r.index)?))
+            }
+            Request::Locals(r) => {
+                self.check_pause(r.pause)?;
+                let (handle, func, _) = self.frame(store, r.index)?.clone();
+                let n = handle.num_locals(&mut *store)?;
+                let locals = (0..n)
+                    .map(|i| {
+                        Ok(Local {
+                            index: i,
+                            name: self.info.local_name(func, i).map(str::to_string),
+                            declared_type: self.info.local_type(func, i),
+                            value: {
+                                let v = handle.local(&mut *store, i)?;
+                                self.values.read(store, &v)
+                            },
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Response::Locals(locals))
+            }
+            Request::Stack(r) => {
+                self.check_pause(r.pause)?;
+                Ok(Response::Stack(self.stack_values(store, r.index)?))
+            }
+            _ => bail!("internal error: request not served by the frame reader"),
+        }
+    }
+
+    /// Refuses a frame of another pause before any handle is touched.
+    pub(crate) fn check_pause(&self, pause: PauseId) -> Result<()> {
+        if pause != self.pause {
+            bail!(
+                "stale frame: it belongs to pause {} and the program has resumed since (now at pause {}); run `bt` for the current frames",
+                pause.0,
+                self.pause.0
+            );
+        }
+        Ok(())
+    }
+
+    /// The `index`th frame, walking further up the stack as needed.
+    pub(crate) fn frame<T: 'static>(
+        &mut self,
+        store: &mut StoreContextMut<'_, T>,
+        index: usize,
+    ) -> Result<&(FrameHandle, u32, usize)> {
+        while self.frames.len() <= index && !self.complete {
+            let next = match self.frames.last() {
+                None => store.debug_exit_frames().next(),
+                Some((h, _, _)) => h.parent(&mut *store)?,
+            };
+            let Some(handle) = next else {
+                self.complete = true;
+                break;
+            };
+            // Stop at a frame that is not a function of this module (e.g.
+            // the frame wasmtime makes for module start-up, whose instance
+            // slot is garbage). A frame waiting on a call must be just past a
+            // call instruction; the innermost may also be at its function's
+            // entry (the prologue that exhausted the stack).
+            let Some((defined, pc)) = handle.wasm_function_index_and_pc(&mut *store)? else {
+                self.complete = true;
+                break;
+            };
+            let func = self.info.num_imported_funcs() + defined.as_u32();
+            let pc = pc.raw() as usize;
+            let in_call = !self.frames.is_empty() || self.innermost_in_call;
+            let shown = if in_call {
+                self.info.call_site(func, pc)
+            } else {
+                (self.info.is_instruction(func, pc) || self.info.is_entry(func, pc)).then_some(pc)
+            };
+            let Some(pc) = shown else {
+                self.complete = true;
+                break;
+            };
+            self.frames.push((handle, func, pc));
+        }
+        let depth = self.frames.len();
+        self.frames.get(index).ok_or_else(|| match depth {
+            0 => anyhow!("no frame #{index}: no frames of the module are on the stack"),
+            1 => anyhow!("no frame #{index}: the stack has 1 frame (#0)"),
+            n => anyhow!(
+                "no frame #{index}: the stack has {n} frames (#0-#{})",
+                n - 1
+            ),
+        })
+    }
+
+    pub(crate) fn frame_info<T: 'static>(
+        &mut self,
+        store: &mut StoreContextMut<'_, T>,
+        index: usize,
+    ) -> Result<FrameInfo> {
+        let (handle, func, pc) = self.frame(store, index)?.clone();
+        if !handle.is_valid(&mut *store) {
+            bail!("frame #{index} is no longer valid");
+        }
+        Ok(FrameInfo {
+            frame: FrameRef {
+                pause: self.pause,
+                index,
+            },
+            func_index: func,
+            func_name: self.info.func_name(func),
+            pc,
+            instruction: self
+                .info
+                .is_instruction(func, pc)
+                .then(|| self.info.instruction_text(pc))
+                .flatten()
+                .map(str::to_string),
+        })
+    }
+}

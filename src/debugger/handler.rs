@@ -1,0 +1,675 @@
+//! The debug handler: decides which engine events are pauses (traps,
+//! throws, failing host calls, user breakpoints whose condition holds, the
+//! end of a step, Ctrl-C), and while paused serves the front end's requests.
+//!
+//! Steps run in the worker: single-step mode stays on and each event only
+//! counts (and, for `nexti`/`finish`, compares stack depths) until the step
+//! is done, so `stepi 1000000` makes no round trip per instruction.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use wasmtime::{
+    AsContextMut, DebugEvent, DebugHandler, Result, StoreContextMut, Val, format_err as anyhow,
+};
+use wasmtime_wasi::I32Exit;
+
+use super::breakpoints::{self, Breakpoint};
+use super::expr::{Expr, Num, Var};
+use super::frames::Paused;
+use super::protocol::{
+    DisasmLine, Exception, FrameRef, Outcome, PauseId, Request, Response, Stop, StopReason, Value,
+};
+use super::values::ValueReader;
+use super::worker::{
+    Channel, Host, Shared, guarded, killing, lock, module_pc, one_line, start_killing, trap_message,
+};
+
+/// The handler wasmtime calls at every debug event; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Handler(pub(crate) Arc<Shared>);
+
+impl DebugHandler for Handler {
+    type Data = Host;
+
+    fn handle(
+        &self,
+        store: StoreContextMut<'_, Host>,
+        event: DebugEvent<'_>,
+    ) -> impl Future<Output = ()> + Send {
+        // All the work happens here, synchronously, while wasmtime holds the
+        // guest paused; the returned future is already complete.
+        on_event(&self.0, store, event);
+        std::future::ready(())
+    }
+}
+
+/// A step in progress.
+#[derive(Clone, Debug)]
+pub(crate) struct Step {
+    kind: StepKind,
+    /// Instructions still to count.
+    remaining: u64,
+    /// Stack depth (frames of the module) when the step started.
+    start_depth: usize,
+    /// Said at the end of the step (e.g. a host function was stepped over).
+    note: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+enum StepKind {
+    /// `stepi`: every instruction counts.
+    Into,
+    /// `nexti`: only instructions at the start depth or shallower count.
+    Over,
+    /// `finish`: stop when the depth drops below `target`.
+    Finish {
+        target: usize,
+        func: u32,
+        results: usize,
+    },
+}
+
+fn on_event(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, event: DebugEvent<'_>) {
+    if killing(shared) {
+        return;
+    }
+    let reason = match event {
+        DebugEvent::HostcallError(e) => {
+            if e.downcast_ref::<I32Exit>().is_some() {
+                return; // proc_exit is how a WASI program ends, not a failure
+            }
+            StopReason::HostcallError(one_line(e))
+        }
+        DebugEvent::Exception(exn) => {
+            let exception =
+                guarded(|| read_exception(shared, &mut store, &exn)).unwrap_or(Exception {
+                    tag_index: None,
+                    tag_name: None,
+                    payload: Vec::new(),
+                });
+            *lock(&shared.last_exception) = Some(exception.clone());
+            if !shared.stop_on_throw.load(Ordering::Relaxed) {
+                return;
+            }
+            StopReason::Exception(exception)
+        }
+        DebugEvent::Trap(trap) => StopReason::Trap(trap_message(&trap)),
+        DebugEvent::EpochYield => match shared.interrupt.take() {
+            Some(timeout) => StopReason::Interrupted { timeout },
+            None => return,
+        },
+        DebugEvent::Breakpoint => match guarded(|| Ok(breakpoint_stop(shared, &mut store))) {
+            Ok(Some(reason)) => reason,
+            Ok(None) => return,
+            Err(e) => StopReason::ConditionError {
+                id: 0,
+                message: one_line(&e),
+            },
+        },
+    };
+    // Any pause ends the step in progress.
+    lock(&shared.control).step = None;
+    pause(shared, store, reason);
+}
+
+/// Decides whether a breakpoint event (a user breakpoint, the entry
+/// breakpoint, or a single-step event) stops the program.
+fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Option<StopReason> {
+    let frame = store.debug_exit_frames().next()?;
+    let (_, pc) = frame.wasm_function_index_and_pc(&mut *store).ok()??;
+    let pc = pc.raw() as usize;
+    let mut control = lock(&shared.control);
+
+    if control.entry == Some(pc) {
+        control.entry = None;
+        if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
+            let _ = edit.remove_breakpoint(&shared.module, module_pc(pc));
+        }
+        return Some(StopReason::Entry);
+    }
+
+    for id in control.table.enabled_at(pc) {
+        let Ok(bp) = control.table.get_mut(id) else {
+            continue;
+        };
+        if let Some(condition) = bp.condition.clone() {
+            match eval_condition(shared, store, &condition) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(message) => return Some(StopReason::ConditionError { id, message }),
+            }
+        }
+        bp.hits += 1;
+        if bp.ignore > 0 {
+            bp.ignore -= 1;
+            continue;
+        }
+        let (hits, temporary) = (bp.hits, bp.temporary);
+        if temporary {
+            let _ = control.table.remove(id);
+            if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
+                let _ = edit.remove_breakpoint(&shared.module, module_pc(pc));
+            }
+        }
+        return Some(StopReason::Breakpoint {
+            id,
+            hits,
+            temporary,
+        });
+    }
+
+    let step = control.step.as_mut()?;
+    match step.kind {
+        StepKind::Into => {
+            step.remaining = step.remaining.saturating_sub(1);
+            if step.remaining > 0 {
+                return None;
+            }
+        }
+        StepKind::Over => {
+            if depth(shared, store) > step.start_depth {
+                return None;
+            }
+            step.remaining = step.remaining.saturating_sub(1);
+            if step.remaining > 0 {
+                return None;
+            }
+        }
+        StepKind::Finish {
+            target,
+            func,
+            results,
+        } => {
+            if depth(shared, store) >= target {
+                return None;
+            }
+            // Back in the caller: the callee's results are on top of its
+            // operand stack.
+            let mut paused = values_reader(shared);
+            let stack = paused.stack_values(store, 0).unwrap_or_default();
+            let results = stack[stack.len().saturating_sub(results)..].to_vec();
+            return Some(StopReason::Finished {
+                func_index: func,
+                func_name: shared.info.func_name(func),
+                results,
+            });
+        }
+    }
+    let mut note = step.note.take();
+    if note.is_none() && depth(shared, store) < step.start_depth {
+        note = Some("returned to the caller".to_string());
+    }
+    Some(StopReason::Step { note })
+}
+
+/// Frames of the module on the stack now.
+fn depth(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> usize {
+    values_reader(shared).depth(store)
+}
+
+/// A frame reader for the current event that is not a pause (no id).
+fn values_reader(shared: &Shared) -> Paused {
+    Paused::new(
+        PauseId(0),
+        shared.info.clone(),
+        false,
+        ValueReader::new(*lock(&shared.instance), shared.info.clone()),
+    )
+}
+
+/// Evaluates a breakpoint condition in frame #0.
+fn eval_condition(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    condition: &Expr,
+) -> Result<bool, String> {
+    let frame = store
+        .debug_exit_frames()
+        .next()
+        .ok_or("no frame to evaluate in")?;
+    let (defined, _) = frame
+        .wasm_function_index_and_pc(&mut *store)
+        .map_err(|e| e.to_string())?
+        .ok_or("not in a function of the module")?;
+    let func = shared.info.num_imported_funcs() + defined.as_u32();
+    let instance = *lock(&shared.instance);
+    let locals = frame.num_locals(&mut *store).map_err(|e| e.to_string())?;
+    let mut read = |var: &Var| -> Result<Num, String> {
+        let (local, global) = match var {
+            Var::Local(i) => (Some(*i), None),
+            Var::Global(i) => (None, Some(*i)),
+            Var::Name(name) => match shared.info.find_local(func, name) {
+                Some(i) => (Some(i), None),
+                None => match shared.info.find_global(name) {
+                    Some(g) => (None, Some(g)),
+                    None => return Err(format!("no local or global named {name:?}")),
+                },
+            },
+        };
+        let val = if let Some(i) = local {
+            if i >= locals {
+                return Err(format!("no local {i}: the function has {locals}"));
+            }
+            frame.local(&mut *store, i).map_err(|e| e.to_string())?
+        } else {
+            let g = global.unwrap_or(0);
+            let global = instance
+                .and_then(|inst| inst.debug_global(&mut *store, g))
+                .ok_or_else(|| format!("no global {g}"))?;
+            global.get(&mut *store)
+        };
+        number(&val)
+    };
+    condition.eval(&mut read).map(Num::truthy)
+}
+
+fn number(val: &Val) -> Result<Num, String> {
+    Ok(match val {
+        Val::I32(v) => Num::Int(*v as i64),
+        Val::I64(v) => Num::Int(*v),
+        Val::F32(b) => Num::Float(f32::from_bits(*b) as f64),
+        Val::F64(b) => Num::Float(f64::from_bits(*b)),
+        _ => return Err("only numbers can be used in conditions".to_string()),
+    })
+}
+
+/// A pause: reports it, then serves requests until one resumes the guest.
+fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: StopReason) {
+    let pause = PauseId(shared.last_pause.fetch_add(1, Ordering::Relaxed) + 1);
+    let mut paused = Paused::new(
+        pause,
+        shared.info.clone(),
+        // After a failed host call, frame #0 is the guest function that made
+        // the call, and wasmtime reports it waiting on the call.
+        matches!(reason, StopReason::HostcallError(_)),
+        ValueReader::new(*lock(&shared.instance), shared.info.clone()),
+    );
+    let frame = guarded(|| paused.frame_info(&mut store, 0)).ok();
+    let channel = lock(&shared.channel);
+    channel.send(Response::Stopped(Stop {
+        pause,
+        reason,
+        frame,
+    }));
+    loop {
+        let request = channel.recv();
+        let response = match request {
+            Request::Continue => break,
+            Request::Step { over, count } => {
+                match guarded(|| start_step(shared, &mut store, &mut paused, over, count)) {
+                    Ok(()) => break,
+                    Err(e) => Response::Error(one_line(&e)),
+                }
+            }
+            Request::Finish(frame) => {
+                match guarded(|| start_finish(shared, &mut store, &mut paused, frame)) {
+                    Ok(()) => break,
+                    Err(e) => Response::Error(one_line(&e)),
+                }
+            }
+            Request::Run => {
+                if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
+                    let _ = edit.single_step(false);
+                }
+                start_killing(shared);
+                drop(channel);
+                return;
+            }
+            Request::Disassemble { frame, func, all } => {
+                let at = match frame {
+                    Some(f) => guarded(|| {
+                        paused.check_pause(f.pause)?;
+                        let info = paused.frame_info(&mut store, f.index)?;
+                        Ok((info.func_index, info.pc))
+                    })
+                    .map(Some)
+                    .map_err(|e| one_line(&e)),
+                    None => Ok(None),
+                };
+                match at {
+                    Ok(at) => disassemble(shared, at, func, all),
+                    Err(e) => Response::Error(e),
+                }
+            }
+            other => match breakpoint_request(shared, Some(&mut store), other) {
+                Ok(response) => response,
+                Err(other) => guarded(|| paused.serve(&mut store, other))
+                    .unwrap_or_else(|e| Response::Error(one_line(&e))),
+            },
+        };
+        channel.send(response);
+    }
+    resume(shared, &mut store);
+    // Every FrameHandle of this pause is dropped with `paused`.
+}
+
+/// Turns single-step mode on or off for what comes next.
+fn resume(shared: &Shared, store: &mut StoreContextMut<'_, Host>) {
+    let stepping = lock(&shared.control).step.is_some();
+    if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
+        let _ = edit.single_step(stepping);
+    }
+    shared.interrupt.clear();
+}
+
+fn start_step(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    paused: &mut Paused,
+    over: bool,
+    count: u64,
+) -> Result<()> {
+    if count == 0 {
+        return Err(anyhow!("the count must be at least 1"));
+    }
+    let start_depth = paused.depth(store);
+    let note = paused
+        .frame_info(store, 0)
+        .ok()
+        .and_then(|f| shared.info.called_import(f.pc))
+        .map(|(module, name)| {
+            format!("stepped over the call to the imported function {module}.{name} (host code has no Wasm instructions)")
+        });
+    lock(&shared.control).step = Some(Step {
+        kind: if over { StepKind::Over } else { StepKind::Into },
+        remaining: count,
+        start_depth,
+        note,
+    });
+    Ok(())
+}
+
+fn start_finish(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    paused: &mut Paused,
+    frame: FrameRef,
+) -> Result<()> {
+    paused.check_pause(frame.pause)?;
+    let info = paused.frame_info(store, frame.index)?;
+    let depth = paused.depth(store);
+    let results = shared
+        .info
+        .func(info.func_index)
+        .map_or(0, |f| f.results.len());
+    lock(&shared.control).step = Some(Step {
+        kind: StepKind::Finish {
+            target: depth - frame.index,
+            func: info.func_index,
+            results,
+        },
+        remaining: 1,
+        start_depth: depth,
+        note: None,
+    });
+    Ok(())
+}
+
+/// After the program ended: frames are refused, breakpoints edit the table,
+/// `run` returns so the worker starts a new run.
+pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome) {
+    loop {
+        let request = channel.recv();
+        let response = match request {
+            Request::Run => return,
+            Request::Continue | Request::Step { .. } | Request::Finish(_) => {
+                Response::Error(format!("the program is not being run: it {outcome}"))
+            }
+            Request::SetStopOnThrow(on) => {
+                shared.stop_on_throw.store(on, Ordering::Relaxed);
+                Response::Done
+            }
+            Request::Disassemble { func, all, .. } => disassemble(shared, None, func, all),
+            other => match breakpoint_request(shared, None, other) {
+                Ok(response) => response,
+                Err(_) => Response::Error(format!("the program is not paused: it {outcome}")),
+            },
+        };
+        channel.send(response);
+    }
+}
+
+/// Serves the breakpoint requests and settings, paused or not. Any other
+/// request is handed back.
+fn breakpoint_request(
+    shared: &Shared,
+    store: Option<&mut StoreContextMut<'_, Host>>,
+    request: Request,
+) -> Result<Response, Request> {
+    let result = match request {
+        Request::SetStopOnThrow(on) => {
+            shared.stop_on_throw.store(on, Ordering::Relaxed);
+            Ok(Response::Done)
+        }
+        Request::Break {
+            location,
+            temporary,
+            condition,
+        } => add_breakpoint(shared, store, &location, temporary, condition)
+            .map(Response::BreakpointSet),
+        Request::Delete(ids) => edit_breakpoints(shared, store, ids, |_, _| Ok(None)),
+        Request::Enable(ids, on) => edit_breakpoints(shared, store, ids, |bp, _| {
+            bp.enabled = on;
+            Ok(Some(()))
+        }),
+        Request::Condition(id, text) => {
+            let parsed = text.as_deref().map(Expr::parse).transpose();
+            parsed.and_then(|expr| {
+                lock(&shared.control).table.get_mut(id)?.condition = expr;
+                Ok(Response::Done)
+            })
+        }
+        Request::Ignore(id, count) => lock(&shared.control).table.get_mut(id).map(|bp| {
+            bp.ignore = count;
+            Response::Done
+        }),
+        Request::Breakpoints => {
+            let control = lock(&shared.control);
+            Ok(Response::Breakpoints(
+                control.table.iter().map(|b| b.info(&shared.info)).collect(),
+            ))
+        }
+        other => return Err(other),
+    };
+    Ok(result.unwrap_or_else(Response::Error))
+}
+
+/// Sets a breakpoint: resolves LOCATION, learns where the engine slips it
+/// to, records it and, while paused, arms it in the running store.
+pub(crate) fn add_breakpoint(
+    shared: &Shared,
+    store: Option<&mut StoreContextMut<'_, Host>>,
+    location: &str,
+    temporary: bool,
+    condition: Option<String>,
+) -> Result<super::protocol::BreakpointInfo, String> {
+    let resolved = breakpoints::resolve(&shared.info, location)?;
+    let condition = condition.as_deref().map(Expr::parse).transpose()?;
+    let pc = slipped(shared, resolved.pc)?;
+    if shared.info.func_containing(pc) != Some(resolved.func) {
+        return Err(format!(
+            "no instruction at or after 0x{:x} in func[{}]",
+            resolved.pc, resolved.func
+        ));
+    }
+    if let Some(store) = store
+        && let Some(mut edit) = store.as_context_mut().edit_breakpoints()
+    {
+        edit.add_breakpoint(&shared.module, module_pc(pc))
+            .map_err(|e| e.to_string())?;
+    }
+    let mut control = lock(&shared.control);
+    let id = control.table.add(Breakpoint {
+        id: 0,
+        location: location.trim().to_string(),
+        func: resolved.func,
+        pc,
+        requested: (pc != resolved.pc).then_some(resolved.pc),
+        enabled: true,
+        temporary,
+        hits: 0,
+        ignore: 0,
+        condition,
+    });
+    control.table.get_mut(id).map(|b| b.info(&shared.info))
+}
+
+/// Where the engine puts a breakpoint asked for at `pc` (the next place it
+/// can stop at or after `pc`), learned from a store that never runs.
+fn slipped(shared: &Shared, pc: usize) -> Result<usize, String> {
+    let mut probe = lock(&shared.probe);
+    let mut edit = probe.edit_breakpoints().ok_or("guest debugging is off")?;
+    edit.add_breakpoint(&shared.module, module_pc(pc))
+        .map_err(|e| e.to_string())?;
+    drop(edit);
+    let actual = probe
+        .breakpoints()
+        .into_iter()
+        .flatten()
+        .map(|b| b.pc.raw() as usize)
+        .filter(|p| *p >= pc)
+        .min();
+    if let Some(mut edit) = probe.edit_breakpoints() {
+        let _ = edit.remove_breakpoint(&shared.module, module_pc(pc));
+    }
+    actual.ok_or_else(|| format!("no instruction at or after 0x{pc:x}"))
+}
+
+/// Applies `change` to breakpoints `ids` (all when empty); `Ok(None)` from
+/// `change` deletes the breakpoint. Keeps the running store's armed
+/// breakpoints in step with the table: one engine breakpoint per enabled
+/// table entry.
+fn edit_breakpoints(
+    shared: &Shared,
+    mut store: Option<&mut StoreContextMut<'_, Host>>,
+    ids: Vec<u32>,
+    change: impl Fn(&mut Breakpoint, ()) -> Result<Option<()>, String>,
+) -> Result<Response, String> {
+    let mut control = lock(&shared.control);
+    let ids = if ids.is_empty() {
+        control.table.ids()
+    } else {
+        ids
+    };
+    for id in &ids {
+        control.table.get_mut(*id)?;
+    }
+    for id in ids {
+        let bp = control.table.get_mut(id)?;
+        let (was_on, pc) = (bp.enabled, bp.pc);
+        let keep = change(bp, ())?;
+        let now_on = match keep {
+            Some(()) => bp.enabled,
+            None => {
+                control.table.remove(id)?;
+                false
+            }
+        };
+        if was_on != now_on
+            && let Some(store) = store.as_deref_mut()
+            && let Some(mut edit) = store.as_context_mut().edit_breakpoints()
+        {
+            let result = if now_on {
+                edit.add_breakpoint(&shared.module, module_pc(pc))
+            } else {
+                edit.remove_breakpoint(&shared.module, module_pc(pc))
+            };
+            result.map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(Response::Done)
+}
+
+/// Lines of a function's disassembly: the one at `at` (function, pc) or
+/// named by `func`; a window of `WINDOW` lines each side of the pc unless
+/// `all`.
+fn disassemble(
+    shared: &Shared,
+    at: Option<(u32, usize)>,
+    func: Option<String>,
+    all: bool,
+) -> Response {
+    const WINDOW: usize = 12;
+    let (func_index, pc) = match (func, at) {
+        (Some(name), _) => match breakpoints::function(&shared.info, &name) {
+            Ok(f) => (f, None),
+            Err(e) => return Response::Error(e),
+        },
+        (None, Some((f, pc))) => (f, Some(pc)),
+        (None, None) => {
+            return Response::Error(
+                "the program is not paused: name a function (disassemble NAME)".to_string(),
+            );
+        }
+    };
+    let offsets = shared.info.instruction_offsets(func_index);
+    if offsets.is_empty() {
+        return Response::Error(format!(
+            "func[{func_index}] is imported: it has no Wasm code"
+        ));
+    }
+    let lines: Vec<DisasmLine> = offsets
+        .iter()
+        .map(|&o| DisasmLine {
+            pc: o,
+            text: shared
+                .info
+                .instruction_text(o)
+                .unwrap_or("<cannot print>")
+                .to_string(),
+            current: Some(o) == pc,
+        })
+        .collect();
+    let (lines, omitted) = match lines.iter().position(|l| l.current) {
+        Some(i) if !all && lines.len() > 2 * WINDOW + 1 => {
+            let start = i.saturating_sub(WINDOW);
+            let end = (i + WINDOW + 1).min(lines.len());
+            let omitted = (start, lines.len() - end);
+            (lines[start..end].to_vec(), omitted)
+        }
+        _ => (lines, (0, 0)),
+    };
+    Response::Disassembly {
+        func_index,
+        func_name: shared.info.func_name(func_index),
+        lines,
+        omitted,
+    }
+}
+
+/// Reads a thrown exception's tag and payload.
+fn read_exception(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    exn: &wasmtime::OwnedRooted<wasmtime::ExnRef>,
+) -> Result<Exception> {
+    let tag = exn.tag(&mut *store)?;
+    let instance = *lock(&shared.instance);
+    let mut tag_index = None;
+    if let Some(instance) = instance {
+        for i in 0..u32::MAX {
+            match instance.debug_tag(&mut *store, i) {
+                Some(t) if wasmtime::Tag::eq(&t, &tag, &*store) => {
+                    tag_index = Some(i);
+                    break;
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+    }
+    let count = exn.ty(&*store)?.fields().len();
+    let mut values = ValueReader::new(instance, shared.info.clone());
+    let payload = (0..count)
+        .map(|i| {
+            let v = exn.field(&mut *store, i)?;
+            Ok(values.read(store, &v))
+        })
+        .collect::<Result<Vec<Value>>>()?;
+    Ok(Exception {
+        tag_name: tag_index.and_then(|i| shared.info.tag_name(i)),
+        tag_index,
+        payload,
+    })
+}
