@@ -117,3 +117,23 @@ pub fn run(fe: &mut Frontend) -> usize {
     }
     failures
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustyline::history::DefaultHistory;
+
+    #[test]
+    fn completes_command_names_at_the_start_of_the_line() {
+        let completer = CommandCompleter {
+            names: crate::repl::command::command_names(),
+        };
+        let history = DefaultHistory::new();
+        let ctx = rustyline::Context::new(&history);
+        let (start, found) = completer.complete("disa", 4, &ctx).unwrap();
+        let found: Vec<_> = found.iter().map(|p| p.replacement.as_str()).collect();
+        assert_eq!((start, found), (0, vec!["disable", "disas", "disassemble"]));
+        let (_, found) = completer.complete("bt 3", 4, &ctx).unwrap();
+        assert!(found.is_empty());
+    }
+}

@@ -244,8 +244,21 @@ impl ModuleInfo {
     }
 
     /// The function called `name`: by name-section name (raw or as shown,
-    /// demangled), else by export name. The lowest index wins a tie.
+    /// demangled), else by export name. The lowest index wins a tie. `main`
+    /// also finds the names clang gives a C `main` on WASI
+    /// (`__original_main`, `__main_argc_argv`), since there may be no
+    /// function called `main` at all.
     pub fn find_func(&self, name: &str) -> Option<u32> {
+        let found = self.find_func_exact(name);
+        if found.is_none() && name == "main" {
+            return ["__original_main", "__main_argc_argv"]
+                .iter()
+                .find_map(|n| self.find_func_exact(n));
+        }
+        found
+    }
+
+    fn find_func_exact(&self, name: &str) -> Option<u32> {
         let mut named: Vec<u32> = self
             .func_names
             .iter()

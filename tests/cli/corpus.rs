@@ -141,3 +141,40 @@ fn reactor_without_start_from_the_corpus() {
         "tests/fixtures/dwarf/dead_code.wasm"
     ]));
 }
+
+#[test]
+fn c_program_break_on_main_finish_and_a_breakpoint_in_libc() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = root().join("tests/fixtures/wasi-testsuite/c");
+    copy_tree(&c.join("fs-tests.dir"), &dir.path().join("fs-tests.dir"));
+    std::fs::copy(c.join("lseek.wasm"), dir.path().join("lseek.wasm")).unwrap();
+    let text = run_in(
+        dir.path(),
+        &[
+            "run",
+            "--batch",
+            "--dir",
+            "fs-tests.dir::/",
+            "-b",
+            "main",
+            "-ex",
+            "bt",
+            "-ex",
+            "finish",
+            "-ex",
+            "break fopen",
+            "-ex",
+            "run",
+            "-ex",
+            "continue",
+            "-ex",
+            "bt",
+            "-ex",
+            "delete",
+            "-ex",
+            "continue",
+            "lseek.wasm",
+        ],
+    );
+    insta::assert_snapshot!(text);
+}

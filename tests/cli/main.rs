@@ -2,8 +2,11 @@
 //! core library driven without the REPL. One test binary, a module per area.
 
 mod bad_input;
+mod breakpoints;
 mod corpus;
 mod harness;
 mod library;
 mod sessions;
+mod stepping;
+mod terminal;
 mod traps;

@@ -1,0 +1,134 @@
+//! Breakpoints: every LOCATION form, slips, tbreak, delete/disable/enable,
+//! conditions, ignore counts, `-b`, restarts, bad input.
+
+use crate::harness::{batch, run};
+
+#[test]
+fn every_location_form_and_slipped_addresses() {
+    let text = batch(
+        "wat/fib.wat",
+        &["--stop-on-entry"],
+        &[
+            "break fib",
+            "break func[2]",
+            "break *0x70",
+            "break fib+0x8",
+            "tbreak _start+0x6",
+            "info breakpoints",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn hits_tbreak_delete_disable_enable() {
+    let text = batch(
+        "wat/fib.wat",
+        &["-b", "fib", "-b", "pair"],
+        &[
+            "continue",
+            "tbreak fib",
+            "disable 1",
+            "continue",
+            "info breakpoints",
+            "enable",
+            "delete 1",
+            "continue",
+            "info breakpoints",
+            "delete",
+            "info breakpoints",
+            "continue",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn conditions_true_and_false_and_ignore_counts() {
+    let text = batch(
+        "wat/fib.wat",
+        &["--stop-on-entry"],
+        &[
+            "break fib if n == 1 && calls > 3",
+            "continue",
+            "locals",
+            "condition 1 $0 == 100",
+            "continue",
+            "break pair",
+            "run",
+            "condition 1",
+            "ignore 1 3",
+            "continue",
+            "info breakpoints",
+            "locals",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn condition_that_cannot_be_evaluated_stops_and_says_why() {
+    let text = batch(
+        "wat/fib.wat",
+        &["--stop-on-entry"],
+        &["break fib if nosuch > 1", "continue", "bt 1"],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn run_restarts_from_scratch_and_keeps_breakpoints() {
+    let text = batch(
+        "wat/fib.wat",
+        &["-b", "pair"],
+        &["bt", "run", "bt", "continue", "run", "bt"],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn bad_breakpoint_input() {
+    let text = batch(
+        "wat/fib.wat",
+        &["--stop-on-entry"],
+        &[
+            "break nosuch",
+            "break func[99]",
+            "break func[0]",
+            "break *0x5",
+            "break *0x100000",
+            "break fib+0x400",
+            "break *zz",
+            "break fib if (n ==",
+            "break fib if",
+            "delete 42",
+            "disable 7",
+            "condition 9 n == 1",
+            "ignore 9 1",
+            "info breakpoints",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn command_line_breakpoint_that_does_not_resolve() {
+    insta::assert_snapshot!(run(&["run", "--batch", "-b", "nosuch", "wat/fib.wat"]));
+}
+
+#[test]
+fn breakpoints_set_after_the_end_apply_to_the_next_run() {
+    let text = batch(
+        "wat/fib.wat",
+        &[],
+        &["break pair", "info breakpoints", "run", "bt"],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
