@@ -128,6 +128,7 @@ impl RunArgs {
             stop_on_entry: self.stop_on_entry,
             stop_on_throw: !self.no_stop_on_throw,
             breakpoints: self.breakpoints.clone(),
+            without_interrupts: false,
         }
     }
 

@@ -194,6 +194,11 @@ impl Table {
         self.by_id.values()
     }
 
+    /// Whether any breakpoint is enabled.
+    pub fn any_enabled(&self) -> bool {
+        self.by_id.values().any(|b| b.enabled)
+    }
+
     /// Enabled breakpoints at module offset `pc`, by id.
     pub fn enabled_at(&self, pc: usize) -> Vec<u32> {
         self.by_id

@@ -51,4 +51,8 @@ pub struct RunConfig {
     /// Breakpoint locations set before the program starts (`-b`); one that
     /// does not resolve is a load error.
     pub breakpoints: Vec<String>,
+    /// Compile without epoch interruption, to measure what it costs. Then
+    /// Ctrl-C, `--timeout` and `run` cannot stop a guest that is running
+    /// (`run` waits for the current run to end by itself).
+    pub without_interrupts: bool,
 }

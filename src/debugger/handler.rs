@@ -71,6 +71,9 @@ enum StepKind {
 }
 
 fn on_event(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, event: DebugEvent<'_>) {
+    if counted_step(shared, &event) {
+        return;
+    }
     if killing(shared) {
         return;
     }
@@ -111,6 +114,26 @@ fn on_event(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, event: D
     // Any pause ends the step in progress.
     lock(&shared.control).step = None;
     pause(shared, store, reason);
+}
+
+/// The fast path of `stepi N`: while no breakpoint could stop the program,
+/// a single-step event only counts down, without looking at the stack.
+/// Returns true when the event was consumed.
+fn counted_step(shared: &Shared, event: &DebugEvent<'_>) -> bool {
+    if !matches!(event, DebugEvent::Breakpoint) {
+        return false;
+    }
+    let mut control = lock(&shared.control);
+    let nothing_armed = control.entry.is_none() && !control.table.any_enabled();
+    match control.step.as_mut() {
+        Some(step)
+            if nothing_armed && matches!(step.kind, StepKind::Into) && step.remaining > 1 =>
+        {
+            step.remaining -= 1;
+            true
+        }
+        _ => false,
+    }
 }
 
 /// Decides whether a breakpoint event (a user breakpoint, the entry

@@ -241,7 +241,7 @@ impl Program {
             .guest_debug(true)
             .wasm_exceptions(true)
             .shared_memory(true)
-            .epoch_interruption(true)
+            .epoch_interruption(!config.without_interrupts)
             .async_stack_size(ASYNC_STACK_SIZE)
             .max_wasm_stack(MAX_WASM_STACK);
         let engine = Engine::new(&engine_config)?;
@@ -296,15 +296,9 @@ impl Program {
         };
         let mut store = Store::new(&shared.engine, Host { wasi });
         store.set_debug_handler(Handler(shared.clone()));
-        store.set_epoch_deadline(1);
-        let for_callback = shared.clone();
-        store.epoch_deadline_callback(move |_| {
-            if lock(&for_callback.control).killing {
-                Ok(UpdateDeadline::Interrupt)
-            } else {
-                Ok(UpdateDeadline::Continue(1))
-            }
-        });
+        if !self.config.without_interrupts {
+            self.arm_epoch(&mut store);
+        }
         *lock(&shared.last_exception) = None;
         shared.interrupt.clear();
         {
@@ -368,6 +362,21 @@ impl Program {
             return Outcome::Killed;
         }
         outcome
+    }
+
+    /// The next engine epoch reaches the guest's deadline: the guest then
+    /// gives the debug handler an `EpochYield` (Ctrl-C pauses there), or
+    /// traps when the run is being ended.
+    fn arm_epoch(&self, store: &mut Store<Host>) {
+        store.set_epoch_deadline(1);
+        let shared = self.shared.clone();
+        store.epoch_deadline_callback(move |_| {
+            if lock(&shared.control).killing {
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                Ok(UpdateDeadline::Continue(1))
+            }
+        });
     }
 
     fn entry_pc(&self) -> Option<usize> {

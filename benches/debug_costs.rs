@@ -1,0 +1,130 @@
+//! What debugging costs, measured in one process: run time of two compute
+//! kernels under the debugger with and without epoch interruption (Ctrl-C
+//! support) and with one breakpoint that is never hit, as ratios; plain
+//! wasmtime (no guest debugging) for reference; and the `stepi` rate.
+//!
+//! Run: `cargo bench --bench debug_costs` (a release build). Prints one
+//! table; each figure is the median of RUNS runs, with the spread.
+
+use std::time::{Duration, Instant};
+
+use wasmdbg::debugger::protocol::{Request, Response};
+use wasmdbg::debugger::{RunConfig, Session};
+
+const RUNS: usize = 5;
+const LOOP_N: &str = "100000000";
+const FIB_N: &str = "30";
+const STEPS: u64 = 5_000_000;
+
+fn kernels() -> std::path::PathBuf {
+    std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/kernels.wat"))
+}
+
+/// Time of one run of `export(arg)` under the debugger, from the entry pause
+/// to the end (compilation excluded).
+fn debugged(export: &str, arg: &str, interrupts: bool, breakpoint: bool) -> Duration {
+    let config = RunConfig {
+        module: kernels(),
+        invoke: Some((export.to_string(), vec![arg.to_string()])),
+        stop_on_entry: true,
+        without_interrupts: !interrupts,
+        breakpoints: if breakpoint {
+            vec!["cold".to_string()]
+        } else {
+            vec![]
+        },
+        ..RunConfig::default()
+    };
+    let (session, first) = Session::start(config);
+    assert!(matches!(first, Response::Stopped(_)), "{first:?}");
+    let start = Instant::now();
+    let end = session.request(Request::Continue);
+    let elapsed = start.elapsed();
+    assert!(matches!(end, Response::Ended(_)), "{end:?}");
+    elapsed
+}
+
+/// Time of one run on plain wasmtime: same engine version, no guest
+/// debugging, no epochs (compilation excluded).
+fn plain(export: &str, arg: &str) -> Duration {
+    use wasmtime::{Config, Engine, Instance, Module, Store, Val};
+    let engine = Engine::new(&Config::new()).unwrap();
+    let module = Module::from_file(&engine, kernels()).unwrap_or_else(|_| {
+        let bytes = wat::parse_file(kernels()).unwrap();
+        Module::new(&engine, bytes).unwrap()
+    });
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let func = instance.get_func(&mut store, export).unwrap();
+    let arg = if export == "loop" {
+        Val::I64(arg.parse().unwrap())
+    } else {
+        Val::I32(arg.parse().unwrap())
+    };
+    let mut results = [Val::I32(0)];
+    let start = Instant::now();
+    func.call(&mut store, &[arg], &mut results).unwrap();
+    start.elapsed()
+}
+
+/// `stepi STEPS` on the loop kernel: instructions per second.
+fn stepi_rate() -> f64 {
+    let config = RunConfig {
+        module: kernels(),
+        invoke: Some(("loop".to_string(), vec![LOOP_N.to_string()])),
+        stop_on_entry: true,
+        ..RunConfig::default()
+    };
+    let (session, first) = Session::start(config);
+    assert!(matches!(first, Response::Stopped(_)), "{first:?}");
+    let start = Instant::now();
+    let stop = session.request(Request::Step {
+        over: false,
+        count: STEPS,
+    });
+    let elapsed = start.elapsed();
+    assert!(matches!(stop, Response::Stopped(_)), "{stop:?}");
+    STEPS as f64 / elapsed.as_secs_f64()
+}
+
+/// Median and (min, max) of `RUNS` measurements, in seconds.
+fn measure(mut f: impl FnMut() -> f64) -> (f64, f64, f64) {
+    let mut v: Vec<f64> = (0..RUNS).map(|_| f()).collect();
+    v.sort_by(f64::total_cmp);
+    (v[RUNS / 2], v[0], v[RUNS - 1])
+}
+
+fn main() {
+    println!("wasmdbg debug costs ({RUNS} runs each; median [min-max])\n");
+    println!(
+        "| kernel | plain wasmtime s | debugger, no epochs s | + Ctrl-C (epochs) | + never-hit breakpoint |"
+    );
+    println!("| --- | --- | --- | --- | --- |");
+    for (export, arg) in [("loop", LOOP_N), ("fib", FIB_N)] {
+        let plain = measure(|| plain(export, arg).as_secs_f64());
+        let bare = measure(|| debugged(export, arg, false, false).as_secs_f64());
+        let epochs = measure(|| debugged(export, arg, true, false).as_secs_f64());
+        let bp = measure(|| debugged(export, arg, true, true).as_secs_f64());
+        println!(
+            "| {export}({arg}) | {:.3} [{:.3}-{:.3}] | {:.3} [{:.3}-{:.3}] ({:.2}x plain) | {:.2}x ({:.3} s) | {:.2}x ({:.3} s) |",
+            plain.0,
+            plain.1,
+            plain.2,
+            bare.0,
+            bare.1,
+            bare.2,
+            bare.0 / plain.0,
+            epochs.0 / bare.0,
+            epochs.0,
+            bp.0 / epochs.0,
+            bp.0,
+        );
+    }
+    let rate = measure(stepi_rate);
+    println!(
+        "\nstepi {STEPS}: {:.2} M instructions/s [{:.2}-{:.2}]",
+        rate.0 / 1e6,
+        rate.1 / 1e6,
+        rate.2 / 1e6
+    );
+}

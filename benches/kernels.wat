@@ -1,0 +1,22 @@
+;; Compute kernels for the benchmarks.
+(module
+  ;; Loop-heavy: a linear congruential generator iterated $n times.
+  (func $loop (export "loop") (param $n i64) (result i64)
+    (local $x i64)
+    (local.set $x (i64.const 1))
+    (block $done
+      (loop $next
+        (br_if $done (i64.eqz (local.get $n)))
+        (local.set $x (i64.add (i64.mul (local.get $x) (i64.const 6364136223846793005))
+                               (i64.const 1442695040888963407)))
+        (local.set $n (i64.sub (local.get $n) (i64.const 1)))
+        (br $next)))
+    (local.get $x))
+  ;; Call-heavy: naive recursive Fibonacci.
+  (func $fib (export "fib") (param $n i32) (result i32)
+    (if (result i32) (i32.lt_s (local.get $n) (i32.const 2))
+      (then (local.get $n))
+      (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
+                     (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+  ;; Never called: where the never-hit breakpoint goes.
+  (func $cold (export "cold") (result i32) (i32.const 7)))
