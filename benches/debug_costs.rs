@@ -13,7 +13,7 @@ use wasmdbg::debugger::{RunConfig, Session};
 
 const RUNS: usize = 5;
 const LOOP_N: &str = "100000000";
-const FIB_N: &str = "30";
+const FIB_N: &str = "32";
 const STEPS: u64 = 5_000_000;
 
 fn kernels() -> std::path::PathBuf {
@@ -88,10 +88,27 @@ fn stepi_rate() -> f64 {
 }
 
 /// Median and (min, max) of `RUNS` measurements, in seconds.
-fn measure(mut f: impl FnMut() -> f64) -> (f64, f64, f64) {
-    let mut v: Vec<f64> = (0..RUNS).map(|_| f()).collect();
+fn measure(f: impl FnMut(usize) -> f64) -> (f64, f64, f64) {
+    summary((0..RUNS).map(f).collect())
+}
+
+fn summary(mut v: Vec<f64>) -> (f64, f64, f64) {
     v.sort_by(f64::total_cmp);
-    (v[RUNS / 2], v[0], v[RUNS - 1])
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+/// Runs the four variants interleaved (plain, no epochs, epochs,
+/// epochs + breakpoint), RUNS rounds, so that drift on a noisy machine hits
+/// them alike.
+fn interleaved(export: &str, arg: &str) -> [(f64, f64, f64); 4] {
+    let mut times: [Vec<f64>; 4] = Default::default();
+    for _ in 0..RUNS {
+        times[0].push(plain(export, arg).as_secs_f64());
+        times[1].push(debugged(export, arg, false, false).as_secs_f64());
+        times[2].push(debugged(export, arg, true, false).as_secs_f64());
+        times[3].push(debugged(export, arg, true, true).as_secs_f64());
+    }
+    times.map(summary)
 }
 
 fn main() {
@@ -101,10 +118,7 @@ fn main() {
     );
     println!("| --- | --- | --- | --- | --- |");
     for (export, arg) in [("loop", LOOP_N), ("fib", FIB_N)] {
-        let plain = measure(|| plain(export, arg).as_secs_f64());
-        let bare = measure(|| debugged(export, arg, false, false).as_secs_f64());
-        let epochs = measure(|| debugged(export, arg, true, false).as_secs_f64());
-        let bp = measure(|| debugged(export, arg, true, true).as_secs_f64());
+        let [plain, bare, epochs, bp] = interleaved(export, arg);
         println!(
             "| {export}({arg}) | {:.3} [{:.3}-{:.3}] | {:.3} [{:.3}-{:.3}] ({:.2}x plain) | {:.2}x ({:.3} s) | {:.2}x ({:.3} s) |",
             plain.0,
@@ -120,7 +134,7 @@ fn main() {
             bp.0,
         );
     }
-    let rate = measure(stepi_rate);
+    let rate = measure(|_| stepi_rate());
     println!(
         "\nstepi {STEPS}: {:.2} M instructions/s [{:.2}-{:.2}]",
         rate.0 / 1e6,

@@ -73,6 +73,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<f64>,
 
+    /// Compile without epoch interruption: tight loops run faster (see the
+    /// README's performance section), but Ctrl-C, --timeout and `run` can no
+    /// longer stop a running program.
+    #[arg(long, conflicts_with = "timeout")]
+    pub no_interrupts: bool,
+
     /// Run the debugger commands in FILE (repeatable; in order with -ex).
     #[arg(short = 'x', long = "command", value_name = "FILE")]
     pub command_files: Vec<PathBuf>,
@@ -128,7 +134,7 @@ impl RunArgs {
             stop_on_entry: self.stop_on_entry,
             stop_on_throw: !self.no_stop_on_throw,
             breakpoints: self.breakpoints.clone(),
-            without_interrupts: false,
+            without_interrupts: self.no_interrupts,
         }
     }
 
