@@ -159,3 +159,19 @@ fn trap_in_the_start_function_walks_only_real_frames() {
 fn rust_names_are_demangled() {
     insta::assert_snapshot!(batch("wat/mangled.wat", &[], &["bt"], &[]));
 }
+
+#[test]
+fn no_interrupts_runs_the_same_program_and_refuses_a_timeout() {
+    insta::assert_snapshot!(
+        "no_interrupts_run",
+        batch(
+            "wat/fib.wat",
+            &["--no-interrupts", "-b", "pair"],
+            &["bt", "finish", "continue"],
+            &[]
+        )
+    );
+    let refused = run(&["run", "--no-interrupts", "--timeout", "1", "wat/loop.wat"]);
+    assert!(refused.contains("cannot be used with"), "{refused}");
+    assert!(refused.ends_with("[exit status: 2]\n"), "{refused}");
+}
