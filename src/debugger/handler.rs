@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use wasmtime::{
-    AsContextMut, DebugEvent, DebugHandler, Result, StoreContextMut, Val, format_err as anyhow,
+    AsContextMut, DebugEvent, DebugHandler, FrameHandle, Result, StoreContextMut, Val,
+    format_err as anyhow,
 };
 use wasmtime_wasi::I32Exit;
 
@@ -256,6 +257,18 @@ fn eval_condition(
         .map_err(|e| e.to_string())?
         .ok_or("not in a function of the module")?;
     let func = shared.info.num_imported_funcs() + defined.as_u32();
+    eval_in(shared, store, &frame, func, condition).map(Num::truthy)
+}
+
+/// Evaluates `expr` in `frame` (of function `func`): locals by index or
+/// name, globals by index or name (`$sp` is `__stack_pointer`).
+pub(crate) fn eval_in(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    frame: &FrameHandle,
+    func: u32,
+    expr: &Expr,
+) -> Result<Num, String> {
     let instance = *lock(&shared.instance);
     let locals = frame.num_locals(&mut *store).map_err(|e| e.to_string())?;
     let mut read = |var: &Var| -> Result<Num, String> {
@@ -264,7 +277,11 @@ fn eval_condition(
             Var::Global(i) => (None, Some(*i)),
             Var::Name(name) => match shared.info.find_local(func, name) {
                 Some(i) => (Some(i), None),
-                None => match shared.info.find_global(name) {
+                None => match shared.info.find_global(name).or_else(|| {
+                    (name == "sp")
+                        .then(|| shared.info.find_global("__stack_pointer"))
+                        .flatten()
+                }) {
                     Some(g) => (None, Some(g)),
                     None => return Err(format!("no local or global named {name:?}")),
                 },
@@ -284,7 +301,7 @@ fn eval_condition(
         };
         number(&val)
     };
-    condition.eval(&mut read).map(Num::truthy)
+    expr.eval(&mut read)
 }
 
 fn number(val: &Val) -> Result<Num, String> {
@@ -355,10 +372,24 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                     Err(e) => Response::Error(e),
                 }
             }
+            Request::Module => Response::Module(shared.info.clone()),
             other => match breakpoint_request(shared, Some(&mut store), other) {
                 Ok(response) => response,
-                Err(other) => guarded(|| paused.serve(&mut store, other))
-                    .unwrap_or_else(|e| Response::Error(one_line(&e))),
+                Err(other) => {
+                    match guarded(|| {
+                        Ok(super::inspect::serve(
+                            shared,
+                            &mut store,
+                            &mut paused,
+                            other,
+                        ))
+                    }) {
+                        Ok(Ok(response)) => response,
+                        Ok(Err(other)) => guarded(|| paused.serve(&mut store, other))
+                            .unwrap_or_else(|e| Response::Error(one_line(&e))),
+                        Err(e) => Response::Error(one_line(&e)),
+                    }
+                }
             },
         };
         channel.send(response);
@@ -444,6 +475,7 @@ pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome)
                 Response::Done
             }
             Request::Disassemble { func, all, .. } => disassemble(shared, None, func, all),
+            Request::Module => Response::Module(shared.info.clone()),
             other => match breakpoint_request(shared, None, other) {
                 Ok(response) => response,
                 Err(_) => Response::Error(format!("the program is not paused: it {outcome}")),

@@ -7,6 +7,7 @@ mod entry;
 pub mod expr;
 mod frames;
 mod handler;
+mod inspect;
 mod interrupt;
 pub mod protocol;
 mod session;

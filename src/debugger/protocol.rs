@@ -75,6 +75,17 @@ pub enum Request {
     Ignore(u32, u64),
     /// List the breakpoints.
     Breakpoints,
+    /// The module's static facts (names, imports, exports, sections, ...).
+    Module,
+    /// Every global with its current value (paused only).
+    Globals,
+    /// The current size in bytes of every memory (paused only); `None` for
+    /// one the debugger cannot read (shared).
+    MemorySizes,
+    /// The current size in elements of every table (paused only).
+    TableSizes,
+    /// Read memory (`x`).
+    Examine(Examine),
     /// The instructions of a function: the selected frame's (`func: None`)
     /// or the one named; a window around the pc unless `all`.
     Disassemble {
@@ -85,6 +96,38 @@ pub enum Request {
         /// Every instruction rather than a window around the pc.
         all: bool,
     },
+}
+
+/// What `x` reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Examine {
+    /// The frame the address expression is evaluated in.
+    pub frame: FrameRef,
+    /// Memory index (`-m N`; 0 by default).
+    pub memory: u32,
+    /// The address: an expression over the frame (see `expr`).
+    pub address: String,
+    /// Bytes to read; for `strings`, the most to read per string.
+    pub len: u64,
+    /// Read NUL-terminated strings instead: how many.
+    pub strings: Option<u32>,
+}
+
+/// A global as `info globals` shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GlobalInfo {
+    /// Global index.
+    pub index: u32,
+    /// Name section name, else export name.
+    pub name: Option<String>,
+    /// Value type.
+    pub ty: String,
+    /// `mut` or not.
+    pub mutable: bool,
+    /// Imported from (module, name).
+    pub import: Option<(String, String)>,
+    /// Current value.
+    pub value: Value,
 }
 
 /// A breakpoint as the front end shows it.
@@ -153,6 +196,22 @@ pub enum Response {
     Done,
     /// A breakpoint was set.
     BreakpointSet(BreakpointInfo),
+    /// Answer to [`Request::Module`].
+    Module(std::sync::Arc<crate::wasm::ModuleInfo>),
+    /// Answer to [`Request::Globals`].
+    Globals(Vec<GlobalInfo>),
+    /// Answer to [`Request::MemorySizes`] and [`Request::TableSizes`].
+    Sizes(Vec<Option<u64>>),
+    /// Answer to [`Request::Examine`]: where the read started and what it
+    /// read (for strings: one byte string per string, without the NUL).
+    Memory {
+        /// Start address.
+        address: u64,
+        /// The bytes read.
+        bytes: Vec<u8>,
+        /// The strings read, for a string examine.
+        strings: Vec<(u64, Vec<u8>)>,
+    },
     /// Answer to [`Request::Breakpoints`].
     Breakpoints(Vec<BreakpointInfo>),
     /// Answer to [`Request::Disassemble`]: the function and its lines.

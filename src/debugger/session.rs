@@ -21,6 +21,7 @@ pub struct Session {
     responses: Receiver<Response>,
     open_line: OpenLine,
     interrupter: Interrupter,
+    module: std::path::PathBuf,
 }
 
 impl Session {
@@ -47,6 +48,7 @@ impl Session {
             responses: resp_rx,
             open_line: OpenLine::default(),
             interrupter,
+            module: config.module.clone(),
         };
         let spawned = worker::spawn(
             config,
@@ -71,6 +73,11 @@ impl Session {
             return worker_gone();
         }
         self.wait()
+    }
+
+    /// The module file as given.
+    pub fn module_path(&self) -> &std::path::Path {
+        &self.module
     }
 
     /// A handle that pauses the running guest (for Ctrl-C and timeouts);

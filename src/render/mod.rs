@@ -7,6 +7,8 @@ mod views;
 
 pub use theme::Theme;
 pub use values::value;
+pub mod inspect;
+
 pub use views::{
     backtrace, breakpoint_set, breakpoints, disassembly, exception, frame_detail, frame_line,
     locals, outcome, stack, stop_banner,

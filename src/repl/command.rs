@@ -140,6 +140,24 @@ pub enum Command {
         #[arg(short, long)]
         all: bool,
     },
+    /// Show every global: index, name, type, mutability, value.
+    Globals,
+    /// Examine memory: `x/FMT ADDRESS`. FMT is a count, a format (x hex, d
+    /// signed, u unsigned, t binary, c char, f float, s string, i
+    /// instruction at a module offset) and a unit (b 1, h 2, w 4, g 8
+    /// bytes); without FMT, a hexdump of 64 bytes. ADDRESS is an expression
+    /// (`0x1000`, `$sp + 16`, a local's name).
+    X {
+        /// FMT, as in `x/16xb` (the parser moves it here).
+        #[arg(long, hide = true)]
+        fmt: Option<String>,
+        /// Memory index, for modules with several memories.
+        #[arg(short, long, default_value_t = 0)]
+        memory: u32,
+        /// The address expression.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        address: Vec<String>,
+    },
     /// Show facts about the session.
     #[command(visible_alias = "i")]
     Info {
@@ -168,6 +186,25 @@ pub enum Info {
     Locals,
     /// The selected frame (as `frame`).
     Frame,
+    /// Every global (as `globals`).
+    Globals,
+    /// Each memory: index, min/max pages, current size, shared or not.
+    Memory,
+    /// Each table: index, element type, min/max, current size.
+    Tables,
+    /// Functions whose name matches REGEX (all without one).
+    Functions {
+        /// A regular expression.
+        regex: Option<String>,
+    },
+    /// The module's imports.
+    Imports,
+    /// The module's exports.
+    Exports,
+    /// The sections of the module binary, custom ones too.
+    Sections,
+    /// The module: file, size, name, counts, debug info.
+    Module,
 }
 
 /// Settings changed with `set`.
@@ -208,7 +245,14 @@ pub fn parse(line: &str) -> Result<Option<Parsed>, String> {
     if trimmed.is_empty() || trimmed.starts_with('#') {
         return Ok(None);
     }
-    let words = shell_words::split(trimmed).map_err(|e| format!("cannot split the line: {e}"))?;
+    let mut words =
+        shell_words::split(trimmed).map_err(|e| format!("cannot split the line: {e}"))?;
+    // gdb's `x/16xb ADDR`: the format is glued to the command name.
+    if let Some(fmt) = words[0].strip_prefix("x/").map(str::to_string) {
+        words[0] = "x".to_string();
+        words.insert(1, "--fmt".to_string());
+        words.insert(2, fmt);
+    }
     match Line::try_parse_from(&words) {
         Ok(line) => Ok(Some(Parsed::Command(line.command))),
         Err(e) => match e.kind() {

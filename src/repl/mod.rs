@@ -9,7 +9,8 @@ pub mod interactive;
 use std::io::Write;
 
 use crate::debugger::Session;
-use crate::debugger::protocol::{FrameRef, Outcome, Request, Response, Stop, StopReason};
+use crate::debugger::protocol::{Examine, FrameRef, Outcome, Request, Response, Stop, StopReason};
+use crate::render::inspect;
 use crate::render::{self, Theme};
 use command::{Command, Info, OnOff, Parsed, Setting};
 use std::time::Duration;
@@ -193,6 +194,55 @@ impl Frontend {
                 other => return Err(unexpected(other)),
             },
             Command::Info { what: Info::Locals } => return self.run(Command::Locals, out),
+            Command::Globals
+            | Command::Info {
+                what: Info::Globals,
+            } => {
+                self.pause()?;
+                match self.session.request(Request::Globals) {
+                    Response::Globals(list) => write_out(out, &inspect::globals(&list))?,
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Info { what: Info::Memory } => {
+                let info = self.module_info()?;
+                let sizes = self.sizes(Request::MemorySizes);
+                write_out(out, &inspect::memories(&info, sizes.as_deref()))?
+            }
+            Command::Info { what: Info::Tables } => {
+                let info = self.module_info()?;
+                let sizes = self.sizes(Request::TableSizes);
+                write_out(out, &inspect::tables(&info, sizes.as_deref()))?
+            }
+            Command::Info {
+                what: Info::Functions { regex },
+            } => {
+                let re = regex
+                    .as_deref()
+                    .map(regex::Regex::new)
+                    .transpose()
+                    .map_err(|e| regex_error(regex.as_deref().unwrap_or(""), &e))?;
+                let info = self.module_info()?;
+                write_out(out, &inspect::functions(&info, re.as_ref()))?
+            }
+            Command::Info {
+                what: Info::Imports,
+            } => write_out(out, &inspect::imports(&*self.module_info()?))?,
+            Command::Info {
+                what: Info::Exports,
+            } => write_out(out, &inspect::exports(&*self.module_info()?))?,
+            Command::Info {
+                what: Info::Sections,
+            } => write_out(out, &inspect::sections(&*self.module_info()?))?,
+            Command::Info { what: Info::Module } => {
+                let path = self.session.module_path().display().to_string();
+                write_out(out, &inspect::module(&*self.module_info()?, &path))?
+            }
+            Command::X {
+                fmt,
+                memory,
+                address,
+            } => self.examine(fmt.as_deref(), memory, &address.join(" "), out)?,
             Command::Info { what: Info::Frame } => {
                 return self.run(Command::Frame { n: None }, out);
             }
@@ -234,6 +284,95 @@ impl Frontend {
             Command::Quit => return Ok(Flow::Quit),
         }
         Ok(Flow::Next)
+    }
+
+    fn module_info(&self) -> Result<std::sync::Arc<crate::wasm::ModuleInfo>, String> {
+        match self.session.request(Request::Module) {
+            Response::Module(info) => Ok(info),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Current memory or table sizes, when paused.
+    fn sizes(&self, request: Request) -> Option<Vec<Option<u64>>> {
+        self.pause().ok()?;
+        match self.session.request(request) {
+            Response::Sizes(sizes) => Some(sizes),
+            _ => None,
+        }
+    }
+
+    /// `x[/FMT] [-m N] ADDRESS`.
+    fn examine(
+        &mut self,
+        fmt: Option<&str>,
+        memory: u32,
+        address: &str,
+        out: &mut dyn Write,
+    ) -> Result<(), String> {
+        let format = fmt.map(inspect::Format::parse).transpose()?;
+        if let Some(f) = format
+            && f.letter == 'i'
+        {
+            return self.examine_instructions(f.count, address, out);
+        }
+        let frame = self.selected_frame()?;
+        let (len, strings) = match format {
+            None => (64, None),
+            Some(f) if f.letter == 's' => (4096, Some(f.count)),
+            Some(f) => (f.count as u64 * f.unit as u64, None),
+        };
+        let request = Request::Examine(Examine {
+            frame,
+            memory,
+            address: address.to_string(),
+            len,
+            strings,
+        });
+        match self.session.request(request) {
+            Response::Memory {
+                address,
+                bytes,
+                strings,
+            } => {
+                let text = match format {
+                    None => inspect::hexdump(address, &bytes),
+                    Some(f) if f.letter == 's' => inspect::strings(&strings),
+                    Some(f) => inspect::units(address, &bytes, f),
+                };
+                write_out(out, &text)
+            }
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `x/Ni OFFSET`: instructions at a module offset.
+    fn examine_instructions(
+        &mut self,
+        count: u32,
+        address: &str,
+        out: &mut dyn Write,
+    ) -> Result<(), String> {
+        let info = self.module_info()?;
+        let text = address.trim();
+        let offset = match text.strip_prefix("0x") {
+            Some(hex) => usize::from_str_radix(hex, 16).ok(),
+            None => text.parse().ok(),
+        }
+        .ok_or_else(|| format!("x/i takes a module offset (like 0x5a), not {text:?}"))?;
+        let func = info
+            .func_containing(offset)
+            .ok_or_else(|| format!("0x{offset:x} is not in the code of any function"))?;
+        let offsets = info.instruction_offsets(func);
+        let start = offsets.partition_point(|&o| o < offset);
+        let mut listing = String::new();
+        for &o in offsets.iter().skip(start).take(count as usize) {
+            listing.push_str(&format!(
+                "   0x{o:x}: {}\n",
+                info.instruction_text(o).unwrap_or("<cannot print>")
+            ));
+        }
+        write_out(out, &listing)
     }
 
     /// Resumes the guest with `request` and reports where it stops.
@@ -328,6 +467,16 @@ impl Frontend {
             other => Err(unexpected(other)),
         }
     }
+}
+
+/// regex's multi-line message as one line.
+fn regex_error(pattern: &str, e: &regex::Error) -> String {
+    let text = e.to_string();
+    let why = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .unwrap_or("invalid");
+    format!("bad regular expression {pattern:?}: {why}")
 }
 
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), String> {

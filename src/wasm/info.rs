@@ -72,6 +72,67 @@ pub struct FuncInfo {
     pub body: Option<Range<usize>>,
 }
 
+/// One import.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Import {
+    /// Module name.
+    pub module: String,
+    /// Field name.
+    pub name: String,
+    /// What it imports.
+    pub kind: ExportKind,
+    /// Its index in that kind's index space.
+    pub index: u32,
+}
+
+/// A global's declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GlobalDecl {
+    /// Its value type, as the text format writes it.
+    pub ty: String,
+    /// `mut` or not.
+    pub mutable: bool,
+    /// Imported from (module, name).
+    pub import: Option<(String, String)>,
+}
+
+/// A memory's declaration (sizes in 64 KiB pages).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryDecl {
+    /// Initial size in pages.
+    pub min: u64,
+    /// Maximum size in pages.
+    pub max: Option<u64>,
+    /// `shared` (threads proposal).
+    pub shared: bool,
+    /// 64-bit addresses (memory64 proposal).
+    pub memory64: bool,
+    /// Imported from (module, name).
+    pub import: Option<(String, String)>,
+}
+
+/// A table's declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableDecl {
+    /// Element type, as the text format writes it.
+    pub element: String,
+    /// Initial size in elements.
+    pub min: u64,
+    /// Maximum size in elements.
+    pub max: Option<u64>,
+    /// Imported from (module, name).
+    pub import: Option<(String, String)>,
+}
+
+/// One section of the binary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// `type`, `import`, `code`, ..., or `custom "NAME"`.
+    pub name: String,
+    /// The section's contents (after its id and size) in the binary.
+    pub range: Range<usize>,
+}
+
 /// Facts about one module, read once from its binary.
 ///
 /// All offsets ("pc") are byte offsets from the start of the module binary,
@@ -85,10 +146,25 @@ pub struct ModuleInfo {
     tag_names: HashMap<u32, String>,
     global_names: HashMap<u32, String>,
     exports: Vec<(String, ExportKind, u32)>,
+    imports: Vec<Import>,
+    globals: Vec<GlobalDecl>,
+    memories: Vec<MemoryDecl>,
+    tables: Vec<TableDecl>,
+    sections: Vec<Section>,
+    module_name: Option<String>,
     code_section: Option<Range<usize>>,
     /// Code layout of each defined function, computed on first use.
     code: Vec<OnceLock<FuncCode>>,
     disasm: OnceLock<std::result::Result<super::Disassembly, String>>,
+}
+
+impl std::fmt::Debug for ModuleInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModuleInfo")
+            .field("bytes", &self.bytes.len())
+            .field("funcs", &self.funcs.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ModuleInfo {
@@ -106,13 +182,24 @@ impl ModuleInfo {
         let mut tag_names = HashMap::new();
         let mut global_names = HashMap::new();
         let mut exports = Vec::new();
+        let mut imports = Vec::new();
+        let mut globals = Vec::new();
+        let mut memories = Vec::new();
+        let mut tables = Vec::new();
+        let mut sections = Vec::new();
+        let mut module_name = None;
+        let mut counts = [0u32; 5]; // func, table, memory, global, tag
         let mut code_section = None;
         let mut code_index = 0usize;
         let func_type_of = |types: &Vec<(Vec<ValType>, Vec<ValType>)>, idx: u32| {
             types.get(idx as usize).cloned().unwrap_or_default()
         };
         for payload in Parser::new(0).parse_all(&bytes) {
-            match payload? {
+            let payload = payload?;
+            if let Some(section) = section_of(&payload) {
+                sections.push(section);
+            }
+            match payload {
                 Payload::TypeSection(reader) => {
                     for rec in reader {
                         for sub in rec?.into_types() {
@@ -128,6 +215,35 @@ impl ModuleInfo {
                 Payload::ImportSection(reader) => {
                     for import in reader.into_imports() {
                         let import = import?;
+                        let from = Some((import.module.to_string(), import.name.to_string()));
+                        let kind = match import.ty {
+                            TypeRef::Func(_) | TypeRef::FuncExact(_) => ExportKind::Func,
+                            TypeRef::Table(t) => {
+                                tables.push(table_decl(&t, from.clone()));
+                                ExportKind::Table
+                            }
+                            TypeRef::Memory(m) => {
+                                memories.push(memory_decl(&m, from.clone()));
+                                ExportKind::Memory
+                            }
+                            TypeRef::Global(g) => {
+                                globals.push(GlobalDecl {
+                                    ty: g.content_type.to_string(),
+                                    mutable: g.mutable,
+                                    import: from.clone(),
+                                });
+                                ExportKind::Global
+                            }
+                            TypeRef::Tag(_) => ExportKind::Tag,
+                        };
+                        let slot = kind as usize;
+                        imports.push(Import {
+                            module: import.module.to_string(),
+                            name: import.name.to_string(),
+                            kind,
+                            index: counts[slot],
+                        });
+                        counts[slot] += 1;
                         if let TypeRef::Func(t) | TypeRef::FuncExact(t) = import.ty {
                             let (params, results) = func_type_of(&types, t);
                             funcs.push(FuncInfo {
@@ -148,6 +264,26 @@ impl ModuleInfo {
                             results,
                             import: None,
                             body: None,
+                        });
+                    }
+                }
+                Payload::TableSection(reader) => {
+                    for table in reader {
+                        tables.push(table_decl(&table?.ty, None));
+                    }
+                }
+                Payload::MemorySection(reader) => {
+                    for memory in reader {
+                        memories.push(memory_decl(&memory?, None));
+                    }
+                }
+                Payload::GlobalSection(reader) => {
+                    for global in reader {
+                        let g = global?.ty;
+                        globals.push(GlobalDecl {
+                            ty: g.content_type.to_string(),
+                            mutable: g.mutable,
+                            import: None,
                         });
                     }
                 }
@@ -176,6 +312,9 @@ impl ModuleInfo {
                     if let wasmparser::KnownCustom::Name(reader) = section.as_known() {
                         // A damaged name section is not fatal: names are a convenience.
                         for name in reader.into_iter().flatten() {
+                            if let Name::Module { name, .. } = &name {
+                                module_name = Some(name.to_string());
+                            }
                             read_names(
                                 name,
                                 &mut func_names,
@@ -199,10 +338,46 @@ impl ModuleInfo {
             tag_names,
             global_names,
             exports,
+            imports,
+            globals,
+            memories,
+            tables,
+            sections,
+            module_name,
             code_section,
             code,
             disasm: OnceLock::new(),
         })
+    }
+
+    /// All imports, in section order.
+    pub fn imports(&self) -> &[Import] {
+        &self.imports
+    }
+
+    /// Every global of the global index space (imports first).
+    pub fn globals(&self) -> &[GlobalDecl] {
+        &self.globals
+    }
+
+    /// Every memory of the memory index space (imports first).
+    pub fn memories(&self) -> &[MemoryDecl] {
+        &self.memories
+    }
+
+    /// Every table of the table index space (imports first).
+    pub fn tables(&self) -> &[TableDecl] {
+        &self.tables
+    }
+
+    /// The sections of the binary, in order.
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+
+    /// The module's name from the name section.
+    pub fn module_name(&self) -> Option<&str> {
+        self.module_name.as_deref()
     }
 
     /// The module binary.
@@ -440,6 +615,55 @@ impl ModuleInfo {
             .as_ref()
             .map_err(String::as_str)
     }
+}
+
+fn table_decl(t: &wasmparser::TableType, import: Option<(String, String)>) -> TableDecl {
+    TableDecl {
+        element: t.element_type.to_string(),
+        min: t.initial,
+        max: t.maximum,
+        import,
+    }
+}
+
+fn memory_decl(m: &wasmparser::MemoryType, import: Option<(String, String)>) -> MemoryDecl {
+    MemoryDecl {
+        min: m.initial,
+        max: m.maximum,
+        shared: m.shared,
+        memory64: m.memory64,
+        import,
+    }
+}
+
+/// The section a payload starts, if it is one.
+fn section_of(payload: &Payload<'_>) -> Option<Section> {
+    let (name, range) = match payload {
+        Payload::TypeSection(r) => ("type", r.range()),
+        Payload::ImportSection(r) => ("import", r.range()),
+        Payload::FunctionSection(r) => ("function", r.range()),
+        Payload::TableSection(r) => ("table", r.range()),
+        Payload::MemorySection(r) => ("memory", r.range()),
+        Payload::TagSection(r) => ("tag", r.range()),
+        Payload::GlobalSection(r) => ("global", r.range()),
+        Payload::ExportSection(r) => ("export", r.range()),
+        Payload::StartSection { range, .. } => ("start", range.clone()),
+        Payload::ElementSection(r) => ("element", r.range()),
+        Payload::DataCountSection { range, .. } => ("datacount", range.clone()),
+        Payload::CodeSectionStart { range, .. } => ("code", range.clone()),
+        Payload::DataSection(r) => ("data", r.range()),
+        Payload::CustomSection(c) => {
+            return Some(Section {
+                name: format!("custom {:?}", c.name()),
+                range: c.range(),
+            });
+        }
+        _ => return None,
+    };
+    Some(Section {
+        name: name.to_string(),
+        range,
+    })
 }
 
 fn read_names(

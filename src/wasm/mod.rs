@@ -9,4 +9,7 @@ mod disasm;
 mod info;
 
 pub use disasm::Disassembly;
-pub use info::{ExportKind, FuncInfo, ModuleInfo, load_module_bytes};
+pub use info::{
+    ExportKind, FuncInfo, GlobalDecl, Import, MemoryDecl, ModuleInfo, Section, TableDecl,
+    load_module_bytes,
+};

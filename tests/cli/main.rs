@@ -5,6 +5,7 @@ mod bad_input;
 mod breakpoints;
 mod corpus;
 mod harness;
+mod inspect;
 mod library;
 mod sessions;
 mod stepping;

@@ -1,0 +1,484 @@
+//! Views of program state: globals, memory contents (`x`), and the module's
+//! static facts (`info functions/imports/exports/sections/module/memory/tables`).
+
+use comfy_table::{Table, presets};
+
+use super::value;
+use crate::debugger::protocol::GlobalInfo;
+use crate::wasm::{ExportKind, ModuleInfo};
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::ASCII_BORDERS_ONLY_CONDENSED)
+        .force_no_tty()
+        .set_header(header.iter().copied());
+    t
+}
+
+fn kind_name(kind: ExportKind) -> &'static str {
+    match kind {
+        ExportKind::Func => "func",
+        ExportKind::Table => "table",
+        ExportKind::Memory => "memory",
+        ExportKind::Global => "global",
+        ExportKind::Tag => "tag",
+    }
+}
+
+/// `info globals`.
+pub fn globals(list: &[GlobalInfo]) -> String {
+    if list.is_empty() {
+        return "No globals.\n".to_string();
+    }
+    let mut t = table(&["index", "name", "type", "mut", "value"]);
+    for g in list {
+        let mut name = g.name.clone().unwrap_or_default();
+        if let Some((m, n)) = &g.import {
+            name = format!("{name} (import {m}.{n})").trim_start().to_string();
+        }
+        t.add_row(vec![
+            g.index.to_string(),
+            name,
+            g.ty.clone(),
+            if g.mutable { "mut" } else { "const" }.to_string(),
+            value(&g.value),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+/// A memory format for `x`: count, format letter and unit size in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Format {
+    /// How many units (or strings, or instructions).
+    pub count: u32,
+    /// x d u t c f s i.
+    pub letter: char,
+    /// 1, 2, 4 or 8 bytes.
+    pub unit: u8,
+}
+
+impl Format {
+    /// Parses gdb's FMT (`16xb`, `s`, `2g`, `i`): a count, then a format
+    /// letter and a unit letter in any order; missing parts default to 1,
+    /// `x` and `w` (`b` for `c`).
+    ///
+    /// # Errors
+    /// `malformed format "...": ...`.
+    pub fn parse(text: &str) -> Result<Format, String> {
+        let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+        let count = if digits.is_empty() {
+            1
+        } else {
+            digits
+                .parse::<u32>()
+                .ok()
+                .filter(|c| *c > 0)
+                .ok_or_else(|| format!("malformed format {text:?}: bad count"))?
+        };
+        let (mut letter, mut unit) = (None, None);
+        for c in text[digits.len()..].chars() {
+            match c {
+                'x' | 'd' | 'u' | 't' | 'c' | 'f' | 's' | 'i' if letter.is_none() => {
+                    letter = Some(c)
+                }
+                'b' | 'h' | 'w' | 'g' if unit.is_none() => {
+                    unit = Some(match c {
+                        'b' => 1,
+                        'h' => 2,
+                        'w' => 4,
+                        _ => 8,
+                    })
+                }
+                _ => {
+                    return Err(format!(
+                        "malformed format {text:?}: expected a count, one of x d u t c f s i and one of b h w g"
+                    ));
+                }
+            }
+        }
+        let letter = letter.unwrap_or('x');
+        let unit = unit.unwrap_or(if letter == 'c' { 1 } else { 4 });
+        if letter == 'f' && unit < 4 {
+            return Err(format!("malformed format {text:?}: f needs unit w or g"));
+        }
+        Ok(Format {
+            count,
+            letter,
+            unit,
+        })
+    }
+}
+
+/// A hexdump: 16 bytes a line with an ASCII column.
+pub fn hexdump(address: u64, bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for (i, chunk) in bytes.chunks(16).enumerate() {
+        let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+        let ascii: String = chunk
+            .iter()
+            .map(|&b| {
+                if b.is_ascii_graphic() || b == b' ' {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        out.push_str(&format!(
+            "0x{:08x}: {:<47}  |{ascii}|\n",
+            address + 16 * i as u64,
+            hex.join(" ")
+        ));
+    }
+    out
+}
+
+/// Units of memory in a format, 16 bytes' worth a line (8 for `t`).
+pub fn units(address: u64, bytes: &[u8], fmt: Format) -> String {
+    let size = fmt.unit as usize;
+    let per_line = if fmt.letter == 't' {
+        8 / size.min(8)
+    } else {
+        16 / size
+    }
+    .max(1);
+    let mut out = String::new();
+    for (line, chunk) in bytes.chunks(size * per_line).enumerate() {
+        out.push_str(&format!(
+            "0x{:08x}:",
+            address + (line * size * per_line) as u64
+        ));
+        for unit in chunk.chunks(size) {
+            let mut raw = [0u8; 8];
+            raw[..unit.len()].copy_from_slice(unit);
+            let u = u64::from_le_bytes(raw);
+            let bits = 8 * size as u32;
+            let signed = if bits == 64 {
+                u as i64
+            } else {
+                ((u << (64 - bits)) as i64) >> (64 - bits)
+            };
+            let text = match fmt.letter {
+                'x' => format!("0x{u:0width$x}", width = 2 * size),
+                'd' => signed.to_string(),
+                'u' => u.to_string(),
+                't' => format!("{u:0width$b}", width = 8 * size),
+                'c' => {
+                    let c = u as u8;
+                    let shown = if c.is_ascii_graphic() || c == b' ' {
+                        format!("'{}'", c as char)
+                    } else {
+                        format!("'\\x{c:02x}'")
+                    };
+                    format!("{signed} {shown}")
+                }
+                'f' if size == 4 => format!("{:?}", f32::from_bits(u as u32)),
+                'f' => format!("{:?}", f64::from_bits(u)),
+                _ => format!("0x{u:x}"),
+            };
+            out.push(' ');
+            out.push_str(&text);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// NUL-terminated strings, as gdb's `x/s`.
+pub fn strings(list: &[(u64, Vec<u8>)]) -> String {
+    list.iter()
+        .map(|(at, bytes)| format!("0x{at:08x}: {:?}\n", String::from_utf8_lossy(bytes)))
+        .collect()
+}
+
+/// `info functions [REGEX]`: index, name, kind, signature, body size.
+pub fn functions(info: &ModuleInfo, filter: Option<&regex::Regex>) -> String {
+    let mut t = table(&["index", "name", "kind", "signature", "code bytes"]);
+    let mut shown = 0;
+    for index in 0..info.num_funcs() {
+        let Some(f) = info.func(index) else { continue };
+        let name = info.func_name(index).unwrap_or_default();
+        if let Some(re) = filter
+            && !re.is_match(&name)
+        {
+            continue;
+        }
+        shown += 1;
+        let sig = |tys: &[wasmparser::ValType]| {
+            tys.iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let signature = format!("({}) -> ({})", sig(&f.params), sig(&f.results));
+        let (kind, size) = match (&f.import, &f.body) {
+            (Some((m, n)), _) => (format!("import {m}.{n}"), String::new()),
+            (None, Some(b)) => ("defined".to_string(), b.len().to_string()),
+            (None, None) => ("defined".to_string(), String::new()),
+        };
+        t.add_row(vec![format!("func[{index}]"), name, kind, signature, size]);
+    }
+    if shown == 0 {
+        return "No functions match.\n".to_string();
+    }
+    format!("{t}\n")
+}
+
+/// `info imports`.
+pub fn imports(info: &ModuleInfo) -> String {
+    if info.imports().is_empty() {
+        return "No imports.\n".to_string();
+    }
+    let mut t = table(&["kind", "index", "module", "name"]);
+    for i in info.imports() {
+        t.add_row(vec![
+            kind_name(i.kind).to_string(),
+            i.index.to_string(),
+            i.module.clone(),
+            i.name.clone(),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+/// `info exports`.
+pub fn exports(info: &ModuleInfo) -> String {
+    if info.exports().is_empty() {
+        return "No exports.\n".to_string();
+    }
+    let mut t = table(&["name", "kind", "index", "function"]);
+    for (name, kind, index) in info.exports() {
+        let func = match kind {
+            ExportKind::Func => info.func_name(*index).unwrap_or_default(),
+            _ => String::new(),
+        };
+        t.add_row(vec![
+            name.clone(),
+            kind_name(*kind).to_string(),
+            index.to_string(),
+            func,
+        ]);
+    }
+    format!("{t}\n")
+}
+
+/// `info sections`.
+pub fn sections(info: &ModuleInfo) -> String {
+    let mut t = table(&["section", "start", "end", "size"]);
+    for s in info.sections() {
+        t.add_row(vec![
+            s.name.clone(),
+            format!("0x{:x}", s.range.start),
+            format!("0x{:x}", s.range.end),
+            s.range.len().to_string(),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+/// `info module`.
+pub fn module(info: &ModuleInfo, path: &str) -> String {
+    let imported = |k: ExportKind| info.imports().iter().filter(|i| i.kind == k).count();
+    let has = |name: &str| {
+        info.sections()
+            .iter()
+            .any(|s| s.name == format!("custom {name:?}"))
+    };
+    let mut out = String::new();
+    out.push_str(&format!(
+        "file:       {path} ({} bytes)\n",
+        info.bytes().len()
+    ));
+    out.push_str(&format!(
+        "name:       {}\n",
+        info.module_name().unwrap_or("(none in the name section)")
+    ));
+    out.push_str(&format!(
+        "functions:  {} ({} imported)\n",
+        info.num_funcs(),
+        info.num_imported_funcs()
+    ));
+    out.push_str(&format!(
+        "tables:     {} ({} imported)\n",
+        info.tables().len(),
+        imported(ExportKind::Table)
+    ));
+    out.push_str(&format!(
+        "memories:   {} ({} imported)\n",
+        info.memories().len(),
+        imported(ExportKind::Memory)
+    ));
+    out.push_str(&format!(
+        "globals:    {} ({} imported)\n",
+        info.globals().len(),
+        imported(ExportKind::Global)
+    ));
+    out.push_str(&format!("exports:    {}\n", info.exports().len()));
+    out.push_str(&format!(
+        "names:      {}\n",
+        if has("name") {
+            "yes (name section)"
+        } else {
+            "no"
+        }
+    ));
+    out.push_str(&format!(
+        "debug info: {}\n",
+        if has(".debug_info") {
+            "DWARF (.debug_info)"
+        } else {
+            "none"
+        }
+    ));
+    out
+}
+
+/// `info memory`: declared limits, and the current size when paused.
+pub fn memories(info: &ModuleInfo, sizes: Option<&[Option<u64>]>) -> String {
+    if info.memories().is_empty() {
+        return "No memories.\n".to_string();
+    }
+    let mut t = table(&[
+        "index",
+        "min pages",
+        "max pages",
+        "current",
+        "shared",
+        "import",
+    ]);
+    for (i, m) in info.memories().iter().enumerate() {
+        let current = match sizes.and_then(|s| s.get(i).copied().flatten()) {
+            Some(bytes) => {
+                let pages = bytes / 65536;
+                let unit = if pages == 1 { "page" } else { "pages" };
+                format!("{pages} {unit} ({bytes} bytes)")
+            }
+            None => "(not running)".to_string(),
+        };
+        t.add_row(vec![
+            i.to_string(),
+            m.min.to_string(),
+            m.max.map_or("none".to_string(), |x| x.to_string()),
+            current,
+            if m.shared { "yes" } else { "no" }.to_string(),
+            m.import
+                .as_ref()
+                .map_or(String::new(), |(a, b)| format!("{a}.{b}")),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+/// `info tables`: element type, declared limits, current size when paused.
+pub fn tables(info: &ModuleInfo, sizes: Option<&[Option<u64>]>) -> String {
+    if info.tables().is_empty() {
+        return "No tables.\n".to_string();
+    }
+    let mut t = table(&["index", "element", "min", "max", "current", "import"]);
+    for (i, tb) in info.tables().iter().enumerate() {
+        t.add_row(vec![
+            i.to_string(),
+            tb.element.clone(),
+            tb.min.to_string(),
+            tb.max.map_or("none".to_string(), |x| x.to_string()),
+            sizes
+                .and_then(|s| s.get(i).copied().flatten())
+                .map_or("(not running)".to_string(), |n| n.to_string()),
+            tb.import
+                .as_ref()
+                .map_or(String::new(), |(a, b)| format!("{a}.{b}")),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(
+            Format::parse("16xb"),
+            Ok(Format {
+                count: 16,
+                letter: 'x',
+                unit: 1
+            })
+        );
+        assert_eq!(
+            Format::parse("bx"),
+            Ok(Format {
+                count: 1,
+                letter: 'x',
+                unit: 1
+            })
+        );
+        assert_eq!(
+            Format::parse("s"),
+            Ok(Format {
+                count: 1,
+                letter: 's',
+                unit: 4
+            })
+        );
+        assert_eq!(
+            Format::parse("2c"),
+            Ok(Format {
+                count: 2,
+                letter: 'c',
+                unit: 1
+            })
+        );
+        assert!(Format::parse("q").is_err());
+        assert!(Format::parse("0x").is_err());
+        assert!(Format::parse("fb").is_err());
+        assert!(Format::parse("xx").is_err());
+    }
+
+    #[test]
+    fn unit_views() {
+        let bytes = [0x68, 0x69, 0xff, 0x00, 0, 0, 0xc0, 0x3f];
+        assert_eq!(
+            units(
+                0x10,
+                &bytes,
+                Format {
+                    count: 2,
+                    letter: 'x',
+                    unit: 4
+                }
+            ),
+            "0x00000010: 0x00ff6968 0x3fc00000\n"
+        );
+        assert_eq!(
+            units(
+                0x10,
+                &bytes[..3],
+                Format {
+                    count: 3,
+                    letter: 'd',
+                    unit: 1
+                }
+            ),
+            "0x00000010: 104 105 -1\n"
+        );
+        assert_eq!(
+            units(
+                0x14,
+                &bytes[4..],
+                Format {
+                    count: 1,
+                    letter: 'f',
+                    unit: 4
+                }
+            ),
+            "0x00000014: 1.5\n"
+        );
+        assert_eq!(
+            hexdump(0, b"hi\n"),
+            "0x00000000: 68 69 0a                                         |hi.|\n"
+        );
+    }
+}
