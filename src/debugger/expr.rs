@@ -10,12 +10,16 @@
 //! product := unary (("*" | "/" | "%") unary)*
 //! unary   := ("!" | "-") unary | primary
 //! primary := INT | FLOAT | "$" N | "$local" N | "$global" N | NAME | "(" expr ")"
+//!          | "{" TYPE "}" unary | "*" "(" TYPE "*" ")" unary      (memory loads)
+//! TYPE    := i8 | u8 | i16 | u16 | i32 | u32 | i64 | u64 | f32 | f64
 //! ```
 //!
 //! Integers are decimal or `0x` hex; NAME is a local's name-section name, else
-//! a global's. Values are 64-bit integers (i32 locals sign-extended, integer
-//! arithmetic wrapping) or f64 when either side is a float; comparisons and
-//! `&& || !` give 0 or 1.
+//! a global's. Values are 32-bit integers (i32 locals and globals, narrow
+//! loads, literals that fit), 64-bit integers, or f64. Arithmetic on two
+//! 32-bit integers wraps at 32 bits as in Wasm; otherwise integers widen to
+//! 64 bits (sign-extended), and either side being a float makes it float.
+//! Comparisons and `&& || !` give 0 or 1 (32-bit).
 
 use std::fmt;
 
@@ -35,12 +39,115 @@ pub enum Var {
     Global(u32),
     /// A local or global by name.
     Name(String),
+    /// A load of `ty` from linear memory at `address`.
+    Memory {
+        /// What to load.
+        ty: LoadType,
+        /// Where.
+        address: u64,
+    },
+}
+
+/// The type of a memory load in an expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadType {
+    /// Signed 8-bit.
+    I8,
+    /// Unsigned 8-bit.
+    U8,
+    /// Signed 16-bit.
+    I16,
+    /// Unsigned 16-bit.
+    U16,
+    /// 32-bit integer.
+    I32,
+    /// Unsigned 32-bit.
+    U32,
+    /// 64-bit integer.
+    I64,
+    /// Unsigned 64-bit.
+    U64,
+    /// f32.
+    F32,
+    /// f64.
+    F64,
+}
+
+impl LoadType {
+    /// Parses a type name (`i32`, `u8`, `f64`, ...).
+    pub fn parse(name: &str) -> Option<LoadType> {
+        Some(match name {
+            "i8" => LoadType::I8,
+            "u8" => LoadType::U8,
+            "i16" => LoadType::I16,
+            "u16" => LoadType::U16,
+            "i32" => LoadType::I32,
+            "u32" => LoadType::U32,
+            "i64" => LoadType::I64,
+            "u64" => LoadType::U64,
+            "f32" => LoadType::F32,
+            "f64" => LoadType::F64,
+            _ => return None,
+        })
+    }
+
+    /// Its size in bytes.
+    pub fn size(self) -> usize {
+        match self {
+            LoadType::I8 | LoadType::U8 => 1,
+            LoadType::I16 | LoadType::U16 => 2,
+            LoadType::I32 | LoadType::U32 | LoadType::F32 => 4,
+            LoadType::I64 | LoadType::U64 | LoadType::F64 => 8,
+        }
+    }
+
+    /// The value of little-endian `bytes` (exactly `size()` of them).
+    pub fn decode(self, bytes: &[u8]) -> Num {
+        let mut raw = [0u8; 8];
+        raw[..bytes.len().min(8)].copy_from_slice(&bytes[..bytes.len().min(8)]);
+        let u = u64::from_le_bytes(raw);
+        match self {
+            LoadType::I8 => Num::Int32(u as u8 as i8 as i32),
+            LoadType::U8 => Num::Int32(u as u8 as i32),
+            LoadType::I16 => Num::Int32(u as u16 as i16 as i32),
+            LoadType::U16 => Num::Int32(u as u16 as i32),
+            LoadType::I32 => Num::Int32(u as u32 as i32),
+            LoadType::U32 => Num::Int(u as u32 as i64),
+            LoadType::I64 | LoadType::U64 => Num::Int(u as i64),
+            LoadType::F32 => Num::Float(f32::from_bits(u as u32) as f64),
+            LoadType::F64 => Num::Float(f64::from_bits(u)),
+        }
+    }
+
+    /// `value` as this type's little-endian bytes.
+    ///
+    /// # Errors
+    /// A float stored into an integer type.
+    pub fn encode(self, value: Num) -> Result<Vec<u8>, String> {
+        let int = |v: Num| match v {
+            Num::Int32(i) => Ok(i as i64),
+            Num::Int(i) => Ok(i),
+            Num::Float(f) => Err(format!(
+                "type mismatch: cannot store the float {f:?} as an integer"
+            )),
+        };
+        Ok(match self {
+            LoadType::I8 | LoadType::U8 => vec![int(value)? as u8],
+            LoadType::I16 | LoadType::U16 => (int(value)? as u16).to_le_bytes().to_vec(),
+            LoadType::I32 | LoadType::U32 => (int(value)? as u32).to_le_bytes().to_vec(),
+            LoadType::I64 | LoadType::U64 => int(value)?.to_le_bytes().to_vec(),
+            LoadType::F32 => (as_f64(value) as f32).to_le_bytes().to_vec(),
+            LoadType::F64 => as_f64(value).to_le_bytes().to_vec(),
+        })
+    }
 }
 
 /// A value during evaluation.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Num {
-    /// Any integer type, as a 64-bit integer.
+    /// A 32-bit integer.
+    Int32(i32),
+    /// A 64-bit integer.
     Int(i64),
     /// f32 or f64, as f64.
     Float(f64),
@@ -50,6 +157,7 @@ impl Num {
     /// Whether the value counts as true (non-zero).
     pub fn truthy(self) -> bool {
         match self {
+            Num::Int32(i) => i != 0,
             Num::Int(i) => i != 0,
             Num::Float(f) => f != 0.0,
         }
@@ -59,6 +167,7 @@ impl Num {
 impl fmt::Display for Num {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Num::Int32(i) => write!(f, "{i}"),
             Num::Int(i) => write!(f, "{i}"),
             Num::Float(x) => write!(f, "{x:?}"),
         }
@@ -89,6 +198,7 @@ enum Node {
     Not(Box<Node>),
     Neg(Box<Node>),
     Binary(Op, Box<Node>, Box<Node>),
+    Load(LoadType, Box<Node>),
 }
 
 impl fmt::Display for Expr {
@@ -128,16 +238,25 @@ fn eval(node: &Node, read: &mut dyn FnMut(&Var) -> Result<Num, String>) -> Resul
     Ok(match node {
         Node::Num(n) => *n,
         Node::Var(v) => read(v)?,
-        Node::Not(e) => Num::Int(!eval(e, read)?.truthy() as i64),
+        Node::Not(e) => Num::Int32(!eval(e, read)?.truthy() as i32),
         Node::Neg(e) => match eval(e, read)? {
+            Num::Int32(i) => Num::Int32(i.wrapping_neg()),
             Num::Int(i) => Num::Int(i.wrapping_neg()),
             Num::Float(f) => Num::Float(-f),
         },
         Node::Binary(Op::Or, a, b) => {
-            Num::Int((eval(a, read)?.truthy() || eval(b, read)?.truthy()) as i64)
+            Num::Int32((eval(a, read)?.truthy() || eval(b, read)?.truthy()) as i32)
         }
         Node::Binary(Op::And, a, b) => {
-            Num::Int((eval(a, read)?.truthy() && eval(b, read)?.truthy()) as i64)
+            Num::Int32((eval(a, read)?.truthy() && eval(b, read)?.truthy()) as i32)
+        }
+        Node::Load(ty, addr) => {
+            let address = match eval(addr, read)? {
+                Num::Int32(a) => a as u32 as u64,
+                Num::Int(a) if a >= 0 => a as u64,
+                other => return Err(format!("{other} is not a memory address")),
+            };
+            read(&Var::Memory { ty: *ty, address })?
         }
         Node::Binary(op, a, b) => binary(*op, eval(a, read)?, eval(b, read)?)?,
     })
@@ -158,9 +277,24 @@ fn binary(op: Op, a: Num, b: Num) -> Result<Num, String> {
     };
     let is_cmp = matches!(op, Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge);
     match (a, b) {
-        (Num::Int(x), Num::Int(y)) => {
+        (Num::Int32(x), Num::Int32(y)) => {
             if is_cmp {
-                return Ok(Num::Int(cmp(x.cmp(&y)) as i64));
+                return Ok(Num::Int32(cmp(x.cmp(&y)) as i32));
+            }
+            Ok(Num::Int32(match op {
+                Op::Add => x.wrapping_add(y),
+                Op::Sub => x.wrapping_sub(y),
+                Op::Mul => x.wrapping_mul(y),
+                Op::Div | Op::Rem if y == 0 => return Err("division by zero".into()),
+                Op::Div => x.wrapping_div(y),
+                Op::Rem => x.wrapping_rem(y),
+                _ => unreachable!("handled above"),
+            }))
+        }
+        (Num::Int(_) | Num::Int32(_), Num::Int(_) | Num::Int32(_)) => {
+            let (x, y) = (as_i64(a), as_i64(b));
+            if is_cmp {
+                return Ok(Num::Int32(cmp(x.cmp(&y)) as i32));
             }
             Ok(Num::Int(match op {
                 Op::Add => x.wrapping_add(y),
@@ -176,10 +310,10 @@ fn binary(op: Op, a: Num, b: Num) -> Result<Num, String> {
             let (x, y) = (as_f64(a), as_f64(b));
             if is_cmp {
                 // NaN compares unequal to everything, as in Wasm.
-                return Ok(Num::Int(match x.partial_cmp(&y) {
+                return Ok(Num::Int32(match x.partial_cmp(&y) {
                     Some(o) => cmp(o),
                     None => op == Op::Ne,
-                } as i64));
+                } as i32));
             }
             Ok(Num::Float(match op {
                 Op::Add => x + y,
@@ -195,8 +329,17 @@ fn binary(op: Op, a: Num, b: Num) -> Result<Num, String> {
 
 fn as_f64(n: Num) -> f64 {
     match n {
+        Num::Int32(i) => i as f64,
         Num::Int(i) => i as f64,
         Num::Float(f) => f,
+    }
+}
+
+fn as_i64(n: Num) -> i64 {
+    match n {
+        Num::Int32(i) => i as i64,
+        Num::Int(i) => i,
+        Num::Float(f) => f as i64,
     }
 }
 
@@ -219,7 +362,7 @@ impl fmt::Display for Token {
 }
 
 const OPS: &[&str] = &[
-    "||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "!", "(", ")",
+    "||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "!", "(", ")", "{", "}",
 ];
 
 fn lex(text: &str) -> Result<Vec<Token>, String> {
@@ -265,12 +408,18 @@ fn word_token(word: &str) -> Option<Token> {
     }
     if word.starts_with(|c: char| c.is_ascii_digit()) {
         if let Some(hex) = word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
-            return u64::from_str_radix(hex, 16)
-                .ok()
-                .map(|v| Token::Num(Num::Int(v as i64)));
+            return u64::from_str_radix(hex, 16).ok().map(|v| {
+                Token::Num(match u32::try_from(v) {
+                    Ok(small) => Num::Int32(small as i32),
+                    Err(_) => Num::Int(v as i64),
+                })
+            });
         }
         if let Ok(i) = word.parse::<i64>() {
-            return Some(Token::Num(Num::Int(i)));
+            return Some(Token::Num(match i32::try_from(i) {
+                Ok(small) => Num::Int32(small),
+                Err(_) => Num::Int(i),
+            }));
         }
         return word.parse::<f64>().ok().map(|f| Token::Num(Num::Float(f)));
     }
@@ -346,7 +495,44 @@ impl Parser {
         self.binary_level(&ops, Parser::unary, true)
     }
 
+    fn load_type(&mut self) -> Result<LoadType, String> {
+        match self.tokens.get(self.pos) {
+            Some(Token::Var(Var::Name(n))) => {
+                let ty = LoadType::parse(n)
+                    .ok_or_else(|| format!("malformed expression: {n:?} is not a load type (i8, u8, i16, u16, i32, u32, i64, u64, f32, f64)"))?;
+                self.pos += 1;
+                Ok(ty)
+            }
+            _ => Err("malformed expression: expected a type such as i32".to_string()),
+        }
+    }
+
+    fn expect(&mut self, op: &'static str) -> Result<(), String> {
+        match self.peek_op(&[op]) {
+            Some(_) => {
+                self.pos += 1;
+                Ok(())
+            }
+            None => Err(format!("malformed expression: expected {op:?}")),
+        }
+    }
+
     fn unary(&mut self) -> Result<Node, String> {
+        // `{TYPE} ADDR` and `*(TYPE*)ADDR`: memory loads.
+        if self.peek_op(&["{"]).is_some() {
+            self.pos += 1;
+            let ty = self.load_type()?;
+            self.expect("}")?;
+            return Ok(Node::Load(ty, Box::new(self.unary()?)));
+        }
+        if self.peek_op(&["*"]).is_some() {
+            self.pos += 1;
+            self.expect("(")?;
+            let ty = self.load_type()?;
+            self.expect("*")?;
+            self.expect(")")?;
+            return Ok(Node::Load(ty, Box::new(self.unary()?)));
+        }
         match self.peek_op(&["!", "-"]) {
             Some("!") => {
                 self.pos += 1;
@@ -395,25 +581,56 @@ mod tests {
                 .ok_or_else(|| format!("no local {i}")),
             Var::Name(n) if n == "n" => Ok(Num::Int(locals[0])),
             Var::Global(0) => Ok(Num::Float(2.5)),
+            Var::Memory { ty, address } => {
+                let memory = [0u8, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0xc0, 0x3f];
+                let at = *address as usize;
+                Ok(ty.decode(&memory[at..at + ty.size()]))
+            }
             other => Err(format!("unknown {other:?}")),
         })
     }
 
     #[test]
     fn precedence_and_operators() {
-        assert_eq!(eval_with("1 + 2 * 3", &[]), Ok(Num::Int(7)));
-        assert_eq!(eval_with("(1 + 2) * 3", &[]), Ok(Num::Int(9)));
-        assert_eq!(eval_with("7 % 4 == 3 && !0", &[]), Ok(Num::Int(1)));
-        assert_eq!(eval_with("1 < 2 || 1 / 0", &[]), Ok(Num::Int(1)));
-        assert_eq!(eval_with("-3 - -3", &[]), Ok(Num::Int(0)));
-        assert_eq!(eval_with("0x10 >= 16", &[]), Ok(Num::Int(1)));
+        assert_eq!(eval_with("1 + 2 * 3", &[]), Ok(Num::Int32(7)));
+        assert_eq!(eval_with("(1 + 2) * 3", &[]), Ok(Num::Int32(9)));
+        assert_eq!(eval_with("7 % 4 == 3 && !0", &[]), Ok(Num::Int32(1)));
+        assert_eq!(eval_with("1 < 2 || 1 / 0", &[]), Ok(Num::Int32(1)));
+        assert_eq!(eval_with("-3 - -3", &[]), Ok(Num::Int32(0)));
+        assert_eq!(eval_with("0x10 >= 16", &[]), Ok(Num::Int32(1)));
         assert_eq!(eval_with("$global0 * 2", &[]), Ok(Num::Float(5.0)));
-        assert_eq!(eval_with("1.5 < 2", &[]), Ok(Num::Int(1)));
+        assert_eq!(eval_with("1.5 < 2", &[]), Ok(Num::Int32(1)));
+    }
+
+    #[test]
+    fn widths_and_loads() {
+        assert_eq!(eval_with("2147483647 + 1", &[]), Ok(Num::Int32(i32::MIN)));
+        assert_eq!(eval_with("2147483648 + 1", &[]), Ok(Num::Int(2147483649)));
+        assert_eq!(eval_with("{i32} 4", &[]), Ok(Num::Int32(-1)));
+        assert_eq!(eval_with("{u32} 4", &[]), Ok(Num::Int(0xffff_ffff)));
+        assert_eq!(eval_with("{u8} 4 + 1", &[]), Ok(Num::Int32(256)));
+        assert_eq!(eval_with("*(f32*)8 * 2", &[]), Ok(Num::Float(3.0)));
+        assert_eq!(
+            eval_with("{i64} (2 + 2)", &[]),
+            Ok(Num::Int(0x3fc0_0000_ffff_ffff))
+        );
+        assert!(
+            Expr::parse("{i33} 4")
+                .unwrap_err()
+                .contains("not a load type")
+        );
+        assert!(
+            Expr::parse("*(i32) 4")
+                .unwrap_err()
+                .starts_with("malformed")
+        );
+        assert_eq!(LoadType::I16.encode(Num::Int32(-2)), Ok(vec![0xfe, 0xff]));
+        assert!(LoadType::I32.encode(Num::Float(1.5)).is_err());
     }
 
     #[test]
     fn variables() {
-        assert_eq!(eval_with("$1 == 20", &[10, 20]), Ok(Num::Int(1)));
+        assert_eq!(eval_with("$1 == 20", &[10, 20]), Ok(Num::Int32(1)));
         assert_eq!(eval_with("$local0 + n", &[10, 20]), Ok(Num::Int(20)));
         assert_eq!(eval_with("$5", &[1]), Err("no local 5".to_string()));
     }

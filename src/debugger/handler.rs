@@ -273,6 +273,26 @@ pub(crate) fn eval_in(
     let locals = frame.num_locals(&mut *store).map_err(|e| e.to_string())?;
     let mut read = |var: &Var| -> Result<Num, String> {
         let (local, global) = match var {
+            Var::Memory { ty, address } => {
+                let instance = instance.ok_or("the module is not instantiated yet")?;
+                let memory = instance
+                    .debug_memory(&mut *store, 0)
+                    .ok_or("the module has no (unshared) memory 0")?;
+                let data = memory.data(&*store);
+                let start = usize::try_from(*address).unwrap_or(usize::MAX);
+                let bytes = start
+                    .checked_add(ty.size())
+                    .and_then(|end| data.get(start..end))
+                    .ok_or_else(|| {
+                        format!(
+                            "cannot read {} bytes at 0x{address:x}: memory 0 is {} bytes (0x{:x})",
+                            ty.size(),
+                            data.len(),
+                            data.len()
+                        )
+                    })?;
+                return Ok(ty.decode(bytes));
+            }
             Var::Local(i) => (Some(*i), None),
             Var::Global(i) => (None, Some(*i)),
             Var::Name(name) => match shared.info.find_local(func, name) {
@@ -306,7 +326,7 @@ pub(crate) fn eval_in(
 
 fn number(val: &Val) -> Result<Num, String> {
     Ok(match val {
-        Val::I32(v) => Num::Int(*v as i64),
+        Val::I32(v) => Num::Int32(*v),
         Val::I64(v) => Num::Int(*v),
         Val::F32(b) => Num::Float(f32::from_bits(*b) as f64),
         Val::F64(b) => Num::Float(f64::from_bits(*b)),

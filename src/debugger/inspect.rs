@@ -3,10 +3,10 @@
 
 use wasmtime::{StoreContextMut, Val};
 
-use super::expr::{Expr, Num};
+use super::expr::{Expr, LoadType, Num};
 use super::frames::Paused;
 use super::handler::eval_in;
-use super::protocol::{Examine, GlobalInfo, Response};
+use super::protocol::{Examine, FrameRef, GlobalInfo, Response};
 use super::values::ValueReader;
 use super::worker::{Host, Shared, lock};
 
@@ -88,6 +88,53 @@ pub(crate) fn serve(
             ),
         },
         R::Examine(x) => examine(shared, store, paused, &x).unwrap_or_else(Response::Error),
+        R::TableElements {
+            table,
+            start,
+            count,
+        } => match instance {
+            None => no_instance(),
+            Some(instance) => match instance.debug_table(&mut *store, table) {
+                None => Response::Error(match shared.info.tables().len() {
+                    0 => "the module has no table".to_string(),
+                    n => format!("no table {table}: the module has {n} (0-{})", n - 1),
+                }),
+                Some(t) => {
+                    let size = t.size(&*store);
+                    if start.saturating_add(count) > size {
+                        Response::Error(format!(
+                            "cannot read elements {start}..{} of table {table}: it has {size}",
+                            start.saturating_add(count)
+                        ))
+                    } else {
+                        let mut values = ValueReader::new(Some(instance), shared.info.clone());
+                        let elements = (start..start + count)
+                            .filter_map(|i| {
+                                let r = t.get(&mut *store, i)?;
+                                Some((i, values.read(store, &Val::from(r))))
+                            })
+                            .collect();
+                        Response::Elements(elements)
+                    }
+                }
+            },
+        },
+        R::Evaluate { frame, expr } => evaluate(shared, store, paused, frame, &expr)
+            .map(Response::Number)
+            .unwrap_or_else(Response::Error),
+        R::SetVariable { frame, name, expr } => {
+            set_variable(shared, store, paused, frame, &name, &expr)
+                .map(|()| Response::Done)
+                .unwrap_or_else(Response::Error)
+        }
+        R::SetMemory {
+            frame,
+            ty,
+            address,
+            expr,
+        } => set_memory(shared, store, paused, frame, ty, &address, &expr)
+            .map(|()| Response::Done)
+            .unwrap_or_else(Response::Error),
         other => return Err(other),
     })
 }
@@ -109,6 +156,7 @@ fn examine(
         .clone();
     let expr = Expr::parse(&x.address)?;
     let address = match eval_in(shared, store, &handle, func, &expr)? {
+        Num::Int32(a) => a as u32 as u64,
         Num::Int(a) if a >= 0 => a as u64,
         Num::Int(a) => return Err(format!("the address {a} is negative")),
         Num::Float(f) => return Err(format!("the address {f} is not an integer")),
@@ -163,4 +211,132 @@ fn examine(
         bytes: data[address as usize..end as usize].to_vec(),
         strings: Vec::new(),
     })
+}
+
+/// Evaluates `text` in a frame of this pause.
+fn evaluate(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    paused: &mut Paused,
+    frame: FrameRef,
+    text: &str,
+) -> Result<Num, String> {
+    paused.check_pause(frame.pause).map_err(|e| e.to_string())?;
+    let (handle, func, _) = paused
+        .frame(store, frame.index)
+        .map_err(|e| e.to_string())?
+        .clone();
+    let expr = Expr::parse(text)?;
+    eval_in(shared, store, &handle, func, &expr)
+}
+
+/// `set var NAME = EXPR`: mutable globals only.
+fn set_variable(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    paused: &mut Paused,
+    frame: FrameRef,
+    name: &str,
+    text: &str,
+) -> Result<(), String> {
+    let (_, func, _) = paused
+        .frame(store, frame.index)
+        .map_err(|e| e.to_string())?
+        .clone();
+    let name = name.trim();
+    let is_local = shared.info.find_local(func, name).is_some()
+        || name
+            .strip_prefix("$local")
+            .or_else(|| name.strip_prefix('$'))
+            .is_some_and(|n| n.parse::<u32>().is_ok());
+    let global = match name.strip_prefix("$global").map(str::parse::<u32>) {
+        Some(Ok(i)) => Some(i),
+        Some(Err(_)) => None,
+        None if is_local => None,
+        None => shared.info.find_global(name),
+    };
+    let Some(index) = global else {
+        if is_local {
+            return Err(format!(
+                "cannot write local {name}: wasmtime 48's debug API reads locals and the operand stack but cannot change them"
+            ));
+        }
+        return Err(format!("no global named {name:?}"));
+    };
+    let decl = shared
+        .info
+        .globals()
+        .get(index as usize)
+        .ok_or_else(|| format!("no global {index}"))?
+        .clone();
+    if !decl.mutable {
+        return Err(format!(
+            "global {name} is immutable (const); only mutable globals can be set"
+        ));
+    }
+    let value = evaluate(shared, store, paused, frame, text)?;
+    let val = match (decl.ty.as_str(), value) {
+        ("i32", Num::Int32(i)) => Val::I32(i),
+        ("i32", Num::Int(i)) if i32::try_from(i).is_ok() || u32::try_from(i).is_ok() => {
+            Val::I32(i as i32)
+        }
+        ("i64", Num::Int32(i)) => Val::I64(i as i64),
+        ("i64", Num::Int(i)) => Val::I64(i),
+        ("f32", v) => Val::F32((as_float(v) as f32).to_bits()),
+        ("f64", v) => Val::F64(as_float(v).to_bits()),
+        (ty, v) => {
+            return Err(format!(
+                "type mismatch: cannot store {v} in global {name} of type {ty}"
+            ));
+        }
+    };
+    let instance = lock(&shared.instance).ok_or("the module is not instantiated yet")?;
+    let global = instance
+        .debug_global(&mut *store, index)
+        .ok_or_else(|| format!("no global {index}"))?;
+    global.set(&mut *store, val).map_err(|e| e.to_string())
+}
+
+fn as_float(v: Num) -> f64 {
+    match v {
+        Num::Int32(i) => i as f64,
+        Num::Int(i) => i as f64,
+        Num::Float(f) => f,
+    }
+}
+
+/// `set {TYPE} ADDR = EXPR`: a store into memory 0.
+fn set_memory(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    paused: &mut Paused,
+    frame: FrameRef,
+    ty: LoadType,
+    address: &str,
+    text: &str,
+) -> Result<(), String> {
+    let address = match evaluate(shared, store, paused, frame, address)? {
+        Num::Int32(a) => a as u32 as u64,
+        Num::Int(a) if a >= 0 => a as u64,
+        other => return Err(format!("{other} is not a memory address")),
+    };
+    let bytes = ty.encode(evaluate(shared, store, paused, frame, text)?)?;
+    let instance = lock(&shared.instance).ok_or("the module is not instantiated yet")?;
+    let memory = instance
+        .debug_memory(&mut *store, 0)
+        .ok_or("the module has no (unshared) memory 0")?;
+    let data = memory.data_mut(&mut *store);
+    let size = data.len();
+    let start = usize::try_from(address).unwrap_or(usize::MAX);
+    let slot = start
+        .checked_add(bytes.len())
+        .and_then(|end| data.get_mut(start..end))
+        .ok_or_else(|| {
+            format!(
+                "cannot write {} bytes at 0x{address:x}: memory 0 is {size} bytes (0x{size:x})",
+                bytes.len()
+            )
+        })?;
+    slot.copy_from_slice(&bytes);
+    Ok(())
 }

@@ -86,6 +86,42 @@ pub enum Request {
     TableSizes,
     /// Read memory (`x`).
     Examine(Examine),
+    /// Read table elements (`x -t N`).
+    TableElements {
+        /// Table index.
+        table: u32,
+        /// First element.
+        start: u64,
+        /// How many.
+        count: u64,
+    },
+    /// Evaluate an expression in a frame (`print`).
+    Evaluate {
+        /// The frame whose locals it reads.
+        frame: FrameRef,
+        /// The expression.
+        expr: String,
+    },
+    /// `set var NAME = EXPR` for a global (locals cannot be written).
+    SetVariable {
+        /// The frame the value is evaluated in.
+        frame: FrameRef,
+        /// A global's name, `$globalN`, or a local (refused).
+        name: String,
+        /// The new value.
+        expr: String,
+    },
+    /// `set {TYPE} ADDR = EXPR`: write linear memory 0.
+    SetMemory {
+        /// The frame the expressions are evaluated in.
+        frame: FrameRef,
+        /// What to store.
+        ty: crate::debugger::expr::LoadType,
+        /// The address expression.
+        address: String,
+        /// The value expression.
+        expr: String,
+    },
     /// The instructions of a function: the selected frame's (`func: None`)
     /// or the one named; a window around the pc unless `all`.
     Disassemble {
@@ -198,6 +234,10 @@ pub enum Response {
     BreakpointSet(BreakpointInfo),
     /// Answer to [`Request::Module`].
     Module(std::sync::Arc<crate::wasm::ModuleInfo>),
+    /// Answer to [`Request::TableElements`]: (index, value) pairs.
+    Elements(Vec<(u64, Value)>),
+    /// Answer to [`Request::Evaluate`].
+    Number(crate::debugger::expr::Num),
     /// Answer to [`Request::Globals`].
     Globals(Vec<GlobalInfo>),
     /// Answer to [`Request::MemorySizes`] and [`Request::TableSizes`].

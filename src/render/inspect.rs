@@ -25,6 +25,44 @@ fn kind_name(kind: ExportKind) -> &'static str {
     }
 }
 
+/// A `print` result: decimal (floats as the shortest text that reads back),
+/// or in FMT (x hex, d signed, u unsigned, t binary, f float, c char), at
+/// the value's width.
+pub fn number(n: crate::debugger::expr::Num, fmt: Option<char>) -> String {
+    use crate::debugger::expr::Num;
+    let (bits, raw): (u32, u64) = match n {
+        Num::Int32(i) => (32, i as u32 as u64),
+        Num::Int(i) => (64, i as u64),
+        Num::Float(f) => (64, f.to_bits()),
+    };
+    let signed = |raw: u64| {
+        if bits == 32 {
+            raw as u32 as i32 as i64
+        } else {
+            raw as i64
+        }
+    };
+    match (fmt, n) {
+        (None, n) => n.to_string(),
+        (Some('f'), Num::Int32(i)) => format!("{:?}", i as f64),
+        (Some('f'), Num::Int(i)) => format!("{:?}", i as f64),
+        (Some('f'), Num::Float(f)) => format!("{f:?}"),
+        (Some(_), Num::Float(f)) => format!("{f:?}"),
+        (Some('x'), _) => format!("0x{raw:x}"),
+        (Some('u'), _) => raw.to_string(),
+        (Some('t'), _) => format!("{raw:b}"),
+        (Some('c'), _) => {
+            let c = raw as u8;
+            if c.is_ascii_graphic() || c == b' ' {
+                format!("{} '{}'", signed(raw), c as char)
+            } else {
+                format!("{} '\\x{c:02x}'", signed(raw))
+            }
+        }
+        (Some(_), _) => signed(raw).to_string(),
+    }
+}
+
 /// `info globals`.
 pub fn globals(list: &[GlobalInfo]) -> String {
     if list.is_empty() {

@@ -142,6 +142,28 @@ pub enum Command {
     },
     /// Show every global: index, name, type, mutability, value.
     Globals,
+    /// Evaluate EXPR in the selected frame: `print[/FMT] EXPR`, FMT one of
+    /// x d u t f c. Locals by name or `$localN`, globals by name, memory as
+    /// `{i32} ADDR` or `*(i32*)ADDR`; each result is kept as `$N` (`$` is the
+    /// last) for later expressions.
+    #[command(visible_alias = "p")]
+    Print {
+        /// FMT, as in `p/x` (the parser moves it here).
+        #[arg(long, hide = true)]
+        fmt: Option<String>,
+        /// The expression.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        expr: Vec<String>,
+    },
+    /// `set var NAME = EXPR` (a mutable global) or `set {TYPE} ADDR = EXPR`
+    /// (memory); `set` routes these here.
+    #[command(hide = true)]
+    Assign {
+        /// What is assigned to.
+        target: String,
+        /// The new value.
+        value: String,
+    },
     /// Examine memory: `x/FMT ADDRESS`. FMT is a count, a format (x hex, d
     /// signed, u unsigned, t binary, c char, f float, s string, i
     /// instruction at a module offset) and a unit (b 1, h 2, w 4, g 8
@@ -154,6 +176,10 @@ pub enum Command {
         /// Memory index, for modules with several memories.
         #[arg(short, long, default_value_t = 0)]
         memory: u32,
+        /// Read elements of this table instead of memory (ADDRESS is the
+        /// first element's index; FMT's count says how many).
+        #[arg(short, long)]
+        table: Option<u32>,
         /// The address expression.
         #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
         address: Vec<String>,
@@ -247,11 +273,47 @@ pub fn parse(line: &str) -> Result<Option<Parsed>, String> {
     }
     let mut words =
         shell_words::split(trimmed).map_err(|e| format!("cannot split the line: {e}"))?;
-    // gdb's `x/16xb ADDR`: the format is glued to the command name.
-    if let Some(fmt) = words[0].strip_prefix("x/").map(str::to_string) {
-        words[0] = "x".to_string();
-        words.insert(1, "--fmt".to_string());
-        words.insert(2, fmt);
+    // gdb's `x/16xb ADDR` and `p/x EXPR`: the format is glued to the
+    // command name.
+    for name in ["x", "p", "print"] {
+        if let Some(fmt) = words[0]
+            .strip_prefix(&format!("{name}/"))
+            .map(str::to_string)
+        {
+            words[0] = name.to_string();
+            words.insert(1, "--fmt".to_string());
+            words.insert(2, fmt);
+            break;
+        }
+    }
+    // `set var X = 1`, `set variable X = 1`, `set {i32} ADDR = 1`.
+    if words[0] == "set"
+        && words.len() > 1
+        && (words[1] == "var" || words[1] == "variable" || words[1].starts_with('{'))
+    {
+        let rest = if words[1].starts_with('{') {
+            &words[1..]
+        } else {
+            &words[2..]
+        };
+        let text = rest.join(" ");
+        let split = text
+            .char_indices()
+            .find(|&(i, c)| {
+                c == '='
+                    && !text[i + 1..].starts_with('=')
+                    && !text[..i].ends_with(['=', '!', '<', '>'])
+            })
+            .map(|(i, _)| i);
+        return match split {
+            Some(i) if !text[..i].trim().is_empty() && !text[i + 1..].trim().is_empty() => {
+                Ok(Some(Parsed::Command(Command::Assign {
+                    target: text[..i].trim().to_string(),
+                    value: text[i + 1..].trim().to_string(),
+                })))
+            }
+            _ => Err("usage: set var NAME = EXPR, or set {TYPE} ADDRESS = EXPR".to_string()),
+        };
     }
     match Line::try_parse_from(&words) {
         Ok(line) => Ok(Some(Parsed::Command(line.command))),

@@ -9,6 +9,7 @@ pub mod interactive;
 use std::io::Write;
 
 use crate::debugger::Session;
+use crate::debugger::expr::{LoadType, Num};
 use crate::debugger::protocol::{Examine, FrameRef, Outcome, Request, Response, Stop, StopReason};
 use crate::render::inspect;
 use crate::render::{self, Theme};
@@ -44,6 +45,8 @@ pub struct Frontend {
     selected: usize,
     pub(crate) theme: Theme,
     timeout: Option<Duration>,
+    /// `print`'s value history: `$1` is `history[0]`.
+    history: Vec<Num>,
 }
 
 impl Frontend {
@@ -65,6 +68,7 @@ impl Frontend {
             selected: 0,
             theme,
             timeout,
+            history: Vec::new(),
         };
         if let Err(e) = fe.take_event(first, out) {
             let _ = writeln!(out, "{}", theme.error(&format!("error: {e}")));
@@ -238,10 +242,82 @@ impl Frontend {
                 let path = self.session.module_path().display().to_string();
                 write_out(out, &inspect::module(&*self.module_info()?, &path))?
             }
+            Command::Print { fmt, expr } => {
+                let format = fmt.as_deref().map(print_format).transpose()?;
+                let frame = self.selected_frame()?;
+                let expr = self.with_history(&expr.join(" "))?;
+                match self.session.request(Request::Evaluate { frame, expr }) {
+                    Response::Number(n) => {
+                        self.history.push(n);
+                        let shown = inspect::number(n, format);
+                        write_out(out, &format!("${} = {shown}\n", self.history.len()))?
+                    }
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Assign { target, value } => {
+                let frame = self.selected_frame()?;
+                let value = self.with_history(&value)?;
+                let request = match target.strip_prefix('{') {
+                    Some(rest) => {
+                        let (ty, address) = rest
+                            .split_once('}')
+                            .ok_or("malformed target: expected {TYPE} ADDRESS")?;
+                        let ty = LoadType::parse(ty.trim()).ok_or_else(|| {
+                            format!("{:?} is not a type (i8, u8, i16, u16, i32, u32, i64, u64, f32, f64)", ty.trim())
+                        })?;
+                        Request::SetMemory {
+                            frame,
+                            ty,
+                            address: self.with_history(address)?,
+                            expr: value,
+                        }
+                    }
+                    None => Request::SetVariable {
+                        frame,
+                        name: target,
+                        expr: value,
+                    },
+                };
+                self.done(request)?
+            }
+            Command::X {
+                fmt,
+                table: Some(table),
+                address,
+                ..
+            } => {
+                let count = match fmt.as_deref() {
+                    Some(f) => inspect::Format::parse(f)?.count as u64,
+                    None => 1,
+                };
+                let text = address.join(" ");
+                let start = match text.strip_prefix("0x") {
+                    Some(hex) => u64::from_str_radix(hex, 16).ok(),
+                    None => text.parse().ok(),
+                }
+                .ok_or_else(|| format!("x -t takes an element index, not {text:?}"))?;
+                self.pause()?;
+                match self.session.request(Request::TableElements {
+                    table,
+                    start,
+                    count,
+                }) {
+                    Response::Elements(list) => {
+                        let lines: String = list
+                            .iter()
+                            .map(|(i, v)| format!("table {table}[{i}]: {}\n", render::value(v)))
+                            .collect();
+                        write_out(out, &lines)?
+                    }
+                    other => return Err(unexpected(other)),
+                }
+            }
             Command::X {
                 fmt,
                 memory,
                 address,
+                table: None,
             } => self.examine(fmt.as_deref(), memory, &address.join(" "), out)?,
             Command::Info { what: Info::Frame } => {
                 return self.run(Command::Frame { n: None }, out);
@@ -284,6 +360,43 @@ impl Frontend {
             Command::Quit => return Ok(Flow::Quit),
         }
         Ok(Flow::Next)
+    }
+
+    /// Replaces value-history references (`$N` for N from 1 to the
+    /// history's length, and `$` for the last value) with their values.
+    fn with_history(&self, text: &str) -> Result<String, String> {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(i) = rest.find('$') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+            let next_is_word = after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+            let index = if !digits.is_empty() {
+                digits
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n >= 1 && *n <= self.history.len())
+            } else if next_is_word {
+                None
+            } else if self.history.is_empty() {
+                return Err("the value history is empty".to_string());
+            } else {
+                Some(self.history.len())
+            };
+            match index {
+                Some(n) => {
+                    out.push_str(&format!("({})", self.history[n - 1]));
+                    rest = &after[digits.len()..];
+                }
+                None => {
+                    out.push('$');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        Ok(out)
     }
 
     fn module_info(&self) -> Result<std::sync::Arc<crate::wasm::ModuleInfo>, String> {
@@ -466,6 +579,16 @@ impl Frontend {
             }
             other => Err(unexpected(other)),
         }
+    }
+}
+
+/// `print`'s /FMT: one of x d u t f c.
+fn print_format(text: &str) -> Result<char, String> {
+    match text {
+        "x" | "d" | "u" | "t" | "f" | "c" => Ok(text.chars().next().unwrap_or('d')),
+        _ => Err(format!(
+            "malformed format {text:?}: print takes one of /x /d /u /t /f /c"
+        )),
     }
 }
 

@@ -86,3 +86,91 @@ fn bad_inspection_input() {
     );
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn table_elements() {
+    let text = batch(
+        "wat/state.wat",
+        &[],
+        &[
+            "x/3 -t 0 0",
+            "x -t 0 2",
+            "x/2 -t 0 2",
+            "x -t 1 0",
+            "x -t 0 zz",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn print_formats_memory_loads_and_value_history() {
+    let text = batch(
+        "wat/state.wat",
+        &[],
+        &[
+            "print counter",
+            "p limit",
+            "p ratio * 3",
+            "p/x limit",
+            "p/x -1",
+            "p/u -1",
+            "p/t 5",
+            "p/c {u8} 16",
+            "p/f 3",
+            "p {i32} 48 + {i32} 52",
+            "p *(f32*)56",
+            "p/x {u16} p",
+            "p $1 + $2",
+            "p $ * 2",
+            "p $localx",
+            "p 2147483647 + 1",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn writes_to_globals_and_memory_change_what_the_program_does() {
+    let text = batch(
+        "wat/greet.wat",
+        &["--stop-on-entry"],
+        &[
+            "p len",
+            "set var len = 4",
+            "set {u8} 16 = 0x4a",
+            "set var code = len + 3",
+            "p/x {u32} 16",
+            "continue",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn refused_and_malformed_writes() {
+    let text = batch(
+        "wat/state.wat",
+        &[],
+        &[
+            "set var msg = 1",
+            "set var p = 1",
+            "set var $local0 = 1",
+            "set var counter = 1.5",
+            "set var nosuch = 1",
+            "set {i33} 0 = 1",
+            "set {i32} 65535 = 1",
+            "set var counter",
+            "set var counter = 7",
+            "p counter",
+            "p $9",
+            "p/q 1",
+            "p nosuch",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
