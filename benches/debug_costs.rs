@@ -8,13 +8,14 @@
 
 use std::time::{Duration, Instant};
 
-use wasmdbg::debugger::protocol::{Request, Response};
+use wasmdbg::debugger::protocol::{FrameRef, Request, Response, WatchSpec};
 use wasmdbg::debugger::{RunConfig, Session};
 
 const RUNS: usize = 5;
 const LOOP_N: &str = "100000000";
 const FIB_N: &str = "32";
 const STEPS: u64 = 5_000_000;
+const FILL_N: &str = "10000000";
 
 fn kernels() -> std::path::PathBuf {
     std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/kernels.wat"))
@@ -65,6 +66,35 @@ fn plain(export: &str, arg: &str) -> Duration {
     let start = Instant::now();
     func.call(&mut store, &[arg], &mut results).unwrap();
     start.elapsed()
+}
+
+/// Run time of `config`'s program from its entry pause to the end, with
+/// `watch` (when given) set at that pause; every stop it makes is resumed.
+fn watched(config: RunConfig, watch: Option<&str>) -> f64 {
+    let (session, first) = Session::start(config);
+    let Response::Stopped(stop) = first else {
+        panic!("{first:?}")
+    };
+    if let Some(what) = watch {
+        let frame = FrameRef {
+            pause: stop.pause,
+            index: 0,
+        };
+        let set = session.request(Request::Watch {
+            frame,
+            target: WatchSpec::Expr(what.to_string()),
+        });
+        assert!(matches!(set, Response::BreakpointSet(_)), "{set:?}");
+    }
+    let start = Instant::now();
+    loop {
+        match session.request(Request::Continue) {
+            Response::Ended(_) => break,
+            Response::Stopped(_) => continue,
+            other => panic!("{other:?}"),
+        }
+    }
+    start.elapsed().as_secs_f64()
 }
 
 /// `stepi STEPS` on the loop kernel: instructions per second.
@@ -134,6 +164,43 @@ fn main() {
             bp.0,
         );
     }
+    println!("\nwatchpoints (median of {RUNS}; every stop is resumed):\n");
+    println!("| program | without s | with watch s | ratio |");
+    println!("| --- | --- | --- | --- |");
+    let fill = || RunConfig {
+        module: kernels(),
+        invoke: Some(("fill".to_string(), vec![FILL_N.to_string()])),
+        stop_on_entry: true,
+        ..RunConfig::default()
+    };
+    let without = measure(|_| watched(fill(), None));
+    let with = measure(|_| watched(fill(), Some("{i32} 8192")));
+    println!(
+        "| fill({FILL_N}): one store per iteration, watch {{i32}} 8192 | {:.3} | {:.3} | {:.1}x |",
+        without.0,
+        with.0,
+        with.0 / without.0
+    );
+    let c_program = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/wasi-testsuite/c/clock_gettime-monotonic.wasm"
+    );
+    let real = || RunConfig {
+        module: c_program.into(),
+        stop_on_entry: true,
+        ..RunConfig::default()
+    };
+    for what in ["__stack_pointer", "{i32} 1024"] {
+        let without = measure(|_| watched(real(), None));
+        let with = measure(|_| watched(real(), Some(what)));
+        println!(
+            "| clock_gettime-monotonic.wasm (C), watch {what} | {:.4} | {:.4} | {:.1}x |",
+            without.0,
+            with.0,
+            with.0 / without.0
+        );
+    }
+
     let rate = measure(|_| stepi_rate());
     println!(
         "\nstepi {STEPS}: {:.2} M instructions/s [{:.2}-{:.2}]",

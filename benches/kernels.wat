@@ -18,5 +18,16 @@
       (then (local.get $n))
       (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
                      (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+  ;; Store-heavy: writes $n words round a 4 KiB buffer.
+  (memory 1)
+  (func $fill (export "fill") (param $n i32) (result i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (i32.store (i32.and (i32.shl (local.get $n) (i32.const 2)) (i32.const 4095))
+                   (local.get $n))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (i32.load (i32.const 0)))
   ;; Never called: where the never-hit breakpoint goes.
   (func $cold (export "cold") (result i32) (i32.const 7)))

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::expr::Expr;
-use super::protocol::BreakpointInfo;
+use super::protocol::{BreakpointInfo, WatchValue};
 use crate::wasm::ModuleInfo;
 
 /// Where a breakpoint was asked for, resolved to a function and an offset
@@ -144,15 +144,74 @@ impl Breakpoint {
             hits: self.hits,
             ignore: self.ignore,
             condition: self.condition.as_ref().map(|c| c.to_string()),
+            watch_sites: None,
         }
     }
 }
 
-/// All breakpoints, by id.
+/// What a watchpoint reads.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Watched {
+    /// A global, by index.
+    Global(u32),
+    /// Bytes of memory 0; `ty` when watched as a typed location.
+    Memory {
+        /// First byte.
+        address: u64,
+        /// How many bytes.
+        len: u64,
+        /// The type it was watched as.
+        ty: Option<super::expr::LoadType>,
+    },
+}
+
+/// One watchpoint.
+#[derive(Clone, Debug)]
+pub struct Watch {
+    /// User-visible id (shared with breakpoints).
+    pub id: u32,
+    /// What was typed.
+    pub what: String,
+    /// What it reads.
+    pub target: Watched,
+    /// Module offsets right after each instruction that can change it,
+    /// sorted; the engine stops at each while the watch is enabled.
+    pub sites: Vec<usize>,
+    /// The value last seen.
+    pub old: WatchValue,
+    /// Whether it is armed.
+    pub enabled: bool,
+    /// Times it changed.
+    pub hits: u64,
+}
+
+impl Watch {
+    /// The owned description sent to the front end.
+    pub fn info(&self) -> BreakpointInfo {
+        BreakpointInfo {
+            id: self.id,
+            location: self.what.clone(),
+            func_index: 0,
+            func_name: None,
+            pc: 0,
+            requested: None,
+            enabled: self.enabled,
+            temporary: false,
+            hits: self.hits,
+            ignore: 0,
+            condition: None,
+            watch_sites: Some(self.sites.len()),
+        }
+    }
+}
+
+/// All breakpoints and watchpoints, by id.
 #[derive(Debug, Default)]
 pub struct Table {
     next_id: u32,
     by_id: BTreeMap<u32, Breakpoint>,
+    /// Watchpoints, by id (ids shared with breakpoints).
+    pub watches: BTreeMap<u32, Watch>,
 }
 
 impl Table {
@@ -161,6 +220,14 @@ impl Table {
         self.next_id += 1;
         bp.id = self.next_id;
         self.by_id.insert(bp.id, bp);
+        self.next_id
+    }
+
+    /// Adds a watchpoint and returns its id.
+    pub fn add_watch(&mut self, mut watch: Watch) -> u32 {
+        self.next_id += 1;
+        watch.id = self.next_id;
+        self.watches.insert(watch.id, watch);
         self.next_id
     }
 
@@ -194,9 +261,9 @@ impl Table {
         self.by_id.values()
     }
 
-    /// Whether any breakpoint is enabled.
+    /// Whether any breakpoint or watchpoint is enabled.
     pub fn any_enabled(&self) -> bool {
-        self.by_id.values().any(|b| b.enabled)
+        self.by_id.values().any(|b| b.enabled) || self.watches.values().any(|w| w.enabled)
     }
 
     /// Enabled breakpoints at module offset `pc`, by id.

@@ -153,6 +153,32 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
         return Some(StopReason::Entry);
     }
 
+    let watched: Vec<u32> = control
+        .table
+        .watches
+        .values()
+        .filter(|w| w.enabled && w.sites.binary_search(&pc).is_ok())
+        .map(|w| w.id)
+        .collect();
+    for id in watched {
+        let Some(watch) = control.table.watches.get_mut(&id) else {
+            continue;
+        };
+        let Ok(new) = read_watched(shared, store, &watch.target) else {
+            continue;
+        };
+        if new != watch.old {
+            let old = std::mem::replace(&mut watch.old, new.clone());
+            watch.hits += 1;
+            return Some(StopReason::Watchpoint {
+                id,
+                what: watch.what.clone(),
+                old,
+                new,
+            });
+        }
+    }
+
     for id in control.table.enabled_at(pc) {
         let Ok(bp) = control.table.get_mut(id) else {
             continue;
@@ -393,6 +419,13 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                 }
             }
             Request::Module => Response::Module(shared.info.clone()),
+            Request::Watch { frame, target } => {
+                match guarded(|| Ok(add_watch(shared, &mut store, &mut paused, frame, target))) {
+                    Ok(Ok(info)) => Response::BreakpointSet(info),
+                    Ok(Err(e)) => Response::Error(e),
+                    Err(e) => Response::Error(one_line(&e)),
+                }
+            }
             other => match breakpoint_request(shared, Some(&mut store), other) {
                 Ok(response) => response,
                 Err(other) => {
@@ -524,6 +557,7 @@ fn breakpoint_request(
         } => add_breakpoint(shared, store, &location, temporary, condition)
             .map(Response::BreakpointSet),
         Request::Delete(ids) => edit_breakpoints(shared, store, ids, |_, _| Ok(None)),
+        Request::Watch { .. } => Err("the program is not paused".to_string()),
         Request::Enable(ids, on) => edit_breakpoints(shared, store, ids, |bp, _| {
             bp.enabled = on;
             Ok(Some(()))
@@ -541,9 +575,10 @@ fn breakpoint_request(
         }),
         Request::Breakpoints => {
             let control = lock(&shared.control);
-            Ok(Response::Breakpoints(
-                control.table.iter().map(|b| b.info(&shared.info)).collect(),
-            ))
+            let mut list: Vec<_> = control.table.iter().map(|b| b.info(&shared.info)).collect();
+            list.extend(control.table.watches.values().map(|w| w.info()));
+            list.sort_by_key(|b| b.id);
+            Ok(Response::Breakpoints(list))
         }
         other => return Err(other),
     };
@@ -623,14 +658,49 @@ fn edit_breakpoints(
 ) -> Result<Response, String> {
     let mut control = lock(&shared.control);
     let ids = if ids.is_empty() {
-        control.table.ids()
+        let mut all = control.table.ids();
+        all.extend(control.table.watches.keys());
+        all
     } else {
         ids
     };
     for id in &ids {
-        control.table.get_mut(*id)?;
+        if !control.table.watches.contains_key(id) {
+            control.table.get_mut(*id)?;
+        }
     }
     for id in ids {
+        if let Some(watch) = control.table.watches.get_mut(&id) {
+            // The same change, applied to a stand-in with the watch's state.
+            let mut stand_in = Breakpoint {
+                id,
+                location: String::new(),
+                func: 0,
+                pc: 0,
+                requested: None,
+                enabled: watch.enabled,
+                temporary: false,
+                hits: 0,
+                ignore: 0,
+                condition: None,
+            };
+            let was_on = watch.enabled;
+            let keep = change(&mut stand_in, ())?;
+            let now_on = keep.is_some() && stand_in.enabled;
+            let sites = watch.sites.clone();
+            match keep {
+                Some(()) => watch.enabled = stand_in.enabled,
+                None => {
+                    control.table.watches.remove(&id);
+                }
+            }
+            if was_on != now_on
+                && let Some(store) = store.as_deref_mut()
+            {
+                arm_sites(shared, store, &sites, now_on).map_err(|e| e.to_string())?;
+            }
+            continue;
+        }
         let bp = control.table.get_mut(id)?;
         let (was_on, pc) = (bp.enabled, bp.pc);
         let keep = change(bp, ())?;
@@ -747,4 +817,170 @@ fn read_exception(
         tag_index,
         payload,
     })
+}
+
+/// Arms (or disarms) engine breakpoints at every site of a watchpoint.
+pub(crate) fn arm_sites<T: 'static>(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, T>,
+    sites: &[usize],
+    on: bool,
+) -> Result<()> {
+    let Some(mut edit) = store.as_context_mut().edit_breakpoints() else {
+        return Ok(());
+    };
+    for pc in sites {
+        if on {
+            edit.add_breakpoint(&shared.module, module_pc(*pc))?;
+        } else {
+            edit.remove_breakpoint(&shared.module, module_pc(*pc))?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads what a watchpoint watches, now.
+fn read_watched(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    target: &breakpoints::Watched,
+) -> Result<super::protocol::WatchValue, String> {
+    use super::protocol::WatchValue;
+    let instance = lock(&shared.instance).ok_or("the module is not instantiated yet")?;
+    match target {
+        breakpoints::Watched::Global(index) => {
+            let global = instance
+                .debug_global(&mut *store, *index)
+                .ok_or_else(|| format!("no global {index}"))?;
+            let val = global.get(&mut *store);
+            let mut values = ValueReader::new(Some(instance), shared.info.clone());
+            Ok(WatchValue::Value(values.read(store, &val)))
+        }
+        breakpoints::Watched::Memory { address, len, ty } => {
+            let memory = instance
+                .debug_memory(&mut *store, 0)
+                .ok_or("the module has no (unshared) memory 0")?;
+            let data = memory.data(&*store);
+            let start = usize::try_from(*address).unwrap_or(usize::MAX);
+            let bytes = start
+                .checked_add(*len as usize)
+                .and_then(|end| data.get(start..end))
+                .ok_or_else(|| {
+                    format!(
+                        "cannot read {len} bytes at 0x{address:x}: memory 0 is {} bytes",
+                        data.len()
+                    )
+                })?;
+            Ok(match ty {
+                Some(ty) => WatchValue::Value(match ty.decode(bytes) {
+                    Num::Int32(i) => Value::I32(i),
+                    Num::Int(i) => Value::I64(i),
+                    Num::Float(f) if ty.size() == 4 => Value::F32((f as f32).to_bits()),
+                    Num::Float(f) => Value::F64(f.to_bits()),
+                }),
+                None => WatchValue::Bytes(bytes.to_vec()),
+            })
+        }
+    }
+}
+
+/// Sets a watchpoint while paused: resolves what it watches, reads the
+/// value, finds the instructions that can change it and arms the engine
+/// right after each.
+fn add_watch(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    paused: &mut Paused,
+    frame: FrameRef,
+    spec: super::protocol::WatchSpec,
+) -> Result<super::protocol::BreakpointInfo, String> {
+    use super::protocol::WatchSpec;
+    use crate::wasm::WriteTarget;
+    paused.check_pause(frame.pause).map_err(|e| e.to_string())?;
+    let (handle, func, _) = paused
+        .frame(store, frame.index)
+        .map_err(|e| e.to_string())?
+        .clone();
+    let address_of = |store: &mut StoreContextMut<'_, Host>, text: &str| -> Result<u64, String> {
+        match eval_in(shared, store, &handle, func, &Expr::parse(text)?)? {
+            Num::Int32(a) => Ok(a as u32 as u64),
+            Num::Int(a) if a >= 0 => Ok(a as u64),
+            other => Err(format!("{other} is not a memory address")),
+        }
+    };
+    let (what, target) = match &spec {
+        WatchSpec::Range { address, len } => {
+            if *len == 0 {
+                return Err("the length must be at least 1".to_string());
+            }
+            let address = address_of(store, address)?;
+            (
+                format!("-l 0x{address:x} {len}"),
+                breakpoints::Watched::Memory {
+                    address,
+                    len: *len,
+                    ty: None,
+                },
+            )
+        }
+        WatchSpec::Expr(text) => {
+            let text = text.trim();
+            if let Some(rest) = text.strip_prefix('{') {
+                let (ty, address) = rest
+                    .split_once('}')
+                    .ok_or("malformed watch: expected {TYPE} ADDRESS")?;
+                let ty = super::expr::LoadType::parse(ty.trim())
+                    .ok_or_else(|| format!("{:?} is not a load type", ty.trim()))?;
+                let address = address_of(store, address)?;
+                (
+                    format!(
+                        "{{{}}} 0x{address:x}",
+                        rest.split_once('}').map_or("", |p| p.0).trim()
+                    ),
+                    breakpoints::Watched::Memory {
+                        address,
+                        len: ty.size() as u64,
+                        ty: Some(ty),
+                    },
+                )
+            } else {
+                let index = match text.strip_prefix("$global").map(str::parse::<u32>) {
+                    Some(Ok(i)) => Some(i),
+                    _ => shared.info.find_global(text),
+                };
+                match index {
+                    Some(i) if (i as usize) < shared.info.globals().len() => {
+                        (text.to_string(), breakpoints::Watched::Global(i))
+                    }
+                    _ if shared.info.find_local(func, text).is_some() => {
+                        return Err(format!(
+                            "cannot watch local {text}: only globals and memory can be watched"
+                        ));
+                    }
+                    _ => {
+                        return Err(format!(
+                            "cannot watch {text:?}: expected a global's name, {{TYPE}} ADDRESS, or -l ADDRESS LEN"
+                        ));
+                    }
+                }
+            }
+        }
+    };
+    let old = read_watched(shared, store, &target)?;
+    let sites = shared.info.write_sites(match target {
+        breakpoints::Watched::Global(g) => WriteTarget::Global(g),
+        breakpoints::Watched::Memory { .. } => WriteTarget::Memory,
+    });
+    arm_sites(shared, store, &sites, true).map_err(|e| e.to_string())?;
+    let mut control = lock(&shared.control);
+    let id = control.table.add_watch(breakpoints::Watch {
+        id: 0,
+        what,
+        target,
+        sites,
+        old,
+        enabled: true,
+        hits: 0,
+    });
+    Ok(control.table.watches[&id].info())
 }

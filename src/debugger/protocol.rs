@@ -65,6 +65,14 @@ pub enum Request {
         /// Stop only when this expression is true.
         condition: Option<String>,
     },
+    /// Set a watchpoint: stop right after an instruction changes a global
+    /// or a range of memory 0.
+    Watch {
+        /// The frame the address expression is evaluated in.
+        frame: FrameRef,
+        /// What to watch.
+        target: WatchSpec,
+    },
     /// Delete breakpoints (all when empty).
     Delete(Vec<u32>),
     /// Enable (`true`) or disable breakpoints (all when empty).
@@ -166,6 +174,31 @@ pub struct GlobalInfo {
     pub value: Value,
 }
 
+/// What `watch` watches, as typed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WatchSpec {
+    /// A global's name (`counter`, `$global0`) or a typed memory location
+    /// (`{i32} 0x1000`).
+    Expr(String),
+    /// `watch -l ADDRESS LEN`: LEN bytes of memory from ADDRESS (an
+    /// expression).
+    Range {
+        /// The address expression.
+        address: String,
+        /// How many bytes.
+        len: u64,
+    },
+}
+
+/// A watched value before or after a change.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WatchValue {
+    /// A global's or a typed location's value.
+    Value(Value),
+    /// The bytes of a watched range.
+    Bytes(Vec<u8>),
+}
+
 /// A breakpoint as the front end shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BreakpointInfo {
@@ -192,6 +225,8 @@ pub struct BreakpointInfo {
     pub ignore: u64,
     /// Its condition, as typed.
     pub condition: Option<String>,
+    /// For a watchpoint: how many instruction sites it checks after.
+    pub watch_sites: Option<usize>,
 }
 
 /// One line of a disassembly.
@@ -377,6 +412,18 @@ pub enum StopReason {
     Interrupted {
         /// The timeout in seconds, when that was the cause.
         timeout: Option<f64>,
+    },
+    /// A watchpoint's value changed; frame #0 is at the instruction after the
+    /// one that changed it.
+    Watchpoint {
+        /// Its id.
+        id: u32,
+        /// What it watches, as typed.
+        what: String,
+        /// The value before.
+        old: WatchValue,
+        /// The value now.
+        new: WatchValue,
     },
     /// A breakpoint's condition could not be evaluated; it stops so the user
     /// can fix it.

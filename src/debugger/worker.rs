@@ -325,7 +325,14 @@ impl Program {
             let Some(mut edit) = store.edit_breakpoints() else {
                 return Outcome::LoadFailed("guest debugging is off".into());
             };
-            for pc in pcs.iter().chain(control.entry.iter()) {
+            let sites: Vec<usize> = control
+                .table
+                .watches
+                .values()
+                .filter(|w| w.enabled)
+                .flat_map(|w| w.sites.iter().copied())
+                .collect();
+            for pc in pcs.iter().chain(control.entry.iter()).chain(sites.iter()) {
                 if let Err(e) = edit.add_breakpoint(&shared.module, module_pc(*pc)) {
                     return Outcome::LoadFailed(format!("cannot set a breakpoint: {e}"));
                 }

@@ -6,6 +6,7 @@ use comfy_table::{Table, presets};
 use super::{Theme, value};
 use crate::debugger::protocol::{
     BreakpointInfo, DisasmLine, Exception, FrameInfo, Local, Outcome, Stop, StopReason, Value,
+    WatchValue,
 };
 
 /// `#i  NAME (func[IDX]) at 0xPC`, NAME falling back to `func[IDX]`.
@@ -112,6 +113,11 @@ pub fn stop_banner(theme: &Theme, stop: &Stop) -> String {
         StopReason::Interrupted {
             timeout: Some(secs),
         } => format!("Program interrupted: it ran longer than --timeout {secs}s"),
+        StopReason::Watchpoint { id, what, old, new } => format!(
+            "Watchpoint {id}: {what}\nOld value = {}\nNew value = {}",
+            watch_value(old),
+            watch_value(new)
+        ),
         StopReason::ConditionError { id, message } => format!(
             "Program stopped at breakpoint {id}: its condition could not be evaluated: {message}"
         ),
@@ -205,8 +211,28 @@ pub fn stack(values: &[Value], at_trap: bool) -> String {
     out
 }
 
+/// A watched value: a value, or a range's bytes in hex.
+pub fn watch_value(v: &WatchValue) -> String {
+    match v {
+        WatchValue::Value(v) => value(v),
+        WatchValue::Bytes(bytes) => bytes
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
 /// `Breakpoint 1 at 0x5a: fib (func[2])`, as printed when it is set.
 pub fn breakpoint_set(theme: &Theme, b: &BreakpointInfo) -> String {
+    if let Some(sites) = b.watch_sites {
+        return format!(
+            "Watchpoint {}: {} (checked after {sites} instruction{} that can change it)\n",
+            b.id,
+            b.location,
+            if sites == 1 { "" } else { "s" }
+        );
+    }
     let kind = if b.temporary {
         "Temporary breakpoint"
     } else {
@@ -263,12 +289,20 @@ pub fn breakpoints(list: &[BreakpointInfo]) -> String {
             Some(n) => format!("{n} (func[{}])", b.func_index),
             None => format!("func[{}]", b.func_index),
         };
+        let (kind, location, pc) = match b.watch_sites {
+            Some(n) => ("watch", b.location.clone(), format!("{n} sites")),
+            None => (
+                if b.temporary { "tbreak" } else { "break" },
+                format!("{} in {at}", b.location),
+                format!("0x{:x}", b.pc),
+            ),
+        };
         t.add_row(vec![
             b.id.to_string(),
             if b.enabled { "yes" } else { "no" }.to_string(),
-            if b.temporary { "tbreak" } else { "break" }.to_string(),
-            format!("{} in {at}", b.location),
-            format!("0x{:x}", b.pc),
+            kind.to_string(),
+            location,
+            pc,
             b.hits.to_string(),
             condition,
         ]);

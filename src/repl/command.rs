@@ -98,6 +98,17 @@ pub enum Command {
         #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
         spec: Vec<String>,
     },
+    /// Stop right after an instruction changes a global (`watch NAME`), a
+    /// typed location (`watch {i32} ADDR`) or a range of memory (`watch -l
+    /// ADDR LEN`); shows the old and new value.
+    Watch {
+        /// `-l ADDRESS LEN`: a range of memory 0.
+        #[arg(short = 'l', long = "location", num_args = 2, value_names = ["ADDRESS", "LEN"])]
+        location: Option<Vec<String>>,
+        /// A global's name or `{TYPE} ADDRESS`.
+        #[arg(num_args = 0.., allow_hyphen_values = true)]
+        expr: Vec<String>,
+    },
     /// Delete breakpoints (all without IDs).
     #[command(visible_alias = "d")]
     Delete {

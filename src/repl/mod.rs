@@ -10,6 +10,7 @@ use std::io::Write;
 
 use crate::debugger::Session;
 use crate::debugger::expr::{LoadType, Num};
+use crate::debugger::protocol::WatchSpec;
 use crate::debugger::protocol::{Examine, FrameRef, Outcome, Request, Response, Stop, StopReason};
 use crate::render::inspect;
 use crate::render::{self, Theme};
@@ -183,6 +184,33 @@ impl Frontend {
             }
             Command::Break { spec } => self.set_breakpoint(&spec, false, out)?,
             Command::Tbreak { spec } => self.set_breakpoint(&spec, true, out)?,
+            Command::Watch { location, expr } => {
+                let frame = self.selected_frame()?;
+                let target = match location {
+                    Some(parts) => {
+                        let len = parts[1].parse::<u64>().map_err(|_| {
+                            format!("watch -l: LEN must be a number, not {:?}", parts[1])
+                        })?;
+                        WatchSpec::Range {
+                            address: parts[0].clone(),
+                            len,
+                        }
+                    }
+                    None if expr.is_empty() => {
+                        return Err(
+                            "usage: watch NAME, watch {TYPE} ADDRESS, or watch -l ADDRESS LEN"
+                                .to_string(),
+                        );
+                    }
+                    None => WatchSpec::Expr(expr.join(" ")),
+                };
+                match self.session.request(Request::Watch { frame, target }) {
+                    Response::BreakpointSet(info) => {
+                        write_out(out, &render::breakpoint_set(&self.theme, &info))?
+                    }
+                    other => return Err(unexpected(other)),
+                }
+            }
             Command::Delete { ids } => self.done(Request::Delete(ids))?,
             Command::Disable { ids } => self.done(Request::Enable(ids, false))?,
             Command::Enable { ids } => self.done(Request::Enable(ids, true))?,

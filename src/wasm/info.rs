@@ -72,6 +72,15 @@ pub struct FuncInfo {
     pub body: Option<Range<usize>>,
 }
 
+/// What a watchpoint watches, for [`ModuleInfo::write_sites`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteTarget {
+    /// A global, by index.
+    Global(u32),
+    /// Linear memory.
+    Memory,
+}
+
 /// One import.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Import {
@@ -588,6 +597,49 @@ impl ModuleInfo {
             }
             _ => None,
         }
+    }
+
+    /// Where a watchpoint must look: the module offsets of the instructions
+    /// right after every instruction that can change `target` — for a
+    /// global, `global.set` of it; for memory, every store, atomic
+    /// read-modify-write, `memory.fill/copy/init`, and every call of an
+    /// imported function (host code can write memory). Sorted.
+    pub fn write_sites(&self, target: WriteTarget) -> Vec<usize> {
+        use wasmparser::Operator as O;
+        let mut sites = Vec::new();
+        for func in self.num_imported_funcs..self.num_funcs() {
+            let Some(body) = self.func(func).and_then(|f| f.body.clone()) else {
+                continue;
+            };
+            let reader = wasmparser::BinaryReader::new(&self.bytes[body.clone()], body.start);
+            let Ok(mut ops) = wasmparser::FunctionBody::new(reader).get_operators_reader() else {
+                continue;
+            };
+            let mut writes_previous = false;
+            while !ops.eof() {
+                let at = ops.original_position();
+                if writes_previous {
+                    sites.push(at);
+                }
+                let Ok(op) = ops.read() else { break };
+                writes_previous = match (&op, target) {
+                    (O::GlobalSet { global_index }, WriteTarget::Global(g)) => *global_index == g,
+                    (O::Call { function_index }, WriteTarget::Memory) => self
+                        .func(*function_index)
+                        .is_some_and(|f| f.import.is_some()),
+                    (_, WriteTarget::Memory) => {
+                        let name = format!("{op:?}");
+                        let name = name.split([' ', '{', '(']).next().unwrap_or("");
+                        name.contains("Store")
+                            || name.contains("Rmw")
+                            || name.contains("Cmpxchg")
+                            || matches!(name, "MemoryFill" | "MemoryCopy" | "MemoryInit")
+                    }
+                    _ => false,
+                };
+            }
+        }
+        sites
     }
 
     /// The offset of the instruction just before `pc` in function `func`

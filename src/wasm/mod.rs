@@ -11,5 +11,5 @@ mod info;
 pub use disasm::Disassembly;
 pub use info::{
     ExportKind, FuncInfo, GlobalDecl, Import, MemoryDecl, ModuleInfo, Section, TableDecl,
-    load_module_bytes,
+    WriteTarget, load_module_bytes,
 };

@@ -174,3 +174,51 @@ fn refused_and_malformed_writes() {
     );
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn watchpoints_on_a_global_a_typed_location_and_a_range() {
+    let text = batch(
+        "wat/watch.wat",
+        &["--stop-on-entry"],
+        &[
+            "watch calls",
+            "watch {i32} 64",
+            "watch -l 100 2",
+            "info breakpoints",
+            "continue",
+            "bt",
+            "continue",
+            "continue",
+            "delete 1",
+            "continue",
+            "disable 2",
+            "info breakpoints",
+            "continue",
+            "continue",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn bad_watchpoints() {
+    let text = batch(
+        "wat/watch.wat",
+        &["--stop-on-entry"],
+        &[
+            "watch",
+            "watch nosuch",
+            "watch {i33} 0",
+            "watch {i32} 65535",
+            "watch -l 0 0",
+            "watch -l 0 x",
+            "si 2",
+            "watch n",
+            "continue",
+            "watch calls",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
