@@ -192,7 +192,7 @@ impl Frontend {
                             format!("watch -l: LEN must be a number, not {:?}", parts[1])
                         })?;
                         WatchSpec::Range {
-                            address: parts[0].clone(),
+                            address: self.with_history(&parts[0])?,
                             len,
                         }
                     }
@@ -202,7 +202,7 @@ impl Frontend {
                                 .to_string(),
                         );
                     }
-                    None => WatchSpec::Expr(expr.join(" ")),
+                    None => WatchSpec::Expr(self.with_history(&expr.join(" "))?),
                 };
                 match self.session.request(Request::Watch { frame, target }) {
                     Response::BreakpointSet(info) => {
@@ -346,7 +346,10 @@ impl Frontend {
                 memory,
                 address,
                 table: None,
-            } => self.examine(fmt.as_deref(), memory, &address.join(" "), out)?,
+            } => {
+                let address = self.with_history(&address.join(" "))?;
+                self.examine(fmt.as_deref(), memory, &address, out)?
+            }
             Command::Info { what: Info::Frame } => {
                 return self.run(Command::Frame { n: None }, out);
             }

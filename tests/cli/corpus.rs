@@ -178,3 +178,50 @@ fn c_program_break_on_main_finish_and_a_breakpoint_in_libc() {
     );
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn c_program_state_at_main() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = root().join("tests/fixtures/wasi-testsuite/c");
+    copy_tree(&c.join("fs-tests.dir"), &dir.path().join("fs-tests.dir"));
+    std::fs::copy(c.join("lseek.wasm"), dir.path().join("lseek.wasm")).unwrap();
+    let text = run_in(
+        dir.path(),
+        &[
+            "run",
+            "--batch",
+            "--dir",
+            "fs-tests.dir::/",
+            "-b",
+            "fopen",
+            "-ex",
+            "info module",
+            "-ex",
+            "info globals",
+            "-ex",
+            "p/x $sp",
+            "-ex",
+            "x/s $local0",
+            "-ex",
+            "x/s $local1",
+            "-ex",
+            "x/4xb $1",
+            "-ex",
+            "info memory",
+            "-ex",
+            "info functions ^fopen$",
+            "-ex",
+            "up",
+            "-ex",
+            "watch -l $sp 4",
+            "-ex",
+            "continue",
+            "-ex",
+            "delete",
+            "-ex",
+            "continue",
+            "lseek.wasm",
+        ],
+    );
+    insta::assert_snapshot!(text);
+}
