@@ -334,18 +334,7 @@ pub(crate) fn eval_in(
                     .debug_memory(&mut *store, 0)
                     .ok_or("the module has no (unshared) memory 0")?;
                 let data = memory.data(&*store);
-                let start = usize::try_from(*address).unwrap_or(usize::MAX);
-                let bytes = start
-                    .checked_add(ty.size())
-                    .and_then(|end| data.get(start..end))
-                    .ok_or_else(|| {
-                        format!(
-                            "cannot read {} bytes at 0x{address:x}: memory 0 is {} bytes (0x{:x})",
-                            ty.size(),
-                            data.len(),
-                            data.len()
-                        )
-                    })?;
+                let bytes = super::inspect::memory_range(data, 0, *address, ty.size() as u64)?;
                 return Ok(ty.decode(bytes));
             }
             Var::Local(i) => (Some(*i), None),
@@ -890,16 +879,7 @@ fn read_watched(
                 .debug_memory(&mut *store, 0)
                 .ok_or("the module has no (unshared) memory 0")?;
             let data = memory.data(&*store);
-            let start = usize::try_from(*address).unwrap_or(usize::MAX);
-            let bytes = start
-                .checked_add(*len as usize)
-                .and_then(|end| data.get(start..end))
-                .ok_or_else(|| {
-                    format!(
-                        "cannot read {len} bytes at 0x{address:x}: memory 0 is {} bytes",
-                        data.len()
-                    )
-                })?;
+            let bytes = super::inspect::memory_range(data, 0, *address, *len)?;
             Ok(match ty {
                 Some(ty) => WatchValue::Value(match ty.decode(bytes) {
                     Num::Int32(i) => Value::I32(i),

@@ -199,16 +199,9 @@ fn examine(
             strings,
         });
     }
-    let end = address.saturating_add(x.len);
-    if end > size {
-        return Err(format!(
-            "cannot read {} bytes at 0x{address:x}: memory {} is {size} bytes (0x{size:x})",
-            x.len, x.memory
-        ));
-    }
     Ok(Response::Memory {
         address,
-        bytes: data[address as usize..end as usize].to_vec(),
+        bytes: memory_range(data, x.memory, address, x.len)?.to_vec(),
         strings: Vec::new(),
     })
 }
@@ -339,4 +332,24 @@ fn set_memory(
         })?;
     slot.copy_from_slice(&bytes);
     Ok(())
+}
+
+/// `len` bytes of `data` (memory `memory`'s contents) from `address`.
+///
+/// # Errors
+/// `cannot read N bytes at 0xA: memory M is S bytes (0xS)`.
+pub(crate) fn memory_range(
+    data: &[u8],
+    memory: u32,
+    address: u64,
+    len: u64,
+) -> Result<&[u8], String> {
+    let size = data.len();
+    usize::try_from(address)
+        .ok()
+        .zip(usize::try_from(len).ok())
+        .and_then(|(start, len)| data.get(start..start.checked_add(len)?))
+        .ok_or_else(|| {
+            format!("cannot read {len} bytes at 0x{address:x}: memory {memory} is {size} bytes (0x{size:x})")
+        })
 }

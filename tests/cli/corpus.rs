@@ -20,6 +20,16 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// A temporary directory holding the C corpus's lseek.wasm and a writable
+/// copy of its fs-tests.dir.
+fn lseek_workdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let c = root().join("tests/fixtures/wasi-testsuite/c");
+    copy_tree(&c.join("fs-tests.dir"), &dir.path().join("fs-tests.dir"));
+    std::fs::copy(c.join("lseek.wasm"), dir.path().join("lseek.wasm")).unwrap();
+    dir
+}
+
 /// Runs one wasi-testsuite program as its `.json` says and checks the exit
 /// code and stdout it expects. Returns the transcript.
 fn run_wasi_test(wasm: &Path) -> String {
@@ -144,10 +154,7 @@ fn reactor_without_start_from_the_corpus() {
 
 #[test]
 fn c_program_break_on_main_finish_and_a_breakpoint_in_libc() {
-    let dir = tempfile::tempdir().unwrap();
-    let c = root().join("tests/fixtures/wasi-testsuite/c");
-    copy_tree(&c.join("fs-tests.dir"), &dir.path().join("fs-tests.dir"));
-    std::fs::copy(c.join("lseek.wasm"), dir.path().join("lseek.wasm")).unwrap();
+    let dir = lseek_workdir();
     let text = run_in(
         dir.path(),
         &[
@@ -181,10 +188,7 @@ fn c_program_break_on_main_finish_and_a_breakpoint_in_libc() {
 
 #[test]
 fn c_program_state_at_main() {
-    let dir = tempfile::tempdir().unwrap();
-    let c = root().join("tests/fixtures/wasi-testsuite/c");
-    copy_tree(&c.join("fs-tests.dir"), &dir.path().join("fs-tests.dir"));
-    std::fs::copy(c.join("lseek.wasm"), dir.path().join("lseek.wasm")).unwrap();
+    let dir = lseek_workdir();
     let text = run_in(
         dir.path(),
         &[
