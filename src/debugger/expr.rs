@@ -277,26 +277,15 @@ fn binary(op: Op, a: Num, b: Num) -> Result<Num, String> {
     };
     let is_cmp = matches!(op, Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge);
     match (a, b) {
-        (Num::Int32(x), Num::Int32(y)) => {
-            if is_cmp {
-                return Ok(Num::Int32(cmp(x.cmp(&y)) as i32));
-            }
-            Ok(Num::Int32(match op {
-                Op::Add => x.wrapping_add(y),
-                Op::Sub => x.wrapping_sub(y),
-                Op::Mul => x.wrapping_mul(y),
-                Op::Div | Op::Rem if y == 0 => return Err("division by zero".into()),
-                Op::Div => x.wrapping_div(y),
-                Op::Rem => x.wrapping_rem(y),
-                _ => unreachable!("handled above"),
-            }))
-        }
         (Num::Int(_) | Num::Int32(_), Num::Int(_) | Num::Int32(_)) => {
+            // Computed in 64 bits; two 32-bit operands give the low 32 bits,
+            // which is what Wasm's wrapping i32 arithmetic gives.
             let (x, y) = (as_i64(a), as_i64(b));
+            let narrow = matches!((a, b), (Num::Int32(_), Num::Int32(_)));
             if is_cmp {
                 return Ok(Num::Int32(cmp(x.cmp(&y)) as i32));
             }
-            Ok(Num::Int(match op {
+            let r = match op {
                 Op::Add => x.wrapping_add(y),
                 Op::Sub => x.wrapping_sub(y),
                 Op::Mul => x.wrapping_mul(y),
@@ -304,7 +293,12 @@ fn binary(op: Op, a: Num, b: Num) -> Result<Num, String> {
                 Op::Div => x.wrapping_div(y),
                 Op::Rem => x.wrapping_rem(y),
                 _ => unreachable!("handled above"),
-            }))
+            };
+            Ok(if narrow {
+                Num::Int32(r as i32)
+            } else {
+                Num::Int(r)
+            })
         }
         _ => {
             let (x, y) = (as_f64(a), as_f64(b));

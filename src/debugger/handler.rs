@@ -574,12 +574,8 @@ fn breakpoint_request(
             condition,
         } => add_breakpoint(shared, store, &location, temporary, condition)
             .map(Response::BreakpointSet),
-        Request::Delete(ids) => edit_breakpoints(shared, store, ids, |_, _| Ok(None)),
-        Request::Watch { .. } => Err("the program is not paused".to_string()),
-        Request::Enable(ids, on) => edit_breakpoints(shared, store, ids, |bp, _| {
-            bp.enabled = on;
-            Ok(Some(()))
-        }),
+        Request::Delete(ids) => edit_breakpoints(shared, store, ids, Edit::Delete),
+        Request::Enable(ids, on) => edit_breakpoints(shared, store, ids, Edit::Enable(on)),
         Request::Condition(id, text) => {
             let parsed = text.as_deref().map(Expr::parse).transpose();
             parsed.and_then(|expr| {
@@ -664,15 +660,22 @@ fn slipped(shared: &Shared, pc: usize) -> Result<usize, String> {
     actual.ok_or_else(|| format!("no instruction at or after 0x{pc:x}"))
 }
 
-/// Applies `change` to breakpoints `ids` (all when empty); `Ok(None)` from
-/// `change` deletes the breakpoint. Keeps the running store's armed
-/// breakpoints in step with the table: one engine breakpoint per enabled
-/// table entry.
+/// What `delete`, `enable` and `disable` do to a breakpoint or watchpoint.
+#[derive(Clone, Copy)]
+enum Edit {
+    Delete,
+    Enable(bool),
+}
+
+/// Applies `edit` to breakpoints and watchpoints `ids` (all when empty),
+/// keeping the running store's armed engine breakpoints in step with the
+/// table: one engine breakpoint per enabled breakpoint, one per site of an
+/// enabled watchpoint.
 fn edit_breakpoints(
     shared: &Shared,
     mut store: Option<&mut StoreContextMut<'_, Host>>,
     ids: Vec<u32>,
-    change: impl Fn(&mut Breakpoint, ()) -> Result<Option<()>, String>,
+    edit: Edit,
 ) -> Result<Response, String> {
     let mut control = lock(&shared.control);
     let ids = if ids.is_empty() {
@@ -688,57 +691,32 @@ fn edit_breakpoints(
         }
     }
     for id in ids {
-        if let Some(watch) = control.table.watches.get_mut(&id) {
-            // The same change, applied to a stand-in with the watch's state.
-            let mut stand_in = Breakpoint {
-                id,
-                location: String::new(),
-                func: 0,
-                pc: 0,
-                requested: None,
-                enabled: watch.enabled,
-                temporary: false,
-                hits: 0,
-                ignore: 0,
-                condition: None,
-            };
-            let was_on = watch.enabled;
-            let keep = change(&mut stand_in, ())?;
-            let now_on = keep.is_some() && stand_in.enabled;
-            let sites = watch.sites.clone();
-            match keep {
-                Some(()) => watch.enabled = stand_in.enabled,
-                None => {
-                    control.table.watches.remove(&id);
-                }
-            }
-            if was_on != now_on
-                && let Some(store) = store.as_deref_mut()
-            {
-                arm_sites(shared, store, &sites, now_on).map_err(|e| e.to_string())?;
-            }
-            continue;
-        }
-        let bp = control.table.get_mut(id)?;
-        let (was_on, pc) = (bp.enabled, bp.pc);
-        let keep = change(bp, ())?;
-        let now_on = match keep {
-            Some(()) => bp.enabled,
+        let (was_on, sites) = match control.table.watches.get(&id) {
+            Some(w) => (w.enabled, w.sites.clone()),
             None => {
-                control.table.remove(id)?;
+                let bp = control.table.get_mut(id)?;
+                (bp.enabled, vec![bp.pc])
+            }
+        };
+        let now_on = match edit {
+            Edit::Delete => {
+                if control.table.watches.remove(&id).is_none() {
+                    control.table.remove(id)?;
+                }
                 false
+            }
+            Edit::Enable(on) => {
+                match control.table.watches.get_mut(&id) {
+                    Some(w) => w.enabled = on,
+                    None => control.table.get_mut(id)?.enabled = on,
+                }
+                on
             }
         };
         if was_on != now_on
             && let Some(store) = store.as_deref_mut()
-            && let Some(mut edit) = store.as_context_mut().edit_breakpoints()
         {
-            let result = if now_on {
-                edit.add_breakpoint(&shared.module, module_pc(pc))
-            } else {
-                edit.remove_breakpoint(&shared.module, module_pc(pc))
-            };
-            result.map_err(|e| e.to_string())?;
+            arm_sites(shared, store, &sites, now_on).map_err(|e| e.to_string())?;
         }
     }
     Ok(Response::Done)

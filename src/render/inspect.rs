@@ -1,19 +1,10 @@
 //! Views of program state: globals, memory contents (`x`), and the module's
 //! static facts (`info functions/imports/exports/sections/module/memory/tables`).
 
-use comfy_table::{Table, presets};
-
 use super::value;
+use super::views::table;
 use crate::debugger::protocol::GlobalInfo;
 use crate::wasm::{ExportKind, ModuleInfo};
-
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::ASCII_BORDERS_ONLY_CONDENSED)
-        .force_no_tty()
-        .set_header(header.iter().copied());
-    t
-}
 
 fn kind_name(kind: ExportKind) -> &'static str {
     match kind {

@@ -165,7 +165,9 @@ pub fn outcome(theme: &Theme, o: &Outcome) -> String {
     format!("{}\n", theme.event(&text))
 }
 
-fn table(header: &[&str]) -> Table {
+/// A table in the debugger's one style: ASCII borders, no terminal
+/// probing (so transcripts are stable).
+pub(super) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::ASCII_BORDERS_ONLY_CONDENSED)
         .force_no_tty()
