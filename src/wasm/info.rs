@@ -164,7 +164,8 @@ pub struct ModuleInfo {
     code_section: Option<Range<usize>>,
     /// Code layout of each defined function, computed on first use.
     code: Vec<OnceLock<FuncCode>>,
-    disasm: OnceLock<std::result::Result<super::Disassembly, String>>,
+    /// Instruction text of each defined function, printed on first use.
+    disasm: Vec<OnceLock<std::result::Result<super::Disassembly, String>>>,
 }
 
 impl std::fmt::Debug for ModuleInfo {
@@ -338,6 +339,7 @@ impl ModuleInfo {
             }
         }
         let code = (0..funcs.len()).map(|_| OnceLock::new()).collect();
+        let disasm = (0..code_index).map(|_| OnceLock::new()).collect();
         Ok(ModuleInfo {
             bytes,
             funcs,
@@ -355,7 +357,7 @@ impl ModuleInfo {
             module_name,
             code_section,
             code,
-            disasm: OnceLock::new(),
+            disasm,
         })
     }
 
@@ -652,20 +654,31 @@ impl ModuleInfo {
     }
 
     /// The text of the instruction at module offset `pc`, as wasmprinter
-    /// prints it (the whole module is printed once, on first use).
+    /// prints it; `None` outside function bodies or when the function
+    /// cannot be printed. Each function is printed once, on first use.
     pub fn instruction_text(&self, pc: usize) -> Option<&str> {
-        self.disassembly().ok()?.instruction(pc)
+        self.disassembly(self.func_containing(pc)?)
+            .ok()?
+            .instruction(pc)
     }
 
-    /// The module's disassembly, printed on first use.
+    /// The instruction text of function `func`, printed on first use.
     ///
     /// # Errors
-    /// wasmprinter's message when the module cannot be printed.
-    pub fn disassembly(&self) -> std::result::Result<&super::Disassembly, &str> {
-        self.disasm
-            .get_or_init(|| super::Disassembly::new(&self.bytes).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(String::as_str)
+    /// `func` is imported or out of range, or wasmprinter cannot print it
+    /// (its message).
+    pub fn disassembly(&self, func: u32) -> std::result::Result<&super::Disassembly, String> {
+        let defined = (func as usize)
+            .checked_sub(self.num_imported_funcs as usize)
+            .and_then(|d| self.disasm.get(d).map(|cell| (d, cell)));
+        let Some((defined, cell)) = defined else {
+            return Err(format!("func[{func}] has no code in this module"));
+        };
+        cell.get_or_init(|| {
+            super::Disassembly::function(&self.bytes, defined).map_err(|e| format!("{e:#}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
     }
 }
 
