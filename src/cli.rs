@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::debugger::{DirSpec, RunConfig};
 use crate::render::Theme;
@@ -79,6 +79,16 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "timeout")]
     pub no_interrupts: bool,
 
+    /// Keep compiled machine code in DIR (default: $XDG_CACHE_HOME/wasmdbg,
+    /// else ~/.cache/wasmdbg), so the next start on the same module skips
+    /// compiling.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Compile the module even when the cache has it, and save nothing.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
+
     /// Run the debugger commands in FILE (repeatable; in order with -ex).
     #[arg(short = 'x', long = "command", value_name = "FILE")]
     pub command_files: Vec<PathBuf>,
@@ -102,6 +112,16 @@ pub struct RunArgs {
     /// the values for --invoke.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// `$XDG_CACHE_HOME/wasmdbg`, else `$HOME/.cache/wasmdbg` (the XDG base
+/// directory rules); `None` without either variable.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
+    };
+    Some(base.join("wasmdbg"))
 }
 
 fn parse_secs(s: &str) -> Result<f64, String> {
@@ -135,6 +155,11 @@ impl RunArgs {
             stop_on_throw: !self.no_stop_on_throw,
             breakpoints: self.breakpoints.clone(),
             without_interrupts: self.no_interrupts,
+            cache_dir: if self.no_cache {
+                None
+            } else {
+                self.cache_dir.clone().or_else(default_cache_dir)
+            },
         }
     }
 
@@ -188,19 +213,17 @@ pub fn scripts_in_order(matches: &clap::ArgMatches, args: &RunArgs) -> Vec<Scrip
 /// multi-letter short options). Only tokens before MODULE are touched, so the
 /// guest's own arguments pass through unchanged.
 pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
-    const TAKES_VALUE: &[&str] = &[
-        "--env",
-        "--dir",
-        "--invoke",
-        "-b",
-        "--break",
-        "--timeout",
-        "-x",
-        "--command",
-        "--ex",
-        "-ex",
-        "--color",
-    ];
+    // Options that take a value, from clap's definition of `run`.
+    let command = Cli::command();
+    let mut takes_value = vec!["-ex".to_string()];
+    if let Some(run) = command.find_subcommand("run") {
+        for arg in run.get_arguments() {
+            if arg.get_action().takes_values() && !arg.is_positional() {
+                takes_value.extend(arg.get_long().map(|l| format!("--{l}")));
+                takes_value.extend(arg.get_short().map(|s| format!("-{s}")));
+            }
+        }
+    }
     let mut out = Vec::new();
     let mut seen_subcommand = false;
     let mut in_options = true;
@@ -223,7 +246,7 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
                 in_options = false;
             }
             seen_subcommand = true;
-        } else if TAKES_VALUE.contains(&arg.as_str()) {
+        } else if takes_value.contains(&arg) {
             expect_value = true;
         }
         out.push(if in_options && arg == "-ex" {
@@ -252,6 +275,17 @@ mod tests {
         assert_eq!(
             normalize_args(words("wasmdbg run --ex -ex m.wasm")),
             words("wasmdbg run --ex -ex m.wasm")
+        );
+        // Every option's value is skipped, whatever the option.
+        assert_eq!(
+            normalize_args(words(
+                "wasmdbg run --cache-dir d --env A=1 -b f m.wasm -ex y"
+            )),
+            words("wasmdbg run --cache-dir d --env A=1 -b f m.wasm -ex y")
+        );
+        assert_eq!(
+            normalize_args(words("wasmdbg run --cache-dir d -ex bt m.wasm")),
+            words("wasmdbg run --cache-dir d --ex bt m.wasm")
         );
     }
 }

@@ -55,4 +55,6 @@ pub struct RunConfig {
     /// Ctrl-C, `--timeout` and `run` cannot stop a guest that is running
     /// (`run` waits for the current run to end by itself).
     pub without_interrupts: bool,
+    /// The compiled-code cache directory; `None` compiles every time.
+    pub cache_dir: Option<PathBuf>,
 }

@@ -437,6 +437,7 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                 }
             }
             Request::Module => Response::Module(shared.info.clone()),
+            Request::CodeSource => Response::CodeSource(shared.code.clone()),
             Request::Watch { frame, target } => {
                 match guarded(|| Ok(add_watch(shared, &mut store, &mut paused, frame, target))) {
                     Ok(Ok(info)) => Response::BreakpointSet(info),
@@ -547,6 +548,7 @@ pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome)
             }
             Request::Disassemble { func, all, .. } => disassemble(shared, None, func, all),
             Request::Module => Response::Module(shared.info.clone()),
+            Request::CodeSource => Response::CodeSource(shared.code.clone()),
             other => match breakpoint_request(shared, None, other) {
                 Ok(response) => response,
                 Err(_) => Response::Error(format!("the program is not paused: it {outcome}")),

@@ -2,6 +2,7 @@
 //! wasmtime store, over the typed [`protocol`]. No terminal code lives here.
 
 pub mod breakpoints;
+mod cache;
 mod config;
 mod entry;
 pub mod expr;

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+pub use super::cache::CodeSource;
+
 /// Identifies one pause of the guest. Every pause gets a new, larger id;
 /// frames are named by (pause id, frame index) so that a frame from an
 /// earlier pause can be recognised and refused.
@@ -85,6 +87,8 @@ pub enum Request {
     Breakpoints,
     /// The module's static facts (names, imports, exports, sections, ...).
     Module,
+    /// Where the module's machine code came from (compiled or cache).
+    CodeSource,
     /// Every global with its current value (paused only).
     Globals,
     /// The current size in bytes of every memory (paused only); `None` for
@@ -269,6 +273,8 @@ pub enum Response {
     BreakpointSet(BreakpointInfo),
     /// Answer to [`Request::Module`].
     Module(std::sync::Arc<crate::wasm::ModuleInfo>),
+    /// Answer to [`Request::CodeSource`].
+    CodeSource(CodeSource),
     /// Answer to [`Request::TableElements`]: (index, value) pairs.
     Elements(Vec<(u64, Value)>),
     /// Answer to [`Request::Evaluate`].

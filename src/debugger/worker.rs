@@ -111,6 +111,8 @@ pub(crate) struct Shared {
     pub info: Arc<ModuleInfo>,
     pub engine: Engine,
     pub module: Module,
+    /// Where `module`'s machine code came from.
+    pub code: super::cache::CodeSource,
     /// The current run's instance.
     pub instance: Mutex<Option<Instance>>,
     pub last_pause: AtomicU64,
@@ -246,8 +248,9 @@ impl Program {
             .max_wasm_stack(MAX_WASM_STACK);
         let engine = Engine::new(&engine_config)?;
         interrupt.attach(engine.clone());
-        let module = Module::new(&engine, info.bytes())
-            .map_err(|e| anyhow!("{}", one_line(&e)).context("invalid module"))?;
+        let (module, code) =
+            super::cache::load_or_compile(&engine, info.bytes(), config.cache_dir.as_deref())
+                .map_err(|e| anyhow!("{}", one_line(&e)).context("invalid module"))?;
 
         let mut linker: Linker<Host> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)?;
@@ -265,6 +268,7 @@ impl Program {
             info,
             engine,
             module,
+            code,
             instance: Mutex::new(None),
             last_pause: AtomicU64::new(0),
             stop_on_throw: AtomicBool::new(config.stop_on_throw),

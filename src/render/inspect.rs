@@ -3,7 +3,7 @@
 
 use super::value;
 use super::views::table;
-use crate::debugger::protocol::GlobalInfo;
+use crate::debugger::protocol::{CodeSource, GlobalInfo};
 use crate::wasm::{ExportKind, ModuleInfo};
 
 fn kind_name(kind: ExportKind) -> &'static str {
@@ -306,8 +306,9 @@ pub fn sections(info: &ModuleInfo) -> String {
     format!("{t}\n")
 }
 
-/// `info module`.
-pub fn module(info: &ModuleInfo, path: &str) -> String {
+/// `info module`: the module's sections in numbers, and where its machine
+/// code came from.
+pub fn module(info: &ModuleInfo, path: &str, code: &CodeSource) -> String {
     let imported = |k: ExportKind| info.imports().iter().filter(|i| i.kind == k).count();
     let has = |name: &str| {
         info.sections()
@@ -360,7 +361,41 @@ pub fn module(info: &ModuleInfo, path: &str) -> String {
             "none"
         }
     ));
+    let how = match (&code.loaded_from, &code.saved) {
+        (Some(path), _) => format!(
+            "loaded from the cache in {:.2} s ({})",
+            code.seconds,
+            path.display()
+        ),
+        (None, Some(Ok(path))) => format!(
+            "compiled in {:.2} s; saved to the cache ({})",
+            code.seconds,
+            path.display()
+        ),
+        (None, Some(Err(why))) => format!("compiled in {:.2} s; not saved: {why}", code.seconds),
+        (None, None) => format!("compiled in {:.2} s (cache off)", code.seconds),
+    };
+    out.push_str(&format!("code:       {how}\n"));
+    if let Some(why) = &code.refused {
+        out.push_str(&format!("            cache file not used: {why}\n"));
+    }
     out
+}
+
+/// Notes for the start of a session when the compiled-code cache did not
+/// work as it should: a file that was there but not used, or a save that
+/// failed. Empty when all went well or the cache is off.
+pub fn cache_notes(code: &CodeSource) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(why) = &code.refused {
+        notes.push(format!(
+            "note: compiled-code cache file not used ({why}); compiled again"
+        ));
+    }
+    if let Some(Err(why)) = &code.saved {
+        notes.push(format!("note: compiled code not saved to the cache: {why}"));
+    }
+    notes
 }
 
 /// `info memory`: declared limits, and the current size when paused.

@@ -71,6 +71,11 @@ impl Frontend {
             timeout,
             history: Vec::new(),
         };
+        if let Response::CodeSource(code) = fe.session.request(Request::CodeSource) {
+            for note in inspect::cache_notes(&code) {
+                let _ = writeln!(out, "{}", theme.dim(&note));
+            }
+        }
         if let Err(e) = fe.take_event(first, out) {
             let _ = writeln!(out, "{}", theme.error(&format!("error: {e}")));
         }
@@ -268,7 +273,11 @@ impl Frontend {
             } => write_out(out, &inspect::sections(&*self.module_info()?))?,
             Command::Info { what: Info::Module } => {
                 let path = self.session.module_path().display().to_string();
-                write_out(out, &inspect::module(&*self.module_info()?, &path))?
+                let code = match self.session.request(Request::CodeSource) {
+                    Response::CodeSource(code) => code,
+                    other => return Err(unexpected(other)),
+                };
+                write_out(out, &inspect::module(&*self.module_info()?, &path, &code))?
             }
             Command::Print { fmt, expr } => {
                 let format = fmt.as_deref().map(print_format).transpose()?;

@@ -10,15 +10,23 @@ pub fn root() -> PathBuf {
 }
 
 /// Runs `wasmdbg ARGS` in `dir` with a cleared environment (NO_COLOR=1, a
-/// temporary HOME), no stdin, and returns the transcript.
+/// temporary HOME, so an empty compiled-code cache), no stdin, and returns
+/// the transcript.
 pub fn run_in(dir: &Path, args: &[&str]) -> String {
     let home = tempfile::tempdir().expect("temp HOME");
+    run_with_home(home.path(), dir, args)
+}
+
+/// Like [`run_in`] with HOME set to `home` (so runs can share a cache). In
+/// the transcript `home` reads `$HOME`, a cache key (64 hex digits) `KEY`
+/// and a time "in 0.12 s" "in T s".
+pub fn run_with_home(home: &Path, dir: &Path, args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
         .args(args)
         .current_dir(dir)
         .env_clear()
         .env("NO_COLOR", "1")
-        .env("HOME", home.path())
+        .env("HOME", home)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .stdin(Stdio::null())
         .output()
@@ -34,7 +42,14 @@ pub fn run_in(dir: &Path, args: &[&str]) -> String {
         .code()
         .map_or("killed by a signal".to_string(), |c| c.to_string());
     text.push_str(&format!("[exit status: {code}]\n"));
-    text
+    let text = text.replace(&home.display().to_string(), "$HOME");
+    let text = regex::Regex::new("[0-9a-f]{64}")
+        .unwrap()
+        .replace_all(&text, "KEY");
+    regex::Regex::new(r"in [0-9]+\.[0-9]+ s\b")
+        .unwrap()
+        .replace_all(&text, "in T s")
+        .into_owned()
 }
 
 /// Runs `wasmdbg ARGS` from the project root.

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod breakpoints;
+mod cache;
 mod corpus;
 mod harness;
 mod inspect;
