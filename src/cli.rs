@@ -79,6 +79,11 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "timeout")]
     pub no_interrupts: bool,
 
+    /// The guest's stack limit in bytes (default: 524288, wasmtime's);
+    /// deeper recursion traps with "call stack exhausted".
+    #[arg(long, value_name = "BYTES", value_parser = parse_stack)]
+    pub max_wasm_stack: Option<usize>,
+
     /// Keep compiled machine code in DIR (default: $XDG_CACHE_HOME/wasmdbg,
     /// else ~/.cache/wasmdbg), so the next start on the same module skips
     /// compiling.
@@ -124,6 +129,17 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     Some(base.join("wasmdbg"))
 }
 
+/// A stack limit: at least 64 KiB, at most 1 GiB (wasmtime needs the
+/// fiber stack to be larger still).
+fn parse_stack(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(v) if (64 << 10..=1 << 30).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "expected a number of bytes from 65536 to 1073741824, got {s:?}"
+        )),
+    }
+}
+
 fn parse_secs(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
@@ -155,6 +171,7 @@ impl RunArgs {
             stop_on_throw: !self.no_stop_on_throw,
             breakpoints: self.breakpoints.clone(),
             without_interrupts: self.no_interrupts,
+            max_wasm_stack: self.max_wasm_stack,
             cache_dir: if self.no_cache {
                 None
             } else {

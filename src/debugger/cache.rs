@@ -4,12 +4,12 @@
 //! milliseconds of reading).
 //!
 //! Two files per (module, engine configuration, wasmtime version, wasmdbg
-//! version), named by the SHA-256 key of all four:
+//! version), named by the BLAKE3 key of all four:
 //!
 //! ```text
 //! DIR/KEY.cwasm   exactly what Module::serialize produced
 //! DIR/KEY.check   MAGIC (16 bytes) | KEY (32) | length of KEY.cwasm (8, LE)
-//!                 | SHA-256 of KEY and KEY.cwasm (32)
+//!                 | BLAKE3 of KEY and KEY.cwasm (32)
 //! ```
 //!
 //! The code is used only when the check file's magic and key match and the
@@ -30,13 +30,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use sha2::{Digest, Sha256};
 use wasmtime::error::Context;
 use wasmtime::{Engine, Module};
 use wasmtime::{Result, format_err as anyhow};
 
-/// The first bytes of every check file (version 2 of the layout above).
-const MAGIC: &[u8; 16] = b"wasmdbg-cache-2\n";
+/// The first bytes of every check file (version 3 of the layout above).
+const MAGIC: &[u8; 16] = b"wasmdbg-cache-3\n";
 /// The length of a check file.
 const CHECK_LEN: usize = MAGIC.len() + 32 + 8 + 32;
 
@@ -114,12 +113,12 @@ fn source(
     }
 }
 
-/// The cache key: SHA-256 over the layout version, wasmdbg's and wasmtime's
+/// The cache key: BLAKE3 over the layout version, wasmdbg's and wasmtime's
 /// versions, the engine's compilation settings (wasmtime's
 /// `precompile_compatibility_hash`) and the module binary.
 pub fn key(engine: &Engine, wasm: &[u8]) -> [u8; 32] {
-    /// Feeds `Hash` output into SHA-256.
-    struct Feed(Sha256);
+    /// Feeds `Hash` output into BLAKE3.
+    struct Feed(blake3::Hasher);
     impl std::hash::Hasher for Feed {
         fn finish(&self) -> u64 {
             0
@@ -128,12 +127,12 @@ pub fn key(engine: &Engine, wasm: &[u8]) -> [u8; 32] {
             self.0.update(bytes);
         }
     }
-    let mut feed = Feed(Sha256::new());
+    let mut feed = Feed(blake3::Hasher::new());
     feed.0.update(MAGIC);
     env!("CARGO_PKG_VERSION").hash(&mut feed);
     engine.precompile_compatibility_hash().hash(&mut feed);
-    feed.0.update((wasm.len() as u64).to_le_bytes());
-    feed.0.update(wasm);
+    feed.0.update(&(wasm.len() as u64).to_le_bytes());
+    feed.0.update_rayon(wasm);
     feed.0.finalize().into()
 }
 
@@ -165,12 +164,12 @@ fn read(engine: &Engine, path: &Path, key: &[u8; 32]) -> Result<Option<Module>> 
     if stored_key != key {
         return Err(anyhow!("it belongs to another module or configuration"));
     }
-    let mut file = std::fs::File::open(path)?;
+    let file = std::fs::File::open(path)?;
     let len = u64::from_le_bytes(stored_len.try_into().unwrap_or_default());
     if file.metadata()?.len() != len {
         return Err(anyhow!("wrong length (a torn or foreign file)"));
     }
-    if stored_sum != checksum(key, &mut file)? {
+    if stored_sum != checksum(key, &map(&file)?) {
         return Err(anyhow!("checksum mismatch (corrupt file)"));
     }
     deserialize(engine, file)
@@ -178,20 +177,21 @@ fn read(engine: &Engine, path: &Path, key: &[u8; 32]) -> Result<Option<Module>> 
         .context("wasmtime refused it")
 }
 
-/// SHA-256 of `key` and everything `reader` gives.
-fn checksum(key: &[u8; 32], reader: &mut impl std::io::Read) -> std::io::Result<[u8; 32]> {
-    let mut sha = Sha256::new();
-    sha.update(key);
-    // A buffer that stays in cache: no page faults for a fresh copy.
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        match reader.read(&mut buffer) {
-            Ok(0) => return Ok(sha.finalize().into()),
-            Ok(n) => sha.update(&buffer[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+/// BLAKE3 of `key` and `code`, hashed on all cores.
+fn checksum(key: &[u8; 32], code: &[u8]) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(key);
+    hasher.update_rayon(code);
+    hasher.finalize().into()
+}
+
+/// `file`'s contents, mapped read-only (no copy, no fresh pages).
+#[allow(unsafe_code)]
+fn map(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
+    // SAFETY: a mapped file that changes while mapped breaks Rust's rules
+    // for the slice. wasmdbg replaces cache files by renaming, never in
+    // place, so the open file does not change (see the module comment).
+    unsafe { memmap2::Mmap::map(file) }
 }
 
 /// Maps machine code that [`Module::serialize`] produced.
@@ -199,7 +199,7 @@ fn checksum(key: &[u8; 32], reader: &mut impl std::io::Read) -> std::io::Result<
 fn deserialize(engine: &Engine, file: std::fs::File) -> Result<Module> {
     // SAFETY: wasmtime requires the exact, unmodified output of
     // `Module::serialize`, and a file that does not change while mapped.
-    // `read` passes only the open file whose length and SHA-256 (with this
+    // `read` passes only the open file whose length and BLAKE3 (with this
     // module's and engine's key) it has just checked against what `save`
     // wrote after the output of `Module::serialize`; wasmdbg replaces cache
     // files by renaming, never in place, so the open file stays as checked.
@@ -218,7 +218,7 @@ fn save(module: &Module, dir: &Path, path: &Path, key: &[u8; 32]) -> Result<()> 
     check.extend_from_slice(MAGIC);
     check.extend_from_slice(key);
     check.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    check.extend_from_slice(&checksum(key, &mut payload.as_slice())?);
+    check.extend_from_slice(&checksum(key, &payload));
     // The old check file goes first: until the new one is in place, the
     // code file has none.
     match std::fs::remove_file(check_path(path)) {

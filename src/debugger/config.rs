@@ -55,6 +55,9 @@ pub struct RunConfig {
     /// Ctrl-C, `--timeout` and `run` cannot stop a guest that is running
     /// (`run` waits for the current run to end by itself).
     pub without_interrupts: bool,
+    /// The guest's stack limit in bytes (`None`: wasmtime's default,
+    /// 512 KiB); deeper recursion traps with "call stack exhausted".
+    pub max_wasm_stack: Option<usize>,
     /// The compiled-code cache directory; `None` compiles every time.
     pub cache_dir: Option<PathBuf>,
 }

@@ -45,13 +45,14 @@ use super::stdout::{GuestStdout, OpenLine};
 use super::values::value_of;
 use crate::wasm::ModuleInfo;
 
-/// Size of the async fiber stack the guest (and the debug handler) runs on.
-/// The handler walks frames and prints instructions on this stack, on top of
-/// up to `MAX_WASM_STACK` of guest frames.
-const ASYNC_STACK_SIZE: usize = 16 << 20;
-/// Guest stack limit (wasmtime's default): deeper recursion traps with
-/// "call stack exhausted".
-const MAX_WASM_STACK: usize = 512 << 10;
+/// Room on the async fiber stack, beyond the guest's frames, for the debug
+/// handler (it walks frames and prints instructions on that stack).
+const HANDLER_STACK: usize = 15 << 20;
+/// Guest stack limit unless `RunConfig::max_wasm_stack` says otherwise
+/// (wasmtime's default, so a program exhausts its stack at the same depth
+/// as on plain wasmtime): deeper recursion traps with "call stack
+/// exhausted".
+pub const DEFAULT_MAX_WASM_STACK: usize = 512 << 10;
 
 /// The store's data: the WASI preview1 context.
 pub(crate) struct Host {
@@ -235,22 +236,33 @@ impl Program {
         channel: Arc<Mutex<Channel>>,
     ) -> Result<Program> {
         let bytes = crate::wasm::load_module_bytes(&config.module).map_err(|e| anyhow!("{e:#}"))?;
-        let info = ModuleInfo::parse(bytes).map_err(|e| anyhow!("malformed module: {e:#}"))?;
-        let info = Arc::new(info);
+        let bytes = Arc::new(bytes);
+        // Reading the module's facts and compiling (or loading cached code)
+        // are independent: on a big module each takes tens of milliseconds.
+        let parsing = {
+            let bytes = bytes.clone();
+            std::thread::spawn(move || ModuleInfo::parse(bytes).map_err(|e| format!("{e:#}")))
+        };
 
+        let max_wasm_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
         let mut engine_config = Config::new();
         engine_config
             .guest_debug(true)
             .wasm_exceptions(true)
             .shared_memory(true)
             .epoch_interruption(!config.without_interrupts)
-            .async_stack_size(ASYNC_STACK_SIZE)
-            .max_wasm_stack(MAX_WASM_STACK);
+            .async_stack_size(max_wasm_stack.saturating_add(HANDLER_STACK))
+            .max_wasm_stack(max_wasm_stack);
         let engine = Engine::new(&engine_config)?;
         interrupt.attach(engine.clone());
+        let compiled = super::cache::load_or_compile(&engine, &bytes, config.cache_dir.as_deref());
+        let info = parsing
+            .join()
+            .map_err(|_| anyhow!("reading the module failed unexpectedly"))?
+            .map_err(|e| anyhow!("malformed module: {e}"))?;
+        let info = Arc::new(info);
         let (module, code) =
-            super::cache::load_or_compile(&engine, info.bytes(), config.cache_dir.as_deref())
-                .map_err(|e| anyhow!("{}", one_line(&e)).context("invalid module"))?;
+            compiled.map_err(|e| anyhow!("{}", one_line(&e)).context("invalid module"))?;
 
         let mut linker: Linker<Host> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)?;

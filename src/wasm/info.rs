@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, Result, bail};
 use wasmparser::{ExternalKind, Name, Parser, Payload, TypeRef, ValType};
@@ -147,7 +147,7 @@ pub struct Section {
 /// All offsets ("pc") are byte offsets from the start of the module binary,
 /// the offsets that `wasm-tools objdump` and wasmtime backtraces print.
 pub struct ModuleInfo {
-    bytes: Vec<u8>,
+    bytes: Arc<Vec<u8>>,
     funcs: Vec<FuncInfo>,
     num_imported_funcs: u32,
     func_names: HashMap<u32, String>,
@@ -183,7 +183,8 @@ impl ModuleInfo {
     ///
     /// # Errors
     /// A malformed binary, with wasmparser's message and offset.
-    pub fn parse(bytes: Vec<u8>) -> Result<ModuleInfo> {
+    pub fn parse(bytes: impl Into<Arc<Vec<u8>>>) -> Result<ModuleInfo> {
+        let bytes = bytes.into();
         let mut types: Vec<(Vec<ValType>, Vec<ValType>)> = Vec::new();
         let mut funcs = Vec::new();
         let mut num_imported_funcs = 0;

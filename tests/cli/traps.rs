@@ -37,6 +37,24 @@ trap_tests!(
     misaligned_atomic,
 );
 
+/// Four times wasmtime's default stack, four times the depth: the caller's
+/// `depth` is 32756 here against 8180 in `stack_exhaustion`.
+#[test]
+fn stack_exhaustion_with_a_larger_stack() {
+    let text = batch(
+        "wat/traps.wat",
+        &[
+            "--max-wasm-stack",
+            "2097152",
+            "--invoke",
+            "stack_exhaustion",
+        ],
+        &["bt 2", "frame 1", "locals"],
+        &["0"],
+    );
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn stack_exhaustion() {
     let text = batch(
