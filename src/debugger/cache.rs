@@ -132,7 +132,7 @@ pub fn key(engine: &Engine, wasm: &[u8]) -> [u8; 32] {
     env!("CARGO_PKG_VERSION").hash(&mut feed);
     engine.precompile_compatibility_hash().hash(&mut feed);
     feed.0.update(&(wasm.len() as u64).to_le_bytes());
-    feed.0.update_rayon(wasm);
+    update(&mut feed.0, wasm);
     feed.0.finalize().into()
 }
 
@@ -177,12 +177,22 @@ fn read(engine: &Engine, path: &Path, key: &[u8; 32]) -> Result<Option<Module>> 
         .context("wasmtime refused it")
 }
 
-/// BLAKE3 of `key` and `code`, hashed on all cores.
+/// BLAKE3 of `key` and `code`.
 fn checksum(key: &[u8; 32], code: &[u8]) -> [u8; 32] {
     let mut hasher = blake3::Hasher::new();
     hasher.update(key);
-    hasher.update_rayon(code);
+    update(&mut hasher, code);
     hasher.finalize().into()
+}
+
+/// Hashes `bytes` on all cores when there are enough of them to be worth
+/// starting threads for (blake3 suggests 128 KiB at least).
+fn update(hasher: &mut blake3::Hasher, bytes: &[u8]) {
+    if bytes.len() >= 1 << 20 {
+        hasher.update_rayon(bytes);
+    } else {
+        hasher.update(bytes);
+    }
 }
 
 /// `file`'s contents, mapped read-only (no copy, no fresh pages).
