@@ -804,6 +804,7 @@ fn watch_figures(flite: Option<&Program>) {
             dirs: vec![wasmdbg::debugger::DirSpec {
                 host: scratch("flite"),
                 guest: "/".into(),
+                read_only: false,
             }],
             stop_on_entry: true,
             ..RunConfig::default()

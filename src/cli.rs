@@ -39,15 +39,35 @@ pub enum ColorChoice {
 /// Arguments of `wasmdbg run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Pass an environment variable to the guest (repeatable); nothing else
-    /// of the host environment is passed.
-    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
-    pub env: Vec<(String, String)>,
+    /// Pass an environment variable to the guest (repeatable): NAME alone
+    /// passes the debugger's own value. Nothing else of the host
+    /// environment is passed unless --inherit-env.
+    #[arg(long = "env", value_name = "NAME[=VALUE]", value_parser = parse_env)]
+    pub env: Vec<(String, Option<String>)>,
+
+    /// Pass the debugger's whole environment to the guest (--env entries
+    /// still add to it or override it).
+    #[arg(long)]
+    pub inherit_env: bool,
 
     /// Give the guest a host directory, as GUEST (default: the host path)
     /// (repeatable); nothing else of the host file system is reachable.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     pub dirs: Vec<String>,
+
+    /// Like --dir, read-only: the guest can read the directory but not
+    /// create, change or remove anything in it (repeatable).
+    #[arg(long = "ro-dir", value_name = "HOST[::GUEST]")]
+    pub ro_dirs: Vec<String>,
+
+    /// Give the guest FILE as its stdin (default: the debugger's stdin).
+    #[arg(long, value_name = "FILE")]
+    pub stdin: Option<PathBuf>,
+
+    /// Pause the program when its linear memory would grow past BYTES (all
+    /// memories together), instead of letting it grow.
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_memory: Option<u64>,
 
     /// Call this exported function instead of `_start`; ARGS are its
     /// arguments, parsed by its parameter types. Its results are printed.
@@ -147,11 +167,36 @@ fn parse_secs(s: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_env(s: &str) -> Result<(String, String), String> {
+fn parse_env(s: &str) -> Result<(String, Option<String>), String> {
     match s.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), Some(v.to_string()))),
+        None if !s.is_empty() => Ok((s.to_string(), None)),
+        _ => Err(format!("expected NAME or NAME=VALUE, got {s:?}")),
     }
+}
+
+/// A byte count: decimal, or with a K, M or G suffix (powers of 1024).
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => s.split_at(i),
+        None => (s, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        _ => {
+            return Err(format!(
+                "expected a number of bytes (like 65536 or 64M), got {s:?}"
+            ));
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| format!("expected a number of bytes (like 65536 or 64M), got {s:?}"))
 }
 
 impl RunArgs {
@@ -164,8 +209,18 @@ impl RunArgs {
         RunConfig {
             module: self.module.clone(),
             args,
-            env: self.env.clone(),
-            dirs: self.dirs.iter().map(|d| DirSpec::parse(d)).collect(),
+            env: self.guest_env(),
+            dirs: self
+                .dirs
+                .iter()
+                .map(|d| DirSpec::parse(d))
+                .chain(self.ro_dirs.iter().map(|d| DirSpec {
+                    read_only: true,
+                    ..DirSpec::parse(d)
+                }))
+                .collect(),
+            max_memory: self.max_memory,
+            stdin: self.stdin.clone(),
             invoke,
             stop_on_entry: self.stop_on_entry,
             stop_on_throw: !self.no_stop_on_throw,
@@ -178,6 +233,30 @@ impl RunArgs {
                 self.cache_dir.clone().or_else(default_cache_dir)
             },
         }
+    }
+
+    /// The guest's environment: the debugger's own with --inherit-env,
+    /// then each --env in order (NAME alone takes the debugger's value, and
+    /// is left out when the debugger has none).
+    pub fn guest_env(&self) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = if self.inherit_env {
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for (name, value) in &self.env {
+            let value = match value {
+                Some(v) => Some(v.clone()),
+                None => std::env::var(name).ok(),
+            };
+            env.retain(|(k, _)| k != name);
+            if let Some(value) = value {
+                env.push((name.clone(), value));
+            }
+        }
+        env
     }
 
     /// The theme, decided once: `--color` beats `NO_COLOR`, which beats

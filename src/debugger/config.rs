@@ -9,6 +9,8 @@ pub struct DirSpec {
     pub host: PathBuf,
     /// The path the guest opens it by.
     pub guest: String,
+    /// The guest may read but not create, change or remove anything.
+    pub read_only: bool,
 }
 
 impl DirSpec {
@@ -19,10 +21,12 @@ impl DirSpec {
             Some((host, guest)) => DirSpec {
                 host: host.into(),
                 guest: guest.to_string(),
+                read_only: false,
             },
             None => DirSpec {
                 host: spec.into(),
                 guest: spec.to_string(),
+                read_only: false,
             },
         }
     }
@@ -58,6 +62,13 @@ pub struct RunConfig {
     /// The guest's stack limit in bytes (`None`: wasmtime's default,
     /// 512 KiB); deeper recursion traps with "call stack exhausted".
     pub max_wasm_stack: Option<usize>,
+    /// The most bytes of linear memory the guest may have, all memories
+    /// together; growing past it pauses the program (`StopReason::Trap`
+    /// with the limit in its message). `None`: no limit beyond the
+    /// memories' own.
+    pub max_memory: Option<u64>,
+    /// A file the guest reads as its stdin instead of the debugger's stdin.
+    pub stdin: Option<PathBuf>,
     /// The compiled-code cache directory; `None` compiles every time.
     pub cache_dir: Option<PathBuf>,
 }

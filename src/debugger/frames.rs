@@ -160,7 +160,11 @@ impl Paused {
             let pc = pc.raw() as usize;
             let in_call = !self.frames.is_empty() || self.innermost_in_call;
             let shown = if in_call {
-                self.info.call_site(func, pc)
+                // The innermost frame of a failed host call may also be at
+                // an instruction that calls the engine (`memory.grow`).
+                self.info.call_site(func, pc).or_else(|| {
+                    (self.frames.is_empty() && self.info.is_instruction(func, pc)).then_some(pc)
+                })
             } else {
                 (self.info.is_instruction(func, pc) || self.info.is_entry(func, pc)).then_some(pc)
             };

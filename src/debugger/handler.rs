@@ -83,7 +83,10 @@ fn on_event(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, event: D
             if e.downcast_ref::<I32Exit>().is_some() {
                 return; // proc_exit is how a WASI program ends, not a failure
             }
-            StopReason::HostcallError(one_line(e))
+            match e.downcast_ref::<super::worker::MemoryLimitReached>() {
+                Some(limit) => StopReason::MemoryLimit(limit.0.clone()),
+                None => StopReason::HostcallError(one_line(e)),
+            }
         }
         DebugEvent::Exception(exn) => {
             let exception =
@@ -386,7 +389,10 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
         shared.info.clone(),
         // After a failed host call, frame #0 is the guest function that made
         // the call, and wasmtime reports it waiting on the call.
-        matches!(reason, StopReason::HostcallError(_)),
+        matches!(
+            reason,
+            StopReason::HostcallError(_) | StopReason::MemoryLimit(_)
+        ),
         ValueReader::new(*lock(&shared.instance), shared.info.clone()),
     );
     let frame = guarded(|| paused.frame_info(&mut store, 0)).ok();

@@ -388,6 +388,10 @@ pub enum StopReason {
     Exception(Exception),
     /// A host (imported) function returned an error to the embedder.
     HostcallError(String),
+    /// A `memory.grow` (or the instance's first memory) would pass
+    /// `RunConfig::max_memory`; the text says by how much. Frame #0 is at
+    /// the `memory.grow`.
+    MemoryLimit(String),
     /// `--stop-on-entry`: before the entry function's first instruction.
     Entry,
     /// A user breakpoint.

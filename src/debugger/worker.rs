@@ -57,6 +57,57 @@ pub const DEFAULT_MAX_WASM_STACK: usize = 512 << 10;
 /// The store's data: the WASI preview1 context.
 pub(crate) struct Host {
     wasi: WasiP1Ctx,
+    memory_cap: MemoryCap,
+}
+
+/// The error [`MemoryCap`] stops a `memory.grow` with; its text says by how
+/// much the limit would be passed.
+#[derive(Debug)]
+pub(crate) struct MemoryLimitReached(pub String);
+
+impl std::fmt::Display for MemoryLimitReached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "memory limit reached: {}", self.0)
+    }
+}
+
+impl std::error::Error for MemoryLimitReached {}
+
+/// `RunConfig::max_memory` as a wasmtime resource limiter: the bytes of
+/// linear memory of all the instance's memories together.
+struct MemoryCap {
+    max: Option<u64>,
+    total: u64,
+}
+
+impl wasmtime::ResourceLimiter for MemoryCap {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> Result<bool> {
+        let after = self.total.saturating_add((desired - current) as u64);
+        match self.max {
+            Some(max) if after > max => Err(wasmtime::Error::new(MemoryLimitReached(format!(
+                "growing a memory from {current} to {desired} bytes would make {after} bytes \
+                 of linear memory, over the limit of {max}"
+            )))),
+            _ => {
+                self.total = after;
+                Ok(true)
+            }
+        }
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> Result<bool> {
+        Ok(true)
+    }
 }
 
 /// The worker's ends of the channel pair.
@@ -310,7 +361,14 @@ impl Program {
             Ok(w) => w,
             Err(e) => return Outcome::LoadFailed(one_line(&e)),
         };
-        let mut store = Store::new(&shared.engine, Host { wasi });
+        let memory_cap = MemoryCap {
+            max: self.config.max_memory,
+            total: 0,
+        };
+        let mut store = Store::new(&shared.engine, Host { wasi, memory_cap });
+        if self.config.max_memory.is_some() {
+            store.limiter(|host| &mut host.memory_cap);
+        }
         store.set_debug_handler(Handler(shared.clone()));
         if !self.config.without_interrupts {
             self.arm_epoch(&mut store);
@@ -415,9 +473,17 @@ impl Program {
 /// the given environment, preopened directories, the terminal's stdio.
 fn build_wasi(config: &RunConfig, open_line: OpenLine) -> Result<WasiP1Ctx> {
     let mut wasi = WasiCtxBuilder::new();
-    wasi.inherit_stdin()
-        .inherit_stderr()
-        .stdout(GuestStdout { open_line });
+    wasi.inherit_stderr().stdout(GuestStdout { open_line });
+    match &config.stdin {
+        Some(path) => {
+            let file = std::fs::File::open(path)
+                .map_err(|e| anyhow!("cannot open --stdin {}: {e}", path.display()))?;
+            wasi.stdin(wasmtime_wasi::cli::InputFile::new(file));
+        }
+        None => {
+            wasi.inherit_stdin();
+        }
+    }
     let argv0 = config
         .module
         .file_name()
@@ -429,7 +495,12 @@ fn build_wasi(config: &RunConfig, open_line: OpenLine) -> Result<WasiP1Ctx> {
         wasi.env(k, v);
     }
     for dir in &config.dirs {
-        wasi.preopened_dir(&dir.host, &dir.guest, FsPerms::ReadWrite)
+        let perms = if dir.read_only {
+            FsPerms::ReadOnly
+        } else {
+            FsPerms::ReadWrite
+        };
+        wasi.preopened_dir(&dir.host, &dir.guest, perms)
             .map_err(|e| anyhow!("cannot open --dir {}: {e}", dir.host.display()))?;
     }
     Ok(wasi.build_p1())

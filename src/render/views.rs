@@ -77,6 +77,7 @@ pub fn stop_banner(theme: &Theme, stop: &Stop) -> String {
             exception(e)
         ),
         StopReason::HostcallError(msg) => format!("Program stopped: host call failed: {msg}"),
+        StopReason::MemoryLimit(msg) => format!("Program stopped: memory limit reached: {msg}"),
         StopReason::Entry => "Program stopped at entry".to_string(),
         StopReason::Breakpoint {
             id,

@@ -6,6 +6,7 @@ mod breakpoints;
 mod cache;
 mod corpus;
 mod harness;
+mod hostile;
 mod inspect;
 mod library;
 mod sessions;
