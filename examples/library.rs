@@ -30,6 +30,7 @@ fn main() {
     let Response::Backtrace { frames, .. } = session.request(Request::Backtrace {
         pause: stop.pause,
         limit: None,
+        outermost: false,
     }) else {
         return;
     };

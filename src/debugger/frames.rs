@@ -71,7 +71,22 @@ impl Paused {
         request: Request,
     ) -> Result<Response> {
         match request {
-            Request::Backtrace { pause, limit } => {
+            Request::Backtrace {
+                pause,
+                limit: Some(n),
+                outermost: true,
+            } => {
+                self.check_pause(pause)?;
+                let depth = self.depth(store);
+                let frames = (depth.saturating_sub(n)..depth)
+                    .map(|i| self.frame_info(store, i))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Response::Backtrace {
+                    frames,
+                    total: Some(depth),
+                })
+            }
+            Request::Backtrace { pause, limit, .. } => {
                 self.check_pause(pause)?;
                 let limit = limit.unwrap_or(usize::MAX);
                 let mut frames = Vec::new();

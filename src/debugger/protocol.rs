@@ -27,12 +27,16 @@ pub struct FrameRef {
 /// A request from the front end to the worker.
 #[derive(Clone, Debug)]
 pub enum Request {
-    /// Frames `0..limit` (all when `None`) of the given pause, innermost first.
+    /// Frames `0..limit` (all when `None`) of the given pause, innermost
+    /// first; with `outermost`, the last `limit` frames instead (still
+    /// innermost first, with their own numbers), which walks the whole stack.
     Backtrace {
         /// The pause whose stack to walk.
         pause: PauseId,
         /// At most this many frames.
         limit: Option<usize>,
+        /// Count `limit` from the outermost frame (gdb's `bt -N`).
+        outermost: bool,
     },
     /// One frame's location.
     Frame(FrameRef),

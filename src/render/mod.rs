@@ -10,6 +10,6 @@ pub use values::value;
 pub mod inspect;
 
 pub use views::{
-    backtrace, breakpoint_set, breakpoints, disassembly, exception, frame_detail, frame_line,
-    locals, outcome, stack, stop_banner,
+    backtrace, backtrace_elided, breakpoint_set, breakpoints, disassembly, exception, frame_detail,
+    frame_line, locals, outcome, stack, stop_banner,
 };

@@ -53,6 +53,24 @@ pub fn backtrace(theme: &Theme, frames: &[FrameInfo], total: Option<usize>) -> S
     out
 }
 
+/// A backtrace with frames left out between `inner` (the innermost) and
+/// `outer` (the outermost) of a stack `total` frames deep.
+pub fn backtrace_elided(
+    theme: &Theme,
+    inner: &[FrameInfo],
+    outer: &[FrameInfo],
+    total: usize,
+) -> String {
+    let mut out = backtrace(theme, inner, Some(inner.len()));
+    let omitted = total.saturating_sub(inner.len() + outer.len());
+    out.push_str(&theme.dim(&format!(
+        "({omitted} frames not shown of {total}: `bt N` shows the innermost N, `bt -N` the outermost)"
+    )));
+    out.push('\n');
+    out.push_str(&backtrace(theme, outer, Some(outer.len())));
+    out
+}
+
 /// A thrown exception: `tag N "name" (payload)`.
 pub fn exception(e: &Exception) -> String {
     let tag = match (e.tag_index, &e.tag_name) {

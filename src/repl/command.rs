@@ -21,11 +21,17 @@ pub struct Line {
 /// Every debugger command.
 #[derive(Debug, PartialEq, Eq, Subcommand)]
 pub enum Command {
-    /// Print the call stack, innermost frame first (at most N frames).
+    /// Print the call stack, innermost frame first (N: the innermost N, -N:
+    /// the outermost N)
+    ///
+    /// Without N, a stack deeper than 120 frames shows its 100 innermost and
+    /// 10 outermost frames.
     #[command(visible_alias = "bt", alias = "where")]
     Backtrace {
-        /// Show at most this many frames.
-        n: Option<usize>,
+        /// Show this many frames: innermost when positive, outermost when
+        /// negative.
+        #[arg(allow_negative_numbers = true)]
+        n: Option<i64>,
     },
     /// Select frame N (0 = innermost) for `locals` and `stack`, and print it;
     /// without N, print the selected frame.
@@ -409,6 +415,7 @@ mod tests {
             ("backtrace", Command::Backtrace { n: None }),
             ("bt", Command::Backtrace { n: None }),
             ("bt 3", Command::Backtrace { n: Some(3) }),
+            ("bt -3", Command::Backtrace { n: Some(-3) }),
             ("back", Command::Backtrace { n: None }),
             ("where", Command::Backtrace { n: None }),
             ("f 2", Command::Frame { n: Some(2) }),
@@ -507,6 +514,6 @@ mod tests {
         let Ok(Some(Parsed::Help(text))) = parse("help bt") else {
             panic!()
         };
-        assert!(text.contains("Show at most this many frames"), "{text}");
+        assert!(text.contains("Show this many frames"), "{text}");
     }
 }

@@ -38,6 +38,13 @@ pub enum Flow {
     Quit,
 }
 
+/// `bt` without N shows every frame of a stack up to this deep...
+const BT_SHOWN_ALL: usize = 120;
+/// ...and of a deeper one, this many innermost frames...
+const BT_INNERMOST: usize = 100;
+/// ...and this many outermost.
+const BT_OUTERMOST: usize = 10;
+
 /// A debugging session as the user drives it: the [`Session`], the program's
 /// state, the selected frame and the output theme.
 pub struct Frontend {
@@ -110,12 +117,41 @@ impl Frontend {
         match command {
             Command::Backtrace { n } => {
                 let pause = self.pause()?.pause;
-                match self.session.request(Request::Backtrace { pause, limit: n }) {
-                    Response::Backtrace { frames, total } => {
-                        write_out(out, &render::backtrace(&self.theme, &frames, total))?
+                let backtrace =
+                    |limit: usize, outermost: bool| match self.session.request(Request::Backtrace {
+                        pause,
+                        limit: Some(limit),
+                        outermost,
+                    }) {
+                        Response::Backtrace { frames, total } => Ok((frames, total)),
+                        other => Err(unexpected(other)),
+                    };
+                let text = match n {
+                    Some(0) => return Err("bt 0 would show no frames".into()),
+                    Some(n) if n < 0 => {
+                        let (frames, total) = backtrace(n.unsigned_abs() as usize, true)?;
+                        render::backtrace(&self.theme, &frames, total)
                     }
-                    other => return Err(unexpected(other)),
-                }
+                    Some(n) => {
+                        let (frames, total) = backtrace(n as usize, false)?;
+                        render::backtrace(&self.theme, &frames, total)
+                    }
+                    None => {
+                        let (inner, total) = backtrace(BT_SHOWN_ALL, false)?;
+                        if total.is_some() {
+                            render::backtrace(&self.theme, &inner, total)
+                        } else {
+                            let (outer, total) = backtrace(BT_OUTERMOST, true)?;
+                            render::backtrace_elided(
+                                &self.theme,
+                                &inner[..BT_INNERMOST],
+                                &outer,
+                                total.unwrap_or(0),
+                            )
+                        }
+                    }
+                };
+                write_out(out, &text)?
             }
             Command::Frame { n } => self.select(n.unwrap_or(self.selected), out)?,
             Command::Up { n } => {

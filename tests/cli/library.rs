@@ -44,6 +44,7 @@ fn frames_of_an_earlier_pause_are_refused() {
         Request::Backtrace {
             pause: old.pause,
             limit: None,
+            outermost: false,
         },
     ] {
         match session.request(request) {
@@ -91,6 +92,7 @@ fn out_of_range_frame_is_an_error_not_a_panic() {
     let Response::Backtrace { frames, total } = session.request(Request::Backtrace {
         pause: stop.pause,
         limit: None,
+        outermost: false,
     }) else {
         panic!()
     };

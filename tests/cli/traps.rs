@@ -55,6 +55,19 @@ fn stack_exhaustion_with_a_larger_stack() {
     insta::assert_snapshot!(text);
 }
 
+/// 8182 frames: `bt` shows the innermost 100 and outermost 10, `bt -N`
+/// the outermost N with their numbers, `bt 0` is refused.
+#[test]
+fn deep_stack_backtraces_are_bounded() {
+    let text = batch(
+        "wat/traps.wat",
+        &["--invoke", "stack_exhaustion"],
+        &["bt", "bt -3", "bt 0", "frame 8181"],
+        &["0"],
+    );
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn stack_exhaustion() {
     let text = batch(
