@@ -34,3 +34,13 @@ pub fn quiet<R>(f: impl FnOnce() -> R) -> R {
     QUIET.with(|q| q.set(before));
     result
 }
+
+/// The text of a caught panic's payload (`panic!`'s message), or "a panic"
+/// when it carries none.
+pub fn message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
+}

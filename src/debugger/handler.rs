@@ -404,71 +404,91 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
     }));
     loop {
         let request = channel.recv();
-        let response = match request {
-            Request::Continue => break,
-            Request::Step { over, count } => {
-                match guarded(|| start_step(shared, &mut store, &mut paused, over, count)) {
-                    Ok(()) => break,
-                    Err(e) => Response::Error(one_line(&e)),
-                }
-            }
-            Request::Finish(frame) => {
-                match guarded(|| start_finish(shared, &mut store, &mut paused, frame)) {
-                    Ok(()) => break,
-                    Err(e) => Response::Error(one_line(&e)),
-                }
-            }
-            Request::Run => {
-                if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
-                    let _ = edit.single_step(false);
-                }
-                start_killing(shared);
+        // A panic must not leave the debug handler: wasmtime calls it where
+        // unwinding aborts the process. It becomes the request's error.
+        let served = crate::panic_guard::quiet(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Served {
+                Served::Reply(match request {
+                    Request::Continue => return Served::Resume,
+                    Request::Step { over, count } => {
+                        match guarded(|| start_step(shared, &mut store, &mut paused, over, count)) {
+                            Ok(()) => return Served::Resume,
+                            Err(e) => Response::Error(one_line(&e)),
+                        }
+                    }
+                    Request::Finish(frame) => {
+                        match guarded(|| start_finish(shared, &mut store, &mut paused, frame)) {
+                            Ok(()) => return Served::Resume,
+                            Err(e) => Response::Error(one_line(&e)),
+                        }
+                    }
+                    Request::Run => {
+                        if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
+                            let _ = edit.single_step(false);
+                        }
+                        start_killing(shared);
+                        return Served::Quit;
+                    }
+                    Request::Disassemble { frame, func, all } => {
+                        let at = match frame {
+                            Some(f) => guarded(|| {
+                                paused.check_pause(f.pause)?;
+                                let info = paused.frame_info(&mut store, f.index)?;
+                                Ok((info.func_index, info.pc))
+                            })
+                            .map(Some)
+                            .map_err(|e| one_line(&e)),
+                            None => Ok(None),
+                        };
+                        match at {
+                            Ok(at) => disassemble(shared, at, func, all),
+                            Err(e) => Response::Error(e),
+                        }
+                    }
+                    Request::Module => Response::Module(shared.info.clone()),
+                    Request::CodeSource => Response::CodeSource(shared.code.clone()),
+                    Request::Panic => maintenance_panic(),
+                    Request::Watch { frame, target } => {
+                        match guarded(|| {
+                            Ok(add_watch(shared, &mut store, &mut paused, frame, target))
+                        }) {
+                            Ok(Ok(info)) => Response::BreakpointSet(info),
+                            Ok(Err(e)) => Response::Error(e),
+                            Err(e) => Response::Error(one_line(&e)),
+                        }
+                    }
+                    other => match breakpoint_request(shared, Some(&mut store), other) {
+                        Ok(response) => response,
+                        Err(other) => {
+                            match guarded(|| {
+                                Ok(super::inspect::serve(
+                                    shared,
+                                    &mut store,
+                                    &mut paused,
+                                    other,
+                                ))
+                            }) {
+                                Ok(Ok(response)) => response,
+                                Ok(Err(other)) => guarded(|| paused.serve(&mut store, other))
+                                    .unwrap_or_else(|e| Response::Error(one_line(&e))),
+                                Err(e) => Response::Error(one_line(&e)),
+                            }
+                        }
+                    },
+                })
+            }))
+        });
+        let response = match served {
+            Ok(Served::Reply(response)) => response,
+            Ok(Served::Resume) => break,
+            Ok(Served::Quit) => {
                 drop(channel);
                 return;
             }
-            Request::Disassemble { frame, func, all } => {
-                let at = match frame {
-                    Some(f) => guarded(|| {
-                        paused.check_pause(f.pause)?;
-                        let info = paused.frame_info(&mut store, f.index)?;
-                        Ok((info.func_index, info.pc))
-                    })
-                    .map(Some)
-                    .map_err(|e| one_line(&e)),
-                    None => Ok(None),
-                };
-                match at {
-                    Ok(at) => disassemble(shared, at, func, all),
-                    Err(e) => Response::Error(e),
-                }
-            }
-            Request::Module => Response::Module(shared.info.clone()),
-            Request::CodeSource => Response::CodeSource(shared.code.clone()),
-            Request::Watch { frame, target } => {
-                match guarded(|| Ok(add_watch(shared, &mut store, &mut paused, frame, target))) {
-                    Ok(Ok(info)) => Response::BreakpointSet(info),
-                    Ok(Err(e)) => Response::Error(e),
-                    Err(e) => Response::Error(one_line(&e)),
-                }
-            }
-            other => match breakpoint_request(shared, Some(&mut store), other) {
-                Ok(response) => response,
-                Err(other) => {
-                    match guarded(|| {
-                        Ok(super::inspect::serve(
-                            shared,
-                            &mut store,
-                            &mut paused,
-                            other,
-                        ))
-                    }) {
-                        Ok(Ok(response)) => response,
-                        Ok(Err(other)) => guarded(|| paused.serve(&mut store, other))
-                            .unwrap_or_else(|e| Response::Error(one_line(&e))),
-                        Err(e) => Response::Error(one_line(&e)),
-                    }
-                }
-            },
+            Err(panic) => Response::Error(format!(
+                "internal error in the worker (a bug in wasmdbg): {}; the session goes on",
+                crate::panic_guard::message(&*panic)
+            )),
         };
         channel.send(response);
     }
@@ -538,6 +558,23 @@ fn start_finish(
     Ok(())
 }
 
+/// What serving one request while paused leads to. (Lives for one request,
+/// so the size of `Reply` does not matter.)
+#[allow(clippy::large_enum_variant)]
+enum Served {
+    /// Answer and wait for the next request.
+    Reply(Response),
+    /// Resume the guest.
+    Resume,
+    /// The run is being abandoned (`run`).
+    Quit,
+}
+
+/// Ends the worker thread with a panic whose message is not printed.
+fn maintenance_panic() -> ! {
+    crate::panic_guard::quiet(|| panic!("panic requested by `maintenance panic worker`"))
+}
+
 /// After the program ended: frames are refused, breakpoints edit the table,
 /// `run` returns so the worker starts a new run.
 pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome) {
@@ -555,6 +592,7 @@ pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome)
             Request::Disassemble { func, all, .. } => disassemble(shared, None, func, all),
             Request::Module => Response::Module(shared.info.clone()),
             Request::CodeSource => Response::CodeSource(shared.code.clone()),
+            Request::Panic => maintenance_panic(),
             other => match breakpoint_request(shared, None, other) {
                 Ok(response) => response,
                 Err(_) => Response::Error(format!("the program is not paused: it {outcome}")),

@@ -93,6 +93,9 @@ pub enum Request {
     Module,
     /// Where the module's machine code came from (compiled or cache).
     CodeSource,
+    /// Panic in the worker thread, ending it (`maintenance panic worker`,
+    /// to test how the front end recovers). Never answered.
+    Panic,
     /// Every global with its current value (paused only).
     Globals,
     /// The current size in bytes of every memory (paused only); `None` for

@@ -21,7 +21,8 @@ pub struct Session {
     responses: Receiver<Response>,
     open_line: OpenLine,
     interrupter: Interrupter,
-    module: std::path::PathBuf,
+    config: RunConfig,
+    worker: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Session {
@@ -41,30 +42,53 @@ impl Session {
         timeout: Option<std::time::Duration>,
         interrupter: Interrupter,
     ) -> (Session, Response) {
-        let (req_tx, req_rx) = channel();
-        let (resp_tx, resp_rx) = channel();
-        let session = Session {
-            requests: req_tx,
-            responses: resp_rx,
+        let (requests, _) = channel();
+        let (_, responses) = channel();
+        let mut session = Session {
+            requests,
+            responses,
             open_line: OpenLine::default(),
             interrupter,
-            module: config.module.clone(),
-        };
-        let spawned = worker::spawn(
             config,
-            session.open_line.clone(),
-            session.interrupter.0.clone(),
+            worker: None,
+        };
+        let first = session.spawn(timeout);
+        (session, first)
+    }
+
+    /// Starts a new worker thread for the same program (after the old one
+    /// died) and waits for its first event, as [`Session::start`].
+    pub fn restart(&mut self) -> Response {
+        self.spawn(None)
+    }
+
+    /// Whether the worker thread is still there to answer requests.
+    pub fn worker_alive(&self) -> bool {
+        self.worker.as_ref().is_some_and(|w| !w.is_finished())
+    }
+
+    fn spawn(&mut self, timeout: Option<std::time::Duration>) -> Response {
+        let (req_tx, req_rx) = channel();
+        let (resp_tx, resp_rx) = channel();
+        self.requests = req_tx;
+        self.responses = resp_rx;
+        let spawned = worker::spawn(
+            self.config.clone(),
+            self.open_line.clone(),
+            self.interrupter.0.clone(),
             req_rx,
             resp_tx,
         );
-        if let Err(e) = spawned {
-            let outcome = super::protocol::Outcome::LoadFailed(format!(
-                "cannot start the worker thread: {e}"
-            ));
-            return (session, Response::Ended(outcome));
+        match spawned {
+            Ok(handle) => self.worker = Some(handle),
+            Err(e) => {
+                let outcome = super::protocol::Outcome::LoadFailed(format!(
+                    "cannot start the worker thread: {e}"
+                ));
+                return Response::Ended(outcome);
+            }
         }
-        let first = session.wait_with_timeout(timeout);
-        (session, first)
+        self.wait_with_timeout(timeout)
     }
 
     /// Sends `request` and blocks until the worker answers.
@@ -77,7 +101,7 @@ impl Session {
 
     /// The module file as given.
     pub fn module_path(&self) -> &std::path::Path {
-        &self.module
+        &self.config.module
     }
 
     /// A handle that pauses the running guest (for Ctrl-C and timeouts);

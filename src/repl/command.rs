@@ -201,6 +201,13 @@ pub enum Command {
         #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
         address: Vec<String>,
     },
+    /// Commands for testing wasmdbg itself.
+    #[command(alias = "mt", hide = true)]
+    Maintenance {
+        /// What to do.
+        #[command(subcommand)]
+        what: Maintenance,
+    },
     /// Show facts about the session.
     #[command(visible_alias = "i")]
     Info {
@@ -217,6 +224,19 @@ pub enum Command {
     /// End the program and the debugger.
     #[command(visible_alias = "q", alias = "exit")]
     Quit,
+}
+
+/// `maintenance` subcommands: for testing wasmdbg itself (gdb's
+/// `maintenance internal-error`).
+#[derive(Debug, PartialEq, Eq, Subcommand)]
+pub enum Maintenance {
+    /// Panic in the front end, or with `worker` in the worker thread (which
+    /// ends it), to check that the session survives.
+    Panic {
+        /// Where: `frontend` (default) or `worker`.
+        #[arg(value_parser = ["frontend", "worker"], default_value = "frontend")]
+        place: String,
+    },
 }
 
 /// What `info` shows.

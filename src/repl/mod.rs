@@ -38,6 +38,9 @@ pub enum Flow {
     Quit,
 }
 
+/// How the program ended when the worker thread died under it.
+const WORKER_DIED: &str = "the debugger's worker thread stopped";
+
 /// `bt` without N shows every frame of a stack up to this deep...
 const BT_SHOWN_ALL: usize = 120;
 /// ...and of a deeper one, this many innermost frames...
@@ -101,16 +104,42 @@ impl Frontend {
     /// of range, program not paused, ...).
     pub fn execute(&mut self, line: &str, out: &mut dyn Write) -> Result<Flow, String> {
         let parsed = command::parse(line)?;
+        let worker_was_alive = self.session.worker_alive();
         let result = match parsed {
             None => Ok(Flow::Next),
             Some(Parsed::Help(text)) => {
                 write_out(out, &text)?;
                 Ok(Flow::Next)
             }
-            Some(Parsed::Command(c)) => self.run(c, out),
+            Some(Parsed::Command(c)) => {
+                // A bug in a command becomes its error; the session goes on.
+                let ran = crate::panic_guard::quiet(|| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(c, out)))
+                });
+                match ran {
+                    Ok(result) => result,
+                    Err(panic) => Err(format!(
+                        "internal error (a bug in wasmdbg): {}; the session goes on",
+                        crate::panic_guard::message(&*panic)
+                    )),
+                }
+            }
         };
         let _ = out.flush();
-        result
+        match result {
+            Err(_) if worker_was_alive && !self.session.worker_alive() => {
+                self.state = State::Ended(Outcome::Failed(WORKER_DIED.to_string()));
+                Err(
+                    "the debugger's worker thread has stopped (a bug in wasmdbg); \
+                     `run` starts the program again, `quit` leaves"
+                        .to_string(),
+                )
+            }
+            Err(e) if !self.session.worker_alive() => {
+                Err(format!("{e} (`run` starts the program again)"))
+            }
+            other => other,
+        }
     }
 
     fn run(&mut self, command: Command, out: &mut dyn Write) -> Result<Flow, String> {
@@ -215,6 +244,22 @@ impl Frontend {
                     )?;
                 }
                 self.resume(Request::Finish(frame), out)?
+            }
+            Command::Maintenance {
+                what: command::Maintenance::Panic { place },
+            } => {
+                if place == "worker" {
+                    return match self.session.request(Request::Panic) {
+                        Response::Error(e) => Err(e),
+                        other => Err(unexpected(other)),
+                    };
+                }
+                panic!("panic requested by `maintenance panic`");
+            }
+            Command::Run if !self.session.worker_alive() => {
+                write_out(out, "Starting the program again in a new worker thread.\n")?;
+                let response = self.session.restart();
+                self.take_event(response, out)?;
             }
             Command::Run => {
                 let response = self

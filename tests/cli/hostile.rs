@@ -134,3 +134,27 @@ fn stdin_from_a_file_or_the_debugger() {
     );
     insta::assert_snapshot!(format!("{from_file}\n{inherited}\n{missing}"));
 }
+
+/// gdb's `maintenance internal-error` idea: a panic in a command (front
+/// end, or the worker while paused) is that command's error; a worker that
+/// dies after the program ended is reported, and `run` starts a new one.
+#[test]
+fn panics_are_errors_and_a_dead_worker_can_be_replaced() {
+    let text = batch(
+        "wat/divide.wat",
+        &[],
+        &[
+            "maintenance panic",
+            "mt panic worker",
+            "bt 1",
+            "continue",
+            "mt panic worker",
+            "info breakpoints",
+            "bt",
+            "run",
+            "bt",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
