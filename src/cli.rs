@@ -122,6 +122,11 @@ pub struct RunArgs {
     #[arg(long = "ex", value_name = "CMD", allow_hyphen_values = true)]
     pub commands: Vec<String>,
 
+    /// Do not run init files (the user's `~/.config/wasmdbg/init` and a
+    /// `.wasmdbginit` in the current directory).
+    #[arg(short = 'n', long = "nx")]
+    pub no_init: bool,
+
     /// Exit when the commands from -x/-ex are done instead of prompting.
     #[arg(long)]
     pub batch: bool,

@@ -6,10 +6,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
-use wasmdbg::cli::{Cli, CliCommand, scripts_in_order};
+use wasmdbg::cli::{Cli, CliCommand, Script, scripts_in_order};
 use wasmdbg::debugger::protocol::{Outcome, Response};
 use wasmdbg::debugger::{Interrupter, Session};
-use wasmdbg::repl::{Frontend, batch, interactive};
+use wasmdbg::repl::{Frontend, batch, init, interactive};
 
 fn main() -> ExitCode {
     wasmdbg::panic_guard::install();
@@ -47,9 +47,32 @@ fn main() -> ExitCode {
     }
     let mut out = std::io::stdout();
     let mut fe = Frontend::new(session, first, theme, timeout, &mut out);
-    let result = batch::run_scripts(&mut fe, &scripts, &mut out);
-    let mut failures = result.failures;
-    if !result.quit && !args.batch {
+    let mut failures = 0;
+    let mut quit = false;
+    // Init files first (gdb's order): the user's, then the directory's if
+    // the user's allowed it; then -x/-ex.
+    let mut run = |fe: &mut Frontend, scripts: &[Script], out: &mut std::io::Stdout| {
+        if !quit {
+            let result = batch::run_scripts(fe, scripts, out);
+            failures += result.failures;
+            quit = result.quit;
+        }
+    };
+    if !args.no_init {
+        if let Some(user) = init::user_init().filter(|p| p.is_file()) {
+            run(&mut fe, &[Script::File(user)], &mut out);
+        }
+        let cwd = std::env::current_dir().unwrap_or_default();
+        match init::local_init(&cwd, fe.safe_paths()) {
+            init::LocalInit::Absent => {}
+            init::LocalInit::Run(file) => run(&mut fe, &[Script::File(file)], &mut out),
+            init::LocalInit::Declined(warning) => {
+                let _ = writeln!(out, "{}", theme.error(&warning));
+            }
+        }
+    }
+    run(&mut fe, &scripts, &mut out);
+    if !quit && !args.batch {
         failures += interactive::run(&mut fe);
     }
     let _ = out.flush();

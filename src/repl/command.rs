@@ -215,6 +215,15 @@ pub enum Command {
         #[command(subcommand)]
         what: Info,
     },
+    /// Allow `.wasmdbginit` files in DIR and below to run (for your user
+    /// init file, as gdb's command of that name). Left out of the `help`
+    /// list, whose columns it would widen; `help add-auto-load-safe-path`
+    /// and the README describe it.
+    #[command(hide = true)]
+    AddAutoLoadSafePath {
+        /// The directory.
+        dir: std::path::PathBuf,
+    },
     /// Change a debugger setting.
     Set {
         /// The setting.

@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod command;
+pub mod init;
 pub mod interactive;
 
 use std::io::Write;
@@ -58,6 +59,8 @@ pub struct Frontend {
     timeout: Option<Duration>,
     /// `print`'s value history: `$1` is `history[0]`.
     history: Vec<Num>,
+    /// Directories whose `.wasmdbginit` may run (`add-auto-load-safe-path`).
+    safe_paths: Vec<std::path::PathBuf>,
 }
 
 impl Frontend {
@@ -80,6 +83,7 @@ impl Frontend {
             theme,
             timeout,
             history: Vec::new(),
+            safe_paths: Vec::new(),
         };
         if let Response::CodeSource(code) = fe.session.request(Request::CodeSource) {
             for note in inspect::cache_notes(&code) {
@@ -90,6 +94,11 @@ impl Frontend {
             let _ = writeln!(out, "{}", theme.error(&format!("error: {e}")));
         }
         fe
+    }
+
+    /// The directories `add-auto-load-safe-path` allowed, canonical.
+    pub fn safe_paths(&self) -> &[std::path::PathBuf] {
+        &self.safe_paths
     }
 
     /// The program's state.
@@ -255,6 +264,13 @@ impl Frontend {
                     };
                 }
                 panic!("panic requested by `maintenance panic`");
+            }
+            Command::AddAutoLoadSafePath { dir } => {
+                let dir = init::expand_tilde(&dir);
+                let dir = dir
+                    .canonicalize()
+                    .map_err(|e| format!("{}: {e}", dir.display()))?;
+                self.safe_paths.push(dir);
             }
             Command::Run if !self.session.worker_alive() => {
                 write_out(out, "Starting the program again in a new worker thread.\n")?;

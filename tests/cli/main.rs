@@ -7,6 +7,7 @@ mod cache;
 mod corpus;
 mod harness;
 mod hostile;
+mod init;
 mod inspect;
 mod library;
 mod sessions;
