@@ -422,6 +422,11 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                             Err(e) => Response::Error(one_line(&e)),
                         }
                     }
+                    Request::Detach => {
+                        lock(&shared.control).detached = true;
+                        start_killing(shared);
+                        return Served::Quit;
+                    }
                     Request::Run => {
                         if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
                             let _ = edit.single_step(false);
@@ -582,6 +587,10 @@ pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome)
         let request = channel.recv();
         let response = match request {
             Request::Run => return,
+            Request::Detach => {
+                lock(&shared.control).detached = true;
+                return;
+            }
             Request::Continue | Request::Step { .. } | Request::Finish(_) => {
                 Response::Error(format!("the program is not being run: it {outcome}"))
             }

@@ -93,6 +93,12 @@ pub enum Request {
     Module,
     /// Where the module's machine code came from (compiled or cache).
     CodeSource,
+    /// End the session: the run is abandoned and the worker thread ends.
+    /// The worker acts as if it got this when the [`Session`] is dropped.
+    /// Never answered.
+    ///
+    /// [`Session`]: crate::debugger::Session
+    Detach,
     /// Panic in the worker thread, ending it (`maintenance panic worker`,
     /// to test how the front end recovers). Never answered.
     Panic,

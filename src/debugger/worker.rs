@@ -117,27 +117,16 @@ pub(crate) struct Channel {
 }
 
 impl Channel {
-    /// Sends a response. A closed channel means the front end is gone; the
-    /// worker then has nobody to answer and parks for good (the process is
-    /// exiting).
+    /// Sends a response. A closed channel means the front end is gone: the
+    /// response is dropped, and the next `recv` says `Detach`.
     pub(crate) fn send(&self, response: Response) {
-        if self.responses.send(response).is_err() {
-            park_forever();
-        }
+        let _ = self.responses.send(response);
     }
 
     /// Blocks for the next request.
     pub(crate) fn recv(&self) -> Request {
-        match self.requests.recv() {
-            Ok(r) => r,
-            Err(_) => park_forever(),
-        }
-    }
-}
-
-fn park_forever() -> ! {
-    loop {
-        std::thread::park();
+        // No sender: the `Session` was dropped.
+        self.requests.recv().unwrap_or(Request::Detach)
     }
 }
 
@@ -154,6 +143,9 @@ pub(crate) struct Control {
     /// The run is being ended (`run` restarts): events are ignored and the
     /// next epoch check traps.
     pub killing: bool,
+    /// The front end has gone (its `Session` was dropped): the run is being
+    /// ended and the worker thread ends after it.
+    pub detached: bool,
 }
 
 /// State shared between the debug handler (cloned by wasmtime at every
@@ -248,20 +240,30 @@ fn worker_main(
             let mut control = lock(&program.shared.control);
             std::mem::replace(&mut control.killing, false)
         };
+        let detached = || lock(&program.shared.control).detached;
+        if detached() {
+            return;
+        }
         if restart {
             continue; // the new run's first event answers the `run` request
         }
         let channel = lock(&program.shared.channel);
         channel.send(Response::Ended(outcome.clone()));
         handler::serve_ended(&program.shared, &channel, &outcome);
-        // serve_ended returns when the front end asked to run again.
+        // serve_ended returns when the front end asked to run again, or
+        // has gone.
+        if detached() {
+            return;
+        }
     }
 }
 
 /// Before anything could be loaded: every request gets the load error.
 fn serve_unloaded(channel: &Channel, msg: &str) {
     loop {
-        channel.recv();
+        if let Request::Detach = channel.recv() {
+            return;
+        }
         channel.send(Response::Error(format!(
             "the program could not be started: {msg}"
         )));

@@ -103,3 +103,25 @@ fn out_of_range_frame_is_an_error_not_a_panic() {
         .collect();
     assert_eq!(names, ["divide", "compute", "_start"]);
 }
+
+/// `Detach` (what dropping a `Session` amounts to) ends the run and the
+/// worker thread, paused or after the end, instead of leaving it parked.
+#[test]
+fn detach_ends_the_worker_thread() {
+    for module in ["wat/divide.wat", "wat/hello.wat"] {
+        let (session, first) = start(module);
+        assert!(session.worker_alive(), "{first:?}");
+        match session.request(Request::Detach) {
+            Response::Error(e) => assert_eq!(e, "the debugger's worker thread has stopped"),
+            other => panic!("{other:?}"),
+        }
+        let waited = std::time::Instant::now();
+        while session.worker_alive() && waited.elapsed().as_secs() < 10 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(
+            !session.worker_alive(),
+            "{module}: the worker is still there"
+        );
+    }
+}
