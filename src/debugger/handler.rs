@@ -447,6 +447,9 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                         };
                         match at {
                             Ok(at) => disassemble(shared, at, func, all),
+                            // A named function needs no frame (the frame
+                            // only places the `=>` marker).
+                            Err(_) if func.is_some() => disassemble(shared, None, func, all),
                             Err(e) => Response::Error(e),
                         }
                     }

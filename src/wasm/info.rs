@@ -562,12 +562,17 @@ impl ModuleInfo {
         self.instruction_offsets(func).binary_search(&pc).is_ok()
     }
 
-    /// Whether `pc` is the start of function `func`'s body (before its
-    /// locals declarations and first instruction).
+    /// Whether `pc` is in function `func`'s prologue: the start of its body,
+    /// or within its locals declarations (before the first instruction).
+    /// wasmtime reports a frame that exhausted the stack there.
     pub fn is_entry(&self, func: u32, pc: usize) -> bool {
-        self.func(func)
-            .and_then(|f| f.body.as_ref())
-            .is_some_and(|b| b.start == pc)
+        let Some(body) = self.func(func).and_then(|f| f.body.as_ref()) else {
+            return false;
+        };
+        // wasmtime attributes the prologue (which checks the stack) to the
+        // start of the body, or with locals to their declarations.
+        let first = self.instruction_offsets(func).first().copied();
+        pc == body.start || (body.start < pc && first.is_some_and(|first| pc < first))
     }
 
     /// The call instruction a frame of function `func` is waiting on, given

@@ -68,6 +68,20 @@ fn deep_stack_backtraces_are_bounded() {
     insta::assert_snapshot!(text);
 }
 
+/// The stack runs out in the prologue of a function with 1100 locals:
+/// frame #0 is still that function, and `disassemble NAME` works without a
+/// current instruction.
+#[test]
+fn stack_exhaustion_in_a_prologue_with_many_locals() {
+    let text = batch(
+        "wat/many_locals.wat",
+        &["--invoke", "deep"],
+        &["bt 2", "disassemble deep"],
+        &["0"],
+    );
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn stack_exhaustion() {
     let text = batch(
