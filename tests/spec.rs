@@ -228,17 +228,23 @@ fn arguments(invoke: &WastInvoke<'_>) -> Result<(Vec<wasmtime::Val>, Vec<String>
             WastArg::Core(WastArgCore::I64(v)) => (wasmtime::Val::I64(*v), v.to_string()),
             WastArg::Core(WastArgCore::F32(f)) => {
                 let v = f32::from_bits(f.bits);
-                if v.is_nan() {
-                    return Err("a NaN argument (its payload cannot be typed after --invoke)");
-                }
-                (wasmtime::Val::F32(f.bits), format!("{v:?}"))
+                let text = if v.is_nan() {
+                    let sign = if f.bits >> 31 == 1 { "-" } else { "" };
+                    format!("{sign}nan:0x{:x}", f.bits & 0x7f_ffff)
+                } else {
+                    format!("{v:?}")
+                };
+                (wasmtime::Val::F32(f.bits), text)
             }
             WastArg::Core(WastArgCore::F64(f)) => {
                 let v = f64::from_bits(f.bits);
-                if v.is_nan() {
-                    return Err("a NaN argument (its payload cannot be typed after --invoke)");
-                }
-                (wasmtime::Val::F64(f.bits), format!("{v:?}"))
+                let text = if v.is_nan() {
+                    let sign = if f.bits >> 63 == 1 { "-" } else { "" };
+                    format!("{sign}nan:0x{:x}", f.bits & 0xf_ffff_ffff_ffff)
+                } else {
+                    format!("{v:?}")
+                };
+                (wasmtime::Val::F64(f.bits), text)
             }
             _ => return Err("a v128 or reference argument (not accepted by --invoke)"),
         };

@@ -67,24 +67,53 @@ pub(crate) fn entry_point(info: &ModuleInfo, config: &RunConfig) -> Result<Entry
 
 /// Parses a command-line value as a Wasm value of type `ty`: integers in
 /// decimal or `0x` hex (negative allowed), floats as Rust parses them
-/// (`inf`, `nan` included).
+/// (`inf`, `nan` included) or, for a NaN with a payload, in the text
+/// format's `nan:0xPAYLOAD` / `-nan:0xPAYLOAD`.
 fn parse_value(ty: wasmparser::ValType, text: &str) -> Result<Val> {
     use wasmparser::ValType as T;
     Ok(match ty {
         T::I32 => Val::I32(parse_int(text, 32)? as i32),
         T::I64 => Val::I64(parse_int(text, 64)? as i64),
-        T::F32 => Val::F32(
-            text.parse::<f32>()
+        T::F32 => Val::F32(match nan_bits(text, 23)? {
+            Some(bits) => bits as u32,
+            None => text
+                .parse::<f32>()
                 .map_err(|_| anyhow!("not a number"))?
                 .to_bits(),
-        ),
-        T::F64 => Val::F64(
-            text.parse::<f64>()
+        }),
+        T::F64 => Val::F64(match nan_bits(text, 52)? {
+            Some(bits) => bits,
+            None => text
+                .parse::<f64>()
                 .map_err(|_| anyhow!("not a number"))?
                 .to_bits(),
-        ),
+        }),
         T::V128 | T::Ref(_) => bail!("values of type {ty} cannot be given on the command line"),
     })
+}
+
+/// The bits of `[-]nan:0xPAYLOAD` for a float with `mantissa` fraction
+/// bits; `None` when `text` is not in that form.
+fn nan_bits(text: &str, mantissa: u32) -> Result<Option<u64>> {
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let Some(payload) = rest.strip_prefix("nan:0x") else {
+        return Ok(None);
+    };
+    let payload = u64::from_str_radix(&payload.replace('_', ""), 16)
+        .map_err(|_| anyhow!("not a NaN payload"))?;
+    if payload == 0 || payload >> mantissa != 0 {
+        bail!(
+            "a NaN payload must be from 1 to 0x{:x}",
+            (1u64 << mantissa) - 1
+        );
+    }
+    let exponent_bits = if mantissa == 23 { 8 } else { 11 };
+    let exponent = ((1u64 << exponent_bits) - 1) << mantissa;
+    let sign = u64::from(negative) << (mantissa + exponent_bits);
+    Ok(Some(sign | exponent | payload))
 }
 
 /// Parses a signed or unsigned integer that fits in `bits` bits.
@@ -124,6 +153,23 @@ pub(crate) fn default_val(ty: &ValType) -> Val {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_nan_payloads_as_the_text_format_writes_them() {
+        let f32_bits = |t| match parse_value(wasmparser::ValType::F32, t).unwrap() {
+            Val::F32(b) => b,
+            _ => unreachable!(),
+        };
+        assert_eq!(f32_bits("nan:0x200000"), 0x7fa0_0000);
+        assert_eq!(f32_bits("-nan:0x1"), 0xff80_0001);
+        assert_eq!(f32_bits("1.5"), 1.5f32.to_bits());
+        assert!(parse_value(wasmparser::ValType::F32, "nan:0x800000").is_err());
+        assert!(parse_value(wasmparser::ValType::F32, "nan:0x0").is_err());
+        match parse_value(wasmparser::ValType::F64, "-nan:0x8000000000000").unwrap() {
+            Val::F64(b) => assert_eq!(b, 0xfff8_0000_0000_0000),
+            _ => unreachable!(),
+        }
+    }
 
     #[test]
     fn parses_integers_by_width() {
