@@ -227,23 +227,16 @@ fn arguments(invoke: &WastInvoke<'_>) -> Result<(Vec<wasmtime::Val>, Vec<String>
             WastArg::Core(WastArgCore::I32(v)) => (wasmtime::Val::I32(*v), v.to_string()),
             WastArg::Core(WastArgCore::I64(v)) => (wasmtime::Val::I64(*v), v.to_string()),
             WastArg::Core(WastArgCore::F32(f)) => {
-                let v = f32::from_bits(f.bits);
-                let text = if v.is_nan() {
-                    let sign = if f.bits >> 31 == 1 { "-" } else { "" };
-                    format!("{sign}nan:0x{:x}", f.bits & 0x7f_ffff)
-                } else {
-                    format!("{v:?}")
-                };
+                let text = float_text(
+                    u64::from(f.bits),
+                    8,
+                    23,
+                    format!("{:?}", f32::from_bits(f.bits)),
+                );
                 (wasmtime::Val::F32(f.bits), text)
             }
             WastArg::Core(WastArgCore::F64(f)) => {
-                let v = f64::from_bits(f.bits);
-                let text = if v.is_nan() {
-                    let sign = if f.bits >> 63 == 1 { "-" } else { "" };
-                    format!("{sign}nan:0x{:x}", f.bits & 0xf_ffff_ffff_ffff)
-                } else {
-                    format!("{v:?}")
-                };
+                let text = float_text(f.bits, 11, 52, format!("{:?}", f64::from_bits(f.bits)));
                 (wasmtime::Val::F64(f.bits), text)
             }
             _ => return Err("a v128 or reference argument (not accepted by --invoke)"),
@@ -252,6 +245,23 @@ fn arguments(invoke: &WastInvoke<'_>) -> Result<(Vec<wasmtime::Val>, Vec<String>
         texts.push(text);
     }
     Ok((vals, texts))
+}
+
+/// A float argument as `--invoke` takes it: `plain` (Rust's round-trip
+/// text) unless it is a NaN, then `[-]nan:0xPAYLOAD` from `bits` (a float
+/// with `exponent` exponent and `mantissa` fraction bits).
+fn float_text(bits: u64, exponent: u32, mantissa: u32, plain: String) -> String {
+    let all_ones = (1u64 << exponent) - 1;
+    let payload = bits & ((1 << mantissa) - 1);
+    if (bits >> mantissa) & all_ones != all_ones || payload == 0 {
+        return plain;
+    }
+    let sign = if bits >> (exponent + mantissa) == 1 {
+        "-"
+    } else {
+        ""
+    };
+    format!("{sign}nan:0x{payload:x}")
 }
 
 /// Runs the invoke on plain wasmtime in a fresh instance.
