@@ -23,6 +23,9 @@ pub struct Session {
     interrupter: Interrupter,
     config: RunConfig,
     worker: Option<std::thread::JoinHandle<()>>,
+    /// The worker's channel closed: it is gone even while its thread is
+    /// still unwinding.
+    gone: std::sync::atomic::AtomicBool,
 }
 
 impl Session {
@@ -51,6 +54,7 @@ impl Session {
             interrupter,
             config,
             worker: None,
+            gone: std::sync::atomic::AtomicBool::new(false),
         };
         let first = session.spawn(timeout);
         (session, first)
@@ -64,13 +68,15 @@ impl Session {
 
     /// Whether the worker thread is still there to answer requests.
     pub fn worker_alive(&self) -> bool {
-        self.worker.as_ref().is_some_and(|w| !w.is_finished())
+        !self.gone.load(std::sync::atomic::Ordering::Relaxed)
+            && self.worker.as_ref().is_some_and(|w| !w.is_finished())
     }
 
     fn spawn(&mut self, timeout: Option<std::time::Duration>) -> Response {
         let (req_tx, req_rx) = channel();
         let (resp_tx, resp_rx) = channel();
         self.requests = req_tx;
+        self.gone.store(false, std::sync::atomic::Ordering::Relaxed);
         self.responses = resp_rx;
         let spawned = worker::spawn(
             self.config.clone(),
@@ -94,7 +100,7 @@ impl Session {
     /// Sends `request` and blocks until the worker answers.
     pub fn request(&self, request: Request) -> Response {
         if self.requests.send(request).is_err() {
-            return worker_gone();
+            return self.worker_gone();
         }
         self.wait()
     }
@@ -122,7 +128,7 @@ impl Session {
             return self.request(request);
         };
         if self.requests.send(request).is_err() {
-            return worker_gone();
+            return self.worker_gone();
         }
         self.wait_with_timeout(Some(timeout))
     }
@@ -138,7 +144,7 @@ impl Session {
                     .interrupt_for_timeout(timeout.as_secs_f64());
                 self.wait()
             }
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => worker_gone(),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => self.worker_gone(),
         }
     }
 
@@ -149,11 +155,13 @@ impl Session {
         self.open_line.take()
     }
 
-    fn wait(&self) -> Response {
-        self.responses.recv().unwrap_or_else(|_| worker_gone())
+    /// Notes that the worker has gone and says so.
+    fn worker_gone(&self) -> Response {
+        self.gone.store(true, std::sync::atomic::Ordering::Relaxed);
+        Response::Error("the debugger's worker thread has stopped".to_string())
     }
-}
 
-fn worker_gone() -> Response {
-    Response::Error("the debugger's worker thread has stopped".to_string())
+    fn wait(&self) -> Response {
+        self.responses.recv().unwrap_or_else(|_| self.worker_gone())
+    }
 }
