@@ -596,26 +596,10 @@ fn frame_figures() {
 /// flite to the end.
 fn memory_figures(flite: &Program) {
     let mib = |kib: u64| kib as f64 / 1024.0;
-    let plain_compile = summary(
-        (0..runs())
-            .map(|_| mib(plain(flite, Plain::Compile).1))
-            .collect(),
-    );
-    let plain_pre = summary(
-        (0..runs())
-            .map(|_| mib(plain(flite, Plain::Precompiled).1))
-            .collect(),
-    );
-    let cold = summary(
-        (0..runs())
-            .map(|_| mib(paused_peak(flite, Debugger::Cold, "cst_wave_save_riff")))
-            .collect(),
-    );
-    let warm = summary(
-        (0..runs())
-            .map(|_| mib(paused_peak(flite, Debugger::CtrlC, "cst_wave_save_riff")))
-            .collect(),
-    );
+    let plain_compile = measure(|_| mib(plain(flite, Plain::Compile).1));
+    let plain_pre = measure(|_| mib(plain(flite, Plain::Precompiled).1));
+    let cold = measure(|_| mib(paused_peak(flite, Debugger::Cold, "cst_wave_save_riff")));
+    let warm = measure(|_| mib(paused_peak(flite, Debugger::CtrlC, "cst_wave_save_riff")));
     row(
         "7 peak RSS paused, compiling (MiB)",
         "flite",

@@ -318,12 +318,8 @@ fn trap_case(
     line: usize,
     tally: &mut Tally,
 ) {
-    let Some((current, plain)) = usable(current, invoke, tally) else {
+    let Some((current, plain, vals, texts)) = runnable(current, invoke, tally) else {
         return;
-    };
-    let (vals, texts) = match arguments(invoke) {
-        Ok(a) => a,
-        Err(why) => return tally.skip(why),
     };
     // Where the stack runs out depends on frame sizes, which guest
     // debugging changes: for exhaustion, ask wasmtime with guest debugging
@@ -388,12 +384,8 @@ fn return_case(
     line: usize,
     tally: &mut Tally,
 ) {
-    let Some((current, plain)) = usable(current, invoke, tally) else {
+    let Some((current, plain, vals, texts)) = runnable(current, invoke, tally) else {
         return;
-    };
-    let (vals, texts) = match arguments(invoke) {
-        Ok(a) => a,
-        Err(why) => return tally.skip(why),
     };
     let scalar = |r: &WastRet<'_>| {
         matches!(
@@ -444,6 +436,28 @@ fn return_case(
         other => Err(format!("did not stop on entry: {other:?}")),
     };
     tally.check(format!("{what} (single-stepped)"), stepped);
+}
+
+/// The current module, its plain compilation and the invoke's arguments
+/// (as values and as `--invoke` text) when the invoke can run; else a skip.
+fn runnable<'c>(
+    current: Option<&'c Current>,
+    invoke: &WastInvoke<'_>,
+    tally: &mut Tally,
+) -> Option<(
+    &'c Current,
+    &'c wasmtime::Module,
+    Vec<wasmtime::Val>,
+    Vec<String>,
+)> {
+    let (current, plain) = usable(current, invoke, tally)?;
+    match arguments(invoke) {
+        Ok((vals, texts)) => Some((current, plain, vals, texts)),
+        Err(why) => {
+            tally.skip(why);
+            None
+        }
+    }
 }
 
 /// The current module when the invoke can run on it, else a skip.
