@@ -114,6 +114,16 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
 
+    /// The DWARF package (.dwp) for a module built with split DWARF
+    /// (default: MODULE's name with .dwp beside it, when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub dwp: Option<PathBuf>,
+
+    /// Look for source files in DIR too (repeatable; in order, after the
+    /// path DWARF gives). REPL: `directory DIR`.
+    #[arg(short = 'd', long = "directory", value_name = "DIR")]
+    pub directories: Vec<PathBuf>,
+
     /// Run the debugger commands in FILE (repeatable; in order with -ex).
     #[arg(short = 'x', long = "command", value_name = "FILE")]
     pub command_files: Vec<PathBuf>,
@@ -237,6 +247,7 @@ impl RunArgs {
             } else {
                 self.cache_dir.clone().or_else(default_cache_dir)
             },
+            dwp: self.dwp.clone(),
         }
     }
 

@@ -46,7 +46,14 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let mut out = std::io::stdout();
-    let mut fe = Frontend::new(session, first, theme, timeout, &mut out);
+    let mut fe = Frontend::new(
+        session,
+        first,
+        theme,
+        timeout,
+        args.directories.clone(),
+        &mut out,
+    );
     let mut failures = 0;
     let mut quit = false;
     // Init files first (gdb's order): the user's, then the directory's if

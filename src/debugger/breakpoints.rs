@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use super::expr::Expr;
 use super::protocol::{BreakpointInfo, WatchValue};
 use crate::wasm::ModuleInfo;
+use crate::wasm::dwarf::SourceLoc;
 
 /// Where a breakpoint was asked for, resolved to a function and an offset
 /// the engine has not yet slipped.
@@ -18,17 +19,46 @@ pub struct Resolved {
     /// Module offset asked for (an instruction of `func`, or an offset inside
     /// its body that the engine slips forward).
     pub pc: usize,
+    /// More module offsets for the same breakpoint (a source line that
+    /// starts at several places), ascending.
+    pub more: Vec<usize>,
+    /// The source line, for a location DWARF resolved.
+    pub source: Option<SourceLoc>,
+    /// Said when the breakpoint is set (a line without code moved on).
+    pub note: Option<String>,
+}
+
+impl Resolved {
+    fn at(func: u32, pc: usize) -> Resolved {
+        Resolved {
+            func,
+            pc,
+            more: Vec::new(),
+            source: None,
+            note: None,
+        }
+    }
 }
 
 /// Resolves LOCATION: `NAME` (name section or export), `func[N]`, `*0xOFF`
-/// (module offset) or `NAME+0xOFF` (offset from the start of NAME's body).
-/// A function location is its first instruction.
+/// (module offset), `NAME+0xOFF` (offset from the start of NAME's body) or,
+/// with DWARF, `FILE:LINE` (every place the line starts; a line without
+/// code moves to the next line with code). `func[N]` is its first
+/// instruction; `NAME` too, unless DWARF has lines for it: then the first
+/// instruction after its prologue, as gdb.
 ///
 /// # Errors
 /// One line: unknown function, imported function (no code), offset outside
-/// the code of any function, malformed location.
+/// the code of any function, unknown file or line, malformed location.
 pub fn resolve(info: &ModuleInfo, location: &str) -> Result<Resolved, String> {
     let location = location.trim();
+    if let Some((file, line)) = location.rsplit_once(':')
+        && !file.is_empty()
+        && !line.is_empty()
+        && line.bytes().all(|b| b.is_ascii_digit())
+    {
+        return resolve_line(info, file, line);
+    }
     if let Some(addr) = location.strip_prefix('*') {
         let pc = parse_offset(addr)
             .ok_or_else(|| format!("malformed address {addr:?}: expected *0xOFFSET"))?;
@@ -39,7 +69,7 @@ pub fn resolve(info: &ModuleInfo, location: &str) -> Result<Resolved, String> {
                 .unwrap_or_default();
             format!("0x{pc:x} is not in the code of any function{code}")
         })?;
-        return Ok(Resolved { func, pc });
+        return Ok(Resolved::at(func, pc));
     }
     if let Some((name, off)) = location.rsplit_once('+') {
         let func = function(info, name.trim())?;
@@ -56,14 +86,61 @@ pub fn resolve(info: &ModuleInfo, location: &str) -> Result<Resolved, String> {
                 body.len()
             ));
         }
-        return Ok(Resolved { func, pc });
+        return Ok(Resolved::at(func, pc));
     }
     let func = function(info, location)?;
     let pc = *info
         .instruction_offsets(func)
         .first()
         .ok_or_else(|| imported(info, func))?;
-    Ok(Resolved { func, pc })
+    if !location.starts_with("func[")
+        && let Some(debug) = info.debug_info()
+        && let Some(body) = info.func(func).and_then(|f| f.body.clone())
+        && let Some(after) = debug.after_prologue(body)
+    {
+        return Ok(Resolved {
+            source: debug.location(after),
+            ..Resolved::at(func, after)
+        });
+    }
+    Ok(Resolved::at(func, pc))
+}
+
+/// `FILE:LINE` through the DWARF line tables.
+fn resolve_line(info: &ModuleInfo, file: &str, line: &str) -> Result<Resolved, String> {
+    let line: u32 = line
+        .parse()
+        .ok()
+        .filter(|l| *l > 0)
+        .ok_or_else(|| format!("malformed line number {line:?}"))?;
+    let debug = info.debug_info().ok_or_else(|| match info.debug_error() {
+        Some(e) => format!("cannot use {file}:{line}: {e}"),
+        None => format!("cannot use {file}:{line}: the module has no DWARF line information"),
+    })?;
+    let found = debug.line_pcs(file, line)?;
+    let (&pc, more) = found
+        .pcs
+        .split_first()
+        .ok_or_else(|| format!("no code for {file}:{line}"))?;
+    let func = info
+        .func_containing(pc)
+        .ok_or_else(|| format!("{file}:{line} is not in the code of any function"))?;
+    Ok(Resolved {
+        func,
+        pc,
+        more: more.to_vec(),
+        note: (found.line != line).then(|| {
+            format!(
+                "line {line} of {} has no code; the breakpoint is at line {}",
+                found.file, found.line
+            )
+        }),
+        source: Some(SourceLoc {
+            file: found.file,
+            line: found.line,
+            column: None,
+        }),
+    })
 }
 
 fn imported(info: &ModuleInfo, func: u32) -> String {
@@ -115,6 +192,12 @@ pub struct Breakpoint {
     pub func: u32,
     /// Where it really is (after the engine's slip).
     pub pc: usize,
+    /// More places it stops at (a source line starting at several places).
+    pub more: Vec<usize>,
+    /// The source line it was resolved from.
+    pub source: Option<SourceLoc>,
+    /// What was said when it was set.
+    pub note: Option<String>,
     /// Where it was asked for, when that differs from `pc`.
     pub requested: Option<usize>,
     /// Whether it stops the program.
@@ -130,6 +213,13 @@ pub struct Breakpoint {
 }
 
 impl Breakpoint {
+    /// Every module offset it stops at.
+    pub fn sites(&self) -> Vec<usize> {
+        std::iter::once(self.pc)
+            .chain(self.more.iter().copied())
+            .collect()
+    }
+
     /// The owned description sent to the front end.
     pub fn info(&self, module: &ModuleInfo) -> BreakpointInfo {
         BreakpointInfo {
@@ -145,6 +235,9 @@ impl Breakpoint {
             ignore: self.ignore,
             condition: self.condition.as_ref().map(|c| c.to_string()),
             watch_sites: None,
+            more: self.more.clone(),
+            source: self.source.clone(),
+            note: self.note.clone(),
         }
     }
 }
@@ -201,6 +294,9 @@ impl Watch {
             ignore: 0,
             condition: None,
             watch_sites: Some(self.sites.len()),
+            more: Vec::new(),
+            source: None,
+            note: None,
         }
     }
 }
@@ -270,7 +366,7 @@ impl Table {
     pub fn enabled_at(&self, pc: usize) -> Vec<u32> {
         self.by_id
             .values()
-            .filter(|b| b.enabled && b.pc == pc)
+            .filter(|b| b.enabled && (b.pc == pc || b.more.contains(&pc)))
             .map(|b| b.id)
             .collect()
     }

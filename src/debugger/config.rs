@@ -71,4 +71,7 @@ pub struct RunConfig {
     pub stdin: Option<PathBuf>,
     /// The compiled-code cache directory; `None` compiles every time.
     pub cache_dir: Option<PathBuf>,
+    /// The DWARF package for split DWARF (`--dwp`); `None` uses
+    /// `MODULE.dwp` beside the module when it exists.
+    pub dwp: Option<PathBuf>,
 }

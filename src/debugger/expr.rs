@@ -199,6 +199,9 @@ enum Node {
     Neg(Box<Node>),
     Binary(Op, Box<Node>, Box<Node>),
     Load(LoadType, Box<Node>),
+    /// Not a Wasm expression (kept for the DWARF evaluator); the message
+    /// says why.
+    Unparsed(String),
 }
 
 impl fmt::Display for Expr {
@@ -225,6 +228,16 @@ impl Expr {
         })
     }
 
+    /// A condition the Wasm expression parser rejected but the source
+    /// (DWARF) evaluator may take, e.g. `p->x == 3`: it keeps `text`, and
+    /// evaluating it over Wasm values gives `why`.
+    pub fn unparsed(text: &str, why: String) -> Expr {
+        Expr {
+            text: text.trim().to_string(),
+            root: Node::Unparsed(why),
+        }
+    }
+
     /// Evaluates the expression, reading variables through `read`.
     ///
     /// # Errors
@@ -237,6 +250,7 @@ impl Expr {
 fn eval(node: &Node, read: &mut dyn FnMut(&Var) -> Result<Num, String>) -> Result<Num, String> {
     Ok(match node {
         Node::Num(n) => *n,
+        Node::Unparsed(why) => return Err(why.clone()),
         Node::Var(v) => read(v)?,
         Node::Not(e) => Num::Int32(!eval(e, read)?.truthy() as i32),
         Node::Neg(e) => match eval(e, read)? {

@@ -223,6 +223,11 @@ impl Paused {
                 .then(|| self.info.instruction_text(pc))
                 .flatten()
                 .map(str::to_string),
+            source: self
+                .info
+                .debug_info()
+                .map(|d| d.frames(pc))
+                .unwrap_or_default(),
         })
     }
 }

@@ -69,6 +69,20 @@ enum StepKind {
         func: u32,
         results: usize,
     },
+    /// `step`/`next`/`until` by source line.
+    Line(LineStep),
+    /// `advance`: stop at one of `sites`, or when the depth drops below
+    /// `target`.
+    Advance { sites: Vec<usize>, target: usize },
+}
+
+/// A source-line step in progress.
+#[derive(Clone, Debug)]
+struct LineStep {
+    over: bool,
+    until: bool,
+    /// The line the step started on (file, line), when the pc had one.
+    from: Option<(String, u32)>,
 }
 
 fn on_event(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, event: DebugEvent<'_>) {
@@ -228,11 +242,8 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
             continue;
         }
         let (hits, temporary) = (bp.hits, bp.temporary);
-        if temporary {
-            let _ = control.table.remove(id);
-            if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
-                let _ = edit.remove_breakpoint(&shared.module, module_pc(pc));
-            }
+        if temporary && let Ok(bp) = control.table.remove(id) {
+            let _ = arm_sites(shared, store, &bp.sites(), false);
         }
         return Some(StopReason::Breakpoint {
             id,
@@ -242,12 +253,37 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
     }
 
     let step = control.step.as_mut()?;
-    match step.kind {
+    match &mut step.kind {
         StepKind::Into => {
             step.remaining = step.remaining.saturating_sub(1);
             if step.remaining > 0 {
                 return None;
             }
+        }
+        StepKind::Line(line) => {
+            let depth = depth(shared, store);
+            if !line_step_stops(shared, line, step.start_depth, depth, pc) {
+                return None;
+            }
+            step.remaining = step.remaining.saturating_sub(1);
+            if step.remaining > 0 {
+                step.start_depth = depth;
+                line.from = shared
+                    .info
+                    .debug_info()
+                    .and_then(|d| d.location(pc))
+                    .map(|l| (l.file, l.line));
+                return None;
+            }
+        }
+        StepKind::Advance { sites, target } => {
+            let returned = depth(shared, store) < *target;
+            if !returned && sites.binary_search(&pc).is_err() {
+                return None;
+            }
+            let note =
+                returned.then(|| "the frame returned before the location was reached".to_string());
+            return Some(StopReason::Step { note });
         }
         StepKind::Over => {
             if depth(shared, store) > step.start_depth {
@@ -263,17 +299,17 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
             func,
             results,
         } => {
-            if depth(shared, store) >= target {
+            if depth(shared, store) >= *target {
                 return None;
             }
             // Back in the caller: the callee's results are on top of its
             // operand stack.
             let mut paused = values_reader(shared);
             let stack = paused.stack_values(store, 0).unwrap_or_default();
-            let results = stack[stack.len().saturating_sub(results)..].to_vec();
+            let results = stack[stack.len().saturating_sub(*results)..].to_vec();
             return Some(StopReason::Finished {
-                func_index: func,
-                func_name: shared.info.func_name(func),
+                func_index: *func,
+                func_name: shared.info.func_name(*func),
                 results,
             });
         }
@@ -283,6 +319,57 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
         note = Some("returned to the caller".to_string());
     }
     Some(StopReason::Step { note })
+}
+
+/// Whether a source-line step that started at `start_depth` stops at `pc`
+/// with the stack `depth` frames deep.
+fn line_step_stops(
+    shared: &Shared,
+    line: &LineStep,
+    start_depth: usize,
+    depth: usize,
+    pc: usize,
+) -> bool {
+    let Some(debug) = shared.info.debug_info() else {
+        return true;
+    };
+    if depth < start_depth {
+        return true; // returned to the caller
+    }
+    if !debug.is_line_start(pc) {
+        return false;
+    }
+    if depth > start_depth {
+        // In a callee: `step` stops at its first line after the prologue
+        // (functions without line information never get here: no line
+        // starts in them).
+        if line.over {
+            return false;
+        }
+        let body = shared
+            .info
+            .func_containing(pc)
+            .and_then(|f| shared.info.func(f))
+            .and_then(|f| f.body.clone());
+        return match body.and_then(|b| debug.after_prologue(b)) {
+            Some(after) => pc >= after,
+            None => true,
+        };
+    }
+    let Some(here) = debug.location(pc) else {
+        return false;
+    };
+    match &line.from {
+        None => true,
+        Some((file, n)) if *file == here.file => {
+            if line.until {
+                here.line > *n
+            } else {
+                here.line != *n
+            }
+        }
+        Some(_) => true,
+    }
 }
 
 /// Frames of the module on the stack now.
@@ -301,6 +388,17 @@ fn values_reader(shared: &Shared) -> Paused {
 }
 
 /// Evaluates a breakpoint condition in frame #0.
+/// A breakpoint condition: a Wasm-level expression, or one that only the
+/// source (DWARF) evaluator parses.
+fn parse_condition(text: &str) -> Result<Expr, String> {
+    Expr::parse(text).or_else(|wasm| match super::variables::check(text) {
+        Ok(()) => Ok(Expr::unparsed(text, wasm)),
+        Err(_) => Err(wasm),
+    })
+}
+
+/// Evaluates a condition in frame #0: over source variables when DWARF
+/// describes the pc and the condition names them, else over Wasm values.
 fn eval_condition(
     shared: &Shared,
     store: &mut StoreContextMut<'_, Host>,
@@ -310,12 +408,18 @@ fn eval_condition(
         .debug_exit_frames()
         .next()
         .ok_or("no frame to evaluate in")?;
-    let (defined, _) = frame
+    let (defined, pc) = frame
         .wasm_function_index_and_pc(&mut *store)
         .map_err(|e| e.to_string())?
         .ok_or("not in a function of the module")?;
     let func = shared.info.num_imported_funcs() + defined.as_u32();
-    eval_in(shared, store, &frame, func, condition).map(Num::truthy)
+    let text = condition.to_string();
+    super::inspect::evaluate_at(shared, store, &frame, func, pc.raw() as usize, &text).map(|v| {
+        match v {
+            Ok(n) => n.truthy(),
+            Err((_, v)) => super::inspect::source_truthy(&v),
+        }
+    })
 }
 
 /// Evaluates `expr` in `frame` (of function `func`): locals by index or
@@ -412,6 +516,22 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                     Request::Continue => return Served::Resume,
                     Request::Step { over, count } => {
                         match guarded(|| start_step(shared, &mut store, &mut paused, over, count)) {
+                            Ok(()) => return Served::Resume,
+                            Err(e) => Response::Error(one_line(&e)),
+                        }
+                    }
+                    Request::StepLine { over, until, count } => {
+                        match guarded(|| {
+                            start_line_step(shared, &mut store, &mut paused, over, until, count)
+                        }) {
+                            Ok(()) => return Served::Resume,
+                            Err(e) => Response::Error(one_line(&e)),
+                        }
+                    }
+                    Request::Advance { frame, location } => {
+                        match guarded(|| {
+                            start_advance(shared, &mut store, &mut paused, frame, &location)
+                        }) {
                             Ok(()) => return Served::Resume,
                             Err(e) => Response::Error(one_line(&e)),
                         }
@@ -540,6 +660,61 @@ fn start_step(
     Ok(())
 }
 
+fn start_line_step(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    paused: &mut Paused,
+    over: bool,
+    until: bool,
+    count: u64,
+) -> Result<()> {
+    let frame = paused.frame_info(store, 0)?;
+    let Some(debug) = shared.info.debug_info() else {
+        return start_step(shared, store, paused, over, count);
+    };
+    if count == 0 {
+        return Err(anyhow!("the count must be at least 1"));
+    }
+    let start_depth = paused.depth(store);
+    let from = debug.location(frame.pc).map(|l| (l.file, l.line));
+    lock(&shared.control).step = Some(Step {
+        kind: StepKind::Line(LineStep { over, until, from }),
+        remaining: count,
+        start_depth,
+        note: None,
+    });
+    Ok(())
+}
+
+fn start_advance(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    paused: &mut Paused,
+    frame: FrameRef,
+    location: &str,
+) -> Result<()> {
+    paused.check_pause(frame.pause)?;
+    paused.frame_info(store, frame.index)?;
+    let resolved = breakpoints::resolve(&shared.info, location).map_err(|e| anyhow!("{e}"))?;
+    let mut sites = vec![resolved.pc];
+    sites.extend(resolved.more);
+    for pc in sites.iter_mut() {
+        *pc = slipped(shared, *pc).map_err(|e| anyhow!("{e}"))?;
+    }
+    sites.sort_unstable();
+    let depth = paused.depth(store);
+    lock(&shared.control).step = Some(Step {
+        kind: StepKind::Advance {
+            sites,
+            target: depth - frame.index,
+        },
+        remaining: 1,
+        start_depth: depth,
+        note: None,
+    });
+    Ok(())
+}
+
 fn start_finish(
     shared: &Shared,
     store: &mut StoreContextMut<'_, Host>,
@@ -594,7 +769,11 @@ pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome)
                 lock(&shared.control).detached = true;
                 return;
             }
-            Request::Continue | Request::Step { .. } | Request::Finish(_) => {
+            Request::Continue
+            | Request::Step { .. }
+            | Request::StepLine { .. }
+            | Request::Advance { .. }
+            | Request::Finish(_) => {
                 Response::Error(format!("the program is not being run: it {outcome}"))
             }
             Request::SetStopOnThrow(on) => {
@@ -635,7 +814,7 @@ fn breakpoint_request(
         Request::Delete(ids) => edit_breakpoints(shared, store, ids, Edit::Delete),
         Request::Enable(ids, on) => edit_breakpoints(shared, store, ids, Edit::Enable(on)),
         Request::Condition(id, text) => {
-            let parsed = text.as_deref().map(Expr::parse).transpose();
+            let parsed = text.as_deref().map(parse_condition).transpose();
             parsed.and_then(|expr| {
                 lock(&shared.control).table.get_mut(id)?.condition = expr;
                 Ok(Response::Done)
@@ -667,7 +846,7 @@ pub(crate) fn add_breakpoint(
     condition: Option<String>,
 ) -> Result<super::protocol::BreakpointInfo, String> {
     let resolved = breakpoints::resolve(&shared.info, location)?;
-    let condition = condition.as_deref().map(Expr::parse).transpose()?;
+    let condition = condition.as_deref().map(parse_condition).transpose()?;
     let pc = slipped(shared, resolved.pc)?;
     if shared.info.func_containing(pc) != Some(resolved.func) {
         return Err(format!(
@@ -675,25 +854,33 @@ pub(crate) fn add_breakpoint(
             resolved.pc, resolved.func
         ));
     }
-    if let Some(store) = store
-        && let Some(mut edit) = store.as_context_mut().edit_breakpoints()
-    {
-        edit.add_breakpoint(&shared.module, module_pc(pc))
-            .map_err(|e| e.to_string())?;
+    let mut more = Vec::new();
+    for &p in &resolved.more {
+        let slipped = slipped(shared, p)?;
+        if slipped != pc && !more.contains(&slipped) {
+            more.push(slipped);
+        }
     }
-    let mut control = lock(&shared.control);
-    let id = control.table.add(Breakpoint {
+    let breakpoint = Breakpoint {
         id: 0,
         location: location.trim().to_string(),
         func: resolved.func,
         pc,
+        more,
+        source: resolved.source,
+        note: resolved.note,
         requested: (pc != resolved.pc).then_some(resolved.pc),
         enabled: true,
         temporary,
         hits: 0,
         ignore: 0,
         condition,
-    });
+    };
+    if let Some(store) = store {
+        arm_sites(shared, store, &breakpoint.sites(), true).map_err(|e| e.to_string())?;
+    }
+    let mut control = lock(&shared.control);
+    let id = control.table.add(breakpoint);
     control.table.get_mut(id).map(|b| b.info(&shared.info))
 }
 
@@ -753,7 +940,7 @@ fn edit_breakpoints(
             Some(w) => (w.enabled, w.sites.clone()),
             None => {
                 let bp = control.table.get_mut(id)?;
-                (bp.enabled, vec![bp.pc])
+                (bp.enabled, bp.sites())
             }
         };
         let now_on = match edit {

@@ -6,9 +6,11 @@ use wasmtime::{StoreContextMut, Val};
 use super::expr::{Expr, LoadType, Num};
 use super::frames::Paused;
 use super::handler::eval_in;
-use super::protocol::{Examine, FrameRef, GlobalInfo, Response};
+use super::protocol::{Examine, FrameRef, GlobalInfo, Response, SourceValue, Variable};
 use super::values::ValueReader;
+use super::variables;
 use super::worker::{Host, Shared, lock};
+use wasmtime::FrameHandle;
 
 /// Serves the state requests; hands any other request back.
 pub(crate) fn serve(
@@ -119,9 +121,17 @@ pub(crate) fn serve(
                 }
             },
         },
-        R::Evaluate { frame, expr } => evaluate(shared, store, paused, frame, &expr)
-            .map(Response::Number)
-            .unwrap_or_else(Response::Error),
+        R::Evaluate { frame, expr } => match evaluate(shared, store, paused, frame, &expr) {
+            Ok(Ok(n)) => Response::Number(n),
+            Ok(Err((ty, v))) => Response::SourceValue(ty, v),
+            Err(e) => Response::Error(e),
+        },
+        R::SourceVariables { frame, args_only } => {
+            match source_variables(shared, store, paused, frame, args_only) {
+                Ok(v) => Response::Variables(v),
+                Err(e) => Response::Error(e),
+            }
+        }
         R::SetVariable { frame, name, expr } => {
             set_variable(shared, store, paused, frame, &name, &expr)
                 .map(|()| Response::Done)
@@ -213,14 +223,176 @@ fn evaluate(
     paused: &mut Paused,
     frame: FrameRef,
     text: &str,
-) -> Result<Num, String> {
+) -> Result<Result<Num, (String, SourceValue)>, String> {
     paused.check_pause(frame.pause).map_err(|e| e.to_string())?;
-    let (handle, func, _) = paused
+    let (handle, func, pc) = paused
         .frame(store, frame.index)
         .map_err(|e| e.to_string())?
         .clone();
-    let expr = Expr::parse(text)?;
-    eval_in(shared, store, &handle, func, &expr)
+    evaluate_at(shared, store, &handle, func, pc, text)
+}
+
+/// Evaluates `text` in `frame` (function `func`, at module offset `pc`):
+/// over source variables when DWARF describes `pc` (`Err((type, value))`),
+/// else, or when it names no source variable and parses as one, as a Wasm
+/// expression (`Ok(number)`).
+pub(crate) fn evaluate_at(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    frame: &FrameHandle,
+    func: u32,
+    pc: usize,
+    text: &str,
+) -> Result<Result<Num, (String, SourceValue)>, String> {
+    let mut source_error = None;
+    if variables::has_scope(&shared.info, pc) {
+        let instance = *lock(&shared.instance);
+        let mut machine = FrameMachine {
+            store: &mut *store,
+            frame,
+            instance,
+        };
+        match variables::evaluate(&shared.info, pc, &mut machine, text) {
+            Ok(v) => return Ok(Err(v)),
+            Err(e) => source_error = Some(e),
+        }
+    }
+    let wasm = Expr::parse(text).and_then(|expr| eval_in(shared, store, frame, func, &expr));
+    match (wasm, source_error) {
+        (Ok(n), _) => Ok(Ok(n)),
+        // The source evaluator's message is the one that matters when the
+        // text is a C expression.
+        (Err(_), Some(e)) if variables::check(text).is_ok() => Err(e),
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// [`evaluate`] for a number (a source value must be an integer, char,
+/// bool, enum, pointer or float).
+fn evaluate_number(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    paused: &mut Paused,
+    frame: FrameRef,
+    text: &str,
+) -> Result<Num, String> {
+    match evaluate(shared, store, paused, frame, text)? {
+        Ok(n) => Ok(n),
+        Err((ty, v)) => match v {
+            SourceValue::Int(n) => Ok(Num::Int(n as i64)),
+            SourceValue::Char(n) => Ok(Num::Int(n)),
+            SourceValue::Bool(b) => Ok(Num::Int32(b as i32)),
+            SourceValue::Enum { value, .. } => Ok(Num::Int(value)),
+            SourceValue::Pointer { address, .. } => Ok(Num::Int(address as i64)),
+            SourceValue::Float(f) => Ok(Num::Float(f)),
+            _ => Err(format!("a {ty} is not a number")),
+        },
+    }
+}
+
+/// Whether a source value counts as true in a condition.
+pub(crate) fn source_truthy(v: &SourceValue) -> bool {
+    match v {
+        SourceValue::Int(n) => *n != 0,
+        SourceValue::Char(n) => *n != 0,
+        SourceValue::Bool(b) => *b,
+        SourceValue::Float(f) => *f != 0.0,
+        SourceValue::Enum { value, .. } => *value != 0,
+        SourceValue::Pointer { address, .. } => *address != 0,
+        _ => true,
+    }
+}
+
+fn source_variables(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    paused: &mut Paused,
+    frame: FrameRef,
+    args_only: bool,
+) -> Result<Option<Vec<Variable>>, String> {
+    paused.check_pause(frame.pause).map_err(|e| e.to_string())?;
+    let (handle, _, pc) = paused
+        .frame(store, frame.index)
+        .map_err(|e| e.to_string())?
+        .clone();
+    let instance = *lock(&shared.instance);
+    let mut machine = FrameMachine {
+        store,
+        frame: &handle,
+        instance,
+    };
+    Ok(variables::frame_variables(
+        &shared.info,
+        pc,
+        &mut machine,
+        args_only,
+    ))
+}
+
+/// A paused frame's Wasm state for the DWARF variables reader.
+struct FrameMachine<'a, 'b> {
+    store: &'a mut StoreContextMut<'b, Host>,
+    frame: &'a FrameHandle,
+    instance: Option<wasmtime::Instance>,
+}
+
+fn val_bytes(v: &Val) -> Result<Vec<u8>, String> {
+    Ok(match v {
+        Val::I32(x) => x.to_le_bytes().to_vec(),
+        Val::I64(x) => x.to_le_bytes().to_vec(),
+        Val::F32(bits) => bits.to_le_bytes().to_vec(),
+        Val::F64(bits) => bits.to_le_bytes().to_vec(),
+        _ => return Err("a reference or vector value is not a number".to_string()),
+    })
+}
+
+impl variables::Machine for FrameMachine<'_, '_> {
+    fn local(&mut self, index: u32) -> Result<Vec<u8>, String> {
+        let n = self
+            .frame
+            .num_locals(&mut *self.store)
+            .map_err(|e| e.to_string())?;
+        if index >= n {
+            return Err(format!("no Wasm local {index}: the function has {n}"));
+        }
+        let v = self
+            .frame
+            .local(&mut *self.store, index)
+            .map_err(|e| e.to_string())?;
+        val_bytes(&v)
+    }
+
+    fn global(&mut self, index: u32) -> Result<Vec<u8>, String> {
+        let g = self
+            .instance
+            .and_then(|i| i.debug_global(&mut *self.store, index))
+            .ok_or_else(|| format!("no global {index}"))?;
+        val_bytes(&g.get(&mut *self.store))
+    }
+
+    fn operand(&mut self, index: u32) -> Result<Vec<u8>, String> {
+        let n = self
+            .frame
+            .num_stacks(&mut *self.store)
+            .map_err(|e| e.to_string())?;
+        if index >= n {
+            return Err(format!("no operand stack entry {index}: the stack has {n}"));
+        }
+        let v = self
+            .frame
+            .stack(&mut *self.store, index)
+            .map_err(|e| e.to_string())?;
+        val_bytes(&v)
+    }
+
+    fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, String> {
+        let instance = self.instance.ok_or("the module is not instantiated yet")?;
+        let memory = instance
+            .debug_memory(&mut *self.store, 0)
+            .ok_or("the module has no (unshared) memory 0")?;
+        let data = memory.data(&*self.store);
+        memory_range(data, 0, address, len).map(<[u8]>::to_vec)
+    }
 }
 
 /// `set var NAME = EXPR`: mutable globals only.
@@ -267,7 +439,7 @@ fn set_variable(
             "global {name} is immutable (const); only mutable globals can be set"
         ));
     }
-    let value = evaluate(shared, store, paused, frame, text)?;
+    let value = evaluate_number(shared, store, paused, frame, text)?;
     let val = match (decl.ty.as_str(), value) {
         ("i32", Num::Int32(i)) => Val::I32(i),
         ("i32", Num::Int(i)) if i32::try_from(i).is_ok() || u32::try_from(i).is_ok() => {
@@ -308,12 +480,12 @@ fn set_memory(
     address: &str,
     text: &str,
 ) -> Result<(), String> {
-    let address = match evaluate(shared, store, paused, frame, address)? {
+    let address = match evaluate_number(shared, store, paused, frame, address)? {
         Num::Int32(a) => a as u32 as u64,
         Num::Int(a) if a >= 0 => a as u64,
         other => return Err(format!("{other} is not a memory address")),
     };
-    let bytes = ty.encode(evaluate(shared, store, paused, frame, text)?)?;
+    let bytes = ty.encode(evaluate_number(shared, store, paused, frame, text)?)?;
     let instance = lock(&shared.instance).ok_or("the module is not instantiated yet")?;
     let memory = instance
         .debug_memory(&mut *store, 0)

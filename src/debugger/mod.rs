@@ -12,8 +12,10 @@ mod inspect;
 mod interrupt;
 pub mod protocol;
 mod session;
+pub mod source;
 mod stdout;
 mod values;
+mod variables;
 mod worker;
 
 pub use config::{DirSpec, RunConfig};

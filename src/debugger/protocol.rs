@@ -57,6 +57,29 @@ pub enum Request {
     },
     /// Run until the given frame returns; the stop carries its results.
     Finish(FrameRef),
+    /// Step by source line (`step`, `next`, `until`): run until a line
+    /// starts (an is_stmt row). `over`: calls are stepped over; else a call
+    /// into a function with line information stops after its prologue, and
+    /// one without is stepped over. `until`: in the starting frame, only a
+    /// line greater than the current one stops (loops run to their end).
+    /// Returning from the frame stops too. Without line information at the
+    /// pc's module, the same as [`Request::Step`].
+    StepLine {
+        /// Over calls rather than into them.
+        over: bool,
+        /// `until`'s rule.
+        until: bool,
+        /// How many lines.
+        count: u64,
+    },
+    /// Run until LOCATION (as for `Break`) is reached, or `frame` returns
+    /// (gdb's `advance` and `until LOCATION`).
+    Advance {
+        /// The frame whose return also stops.
+        frame: FrameRef,
+        /// Where to stop.
+        location: String,
+    },
     /// Start the program again from scratch (a fresh store and instance);
     /// breakpoints are kept.
     Run,
@@ -120,7 +143,18 @@ pub enum Request {
         /// How many.
         count: u64,
     },
-    /// Evaluate an expression in a frame (`print`).
+    /// The selected frame's source variables from DWARF (`info locals`,
+    /// `info args`, `frame variable`).
+    SourceVariables {
+        /// The frame.
+        frame: FrameRef,
+        /// Only the function's parameters.
+        args_only: bool,
+    },
+    /// Evaluate an expression in a frame (`print`). With DWARF at the
+    /// frame's pc, a C-like expression over source variables (answered
+    /// with [`Response::SourceValue`]); otherwise, or when it names no
+    /// source variable, over Wasm locals and globals ([`Response::Number`]).
     Evaluate {
         /// The frame whose locals it reads.
         frame: FrameRef,
@@ -244,6 +278,13 @@ pub struct BreakpointInfo {
     pub condition: Option<String>,
     /// For a watchpoint: how many instruction sites it checks after.
     pub watch_sites: Option<usize>,
+    /// More places the breakpoint stops at (a source line that starts at
+    /// several places), ascending.
+    pub more: Vec<usize>,
+    /// The source line it was set at, when DWARF resolved it.
+    pub source: Option<crate::wasm::dwarf::SourceLoc>,
+    /// A note on how its location was resolved.
+    pub note: Option<String>,
 }
 
 /// One line of a disassembly.
@@ -290,8 +331,14 @@ pub enum Response {
     CodeSource(CodeSource),
     /// Answer to [`Request::TableElements`]: (index, value) pairs.
     Elements(Vec<(u64, Value)>),
-    /// Answer to [`Request::Evaluate`].
+    /// Answer to [`Request::Evaluate`] over Wasm values.
     Number(crate::debugger::expr::Num),
+    /// Answer to [`Request::Evaluate`] over source variables: the C type
+    /// and the value.
+    SourceValue(String, SourceValue),
+    /// Answer to [`Request::SourceVariables`]; `None` when DWARF has no
+    /// function at the frame's pc.
+    Variables(Option<Vec<Variable>>),
     /// Answer to [`Request::Globals`].
     Globals(Vec<GlobalInfo>),
     /// Answer to [`Request::MemorySizes`] and [`Request::TableSizes`].
@@ -338,6 +385,10 @@ pub struct FrameInfo {
     pub pc: usize,
     /// The instruction at `pc` as Wasm text, when it could be printed.
     pub instruction: Option<String>,
+    /// The source frames DWARF gives at `pc`, innermost first: functions
+    /// inlined here, then the function itself (with the pc's line). Empty
+    /// without DWARF for this code.
+    pub source: Vec<crate::wasm::dwarf::SourceFrame>,
 }
 
 /// One local of a frame (parameters first, as in the function index space
@@ -353,6 +404,65 @@ pub struct Local {
     pub declared_type: Option<String>,
     /// Current value (carries its value type).
     pub value: Value,
+}
+
+/// A source variable at a pause.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variable {
+    /// Its name in the source.
+    pub name: String,
+    /// A function parameter (else a local variable).
+    pub is_param: bool,
+    /// Its type as C writes it (`int`, `char *`, `struct point`).
+    pub type_name: String,
+    /// Its value.
+    pub value: SourceValue,
+}
+
+/// A value of a source type, read through DWARF.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SourceValue {
+    /// An integer (any width, signedness applied).
+    Int(i128),
+    /// A `char`: its code.
+    Char(i64),
+    /// A `bool`.
+    Bool(bool),
+    /// A floating-point number.
+    Float(f64),
+    /// An enum: its value and the enumerator's name when one matches.
+    Enum {
+        /// The value.
+        value: i64,
+        /// The enumerator with that value.
+        name: Option<String>,
+    },
+    /// A pointer (or C++ reference): the address in linear memory; for
+    /// `char *`, the string there (or why it cannot be read); for a
+    /// reference, the value it refers to.
+    Pointer {
+        /// The address.
+        address: u64,
+        /// The NUL-terminated string at the address, for `char *`.
+        string: Option<Result<Vec<u8>, String>>,
+        /// The referred-to value, for a reference.
+        referent: Option<Box<SourceValue>>,
+    },
+    /// A struct, class or union: (member, value) in declaration order.
+    Struct(Vec<(String, SourceValue)>),
+    /// An array: its elements (the first 200), and how many more there are.
+    Array {
+        /// The elements shown.
+        items: Vec<SourceValue>,
+        /// Elements not shown.
+        more: u64,
+    },
+    /// A `char` array, shown as a string.
+    CharArray(Vec<u8>),
+    /// No location at this pc.
+    OptimizedOut,
+    /// It could not be read; why.
+    Unavailable(String),
 }
 
 /// A Wasm value, owned.

@@ -292,9 +292,14 @@ impl Program {
         let bytes = Arc::new(bytes);
         // Reading the module's facts and compiling (or loading cached code)
         // are independent: on a big module each takes tens of milliseconds.
+        let dwp = read_dwp(config)?;
         let parsing = {
             let bytes = bytes.clone();
-            std::thread::spawn(move || ModuleInfo::parse(bytes).map_err(|e| format!("{e:#}")))
+            std::thread::spawn(move || {
+                ModuleInfo::parse(bytes)
+                    .map(|info| info.with_dwp(dwp))
+                    .map_err(|e| format!("{e:#}"))
+            })
         };
 
         let max_wasm_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
@@ -385,7 +390,7 @@ impl Program {
                 .table
                 .iter()
                 .filter(|b| b.enabled)
-                .map(|b| b.pc)
+                .flat_map(|b| b.sites())
                 .collect();
             if self.config.stop_on_entry {
                 match self.entry_pc() {
@@ -473,6 +478,20 @@ impl Program {
 
 /// The WASI context for one run: argv (argv\[0\] the module's file name),
 /// the given environment, preopened directories, the terminal's stdio.
+/// The DWARF package: `--dwp FILE` (a missing file is an error), else
+/// `MODULE.dwp` beside the module when there is one.
+fn read_dwp(config: &RunConfig) -> Result<Option<(Vec<u8>, String)>> {
+    let (path, given) = match &config.dwp {
+        Some(p) => (p.clone(), true),
+        None => (config.module.with_extension("dwp"), false),
+    };
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(Some((bytes, path.display().to_string()))),
+        Err(e) if given => Err(anyhow!("cannot read --dwp {}: {e}", path.display())),
+        Err(_) => Ok(None),
+    }
+}
+
 fn build_wasi(config: &RunConfig, open_line: OpenLine) -> Result<WasiP1Ctx> {
     let mut wasi = WasiCtxBuilder::new();
     wasi.inherit_stderr().stdout(GuestStdout { open_line });

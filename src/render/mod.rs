@@ -6,10 +6,10 @@ mod values;
 mod views;
 
 pub use theme::Theme;
-pub use values::value;
+pub use values::{source_value, value, variables};
 pub mod inspect;
 
 pub use views::{
-    backtrace, backtrace_elided, breakpoint_set, breakpoints, disassembly, exception, frame_detail,
-    frame_line, locals, outcome, stack, stop_banner,
+    SourceLine, backtrace, backtrace_elided, breakpoint_set, breakpoints, disassembly, exception,
+    frame_detail, frame_line, locals, outcome, stack, stop_banner,
 };

@@ -31,6 +31,15 @@ impl Theme {
         }
     }
 
+    /// A source file location (gdb colours these green).
+    pub fn file(&self, s: &str) -> String {
+        if self.color {
+            s.green().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+
     /// Why the program stopped or ended.
     pub fn event(&self, s: &str) -> String {
         if self.color {

@@ -1,6 +1,6 @@
 //! One Wasm value as text.
 
-use crate::debugger::protocol::Value;
+use crate::debugger::protocol::{SourceValue, Value, Variable};
 
 /// Formats a value: i32/i64 in decimal and hex, f32/f64 as the shortest text
 /// that reads back to the same bits (NaN with its bit pattern), v128 as hex
@@ -60,4 +60,93 @@ mod tests {
         };
         assert_eq!(value(&null), "null");
     }
+}
+
+/// Formats a source value as gdb prints it: integers in decimal, `char` as
+/// `97 'a'`, pointers as `0x...` (with the string for `char *`, the
+/// referred-to value for a reference), structs as `{x = 1, y = 2}`, arrays
+/// as `{1, 2, 3}`, char arrays as strings, `<optimized out>`.
+pub fn source_value(v: &SourceValue) -> String {
+    match v {
+        SourceValue::Int(n) => n.to_string(),
+        SourceValue::Char(c) => format!("{c} {}", quoted(&[*c as u8], '\'')),
+        SourceValue::Bool(b) => b.to_string(),
+        SourceValue::Float(f) => {
+            if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
+                format!("{f:.0}")
+            } else {
+                f.to_string()
+            }
+        }
+        SourceValue::Enum { value, name } => name.clone().unwrap_or_else(|| value.to_string()),
+        SourceValue::Pointer {
+            address,
+            string,
+            referent,
+        } => {
+            let mut out = format!("0x{address:x}");
+            match string {
+                Some(Ok(s)) => out.push_str(&format!(" {}", quoted(s, '"'))),
+                Some(Err(e)) => out.push_str(&format!(" <error: {e}>")),
+                None => {}
+            }
+            if let Some(r) = referent {
+                out = format!("@{out}: {}", source_value(r));
+            }
+            out
+        }
+        SourceValue::Struct(fields) => {
+            let parts: Vec<String> = fields
+                .iter()
+                .map(|(n, v)| format!("{n} = {}", source_value(v)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        SourceValue::Array { items, more } => {
+            let mut parts: Vec<String> = items.iter().map(source_value).collect();
+            if *more > 0 {
+                parts.push(format!("...({more} more)"));
+            }
+            format!("{{{}}}", parts.join(", "))
+        }
+        SourceValue::CharArray(bytes) => {
+            let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+            quoted(&bytes[..end], '"')
+        }
+        SourceValue::OptimizedOut => "<optimized out>".to_string(),
+        SourceValue::Unavailable(why) => format!("<unavailable: {why}>"),
+    }
+}
+
+/// Bytes as a C literal in `quote`s, escaping what is not printable ASCII.
+fn quoted(bytes: &[u8], quote: char) -> String {
+    let mut out = String::from(quote);
+    for &b in bytes {
+        match b {
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\\' => out.push_str("\\\\"),
+            b if b as char == quote => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\{b:03o}")),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// `info locals` / `info args` / `frame variable`: one `NAME = VALUE` line
+/// per variable (lldb's form with the type: `(TYPE) NAME = VALUE`).
+pub fn variables(vars: &[Variable], with_types: bool) -> String {
+    let mut out = String::new();
+    for v in vars {
+        if with_types {
+            out.push_str(&format!("({}) ", v.type_name));
+        }
+        out.push_str(&format!("{} = {}\n", v.name, source_value(&v.value)));
+    }
+    out
 }

@@ -8,26 +8,82 @@ use crate::debugger::protocol::{
     BreakpointInfo, DisasmLine, Exception, FrameInfo, Local, Outcome, Stop, StopReason, Value,
     WatchValue,
 };
+use crate::wasm::dwarf::SourceLoc;
 
-/// `#i  NAME (func[IDX]) at 0xPC`, NAME falling back to `func[IDX]`.
+/// A source line to show under a frame, as the front end found it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceLine<'a> {
+    /// Nothing to show (no line information, or not asked for).
+    None,
+    /// The line's number and text.
+    Text(u32, &'a str),
+    /// A note saying why the text cannot be shown (file not found).
+    Note(&'a str),
+}
+
+/// `FILE:LINE[:COL]`.
+fn source_location(theme: &Theme, l: &SourceLoc) -> String {
+    let mut text = format!("{}:{}", l.file, l.line);
+    if let Some(c) = l.column {
+        text.push_str(&format!(":{c}"));
+    }
+    theme.file(&text)
+}
+
+/// `#i  NAME (func[IDX]) at 0xPC` without source information; with it, as
+/// gdb: `#i  0xPC in NAME (func[IDX]) at FILE:LINE:COL`, and a line of its
+/// own (no number: same Wasm frame) for each function DWARF says was
+/// inlined there, innermost first.
 pub fn frame_line(theme: &Theme, f: &FrameInfo) -> String {
     let idx = format!("func[{}]", f.func_index);
     let name = match &f.func_name {
         Some(n) => format!("{} ({idx})", theme.func(n)),
         None => theme.func(&idx),
     };
-    format!(
-        "#{:<2} {name} at {}",
-        f.frame.index,
-        theme.addr(&format!("0x{:x}", f.pc))
-    )
+    let pc = theme.addr(&format!("0x{:x}", f.pc));
+    let number = format!("#{:<2}", f.frame.index);
+    if f.source.is_empty() {
+        return format!("{number} {name} at {pc}");
+    }
+    let mut lines = Vec::new();
+    for (i, s) in f.source.iter().enumerate() {
+        let label = if s.inlined {
+            format!(
+                "{} [inlined]",
+                theme.func(s.function.as_deref().unwrap_or("??"))
+            )
+        } else {
+            name.clone()
+        };
+        let at = s
+            .location
+            .as_ref()
+            .map(|l| format!(" at {}", source_location(theme, l)))
+            .unwrap_or_default();
+        let prefix = if i == 0 {
+            number.clone()
+        } else {
+            "   ".to_string()
+        };
+        lines.push(format!("{prefix} {pc} in {label}{at}"));
+    }
+    lines.join("\n")
 }
 
-/// The frame line followed by `=> 0xPC: INSTRUCTION` when the instruction's
-/// text is known; as `frame` prints it and the stop banner shows frame #0.
-pub fn frame_detail(theme: &Theme, f: &FrameInfo) -> String {
+/// The frame line, the source line (`LINE<TAB>TEXT`, or a note), then
+/// `=> 0xPC: INSTRUCTION` when the instruction's text is known; as `frame`
+/// prints it and the stop banner shows frame #0.
+pub fn frame_detail(theme: &Theme, f: &FrameInfo, source: SourceLine<'_>) -> String {
     let mut out = frame_line(theme, f);
     out.push('\n');
+    match source {
+        SourceLine::None => {}
+        SourceLine::Text(n, text) => out.push_str(&format!("{n}\t{text}\n")),
+        SourceLine::Note(note) => {
+            out.push_str(&theme.dim(note));
+            out.push('\n');
+        }
+    }
     if let Some(text) = f.instruction.as_deref() {
         out.push_str(&format!(
             "=> {}: {text}\n",
@@ -86,8 +142,9 @@ pub fn exception(e: &Exception) -> String {
     format!("{tag}, payload ({})", payload.join(", "))
 }
 
-/// The banner printed at every pause: why, frame #0, its instruction.
-pub fn stop_banner(theme: &Theme, stop: &Stop) -> String {
+/// The banner printed at every pause: why, frame #0, its source line (as
+/// the front end found it), its instruction.
+pub fn stop_banner(theme: &Theme, stop: &Stop, source: SourceLine<'_>) -> String {
     let why = match &stop.reason {
         StopReason::Trap(msg) => format!("Program stopped: trap: {msg}"),
         StopReason::Exception(e) => format!(
@@ -147,7 +204,7 @@ pub fn stop_banner(theme: &Theme, stop: &Stop) -> String {
         out.push('\n');
     }
     match &stop.frame {
-        Some(f) => out.push_str(&frame_detail(theme, f)),
+        Some(f) => out.push_str(&frame_detail(theme, f, source)),
         None => out.push_str("No frames of the module on the stack.\n"),
     }
     out
@@ -265,15 +322,28 @@ pub fn breakpoint_set(theme: &Theme, b: &BreakpointInfo) -> String {
         theme.addr(&format!("0x{:x}", b.pc)),
         func_label(theme, b.func_index, b.func_name.as_deref())
     );
-    if let Some(requested) = b.requested {
+    if let Some(l) = &b.source {
+        out.push_str(&format!(", file {}, line {}", theme.file(&l.file), l.line));
+    }
+    if let Some(requested) = b.requested
+        && b.source.is_none()
+    {
         out.push_str(&format!(
             " (moved from 0x{requested:x}, not an instruction boundary)"
         ));
+    }
+    if !b.more.is_empty() {
+        let more: Vec<String> = b.more.iter().map(|p| format!("0x{p:x}")).collect();
+        out.push_str(&format!(" (also at {})", more.join(", ")));
     }
     if let Some(c) = &b.condition {
         out.push_str(&format!(" if {c}"));
     }
     out.push('\n');
+    if let Some(note) = &b.note {
+        out.push_str(&theme.dim(&format!("({note})")));
+        out.push('\n');
+    }
     out
 }
 
@@ -315,7 +385,11 @@ pub fn breakpoints(list: &[BreakpointInfo]) -> String {
             None => (
                 if b.temporary { "tbreak" } else { "break" },
                 format!("{} in {at}", b.location),
-                format!("0x{:x}", b.pc),
+                std::iter::once(b.pc)
+                    .chain(b.more.iter().copied())
+                    .map(|p| format!("0x{p:x}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
             ),
         };
         t.add_row(vec![

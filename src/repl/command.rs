@@ -86,12 +86,51 @@ pub enum Command {
     /// Run until the selected frame returns, and print what it returned.
     #[command(visible_alias = "fin")]
     Finish,
+    /// Step over calls until a source line greater than the current one is
+    /// reached in this frame (loops run to their end), or the frame
+    /// returns; with LOCATION, run until LOCATION or the frame returns.
+    #[command(visible_alias = "u")]
+    Until {
+        /// A location, as for `break`.
+        location: Option<String>,
+    },
+    /// Run until LOCATION (as for `break`) is reached, or the selected frame
+    /// returns.
+    Advance {
+        /// A location, as for `break`.
+        location: String,
+    },
+    /// lldb's `frame variable [NAME...]`: the selected frame's source
+    /// arguments and locals with their types (`frame variable` routes
+    /// here).
+    #[command(hide = true)]
+    FrameVariable {
+        /// Only these variables.
+        names: Vec<String>,
+    },
+    /// Show source lines: around the current line, around LOCATION
+    /// (`LINE`, `FILE:LINE`, `FUNCTION`), or after the last listing when
+    /// repeated; `list -` shows the lines before the last listing.
+    #[command(visible_alias = "l")]
+    List {
+        /// Where to list.
+        #[arg(allow_hyphen_values = true)]
+        location: Option<String>,
+    },
+    /// Add DIR to the front of the list of places source files are looked
+    /// for (after the path DWARF gives); without DIR, show the list.
+    #[command(alias = "dir")]
+    Directory {
+        /// The directory.
+        dir: Option<std::path::PathBuf>,
+    },
     /// Start the program again from the beginning (breakpoints are kept).
     #[command(visible_alias = "r")]
     Run,
     /// Set a breakpoint: `break LOCATION [if EXPR]`. LOCATION is a function
-    /// name, `func[N]`, `*0xOFFSET` (module offset) or `NAME+0xOFFSET` (from
-    /// the start of NAME's body).
+    /// name (after its prologue, with DWARF), `func[N]`, `*0xOFFSET` (module
+    /// offset), `NAME+0xOFFSET` (from the start of NAME's body), `FILE:LINE`
+    /// or `LINE` (in the current source file).
     #[command(visible_alias = "b")]
     Break {
         /// LOCATION, then optionally `if` and a condition.
@@ -254,8 +293,19 @@ pub enum Info {
     /// The breakpoints: id, enabled, type, location, pc, hits, condition.
     #[command(visible_alias = "b")]
     Breakpoints,
-    /// The selected frame's locals (as `locals`).
+    /// The selected frame's source variables from DWARF (without DWARF for
+    /// its pc: its Wasm locals, as `locals`).
     Locals,
+    /// The selected frame's source arguments, from DWARF.
+    Args,
+    /// The source line at LOCATION (default: the selected frame's pc):
+    /// file, line and its module offsets.
+    Line {
+        /// A location, as for `break`.
+        location: Option<String>,
+    },
+    /// The source files the DWARF line tables name.
+    Sources,
     /// The selected frame (as `frame`).
     Frame,
     /// Every global (as `globals`).
@@ -360,6 +410,16 @@ pub fn parse(line: &str) -> Result<Option<Parsed>, String> {
             }
             _ => Err("usage: set var NAME = EXPR, or set {TYPE} ADDRESS = EXPR".to_string()),
         };
+    }
+    // lldb's `frame variable [NAME...]` (also `fr v`).
+    if words.len() > 1
+        && words[0].len() >= 2
+        && "frame".starts_with(words[0].as_str())
+        && ["variable", "var", "v"].contains(&words[1].as_str())
+    {
+        return Ok(Some(Parsed::Command(Command::FrameVariable {
+            names: words[2..].to_vec(),
+        })));
     }
     match Line::try_parse_from(&words) {
         Ok(line) => Ok(Some(Parsed::Command(line.command))),

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod command;
 pub mod init;
 pub mod interactive;
+mod source;
 
 use std::io::Write;
 
@@ -61,6 +62,8 @@ pub struct Frontend {
     history: Vec<Num>,
     /// Directories whose `.wasmdbginit` may run (`add-auto-load-safe-path`).
     safe_paths: Vec<std::path::PathBuf>,
+    /// Source files and the `list` position.
+    source: source::SourceView,
 }
 
 impl Frontend {
@@ -68,12 +71,14 @@ impl Frontend {
     /// how the program ended) to `out`.
     ///
     /// `timeout`: how long the guest may run after each resume before it is
-    /// interrupted (`--timeout`).
+    /// interrupted (`--timeout`); `directories`: where to look for source
+    /// files after the path DWARF gives (`--directory`).
     pub fn new(
         session: Session,
         first: Response,
         theme: Theme,
         timeout: Option<Duration>,
+        directories: Vec<std::path::PathBuf>,
         out: &mut dyn Write,
     ) -> Frontend {
         let mut fe = Frontend {
@@ -84,6 +89,7 @@ impl Frontend {
             timeout,
             history: Vec::new(),
             safe_paths: Vec::new(),
+            source: source::SourceView::new(directories),
         };
         if let Response::CodeSource(code) = fe.session.request(Request::CodeSource) {
             for note in inspect::cache_notes(&code) {
@@ -226,15 +232,56 @@ impl Frontend {
                 }
             }
             Command::Continue => self.resume(Request::Continue, out)?,
-            // Without line information, step and next are stepi and nexti.
-            Command::Stepi { n } | Command::Step { n } => self.resume(
+            // Without line information, step and next are stepi and nexti
+            // (the worker decides).
+            Command::Step { n } => self.resume(
+                Request::StepLine {
+                    over: false,
+                    until: false,
+                    count: n.unwrap_or(1),
+                },
+                out,
+            )?,
+            Command::Next { n } => self.resume(
+                Request::StepLine {
+                    over: true,
+                    until: false,
+                    count: n.unwrap_or(1),
+                },
+                out,
+            )?,
+            Command::Until { location: None } => self.resume(
+                Request::StepLine {
+                    over: true,
+                    until: true,
+                    count: 1,
+                },
+                out,
+            )?,
+            Command::Until {
+                location: Some(location),
+            }
+            | Command::Advance { location } => {
+                let frame = self.selected_frame()?;
+                let location = self.with_current_file(&location)?;
+                self.resume(Request::Advance { frame, location }, out)?
+            }
+            Command::List { location } => self.list(location, out)?,
+            Command::Directory { dir } => self.directory(dir, out)?,
+            Command::Info {
+                what: Info::Line { location },
+            } => self.info_line(location, out)?,
+            Command::Info {
+                what: Info::Sources,
+            } => self.info_sources(out)?,
+            Command::Stepi { n } => self.resume(
                 Request::Step {
                     over: false,
                     count: n.unwrap_or(1),
                 },
                 out,
             )?,
-            Command::Nexti { n } | Command::Next { n } => self.resume(
+            Command::Nexti { n } => self.resume(
                 Request::Step {
                     over: true,
                     count: n.unwrap_or(1),
@@ -327,7 +374,21 @@ impl Frontend {
                 Response::Breakpoints(list) => write_out(out, &render::breakpoints(&list))?,
                 other => return Err(unexpected(other)),
             },
-            Command::Info { what: Info::Locals } => return self.run(Command::Locals, out),
+            Command::Info { what: Info::Locals } => {
+                if !self.source_variables(false, None, out)? {
+                    return self.run(Command::Locals, out);
+                }
+            }
+            Command::Info { what: Info::Args } => {
+                if !self.source_variables(true, None, out)? {
+                    return Err("no DWARF function at the selected frame's pc: no source arguments (`locals` shows its Wasm locals)".into());
+                }
+            }
+            Command::FrameVariable { names } => {
+                if !self.source_variables(false, Some(&names), out)? {
+                    return Err("no DWARF function at the selected frame's pc: no source variables (`locals` shows its Wasm locals)".into());
+                }
+            }
             Command::Globals
             | Command::Info {
                 what: Info::Globals,
@@ -385,6 +446,29 @@ impl Frontend {
                         self.history.push(n);
                         let shown = inspect::number(n, format);
                         write_out(out, &format!("${} = {shown}\n", self.history.len()))?
+                    }
+                    Response::SourceValue(_, value) => {
+                        use crate::debugger::protocol::SourceValue as S;
+                        let number = match &value {
+                            S::Int(n) => Some(Num::Int(*n as i64)),
+                            S::Char(c) => Some(Num::Int(*c)),
+                            S::Bool(b) => Some(Num::Int32(*b as i32)),
+                            S::Enum { value, .. } => Some(Num::Int(*value)),
+                            S::Float(f) => Some(Num::Float(*f)),
+                            S::Pointer { address, .. } => Some(Num::Int(*address as i64)),
+                            _ => None,
+                        };
+                        let shown = match (number, format) {
+                            (Some(n), Some(_)) => inspect::number(n, format),
+                            _ => render::source_value(&value),
+                        };
+                        match number {
+                            Some(n) => {
+                                self.history.push(n);
+                                write_out(out, &format!("${} = {shown}\n", self.history.len()))?
+                            }
+                            None => write_out(out, &format!("{shown}\n"))?,
+                        }
                     }
                     other => return Err(unexpected(other)),
                 }
@@ -536,7 +620,7 @@ impl Frontend {
         Ok(out)
     }
 
-    fn module_info(&self) -> Result<std::sync::Arc<crate::wasm::ModuleInfo>, String> {
+    pub(crate) fn module_info(&self) -> Result<std::sync::Arc<crate::wasm::ModuleInfo>, String> {
         match self.session.request(Request::Module) {
             Response::Module(info) => Ok(info),
             other => Err(unexpected(other)),
@@ -625,6 +709,53 @@ impl Frontend {
         write_out(out, &listing)
     }
 
+    /// Prints the selected frame's source variables (`only`: these names,
+    /// in this order). Returns false when DWARF has no function there.
+    fn source_variables(
+        &mut self,
+        args_only: bool,
+        only: Option<&[String]>,
+        out: &mut dyn Write,
+    ) -> Result<bool, String> {
+        let frame = self.selected_frame()?;
+        let vars = match self
+            .session
+            .request(Request::SourceVariables { frame, args_only })
+        {
+            Response::Variables(Some(v)) => v,
+            Response::Variables(None) => return Ok(false),
+            other => return Err(unexpected(other)),
+        };
+        // gdb's `info locals` leaves the arguments to `info args`.
+        let vars: Vec<_> = if only.is_none() && !args_only {
+            vars.into_iter().filter(|v| !v.is_param).collect()
+        } else {
+            vars
+        };
+        let text = match only {
+            Some(names) if !names.is_empty() => {
+                let mut picked = Vec::new();
+                for n in names {
+                    match vars.iter().find(|v| v.name == *n) {
+                        Some(v) => picked.push(v.clone()),
+                        None => return Err(format!("no variable named {n:?} in scope")),
+                    }
+                }
+                render::variables(&picked, true)
+            }
+            Some(_) => render::variables(&vars, true),
+            None if vars.is_empty() => if args_only {
+                "No arguments.\n"
+            } else {
+                "No locals.\n"
+            }
+            .to_string(),
+            None => render::variables(&vars, false),
+        };
+        write_out(out, &text)?;
+        Ok(true)
+    }
+
     /// Resumes the guest with `request` and reports where it stops.
     fn resume(&mut self, request: Request, out: &mut dyn Write) -> Result<(), String> {
         if let State::Ended(o) = &self.state {
@@ -655,6 +786,7 @@ impl Frontend {
             Some(_) => return Err("missing condition after \"if\"".to_string()),
             None => (spec.join(" "), None),
         };
+        let location = self.with_current_file(&location)?;
         let request = Request::Break {
             location,
             temporary,
@@ -675,7 +807,8 @@ impl Frontend {
         }
         match response {
             Response::Stopped(stop) => {
-                write_out(out, &render::stop_banner(&self.theme, &stop))?;
+                let shown = self.source_line(stop.frame.as_ref());
+                write_out(out, &render::stop_banner(&self.theme, &stop, shown.line()))?;
                 self.state = State::Paused(stop);
                 self.selected = 0;
                 Ok(())
@@ -697,7 +830,7 @@ impl Frontend {
         }
     }
 
-    fn selected_frame(&self) -> Result<FrameRef, String> {
+    pub(crate) fn selected_frame(&self) -> Result<FrameRef, String> {
         Ok(FrameRef {
             pause: self.pause()?.pause,
             index: self.selected,
@@ -712,7 +845,8 @@ impl Frontend {
         {
             Response::Frame(info) => {
                 self.selected = index;
-                write_out(out, &render::frame_detail(&self.theme, &info))
+                let shown = self.source_line(Some(&info));
+                write_out(out, &render::frame_detail(&self.theme, &info, shown.line()))
             }
             other => Err(unexpected(other)),
         }
@@ -739,13 +873,13 @@ fn regex_error(pattern: &str, e: &regex::Error) -> String {
     format!("bad regular expression {pattern:?}: {why}")
 }
 
-fn write_out(out: &mut dyn Write, text: &str) -> Result<(), String> {
+pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), String> {
     out.write_all(text.as_bytes())
         .map_err(|e| format!("cannot write output: {e}"))
 }
 
 /// An error response becomes its message; anything else is a protocol bug.
-fn unexpected(response: Response) -> String {
+pub(crate) fn unexpected(response: Response) -> String {
     match response {
         Response::Error(msg) => msg,
         other => format!("internal error: unexpected response {other:?}"),

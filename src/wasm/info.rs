@@ -166,6 +166,10 @@ pub struct ModuleInfo {
     code: Vec<OnceLock<FuncCode>>,
     /// Instruction text of each defined function, printed on first use.
     disasm: Vec<OnceLock<std::result::Result<super::Disassembly, String>>>,
+    /// A DWARF package for split DWARF: (its bytes, its path as shown).
+    dwp: Option<(Vec<u8>, String)>,
+    /// The DWARF, read on first use.
+    debug: OnceLock<std::result::Result<Option<super::dwarf::DebugInfo>, String>>,
 }
 
 impl std::fmt::Debug for ModuleInfo {
@@ -359,6 +363,36 @@ impl ModuleInfo {
             code_section,
             code,
             disasm,
+            dwp: None,
+            debug: OnceLock::new(),
+        })
+    }
+
+    /// Uses `dwp` (a DWARF package's bytes and its path as shown) for split
+    /// DWARF.
+    pub fn with_dwp(mut self, dwp: Option<(Vec<u8>, String)>) -> ModuleInfo {
+        self.dwp = dwp;
+        self
+    }
+
+    /// The module's DWARF, read on first use; `None` when it has none or it
+    /// could not be read ([`ModuleInfo::debug_error`] says why).
+    pub fn debug_info(&self) -> Option<&super::dwarf::DebugInfo> {
+        self.load_debug().as_ref().ok()?.as_ref()
+    }
+
+    /// Why the module's DWARF could not be read, when it could not.
+    pub fn debug_error(&self) -> Option<&str> {
+        self.load_debug().as_ref().err().map(String::as_str)
+    }
+
+    fn load_debug(&self) -> &std::result::Result<Option<super::dwarf::DebugInfo>, String> {
+        self.debug.get_or_init(|| {
+            let Some(code) = &self.code_section else {
+                return Ok(None);
+            };
+            let dwp = self.dwp.as_ref().map(|(b, n)| (b.as_slice(), n.clone()));
+            super::dwarf::DebugInfo::load(&self.bytes, code.start, dwp)
         })
     }
 

@@ -1,11 +1,13 @@
 //! Facts about a WebAssembly module read straight from its binary with
 //! `wasmparser`/`wasmprinter`: function names, local names, exports, code
-//! layout, instruction boundaries and instruction text.
+//! layout, instruction boundaries and instruction text; DWARF source
+//! lines and variables (`dwarf`).
 //!
 //! Nothing here touches wasmtime: the debugger core joins these facts with
 //! what the engine reports at a pause.
 
 mod disasm;
+pub mod dwarf;
 mod info;
 
 pub use disasm::Disassembly;

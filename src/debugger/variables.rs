@@ -1,0 +1,1417 @@
+//! Source variables from DWARF, read against the exact Wasm state of a
+//! pause: which variables are in scope at a pc, where each one is (a Wasm
+//! local, global or operand-stack slot, or linear memory through the frame
+//! base), and its value by its DWARF type; and the C-like expressions of
+//! `print` and breakpoint conditions over them.
+//!
+//! A variable whose location list has no entry for the pc, or whose
+//! location is empty, is `<optimized out>`; one whose location uses an
+//! operation this reader does not know is `<unavailable: ...>`. Nothing is
+//! guessed.
+
+use gimli::{AttributeValue, Operation, Reader as _, UnitOffset, constants as dw};
+
+use super::protocol::{SourceValue, Variable};
+use crate::wasm::ModuleInfo;
+use crate::wasm::dwarf::{DebugInfo, R};
+
+/// The paused frame's Wasm state, as the variables reader needs it. Values
+/// are little-endian bytes (4 for i32/f32, 8 for i64/f64).
+pub(crate) trait Machine {
+    /// Wasm local `index` of the frame.
+    fn local(&mut self, index: u32) -> Result<Vec<u8>, String>;
+    /// Global `index` of the instance.
+    fn global(&mut self, index: u32) -> Result<Vec<u8>, String>;
+    /// The frame's operand stack entry `index`, counted from the bottom
+    /// (LLVM's `TI_OPERAND_STACK`).
+    fn operand(&mut self, index: u32) -> Result<Vec<u8>, String>;
+    /// `len` bytes of linear memory 0 at `address`.
+    fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, String>;
+}
+
+type Unit<'a> = gimli::UnitRef<'a, R>;
+
+/// Where a value is.
+#[derive(Clone, Debug)]
+enum Place {
+    /// Linear memory 0 at this address.
+    Memory(u64),
+    /// Held outside memory: its bytes (a Wasm local, a computed value).
+    Bytes(Vec<u8>),
+    /// No location at this pc.
+    OptimizedOut,
+}
+
+/// A typed value during evaluation.
+#[derive(Clone, Debug)]
+struct Typed {
+    ty: Option<UnitOffset>,
+    place: Place,
+}
+
+/// One variable DIE in scope.
+struct VarDie {
+    name: String,
+    is_param: bool,
+    ty: Option<UnitOffset>,
+    location: Option<AttributeValue<R>>,
+    const_value: Option<AttributeValue<R>>,
+}
+
+/// The scope at a pc: its unit, frame base expression and variables
+/// (outermost scope first, so later ones shadow earlier).
+struct Scope<'a> {
+    unit: Unit<'a>,
+    frame_base: Option<AttributeValue<R>>,
+    vars: Vec<VarDie>,
+}
+
+/// Most array elements and string bytes shown.
+const MAX_ELEMENTS: u64 = 200;
+/// How deep nested structs and pointers are followed when printing.
+const MAX_DEPTH: usize = 6;
+
+/// The source variables in scope at module offset `pc` (parameters first
+/// when `args_only`), read through `machine`. `None` when DWARF has no
+/// function at `pc`.
+pub(crate) fn frame_variables(
+    info: &ModuleInfo,
+    pc: usize,
+    machine: &mut dyn Machine,
+    args_only: bool,
+) -> Option<Vec<Variable>> {
+    let debug = info.debug_info()?;
+    let address = debug.dwarf_address(pc)?;
+    debug.with_context(|ctx| {
+        let unit = debug.resolve(ctx.find_dwarf_and_unit(address))?;
+        let scope = scope_at(unit, address)?;
+        let mut reader = Reader {
+            scope: &scope,
+            machine,
+            address,
+            debug,
+        };
+        let mut out: Vec<Variable> = Vec::new();
+        for v in &scope.vars {
+            if args_only && !v.is_param {
+                continue;
+            }
+            let value = reader.var_value(v);
+            let shown = value.and_then(|t| reader.show(&t, 0));
+            let variable = Variable {
+                name: v.name.clone(),
+                is_param: v.is_param,
+                type_name: reader.type_name(v.ty),
+                value: shown.unwrap_or_else(SourceValue::Unavailable),
+            };
+            // An inner scope's variable hides an outer one of the same name.
+            out.retain(|o| o.name != variable.name);
+            out.push(variable);
+        }
+        Some(out)
+    })
+}
+
+/// Evaluates a C-like expression over the variables in scope at `pc`.
+///
+/// # Errors
+/// A parse error, an unknown variable (`no variable named "x" in scope`),
+/// a bad operand, a memory read outside memory.
+pub(crate) fn evaluate(
+    info: &ModuleInfo,
+    pc: usize,
+    machine: &mut dyn Machine,
+    text: &str,
+) -> Result<(String, SourceValue), String> {
+    let debug = info
+        .debug_info()
+        .ok_or("the module has no DWARF debug information")?;
+    let address = debug
+        .dwarf_address(pc)
+        .ok_or("the pc is outside the code section")?;
+    let expr = parse(text)?;
+    debug.with_context(|ctx| {
+        let unit = debug
+            .resolve(ctx.find_dwarf_and_unit(address))
+            .ok_or("no DWARF unit covers this pc")?;
+        let scope = scope_at(unit, address).ok_or("no DWARF function covers this pc")?;
+        let mut reader = Reader {
+            scope: &scope,
+            machine,
+            address,
+            debug,
+        };
+        let value = reader.eval(&expr)?;
+        let ty = reader.type_name(value.ty);
+        Ok((ty, reader.show(&value, 0)?))
+    })
+}
+
+/// Whether DWARF has variables at `pc` (so names mean source variables).
+pub(crate) fn has_scope(info: &ModuleInfo, pc: usize) -> bool {
+    let Some(debug) = info.debug_info() else {
+        return false;
+    };
+    let Some(address) = debug.dwarf_address(pc) else {
+        return false;
+    };
+    debug.with_context(|ctx| {
+        debug
+            .resolve(ctx.find_dwarf_and_unit(address))
+            .and_then(|u| scope_at(u, address))
+            .is_some()
+    })
+}
+
+fn die_contains(unit: Unit<'_>, die: &gimli::DebuggingInformationEntry<R>, address: u64) -> bool {
+    let Ok(mut ranges) = unit.die_ranges(die) else {
+        return false;
+    };
+    while let Ok(Some(r)) = ranges.next() {
+        if r.begin <= address && address < r.end {
+            return true;
+        }
+    }
+    false
+}
+
+/// Finds the subprogram containing `address` and the variables of every
+/// scope (lexical blocks, inlined calls) that contains it.
+fn scope_at(unit: Unit<'_>, address: u64) -> Option<Scope<'_>> {
+    let mut tree = unit.entries_tree(None).ok()?;
+    let root = tree.root().ok()?;
+    let mut scope = Scope {
+        unit,
+        frame_base: None,
+        vars: Vec::new(),
+    };
+    if find_in(unit, root, address, &mut scope, false) {
+        Some(scope)
+    } else {
+        None
+    }
+}
+
+/// Searches `node`'s children for the scope of `address`; `inside`: `node`
+/// is already a function containing it. Returns whether a function was
+/// found.
+fn find_in(
+    unit: Unit<'_>,
+    node: gimli::EntriesTreeNode<'_, '_, R>,
+    address: u64,
+    scope: &mut Scope<'_>,
+    inside: bool,
+) -> bool {
+    let mut children = node.children();
+    let mut found = inside;
+    while let Ok(Some(child)) = children.next() {
+        let die = child.entry().clone();
+        match die.tag() {
+            dw::DW_TAG_subprogram if !inside => {
+                if die_contains(unit, &die, address) {
+                    scope.frame_base = die.attr_value(dw::DW_AT_frame_base);
+                    find_in(unit, child, address, scope, true);
+                    return true;
+                }
+            }
+            dw::DW_TAG_namespace | dw::DW_TAG_class_type | dw::DW_TAG_structure_type if !inside => {
+                if find_in(unit, child, address, scope, false) {
+                    return true;
+                }
+            }
+            dw::DW_TAG_formal_parameter | dw::DW_TAG_variable if inside => {
+                if let Some(v) = var_die(unit, &die) {
+                    scope.vars.push(v);
+                }
+            }
+            dw::DW_TAG_lexical_block | dw::DW_TAG_inlined_subroutine if inside => {
+                if die_contains(unit, &die, address) {
+                    find_in(unit, child, address, scope, true);
+                }
+            }
+            _ => {}
+        }
+        found |= false;
+    }
+    found
+}
+
+/// Reads a variable DIE, following `DW_AT_abstract_origin` for its name and
+/// type (inlined and optimized copies keep them there).
+fn var_die(unit: Unit<'_>, die: &gimli::DebuggingInformationEntry<R>) -> Option<VarDie> {
+    let attr = |d: &gimli::DebuggingInformationEntry<R>, at| d.attr_value(at);
+    let origin = match attr(die, dw::DW_AT_abstract_origin) {
+        Some(AttributeValue::UnitRef(o)) => unit.entry(o).ok(),
+        _ => None,
+    };
+    let get = |at| attr(die, at).or_else(|| origin.as_ref().and_then(|o| attr(o, at)));
+    let name = get(dw::DW_AT_name).and_then(|n| {
+        unit.attr_string(n)
+            .ok()?
+            .to_string_lossy()
+            .ok()
+            .map(|s| s.into_owned())
+    })?;
+    let ty = match get(dw::DW_AT_type) {
+        Some(AttributeValue::UnitRef(o)) => Some(o),
+        _ => None,
+    };
+    Some(VarDie {
+        name,
+        is_param: die.tag() == dw::DW_TAG_formal_parameter,
+        ty,
+        location: attr(die, dw::DW_AT_location),
+        const_value: attr(die, dw::DW_AT_const_value),
+    })
+}
+
+/// A type with typedefs and qualifiers peeled off.
+struct Peeled {
+    tag: gimli::DwTag,
+    offset: UnitOffset,
+}
+
+struct Reader<'s, 'a, 'm> {
+    scope: &'s Scope<'a>,
+    machine: &'m mut dyn Machine,
+    address: u64,
+    debug: &'s DebugInfo,
+}
+
+impl Reader<'_, '_, '_> {
+    fn unit(&self) -> Unit<'_> {
+        self.scope.unit
+    }
+
+    fn entry(&self, offset: UnitOffset) -> Result<gimli::DebuggingInformationEntry<R>, String> {
+        self.unit().entry(offset).map_err(|e| e.to_string())
+    }
+
+    fn attr(&self, offset: UnitOffset, at: gimli::DwAt) -> Option<AttributeValue<R>> {
+        self.entry(offset).ok()?.attr_value(at)
+    }
+
+    fn udata(&self, offset: UnitOffset, at: gimli::DwAt) -> Option<u64> {
+        self.attr(offset, at).and_then(|a| a.udata_value())
+    }
+
+    fn name(&self, offset: UnitOffset) -> Option<String> {
+        let n = self.attr(offset, dw::DW_AT_name)?;
+        Some(
+            self.unit()
+                .attr_string(n)
+                .ok()?
+                .to_string_lossy()
+                .ok()?
+                .into_owned(),
+        )
+    }
+
+    fn type_of(&self, offset: UnitOffset) -> Option<UnitOffset> {
+        match self.attr(offset, dw::DW_AT_type) {
+            Some(AttributeValue::UnitRef(o)) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Follows typedefs, const, volatile, restrict, atomic.
+    fn peel(&self, ty: Option<UnitOffset>) -> Option<Peeled> {
+        let mut offset = ty?;
+        for _ in 0..32 {
+            let tag = self.entry(offset).ok()?.tag();
+            match tag {
+                dw::DW_TAG_typedef
+                | dw::DW_TAG_const_type
+                | dw::DW_TAG_volatile_type
+                | dw::DW_TAG_restrict_type
+                | dw::DW_TAG_atomic_type => offset = self.type_of(offset)?,
+                _ => return Some(Peeled { tag, offset }),
+            }
+        }
+        None
+    }
+
+    /// The type as C writes it (`int`, `char *`, `struct point`, `int [4]`).
+    fn type_name(&self, ty: Option<UnitOffset>) -> String {
+        self.type_name_depth(ty, 0)
+    }
+
+    fn type_name_depth(&self, ty: Option<UnitOffset>, depth: usize) -> String {
+        let Some(offset) = ty else {
+            return "void".to_string();
+        };
+        if depth > 8 {
+            return "...".to_string();
+        }
+        let Ok(die) = self.entry(offset) else {
+            return "?".to_string();
+        };
+        let inner = || self.type_name_depth(self.type_of(offset), depth + 1);
+        match die.tag() {
+            dw::DW_TAG_pointer_type => format!("{} *", inner()),
+            dw::DW_TAG_reference_type => format!("{} &", inner()),
+            dw::DW_TAG_const_type => format!("const {}", inner()),
+            dw::DW_TAG_volatile_type => format!("volatile {}", inner()),
+            dw::DW_TAG_array_type => {
+                let dims: Vec<String> = self
+                    .dimensions(offset)
+                    .iter()
+                    .map(|d| d.map_or("[]".to_string(), |n| format!("[{n}]")))
+                    .collect();
+                format!("{} {}", inner(), dims.concat())
+            }
+            dw::DW_TAG_structure_type | dw::DW_TAG_class_type => {
+                format!(
+                    "struct {}",
+                    self.name(offset).unwrap_or_else(|| "{...}".into())
+                )
+            }
+            dw::DW_TAG_union_type => {
+                format!(
+                    "union {}",
+                    self.name(offset).unwrap_or_else(|| "{...}".into())
+                )
+            }
+            dw::DW_TAG_enumeration_type => {
+                format!(
+                    "enum {}",
+                    self.name(offset).unwrap_or_else(|| "{...}".into())
+                )
+            }
+            _ => self.name(offset).unwrap_or_else(|| "?".to_string()),
+        }
+    }
+
+    /// The byte size of a type.
+    fn size_of(&self, ty: Option<UnitOffset>) -> Option<u64> {
+        let p = self.peel(ty)?;
+        if let Some(n) = self.udata(p.offset, dw::DW_AT_byte_size) {
+            return Some(n);
+        }
+        match p.tag {
+            dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type => Some(4),
+            dw::DW_TAG_array_type => {
+                let n: u64 = self
+                    .dimensions(p.offset)
+                    .iter()
+                    .map(|d| d.unwrap_or(0))
+                    .product();
+                Some(n * self.size_of(self.type_of(p.offset))?)
+            }
+            _ => None,
+        }
+    }
+
+    /// Element counts of an array type's dimensions (`None`: unknown).
+    fn dimensions(&self, array: UnitOffset) -> Vec<Option<u64>> {
+        let mut out = Vec::new();
+        let Ok(mut tree) = self.unit().entries_tree(Some(array)) else {
+            return out;
+        };
+        let Ok(root) = tree.root() else {
+            return out;
+        };
+        let mut children = root.children();
+        while let Ok(Some(child)) = children.next() {
+            let die = child.entry();
+            if die.tag() != dw::DW_TAG_subrange_type {
+                continue;
+            }
+            let get = |at| die.attr_value(at).and_then(|a| a.udata_value());
+            out.push(get(dw::DW_AT_count).or_else(|| get(dw::DW_AT_upper_bound).map(|u| u + 1)));
+        }
+        out
+    }
+
+    /// The children of a type DIE with the given tag.
+    fn children(&self, offset: UnitOffset, tag: gimli::DwTag) -> Vec<UnitOffset> {
+        let mut out = Vec::new();
+        let Ok(mut tree) = self.unit().entries_tree(Some(offset)) else {
+            return out;
+        };
+        let Ok(root) = tree.root() else {
+            return out;
+        };
+        let mut children = root.children();
+        while let Ok(Some(child)) = children.next() {
+            if child.entry().tag() == tag {
+                out.push(child.entry().offset());
+            }
+        }
+        out
+    }
+
+    fn var_value(&mut self, v: &VarDie) -> Result<Typed, String> {
+        if let Some(c) = &v.const_value {
+            let bytes = match c {
+                AttributeValue::Block(b) => b.to_slice().map_err(|e| e.to_string())?.to_vec(),
+                AttributeValue::Sdata(n) => n.to_le_bytes().to_vec(),
+                other => match other.udata_value() {
+                    Some(n) => n.to_le_bytes().to_vec(),
+                    None => return Err("unsupported DW_AT_const_value".to_string()),
+                },
+            };
+            return Ok(Typed {
+                ty: v.ty,
+                place: Place::Bytes(bytes),
+            });
+        }
+        let place = match &v.location {
+            None => Place::OptimizedOut,
+            Some(AttributeValue::Exprloc(expr)) => self.run_expr(expr.clone())?,
+            Some(attr) => {
+                let offset = self
+                    .unit()
+                    .attr_locations_offset(attr.clone())
+                    .map_err(|e| e.to_string())?
+                    .ok_or("unsupported DW_AT_location form")?;
+                let mut list = self.unit().locations(offset).map_err(|e| e.to_string())?;
+                let mut place = Place::OptimizedOut;
+                while let Some(entry) = list.next().map_err(|e| e.to_string())? {
+                    if entry.range.begin <= self.address && self.address < entry.range.end {
+                        place = self.run_expr(entry.data)?;
+                        break;
+                    }
+                }
+                place
+            }
+        };
+        Ok(Typed { ty: v.ty, place })
+    }
+
+    /// Runs a DWARF location expression: Wasm locations, frame base,
+    /// constants, arithmetic, `DW_OP_deref`, `DW_OP_stack_value`.
+    fn run_expr(&mut self, expr: gimli::Expression<R>) -> Result<Place, String> {
+        let encoding = self.unit().encoding();
+        let mut ops = expr.operations(encoding);
+        let mut stack: Vec<u64> = Vec::new();
+        // A Wasm location pushed last (its value is the variable's).
+        let mut wasm: Option<Vec<u8>> = None;
+        let mut is_value = false;
+        let mut any = false;
+        while let Some(op) = ops
+            .next()
+            .map_err(|e| format!("bad DWARF expression: {e}"))?
+        {
+            any = true;
+            match op {
+                Operation::WasmLocal { index } => {
+                    let b = self.machine.local(index)?;
+                    stack.push(le_u64(&b));
+                    wasm = Some(b);
+                }
+                Operation::WasmGlobal { index } => {
+                    let b = self.machine.global(index)?;
+                    stack.push(le_u64(&b));
+                    wasm = Some(b);
+                }
+                Operation::WasmStack { index } => {
+                    let b = self.machine.operand(index)?;
+                    stack.push(le_u64(&b));
+                    wasm = Some(b);
+                }
+                Operation::FrameOffset { offset } => {
+                    let base = self.frame_base()?;
+                    stack.push(base.wrapping_add(offset as u64));
+                    wasm = None;
+                }
+                Operation::UnsignedConstant { value } => {
+                    stack.push(value);
+                    wasm = None;
+                }
+                Operation::SignedConstant { value } => {
+                    stack.push(value as u64);
+                    wasm = None;
+                }
+                Operation::Address { address } => {
+                    stack.push(address);
+                    wasm = None;
+                }
+                Operation::PlusConstant { value } => {
+                    let a = stack.pop().ok_or("DWARF stack underflow")?;
+                    stack.push(a.wrapping_add(value));
+                    wasm = None;
+                }
+                Operation::Plus
+                | Operation::Minus
+                | Operation::Mul
+                | Operation::And
+                | Operation::Or
+                | Operation::Xor
+                | Operation::Shl
+                | Operation::Shr => {
+                    let b = stack.pop().ok_or("DWARF stack underflow")?;
+                    let a = stack.pop().ok_or("DWARF stack underflow")?;
+                    stack.push(match op {
+                        Operation::Plus => a.wrapping_add(b),
+                        Operation::Minus => a.wrapping_sub(b),
+                        Operation::Mul => a.wrapping_mul(b),
+                        Operation::And => a & b,
+                        Operation::Or => a | b,
+                        Operation::Xor => a ^ b,
+                        Operation::Shl => a.wrapping_shl(b as u32),
+                        _ => a.wrapping_shr(b as u32),
+                    });
+                    wasm = None;
+                }
+                Operation::Deref { size, .. } => {
+                    let a = stack.pop().ok_or("DWARF stack underflow")?;
+                    let bytes = self.machine.memory(a, size as u64)?;
+                    stack.push(le_u64(&bytes));
+                    wasm = None;
+                }
+                Operation::Pick { index: 0 } => {
+                    let a = *stack.last().ok_or("DWARF stack underflow")?;
+                    stack.push(a);
+                }
+                Operation::StackValue => is_value = true,
+                Operation::Piece { .. } => {
+                    return Err("composite (DW_OP_piece) locations are not supported".into());
+                }
+                other => return Err(format!("unsupported DWARF operation {other:?}")),
+            }
+        }
+        if !any {
+            return Ok(Place::OptimizedOut);
+        }
+        if let Some(bytes) = wasm {
+            // `DW_OP_WASM_location` names where the value is.
+            return Ok(Place::Bytes(bytes));
+        }
+        let top = stack.pop().ok_or("empty DWARF location")?;
+        Ok(if is_value {
+            Place::Bytes(top.to_le_bytes().to_vec())
+        } else {
+            Place::Memory(top)
+        })
+    }
+
+    /// The frame base: the enclosing function's `DW_AT_frame_base`, as a
+    /// value (LLVM: a Wasm local or global holding the stack pointer).
+    fn frame_base(&mut self) -> Result<u64, String> {
+        let Some(AttributeValue::Exprloc(expr)) = self.scope.frame_base.clone() else {
+            return Err("the function has no frame base".into());
+        };
+        match self.run_expr(expr)? {
+            Place::Bytes(b) => Ok(le_u64(&b) & 0xffff_ffff),
+            Place::Memory(a) => Ok(a),
+            Place::OptimizedOut => Err("the frame base is unavailable".into()),
+        }
+    }
+
+    /// `len` bytes of a value.
+    fn bytes(&mut self, t: &Typed, len: u64) -> Result<Vec<u8>, String> {
+        match &t.place {
+            Place::Memory(a) => self.machine.memory(*a, len),
+            Place::Bytes(b) => {
+                let mut b = b.clone();
+                b.resize(len as usize, 0);
+                Ok(b)
+            }
+            Place::OptimizedOut => Err("<optimized out>".into()),
+        }
+    }
+
+    /// A scalar value as a number: (integer bits, as float, is float).
+    fn scalar(&mut self, t: &Typed) -> Result<Scalar, String> {
+        let p = self.peel(t.ty);
+        let size = self.size_of(t.ty).unwrap_or(4).min(8);
+        let bytes = self.bytes(t, size)?;
+        let raw = le_u64(&bytes);
+        let Some(p) = p else {
+            return Ok(Scalar::Int(raw as i64 as i128));
+        };
+        match p.tag {
+            dw::DW_TAG_base_type => {
+                let enc = self
+                    .attr(p.offset, dw::DW_AT_encoding)
+                    .and_then(|a| match a {
+                        AttributeValue::Encoding(e) => Some(e),
+                        _ => None,
+                    })
+                    .unwrap_or(dw::DW_ATE_signed);
+                Ok(match enc {
+                    dw::DW_ATE_float if size == 4 => {
+                        Scalar::Float(f32::from_bits(raw as u32) as f64)
+                    }
+                    dw::DW_ATE_float => Scalar::Float(f64::from_bits(raw)),
+                    dw::DW_ATE_signed | dw::DW_ATE_signed_char => {
+                        Scalar::Int(sign_extend(raw, size))
+                    }
+                    _ => Scalar::Int(raw as i128),
+                })
+            }
+            dw::DW_TAG_enumeration_type => Ok(Scalar::Int(sign_extend(raw, size))),
+            dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type => {
+                Ok(Scalar::Int((raw & 0xffff_ffff) as i128))
+            }
+            _ => Err(format!("{} is not a number", self.type_name(t.ty))),
+        }
+    }
+
+    /// The value as data for the renderer.
+    fn show(&mut self, t: &Typed, depth: usize) -> Result<SourceValue, String> {
+        if matches!(t.place, Place::OptimizedOut) {
+            return Ok(SourceValue::OptimizedOut);
+        }
+        let Some(p) = self.peel(t.ty) else {
+            return Ok(SourceValue::Unavailable("no type".into()));
+        };
+        match p.tag {
+            dw::DW_TAG_base_type => {
+                let enc = self.attr(p.offset, dw::DW_AT_encoding);
+                let size = self.size_of(t.ty).unwrap_or(4);
+                let s = match self.scalar(t) {
+                    Ok(s) => s,
+                    Err(e) => return Ok(SourceValue::Unavailable(e)),
+                };
+                Ok(match (enc, s) {
+                    (Some(AttributeValue::Encoding(dw::DW_ATE_boolean)), Scalar::Int(n)) => {
+                        SourceValue::Bool(n != 0)
+                    }
+                    (
+                        Some(AttributeValue::Encoding(
+                            dw::DW_ATE_signed_char | dw::DW_ATE_unsigned_char,
+                        )),
+                        Scalar::Int(n),
+                    ) if size == 1 => SourceValue::Char(n as i64),
+                    (_, Scalar::Int(n)) => SourceValue::Int(n),
+                    (_, Scalar::Float(f)) => SourceValue::Float(f),
+                })
+            }
+            dw::DW_TAG_enumeration_type => {
+                let Scalar::Int(n) = self.scalar(t)? else {
+                    return Err("bad enum".into());
+                };
+                let name = self
+                    .children(p.offset, dw::DW_TAG_enumerator)
+                    .into_iter()
+                    .find(|e| {
+                        self.attr(*e, dw::DW_AT_const_value).is_some_and(|v| {
+                            v.sdata_value()
+                                .map(i128::from)
+                                .or(v.udata_value().map(i128::from))
+                                == Some(n)
+                        })
+                    })
+                    .and_then(|e| self.name(e));
+                Ok(SourceValue::Enum {
+                    value: n as i64,
+                    name,
+                })
+            }
+            dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type => {
+                let Scalar::Int(addr) = self.scalar(t)? else {
+                    return Err("bad pointer".into());
+                };
+                let addr = addr as u64;
+                let target = self.peel(self.type_of(p.offset));
+                let is_char = target.as_ref().is_some_and(|tp| {
+                    tp.tag == dw::DW_TAG_base_type
+                        && self.udata(tp.offset, dw::DW_AT_byte_size) == Some(1)
+                        && matches!(
+                            self.attr(tp.offset, dw::DW_AT_encoding),
+                            Some(AttributeValue::Encoding(
+                                dw::DW_ATE_signed_char | dw::DW_ATE_unsigned_char
+                            ))
+                        )
+                });
+                let string = if is_char && addr != 0 {
+                    Some(self.c_string(addr))
+                } else {
+                    None
+                };
+                let referent = if p.tag == dw::DW_TAG_reference_type && depth < MAX_DEPTH {
+                    let r = Typed {
+                        ty: self.type_of(p.offset),
+                        place: Place::Memory(addr),
+                    };
+                    Some(Box::new(self.show(&r, depth + 1)?))
+                } else {
+                    None
+                };
+                Ok(SourceValue::Pointer {
+                    address: addr,
+                    string,
+                    referent,
+                })
+            }
+            dw::DW_TAG_structure_type | dw::DW_TAG_class_type | dw::DW_TAG_union_type => {
+                if depth >= MAX_DEPTH {
+                    return Ok(SourceValue::Unavailable("...".into()));
+                }
+                let mut fields = Vec::new();
+                for m in self.children(p.offset, dw::DW_TAG_member) {
+                    let name = self.name(m).unwrap_or_else(|| "<anonymous>".into());
+                    let member = self.member(t, m)?;
+                    let v = match member {
+                        Some(v) => self
+                            .show(&v, depth + 1)
+                            .unwrap_or_else(SourceValue::Unavailable),
+                        None => SourceValue::Unavailable("bit field".into()),
+                    };
+                    fields.push((name, v));
+                }
+                Ok(SourceValue::Struct(fields))
+            }
+            dw::DW_TAG_array_type => {
+                let dims = self.dimensions(p.offset);
+                let elem_ty = self.type_of(p.offset);
+                let count = dims.first().copied().flatten().unwrap_or(0);
+                // A char array is shown as a string, as gdb does.
+                let elem = self.peel(elem_ty);
+                let elem_size = if dims.len() > 1 {
+                    let rest: u64 = dims[1..].iter().map(|d| d.unwrap_or(0)).product();
+                    rest * self.size_of(elem_ty).unwrap_or(0)
+                } else {
+                    self.size_of(elem_ty).unwrap_or(0)
+                };
+                if dims.len() == 1
+                    && elem_size == 1
+                    && elem.as_ref().is_some_and(|e| {
+                        matches!(
+                            self.attr(e.offset, dw::DW_AT_encoding),
+                            Some(AttributeValue::Encoding(
+                                dw::DW_ATE_signed_char | dw::DW_ATE_unsigned_char
+                            ))
+                        )
+                    })
+                {
+                    let bytes = self.bytes(t, count.min(MAX_ELEMENTS))?;
+                    return Ok(SourceValue::CharArray(bytes));
+                }
+                let mut items = Vec::new();
+                for i in 0..count.min(MAX_ELEMENTS) {
+                    let item = self.element(t, elem_ty, &dims, i, elem_size)?;
+                    items.push(
+                        self.show(&item, depth + 1)
+                            .unwrap_or_else(SourceValue::Unavailable),
+                    );
+                }
+                Ok(SourceValue::Array {
+                    items,
+                    more: count.saturating_sub(MAX_ELEMENTS),
+                })
+            }
+            _ => Ok(SourceValue::Unavailable(format!(
+                "cannot show a {}",
+                self.type_name(t.ty)
+            ))),
+        }
+    }
+
+    /// A NUL-terminated string at `addr` (at most [`MAX_ELEMENTS`] bytes).
+    fn c_string(&mut self, addr: u64) -> Result<Vec<u8>, String> {
+        let mut out = Vec::new();
+        while (out.len() as u64) < MAX_ELEMENTS {
+            let chunk = self.machine.memory(addr + out.len() as u64, 1)?;
+            if chunk[0] == 0 {
+                return Ok(out);
+            }
+            out.push(chunk[0]);
+        }
+        Ok(out)
+    }
+
+    /// Member `m` of struct value `t` (`None` for a bit field).
+    fn member(&mut self, t: &Typed, m: UnitOffset) -> Result<Option<Typed>, String> {
+        if self.attr(m, dw::DW_AT_bit_size).is_some() {
+            return Ok(None);
+        }
+        let offset = self
+            .attr(m, dw::DW_AT_data_member_location)
+            .and_then(|a| a.udata_value())
+            .unwrap_or(0);
+        let ty = self.type_of(m);
+        let place = match &t.place {
+            Place::Memory(a) => Place::Memory(a + offset),
+            Place::Bytes(b) => {
+                let size = self.size_of(ty).unwrap_or(0) as usize;
+                let start = offset as usize;
+                Place::Bytes(b.get(start..start + size).unwrap_or_default().to_vec())
+            }
+            Place::OptimizedOut => Place::OptimizedOut,
+        };
+        Ok(Some(Typed { ty, place }))
+    }
+
+    /// Element `i` of array value `t`.
+    fn element(
+        &mut self,
+        t: &Typed,
+        elem_ty: Option<UnitOffset>,
+        dims: &[Option<u64>],
+        i: u64,
+        elem_size: u64,
+    ) -> Result<Typed, String> {
+        let place = match &t.place {
+            Place::Memory(a) => Place::Memory(a + i * elem_size),
+            Place::Bytes(b) => {
+                let start = (i * elem_size) as usize;
+                Place::Bytes(
+                    b.get(start..start + elem_size as usize)
+                        .unwrap_or_default()
+                        .to_vec(),
+                )
+            }
+            Place::OptimizedOut => Place::OptimizedOut,
+        };
+        if dims.len() > 1 {
+            return Err("multi-dimensional arrays are shown by their rows only".into());
+        }
+        Ok(Typed { ty: elem_ty, place })
+    }
+
+    /// Looks up a variable in scope by name.
+    fn variable(&mut self, name: &str) -> Result<Typed, String> {
+        let scope = self.scope;
+        let v = scope
+            .vars
+            .iter()
+            .rev()
+            .find(|v| v.name == name)
+            .ok_or_else(|| format!("no variable named {name:?} in scope"))?;
+        self.var_value(v)
+    }
+
+    /// A base type of the unit by C name (`int`, `unsigned int`, `char`,
+    /// `double`, ...), for casts.
+    fn base_type(&self, name: &str) -> Option<UnitOffset> {
+        let mut entries = self.unit().entries();
+        while let Ok(Some(e)) = entries.next_dfs() {
+            if e.tag() == dw::DW_TAG_base_type && self.name(e.offset()).as_deref() == Some(name) {
+                return Some(e.offset());
+            }
+        }
+        None
+    }
+
+    fn eval(&mut self, e: &Ast) -> Result<Typed, String> {
+        match e {
+            Ast::Var(name) => self.variable(name),
+            Ast::Int(n) => Ok(Typed {
+                ty: self
+                    .base_type("int")
+                    .or_else(|| self.base_type("long long")),
+                place: Place::Bytes((*n as i64).to_le_bytes().to_vec()),
+            }),
+            Ast::Float(f) => Ok(Typed {
+                ty: self.base_type("double"),
+                place: Place::Bytes(f.to_le_bytes().to_vec()),
+            }),
+            Ast::Member(base, field, arrow) => {
+                let mut v = self.eval(base)?;
+                if *arrow {
+                    v = self.deref(&v)?;
+                }
+                let p = self
+                    .peel(v.ty)
+                    .filter(|p| {
+                        matches!(
+                            p.tag,
+                            dw::DW_TAG_structure_type
+                                | dw::DW_TAG_class_type
+                                | dw::DW_TAG_union_type
+                        )
+                    })
+                    .ok_or_else(|| format!("{} has no members", self.type_name(v.ty)))?;
+                let m = self
+                    .children(p.offset, dw::DW_TAG_member)
+                    .into_iter()
+                    .find(|m| self.name(*m).as_deref() == Some(field.as_str()))
+                    .ok_or_else(|| {
+                        format!("{} has no member named {field}", self.type_name(v.ty))
+                    })?;
+                self.member(&v, m)?
+                    .ok_or_else(|| format!("{field} is a bit field"))
+            }
+            Ast::Index(base, index) => {
+                let v = self.eval(base)?;
+                let i = match self.eval(index).and_then(|i| self.scalar(&i))? {
+                    Scalar::Int(i) => i as i64,
+                    Scalar::Float(_) => return Err("an index must be an integer".into()),
+                };
+                let p = self.peel(v.ty).ok_or("cannot index a void value")?;
+                match p.tag {
+                    dw::DW_TAG_array_type => {
+                        let elem_ty = self.type_of(p.offset);
+                        let dims = self.dimensions(p.offset);
+                        let size = self.size_of(elem_ty).unwrap_or(0);
+                        if let Some(Some(n)) = dims.first()
+                            && (i < 0 || i as u64 >= *n)
+                        {
+                            return Err(format!(
+                                "index {i} is out of bounds (the array has {n} elements)"
+                            ));
+                        }
+                        self.element(&v, elem_ty, &dims[..1], i as u64, size)
+                    }
+                    dw::DW_TAG_pointer_type => {
+                        let Scalar::Int(a) = self.scalar(&v)? else {
+                            unreachable!()
+                        };
+                        let elem_ty = self.type_of(p.offset);
+                        let size = self.size_of(elem_ty).ok_or("cannot index a void pointer")?;
+                        Ok(Typed {
+                            ty: elem_ty,
+                            place: Place::Memory((a as i64).wrapping_add(i * size as i64) as u64),
+                        })
+                    }
+                    _ => Err(format!("cannot index a {}", self.type_name(v.ty))),
+                }
+            }
+            Ast::Deref(inner) => {
+                let v = self.eval(inner)?;
+                self.deref(&v)
+            }
+            Ast::AddrOf(inner) => {
+                let v = self.eval(inner)?;
+                match v.place {
+                    Place::Memory(a) => Ok(Typed {
+                        ty: None,
+                        place: Place::Bytes((a as u32).to_le_bytes().to_vec()),
+                    }),
+                    _ => Err("the value is not in memory: it has no address".into()),
+                }
+            }
+            Ast::Cast(ty, inner) => {
+                let v = self.eval(inner)?;
+                let target = self
+                    .base_type(ty)
+                    .ok_or_else(|| format!("no base type named {ty:?} in this unit"))?;
+                let s = self.scalar(&v)?;
+                let size = self.size_of(Some(target)).unwrap_or(4);
+                let is_float = matches!(
+                    self.attr(target, dw::DW_AT_encoding),
+                    Some(AttributeValue::Encoding(dw::DW_ATE_float))
+                );
+                let bytes = match (is_float, s, size) {
+                    (true, s, 4) => (s.as_f64() as f32).to_bits().to_le_bytes().to_vec(),
+                    (true, s, _) => s.as_f64().to_bits().to_le_bytes().to_vec(),
+                    (false, s, _) => (s.as_i128() as i64).to_le_bytes().to_vec(),
+                };
+                Ok(Typed {
+                    ty: Some(target),
+                    place: Place::Bytes(bytes),
+                })
+            }
+            Ast::Neg(inner) => {
+                let v = self.eval(inner)?;
+                let s = self.scalar(&v)?;
+                self.number(match s {
+                    Scalar::Int(n) => Scalar::Int(-n),
+                    Scalar::Float(f) => Scalar::Float(-f),
+                })
+            }
+            Ast::Not(inner) => {
+                let v = self.eval(inner)?;
+                let s = self.scalar(&v)?;
+                self.number(Scalar::Int((s.as_f64() == 0.0) as i128))
+            }
+            Ast::Binary(op, a, b) => {
+                let a = self.eval(a)?;
+                let b = self.eval(b)?;
+                let (x, y) = (self.scalar(&a)?, self.scalar(&b)?);
+                let r = match (x, y) {
+                    (Scalar::Int(x), Scalar::Int(y)) => Scalar::Int(match *op {
+                        "+" => x.wrapping_add(y),
+                        "-" => x.wrapping_sub(y),
+                        "*" => x.wrapping_mul(y),
+                        "/" | "%" if y == 0 => return Err("division by zero".into()),
+                        "/" => x / y,
+                        "%" => x % y,
+                        _ => compare(op, x.cmp(&y)),
+                    }),
+                    (x, y) => {
+                        let (x, y) = (x.as_f64(), y.as_f64());
+                        match *op {
+                            "+" => Scalar::Float(x + y),
+                            "-" => Scalar::Float(x - y),
+                            "*" => Scalar::Float(x * y),
+                            "/" => Scalar::Float(x / y),
+                            "%" => Scalar::Float(x % y),
+                            _ => Scalar::Int(match x.partial_cmp(&y) {
+                                Some(o) => compare(op, o),
+                                None => (*op == "!=") as i128,
+                            }),
+                        }
+                    }
+                };
+                self.number(r)
+            }
+            Ast::Logic(and, a, b) => {
+                let a = self.eval(a)?;
+                let x = self.scalar(&a)?.as_f64() != 0.0;
+                let r = if *and && !x {
+                    false
+                } else if !*and && x {
+                    true
+                } else {
+                    let b = self.eval(b)?;
+                    self.scalar(&b)?.as_f64() != 0.0
+                };
+                self.number(Scalar::Int(r as i128))
+            }
+        }
+    }
+
+    /// A computed number as a typed value (`long long` or `double`).
+    fn number(&self, s: Scalar) -> Result<Typed, String> {
+        Ok(match s {
+            Scalar::Int(n) => Typed {
+                ty: if i32::try_from(n).is_ok() {
+                    self.base_type("int")
+                } else {
+                    None
+                }
+                .or_else(|| self.base_type("long long"))
+                .or_else(|| self.base_type("long")),
+                place: Place::Bytes((n as i64).to_le_bytes().to_vec()),
+            },
+            Scalar::Float(f) => Typed {
+                ty: self.base_type("double"),
+                place: Place::Bytes(f.to_le_bytes().to_vec()),
+            },
+        })
+    }
+
+    fn deref(&mut self, v: &Typed) -> Result<Typed, String> {
+        let p = self
+            .peel(v.ty)
+            .filter(|p| matches!(p.tag, dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type))
+            .ok_or_else(|| format!("cannot dereference a {}", self.type_name(v.ty)))?;
+        let Scalar::Int(a) = self.scalar(v)? else {
+            unreachable!("pointers are integers")
+        };
+        let target = self.type_of(p.offset);
+        if target.is_none() {
+            return Err("cannot dereference a void pointer".into());
+        }
+        let _ = self.debug;
+        Ok(Typed {
+            ty: target,
+            place: Place::Memory(a as u64),
+        })
+    }
+}
+
+fn compare(op: &str, o: std::cmp::Ordering) -> i128 {
+    use std::cmp::Ordering::*;
+    (match op {
+        "==" => o == Equal,
+        "!=" => o != Equal,
+        "<" => o == Less,
+        "<=" => o != Greater,
+        ">" => o == Greater,
+        _ => o != Less,
+    }) as i128
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Scalar {
+    Int(i128),
+    Float(f64),
+}
+
+impl Scalar {
+    fn as_f64(self) -> f64 {
+        match self {
+            Scalar::Int(n) => n as f64,
+            Scalar::Float(f) => f,
+        }
+    }
+    fn as_i128(self) -> i128 {
+        match self {
+            Scalar::Int(n) => n,
+            Scalar::Float(f) => f as i128,
+        }
+    }
+}
+
+fn le_u64(bytes: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = bytes.len().min(8);
+    b[..n].copy_from_slice(&bytes[..n]);
+    u64::from_le_bytes(b)
+}
+
+fn sign_extend(raw: u64, size: u64) -> i128 {
+    match size {
+        1 => raw as u8 as i8 as i128,
+        2 => raw as u16 as i16 as i128,
+        4 => raw as u32 as i32 as i128,
+        _ => raw as i64 as i128,
+    }
+}
+
+/// A parsed C-like expression.
+#[derive(Debug)]
+enum Ast {
+    Var(String),
+    Int(i128),
+    Float(f64),
+    Member(Box<Ast>, String, bool),
+    Index(Box<Ast>, Box<Ast>),
+    Deref(Box<Ast>),
+    AddrOf(Box<Ast>),
+    Cast(String, Box<Ast>),
+    Neg(Box<Ast>),
+    Not(Box<Ast>),
+    Binary(&'static str, Box<Ast>, Box<Ast>),
+    Logic(bool, Box<Ast>, Box<Ast>),
+}
+
+/// C base type names a cast may name.
+const CAST_TYPES: &[&str] = &[
+    "char",
+    "signed char",
+    "unsigned char",
+    "short",
+    "unsigned short",
+    "int",
+    "unsigned int",
+    "long",
+    "unsigned long",
+    "long long",
+    "unsigned long long",
+    "float",
+    "double",
+    "_Bool",
+    "bool",
+    "unsigned",
+];
+
+fn tokens(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c.is_ascii_alphanumeric()
+            || c == '_'
+            || c == '.'
+                && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())
+                && out.last().is_none_or(|t: &String| !is_operand_end(t))
+        {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric()
+                    || chars[i] == '_'
+                    || chars[i] == '.' && chars[start].is_ascii_digit())
+            {
+                i += 1;
+            }
+            out.push(chars[start..i].iter().collect());
+        } else {
+            let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+            if ["->", "==", "!=", "<=", ">=", "&&", "||"].contains(&two.as_str()) {
+                out.push(two);
+                i += 2;
+            } else if "+-*/%<>!&()[].".contains(c) {
+                out.push(c.to_string());
+                i += 1;
+            } else {
+                return Err(format!("unexpected character {c:?} in expression"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn is_operand_end(t: &str) -> bool {
+    t == ")"
+        || t == "]"
+        || t.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Checks that `text` is a C-like expression this module can evaluate.
+///
+/// # Errors
+/// Where it does not parse.
+pub(crate) fn check(text: &str) -> Result<(), String> {
+    parse(text).map(|_| ())
+}
+
+fn parse(text: &str) -> Result<Ast, String> {
+    let toks = tokens(text)?;
+    if toks.is_empty() {
+        return Err("empty expression".into());
+    }
+    let mut p = ExprParser { toks, pos: 0 };
+    let e = p.binary(0)?;
+    if p.pos < p.toks.len() {
+        return Err(format!("unexpected {:?} in expression", p.toks[p.pos]));
+    }
+    Ok(e)
+}
+
+struct ExprParser {
+    toks: Vec<String>,
+    pos: usize,
+}
+
+const LEVELS: &[&[&str]] = &[
+    &["||"],
+    &["&&"],
+    &["==", "!="],
+    &["<", "<=", ">", ">="],
+    &["+", "-"],
+    &["*", "/", "%"],
+];
+
+impl ExprParser {
+    fn peek(&self) -> Option<&str> {
+        self.toks.get(self.pos).map(String::as_str)
+    }
+
+    fn eat(&mut self, t: &str) -> bool {
+        if self.peek() == Some(t) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn binary(&mut self, level: usize) -> Result<Ast, String> {
+        if level == LEVELS.len() {
+            return self.unary();
+        }
+        let mut left = self.binary(level + 1)?;
+        while let Some(op) = self
+            .peek()
+            .and_then(|t| LEVELS[level].iter().find(|o| **o == t).copied())
+        {
+            self.pos += 1;
+            let right = self.binary(level + 1)?;
+            left = match op {
+                "&&" => Ast::Logic(true, Box::new(left), Box::new(right)),
+                "||" => Ast::Logic(false, Box::new(left), Box::new(right)),
+                _ => Ast::Binary(op, Box::new(left), Box::new(right)),
+            };
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Ast, String> {
+        if self.eat("-") {
+            return Ok(Ast::Neg(Box::new(self.unary()?)));
+        }
+        if self.eat("!") {
+            return Ok(Ast::Not(Box::new(self.unary()?)));
+        }
+        if self.eat("*") {
+            return Ok(Ast::Deref(Box::new(self.unary()?)));
+        }
+        if self.eat("&") {
+            return Ok(Ast::AddrOf(Box::new(self.unary()?)));
+        }
+        if self.peek() == Some("(") {
+            // A cast: `(TYPE WORDS) EXPR`.
+            let mut words = Vec::new();
+            let mut j = self.pos + 1;
+            while let Some(t) = self.toks.get(j) {
+                if t == ")" {
+                    break;
+                }
+                words.push(t.clone());
+                j += 1;
+            }
+            let name = words.join(" ");
+            if !words.is_empty() && CAST_TYPES.contains(&name.as_str()) {
+                self.pos = j + 1;
+                return Ok(Ast::Cast(name, Box::new(self.unary()?)));
+            }
+        }
+        self.postfix()
+    }
+
+    fn postfix(&mut self) -> Result<Ast, String> {
+        let mut e = self.primary()?;
+        loop {
+            if self.eat(".") || self.peek() == Some("->") {
+                let arrow = self.eat("->");
+                let field = self
+                    .toks
+                    .get(self.pos)
+                    .filter(|t| {
+                        t.chars()
+                            .next()
+                            .is_some_and(|c| c.is_alphabetic() || c == '_')
+                    })
+                    .cloned()
+                    .ok_or("expected a member name")?;
+                self.pos += 1;
+                e = Ast::Member(Box::new(e), field, arrow);
+            } else if self.eat("[") {
+                let index = self.binary(0)?;
+                if !self.eat("]") {
+                    return Err("expected ]".into());
+                }
+                e = Ast::Index(Box::new(e), Box::new(index));
+            } else {
+                return Ok(e);
+            }
+        }
+    }
+
+    fn primary(&mut self) -> Result<Ast, String> {
+        let t = self
+            .peek()
+            .ok_or("unexpected end of expression")?
+            .to_string();
+        self.pos += 1;
+        if t == "(" {
+            let e = self.binary(0)?;
+            if !self.eat(")") {
+                return Err("expected )".into());
+            }
+            return Ok(e);
+        }
+        let first = t.chars().next().unwrap_or(' ');
+        if first.is_ascii_digit() || first == '.' {
+            if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+                return i128::from_str_radix(hex, 16)
+                    .map(Ast::Int)
+                    .map_err(|_| format!("malformed number {t:?}"));
+            }
+            if let Ok(n) = t.parse::<i128>() {
+                return Ok(Ast::Int(n));
+            }
+            return t
+                .parse::<f64>()
+                .map(Ast::Float)
+                .map_err(|_| format!("malformed number {t:?}"));
+        }
+        if first.is_alphabetic() || first == '_' {
+            return Ok(Ast::Var(t));
+        }
+        Err(format!("unexpected {t:?} in expression"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_c_expressions() {
+        let e = parse("p->next->value + a[i * 2] == (double)n && !done").unwrap();
+        assert_eq!(
+            format!("{e:?}"),
+            "Logic(true, Binary(\"==\", Binary(\"+\", Member(Member(Var(\"p\"), \"next\", true), \"value\", true), Index(Var(\"a\"), Binary(\"*\", Var(\"i\"), Int(2)))), Cast(\"double\", Var(\"n\"))), Not(Var(\"done\")))"
+        );
+        assert_eq!(
+            format!("{:?}", parse("s.x").unwrap()),
+            "Member(Var(\"s\"), \"x\", false)"
+        );
+        assert_eq!(format!("{:?}", parse("*p").unwrap()), "Deref(Var(\"p\"))");
+        assert_eq!(format!("{:?}", parse("1.5").unwrap()), "Float(1.5)");
+        assert!(parse("a +").is_err());
+        assert!(parse("a $ b").is_err());
+    }
+}

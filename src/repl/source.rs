@@ -1,0 +1,303 @@
+//! The front end's source view: the line under the stop banner and `frame`,
+//! `list`, `directory`, `info line`, `info sources`. Files are found by
+//! [`SourceFiles`]; line facts come from the module's DWARF.
+
+use std::collections::HashSet;
+use std::io::Write;
+
+use super::{Frontend, write_out};
+use crate::debugger::breakpoints;
+use crate::debugger::protocol::FrameInfo;
+use crate::debugger::source::SourceFiles;
+use crate::render::SourceLine;
+use crate::wasm::dwarf::SourceLoc;
+
+/// Lines `list` shows at a time (gdb's default `listsize`).
+const LIST_SIZE: u32 = 10;
+
+/// What the front end remembers for `list`.
+#[derive(Debug, Default)]
+pub(crate) struct SourceView {
+    pub(crate) files: SourceFiles,
+    /// Files already noted as missing (the note is shown once).
+    noted: HashSet<String>,
+    /// The line to centre the next bare `list` on (set at each stop and
+    /// frame selection).
+    centre: Option<SourceLoc>,
+    /// The last listing: file, first and last line shown.
+    last: Option<(String, u32, u32)>,
+}
+
+impl SourceView {
+    /// A view looking in `directories` after the DWARF paths.
+    pub(crate) fn new(directories: Vec<std::path::PathBuf>) -> SourceView {
+        SourceView {
+            files: SourceFiles::new(directories),
+            ..SourceView::default()
+        }
+    }
+
+    /// The file `break LINE` and `list LINE` mean: the last listed, else
+    /// the last stop's.
+    pub(crate) fn current_file(&self) -> Option<String> {
+        self.last
+            .as_ref()
+            .map(|l| l.0.clone())
+            .or_else(|| self.centre.as_ref().map(|c| c.file.clone()))
+    }
+}
+
+/// The text shown under a frame line (owned; see [`SourceLine`]).
+pub(crate) enum Shown {
+    None,
+    Text(u32, String),
+    Note(String),
+}
+
+impl Shown {
+    pub(crate) fn line(&self) -> SourceLine<'_> {
+        match self {
+            Shown::None => SourceLine::None,
+            Shown::Text(n, t) => SourceLine::Text(*n, t),
+            Shown::Note(n) => SourceLine::Note(n),
+        }
+    }
+}
+
+impl Frontend {
+    /// The source line of frame `f` (its innermost source frame), and makes
+    /// it where a bare `list` centres. A missing file is noted once.
+    pub(crate) fn source_line(&mut self, f: Option<&FrameInfo>) -> Shown {
+        let Some(loc) = f
+            .and_then(|f| f.source.first())
+            .and_then(|s| s.location.clone())
+        else {
+            return Shown::None;
+        };
+        self.source.centre = Some(loc.clone());
+        self.source.last = None;
+        match self.source.files.find(&loc.file) {
+            Ok(text) => match text.lines.get(loc.line as usize - 1) {
+                Some(line) => Shown::Text(loc.line, line.clone()),
+                None => Shown::Note(format!(
+                    "(line {} is past the end of {} ({} lines): is it the source the module was built from?)",
+                    loc.line,
+                    text.path.display(),
+                    text.lines.len()
+                )),
+            },
+            Err(note) => {
+                if self.source.noted.insert(loc.file.clone()) {
+                    Shown::Note(note)
+                } else {
+                    Shown::None
+                }
+            }
+        }
+    }
+
+    /// `directory [DIR]`.
+    pub(crate) fn directory(
+        &mut self,
+        dir: Option<std::path::PathBuf>,
+        out: &mut dyn Write,
+    ) -> Result<(), String> {
+        if let Some(dir) = dir {
+            if !dir.is_dir() {
+                return Err(format!("{} is not a directory", dir.display()));
+            }
+            self.source.files.add_directory(dir);
+            self.source.noted.clear();
+        }
+        let dirs: Vec<String> = self
+            .source
+            .files
+            .directories()
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        if dirs.is_empty() {
+            write_out(
+                out,
+                "Source files are looked for at the path DWARF gives only.\n",
+            )
+        } else {
+            write_out(
+                out,
+                &format!(
+                    "Source files are looked for at the path DWARF gives, then in: {}\n",
+                    dirs.join(", ")
+                ),
+            )
+        }
+    }
+
+    /// Turns a bare `LINE` into `FILE:LINE` with the current source file;
+    /// other locations are returned as they are.
+    pub(crate) fn with_current_file(&self, location: &str) -> Result<String, String> {
+        let trimmed = location.trim();
+        if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(location.to_string());
+        }
+        match self.source.current_file() {
+            Some(file) => Ok(format!("{file}:{trimmed}")),
+            None => Err(format!(
+                "no current source file for line {trimmed}: give FILE:{trimmed}"
+            )),
+        }
+    }
+
+    /// `list [LOCATION | -]`.
+    pub(crate) fn list(
+        &mut self,
+        location: Option<String>,
+        out: &mut dyn Write,
+    ) -> Result<(), String> {
+        let (file, first) = match location.as_deref().map(str::trim) {
+            None => {
+                if let Some(c) = self.source.centre.take() {
+                    (c.file, c.line.saturating_sub(LIST_SIZE / 2).max(1))
+                } else if let Some((file, _, last)) = &self.source.last {
+                    (file.clone(), last + 1)
+                } else {
+                    return Err("no source to list: the program has not stopped at a line with line information (give a location)".into());
+                }
+            }
+            Some("-") => match &self.source.last {
+                Some((file, first, _)) if *first > 1 => {
+                    (file.clone(), first.saturating_sub(LIST_SIZE).max(1))
+                }
+                Some(_) => return Err("already at the start of the file".into()),
+                None => return Err("nothing listed yet".into()),
+            },
+            Some(loc) => {
+                let at = self.list_location(loc)?;
+                (at.file, at.line.saturating_sub(LIST_SIZE / 2).max(1))
+            }
+        };
+        let text = self.source.files.find(&file)?;
+        let total = text.lines.len() as u32;
+        if first > total {
+            return Err(format!(
+                "line {first} is out of range for {file} ({total} lines)"
+            ));
+        }
+        let last = (first + LIST_SIZE - 1).min(total);
+        let mut listing = String::new();
+        for n in first..=last {
+            listing.push_str(&format!("{n}\t{}\n", text.lines[n as usize - 1]));
+        }
+        self.source.centre = None;
+        self.source.last = Some((file, first, last));
+        write_out(out, &listing)
+    }
+
+    /// Where `list LOCATION` centres: `LINE` (current file), `FILE:LINE`,
+    /// or a function (its line after the prologue).
+    fn list_location(&self, loc: &str) -> Result<SourceLoc, String> {
+        let info = self.module_info()?;
+        if let Ok(line) = loc.parse::<u32>() {
+            let file = self.source.current_file().ok_or_else(|| {
+                format!("no current source file for line {line}: give FILE:{line}")
+            })?;
+            return Ok(SourceLoc {
+                file,
+                line,
+                column: None,
+            });
+        }
+        if let Some((file, line)) = loc.rsplit_once(':')
+            && let Ok(line) = line.parse::<u32>()
+        {
+            // The file as the line tables name it, when they do.
+            let file = info
+                .debug_info()
+                .and_then(|d| d.line_pcs(file, 1).ok())
+                .map(|m| m.file)
+                .unwrap_or_else(|| file.to_string());
+            return Ok(SourceLoc {
+                file,
+                line,
+                column: None,
+            });
+        }
+        let resolved = breakpoints::resolve(&info, loc)?;
+        resolved
+            .source
+            .or_else(|| info.debug_info().and_then(|d| d.location(resolved.pc)))
+            .ok_or_else(|| format!("no line information for {loc}"))
+    }
+
+    /// `info line [LOCATION]`.
+    pub(crate) fn info_line(
+        &mut self,
+        location: Option<String>,
+        out: &mut dyn Write,
+    ) -> Result<(), String> {
+        let info = self.module_info()?;
+        let debug = info
+            .debug_info()
+            .ok_or("the module has no DWARF line information")?;
+        let pc = match location {
+            Some(loc) => {
+                let loc = self.with_current_file(&loc)?;
+                let r = breakpoints::resolve(&info, &loc)?;
+                if let Some(note) = &r.note {
+                    write_out(out, &format!("{}\n", self.theme.dim(&format!("({note})"))))?;
+                }
+                let mut pcs = vec![r.pc];
+                pcs.extend(r.more);
+                if pcs.len() > 1 {
+                    let list: Vec<String> = pcs.iter().map(|p| format!("0x{p:x}")).collect();
+                    let at = debug.location(pcs[0]);
+                    let text = match at {
+                        Some(l) => format!(
+                            "Line {} of \"{}\" starts at {} places: {}\n",
+                            l.line,
+                            l.file,
+                            pcs.len(),
+                            list.join(", ")
+                        ),
+                        None => format!("Starts at {}\n", list.join(", ")),
+                    };
+                    return write_out(out, &text);
+                }
+                pcs[0]
+            }
+            None => {
+                let frame = self.selected_frame()?;
+                match self
+                    .session
+                    .request(crate::debugger::protocol::Request::Frame(frame))
+                {
+                    crate::debugger::protocol::Response::Frame(f) => f.pc,
+                    other => return Err(super::unexpected(other)),
+                }
+            }
+        };
+        let text = match (debug.row_at(pc), debug.location(pc)) {
+            (Some(row), Some(l)) => format!(
+                "Line {} of \"{}\" starts at 0x{:x} and contains 0x{pc:x}\n",
+                l.line, l.file, row.pc
+            ),
+            _ => format!("No line information for 0x{pc:x}\n"),
+        };
+        write_out(out, &text)
+    }
+
+    /// `info sources`.
+    pub(crate) fn info_sources(&self, out: &mut dyn Write) -> Result<(), String> {
+        let info = self.module_info()?;
+        let debug = info
+            .debug_info()
+            .ok_or("the module has no DWARF line information")?;
+        let mut files = debug.files();
+        files.sort();
+        let mut text = String::new();
+        for f in files {
+            text.push_str(&f);
+            text.push('\n');
+        }
+        write_out(out, &text)
+    }
+}
