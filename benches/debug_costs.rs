@@ -541,6 +541,7 @@ fn command_times(export: &str, arg: usize, commands: &[&str]) -> (Vec<(f64, f64,
             first,
             wasmdbg::render::Theme::PLAIN,
             None,
+            Vec::new(),
             &mut sink,
         );
         for (i, command) in commands.iter().enumerate() {
@@ -696,6 +697,14 @@ fn main() {
     );
     println!("| figure | workload | plain wasmtime | wasmdbg | ratio |");
     println!("| --- | --- | --- | --- | --- |");
+    // `WASMDBG_BENCH_ONLY=dwarf`: figure 8 alone.
+    if std::env::var("WASMDBG_BENCH_ONLY").as_deref() == Ok("dwarf") {
+        match &flite {
+            Some(flite) => dwarf_figures(flite),
+            None => println!("flite not found: figure 8 needs it"),
+        }
+        return;
+    }
     let mut workloads = Vec::new();
     if let Some(flite) = &flite {
         workloads.push(Workload {
@@ -730,8 +739,114 @@ fn main() {
     frame_figures();
     if let Some(flite) = &flite {
         memory_figures(flite);
+        dwarf_figures(flite);
     }
     watch_figures(flite.as_ref());
+}
+
+/// Figure 8: symbolizing with flite's DWARF (21.5 MB module, most of it
+/// DWARF). 8a: the 50 frames of a backtrace made of 50 different
+/// functions' pcs (flite's real stacks are 8 frames deep), symbolized from
+/// a freshly parsed module (DWARF sections found, units parsed on first
+/// use: what the first `bt` after a start pays), then again (warm). 8b: the
+/// first `bt` at a real pause in flite through the REPL front end.
+fn dwarf_figures(flite: &Program) {
+    let bytes = std::sync::Arc::new(module_bytes(&flite.module));
+    let pcs: Vec<usize> = {
+        let info = wasmdbg::wasm::ModuleInfo::parse(bytes.clone()).unwrap();
+        let with_lines: Vec<u32> = (0..info.num_funcs())
+            .filter(|&f| {
+                info.func(f)
+                    .and_then(|f| f.body.clone())
+                    .is_some_and(|b| info.debug_info().is_some_and(|d| d.has_lines(b)))
+            })
+            .collect();
+        let step = (with_lines.len() / 50).max(1);
+        with_lines
+            .iter()
+            .step_by(step)
+            .take(50)
+            .map(|&f| info.instruction_offsets(f)[info.instruction_offsets(f).len() / 2])
+            .collect()
+    };
+    assert_eq!(pcs.len(), 50, "flite has 50 functions with lines");
+    let mut cold = Vec::new();
+    let mut warm = Vec::new();
+    let mut located = 0;
+    for _ in 0..runs() {
+        let info = wasmdbg::wasm::ModuleInfo::parse(bytes.clone()).unwrap();
+        let start = Instant::now();
+        let debug = info.debug_info().expect("flite has DWARF");
+        located = pcs
+            .iter()
+            .filter(|&&pc| {
+                debug
+                    .frames(pc)
+                    .first()
+                    .is_some_and(|f| f.location.is_some())
+            })
+            .count();
+        cold.push(start.elapsed().as_secs_f64() * 1e3);
+        let start = Instant::now();
+        for &pc in &pcs {
+            std::hint::black_box(debug.frames(pc));
+        }
+        warm.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    row(
+        "8a symbolize 50 frames, first time (ms)",
+        "flite DWARF",
+        "-".into(),
+        show(summary(cold), 1),
+        format!("{located}/50 with file:line"),
+    );
+    row(
+        "8a symbolize 50 frames, again (ms)",
+        "flite DWARF",
+        "-".into(),
+        show(summary(warm), 2),
+        "-".into(),
+    );
+    let first_bt = measure(|_| {
+        let mut config = RunConfig {
+            module: flite.module.clone(),
+            args: flite.args.clone(),
+            breakpoints: vec!["cst_wave_save_riff".into()],
+            cache_dir: Some(scratch("cache")),
+            ..RunConfig::default()
+        };
+        if let Some((host, guest)) = &flite.dir {
+            config.dirs.push(wasmdbg::debugger::DirSpec {
+                host: host.clone(),
+                guest: guest.clone(),
+                read_only: false,
+            });
+        }
+        let (session, first) = Session::start(config);
+        assert!(matches!(first, Response::Stopped(_)), "{first:?}");
+        let mut sink = Vec::new();
+        let mut fe = wasmdbg::repl::Frontend::new(
+            session,
+            first,
+            wasmdbg::render::Theme::PLAIN,
+            None,
+            Vec::new(),
+            &mut sink,
+        );
+        let mut out = Vec::new();
+        let start = Instant::now();
+        fe.execute("bt", &mut out).unwrap();
+        let ms = start.elapsed().as_secs_f64() * 1e3;
+        assert!(String::from_utf8_lossy(&out).contains("cst_wave_io.c:"));
+        ms
+    });
+    row(
+        "8b first bt at a pause, 8 frames (ms)",
+        "flite at cst_wave_save_riff",
+        "-".into(),
+        show(first_bt, 1),
+        "-".into(),
+    );
 }
 
 /// Run time of `config`'s program from its entry pause to the end, with

@@ -25,7 +25,10 @@ fn main() {
         }
         other => panic!("unexpected first event: {other:?}"),
     };
-    print!("{}", render::stop_banner(&Theme::PLAIN, &stop));
+    print!(
+        "{}",
+        render::stop_banner(&Theme::PLAIN, &stop, render::SourceLine::None)
+    );
 
     let Response::Backtrace { frames, .. } = session.request(Request::Backtrace {
         pause: stop.pause,

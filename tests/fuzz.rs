@@ -455,6 +455,7 @@ fn sessions(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
                 first,
                 wasmdbg::render::Theme::PLAIN,
                 Some(Duration::from_secs(5)),
+                Vec::new(),
                 &mut sink,
             );
             for command in &commands {

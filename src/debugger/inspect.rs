@@ -285,6 +285,7 @@ fn evaluate_number(
             SourceValue::Enum { value, .. } => Ok(Num::Int(value)),
             SourceValue::Pointer { address, .. } => Ok(Num::Int(address as i64)),
             SourceValue::Float(f) => Ok(Num::Float(f)),
+            SourceValue::Float32(f) => Ok(Num::Float(f as f64)),
             _ => Err(format!("a {ty} is not a number")),
         },
     }
@@ -297,6 +298,7 @@ pub(crate) fn source_truthy(v: &SourceValue) -> bool {
         SourceValue::Char(n) => *n != 0,
         SourceValue::Bool(b) => *b,
         SourceValue::Float(f) => *f != 0.0,
+        SourceValue::Float32(f) => *f != 0.0,
         SourceValue::Enum { value, .. } => *value != 0,
         SourceValue::Pointer { address, .. } => *address != 0,
         _ => true,

@@ -428,8 +428,10 @@ pub enum SourceValue {
     Char(i64),
     /// A `bool`.
     Bool(bool),
-    /// A floating-point number.
+    /// A `double` (or wider float read as one).
     Float(f64),
+    /// A `float`.
+    Float32(f32),
     /// An enum: its value and the enumerator's name when one matches.
     Enum {
         /// The value.

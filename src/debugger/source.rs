@@ -83,7 +83,7 @@ impl SourceFiles {
             }
         }
         Err(format!(
-            "(source file {file} not found; `directory DIR` adds a place to look)"
+            "source file {file} not found; `directory DIR` adds a place to look"
         ))
     }
 }

@@ -13,7 +13,7 @@ use gimli::{AttributeValue, Operation, Reader as _, UnitOffset, constants as dw}
 
 use super::protocol::{SourceValue, Variable};
 use crate::wasm::ModuleInfo;
-use crate::wasm::dwarf::{DebugInfo, R};
+use crate::wasm::dwarf::R;
 
 /// The paused frame's Wasm state, as the variables reader needs it. Values
 /// are little-endian bytes (4 for i32/f32, 8 for i64/f64).
@@ -40,6 +40,8 @@ enum Place {
     Bytes(Vec<u8>),
     /// No location at this pc.
     OptimizedOut,
+    /// A number computed by an expression (no DWARF type).
+    Scalar(Scalar),
 }
 
 /// A typed value during evaluation.
@@ -89,7 +91,6 @@ pub(crate) fn frame_variables(
             scope: &scope,
             machine,
             address,
-            debug,
         };
         let mut out: Vec<Variable> = Vec::new();
         for v in &scope.vars {
@@ -139,10 +140,29 @@ pub(crate) fn evaluate(
             scope: &scope,
             machine,
             address,
-            debug,
         };
+        if let Ast::AddrOf(inner) = &expr {
+            // `&x`: a pointer to x's type.
+            let value = reader.eval(inner)?;
+            let Place::Memory(address) = value.place else {
+                return Err("the value is not in linear memory: it has no address".into());
+            };
+            let ty = format!("{} *", reader.type_name(value.ty));
+            return Ok((
+                ty,
+                SourceValue::Pointer {
+                    address,
+                    string: None,
+                    referent: None,
+                },
+            ));
+        }
         let value = reader.eval(&expr)?;
-        let ty = reader.type_name(value.ty);
+        let ty = match value.place {
+            Place::Scalar(Scalar::Int(_)) => "long long".to_string(),
+            Place::Scalar(Scalar::Float(_)) => "double".to_string(),
+            _ => reader.type_name(value.ty),
+        };
         Ok((ty, reader.show(&value, 0)?))
     })
 }
@@ -203,19 +223,18 @@ fn find_in(
     inside: bool,
 ) -> bool {
     let mut children = node.children();
-    let mut found = inside;
     while let Ok(Some(child)) = children.next() {
         let die = child.entry().clone();
         match die.tag() {
-            dw::DW_TAG_subprogram if !inside => {
-                if die_contains(unit, &die, address) {
-                    scope.frame_base = die.attr_value(dw::DW_AT_frame_base);
-                    find_in(unit, child, address, scope, true);
-                    return true;
-                }
+            dw::DW_TAG_subprogram if !inside && die_contains(unit, &die, address) => {
+                scope.frame_base = die.attr_value(dw::DW_AT_frame_base);
+                find_in(unit, child, address, scope, true);
+                return true;
             }
+            // Methods live inside namespaces and classes.
             dw::DW_TAG_namespace | dw::DW_TAG_class_type | dw::DW_TAG_structure_type if !inside => {
-                if find_in(unit, child, address, scope, false) {
+                let found = find_in(unit, child, address, scope, false);
+                if found {
                     return true;
                 }
             }
@@ -224,16 +243,15 @@ fn find_in(
                     scope.vars.push(v);
                 }
             }
-            dw::DW_TAG_lexical_block | dw::DW_TAG_inlined_subroutine if inside => {
-                if die_contains(unit, &die, address) {
-                    find_in(unit, child, address, scope, true);
-                }
+            dw::DW_TAG_lexical_block | dw::DW_TAG_inlined_subroutine
+                if inside && die_contains(unit, &die, address) =>
+            {
+                find_in(unit, child, address, scope, true);
             }
             _ => {}
         }
-        found |= false;
     }
-    found
+    inside
 }
 
 /// Reads a variable DIE, following `DW_AT_abstract_origin` for its name and
@@ -275,7 +293,6 @@ struct Reader<'s, 'a, 'm> {
     scope: &'s Scope<'a>,
     machine: &'m mut dyn Machine,
     address: u64,
-    debug: &'s DebugInfo,
 }
 
 impl Reader<'_, '_, '_> {
@@ -347,6 +364,15 @@ impl Reader<'_, '_, '_> {
             return "?".to_string();
         };
         let inner = || self.type_name_depth(self.type_of(offset), depth + 1);
+        if let Some(name) = self.name(offset) {
+            // Rust names its pointer types (`&shapes::Shape`); C does not.
+            if matches!(
+                die.tag(),
+                dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type
+            ) {
+                return name;
+            }
+        }
         match die.tag() {
             dw::DW_TAG_pointer_type => format!("{} *", inner()),
             dw::DW_TAG_reference_type => format!("{} &", inner()),
@@ -489,6 +515,8 @@ impl Reader<'_, '_, '_> {
         let mut wasm: Option<Vec<u8>> = None;
         let mut is_value = false;
         let mut any = false;
+        let mut pieces: Option<Vec<u8>> = None;
+        let mut whole_gone = false;
         while let Some(op) = ops
             .next()
             .map_err(|e| format!("bad DWARF expression: {e}"))?
@@ -565,14 +593,40 @@ impl Reader<'_, '_, '_> {
                     stack.push(a);
                 }
                 Operation::StackValue => is_value = true,
-                Operation::Piece { .. } => {
-                    return Err("composite (DW_OP_piece) locations are not supported".into());
+                Operation::Piece {
+                    size_in_bits,
+                    bit_offset: None,
+                } if size_in_bits % 8 == 0 => {
+                    // One piece of a composite location: its bytes, then
+                    // the stack starts over for the next piece.
+                    let len = size_in_bits / 8;
+                    let piece = match (wasm.take(), stack.pop()) {
+                        (Some(bytes), _) => Some(bytes),
+                        (None, Some(top)) if is_value => Some(top.to_le_bytes().to_vec()),
+                        (None, Some(address)) => Some(self.machine.memory(address, len)?),
+                        (None, None) => None,
+                    };
+                    match piece {
+                        Some(mut bytes) => {
+                            bytes.resize(len as usize, 0);
+                            pieces.get_or_insert_with(Vec::new).extend(bytes);
+                        }
+                        // A piece with no location: part of the value is
+                        // gone, so all of it is shown as optimized out.
+                        None => whole_gone = true,
+                    }
+                    pieces.get_or_insert_with(Vec::new);
+                    stack.clear();
+                    is_value = false;
                 }
                 other => return Err(format!("unsupported DWARF operation {other:?}")),
             }
         }
-        if !any {
+        if !any || whole_gone {
             return Ok(Place::OptimizedOut);
+        }
+        if let Some(bytes) = pieces {
+            return Ok(Place::Bytes(bytes));
         }
         if let Some(bytes) = wasm {
             // `DW_OP_WASM_location` names where the value is.
@@ -596,6 +650,7 @@ impl Reader<'_, '_, '_> {
             Place::Bytes(b) => Ok(le_u64(&b) & 0xffff_ffff),
             Place::Memory(a) => Ok(a),
             Place::OptimizedOut => Err("the frame base is unavailable".into()),
+            Place::Scalar(s) => Ok(s.as_i128() as u64),
         }
     }
 
@@ -608,12 +663,19 @@ impl Reader<'_, '_, '_> {
                 b.resize(len as usize, 0);
                 Ok(b)
             }
-            Place::OptimizedOut => Err("<optimized out>".into()),
+            Place::OptimizedOut => Err("a value it needs is <optimized out> at this pc".into()),
+            Place::Scalar(s) => Ok(match s {
+                Scalar::Int(n) => (*n as i64).to_le_bytes().to_vec(),
+                Scalar::Float(f) => f.to_le_bytes().to_vec(),
+            }),
         }
     }
 
     /// A scalar value as a number: (integer bits, as float, is float).
     fn scalar(&mut self, t: &Typed) -> Result<Scalar, String> {
+        if let Place::Scalar(s) = t.place {
+            return Ok(s);
+        }
         let p = self.peel(t.ty);
         let size = self.size_of(t.ty).unwrap_or(4).min(8);
         let bytes = self.bytes(t, size)?;
@@ -651,8 +713,11 @@ impl Reader<'_, '_, '_> {
 
     /// The value as data for the renderer.
     fn show(&mut self, t: &Typed, depth: usize) -> Result<SourceValue, String> {
-        if matches!(t.place, Place::OptimizedOut) {
-            return Ok(SourceValue::OptimizedOut);
+        match t.place {
+            Place::OptimizedOut => return Ok(SourceValue::OptimizedOut),
+            Place::Scalar(Scalar::Int(n)) => return Ok(SourceValue::Int(n)),
+            Place::Scalar(Scalar::Float(f)) => return Ok(SourceValue::Float(f)),
+            _ => {}
         }
         let Some(p) = self.peel(t.ty) else {
             return Ok(SourceValue::Unavailable("no type".into()));
@@ -676,6 +741,7 @@ impl Reader<'_, '_, '_> {
                         Scalar::Int(n),
                     ) if size == 1 => SourceValue::Char(n as i64),
                     (_, Scalar::Int(n)) => SourceValue::Int(n),
+                    (_, Scalar::Float(f)) if size == 4 => SourceValue::Float32(f as f32),
                     (_, Scalar::Float(f)) => SourceValue::Float(f),
                 })
             }
@@ -740,6 +806,9 @@ impl Reader<'_, '_, '_> {
                 if depth >= MAX_DEPTH {
                     return Ok(SourceValue::Unavailable("...".into()));
                 }
+                if let Some(text) = self.rust_str(t, p.offset)? {
+                    return Ok(text);
+                }
                 let mut fields = Vec::new();
                 for m in self.children(p.offset, dw::DW_TAG_member) {
                     let name = self.name(m).unwrap_or_else(|| "<anonymous>".into());
@@ -800,6 +869,38 @@ impl Reader<'_, '_, '_> {
         }
     }
 
+    /// A Rust `&str` (a struct named `&str` of `data_ptr` and `length`) as
+    /// its text; `None` for any other struct.
+    fn rust_str(&mut self, t: &Typed, ty: UnitOffset) -> Result<Option<SourceValue>, String> {
+        if self.name(ty).as_deref() != Some("&str") {
+            return Ok(None);
+        }
+        let members = self.children(ty, dw::DW_TAG_member);
+        let find = |this: &Self, n: &str| {
+            members
+                .iter()
+                .copied()
+                .find(|m| this.name(*m).as_deref() == Some(n))
+        };
+        let (Some(ptr), Some(len)) = (find(self, "data_ptr"), find(self, "length")) else {
+            return Ok(None);
+        };
+        let (Some(ptr), Some(len)) = (self.member(t, ptr)?, self.member(t, len)?) else {
+            return Ok(None);
+        };
+        let (Scalar::Int(address), Scalar::Int(length)) = (self.scalar(&ptr)?, self.scalar(&len)?)
+        else {
+            return Ok(None);
+        };
+        let shown = (length.max(0) as u64).min(MAX_ELEMENTS);
+        let bytes = self.machine.memory(address as u64, shown)?;
+        Ok(Some(SourceValue::Pointer {
+            address: address as u64,
+            string: Some(Ok(bytes)),
+            referent: None,
+        }))
+    }
+
     /// A NUL-terminated string at `addr` (at most [`MAX_ELEMENTS`] bytes).
     fn c_string(&mut self, addr: u64) -> Result<Vec<u8>, String> {
         let mut out = Vec::new();
@@ -831,6 +932,7 @@ impl Reader<'_, '_, '_> {
                 Place::Bytes(b.get(start..start + size).unwrap_or_default().to_vec())
             }
             Place::OptimizedOut => Place::OptimizedOut,
+            Place::Scalar(_) => return Err("a number has no members".into()),
         };
         Ok(Some(Typed { ty, place }))
     }
@@ -855,6 +957,7 @@ impl Reader<'_, '_, '_> {
                 )
             }
             Place::OptimizedOut => Place::OptimizedOut,
+            Place::Scalar(_) => return Err("a number has no elements".into()),
         };
         if dims.len() > 1 {
             return Err("multi-dimensional arrays are shown by their rows only".into());
@@ -889,19 +992,16 @@ impl Reader<'_, '_, '_> {
     fn eval(&mut self, e: &Ast) -> Result<Typed, String> {
         match e {
             Ast::Var(name) => self.variable(name),
-            Ast::Int(n) => Ok(Typed {
-                ty: self
-                    .base_type("int")
-                    .or_else(|| self.base_type("long long")),
-                place: Place::Bytes((*n as i64).to_le_bytes().to_vec()),
-            }),
-            Ast::Float(f) => Ok(Typed {
-                ty: self.base_type("double"),
-                place: Place::Bytes(f.to_le_bytes().to_vec()),
-            }),
+            Ast::Int(n) => self.number(Scalar::Int(*n)),
+            Ast::Float(f) => self.number(Scalar::Float(*f)),
             Ast::Member(base, field, arrow) => {
                 let mut v = self.eval(base)?;
-                if *arrow {
+                // `->`, and `.` on a pointer or reference (gdb allows it;
+                // Rust writes `s.x` for a `&Shape`).
+                let is_pointer = self.peel(v.ty).is_some_and(|p| {
+                    matches!(p.tag, dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type)
+                });
+                if *arrow || is_pointer {
                     v = self.deref(&v)?;
                 }
                 let p = self
@@ -976,24 +1076,41 @@ impl Reader<'_, '_, '_> {
             }
             Ast::Cast(ty, inner) => {
                 let v = self.eval(inner)?;
-                let target = self
-                    .base_type(ty)
-                    .ok_or_else(|| format!("no base type named {ty:?} in this unit"))?;
                 let s = self.scalar(&v)?;
-                let size = self.size_of(Some(target)).unwrap_or(4);
-                let is_float = matches!(
-                    self.attr(target, dw::DW_AT_encoding),
-                    Some(AttributeValue::Encoding(dw::DW_ATE_float))
-                );
-                let bytes = match (is_float, s, size) {
-                    (true, s, 4) => (s.as_f64() as f32).to_bits().to_le_bytes().to_vec(),
-                    (true, s, _) => s.as_f64().to_bits().to_le_bytes().to_vec(),
-                    (false, s, _) => (s.as_i128() as i64).to_le_bytes().to_vec(),
+                let (float, size, signed) = cast_target(ty);
+                let converted = if float {
+                    Scalar::Float(if size == 4 {
+                        s.as_f64() as f32 as f64
+                    } else {
+                        s.as_f64()
+                    })
+                } else {
+                    let n = s.as_i128();
+                    let bits = size * 8;
+                    let masked = if bits >= 64 {
+                        n as i64 as i128
+                    } else {
+                        n & ((1i128 << bits) - 1)
+                    };
+                    Scalar::Int(if signed && bits < 64 {
+                        sign_extend(masked as u64, size)
+                    } else if !signed && bits >= 64 {
+                        n as u64 as i128
+                    } else {
+                        masked
+                    })
                 };
-                Ok(Typed {
-                    ty: Some(target),
-                    place: Place::Bytes(bytes),
-                })
+                match self.base_type(ty) {
+                    Some(target) => Ok(Typed {
+                        ty: Some(target),
+                        place: Place::Bytes(match converted {
+                            Scalar::Float(f) if size == 4 => (f as f32).to_le_bytes().to_vec(),
+                            Scalar::Float(f) => f.to_le_bytes().to_vec(),
+                            Scalar::Int(n) => (n as i64).to_le_bytes().to_vec(),
+                        }),
+                    }),
+                    None => self.number(converted),
+                }
             }
             Ast::Neg(inner) => {
                 let v = self.eval(inner)?;
@@ -1055,23 +1172,11 @@ impl Reader<'_, '_, '_> {
         }
     }
 
-    /// A computed number as a typed value (`long long` or `double`).
+    /// A computed number (no DWARF type).
     fn number(&self, s: Scalar) -> Result<Typed, String> {
-        Ok(match s {
-            Scalar::Int(n) => Typed {
-                ty: if i32::try_from(n).is_ok() {
-                    self.base_type("int")
-                } else {
-                    None
-                }
-                .or_else(|| self.base_type("long long"))
-                .or_else(|| self.base_type("long")),
-                place: Place::Bytes((n as i64).to_le_bytes().to_vec()),
-            },
-            Scalar::Float(f) => Typed {
-                ty: self.base_type("double"),
-                place: Place::Bytes(f.to_le_bytes().to_vec()),
-            },
+        Ok(Typed {
+            ty: None,
+            place: Place::Scalar(s),
         })
     }
 
@@ -1087,11 +1192,27 @@ impl Reader<'_, '_, '_> {
         if target.is_none() {
             return Err("cannot dereference a void pointer".into());
         }
-        let _ = self.debug;
         Ok(Typed {
             ty: target,
             place: Place::Memory(a as u64),
         })
+    }
+}
+
+/// What a cast to C or Rust base type `name` makes: (float, byte size,
+/// signed). `long` is 4 bytes, as on wasm32.
+fn cast_target(name: &str) -> (bool, u64, bool) {
+    match name {
+        "float" | "f32" => (true, 4, true),
+        "double" | "f64" => (true, 8, true),
+        "char" | "signed char" | "i8" => (false, 1, true),
+        "unsigned char" | "u8" | "_Bool" | "bool" => (false, 1, false),
+        "short" | "i16" => (false, 2, true),
+        "unsigned short" | "u16" => (false, 2, false),
+        "unsigned int" | "unsigned" | "unsigned long" | "u32" | "usize" => (false, 4, false),
+        "long long" | "i64" => (false, 8, true),
+        "unsigned long long" | "u64" => (false, 8, false),
+        _ => (false, 4, true),
     }
 }
 
@@ -1179,6 +1300,18 @@ const CAST_TYPES: &[&str] = &[
     "_Bool",
     "bool",
     "unsigned",
+    "i8",
+    "u8",
+    "i16",
+    "u16",
+    "i32",
+    "u32",
+    "i64",
+    "u64",
+    "f32",
+    "f64",
+    "usize",
+    "isize",
 ];
 
 fn tokens(text: &str) -> Result<Vec<String>, String> {

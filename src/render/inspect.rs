@@ -353,14 +353,32 @@ pub fn module(info: &ModuleInfo, path: &str, code: &CodeSource) -> String {
             "no"
         }
     ));
-    out.push_str(&format!(
-        "debug info: {}\n",
-        if has(".debug_info") {
-            "DWARF (.debug_info)"
-        } else {
-            "none"
+    let debug = match (info.debug_info(), info.debug_error()) {
+        (Some(d), _) => {
+            let s = d.summary();
+            let versions: Vec<String> = s.versions.iter().map(u16::to_string).collect();
+            let mut text = format!(
+                "DWARF {} ({} unit{})",
+                versions.join(", "),
+                s.units,
+                if s.units == 1 { "" } else { "s" }
+            );
+            if s.split_units > 0 {
+                text.push_str(&match &s.package {
+                    Some(p) => format!("; split DWARF from {p}"),
+                    None => format!(
+                        "; split DWARF of {} unit(s) not found (give --dwp FILE): no variables there",
+                        s.split_units
+                    ),
+                });
+            }
+            text
         }
-    ));
+        (None, Some(e)) => format!("unreadable DWARF: {e}"),
+        (None, None) if has(".debug_info") => "DWARF (.debug_info)".to_string(),
+        (None, None) => "none".to_string(),
+    };
+    out.push_str(&format!("debug info: {debug}\n"));
     let how = match (&code.loaded_from, &code.saved) {
         (Some(path), _) => format!(
             "loaded from the cache in {:.2} s ({})",

@@ -36,32 +36,6 @@ pub fn value(v: &Value) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_each_type() {
-        assert_eq!(value(&Value::I32(-1)), "-1 (0xffffffff)");
-        assert_eq!(value(&Value::I64(255)), "255 (0xff)");
-        assert_eq!(value(&Value::F32(1.5f32.to_bits())), "1.5");
-        assert_eq!(value(&Value::F64(0.1f64.to_bits())), "0.1");
-        assert_eq!(value(&Value::F64(f64::INFINITY.to_bits())), "inf");
-        assert_eq!(value(&Value::F32(0x7fc0_0000)), "nan (0x7fc00000)");
-        assert_eq!(
-            value(&Value::V128(
-                1 | (2 << 32) | (3 << 64) | (0xffff_ffff << 96)
-            )),
-            "0xffffffff000000030000000200000001 i32x4 [1, 2, 3, -1]"
-        );
-        let null = Value::Ref {
-            heap: "funcref",
-            desc: None,
-        };
-        assert_eq!(value(&null), "null");
-    }
-}
-
 /// Formats a source value as gdb prints it: integers in decimal, `char` as
 /// `97 'a'`, pointers as `0x...` (with the string for `char *`, the
 /// referred-to value for a reference), structs as `{x = 1, y = 2}`, arrays
@@ -71,13 +45,8 @@ pub fn source_value(v: &SourceValue) -> String {
         SourceValue::Int(n) => n.to_string(),
         SourceValue::Char(c) => format!("{c} {}", quoted(&[*c as u8], '\'')),
         SourceValue::Bool(b) => b.to_string(),
-        SourceValue::Float(f) => {
-            if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
-                format!("{f:.0}")
-            } else {
-                f.to_string()
-            }
-        }
+        SourceValue::Float(f) => float_text(*f, f.to_string(), format!("{f:e}")),
+        SourceValue::Float32(f) => float_text(*f as f64, f.to_string(), format!("{f:e}")),
         SourceValue::Enum { value, name } => name.clone().unwrap_or_else(|| value.to_string()),
         SourceValue::Pointer {
             address,
@@ -118,6 +87,18 @@ pub fn source_value(v: &SourceValue) -> String {
     }
 }
 
+/// A float as gdb shows it: plain digits for ordinary magnitudes,
+/// exponent form for very small or large ones (`plain`/`exp` are the
+/// shortest texts that read back to the same value).
+fn float_text(f: f64, plain: String, exp: String) -> String {
+    let a = f.abs();
+    if a != 0.0 && a.is_finite() && !(1e-5..1e16).contains(&a) {
+        exp
+    } else {
+        plain
+    }
+}
+
 /// Bytes as a C literal in `quote`s, escaping what is not printable ASCII.
 fn quoted(bytes: &[u8], quote: char) -> String {
     let mut out = String::from(quote);
@@ -149,4 +130,30 @@ pub fn variables(vars: &[Variable], with_types: bool) -> String {
         out.push_str(&format!("{} = {}\n", v.name, source_value(&v.value)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_each_type() {
+        assert_eq!(value(&Value::I32(-1)), "-1 (0xffffffff)");
+        assert_eq!(value(&Value::I64(255)), "255 (0xff)");
+        assert_eq!(value(&Value::F32(1.5f32.to_bits())), "1.5");
+        assert_eq!(value(&Value::F64(0.1f64.to_bits())), "0.1");
+        assert_eq!(value(&Value::F64(f64::INFINITY.to_bits())), "inf");
+        assert_eq!(value(&Value::F32(0x7fc0_0000)), "nan (0x7fc00000)");
+        assert_eq!(
+            value(&Value::V128(
+                1 | (2 << 32) | (3 << 64) | (0xffff_ffff << 96)
+            )),
+            "0xffffffff000000030000000200000001 i32x4 [1, 2, 3, -1]"
+        );
+        let null = Value::Ref {
+            heap: "funcref",
+            desc: None,
+        };
+        assert_eq!(value(&null), "null");
+    }
 }

@@ -455,6 +455,7 @@ impl Frontend {
                             S::Bool(b) => Some(Num::Int32(*b as i32)),
                             S::Enum { value, .. } => Some(Num::Int(*value)),
                             S::Float(f) => Some(Num::Float(*f)),
+                            S::Float32(f) => Some(Num::Float(*f as f64)),
                             S::Pointer { address, .. } => Some(Num::Int(*address as i64)),
                             _ => None,
                         };

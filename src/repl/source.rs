@@ -88,7 +88,7 @@ impl Frontend {
             },
             Err(note) => {
                 if self.source.noted.insert(loc.file.clone()) {
-                    Shown::Note(note)
+                    Shown::Note(format!("({note})"))
                 } else {
                     Shown::None
                 }
@@ -155,7 +155,7 @@ impl Frontend {
     ) -> Result<(), String> {
         let (file, first) = match location.as_deref().map(str::trim) {
             None => {
-                if let Some(c) = self.source.centre.take() {
+                if let Some(c) = self.source.centre.clone() {
                     (c.file, c.line.saturating_sub(LIST_SIZE / 2).max(1))
                 } else if let Some((file, _, last)) = &self.source.last {
                     (file.clone(), last + 1)

@@ -77,6 +77,19 @@ pub struct LineMatch {
     pub pcs: Vec<usize>,
 }
 
+/// What `info module` says of the DWARF.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DwarfSummary {
+    /// The DWARF versions of the units, ascending, without repeats.
+    pub versions: Vec<u16>,
+    /// Compilation units in the module.
+    pub units: usize,
+    /// Of those, skeleton units whose rest is in split DWARF (.dwo/.dwp).
+    pub split_units: usize,
+    /// The DWARF package in use, when one was found.
+    pub package: Option<String>,
+}
+
 /// The line table of the whole module, sorted for lookups.
 struct LineIndex {
     files: Vec<String>,
@@ -196,14 +209,32 @@ impl DebugInfo {
         self.code_start.saturating_add(address as usize)
     }
 
+    /// Versions and units of the DWARF, for `info module`.
+    pub fn summary(&self) -> DwarfSummary {
+        let mut summary = DwarfSummary {
+            versions: Vec::new(),
+            units: 0,
+            split_units: 0,
+            package: self.dwp_note.clone(),
+        };
+        let mut units = self.dwarf.units();
+        while let Ok(Some(header)) = units.next() {
+            summary.units += 1;
+            summary.versions.push(header.version());
+            if let Ok(unit) = self.dwarf.unit(header)
+                && unit.dwo_id.is_some()
+            {
+                summary.split_units += 1;
+            }
+        }
+        summary.versions.sort_unstable();
+        summary.versions.dedup();
+        summary
+    }
+
     /// The DWARF package in use, when the module has split DWARF.
     pub fn package(&self) -> Option<&str> {
         self.dwp_note.as_deref()
-    }
-
-    /// The skeleton DWARF (the module's own sections).
-    pub(crate) fn dwarf(&self) -> &Arc<gimli::Dwarf<R>> {
-        &self.dwarf
     }
 
     /// The split unit's DWARF for `load`, from the package (cached).
@@ -552,8 +583,17 @@ fn file_path(
     tidy_path(&join(&join(comp_dir, &dir), &name))
 }
 
+/// Absolute on any host the module may have been built on: `/x`, a URL
+/// (`wasisdk://x`), `C:\x`, `C:/x`, `\\server\x`.
 fn is_absolute(path: &str) -> bool {
-    path.starts_with('/') || path.contains("://")
+    let b = path.as_bytes();
+    path.starts_with('/')
+        || path.starts_with('\\')
+        || path.contains("://")
+        || (b.len() > 2
+            && b[0].is_ascii_alphabetic()
+            && b[1] == b':'
+            && matches!(b[2], b'/' | b'\\'))
 }
 
 fn join(base: &str, path: &str) -> String {
@@ -572,7 +612,7 @@ fn join(base: &str, path: &str) -> String {
 pub(crate) fn tidy_path(path: &str) -> String {
     let parts: Vec<&str> = path.split('/').collect();
     // The last component like `wasisdk:` starts a URL-like path.
-    let url = parts.iter().rposition(|p| p.len() > 1 && p.ends_with(':'));
+    let url = parts.iter().rposition(|p| p.len() > 2 && p.ends_with(':'));
     let (mut out, rest) = match url {
         Some(i) => (format!("{}//", parts[i]), &parts[i + 1..]),
         None if path.starts_with('/') => ("/".to_string(), &parts[..]),

@@ -468,13 +468,28 @@ impl ModuleInfo {
     /// demangled), else by export name. The lowest index wins a tie. `main`
     /// also finds the names clang gives a C `main` on WASI
     /// (`__original_main`, `__main_argc_argv`), since there may be no
-    /// function called `main` at all.
+    /// function called `main` at all. A name without `::` also finds the
+    /// one function whose demangled path ends in `::NAME` (Rust's
+    /// `crate::area2` for `area2`), as gdb matches unqualified names.
     pub fn find_func(&self, name: &str) -> Option<u32> {
         let found = self.find_func_exact(name);
         if found.is_none() && name == "main" {
             return ["__original_main", "__main_argc_argv"]
                 .iter()
                 .find_map(|n| self.find_func_exact(n));
+        }
+        if found.is_none() && !name.contains("::") && !name.is_empty() {
+            let suffix = format!("::{name}");
+            let mut matches: Vec<u32> = self
+                .func_names
+                .iter()
+                .filter(|(_, n)| demangle(n).ends_with(&suffix))
+                .map(|(i, _)| *i)
+                .collect();
+            matches.sort_unstable();
+            if matches.len() == 1 {
+                return matches.first().copied();
+            }
         }
         found
     }

@@ -5,6 +5,7 @@ mod bad_input;
 mod breakpoints;
 mod cache;
 mod corpus;
+mod dwarf;
 mod harness;
 mod hostile;
 mod init;
