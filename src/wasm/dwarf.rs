@@ -626,3 +626,49 @@ pub(crate) fn tidy_path(path: &str) -> String {
     out.push_str(&kept.join("/"));
     if out.is_empty() { ".".to_string() } else { out }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_joined_and_tidied_as_their_producers_meant() {
+        assert_eq!(tidy_path("./a/./b.c"), "a/b.c");
+        assert_eq!(tidy_path("/x//y/z.c"), "/x/y/z.c");
+        // wasi-sdk's URL-like directories, also after a joiner glued them
+        // to the compilation directory.
+        assert_eq!(
+            tidy_path("wasisdk://v33/build/wasisdk:/v33/src/a.c"),
+            "wasisdk://v33/src/a.c"
+        );
+        assert_eq!(join(".", "fib.c"), "./fib.c");
+        assert_eq!(
+            join("/build", "/usr/include/stdio.h"),
+            "/usr/include/stdio.h"
+        );
+        assert_eq!(join("C:\\tmp", "C:\\tmp\\a.c"), "C:\\tmp\\a.c");
+        assert_eq!(join("/build", "wasisdk://v33/a.c"), "wasisdk://v33/a.c");
+        assert_eq!(tidy_path("C:/tmp/a.c"), "C:/tmp/a.c");
+    }
+
+    #[test]
+    fn addresses_convert_through_the_code_section_start() {
+        // fib-wasm.wasm: DWARF puts fib's first row (line 8) at 0x3, after
+        // the function count and the body size at the start of the code
+        // section's contents.
+        let bytes = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/dwarf/fib-wasm.wasm"),
+        )
+        .unwrap();
+        let info = crate::wasm::ModuleInfo::parse(bytes).unwrap();
+        let code = info.code_section().unwrap();
+        let debug = info.debug_info().unwrap();
+        assert_eq!(debug.dwarf_address(code.start), Some(0));
+        assert_eq!(debug.module_offset(3), code.start + 3);
+        assert_eq!(debug.dwarf_address(code.start - 1), None);
+        let first = debug.row_at(code.start + 3).unwrap();
+        assert_eq!((first.pc, first.line), (code.start + 3, 8));
+        assert!(debug.is_line_start(code.start + 3));
+    }
+}

@@ -376,7 +376,9 @@ fn rust_program_debug_build() {
     insta::assert_snapshot!(text);
 }
 
-/// The Rust release build: true values or `<optimized out>`.
+/// The Rust release build: true values or `<optimized out>`; `bt` shows
+/// std's inlined functions as frames of their own under the Wasm frame that
+/// holds them.
 #[test]
 fn rust_program_release_build_true_values_or_optimized_out() {
     let text = batch(
@@ -388,8 +390,20 @@ fn rust_program_release_build_true_values_or_optimized_out() {
             "info args",
             "finish",
             "frame variable tri values big doubled argc",
+            "step",
+            "bt 3",
         ],
         &[],
+    );
+    assert!(
+        text.contains(
+            "#1  0x397 in core::ops::function::FnOnce::call_once [inlined] at /rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/core/src/ops/function.rs:250:5\n    0x397 in std::sys::backtrace::__rust_begin_short_backtrace (func[9]) at"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("#0  0x544 in shapes::main (func[12]) at shapes.rs:47:57"),
+        "{text}"
     );
     for expected in [
         "doubled = 12\n",
