@@ -42,6 +42,13 @@ enum Place {
     OptimizedOut,
     /// A number computed by an expression (no DWARF type).
     Scalar(Scalar),
+    /// A row of a multi-dimensional array (`grid[1]`): where it is, its
+    /// element type and its remaining dimensions.
+    Rows {
+        at: Box<Place>,
+        elem: Option<UnitOffset>,
+        dims: Vec<Option<u64>>,
+    },
 }
 
 /// A typed value during evaluation.
@@ -161,6 +168,13 @@ pub(crate) fn evaluate(
         let ty = match value.place {
             Place::Scalar(Scalar::Int(_)) => "long long".to_string(),
             Place::Scalar(Scalar::Float(_)) => "double".to_string(),
+            Place::Rows { elem, ref dims, .. } => {
+                let dims: Vec<String> = dims
+                    .iter()
+                    .map(|d| d.map_or("[]".to_string(), |n| format!("[{n}]")))
+                    .collect();
+                format!("{} {}", reader.type_name(elem), dims.concat())
+            }
             _ => reader.type_name(value.ty),
         };
         Ok((ty, reader.show(&value, 0)?))
@@ -650,6 +664,7 @@ impl Reader<'_, '_, '_> {
             Place::Bytes(b) => Ok(le_u64(&b) & 0xffff_ffff),
             Place::Memory(a) => Ok(a),
             Place::OptimizedOut => Err("the frame base is unavailable".into()),
+            Place::Rows { .. } => Err("the frame base is not a number".into()),
             Place::Scalar(s) => Ok(s.as_i128() as u64),
         }
     }
@@ -664,6 +679,7 @@ impl Reader<'_, '_, '_> {
                 Ok(b)
             }
             Place::OptimizedOut => Err("a value it needs is <optimized out> at this pc".into()),
+            Place::Rows { .. } => Err("an array is not a number".into()),
             Place::Scalar(s) => Ok(match s {
                 Scalar::Int(n) => (*n as i64).to_le_bytes().to_vec(),
                 Scalar::Float(f) => f.to_le_bytes().to_vec(),
@@ -717,6 +733,16 @@ impl Reader<'_, '_, '_> {
             Place::OptimizedOut => return Ok(SourceValue::OptimizedOut),
             Place::Scalar(Scalar::Int(n)) => return Ok(SourceValue::Int(n)),
             Place::Scalar(Scalar::Float(f)) => return Ok(SourceValue::Float(f)),
+            Place::Rows {
+                ref at,
+                elem,
+                ref dims,
+            } => {
+                let inner: u64 = dims[1..].iter().map(|d| d.unwrap_or(0)).product();
+                let size = self.size_of(elem).unwrap_or(0);
+                let stride = if dims.len() > 1 { inner * size } else { size };
+                return Ok(self.show_array(at, elem, dims, stride, depth));
+            }
             _ => {}
         }
         let Some(p) = self.peel(t.ty) else {
@@ -849,23 +875,118 @@ impl Reader<'_, '_, '_> {
                     let bytes = self.bytes(t, count.min(MAX_ELEMENTS))?;
                     return Ok(SourceValue::CharArray(bytes));
                 }
-                let mut items = Vec::new();
-                for i in 0..count.min(MAX_ELEMENTS) {
-                    let item = self.element(t, elem_ty, &dims, i, elem_size)?;
-                    items.push(
-                        self.show(&item, depth + 1)
-                            .unwrap_or_else(SourceValue::Unavailable),
-                    );
-                }
-                Ok(SourceValue::Array {
-                    items,
-                    more: count.saturating_sub(MAX_ELEMENTS),
-                })
+                Ok(self.show_array(&t.place, elem_ty, &dims, elem_size, depth))
             }
             _ => Ok(SourceValue::Unavailable(format!(
                 "cannot show a {}",
                 self.type_name(t.ty)
             ))),
+        }
+    }
+
+    /// Element `i` of an array at `place` of `dims` (outermost first) of
+    /// `elem`: a value of `elem`, or for several dimensions a row.
+    fn index_rows(
+        &mut self,
+        place: &Place,
+        elem: Option<UnitOffset>,
+        dims: &[Option<u64>],
+        i: i64,
+    ) -> Result<Typed, String> {
+        if let Some(Some(n)) = dims.first()
+            && (i < 0 || i as u64 >= *n)
+        {
+            return Err(format!(
+                "index {i} is out of bounds (the array has {n} elements)"
+            ));
+        }
+        let inner = dims.get(1..).unwrap_or_default();
+        let row: u64 = inner.iter().map(|d| d.unwrap_or(0)).product();
+        let stride = row * self.size_of(elem).unwrap_or(0);
+        let stride = if inner.is_empty() {
+            self.size_of(elem).unwrap_or(0)
+        } else {
+            stride
+        };
+        let at = match place {
+            Place::Memory(a) => Place::Memory(a + i as u64 * stride),
+            Place::Bytes(b) => {
+                let start = (i as u64 * stride) as usize;
+                Place::Bytes(
+                    b.get(start..start + stride as usize)
+                        .unwrap_or_default()
+                        .to_vec(),
+                )
+            }
+            Place::OptimizedOut => Place::OptimizedOut,
+            _ => return Err("cannot index this value".into()),
+        };
+        Ok(if inner.is_empty() {
+            Typed {
+                ty: elem,
+                place: at,
+            }
+        } else {
+            Typed {
+                ty: None,
+                place: Place::Rows {
+                    at: Box::new(at),
+                    elem,
+                    dims: inner.to_vec(),
+                },
+            }
+        })
+    }
+
+    /// An array at `place` of `dims` (outermost first) of `elem_ty`, each
+    /// outermost element `stride` bytes: nested `{{...}, {...}}` for
+    /// several dimensions.
+    fn show_array(
+        &mut self,
+        place: &Place,
+        elem_ty: Option<UnitOffset>,
+        dims: &[Option<u64>],
+        stride: u64,
+        depth: usize,
+    ) -> SourceValue {
+        let count = dims.first().copied().flatten().unwrap_or(0);
+        let inner = dims.get(1..).unwrap_or_default();
+        let inner_stride = if inner.is_empty() {
+            0
+        } else {
+            stride / inner.first().copied().flatten().unwrap_or(1).max(1)
+        };
+        let mut items = Vec::new();
+        for i in 0..count.min(MAX_ELEMENTS) {
+            let at = match place {
+                Place::Memory(a) => Place::Memory(a + i * stride),
+                Place::Bytes(b) => {
+                    let start = (i * stride) as usize;
+                    Place::Bytes(
+                        b.get(start..start + stride as usize)
+                            .unwrap_or_default()
+                            .to_vec(),
+                    )
+                }
+                other => other.clone(),
+            };
+            let item = if inner.is_empty() || depth >= MAX_DEPTH {
+                self.show(
+                    &Typed {
+                        ty: elem_ty,
+                        place: at,
+                    },
+                    depth + 1,
+                )
+                .unwrap_or_else(SourceValue::Unavailable)
+            } else {
+                self.show_array(&at, elem_ty, inner, inner_stride, depth + 1)
+            };
+            items.push(item);
+        }
+        SourceValue::Array {
+            items,
+            more: count.saturating_sub(MAX_ELEMENTS),
         }
     }
 
@@ -932,37 +1053,11 @@ impl Reader<'_, '_, '_> {
                 Place::Bytes(b.get(start..start + size).unwrap_or_default().to_vec())
             }
             Place::OptimizedOut => Place::OptimizedOut,
-            Place::Scalar(_) => return Err("a number has no members".into()),
+            Place::Scalar(_) | Place::Rows { .. } => {
+                return Err("only structs have members".into());
+            }
         };
         Ok(Some(Typed { ty, place }))
-    }
-
-    /// Element `i` of array value `t`.
-    fn element(
-        &mut self,
-        t: &Typed,
-        elem_ty: Option<UnitOffset>,
-        dims: &[Option<u64>],
-        i: u64,
-        elem_size: u64,
-    ) -> Result<Typed, String> {
-        let place = match &t.place {
-            Place::Memory(a) => Place::Memory(a + i * elem_size),
-            Place::Bytes(b) => {
-                let start = (i * elem_size) as usize;
-                Place::Bytes(
-                    b.get(start..start + elem_size as usize)
-                        .unwrap_or_default()
-                        .to_vec(),
-                )
-            }
-            Place::OptimizedOut => Place::OptimizedOut,
-            Place::Scalar(_) => return Err("a number has no elements".into()),
-        };
-        if dims.len() > 1 {
-            return Err("multi-dimensional arrays are shown by their rows only".into());
-        }
-        Ok(Typed { ty: elem_ty, place })
     }
 
     /// Looks up a variable in scope by name.
@@ -1031,20 +1126,15 @@ impl Reader<'_, '_, '_> {
                     Scalar::Int(i) => i as i64,
                     Scalar::Float(_) => return Err("an index must be an integer".into()),
                 };
+                if let Place::Rows { at, elem, dims } = &v.place {
+                    return self.index_rows(at, *elem, dims, i);
+                }
                 let p = self.peel(v.ty).ok_or("cannot index a void value")?;
                 match p.tag {
                     dw::DW_TAG_array_type => {
                         let elem_ty = self.type_of(p.offset);
                         let dims = self.dimensions(p.offset);
-                        let size = self.size_of(elem_ty).unwrap_or(0);
-                        if let Some(Some(n)) = dims.first()
-                            && (i < 0 || i as u64 >= *n)
-                        {
-                            return Err(format!(
-                                "index {i} is out of bounds (the array has {n} elements)"
-                            ));
-                        }
-                        self.element(&v, elem_ty, &dims[..1], i as u64, size)
+                        self.index_rows(&v.place, elem_ty, &dims, i)
                     }
                     dw::DW_TAG_pointer_type => {
                         let Scalar::Int(a) = self.scalar(&v)? else {

@@ -220,7 +220,8 @@ fn wasi_testsuite_c_program_breaks_in_libc_by_file_and_line() {
 ///
 /// From shapes.c: tri = {"triangle", {{0,0},{4,0},{0,3}}, 1.5, TRIANGLE,
 /// {.i = 7}} (corners[1].x = argc + 3 = 4 with no arguments); area2 sums
-/// the cross products: 0 + 4*3 + 0 = 12; scaled = 1.5 * 12 / 2 = 9.
+/// the cross products: 0 + 4*3 + 0 = 12; scaled = 1.5 * 12 / 2 = 9;
+/// grid = {{1,2,3},{4,5,6}} (a typedef'd unsigned char), ok = true.
 #[test]
 fn c_program_at_o0_lines_listing_stepping_and_values() {
     let text = batch(
@@ -252,12 +253,16 @@ fn c_program_at_o0_lines_listing_stepping_and_values() {
             "step",
             "info args",
             "finish",
-            "advance 48",
+            "advance 53",
             "info locals",
             "print values[argc + 1] + big",
             "print greeting",
             "print (double)doubled / 5",
             "print (char)greeting[1]",
+            "print grid",
+            "print grid[1][2] * 10 + ok",
+            "print grid[1]",
+            "frame variable grid ok",
             "info line",
             "list shapes.c:8",
         ],
@@ -281,7 +286,12 @@ fn c_program_at_o0_lines_listing_stepping_and_values() {
         "= 1099511627806\n",
         "= 2.4\n",
         "= 101 'e'\n",
-        "26\t    int sum = 0;",
+        "{{1 '\\001', 2 '\\002', 3 '\\003'}, {4 '\\004', 5 '\\005', 6 '\\006'}}",
+        "= 61\n",
+        "{4 '\\004', 5 '\\005', 6 '\\006'}\n",
+        "(byte [2][3]) grid = {{1 '\\001'",
+        "(_Bool) ok = true",
+        "29\t    int sum = 0;",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
@@ -302,7 +312,7 @@ fn c_program_at_o2_true_values_or_optimized_out() {
         &[
             "break area2",
             "break scaled",
-            "break *0x396",
+            "break *0x3bd",
             "run",
             "frame variable s sum",
             "continue",
@@ -455,7 +465,7 @@ fn source_location_errors() {
         "index 7 is out of bounds (the array has 3 elements)",
         "error: cannot dereference a double",
         "(source file shapes.c not found; `directory DIR` adds a place to look)",
-        "line 14 of shapes.c has no code; the breakpoint is at line 25",
+        "line 14 of shapes.c has no code; the breakpoint is at line 28",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

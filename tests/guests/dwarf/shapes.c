@@ -1,8 +1,11 @@
 // A test program for wasmdbg's DWARF support: ints, doubles, structs,
-// unions, enums, pointers, arrays and strings. Built (see README.md here):
+// unions, enums, typedefs, bools, pointers, arrays (2-D too) and strings. Built (see README.md here):
 //   clang-16 --target=wasm32-wasi -g -O0 shapes.c -o shapes-O0.wasm
 //   clang-16 --target=wasm32-wasi -g -O2 shapes.c -o shapes-O2.wasm
+#include <stdbool.h>
 #include <stdio.h>
+
+typedef unsigned char byte;
 
 struct point {
     int x;
@@ -43,8 +46,11 @@ int main(int argc, char **argv) {
     int values[5] = {10, 20, 30, 40, 50};
     char greeting[16] = "hello";
     long long big = 1LL << 40;
+    byte grid[2][3] = {{1, 2, 3}, {4, 5, 6}};
+    bool ok = argc > 0;
     int doubled = area2(&tri);
     double a = scaled(&tri, doubled);
-    printf("%s %d %.2f %d %lld %s\n", tri.name, doubled, a, values[argc + 1], big, greeting);
+    printf("%s %d %.2f %d %lld %s %d %d\n", tri.name, doubled, a, values[argc + 1], big, greeting,
+           grid[argc][2], ok);
     return 0;
 }
