@@ -13,6 +13,12 @@
 //!   bt, frame, locals, stack, x, print, continue, run, ...); every command
 //!   must end in a result or an error, and no error may be an internal one
 //!   (the front end turns panics into "internal error" lines).
+//! - `dwarf`: the DWARF test programs with bytes of their `.debug_*`
+//!   sections mutated (the code stays valid): line lookups, inlined frames,
+//!   line breakpoints and (for every 4th, of the programs that print
+//!   nothing) a session paused at a source line reading variables and
+//!   printing C expressions must give a result or an error, never a panic
+//!   or an internal error.
 //!
 //! `cargo test --test fuzz` runs each target for `$WASMDBG_FUZZ_SECS`
 //! seconds (default 10) from seed `$WASMDBG_FUZZ_SEED` (default 1);
@@ -43,10 +49,11 @@ fn main() {
     println!("| target | executions | of which got past the generator | seconds | failures |");
     println!("| --- | --- | --- | --- | --- |");
     let mut failures = Vec::new();
-    let targets: [(&str, Target); 3] = [
+    let targets: [(&str, Target); 4] = [
         ("parsers", parsers),
         ("modules", modules),
         ("sessions", sessions),
+        ("dwarf", dwarf),
     ];
     for (name, target) in targets {
         if only.as_deref().is_some_and(|o| o != name) {
@@ -103,6 +110,18 @@ fn no_panic(what: impl FnOnce() -> String, f: impl FnOnce(), failures: &mut Vec<
 }
 
 const WORDS: &[&str] = &[
+    "list",
+    "l",
+    "until",
+    "advance",
+    "directory",
+    "variable",
+    "args",
+    "line",
+    "sources",
+    "shapes.c:30",
+    "->",
+    "[",
     "bt",
     "backtrace",
     "frame",
@@ -469,4 +488,169 @@ fn sessions(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
         failures,
     );
     ran
+}
+
+/// The DWARF seeds: (module, its bytes, the ranges of its `.debug_*`
+/// section contents).
+#[allow(clippy::type_complexity)]
+fn dwarf_seeds() -> &'static [(PathBuf, Vec<u8>, Vec<std::ops::Range<usize>>)] {
+    static SEEDS: std::sync::OnceLock<Vec<(PathBuf, Vec<u8>, Vec<std::ops::Range<usize>>)>> =
+        std::sync::OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let mut seeds = Vec::new();
+        for module in [
+            "tests/fixtures/dwarf/fib-wasm.wasm",
+            "tests/fixtures/dwarf/fib-wasm-dwarf5.wasm",
+            "tests/fixtures/dwarf/fraction-norm.wasm",
+            "tests/fixtures/dwarf/reverse-str.wasm",
+            "tests/guests/dwarf/shapes-O0.wasm",
+            "tests/guests/dwarf/shapes-O2.wasm",
+        ] {
+            let path = root().join(module);
+            let bytes = std::fs::read(&path).unwrap();
+            let ranges = wasmparser::Parser::new(0)
+                .parse_all(&bytes)
+                .filter_map(|p| match p {
+                    Ok(wasmparser::Payload::CustomSection(c))
+                        if c.name().starts_with(".debug_") =>
+                    {
+                        Some(c.data_offset()..c.data_offset() + c.data().len())
+                    }
+                    _ => None,
+                })
+                .collect();
+            seeds.push((path, bytes, ranges));
+        }
+        seeds
+    })
+}
+
+const DWARF_COMMANDS: &[&str] = &[
+    "bt",
+    "info locals",
+    "info args",
+    "frame variable",
+    "info line",
+    "list",
+    "step",
+    "next",
+    "finish",
+    "up",
+    "print *s",
+    "print s->corners[1].x * 2",
+    "print n + a - b",
+    "print &tri",
+    "print grid[1][2]",
+    "print (double)doubled / 0",
+    "print values[99]",
+    "print hello",
+    "print c.numerator",
+];
+
+fn dwarf(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
+    let seeds = dwarf_seeds();
+    let (path, seed, ranges) = &seeds[rng.usize(..seeds.len())];
+    if ranges.is_empty() {
+        return false;
+    }
+    let mut bytes = seed.clone();
+    // Flip, overwrite or zero bytes inside the debug sections only, so the
+    // sizes and the code stay as they were.
+    for _ in 0..rng.usize(1..8) {
+        let range = &ranges[rng.usize(..ranges.len())];
+        if range.is_empty() {
+            continue;
+        }
+        let at = rng.usize(range.clone());
+        match rng.u8(..3) {
+            0 => bytes[at] ^= 1 << rng.u8(..8),
+            1 => bytes[at] = rng.u8(..),
+            _ => bytes[at] = 0,
+        }
+    }
+    record("dwarf.wasm", &bytes);
+    // Sessions only on the programs that print nothing (the shapes
+    // programs would fill the test's output).
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let session = rng.u8(..4) == 0 && !name.starts_with("shapes");
+    let line = rng.u32(1..60);
+    let mut exercised = false;
+    no_panic(
+        || {
+            format!(
+                "mutated DWARF of {} (target/fuzz-current.dwarf.wasm)",
+                path.display()
+            )
+        },
+        || {
+            let Ok(info) = wasmdbg::wasm::ModuleInfo::parse(bytes.clone()) else {
+                return;
+            };
+            let Some(debug) = info.debug_info() else {
+                return;
+            };
+            exercised = true;
+            let _ = debug.summary();
+            let files = debug.files();
+            for f in info.num_imported_funcs()..info.num_funcs() {
+                let offsets = info.instruction_offsets(f);
+                for pc in offsets.iter().step_by(7) {
+                    let _ = debug.frames(*pc);
+                    let _ = debug.location(*pc);
+                    let _ = debug.is_line_start(*pc);
+                }
+                if let Some(body) = info.func(f).and_then(|f| f.body.clone()) {
+                    let _ = debug.after_prologue(body.clone());
+                    let _ = debug.has_lines(body);
+                }
+            }
+            if let Some(file) = files.first() {
+                let _ = debug.line_pcs(file, line);
+            }
+            if !session {
+                return;
+            }
+            let mutated = scratch().join("dwarf.wasm");
+            std::fs::write(&mutated, &bytes).unwrap();
+            let (invoke, location) = if name.starts_with("fib") {
+                (
+                    Some(("fib".to_string(), vec!["6".to_string()])),
+                    "fib".to_string(),
+                )
+            } else if name.starts_with("fraction") {
+                (None, "norm".to_string())
+            } else {
+                (None, "reverse".to_string())
+            };
+            let (session, first) = Session::start_with(
+                RunConfig {
+                    module: mutated,
+                    invoke,
+                    breakpoints: vec![location],
+                    ..RunConfig::default()
+                },
+                Some(Duration::from_secs(5)),
+                wasmdbg::debugger::Interrupter::default(),
+            );
+            let mut sink = Vec::new();
+            let mut fe = Frontend::new(
+                session,
+                first,
+                wasmdbg::render::Theme::PLAIN,
+                Some(Duration::from_secs(5)),
+                Vec::new(),
+                &mut sink,
+            );
+            for _ in 0..8 {
+                let command = DWARF_COMMANDS[rng.usize(..DWARF_COMMANDS.len())];
+                if let Err(e) = fe.execute(command, &mut sink)
+                    && e.contains("internal error")
+                {
+                    panic!("{command}: {e}");
+                }
+            }
+        },
+        failures,
+    );
+    exercised
 }

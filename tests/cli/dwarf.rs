@@ -471,3 +471,45 @@ fn source_location_errors() {
     }
     insta::assert_snapshot!(text);
 }
+
+/// `step` runs through a function without line information (helper.c was
+/// built without -g) to the next line, and stops in one that has it
+/// (`twice`, after its prologue). From steps.c: a = helper(3) = 4, b =
+/// twice(a) = 8.
+#[test]
+fn step_over_a_function_without_line_information() {
+    let text = batch(
+        "tests/guests/dwarf/steps.wasm",
+        &["--directory", "tests/guests/dwarf"],
+        &[
+            "break helper",
+            "break main",
+            "delete 1",
+            "run",
+            "step",
+            "step",
+            "bt 2",
+            "finish",
+            "next",
+            "info locals",
+        ],
+        &[],
+    );
+    for expected in [
+        "Breakpoint 1 at 0x",
+        "16\t    int a = helper(3);\n=> ",
+        "(wasmdbg) step\n#0  0x1d7 in __original_main (func[6]) at steps.c:17:19\n17\t    int b = twice(a);",
+        "(wasmdbg) step\n#0  0x257 in twice (func[7]) at steps.c:11:13\n11\t    int r = x * 2;",
+        "twice returned i32 8",
+        "a = 4\nb = 8\n",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    // helper has no DWARF: its breakpoint names no file.
+    let helper = text
+        .lines()
+        .find(|l| l.starts_with("Breakpoint 1 at"))
+        .unwrap();
+    assert!(!helper.contains("file"), "{helper}");
+    insta::assert_snapshot!(text);
+}

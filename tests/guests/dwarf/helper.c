@@ -1,0 +1,4 @@
+// Built without -g: no line information (see steps.c).
+int helper(int x) {
+    return x + 1;
+}
