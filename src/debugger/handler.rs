@@ -55,6 +55,11 @@ pub(crate) struct Step {
     start_depth: usize,
     /// Said at the end of the step (e.g. a host function was stepped over).
     note: Option<String>,
+    /// Running at full speed (single-stepping off) to a return site: an
+    /// engine breakpoint at this module offset, reached when the stack is
+    /// this deep again. Stepping over a call, or `finish`, would otherwise
+    /// single-step through the whole callee.
+    returning: Option<(usize, usize)>,
 }
 
 #[derive(Clone, Debug)]
@@ -71,9 +76,9 @@ enum StepKind {
     },
     /// `step`/`next`/`until` by source line.
     Line(LineStep),
-    /// `advance`: stop at one of `sites`, or when the depth drops below
-    /// `target`.
-    Advance { sites: Vec<usize>, target: usize },
+    /// `advance`: stop at one of `sites` (armed as engine breakpoints), or
+    /// at the return site (`Step::returning`) of the frame it started in.
+    Advance { sites: Vec<usize> },
 }
 
 /// A source-line step in progress.
@@ -130,7 +135,7 @@ fn on_event(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, event: D
         },
     };
     // Any pause ends the step in progress.
-    lock(&shared.control).step = None;
+    end_step(shared, &mut store);
     pause(shared, store, reason);
 }
 
@@ -253,6 +258,36 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
     }
 
     let step = control.step.as_mut()?;
+    if let StepKind::Advance { sites } = &step.kind {
+        // `advance` runs at full speed between engine breakpoints: its
+        // sites, and the return site of its frame.
+        let at_site = sites.binary_search(&pc).is_ok();
+        let return_site = step.returning;
+        drop(control);
+        let returned = return_site
+            .is_some_and(|(site, site_depth)| site == pc && depth(shared, store) <= site_depth);
+        if !at_site && !returned {
+            return None;
+        }
+        let note = (returned && !at_site)
+            .then(|| "the frame returned before the location was reached".to_string());
+        return Some(StopReason::Step { note });
+    }
+    if let Some((site, site_depth)) = step.returning {
+        // Running to a return site: only arriving there, in the right frame,
+        // matters (a deeper recursive call may pass the same site).
+        if pc != site || depth(shared, store) > site_depth {
+            return None;
+        }
+        step.returning = None;
+        drop(control);
+        disarm_return_site(shared, store, site);
+        if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
+            let _ = edit.single_step(true);
+        }
+        control = lock(&shared.control);
+    }
+    let step = control.step.as_mut()?;
     match &mut step.kind {
         StepKind::Into => {
             step.remaining = step.remaining.saturating_sub(1);
@@ -262,6 +297,14 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
         }
         StepKind::Line(line) => {
             let depth = depth(shared, store);
+            if depth > step.start_depth && (line.over || !has_lines_at(shared, pc)) {
+                // In a callee that `next` steps over, or that has no line
+                // information: run to the return at full speed.
+                let start_depth = step.start_depth;
+                drop(control);
+                run_to_return(shared, store, depth - start_depth, start_depth);
+                return None;
+            }
             if !line_step_stops(shared, line, step.start_depth, depth, pc) {
                 return None;
             }
@@ -276,17 +319,13 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
                 return None;
             }
         }
-        StepKind::Advance { sites, target } => {
-            let returned = depth(shared, store) < *target;
-            if !returned && sites.binary_search(&pc).is_err() {
-                return None;
-            }
-            let note =
-                returned.then(|| "the frame returned before the location was reached".to_string());
-            return Some(StopReason::Step { note });
-        }
+        StepKind::Advance { .. } => unreachable!("handled above"),
         StepKind::Over => {
-            if depth(shared, store) > step.start_depth {
+            let depth = depth(shared, store);
+            if depth > step.start_depth {
+                let start_depth = step.start_depth;
+                drop(control);
+                run_to_return(shared, store, depth - start_depth, start_depth);
                 return None;
             }
             step.remaining = step.remaining.saturating_sub(1);
@@ -319,6 +358,98 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
         note = Some("returned to the caller".to_string());
     }
     Some(StopReason::Step { note })
+}
+
+/// Whether DWARF has line information for the function containing `pc`.
+fn has_lines_at(shared: &Shared, pc: usize) -> bool {
+    let body = shared
+        .info
+        .func_containing(pc)
+        .and_then(|f| shared.info.func(f))
+        .and_then(|f| f.body.clone());
+    match (shared.info.debug_info(), body) {
+        (Some(debug), Some(body)) => debug.has_lines(body),
+        _ => false,
+    }
+}
+
+/// The instruction after the call that frame `index` is waiting on, and
+/// the stack depth at which execution is back in that frame.
+fn return_site(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    index: usize,
+) -> Option<usize> {
+    let frame = values_reader(shared).frame_info(store, index).ok()?;
+    let offsets = shared.info.instruction_offsets(frame.func_index);
+    let at = offsets.binary_search(&frame.pc).ok()?;
+    offsets.get(at + 1).copied()
+}
+
+/// Continues the step at full speed until frame `index` (the frame the step
+/// is in, `depth` frames deep) is returned to: an engine breakpoint after
+/// its call instruction, single-stepping off. Keeps single-stepping when
+/// there is no such site.
+fn run_to_return(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    index: usize,
+    depth: usize,
+) {
+    let Some(site) = return_site(shared, store, index) else {
+        return;
+    };
+    let Some(mut edit) = store.as_context_mut().edit_breakpoints() else {
+        return;
+    };
+    if edit
+        .add_breakpoint(&shared.module, module_pc(site))
+        .is_err()
+    {
+        return;
+    }
+    let _ = edit.single_step(false);
+    drop(edit);
+    if let Some(step) = lock(&shared.control).step.as_mut() {
+        step.returning = Some((site, depth));
+    }
+}
+
+/// Removes the engine breakpoint a step armed (a return site, an `advance`
+/// site) unless a user breakpoint, watchpoint or the entry stop also needs
+/// it.
+fn disarm_return_site(shared: &Shared, store: &mut StoreContextMut<'_, Host>, site: usize) {
+    let needed = {
+        let control = lock(&shared.control);
+        control.entry == Some(site)
+            || control
+                .table
+                .iter()
+                .any(|b| b.enabled && b.sites().contains(&site))
+            || control
+                .table
+                .watches
+                .values()
+                .any(|w| w.enabled && w.sites.binary_search(&site).is_ok())
+    };
+    if !needed && let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
+        let _ = edit.remove_breakpoint(&shared.module, module_pc(site));
+    }
+}
+
+/// Ends the step in progress (a pause), removing its return-site breakpoint.
+fn end_step(shared: &Shared, store: &mut StoreContextMut<'_, Host>) {
+    let Some(step) = lock(&shared.control).step.take() else {
+        return;
+    };
+    if let Some((site, _)) = step.returning {
+        disarm_return_site(shared, store, site);
+    }
+    if let StepKind::Advance { sites } = &step.kind {
+        for &site in sites {
+            disarm_return_site(shared, store, site);
+        }
+    }
 }
 
 /// Whether a source-line step that started at `start_depth` stops at `pc`
@@ -626,7 +757,10 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
 
 /// Turns single-step mode on or off for what comes next.
 fn resume(shared: &Shared, store: &mut StoreContextMut<'_, Host>) {
-    let stepping = lock(&shared.control).step.is_some();
+    let stepping = lock(&shared.control)
+        .step
+        .as_ref()
+        .is_some_and(|s| s.returning.is_none() && !matches!(s.kind, StepKind::Advance { .. }));
     if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
         let _ = edit.single_step(stepping);
     }
@@ -656,6 +790,7 @@ fn start_step(
         remaining: count,
         start_depth,
         note,
+        returning: None,
     });
     Ok(())
 }
@@ -682,6 +817,7 @@ fn start_line_step(
         remaining: count,
         start_depth,
         note: None,
+        returning: None,
     });
     Ok(())
 }
@@ -702,16 +838,22 @@ fn start_advance(
         *pc = slipped(shared, *pc).map_err(|e| anyhow!("{e}"))?;
     }
     sites.sort_unstable();
+    sites.dedup();
+    let sites_copy = sites.clone();
     let depth = paused.depth(store);
     lock(&shared.control).step = Some(Step {
-        kind: StepKind::Advance {
-            sites,
-            target: depth - frame.index,
-        },
+        kind: StepKind::Advance { sites },
         remaining: 1,
         start_depth: depth,
         note: None,
+        returning: None,
     });
+    // No single-stepping: engine breakpoints at the sites and after the
+    // caller's call (when the caller is a frame of the module).
+    arm_sites(shared, store, &sites_copy, true)?;
+    if frame.index + 1 < depth {
+        run_to_return(shared, store, frame.index + 1, depth - frame.index - 1);
+    }
     Ok(())
 }
 
@@ -737,7 +879,13 @@ fn start_finish(
         remaining: 1,
         start_depth: depth,
         note: None,
+        returning: None,
     });
+    // Run at full speed to the instruction after the caller's call, when
+    // the caller is a frame of the module (else single-step to the end).
+    if frame.index + 1 < depth {
+        run_to_return(shared, store, frame.index + 1, depth - frame.index - 1);
+    }
     Ok(())
 }
 

@@ -107,6 +107,9 @@ pub struct DebugInfo {
     context: Mutex<addr2line::Context<R>>,
     split: Mutex<HashMap<u64, Option<Arc<gimli::Dwarf<R>>>>>,
     lines: OnceLock<Result<LineIndex, String>>,
+    /// [`DebugInfo::after_prologue`] by function body start (asked at every
+    /// line start while `step` is in a callee).
+    prologues: Mutex<HashMap<usize, Option<usize>>>,
     /// Where the split DWARF came from, for `info module`.
     dwp_note: Option<String>,
 }
@@ -191,6 +194,7 @@ impl DebugInfo {
             context: Mutex::new(context),
             split: Mutex::new(HashMap::new()),
             lines: OnceLock::new(),
+            prologues: Mutex::new(HashMap::new()),
             dwp_note,
         }))
     }
@@ -407,6 +411,13 @@ impl DebugInfo {
     /// after its prologue: the first row marked prologue_end, else the
     /// second line's first statement, else `None` (no line info).
     pub fn after_prologue(&self, body: Range<usize>) -> Option<usize> {
+        let mut cache = self.prologues.lock().unwrap_or_else(|e| e.into_inner());
+        *cache
+            .entry(body.start)
+            .or_insert_with(|| self.find_after_prologue(body))
+    }
+
+    fn find_after_prologue(&self, body: Range<usize>) -> Option<usize> {
         let index = self.index().ok()?;
         let mut rows = index
             .rows_in(body.clone())
@@ -516,6 +527,11 @@ impl LineIndex {
 
     /// Index of the row covering `pc`.
     fn row_at(&self, pc: usize) -> Option<usize> {
+        self.row_and_sequence(pc).map(|(row, _)| row)
+    }
+
+    /// Index of the row covering `pc` and of its sequence's first row.
+    fn row_and_sequence(&self, pc: usize) -> Option<(usize, usize)> {
         let n = self.sequences.partition_point(|s| s.0 <= pc);
         let (_, _, range) = self.sequences[..n]
             .iter()
@@ -523,11 +539,11 @@ impl LineIndex {
             .find(|(start, end, _)| *start <= pc && pc < *end)?;
         let rows = &self.rows[range.clone()];
         let i = rows.partition_point(|r| r.pc <= pc);
-        (i > 0).then(|| range.start + i - 1)
+        (i > 0).then(|| (range.start + i - 1, range.start))
     }
 
     fn line_starts(&self, pc: usize) -> bool {
-        let Some(i) = self.row_at(pc) else {
+        let Some((i, seq)) = self.row_and_sequence(pc) else {
             return false;
         };
         let row = self.rows[i];
@@ -536,12 +552,6 @@ impl LineIndex {
         }
         // Several rows may share the pc; the line starts when the row
         // before the first of them has another line.
-        let seq = self
-            .sequences
-            .iter()
-            .find(|(_, _, r)| r.contains(&i))
-            .map(|s| s.2.start)
-            .unwrap_or(0);
         let mut j = i;
         while j > seq && self.rows[j - 1].pc == pc {
             j -= 1;

@@ -108,3 +108,38 @@ fn disassembly_marks_the_current_instruction_and_windows_long_functions() {
     );
     insta::assert_snapshot!(text);
 }
+
+/// `nexti` over a call and `finish` run at full speed to an engine
+/// breakpoint after the call; in a recursive function the deeper calls pass
+/// the same place first and must not stop there. fib(5) = 5 is on the stack
+/// after the `nexti` in fib(6)'s frame; fib(3) = 2 is what `finish` returns
+/// to its caller, one frame up.
+#[test]
+fn nexti_and_finish_over_recursive_calls_stop_in_the_right_frame() {
+    let text = batch(
+        "wat/fib.wat",
+        &[],
+        &[
+            "break *0x85",
+            "run",
+            "delete",
+            "nexti",
+            "bt",
+            "stack",
+            "break *0x8c if $0 == 3",
+            "continue",
+            "bt",
+            "finish",
+            "bt",
+            "stack",
+        ],
+        &[],
+    );
+    assert!(
+        text.contains("(wasmdbg) nexti\n#0  fib (func[1]) at 0x87\n"),
+        "{text}"
+    );
+    assert!(text.contains("| 0       i32    5 (0x5) |"), "{text}");
+    assert!(text.contains("fib returned i32 2 (0x2)"), "{text}");
+    insta::assert_snapshot!(text);
+}
