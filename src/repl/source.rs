@@ -24,7 +24,9 @@ pub(crate) struct SourceView {
     /// The line to centre the next bare `list` on (set at each stop and
     /// frame selection).
     centre: Option<SourceLoc>,
-    /// The last listing: file, first and last line shown.
+    /// The listings since the last stop or location: file, and the first
+    /// and last line shown (`list` goes on after the last, `list -` before
+    /// the first).
     last: Option<(String, u32, u32)>,
 }
 
@@ -153,26 +155,29 @@ impl Frontend {
         location: Option<String>,
         out: &mut dyn Write,
     ) -> Result<(), String> {
-        let (file, first) = match location.as_deref().map(str::trim) {
+        // Which way a series of listings grows: None starts a new one.
+        let (file, first, grows) = match location.as_deref().map(str::trim) {
             None => {
                 if let Some(c) = self.source.centre.clone() {
-                    (c.file, c.line.saturating_sub(LIST_SIZE / 2).max(1))
+                    (c.file, c.line.saturating_sub(LIST_SIZE / 2).max(1), None)
                 } else if let Some((file, _, last)) = &self.source.last {
-                    (file.clone(), last + 1)
+                    (file.clone(), last + 1, Some(true))
                 } else {
                     return Err("no source to list: the program has not stopped at a line with line information (give a location)".into());
                 }
             }
             Some("-") => match &self.source.last {
-                Some((file, first, _)) if *first > 1 => {
-                    (file.clone(), first.saturating_sub(LIST_SIZE).max(1))
-                }
+                Some((file, first, _)) if *first > 1 => (
+                    file.clone(),
+                    first.saturating_sub(LIST_SIZE).max(1),
+                    Some(false),
+                ),
                 Some(_) => return Err("already at the start of the file".into()),
                 None => return Err("nothing listed yet".into()),
             },
             Some(loc) => {
                 let at = self.list_location(loc)?;
-                (at.file, at.line.saturating_sub(LIST_SIZE / 2).max(1))
+                (at.file, at.line.saturating_sub(LIST_SIZE / 2).max(1), None)
             }
         };
         let text = self.source.files.find(&file)?;
@@ -182,13 +187,22 @@ impl Frontend {
                 "line {first} is out of range for {file} ({total} lines)"
             ));
         }
-        let last = (first + LIST_SIZE - 1).min(total);
+        let mut last = (first + LIST_SIZE - 1).min(total);
+        if grows == Some(false)
+            && let Some((_, top, _)) = &self.source.last
+        {
+            last = last.min(top.saturating_sub(1));
+        }
         let mut listing = String::new();
         for n in first..=last {
             listing.push_str(&format!("{n}\t{}\n", text.lines[n as usize - 1]));
         }
         self.source.centre = None;
-        self.source.last = Some((file, first, last));
+        self.source.last = Some(match (grows, self.source.last.take()) {
+            (Some(true), Some((_, top, _))) => (file, top, last),
+            (Some(false), Some((_, _, bottom))) => (file, first, bottom),
+            _ => (file, first, last),
+        });
         write_out(out, &listing)
     }
 

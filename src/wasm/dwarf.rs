@@ -352,7 +352,7 @@ impl DebugInfo {
     }
 
     /// Resolves `FILE:LINE`: `file` matches a line-table path equal to it or
-    /// ending in `/FILE`. A line with no code moves to the next line that
+    /// ending in `/FILE` (or `\FILE`, for a Windows path). A line with no code moves to the next line that
     /// has code in the same file.
     ///
     /// # Errors
@@ -365,7 +365,9 @@ impl DebugInfo {
             .files
             .iter()
             .enumerate()
-            .filter(|(_, f)| **f == file || f.ends_with(&format!("/{file}")))
+            .filter(|(_, f)| {
+                **f == file || f.ends_with(&format!("/{file}")) || f.ends_with(&format!("\\{file}"))
+            })
             .map(|(i, _)| i as u32)
             .collect();
         if wanted.is_empty() {
@@ -607,12 +609,18 @@ fn is_absolute(path: &str) -> bool {
 }
 
 fn join(base: &str, path: &str) -> String {
+    // A Windows directory (`C:\tmp`) is joined with its own separator.
+    let sep = if base.contains('\\') && !base.contains('/') {
+        '\\'
+    } else {
+        '/'
+    };
     if base.is_empty() || is_absolute(path) {
         path.to_string()
     } else if path.is_empty() {
         base.to_string()
     } else {
-        format!("{}/{path}", base.trim_end_matches('/'))
+        format!("{}{sep}{path}", base.trim_end_matches(sep))
     }
 }
 
@@ -657,6 +665,7 @@ mod tests {
             "/usr/include/stdio.h"
         );
         assert_eq!(join("C:\\tmp", "C:\\tmp\\a.c"), "C:\\tmp\\a.c");
+        assert_eq!(join("C:\\tmp\\", "a.c"), "C:\\tmp\\a.c");
         assert_eq!(join("/build", "wasisdk://v33/a.c"), "wasisdk://v33/a.c");
         assert_eq!(tidy_path("C:/tmp/a.c"), "C:/tmp/a.c");
     }

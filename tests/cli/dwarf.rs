@@ -247,6 +247,7 @@ fn c_program_at_o0_lines_listing_stepping_and_values() {
             "print *b",
             "until",
             "list",
+            "list",
             "list -",
             "finish",
             "next",
@@ -511,5 +512,44 @@ fn step_over_a_function_without_line_information() {
         .find(|l| l.starts_with("Breakpoint 1 at"))
         .unwrap();
     assert!(!helper.contains("file"), "{helper}");
+    insta::assert_snapshot!(text);
+}
+
+/// Split DWARF 5 (a skeleton unit in the module, the rest in
+/// dwarf_fission.dwp beside it), built on Windows: `int i = 1; i++;` in
+/// main, so i goes 1, 2 on lines 5 and 6 (the DWARF's line numbers).
+#[test]
+fn split_dwarf5_from_windows_paths() {
+    let text = batch(
+        "tests/fixtures/dwarf/dwarf_fission.wasm",
+        &[],
+        &[
+            "break dwarf_fission.c:6",
+            "run",
+            "info locals",
+            "next",
+            "info locals",
+            "bt",
+        ],
+        &[],
+    );
+    for expected in [
+        "file C:\\tmp\\dwarfc\\dwarf_fission.c, line 6",
+        "#0  0x262 in __original_main (func[3]) at C:\\tmp\\dwarfc\\dwarf_fission.c:6:6",
+        "i = 1\n",
+        "i = 2\n",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let module = batch(
+        "tests/fixtures/dwarf/dwarf_fission.wasm",
+        &[],
+        &["info module"],
+        &[],
+    );
+    assert!(
+        module.contains("debug info: DWARF 4, 5 (44 units); split DWARF from tests/fixtures/dwarf/dwarf_fission.dwp"),
+        "{module}"
+    );
     insta::assert_snapshot!(text);
 }
