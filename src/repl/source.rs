@@ -177,6 +177,15 @@ impl Frontend {
             },
             Some(loc) => {
                 let at = self.list_location(loc)?;
+                let text = self.source.files.find(&at.file)?;
+                if at.line as usize > text.lines.len() {
+                    return Err(format!(
+                        "line {} is out of range: {} has {} lines",
+                        at.line,
+                        at.file,
+                        text.lines.len()
+                    ));
+                }
                 (at.file, at.line.saturating_sub(LIST_SIZE / 2).max(1), None)
             }
         };
@@ -184,7 +193,7 @@ impl Frontend {
         let total = text.lines.len() as u32;
         if first > total {
             return Err(format!(
-                "line {first} is out of range for {file} ({total} lines)"
+                "line {first} is out of range: {file} has {total} lines"
             ));
         }
         let mut last = (first + LIST_SIZE - 1).min(total);

@@ -174,7 +174,8 @@ fn fraction_norm_references_step_into_and_finish_out() {
 }
 
 /// A wasi-testsuite C program (wasi-sdk, DWARF 4 for libc): a breakpoint by
-/// FILE:LINE in libc's fopen, its `char *` argument read as a string.
+/// FILE:LINE in libc's fopen, its `char *` argument read as a string,
+/// `step` into the open call and `finish` out of it.
 #[test]
 fn wasi_testsuite_c_program_breaks_in_libc_by_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -205,10 +206,35 @@ fn wasi_testsuite_c_program_breaks_in_libc_by_file_and_line() {
             "info line",
             "-ex",
             "list",
+            "-ex",
+            "next",
+            "-ex",
+            "next",
+            "-ex",
+            "step",
+            "-ex",
+            "bt 3",
+            "-ex",
+            "info args",
+            "-ex",
+            "finish",
+            "-ex",
+            "info locals",
             "lseek.wasm",
         ],
     );
     assert!(text.contains("fopen.c:18"), "{text}");
+    // `step` enters __wasilibc_open_nomode (with two functions inlined at
+    // the pc), `finish` returns the file descriptor the program gets, 4
+    // (0-2 are stdio, 3 the preopened directory), and fopen holds it.
+    assert!(text.contains("in __wasilibc_open_nomode (func[45]) at wasisdk://v33.0+m/src/wasi-libc/libc-bottom-half/sources/posix.c:57:15"), "{text}");
+    assert!(text.contains("find_relpath [inlined]"), "{text}");
+    assert!(text.contains("path = 0x1001d \"lseek.txt\""), "{text}");
+    assert!(
+        text.contains("__wasilibc_open_nomode returned i32 4 (0x4)"),
+        "{text}"
+    );
+    assert!(text.contains("fd = 4\n"), "{text}");
     assert!(text.contains("filename = 0x1001d \"lseek.txt\""), "{text}");
     insta::assert_snapshot!(text);
 }
@@ -460,6 +486,7 @@ fn source_location_errors() {
         "error: no source to list",
         "error: no source file named \"nosuch.c\"",
         "error: no code at or after line 9999 of shapes.c",
+        "error: line 9999 is out of range: shapes.c has 56 lines",
         "error: malformed line number \"0\"",
         "error: no variable named \"nosuch\" in scope",
         "has no member named nosuch",
