@@ -520,6 +520,20 @@ fn deep_module() -> PathBuf {
     path
 }
 
+/// The REPL's front end on a session of `config`, which must pause first.
+fn paused_frontend(config: RunConfig) -> wasmdbg::repl::Frontend {
+    let (session, first) = Session::start(config);
+    assert!(matches!(first, Response::Stopped(_)), "{first:?}");
+    wasmdbg::repl::Frontend::new(
+        session,
+        first,
+        wasmdbg::render::Theme::PLAIN,
+        None,
+        Vec::new(),
+        &mut Vec::new(),
+    )
+}
+
 /// Milliseconds for each of `commands` at the trap of `export(arg)`, run
 /// through the REPL's front end (output rendered, then dropped), in order
 /// at one pause; and the last command's output lines.
@@ -533,17 +547,7 @@ fn command_times(export: &str, arg: usize, commands: &[&str]) -> (Vec<(f64, f64,
             max_wasm_stack: Some(8 << 20),
             ..RunConfig::default()
         };
-        let (session, first) = Session::start(config);
-        assert!(matches!(first, Response::Stopped(_)), "{first:?}");
-        let mut sink = Vec::new();
-        let mut fe = wasmdbg::repl::Frontend::new(
-            session,
-            first,
-            wasmdbg::render::Theme::PLAIN,
-            None,
-            Vec::new(),
-            &mut sink,
-        );
+        let mut fe = paused_frontend(config);
         for (i, command) in commands.iter().enumerate() {
             let mut out = Vec::new();
             let start = Instant::now();
@@ -822,17 +826,7 @@ fn dwarf_figures(flite: &Program) {
                 read_only: false,
             });
         }
-        let (session, first) = Session::start(config);
-        assert!(matches!(first, Response::Stopped(_)), "{first:?}");
-        let mut sink = Vec::new();
-        let mut fe = wasmdbg::repl::Frontend::new(
-            session,
-            first,
-            wasmdbg::render::Theme::PLAIN,
-            None,
-            Vec::new(),
-            &mut sink,
-        );
+        let mut fe = paused_frontend(config);
         let mut out = Vec::new();
         let start = Instant::now();
         fe.execute("bt", &mut out).unwrap();

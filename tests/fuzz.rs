@@ -436,6 +436,31 @@ fn random_command(rng: &mut fastrand::Rng, funcs: u32) -> String {
     }
 }
 
+/// Runs `commands` through the front end on a started session; an
+/// "internal error" (a panic the front end or worker caught) panics.
+fn run_commands<'a>(
+    session: Session,
+    first: Response,
+    commands: impl IntoIterator<Item = &'a str>,
+) {
+    let mut sink = Vec::new();
+    let mut fe = Frontend::new(
+        session,
+        first,
+        wasmdbg::render::Theme::PLAIN,
+        Some(Duration::from_secs(5)),
+        Vec::new(),
+        &mut sink,
+    );
+    for command in commands {
+        if let Err(e) = fe.execute(command, &mut sink)
+            && e.contains("internal error")
+        {
+            panic!("{command}: {e}");
+        }
+    }
+}
+
 fn sessions(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
     let Some((bytes, export, params)) = generated(rng) else {
         return false;
@@ -468,22 +493,7 @@ fn sessions(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
                 return;
             }
             ran = true;
-            let mut sink = Vec::new();
-            let mut fe = Frontend::new(
-                session,
-                first,
-                wasmdbg::render::Theme::PLAIN,
-                Some(Duration::from_secs(5)),
-                Vec::new(),
-                &mut sink,
-            );
-            for command in &commands {
-                if let Err(e) = fe.execute(command, &mut sink)
-                    && e.contains("internal error")
-                {
-                    panic!("{command}: {e}");
-                }
-            }
+            run_commands(session, first, commands.iter().map(String::as_str));
         },
         failures,
     );
@@ -632,23 +642,10 @@ fn dwarf(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
                 Some(Duration::from_secs(5)),
                 wasmdbg::debugger::Interrupter::default(),
             );
-            let mut sink = Vec::new();
-            let mut fe = Frontend::new(
-                session,
-                first,
-                wasmdbg::render::Theme::PLAIN,
-                Some(Duration::from_secs(5)),
-                Vec::new(),
-                &mut sink,
-            );
-            for _ in 0..8 {
-                let command = DWARF_COMMANDS[rng.usize(..DWARF_COMMANDS.len())];
-                if let Err(e) = fe.execute(command, &mut sink)
-                    && e.contains("internal error")
-                {
-                    panic!("{command}: {e}");
-                }
-            }
+            let commands: Vec<&str> = (0..8)
+                .map(|_| DWARF_COMMANDS[rng.usize(..DWARF_COMMANDS.len())])
+                .collect();
+            run_commands(session, first, commands);
         },
         failures,
     );

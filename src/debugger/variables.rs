@@ -444,23 +444,13 @@ impl Reader<'_, '_, '_> {
 
     /// Element counts of an array type's dimensions (`None`: unknown).
     fn dimensions(&self, array: UnitOffset) -> Vec<Option<u64>> {
-        let mut out = Vec::new();
-        let Ok(mut tree) = self.unit().entries_tree(Some(array)) else {
-            return out;
-        };
-        let Ok(root) = tree.root() else {
-            return out;
-        };
-        let mut children = root.children();
-        while let Ok(Some(child)) = children.next() {
-            let die = child.entry();
-            if die.tag() != dw::DW_TAG_subrange_type {
-                continue;
-            }
-            let get = |at| die.attr_value(at).and_then(|a| a.udata_value());
-            out.push(get(dw::DW_AT_count).or_else(|| get(dw::DW_AT_upper_bound).map(|u| u + 1)));
-        }
-        out
+        self.children(array, dw::DW_TAG_subrange_type)
+            .into_iter()
+            .map(|range| {
+                self.udata(range, dw::DW_AT_count)
+                    .or_else(|| self.udata(range, dw::DW_AT_upper_bound).map(|u| u + 1))
+            })
+            .collect()
     }
 
     /// The children of a type DIE with the given tag.

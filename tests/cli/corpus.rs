@@ -22,7 +22,7 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// A temporary directory holding the C corpus's lseek.wasm and a writable
 /// copy of its fs-tests.dir.
-fn lseek_workdir() -> tempfile::TempDir {
+pub(crate) fn lseek_workdir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let c = root().join("tests/fixtures/wasi-testsuite/c");
     copy_tree(&c.join("fs-tests.dir"), &dir.path().join("fs-tests.dir"));

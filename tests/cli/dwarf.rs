@@ -178,15 +178,7 @@ fn fraction_norm_references_step_into_and_finish_out() {
 /// `step` into the open call and `finish` out of it.
 #[test]
 fn wasi_testsuite_c_program_breaks_in_libc_by_file_and_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let c = root().join("tests/fixtures/wasi-testsuite/c");
-    std::fs::copy(c.join("lseek.wasm"), dir.path().join("lseek.wasm")).unwrap();
-    std::fs::create_dir(dir.path().join("fs-tests.dir")).unwrap();
-    std::fs::copy(
-        c.join("fs-tests.dir/lseek.txt"),
-        dir.path().join("fs-tests.dir/lseek.txt"),
-    )
-    .unwrap();
+    let dir = crate::corpus::lseek_workdir();
     let text = run_in(
         dir.path(),
         &[
