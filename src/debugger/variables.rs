@@ -1051,15 +1051,32 @@ impl Reader<'_, '_, '_> {
     }
 
     /// Looks up a variable in scope by name.
+    /// A variable in scope by name, else an enumerator of the unit (`p
+    /// s->kind == TRIANGLE`).
     fn variable(&mut self, name: &str) -> Result<Typed, String> {
         let scope = self.scope;
-        let v = scope
-            .vars
-            .iter()
-            .rev()
-            .find(|v| v.name == name)
-            .ok_or_else(|| format!("no variable named {name:?} in scope"))?;
-        self.var_value(v)
+        if let Some(v) = scope.vars.iter().rev().find(|v| v.name == name) {
+            return self.var_value(v);
+        }
+        match self.enumerator(name) {
+            Some(value) => self.number(Scalar::Int(value)),
+            None => Err(format!("no variable named {name:?} in scope")),
+        }
+    }
+
+    /// The value of the unit's enumerator called `name`.
+    fn enumerator(&self, name: &str) -> Option<i128> {
+        let mut entries = self.unit().entries();
+        while let Ok(Some(e)) = entries.next_dfs() {
+            if e.tag() == dw::DW_TAG_enumerator && self.name(e.offset()).as_deref() == Some(name) {
+                let v = e.attr_value(dw::DW_AT_const_value)?;
+                return v
+                    .sdata_value()
+                    .map(i128::from)
+                    .or(v.udata_value().map(i128::from));
+            }
+        }
+        None
     }
 
     /// A base type of the unit by C name (`int`, `unsigned int`, `char`,
