@@ -97,11 +97,13 @@ impl Paused {
                         Err(e) => return Err(e),
                     }
                 }
-                let total = if self.complete && frames.len() < limit {
-                    Some(frames.len())
-                } else {
-                    None
-                };
+                // At the limit, look one frame further: "more frames follow"
+                // only when there are.
+                if frames.len() == limit && limit < usize::MAX {
+                    let _ = self.frame(store, limit);
+                }
+                let total =
+                    (self.complete && self.frames.len() == frames.len()).then_some(frames.len());
                 Ok(Response::Backtrace { frames, total })
             }
             Request::Frame(r) => {
