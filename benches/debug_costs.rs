@@ -701,13 +701,18 @@ fn main() {
     );
     println!("| figure | workload | plain wasmtime | wasmdbg | ratio |");
     println!("| --- | --- | --- | --- | --- |");
-    // `WASMDBG_BENCH_ONLY=dwarf`: figure 8 alone.
-    if std::env::var("WASMDBG_BENCH_ONLY").as_deref() == Ok("dwarf") {
-        match &flite {
-            Some(flite) => dwarf_figures(flite),
-            None => println!("flite not found: figure 8 needs it"),
+    // `WASMDBG_BENCH_ONLY=dwarf`: figure 8 alone; `=watch`: the watchpoint
+    // table alone.
+    match std::env::var("WASMDBG_BENCH_ONLY").as_deref() {
+        Ok("dwarf") => {
+            match &flite {
+                Some(flite) => dwarf_figures(flite),
+                None => println!("flite not found: figure 8 needs it"),
+            }
+            return;
         }
-        return;
+        Ok("watch") => return watch_figures(flite.as_ref()),
+        _ => {}
     }
     let mut workloads = Vec::new();
     if let Some(flite) = &flite {
