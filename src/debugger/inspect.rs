@@ -244,19 +244,17 @@ pub(crate) fn evaluate_at(
     pc: usize,
     text: &str,
 ) -> Result<Result<Num, (String, SourceValue)>, String> {
-    let mut source_error = None;
-    if variables::has_scope(&shared.info, pc) {
-        let instance = *lock(&shared.instance);
-        let mut machine = FrameMachine {
-            store: &mut *store,
-            frame,
-            instance,
-        };
-        match variables::evaluate(&shared.info, pc, &mut machine, text) {
-            Ok(v) => return Ok(Err(v)),
-            Err(e) => source_error = Some(e),
-        }
-    }
+    let instance = *lock(&shared.instance);
+    let mut machine = FrameMachine {
+        store: &mut *store,
+        frame,
+        instance,
+    };
+    let source_error = match variables::evaluate(&shared.info, pc, &mut machine, text) {
+        Ok(Some(v)) => return Ok(Err(v)),
+        Ok(None) => None,
+        Err(e) => Some(e),
+    };
     let wasm = Expr::parse(text).and_then(|expr| eval_in(shared, store, frame, func, &expr));
     match (wasm, source_error) {
         (Ok(n), _) => Ok(Ok(n)),

@@ -120,7 +120,9 @@ pub(crate) fn frame_variables(
     })
 }
 
-/// Evaluates a C-like expression over the variables in scope at `pc`.
+/// Evaluates a C-like expression over the variables in scope at `pc`:
+/// `Ok(None)` when DWARF has no function at `pc` (the caller then uses the
+/// Wasm expression language), else the value's C type and the value.
 ///
 /// # Errors
 /// A parse error, an unknown variable (`no variable named "x" in scope`),
@@ -130,19 +132,21 @@ pub(crate) fn evaluate(
     pc: usize,
     machine: &mut dyn Machine,
     text: &str,
-) -> Result<(String, SourceValue), String> {
-    let debug = info
-        .debug_info()
-        .ok_or("the module has no DWARF debug information")?;
-    let address = debug
-        .dwarf_address(pc)
-        .ok_or("the pc is outside the code section")?;
-    let expr = parse(text)?;
+) -> Result<Option<(String, SourceValue)>, String> {
+    let Some(debug) = info.debug_info() else {
+        return Ok(None);
+    };
+    let Some(address) = debug.dwarf_address(pc) else {
+        return Ok(None);
+    };
     debug.with_context(|ctx| {
-        let unit = debug
+        let Some(scope) = debug
             .resolve(ctx.find_dwarf_and_unit(address))
-            .ok_or("no DWARF unit covers this pc")?;
-        let scope = scope_at(unit, address).ok_or("no DWARF function covers this pc")?;
+            .and_then(|unit| scope_at(unit, address))
+        else {
+            return Ok(None);
+        };
+        let expr = parse(text)?;
         let mut reader = Reader {
             scope: &scope,
             machine,
@@ -155,14 +159,14 @@ pub(crate) fn evaluate(
                 return Err("the value is not in linear memory: it has no address".into());
             };
             let ty = format!("{} *", reader.type_name(value.ty));
-            return Ok((
+            return Ok(Some((
                 ty,
                 SourceValue::Pointer {
                     address,
                     string: None,
                     referent: None,
                 },
-            ));
+            )));
         }
         let value = reader.eval(&expr)?;
         let ty = match value.place {
@@ -177,23 +181,7 @@ pub(crate) fn evaluate(
             }
             _ => reader.type_name(value.ty),
         };
-        Ok((ty, reader.show(&value, 0)?))
-    })
-}
-
-/// Whether DWARF has variables at `pc` (so names mean source variables).
-pub(crate) fn has_scope(info: &ModuleInfo, pc: usize) -> bool {
-    let Some(debug) = info.debug_info() else {
-        return false;
-    };
-    let Some(address) = debug.dwarf_address(pc) else {
-        return false;
-    };
-    debug.with_context(|ctx| {
-        debug
-            .resolve(ctx.find_dwarf_and_unit(address))
-            .and_then(|u| scope_at(u, address))
-            .is_some()
+        Ok(Some((ty, reader.show(&value, 0)?)))
     })
 }
 

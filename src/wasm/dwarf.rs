@@ -236,11 +236,6 @@ impl DebugInfo {
         summary
     }
 
-    /// The DWARF package in use, when the module has split DWARF.
-    pub fn package(&self) -> Option<&str> {
-        self.dwp_note.as_deref()
-    }
-
     /// The split unit's DWARF for `load`, from the package (cached).
     pub(crate) fn load_split(
         &self,
