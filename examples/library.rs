@@ -27,7 +27,7 @@ fn main() {
     };
     print!(
         "{}",
-        render::stop_banner(&Theme::PLAIN, &stop, render::SourceLine::None)
+        render::stop_banner(&Theme::PLAIN, &stop, &render::SourceLine::None)
     );
 
     let Response::Backtrace { frames, .. } = session.request(Request::Backtrace {

@@ -360,14 +360,15 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
     Some(StopReason::Step { note })
 }
 
+/// The body (module offsets) of the function containing `pc`.
+fn body_at(shared: &Shared, pc: usize) -> Option<std::ops::Range<usize>> {
+    let func = shared.info.func_containing(pc)?;
+    shared.info.func(func)?.body.clone()
+}
+
 /// Whether DWARF has line information for the function containing `pc`.
 fn has_lines_at(shared: &Shared, pc: usize) -> bool {
-    let body = shared
-        .info
-        .func_containing(pc)
-        .and_then(|f| shared.info.func(f))
-        .and_then(|f| f.body.clone());
-    match (shared.info.debug_info(), body) {
+    match (shared.info.debug_info(), body_at(shared, pc)) {
         (Some(debug), Some(body)) => debug.has_lines(body),
         _ => false,
     }
@@ -380,9 +381,12 @@ fn return_site(
     store: &mut StoreContextMut<'_, Host>,
     index: usize,
 ) -> Option<usize> {
-    let frame = values_reader(shared).frame_info(store, index).ok()?;
-    let offsets = shared.info.instruction_offsets(frame.func_index);
-    let at = offsets.binary_search(&frame.pc).ok()?;
+    let (func, pc) = values_reader(shared)
+        .frame(store, index)
+        .map(|(_, func, pc)| (*func, *pc))
+        .ok()?;
+    let offsets = shared.info.instruction_offsets(func);
+    let at = offsets.binary_search(&pc).ok()?;
     offsets.get(at + 1).copied()
 }
 
@@ -477,12 +481,7 @@ fn line_step_stops(
         if line.over {
             return false;
         }
-        let body = shared
-            .info
-            .func_containing(pc)
-            .and_then(|f| shared.info.func(f))
-            .and_then(|f| f.body.clone());
-        return match body.and_then(|b| debug.after_prologue(b)) {
+        return match body_at(shared, pc).and_then(|b| debug.after_prologue(b)) {
             Some(after) => pc >= after,
             None => true,
         };
@@ -689,8 +688,8 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                         let at = match frame {
                             Some(f) => guarded(|| {
                                 paused.check_pause(f.pause)?;
-                                let info = paused.frame_info(&mut store, f.index)?;
-                                Ok((info.func_index, info.pc))
+                                let (_, func, pc) = paused.frame(&mut store, f.index)?;
+                                Ok((*func, *pc))
                             })
                             .map(Some)
                             .map_err(|e| one_line(&e)),
@@ -779,9 +778,9 @@ fn start_step(
     }
     let start_depth = paused.depth(store);
     let note = paused
-        .frame_info(store, 0)
+        .frame(store, 0)
         .ok()
-        .and_then(|f| shared.info.called_import(f.pc))
+        .and_then(|(_, _, pc)| shared.info.called_import(*pc))
         .map(|(module, name)| {
             format!("stepped over the call to the imported function {module}.{name} (host code has no Wasm instructions)")
         });
@@ -803,7 +802,7 @@ fn start_line_step(
     until: bool,
     count: u64,
 ) -> Result<()> {
-    let frame = paused.frame_info(store, 0)?;
+    let pc = paused.frame(store, 0)?.2;
     let Some(debug) = shared.info.debug_info() else {
         return start_step(shared, store, paused, over, count);
     };
@@ -811,7 +810,7 @@ fn start_line_step(
         return Err(anyhow!("the count must be at least 1"));
     }
     let start_depth = paused.depth(store);
-    let from = debug.location(frame.pc).map(|l| (l.file, l.line));
+    let from = debug.location(pc).map(|l| (l.file, l.line));
     lock(&shared.control).step = Some(Step {
         kind: StepKind::Line(LineStep { over, until, from }),
         remaining: count,
@@ -830,7 +829,7 @@ fn start_advance(
     location: &str,
 ) -> Result<()> {
     paused.check_pause(frame.pause)?;
-    paused.frame_info(store, frame.index)?;
+    paused.frame(store, frame.index)?;
     let resolved = breakpoints::resolve(&shared.info, location).map_err(|e| anyhow!("{e}"))?;
     let mut sites = vec![resolved.pc];
     sites.extend(resolved.more);
@@ -864,16 +863,13 @@ fn start_finish(
     frame: FrameRef,
 ) -> Result<()> {
     paused.check_pause(frame.pause)?;
-    let info = paused.frame_info(store, frame.index)?;
+    let func = paused.frame(store, frame.index)?.1;
     let depth = paused.depth(store);
-    let results = shared
-        .info
-        .func(info.func_index)
-        .map_or(0, |f| f.results.len());
+    let results = shared.info.func(func).map_or(0, |f| f.results.len());
     lock(&shared.control).step = Some(Step {
         kind: StepKind::Finish {
             target: depth - frame.index,
-            func: info.func_index,
+            func,
             results,
         },
         remaining: 1,

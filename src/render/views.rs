@@ -11,14 +11,14 @@ use crate::debugger::protocol::{
 use crate::wasm::dwarf::SourceLoc;
 
 /// A source line to show under a frame, as the front end found it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SourceLine<'a> {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceLine {
     /// Nothing to show (no line information, or not asked for).
     None,
     /// The line's number and text.
-    Text(u32, &'a str),
+    Text(u32, String),
     /// A note saying why the text cannot be shown (file not found).
-    Note(&'a str),
+    Note(String),
 }
 
 /// `FILE:LINE[:COL]`.
@@ -73,7 +73,7 @@ pub fn frame_line(theme: &Theme, f: &FrameInfo) -> String {
 /// The frame line, the source line (`LINE<TAB>TEXT`, or a note), then
 /// `=> 0xPC: INSTRUCTION` when the instruction's text is known; as `frame`
 /// prints it and the stop banner shows frame #0.
-pub fn frame_detail(theme: &Theme, f: &FrameInfo, source: SourceLine<'_>) -> String {
+pub fn frame_detail(theme: &Theme, f: &FrameInfo, source: &SourceLine) -> String {
     let mut out = frame_line(theme, f);
     out.push('\n');
     match source {
@@ -144,7 +144,7 @@ pub fn exception(e: &Exception) -> String {
 
 /// The banner printed at every pause: why, frame #0, its source line (as
 /// the front end found it), its instruction.
-pub fn stop_banner(theme: &Theme, stop: &Stop, source: SourceLine<'_>) -> String {
+pub fn stop_banner(theme: &Theme, stop: &Stop, source: &SourceLine) -> String {
     let why = match &stop.reason {
         StopReason::Trap(msg) => format!("Program stopped: trap: {msg}"),
         StopReason::Exception(e) => format!(

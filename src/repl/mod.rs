@@ -809,7 +809,7 @@ impl Frontend {
         match response {
             Response::Stopped(stop) => {
                 let shown = self.source_line(stop.frame.as_ref());
-                write_out(out, &render::stop_banner(&self.theme, &stop, shown.line()))?;
+                write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
                 self.state = State::Paused(stop);
                 self.selected = 0;
                 Ok(())
@@ -847,7 +847,7 @@ impl Frontend {
             Response::Frame(info) => {
                 self.selected = index;
                 let shown = self.source_line(Some(&info));
-                write_out(out, &render::frame_detail(&self.theme, &info, shown.line()))
+                write_out(out, &render::frame_detail(&self.theme, &info, &shown))
             }
             other => Err(unexpected(other)),
         }

@@ -49,39 +49,22 @@ impl SourceView {
     }
 }
 
-/// The text shown under a frame line (owned; see [`SourceLine`]).
-pub(crate) enum Shown {
-    None,
-    Text(u32, String),
-    Note(String),
-}
-
-impl Shown {
-    pub(crate) fn line(&self) -> SourceLine<'_> {
-        match self {
-            Shown::None => SourceLine::None,
-            Shown::Text(n, t) => SourceLine::Text(*n, t),
-            Shown::Note(n) => SourceLine::Note(n),
-        }
-    }
-}
-
 impl Frontend {
     /// The source line of frame `f` (its innermost source frame), and makes
     /// it where a bare `list` centres. A missing file is noted once.
-    pub(crate) fn source_line(&mut self, f: Option<&FrameInfo>) -> Shown {
+    pub(crate) fn source_line(&mut self, f: Option<&FrameInfo>) -> SourceLine {
         let Some(loc) = f
             .and_then(|f| f.source.first())
             .and_then(|s| s.location.clone())
         else {
-            return Shown::None;
+            return SourceLine::None;
         };
         self.source.centre = Some(loc.clone());
         self.source.last = None;
         match self.source.files.find(&loc.file) {
             Ok(text) => match text.lines.get(loc.line as usize - 1) {
-                Some(line) => Shown::Text(loc.line, line.clone()),
-                None => Shown::Note(format!(
+                Some(line) => SourceLine::Text(loc.line, line.clone()),
+                None => SourceLine::Note(format!(
                     "(line {} is past the end of {} ({} lines): is it the source the module was built from?)",
                     loc.line,
                     text.path.display(),
@@ -90,9 +73,9 @@ impl Frontend {
             },
             Err(note) => {
                 if self.source.noted.insert(loc.file.clone()) {
-                    Shown::Note(format!("({note})"))
+                    SourceLine::Note(format!("({note})"))
                 } else {
-                    Shown::None
+                    SourceLine::None
                 }
             }
         }
