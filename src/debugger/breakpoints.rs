@@ -6,9 +6,71 @@
 use std::collections::BTreeMap;
 
 use super::expr::Expr;
-use super::protocol::{BreakpointInfo, WatchValue};
+use super::protocol::{BreakpointInfo, Pc, WatchValue};
 use crate::wasm::ModuleInfo;
 use crate::wasm::dwarf::SourceLoc;
+use crate::wasm::program::{CoreModuleId, Program, split_qualifier};
+
+/// Resolves LOCATION in the program: with a module qualifier
+/// (``MODULE`LOCATION``, MODULE an index or name from `info modules`) in
+/// that core module; without one, in every core module, where exactly one
+/// must match.
+///
+/// # Errors
+/// One line: an unknown module, the location's own error (see
+/// [`resolve`]), or, for an unqualified location found in several core
+/// modules, the qualified candidates.
+pub fn resolve_in(program: &Program, location: &str) -> Result<(CoreModuleId, Resolved), String> {
+    find_in(program, location, resolve)
+}
+
+/// [`function`] over the program's core modules, qualified or not, as
+/// [`resolve_in`].
+///
+/// # Errors
+/// As [`resolve_in`].
+pub fn function_in(program: &Program, name: &str) -> Result<(CoreModuleId, u32), String> {
+    find_in(program, name, function)
+}
+
+fn find_in<T>(
+    program: &Program,
+    location: &str,
+    find: impl Fn(&ModuleInfo, &str) -> Result<T, String>,
+) -> Result<(CoreModuleId, T), String> {
+    if let Some((module, rest)) = split_qualifier(location) {
+        let id = program.find(module)?;
+        return find(program.info(id), rest).map(|r| (id, r));
+    }
+    if !program.is_multi() {
+        return find(program.info(0), location).map(|r| (0, r));
+    }
+    let mut found = Vec::new();
+    let mut first_error = None;
+    for id in 0..program.modules.len() as CoreModuleId {
+        match find(program.info(id), location) {
+            Ok(r) => found.push((id, r)),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(first_error.unwrap_or_else(|| "missing location".to_string())),
+        _ => {
+            let candidates: Vec<String> = found
+                .iter()
+                .map(|(id, _)| format!("{}`{}", program.name(*id), location.trim()))
+                .collect();
+            Err(format!(
+                "{:?} is in several core modules; qualify it: {}",
+                location.trim(),
+                candidates.join(", ")
+            ))
+        }
+    }
+}
 
 /// Where a breakpoint was asked for, resolved to a function and an offset
 /// the engine has not yet slipped.
@@ -79,7 +141,7 @@ pub fn resolve(info: &ModuleInfo, location: &str) -> Result<Resolved, String> {
             .func(func)
             .and_then(|f| f.body.clone())
             .ok_or_else(|| imported(info, func))?;
-        let pc = body.start + off;
+        let pc = body.start.saturating_add(off);
         if pc >= body.end {
             return Err(format!(
                 "{name}+0x{off:x} is past the end of {name} (its body is 0x{:x} bytes)",
@@ -188,6 +250,8 @@ pub struct Breakpoint {
     pub id: u32,
     /// The location as typed.
     pub location: String,
+    /// The core module it is in.
+    pub module: CoreModuleId,
     /// Function index.
     pub func: u32,
     /// Where it really is (after the engine's slip).
@@ -213,20 +277,28 @@ pub struct Breakpoint {
 }
 
 impl Breakpoint {
-    /// Every module offset it stops at.
-    pub fn sites(&self) -> Vec<usize> {
+    /// Every place it stops at.
+    pub fn sites(&self) -> Vec<Pc> {
         std::iter::once(self.pc)
             .chain(self.more.iter().copied())
+            .map(|offset| Pc {
+                module: self.module,
+                offset,
+            })
             .collect()
     }
 
     /// The owned description sent to the front end.
-    pub fn info(&self, module: &ModuleInfo) -> BreakpointInfo {
+    pub fn info(&self, program: &Program) -> BreakpointInfo {
         BreakpointInfo {
             id: self.id,
             location: self.location.clone(),
+            module: self.module,
+            module_name: program
+                .is_multi()
+                .then(|| program.name(self.module).to_string()),
             func_index: self.func,
-            func_name: module.func_name(self.func),
+            func_name: program.info(self.module).func_name(self.func),
             pc: self.pc,
             requested: self.requested,
             enabled: self.enabled,
@@ -265,11 +337,14 @@ pub struct Watch {
     pub id: u32,
     /// What was typed.
     pub what: String,
+    /// The core module whose global or memory it watches.
+    pub module: CoreModuleId,
     /// What it reads.
     pub target: Watched,
-    /// Module offsets right after each instruction that can change it,
-    /// sorted; the engine stops at each while the watch is enabled.
-    pub sites: Vec<usize>,
+    /// The places right after each instruction of that module that can
+    /// change it, sorted; the engine stops at each while the watch is
+    /// enabled.
+    pub sites: Vec<Pc>,
     /// The value last seen.
     pub old: WatchValue,
     /// Whether it is armed.
@@ -284,6 +359,8 @@ impl Watch {
         BreakpointInfo {
             id: self.id,
             location: self.what.clone(),
+            module: self.module,
+            module_name: None,
             func_index: 0,
             func_name: None,
             pc: 0,
@@ -362,11 +439,15 @@ impl Table {
         self.by_id.values().any(|b| b.enabled) || self.watches.values().any(|w| w.enabled)
     }
 
-    /// Enabled breakpoints at module offset `pc`, by id.
-    pub fn enabled_at(&self, pc: usize) -> Vec<u32> {
+    /// Enabled breakpoints at `pc`, by id.
+    pub fn enabled_at(&self, pc: Pc) -> Vec<u32> {
         self.by_id
             .values()
-            .filter(|b| b.enabled && (b.pc == pc || b.more.contains(&pc)))
+            .filter(|b| {
+                b.enabled
+                    && b.module == pc.module
+                    && (b.pc == pc.offset || b.more.contains(&pc.offset))
+            })
             .map(|b| b.id)
             .collect()
     }

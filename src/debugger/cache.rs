@@ -30,9 +30,45 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use wasmtime::component::Component;
 use wasmtime::error::Context;
 use wasmtime::{Engine, Module};
 use wasmtime::{Result, format_err as anyhow};
+
+/// Compiled code the cache can hold: a core module or a component.
+pub trait Artifact: Sized {
+    /// Compiles `wasm` (Cranelift).
+    fn compile(engine: &Engine, wasm: &[u8]) -> Result<Self>;
+    /// wasmtime's serialized machine code.
+    fn serialize(&self) -> Result<Vec<u8>>;
+    /// Loads code that [`Artifact::serialize`] produced from `file`, whose
+    /// contents `mapped` has just been checked.
+    fn deserialize(engine: &Engine, file: std::fs::File, mapped: &[u8]) -> Result<Self>;
+}
+
+impl Artifact for Module {
+    fn compile(engine: &Engine, wasm: &[u8]) -> Result<Self> {
+        Module::new(engine, wasm)
+    }
+    fn serialize(&self) -> Result<Vec<u8>> {
+        Module::serialize(self)
+    }
+    fn deserialize(engine: &Engine, file: std::fs::File, _mapped: &[u8]) -> Result<Self> {
+        deserialize_module(engine, file)
+    }
+}
+
+impl Artifact for Component {
+    fn compile(engine: &Engine, wasm: &[u8]) -> Result<Self> {
+        Component::new(engine, wasm)
+    }
+    fn serialize(&self) -> Result<Vec<u8>> {
+        Component::serialize(self)
+    }
+    fn deserialize(engine: &Engine, _file: std::fs::File, mapped: &[u8]) -> Result<Self> {
+        deserialize_component(engine, mapped)
+    }
+}
 
 /// The first bytes of every check file (version 3 of the layout above).
 const MAGIC: &[u8; 16] = b"wasmdbg-cache-3\n";
@@ -65,14 +101,14 @@ pub struct CodeSource {
 /// # Errors
 /// Only compilation errors (an invalid module); every cache problem falls
 /// back to compiling and is reported in the [`CodeSource`].
-pub fn load_or_compile(
+pub fn load_or_compile<A: Artifact>(
     engine: &Engine,
     wasm: &[u8],
     dir: Option<&Path>,
-) -> Result<(Module, CodeSource)> {
+) -> Result<(A, CodeSource)> {
     let start = Instant::now();
     let Some(dir) = dir else {
-        let module = Module::new(engine, wasm)?;
+        let module = A::compile(engine, wasm)?;
         return Ok((module, source(start, None, None, None)));
     };
     let key = key(engine, wasm);
@@ -89,7 +125,7 @@ pub fn load_or_compile(
         Ok(None) => None,
         Err(e) => Some(format!("{}: {e:#}", path.display())),
     };
-    let module = Module::new(engine, wasm)?;
+    let module = A::compile(engine, wasm)?;
     let saved = save(&module, dir, &path, &key)
         .map(|()| path.clone())
         .map_err(|e| format!("{}: {e:#}", path.display()));
@@ -143,7 +179,7 @@ fn check_path(path: &Path) -> PathBuf {
 
 /// The module in the cache file at `path`: `Ok(None)` when there is no
 /// file, an error when there is one that cannot be used.
-fn read(engine: &Engine, path: &Path, key: &[u8; 32]) -> Result<Option<Module>> {
+fn read<A: Artifact>(engine: &Engine, path: &Path, key: &[u8; 32]) -> Result<Option<A>> {
     let check = match std::fs::read(check_path(path)) {
         Ok(b) => b,
         Err(e)
@@ -169,10 +205,11 @@ fn read(engine: &Engine, path: &Path, key: &[u8; 32]) -> Result<Option<Module>> 
     if file.metadata()?.len() != len {
         return Err(anyhow!("wrong length (a torn or foreign file)"));
     }
-    if stored_sum != checksum(key, &map(&file)?) {
+    let mapped = map(&file)?;
+    if stored_sum != checksum(key, &mapped) {
         return Err(anyhow!("checksum mismatch (corrupt file)"));
     }
-    deserialize(engine, file)
+    A::deserialize(engine, file, &mapped)
         .map(Some)
         .context("wasmtime refused it")
 }
@@ -206,7 +243,7 @@ fn map(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
 
 /// Maps machine code that [`Module::serialize`] produced.
 #[allow(unsafe_code)]
-fn deserialize(engine: &Engine, file: std::fs::File) -> Result<Module> {
+fn deserialize_module(engine: &Engine, file: std::fs::File) -> Result<Module> {
     // SAFETY: wasmtime requires the exact, unmodified output of
     // `Module::serialize`, and a file that does not change while mapped.
     // `read` passes only the open file whose length and BLAKE3 (with this
@@ -218,10 +255,24 @@ fn deserialize(engine: &Engine, file: std::fs::File) -> Result<Module> {
     unsafe { Module::deserialize_open_file(engine, file) }
 }
 
+/// Loads a component from machine code that [`Component::serialize`]
+/// produced. wasmtime 48 has no `deserialize_open_file` for components, so
+/// the checked bytes are copied into wasmtime's own memory.
+#[allow(unsafe_code)]
+fn deserialize_component(engine: &Engine, mapped: &[u8]) -> Result<Component> {
+    // SAFETY: wasmtime requires the exact, unmodified output of
+    // `Component::serialize`. `read` passes only bytes whose length and
+    // BLAKE3 (with this component's and engine's key) it has just checked
+    // against what `save` wrote after `Component::serialize`; wasmtime
+    // copies them, so later changes to the file cannot reach it. wasmtime
+    // itself refuses output of another version or engine configuration.
+    unsafe { Component::deserialize(engine, mapped) }
+}
+
 /// Writes `module`'s machine code to `path` in `dir`, then its check file,
 /// each through a temporary file and a rename, so that a reader never sees
 /// half a file (and a code file without its check file is not used).
-fn save(module: &Module, dir: &Path, path: &Path, key: &[u8; 32]) -> Result<()> {
+fn save<A: Artifact>(module: &A, dir: &Path, path: &Path, key: &[u8; 32]) -> Result<()> {
     let payload = module.serialize()?;
     std::fs::create_dir_all(dir).context("cannot create the cache directory")?;
     let mut check = Vec::with_capacity(CHECK_LEN);
@@ -313,16 +364,16 @@ mod tests {
         let plain = Module::new(&engine(false), &wasm).unwrap();
         save(&plain, dir.path(), &path, &key).unwrap();
 
-        let refused = read(&debug, &path, &key).unwrap_err();
+        let refused = read::<Module>(&debug, &path, &key).unwrap_err();
         assert!(
             format!("{refused:#}").starts_with("wasmtime refused it: "),
             "{refused:#}"
         );
-        let (_, source) = load_or_compile(&debug, &wasm, Some(dir.path())).unwrap();
+        let (_, source) = load_or_compile::<Module>(&debug, &wasm, Some(dir.path())).unwrap();
         assert_eq!(source.loaded_from, None);
         assert_eq!(source.saved, Some(Ok(path.clone())));
         assert!(source.refused.unwrap().contains("wasmtime refused it"));
-        let (_, again) = load_or_compile(&debug, &wasm, Some(dir.path())).unwrap();
+        let (_, again) = load_or_compile::<Module>(&debug, &wasm, Some(dir.path())).unwrap();
         assert_eq!(again.loaded_from, Some(path));
         assert_eq!(again.refused, None);
     }

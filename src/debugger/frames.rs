@@ -4,24 +4,52 @@
 
 use std::sync::Arc;
 
-use wasmtime::{FrameHandle, Result, StoreContextMut, bail, format_err as anyhow};
+use wasmtime::{FrameHandle, Module, Result, StoreContextMut, bail, format_err as anyhow};
 
 use super::protocol::{FrameInfo, FrameRef, Local, PauseId, Request, Response, Value};
 use super::values::ValueReader;
-use crate::wasm::ModuleInfo;
+use crate::wasm::program::{CoreModuleId, Program};
+
+/// One Wasm frame of a pause.
+#[derive(Clone)]
+pub(crate) struct WasmFrame {
+    pub(crate) handle: FrameHandle,
+    /// The core module whose function it is.
+    pub(crate) module: CoreModuleId,
+    /// Function index in that module.
+    pub(crate) func: u32,
+    /// The pc to show: the current instruction, or for a frame waiting on
+    /// a call, the call.
+    pub(crate) pc: usize,
+}
+
+/// The core module a frame's code belongs to: the index of the module in
+/// `modules` that wasmtime says is the frame's (`Module::same`).
+pub(crate) fn frame_module<T: 'static>(
+    modules: &[Module],
+    store: &mut StoreContextMut<'_, T>,
+    handle: &FrameHandle,
+) -> Option<CoreModuleId> {
+    let module = handle.module(&mut *store).ok()??;
+    modules
+        .iter()
+        .position(|m| Module::same(m, module))
+        .map(|i| i as CoreModuleId)
+}
 
 pub(crate) struct Paused {
     pub(crate) pause: PauseId,
-    info: Arc<ModuleInfo>,
-    /// (handle, function index, pc to show: the current instruction, or for
-    /// a frame waiting on a call, the call).
-    frames: Vec<(FrameHandle, u32, usize)>,
+    program: Arc<Program>,
+    modules: Arc<Vec<Module>>,
+    frames: Vec<WasmFrame>,
     /// The walk reached the end of the module's frames.
     complete: bool,
     /// Frame #0 is stopped in a call (to a host function) rather than at its
     /// own instruction.
     innermost_in_call: bool,
-    values: ValueReader,
+    /// One value reader per core module (funcref names need its
+    /// instance), made on first use.
+    values: Vec<Option<ValueReader>>,
 }
 
 impl Paused {
@@ -29,18 +57,33 @@ impl Paused {
     /// on a (host) call rather than at its own instruction.
     pub(crate) fn new(
         pause: PauseId,
-        info: Arc<ModuleInfo>,
+        program: Arc<Program>,
+        modules: Arc<Vec<Module>>,
         innermost_in_call: bool,
-        values: ValueReader,
     ) -> Paused {
+        let values = (0..program.modules.len()).map(|_| None).collect();
         Paused {
             pause,
-            info,
+            program,
+            modules,
             frames: Vec::new(),
             complete: false,
             innermost_in_call,
             values,
         }
+    }
+
+    /// The value reader for core module `module`.
+    fn reader<T: 'static>(
+        &mut self,
+        store: &mut StoreContextMut<'_, T>,
+        module: CoreModuleId,
+    ) -> &mut ValueReader {
+        let slot = &mut self.values[module as usize];
+        slot.get_or_insert_with(|| {
+            let instance = super::worker::instance_of(store, &self.modules[module as usize]);
+            ValueReader::new(instance, self.program.info(module).clone())
+        })
     }
 
     /// The operand stack of frame `index`, bottom to top.
@@ -49,17 +92,17 @@ impl Paused {
         store: &mut StoreContextMut<'_, T>,
         index: usize,
     ) -> Result<Vec<Value>> {
-        let (handle, _, _) = self.frame(store, index)?.clone();
+        let WasmFrame { handle, module, .. } = self.frame(store, index)?.clone();
         let n = handle.num_stacks(&mut *store)?;
         (0..n)
             .map(|i| {
                 let v = handle.stack(&mut *store, i)?;
-                Ok(self.values.read(store, &v))
+                Ok(self.reader(store, module).read(store, &v))
             })
             .collect()
     }
 
-    /// How many frames of the module are on the stack (walks all of them).
+    /// How many Wasm frames are on the stack (walks all of them).
     pub(crate) fn depth<T: 'static>(&mut self, store: &mut StoreContextMut<'_, T>) -> usize {
         let _ = self.frame(store, usize::MAX - 1);
         self.frames.len()
@@ -112,17 +155,23 @@ impl Paused {
             }
             Request::Locals(r) => {
                 self.check_pause(r.pause)?;
-                let (handle, func, _) = self.frame(store, r.index)?.clone();
+                let WasmFrame {
+                    handle,
+                    module,
+                    func,
+                    ..
+                } = self.frame(store, r.index)?.clone();
+                let info = self.program.info(module).clone();
                 let n = handle.num_locals(&mut *store)?;
                 let locals = (0..n)
                     .map(|i| {
                         Ok(Local {
                             index: i,
-                            name: self.info.local_name(func, i).map(str::to_string),
-                            declared_type: self.info.local_type(func, i),
+                            name: info.local_name(func, i).map(str::to_string),
+                            declared_type: info.local_type(func, i),
                             value: {
                                 let v = handle.local(&mut *store, i)?;
-                                self.values.read(store, &v)
+                                self.reader(store, module).read(store, &v)
                             },
                         })
                     })
@@ -154,46 +203,64 @@ impl Paused {
         &mut self,
         store: &mut StoreContextMut<'_, T>,
         index: usize,
-    ) -> Result<&(FrameHandle, u32, usize)> {
+    ) -> Result<&WasmFrame> {
         while self.frames.len() <= index && !self.complete {
             let next = match self.frames.last() {
                 None => store.debug_exit_frames().next(),
-                Some((h, _, _)) => h.parent(&mut *store)?,
+                Some(f) => f.handle.parent(&mut *store)?,
             };
             let Some(handle) = next else {
                 self.complete = true;
                 break;
             };
-            // Stop at a frame that is not a function of this module (e.g.
-            // the frame wasmtime makes for module start-up, whose instance
-            // slot is garbage). A frame waiting on a call must be just past a
-            // call instruction; the innermost may also be at its function's
-            // entry (the prologue that exhausted the stack).
+            // Stop at a frame that is not a function of the program's
+            // modules (e.g. the frame wasmtime makes for module start-up,
+            // whose instance slot is garbage). A frame waiting on a call
+            // must be just past a call instruction; the innermost may also
+            // be at its function's entry (the prologue that exhausted the
+            // stack).
             let Some((defined, pc)) = handle.wasm_function_index_and_pc(&mut *store)? else {
                 self.complete = true;
                 break;
             };
-            let func = self.info.num_imported_funcs() + defined.as_u32();
+            let module = if self.modules.len() == 1 {
+                0
+            } else {
+                match frame_module(&self.modules, store, &handle) {
+                    Some(m) => m,
+                    None => {
+                        self.complete = true;
+                        break;
+                    }
+                }
+            };
+            let info = self.program.info(module).clone();
+            let func = info.num_imported_funcs() + defined.as_u32();
             let pc = pc.raw() as usize;
             let in_call = !self.frames.is_empty() || self.innermost_in_call;
             let shown = if in_call {
                 // The innermost frame of a failed host call may also be at
                 // an instruction that calls the engine (`memory.grow`).
-                self.info.call_site(func, pc).or_else(|| {
-                    (self.frames.is_empty() && self.info.is_instruction(func, pc)).then_some(pc)
+                info.call_site(func, pc).or_else(|| {
+                    (self.frames.is_empty() && info.is_instruction(func, pc)).then_some(pc)
                 })
             } else {
-                (self.info.is_instruction(func, pc) || self.info.is_entry(func, pc)).then_some(pc)
+                (info.is_instruction(func, pc) || info.is_entry(func, pc)).then_some(pc)
             };
             let Some(pc) = shown else {
                 self.complete = true;
                 break;
             };
-            self.frames.push((handle, func, pc));
+            self.frames.push(WasmFrame {
+                handle,
+                module,
+                func,
+                pc,
+            });
         }
         let depth = self.frames.len();
         self.frames.get(index).ok_or_else(|| match depth {
-            0 => anyhow!("no frame #{index}: no frames of the module are on the stack"),
+            0 => anyhow!("no frame #{index}: no Wasm frames are on the stack"),
             1 => anyhow!("no frame #{index}: the stack has 1 frame (#0)"),
             n => anyhow!(
                 "no frame #{index}: the stack has {n} frames (#0-#{})",
@@ -207,29 +274,35 @@ impl Paused {
         store: &mut StoreContextMut<'_, T>,
         index: usize,
     ) -> Result<FrameInfo> {
-        let (handle, func, pc) = self.frame(store, index)?.clone();
+        let WasmFrame {
+            handle,
+            module,
+            func,
+            pc,
+        } = self.frame(store, index)?.clone();
         if !handle.is_valid(&mut *store) {
             bail!("frame #{index} is no longer valid");
         }
+        let info = self.program.info(module);
         Ok(FrameInfo {
             frame: FrameRef {
                 pause: self.pause,
                 index,
             },
+            module,
+            module_name: self
+                .program
+                .is_multi()
+                .then(|| self.program.name(module).to_string()),
             func_index: func,
-            func_name: self.info.func_name(func),
+            func_name: info.func_name(func),
             pc,
-            instruction: self
-                .info
+            instruction: info
                 .is_instruction(func, pc)
-                .then(|| self.info.instruction_text(pc))
+                .then(|| info.instruction_text(pc))
                 .flatten()
                 .map(str::to_string),
-            source: self
-                .info
-                .debug_info()
-                .map(|d| d.frames(pc))
-                .unwrap_or_default(),
+            source: info.debug_info().map(|d| d.frames(pc)).unwrap_or_default(),
         })
     }
 }

@@ -19,7 +19,8 @@ use super::breakpoints::{self, Breakpoint};
 use super::expr::{Expr, Num, Var};
 use super::frames::Paused;
 use super::protocol::{
-    DisasmLine, Exception, FrameRef, Outcome, PauseId, Request, Response, Stop, StopReason, Value,
+    CoreModuleId, DisasmLine, Exception, FrameRef, Outcome, PauseId, Pc, Request, Response, Stop,
+    StopReason, Value,
 };
 use super::values::ValueReader;
 use super::worker::{
@@ -56,10 +57,10 @@ pub(crate) struct Step {
     /// Said at the end of the step (e.g. a host function was stepped over).
     note: Option<String>,
     /// Running at full speed (single-stepping off) to a return site: an
-    /// engine breakpoint at this module offset, reached when the stack is
-    /// this deep again. Stepping over a call, or `finish`, would otherwise
+    /// engine breakpoint at this place, reached when the stack is this deep
+    /// again. Stepping over a call, or `finish`, would otherwise
     /// single-step through the whole callee.
-    returning: Option<(usize, usize)>,
+    returning: Option<(Pc, usize)>,
 }
 
 #[derive(Clone, Debug)]
@@ -71,6 +72,7 @@ enum StepKind {
     /// `finish`: stop when the depth drops below `target`.
     Finish {
         target: usize,
+        module: CoreModuleId,
         func: u32,
         results: usize,
     },
@@ -78,7 +80,7 @@ enum StepKind {
     Line(LineStep),
     /// `advance`: stop at one of `sites` (armed as engine breakpoints), or
     /// at the return site (`Step::returning`) of the frame it started in.
-    Advance { sites: Vec<usize> },
+    Advance { sites: Vec<Pc> },
 }
 
 /// A source-line step in progress.
@@ -129,7 +131,7 @@ fn on_event(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, event: D
             Ok(Some(reason)) => reason,
             Ok(None) => return,
             Err(e) => StopReason::ConditionError {
-                id: 0,
+                id: None,
                 message: one_line(&e),
             },
         },
@@ -185,21 +187,19 @@ fn unchanged_watches(
         .watches
         .values()
         .filter(|w| w.enabled)
-        .all(|w| read_watched(shared, store, &w.target).is_ok_and(|now| now == w.old))
+        .all(|w| read_watched(shared, store, w.module, &w.target).is_ok_and(|now| now == w.old))
 }
 
 /// Decides whether a breakpoint event (a user breakpoint, the entry
 /// breakpoint, or a single-step event) stops the program.
 fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Option<StopReason> {
-    let frame = store.debug_exit_frames().next()?;
-    let (_, pc) = frame.wasm_function_index_and_pc(&mut *store).ok()??;
-    let pc = pc.raw() as usize;
+    let pc = top_pc(shared, store)?.1;
     let mut control = lock(&shared.control);
 
     if control.entry == Some(pc) {
         control.entry = None;
         if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
-            let _ = edit.remove_breakpoint(&shared.module, module_pc(pc));
+            let _ = edit.remove_breakpoint(shared.module(pc.module), module_pc(pc.offset));
         }
         return Some(StopReason::Entry);
     }
@@ -215,7 +215,7 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
         let Some(watch) = control.table.watches.get_mut(&id) else {
             continue;
         };
-        let Ok(new) = read_watched(shared, store, &watch.target) else {
+        let Ok(new) = read_watched(shared, store, watch.module, &watch.target) else {
             continue;
         };
         if new != watch.old {
@@ -238,7 +238,12 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
             match eval_condition(shared, store, &condition) {
                 Ok(true) => {}
                 Ok(false) => continue,
-                Err(message) => return Some(StopReason::ConditionError { id, message }),
+                Err(message) => {
+                    return Some(StopReason::ConditionError {
+                        id: Some(id),
+                        message,
+                    });
+                }
             }
         }
         bp.hits += 1;
@@ -312,9 +317,9 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
             if step.remaining > 0 {
                 step.start_depth = depth;
                 line.from = shared
-                    .info
+                    .info(pc.module)
                     .debug_info()
-                    .and_then(|d| d.location(pc))
+                    .and_then(|d| d.location(pc.offset))
                     .map(|l| (l.file, l.line));
                 return None;
             }
@@ -335,6 +340,7 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
         }
         StepKind::Finish {
             target,
+            module,
             func,
             results,
         } => {
@@ -348,7 +354,7 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
             let results = stack[stack.len().saturating_sub(*results)..].to_vec();
             return Some(StopReason::Finished {
                 func_index: *func,
-                func_name: shared.info.func_name(*func),
+                func_name: shared.info(*module).func_name(*func),
                 results,
             });
         }
@@ -360,15 +366,37 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
     Some(StopReason::Step { note })
 }
 
+/// Frame #0's handle and place, read straight from the engine (no frame
+/// walk): its core module and pc.
+fn top_pc(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+) -> Option<(FrameHandle, Pc, u32)> {
+    let frame = store.debug_exit_frames().next()?;
+    let (defined, pc) = frame.wasm_function_index_and_pc(&mut *store).ok()??;
+    let module = if shared.modules.len() == 1 {
+        0
+    } else {
+        super::frames::frame_module(&shared.modules, store, &frame)?
+    };
+    let func = shared.info(module).num_imported_funcs() + defined.as_u32();
+    let pc = Pc {
+        module,
+        offset: pc.raw() as usize,
+    };
+    Some((frame, pc, func))
+}
+
 /// The body (module offsets) of the function containing `pc`.
-fn body_at(shared: &Shared, pc: usize) -> Option<std::ops::Range<usize>> {
-    let func = shared.info.func_containing(pc)?;
-    shared.info.func(func)?.body.clone()
+fn body_at(shared: &Shared, pc: Pc) -> Option<std::ops::Range<usize>> {
+    let info = shared.info(pc.module);
+    let func = info.func_containing(pc.offset)?;
+    info.func(func)?.body.clone()
 }
 
 /// Whether DWARF has line information for the function containing `pc`.
-fn has_lines_at(shared: &Shared, pc: usize) -> bool {
-    match (shared.info.debug_info(), body_at(shared, pc)) {
+fn has_lines_at(shared: &Shared, pc: Pc) -> bool {
+    match (shared.info(pc.module).debug_info(), body_at(shared, pc)) {
         (Some(debug), Some(body)) => debug.has_lines(body),
         _ => false,
     }
@@ -376,18 +404,14 @@ fn has_lines_at(shared: &Shared, pc: usize) -> bool {
 
 /// The instruction after the call that frame `index` is waiting on, and
 /// the stack depth at which execution is back in that frame.
-fn return_site(
-    shared: &Shared,
-    store: &mut StoreContextMut<'_, Host>,
-    index: usize,
-) -> Option<usize> {
-    let (func, pc) = values_reader(shared)
+fn return_site(shared: &Shared, store: &mut StoreContextMut<'_, Host>, index: usize) -> Option<Pc> {
+    let (module, func, pc) = values_reader(shared)
         .frame(store, index)
-        .map(|(_, func, pc)| (*func, *pc))
+        .map(|f| (f.module, f.func, f.pc))
         .ok()?;
-    let offsets = shared.info.instruction_offsets(func);
+    let offsets = shared.info(module).instruction_offsets(func);
     let at = offsets.binary_search(&pc).ok()?;
-    offsets.get(at + 1).copied()
+    offsets.get(at + 1).map(|&offset| Pc { module, offset })
 }
 
 /// Continues the step at full speed until frame `index` (the frame the step
@@ -407,7 +431,7 @@ fn run_to_return(
         return;
     };
     if edit
-        .add_breakpoint(&shared.module, module_pc(site))
+        .add_breakpoint(shared.module(site.module), module_pc(site.offset))
         .is_err()
     {
         return;
@@ -422,7 +446,7 @@ fn run_to_return(
 /// Removes the engine breakpoint a step armed (a return site, an `advance`
 /// site) unless a user breakpoint, watchpoint or the entry stop also needs
 /// it.
-fn disarm_return_site(shared: &Shared, store: &mut StoreContextMut<'_, Host>, site: usize) {
+fn disarm_return_site(shared: &Shared, store: &mut StoreContextMut<'_, Host>, site: Pc) {
     let needed = {
         let control = lock(&shared.control);
         control.entry == Some(site)
@@ -437,7 +461,7 @@ fn disarm_return_site(shared: &Shared, store: &mut StoreContextMut<'_, Host>, si
                 .any(|w| w.enabled && w.sites.binary_search(&site).is_ok())
     };
     if !needed && let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
-        let _ = edit.remove_breakpoint(&shared.module, module_pc(site));
+        let _ = edit.remove_breakpoint(shared.module(site.module), module_pc(site.offset));
     }
 }
 
@@ -463,15 +487,15 @@ fn line_step_stops(
     line: &LineStep,
     start_depth: usize,
     depth: usize,
-    pc: usize,
+    pc: Pc,
 ) -> bool {
-    let Some(debug) = shared.info.debug_info() else {
+    let Some(debug) = shared.info(pc.module).debug_info() else {
         return true;
     };
     if depth < start_depth {
         return true; // returned to the caller
     }
-    if !debug.is_line_start(pc) {
+    if !debug.is_line_start(pc.offset) {
         return false;
     }
     if depth > start_depth {
@@ -482,11 +506,11 @@ fn line_step_stops(
             return false;
         }
         return match body_at(shared, pc).and_then(|b| debug.after_prologue(b)) {
-            Some(after) => pc >= after,
+            Some(after) => pc.offset >= after,
             None => true,
         };
     }
-    let Some(here) = debug.location(pc) else {
+    let Some(here) = debug.location(pc.offset) else {
         return false;
     };
     match &line.from {
@@ -502,7 +526,7 @@ fn line_step_stops(
     }
 }
 
-/// Frames of the module on the stack now.
+/// Wasm frames on the stack now.
 fn depth(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> usize {
     values_reader(shared).depth(store)
 }
@@ -511,9 +535,9 @@ fn depth(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> usize {
 fn values_reader(shared: &Shared) -> Paused {
     Paused::new(
         PauseId(0),
-        shared.info.clone(),
+        shared.program.clone(),
+        shared.modules.clone(),
         false,
-        ValueReader::new(*lock(&shared.instance), shared.info.clone()),
     )
 }
 
@@ -534,21 +558,11 @@ fn eval_condition(
     store: &mut StoreContextMut<'_, Host>,
     condition: &Expr,
 ) -> Result<bool, String> {
-    let frame = store
-        .debug_exit_frames()
-        .next()
-        .ok_or("no frame to evaluate in")?;
-    let (defined, pc) = frame
-        .wasm_function_index_and_pc(&mut *store)
-        .map_err(|e| e.to_string())?
-        .ok_or("not in a function of the module")?;
-    let func = shared.info.num_imported_funcs() + defined.as_u32();
+    let (frame, pc, func) = top_pc(shared, store).ok_or("no Wasm frame to evaluate in")?;
     let text = condition.to_string();
-    super::inspect::evaluate_at(shared, store, &frame, func, pc.raw() as usize, &text).map(|v| {
-        match v {
-            Ok(n) => n.truthy(),
-            Err((_, v)) => super::inspect::source_truthy(&v),
-        }
+    super::inspect::evaluate_at(shared, store, &frame, pc, func, &text).map(|v| match v {
+        Ok(n) => n.truthy(),
+        Err((_, v)) => super::inspect::source_truthy(&v),
     })
 }
 
@@ -558,10 +572,12 @@ pub(crate) fn eval_in(
     shared: &Shared,
     store: &mut StoreContextMut<'_, Host>,
     frame: &FrameHandle,
+    module: CoreModuleId,
     func: u32,
     expr: &Expr,
 ) -> Result<Num, String> {
-    let instance = *lock(&shared.instance);
+    let instance = shared.instance(store, module);
+    let info = shared.info(module);
     let locals = frame.num_locals(&mut *store).map_err(|e| e.to_string())?;
     let mut read = |var: &Var| -> Result<Num, String> {
         let (local, global) = match var {
@@ -576,11 +592,11 @@ pub(crate) fn eval_in(
             }
             Var::Local(i) => (Some(*i), None),
             Var::Global(i) => (None, Some(*i)),
-            Var::Name(name) => match shared.info.find_local(func, name) {
+            Var::Name(name) => match info.find_local(func, name) {
                 Some(i) => (Some(i), None),
-                None => match shared.info.find_global(name).or_else(|| {
+                None => match info.find_global(name).or_else(|| {
                     (name == "sp")
-                        .then(|| shared.info.find_global("__stack_pointer"))
+                        .then(|| info.find_global("__stack_pointer"))
                         .flatten()
                 }) {
                     Some(g) => (None, Some(g)),
@@ -620,14 +636,14 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
     let pause = PauseId(shared.last_pause.fetch_add(1, Ordering::Relaxed) + 1);
     let mut paused = Paused::new(
         pause,
-        shared.info.clone(),
+        shared.program.clone(),
+        shared.modules.clone(),
         // After a failed host call, frame #0 is the guest function that made
         // the call, and wasmtime reports it waiting on the call.
         matches!(
             reason,
             StopReason::HostcallError(_) | StopReason::MemoryLimit(_)
         ),
-        ValueReader::new(*lock(&shared.instance), shared.info.clone()),
     );
     let frame = guarded(|| paused.frame_info(&mut store, 0)).ok();
     let channel = lock(&shared.channel);
@@ -688,8 +704,8 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                         let at = match frame {
                             Some(f) => guarded(|| {
                                 paused.check_pause(f.pause)?;
-                                let (_, func, pc) = paused.frame(&mut store, f.index)?;
-                                Ok((*func, *pc))
+                                let f = paused.frame(&mut store, f.index)?;
+                                Ok((f.module, f.func, f.pc))
                             })
                             .map(Some)
                             .map_err(|e| one_line(&e)),
@@ -703,7 +719,7 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                             Err(e) => Response::Error(e),
                         }
                     }
-                    Request::Module => Response::Module(shared.info.clone()),
+                    Request::Program => Response::Program(shared.program.clone()),
                     Request::CodeSource => Response::CodeSource(shared.code.clone()),
                     Request::Panic => maintenance_panic(),
                     Request::Watch { frame, target } => {
@@ -780,7 +796,7 @@ fn start_step(
     let note = paused
         .frame(store, 0)
         .ok()
-        .and_then(|(_, _, pc)| shared.info.called_import(*pc))
+        .and_then(|f| shared.info(f.module).called_import(f.pc))
         .map(|(module, name)| {
             format!("stepped over the call to the imported function {module}.{name} (host code has no Wasm instructions)")
         });
@@ -802,8 +818,9 @@ fn start_line_step(
     until: bool,
     count: u64,
 ) -> Result<()> {
-    let pc = paused.frame(store, 0)?.2;
-    let Some(debug) = shared.info.debug_info() else {
+    let top = paused.frame(store, 0)?;
+    let (module, pc) = (top.module, top.pc);
+    let Some(debug) = shared.info(module).debug_info() else {
         return start_step(shared, store, paused, over, count);
     };
     if count == 0 {
@@ -830,11 +847,12 @@ fn start_advance(
 ) -> Result<()> {
     paused.check_pause(frame.pause)?;
     paused.frame(store, frame.index)?;
-    let resolved = breakpoints::resolve(&shared.info, location).map_err(|e| anyhow!("{e}"))?;
-    let mut sites = vec![resolved.pc];
-    sites.extend(resolved.more);
-    for pc in sites.iter_mut() {
-        *pc = slipped(shared, *pc).map_err(|e| anyhow!("{e}"))?;
+    let (module, resolved) =
+        breakpoints::resolve_in(&shared.program, location).map_err(|e| anyhow!("{e}"))?;
+    let mut sites = Vec::new();
+    for offset in std::iter::once(resolved.pc).chain(resolved.more) {
+        let offset = slipped(shared, module, offset).map_err(|e| anyhow!("{e}"))?;
+        sites.push(Pc { module, offset });
     }
     sites.sort_unstable();
     sites.dedup();
@@ -863,12 +881,19 @@ fn start_finish(
     frame: FrameRef,
 ) -> Result<()> {
     paused.check_pause(frame.pause)?;
-    let func = paused.frame(store, frame.index)?.1;
+    let (module, func) = {
+        let f = paused.frame(store, frame.index)?;
+        (f.module, f.func)
+    };
     let depth = paused.depth(store);
-    let results = shared.info.func(func).map_or(0, |f| f.results.len());
+    let results = shared
+        .info(module)
+        .func(func)
+        .map_or(0, |f| f.results.len());
     lock(&shared.control).step = Some(Step {
         kind: StepKind::Finish {
             target: depth - frame.index,
+            module,
             func,
             results,
         },
@@ -925,7 +950,7 @@ pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome)
                 Response::Done
             }
             Request::Disassemble { func, all, .. } => disassemble(shared, None, func, all),
-            Request::Module => Response::Module(shared.info.clone()),
+            Request::Program => Response::Program(shared.program.clone()),
             Request::CodeSource => Response::CodeSource(shared.code.clone()),
             Request::Panic => maintenance_panic(),
             other => match breakpoint_request(shared, None, other) {
@@ -970,7 +995,11 @@ fn breakpoint_request(
         }),
         Request::Breakpoints => {
             let control = lock(&shared.control);
-            let mut list: Vec<_> = control.table.iter().map(|b| b.info(&shared.info)).collect();
+            let mut list: Vec<_> = control
+                .table
+                .iter()
+                .map(|b| b.info(&shared.program))
+                .collect();
             list.extend(control.table.watches.values().map(|w| w.info()));
             list.sort_by_key(|b| b.id);
             Ok(Response::Breakpoints(list))
@@ -989,10 +1018,10 @@ pub(crate) fn add_breakpoint(
     temporary: bool,
     condition: Option<String>,
 ) -> Result<super::protocol::BreakpointInfo, String> {
-    let resolved = breakpoints::resolve(&shared.info, location)?;
+    let (module, resolved) = breakpoints::resolve_in(&shared.program, location)?;
     let condition = condition.as_deref().map(parse_condition).transpose()?;
-    let pc = slipped(shared, resolved.pc)?;
-    if shared.info.func_containing(pc) != Some(resolved.func) {
+    let pc = slipped(shared, module, resolved.pc)?;
+    if shared.info(module).func_containing(pc) != Some(resolved.func) {
         return Err(format!(
             "no instruction at or after 0x{:x} in func[{}]",
             resolved.pc, resolved.func
@@ -1000,7 +1029,7 @@ pub(crate) fn add_breakpoint(
     }
     let mut more = Vec::new();
     for &p in &resolved.more {
-        let slipped = slipped(shared, p)?;
+        let slipped = slipped(shared, module, p)?;
         if slipped != pc && !more.contains(&slipped) {
             more.push(slipped);
         }
@@ -1008,6 +1037,7 @@ pub(crate) fn add_breakpoint(
     let breakpoint = Breakpoint {
         id: 0,
         location: location.trim().to_string(),
+        module,
         func: resolved.func,
         pc,
         more,
@@ -1025,26 +1055,28 @@ pub(crate) fn add_breakpoint(
     }
     let mut control = lock(&shared.control);
     let id = control.table.add(breakpoint);
-    control.table.get_mut(id).map(|b| b.info(&shared.info))
+    control.table.get_mut(id).map(|b| b.info(&shared.program))
 }
 
 /// Where the engine puts a breakpoint asked for at `pc` (the next place it
 /// can stop at or after `pc`), learned from a store that never runs.
-fn slipped(shared: &Shared, pc: usize) -> Result<usize, String> {
+fn slipped(shared: &Shared, module: CoreModuleId, pc: usize) -> Result<usize, String> {
     let mut probe = lock(&shared.probe);
+    let compiled = shared.module(module);
     let mut edit = probe.edit_breakpoints().ok_or("guest debugging is off")?;
-    edit.add_breakpoint(&shared.module, module_pc(pc))
+    edit.add_breakpoint(compiled, module_pc(pc))
         .map_err(|e| e.to_string())?;
     drop(edit);
     let actual = probe
         .breakpoints()
         .into_iter()
         .flatten()
+        .filter(|b| wasmtime::Module::same(&b.module, compiled))
         .map(|b| b.pc.raw() as usize)
         .filter(|p| *p >= pc)
         .min();
     if let Some(mut edit) = probe.edit_breakpoints() {
-        let _ = edit.remove_breakpoint(&shared.module, module_pc(pc));
+        let _ = edit.remove_breakpoint(compiled, module_pc(pc));
     }
     actual.ok_or_else(|| format!("no instruction at or after 0x{pc:x}"))
 }
@@ -1116,24 +1148,25 @@ fn edit_breakpoints(
 /// `all`.
 fn disassemble(
     shared: &Shared,
-    at: Option<(u32, usize)>,
+    at: Option<(CoreModuleId, u32, usize)>,
     func: Option<String>,
     all: bool,
 ) -> Response {
     const WINDOW: usize = 12;
-    let (func_index, pc) = match (func, at) {
-        (Some(name), _) => match breakpoints::function(&shared.info, &name) {
-            Ok(f) => (f, None),
+    let (module, func_index, pc) = match (func, at) {
+        (Some(name), _) => match breakpoints::function_in(&shared.program, &name) {
+            Ok((m, f)) => (m, f, None),
             Err(e) => return Response::Error(e),
         },
-        (None, Some((f, pc))) => (f, Some(pc)),
+        (None, Some((m, f, pc))) => (m, f, Some(pc)),
         (None, None) => {
             return Response::Error(
                 "the program is not paused: name a function (disassemble NAME)".to_string(),
             );
         }
     };
-    let offsets = shared.info.instruction_offsets(func_index);
+    let info = shared.info(module);
+    let offsets = info.instruction_offsets(func_index);
     if offsets.is_empty() {
         return Response::Error(format!(
             "func[{func_index}] is imported: it has no Wasm code"
@@ -1143,8 +1176,7 @@ fn disassemble(
         .iter()
         .map(|&o| DisasmLine {
             pc: o,
-            text: shared
-                .info
+            text: info
                 .instruction_text(o)
                 .unwrap_or("<cannot print>")
                 .to_string(),
@@ -1161,8 +1193,12 @@ fn disassemble(
         _ => (lines, (0, 0)),
     };
     Response::Disassembly {
+        module_name: shared
+            .program
+            .is_multi()
+            .then(|| shared.program.name(module).to_string()),
         func_index,
-        func_name: shared.info.func_name(func_index),
+        func_name: info.func_name(func_index),
         lines,
         omitted,
     }
@@ -1175,7 +1211,8 @@ fn read_exception(
     exn: &wasmtime::OwnedRooted<wasmtime::ExnRef>,
 ) -> Result<Exception> {
     let tag = exn.tag(&mut *store)?;
-    let instance = *lock(&shared.instance);
+    let module = top_pc(shared, store).map_or(0, |(_, pc, _)| pc.module);
+    let instance = shared.instance(store, module);
     let mut tag_index = None;
     if let Some(instance) = instance {
         for i in 0..u32::MAX {
@@ -1190,7 +1227,7 @@ fn read_exception(
         }
     }
     let count = exn.ty(&*store)?.fields().len();
-    let mut values = ValueReader::new(instance, shared.info.clone());
+    let mut values = ValueReader::new(instance, shared.info(module).clone());
     let payload = (0..count)
         .map(|i| {
             let v = exn.field(&mut *store, i)?;
@@ -1198,7 +1235,7 @@ fn read_exception(
         })
         .collect::<Result<Vec<Value>>>()?;
     Ok(Exception {
-        tag_name: tag_index.and_then(|i| shared.info.tag_name(i)),
+        tag_name: tag_index.and_then(|i| shared.info(module).tag_name(i)),
         tag_index,
         payload,
     })
@@ -1208,17 +1245,18 @@ fn read_exception(
 pub(crate) fn arm_sites<T: 'static>(
     shared: &Shared,
     store: &mut StoreContextMut<'_, T>,
-    sites: &[usize],
+    sites: &[Pc],
     on: bool,
 ) -> Result<()> {
     let Some(mut edit) = store.as_context_mut().edit_breakpoints() else {
         return Ok(());
     };
     for pc in sites {
+        let module = shared.module(pc.module);
         if on {
-            edit.add_breakpoint(&shared.module, module_pc(*pc))?;
+            edit.add_breakpoint(module, module_pc(pc.offset))?;
         } else {
-            edit.remove_breakpoint(&shared.module, module_pc(*pc))?;
+            edit.remove_breakpoint(module, module_pc(pc.offset))?;
         }
     }
     Ok(())
@@ -1228,17 +1266,20 @@ pub(crate) fn arm_sites<T: 'static>(
 fn read_watched(
     shared: &Shared,
     store: &mut StoreContextMut<'_, Host>,
+    module: CoreModuleId,
     target: &breakpoints::Watched,
 ) -> Result<super::protocol::WatchValue, String> {
     use super::protocol::WatchValue;
-    let instance = lock(&shared.instance).ok_or("the module is not instantiated yet")?;
+    let instance = shared
+        .instance(store, module)
+        .ok_or("the module is not instantiated yet")?;
     match target {
         breakpoints::Watched::Global(index) => {
             let global = instance
                 .debug_global(&mut *store, *index)
                 .ok_or_else(|| format!("no global {index}"))?;
             let val = global.get(&mut *store);
-            let mut values = ValueReader::new(Some(instance), shared.info.clone());
+            let mut values = ValueReader::new(Some(instance), shared.info(module).clone());
             Ok(WatchValue::Value(values.read(store, &val)))
         }
         breakpoints::Watched::Memory { address, len, ty } => {
@@ -1273,12 +1314,18 @@ fn add_watch(
     use super::protocol::WatchSpec;
     use crate::wasm::WriteTarget;
     paused.check_pause(frame.pause).map_err(|e| e.to_string())?;
-    let (handle, func, _) = paused
+    let super::frames::WasmFrame {
+        handle,
+        module,
+        func,
+        ..
+    } = paused
         .frame(store, frame.index)
         .map_err(|e| e.to_string())?
         .clone();
+    let info = shared.info(module);
     let address_of = |store: &mut StoreContextMut<'_, Host>, text: &str| -> Result<u64, String> {
-        match eval_in(shared, store, &handle, func, &Expr::parse(text)?)? {
+        match eval_in(shared, store, &handle, module, func, &Expr::parse(text)?)? {
             Num::Int32(a) => Ok(a as u32 as u64),
             Num::Int(a) if a >= 0 => Ok(a as u64),
             other => Err(format!("{other} is not a memory address")),
@@ -1322,13 +1369,13 @@ fn add_watch(
             } else {
                 let index = match text.strip_prefix("$global").map(str::parse::<u32>) {
                     Some(Ok(i)) => Some(i),
-                    _ => shared.info.find_global(text),
+                    _ => info.find_global(text),
                 };
                 match index {
-                    Some(i) if (i as usize) < shared.info.globals().len() => {
+                    Some(i) if (i as usize) < info.globals().len() => {
                         (text.to_string(), breakpoints::Watched::Global(i))
                     }
-                    _ if shared.info.find_local(func, text).is_some() => {
+                    _ if info.find_local(func, text).is_some() => {
                         return Err(format!(
                             "cannot watch local {text}: only globals and memory can be watched"
                         ));
@@ -1342,16 +1389,21 @@ fn add_watch(
             }
         }
     };
-    let old = read_watched(shared, store, &target)?;
-    let sites = shared.info.write_sites(match target {
-        breakpoints::Watched::Global(g) => WriteTarget::Global(g),
-        breakpoints::Watched::Memory { .. } => WriteTarget::Memory,
-    });
+    let old = read_watched(shared, store, module, &target)?;
+    let sites: Vec<Pc> = info
+        .write_sites(match target {
+            breakpoints::Watched::Global(g) => WriteTarget::Global(g),
+            breakpoints::Watched::Memory { .. } => WriteTarget::Memory,
+        })
+        .into_iter()
+        .map(|offset| Pc { module, offset })
+        .collect();
     arm_sites(shared, store, &sites, true).map_err(|e| e.to_string())?;
     let mut control = lock(&shared.control);
     let id = control.table.add_watch(breakpoints::Watch {
         id: 0,
         what,
+        module,
         target,
         sites,
         old,

@@ -5,11 +5,12 @@ use wasmtime::{StoreContextMut, Val};
 
 use super::expr::{Expr, LoadType, Num};
 use super::frames::Paused;
+use super::frames::WasmFrame;
 use super::handler::eval_in;
-use super::protocol::{Examine, FrameRef, GlobalInfo, Response, SourceValue, Variable};
+use super::protocol::{Examine, FrameRef, GlobalInfo, Pc, Response, SourceValue, Variable};
 use super::values::ValueReader;
 use super::variables;
-use super::worker::{Host, Shared, lock};
+use super::worker::{Host, Shared};
 use wasmtime::FrameHandle;
 
 /// Serves the state requests; hands any other request back.
@@ -20,15 +21,25 @@ pub(crate) fn serve(
     request: super::protocol::Request,
 ) -> Result<Response, super::protocol::Request> {
     use super::protocol::Request as R;
-    let instance = *lock(&shared.instance);
+    let module = match &request {
+        R::Globals { module }
+        | R::MemorySizes { module }
+        | R::TableSizes { module }
+        | R::TableElements { module, .. } => *module,
+        _ => 0,
+    };
+    if shared.program.get(module).is_none() {
+        return Ok(Response::Error(format!("no core module {module}")));
+    }
+    let info = shared.info(module).clone();
+    let instance = shared.instance(store, module);
     let no_instance = || Response::Error("the module is not instantiated yet".to_string());
     Ok(match request {
-        R::Globals => match instance {
+        R::Globals { .. } => match instance {
             None => no_instance(),
             Some(instance) => {
-                let mut values = ValueReader::new(Some(instance), shared.info.clone());
-                let globals = shared
-                    .info
+                let mut values = ValueReader::new(Some(instance), info.clone());
+                let globals = info
                     .globals()
                     .iter()
                     .enumerate()
@@ -38,18 +49,14 @@ pub(crate) fn serve(
                         let val: Val = global.get(&mut *store);
                         Some(GlobalInfo {
                             index,
-                            name: shared.info.global_name(index).map(str::to_string).or_else(
-                                || {
-                                    shared
-                                        .info
-                                        .exports()
-                                        .iter()
-                                        .find(|(_, k, j)| {
-                                            *k == crate::wasm::ExportKind::Global && *j == index
-                                        })
-                                        .map(|(n, _, _)| n.clone())
-                                },
-                            ),
+                            name: info.global_name(index).map(str::to_string).or_else(|| {
+                                info.exports()
+                                    .iter()
+                                    .find(|(_, k, j)| {
+                                        *k == crate::wasm::ExportKind::Global && *j == index
+                                    })
+                                    .map(|(n, _, _)| n.clone())
+                            }),
                             ty: decl.ty.clone(),
                             mutable: decl.mutable,
                             import: decl.import.clone(),
@@ -60,10 +67,10 @@ pub(crate) fn serve(
                 Response::Globals(globals)
             }
         },
-        R::MemorySizes => match instance {
+        R::MemorySizes { .. } => match instance {
             None => no_instance(),
             Some(instance) => Response::Sizes(
-                (0..shared.info.memories().len() as u32)
+                (0..info.memories().len() as u32)
                     .map(|i| {
                         instance
                             .debug_memory(&mut *store, i)
@@ -77,10 +84,10 @@ pub(crate) fn serve(
                     .collect(),
             ),
         },
-        R::TableSizes => match instance {
+        R::TableSizes { .. } => match instance {
             None => no_instance(),
             Some(instance) => Response::Sizes(
-                (0..shared.info.tables().len() as u32)
+                (0..info.tables().len() as u32)
                     .map(|i| {
                         instance
                             .debug_table(&mut *store, i)
@@ -94,10 +101,11 @@ pub(crate) fn serve(
             table,
             start,
             count,
+            ..
         } => match instance {
             None => no_instance(),
             Some(instance) => match instance.debug_table(&mut *store, table) {
-                None => Response::Error(match shared.info.tables().len() {
+                None => Response::Error(match info.tables().len() {
                     0 => "the module has no table".to_string(),
                     n => format!("no table {table}: the module has {n} (0-{})", n - 1),
                 }),
@@ -109,7 +117,7 @@ pub(crate) fn serve(
                             start.saturating_add(count)
                         ))
                     } else {
-                        let mut values = ValueReader::new(Some(instance), shared.info.clone());
+                        let mut values = ValueReader::new(Some(instance), info.clone());
                         let elements = (start..start + count)
                             .filter_map(|i| {
                                 let r = t.get(&mut *store, i)?;
@@ -160,19 +168,30 @@ fn examine(
     paused
         .check_pause(x.frame.pause)
         .map_err(|e| e.to_string())?;
-    let (handle, func, _) = paused
+    let WasmFrame {
+        handle,
+        module: frame_module,
+        func,
+        ..
+    } = paused
         .frame(store, x.frame.index)
         .map_err(|e| e.to_string())?
         .clone();
     let expr = Expr::parse(&x.address)?;
-    let address = match eval_in(shared, store, &handle, func, &expr)? {
+    let address = match eval_in(shared, store, &handle, frame_module, func, &expr)? {
         Num::Int32(a) => a as u32 as u64,
         Num::Int(a) if a >= 0 => a as u64,
         Num::Int(a) => return Err(format!("the address {a} is negative")),
         Num::Float(f) => return Err(format!("the address {f} is not an integer")),
     };
-    let instance = lock(&shared.instance).ok_or("the module is not instantiated yet")?;
-    let count = shared.info.memories().len();
+    let module = x.module.unwrap_or(frame_module);
+    if shared.program.get(module).is_none() {
+        return Err(format!("no core module {module}"));
+    }
+    let instance = shared
+        .instance(store, module)
+        .ok_or("the module is not instantiated yet")?;
+    let count = shared.info(module).memories().len();
     let Some(memory) = instance.debug_memory(&mut *store, x.memory) else {
         return Err(match count {
             0 => "the module has no memory".to_string(),
@@ -198,10 +217,10 @@ fn examine(
                 ));
             }
             let rest = &data[at as usize..];
-            let limit = rest.len().min(x.len as usize);
+            let limit = rest.len().min(usize::try_from(x.len).unwrap_or(usize::MAX));
             let end = rest[..limit].iter().position(|b| *b == 0).unwrap_or(limit);
             strings.push((at, rest[..end].to_vec()));
-            at += end as u64 + 1;
+            at = at.saturating_add(end as u64 + 1);
         }
         return Ok(Response::Memory {
             address,
@@ -225,14 +244,26 @@ fn evaluate(
     text: &str,
 ) -> Result<Result<Num, (String, SourceValue)>, String> {
     paused.check_pause(frame.pause).map_err(|e| e.to_string())?;
-    let (handle, func, pc) = paused
+    let WasmFrame {
+        handle,
+        module,
+        func,
+        pc,
+    } = paused
         .frame(store, frame.index)
         .map_err(|e| e.to_string())?
         .clone();
-    evaluate_at(shared, store, &handle, func, pc, text)
+    evaluate_at(
+        shared,
+        store,
+        &handle,
+        Pc { module, offset: pc },
+        func,
+        text,
+    )
 }
 
-/// Evaluates `text` in `frame` (function `func`, at module offset `pc`):
+/// Evaluates `text` in `frame` (function `func` of `pc`'s module, at `pc`):
 /// over source variables when DWARF describes `pc` (`Err((type, value))`),
 /// else, or when it names no source variable and parses as one, as a Wasm
 /// expression (`Ok(number)`).
@@ -240,22 +271,24 @@ pub(crate) fn evaluate_at(
     shared: &Shared,
     store: &mut StoreContextMut<'_, Host>,
     frame: &FrameHandle,
+    pc: Pc,
     func: u32,
-    pc: usize,
     text: &str,
 ) -> Result<Result<Num, (String, SourceValue)>, String> {
-    let instance = *lock(&shared.instance);
+    let instance = shared.instance(store, pc.module);
     let mut machine = FrameMachine {
         store: &mut *store,
         frame,
         instance,
     };
-    let source_error = match variables::evaluate(&shared.info, pc, &mut machine, text) {
+    let info = shared.info(pc.module);
+    let source_error = match variables::evaluate(info, pc.offset, &mut machine, text) {
         Ok(Some(v)) => return Ok(Err(v)),
         Ok(None) => None,
         Err(e) => Some(e),
     };
-    let wasm = Expr::parse(text).and_then(|expr| eval_in(shared, store, frame, func, &expr));
+    let wasm =
+        Expr::parse(text).and_then(|expr| eval_in(shared, store, frame, pc.module, func, &expr));
     match (wasm, source_error) {
         (Ok(n), _) => Ok(Ok(n)),
         // The source evaluator's message is the one that matters when the
@@ -311,18 +344,20 @@ fn source_variables(
     args_only: bool,
 ) -> Result<Option<Vec<Variable>>, String> {
     paused.check_pause(frame.pause).map_err(|e| e.to_string())?;
-    let (handle, _, pc) = paused
+    let WasmFrame {
+        handle, module, pc, ..
+    } = paused
         .frame(store, frame.index)
         .map_err(|e| e.to_string())?
         .clone();
-    let instance = *lock(&shared.instance);
+    let instance = shared.instance(store, module);
     let mut machine = FrameMachine {
         store,
         frame: &handle,
         instance,
     };
     Ok(variables::frame_variables(
-        &shared.info,
+        shared.info(module),
         pc,
         &mut machine,
         args_only,
@@ -404,12 +439,13 @@ fn set_variable(
     name: &str,
     text: &str,
 ) -> Result<(), String> {
-    let (_, func, _) = paused
+    let (module, func) = paused
         .frame(store, frame.index)
-        .map_err(|e| e.to_string())?
-        .clone();
+        .map(|f| (f.module, f.func))
+        .map_err(|e| e.to_string())?;
+    let info = shared.info(module).clone();
     let name = name.trim();
-    let is_local = shared.info.find_local(func, name).is_some()
+    let is_local = info.find_local(func, name).is_some()
         || name
             .strip_prefix("$local")
             .or_else(|| name.strip_prefix('$'))
@@ -418,7 +454,7 @@ fn set_variable(
         Some(Ok(i)) => Some(i),
         Some(Err(_)) => None,
         None if is_local => None,
-        None => shared.info.find_global(name),
+        None => info.find_global(name),
     };
     let Some(index) = global else {
         if is_local {
@@ -428,8 +464,7 @@ fn set_variable(
         }
         return Err(format!("no global named {name:?}"));
     };
-    let decl = shared
-        .info
+    let decl = info
         .globals()
         .get(index as usize)
         .ok_or_else(|| format!("no global {index}"))?
@@ -455,7 +490,9 @@ fn set_variable(
             ));
         }
     };
-    let instance = lock(&shared.instance).ok_or("the module is not instantiated yet")?;
+    let instance = shared
+        .instance(store, module)
+        .ok_or("the module is not instantiated yet")?;
     let global = instance
         .debug_global(&mut *store, index)
         .ok_or_else(|| format!("no global {index}"))?;
@@ -486,7 +523,13 @@ fn set_memory(
         other => return Err(format!("{other} is not a memory address")),
     };
     let bytes = ty.encode(evaluate_number(shared, store, paused, frame, text)?)?;
-    let instance = lock(&shared.instance).ok_or("the module is not instantiated yet")?;
+    let module = paused
+        .frame(store, frame.index)
+        .map(|f| f.module)
+        .map_err(|e| e.to_string())?;
+    let instance = shared
+        .instance(store, module)
+        .ok_or("the module is not instantiated yet")?;
     let memory = instance
         .debug_memory(&mut *store, 0)
         .ok_or("the module has no (unshared) memory 0")?;

@@ -3,6 +3,7 @@
 
 pub mod breakpoints;
 mod cache;
+mod component;
 mod config;
 mod entry;
 pub mod expr;

@@ -15,6 +15,18 @@ pub use super::cache::CodeSource;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PauseId(pub u64);
 
+pub use crate::wasm::program::CoreModuleId;
+
+/// A place in the program's code: a core module and a byte offset from the
+/// start of that core module's binary (what wasmtime's debug API reports).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pc {
+    /// The core module.
+    pub module: CoreModuleId,
+    /// Byte offset in the core module's binary.
+    pub offset: usize,
+}
+
 /// Names one frame of one pause: `index` 0 is the innermost frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FrameRef {
@@ -112,8 +124,9 @@ pub enum Request {
     Ignore(u32, u64),
     /// List the breakpoints.
     Breakpoints,
-    /// The module's static facts (names, imports, exports, sections, ...).
-    Module,
+    /// The program's static facts: its core modules, each with its names,
+    /// imports, exports, sections, ...
+    Program,
     /// Where the module's machine code came from (compiled or cache).
     CodeSource,
     /// End the session: the run is abandoned and the worker thread ends.
@@ -125,17 +138,29 @@ pub enum Request {
     /// Panic in the worker thread, ending it (`maintenance panic worker`,
     /// to test how the front end recovers). Never answered.
     Panic,
-    /// Every global with its current value (paused only).
-    Globals,
-    /// The current size in bytes of every memory (paused only); `None` for
-    /// one the debugger cannot read (shared).
-    MemorySizes,
-    /// The current size in elements of every table (paused only).
-    TableSizes,
+    /// Every global of a core module with its current value (paused only).
+    Globals {
+        /// The core module.
+        module: CoreModuleId,
+    },
+    /// The current size in bytes of every memory of a core module (paused
+    /// only); `None` for one the debugger cannot read (shared).
+    MemorySizes {
+        /// The core module.
+        module: CoreModuleId,
+    },
+    /// The current size in elements of every table of a core module
+    /// (paused only).
+    TableSizes {
+        /// The core module.
+        module: CoreModuleId,
+    },
     /// Read memory (`x`).
     Examine(Examine),
     /// Read table elements (`x -t N`).
     TableElements {
+        /// The core module whose table it is.
+        module: CoreModuleId,
         /// Table index.
         table: u32,
         /// First element.
@@ -198,6 +223,8 @@ pub enum Request {
 pub struct Examine {
     /// The frame the address expression is evaluated in.
     pub frame: FrameRef,
+    /// The core module whose memory to read; `None`: the frame's.
+    pub module: Option<CoreModuleId>,
     /// Memory index (`-m N`; 0 by default).
     pub memory: u32,
     /// The address: an expression over the frame (see `expr`).
@@ -257,6 +284,10 @@ pub struct BreakpointInfo {
     pub id: u32,
     /// The location as typed.
     pub location: String,
+    /// The core module it is in.
+    pub module: CoreModuleId,
+    /// That module's name, when the program has more than one.
+    pub module_name: Option<String>,
     /// Function index.
     pub func_index: u32,
     /// The function's name, when known.
@@ -325,8 +356,8 @@ pub enum Response {
     Done,
     /// A breakpoint was set.
     BreakpointSet(BreakpointInfo),
-    /// Answer to [`Request::Module`].
-    Module(std::sync::Arc<crate::wasm::ModuleInfo>),
+    /// Answer to [`Request::Program`].
+    Program(std::sync::Arc<crate::wasm::program::Program>),
     /// Answer to [`Request::CodeSource`].
     CodeSource(CodeSource),
     /// Answer to [`Request::TableElements`]: (index, value) pairs.
@@ -357,6 +388,8 @@ pub enum Response {
     Breakpoints(Vec<BreakpointInfo>),
     /// Answer to [`Request::Disassemble`]: the function and its lines.
     Disassembly {
+        /// Its core module's name, when the program has more than one.
+        module_name: Option<String>,
         /// Function index.
         func_index: u32,
         /// Its name, when known.
@@ -375,6 +408,11 @@ pub enum Response {
 pub struct FrameInfo {
     /// Which frame this is.
     pub frame: FrameRef,
+    /// The core module whose function it is.
+    pub module: CoreModuleId,
+    /// That module's name, when the program has more than one (front ends
+    /// then show it).
+    pub module_name: Option<String>,
     /// Function index (the module's function index space).
     pub func_index: u32,
     /// Name from the name section (demangled), else an export name.
@@ -563,8 +601,8 @@ pub enum StopReason {
     /// A breakpoint's condition could not be evaluated; it stops so the user
     /// can fix it.
     ConditionError {
-        /// The breakpoint.
-        id: u32,
+        /// The breakpoint, when the engine's event could be tied to one.
+        id: Option<u32>,
         /// Why.
         message: String,
     },
@@ -602,7 +640,15 @@ pub enum Outcome {
         /// Its results.
         results: Vec<Value>,
     },
-    /// The guest called `proc_exit(code)`.
+    /// A component's exported function (`--invoke`) returned.
+    ComponentReturned {
+        /// The call as WAVE text (`add(1, 2)`).
+        call: String,
+        /// Its results, each as WAVE text.
+        results: Vec<String>,
+    },
+    /// The guest called `proc_exit(code)` (a component: `wasi:cli/exit`,
+    /// whose error result is code 1).
     Exited(i32),
     /// A trap ended the program.
     Trapped(String),
@@ -621,6 +667,7 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Outcome::Returned { entry, .. } => write!(f, "returned from {entry}"),
+            Outcome::ComponentReturned { call, .. } => write!(f, "returned from {call}"),
             Outcome::Exited(code) => write!(f, "exited with code {code}"),
             Outcome::Trapped(msg) => write!(f, "terminated by a trap: {msg}"),
             Outcome::UncaughtException(_) => write!(f, "terminated by an uncaught exception"),

@@ -28,22 +28,25 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use wasmtime::component::{Component, ResourceTable};
 use wasmtime::{
-    Config, Engine, Instance, InstancePre, Linker, Module, ModulePC, Result, Store, UpdateDeadline,
-    Val, format_err as anyhow,
+    AsContextMut, Config, Engine, Instance, InstancePre, Linker, Module, ModulePC, Result, Store,
+    StoreContextMut, UpdateDeadline, Val, format_err as anyhow,
 };
 use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use super::breakpoints::Table;
+use super::component::ComponentRunner;
 use super::config::RunConfig;
 use super::entry::{Entry, default_val, entry_point};
 use super::handler::{self, Handler, Step};
 use super::interrupt::Interrupt;
-use super::protocol::{Exception, Outcome, Request, Response};
+use super::protocol::{Exception, Outcome, Pc, Request, Response};
 use super::stdout::{GuestStdout, OpenLine};
 use super::values::value_of;
 use crate::wasm::ModuleInfo;
+use crate::wasm::program::{CoreModuleId, Program, ProgramKind};
 
 /// Room on the async fiber stack, beyond the guest's frames, for the debug
 /// handler (it walks frames and prints instructions on that stack).
@@ -54,10 +57,22 @@ const HANDLER_STACK: usize = 15 << 20;
 /// exhausted".
 pub const DEFAULT_MAX_WASM_STACK: usize = 512 << 10;
 
-/// The store's data: the WASI preview1 context.
+/// The store's data: the WASI contexts (preview 1 for a core module, 0.2
+/// for a component; the other one is empty) and the memory limit.
 pub(crate) struct Host {
     wasi: WasiP1Ctx,
+    p2: WasiCtx,
+    table: ResourceTable,
     memory_cap: MemoryCap,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.p2,
+            table: &mut self.table,
+        }
+    }
 }
 
 /// The error [`MemoryCap`] stops a `memory.grow` with; its text says by how
@@ -138,8 +153,8 @@ pub(crate) struct Control {
     pub table: Table,
     /// The step, `nexti` or `finish` in progress.
     pub step: Option<Step>,
-    /// Module offset of the `--stop-on-entry` breakpoint while it is set.
-    pub entry: Option<usize>,
+    /// Where the `--stop-on-entry` breakpoint is while it is set.
+    pub entry: Option<Pc>,
     /// The run is being ended (`run` restarts): events are ignored and the
     /// next epoch check traps.
     pub killing: bool,
@@ -152,13 +167,16 @@ pub(crate) struct Control {
 /// event) and the worker's main loop.
 pub(crate) struct Shared {
     pub channel: Arc<Mutex<Channel>>,
-    pub info: Arc<ModuleInfo>,
+    /// What was loaded: its core modules and their facts.
+    pub program: Arc<Program>,
     pub engine: Engine,
-    pub module: Module,
-    /// Where `module`'s machine code came from.
+    /// The compiled core modules, in `program.modules` order.
+    pub modules: Arc<Vec<Module>>,
+    /// Where the program's machine code came from.
     pub code: super::cache::CodeSource,
-    /// The current run's instance.
-    pub instance: Mutex<Option<Instance>>,
+    /// The current run's instance of each core module, found on first
+    /// need (`instance`).
+    pub instances: Mutex<Vec<Option<Instance>>>,
     pub last_pause: AtomicU64,
     pub stop_on_throw: AtomicBool,
     pub control: Mutex<Control>,
@@ -179,6 +197,53 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A module offset as wasmtime's [`ModulePC`].
 pub(crate) fn module_pc(pc: usize) -> ModulePC {
     ModulePC::new(u32::try_from(pc).unwrap_or(u32::MAX))
+}
+
+/// The instance of `module` in the store, when it has been instantiated
+/// (the first one, should a component instantiate it twice).
+pub(crate) fn instance_of<T: 'static>(
+    store: &mut StoreContextMut<'_, T>,
+    module: &Module,
+) -> Option<Instance> {
+    store
+        .as_context_mut()
+        .debug_all_instances()
+        .into_iter()
+        .find(|i| Module::same(i.module(&*store), module))
+}
+
+impl Shared {
+    /// The facts of core module `module`.
+    pub(crate) fn info(&self, module: CoreModuleId) -> &Arc<ModuleInfo> {
+        self.program.info(module)
+    }
+
+    /// The compiled core module `module` (module 0 for an id this program
+    /// never gave out).
+    pub(crate) fn module(&self, module: CoreModuleId) -> &Module {
+        self.modules
+            .get(module as usize)
+            .unwrap_or(&self.modules[0])
+    }
+
+    /// The current run's instance of core module `module`.
+    pub(crate) fn instance<T: 'static>(
+        &self,
+        store: &mut StoreContextMut<'_, T>,
+        module: CoreModuleId,
+    ) -> Option<Instance> {
+        let mut instances = lock(&self.instances);
+        let slot = instances.get_mut(module as usize)?;
+        if slot.is_none() {
+            *slot = instance_of(store, self.module(module));
+        }
+        *slot
+    }
+
+    /// Forgets the instances (a new run makes new ones).
+    fn clear_instances(&self) {
+        lock(&self.instances).iter_mut().for_each(|i| *i = None);
+    }
 }
 
 /// Spawns the worker thread for `config`. The first response on the channel
@@ -224,7 +289,7 @@ fn worker_main(
             return;
         }
     };
-    let program = match Program::load(&config, open_line, interrupt, channel.clone()) {
+    let program = match Loaded::load(&config, open_line, interrupt, channel.clone()) {
         Ok(p) => p,
         Err(e) => {
             let channel = lock(&channel);
@@ -270,16 +335,26 @@ fn serve_unloaded(channel: &Channel, msg: &str) {
     }
 }
 
+/// How a loaded program is started.
+enum Runner {
+    /// A core module: instantiate it, call the entry function.
+    Module {
+        instance_pre: InstancePre<Host>,
+        entry: Entry,
+    },
+    /// A component: `wasi:cli/run`, or an exported function.
+    Component(ComponentRunner),
+}
+
 /// A loaded, linked program that can be run any number of times.
-struct Program {
+struct Loaded {
     shared: Arc<Shared>,
-    instance_pre: InstancePre<Host>,
-    entry: Entry,
+    runner: Runner,
     config: RunConfig,
     open_line: OpenLine,
 }
 
-impl Program {
+impl Loaded {
     /// Reads, compiles and links the module, checks the entry point and
     /// resolves `-b` breakpoints.
     fn load(
@@ -287,18 +362,33 @@ impl Program {
         open_line: OpenLine,
         interrupt: Arc<Interrupt>,
         channel: Arc<Mutex<Channel>>,
-    ) -> Result<Program> {
+    ) -> Result<Loaded> {
         let bytes = crate::wasm::load_module_bytes(&config.module).map_err(|e| anyhow!("{e:#}"))?;
+        let kind = if crate::wasm::program::is_component(&bytes) {
+            // Imports wasmdbg cannot provide are refused before anything
+            // is compiled.
+            super::component::check_imports(&bytes)?;
+            ProgramKind::Component
+        } else {
+            ProgramKind::Module
+        };
         let bytes = Arc::new(bytes);
-        // Reading the module's facts and compiling (or loading cached code)
-        // are independent: on a big module each takes tens of milliseconds.
-        let dwp = read_dwp(config)?;
+        // Reading the program's facts and compiling (or loading cached
+        // code) are independent: on a big module each takes tens of
+        // milliseconds.
+        let dwp = match kind {
+            ProgramKind::Module => read_dwp(config)?,
+            ProgramKind::Component => None,
+        };
         let parsing = {
             let bytes = bytes.clone();
-            std::thread::spawn(move || {
-                ModuleInfo::parse(bytes)
-                    .map(|info| info.with_dwp(dwp))
-                    .map_err(|e| format!("{e:#}"))
+            std::thread::spawn(move || match kind {
+                ProgramKind::Module => ModuleInfo::parse(bytes)
+                    .map(|info| Program::module(info.with_dwp(dwp)))
+                    .map_err(|e| format!("malformed module: {e:#}")),
+                ProgramKind::Component => {
+                    Program::component(&bytes).map_err(|e| format!("malformed component: {e:#}"))
+                }
             })
         };
 
@@ -313,33 +403,61 @@ impl Program {
             .max_wasm_stack(max_wasm_stack);
         let engine = Engine::new(&engine_config)?;
         interrupt.attach(engine.clone());
-        let compiled = super::cache::load_or_compile(&engine, &bytes, config.cache_dir.as_deref());
-        let info = parsing
+        let cache = config.cache_dir.as_deref();
+        let compiled = match kind {
+            ProgramKind::Module => super::cache::load_or_compile::<Module>(&engine, &bytes, cache)
+                .map(|(m, code)| (Compiled::Module(m), code)),
+            ProgramKind::Component => {
+                super::cache::load_or_compile::<Component>(&engine, &bytes, cache)
+                    .map(|(c, code)| (Compiled::Component(c), code))
+            }
+        };
+        let program = parsing
             .join()
-            .map_err(|_| anyhow!("reading the module failed unexpectedly"))?
-            .map_err(|e| anyhow!("malformed module: {e}"))?;
-        let info = Arc::new(info);
-        let (module, code) =
-            compiled.map_err(|e| anyhow!("{}", one_line(&e)).context("invalid module"))?;
-
-        let mut linker: Linker<Host> = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)?;
-        let instance_pre = linker
-            .instantiate_pre(&module)
-            .map_err(|e| anyhow!("{}", one_line(&e)))?;
-        let entry = entry_point(&info, config)?;
+            .map_err(|_| anyhow!("reading the program failed unexpectedly"))?
+            .map_err(|e| anyhow!("{e}"))?;
+        let program = Arc::new(program);
+        let what = match kind {
+            ProgramKind::Module => "invalid module",
+            ProgramKind::Component => "invalid component",
+        };
+        let (compiled, code) = compiled.map_err(|e| anyhow!("{}", one_line(&e)).context(what))?;
         // Check the preopened directories once, so a bad --dir is a load
         // error rather than a failure of every run.
-        build_wasi(config, open_line.clone())?;
+        build_wasi(config, open_line.clone(), kind)?;
+
+        let (modules, runner) = match compiled {
+            Compiled::Module(module) => {
+                let mut linker: Linker<Host> = Linker::new(&engine);
+                wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)?;
+                let instance_pre = linker
+                    .instantiate_pre(&module)
+                    .map_err(|e| anyhow!("{}", one_line(&e)))?;
+                let entry = entry_point(program.info(0), config)?;
+                (
+                    vec![module],
+                    Runner::Module {
+                        instance_pre,
+                        entry,
+                    },
+                )
+            }
+            Compiled::Component(component) => {
+                let modules = super::component::core_modules(&engine, &component, &program)?;
+                let runner = ComponentRunner::new(&engine, component, config)?;
+                (modules, Runner::Component(runner))
+            }
+        };
 
         let probe = Store::new(&engine, ());
+        let instances = Mutex::new(vec![None; program.modules.len()]);
         let shared = Arc::new(Shared {
             channel,
-            info,
+            program,
             engine,
-            module,
+            modules: Arc::new(modules),
             code,
-            instance: Mutex::new(None),
+            instances,
             last_pause: AtomicU64::new(0),
             stop_on_throw: AtomicBool::new(config.stop_on_throw),
             control: Mutex::new(Control::default()),
@@ -351,10 +469,9 @@ impl Program {
             handler::add_breakpoint(&shared, None, location, false, None)
                 .map_err(|e| anyhow!("-b {location}: {e}"))?;
         }
-        Ok(Program {
+        Ok(Loaded {
             shared,
-            instance_pre,
-            entry,
+            runner,
             config: config.clone(),
             open_line,
         })
@@ -364,15 +481,17 @@ impl Program {
     /// entry function called.
     async fn run_once(&self) -> Outcome {
         let shared = &self.shared;
-        let wasi = match build_wasi(&self.config, self.open_line.clone()) {
-            Ok(w) => w,
+        let kind = shared.program.kind;
+        let host = match build_wasi(&self.config, self.open_line.clone(), kind) {
+            Ok(host) => host,
             Err(e) => return Outcome::LoadFailed(one_line(&e)),
         };
-        let memory_cap = MemoryCap {
-            max: self.config.max_memory,
-            total: 0,
-        };
-        let mut store = Store::new(&shared.engine, Host { wasi, memory_cap });
+        let mut store = Store::new(&shared.engine, host);
+        if let Runner::Component(runner) = &self.runner
+            && let Err(e) = store.debug_register_component(runner.component())
+        {
+            return Outcome::LoadFailed(one_line(&e));
+        }
         if self.config.max_memory.is_some() {
             store.limiter(|host| &mut host.memory_cap);
         }
@@ -381,12 +500,13 @@ impl Program {
             self.arm_epoch(&mut store);
         }
         *lock(&shared.last_exception) = None;
+        shared.clear_instances();
         shared.interrupt.clear();
         {
             let mut control = lock(&shared.control);
             control.step = None;
             control.entry = None;
-            let pcs: Vec<usize> = control
+            let pcs: Vec<Pc> = control
                 .table
                 .iter()
                 .filter(|b| b.enabled)
@@ -394,19 +514,14 @@ impl Program {
                 .collect();
             if self.config.stop_on_entry {
                 match self.entry_pc() {
-                    Some(pc) => control.entry = Some(pc),
-                    None => {
-                        return Outcome::LoadFailed(format!(
-                            "cannot stop on entry: {} is an imported function",
-                            self.entry.name
-                        ));
-                    }
+                    Ok(pc) => control.entry = Some(pc),
+                    Err(e) => return Outcome::LoadFailed(e),
                 }
             }
             let Some(mut edit) = store.edit_breakpoints() else {
                 return Outcome::LoadFailed("guest debugging is off".into());
             };
-            let sites: Vec<usize> = control
+            let sites: Vec<Pc> = control
                 .table
                 .watches
                 .values()
@@ -414,13 +529,39 @@ impl Program {
                 .flat_map(|w| w.sites.iter().copied())
                 .collect();
             for pc in pcs.iter().chain(control.entry.iter()).chain(sites.iter()) {
-                if let Err(e) = edit.add_breakpoint(&shared.module, module_pc(*pc)) {
+                if let Err(e) = edit.add_breakpoint(shared.module(pc.module), module_pc(pc.offset))
+                {
                     return Outcome::LoadFailed(format!("cannot set a breakpoint: {e}"));
                 }
             }
         }
+        let outcome = match &self.runner {
+            Runner::Module {
+                instance_pre,
+                entry,
+            } => self.run_module(&mut store, instance_pre, entry).await,
+            Runner::Component(runner) => match runner.run(&mut store).await {
+                Ok(outcome) => outcome,
+                Err(e) => outcome_of_error(shared, e),
+            },
+        };
+        shared.clear_instances();
+        if lock(&shared.control).killing {
+            return Outcome::Killed;
+        }
+        outcome
+    }
 
-        let instance = match self.instance_pre.instantiate_async(&mut store).await {
+    /// Instantiates the core module and calls its entry function.
+    async fn run_module(
+        &self,
+        store: &mut Store<Host>,
+        instance_pre: &InstancePre<Host>,
+        entry: &Entry,
+    ) -> Outcome {
+        let shared = &self.shared;
+
+        let instance = match instance_pre.instantiate_async(&mut *store).await {
             Ok(i) => i,
             Err(e) => {
                 return match outcome_of_error(shared, e) {
@@ -429,27 +570,21 @@ impl Program {
                 };
             }
         };
-        *lock(&shared.instance) = Some(instance);
-        let Some(func) = instance.get_func(&mut store, &self.entry.name) else {
-            return Outcome::LoadFailed(format!("no exported function {}", self.entry.name));
+        let Some(func) = instance.get_func(&mut *store, &entry.name) else {
+            return Outcome::LoadFailed(format!("no exported function {}", entry.name));
         };
-        let ty = func.ty(&store);
+        let ty = func.ty(&*store);
         let mut results: Vec<Val> = ty.results().map(|t| default_val(&t)).collect();
-        let outcome = match func
-            .call_async(&mut store, &self.entry.args, &mut results)
+        match func
+            .call_async(&mut *store, &entry.args, &mut results)
             .await
         {
             Ok(()) => Outcome::Returned {
-                entry: self.entry.name.clone(),
+                entry: entry.name.clone(),
                 results: results.iter().map(value_of).collect(),
             },
             Err(e) => outcome_of_error(shared, e),
-        };
-        *lock(&shared.instance) = None;
-        if lock(&shared.control).killing {
-            return Outcome::Killed;
         }
-        outcome
     }
 
     /// The next engine epoch reaches the guest's deadline: the guest then
@@ -467,17 +602,32 @@ impl Program {
         });
     }
 
-    fn entry_pc(&self) -> Option<usize> {
+    /// Where `--stop-on-entry` stops: the first instruction of the entry
+    /// function (for a component's `wasi:cli/run`, of the core function
+    /// its lifting calls).
+    fn entry_pc(&self) -> std::result::Result<Pc, String> {
+        let (module, func, name) = match &self.runner {
+            Runner::Module { entry, .. } => (0, entry.func_index, entry.name.clone()),
+            Runner::Component(runner) => {
+                let (module, func) = runner.entry_core_func(&self.shared.program)?;
+                (module, func, runner.entry_name())
+            }
+        };
         self.shared
-            .info
-            .instruction_offsets(self.entry.func_index)
+            .info(module)
+            .instruction_offsets(func)
             .first()
-            .copied()
+            .map(|&offset| Pc { module, offset })
+            .ok_or_else(|| format!("cannot stop on entry: {name} is an imported function"))
     }
 }
 
-/// The WASI context for one run: argv (argv\[0\] the module's file name),
-/// the given environment, preopened directories, the terminal's stdio.
+/// What compiling produced.
+enum Compiled {
+    Module(Module),
+    Component(Component),
+}
+
 /// The DWARF package: `--dwp FILE` (a missing file is an error), else
 /// `MODULE.dwp` beside the module when there is one.
 fn read_dwp(config: &RunConfig) -> Result<Option<(Vec<u8>, String)>> {
@@ -492,7 +642,11 @@ fn read_dwp(config: &RunConfig) -> Result<Option<(Vec<u8>, String)>> {
     }
 }
 
-fn build_wasi(config: &RunConfig, open_line: OpenLine) -> Result<WasiP1Ctx> {
+/// The store's data for one run: the WASI context (preview 1 for a module,
+/// 0.2 for a component) with argv (argv\[0\] the file name), the given
+/// environment, preopened directories, the terminal's stdio; the memory
+/// limit.
+fn build_wasi(config: &RunConfig, open_line: OpenLine, kind: ProgramKind) -> Result<Host> {
     let mut wasi = WasiCtxBuilder::new();
     wasi.inherit_stderr().stdout(GuestStdout { open_line });
     match &config.stdin {
@@ -524,7 +678,19 @@ fn build_wasi(config: &RunConfig, open_line: OpenLine) -> Result<WasiP1Ctx> {
         wasi.preopened_dir(&dir.host, &dir.guest, perms)
             .map_err(|e| anyhow!("cannot open --dir {}: {e}", dir.host.display()))?;
     }
-    Ok(wasi.build_p1())
+    let (wasi, p2) = match kind {
+        ProgramKind::Module => (wasi.build_p1(), WasiCtxBuilder::new().build()),
+        ProgramKind::Component => (WasiCtxBuilder::new().build_p1(), wasi.build()),
+    };
+    Ok(Host {
+        wasi,
+        p2,
+        table: ResourceTable::new(),
+        memory_cap: MemoryCap {
+            max: config.max_memory,
+            total: 0,
+        },
+    })
 }
 
 /// How an error from instantiation or the entry call ends the program.

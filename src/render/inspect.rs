@@ -308,6 +308,36 @@ pub fn sections(info: &ModuleInfo) -> String {
 
 /// `info module`: the module's sections in numbers, and where its machine
 /// code came from.
+/// `info modules`: one row per core module of the program: index, name,
+/// size in bytes, function count (defined + imported), DWARF yes/no.
+pub fn modules(program: &crate::wasm::program::Program) -> String {
+    let mut t = table(&["#", "name", "bytes", "functions", "DWARF"]);
+    for (i, m) in program.modules.iter().enumerate() {
+        let dwarf = m
+            .info
+            .sections()
+            .iter()
+            .any(|s| s.name.starts_with("custom \".debug_"));
+        t.add_row(vec![
+            i.to_string(),
+            m.name.clone(),
+            m.info.bytes().len().to_string(),
+            format!(
+                "{} ({} imported)",
+                m.info.num_funcs(),
+                m.info.num_imported_funcs()
+            ),
+            if dwarf { "yes" } else { "no" }.to_string(),
+        ]);
+    }
+    let kind = match program.kind {
+        crate::wasm::program::ProgramKind::Module => "a core module",
+        crate::wasm::program::ProgramKind::Component => "a component",
+    };
+    format!("The program is {kind}.\n{t}\n")
+}
+
+/// `info module`: the core module's file, size, name, counts, debug info.
 pub fn module(info: &ModuleInfo, path: &str, code: &CodeSource) -> String {
     let imported = |k: ExportKind| info.imports().iter().filter(|i| i.kind == k).count();
     let has = |name: &str| {

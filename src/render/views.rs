@@ -34,12 +34,16 @@ fn source_location(theme: &Theme, l: &SourceLoc) -> String {
 /// gdb: `#i  0xPC in NAME (func[IDX]) at FILE:LINE:COL`, and a line of its
 /// own (no number: same Wasm frame) for each function DWARF says was
 /// inlined there, innermost first.
+///
+/// When the program has several core modules, the function is qualified
+/// with its module as lldb writes it: ``MODULE`NAME``.
 pub fn frame_line(theme: &Theme, f: &FrameInfo) -> String {
-    let idx = format!("func[{}]", f.func_index);
-    let name = match &f.func_name {
-        Some(n) => format!("{} ({idx})", theme.func(n)),
-        None => theme.func(&idx),
-    };
+    let name = qualified_func_label(
+        theme,
+        f.module_name.as_deref(),
+        f.func_index,
+        f.func_name.as_deref(),
+    );
     let pc = theme.addr(&format!("0x{:x}", f.pc));
     let number = format!("#{:<2}", f.frame.index);
     if f.source.is_empty() {
@@ -194,8 +198,14 @@ pub fn stop_banner(theme: &Theme, stop: &Stop, source: &SourceLine) -> String {
             watch_value(old),
             watch_value(new)
         ),
-        StopReason::ConditionError { id, message } => format!(
+        StopReason::ConditionError {
+            id: Some(id),
+            message,
+        } => format!(
             "Program stopped at breakpoint {id}: its condition could not be evaluated: {message}"
+        ),
+        StopReason::ConditionError { id: None, message } => format!(
+            "Program stopped at a breakpoint: its condition could not be evaluated: {message}"
         ),
     };
     let mut out = String::new();
@@ -205,7 +215,7 @@ pub fn stop_banner(theme: &Theme, stop: &Stop, source: &SourceLine) -> String {
     }
     match &stop.frame {
         Some(f) => out.push_str(&frame_detail(theme, f, source)),
-        None => out.push_str("No frames of the module on the stack.\n"),
+        None => out.push_str("No Wasm frames on the stack.\n"),
     }
     out
 }
@@ -222,6 +232,12 @@ pub fn outcome(theme: &Theme, o: &Outcome) -> String {
                 .map(|v| format!("{} {}", v.type_name(), value(v)))
                 .collect();
             format!("[{entry} returned {}]", shown.join(", "))
+        }
+        Outcome::ComponentReturned { call, results } if results.is_empty() => {
+            format!("[{call} returned]")
+        }
+        Outcome::ComponentReturned { call, results } => {
+            format!("[{call} returned {}]", results.join(", "))
         }
         Outcome::Exited(code) => format!("[program exited with code {code}]"),
         Outcome::Trapped(msg) => format!("[program terminated by a trap: {msg}]"),
@@ -320,7 +336,12 @@ pub fn breakpoint_set(theme: &Theme, b: &BreakpointInfo) -> String {
         "{kind} {} at {}: {}",
         b.id,
         theme.addr(&format!("0x{:x}", b.pc)),
-        func_label(theme, b.func_index, b.func_name.as_deref())
+        qualified_func_label(
+            theme,
+            b.module_name.as_deref(),
+            b.func_index,
+            b.func_name.as_deref()
+        )
     );
     if let Some(l) = &b.source {
         out.push_str(&format!(", file {}, line {}", theme.file(&l.file), l.line));
@@ -347,10 +368,17 @@ pub fn breakpoint_set(theme: &Theme, b: &BreakpointInfo) -> String {
     out
 }
 
-fn func_label(theme: &Theme, index: u32, name: Option<&str>) -> String {
+/// `NAME (func[N])`, or ``MODULE`NAME (func[N])`` with a module.
+fn qualified_func_label(
+    theme: &Theme,
+    module: Option<&str>,
+    index: u32,
+    name: Option<&str>,
+) -> String {
+    let prefix = module.map(|m| format!("{m}`")).unwrap_or_default();
     match name {
-        Some(n) => format!("{} (func[{index}])", theme.func(n)),
-        None => theme.func(&format!("func[{index}]")),
+        Some(n) => format!("{} (func[{index}])", theme.func(&format!("{prefix}{n}"))),
+        None => theme.func(&format!("{prefix}func[{index}]")),
     }
 }
 
@@ -376,9 +404,14 @@ pub fn breakpoints(list: &[BreakpointInfo]) -> String {
             }
             condition.push_str(&format!("ignore next {} hits", b.ignore));
         }
+        let prefix = b
+            .module_name
+            .as_deref()
+            .map(|m| format!("{m}`"))
+            .unwrap_or_default();
         let at = match &b.func_name {
-            Some(n) => format!("{n} (func[{}])", b.func_index),
-            None => format!("func[{}]", b.func_index),
+            Some(n) => format!("{prefix}{n} (func[{}])", b.func_index),
+            None => format!("{prefix}func[{}]", b.func_index),
         };
         let (kind, location, pc) = match b.watch_sites {
             Some(n) => ("watch", b.location.clone(), format!("{n} sites")),
@@ -408,12 +441,16 @@ pub fn breakpoints(list: &[BreakpointInfo]) -> String {
 /// A function's disassembly, `=>` marking the current instruction.
 pub fn disassembly(
     theme: &Theme,
+    module_name: Option<&str>,
     func_index: u32,
     func_name: Option<&str>,
     lines: &[DisasmLine],
     omitted: (usize, usize),
 ) -> String {
-    let mut out = format!("Function {}:\n", func_label(theme, func_index, func_name));
+    let mut out = format!(
+        "Function {}:\n",
+        qualified_func_label(theme, module_name, func_index, func_name)
+    );
     if omitted.0 > 0 {
         out.push_str(&theme.dim(&format!(
             "   ... {} earlier instructions (disassemble -a shows all)\n",

@@ -197,7 +197,12 @@ pub enum Command {
         all: bool,
     },
     /// Show every global: index, name, type, mutability, value.
-    Globals,
+    Globals {
+        /// The core module (index or name from `info modules`; default:
+        /// the selected frame's).
+        #[arg(short = 'M', long = "module", value_name = "MODULE")]
+        module: Option<String>,
+    },
     /// Evaluate EXPR in the selected frame: `print[/FMT] EXPR`, FMT one of
     /// x d u t f c. Locals by name or `$localN`, globals by name, memory as
     /// `{i32} ADDR` or `*(i32*)ADDR`; each result is kept as `$N` (`$` is the
@@ -232,6 +237,11 @@ pub enum Command {
         /// Memory index, for modules with several memories.
         #[arg(short, long, default_value_t = 0)]
         memory: u32,
+        /// The core module (index or name from `info modules`; default:
+        /// the selected frame's).
+        #[arg(short = 'M', long = "module", value_name = "MODULE")]
+        module: Option<String>,
+
         /// Read elements of this table instead of memory (ADDRESS is the
         /// first element's index; FMT's count says how many).
         #[arg(short, long)]
@@ -309,24 +319,66 @@ pub enum Info {
     /// The selected frame (as `frame`).
     Frame,
     /// Every global (as `globals`).
-    Globals,
+    Globals {
+        /// The core module (index or name from `info modules`; default:
+        /// the selected frame's).
+        #[arg(short = 'M', long = "module", value_name = "MODULE")]
+        module: Option<String>,
+    },
     /// Each memory: index, min/max pages, current size, shared or not.
-    Memory,
+    Memory {
+        /// The core module (index or name from `info modules`; default:
+        /// the selected frame's).
+        #[arg(short = 'M', long = "module", value_name = "MODULE")]
+        module: Option<String>,
+    },
     /// Each table: index, element type, min/max, current size.
-    Tables,
+    Tables {
+        /// The core module (index or name from `info modules`; default:
+        /// the selected frame's).
+        #[arg(short = 'M', long = "module", value_name = "MODULE")]
+        module: Option<String>,
+    },
     /// Functions whose name matches REGEX (all without one).
     Functions {
         /// A regular expression.
         regex: Option<String>,
+        /// The core module (index or name from `info modules`; default:
+        /// the selected frame's).
+        #[arg(short = 'M', long = "module", value_name = "MODULE")]
+        module: Option<String>,
     },
     /// The module's imports.
-    Imports,
+    Imports {
+        /// The core module (index or name from `info modules`; default:
+        /// the selected frame's).
+        #[arg(short = 'M', long = "module", value_name = "MODULE")]
+        module: Option<String>,
+    },
     /// The module's exports.
-    Exports,
+    Exports {
+        /// The core module (index or name from `info modules`; default:
+        /// the selected frame's).
+        #[arg(short = 'M', long = "module", value_name = "MODULE")]
+        module: Option<String>,
+    },
     /// The sections of the module binary, custom ones too.
-    Sections,
+    Sections {
+        /// The core module (index or name from `info modules`; default:
+        /// the selected frame's).
+        #[arg(short = 'M', long = "module", value_name = "MODULE")]
+        module: Option<String>,
+    },
     /// The module: file, size, name, counts, debug info.
-    Module,
+    Module {
+        /// The core module (index or name from `info modules`; default:
+        /// the selected frame's).
+        #[arg(short = 'M', long = "module", value_name = "MODULE")]
+        module: Option<String>,
+    },
+    /// The program's core modules: index, name, size, functions, DWARF
+    /// (a component has several; a module, one).
+    Modules,
 }
 
 /// Settings changed with `set`.

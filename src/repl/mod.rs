@@ -13,9 +13,12 @@ use std::io::Write;
 use crate::debugger::Session;
 use crate::debugger::expr::{LoadType, Num};
 use crate::debugger::protocol::WatchSpec;
-use crate::debugger::protocol::{Examine, FrameRef, Outcome, Request, Response, Stop, StopReason};
+use crate::debugger::protocol::{
+    CoreModuleId, Examine, FrameRef, Outcome, Request, Response, Stop, StopReason,
+};
 use crate::render::inspect;
 use crate::render::{self, Theme};
+use crate::wasm::program::Program;
 use command::{Command, Info, OnOff, Parsed, Setting};
 use std::time::Duration;
 
@@ -26,7 +29,7 @@ pub const PROMPT: &str = "(wasmdbg) ";
 #[derive(Clone, Debug)]
 pub enum State {
     /// Paused at this stop.
-    Paused(Stop),
+    Paused(Box<Stop>),
     /// Ended this way.
     Ended(Outcome),
 }
@@ -389,54 +392,74 @@ impl Frontend {
                     return Err("no DWARF function at the selected frame's pc: no source variables (`locals` shows its Wasm locals)".into());
                 }
             }
-            Command::Globals
+            Command::Globals { module }
             | Command::Info {
-                what: Info::Globals,
+                what: Info::Globals { module },
             } => {
                 self.pause()?;
-                match self.session.request(Request::Globals) {
+                let (module, _) = self.module_info_for(module.as_deref())?;
+                match self.session.request(Request::Globals { module }) {
                     Response::Globals(list) => write_out(out, &inspect::globals(&list))?,
                     other => return Err(unexpected(other)),
                 }
             }
-            Command::Info { what: Info::Memory } => {
-                let info = self.module_info()?;
-                let sizes = self.sizes(Request::MemorySizes);
+            Command::Info {
+                what: Info::Memory { module },
+            } => {
+                let (module, info) = self.module_info_for(module.as_deref())?;
+                let sizes = self.sizes(Request::MemorySizes { module });
                 write_out(out, &inspect::memories(&info, sizes.as_deref()))?
             }
-            Command::Info { what: Info::Tables } => {
-                let info = self.module_info()?;
-                let sizes = self.sizes(Request::TableSizes);
+            Command::Info {
+                what: Info::Tables { module },
+            } => {
+                let (module, info) = self.module_info_for(module.as_deref())?;
+                let sizes = self.sizes(Request::TableSizes { module });
                 write_out(out, &inspect::tables(&info, sizes.as_deref()))?
             }
             Command::Info {
-                what: Info::Functions { regex },
+                what: Info::Functions { regex, module },
             } => {
                 let re = regex
                     .as_deref()
                     .map(regex::Regex::new)
                     .transpose()
                     .map_err(|e| regex_error(regex.as_deref().unwrap_or(""), &e))?;
-                let info = self.module_info()?;
+                let (_, info) = self.module_info_for(module.as_deref())?;
                 write_out(out, &inspect::functions(&info, re.as_ref()))?
             }
             Command::Info {
-                what: Info::Imports,
-            } => write_out(out, &inspect::imports(&*self.module_info()?))?,
+                what: Info::Imports { module },
+            } => write_out(
+                out,
+                &inspect::imports(&self.module_info_for(module.as_deref())?.1),
+            )?,
             Command::Info {
-                what: Info::Exports,
-            } => write_out(out, &inspect::exports(&*self.module_info()?))?,
+                what: Info::Exports { module },
+            } => write_out(
+                out,
+                &inspect::exports(&self.module_info_for(module.as_deref())?.1),
+            )?,
             Command::Info {
-                what: Info::Sections,
-            } => write_out(out, &inspect::sections(&*self.module_info()?))?,
-            Command::Info { what: Info::Module } => {
+                what: Info::Sections { module },
+            } => write_out(
+                out,
+                &inspect::sections(&self.module_info_for(module.as_deref())?.1),
+            )?,
+            Command::Info {
+                what: Info::Module { module },
+            } => {
                 let path = self.session.module_path().display().to_string();
                 let code = match self.session.request(Request::CodeSource) {
                     Response::CodeSource(code) => code,
                     other => return Err(unexpected(other)),
                 };
-                write_out(out, &inspect::module(&*self.module_info()?, &path, &code))?
+                let (_, info) = self.module_info_for(module.as_deref())?;
+                write_out(out, &inspect::module(&info, &path, &code))?
             }
+            Command::Info {
+                what: Info::Modules,
+            } => write_out(out, &inspect::modules(&*self.program()?))?,
             Command::Print { fmt, expr } => {
                 let format = fmt.as_deref().map(print_format).transpose()?;
                 let frame = self.selected_frame()?;
@@ -504,6 +527,7 @@ impl Frontend {
                 fmt,
                 table: Some(table),
                 address,
+                module,
                 ..
             } => {
                 let count = match fmt.as_deref() {
@@ -517,7 +541,9 @@ impl Frontend {
                 }
                 .ok_or_else(|| format!("x -t takes an element index, not {text:?}"))?;
                 self.pause()?;
+                let (module, _) = self.module_info_for(module.as_deref())?;
                 match self.session.request(Request::TableElements {
+                    module,
                     table,
                     start,
                     count,
@@ -537,9 +563,14 @@ impl Frontend {
                 memory,
                 address,
                 table: None,
+                module,
             } => {
                 let address = self.with_history(&address.join(" "))?;
-                self.examine(fmt.as_deref(), memory, &address, out)?
+                let module = match module {
+                    Some(m) => Some(self.program()?.find(&m)?),
+                    None => None,
+                };
+                self.examine(fmt.as_deref(), module, memory, &address, out)?
             }
             Command::Info { what: Info::Frame } => {
                 return self.run(Command::Frame { n: None }, out);
@@ -553,6 +584,7 @@ impl Frontend {
                 };
                 match self.session.request(request) {
                     Response::Disassembly {
+                        module_name,
                         func_index,
                         func_name,
                         lines,
@@ -561,6 +593,7 @@ impl Frontend {
                         out,
                         &render::disassembly(
                             &self.theme,
+                            module_name.as_deref(),
                             func_index,
                             func_name.as_deref(),
                             &lines,
@@ -621,11 +654,43 @@ impl Frontend {
         Ok(out)
     }
 
-    pub(crate) fn module_info(&self) -> Result<std::sync::Arc<crate::wasm::ModuleInfo>, String> {
-        match self.session.request(Request::Module) {
-            Response::Module(info) => Ok(info),
+    /// The program's static facts.
+    pub(crate) fn program(&self) -> Result<std::sync::Arc<Program>, String> {
+        match self.session.request(Request::Program) {
+            Response::Program(program) => Ok(program),
             other => Err(unexpected(other)),
         }
+    }
+
+    /// The facts of the selected frame's core module (module 0 when not
+    /// paused).
+    pub(crate) fn module_info(&self) -> Result<std::sync::Arc<crate::wasm::ModuleInfo>, String> {
+        self.module_info_for(None).map(|(_, info)| info)
+    }
+
+    /// The core module named by `-M MODULE`, else the selected frame's
+    /// (module 0 when not paused), with its facts.
+    pub(crate) fn module_info_for(
+        &self,
+        module: Option<&str>,
+    ) -> Result<(CoreModuleId, std::sync::Arc<crate::wasm::ModuleInfo>), String> {
+        let program = self.program()?;
+        let id = match module {
+            Some(m) => program.find(m)?,
+            None => self.current_module(),
+        };
+        Ok((id, program.info(id).clone()))
+    }
+
+    /// The selected frame's core module; 0 when not paused.
+    fn current_module(&self) -> CoreModuleId {
+        self.selected_frame()
+            .ok()
+            .and_then(|frame| match self.session.request(Request::Frame(frame)) {
+                Response::Frame(f) => Some(f.module),
+                _ => None,
+            })
+            .unwrap_or(0)
     }
 
     /// Current memory or table sizes, when paused.
@@ -641,6 +706,7 @@ impl Frontend {
     fn examine(
         &mut self,
         fmt: Option<&str>,
+        module: Option<CoreModuleId>,
         memory: u32,
         address: &str,
         out: &mut dyn Write,
@@ -649,7 +715,7 @@ impl Frontend {
         if let Some(f) = format
             && f.letter == 'i'
         {
-            return self.examine_instructions(f.count, address, out);
+            return self.examine_instructions(f.count, module, address, out);
         }
         let frame = self.selected_frame()?;
         let (len, strings) = match format {
@@ -659,6 +725,7 @@ impl Frontend {
         };
         let request = Request::Examine(Examine {
             frame,
+            module,
             memory,
             address: address.to_string(),
             len,
@@ -685,10 +752,14 @@ impl Frontend {
     fn examine_instructions(
         &mut self,
         count: u32,
+        module: Option<CoreModuleId>,
         address: &str,
         out: &mut dyn Write,
     ) -> Result<(), String> {
-        let info = self.module_info()?;
+        let info = match module {
+            Some(m) => self.program()?.info(m).clone(),
+            None => self.module_info()?,
+        };
         let text = address.trim();
         let offset = match text.strip_prefix("0x") {
             Some(hex) => usize::from_str_radix(hex, 16).ok(),
@@ -810,7 +881,7 @@ impl Frontend {
             Response::Stopped(stop) => {
                 let shown = self.source_line(stop.frame.as_ref());
                 write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
-                self.state = State::Paused(stop);
+                self.state = State::Paused(Box::new(stop));
                 self.selected = 0;
                 Ok(())
             }

@@ -9,6 +9,7 @@
 mod disasm;
 pub mod dwarf;
 mod info;
+pub mod program;
 
 pub use disasm::Disassembly;
 pub use info::{

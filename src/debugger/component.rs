@@ -1,0 +1,365 @@
+//! Components: checking a component's imports before compiling, finding its
+//! compiled core modules, and running it — as a `wasi:cli/command` (its
+//! `wasi:cli/run` export) or by calling an exported function with WAVE
+//! arguments (`--invoke`).
+
+use wasmtime::component::{Component, Func, Linker, Val};
+use wasmtime::{Engine, Module, Result, Store, bail, format_err as anyhow};
+use wasmtime_wasi::p2::bindings::CommandPre;
+
+use super::config::RunConfig;
+use super::protocol::Outcome;
+use super::worker::{Host, one_line};
+use crate::wasm::program::{CoreModuleId, Program};
+
+/// The WASI 0.2 interfaces wasmtime-wasi 48's `p2::add_to_linker_async`
+/// provides (`wasmtime-wasi/src/p2/mod.rs`), as `package/interface`; any
+/// 0.2.x version of them links (wasmtime matches semver-compatible
+/// versions).
+const WASI_P2: &[&str] = &[
+    "wasi:io/error",
+    "wasi:io/poll",
+    "wasi:io/streams",
+    "wasi:clocks/wall-clock",
+    "wasi:clocks/monotonic-clock",
+    "wasi:filesystem/types",
+    "wasi:filesystem/preopens",
+    "wasi:random/random",
+    "wasi:random/insecure",
+    "wasi:random/insecure-seed",
+    "wasi:cli/exit",
+    "wasi:cli/environment",
+    "wasi:cli/stdin",
+    "wasi:cli/stdout",
+    "wasi:cli/stderr",
+    "wasi:cli/terminal-input",
+    "wasi:cli/terminal-output",
+    "wasi:cli/terminal-stdin",
+    "wasi:cli/terminal-stdout",
+    "wasi:cli/terminal-stderr",
+    "wasi:sockets/tcp",
+    "wasi:sockets/udp",
+    "wasi:sockets/udp-create-socket",
+    "wasi:sockets/tcp-create-socket",
+    "wasi:sockets/instance-network",
+    "wasi:sockets/network",
+    "wasi:sockets/ip-name-lookup",
+];
+
+/// Refuses a component that imports anything but WASI 0.2 interfaces,
+/// naming the first such import by its full WIT name; reads only the
+/// top-level import section (nothing is compiled).
+///
+/// # Errors
+/// The unsupported import, or a malformed binary.
+pub(crate) fn check_imports(bytes: &[u8]) -> Result<()> {
+    let mut depth = 0usize;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(|e| anyhow!("malformed component: {e}"))?;
+        match payload {
+            wasmparser::Payload::Version { .. } => depth += 1,
+            wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
+            wasmparser::Payload::ComponentImportSection(reader) if depth == 1 => {
+                for import in reader {
+                    let import = import.map_err(|e| anyhow!("malformed component: {e}"))?;
+                    let name = import.name.name;
+                    // Type imports (a world's own records and resources)
+                    // need no host; instances and functions do.
+                    if matches!(import.ty, wasmparser::ComponentTypeRef::Type(_)) {
+                        continue;
+                    }
+                    if !is_wasi_p2(name) {
+                        bail!(
+                            "the component imports {name}, which wasmdbg does not provide \
+                             (it provides the WASI 0.2 interfaces of wasi:cli/command)"
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Whether `name` (`wasi:cli/stdout@0.2.6`) is one of [`WASI_P2`] at a
+/// 0.2.x version.
+fn is_wasi_p2(name: &str) -> bool {
+    let (interface, version) = name.split_once('@').unwrap_or((name, ""));
+    WASI_P2.contains(&interface) && version.starts_with("0.2.")
+}
+
+/// The component's compiled core modules in `program`'s order, matched by
+/// their bytes (wasmtime keeps each one's original binary with guest
+/// debugging on).
+///
+/// # Errors
+/// When wasmtime's modules and the binary's do not match up (a wasmdbg
+/// bug, reported rather than guessed around).
+pub(crate) fn core_modules(
+    engine: &Engine,
+    component: &Component,
+    program: &Program,
+) -> Result<Vec<Module>> {
+    let mut probe = Store::new(engine, ());
+    probe.debug_register_component(component)?;
+    let compiled = probe.debug_all_modules();
+    program
+        .modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            compiled
+                .iter()
+                .find(|c| c.debug_bytecode() == Some(m.info.bytes()))
+                .cloned()
+                .ok_or_else(|| {
+                    anyhow!(
+                        "core module {i} ({}) of the component was not compiled by wasmtime",
+                        m.name
+                    )
+                })
+        })
+        .collect()
+}
+
+/// What running the component does.
+pub(crate) enum ComponentEntry {
+    /// Call `wasi:cli/run.run` (a command).
+    Run(Box<CommandPre<Host>>),
+    /// Call an exported function.
+    Invoke {
+        /// The export's name as given.
+        name: String,
+        /// The call as WAVE text, for messages.
+        call: String,
+        /// The arguments, typed.
+        args: Vec<Val>,
+    },
+}
+
+/// A compiled, linked component and how to start it.
+pub(crate) struct ComponentRunner {
+    component: Component,
+    pre: wasmtime::component::InstancePre<Host>,
+    entry: ComponentEntry,
+}
+
+impl ComponentRunner {
+    /// Links `component` with WASI 0.2 and chooses its entry: `--invoke`'s
+    /// function with its WAVE arguments, else `wasi:cli/run`.
+    ///
+    /// # Errors
+    /// A missing import, no `wasi:cli/run` and no `--invoke` (the message
+    /// lists the exported functions), an unknown function, arguments that
+    /// do not parse as the function's parameter types.
+    pub(crate) fn new(
+        engine: &Engine,
+        component: Component,
+        config: &RunConfig,
+    ) -> Result<ComponentRunner> {
+        let mut linker: Linker<Host> = Linker::new(engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        let pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| anyhow!("{}", one_line(&e)))?;
+        let entry = match &config.invoke {
+            Some((name, values)) => invoke_entry(engine, &component, name, values)?,
+            None => match CommandPre::new(pre.clone()) {
+                Ok(command) => ComponentEntry::Run(Box::new(command)),
+                Err(_) => {
+                    let funcs = exported_funcs(engine, &component);
+                    let listing = if funcs.is_empty() {
+                        "it exports no functions".to_string()
+                    } else {
+                        format!("its exported functions: {}", funcs.join(", "))
+                    };
+                    bail!(
+                        "the component is not a command (it does not export wasi:cli/run); \
+                         use --invoke 'NAME(ARGS)'; {listing}"
+                    );
+                }
+            },
+        };
+        Ok(ComponentRunner {
+            component,
+            pre,
+            entry,
+        })
+    }
+
+    /// The compiled component.
+    pub(crate) fn component(&self) -> &Component {
+        &self.component
+    }
+
+    /// The entry as users name it.
+    pub(crate) fn entry_name(&self) -> String {
+        match &self.entry {
+            ComponentEntry::Run(_) => "wasi:cli/run".to_string(),
+            ComponentEntry::Invoke { name, .. } => name.clone(),
+        }
+    }
+
+    /// The core function the entry's lifting calls: the core export named
+    /// as wit-component names it (`wasi:cli/run@0.2.0#run`, `add`,
+    /// `my:pkg/iface#func`), found in whichever core module exports it.
+    ///
+    /// # Errors
+    /// When no core module exports such a function.
+    pub(crate) fn entry_core_func(
+        &self,
+        program: &Program,
+    ) -> std::result::Result<(CoreModuleId, u32), String> {
+        let wanted = |export: &str| match &self.entry {
+            ComponentEntry::Run(_) => {
+                export.starts_with("wasi:cli/run@0.2.") && export.ends_with("#run")
+            }
+            ComponentEntry::Invoke { name, .. } => export == name,
+        };
+        for (m, module) in program.modules.iter().enumerate() {
+            for (export, kind, index) in module.info.exports() {
+                if *kind == crate::wasm::ExportKind::Func && wanted(export) {
+                    return Ok((m as CoreModuleId, *index));
+                }
+            }
+        }
+        Err(format!(
+            "cannot stop on entry: no core module exports the function behind {}",
+            self.entry_name()
+        ))
+    }
+
+    /// Instantiates the component and calls its entry.
+    ///
+    /// # Errors
+    /// What instantiation or the call returned (traps, exits, host errors),
+    /// for the caller to classify.
+    pub(crate) async fn run(&self, store: &mut Store<Host>) -> Result<Outcome> {
+        match &self.entry {
+            ComponentEntry::Run(command) => {
+                let command = command.instantiate_async(&mut *store).await?;
+                match command.wasi_cli_run().call_run(&mut *store).await? {
+                    Ok(()) => Ok(Outcome::Returned {
+                        entry: "wasi:cli/run".to_string(),
+                        results: Vec::new(),
+                    }),
+                    // What `wasmtime run` does with `run` returning an
+                    // error: exit status 1.
+                    Err(()) => Ok(Outcome::Exited(1)),
+                }
+            }
+            ComponentEntry::Invoke { name, call, args } => {
+                let instance = self.pre.instantiate_async(&mut *store).await?;
+                let func = find_func(&instance, &mut *store, name)
+                    .ok_or_else(|| anyhow!("no exported function {name}"))?;
+                let mut results = vec![Val::Bool(false); func.ty(&*store).results().len()];
+                func.call_async(&mut *store, args, &mut results).await?;
+                let results = results
+                    .iter()
+                    .map(|v| wasm_wave::to_string(v).unwrap_or_else(|e| format!("<{e}>")))
+                    .collect();
+                Ok(Outcome::ComponentReturned {
+                    call: call.clone(),
+                    results,
+                })
+            }
+        }
+    }
+}
+
+/// Finds an exported function by name: `NAME` at the top level, or
+/// `INTERFACE#NAME` inside an exported instance.
+fn find_func(
+    instance: &wasmtime::component::Instance,
+    store: &mut Store<Host>,
+    name: &str,
+) -> Option<Func> {
+    match name.rsplit_once('#') {
+        Some((interface, func)) => {
+            let index = instance.get_export_index(&mut *store, None, interface)?;
+            let index = instance.get_export_index(&mut *store, Some(&index), func)?;
+            instance.get_func(&mut *store, index)
+        }
+        None => instance.get_func(&mut *store, name),
+    }
+}
+
+/// The component's exported functions by WIT name: `NAME` for top-level
+/// functions, `INTERFACE#NAME` for functions of exported interfaces.
+pub(crate) fn exported_funcs(engine: &Engine, component: &Component) -> Vec<String> {
+    use wasmtime::component::types::ComponentItem;
+    let ty = component.component_type();
+    let mut names = Vec::new();
+    for (name, item) in ty.exports(engine) {
+        match item.ty {
+            ComponentItem::ComponentFunc(_) => names.push(name.to_string()),
+            ComponentItem::ComponentInstance(instance) => {
+                for (func, item) in instance.exports(engine) {
+                    if matches!(item.ty, ComponentItem::ComponentFunc(_)) {
+                        names.push(format!("{name}#{func}"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+/// `--invoke NAME ARGS...` or `--invoke 'NAME(ARGS)'` (wasmtime run's WAVE
+/// call syntax): the function's type from the component, the arguments
+/// parsed by it.
+fn invoke_entry(
+    engine: &Engine,
+    component: &Component,
+    name: &str,
+    values: &[String],
+) -> Result<ComponentEntry> {
+    use wasmtime::component::types::ComponentItem;
+    let call = if name.contains('(') {
+        if !values.is_empty() {
+            bail!("give the arguments either inside NAME(...) or after it, not both");
+        }
+        name.to_string()
+    } else {
+        format!("{name}({})", values.join(", "))
+    };
+    let parsed = wasm_wave::untyped::UntypedFuncCall::parse(&call)
+        .map_err(|e| anyhow!("--invoke {call}: {e}"))?;
+    let func_name = parsed.name().to_string();
+    let ty = component.component_type();
+    let func_ty = match func_name.rsplit_once('#') {
+        Some((interface, func)) => match ty.get_export(engine, interface).map(|e| e.ty) {
+            Some(ComponentItem::ComponentInstance(i)) => {
+                match i.get_export(engine, func).map(|e| e.ty) {
+                    Some(ComponentItem::ComponentFunc(f)) => Some(f),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        None => match ty.get_export(engine, &func_name).map(|e| e.ty) {
+            Some(ComponentItem::ComponentFunc(f)) => Some(f),
+            _ => None,
+        },
+    };
+    let Some(func_ty) = func_ty else {
+        let funcs = exported_funcs(engine, component);
+        let listing = if funcs.is_empty() {
+            "it exports no functions".to_string()
+        } else {
+            format!("its exported functions: {}", funcs.join(", "))
+        };
+        bail!("the component exports no function named {func_name:?}; {listing}");
+    };
+    let params: Vec<wasmtime::component::Type> = func_ty.params().map(|(_, t)| t).collect();
+    let args = parsed
+        .to_wasm_params::<Val>(params.iter())
+        .map_err(|e| anyhow!("--invoke {call}: {e}"))?;
+    Ok(ComponentEntry::Invoke {
+        name: func_name,
+        call,
+        args,
+    })
+}
