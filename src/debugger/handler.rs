@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use wasmtime::{
-    AsContextMut, DebugEvent, DebugHandler, FrameHandle, Result, StoreContextMut, Val,
+    AsContext, AsContextMut, DebugEvent, DebugHandler, FrameHandle, Result, StoreContextMut, Val,
     format_err as anyhow,
 };
 use wasmtime_wasi::I32Exit;
@@ -436,8 +436,8 @@ fn run_to_return(
     {
         return;
     }
-    let _ = edit.single_step(false);
     drop(edit);
+    set_single_step(shared, store, false);
     if let Some(step) = lock(&shared.control).step.as_mut() {
         step.returning = Some((site, depth));
     }
@@ -776,10 +776,57 @@ fn resume(shared: &Shared, store: &mut StoreContextMut<'_, Host>) {
         .step
         .as_ref()
         .is_some_and(|s| s.returning.is_none() && !matches!(s.kind, StepKind::Advance { .. }));
-    if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
-        let _ = edit.single_step(stepping);
-    }
+    set_single_step(shared, store, stepping);
     shared.interrupt.clear();
+}
+
+/// Turns single-step mode on or off.
+///
+/// Turning it off in a component loses the engine's other breakpoints on
+/// wasmtime 48.0.8: `BreakpointEdit::single_step(false)` re-patches every
+/// registered module, and a component's core modules share one code
+/// memory, so a later module's pass undoes the breakpoints of an earlier
+/// one (seen here: after `stepi`, a breakpoint in the component's main
+/// module no longer fires). With more than one core module, each
+/// breakpoint still set is removed down to a reference count of zero and
+/// added back as often, which patches it in again.
+fn set_single_step(shared: &Shared, store: &mut StoreContextMut<'_, Host>, on: bool) {
+    if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
+        let _ = edit.single_step(on);
+    }
+    if on || !shared.program.is_multi() {
+        return;
+    }
+    let is_set = |store: &mut StoreContextMut<'_, Host>, module: &wasmtime::Module, pc| {
+        store
+            .as_context()
+            .breakpoints()
+            .into_iter()
+            .flatten()
+            .any(|b| wasmtime::Module::same(&b.module, module) && b.pc == pc)
+    };
+    let set: Vec<(wasmtime::Module, wasmtime::ModulePC)> = store
+        .as_context()
+        .breakpoints()
+        .into_iter()
+        .flatten()
+        .map(|b| (b.module, b.pc))
+        .collect();
+    for (module, pc) in set {
+        let mut count = 0;
+        // A site is referenced once per reason it is armed: a handful.
+        while count < 64 && is_set(store, &module, pc) {
+            if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
+                let _ = edit.remove_breakpoint(&module, pc);
+            }
+            count += 1;
+        }
+        if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
+            for _ in 0..count {
+                let _ = edit.add_breakpoint(&module, pc);
+            }
+        }
+    }
 }
 
 fn start_step(
