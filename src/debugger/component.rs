@@ -91,7 +91,9 @@ fn is_wasi_p2(name: &str) -> bool {
 
 /// The component's compiled core modules in `program`'s order, matched by
 /// their bytes (wasmtime keeps each one's original binary with guest
-/// debugging on).
+/// debugging on), and a store that never runs with the component
+/// registered (where breakpoints are tried to learn where the engine
+/// slips them).
 ///
 /// # Errors
 /// When wasmtime's modules and the binary's do not match up (a wasmdbg
@@ -100,11 +102,11 @@ pub(crate) fn core_modules(
     engine: &Engine,
     component: &Component,
     program: &Program,
-) -> Result<Vec<Module>> {
+) -> Result<(Vec<Module>, Store<()>)> {
     let mut probe = Store::new(engine, ());
     probe.debug_register_component(component)?;
     let compiled = probe.debug_all_modules();
-    program
+    let modules = program
         .modules
         .iter()
         .enumerate()
@@ -120,7 +122,8 @@ pub(crate) fn core_modules(
                     )
                 })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok((modules, probe))
 }
 
 /// What running the component does.

@@ -426,7 +426,7 @@ impl Loaded {
         // error rather than a failure of every run.
         build_wasi(config, open_line.clone(), kind)?;
 
-        let (modules, runner) = match compiled {
+        let (modules, runner, probe) = match compiled {
             Compiled::Module(module) => {
                 let mut linker: Linker<Host> = Linker::new(&engine);
                 wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)?;
@@ -440,16 +440,17 @@ impl Loaded {
                         instance_pre,
                         entry,
                     },
+                    Store::new(&engine, ()),
                 )
             }
             Compiled::Component(component) => {
-                let modules = super::component::core_modules(&engine, &component, &program)?;
+                let (modules, probe) =
+                    super::component::core_modules(&engine, &component, &program)?;
                 let runner = ComponentRunner::new(&engine, component, config)?;
-                (modules, Runner::Component(runner))
+                (modules, Runner::Component(runner), probe)
             }
         };
 
-        let probe = Store::new(&engine, ());
         let instances = Mutex::new(vec![None; program.modules.len()]);
         let shared = Arc::new(Shared {
             channel,

@@ -4,6 +4,7 @@
 mod bad_input;
 mod breakpoints;
 mod cache;
+mod components;
 mod corpus;
 mod dwarf;
 mod harness;

@@ -1,0 +1,224 @@
+//! Components (WASI 0.2): the same Rust program built as a core module
+//! (wasm32-wasip1) and as a component (wasm32-wasip2) gives the same
+//! session, except that frames name their core module and the offsets and
+//! function indices are those of another binary; `--invoke` with WAVE
+//! values; `info modules` and module-qualified locations; components
+//! refused before compiling.
+//!
+//! Programs: tests/guests/app/src/main.rs (built as app-p1.wasm and
+//! app-p2.wasm) and tests/guests/invoke/src/lib.rs (calc.wasm), built as
+//! tests/guests/README.md says; wat/component-*.wat.
+
+use crate::harness::{batch, run};
+
+const P1: &str = "tests/guests/app-p1.wasm";
+const P2: &str = "tests/guests/app-p2.wasm";
+const CALC: &str = "tests/guests/calc.wasm";
+
+/// What may differ between the two builds' transcripts: the module
+/// qualifier, offsets, function indices and Rust's symbol hashes.
+fn normalized(text: &str) -> String {
+    let text = text.replace("main`", "");
+    let text = regex::Regex::new(r"0x[0-9a-f]+")
+        .unwrap()
+        .replace_all(&text, "0xPC");
+    let text = regex::Regex::new(r"func\[[0-9]+\]")
+        .unwrap()
+        .replace_all(&text, "func[N]");
+    regex::Regex::new(r"17h[0-9a-f]{16}E")
+        .unwrap()
+        .replace_all(&text, "17hHASHE")
+        .into_owned()
+}
+
+/// Runs the same session on both builds; returns (p1, p2) transcripts.
+fn both(extra: &[&str], commands: &[&str], args: &[&str]) -> (String, String) {
+    let mut with_dir = vec!["--directory", "tests/guests"];
+    with_dir.extend_from_slice(extra);
+    (
+        batch(P1, &with_dir, commands, args),
+        batch(P2, &with_dir, commands, args),
+    )
+}
+
+/// A panic four calls deep: a breakpoint in `settle` (DWARF after the
+/// prologue), the struct argument and a field, the caller's frame, then
+/// the trap that `panic = abort` becomes. The component's frames are all
+/// in its `main` core module.
+#[test]
+fn panic_deep_in_a_call_chain_reads_the_same_on_both_builds() {
+    let (p1, p2) = both(
+        &["-b", "settle"],
+        &[
+            "bt 6",
+            "info args",
+            "print account",
+            "print account.balance",
+            "frame 1",
+            "continue",
+            "bt 1",
+        ],
+        &["panic"],
+    );
+    assert_eq!(normalized(&p1), normalized(&p2));
+    assert!(p2.contains("#0  0x3be1 in main`app::settle (func[92]) at app/src/main.rs:65:19"));
+    assert!(p2.contains("account = {id = 7, balance = -40}"));
+    insta::assert_snapshot!(p2);
+}
+
+/// `divide 7 5`: line stepping, a local, `finish` with the result (700 /
+/// 5 = 140); `divide 7 0` panics with Rust's division check.
+#[test]
+fn stepping_and_finish_read_the_same_on_both_builds() {
+    let (p1, p2) = both(
+        &["-b", "ratio"],
+        &["info args", "next", "print scaled", "finish", "continue"],
+        &["divide", "7", "5"],
+    );
+    // The end differs only in the entry's name: `_start` against the
+    // component's `wasi:cli/run`.
+    assert_eq!(
+        normalized(&p1),
+        normalized(&p2).replace("[wasi:cli/run returned]", "[_start returned]")
+    );
+    assert!(p2.contains("Run till exit: app::ratio returned i32 140 (0x8c)"));
+    insta::assert_snapshot!(p2);
+
+    let (p1, p2) = both(&[], &["bt 1"], &["divide", "7", "0"]);
+    assert_eq!(normalized(&p1), normalized(&p2));
+    assert!(p2.contains("attempt to divide by zero"));
+}
+
+/// A file read from a preopened directory (`--dir HOST::GUEST`) and
+/// written to stdout; `std::process::exit(3)`: proc_exit(3) in the core
+/// module, `wasi:cli/exit` with an error in WASI 0.2, which has no exit
+/// code but 1 for an error (what `wasmtime run` reports too).
+#[test]
+fn files_stdout_and_exit_codes() {
+    let read = |module| {
+        run(&[
+            "run",
+            "--batch",
+            "--dir",
+            "tests/guests/app::/data",
+            module,
+            "read",
+            "/data/greeting.txt",
+        ])
+    };
+    let exit = |module| run(&["run", "--batch", module, "exit"]);
+    insta::assert_snapshot!(format!("{}{}{}{}", read(P1), read(P2), exit(P1), exit(P2)));
+}
+
+/// `info modules`, frames and breakpoints qualified with their module,
+/// module-qualified locations (by name and index), `-M` for module
+/// facts, and the errors: an unknown module, an unqualified name found in
+/// several modules.
+#[test]
+fn several_core_modules_and_qualified_locations() {
+    let text = batch(
+        P2,
+        &["--stop-on-entry"],
+        &[
+            "info modules",
+            "break main`settle",
+            "break 0`*0x3be1",
+            "break 2`func[3]",
+            "tbreak wit-component-shim-module`func[0]",
+            "break 0",
+            "break nope`settle",
+            "info breakpoints",
+            "info functions -M 1 ^1$",
+            "info imports -M wit-component-fixup",
+            "disassemble wit-component-shim-module`func[1]",
+            "continue",
+            "bt 2",
+        ],
+        &["panic"],
+    );
+    insta::assert_snapshot!(text);
+}
+
+/// `--invoke` on a component: WAVE arguments parsed by the export's WIT
+/// types, WAVE results; strings, lists, records, options and results
+/// round-trip; wasmtime run's `NAME(ARGS)` form and NAME followed by one
+/// value per argument both work.
+#[test]
+fn invoke_takes_and_prints_wave_values() {
+    let calls: &[&[&str]] = &[
+        &["greet(\"wasm\")"],
+        &["sum", "[1, -2, 40]"],
+        &["midpoint({x: 1, y: 2}, {x: 5, y: 10})"],
+        &["first-word(\"  hello there\")"],
+        &["first-word(\"   \")"],
+        &["checked-div(7, 2)"],
+        &["checked-div(7, 0)"],
+        &["nope(1)"],
+        &["sum(\"x\")"],
+        &["greet(\"a\")", "\"b\""],
+    ];
+    let mut text = String::new();
+    for call in calls {
+        let mut args = vec!["run", "--batch", "--invoke", call[0], CALC];
+        args.extend_from_slice(&call[1..]);
+        text.push_str(&format!("$ wasmdbg {}\n", args.join(" ")));
+        text.push_str(&run(&args));
+    }
+    insta::assert_snapshot!(text);
+}
+
+/// A trap in an invoked export pauses with frames in the component's core
+/// module; a component that is not a command, run without --invoke, lists
+/// its exports by WIT name; a hand-written component with no WASI at all;
+/// a string result the component model cannot lift.
+#[test]
+fn invoke_pauses_at_a_trap_and_non_commands_list_their_exports() {
+    let trap = batch(
+        CALC,
+        &["--invoke", "divide(1, 0)"],
+        &["bt 13", "continue"],
+        &[],
+    );
+    assert!(
+        trap.contains("in main`<calc::Calc as calc::Guest>::divide"),
+        "{trap}"
+    );
+    let listing = run(&["run", "--batch", CALC]);
+    let add = run(&[
+        "run",
+        "--batch",
+        "--invoke",
+        "add(2, 40)",
+        "wat/component-add.wat",
+    ]);
+    // Lifting a string result whose pointer is outside memory fails in
+    // wasmtime's glue after the core function returned: no Wasm frame is
+    // left to pause in, so the program ends with wasmtime's reason.
+    let glue = run(&[
+        "run",
+        "--batch",
+        "--invoke",
+        "name()",
+        "wat/component-bad-string.wat",
+    ]);
+    insta::assert_snapshot!(format!("{trap}{listing}{add}{glue}"));
+}
+
+/// Refused with one line and exit status 2, before any code is compiled
+/// where the binary says enough: an import wasmdbg does not provide (by
+/// its full WIT name), a component-model feature wasmtime 48 does not
+/// enable here, a truncated component.
+#[test]
+fn components_wasmdbg_cannot_run_are_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let truncated = dir.path().join("truncated.wasm");
+    let bytes = std::fs::read(crate::harness::root().join(P2)).unwrap();
+    std::fs::write(&truncated, &bytes[..3000]).unwrap();
+    let text = format!(
+        "{}{}{}",
+        run(&["run", "--batch", "wat/component-http-import.wat"]),
+        run(&["run", "--batch", "wat/component-async.wat"]),
+        run(&["run", "--batch", truncated.to_str().unwrap()]),
+    );
+    insta::assert_snapshot!(text);
+}
