@@ -133,9 +133,12 @@ fn precompiled_path(module: &Path, floor: bool) -> PathBuf {
 fn precompile(program: &Program) {
     for floor in [false, true] {
         let engine = wasmtime::Engine::new(&plain_config(floor)).unwrap();
-        let code = engine
-            .precompile_module(&module_bytes(&program.module))
-            .unwrap();
+        let bytes = module_bytes(&program.module);
+        let code = if wasmparser::Parser::is_component(&bytes) {
+            engine.precompile_component(&bytes).unwrap()
+        } else {
+            engine.precompile_module(&bytes).unwrap()
+        };
         std::fs::write(precompiled_path(&program.module, floor), code).unwrap();
     }
 }
@@ -152,6 +155,10 @@ fn plain_child(argv: &[String]) {
     let guest_args = &argv[7..];
     let floor = mode == "floor";
     let engine = Engine::new(&plain_config(floor)).unwrap();
+    let bytes = module_bytes(Path::new(module));
+    if wasmparser::Parser::is_component(&bytes) {
+        return plain_component(&engine, mode, &argv[1], guest_args, floor);
+    }
     let module = if mode == "compile" {
         Module::new(&engine, module_bytes(Path::new(module))).unwrap()
     } else {
@@ -192,6 +199,63 @@ fn plain_child(argv: &[String]) {
         let mut results = vec![Val::I32(0); ty.results().len()];
         func.call(&mut store, &[param], &mut results).unwrap();
     }
+    println!("VmHWM {}", peak_kib("self").unwrap_or(0));
+}
+
+/// The store's data for a component on plain wasmtime: WASI 0.2.
+struct P2Host {
+    ctx: wasmtime_wasi::WasiCtx,
+    table: wasmtime::component::ResourceTable,
+}
+
+impl wasmtime_wasi::WasiView for P2Host {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        wasmtime_wasi::WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// The plain child for a component: `wasi:cli/run` on WASI 0.2, as
+/// `wasmtime run` runs a command component.
+#[allow(unsafe_code)]
+fn plain_component(
+    engine: &wasmtime::Engine,
+    mode: &str,
+    path: &str,
+    guest_args: &[String],
+    floor: bool,
+) {
+    use wasmtime::component::{Component, Linker};
+    let component = if mode == "compile" {
+        Component::new(engine, module_bytes(Path::new(path))).unwrap()
+    } else {
+        // SAFETY: the file is what `Engine::precompile_component` wrote for
+        // this engine configuration in `precompile`, unchanged since.
+        unsafe { Component::deserialize_file(engine, precompiled_path(Path::new(path), floor)) }
+            .unwrap()
+    };
+    let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
+    wasi.arg(path.rsplit('/').next().unwrap());
+    for a in guest_args {
+        wasi.arg(a);
+    }
+    let host = P2Host {
+        ctx: wasi.build(),
+        table: wasmtime::component::ResourceTable::new(),
+    };
+    let mut store = wasmtime::Store::new(engine, host);
+    let mut linker: Linker<P2Host> = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+    let command =
+        wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, &component, &linker)
+            .unwrap();
+    command
+        .wasi_cli_run()
+        .call_run(&mut store)
+        .unwrap()
+        .expect("wasi:cli/run returned an error");
     println!("VmHWM {}", peak_kib("self").unwrap_or(0));
 }
 
@@ -648,6 +712,25 @@ fn c_programs() -> Workload {
     }
 }
 
+/// The same Rust program (tests/guests/app, `divide 7 5`) as a core module
+/// and as a component, so the component rows can be read against the
+/// module's: start-up dominates both.
+fn app_programs() -> Vec<Workload> {
+    [("app-p1.wasm", "core module"), ("app-p2.wasm", "component")]
+        .into_iter()
+        .map(|(file, kind)| Workload {
+            name: format!("{file} ({kind}), divide 7 5"),
+            programs: vec![Program {
+                module: root().join("tests/guests").join(file),
+                args: vec!["divide".into(), "7".into(), "5".into()],
+                dir: None,
+                invoke: None,
+                never_hit: "settle".into(),
+            }],
+        })
+        .collect()
+}
+
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -702,7 +785,8 @@ fn main() {
     println!("| figure | workload | plain wasmtime | wasmdbg | ratio |");
     println!("| --- | --- | --- | --- | --- |");
     // `WASMDBG_BENCH_ONLY=dwarf`: figure 8 alone; `=watch`: the watchpoint
-    // table alone.
+    // table alone; `=components`: figures 1-2 for the module and component
+    // builds of tests/guests/app alone.
     match std::env::var("WASMDBG_BENCH_ONLY").as_deref() {
         Ok("dwarf") => {
             match &flite {
@@ -712,6 +796,12 @@ fn main() {
             return;
         }
         Ok("watch") => return watch_figures(flite.as_ref()),
+        Ok("components") => {
+            for w in app_programs() {
+                run_figures(&w);
+            }
+            return;
+        }
         _ => {}
     }
     let mut workloads = Vec::new();
@@ -722,6 +812,7 @@ fn main() {
         });
     }
     workloads.push(c_programs());
+    workloads.extend(app_programs());
     workloads.push(kernel("fib", FIB_N));
     workloads.push(kernel("loop", LOOP_N));
     for w in &workloads {

@@ -237,11 +237,15 @@ impl ComponentRunner {
     ///
     /// # Errors
     /// What instantiation or the call returned (traps, exits, host errors),
-    /// for the caller to classify.
+    /// for the caller to classify; an error while instantiating is wrapped
+    /// in [`Instantiating`].
     pub(crate) async fn run(&self, store: &mut Store<Host>) -> Result<Outcome> {
         match &self.entry {
             ComponentEntry::Run(command) => {
-                let command = command.instantiate_async(&mut *store).await?;
+                let command = command
+                    .instantiate_async(&mut *store)
+                    .await
+                    .map_err(instantiating)?;
                 match command.wasi_cli_run().call_run(&mut *store).await? {
                     Ok(()) => Ok(Outcome::Returned {
                         entry: "wasi:cli/run".to_string(),
@@ -253,7 +257,11 @@ impl ComponentRunner {
                 }
             }
             ComponentEntry::Invoke { name, call, args } => {
-                let instance = self.pre.instantiate_async(&mut *store).await?;
+                let instance = self
+                    .pre
+                    .instantiate_async(&mut *store)
+                    .await
+                    .map_err(instantiating)?;
                 let func = find_func(&instance, &mut *store, name)
                     .ok_or_else(|| anyhow!("no exported function {name}"))?;
                 let mut results = vec![Val::Bool(false); func.ty(&*store).results().len()];
@@ -269,6 +277,23 @@ impl ComponentRunner {
             }
         }
     }
+}
+
+/// Marks an error as raised while instantiating (before the entry was
+/// called): the program never started, as for a core module.
+#[derive(Debug)]
+pub(crate) struct Instantiating;
+
+impl std::fmt::Display for Instantiating {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("instantiating the component")
+    }
+}
+
+impl std::error::Error for Instantiating {}
+
+fn instantiating(e: wasmtime::Error) -> wasmtime::Error {
+    e.context(Instantiating)
 }
 
 /// Finds an exported function by name: `NAME` at the top level, or

@@ -543,6 +543,12 @@ impl Loaded {
             } => self.run_module(&mut store, instance_pre, entry).await,
             Runner::Component(runner) => match runner.run(&mut store).await {
                 Ok(outcome) => outcome,
+                Err(e) if e.is::<super::component::Instantiating>() => {
+                    match outcome_of_error(shared, e) {
+                        Outcome::Failed(msg) => Outcome::LoadFailed(msg),
+                        other => other,
+                    }
+                }
                 Err(e) => outcome_of_error(shared, e),
             },
         };

@@ -222,3 +222,57 @@ fn components_wasmdbg_cannot_run_are_refused_in_one_line() {
     );
     insta::assert_snapshot!(text);
 }
+
+const C_P1: &str = "tests/guests/ratio-p1.wasm";
+const C_COMPONENT: &str = "tests/guests/ratio-c.wasm";
+
+/// A C program (clang, wasi-libc) as a core module and as a component made
+/// with wasmtime's WASI preview 1 adapter: four core modules, the trap in
+/// `ratio` read the same way on both.
+#[test]
+fn c_program_with_the_preview1_adapter_reads_the_same() {
+    let commands = ["bt 2", "info locals", "frame 1", "info locals"];
+    let extra = ["--directory", "tests/guests"];
+    let p1 = batch(C_P1, &extra, &commands, &["ratio", "7", "0"]);
+    let component = batch(C_COMPONENT, &extra, &commands, &["ratio", "7", "0"]);
+    assert_eq!(normalized(&p1), normalized(&component));
+    assert!(component.contains("Program stopped: trap: integer divide by zero"));
+    let modules = batch(C_COMPONENT, &[], &["info modules"], &["ratio", "7", "5"]);
+    insta::assert_snapshot!(format!("{component}{modules}"));
+}
+
+/// An iovec outside memory handed to `fd_write`: the adapter passes it on,
+/// and lowering the list for `wasi:io/streams` fails in the component
+/// model's glue, a failed host call that pauses with the stack through the
+/// shim, the adapter and the program.
+#[test]
+fn a_lowering_error_in_the_glue_pauses_with_every_module_on_the_stack() {
+    let text = batch(C_COMPONENT, &[], &["bt", "continue"], &["bad-write"]);
+    assert!(text.contains("host call failed: list pointer/length out of bounds of memory"));
+    insta::assert_snapshot!(text);
+}
+
+/// The pauses a core module has, in a component: growing memory past
+/// --max-memory, --timeout in an endless loop, a thrown exception that
+/// nothing catches.
+#[test]
+fn memory_limit_timeout_and_exceptions_pause_in_a_component() {
+    let pauses = "wat/component-pauses.wat";
+    let text = format!(
+        "{}{}{}",
+        batch(
+            pauses,
+            &["--max-memory", "128K", "--invoke", "grow(4)"],
+            &["bt", "continue"],
+            &[]
+        ),
+        batch(
+            pauses,
+            &["--timeout", "0.5", "--invoke", "spin()"],
+            &["bt"],
+            &[]
+        ),
+        batch(pauses, &["--invoke", "throw(7)"], &["bt", "continue"], &[]),
+    );
+    insta::assert_snapshot!(text);
+}
