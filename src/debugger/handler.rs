@@ -1370,7 +1370,16 @@ fn add_watch(
         .frame(store, frame.index)
         .map_err(|e| e.to_string())?
         .clone();
-    let info = shared.info(module);
+    // ``MODULE`WHAT`` watches that core module's global or memory; the
+    // address is still evaluated in the frame.
+    let (watched_module, spec) = match &spec {
+        WatchSpec::Expr(text) => match crate::wasm::program::split_qualifier(text) {
+            Some((m, rest)) => (shared.program.find(m)?, WatchSpec::Expr(rest.to_string())),
+            None => (module, spec),
+        },
+        WatchSpec::Range { .. } => (module, spec),
+    };
+    let info = shared.info(watched_module);
     let address_of = |store: &mut StoreContextMut<'_, Host>, text: &str| -> Result<u64, String> {
         match eval_in(shared, store, &handle, module, func, &Expr::parse(text)?)? {
             Num::Int32(a) => Ok(a as u32 as u64),
@@ -1436,21 +1445,24 @@ fn add_watch(
             }
         }
     };
-    let old = read_watched(shared, store, module, &target)?;
+    let old = read_watched(shared, store, watched_module, &target)?;
     let sites: Vec<Pc> = info
         .write_sites(match target {
             breakpoints::Watched::Global(g) => WriteTarget::Global(g),
             breakpoints::Watched::Memory { .. } => WriteTarget::Memory,
         })
         .into_iter()
-        .map(|offset| Pc { module, offset })
+        .map(|offset| Pc {
+            module: watched_module,
+            offset,
+        })
         .collect();
     arm_sites(shared, store, &sites, true).map_err(|e| e.to_string())?;
     let mut control = lock(&shared.control);
     let id = control.table.add_watch(breakpoints::Watch {
         id: 0,
         what,
-        module,
+        module: watched_module,
         target,
         sites,
         old,

@@ -573,7 +573,23 @@ impl Frontend {
                 self.examine(fmt.as_deref(), module, memory, &address, out)?
             }
             Command::Info { what: Info::Frame } => {
-                return self.run(Command::Frame { n: None }, out);
+                // As `frame`, and always the frame's core module (which
+                // `bt` and `frame` name only when there are several).
+                self.run(Command::Frame { n: None }, out)?;
+                let frame = self.selected_frame()?;
+                let module = match self.session.request(Request::Frame(frame)) {
+                    Response::Frame(f) => f.module,
+                    other => return Err(unexpected(other)),
+                };
+                let program = self.program()?;
+                write_out(
+                    out,
+                    &format!(
+                        "in core module {module} ({}) of {}\n",
+                        program.name(module),
+                        self.session.module_path().display()
+                    ),
+                )?;
             }
             Command::Disassemble { function, all } => {
                 let frame = self.selected_frame().ok();

@@ -201,7 +201,17 @@ impl Frontend {
     /// Where `list LOCATION` centres: `LINE` (current file), `FILE:LINE`,
     /// or a function (its line after the prologue).
     fn list_location(&self, loc: &str) -> Result<SourceLoc, String> {
-        let info = self.module_info()?;
+        // ``MODULE`LOCATION`` names the core module; else the selected
+        // frame's (a function is looked up in every module).
+        let program = self.program()?;
+        let (module, loc) = match crate::wasm::program::split_qualifier(loc) {
+            Some((m, rest)) => (Some(program.find(m)?), rest),
+            None => (None, loc),
+        };
+        let info = match module {
+            Some(m) => program.info(m).clone(),
+            None => self.module_info()?,
+        };
         if let Ok(line) = loc.parse::<u32>() {
             let file = self.source.current_file().ok_or_else(|| {
                 format!("no current source file for line {line}: give FILE:{line}")
@@ -227,7 +237,13 @@ impl Frontend {
                 column: None,
             });
         }
-        let resolved = breakpoints::resolve(&info, loc)?;
+        let (info, resolved) = match module {
+            Some(_) => (info.clone(), breakpoints::resolve(&info, loc)?),
+            None => {
+                let (m, r) = breakpoints::resolve_in(&program, loc)?;
+                (program.info(m).clone(), r)
+            }
+        };
         resolved
             .source
             .or_else(|| info.debug_info().and_then(|d| d.location(resolved.pc)))
@@ -240,14 +256,22 @@ impl Frontend {
         location: Option<String>,
         out: &mut dyn Write,
     ) -> Result<(), String> {
-        let info = self.module_info()?;
+        // The location's core module (``MODULE`LOCATION``, or wherever it
+        // resolves), else the selected frame's.
+        let (info, resolved) = match &location {
+            Some(loc) => {
+                let loc = self.with_current_file(loc)?;
+                let program = self.program()?;
+                let (m, r) = breakpoints::resolve_in(&program, &loc)?;
+                (program.info(m).clone(), Some(r))
+            }
+            None => (self.module_info()?, None),
+        };
         let debug = info
             .debug_info()
             .ok_or("the module has no DWARF line information")?;
-        let pc = match location {
-            Some(loc) => {
-                let loc = self.with_current_file(&loc)?;
-                let r = breakpoints::resolve(&info, &loc)?;
+        let pc = match resolved {
+            Some(r) => {
                 if let Some(note) = &r.note {
                     write_out(out, &format!("{}\n", self.theme.dim(&format!("({note})"))))?;
                 }

@@ -111,14 +111,15 @@ fn files_stdout_and_exit_codes() {
 }
 
 /// `info modules`, frames and breakpoints qualified with their module,
-/// module-qualified locations (by name and index), `-M` for module
-/// facts, and the errors: an unknown module, an unqualified name found in
-/// several modules.
+/// module-qualified locations (by name and index) for break, tbreak,
+/// disassemble, info line, list and watch, `-M` for module facts, `info
+/// frame` naming the frame's module, and the errors: an unknown module, an
+/// import without code.
 #[test]
 fn several_core_modules_and_qualified_locations() {
     let text = batch(
         P2,
-        &["--stop-on-entry"],
+        &["--stop-on-entry", "--directory", "tests/guests"],
         &[
             "info modules",
             "break main`settle",
@@ -133,6 +134,11 @@ fn several_core_modules_and_qualified_locations() {
             "disassemble wit-component-shim-module`func[1]",
             "continue",
             "bt 2",
+            "info frame",
+            "info line main`ratio",
+            "list main`settle",
+            "watch main`__stack_pointer",
+            "watch nope`x",
         ],
         &["panic"],
     );
