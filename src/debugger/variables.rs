@@ -419,12 +419,8 @@ impl Reader<'_, '_, '_> {
         match p.tag {
             dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type => Some(4),
             dw::DW_TAG_array_type => {
-                let n: u64 = self
-                    .dimensions(p.offset)
-                    .iter()
-                    .map(|d| d.unwrap_or(0))
-                    .product();
-                Some(n * self.size_of(self.type_of(p.offset))?)
+                let n = product(&self.dimensions(p.offset))?;
+                n.checked_mul(self.size_of(self.type_of(p.offset))?)
             }
             _ => None,
         }
@@ -435,8 +431,10 @@ impl Reader<'_, '_, '_> {
         self.children(array, dw::DW_TAG_subrange_type)
             .into_iter()
             .map(|range| {
-                self.udata(range, dw::DW_AT_count)
-                    .or_else(|| self.udata(range, dw::DW_AT_upper_bound).map(|u| u + 1))
+                self.udata(range, dw::DW_AT_count).or_else(|| {
+                    self.udata(range, dw::DW_AT_upper_bound)
+                        .and_then(|u| u.checked_add(1))
+                })
             })
             .collect()
     }
@@ -716,9 +714,13 @@ impl Reader<'_, '_, '_> {
                 elem,
                 ref dims,
             } => {
-                let inner: u64 = dims[1..].iter().map(|d| d.unwrap_or(0)).product();
+                let inner = product(&dims[1..]).unwrap_or(u64::MAX);
                 let size = self.size_of(elem).unwrap_or(0);
-                let stride = if dims.len() > 1 { inner * size } else { size };
+                let stride = if dims.len() > 1 {
+                    inner.saturating_mul(size)
+                } else {
+                    size
+                };
                 return Ok(self.show_array(at, elem, dims, stride, depth));
             }
             _ => {}
@@ -834,8 +836,8 @@ impl Reader<'_, '_, '_> {
                 // A char array is shown as a string, as gdb does.
                 let elem = self.peel(elem_ty);
                 let elem_size = if dims.len() > 1 {
-                    let rest: u64 = dims[1..].iter().map(|d| d.unwrap_or(0)).product();
-                    rest * self.size_of(elem_ty).unwrap_or(0)
+                    let rest = product(&dims[1..]).unwrap_or(u64::MAX);
+                    rest.saturating_mul(self.size_of(elem_ty).unwrap_or(0))
                 } else {
                     self.size_of(elem_ty).unwrap_or(0)
                 };
@@ -879,23 +881,19 @@ impl Reader<'_, '_, '_> {
             ));
         }
         let inner = dims.get(1..).unwrap_or_default();
-        let row: u64 = inner.iter().map(|d| d.unwrap_or(0)).product();
-        let stride = row * self.size_of(elem).unwrap_or(0);
+        let row = product(inner).unwrap_or(u64::MAX);
+        let stride = row.saturating_mul(self.size_of(elem).unwrap_or(0));
         let stride = if inner.is_empty() {
             self.size_of(elem).unwrap_or(0)
         } else {
             stride
         };
+        // `i` is in bounds when the dimension is known; with an unknown
+        // one, an offset past the address space reads nothing.
+        let offset = (i as u64).saturating_mul(stride);
         let at = match place {
-            Place::Memory(a) => Place::Memory(a + i as u64 * stride),
-            Place::Bytes(b) => {
-                let start = (i as u64 * stride) as usize;
-                Place::Bytes(
-                    b.get(start..start + stride as usize)
-                        .unwrap_or_default()
-                        .to_vec(),
-                )
-            }
+            Place::Memory(a) => Place::Memory(a.saturating_add(offset)),
+            Place::Bytes(b) => Place::Bytes(slice(b, offset, stride)),
             Place::OptimizedOut => Place::OptimizedOut,
             _ => return Err("cannot index this value".into()),
         };
@@ -936,16 +934,10 @@ impl Reader<'_, '_, '_> {
         };
         let mut items = Vec::new();
         for i in 0..count.min(MAX_ELEMENTS) {
+            let offset = i.saturating_mul(stride);
             let at = match place {
-                Place::Memory(a) => Place::Memory(a + i * stride),
-                Place::Bytes(b) => {
-                    let start = (i * stride) as usize;
-                    Place::Bytes(
-                        b.get(start..start + stride as usize)
-                            .unwrap_or_default()
-                            .to_vec(),
-                    )
-                }
+                Place::Memory(a) => Place::Memory(a.saturating_add(offset)),
+                Place::Bytes(b) => Place::Bytes(slice(b, offset, stride)),
                 other => other.clone(),
             };
             let item = if inner.is_empty() || depth >= MAX_DEPTH {
@@ -1004,7 +996,9 @@ impl Reader<'_, '_, '_> {
     fn c_string(&mut self, addr: u64) -> Result<Vec<u8>, String> {
         let mut out = Vec::new();
         while (out.len() as u64) < MAX_ELEMENTS {
-            let chunk = self.machine.memory(addr + out.len() as u64, 1)?;
+            let chunk = self
+                .machine
+                .memory(addr.saturating_add(out.len() as u64), 1)?;
             if chunk[0] == 0 {
                 return Ok(out);
             }
@@ -1024,12 +1018,8 @@ impl Reader<'_, '_, '_> {
             .unwrap_or(0);
         let ty = self.type_of(m);
         let place = match &t.place {
-            Place::Memory(a) => Place::Memory(a + offset),
-            Place::Bytes(b) => {
-                let size = self.size_of(ty).unwrap_or(0) as usize;
-                let start = offset as usize;
-                Place::Bytes(b.get(start..start + size).unwrap_or_default().to_vec())
-            }
+            Place::Memory(a) => Place::Memory(a.saturating_add(offset)),
+            Place::Bytes(b) => Place::Bytes(slice(b, offset, self.size_of(ty).unwrap_or(0))),
             Place::OptimizedOut => Place::OptimizedOut,
             Place::Scalar(_) | Place::Rows { .. } => {
                 return Err("only structs have members".into());
@@ -1137,9 +1127,13 @@ impl Reader<'_, '_, '_> {
                         };
                         let elem_ty = self.type_of(p.offset);
                         let size = self.size_of(elem_ty).ok_or("cannot index a void pointer")?;
+                        let offset = i64::try_from(size)
+                            .ok()
+                            .and_then(|size| i.checked_mul(size))
+                            .ok_or_else(|| format!("index {i} is too large for a pointer"))?;
                         Ok(Typed {
                             ty: elem_ty,
-                            place: Place::Memory((a as i64).wrapping_add(i * size as i64) as u64),
+                            place: Place::Memory((a as i64).wrapping_add(offset) as u64),
                         })
                     }
                     _ => Err(format!("cannot index a {}", self.type_name(v.ty))),
@@ -1220,8 +1214,8 @@ impl Reader<'_, '_, '_> {
                         "-" => x.wrapping_sub(y),
                         "*" => x.wrapping_mul(y),
                         "/" | "%" if y == 0 => return Err("division by zero".into()),
-                        "/" => x / y,
-                        "%" => x % y,
+                        "/" => x.wrapping_div(y),
+                        "%" => x.wrapping_rem(y),
                         _ => compare(op, x.cmp(&y)),
                     }),
                     (x, y) => {
@@ -1610,6 +1604,23 @@ impl ExprParser {
         }
         Err(format!("unexpected {t:?} in expression"))
     }
+}
+
+/// The product of array dimensions (an unknown one counts as 0); `None`
+/// when it overflows (DWARF from a file is untrusted input).
+fn product(dims: &[Option<u64>]) -> Option<u64> {
+    dims.iter()
+        .try_fold(1u64, |n, d| n.checked_mul(d.unwrap_or(0)))
+}
+
+/// `len` bytes of `bytes` from `start`; empty when that is out of range.
+fn slice(bytes: &[u8], start: u64, len: u64) -> Vec<u8> {
+    usize::try_from(start)
+        .ok()
+        .zip(usize::try_from(len).ok())
+        .and_then(|(start, len)| bytes.get(start..start.checked_add(len)?))
+        .unwrap_or_default()
+        .to_vec()
 }
 
 #[cfg(test)]

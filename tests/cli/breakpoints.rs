@@ -132,3 +132,22 @@ fn breakpoints_set_after_the_end_apply_to_the_next_run() {
     );
     insta::assert_snapshot!(text);
 }
+
+/// Issue 18: an offset past the end of the address space after NAME+ was
+/// added without a check (a wrong breakpoint in release builds, a dead
+/// worker in debug builds); it is refused like any offset past the body.
+#[test]
+fn issue_18_name_plus_a_huge_offset_is_refused() {
+    let text = batch(
+        "wat/fib.wat",
+        &["--stop-on-entry"],
+        &[
+            "break fib+0xffffffffffffffff",
+            "break fib+0xfffffffffffffff0",
+            "info breakpoints",
+        ],
+        &[],
+    );
+    assert!(text.contains("is past the end of fib"), "{text}");
+    insta::assert_snapshot!(text);
+}

@@ -574,3 +574,23 @@ fn split_dwarf5_from_windows_paths() {
     );
     insta::assert_snapshot!(text);
 }
+
+/// Issue 18: indexing a pointer with a huge index multiplied without a
+/// check (a dead worker in debug builds); it is refused, and the session
+/// goes on.
+#[test]
+fn issue_18_a_huge_pointer_index_is_refused() {
+    let text = batch(
+        SHAPES_O0,
+        &["-b", "area2", "--directory", "tests/guests/dwarf"],
+        &[
+            "print s[0x7fffffffffffffff]",
+            "print s[-0x7fffffffffffffff]",
+            "print s->corners[0x7fffffffffffffff]",
+            "print s->corners[1].x",
+        ],
+        &[],
+    );
+    assert!(text.contains("is too large for a pointer"), "{text}");
+    insta::assert_snapshot!(text);
+}
