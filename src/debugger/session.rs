@@ -26,6 +26,9 @@ pub struct Session {
     /// The worker's channel closed: it is gone even while its thread is
     /// still unwinding.
     gone: std::sync::atomic::AtomicBool,
+    /// The last pause id given out, by any of this session's workers: a
+    /// frame of a pause before a worker restart can never name a new one.
+    last_pause: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Session {
@@ -55,6 +58,7 @@ impl Session {
             config,
             worker: None,
             gone: std::sync::atomic::AtomicBool::new(false),
+            last_pause: Default::default(),
         };
         let first = session.spawn(timeout);
         (session, first)
@@ -82,6 +86,7 @@ impl Session {
             self.config.clone(),
             self.open_line.clone(),
             self.interrupter.0.clone(),
+            self.last_pause.clone(),
             req_rx,
             resp_tx,
         );

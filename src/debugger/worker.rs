@@ -177,7 +177,9 @@ pub(crate) struct Shared {
     /// The current run's instance of each core module, found on first
     /// need (`instance`).
     pub instances: Mutex<Vec<Option<Instance>>>,
-    pub last_pause: AtomicU64,
+    /// The last pause id given out; shared by every worker of the
+    /// [`super::Session`], so ids never repeat across worker restarts.
+    pub last_pause: Arc<AtomicU64>,
     pub stop_on_throw: AtomicBool,
     pub control: Mutex<Control>,
     pub interrupt: Arc<Interrupt>,
@@ -256,6 +258,7 @@ pub(crate) fn spawn(
     config: RunConfig,
     open_line: OpenLine,
     interrupt: Arc<Interrupt>,
+    last_pause: Arc<AtomicU64>,
     requests: Receiver<Request>,
     responses: Sender<Response>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -266,7 +269,7 @@ pub(crate) fn spawn(
                 requests,
                 responses,
             }));
-            worker_main(config, open_line, interrupt, channel)
+            worker_main(config, open_line, interrupt, last_pause, channel)
         })
 }
 
@@ -274,6 +277,7 @@ fn worker_main(
     config: RunConfig,
     open_line: OpenLine,
     interrupt: Arc<Interrupt>,
+    last_pause: Arc<AtomicU64>,
     channel: Arc<Mutex<Channel>>,
 ) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -289,7 +293,7 @@ fn worker_main(
             return;
         }
     };
-    let program = match Loaded::load(&config, open_line, interrupt, channel.clone()) {
+    let program = match Loaded::load(&config, open_line, interrupt, last_pause, channel.clone()) {
         Ok(p) => p,
         Err(e) => {
             let channel = lock(&channel);
@@ -361,6 +365,7 @@ impl Loaded {
         config: &RunConfig,
         open_line: OpenLine,
         interrupt: Arc<Interrupt>,
+        last_pause: Arc<AtomicU64>,
         channel: Arc<Mutex<Channel>>,
     ) -> Result<Loaded> {
         let bytes = crate::wasm::load_module_bytes(&config.module).map_err(|e| anyhow!("{e:#}"))?;
@@ -459,7 +464,7 @@ impl Loaded {
             modules: Arc::new(modules),
             code,
             instances,
-            last_pause: AtomicU64::new(0),
+            last_pause,
             stop_on_throw: AtomicBool::new(config.stop_on_throw),
             control: Mutex::new(Control::default()),
             interrupt,

@@ -125,3 +125,44 @@ fn detach_ends_the_worker_thread() {
         );
     }
 }
+
+/// Issue 18: pause ids are unique for the whole session. A frame from a
+/// pause before the worker thread died is refused after `restart`, even
+/// though the new worker's first pause is at the same place (before, the
+/// new worker counted from 1 again and answered with the new frame).
+#[test]
+fn issue_18_a_frame_from_before_a_worker_restart_is_refused() {
+    let (mut session, first) = start("wat/throw_twice.wat");
+    let Response::Stopped(before) = first else {
+        panic!("{first:?}")
+    };
+    let old = FrameRef {
+        pause: before.pause,
+        index: 0,
+    };
+    assert!(matches!(
+        session.request(Request::Frame(old)),
+        Response::Frame(_)
+    ));
+    // Run to the end, then `maintenance panic worker`: the worker thread
+    // ends (while paused, a panic is caught and the worker goes on).
+    while let Response::Stopped(_) = session.request(Request::Continue) {}
+    let _ = session.request(Request::Panic);
+    assert!(!session.worker_alive());
+    let Response::Stopped(after) = session.restart() else {
+        panic!("the new worker did not pause")
+    };
+    assert!(after.pause > before.pause, "{after:?} {before:?}");
+    match session.request(Request::Frame(old)) {
+        Response::Error(msg) => assert!(msg.starts_with("stale frame"), "{msg}"),
+        other => panic!("a frame of the old worker was answered: {other:?}"),
+    }
+    let new = FrameRef {
+        pause: after.pause,
+        index: 0,
+    };
+    assert!(matches!(
+        session.request(Request::Frame(new)),
+        Response::Frame(_)
+    ));
+}
