@@ -786,7 +786,7 @@ fn main() {
     println!("| --- | --- | --- | --- | --- |");
     // `WASMDBG_BENCH_ONLY=dwarf`: figure 8 alone; `=watch`: the watchpoint
     // table alone; `=components`: figures 1-2 for the module and component
-    // builds of tests/guests/app alone.
+    // builds of tests/guests/app alone; `=conditions`: figure 9 alone.
     match std::env::var("WASMDBG_BENCH_ONLY").as_deref() {
         Ok("dwarf") => {
             match &flite {
@@ -796,6 +796,7 @@ fn main() {
             return;
         }
         Ok("watch") => return watch_figures(flite.as_ref()),
+        Ok("conditions") => return condition_figures(),
         Ok("components") => {
             for w in app_programs() {
                 run_figures(&w);
@@ -841,7 +842,78 @@ fn main() {
         memory_figures(flite);
         dwarf_figures(flite);
     }
+    condition_figures();
     watch_figures(flite.as_ref());
+}
+
+/// Calls of `tick` in figure 9.
+const CALLS: u32 = 1_000_000;
+
+/// Figure 9: breakpoint hits per second on `tick`, called `CALLS` times by
+/// the `calls` kernel: with a condition on a local that is never true
+/// (`$0 == -1`), and with `ignore` skipping every hit, in the same run.
+/// Each run's time without the breakpoint is taken off first.
+fn condition_figures() {
+    let time = |setup: &dyn Fn(&Session)| -> f64 {
+        let (session, first) = Session::start(RunConfig {
+            module: kernels(),
+            invoke: Some(("calls".into(), vec![CALLS.to_string()])),
+            stop_on_entry: true,
+            without_interrupts: true,
+            ..RunConfig::default()
+        });
+        assert!(matches!(first, Response::Stopped(_)), "{first:?}");
+        setup(&session);
+        let start = Instant::now();
+        let end = session.request(Request::Continue);
+        let elapsed = start.elapsed().as_secs_f64();
+        assert!(matches!(end, Response::Ended(_)), "stopped: {end:?}");
+        elapsed
+    };
+    let break_tick = |session: &Session, condition: Option<&str>| -> u32 {
+        match session.request(Request::Break {
+            location: "tick".into(),
+            temporary: false,
+            condition: condition.map(str::to_string),
+        }) {
+            Response::BreakpointSet(b) => b.id,
+            other => panic!("{other:?}"),
+        }
+    };
+    let mut t: [Vec<f64>; 3] = Default::default();
+    for _ in 0..runs() {
+        t[0].push(time(&|_| {}));
+        t[1].push(time(&|s| {
+            break_tick(s, Some("$0 == -1"));
+        }));
+        t[2].push(time(&|s| {
+            let id = break_tick(s, None);
+            assert!(matches!(
+                s.request(Request::Ignore(id, u64::from(CALLS) + 1)),
+                Response::Done
+            ));
+        }));
+    }
+    let [none, condition, ignore] = t.map(summary);
+    // Hits per second: the calls over the time the breakpoint added.
+    let rate = |with: (f64, f64, f64)| -> String {
+        let extra = (with.0 - none.0).max(1e-9);
+        format!("{:.2} M hits/s", f64::from(CALLS) / extra / 1e6)
+    };
+    row(
+        "9 conditional breakpoint, false condition on a local",
+        &format!("calls({CALLS}) kernel, `break tick if $0 == -1`"),
+        format!("no breakpoint {}", show(none, 3)),
+        show(condition, 3),
+        rate(condition),
+    );
+    row(
+        "9 the same breakpoint, every hit ignored",
+        &format!("calls({CALLS}) kernel, `ignore 1 {}`", u64::from(CALLS) + 1),
+        format!("no breakpoint {}", show(none, 3)),
+        show(ignore, 3),
+        rate(ignore),
+    );
 }
 
 /// Figure 8: symbolizing with flite's DWARF (21.5 MB module, most of it

@@ -29,5 +29,18 @@
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br $next)))
     (i32.load (i32.const 0)))
+  ;; Call-heavy, flat: calls $tick $n times (the conditional-breakpoint
+  ;; figure puts its breakpoint on $tick).
+  (func $tick (export "tick") (param $i i32) (result i32)
+    (i32.add (local.get $i) (i32.const 1)))
+  (func $calls (export "calls") (param $n i32) (result i32)
+    (local $sum i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $sum (i32.add (local.get $sum) (call $tick (local.get $n))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $sum))
   ;; Never called: where the never-hit breakpoint goes.
   (func $cold (export "cold") (result i32) (i32.const 7)))

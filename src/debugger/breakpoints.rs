@@ -6,6 +6,39 @@
 use std::collections::BTreeMap;
 
 use super::expr::Expr;
+use super::variables::SourceExpr;
+
+/// A breakpoint condition, parsed once when it is set: as a Wasm
+/// expression (locals, globals, memory) and as a C-like expression over
+/// source variables; at least one of the two parses.
+#[derive(Debug)]
+pub struct Condition {
+    /// As typed.
+    pub text: String,
+    /// The Wasm expression, or why `text` is not one.
+    pub(crate) wasm: Result<Expr, String>,
+    /// The source expression, or why `text` is not one.
+    pub(crate) source: Result<SourceExpr, String>,
+}
+
+impl Condition {
+    /// Parses `text` both ways.
+    ///
+    /// # Errors
+    /// The Wasm parser's message when neither parser takes it.
+    pub fn parse(text: &str) -> Result<Condition, String> {
+        let wasm = Expr::parse(text);
+        let source = SourceExpr::parse(text);
+        match (&wasm, &source) {
+            (Err(e), Err(_)) => Err(e.clone()),
+            _ => Ok(Condition {
+                text: text.trim().to_string(),
+                wasm,
+                source,
+            }),
+        }
+    }
+}
 use super::protocol::{BreakpointInfo, Pc, WatchValue};
 use crate::wasm::ModuleInfo;
 use crate::wasm::dwarf::SourceLoc;
@@ -273,7 +306,7 @@ pub struct Breakpoint {
     /// Hits still to ignore.
     pub ignore: u64,
     /// Stop only when this is true.
-    pub condition: Option<Expr>,
+    pub condition: Option<std::sync::Arc<Condition>>,
 }
 
 impl Breakpoint {
@@ -305,7 +338,7 @@ impl Breakpoint {
             temporary: self.temporary,
             hits: self.hits,
             ignore: self.ignore,
-            condition: self.condition.as_ref().map(|c| c.to_string()),
+            condition: self.condition.as_ref().map(|c| c.text.clone()),
             watch_sites: None,
             more: self.more.clone(),
             source: self.source.clone(),

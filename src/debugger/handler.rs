@@ -193,7 +193,7 @@ fn unchanged_watches(
 /// Decides whether a breakpoint event (a user breakpoint, the entry
 /// breakpoint, or a single-step event) stops the program.
 fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Option<StopReason> {
-    let pc = top_pc(shared, store)?.1;
+    let (frame, pc, func) = top_pc(shared, store)?;
     let mut control = lock(&shared.control);
 
     if control.entry == Some(pc) {
@@ -235,7 +235,7 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
             continue;
         };
         if let Some(condition) = bp.condition.clone() {
-            match eval_condition(shared, store, &condition) {
+            match eval_condition(shared, store, &frame, pc, func, &condition) {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(message) => {
@@ -541,26 +541,33 @@ fn values_reader(shared: &Shared) -> Paused {
     )
 }
 
-/// Evaluates a breakpoint condition in frame #0.
-/// A breakpoint condition: a Wasm-level expression, or one that only the
-/// source (DWARF) evaluator parses.
-fn parse_condition(text: &str) -> Result<Expr, String> {
-    Expr::parse(text).or_else(|wasm| match super::variables::check(text) {
-        Ok(()) => Ok(Expr::unparsed(text, wasm)),
-        Err(_) => Err(wasm),
-    })
+/// A breakpoint condition, parsed once: a Wasm-level expression and/or
+/// one that the source (DWARF) evaluator parses.
+fn parse_condition(text: &str) -> Result<Arc<breakpoints::Condition>, String> {
+    breakpoints::Condition::parse(text).map(Arc::new)
 }
 
-/// Evaluates a condition in frame #0: over source variables when DWARF
-/// describes the pc and the condition names them, else over Wasm values.
+/// Evaluates a condition in frame #0 (`frame`, at `pc` in function
+/// `func`): over source variables when DWARF describes the pc and the
+/// condition names them, else over Wasm values.
 fn eval_condition(
     shared: &Shared,
     store: &mut StoreContextMut<'_, Host>,
-    condition: &Expr,
+    frame: &FrameHandle,
+    pc: Pc,
+    func: u32,
+    condition: &breakpoints::Condition,
 ) -> Result<bool, String> {
-    let (frame, pc, func) = top_pc(shared, store).ok_or("no Wasm frame to evaluate in")?;
-    let text = condition.to_string();
-    super::inspect::evaluate_at(shared, store, &frame, pc, func, &text).map(|v| match v {
+    super::inspect::evaluate_with(
+        shared,
+        store,
+        frame,
+        pc,
+        func,
+        &condition.wasm,
+        &condition.source,
+    )
+    .map(|v| match v {
         Ok(n) => n.truthy(),
         Err((_, v)) => super::inspect::source_truthy(&v),
     })

@@ -275,25 +275,49 @@ pub(crate) fn evaluate_at(
     func: u32,
     text: &str,
 ) -> Result<Result<Num, (String, SourceValue)>, String> {
-    let instance = shared.instance(store, pc.module);
-    let mut machine = FrameMachine {
-        store: &mut *store,
-        frame,
-        instance,
-    };
+    let wasm = Expr::parse(text);
+    let source = variables::SourceExpr::parse(text);
+    evaluate_with(shared, store, frame, pc, func, &wasm, &source)
+}
+
+/// [`evaluate_at`] of an expression parsed before, both ways (a
+/// breakpoint condition at each hit).
+pub(crate) fn evaluate_with(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    frame: &FrameHandle,
+    pc: Pc,
+    func: u32,
+    wasm: &Result<Expr, String>,
+    source: &Result<variables::SourceExpr, String>,
+) -> Result<Result<Num, (String, SourceValue)>, String> {
     let info = shared.info(pc.module);
-    let source_error = match variables::evaluate(info, pc.offset, &mut machine, text) {
-        Ok(Some(v)) => return Ok(Err(v)),
-        Ok(None) => None,
-        Err(e) => Some(e),
+    // Without DWARF for this module the source evaluator has nothing to
+    // say: no instance lookup, no scope search.
+    let source_error = if info.debug_info().is_some() {
+        let instance = shared.instance(store, pc.module);
+        let mut machine = FrameMachine {
+            store: &mut *store,
+            frame,
+            instance,
+        };
+        match variables::evaluate_parsed(info, pc.offset, &mut machine, source) {
+            Ok(Some(v)) => return Ok(Err(v)),
+            Ok(None) => None,
+            Err(e) => Some(e),
+        }
+    } else {
+        None
     };
-    let wasm =
-        Expr::parse(text).and_then(|expr| eval_in(shared, store, frame, pc.module, func, &expr));
+    let wasm = wasm
+        .as_ref()
+        .map_err(String::clone)
+        .and_then(|expr| eval_in(shared, store, frame, pc.module, func, expr));
     match (wasm, source_error) {
         (Ok(n), _) => Ok(Ok(n)),
         // The source evaluator's message is the one that matters when the
         // text is a C expression.
-        (Err(_), Some(e)) if variables::check(text).is_ok() => Err(e),
+        (Err(_), Some(e)) if source.is_ok() => Err(e),
         (Err(e), _) => Err(e),
     }
 }

@@ -120,18 +120,34 @@ pub(crate) fn frame_variables(
     })
 }
 
-/// Evaluates a C-like expression over the variables in scope at `pc`:
+/// A C-like expression parsed once (a breakpoint condition is parsed when
+/// it is set, not at every hit).
+#[derive(Debug)]
+pub(crate) struct SourceExpr(Ast);
+
+impl SourceExpr {
+    /// Parses `text`.
+    ///
+    /// # Errors
+    /// What the parser expected and where.
+    pub(crate) fn parse(text: &str) -> Result<SourceExpr, String> {
+        parse(text).map(SourceExpr)
+    }
+}
+
+/// Evaluates a parsed C-like expression over the variables in scope at `pc`:
 /// `Ok(None)` when DWARF has no function at `pc` (the caller then uses the
 /// Wasm expression language), else the value's C type and the value.
 ///
 /// # Errors
-/// A parse error, an unknown variable (`no variable named "x" in scope`),
-/// a bad operand, a memory read outside memory.
-pub(crate) fn evaluate(
+/// The parse error (reported only where DWARF describes `pc`), an unknown
+/// variable (`no variable named "x" in scope`), a bad operand, a memory
+/// read outside memory.
+pub(crate) fn evaluate_parsed(
     info: &ModuleInfo,
     pc: usize,
     machine: &mut dyn Machine,
-    text: &str,
+    parsed: &Result<SourceExpr, String>,
 ) -> Result<Option<(String, SourceValue)>, String> {
     let Some(debug) = info.debug_info() else {
         return Ok(None);
@@ -146,13 +162,13 @@ pub(crate) fn evaluate(
         else {
             return Ok(None);
         };
-        let expr = parse(text)?;
+        let expr = &parsed.as_ref().map_err(String::clone)?.0;
         let mut reader = Reader {
             scope: &scope,
             machine,
             address,
         };
-        if let Ast::AddrOf(inner) = &expr {
+        if let Ast::AddrOf(inner) = expr {
             // `&x`: a pointer to x's type.
             let value = reader.eval(inner)?;
             let Place::Memory(address) = value.place else {
@@ -168,7 +184,7 @@ pub(crate) fn evaluate(
                 },
             )));
         }
-        let value = reader.eval(&expr)?;
+        let value = reader.eval(expr)?;
         let ty = match value.place {
             Place::Scalar(Scalar::Int(_)) => "long long".to_string(),
             Place::Scalar(Scalar::Float(_)) => "double".to_string(),
@@ -1440,14 +1456,7 @@ fn is_operand_end(t: &str) -> bool {
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Checks that `text` is a C-like expression this module can evaluate.
-///
-/// # Errors
-/// Where it does not parse.
-pub(crate) fn check(text: &str) -> Result<(), String> {
-    parse(text).map(|_| ())
-}
-
+/// Parses a C-like expression.
 fn parse(text: &str) -> Result<Ast, String> {
     let toks = tokens(text)?;
     if toks.is_empty() {
