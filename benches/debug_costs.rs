@@ -594,6 +594,7 @@ fn paused_frontend(config: RunConfig) -> wasmdbg::repl::Frontend {
         wasmdbg::render::Theme::PLAIN,
         None,
         Vec::new(),
+        Default::default(),
         &mut Vec::new(),
     )
 }

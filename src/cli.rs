@@ -236,6 +236,7 @@ impl RunArgs {
                 .collect(),
             max_memory: self.max_memory,
             stdin: self.stdin.clone(),
+            output_is_terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             invoke,
             stop_on_entry: self.stop_on_entry,
             stop_on_throw: !self.no_stop_on_throw,

@@ -40,7 +40,9 @@ fn main() -> ExitCode {
         eprintln!("warning: Ctrl-C will not pause the program: {e}");
     }
     let timeout = args.timeout.map(std::time::Duration::from_secs_f64);
-    let (session, first) = Session::start_with(args.run_config(), timeout, interrupter);
+    let guest = wasmdbg::repl::output::GuestOutput::default();
+    let (session, first) =
+        Session::start_with_events(args.run_config(), timeout, interrupter, Some(guest.sink()));
     if let Response::Ended(Outcome::LoadFailed(msg)) = &first {
         eprintln!("{}", theme.error(&format!("error: {msg}")));
         return ExitCode::from(2);
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         theme,
         timeout,
         args.directories.clone(),
+        guest,
         &mut out,
     );
     let mut failures = 0;

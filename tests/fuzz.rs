@@ -450,6 +450,7 @@ fn run_commands<'a>(
         wasmdbg::render::Theme::PLAIN,
         Some(Duration::from_secs(5)),
         Vec::new(),
+        Default::default(),
         &mut sink,
     );
     for command in commands {

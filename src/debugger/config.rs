@@ -67,6 +67,10 @@ pub struct RunConfig {
     /// with the limit in its message). `None`: no limit beyond the
     /// memories' own.
     pub max_memory: Option<u64>,
+    /// What the guest is told when it asks whether its stdout and stderr
+    /// are a terminal (the front end knows; the core writes no output
+    /// itself, see [`crate::debugger::protocol::Event::Output`]).
+    pub output_is_terminal: bool,
     /// A file the guest reads as its stdin instead of the debugger's stdin.
     pub stdin: Option<PathBuf>,
     /// The compiled-code cache directory; `None` compiles every time.

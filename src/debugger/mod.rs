@@ -21,4 +21,4 @@ mod worker;
 
 pub use config::{DirSpec, RunConfig};
 pub use interrupt::Interrupter;
-pub use session::Session;
+pub use session::{EventSink, Session};

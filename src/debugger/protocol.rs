@@ -329,6 +329,30 @@ pub struct DisasmLine {
     pub current: bool,
 }
 
+/// Which of the guest's output streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputStream {
+    /// Its stdout.
+    Stdout,
+    /// Its stderr.
+    Stderr,
+}
+
+/// Something that happened while the guest ran, delivered in order with
+/// the responses (all of a run's output comes before the stop or end that
+/// follows it).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// The guest wrote to its stdout or stderr. The core never writes the
+    /// guest's output anywhere itself: the front end decides.
+    Output {
+        /// Which stream.
+        stream: OutputStream,
+        /// The bytes, as written.
+        bytes: Vec<u8>,
+    },
+}
+
 /// The worker's answer to one [`Request`].
 #[derive(Clone, Debug)]
 pub enum Response {

@@ -2,11 +2,25 @@
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
 use super::config::RunConfig;
 use super::interrupt::Interrupter;
-use super::protocol::{Request, Response};
-use super::stdout::OpenLine;
+use super::protocol::{Event, Request, Response};
+use super::stdout::Message;
 use super::worker;
+
+/// Where a [`Session`]'s events go: called on the thread that waits for a
+/// response, in order, before that response is returned.
+pub type EventSink = Box<dyn FnMut(Event) + Send>;
+
+/// A session's events not yet delivered: queued until
+/// [`Session::take_events`], or handed to a sink.
+enum Events {
+    Queue(VecDeque<Event>),
+    Sink(EventSink),
+}
 
 /// One debugged program, running on its own worker thread.
 ///
@@ -18,8 +32,8 @@ use super::worker;
 /// parked (it uses no CPU); it ends with the process.
 pub struct Session {
     requests: Sender<Request>,
-    responses: Receiver<Response>,
-    open_line: OpenLine,
+    responses: Receiver<Message>,
+    events: Mutex<Events>,
     interrupter: Interrupter,
     config: RunConfig,
     worker: Option<std::thread::JoinHandle<()>>,
@@ -35,6 +49,8 @@ impl Session {
     /// Starts `config`'s program and waits for its first event: a
     /// `Response::Stopped` (it paused) or `Response::Ended` (it finished, or
     /// could not be loaded: `Outcome::LoadFailed`).
+    ///
+    /// Events (the guest's output) are queued for [`Session::take_events`].
     pub fn start(config: RunConfig) -> (Session, Response) {
         Self::start_with(config, None, Interrupter::default())
     }
@@ -48,12 +64,27 @@ impl Session {
         timeout: Option<std::time::Duration>,
         interrupter: Interrupter,
     ) -> (Session, Response) {
+        Self::start_with_events(config, timeout, interrupter, None)
+    }
+
+    /// Like [`Session::start_with`], delivering every event to `sink` (from
+    /// the first one, before the first response) instead of queueing it.
+    pub fn start_with_events(
+        config: RunConfig,
+        timeout: Option<std::time::Duration>,
+        interrupter: Interrupter,
+        sink: Option<EventSink>,
+    ) -> (Session, Response) {
         let (requests, _) = channel();
         let (_, responses) = channel();
+        let events = match sink {
+            Some(sink) => Events::Sink(sink),
+            None => Events::Queue(VecDeque::new()),
+        };
         let mut session = Session {
             requests,
             responses,
-            open_line: OpenLine::default(),
+            events: Mutex::new(events),
             interrupter,
             config,
             worker: None,
@@ -84,7 +115,6 @@ impl Session {
         self.responses = resp_rx;
         let spawned = worker::spawn(
             self.config.clone(),
-            self.open_line.clone(),
             self.interrupter.0.clone(),
             self.last_pause.clone(),
             req_rx,
@@ -142,22 +172,38 @@ impl Session {
         let Some(timeout) = timeout else {
             return self.wait();
         };
-        match self.responses.recv_timeout(timeout) {
-            Ok(r) => r,
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                self.interrupter
-                    .interrupt_for_timeout(timeout.as_secs_f64());
-                self.wait()
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.responses.recv_timeout(left) {
+                Ok(Message::Response(r)) => return *r,
+                Ok(Message::Event(e)) => self.deliver(e),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    self.interrupter
+                        .interrupt_for_timeout(timeout.as_secs_f64());
+                    return self.wait();
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return self.worker_gone();
+                }
             }
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => self.worker_gone(),
         }
     }
 
-    /// Whether the guest's stdout output so far ends without a newline
-    /// (clears the flag): a front end printing on the same terminal starts a
-    /// new line first.
-    pub fn take_guest_open_line(&self) -> bool {
-        self.open_line.take()
+    /// The events queued so far, oldest first (always empty when the
+    /// session was started with a sink).
+    pub fn take_events(&self) -> Vec<Event> {
+        match &mut *self.events.lock().unwrap_or_else(|p| p.into_inner()) {
+            Events::Queue(queue) => queue.drain(..).collect(),
+            Events::Sink(_) => Vec::new(),
+        }
+    }
+
+    fn deliver(&self, event: Event) {
+        match &mut *self.events.lock().unwrap_or_else(|p| p.into_inner()) {
+            Events::Queue(queue) => queue.push_back(event),
+            Events::Sink(sink) => sink(event),
+        }
     }
 
     /// Notes that the worker has gone and says so.
@@ -167,6 +213,12 @@ impl Session {
     }
 
     fn wait(&self) -> Response {
-        self.responses.recv().unwrap_or_else(|_| self.worker_gone())
+        loop {
+            match self.responses.recv() {
+                Ok(Message::Response(r)) => return *r,
+                Ok(Message::Event(e)) => self.deliver(e),
+                Err(_) => return self.worker_gone(),
+            }
+        }
     }
 }

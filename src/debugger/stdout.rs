@@ -1,67 +1,62 @@
-//! The guest's stdout: the process's own stdout, written synchronously (so
-//! guest output and debugger output appear in the order they happened), and
-//! remembering whether the guest left a line open, so the debugger's next
-//! line can start on a fresh one.
+//! The guest's stdout and stderr: every write becomes an
+//! [`Event::Output`] on the session's channel, in order with the responses,
+//! so the front end shows guest output and debugger output in the order they
+//! happened. Nothing here touches the terminal.
 
-use std::io::Write;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
 use std::task::{Context, Poll};
 
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
-use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError, StreamResult};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 
-/// Shared flag: the guest's last byte on stdout was not a newline.
-#[derive(Clone, Debug, Default)]
-pub struct OpenLine(Arc<AtomicBool>);
+use super::protocol::{Event, OutputStream as Stream, Response};
 
-impl OpenLine {
-    /// Returns whether the guest left a line open, and clears the flag.
-    pub fn take(&self) -> bool {
-        self.0.swap(false, Ordering::Relaxed)
-    }
+/// What the worker sends the [`super::Session`]: events while the guest
+/// runs, and the one response to each request.
+#[derive(Debug)]
+pub(crate) enum Message {
+    /// Delivered to the session's event sink.
+    Event(Event),
+    /// The answer to the request being served (boxed: a response is large,
+    /// an event small, and most messages of a chatty guest are events).
+    Response(Box<Response>),
+}
 
-    fn record(&self, bytes: &[u8]) {
-        if let Some(last) = bytes.last() {
-            self.0.store(*last != b'\n', Ordering::Relaxed);
+/// A WASI output stream (stdout or stderr) whose writes become events.
+#[derive(Clone)]
+pub(crate) struct GuestOutput {
+    /// Which stream this is.
+    pub stream: Stream,
+    /// The session's channel.
+    pub sender: Sender<Message>,
+    /// What the guest is told when it asks whether this is a terminal (the
+    /// front end's answer, `RunConfig::output_is_terminal`).
+    pub terminal: bool,
+}
+
+impl GuestOutput {
+    fn send(&self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
         }
+        // A closed channel means the front end has gone; the output has
+        // nowhere to go, and the run is being ended.
+        let _ = self.sender.send(Message::Event(Event::Output {
+            stream: self.stream,
+            bytes: bytes.to_vec(),
+        }));
     }
 }
 
-/// A [`StdoutStream`] for WASI that writes to the process's stdout.
-pub struct GuestStdout {
-    /// Set while the guest's output does not end in a newline.
-    pub open_line: OpenLine,
-}
-
-struct Writer(OpenLine);
-
-impl Writer {
-    fn write_all(&self, bytes: &[u8]) -> std::io::Result<()> {
-        let mut out = std::io::stdout().lock();
-        out.write_all(bytes)?;
-        out.flush()?;
-        self.0.record(bytes);
-        Ok(())
-    }
-}
-
-fn stream_error(e: std::io::Error) -> StreamError {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        StreamError::Closed
-    } else {
-        StreamError::LastOperationFailed(e.into())
-    }
-}
-
-impl OutputStream for Writer {
+impl OutputStream for GuestOutput {
     fn write(&mut self, bytes: bytes::Bytes) -> StreamResult<()> {
-        self.write_all(&bytes).map_err(stream_error)
+        self.send(&bytes);
+        Ok(())
     }
 
     fn flush(&mut self) -> StreamResult<()> {
-        std::io::stdout().flush().map_err(stream_error)
+        Ok(())
     }
 
     fn check_write(&mut self) -> StreamResult<usize> {
@@ -70,21 +65,22 @@ impl OutputStream for Writer {
 }
 
 #[wasmtime_wasi::async_trait]
-impl Pollable for Writer {
+impl Pollable for GuestOutput {
     async fn ready(&mut self) {}
 }
 
-impl tokio::io::AsyncWrite for Writer {
+impl tokio::io::AsyncWrite for GuestOutput {
     fn poll_write(
         self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Poll::Ready(self.write_all(buf).map(|()| buf.len()))
+        self.send(buf);
+        Poll::Ready(Ok(buf.len()))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Poll::Ready(std::io::stdout().flush())
+        Poll::Ready(Ok(()))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -92,18 +88,18 @@ impl tokio::io::AsyncWrite for Writer {
     }
 }
 
-impl IsTerminal for GuestStdout {
+impl IsTerminal for GuestOutput {
     fn is_terminal(&self) -> bool {
-        std::io::IsTerminal::is_terminal(&std::io::stdout())
+        self.terminal
     }
 }
 
-impl StdoutStream for GuestStdout {
+impl StdoutStream for GuestOutput {
     fn p2_stream(&self) -> Box<dyn OutputStream> {
-        Box::new(Writer(self.open_line.clone()))
+        Box::new(self.clone())
     }
 
     fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
-        Box::new(Writer(self.open_line.clone()))
+        Box::new(self.clone())
     }
 }

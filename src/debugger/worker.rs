@@ -42,8 +42,9 @@ use super::config::RunConfig;
 use super::entry::{Entry, default_val, entry_point};
 use super::handler::{self, Handler, Step};
 use super::interrupt::Interrupt;
+use super::protocol::OutputStream;
 use super::protocol::{Exception, Outcome, Pc, Request, Response};
-use super::stdout::{GuestStdout, OpenLine};
+use super::stdout::{GuestOutput, Message};
 use super::values::value_of;
 use crate::wasm::ModuleInfo;
 use crate::wasm::program::{CoreModuleId, Program, ProgramKind};
@@ -128,14 +129,14 @@ impl wasmtime::ResourceLimiter for MemoryCap {
 /// The worker's ends of the channel pair.
 pub(crate) struct Channel {
     requests: Receiver<Request>,
-    responses: Sender<Response>,
+    responses: Sender<Message>,
 }
 
 impl Channel {
     /// Sends a response. A closed channel means the front end is gone: the
     /// response is dropped, and the next `recv` says `Detach`.
     pub(crate) fn send(&self, response: Response) {
-        let _ = self.responses.send(response);
+        let _ = self.responses.send(Message::Response(Box::new(response)));
     }
 
     /// Blocks for the next request.
@@ -256,26 +257,26 @@ impl Shared {
 /// Only when the OS refuses to create the thread.
 pub(crate) fn spawn(
     config: RunConfig,
-    open_line: OpenLine,
     interrupt: Arc<Interrupt>,
     last_pause: Arc<AtomicU64>,
     requests: Receiver<Request>,
-    responses: Sender<Response>,
+    responses: Sender<Message>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("wasmdbg-worker".into())
         .spawn(move || {
+            let output = responses.clone();
             let channel = Arc::new(Mutex::new(Channel {
                 requests,
                 responses,
             }));
-            worker_main(config, open_line, interrupt, last_pause, channel)
+            worker_main(config, output, interrupt, last_pause, channel)
         })
 }
 
 fn worker_main(
     config: RunConfig,
-    open_line: OpenLine,
+    output: Sender<Message>,
     interrupt: Arc<Interrupt>,
     last_pause: Arc<AtomicU64>,
     channel: Arc<Mutex<Channel>>,
@@ -293,7 +294,7 @@ fn worker_main(
             return;
         }
     };
-    let program = match Loaded::load(&config, open_line, interrupt, last_pause, channel.clone()) {
+    let program = match Loaded::load(&config, output, interrupt, last_pause, channel.clone()) {
         Ok(p) => p,
         Err(e) => {
             let channel = lock(&channel);
@@ -355,7 +356,7 @@ struct Loaded {
     shared: Arc<Shared>,
     runner: Runner,
     config: RunConfig,
-    open_line: OpenLine,
+    output: Sender<Message>,
 }
 
 impl Loaded {
@@ -363,7 +364,7 @@ impl Loaded {
     /// resolves `-b` breakpoints.
     fn load(
         config: &RunConfig,
-        open_line: OpenLine,
+        output: Sender<Message>,
         interrupt: Arc<Interrupt>,
         last_pause: Arc<AtomicU64>,
         channel: Arc<Mutex<Channel>>,
@@ -429,7 +430,7 @@ impl Loaded {
         let (compiled, code) = compiled.map_err(|e| anyhow!("{}", one_line(&e)).context(what))?;
         // Check the preopened directories once, so a bad --dir is a load
         // error rather than a failure of every run.
-        build_wasi(config, open_line.clone(), kind)?;
+        build_wasi(config, output.clone(), kind)?;
 
         let (modules, runner, probe) = match compiled {
             Compiled::Module(module) => {
@@ -479,7 +480,7 @@ impl Loaded {
             shared,
             runner,
             config: config.clone(),
-            open_line,
+            output,
         })
     }
 
@@ -488,7 +489,7 @@ impl Loaded {
     async fn run_once(&self) -> Outcome {
         let shared = &self.shared;
         let kind = shared.program.kind;
-        let host = match build_wasi(&self.config, self.open_line.clone(), kind) {
+        let host = match build_wasi(&self.config, self.output.clone(), kind) {
             Ok(host) => host,
             Err(e) => return Outcome::LoadFailed(one_line(&e)),
         };
@@ -658,9 +659,15 @@ fn read_dwp(config: &RunConfig) -> Result<Option<(Vec<u8>, String)>> {
 /// 0.2 for a component) with argv (argv\[0\] the file name), the given
 /// environment, preopened directories, the terminal's stdio; the memory
 /// limit.
-fn build_wasi(config: &RunConfig, open_line: OpenLine, kind: ProgramKind) -> Result<Host> {
+fn build_wasi(config: &RunConfig, output: Sender<Message>, kind: ProgramKind) -> Result<Host> {
     let mut wasi = WasiCtxBuilder::new();
-    wasi.inherit_stderr().stdout(GuestStdout { open_line });
+    let stream = |stream| GuestOutput {
+        stream,
+        sender: output.clone(),
+        terminal: config.output_is_terminal,
+    };
+    wasi.stdout(stream(OutputStream::Stdout))
+        .stderr(stream(OutputStream::Stderr));
     match &config.stdin {
         Some(path) => {
             let file = std::fs::File::open(path)

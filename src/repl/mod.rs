@@ -6,6 +6,7 @@ pub mod batch;
 pub mod command;
 pub mod init;
 pub mod interactive;
+pub mod output;
 mod source;
 
 use std::io::Write;
@@ -57,6 +58,8 @@ const BT_OUTERMOST: usize = 10;
 /// state, the selected frame and the output theme.
 pub struct Frontend {
     session: Session,
+    /// The guest's output as the terminal shows it.
+    guest: output::GuestOutput,
     state: State,
     selected: usize,
     pub(crate) theme: Theme,
@@ -82,10 +85,12 @@ impl Frontend {
         theme: Theme,
         timeout: Option<Duration>,
         directories: Vec<std::path::PathBuf>,
+        guest: output::GuestOutput,
         out: &mut dyn Write,
     ) -> Frontend {
         let mut fe = Frontend {
             session,
+            guest,
             state: State::Ended(Outcome::Failed("no event yet".into())),
             selected: 0,
             theme,
@@ -890,7 +895,7 @@ impl Frontend {
 
     /// Prints a stop banner or an outcome and records the new state.
     fn take_event(&mut self, response: Response, out: &mut dyn Write) -> Result<(), String> {
-        if self.session.take_guest_open_line() {
+        if self.guest.take_open_line() {
             write_out(out, "\n")?;
         }
         match response {

@@ -166,3 +166,58 @@ fn issue_18_a_frame_from_before_a_worker_restart_is_refused() {
         Response::Frame(_)
     ));
 }
+
+/// Issue 18: the guest's output reaches the front end as events, in order
+/// before the response that follows it; the core writes nothing to the
+/// terminal. Without a sink they are queued; with one, each is handed over
+/// as it happens. Both for a core module and for a component's stdout and
+/// stderr.
+#[test]
+fn issue_18_guest_output_is_delivered_as_events() {
+    use wasmdbg::debugger::protocol::{Event, OutputStream};
+    let (session, first) = start("wat/hello.wat");
+    assert!(matches!(first, Response::Ended(_)), "{first:?}");
+    assert_eq!(
+        session.take_events(),
+        vec![Event::Output {
+            stream: OutputStream::Stdout,
+            bytes: b"hello\n".to_vec(),
+        }]
+    );
+    assert!(session.take_events().is_empty());
+
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = {
+        let seen = seen.clone();
+        Box::new(move |e: Event| seen.lock().unwrap().push(e))
+    };
+    let (session, first) = Session::start_with_events(
+        RunConfig {
+            module: root().join("tests/guests/app-p2.wasm"),
+            args: vec!["panic".into()],
+            ..RunConfig::default()
+        },
+        None,
+        Default::default(),
+        Some(sink),
+    );
+    // The panic message is on stderr before the trap's pause.
+    assert!(matches!(first, Response::Stopped(_)), "{first:?}");
+    let seen = seen.lock().unwrap();
+    let stderr: Vec<u8> = seen
+        .iter()
+        .filter_map(|e| match e {
+            Event::Output {
+                stream: OutputStream::Stderr,
+                bytes,
+            } => Some(bytes.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(
+        String::from_utf8_lossy(&stderr).contains("account 7 is overdrawn by 40"),
+        "{seen:?}"
+    );
+    assert!(session.take_events().is_empty());
+}

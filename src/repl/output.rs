@@ -1,0 +1,52 @@
+//! The guest's output on the terminal: the front end's sink for the
+//! session's [`Event::Output`] events. Guest stdout goes to the process's
+//! stdout as it arrives (in order with the debugger's own lines, which are
+//! written on the same thread), guest stderr to its stderr; whether the
+//! guest left a line open is remembered so the next debugger line starts on
+//! a fresh one.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::debugger::EventSink;
+use crate::debugger::protocol::{Event, OutputStream};
+
+/// The terminal side of the guest's output; cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct GuestOutput {
+    /// The guest's last byte on stdout was not a newline.
+    open_line: Arc<AtomicBool>,
+}
+
+impl GuestOutput {
+    /// The sink to start the session with (`Session::start_with_events`).
+    pub fn sink(&self) -> EventSink {
+        let open_line = self.open_line.clone();
+        Box::new(move |event| match event {
+            Event::Output {
+                stream: OutputStream::Stdout,
+                bytes,
+            } => {
+                let mut out = std::io::stdout().lock();
+                // A closed stdout (a broken pipe) loses the output, as it
+                // would for the guest under `wasmtime run`.
+                let _ = out.write_all(&bytes).and_then(|()| out.flush());
+                if let Some(last) = bytes.last() {
+                    open_line.store(*last != b'\n', Ordering::Relaxed);
+                }
+            }
+            Event::Output {
+                stream: OutputStream::Stderr,
+                bytes,
+            } => {
+                let _ = std::io::stderr().lock().write_all(&bytes);
+            }
+        })
+    }
+
+    /// Whether the guest's stdout so far ends without a newline; clears it.
+    pub fn take_open_line(&self) -> bool {
+        self.open_line.swap(false, Ordering::Relaxed)
+    }
+}
