@@ -39,7 +39,7 @@ impl Condition {
         }
     }
 }
-use super::protocol::{BreakpointInfo, Pc, WatchValue};
+use super::protocol::{BreakpointInfo, BreakpointKind, CodeBreakpoint, Pc, WatchValue};
 use crate::wasm::ModuleInfo;
 use crate::wasm::dwarf::SourceLoc;
 use crate::wasm::program::{CoreModuleId, Program, split_qualifier};
@@ -326,23 +326,24 @@ impl Breakpoint {
         BreakpointInfo {
             id: self.id,
             location: self.location.clone(),
-            module: self.module,
-            module_name: program
-                .is_multi()
-                .then(|| program.name(self.module).to_string()),
-            func_index: self.func,
-            func_name: program.info(self.module).func_name(self.func),
-            pc: self.pc,
-            requested: self.requested,
             enabled: self.enabled,
             temporary: self.temporary,
             hits: self.hits,
             ignore: self.ignore,
             condition: self.condition.as_ref().map(|c| c.text.clone()),
-            watch_sites: None,
-            more: self.more.clone(),
-            source: self.source.clone(),
-            note: self.note.clone(),
+            kind: BreakpointKind::Code(CodeBreakpoint {
+                module: self.module,
+                module_name: program
+                    .is_multi()
+                    .then(|| program.name(self.module).to_string()),
+                func_index: self.func,
+                func_name: program.info(self.module).func_name(self.func),
+                pc: self.pc,
+                requested: self.requested,
+                more: self.more.clone(),
+                source: self.source.clone(),
+                note: self.note.clone(),
+            }),
         }
     }
 }
@@ -392,21 +393,15 @@ impl Watch {
         BreakpointInfo {
             id: self.id,
             location: self.what.clone(),
-            module: self.module,
-            module_name: None,
-            func_index: 0,
-            func_name: None,
-            pc: 0,
-            requested: None,
             enabled: self.enabled,
             temporary: false,
             hits: self.hits,
             ignore: 0,
             condition: None,
-            watch_sites: Some(self.sites.len()),
-            more: Vec::new(),
-            source: None,
-            note: None,
+            kind: BreakpointKind::Watch {
+                module: self.module,
+                sites: self.sites.len(),
+            },
         }
     }
 }

@@ -280,10 +280,42 @@ pub enum WatchValue {
 /// A breakpoint as the front end shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BreakpointInfo {
-    /// Id, from 1.
+    /// Id, from 1 (shared by breakpoints and watchpoints).
     pub id: u32,
-    /// The location as typed.
+    /// The location (or for a watchpoint, what it watches) as typed.
     pub location: String,
+    /// Whether it stops the program.
+    pub enabled: bool,
+    /// Deleted when hit.
+    pub temporary: bool,
+    /// Times hit (with its condition true), or times the watched value
+    /// changed.
+    pub hits: u64,
+    /// Hits still ignored.
+    pub ignore: u64,
+    /// Its condition, as typed.
+    pub condition: Option<String>,
+    /// A breakpoint in code, or a watchpoint.
+    pub kind: BreakpointKind,
+}
+
+/// What a [`BreakpointInfo`] describes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BreakpointKind {
+    /// A breakpoint at places in code.
+    Code(CodeBreakpoint),
+    /// A watchpoint on a global or memory of a core module.
+    Watch {
+        /// The core module whose global or memory it watches.
+        module: CoreModuleId,
+        /// How many instruction sites it checks after.
+        sites: usize,
+    },
+}
+
+/// Where a breakpoint in code is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CodeBreakpoint {
     /// The core module it is in.
     pub module: CoreModuleId,
     /// That module's name, when the program has more than one.
@@ -297,18 +329,6 @@ pub struct BreakpointInfo {
     pub pc: usize,
     /// The offset asked for, when the engine moved it.
     pub requested: Option<usize>,
-    /// Whether it stops the program.
-    pub enabled: bool,
-    /// Deleted when hit.
-    pub temporary: bool,
-    /// Times hit (with its condition true).
-    pub hits: u64,
-    /// Hits still ignored.
-    pub ignore: u64,
-    /// Its condition, as typed.
-    pub condition: Option<String>,
-    /// For a watchpoint: how many instruction sites it checks after.
-    pub watch_sites: Option<usize>,
     /// More places the breakpoint stops at (a source line that starts at
     /// several places), ascending.
     pub more: Vec<usize>,

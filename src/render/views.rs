@@ -5,8 +5,8 @@ use comfy_table::{Table, presets};
 
 use super::{Theme, value};
 use crate::debugger::protocol::{
-    BreakpointInfo, DisasmLine, Exception, FrameInfo, Local, Outcome, Stop, StopReason, Value,
-    WatchValue,
+    BreakpointInfo, BreakpointKind, DisasmLine, Exception, FrameInfo, Local, Outcome, Stop,
+    StopReason, Value, WatchValue,
 };
 use crate::wasm::dwarf::SourceLoc;
 
@@ -319,14 +319,17 @@ pub fn watch_value(v: &WatchValue) -> String {
 
 /// `Breakpoint 1 at 0x5a: fib (func[2])`, as printed when it is set.
 pub fn breakpoint_set(theme: &Theme, b: &BreakpointInfo) -> String {
-    if let Some(sites) = b.watch_sites {
-        return format!(
-            "Watchpoint {}: {} (checked after {sites} instruction{} that can change it)\n",
-            b.id,
-            b.location,
-            if sites == 1 { "" } else { "s" }
-        );
-    }
+    let c = match &b.kind {
+        BreakpointKind::Watch { sites, .. } => {
+            return format!(
+                "Watchpoint {}: {} (checked after {sites} instruction{} that can change it)\n",
+                b.id,
+                b.location,
+                if *sites == 1 { "" } else { "s" }
+            );
+        }
+        BreakpointKind::Code(c) => c,
+    };
     let kind = if b.temporary {
         "Temporary breakpoint"
     } else {
@@ -335,33 +338,33 @@ pub fn breakpoint_set(theme: &Theme, b: &BreakpointInfo) -> String {
     let mut out = format!(
         "{kind} {} at {}: {}",
         b.id,
-        theme.addr(&format!("0x{:x}", b.pc)),
+        theme.addr(&format!("0x{:x}", c.pc)),
         qualified_func_label(
             theme,
-            b.module_name.as_deref(),
-            b.func_index,
-            b.func_name.as_deref()
+            c.module_name.as_deref(),
+            c.func_index,
+            c.func_name.as_deref()
         )
     );
-    if let Some(l) = &b.source {
+    if let Some(l) = &c.source {
         out.push_str(&format!(", file {}, line {}", theme.file(&l.file), l.line));
     }
-    if let Some(requested) = b.requested
-        && b.source.is_none()
+    if let Some(requested) = c.requested
+        && c.source.is_none()
     {
         out.push_str(&format!(
             " (moved from 0x{requested:x}, not an instruction boundary)"
         ));
     }
-    if !b.more.is_empty() {
-        let more: Vec<String> = b.more.iter().map(|p| format!("0x{p:x}")).collect();
+    if !c.more.is_empty() {
+        let more: Vec<String> = c.more.iter().map(|p| format!("0x{p:x}")).collect();
         out.push_str(&format!(" (also at {})", more.join(", ")));
     }
     if let Some(c) = &b.condition {
         out.push_str(&format!(" if {c}"));
     }
     out.push('\n');
-    if let Some(note) = &b.note {
+    if let Some(note) = &c.note {
         out.push_str(&theme.dim(&format!("({note})")));
         out.push('\n');
     }
@@ -404,26 +407,30 @@ pub fn breakpoints(list: &[BreakpointInfo]) -> String {
             }
             condition.push_str(&format!("ignore next {} hits", b.ignore));
         }
-        let prefix = b
-            .module_name
-            .as_deref()
-            .map(|m| format!("{m}`"))
-            .unwrap_or_default();
-        let at = match &b.func_name {
-            Some(n) => format!("{prefix}{n} (func[{}])", b.func_index),
-            None => format!("{prefix}func[{}]", b.func_index),
-        };
-        let (kind, location, pc) = match b.watch_sites {
-            Some(n) => ("watch", b.location.clone(), format!("{n} sites")),
-            None => (
-                if b.temporary { "tbreak" } else { "break" },
-                format!("{} in {at}", b.location),
-                std::iter::once(b.pc)
-                    .chain(b.more.iter().copied())
-                    .map(|p| format!("0x{p:x}"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
+        let (kind, location, pc) = match &b.kind {
+            BreakpointKind::Watch { sites, .. } => {
+                ("watch", b.location.clone(), format!("{sites} sites"))
+            }
+            BreakpointKind::Code(c) => {
+                let prefix = c
+                    .module_name
+                    .as_deref()
+                    .map(|m| format!("{m}`"))
+                    .unwrap_or_default();
+                let at = match &c.func_name {
+                    Some(n) => format!("{prefix}{n} (func[{}])", c.func_index),
+                    None => format!("{prefix}func[{}]", c.func_index),
+                };
+                (
+                    if b.temporary { "tbreak" } else { "break" },
+                    format!("{} in {at}", b.location),
+                    std::iter::once(c.pc)
+                        .chain(c.more.iter().copied())
+                        .map(|p| format!("0x{p:x}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            }
         };
         t.add_row(vec![
             b.id.to_string(),
