@@ -848,7 +848,7 @@ fn main() {
 }
 
 /// Calls of `tick` in figure 9.
-const CALLS: u32 = 1_000_000;
+const CALLS: u32 = 3_000_000;
 
 /// Figure 9: breakpoint hits per second on `tick`, called `CALLS` times by
 /// the `calls` kernel: with a condition on a local that is never true

@@ -204,13 +204,17 @@ fn breakpoint_stop(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> Op
         return Some(StopReason::Entry);
     }
 
-    let watched: Vec<u32> = control
-        .table
-        .watches
-        .values()
-        .filter(|w| w.enabled && w.sites.binary_search(&pc).is_ok())
-        .map(|w| w.id)
-        .collect();
+    let watched: Vec<u32> = if control.table.watches.is_empty() {
+        Vec::new()
+    } else {
+        control
+            .table
+            .watches
+            .values()
+            .filter(|w| w.enabled && w.sites.binary_search(&pc).is_ok())
+            .map(|w| w.id)
+            .collect()
+    };
     for id in watched {
         let Some(watch) = control.table.watches.get_mut(&id) else {
             continue;
@@ -583,13 +587,16 @@ pub(crate) fn eval_in(
     func: u32,
     expr: &Expr,
 ) -> Result<Num, String> {
-    let instance = shared.instance(store, module);
+    // Found on first need: a condition on a local reads no instance.
+    let mut instance = None;
+    let mut instance_of = |store: &mut StoreContextMut<'_, Host>| {
+        *instance.get_or_insert_with(|| shared.instance(store, module))
+    };
     let info = shared.info(module);
-    let locals = frame.num_locals(&mut *store).map_err(|e| e.to_string())?;
     let mut read = |var: &Var| -> Result<Num, String> {
         let (local, global) = match var {
             Var::Memory { ty, address } => {
-                let instance = instance.ok_or("the module is not instantiated yet")?;
+                let instance = instance_of(store).ok_or("the module is not instantiated yet")?;
                 let memory = instance
                     .debug_memory(&mut *store, 0)
                     .ok_or("the module has no (unshared) memory 0")?;
@@ -612,13 +619,14 @@ pub(crate) fn eval_in(
             },
         };
         let val = if let Some(i) = local {
+            let locals = frame.num_locals(&mut *store).map_err(|e| e.to_string())?;
             if i >= locals {
                 return Err(format!("no local {i}: the function has {locals}"));
             }
             frame.local(&mut *store, i).map_err(|e| e.to_string())?
         } else {
             let g = global.unwrap_or(0);
-            let global = instance
+            let global = instance_of(store)
                 .and_then(|inst| inst.debug_global(&mut *store, g))
                 .ok_or_else(|| format!("no global {g}"))?;
             global.get(&mut *store)
