@@ -2,10 +2,14 @@
 //!
 //! The [`debugger`] core owns a worker thread that runs the guest in a
 //! wasmtime `Store` with guest debugging on and answers typed requests
-//! ([`debugger::protocol`]) while the guest is paused. [`wasm`] reads facts
-//! from the module binary (names, code layout, instruction text). The front
-//! end is [`repl`] (the command language, the interactive prompt and the
-//! batch runner) and [`render`] (pure functions from protocol data to text).
+//! ([`debugger::protocol`]) while the guest is paused; what happens while
+//! it runs (its output) comes as events on the same channel. [`wasm`] reads
+//! facts from the binary: a [`wasm::program::Program`] is a core module or a
+//! component of several core modules, each with its names, code layout,
+//! instruction text and DWARF; code is named by (core module, offset)
+//! everywhere. The front end is [`repl`] (the command language, the
+//! interactive prompt, the batch runner, the guest's output on the
+//! terminal) and [`render`] (pure functions from protocol data to text).
 //! The core knows nothing of the terminal; the front end nothing of wasmtime.
 
 pub mod cli;
