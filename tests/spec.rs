@@ -494,7 +494,7 @@ fn plain_value(v: &wasmtime::Val) -> Value {
         wasmtime::Val::F64(x) => Value::F64(*x),
         wasmtime::Val::V128(x) => Value::V128(x.as_u128()),
         _ => Value::Ref {
-            heap: "ref",
+            heap: wasmdbg::debugger::protocol::RefType::Any,
             desc: None,
         },
     }

@@ -81,7 +81,7 @@ pub const SIZE_LIMIT: u64 = 2 << 30;
 
 /// Where a module's machine code came from, for `info module` and for the
 /// note about a refused cache file.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CodeSource {
     /// Seconds it took: compiling, or reading, checking and loading the
     /// cache file.

@@ -49,7 +49,7 @@ pub enum Var {
 }
 
 /// The type of a memory load in an expression.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LoadType {
     /// Signed 8-bit.
     I8,
@@ -143,7 +143,7 @@ impl LoadType {
 }
 
 /// A value during evaluation.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Num {
     /// A 32-bit integer.
     Int32(i32),

@@ -12,14 +12,18 @@ pub use super::cache::CodeSource;
 /// Identifies one pause of the guest. Every pause gets a new, larger id;
 /// frames are named by (pause id, frame index) so that a frame from an
 /// earlier pause can be recognised and refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct PauseId(pub u64);
 
 pub use crate::wasm::program::CoreModuleId;
 
 /// A place in the program's code: a core module and a byte offset from the
 /// start of that core module's binary (what wasmtime's debug API reports).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Pc {
     /// The core module.
     pub module: CoreModuleId,
@@ -28,7 +32,7 @@ pub struct Pc {
 }
 
 /// Names one frame of one pause: `index` 0 is the innermost frame.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct FrameRef {
     /// The pause the frame belongs to.
     pub pause: PauseId,
@@ -37,7 +41,7 @@ pub struct FrameRef {
 }
 
 /// A request from the front end to the worker.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Request {
     /// Frames `0..limit` (all when `None`) of the given pause, innermost
     /// first; with `outermost`, the last `limit` frames instead (still
@@ -219,7 +223,7 @@ pub enum Request {
 }
 
 /// What `x` reads.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Examine {
     /// The frame the address expression is evaluated in.
     pub frame: FrameRef,
@@ -236,7 +240,7 @@ pub struct Examine {
 }
 
 /// A global as `info globals` shows it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GlobalInfo {
     /// Global index.
     pub index: u32,
@@ -253,7 +257,7 @@ pub struct GlobalInfo {
 }
 
 /// What `watch` watches, as typed.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum WatchSpec {
     /// A global's name (`counter`, `$global0`) or a typed memory location
     /// (`{i32} 0x1000`).
@@ -269,7 +273,7 @@ pub enum WatchSpec {
 }
 
 /// A watched value before or after a change.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum WatchValue {
     /// A global's or a typed location's value.
     Value(Value),
@@ -278,7 +282,7 @@ pub enum WatchValue {
 }
 
 /// A breakpoint as the front end shows it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BreakpointInfo {
     /// Id, from 1 (shared by breakpoints and watchpoints).
     pub id: u32,
@@ -300,7 +304,7 @@ pub struct BreakpointInfo {
 }
 
 /// What a [`BreakpointInfo`] describes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum BreakpointKind {
     /// A breakpoint at places in code.
     Code(CodeBreakpoint),
@@ -314,7 +318,7 @@ pub enum BreakpointKind {
 }
 
 /// Where a breakpoint in code is.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CodeBreakpoint {
     /// The core module it is in.
     pub module: CoreModuleId,
@@ -339,7 +343,7 @@ pub struct CodeBreakpoint {
 }
 
 /// One line of a disassembly.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DisasmLine {
     /// Module offset of the instruction.
     pub pc: usize,
@@ -350,7 +354,7 @@ pub struct DisasmLine {
 }
 
 /// Which of the guest's output streams.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OutputStream {
     /// Its stdout.
     Stdout,
@@ -361,7 +365,7 @@ pub enum OutputStream {
 /// Something that happened while the guest ran, delivered in order with
 /// the responses (all of a run's output comes before the stop or end that
 /// follows it).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Event {
     /// The guest wrote to its stdout or stderr. The core never writes the
     /// guest's output anywhere itself: the front end decides.
@@ -374,7 +378,7 @@ pub enum Event {
 }
 
 /// The worker's answer to one [`Request`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Response {
     /// Answer to [`Request::Backtrace`]; `total` is the stack's depth when the
     /// walk reached the end of it, `None` when `limit` stopped it first.
@@ -400,7 +404,10 @@ pub enum Response {
     Done,
     /// A breakpoint was set.
     BreakpointSet(BreakpointInfo),
-    /// Answer to [`Request::Program`].
+    /// Answer to [`Request::Program`]. Not serialized: the program's facts
+    /// are read in the front end's process (to be replaced by owned views of
+    /// them, issue 18).
+    #[serde(skip)]
     Program(std::sync::Arc<crate::wasm::program::Program>),
     /// Answer to [`Request::CodeSource`].
     CodeSource(CodeSource),
@@ -448,7 +455,7 @@ pub enum Response {
 }
 
 /// One stack frame, as shown by `bt` and `frame`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FrameInfo {
     /// Which frame this is.
     pub frame: FrameRef,
@@ -475,7 +482,7 @@ pub struct FrameInfo {
 
 /// One local of a frame (parameters first, as in the function index space
 /// of locals).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Local {
     /// Local index.
     pub index: u32,
@@ -489,7 +496,7 @@ pub struct Local {
 }
 
 /// A source variable at a pause.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Variable {
     /// Its name in the source.
     pub name: String,
@@ -502,7 +509,7 @@ pub struct Variable {
 }
 
 /// A value of a source type, read through DWARF.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum SourceValue {
     /// An integer (any width, signedness applied).
     Int(i128),
@@ -550,7 +557,7 @@ pub enum SourceValue {
 }
 
 /// A Wasm value, owned.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// i32.
     I32(i32),
@@ -562,10 +569,10 @@ pub enum Value {
     F64(u64),
     /// v128, as a little-endian 128-bit integer.
     V128(u128),
-    /// A reference; `heap` is its type name (`funcref`, `externref`, ...).
+    /// A reference.
     Ref {
-        /// The reference type's name.
-        heap: &'static str,
+        /// Its type.
+        heap: RefType,
         /// `None` for null; else a short description.
         desc: Option<String>,
     },
@@ -580,13 +587,41 @@ impl Value {
             Value::F32(_) => "f32",
             Value::F64(_) => "f64",
             Value::V128(_) => "v128",
-            Value::Ref { heap, .. } => heap,
+            Value::Ref { heap, .. } => heap.name(),
+        }
+    }
+}
+
+/// The type of a reference value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RefType {
+    /// `funcref`.
+    Func,
+    /// `externref`.
+    Extern,
+    /// `anyref` (GC objects, i31).
+    Any,
+    /// `exnref`.
+    Exn,
+    /// `contref`.
+    Cont,
+}
+
+impl RefType {
+    /// The name the text format gives the type (`funcref`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            RefType::Func => "funcref",
+            RefType::Extern => "externref",
+            RefType::Any => "anyref",
+            RefType::Exn => "exnref",
+            RefType::Cont => "contref",
         }
     }
 }
 
 /// Why the guest paused.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum StopReason {
     /// A trap, with wasmtime's description ("integer divide by zero", ...).
     Trap(String),
@@ -653,7 +688,7 @@ pub enum StopReason {
 }
 
 /// A thrown exception's tag and payload.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Exception {
     /// Tag index in the module's tag index space, when it could be found.
     pub tag_index: Option<u32>,
@@ -664,7 +699,7 @@ pub struct Exception {
 }
 
 /// A pause: its id, its reason and the innermost frame.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Stop {
     /// The new pause's id.
     pub pause: PauseId,
@@ -675,7 +710,7 @@ pub struct Stop {
 }
 
 /// How the program ended.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     /// The entry function returned these values.
     Returned {

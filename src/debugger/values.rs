@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use wasmtime::{Instance, StoreContextMut, Val};
 
-use super::protocol::Value;
+use super::protocol::{RefType, Value};
 use crate::wasm::ModuleInfo;
 
 /// Converts a wasmtime value to an owned [`Value`].
@@ -17,23 +17,23 @@ pub(crate) fn value_of(val: &Val) -> Value {
         Val::F64(v) => Value::F64(*v),
         Val::V128(v) => Value::V128(v.as_u128()),
         Val::FuncRef(f) => Value::Ref {
-            heap: "funcref",
+            heap: RefType::Func,
             desc: f.as_ref().map(|_| "function".to_string()),
         },
         Val::ExternRef(r) => Value::Ref {
-            heap: "externref",
+            heap: RefType::Extern,
             desc: r.as_ref().map(|_| "host reference".to_string()),
         },
         Val::AnyRef(r) => Value::Ref {
-            heap: "anyref",
+            heap: RefType::Any,
             desc: r.as_ref().map(|_| "GC object".to_string()),
         },
         Val::ExnRef(r) => Value::Ref {
-            heap: "exnref",
+            heap: RefType::Exn,
             desc: r.as_ref().map(|_| "exception".to_string()),
         },
         Val::ContRef(r) => Value::Ref {
-            heap: "contref",
+            heap: RefType::Cont,
             desc: r.as_ref().map(|_| "continuation".to_string()),
         },
     }
@@ -67,7 +67,7 @@ impl ValueReader {
             Val::AnyRef(Some(r)) => {
                 if let Ok(Some(i31)) = r.as_i31(&*store) {
                     return Value::Ref {
-                        heap: "anyref",
+                        heap: RefType::Any,
                         desc: Some(format!("i31 {}", i31.get_i32())),
                     };
                 }
@@ -80,7 +80,7 @@ impl ValueReader {
                         None => format!("func[{index}]"),
                     };
                     return Value::Ref {
-                        heap: "funcref",
+                        heap: RefType::Func,
                         desc: Some(desc),
                     };
                 }

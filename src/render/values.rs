@@ -151,7 +151,7 @@ mod tests {
             "0xffffffff000000030000000200000001 i32x4 [1, 2, 3, -1]"
         );
         let null = Value::Ref {
-            heap: "funcref",
+            heap: crate::debugger::protocol::RefType::Func,
             desc: None,
         };
         assert_eq!(value(&null), "null");

@@ -24,7 +24,7 @@ use wasmparser::{Parser, Payload};
 pub(crate) type R = EndianArcSlice<LittleEndian>;
 
 /// A place in the source: file, line, column.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SourceLoc {
     /// The file's path as DWARF composes it (compilation directory, include
     /// directory and file name; `./` segments removed). May be relative.
@@ -37,7 +37,7 @@ pub struct SourceLoc {
 
 /// One source-level frame at a pc: the function (inlined or not) and where
 /// in it the pc is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceFrame {
     /// The function's name from DWARF (demangled), when it has one.
     pub function: Option<String>,

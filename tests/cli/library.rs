@@ -221,3 +221,43 @@ fn issue_18_guest_output_is_delivered_as_events() {
     );
     assert!(session.take_events().is_empty());
 }
+
+/// Issue 18: the protocol is serde-serializable: a real stop, backtrace,
+/// locals and request round-trip through JSON unchanged, and the JSON
+/// names things by the protocol's fields.
+#[test]
+fn issue_18_the_protocol_round_trips_through_json() {
+    let (session, first) = start("wat/throw_twice.wat");
+    let Response::Stopped(stop) = first.clone() else {
+        panic!("{first:?}")
+    };
+    let frame = FrameRef {
+        pause: stop.pause,
+        index: 0,
+    };
+    let request = Request::Backtrace {
+        pause: stop.pause,
+        limit: Some(5),
+        outermost: false,
+    };
+    let responses = [
+        first,
+        session.request(request.clone()),
+        session.request(Request::Locals(frame)),
+        session.request(Request::Frame(FrameRef {
+            pause: stop.pause,
+            index: 99,
+        })),
+    ];
+    for response in responses {
+        let json = serde_json::to_string(&response).unwrap();
+        let back: Response = serde_json::from_str(&json).unwrap();
+        assert_eq!(format!("{back:?}"), format!("{response:?}"), "{json}");
+    }
+    let json = serde_json::to_value(&stop).unwrap();
+    assert_eq!(json["frame"]["func_name"], "throw_and_catch");
+    assert_eq!(json["frame"]["module"], 0);
+    let json = serde_json::to_string(&request).unwrap();
+    let back: Request = serde_json::from_str(&json).unwrap();
+    assert_eq!(format!("{back:?}"), format!("{request:?}"));
+}
