@@ -24,7 +24,8 @@ use super::protocol::{
 };
 use super::values::ValueReader;
 use super::worker::{
-    Channel, Host, Shared, guarded, killing, lock, module_pc, one_line, start_killing, trap_message,
+    Channel, Host, Incoming, Shared, guarded, killing, lock, module_pc, one_line, start_killing,
+    trap_message,
 };
 
 /// The handler wasmtime calls at every debug event; cheap to clone.
@@ -668,11 +669,18 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
         frame,
     }));
     loop {
-        let request = channel.recv();
+        let request = match channel.recv() {
+            Incoming::Request(request) => Some(request),
+            // `maintenance panic worker`: panics below, inside the guard.
+            Incoming::MaintenancePanic => None,
+        };
         // A panic must not leave the debug handler: wasmtime calls it where
         // unwinding aborts the process. It becomes the request's error.
         let served = crate::panic_guard::quiet(|| {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Served {
+                let Some(request) = request else {
+                    maintenance_panic()
+                };
                 Served::Reply(match request {
                     Request::Continue => return Served::Resume,
                     Request::Step { over, count } => {
@@ -736,7 +744,6 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                     }
                     Request::Program => Response::Program(shared.program.clone()),
                     Request::CodeSource => Response::CodeSource(shared.code.clone()),
-                    Request::Panic => maintenance_panic(),
                     Request::Watch { frame, target } => {
                         match guarded(|| {
                             Ok(add_watch(shared, &mut store, &mut paused, frame, target))
@@ -993,7 +1000,9 @@ fn maintenance_panic() -> ! {
 /// `run` returns so the worker starts a new run.
 pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome) {
     loop {
-        let request = channel.recv();
+        let Incoming::Request(request) = channel.recv() else {
+            maintenance_panic()
+        };
         let response = match request {
             Request::Run => return,
             Request::Detach => {
@@ -1014,7 +1023,6 @@ pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome)
             Request::Disassemble { func, all, .. } => disassemble(shared, None, func, all),
             Request::Program => Response::Program(shared.program.clone()),
             Request::CodeSource => Response::CodeSource(shared.code.clone()),
-            Request::Panic => maintenance_panic(),
             other => match breakpoint_request(shared, None, other) {
                 Ok(response) => response,
                 Err(_) => Response::Error(format!("the program is not paused: it {outcome}")),

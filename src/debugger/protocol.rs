@@ -139,9 +139,6 @@ pub enum Request {
     ///
     /// [`Session`]: crate::debugger::Session
     Detach,
-    /// Panic in the worker thread, ending it (`maintenance panic worker`,
-    /// to test how the front end recovers). Never answered.
-    Panic,
     /// Every global of a core module with its current value (paused only).
     Globals {
         /// The core module.

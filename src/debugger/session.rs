@@ -9,7 +9,7 @@ use super::config::RunConfig;
 use super::interrupt::Interrupter;
 use super::protocol::{Event, Request, Response};
 use super::stdout::Message;
-use super::worker;
+use super::worker::{self, Incoming};
 
 /// Where a [`Session`]'s events go: called on the thread that waits for a
 /// response, in order, before that response is returned.
@@ -31,7 +31,7 @@ enum Events {
 /// Dropping a session while the guest is paused leaves the worker thread
 /// parked (it uses no CPU); it ends with the process.
 pub struct Session {
-    requests: Sender<Request>,
+    requests: Sender<Incoming>,
     responses: Receiver<Message>,
     events: Mutex<Events>,
     interrupter: Interrupter,
@@ -134,7 +134,19 @@ impl Session {
 
     /// Sends `request` and blocks until the worker answers.
     pub fn request(&self, request: Request) -> Response {
-        if self.requests.send(request).is_err() {
+        if self.requests.send(Incoming::Request(request)).is_err() {
+            return self.worker_gone();
+        }
+        self.wait()
+    }
+
+    /// Makes the worker thread panic, to test how a front end recovers
+    /// (`maintenance panic worker`): the thread ends when the program has
+    /// ended; while paused the panic is caught and answered as an error.
+    /// Not part of the protocol.
+    #[doc(hidden)]
+    pub fn maintenance_panic_worker(&self) -> Response {
+        if self.requests.send(Incoming::MaintenancePanic).is_err() {
             return self.worker_gone();
         }
         self.wait()
@@ -162,7 +174,7 @@ impl Session {
         let Some(timeout) = timeout else {
             return self.request(request);
         };
-        if self.requests.send(request).is_err() {
+        if self.requests.send(Incoming::Request(request)).is_err() {
             return self.worker_gone();
         }
         self.wait_with_timeout(Some(timeout))

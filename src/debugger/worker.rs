@@ -126,9 +126,20 @@ impl wasmtime::ResourceLimiter for MemoryCap {
     }
 }
 
+/// What the front end sends the worker: a request, or the test hook that
+/// makes the worker thread panic (`maintenance panic worker`), kept out of
+/// the public [`Request`].
+pub(crate) enum Incoming {
+    /// A request of the protocol.
+    Request(Request),
+    /// Panic in the worker thread (ending it when the program has ended;
+    /// while paused the panic is caught and answered as an error).
+    MaintenancePanic,
+}
+
 /// The worker's ends of the channel pair.
 pub(crate) struct Channel {
-    requests: Receiver<Request>,
+    requests: Receiver<Incoming>,
     responses: Sender<Message>,
 }
 
@@ -140,9 +151,11 @@ impl Channel {
     }
 
     /// Blocks for the next request.
-    pub(crate) fn recv(&self) -> Request {
+    pub(crate) fn recv(&self) -> Incoming {
         // No sender: the `Session` was dropped.
-        self.requests.recv().unwrap_or(Request::Detach)
+        self.requests
+            .recv()
+            .unwrap_or(Incoming::Request(Request::Detach))
     }
 }
 
@@ -259,7 +272,7 @@ pub(crate) fn spawn(
     config: RunConfig,
     interrupt: Arc<Interrupt>,
     last_pause: Arc<AtomicU64>,
-    requests: Receiver<Request>,
+    requests: Receiver<Incoming>,
     responses: Sender<Message>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
@@ -331,8 +344,12 @@ fn worker_main(
 /// Before anything could be loaded: every request gets the load error.
 fn serve_unloaded(channel: &Channel, msg: &str) {
     loop {
-        if let Request::Detach = channel.recv() {
-            return;
+        match channel.recv() {
+            Incoming::Request(Request::Detach) => return,
+            Incoming::Request(_) => {}
+            Incoming::MaintenancePanic => crate::panic_guard::quiet(|| {
+                panic!("panic requested by `maintenance panic worker`")
+            }),
         }
         channel.send(Response::Error(format!(
             "the program could not be started: {msg}"

@@ -313,7 +313,7 @@ impl Frontend {
                 what: command::Maintenance::Panic { place },
             } => {
                 if place == "worker" {
-                    return match self.session.request(Request::Panic) {
+                    return match self.session.maintenance_panic_worker() {
                         Response::Error(e) => Err(e),
                         other => Err(unexpected(other)),
                     };

@@ -147,7 +147,7 @@ fn issue_18_a_frame_from_before_a_worker_restart_is_refused() {
     // Run to the end, then `maintenance panic worker`: the worker thread
     // ends (while paused, a panic is caught and the worker goes on).
     while let Response::Stopped(_) = session.request(Request::Continue) {}
-    let _ = session.request(Request::Panic);
+    let _ = session.maintenance_panic_worker();
     assert!(!session.worker_alive());
     let Response::Stopped(after) = session.restart() else {
         panic!("the new worker did not pause")
