@@ -401,6 +401,11 @@ impl Loaded {
         // milliseconds.
         let dwp = match kind {
             ProgramKind::Module => read_dwp(config)?,
+            ProgramKind::Component if config.dwp.is_some() => {
+                return Err(anyhow!(
+                    "--dwp is for a core module built with split DWARF; a component's core modules carry their own DWARF"
+                ));
+            }
             ProgramKind::Component => None,
         };
         let parsing = {

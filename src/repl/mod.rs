@@ -459,7 +459,13 @@ impl Frontend {
                     Response::CodeSource(code) => code,
                     other => return Err(unexpected(other)),
                 };
-                let (_, info) = self.module_info_for(module.as_deref())?;
+                let (id, info) = self.module_info_for(module.as_deref())?;
+                let program = self.program()?;
+                let path = if program.is_multi() {
+                    format!("{path}, core module {id} {}", program.name(id))
+                } else {
+                    path
+                };
                 write_out(out, &inspect::module(&info, &path, &code))?
             }
             Command::Info {

@@ -131,6 +131,7 @@ fn several_core_modules_and_qualified_locations() {
             "info breakpoints",
             "info functions -M 1 ^1$",
             "info imports -M wit-component-fixup",
+            "info module -M wit-component-fixup",
             "disassemble wit-component-shim-module`func[1]",
             "continue",
             "bt 2",
@@ -213,7 +214,8 @@ fn invoke_pauses_at_a_trap_and_non_commands_list_their_exports() {
 /// Refused with one line and exit status 2, before any code is compiled
 /// where the binary says enough: an import wasmdbg does not provide (by
 /// its full WIT name), a component-model feature wasmtime 48 does not
-/// enable here, a truncated component.
+/// enable here, a truncated component; `--dwp`, which only a core module
+/// can use.
 #[test]
 fn components_wasmdbg_cannot_run_are_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -225,7 +227,7 @@ fn components_wasmdbg_cannot_run_are_refused_in_one_line() {
         run(&["run", "--batch", "wat/component-http-import.wat"]),
         run(&["run", "--batch", "wat/component-async.wat"]),
         run(&["run", "--batch", truncated.to_str().unwrap()]),
-    );
+    ) + &run(&["run", "--batch", "--dwp", "app.dwp", P2, "exit"]);
     insta::assert_snapshot!(text);
 }
 
