@@ -140,6 +140,8 @@ fn several_core_modules_and_qualified_locations() {
             "list main`settle",
             "watch main`__stack_pointer",
             "watch nope`x",
+            "continue",
+            "bt 1",
         ],
         &["panic"],
     );
