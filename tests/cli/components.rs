@@ -286,3 +286,52 @@ fn memory_limit_timeout_and_exceptions_pause_in_a_component() {
     );
     insta::assert_snapshot!(text);
 }
+
+/// An unqualified location is looked up in every core module: found in one
+/// (the adapter's `fd_write`; main only imports it), it is set there; found
+/// in several, it is refused with the qualified candidates.
+#[test]
+fn unqualified_locations_in_several_modules_are_refused_with_candidates() {
+    let text = batch(
+        C_COMPONENT,
+        &["--stop-on-entry"],
+        &["break fd_write", "break *0x1d7", "disassemble func[2]"],
+        &["ratio", "7", "5"],
+    );
+    assert!(
+        text.contains("is in several core modules; qualify it"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+/// The compiled-code cache holds components too: the second start loads
+/// the component's code from the cache and runs the same.
+#[test]
+fn a_component_starts_again_from_the_cache() {
+    let home = tempfile::tempdir().unwrap();
+    let start = || {
+        crate::harness::run_with_home(
+            home.path(),
+            &crate::harness::root(),
+            &[
+                "run",
+                "--batch",
+                "-ex",
+                "info module",
+                P2,
+                "divide",
+                "7",
+                "5",
+            ],
+        )
+    };
+    let first = start();
+    let second = start();
+    assert!(first.contains("saved to the cache"), "{first}");
+    assert!(
+        second.contains("code:       loaded from the cache"),
+        "{second}"
+    );
+    insta::assert_snapshot!(format!("{first}{second}"));
+}
