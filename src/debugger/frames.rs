@@ -4,9 +4,23 @@
 
 use std::sync::Arc;
 
-use wasmtime::{FrameHandle, Module, Result, StoreContextMut, bail, format_err as anyhow};
+use wasmtime::{FrameHandle, Module, Result, StoreContextMut, bail};
 
-use super::protocol::{FrameInfo, FrameRef, Local, PauseId, Request, Response, Value};
+use super::protocol::{
+    Error, ErrorKind, FrameInfo, FrameRef, Local, PauseId, Request, Response, Value,
+};
+
+/// The error for a request naming pause `asked` while the program is at
+/// pause `now`.
+pub(crate) fn stale(asked: PauseId, now: PauseId) -> Error {
+    Error::new(
+        ErrorKind::Stale,
+        format!(
+            "stale frame: it belongs to pause {} and the program has resumed since (now at pause {}); run `bt` for the current frames",
+            asked.0, now.0
+        ),
+    )
+}
 use super::values::ValueReader;
 use crate::wasm::program::{CoreModuleId, Program};
 
@@ -189,11 +203,7 @@ impl Paused {
     /// Refuses a frame of another pause before any handle is touched.
     pub(crate) fn check_pause(&self, pause: PauseId) -> Result<()> {
         if pause != self.pause {
-            bail!(
-                "stale frame: it belongs to pause {} and the program has resumed since (now at pause {}); run `bt` for the current frames",
-                pause.0,
-                self.pause.0
-            );
+            return Err(stale(pause, self.pause).into());
         }
         Ok(())
     }
@@ -259,13 +269,16 @@ impl Paused {
             });
         }
         let depth = self.frames.len();
-        self.frames.get(index).ok_or_else(|| match depth {
-            0 => anyhow!("no frame #{index}: no Wasm frames are on the stack"),
-            1 => anyhow!("no frame #{index}: the stack has 1 frame (#0)"),
-            n => anyhow!(
-                "no frame #{index}: the stack has {n} frames (#0-#{})",
-                n - 1
-            ),
+        self.frames.get(index).ok_or_else(|| {
+            let message = match depth {
+                0 => format!("no frame #{index}: no Wasm frames are on the stack"),
+                1 => format!("no frame #{index}: the stack has 1 frame (#0)"),
+                n => format!(
+                    "no frame #{index}: the stack has {n} frames (#0-#{})",
+                    n - 1
+                ),
+            };
+            Error::new(ErrorKind::NoSuchFrame, message).into()
         })
     }
 

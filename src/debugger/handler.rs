@@ -19,13 +19,13 @@ use super::breakpoints::{self, Breakpoint};
 use super::expr::{Expr, Num, Var};
 use super::frames::Paused;
 use super::protocol::{
-    CoreModuleId, DisasmLine, Exception, FrameRef, Outcome, PauseId, Pc, Request, Response, Stop,
-    StopReason, Value,
+    CoreModuleId, DisasmLine, ErrorKind, Exception, FrameRef, Outcome, PauseId, Pc, Request,
+    Response, Stop, StopReason, Value,
 };
 use super::values::ValueReader;
 use super::worker::{
-    Channel, Host, Incoming, Shared, guarded, killing, lock, module_pc, one_line, start_killing,
-    trap_message,
+    Channel, Host, Incoming, Shared, error_response, guarded, killing, lock, module_pc, one_line,
+    start_killing, trap_message,
 };
 
 /// The handler wasmtime calls at every debug event; cheap to clone.
@@ -681,12 +681,24 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                 let Some(request) = request else {
                     maintenance_panic()
                 };
+                // A request naming another pause is refused here, typed,
+                // before any frame handle is touched (a named function
+                // needs no frame to disassemble).
+                if let Some(asked) = request.pause()
+                    && asked != paused.pause
+                    && !matches!(request, Request::Disassemble { func: Some(_), .. })
+                {
+                    return Served::Reply(Response::Error(super::frames::stale(
+                        asked,
+                        paused.pause,
+                    )));
+                }
                 Served::Reply(match request {
                     Request::Continue => return Served::Resume,
                     Request::Step { over, count } => {
                         match guarded(|| start_step(shared, &mut store, &mut paused, over, count)) {
                             Ok(()) => return Served::Resume,
-                            Err(e) => Response::Error(one_line(&e)),
+                            Err(e) => error_response(&e),
                         }
                     }
                     Request::StepLine { over, until, count } => {
@@ -694,7 +706,7 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                             start_line_step(shared, &mut store, &mut paused, over, until, count)
                         }) {
                             Ok(()) => return Served::Resume,
-                            Err(e) => Response::Error(one_line(&e)),
+                            Err(e) => error_response(&e),
                         }
                     }
                     Request::Advance { frame, location } => {
@@ -702,13 +714,13 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                             start_advance(shared, &mut store, &mut paused, frame, &location)
                         }) {
                             Ok(()) => return Served::Resume,
-                            Err(e) => Response::Error(one_line(&e)),
+                            Err(e) => error_response(&e),
                         }
                     }
                     Request::Finish(frame) => {
                         match guarded(|| start_finish(shared, &mut store, &mut paused, frame)) {
                             Ok(()) => return Served::Resume,
-                            Err(e) => Response::Error(one_line(&e)),
+                            Err(e) => error_response(&e),
                         }
                     }
                     Request::Detach => {
@@ -739,7 +751,7 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                             // A named function needs no frame (the frame
                             // only places the `=>` marker).
                             Err(_) if func.is_some() => disassemble(shared, None, func, all),
-                            Err(e) => Response::Error(e),
+                            Err(e) => Response::invalid(e),
                         }
                     }
                     Request::Program => Response::Program(shared.program.clone()),
@@ -749,8 +761,8 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                             Ok(add_watch(shared, &mut store, &mut paused, frame, target))
                         }) {
                             Ok(Ok(info)) => Response::BreakpointSet(info),
-                            Ok(Err(e)) => Response::Error(e),
-                            Err(e) => Response::Error(one_line(&e)),
+                            Ok(Err(e)) => Response::invalid(e),
+                            Err(e) => error_response(&e),
                         }
                     }
                     other => match breakpoint_request(shared, Some(&mut store), other) {
@@ -766,8 +778,8 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                             }) {
                                 Ok(Ok(response)) => response,
                                 Ok(Err(other)) => guarded(|| paused.serve(&mut store, other))
-                                    .unwrap_or_else(|e| Response::Error(one_line(&e))),
-                                Err(e) => Response::Error(one_line(&e)),
+                                    .unwrap_or_else(|e| error_response(&e)),
+                                Err(e) => error_response(&e),
                             }
                         }
                     },
@@ -781,10 +793,13 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                 drop(channel);
                 return;
             }
-            Err(panic) => Response::Error(format!(
-                "internal error in the worker (a bug in wasmdbg): {}; the session goes on",
-                crate::panic_guard::message(&*panic)
-            )),
+            Err(panic) => Response::error(
+                ErrorKind::Internal,
+                format!(
+                    "internal error in the worker (a bug in wasmdbg): {}; the session goes on",
+                    crate::panic_guard::message(&*panic)
+                ),
+            ),
         };
         channel.send(response);
     }
@@ -1013,9 +1028,10 @@ pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome)
             | Request::Step { .. }
             | Request::StepLine { .. }
             | Request::Advance { .. }
-            | Request::Finish(_) => {
-                Response::Error(format!("the program is not being run: it {outcome}"))
-            }
+            | Request::Finish(_) => Response::error(
+                ErrorKind::NotPaused,
+                format!("the program is not being run: it {outcome}"),
+            ),
             Request::SetStopOnThrow(on) => {
                 shared.stop_on_throw.store(on, Ordering::Relaxed);
                 Response::Done
@@ -1025,7 +1041,10 @@ pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome)
             Request::CodeSource => Response::CodeSource(shared.code.clone()),
             other => match breakpoint_request(shared, None, other) {
                 Ok(response) => response,
-                Err(_) => Response::Error(format!("the program is not paused: it {outcome}")),
+                Err(_) => Response::error(
+                    ErrorKind::NotPaused,
+                    format!("the program is not paused: it {outcome}"),
+                ),
             },
         };
         channel.send(response);
@@ -1076,7 +1095,7 @@ fn breakpoint_request(
         }
         other => return Err(other),
     };
-    Ok(result.unwrap_or_else(Response::Error))
+    Ok(result.unwrap_or_else(Response::invalid))
 }
 
 /// Sets a breakpoint: resolves LOCATION, learns where the engine slips it
@@ -1226,11 +1245,11 @@ fn disassemble(
     let (module, func_index, pc) = match (func, at) {
         (Some(name), _) => match breakpoints::function_in(&shared.program, &name) {
             Ok((m, f)) => (m, f, None),
-            Err(e) => return Response::Error(e),
+            Err(e) => return Response::invalid(e),
         },
         (None, Some((m, f, pc))) => (m, f, Some(pc)),
         (None, None) => {
-            return Response::Error(
+            return Response::invalid(
                 "the program is not paused: name a function (disassemble NAME)".to_string(),
             );
         }
@@ -1238,7 +1257,7 @@ fn disassemble(
     let info = shared.info(module);
     let offsets = info.instruction_offsets(func_index);
     if offsets.is_empty() {
-        return Response::Error(format!(
+        return Response::invalid(format!(
             "func[{func_index}] is imported: it has no Wasm code"
         ));
     }

@@ -29,11 +29,11 @@ pub(crate) fn serve(
         _ => 0,
     };
     if shared.program.get(module).is_none() {
-        return Ok(Response::Error(format!("no core module {module}")));
+        return Ok(Response::invalid(format!("no core module {module}")));
     }
     let info = shared.info(module).clone();
     let instance = shared.instance(store, module);
-    let no_instance = || Response::Error("the module is not instantiated yet".to_string());
+    let no_instance = || Response::invalid("the module is not instantiated yet".to_string());
     Ok(match request {
         R::Globals { .. } => match instance {
             None => no_instance(),
@@ -96,7 +96,7 @@ pub(crate) fn serve(
                     .collect(),
             ),
         },
-        R::Examine(x) => examine(shared, store, paused, &x).unwrap_or_else(Response::Error),
+        R::Examine(x) => examine(shared, store, paused, &x).unwrap_or_else(Response::invalid),
         R::TableElements {
             table,
             start,
@@ -105,14 +105,14 @@ pub(crate) fn serve(
         } => match instance {
             None => no_instance(),
             Some(instance) => match instance.debug_table(&mut *store, table) {
-                None => Response::Error(match info.tables().len() {
+                None => Response::invalid(match info.tables().len() {
                     0 => "the module has no table".to_string(),
                     n => format!("no table {table}: the module has {n} (0-{})", n - 1),
                 }),
                 Some(t) => {
                     let size = t.size(&*store);
                     if start.saturating_add(count) > size {
-                        Response::Error(format!(
+                        Response::invalid(format!(
                             "cannot read elements {start}..{} of table {table}: it has {size}",
                             start.saturating_add(count)
                         ))
@@ -132,18 +132,18 @@ pub(crate) fn serve(
         R::Evaluate { frame, expr } => match evaluate(shared, store, paused, frame, &expr) {
             Ok(Ok(n)) => Response::Number(n),
             Ok(Err((ty, v))) => Response::SourceValue(ty, v),
-            Err(e) => Response::Error(e),
+            Err(e) => Response::invalid(e),
         },
         R::SourceVariables { frame, args_only } => {
             match source_variables(shared, store, paused, frame, args_only) {
                 Ok(v) => Response::Variables(v),
-                Err(e) => Response::Error(e),
+                Err(e) => Response::invalid(e),
             }
         }
         R::SetVariable { frame, name, expr } => {
             set_variable(shared, store, paused, frame, &name, &expr)
                 .map(|()| Response::Done)
-                .unwrap_or_else(Response::Error)
+                .unwrap_or_else(Response::invalid)
         }
         R::SetMemory {
             frame,
@@ -152,7 +152,7 @@ pub(crate) fn serve(
             expr,
         } => set_memory(shared, store, paused, frame, ty, &address, &expr)
             .map(|()| Response::Done)
-            .unwrap_or_else(Response::Error),
+            .unwrap_or_else(Response::invalid),
         other => return Err(other),
     })
 }

@@ -447,8 +447,92 @@ pub enum Response {
         /// Lines left out before and after the window.
         omitted: (usize, usize),
     },
-    /// The request could not be served; the message is one line.
-    Error(String),
+    /// The request could not be served.
+    Error(Error),
+}
+
+/// Why a request could not be served: a kind a front end can act on, and
+/// one line for people.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Error {
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// One line saying what happened.
+    pub message: String,
+}
+
+/// The kinds of [`Error`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ErrorKind {
+    /// The request names a pause that is over: the program has resumed
+    /// since (a stale frame).
+    Stale,
+    /// A frame number past the stack.
+    NoSuchFrame,
+    /// The request needs the program paused (or running), and it has ended.
+    NotPaused,
+    /// The program could not be loaded, so nothing can be served.
+    NotLoaded,
+    /// The worker thread has stopped.
+    WorkerGone,
+    /// A bug in wasmdbg, caught while serving the request; the session goes
+    /// on.
+    Internal,
+    /// Anything else about the request: malformed, unknown, unsupported,
+    /// out of range. The message says what.
+    Invalid,
+}
+
+impl Error {
+    /// An error of `kind`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Response {
+    /// `Response::Error` of kind [`ErrorKind::Invalid`].
+    pub fn invalid(message: impl Into<String>) -> Response {
+        Response::Error(Error::new(ErrorKind::Invalid, message))
+    }
+
+    /// `Response::Error` of `kind`.
+    pub fn error(kind: ErrorKind, message: impl Into<String>) -> Response {
+        Response::Error(Error::new(kind, message))
+    }
+}
+
+impl Request {
+    /// The pause a request names, for the ones that read a paused frame.
+    pub fn pause(&self) -> Option<PauseId> {
+        match self {
+            Request::Backtrace { pause, .. } => Some(*pause),
+            Request::Frame(f)
+            | Request::Locals(f)
+            | Request::Stack(f)
+            | Request::Finish(f)
+            | Request::Advance { frame: f, .. }
+            | Request::Watch { frame: f, .. }
+            | Request::SourceVariables { frame: f, .. }
+            | Request::Evaluate { frame: f, .. }
+            | Request::SetVariable { frame: f, .. }
+            | Request::SetMemory { frame: f, .. } => Some(f.pause),
+            Request::Examine(x) => Some(x.frame.pause),
+            Request::Disassemble { frame, .. } => frame.map(|f| f.pause),
+            _ => None,
+        }
+    }
 }
 
 /// One stack frame, as shown by `bt` and `frame`.

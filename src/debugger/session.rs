@@ -221,7 +221,10 @@ impl Session {
     /// Notes that the worker has gone and says so.
     fn worker_gone(&self) -> Response {
         self.gone.store(true, std::sync::atomic::Ordering::Relaxed);
-        Response::Error("the debugger's worker thread has stopped".to_string())
+        Response::error(
+            super::protocol::ErrorKind::WorkerGone,
+            "the debugger's worker thread has stopped",
+        )
     }
 
     fn wait(&self) -> Response {

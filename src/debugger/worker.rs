@@ -351,9 +351,10 @@ fn serve_unloaded(channel: &Channel, msg: &str) {
                 panic!("panic requested by `maintenance panic worker`")
             }),
         }
-        channel.send(Response::Error(format!(
-            "the program could not be started: {msg}"
-        )));
+        channel.send(Response::error(
+            super::protocol::ErrorKind::NotLoaded,
+            format!("the program could not be started: {msg}"),
+        ));
     }
 }
 
@@ -754,6 +755,17 @@ pub(crate) fn trap_message(trap: &wasmtime::Trap) -> String {
     text.strip_prefix("wasm trap: ")
         .unwrap_or(&text)
         .to_string()
+}
+
+/// The response for an error from the engine side: its kind when it
+/// carries one (a [`super::protocol::Error`] anywhere in its chain), else
+/// [`super::protocol::ErrorKind::Invalid`]; one line.
+pub(crate) fn error_response(e: &wasmtime::Error) -> Response {
+    let kind = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<super::protocol::Error>())
+        .map_or(super::protocol::ErrorKind::Invalid, |k| k.kind);
+    Response::error(kind, one_line(e))
 }
 
 /// The first line of an error with its causes, `: `-joined.

@@ -15,7 +15,7 @@ use crate::debugger::Session;
 use crate::debugger::expr::{LoadType, Num};
 use crate::debugger::protocol::WatchSpec;
 use crate::debugger::protocol::{
-    CoreModuleId, Examine, FrameRef, Outcome, Request, Response, Stop, StopReason,
+    CoreModuleId, ErrorKind, Examine, FrameRef, Outcome, Request, Response, Stop, StopReason,
 };
 use crate::render::inspect;
 use crate::render::{self, Theme};
@@ -208,12 +208,11 @@ impl Frontend {
             Command::Frame { n } => self.select(n.unwrap_or(self.selected), out)?,
             Command::Up { n } => {
                 let target = self.selected.saturating_add(n.unwrap_or(1));
-                self.select(target, out).map_err(|e| {
-                    if e.starts_with("no frame") {
-                        format!("Initial frame selected; you cannot go up. ({e})")
-                    } else {
-                        e
+                self.select_frame(target, out).map_err(|e| match e.kind {
+                    ErrorKind::NoSuchFrame => {
+                        format!("Initial frame selected; you cannot go up. ({})", e.message)
                     }
+                    _ => e.message,
                 })?
             }
             Command::Down { n } => {
@@ -314,7 +313,7 @@ impl Frontend {
             } => {
                 if place == "worker" {
                     return match self.session.maintenance_panic_worker() {
-                        Response::Error(e) => Err(e),
+                        Response::Error(e) => Err(e.message),
                         other => Err(unexpected(other)),
                     };
                 }
@@ -937,7 +936,17 @@ impl Frontend {
     }
 
     fn select(&mut self, index: usize, out: &mut dyn Write) -> Result<(), String> {
-        let pause = self.pause()?.pause;
+        self.select_frame(index, out).map_err(|e| e.message)
+    }
+
+    /// Selects frame `index` and prints it; the error keeps its kind.
+    fn select_frame(
+        &mut self,
+        index: usize,
+        out: &mut dyn Write,
+    ) -> Result<(), crate::debugger::protocol::Error> {
+        let invalid = |m: String| crate::debugger::protocol::Error::new(ErrorKind::Invalid, m);
+        let pause = self.pause().map_err(invalid)?.pause;
         match self
             .session
             .request(Request::Frame(FrameRef { pause, index }))
@@ -945,9 +954,10 @@ impl Frontend {
             Response::Frame(info) => {
                 self.selected = index;
                 let shown = self.source_line(Some(&info));
-                write_out(out, &render::frame_detail(&self.theme, &info, &shown))
+                write_out(out, &render::frame_detail(&self.theme, &info, &shown)).map_err(invalid)
             }
-            other => Err(unexpected(other)),
+            Response::Error(e) => Err(e),
+            other => Err(invalid(unexpected(other))),
         }
     }
 }
@@ -980,7 +990,7 @@ pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), String> {
 /// An error response becomes its message; anything else is a protocol bug.
 pub(crate) fn unexpected(response: Response) -> String {
     match response {
-        Response::Error(msg) => msg,
+        Response::Error(e) => e.message,
         other => format!("internal error: unexpected response {other:?}"),
     }
 }

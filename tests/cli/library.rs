@@ -48,8 +48,8 @@ fn frames_of_an_earlier_pause_are_refused() {
         },
     ] {
         match session.request(request) {
-            Response::Error(msg) => assert_eq!(
-                msg,
+            Response::Error(e) => assert_eq!(
+                e.message,
                 "stale frame: it belongs to pause 1 and the program has resumed since (now at pause 2); run `bt` for the current frames"
             ),
             other => panic!("stale frame answered: {other:?}"),
@@ -69,7 +69,9 @@ fn frames_of_an_earlier_pause_are_refused() {
         panic!()
     };
     assert_eq!(outcome.to_string(), "returned from _start");
-    let Response::Error(msg) = session.request(Request::Locals(new)) else {
+    let Response::Error(wasmdbg::debugger::protocol::Error { message: msg, .. }) =
+        session.request(Request::Locals(new))
+    else {
         panic!()
     };
     assert_eq!(msg, "the program is not paused: it returned from _start");
@@ -85,7 +87,9 @@ fn out_of_range_frame_is_an_error_not_a_panic() {
         pause: stop.pause,
         index: 3,
     };
-    let Response::Error(msg) = session.request(Request::Locals(far)) else {
+    let Response::Error(wasmdbg::debugger::protocol::Error { message: msg, .. }) =
+        session.request(Request::Locals(far))
+    else {
         panic!()
     };
     assert_eq!(msg, "no frame #3: the stack has 3 frames (#0-#2)");
@@ -112,7 +116,7 @@ fn detach_ends_the_worker_thread() {
         let (session, first) = start(module);
         assert!(session.worker_alive(), "{first:?}");
         match session.request(Request::Detach) {
-            Response::Error(e) => assert_eq!(e, "the debugger's worker thread has stopped"),
+            Response::Error(e) => assert_eq!(e.message, "the debugger's worker thread has stopped"),
             other => panic!("{other:?}"),
         }
         let waited = std::time::Instant::now();
@@ -154,7 +158,11 @@ fn issue_18_a_frame_from_before_a_worker_restart_is_refused() {
     };
     assert!(after.pause > before.pause, "{after:?} {before:?}");
     match session.request(Request::Frame(old)) {
-        Response::Error(msg) => assert!(msg.starts_with("stale frame"), "{msg}"),
+        Response::Error(e) => assert_eq!(
+            e.kind,
+            wasmdbg::debugger::protocol::ErrorKind::Stale,
+            "{e:?}"
+        ),
         other => panic!("a frame of the old worker was answered: {other:?}"),
     }
     let new = FrameRef {
@@ -260,4 +268,53 @@ fn issue_18_the_protocol_round_trips_through_json() {
     let json = serde_json::to_string(&request).unwrap();
     let back: Request = serde_json::from_str(&json).unwrap();
     assert_eq!(format!("{back:?}"), format!("{request:?}"));
+}
+
+/// Issue 18: errors carry a kind a front end can act on, not only text:
+/// a frame past the stack, a stale frame, a request that needs a paused
+/// program after the end, a malformed location.
+#[test]
+fn issue_18_errors_have_kinds() {
+    use wasmdbg::debugger::protocol::ErrorKind;
+    let kind = |r: Response| match r {
+        Response::Error(e) => e.kind,
+        other => panic!("not an error: {other:?}"),
+    };
+    let (session, first) = start("wat/throw_twice.wat");
+    let Response::Stopped(stop) = first else {
+        panic!("{first:?}")
+    };
+    let far = FrameRef {
+        pause: stop.pause,
+        index: 99,
+    };
+    assert_eq!(
+        kind(session.request(Request::Frame(far))),
+        ErrorKind::NoSuchFrame
+    );
+    assert_eq!(
+        kind(session.request(Request::Break {
+            location: "*zz".into(),
+            temporary: false,
+            condition: None,
+        })),
+        ErrorKind::Invalid
+    );
+    let old = FrameRef {
+        pause: stop.pause,
+        index: 0,
+    };
+    assert!(matches!(
+        session.request(Request::Continue),
+        Response::Stopped(_)
+    ));
+    assert_eq!(
+        kind(session.request(Request::Locals(old))),
+        ErrorKind::Stale
+    );
+    while let Response::Stopped(_) = session.request(Request::Continue) {}
+    assert_eq!(
+        kind(session.request(Request::Locals(old))),
+        ErrorKind::NotPaused
+    );
 }
