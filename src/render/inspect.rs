@@ -306,8 +306,6 @@ pub fn sections(info: &ModuleInfo) -> String {
     format!("{t}\n")
 }
 
-/// `info module`: the module's sections in numbers, and where its machine
-/// code came from.
 /// `info modules`: one row per core module of the program: index, name,
 /// size in bytes, function count (defined + imported), DWARF yes/no.
 pub fn modules(program: &crate::wasm::program::Program) -> String {
@@ -337,7 +335,8 @@ pub fn modules(program: &crate::wasm::program::Program) -> String {
     format!("The program is {kind}.\n{t}\n")
 }
 
-/// `info module`: the core module's file, size, name, counts, debug info.
+/// `info module`: the core module's file, size, name, counts, debug info,
+/// and where its machine code came from.
 pub fn module(info: &ModuleInfo, path: &str, code: &CodeSource) -> String {
     let imported = |k: ExportKind| info.imports().iter().filter(|i| i.kind == k).count();
     let has = |name: &str| {
