@@ -335,3 +335,26 @@ fn a_component_starts_again_from_the_cache() {
     );
     insta::assert_snapshot!(format!("{first}{second}"));
 }
+
+/// `-M MODULE` for the commands that read one core module's state or
+/// facts: globals, x (memory, instructions, tables), info memory/tables;
+/// without it, the selected frame's module.
+#[test]
+fn module_state_per_core_module() {
+    let text = batch(
+        P2,
+        &["-b", "settle"],
+        &[
+            "globals -M wit-component-shim-module",
+            "x/4xw $sp",
+            "x/4xw -M main $sp",
+            "info memory",
+            "info tables -M 1",
+            "x/2i -M 1 0xa5",
+            "x -t 0 -M 1 0",
+            "globals -M 7",
+        ],
+        &["panic"],
+    );
+    insta::assert_snapshot!(text);
+}
