@@ -1051,13 +1051,17 @@ pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome)
     }
 }
 
-/// Serves the breakpoint requests and settings, paused or not. Any other
-/// request is handed back.
+/// Serves the breakpoint requests, settings and static facts, paused or
+/// not. Any other request is handed back.
 fn breakpoint_request(
     shared: &Shared,
     store: Option<&mut StoreContextMut<'_, Host>>,
     request: Request,
 ) -> Result<Response, Request> {
+    let request = match super::facts::serve(&shared.program, request) {
+        Ok(response) => return Ok(response),
+        Err(other) => other,
+    };
     let result = match request {
         Request::SetStopOnThrow(on) => {
             shared.stop_on_throw.store(on, Ordering::Relaxed);

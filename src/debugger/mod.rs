@@ -7,6 +7,7 @@ mod component;
 mod config;
 mod entry;
 pub mod expr;
+mod facts;
 mod frames;
 mod handler;
 mod inspect;

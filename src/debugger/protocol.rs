@@ -129,8 +129,34 @@ pub enum Request {
     /// List the breakpoints.
     Breakpoints,
     /// The program's static facts: its core modules, each with its names,
-    /// imports, exports, sections, ...
+    /// imports, exports, sections, ... (read in the front end's process;
+    /// being replaced by the owned views below).
     Program,
+    /// The program's core modules (`info modules`).
+    Modules,
+    /// A core module's functions whose name matches `filter` (a regular
+    /// expression; all without one).
+    Functions {
+        /// The core module.
+        module: ModuleRef,
+        /// A regular expression over the function names.
+        filter: Option<String>,
+    },
+    /// A core module's imports.
+    Imports {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// A core module's exports.
+    Exports {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// The sections of a core module's binary.
+    Sections {
+        /// The core module.
+        module: ModuleRef,
+    },
     /// Where the module's machine code came from (compiled or cache).
     CodeSource,
     /// End the session: the run is abandoned and the worker thread ends.
@@ -217,6 +243,64 @@ pub enum Request {
         /// Every instruction rather than a window around the pc.
         all: bool,
     },
+}
+
+/// A core module as a request names it: by the id the core gave out, or as
+/// a user typed it (an index or a name from `info modules`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ModuleRef {
+    /// By id.
+    Id(CoreModuleId),
+    /// As typed.
+    Name(String),
+}
+
+/// One core module of the program, as `info modules` shows it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ModuleView {
+    /// Its id.
+    pub id: CoreModuleId,
+    /// Its name (component name section, its own name section, or
+    /// `module N`).
+    pub name: String,
+    /// The size of its binary in bytes.
+    pub bytes: usize,
+    /// Functions in its function index space.
+    pub functions: u32,
+    /// How many of them are imported.
+    pub imported_functions: u32,
+    /// Whether it has DWARF sections.
+    pub dwarf: bool,
+}
+
+/// One function of a core module, as `info functions` shows it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FunctionView {
+    /// Function index.
+    pub index: u32,
+    /// Its name (name section, demangled; else an export name).
+    pub name: Option<String>,
+    /// Imported from (module, name); `None` for a defined function.
+    pub import: Option<(String, String)>,
+    /// Parameter types as the text format writes them.
+    pub params: Vec<String>,
+    /// Result types.
+    pub results: Vec<String>,
+    /// Size of its body in bytes, for a defined function.
+    pub code_bytes: Option<usize>,
+}
+
+/// One export of a core module.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExportView {
+    /// The export name.
+    pub name: String,
+    /// What it exports.
+    pub kind: crate::wasm::ExportKind,
+    /// Its index in that kind's index space.
+    pub index: u32,
+    /// For a function, its name.
+    pub func_name: Option<String>,
 }
 
 /// What `x` reads.
@@ -406,6 +490,21 @@ pub enum Response {
     /// them, issue 18).
     #[serde(skip)]
     Program(std::sync::Arc<crate::wasm::program::Program>),
+    /// Answer to [`Request::Modules`].
+    Modules {
+        /// The program is a component (else a core module).
+        component: bool,
+        /// Its core modules.
+        modules: Vec<ModuleView>,
+    },
+    /// Answer to [`Request::Functions`].
+    Functions(Vec<FunctionView>),
+    /// Answer to [`Request::Imports`].
+    Imports(Vec<crate::wasm::Import>),
+    /// Answer to [`Request::Exports`].
+    Exports(Vec<ExportView>),
+    /// Answer to [`Request::Sections`].
+    Sections(Vec<crate::wasm::Section>),
     /// Answer to [`Request::CodeSource`].
     CodeSource(CodeSource),
     /// Answer to [`Request::TableElements`]: (index, value) pairs.

@@ -3,8 +3,8 @@
 
 use super::value;
 use super::views::table;
-use crate::debugger::protocol::{CodeSource, GlobalInfo};
-use crate::wasm::{ExportKind, ModuleInfo};
+use crate::debugger::protocol::{CodeSource, ExportView, FunctionView, GlobalInfo, ModuleView};
+use crate::wasm::{ExportKind, Import, ModuleInfo, Section};
 
 fn kind_name(kind: ExportKind) -> &'static str {
     match kind {
@@ -222,45 +222,36 @@ pub fn strings(list: &[(u64, Vec<u8>)]) -> String {
 }
 
 /// `info functions [REGEX]`: index, name, kind, signature, body size.
-pub fn functions(info: &ModuleInfo, filter: Option<&regex::Regex>) -> String {
+pub fn functions(list: &[FunctionView]) -> String {
+    if list.is_empty() {
+        return "No functions match.\n".to_string();
+    }
     let mut t = table(&["index", "name", "kind", "signature", "code bytes"]);
-    let mut shown = 0;
-    for index in 0..info.num_funcs() {
-        let Some(f) = info.func(index) else { continue };
-        let name = info.func_name(index).unwrap_or_default();
-        if let Some(re) = filter
-            && !re.is_match(&name)
-        {
-            continue;
-        }
-        shown += 1;
-        let sig = |tys: &[wasmparser::ValType]| {
-            tys.iter()
-                .map(|t| t.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let signature = format!("({}) -> ({})", sig(&f.params), sig(&f.results));
-        let (kind, size) = match (&f.import, &f.body) {
+    for f in list {
+        let signature = format!("({}) -> ({})", f.params.join(", "), f.results.join(", "));
+        let (kind, size) = match (&f.import, f.code_bytes) {
             (Some((m, n)), _) => (format!("import {m}.{n}"), String::new()),
-            (None, Some(b)) => ("defined".to_string(), b.len().to_string()),
+            (None, Some(b)) => ("defined".to_string(), b.to_string()),
             (None, None) => ("defined".to_string(), String::new()),
         };
-        t.add_row(vec![format!("func[{index}]"), name, kind, signature, size]);
-    }
-    if shown == 0 {
-        return "No functions match.\n".to_string();
+        t.add_row(vec![
+            format!("func[{}]", f.index),
+            f.name.clone().unwrap_or_default(),
+            kind,
+            signature,
+            size,
+        ]);
     }
     format!("{t}\n")
 }
 
 /// `info imports`.
-pub fn imports(info: &ModuleInfo) -> String {
-    if info.imports().is_empty() {
+pub fn imports(list: &[Import]) -> String {
+    if list.is_empty() {
         return "No imports.\n".to_string();
     }
     let mut t = table(&["kind", "index", "module", "name"]);
-    for i in info.imports() {
+    for i in list {
         t.add_row(vec![
             kind_name(i.kind).to_string(),
             i.index.to_string(),
@@ -272,30 +263,26 @@ pub fn imports(info: &ModuleInfo) -> String {
 }
 
 /// `info exports`.
-pub fn exports(info: &ModuleInfo) -> String {
-    if info.exports().is_empty() {
+pub fn exports(list: &[ExportView]) -> String {
+    if list.is_empty() {
         return "No exports.\n".to_string();
     }
     let mut t = table(&["name", "kind", "index", "function"]);
-    for (name, kind, index) in info.exports() {
-        let func = match kind {
-            ExportKind::Func => info.func_name(*index).unwrap_or_default(),
-            _ => String::new(),
-        };
+    for e in list {
         t.add_row(vec![
-            name.clone(),
-            kind_name(*kind).to_string(),
-            index.to_string(),
-            func,
+            e.name.clone(),
+            kind_name(e.kind).to_string(),
+            e.index.to_string(),
+            e.func_name.clone().unwrap_or_default(),
         ]);
     }
     format!("{t}\n")
 }
 
 /// `info sections`.
-pub fn sections(info: &ModuleInfo) -> String {
+pub fn sections(list: &[Section]) -> String {
     let mut t = table(&["section", "start", "end", "size"]);
-    for s in info.sections() {
+    for s in list {
         t.add_row(vec![
             s.name.clone(),
             format!("0x{:x}", s.range.start),
@@ -308,29 +295,21 @@ pub fn sections(info: &ModuleInfo) -> String {
 
 /// `info modules`: one row per core module of the program: index, name,
 /// size in bytes, function count (defined + imported), DWARF yes/no.
-pub fn modules(program: &crate::wasm::program::Program) -> String {
+pub fn modules(component: bool, list: &[ModuleView]) -> String {
     let mut t = table(&["#", "name", "bytes", "functions", "DWARF"]);
-    for (i, m) in program.modules.iter().enumerate() {
-        let dwarf = m
-            .info
-            .sections()
-            .iter()
-            .any(|s| s.name.starts_with("custom \".debug_"));
+    for m in list {
         t.add_row(vec![
-            i.to_string(),
+            m.id.to_string(),
             m.name.clone(),
-            m.info.bytes().len().to_string(),
-            format!(
-                "{} ({} imported)",
-                m.info.num_funcs(),
-                m.info.num_imported_funcs()
-            ),
-            if dwarf { "yes" } else { "no" }.to_string(),
+            m.bytes.to_string(),
+            format!("{} ({} imported)", m.functions, m.imported_functions),
+            if m.dwarf { "yes" } else { "no" }.to_string(),
         ]);
     }
-    let kind = match program.kind {
-        crate::wasm::program::ProgramKind::Module => "a core module",
-        crate::wasm::program::ProgramKind::Component => "a component",
+    let kind = if component {
+        "a component"
+    } else {
+        "a core module"
     };
     format!("The program is {kind}.\n{t}\n")
 }

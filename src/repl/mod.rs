@@ -424,32 +424,42 @@ impl Frontend {
             Command::Info {
                 what: Info::Functions { regex, module },
             } => {
-                let re = regex
-                    .as_deref()
-                    .map(regex::Regex::new)
-                    .transpose()
-                    .map_err(|e| regex_error(regex.as_deref().unwrap_or(""), &e))?;
-                let (_, info) = self.module_info_for(module.as_deref())?;
-                write_out(out, &inspect::functions(&info, re.as_ref()))?
+                let module = self.module_ref(module);
+                match self.session.request(Request::Functions {
+                    module,
+                    filter: regex,
+                }) {
+                    Response::Functions(list) => write_out(out, &inspect::functions(&list))?,
+                    other => return Err(unexpected(other)),
+                }
             }
             Command::Info {
                 what: Info::Imports { module },
-            } => write_out(
-                out,
-                &inspect::imports(&self.module_info_for(module.as_deref())?.1),
-            )?,
+            } => {
+                let module = self.module_ref(module);
+                match self.session.request(Request::Imports { module }) {
+                    Response::Imports(list) => write_out(out, &inspect::imports(&list))?,
+                    other => return Err(unexpected(other)),
+                }
+            }
             Command::Info {
                 what: Info::Exports { module },
-            } => write_out(
-                out,
-                &inspect::exports(&self.module_info_for(module.as_deref())?.1),
-            )?,
+            } => {
+                let module = self.module_ref(module);
+                match self.session.request(Request::Exports { module }) {
+                    Response::Exports(list) => write_out(out, &inspect::exports(&list))?,
+                    other => return Err(unexpected(other)),
+                }
+            }
             Command::Info {
                 what: Info::Sections { module },
-            } => write_out(
-                out,
-                &inspect::sections(&self.module_info_for(module.as_deref())?.1),
-            )?,
+            } => {
+                let module = self.module_ref(module);
+                match self.session.request(Request::Sections { module }) {
+                    Response::Sections(list) => write_out(out, &inspect::sections(&list))?,
+                    other => return Err(unexpected(other)),
+                }
+            }
             Command::Info {
                 what: Info::Module { module },
             } => {
@@ -469,7 +479,12 @@ impl Frontend {
             }
             Command::Info {
                 what: Info::Modules,
-            } => write_out(out, &inspect::modules(&*self.program()?))?,
+            } => match self.session.request(Request::Modules) {
+                Response::Modules { component, modules } => {
+                    write_out(out, &inspect::modules(component, &modules))?
+                }
+                other => return Err(unexpected(other)),
+            },
             Command::Print { fmt, expr } => {
                 let format = fmt.as_deref().map(print_format).transpose()?;
                 let frame = self.selected_frame()?;
@@ -706,6 +721,15 @@ impl Frontend {
             None => self.current_module(),
         };
         Ok((id, program.info(id).clone()))
+    }
+
+    /// `-M MODULE` as typed, else the selected frame's core module.
+    fn module_ref(&self, module: Option<String>) -> crate::debugger::protocol::ModuleRef {
+        use crate::debugger::protocol::ModuleRef;
+        match module {
+            Some(text) => ModuleRef::Name(text),
+            None => ModuleRef::Id(self.current_module()),
+        }
     }
 
     /// The selected frame's core module; 0 when not paused.
@@ -970,16 +994,6 @@ fn print_format(text: &str) -> Result<char, String> {
             "malformed format {text:?}: print takes one of /x /d /u /t /f /c"
         )),
     }
-}
-
-/// regex's multi-line message as one line.
-fn regex_error(pattern: &str, e: &regex::Error) -> String {
-    let text = e.to_string();
-    let why = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("error: "))
-        .unwrap_or("invalid");
-    format!("bad regular expression {pattern:?}: {why}")
 }
 
 pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), String> {

@@ -44,7 +44,7 @@ pub fn load_module_bytes(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// What an export refers to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ExportKind {
     /// A function (function index space).
     Func,
@@ -82,7 +82,7 @@ pub enum WriteTarget {
 }
 
 /// One import.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     /// Module name.
     pub module: String,
@@ -134,7 +134,7 @@ pub struct TableDecl {
 }
 
 /// One section of the binary.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Section {
     /// `type`, `import`, `code`, ..., or `custom "NAME"`.
     pub name: String,

@@ -318,3 +318,51 @@ fn issue_18_errors_have_kinds() {
         ErrorKind::NotPaused
     );
 }
+
+/// Issue 18: the static facts come back as owned views, by module id or
+/// name, paused or not, and serialize: no front end needs the binary for
+/// `info modules/functions/imports/exports/sections`.
+#[test]
+fn issue_18_module_facts_are_owned_views() {
+    use wasmdbg::debugger::protocol::ModuleRef;
+    let (session, _) = Session::start(RunConfig {
+        module: root().join("tests/guests/app-p2.wasm"),
+        args: vec!["exit".into()],
+        ..RunConfig::default()
+    });
+    let Response::Modules { component, modules } = session.request(Request::Modules) else {
+        panic!()
+    };
+    assert!(component);
+    let names: Vec<&str> = modules.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["main", "wit-component-shim-module", "wit-component-fixup"]
+    );
+    assert!(modules[0].dwarf && !modules[1].dwarf);
+    let Response::Functions(settle) = session.request(Request::Functions {
+        module: ModuleRef::Name("main".into()),
+        filter: Some("^app::settle$".into()),
+    }) else {
+        panic!()
+    };
+    assert_eq!(settle.len(), 1);
+    // `Account { id: u32, balance: i64 }` passed by value, fields in
+    // layout order.
+    assert_eq!(settle[0].params, ["i64", "i32"]);
+    let Response::Imports(imports) = session.request(Request::Imports {
+        module: ModuleRef::Id(2),
+    }) else {
+        panic!()
+    };
+    assert_eq!(imports.len(), 18);
+    let unknown = session.request(Request::Exports {
+        module: ModuleRef::Name("nope".into()),
+    });
+    assert!(matches!(unknown, Response::Error(_)), "{unknown:?}");
+    let json = serde_json::to_string(&session.request(Request::Sections {
+        module: ModuleRef::Id(1),
+    }))
+    .unwrap();
+    assert!(json.starts_with(r#"{"Sections":[{"name":"type""#), "{json}");
+}
