@@ -1,5 +1,5 @@
 //! Owned views of the program's static facts (`info modules`, `info
-//! functions`, `info imports`, `info exports`, `info sections`), served
+//! functions/imports/exports/sections/memory/tables/module`, `x/i`), served
 //! whether the program is paused or not, so that no front end needs the
 //! module's binary.
 
@@ -8,7 +8,11 @@ use crate::wasm::ExportKind;
 use crate::wasm::program::{CoreModuleId, Program};
 
 /// Serves the facts requests; hands any other request back.
-pub(crate) fn serve(program: &Program, request: Request) -> Result<Response, Request> {
+pub(crate) fn serve(
+    program: &Program,
+    code: &super::protocol::CodeSource,
+    request: Request,
+) -> Result<Response, Request> {
     Ok(match request {
         Request::Modules => Response::Modules {
             component: program.kind == crate::wasm::program::ProgramKind::Component,
@@ -32,6 +36,28 @@ pub(crate) fn serve(program: &Program, request: Request) -> Result<Response, Req
             Ok(m) => Response::Sections(program.info(m).sections().to_vec()),
             Err(e) => Response::invalid(e),
         },
+        Request::Memories { module } => match resolve(program, &module) {
+            Ok(m) => Response::Memories(program.info(m).memories().to_vec()),
+            Err(e) => Response::invalid(e),
+        },
+        Request::Tables { module } => match resolve(program, &module) {
+            Ok(m) => Response::Tables(program.info(m).tables().to_vec()),
+            Err(e) => Response::invalid(e),
+        },
+        Request::ModuleSummary { module } => match resolve(program, &module) {
+            Ok(m) => Response::ModuleSummary(summary(program, m, code)),
+            Err(e) => Response::invalid(e),
+        },
+        Request::Instructions {
+            module,
+            offset,
+            count,
+        } => {
+            match resolve(program, &module).and_then(|m| instructions(program, m, offset, count)) {
+                Ok(list) => Response::Instructions(list),
+                Err(e) => Response::invalid(e),
+            }
+        }
         other => return Err(other),
     })
 }
@@ -124,4 +150,62 @@ fn regex_error(pattern: &str, e: &regex::Error) -> String {
         .find_map(|l| l.trim().strip_prefix("error: "))
         .unwrap_or("invalid");
     format!("bad regular expression {pattern:?}: {why}")
+}
+
+/// `info module`'s numbers for core module `module`.
+fn summary(
+    program: &Program,
+    module: CoreModuleId,
+    code: &super::protocol::CodeSource,
+) -> super::protocol::ModuleSummary {
+    use super::protocol::DebugSummary;
+    let info = program.info(module);
+    let imported = |k: ExportKind| info.imports().iter().filter(|i| i.kind == k).count();
+    let debug = match (info.debug_info(), info.debug_error()) {
+        (Some(d), _) => DebugSummary::Dwarf(d.summary()),
+        (None, Some(e)) => DebugSummary::Unreadable(e.to_string()),
+        (None, None) => DebugSummary::None,
+    };
+    super::protocol::ModuleSummary {
+        id: module,
+        program_name: program.is_multi().then(|| program.name(module).to_string()),
+        bytes: info.bytes().len(),
+        name: info.module_name().map(str::to_string),
+        functions: (info.num_funcs(), info.num_imported_funcs()),
+        tables: (info.tables().len(), imported(ExportKind::Table)),
+        memories: (info.memories().len(), imported(ExportKind::Memory)),
+        globals: (info.globals().len(), imported(ExportKind::Global)),
+        exports: info.exports().len(),
+        name_section: info.sections().iter().any(|s| s.name == "custom \"name\""),
+        debug,
+        code: code.clone(),
+    }
+}
+
+/// `count` instructions from `offset` in the function containing it.
+fn instructions(
+    program: &Program,
+    module: CoreModuleId,
+    offset: usize,
+    count: u32,
+) -> Result<Vec<(usize, String)>, String> {
+    let info = program.info(module);
+    let func = info
+        .func_containing(offset)
+        .ok_or_else(|| format!("0x{offset:x} is not in the code of any function"))?;
+    let offsets = info.instruction_offsets(func);
+    let start = offsets.partition_point(|&o| o < offset);
+    Ok(offsets
+        .iter()
+        .skip(start)
+        .take(count as usize)
+        .map(|&o| {
+            (
+                o,
+                info.instruction_text(o)
+                    .unwrap_or("<cannot print>")
+                    .to_string(),
+            )
+        })
+        .collect())
 }

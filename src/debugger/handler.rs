@@ -1058,7 +1058,7 @@ fn breakpoint_request(
     store: Option<&mut StoreContextMut<'_, Host>>,
     request: Request,
 ) -> Result<Response, Request> {
-    let request = match super::facts::serve(&shared.program, request) {
+    let request = match super::facts::serve(&shared.program, &shared.code, request) {
         Ok(response) => return Ok(response),
         Err(other) => other,
     };

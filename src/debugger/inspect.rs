@@ -25,12 +25,12 @@ pub(crate) fn serve(
         R::Globals { module }
         | R::MemorySizes { module }
         | R::TableSizes { module }
-        | R::TableElements { module, .. } => *module,
+        | R::TableElements { module, .. } => match super::facts::resolve(&shared.program, module) {
+            Ok(m) => m,
+            Err(e) => return Ok(Response::invalid(e)),
+        },
         _ => 0,
     };
-    if shared.program.get(module).is_none() {
-        return Ok(Response::invalid(format!("no core module {module}")));
-    }
     let info = shared.info(module).clone();
     let instance = shared.instance(store, module);
     let no_instance = || Response::invalid("the module is not instantiated yet".to_string());
@@ -184,10 +184,10 @@ fn examine(
         Num::Int(a) => return Err(format!("the address {a} is negative")),
         Num::Float(f) => return Err(format!("the address {f} is not an integer")),
     };
-    let module = x.module.unwrap_or(frame_module);
-    if shared.program.get(module).is_none() {
-        return Err(format!("no core module {module}"));
-    }
+    let module = match &x.module {
+        Some(m) => super::facts::resolve(&shared.program, m)?,
+        None => frame_module,
+    };
     let instance = shared
         .instance(store, module)
         .ok_or("the module is not instantiated yet")?;

@@ -157,6 +157,31 @@ pub enum Request {
         /// The core module.
         module: ModuleRef,
     },
+    /// A core module's memories as declared.
+    Memories {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// A core module's tables as declared.
+    Tables {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// A core module in numbers (`info module`).
+    ModuleSummary {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// `count` instructions from a module offset (`x/i`).
+    Instructions {
+        /// The core module.
+        module: ModuleRef,
+        /// Module offset; the listing starts at the first instruction at or
+        /// after it, in the function that contains it.
+        offset: usize,
+        /// How many.
+        count: u32,
+    },
     /// Where the module's machine code came from (compiled or cache).
     CodeSource,
     /// End the session: the run is abandoned and the worker thread ends.
@@ -168,26 +193,26 @@ pub enum Request {
     /// Every global of a core module with its current value (paused only).
     Globals {
         /// The core module.
-        module: CoreModuleId,
+        module: ModuleRef,
     },
     /// The current size in bytes of every memory of a core module (paused
     /// only); `None` for one the debugger cannot read (shared).
     MemorySizes {
         /// The core module.
-        module: CoreModuleId,
+        module: ModuleRef,
     },
     /// The current size in elements of every table of a core module
     /// (paused only).
     TableSizes {
         /// The core module.
-        module: CoreModuleId,
+        module: ModuleRef,
     },
     /// Read memory (`x`).
     Examine(Examine),
     /// Read table elements (`x -t N`).
     TableElements {
         /// The core module whose table it is.
-        module: CoreModuleId,
+        module: ModuleRef,
         /// Table index.
         table: u32,
         /// First element.
@@ -273,6 +298,48 @@ pub struct ModuleView {
     pub dwarf: bool,
 }
 
+/// A core module in numbers, as `info module` shows it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ModuleSummary {
+    /// Its id.
+    pub id: CoreModuleId,
+    /// Its name in the program (`info modules`), when the program has more
+    /// than one core module.
+    pub program_name: Option<String>,
+    /// The size of its binary in bytes.
+    pub bytes: usize,
+    /// The name its own name section gives it.
+    pub name: Option<String>,
+    /// (defined and imported, imported) counts of functions, tables,
+    /// memories and globals.
+    pub functions: (u32, u32),
+    /// Tables.
+    pub tables: (usize, usize),
+    /// Memories.
+    pub memories: (usize, usize),
+    /// Globals.
+    pub globals: (usize, usize),
+    /// Exports.
+    pub exports: usize,
+    /// It has a `name` section.
+    pub name_section: bool,
+    /// What its debug information is.
+    pub debug: DebugSummary,
+    /// Where the program's machine code came from.
+    pub code: CodeSource,
+}
+
+/// A core module's debug information.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum DebugSummary {
+    /// DWARF that could be read.
+    Dwarf(crate::wasm::dwarf::DwarfSummary),
+    /// DWARF sections that could not be read; why.
+    Unreadable(String),
+    /// None.
+    None,
+}
+
 /// One function of a core module, as `info functions` shows it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionView {
@@ -309,7 +376,7 @@ pub struct Examine {
     /// The frame the address expression is evaluated in.
     pub frame: FrameRef,
     /// The core module whose memory to read; `None`: the frame's.
-    pub module: Option<CoreModuleId>,
+    pub module: Option<ModuleRef>,
     /// Memory index (`-m N`; 0 by default).
     pub memory: u32,
     /// The address: an expression over the frame (see `expr`).
@@ -505,6 +572,14 @@ pub enum Response {
     Exports(Vec<ExportView>),
     /// Answer to [`Request::Sections`].
     Sections(Vec<crate::wasm::Section>),
+    /// Answer to [`Request::Memories`].
+    Memories(Vec<crate::wasm::MemoryDecl>),
+    /// Answer to [`Request::Tables`].
+    Tables(Vec<crate::wasm::TableDecl>),
+    /// Answer to [`Request::ModuleSummary`].
+    ModuleSummary(ModuleSummary),
+    /// Answer to [`Request::Instructions`]: (module offset, text) pairs.
+    Instructions(Vec<(usize, String)>),
     /// Answer to [`Request::CodeSource`].
     CodeSource(CodeSource),
     /// Answer to [`Request::TableElements`]: (index, value) pairs.

@@ -3,8 +3,10 @@
 
 use super::value;
 use super::views::table;
-use crate::debugger::protocol::{CodeSource, ExportView, FunctionView, GlobalInfo, ModuleView};
-use crate::wasm::{ExportKind, Import, ModuleInfo, Section};
+use crate::debugger::protocol::{
+    CodeSource, DebugSummary, ExportView, FunctionView, GlobalInfo, ModuleSummary, ModuleView,
+};
+use crate::wasm::{ExportKind, Import, MemoryDecl, Section, TableDecl};
 
 fn kind_name(kind: ExportKind) -> &'static str {
     match kind {
@@ -316,54 +318,44 @@ pub fn modules(component: bool, list: &[ModuleView]) -> String {
 
 /// `info module`: the core module's file, size, name, counts, debug info,
 /// and where its machine code came from.
-pub fn module(info: &ModuleInfo, path: &str, code: &CodeSource) -> String {
-    let imported = |k: ExportKind| info.imports().iter().filter(|i| i.kind == k).count();
-    let has = |name: &str| {
-        info.sections()
-            .iter()
-            .any(|s| s.name == format!("custom {name:?}"))
-    };
+pub fn module(m: &ModuleSummary, path: &str) -> String {
+    let code = &m.code;
     let mut out = String::new();
-    out.push_str(&format!(
-        "file:       {path} ({} bytes)\n",
-        info.bytes().len()
-    ));
+    let file = match &m.program_name {
+        Some(name) => format!("{path}, core module {} {name}", m.id),
+        None => path.to_string(),
+    };
+    out.push_str(&format!("file:       {file} ({} bytes)\n", m.bytes));
     out.push_str(&format!(
         "name:       {}\n",
-        info.module_name().unwrap_or("(none in the name section)")
+        m.name.as_deref().unwrap_or("(none in the name section)")
     ));
-    out.push_str(&format!(
-        "functions:  {} ({} imported)\n",
-        info.num_funcs(),
-        info.num_imported_funcs()
-    ));
-    out.push_str(&format!(
-        "tables:     {} ({} imported)\n",
-        info.tables().len(),
-        imported(ExportKind::Table)
-    ));
-    out.push_str(&format!(
-        "memories:   {} ({} imported)\n",
-        info.memories().len(),
-        imported(ExportKind::Memory)
-    ));
-    out.push_str(&format!(
-        "globals:    {} ({} imported)\n",
-        info.globals().len(),
-        imported(ExportKind::Global)
-    ));
-    out.push_str(&format!("exports:    {}\n", info.exports().len()));
+    let counts = [
+        (
+            "functions",
+            (m.functions.0 as usize, m.functions.1 as usize),
+        ),
+        ("tables", m.tables),
+        ("memories", m.memories),
+        ("globals", m.globals),
+    ];
+    for (what, (all, imported)) in counts {
+        out.push_str(&format!(
+            "{:<12}{all} ({imported} imported)\n",
+            format!("{what}:")
+        ));
+    }
+    out.push_str(&format!("exports:    {}\n", m.exports));
     out.push_str(&format!(
         "names:      {}\n",
-        if has("name") {
+        if m.name_section {
             "yes (name section)"
         } else {
             "no"
         }
     ));
-    let debug = match (info.debug_info(), info.debug_error()) {
-        (Some(d), _) => {
-            let s = d.summary();
+    let debug = match &m.debug {
+        DebugSummary::Dwarf(s) => {
             let versions: Vec<String> = s.versions.iter().map(u16::to_string).collect();
             let mut text = format!(
                 "DWARF {} ({} unit{})",
@@ -382,9 +374,8 @@ pub fn module(info: &ModuleInfo, path: &str, code: &CodeSource) -> String {
             }
             text
         }
-        (None, Some(e)) => format!("unreadable DWARF: {e}"),
-        (None, None) if has(".debug_info") => "DWARF (.debug_info)".to_string(),
-        (None, None) => "none".to_string(),
+        DebugSummary::Unreadable(e) => format!("unreadable DWARF: {e}"),
+        DebugSummary::None => "none".to_string(),
     };
     out.push_str(&format!("debug info: {debug}\n"));
     let how = match (&code.loaded_from, &code.saved) {
@@ -425,8 +416,8 @@ pub fn cache_notes(code: &CodeSource) -> Vec<String> {
 }
 
 /// `info memory`: declared limits, and the current size when paused.
-pub fn memories(info: &ModuleInfo, sizes: Option<&[Option<u64>]>) -> String {
-    if info.memories().is_empty() {
+pub fn memories(decls: &[MemoryDecl], sizes: Option<&[Option<u64>]>) -> String {
+    if decls.is_empty() {
         return "No memories.\n".to_string();
     }
     let mut t = table(&[
@@ -437,7 +428,7 @@ pub fn memories(info: &ModuleInfo, sizes: Option<&[Option<u64>]>) -> String {
         "shared",
         "import",
     ]);
-    for (i, m) in info.memories().iter().enumerate() {
+    for (i, m) in decls.iter().enumerate() {
         let current = match sizes.and_then(|s| s.get(i).copied().flatten()) {
             Some(bytes) => {
                 let pages = bytes / 65536;
@@ -461,12 +452,12 @@ pub fn memories(info: &ModuleInfo, sizes: Option<&[Option<u64>]>) -> String {
 }
 
 /// `info tables`: element type, declared limits, current size when paused.
-pub fn tables(info: &ModuleInfo, sizes: Option<&[Option<u64>]>) -> String {
-    if info.tables().is_empty() {
+pub fn tables(decls: &[TableDecl], sizes: Option<&[Option<u64>]>) -> String {
+    if decls.is_empty() {
         return "No tables.\n".to_string();
     }
     let mut t = table(&["index", "element", "min", "max", "current", "import"]);
-    for (i, tb) in info.tables().iter().enumerate() {
+    for (i, tb) in decls.iter().enumerate() {
         t.add_row(vec![
             i.to_string(),
             tb.element.clone(),

@@ -401,7 +401,7 @@ impl Frontend {
                 what: Info::Globals { module },
             } => {
                 self.pause()?;
-                let (module, _) = self.module_info_for(module.as_deref())?;
+                let module = self.module_ref(module);
                 match self.session.request(Request::Globals { module }) {
                     Response::Globals(list) => write_out(out, &inspect::globals(&list))?,
                     other => return Err(unexpected(other)),
@@ -410,16 +410,28 @@ impl Frontend {
             Command::Info {
                 what: Info::Memory { module },
             } => {
-                let (module, info) = self.module_info_for(module.as_deref())?;
+                let module = self.module_ref(module);
+                let decls = match self.session.request(Request::Memories {
+                    module: module.clone(),
+                }) {
+                    Response::Memories(decls) => decls,
+                    other => return Err(unexpected(other)),
+                };
                 let sizes = self.sizes(Request::MemorySizes { module });
-                write_out(out, &inspect::memories(&info, sizes.as_deref()))?
+                write_out(out, &inspect::memories(&decls, sizes.as_deref()))?
             }
             Command::Info {
                 what: Info::Tables { module },
             } => {
-                let (module, info) = self.module_info_for(module.as_deref())?;
+                let module = self.module_ref(module);
+                let decls = match self.session.request(Request::Tables {
+                    module: module.clone(),
+                }) {
+                    Response::Tables(decls) => decls,
+                    other => return Err(unexpected(other)),
+                };
                 let sizes = self.sizes(Request::TableSizes { module });
-                write_out(out, &inspect::tables(&info, sizes.as_deref()))?
+                write_out(out, &inspect::tables(&decls, sizes.as_deref()))?
             }
             Command::Info {
                 what: Info::Functions { regex, module },
@@ -464,18 +476,13 @@ impl Frontend {
                 what: Info::Module { module },
             } => {
                 let path = self.session.module_path().display().to_string();
-                let code = match self.session.request(Request::CodeSource) {
-                    Response::CodeSource(code) => code,
+                let module = self.module_ref(module);
+                match self.session.request(Request::ModuleSummary { module }) {
+                    Response::ModuleSummary(summary) => {
+                        write_out(out, &inspect::module(&summary, &path))?
+                    }
                     other => return Err(unexpected(other)),
-                };
-                let (id, info) = self.module_info_for(module.as_deref())?;
-                let program = self.program()?;
-                let path = if program.is_multi() {
-                    format!("{path}, core module {id} {}", program.name(id))
-                } else {
-                    path
-                };
-                write_out(out, &inspect::module(&info, &path, &code))?
+                }
             }
             Command::Info {
                 what: Info::Modules,
@@ -566,7 +573,7 @@ impl Frontend {
                 }
                 .ok_or_else(|| format!("x -t takes an element index, not {text:?}"))?;
                 self.pause()?;
-                let (module, _) = self.module_info_for(module.as_deref())?;
+                let module = self.module_ref(module);
                 match self.session.request(Request::TableElements {
                     module,
                     table,
@@ -591,10 +598,7 @@ impl Frontend {
                 module,
             } => {
                 let address = self.with_history(&address.join(" "))?;
-                let module = match module {
-                    Some(m) => Some(self.program()?.find(&m)?),
-                    None => None,
-                };
+                let module = module.map(crate::debugger::protocol::ModuleRef::Name);
                 self.examine(fmt.as_deref(), module, memory, &address, out)?
             }
             Command::Info { what: Info::Frame } => {
@@ -606,12 +610,18 @@ impl Frontend {
                     Response::Frame(f) => f.module,
                     other => return Err(unexpected(other)),
                 };
-                let program = self.program()?;
+                let name = match self.session.request(Request::Modules) {
+                    Response::Modules { modules, .. } => modules
+                        .into_iter()
+                        .find(|m| m.id == module)
+                        .map(|m| m.name)
+                        .unwrap_or_default(),
+                    other => return Err(unexpected(other)),
+                };
                 write_out(
                     out,
                     &format!(
-                        "in core module {module} ({}) of {}\n",
-                        program.name(module),
+                        "in core module {module} ({name}) of {}\n",
                         self.session.module_path().display()
                     ),
                 )?;
@@ -756,7 +766,7 @@ impl Frontend {
     fn examine(
         &mut self,
         fmt: Option<&str>,
-        module: Option<CoreModuleId>,
+        module: Option<crate::debugger::protocol::ModuleRef>,
         memory: u32,
         address: &str,
         out: &mut dyn Write,
@@ -802,33 +812,31 @@ impl Frontend {
     fn examine_instructions(
         &mut self,
         count: u32,
-        module: Option<CoreModuleId>,
+        module: Option<crate::debugger::protocol::ModuleRef>,
         address: &str,
         out: &mut dyn Write,
     ) -> Result<(), String> {
-        let info = match module {
-            Some(m) => self.program()?.info(m).clone(),
-            None => self.module_info()?,
-        };
         let text = address.trim();
         let offset = match text.strip_prefix("0x") {
             Some(hex) => usize::from_str_radix(hex, 16).ok(),
             None => text.parse().ok(),
         }
         .ok_or_else(|| format!("x/i takes a module offset (like 0x5a), not {text:?}"))?;
-        let func = info
-            .func_containing(offset)
-            .ok_or_else(|| format!("0x{offset:x} is not in the code of any function"))?;
-        let offsets = info.instruction_offsets(func);
-        let start = offsets.partition_point(|&o| o < offset);
-        let mut listing = String::new();
-        for &o in offsets.iter().skip(start).take(count as usize) {
-            listing.push_str(&format!(
-                "   0x{o:x}: {}\n",
-                info.instruction_text(o).unwrap_or("<cannot print>")
-            ));
+        let module = module.unwrap_or_else(|| self.module_ref(None));
+        match self.session.request(Request::Instructions {
+            module,
+            offset,
+            count,
+        }) {
+            Response::Instructions(list) => {
+                let listing: String = list
+                    .iter()
+                    .map(|(o, text)| format!("   0x{o:x}: {text}\n"))
+                    .collect();
+                write_out(out, &listing)
+            }
+            other => Err(unexpected(other)),
         }
-        write_out(out, &listing)
     }
 
     /// Prints the selected frame's source variables (`only`: these names,

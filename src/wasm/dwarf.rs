@@ -78,7 +78,7 @@ pub struct LineMatch {
 }
 
 /// What `info module` says of the DWARF.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DwarfSummary {
     /// The DWARF versions of the units, ascending, without repeats.
     pub versions: Vec<u16>,

@@ -106,7 +106,7 @@ pub struct GlobalDecl {
 }
 
 /// A memory's declaration (sizes in 64 KiB pages).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MemoryDecl {
     /// Initial size in pages.
     pub min: u64,
@@ -121,7 +121,7 @@ pub struct MemoryDecl {
 }
 
 /// A table's declaration.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TableDecl {
     /// Element type, as the text format writes it.
     pub element: String,
