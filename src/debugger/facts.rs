@@ -48,6 +48,28 @@ pub(crate) fn serve(
             Ok(m) => Response::ModuleSummary(summary(program, m, code)),
             Err(e) => Response::invalid(e),
         },
+        Request::SourceLocation { module, location } => {
+            match source_location(program, &module, &location) {
+                Ok(at) => Response::SourceLocation(at),
+                Err(e) => Response::invalid(e),
+            }
+        }
+        Request::LineInfo { module, at } => match line_info(program, &module, at) {
+            Ok(info) => Response::LineInfo(info),
+            Err(e) => Response::invalid(e),
+        },
+        Request::SourceFiles { module } => match resolve(program, &module).and_then(|m| {
+            let debug = program
+                .info(m)
+                .debug_info()
+                .ok_or("the module has no DWARF line information")?;
+            let mut files = debug.files();
+            files.sort();
+            Ok(files)
+        }) {
+            Ok(files) => Response::SourceFiles(files),
+            Err(e) => Response::invalid(e),
+        },
         Request::Instructions {
             module,
             offset,
@@ -208,4 +230,76 @@ fn instructions(
             )
         })
         .collect())
+}
+
+/// [`Request::SourceLocation`].
+fn source_location(
+    program: &Program,
+    module: &ModuleRef,
+    location: &str,
+) -> Result<crate::wasm::dwarf::SourceLoc, String> {
+    use crate::wasm::dwarf::SourceLoc;
+    let (module, loc, qualified) = match crate::wasm::program::split_qualifier(location) {
+        Some((m, rest)) => (program.find(m)?, rest, true),
+        None => (resolve(program, module)?, location.trim(), false),
+    };
+    let info = program.info(module);
+    if let Some((file, line)) = loc.rsplit_once(':')
+        && let Ok(line) = line.parse::<u32>()
+    {
+        // The file as the line tables name it, when they do.
+        let file = info
+            .debug_info()
+            .and_then(|d| d.line_pcs(file, 1).ok())
+            .map(|m| m.file)
+            .unwrap_or_else(|| file.to_string());
+        return Ok(SourceLoc {
+            file,
+            line,
+            column: None,
+        });
+    }
+    let (module, resolved) = if qualified {
+        (module, super::breakpoints::resolve(info, loc)?)
+    } else {
+        super::breakpoints::resolve_in(program, loc)?
+    };
+    resolved
+        .source
+        .or_else(|| {
+            program
+                .info(module)
+                .debug_info()
+                .and_then(|d| d.location(resolved.pc))
+        })
+        .ok_or_else(|| format!("no line information for {loc}"))
+}
+
+/// [`Request::LineInfo`].
+fn line_info(
+    program: &Program,
+    module: &ModuleRef,
+    at: super::protocol::LineAt,
+) -> Result<super::protocol::LineInfo, String> {
+    use super::protocol::LineAt;
+    let (module, note, places) = match at {
+        LineAt::Location(loc) => {
+            let (m, r) = super::breakpoints::resolve_in(program, &loc)?;
+            let mut places = vec![r.pc];
+            places.extend(r.more);
+            (m, r.note, places)
+        }
+        LineAt::Offset(pc) => (resolve(program, module)?, None, vec![pc]),
+    };
+    let debug = program
+        .info(module)
+        .debug_info()
+        .ok_or("the module has no DWARF line information")?;
+    let pc = places[0];
+    Ok(super::protocol::LineInfo {
+        note,
+        line: debug.location(pc),
+        row_start: debug.row_at(pc).map(|r| r.pc),
+        places,
+    })
 }

@@ -754,7 +754,6 @@ fn pause(shared: &Arc<Shared>, mut store: StoreContextMut<'_, Host>, reason: Sto
                             Err(e) => Response::invalid(e),
                         }
                     }
-                    Request::Program => Response::Program(shared.program.clone()),
                     Request::CodeSource => Response::CodeSource(shared.code.clone()),
                     Request::Watch { frame, target } => {
                         match guarded(|| {
@@ -1037,7 +1036,6 @@ pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome)
                 Response::Done
             }
             Request::Disassemble { func, all, .. } => disassemble(shared, None, func, all),
-            Request::Program => Response::Program(shared.program.clone()),
             Request::CodeSource => Response::CodeSource(shared.code.clone()),
             other => match breakpoint_request(shared, None, other) {
                 Ok(response) => response,

@@ -128,10 +128,6 @@ pub enum Request {
     Ignore(u32, u64),
     /// List the breakpoints.
     Breakpoints,
-    /// The program's static facts: its core modules, each with its names,
-    /// imports, exports, sections, ... (read in the front end's process;
-    /// being replaced by the owned views below).
-    Program,
     /// The program's core modules (`info modules`).
     Modules,
     /// A core module's functions whose name matches `filter` (a regular
@@ -169,6 +165,28 @@ pub enum Request {
     },
     /// A core module in numbers (`info module`).
     ModuleSummary {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// Where a `list` location is: `FILE:LINE` (the file as the line
+    /// tables name it) or a function (its line after the prologue), in
+    /// `module` unless the location is qualified (a function is looked up
+    /// in every module).
+    SourceLocation {
+        /// The core module for `FILE:LINE`.
+        module: ModuleRef,
+        /// The location as typed.
+        location: String,
+    },
+    /// The source line at a location or a module offset (`info line`).
+    LineInfo {
+        /// The core module for an offset.
+        module: ModuleRef,
+        /// What to look up.
+        at: LineAt,
+    },
+    /// The source files a core module's line tables name (`info sources`).
+    SourceFiles {
         /// The core module.
         module: ModuleRef,
     },
@@ -296,6 +314,29 @@ pub struct ModuleView {
     pub imported_functions: u32,
     /// Whether it has DWARF sections.
     pub dwarf: bool,
+}
+
+/// What [`Request::LineInfo`] looks up.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum LineAt {
+    /// A location as for `break` (qualified or searched in every module).
+    Location(String),
+    /// A module offset in the request's module.
+    Offset(usize),
+}
+
+/// The answer to `info line`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LineInfo {
+    /// Said about how the location was resolved (a line without code).
+    pub note: Option<String>,
+    /// The module offsets the line starts at (several for a line that
+    /// starts at several places); the first is the one looked up.
+    pub places: Vec<usize>,
+    /// The source line there, when the line tables have one.
+    pub line: Option<crate::wasm::dwarf::SourceLoc>,
+    /// Where that line's row starts.
+    pub row_start: Option<usize>,
 }
 
 /// A core module in numbers, as `info module` shows it.
@@ -552,11 +593,6 @@ pub enum Response {
     Done,
     /// A breakpoint was set.
     BreakpointSet(BreakpointInfo),
-    /// Answer to [`Request::Program`]. Not serialized: the program's facts
-    /// are read in the front end's process (to be replaced by owned views of
-    /// them, issue 18).
-    #[serde(skip)]
-    Program(std::sync::Arc<crate::wasm::program::Program>),
     /// Answer to [`Request::Modules`].
     Modules {
         /// The program is a component (else a core module).
@@ -578,6 +614,12 @@ pub enum Response {
     Tables(Vec<crate::wasm::TableDecl>),
     /// Answer to [`Request::ModuleSummary`].
     ModuleSummary(ModuleSummary),
+    /// Answer to [`Request::SourceLocation`].
+    SourceLocation(crate::wasm::dwarf::SourceLoc),
+    /// Answer to [`Request::LineInfo`].
+    LineInfo(LineInfo),
+    /// Answer to [`Request::SourceFiles`], sorted.
+    SourceFiles(Vec<String>),
     /// Answer to [`Request::Instructions`]: (module offset, text) pairs.
     Instructions(Vec<(usize, String)>),
     /// Answer to [`Request::CodeSource`].

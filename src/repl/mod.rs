@@ -19,7 +19,6 @@ use crate::debugger::protocol::{
 };
 use crate::render::inspect;
 use crate::render::{self, Theme};
-use crate::wasm::program::Program;
 use command::{Command, Info, OnOff, Parsed, Setting};
 use std::time::Duration;
 
@@ -703,34 +702,6 @@ impl Frontend {
         }
         out.push_str(rest);
         Ok(out)
-    }
-
-    /// The program's static facts.
-    pub(crate) fn program(&self) -> Result<std::sync::Arc<Program>, String> {
-        match self.session.request(Request::Program) {
-            Response::Program(program) => Ok(program),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    /// The facts of the selected frame's core module (module 0 when not
-    /// paused).
-    pub(crate) fn module_info(&self) -> Result<std::sync::Arc<crate::wasm::ModuleInfo>, String> {
-        self.module_info_for(None).map(|(_, info)| info)
-    }
-
-    /// The core module named by `-M MODULE`, else the selected frame's
-    /// (module 0 when not paused), with its facts.
-    pub(crate) fn module_info_for(
-        &self,
-        module: Option<&str>,
-    ) -> Result<(CoreModuleId, std::sync::Arc<crate::wasm::ModuleInfo>), String> {
-        let program = self.program()?;
-        let id = match module {
-            Some(m) => program.find(m)?,
-            None => self.current_module(),
-        };
-        Ok((id, program.info(id).clone()))
     }
 
     /// `-M MODULE` as typed, else the selected frame's core module.

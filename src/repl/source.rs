@@ -6,8 +6,7 @@ use std::collections::HashSet;
 use std::io::Write;
 
 use super::{Frontend, write_out};
-use crate::debugger::breakpoints;
-use crate::debugger::protocol::FrameInfo;
+use crate::debugger::protocol::{FrameInfo, LineAt, ModuleRef, Request, Response};
 use crate::debugger::source::SourceFiles;
 use crate::render::SourceLine;
 use crate::wasm::dwarf::SourceLoc;
@@ -199,19 +198,9 @@ impl Frontend {
     }
 
     /// Where `list LOCATION` centres: `LINE` (current file), `FILE:LINE`,
-    /// or a function (its line after the prologue).
+    /// or a function (its line after the prologue); all but `LINE` are
+    /// resolved by the core.
     fn list_location(&self, loc: &str) -> Result<SourceLoc, String> {
-        // ``MODULE`LOCATION`` names the core module; else the selected
-        // frame's (a function is looked up in every module).
-        let program = self.program()?;
-        let (module, loc) = match crate::wasm::program::split_qualifier(loc) {
-            Some((m, rest)) => (Some(program.find(m)?), rest),
-            None => (None, loc),
-        };
-        let info = match module {
-            Some(m) => program.info(m).clone(),
-            None => self.module_info()?,
-        };
         if let Ok(line) = loc.parse::<u32>() {
             let file = self.source.current_file().ok_or_else(|| {
                 format!("no current source file for line {line}: give FILE:{line}")
@@ -222,112 +211,76 @@ impl Frontend {
                 column: None,
             });
         }
-        if let Some((file, line)) = loc.rsplit_once(':')
-            && let Ok(line) = line.parse::<u32>()
-        {
-            // The file as the line tables name it, when they do.
-            let file = info
-                .debug_info()
-                .and_then(|d| d.line_pcs(file, 1).ok())
-                .map(|m| m.file)
-                .unwrap_or_else(|| file.to_string());
-            return Ok(SourceLoc {
-                file,
-                line,
-                column: None,
-            });
+        match self.session.request(Request::SourceLocation {
+            module: self.module_ref(None),
+            location: loc.to_string(),
+        }) {
+            Response::SourceLocation(at) => Ok(at),
+            other => Err(super::unexpected(other)),
         }
-        let (info, resolved) = match module {
-            Some(_) => (info.clone(), breakpoints::resolve(&info, loc)?),
-            None => {
-                let (m, r) = breakpoints::resolve_in(&program, loc)?;
-                (program.info(m).clone(), r)
-            }
-        };
-        resolved
-            .source
-            .or_else(|| info.debug_info().and_then(|d| d.location(resolved.pc)))
-            .ok_or_else(|| format!("no line information for {loc}"))
     }
 
-    /// `info line [LOCATION]`.
+    /// `info line [LOCATION]`: the location's line (``MODULE`LOCATION``, or
+    /// wherever it resolves), else the selected frame's.
     pub(crate) fn info_line(
         &mut self,
         location: Option<String>,
         out: &mut dyn Write,
     ) -> Result<(), String> {
-        // The location's core module (``MODULE`LOCATION``, or wherever it
-        // resolves), else the selected frame's.
-        let (info, resolved) = match &location {
-            Some(loc) => {
-                let loc = self.with_current_file(loc)?;
-                let program = self.program()?;
-                let (m, r) = breakpoints::resolve_in(&program, &loc)?;
-                (program.info(m).clone(), Some(r))
-            }
-            None => (self.module_info()?, None),
-        };
-        let debug = info
-            .debug_info()
-            .ok_or("the module has no DWARF line information")?;
-        let pc = match resolved {
-            Some(r) => {
-                if let Some(note) = &r.note {
-                    write_out(out, &format!("{}\n", self.theme.dim(&format!("({note})"))))?;
-                }
-                let mut pcs = vec![r.pc];
-                pcs.extend(r.more);
-                if pcs.len() > 1 {
-                    let list: Vec<String> = pcs.iter().map(|p| format!("0x{p:x}")).collect();
-                    let at = debug.location(pcs[0]);
-                    let text = match at {
-                        Some(l) => format!(
-                            "Line {} of \"{}\" starts at {} places: {}\n",
-                            l.line,
-                            l.file,
-                            pcs.len(),
-                            list.join(", ")
-                        ),
-                        None => format!("Starts at {}\n", list.join(", ")),
-                    };
-                    return write_out(out, &text);
-                }
-                pcs[0]
-            }
+        let (module, at) = match &location {
+            Some(loc) => (
+                self.module_ref(None),
+                LineAt::Location(self.with_current_file(loc)?),
+            ),
             None => {
                 let frame = self.selected_frame()?;
-                match self
-                    .session
-                    .request(crate::debugger::protocol::Request::Frame(frame))
-                {
-                    crate::debugger::protocol::Response::Frame(f) => f.pc,
+                match self.session.request(Request::Frame(frame)) {
+                    Response::Frame(f) => (ModuleRef::Id(f.module), LineAt::Offset(f.pc)),
                     other => return Err(super::unexpected(other)),
                 }
             }
         };
-        let text = match (debug.row_at(pc), debug.location(pc)) {
-            (Some(row), Some(l)) => format!(
-                "Line {} of \"{}\" starts at 0x{:x} and contains 0x{pc:x}\n",
-                l.line, l.file, row.pc
-            ),
-            _ => format!("No line information for 0x{pc:x}\n"),
+        let info = match self.session.request(Request::LineInfo { module, at }) {
+            Response::LineInfo(info) => info,
+            other => return Err(super::unexpected(other)),
+        };
+        if let Some(note) = &info.note {
+            write_out(out, &format!("{}\n", self.theme.dim(&format!("({note})"))))?;
+        }
+        let pc = info.places[0];
+        let text = if info.places.len() > 1 {
+            let list: Vec<String> = info.places.iter().map(|p| format!("0x{p:x}")).collect();
+            match &info.line {
+                Some(l) => format!(
+                    "Line {} of \"{}\" starts at {} places: {}\n",
+                    l.line,
+                    l.file,
+                    info.places.len(),
+                    list.join(", ")
+                ),
+                None => format!("Starts at {}\n", list.join(", ")),
+            }
+        } else {
+            match (info.row_start, &info.line) {
+                (Some(start), Some(l)) => format!(
+                    "Line {} of \"{}\" starts at 0x{start:x} and contains 0x{pc:x}\n",
+                    l.line, l.file
+                ),
+                _ => format!("No line information for 0x{pc:x}\n"),
+            }
         };
         write_out(out, &text)
     }
 
-    /// `info sources`.
+    /// `info sources`: the selected frame's module's source files.
     pub(crate) fn info_sources(&self, out: &mut dyn Write) -> Result<(), String> {
-        let info = self.module_info()?;
-        let debug = info
-            .debug_info()
-            .ok_or("the module has no DWARF line information")?;
-        let mut files = debug.files();
-        files.sort();
-        let mut text = String::new();
-        for f in files {
-            text.push_str(&f);
-            text.push('\n');
+        let module = self.module_ref(None);
+        match self.session.request(Request::SourceFiles { module }) {
+            Response::SourceFiles(files) => {
+                let text: String = files.iter().map(|f| format!("{f}\n")).collect();
+                write_out(out, &text)
+            }
+            other => Err(super::unexpected(other)),
         }
-        write_out(out, &text)
     }
 }
