@@ -3,10 +3,10 @@
 
 use wasmtime::{StoreContextMut, Val};
 
+use super::events::eval_in;
 use super::expr::{Expr, LoadType, Num};
 use super::frames::Paused;
 use super::frames::WasmFrame;
-use super::handler::eval_in;
 use super::protocol::{Examine, FrameRef, GlobalInfo, Pc, Response, SourceValue, Variable};
 use super::values::ValueReader;
 use super::variables;

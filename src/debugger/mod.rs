@@ -1,11 +1,13 @@
 //! The debugger core: a [`Session`] drives a worker thread that owns the
 //! wasmtime store, over the typed [`protocol`]. No terminal code lives here.
 
+mod breakpoint_requests;
 pub mod breakpoints;
 mod cache;
 mod component;
 mod config;
 mod entry;
+mod events;
 pub mod expr;
 mod facts;
 mod frames;
@@ -16,8 +18,10 @@ pub mod protocol;
 mod session;
 pub mod source;
 mod stdout;
+mod stepping;
 mod values;
 mod variables;
+mod watch;
 mod worker;
 
 pub use config::{DirSpec, RunConfig};

@@ -40,11 +40,12 @@ use super::breakpoints::Table;
 use super::component::ComponentRunner;
 use super::config::RunConfig;
 use super::entry::{Entry, default_val, entry_point};
-use super::handler::{self, Handler, Step};
+use super::handler::{self, Handler};
 use super::interrupt::Interrupt;
 use super::protocol::OutputStream;
 use super::protocol::{Exception, Outcome, Pc, Request, Response};
 use super::stdout::{GuestOutput, Message};
+use super::stepping::Step;
 use super::values::value_of;
 use crate::wasm::ModuleInfo;
 use crate::wasm::program::{CoreModuleId, Program, ProgramKind};
@@ -496,7 +497,7 @@ impl Loaded {
             probe: Mutex::new(probe),
         });
         for location in &config.breakpoints {
-            handler::add_breakpoint(&shared, None, location, false, None)
+            super::breakpoint_requests::add_breakpoint(&shared, None, location, false, None)
                 .map_err(|e| anyhow!("-b {location}: {e}"))?;
         }
         Ok(Loaded {

@@ -1,0 +1,225 @@
+//! The breakpoint requests, served paused or not: setting (with where the
+//! engine slips a breakpoint to), deleting, enabling, conditions, ignore
+//! counts; and keeping the running store's engine breakpoints in step with
+//! the table.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use wasmtime::{AsContextMut, Result, StoreContextMut};
+
+use super::breakpoints::{self, Breakpoint};
+use super::protocol::{CoreModuleId, Pc, Request, Response};
+use super::worker::{Host, Shared, lock, module_pc};
+
+/// Serves the breakpoint requests, settings and static facts, paused or
+/// not. Any other request is handed back.
+pub(crate) fn breakpoint_request(
+    shared: &Shared,
+    store: Option<&mut StoreContextMut<'_, Host>>,
+    request: Request,
+) -> Result<Response, Request> {
+    let request = match super::facts::serve(&shared.program, &shared.code, request) {
+        Ok(response) => return Ok(response),
+        Err(other) => other,
+    };
+    let result = match request {
+        Request::SetStopOnThrow(on) => {
+            shared.stop_on_throw.store(on, Ordering::Relaxed);
+            Ok(Response::Done)
+        }
+        Request::Break {
+            location,
+            temporary,
+            condition,
+        } => add_breakpoint(shared, store, &location, temporary, condition)
+            .map(Response::BreakpointSet),
+        Request::Delete(ids) => edit_breakpoints(shared, store, ids, Edit::Delete),
+        Request::Enable(ids, on) => edit_breakpoints(shared, store, ids, Edit::Enable(on)),
+        Request::Condition(id, text) => {
+            let parsed = text.as_deref().map(parse_condition).transpose();
+            parsed.and_then(|expr| {
+                lock(&shared.control).table.get_mut(id)?.condition = expr;
+                Ok(Response::Done)
+            })
+        }
+        Request::Ignore(id, count) => lock(&shared.control).table.get_mut(id).map(|bp| {
+            bp.ignore = count;
+            Response::Done
+        }),
+        Request::Breakpoints => {
+            let control = lock(&shared.control);
+            let mut list: Vec<_> = control
+                .table
+                .iter()
+                .map(|b| b.info(&shared.program))
+                .collect();
+            list.extend(control.table.watches.values().map(|w| w.info()));
+            list.sort_by_key(|b| b.id);
+            Ok(Response::Breakpoints(list))
+        }
+        other => return Err(other),
+    };
+    Ok(result.unwrap_or_else(Response::invalid))
+}
+
+/// A breakpoint condition, parsed once: a Wasm-level expression and/or
+/// one that the source (DWARF) evaluator parses.
+pub(crate) fn parse_condition(text: &str) -> Result<Arc<breakpoints::Condition>, String> {
+    breakpoints::Condition::parse(text).map(Arc::new)
+}
+
+/// Sets a breakpoint: resolves LOCATION, learns where the engine slips it
+/// to, records it and, while paused, arms it in the running store.
+pub(crate) fn add_breakpoint(
+    shared: &Shared,
+    store: Option<&mut StoreContextMut<'_, Host>>,
+    location: &str,
+    temporary: bool,
+    condition: Option<String>,
+) -> Result<super::protocol::BreakpointInfo, String> {
+    let (module, resolved) = breakpoints::resolve_in(&shared.program, location)?;
+    let condition = condition.as_deref().map(parse_condition).transpose()?;
+    let pc = slipped(shared, module, resolved.pc)?;
+    if shared.info(module).func_containing(pc) != Some(resolved.func) {
+        return Err(format!(
+            "no instruction at or after 0x{:x} in func[{}]",
+            resolved.pc, resolved.func
+        ));
+    }
+    let mut more = Vec::new();
+    for &p in &resolved.more {
+        let slipped = slipped(shared, module, p)?;
+        if slipped != pc && !more.contains(&slipped) {
+            more.push(slipped);
+        }
+    }
+    let breakpoint = Breakpoint {
+        id: 0,
+        location: location.trim().to_string(),
+        module,
+        func: resolved.func,
+        pc,
+        more,
+        source: resolved.source,
+        note: resolved.note,
+        requested: (pc != resolved.pc).then_some(resolved.pc),
+        enabled: true,
+        temporary,
+        hits: 0,
+        ignore: 0,
+        condition,
+    };
+    if let Some(store) = store {
+        arm_sites(shared, store, &breakpoint.sites(), true).map_err(|e| e.to_string())?;
+    }
+    let mut control = lock(&shared.control);
+    let id = control.table.add(breakpoint);
+    control.table.get_mut(id).map(|b| b.info(&shared.program))
+}
+
+/// Where the engine puts a breakpoint asked for at `pc` (the next place it
+/// can stop at or after `pc`), learned from a store that never runs.
+pub(crate) fn slipped(shared: &Shared, module: CoreModuleId, pc: usize) -> Result<usize, String> {
+    let mut probe = lock(&shared.probe);
+    let compiled = shared.module(module);
+    let mut edit = probe.edit_breakpoints().ok_or("guest debugging is off")?;
+    edit.add_breakpoint(compiled, module_pc(pc))
+        .map_err(|e| e.to_string())?;
+    drop(edit);
+    let actual = probe
+        .breakpoints()
+        .into_iter()
+        .flatten()
+        .filter(|b| wasmtime::Module::same(&b.module, compiled))
+        .map(|b| b.pc.raw() as usize)
+        .filter(|p| *p >= pc)
+        .min();
+    if let Some(mut edit) = probe.edit_breakpoints() {
+        let _ = edit.remove_breakpoint(compiled, module_pc(pc));
+    }
+    actual.ok_or_else(|| format!("no instruction at or after 0x{pc:x}"))
+}
+
+/// What `delete`, `enable` and `disable` do to a breakpoint or watchpoint.
+#[derive(Clone, Copy)]
+pub(crate) enum Edit {
+    Delete,
+    Enable(bool),
+}
+
+/// Applies `edit` to breakpoints and watchpoints `ids` (all when empty),
+/// keeping the running store's armed engine breakpoints in step with the
+/// table: one engine breakpoint per enabled breakpoint, one per site of an
+/// enabled watchpoint.
+pub(crate) fn edit_breakpoints(
+    shared: &Shared,
+    mut store: Option<&mut StoreContextMut<'_, Host>>,
+    ids: Vec<u32>,
+    edit: Edit,
+) -> Result<Response, String> {
+    let mut control = lock(&shared.control);
+    let ids = if ids.is_empty() {
+        let mut all = control.table.ids();
+        all.extend(control.table.watches.keys());
+        all
+    } else {
+        ids
+    };
+    for id in &ids {
+        if !control.table.watches.contains_key(id) {
+            control.table.get_mut(*id)?;
+        }
+    }
+    for id in ids {
+        let (was_on, sites) = match control.table.watches.get(&id) {
+            Some(w) => (w.enabled, w.sites.clone()),
+            None => {
+                let bp = control.table.get_mut(id)?;
+                (bp.enabled, bp.sites())
+            }
+        };
+        let now_on = match edit {
+            Edit::Delete => {
+                if control.table.watches.remove(&id).is_none() {
+                    control.table.remove(id)?;
+                }
+                false
+            }
+            Edit::Enable(on) => {
+                match control.table.watches.get_mut(&id) {
+                    Some(w) => w.enabled = on,
+                    None => control.table.get_mut(id)?.enabled = on,
+                }
+                on
+            }
+        };
+        if was_on != now_on
+            && let Some(store) = store.as_deref_mut()
+        {
+            arm_sites(shared, store, &sites, now_on).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(Response::Done)
+}
+
+/// Arms (or disarms) engine breakpoints at every site of a watchpoint.
+pub(crate) fn arm_sites<T: 'static>(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, T>,
+    sites: &[Pc],
+    on: bool,
+) -> Result<()> {
+    let Some(mut edit) = store.as_context_mut().edit_breakpoints() else {
+        return Ok(());
+    };
+    for pc in sites {
+        let module = shared.module(pc.module);
+        if on {
+            edit.add_breakpoint(module, module_pc(pc.offset))?;
+        } else {
+            edit.remove_breakpoint(module, module_pc(pc.offset))?;
+        }
+    }
+    Ok(())
+}
