@@ -13,73 +13,62 @@ pub(crate) fn serve(
     code: &super::protocol::CodeSource,
     request: Request,
 ) -> Result<Response, Request> {
+    // The module a request names, resolved, or its one-line error.
+    let with = |module: &ModuleRef, answer: &dyn Fn(CoreModuleId) -> Result<Response, String>| {
+        resolve(program, module)
+            .and_then(answer)
+            .unwrap_or_else(Response::invalid)
+    };
     Ok(match request {
         Request::Modules => Response::Modules {
             component: program.kind == crate::wasm::program::ProgramKind::Component,
             modules: modules(program),
         },
-        Request::Functions { module, filter } => {
-            match resolve(program, &module).and_then(|m| functions(program, m, filter.as_deref())) {
-                Ok(list) => Response::Functions(list),
-                Err(e) => Response::invalid(e),
-            }
+        Request::Functions { module, filter } => with(&module, &|m| {
+            functions(program, m, filter.as_deref()).map(Response::Functions)
+        }),
+        Request::Imports { module } => with(&module, &|m| {
+            Ok(Response::Imports(program.info(m).imports().to_vec()))
+        }),
+        Request::Exports { module } => {
+            with(&module, &|m| Ok(Response::Exports(exports(program, m))))
         }
-        Request::Imports { module } => match resolve(program, &module) {
-            Ok(m) => Response::Imports(program.info(m).imports().to_vec()),
-            Err(e) => Response::invalid(e),
-        },
-        Request::Exports { module } => match resolve(program, &module) {
-            Ok(m) => Response::Exports(exports(program, m)),
-            Err(e) => Response::invalid(e),
-        },
-        Request::Sections { module } => match resolve(program, &module) {
-            Ok(m) => Response::Sections(program.info(m).sections().to_vec()),
-            Err(e) => Response::invalid(e),
-        },
-        Request::Memories { module } => match resolve(program, &module) {
-            Ok(m) => Response::Memories(program.info(m).memories().to_vec()),
-            Err(e) => Response::invalid(e),
-        },
-        Request::Tables { module } => match resolve(program, &module) {
-            Ok(m) => Response::Tables(program.info(m).tables().to_vec()),
-            Err(e) => Response::invalid(e),
-        },
-        Request::ModuleSummary { module } => match resolve(program, &module) {
-            Ok(m) => Response::ModuleSummary(summary(program, m, code)),
-            Err(e) => Response::invalid(e),
-        },
-        Request::SourceLocation { module, location } => {
-            match source_location(program, &module, &location) {
-                Ok(at) => Response::SourceLocation(at),
-                Err(e) => Response::invalid(e),
-            }
-        }
-        Request::LineInfo { module, at } => match line_info(program, &module, at) {
-            Ok(info) => Response::LineInfo(info),
-            Err(e) => Response::invalid(e),
-        },
-        Request::SourceFiles { module } => match resolve(program, &module).and_then(|m| {
+        Request::Sections { module } => with(&module, &|m| {
+            Ok(Response::Sections(program.info(m).sections().to_vec()))
+        }),
+        Request::Memories { module } => with(&module, &|m| {
+            Ok(Response::Memories(program.info(m).memories().to_vec()))
+        }),
+        Request::Tables { module } => with(&module, &|m| {
+            Ok(Response::Tables(program.info(m).tables().to_vec()))
+        }),
+        Request::ModuleSummary { module } => with(&module, &|m| {
+            Ok(Response::ModuleSummary(summary(program, m, code)))
+        }),
+        Request::SourceFiles { module } => with(&module, &|m| {
             let debug = program
                 .info(m)
                 .debug_info()
                 .ok_or("the module has no DWARF line information")?;
             let mut files = debug.files();
             files.sort();
-            Ok(files)
-        }) {
-            Ok(files) => Response::SourceFiles(files),
-            Err(e) => Response::invalid(e),
-        },
+            Ok(Response::SourceFiles(files))
+        }),
         Request::Instructions {
             module,
             offset,
             count,
-        } => {
-            match resolve(program, &module).and_then(|m| instructions(program, m, offset, count)) {
-                Ok(list) => Response::Instructions(list),
-                Err(e) => Response::invalid(e),
-            }
+        } => with(&module, &|m| {
+            instructions(program, m, offset, count).map(Response::Instructions)
+        }),
+        Request::SourceLocation { module, location } => {
+            source_location(program, &module, &location)
+                .map(Response::SourceLocation)
+                .unwrap_or_else(Response::invalid)
         }
+        Request::LineInfo { module, at } => line_info(program, &module, at)
+            .map(Response::LineInfo)
+            .unwrap_or_else(Response::invalid),
         other => return Err(other),
     })
 }
