@@ -234,43 +234,52 @@ pub(crate) fn resume(shared: &Shared, store: &mut StoreContextMut<'_, Host>) {
 /// registered module, and a component's core modules share one code
 /// memory, so a later module's pass undoes the breakpoints of an earlier
 /// one (seen here: after `stepi`, a breakpoint in the component's main
-/// module no longer fires). With more than one core module, each
-/// breakpoint still set is removed down to a reference count of zero and
-/// added back as often, which patches it in again.
+/// module no longer fires). So when single-stepping really ends in a
+/// program of several core modules, every breakpoint still set is removed
+/// down to a reference count of zero and added back as often, which
+/// patches it in again: one edit per round of removals (as many rounds as
+/// the highest count, a handful) and one for the additions, since each
+/// edit re-protects the code memory.
 pub(crate) fn set_single_step(shared: &Shared, store: &mut StoreContextMut<'_, Host>, on: bool) {
+    let was_on = store.as_context().is_single_step();
     if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
         let _ = edit.single_step(on);
     }
-    if on || !shared.program.is_multi() {
+    if on || !was_on || !shared.program.is_multi() {
         return;
     }
-    let is_set = |store: &mut StoreContextMut<'_, Host>, module: &wasmtime::Module, pc| {
+    type Site = (wasmtime::Module, wasmtime::ModulePC);
+    let key = |(module, pc): &Site| (module.debug_index_in_engine(), pc.raw());
+    let set_now = |store: &mut StoreContextMut<'_, Host>| -> Vec<Site> {
         store
             .as_context()
             .breakpoints()
             .into_iter()
             .flatten()
-            .any(|b| wasmtime::Module::same(&b.module, module) && b.pc == pc)
+            .map(|b| (b.module, b.pc))
+            .collect()
     };
-    let set: Vec<(wasmtime::Module, wasmtime::ModulePC)> = store
-        .as_context()
-        .breakpoints()
-        .into_iter()
-        .flatten()
-        .map(|b| (b.module, b.pc))
-        .collect();
-    for (module, pc) in set {
-        let mut count = 0;
-        // A site is referenced once per reason it is armed: a handful.
-        while count < 64 && is_set(store, &module, pc) {
-            if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
-                let _ = edit.remove_breakpoint(&module, pc);
-            }
-            count += 1;
-        }
+    let mut remaining = set_now(store);
+    let mut counts: Vec<(Site, usize)> = Vec::new();
+    let mut round = 0;
+    while !remaining.is_empty() && round < 64 {
+        round += 1;
         if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
-            for _ in 0..count {
-                let _ = edit.add_breakpoint(&module, pc);
+            for (module, pc) in &remaining {
+                let _ = edit.remove_breakpoint(module, *pc);
+            }
+        }
+        let still: std::collections::HashSet<(u64, u32)> = set_now(store).iter().map(key).collect();
+        let (kept, gone): (Vec<Site>, Vec<Site>) = remaining
+            .into_iter()
+            .partition(|site| still.contains(&key(site)));
+        counts.extend(gone.into_iter().map(|site| (site, round)));
+        remaining = kept;
+    }
+    if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
+        for ((module, pc), count) in &counts {
+            for _ in 0..*count {
+                let _ = edit.add_breakpoint(module, *pc);
             }
         }
     }

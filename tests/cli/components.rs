@@ -358,3 +358,30 @@ fn module_state_per_core_module() {
     );
     insta::assert_snapshot!(text);
 }
+
+/// After a step, the engine breakpoints of a component's modules are
+/// patched in again (wasmtime 48's `single_step(false)` loses them when
+/// core modules share one code memory): a watchpoint and a breakpoint set
+/// before `stepi` still stop the program after it.
+#[test]
+fn breakpoints_and_watchpoints_survive_a_step_in_a_component() {
+    let text = batch(
+        P2,
+        &["--stop-on-entry", "--directory", "tests/guests"],
+        &[
+            "break ratio",
+            "stepi",
+            "continue",
+            "watch main`__stack_pointer",
+            "stepi",
+            "continue",
+        ],
+        &["divide", "7", "5"],
+    );
+    assert!(text.contains("Breakpoint 1, hit 1 time"), "{text}");
+    assert!(
+        text.contains("Watchpoint 2: __stack_pointer\nOld value"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
