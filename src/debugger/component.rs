@@ -8,6 +8,7 @@ use wasmtime::{Engine, Module, Result, Store, bail, format_err as anyhow};
 use wasmtime_wasi::p2::bindings::CommandPre;
 
 use super::config::RunConfig;
+use super::entry::exports_listing;
 use super::protocol::Outcome;
 use super::worker::{Host, one_line};
 use crate::wasm::program::{CoreModuleId, Program};
@@ -171,12 +172,7 @@ impl ComponentRunner {
             None => match CommandPre::new(pre.clone()) {
                 Ok(command) => ComponentEntry::Run(Box::new(command)),
                 Err(_) => {
-                    let funcs = exported_funcs(engine, &component);
-                    let listing = if funcs.is_empty() {
-                        "it exports no functions".to_string()
-                    } else {
-                        format!("its exported functions: {}", funcs.join(", "))
-                    };
+                    let listing = exports_listing(&exported_funcs(engine, &component));
                     bail!(
                         "the component is not a command (it does not export wasi:cli/run); \
                          use --invoke 'NAME(ARGS)'; {listing}"
@@ -373,12 +369,7 @@ fn invoke_entry(
         },
     };
     let Some(func_ty) = func_ty else {
-        let funcs = exported_funcs(engine, component);
-        let listing = if funcs.is_empty() {
-            "it exports no functions".to_string()
-        } else {
-            format!("its exported functions: {}", funcs.join(", "))
-        };
+        let listing = exports_listing(&exported_funcs(engine, component));
         bail!("the component exports no function named {func_name:?}; {listing}");
     };
     let params: Vec<wasmtime::component::Type> = func_ty.params().map(|(_, t)| t).collect();

@@ -24,12 +24,7 @@ pub(crate) fn entry_point(info: &ModuleInfo, config: &RunConfig) -> Result<Entry
         None => ("_start", &[][..]),
     };
     let Some(func_index) = info.exported_func(name) else {
-        let exported = info.exported_func_names();
-        let listing = if exported.is_empty() {
-            "it exports no functions".to_string()
-        } else {
-            format!("its exported functions: {}", exported.join(", "))
-        };
+        let listing = exports_listing(&info.exported_func_names());
         if config.invoke.is_some() {
             bail!("the module exports no function named {name:?}; {listing}");
         }
@@ -63,6 +58,16 @@ pub(crate) fn entry_point(info: &ModuleInfo, config: &RunConfig) -> Result<Entry
         func_index,
         args,
     })
+}
+
+/// `its exported functions: a, b` (or that there are none), for the
+/// errors that tell a user what can be invoked.
+pub(crate) fn exports_listing<S: AsRef<str>>(names: &[S]) -> String {
+    if names.is_empty() {
+        return "it exports no functions".to_string();
+    }
+    let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    format!("its exported functions: {}", names.join(", "))
 }
 
 /// Parses a command-line value as a Wasm value of type `ty`: integers in

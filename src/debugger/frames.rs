@@ -168,13 +168,12 @@ impl Paused {
                 Ok(Response::Frame(self.frame_info(store, r.index)?))
             }
             Request::Locals(r) => {
-                self.check_pause(r.pause)?;
                 let WasmFrame {
                     handle,
                     module,
                     func,
                     ..
-                } = self.frame(store, r.index)?.clone();
+                } = self.frame_of(store, r)?;
                 let info = self.program.info(module).clone();
                 let n = handle.num_locals(&mut *store)?;
                 let locals = (0..n)
@@ -198,6 +197,17 @@ impl Paused {
             }
             _ => bail!("internal error: request not served by the frame reader"),
         }
+    }
+
+    /// The frame `r` names: refused when it belongs to another pause
+    /// (before any handle is touched), else walked to as needed.
+    pub(crate) fn frame_of<T: 'static>(
+        &mut self,
+        store: &mut StoreContextMut<'_, T>,
+        r: FrameRef,
+    ) -> Result<WasmFrame> {
+        self.check_pause(r.pause)?;
+        self.frame(store, r.index).cloned()
     }
 
     /// Refuses a frame of another pause before any handle is touched.

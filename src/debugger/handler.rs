@@ -138,8 +138,7 @@ pub(crate) fn pause(
                     Request::Disassemble { frame, func, all } => {
                         let at = match frame {
                             Some(f) => guarded(|| {
-                                paused.check_pause(f.pause)?;
-                                let f = paused.frame(&mut store, f.index)?;
+                                let f = paused.frame_of(&mut store, f)?;
                                 Ok((f.module, f.func, f.pc))
                             })
                             .map(Some)

@@ -165,18 +165,12 @@ fn examine(
     paused: &mut Paused,
     x: &Examine,
 ) -> Result<Response, String> {
-    paused
-        .check_pause(x.frame.pause)
-        .map_err(|e| e.to_string())?;
     let WasmFrame {
         handle,
         module: frame_module,
         func,
         ..
-    } = paused
-        .frame(store, x.frame.index)
-        .map_err(|e| e.to_string())?
-        .clone();
+    } = paused.frame_of(store, x.frame).map_err(|e| e.to_string())?;
     let expr = Expr::parse(&x.address)?;
     let address = match eval_in(shared, store, &handle, frame_module, func, &expr)? {
         Num::Int32(a) => a as u32 as u64,
@@ -243,16 +237,12 @@ fn evaluate(
     frame: FrameRef,
     text: &str,
 ) -> Result<Result<Num, (String, SourceValue)>, String> {
-    paused.check_pause(frame.pause).map_err(|e| e.to_string())?;
     let WasmFrame {
         handle,
         module,
         func,
         pc,
-    } = paused
-        .frame(store, frame.index)
-        .map_err(|e| e.to_string())?
-        .clone();
+    } = paused.frame_of(store, frame).map_err(|e| e.to_string())?;
     evaluate_at(
         shared,
         store,
@@ -367,13 +357,9 @@ fn source_variables(
     frame: FrameRef,
     args_only: bool,
 ) -> Result<Option<Vec<Variable>>, String> {
-    paused.check_pause(frame.pause).map_err(|e| e.to_string())?;
     let WasmFrame {
         handle, module, pc, ..
-    } = paused
-        .frame(store, frame.index)
-        .map_err(|e| e.to_string())?
-        .clone();
+    } = paused.frame_of(store, frame).map_err(|e| e.to_string())?;
     let instance = shared.instance(store, module);
     let mut machine = FrameMachine {
         store,
@@ -464,7 +450,7 @@ fn set_variable(
     text: &str,
 ) -> Result<(), String> {
     let (module, func) = paused
-        .frame(store, frame.index)
+        .frame_of(store, frame)
         .map(|f| (f.module, f.func))
         .map_err(|e| e.to_string())?;
     let info = shared.info(module).clone();
@@ -548,7 +534,7 @@ fn set_memory(
     };
     let bytes = ty.encode(evaluate_number(shared, store, paused, frame, text)?)?;
     let module = paused
-        .frame(store, frame.index)
+        .frame_of(store, frame)
         .map(|f| f.module)
         .map_err(|e| e.to_string())?;
     let instance = shared

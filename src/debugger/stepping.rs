@@ -348,8 +348,7 @@ pub(crate) fn start_advance(
     frame: FrameRef,
     location: &str,
 ) -> Result<()> {
-    paused.check_pause(frame.pause)?;
-    paused.frame(store, frame.index)?;
+    paused.frame_of(store, frame)?;
     let (module, resolved) =
         breakpoints::resolve_in(&shared.program, location).map_err(|e| anyhow!("{e}"))?;
     let mut sites = Vec::new();
@@ -383,9 +382,8 @@ pub(crate) fn start_finish(
     paused: &mut Paused,
     frame: FrameRef,
 ) -> Result<()> {
-    paused.check_pause(frame.pause)?;
     let (module, func) = {
-        let f = paused.frame(store, frame.index)?;
+        let f = paused.frame_of(store, frame)?;
         (f.module, f.func)
     };
     let depth = paused.depth(store);

@@ -93,16 +93,12 @@ pub(crate) fn add_watch(
 ) -> Result<super::protocol::BreakpointInfo, String> {
     use super::protocol::WatchSpec;
     use crate::wasm::WriteTarget;
-    paused.check_pause(frame.pause).map_err(|e| e.to_string())?;
     let super::frames::WasmFrame {
         handle,
         module,
         func,
         ..
-    } = paused
-        .frame(store, frame.index)
-        .map_err(|e| e.to_string())?
-        .clone();
+    } = paused.frame_of(store, frame).map_err(|e| e.to_string())?;
     // ``MODULE`WHAT`` watches that core module's global or memory; the
     // address is still evaluated in the frame.
     let (watched_module, spec) = match &spec {
