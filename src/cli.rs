@@ -132,6 +132,23 @@ pub struct RunArgs {
     #[arg(long = "ex", value_name = "CMD", allow_hyphen_values = true)]
     pub commands: Vec<String>,
 
+    /// Run one debugger command if the program crashes: when, after the
+    /// -x/-ex commands, it is paused where it would die if let go (a trap, a
+    /// failed host call, `--timeout`). Repeatable; in order with -K (lldb's
+    /// `--one-line-on-crash`).
+    #[arg(
+        short = 'k',
+        long = "one-line-on-crash",
+        value_name = "CMD",
+        allow_hyphen_values = true
+    )]
+    pub crash_commands: Vec<String>,
+
+    /// Run the debugger commands in FILE if the program crashes, as -k does
+    /// (lldb's `--source-on-crash`).
+    #[arg(short = 'K', long = "source-on-crash", value_name = "FILE")]
+    pub crash_command_files: Vec<PathBuf>,
+
     /// Do not run init files (the user's `~/.config/wasmdbg/init` and a
     /// `.wasmdbginit` in the current directory).
     #[arg(short = 'n', long = "nx")]
@@ -302,19 +319,40 @@ pub enum Script {
 
 /// The `-x` and `-ex` arguments of `run` in the order they were given.
 pub fn scripts_in_order(matches: &clap::ArgMatches, args: &RunArgs) -> Vec<Script> {
+    in_order(
+        matches,
+        ("command_files", &args.command_files),
+        ("commands", &args.commands),
+    )
+}
+
+/// The `-K` and `-k` arguments of `run` (commands for a crash) in the order
+/// they were given.
+pub fn crash_scripts_in_order(matches: &clap::ArgMatches, args: &RunArgs) -> Vec<Script> {
+    in_order(
+        matches,
+        ("crash_command_files", &args.crash_command_files),
+        ("crash_commands", &args.crash_commands),
+    )
+}
+
+/// Files and one-line commands of two repeatable options (given by clap id)
+/// merged in command-line order.
+fn in_order(
+    matches: &clap::ArgMatches,
+    files: (&str, &[PathBuf]),
+    commands: (&str, &[String]),
+) -> Vec<Script> {
     let Some(("run", m)) = matches.subcommand() else {
         return Vec::new();
     };
     let mut all: Vec<(usize, Script)> = Vec::new();
-    if let Some(idx) = m.indices_of("command_files") {
-        all.extend(
-            idx.zip(&args.command_files)
-                .map(|(i, f)| (i, Script::File(f.clone()))),
-        );
+    if let Some(idx) = m.indices_of(files.0) {
+        all.extend(idx.zip(files.1).map(|(i, f)| (i, Script::File(f.clone()))));
     }
-    if let Some(idx) = m.indices_of("commands") {
+    if let Some(idx) = m.indices_of(commands.0) {
         all.extend(
-            idx.zip(&args.commands)
+            idx.zip(commands.1)
                 .map(|(i, c)| (i, Script::Command(c.clone()))),
         );
     }

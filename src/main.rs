@@ -1,12 +1,13 @@
 //! `wasmdbg`: parse the command line, run the session, map the result to an
-//! exit status (see the README: 0 all commands succeeded, 1 a command failed,
-//! 2 bad usage or the module could not be started).
+//! exit status (the README's table: the program's status as `wasmtime run`
+//! gives it, 125 a debugger command failed, 255 the program had not ended, 2
+//! bad usage or the module could not be started, N after `quit N`).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
-use wasmdbg::cli::{Cli, CliCommand, Script, scripts_in_order};
+use wasmdbg::cli::{Cli, CliCommand, Script, crash_scripts_in_order, scripts_in_order};
 use wasmdbg::debugger::protocol::{Outcome, Response};
 use wasmdbg::debugger::{Interrupter, Session};
 use wasmdbg::repl::{Frontend, batch, init, interactive};
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
     let CliCommand::Run(args) = &cli.command;
     let theme = args.theme();
     let scripts = scripts_in_order(&matches, args);
+    let crash_scripts = crash_scripts_in_order(&matches, args);
 
     // Ctrl-C while the guest runs pauses it; at the prompt rustyline reads
     // it as a key and the session goes on.
@@ -58,11 +60,11 @@ fn main() -> ExitCode {
         &mut out,
     );
     let mut failures = 0;
-    let mut quit = false;
+    let mut quit: Option<Option<i32>> = None;
     // Init files first (gdb's order): the user's, then the directory's if
-    // the user's allowed it; then -x/-ex.
+    // the user's allowed it; then -x/-ex; then -k/-K if it crashed.
     let mut run = |fe: &mut Frontend, scripts: &[Script], out: &mut std::io::Stdout| {
-        if !quit {
+        if quit.is_none() {
             let result = batch::run_scripts(fe, scripts, out);
             failures += result.failures;
             quit = result.quit;
@@ -82,14 +84,27 @@ fn main() -> ExitCode {
         }
     }
     run(&mut fe, &scripts, &mut out);
-    if !quit && !args.batch {
-        failures += interactive::run(&mut fe);
+    if fe.state().crashed() {
+        run(&mut fe, &crash_scripts, &mut out);
+    }
+    if quit.is_none() && !args.batch {
+        let result = interactive::run(&mut fe);
+        failures += result.failures;
+        quit = result.quit;
     }
     let _ = out.flush();
     // Quitting ends the guest with the process, wherever it is paused.
-    if failures > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    let status = wasmdbg::repl::exit_status(quit.flatten(), failures, fe.state());
+    if quit.flatten().is_none() {
+        if failures > 0 {
+            let s = if failures == 1 { "" } else { "s" };
+            eprintln!("wasmdbg: {failures} command{s} failed; exit status {status}");
+        } else if args.batch && fe.state().program_status().is_none() {
+            eprintln!(
+                "wasmdbg: the program had not ended (it was paused) when the session ended; \
+                 exit status {status}"
+            );
+        }
     }
+    ExitCode::from(status as u8)
 }

@@ -1039,6 +1039,54 @@ pub enum Outcome {
     Killed,
 }
 
+/// The status `wasmtime run` (48) exits with after a trap, on Unix: 128 +
+/// SIGABRT (its `src/commands/run.rs` calls
+/// `exit(rustix::process::EXIT_SIGNALED_SIGABRT)` when the error is a
+/// `wasmtime::Trap`).
+pub const TRAP_EXIT_STATUS: i32 = 134;
+
+/// The status `wasmtime run` exits with when the run ends in an error that
+/// is neither an exit nor a trap (an uncaught exception, a failed host call):
+/// its `main` returns the error, and Rust's runtime exits with 1.
+pub const ERROR_EXIT_STATUS: i32 = 1;
+
+impl Outcome {
+    /// The process exit status plain `wasmtime run` gives for this end: 0 for
+    /// a return, N for `proc_exit(N)`/`wasi:cli/exit` (its error: 1),
+    /// [`TRAP_EXIT_STATUS`] for a trap, [`ERROR_EXIT_STATUS`] for an
+    /// uncaught exception or a failed host call. `None` when the program
+    /// never ran to an end of its own (`LoadFailed`, `Killed`).
+    pub fn exit_status(&self) -> Option<i32> {
+        match self {
+            Outcome::Returned { .. } | Outcome::ComponentReturned { .. } => Some(0),
+            Outcome::Exited(code) => Some(*code),
+            Outcome::Trapped(_) => Some(TRAP_EXIT_STATUS),
+            Outcome::UncaughtException(_) | Outcome::Failed(_) => Some(ERROR_EXIT_STATUS),
+            Outcome::LoadFailed(_) | Outcome::Killed => None,
+        }
+    }
+}
+
+impl StopReason {
+    /// The status the program would end with if this pause were let go: a
+    /// trap, or the `--timeout` (which `wasmtime run -W timeout=` reports as
+    /// a trap), ends with [`TRAP_EXIT_STATUS`]; a failed host call (or the
+    /// `--max-memory` limit, which fails the `memory.grow`) with
+    /// [`ERROR_EXIT_STATUS`]. `None` for a pause the program goes on from
+    /// (a breakpoint, a step, a thrown exception that may still be caught,
+    /// Ctrl-C).
+    pub fn fatal_status(&self) -> Option<i32> {
+        match self {
+            StopReason::Trap(_)
+            | StopReason::Interrupted {
+                timeout: Some(_), ..
+            } => Some(TRAP_EXIT_STATUS),
+            StopReason::HostcallError(_) | StopReason::MemoryLimit(_) => Some(ERROR_EXIT_STATUS),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

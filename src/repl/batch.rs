@@ -11,8 +11,8 @@ use crate::cli::Script;
 pub struct BatchResult {
     /// How many commands failed (each printed its error).
     pub failures: usize,
-    /// A `quit` was run.
-    pub quit: bool,
+    /// A `quit` was run, with the status it gave (`quit N`).
+    pub quit: Option<Option<i32>>,
 }
 
 /// Runs every command of `scripts` in order, echoing each as
@@ -48,8 +48,8 @@ pub fn run_scripts(fe: &mut Frontend, scripts: &[Script], out: &mut dyn Write) -
             let _ = writeln!(out, "{PROMPT}{trimmed}");
             match fe.execute(trimmed, out) {
                 Ok(Flow::Next) => {}
-                Ok(Flow::Quit) => {
-                    result.quit = true;
+                Ok(Flow::Quit(status)) => {
+                    result.quit = Some(status);
                     return result;
                 }
                 Err(e) => {

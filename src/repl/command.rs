@@ -279,9 +279,14 @@ pub enum Command {
         #[command(subcommand)]
         setting: Setting,
     },
-    /// End the program and the debugger.
+    /// End the program and the debugger; with STATUS, wasmdbg exits with it
+    /// (gdb's `quit [EXPR]`) whatever the program did.
     #[command(visible_alias = "q", alias = "exit")]
-    Quit,
+    Quit {
+        /// The exit status (its low 8 bits on Unix).
+        #[arg(allow_negative_numbers = true)]
+        status: Option<i32>,
+    },
 }
 
 /// `maintenance` subcommands: for testing wasmdbg itself (gdb's
@@ -605,8 +610,9 @@ mod tests {
             ),
             ("c", Command::Continue),
             ("cont", Command::Continue),
-            ("q", Command::Quit),
-            ("quit", Command::Quit),
+            ("q", Command::Quit { status: None }),
+            ("quit", Command::Quit { status: None }),
+            ("quit 3", Command::Quit { status: Some(3) }),
             (
                 "set stop-on-throw off",
                 Command::Set {

@@ -9,7 +9,7 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Editor, Helper, Highlighter, Hinter, Validator};
 
-use super::batch::report;
+use super::batch::{BatchResult, report};
 use super::{Flow, Frontend, PROMPT};
 
 /// Completes the first word of a line with command names and aliases.
@@ -54,10 +54,11 @@ pub fn history_path() -> Option<PathBuf> {
     Some(base.join("wasmdbg").join("history"))
 }
 
-/// Reads and runs commands until `quit` or end of input. Returns the number
-/// of commands that failed.
-pub fn run(fe: &mut Frontend) -> usize {
+/// Reads and runs commands until `quit` or end of input. Returns how many
+/// commands failed and the `quit` that ended it (none at end of input).
+pub fn run(fe: &mut Frontend) -> BatchResult {
     let mut failures = 0;
+    let mut quit = None;
     let mut editor: Editor<CommandCompleter, DefaultHistory> = match Editor::new() {
         Ok(e) => e,
         Err(e) => {
@@ -66,7 +67,10 @@ pub fn run(fe: &mut Frontend) -> usize {
                 fe,
                 &format!("cannot open the prompt: {e}"),
             );
-            return 1;
+            return BatchResult {
+                failures: 1,
+                quit: None,
+            };
         }
     };
     editor.set_helper(Some(CommandCompleter {
@@ -102,7 +106,10 @@ pub fn run(fe: &mut Frontend) -> usize {
         let mut out = std::io::stdout();
         match fe.execute(&line, &mut out) {
             Ok(Flow::Next) => {}
-            Ok(Flow::Quit) => break,
+            Ok(Flow::Quit(status)) => {
+                quit = Some(status);
+                break;
+            }
             Err(e) => {
                 report(&mut out, fe, &e);
                 failures += 1;
@@ -115,7 +122,7 @@ pub fn run(fe: &mut Frontend) -> usize {
         }
         let _ = editor.save_history(path);
     }
-    failures
+    BatchResult { failures, quit }
 }
 
 #[cfg(test)]

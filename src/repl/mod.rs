@@ -34,13 +34,56 @@ pub enum State {
     Ended(Outcome),
 }
 
+impl State {
+    /// The status plain `wasmtime run` would give for where the program is:
+    /// its end's ([`Outcome::exit_status`]), or, paused where it would die if
+    /// let go, that death's ([`StopReason::fatal_status`]). `None` when it
+    /// was paused elsewhere (it had not ended) or ended by the debugger.
+    ///
+    /// [`StopReason::fatal_status`]: crate::debugger::protocol::StopReason::fatal_status
+    pub fn program_status(&self) -> Option<i32> {
+        match self {
+            State::Ended(outcome) => outcome.exit_status(),
+            State::Paused(stop) => stop.reason.fatal_status(),
+        }
+    }
+
+    /// Paused where the program would die if let go (a trap, a failed host
+    /// call, the `--timeout`): when `-k`/`-K` commands run.
+    pub fn crashed(&self) -> bool {
+        matches!(self, State::Paused(stop) if stop.reason.fatal_status().is_some())
+    }
+}
+
+/// wasmdbg's exit status when a debugger command failed (the convention of
+/// wrappers such as `env`, `nice` and `timeout` for their own failure).
+pub const COMMAND_FAILED_STATUS: i32 = 125;
+
+/// wasmdbg's exit status when the session ended while the program was paused
+/// where it could go on (a breakpoint, a step, Ctrl-C): gdb's
+/// `-return-child-result` gives -1 when the inferior "is not allowed to
+/// terminate".
+pub const NOT_ENDED_STATUS: i32 = 255;
+
+/// The exit status of a session: `quit N`'s N when given; else
+/// [`COMMAND_FAILED_STATUS`] when a command failed; else the program's
+/// status as `wasmtime run` gives it ([`State::program_status`]); else
+/// [`NOT_ENDED_STATUS`]. The process exits with its low 8 bits.
+pub fn exit_status(quit: Option<i32>, failures: usize, state: &State) -> i32 {
+    match quit {
+        Some(status) => status,
+        None if failures > 0 => COMMAND_FAILED_STATUS,
+        None => state.program_status().unwrap_or(NOT_ENDED_STATUS),
+    }
+}
+
 /// What the driver does after a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flow {
     /// Read the next command.
     Next,
-    /// End the session.
-    Quit,
+    /// End the session; with the status `quit N` gave.
+    Quit(Option<i32>),
 }
 
 /// How the program ended when the worker thread died under it.
@@ -662,7 +705,7 @@ impl Frontend {
                 Response::Done => {}
                 other => return Err(unexpected(other)),
             },
-            Command::Quit => return Ok(Flow::Quit),
+            Command::Quit { status } => return Ok(Flow::Quit(status)),
         }
         Ok(Flow::Next)
     }

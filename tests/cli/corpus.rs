@@ -91,7 +91,8 @@ fn run_wasi_test(wasm: &Path) -> String {
     } else {
         "\n"
     };
-    let expected = format!("{expected_stdout}{sep}{ending}[exit status: 0]\n");
+    // wasmdbg exits with the program's status, as `wasmtime run` does.
+    let expected = format!("{expected_stdout}{sep}{ending}[exit status: {code}]\n");
     assert_eq!(text, expected, "{name} with {args:?}");
     text
 }

@@ -12,6 +12,7 @@ mod hostile;
 mod init;
 mod inspect;
 mod library;
+mod runner;
 mod sessions;
 mod stepping;
 mod terminal;
