@@ -132,6 +132,12 @@ pub struct RunArgs {
     #[arg(long = "ex", value_name = "CMD", allow_hyphen_values = true)]
     pub commands: Vec<String>,
 
+    /// Write a core dump to PATH when the program stops at a trap or a failed
+    /// host call (then pause, or go on with the commands); REPL:
+    /// `generate-core-file`.
+    #[arg(long, value_name = "PATH")]
+    pub coredump: Option<PathBuf>,
+
     /// Run one debugger command if the program crashes: when, after the
     /// -x/-ex commands, it is paused where it would die if let go (a trap, a
     /// failed host call, `--timeout`). Repeatable; in order with -K (lldb's

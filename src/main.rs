@@ -50,13 +50,14 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let mut out = std::io::stdout();
-    let mut fe = Frontend::new(
+    let mut fe = Frontend::with_coredump(
         session,
         first,
         theme,
         timeout,
         args.directories.clone(),
         guest,
+        args.coredump.clone(),
         &mut out,
     );
     let mut failures = 0;
@@ -94,6 +95,7 @@ fn main() -> ExitCode {
     }
     let _ = out.flush();
     // Quitting ends the guest with the process, wherever it is paused.
+    failures += fe.unreported_failures();
     let status = wasmdbg::repl::exit_status(quit.flatten(), failures, fe.state());
     if quit.flatten().is_none() {
         if failures > 0 {

@@ -116,6 +116,25 @@ impl Paused {
             .collect()
     }
 
+    /// Frame `index` with its locals (all of them, in index order) and its
+    /// operand stack (bottom to top): what a core dump records of it.
+    pub(crate) fn frame_values<T: 'static>(
+        &mut self,
+        store: &mut StoreContextMut<'_, T>,
+        index: usize,
+    ) -> Result<(WasmFrame, Vec<Value>, Vec<Value>)> {
+        let frame = self.frame(store, index)?.clone();
+        let n = frame.handle.num_locals(&mut *store)?;
+        let locals = (0..n)
+            .map(|i| {
+                let v = frame.handle.local(&mut *store, i)?;
+                Ok(self.reader(store, frame.module).read(store, &v))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let stack = self.stack_values(store, index)?;
+        Ok((frame, locals, stack))
+    }
+
     /// How many Wasm frames are on the stack (walks all of them).
     pub(crate) fn depth<T: 'static>(&mut self, store: &mut StoreContextMut<'_, T>) -> usize {
         let _ = self.frame(store, usize::MAX - 1);

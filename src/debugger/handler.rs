@@ -154,6 +154,20 @@ pub(crate) fn pause(
                         }
                     }
                     Request::CodeSource => Response::CodeSource(shared.code.clone()),
+                    Request::GenerateCoreFile { path, name, .. } => {
+                        match guarded(|| {
+                            super::coredump::write::write(
+                                shared,
+                                &mut store,
+                                &mut paused,
+                                &path,
+                                &name,
+                            )
+                        }) {
+                            Ok(written) => Response::CoreFileWritten(written),
+                            Err(e) => error_response(&e),
+                        }
+                    }
                     Request::Watch { frame, target } => {
                         match guarded(|| {
                             Ok(add_watch(shared, &mut store, &mut paused, frame, target))

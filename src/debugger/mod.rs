@@ -6,6 +6,7 @@ pub mod breakpoints;
 mod cache;
 mod component;
 mod config;
+pub mod coredump;
 mod entry;
 mod events;
 pub mod expr;

@@ -286,6 +286,18 @@ pub enum Request {
         /// Every instruction rather than a window around the pc.
         all: bool,
     },
+    /// Write the paused program as a core dump to `path` (gdb's
+    /// `generate-core-file`): the tool-conventions format with every
+    /// frame's locals and operand stack. `name` is the dump's process name
+    /// (the program's file name).
+    GenerateCoreFile {
+        /// The pause to dump.
+        pause: PauseId,
+        /// Where to write it (created or truncated).
+        path: std::path::PathBuf,
+        /// The process name in the `core` section.
+        name: String,
+    },
 }
 
 /// A core module as a request names it: by the id the core gave out, or as
@@ -665,6 +677,8 @@ pub enum Response {
     },
     /// The request could not be served.
     Error(Error),
+    /// Answer to [`Request::GenerateCoreFile`].
+    CoreFileWritten(CoreFileWritten),
 }
 
 /// Why a request could not be served: a kind a front end can act on, and
@@ -746,9 +760,25 @@ impl Request {
             | Request::SetMemory { frame: f, .. } => Some(f.pause),
             Request::Examine(x) => Some(x.frame.pause),
             Request::Disassemble { frame, .. } => frame.map(|f| f.pause),
+            Request::GenerateCoreFile { pause, .. } => Some(*pause),
             _ => None,
         }
     }
+}
+
+/// A core dump that was written.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CoreFileWritten {
+    /// Where.
+    pub path: std::path::PathBuf,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// How many frames `corestack` holds.
+    pub frames: usize,
+    /// How many memories it holds (an imported memory counts once).
+    pub memories: usize,
+    /// Their bytes together (the data section leaves zeros out).
+    pub memory_bytes: u64,
 }
 
 /// One stack frame, as shown by `bt` and `frame`.
@@ -864,8 +894,9 @@ pub enum Value {
     F32(u32),
     /// f64, as its bits.
     F64(u64),
-    /// v128, as a little-endian 128-bit integer.
-    V128(u128),
+    /// v128, as a little-endian 128-bit integer (serialized as a `0x` and 32
+    /// hex digits string: JSON readers lose integers past 2^53).
+    V128(#[serde(with = "v128_hex")] u128),
     /// A reference.
     Ref {
         /// Its type.
@@ -873,6 +904,23 @@ pub enum Value {
         /// `None` for null; else a short description.
         desc: Option<String>,
     },
+}
+
+/// Serde for a v128 as `"0x"` and 32 hex digits.
+mod v128_hex {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{v:#034x}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
+        let text = String::deserialize(d)?;
+        let digits = text
+            .strip_prefix("0x")
+            .ok_or_else(|| D::Error::custom("a v128 is written 0x and 32 hex digits"))?;
+        u128::from_str_radix(digits, 16).map_err(D::Error::custom)
+    }
 }
 
 impl Value {

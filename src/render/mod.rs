@@ -10,6 +10,6 @@ pub use values::{source_value, value, variables};
 pub mod inspect;
 
 pub use views::{
-    SourceLine, backtrace, backtrace_elided, breakpoint_set, breakpoints, disassembly, exception,
-    frame_detail, frame_line, locals, outcome, stack, stop_banner,
+    SourceLine, backtrace, backtrace_elided, breakpoint_set, breakpoints, core_file_written,
+    disassembly, exception, frame_detail, frame_line, locals, outcome, stack, stop_banner,
 };

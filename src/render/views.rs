@@ -220,6 +220,20 @@ pub fn stop_banner(theme: &Theme, stop: &Stop, source: &SourceLine) -> String {
     out
 }
 
+/// `Saved a core dump to PATH: 3 frames, 1 memory (65536 bytes), 1234 bytes.`
+pub fn core_file_written(w: &crate::debugger::protocol::CoreFileWritten) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "Saved a core dump to {}: {}, {} ({} bytes); {} bytes.\n",
+        w.path.display(),
+        plural(w.frames, "frame", "frames"),
+        plural(w.memories, "memory", "memories"),
+        w.memory_bytes,
+        w.bytes
+    )
+}
+
 /// How the program ended, in brackets as gdb prints it.
 pub fn outcome(theme: &Theme, o: &Outcome) -> String {
     let text = match o {

@@ -86,6 +86,14 @@ pub enum Command {
     /// Run until the selected frame returns, and print what it returned.
     #[command(visible_alias = "fin")]
     Finish,
+    /// Write the paused program as a core dump (the tool-conventions
+    /// format, every frame's locals and operand stack) to PATH (default
+    /// `core.PID`, gdb's).
+    #[command(visible_alias = "gcore")]
+    GenerateCoreFile {
+        /// The file to write.
+        path: Option<std::path::PathBuf>,
+    },
     /// Step over calls until a source line greater than the current one is
     /// reached in this frame (loops run to their end), or the frame
     /// returns; with LOCATION, run until LOCATION or the frame returns.

@@ -112,6 +112,10 @@ pub struct Frontend {
     safe_paths: Vec<std::path::PathBuf>,
     /// Source files and the `list` position.
     source: source::SourceView,
+    /// `--coredump PATH`.
+    coredump: Option<std::path::PathBuf>,
+    /// Failures outside commands (see [`Frontend::unreported_failures`]).
+    unreported_failures: usize,
 }
 
 impl Frontend {
@@ -130,6 +134,32 @@ impl Frontend {
         guest: output::GuestOutput,
         out: &mut dyn Write,
     ) -> Frontend {
+        Frontend::with_coredump(
+            session,
+            first,
+            theme,
+            timeout,
+            directories,
+            guest,
+            None,
+            out,
+        )
+    }
+
+    /// [`Frontend::new`] that also writes a core dump to `coredump` whenever
+    /// the program stops at a trap or a failed host call, the first event
+    /// included (`--coredump`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn with_coredump(
+        session: Session,
+        first: Response,
+        theme: Theme,
+        timeout: Option<Duration>,
+        directories: Vec<std::path::PathBuf>,
+        guest: output::GuestOutput,
+        coredump: Option<std::path::PathBuf>,
+        out: &mut dyn Write,
+    ) -> Frontend {
         let mut fe = Frontend {
             session,
             guest,
@@ -139,6 +169,8 @@ impl Frontend {
             timeout,
             history: Vec::new(),
             safe_paths: Vec::new(),
+            coredump,
+            unreported_failures: 0,
             source: source::SourceView::new(directories),
         };
         if let Response::CodeSource(code) = fe.session.request(Request::CodeSource) {
@@ -148,6 +180,7 @@ impl Frontend {
         }
         if let Err(e) = fe.take_event(first, out) {
             let _ = writeln!(out, "{}", theme.error(&format!("error: {e}")));
+            fe.unreported_failures += 1;
         }
         fe
     }
@@ -337,6 +370,10 @@ impl Frontend {
                 },
                 out,
             )?,
+            Command::GenerateCoreFile { path } => {
+                let path = path.unwrap_or_else(|| format!("core.{}", std::process::id()).into());
+                self.generate_core_file(path, out)?
+            }
             Command::Finish => {
                 let frame = self.selected_frame()?;
                 if let Response::Frame(f) = self.session.request(Request::Frame(frame)) {
@@ -953,9 +990,16 @@ impl Frontend {
             Response::Stopped(stop) => {
                 let shown = self.source_line(stop.frame.as_ref());
                 write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
+                let crashed = matches!(
+                    stop.reason,
+                    StopReason::Trap(_) | StopReason::HostcallError(_) | StopReason::MemoryLimit(_)
+                );
                 self.state = State::Paused(Box::new(stop));
                 self.selected = 0;
-                Ok(())
+                match self.coredump.clone() {
+                    Some(path) if crashed => self.generate_core_file(path, out),
+                    _ => Ok(()),
+                }
             }
             Response::Ended(outcome) => {
                 write_out(out, &render::outcome(&self.theme, &outcome))?;
@@ -965,6 +1009,33 @@ impl Frontend {
             }
             other => Err(unexpected(other)),
         }
+    }
+
+    /// Writes the paused program's core dump to `path` and says so.
+    fn generate_core_file(
+        &mut self,
+        path: std::path::PathBuf,
+        out: &mut dyn Write,
+    ) -> Result<(), String> {
+        let pause = self.pause()?.pause;
+        match self.session.request(Request::GenerateCoreFile {
+            pause,
+            path,
+            name: self.session.module_path().file_name().map_or_else(
+                || self.session.module_path().display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+        }) {
+            Response::CoreFileWritten(w) => write_out(out, &render::core_file_written(&w)),
+            Response::Error(e) => Err(format!("no core dump written: {}", e.message)),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Failures that happened outside any command (a `--coredump` that
+    /// could not be written at the first stop); the exit status counts them.
+    pub fn unreported_failures(&self) -> usize {
+        self.unreported_failures
     }
 
     fn pause(&self) -> Result<&Stop, String> {

@@ -5,6 +5,7 @@ mod bad_input;
 mod breakpoints;
 mod cache;
 mod components;
+mod coredump;
 mod corpus;
 mod dwarf;
 mod harness;
