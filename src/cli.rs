@@ -1,4 +1,5 @@
-//! The command line: `wasmdbg run [OPTIONS] MODULE [ARGS...]`.
+//! The command line: `wasmdbg run [OPTIONS] MODULE [ARGS...]` and
+//! `wasmdbg core [OPTIONS] MODULE COREFILE`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -22,7 +23,60 @@ pub struct Cli {
 pub enum CliCommand {
     /// Run MODULE under the debugger; pause on traps, thrown exceptions and
     /// failing host calls.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
+    /// Open a core dump of MODULE: frames, locals, operand stack, globals,
+    /// memory and source variables, read-only.
+    Core(CoreArgs),
+}
+
+/// The options of the debugger itself, for `run` and `core`.
+#[derive(Debug, Args)]
+pub struct FrontendArgs {
+    /// Look for source files in DIR too (repeatable; in order, after the
+    /// path DWARF gives). REPL: `directory DIR`.
+    #[arg(short = 'd', long = "directory", value_name = "DIR")]
+    pub directories: Vec<PathBuf>,
+
+    /// Run the debugger commands in FILE (repeatable; in order with -ex).
+    #[arg(short = 'x', long = "command", value_name = "FILE")]
+    pub command_files: Vec<PathBuf>,
+
+    /// Run one debugger command (repeatable; in order with -x).
+    #[arg(long = "ex", value_name = "CMD", allow_hyphen_values = true)]
+    pub commands: Vec<String>,
+
+    /// Do not run init files (the user's `~/.config/wasmdbg/init` and a
+    /// `.wasmdbginit` in the current directory).
+    #[arg(short = 'n', long = "nx")]
+    pub no_init: bool,
+
+    /// Exit when the commands from -x/-ex are done instead of prompting.
+    #[arg(long)]
+    pub batch: bool,
+
+    /// Colour the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// Arguments of `wasmdbg core`.
+#[derive(Debug, Args)]
+pub struct CoreArgs {
+    /// The DWARF package of a module built with split DWARF (default:
+    /// MODULE's name with `.dwp`, beside it, when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub dwp: Option<PathBuf>,
+
+    /// The debugger's own options.
+    #[command(flatten)]
+    pub frontend: FrontendArgs,
+
+    /// The module or component the core dump came from.
+    pub module: PathBuf,
+
+    /// The core dump (`wasmdbg run --coredump`, `generate-core-file`, or
+    /// `wasmtime run -D coredump=PATH`).
+    pub core: PathBuf,
 }
 
 /// When to colour the output.
@@ -119,19 +173,6 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub dwp: Option<PathBuf>,
 
-    /// Look for source files in DIR too (repeatable; in order, after the
-    /// path DWARF gives). REPL: `directory DIR`.
-    #[arg(short = 'd', long = "directory", value_name = "DIR")]
-    pub directories: Vec<PathBuf>,
-
-    /// Run the debugger commands in FILE (repeatable; in order with -ex).
-    #[arg(short = 'x', long = "command", value_name = "FILE")]
-    pub command_files: Vec<PathBuf>,
-
-    /// Run one debugger command (repeatable; in order with -x).
-    #[arg(long = "ex", value_name = "CMD", allow_hyphen_values = true)]
-    pub commands: Vec<String>,
-
     /// Write a core dump to PATH when the program stops at a trap or a failed
     /// host call (then pause, or go on with the commands); REPL:
     /// `generate-core-file`.
@@ -155,18 +196,9 @@ pub struct RunArgs {
     #[arg(short = 'K', long = "source-on-crash", value_name = "FILE")]
     pub crash_command_files: Vec<PathBuf>,
 
-    /// Do not run init files (the user's `~/.config/wasmdbg/init` and a
-    /// `.wasmdbginit` in the current directory).
-    #[arg(short = 'n', long = "nx")]
-    pub no_init: bool,
-
-    /// Exit when the commands from -x/-ex are done instead of prompting.
-    #[arg(long)]
-    pub batch: bool,
-
-    /// Colour the output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    /// The debugger's own options.
+    #[command(flatten)]
+    pub frontend: FrontendArgs,
 
     /// The module: a `.wasm` binary or `.wat` text (told apart by content).
     pub module: PathBuf,
@@ -302,6 +334,13 @@ impl RunArgs {
     /// The theme, decided once: `--color` beats `NO_COLOR`, which beats
     /// whether stdout is a terminal.
     pub fn theme(&self) -> Theme {
+        self.frontend.theme()
+    }
+}
+
+impl FrontendArgs {
+    /// The output theme `--color` asks for.
+    pub fn theme(&self) -> Theme {
         let color = match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -323,8 +362,9 @@ pub enum Script {
     Command(String),
 }
 
-/// The `-x` and `-ex` arguments of `run` in the order they were given.
-pub fn scripts_in_order(matches: &clap::ArgMatches, args: &RunArgs) -> Vec<Script> {
+/// The `-x` and `-ex` arguments of `run` or `core` in the order they were
+/// given.
+pub fn scripts_in_order(matches: &clap::ArgMatches, args: &FrontendArgs) -> Vec<Script> {
     in_order(
         matches,
         ("command_files", &args.command_files),
@@ -349,7 +389,7 @@ fn in_order(
     files: (&str, &[PathBuf]),
     commands: (&str, &[String]),
 ) -> Vec<Script> {
-    let Some(("run", m)) = matches.subcommand() else {
+    let Some((_, m)) = matches.subcommand() else {
         return Vec::new();
     };
     let mut all: Vec<(usize, Script)> = Vec::new();

@@ -7,7 +7,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
-use wasmdbg::cli::{Cli, CliCommand, Script, crash_scripts_in_order, scripts_in_order};
+use wasmdbg::cli::{
+    Cli, CliCommand, FrontendArgs, Script, crash_scripts_in_order, scripts_in_order,
+};
 use wasmdbg::debugger::protocol::{Outcome, Response};
 use wasmdbg::debugger::{Interrupter, Session};
 use wasmdbg::repl::{Frontend, batch, init, interactive};
@@ -29,10 +31,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let CliCommand::Run(args) = &cli.command;
+    match &cli.command {
+        CliCommand::Run(args) => run(&matches, args),
+        CliCommand::Core(args) => core(&matches, args),
+    }
+}
+
+/// `wasmdbg run`.
+fn run(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCode {
     let theme = args.theme();
-    let scripts = scripts_in_order(&matches, args);
-    let crash_scripts = crash_scripts_in_order(&matches, args);
+    let scripts = scripts_in_order(matches, &args.frontend);
+    let crash_scripts = crash_scripts_in_order(matches, args);
 
     // Ctrl-C while the guest runs pauses it; at the prompt rustyline reads
     // it as a key and the session goes on.
@@ -55,15 +64,79 @@ fn main() -> ExitCode {
         first,
         theme,
         timeout,
-        args.directories.clone(),
+        args.frontend.directories.clone(),
         guest,
         args.coredump.clone(),
         &mut out,
     );
+    let (quit, failures) = drive(&mut fe, &args.frontend, &scripts, &crash_scripts, &mut out);
+    // Quitting ends the guest with the process, wherever it is paused.
+    let status = wasmdbg::repl::exit_status(quit, failures, fe.state());
+    if quit.is_none() {
+        if failures > 0 {
+            report_failures(failures, status);
+        } else if args.frontend.batch && fe.state().program_status().is_none() {
+            eprintln!(
+                "wasmdbg: the program had not ended (it was paused) when the session ended; \
+                 exit status {status}"
+            );
+        }
+    }
+    ExitCode::from(status as u8)
+}
+
+/// `wasmdbg core`: 0 when every command succeeded, 125 when one failed, 2
+/// when the dump cannot be opened, N after `quit N`.
+fn core(matches: &clap::ArgMatches, args: &wasmdbg::cli::CoreArgs) -> ExitCode {
+    let theme = args.frontend.theme();
+    let scripts = scripts_in_order(matches, &args.frontend);
+    let (session, first) =
+        Session::open_core(args.module.clone(), args.core.clone(), args.dwp.clone());
+    if let Response::Ended(Outcome::LoadFailed(msg)) = &first {
+        eprintln!("{}", theme.error(&format!("error: {msg}")));
+        return ExitCode::from(2);
+    }
+    let mut out = std::io::stdout();
+    let _ = writeln!(
+        out,
+        "Core dump {} of {}.",
+        args.core.display(),
+        args.module.display()
+    );
+    let mut fe = Frontend::new(
+        session,
+        first,
+        theme,
+        None,
+        args.frontend.directories.clone(),
+        Default::default(),
+        &mut out,
+    );
+    let (quit, failures) = drive(&mut fe, &args.frontend, &scripts, &[], &mut out);
+    let status = match quit {
+        Some(status) => status,
+        None if failures > 0 => wasmdbg::repl::COMMAND_FAILED_STATUS,
+        None => 0,
+    };
+    if quit.is_none() && failures > 0 {
+        report_failures(failures, status);
+    }
+    ExitCode::from(status as u8)
+}
+
+/// Runs the init files (gdb's order: the user's, then the directory's if the
+/// user's allowed it), then -x/-ex, then the crash scripts if the program
+/// is paused where it would die, then the prompt unless --batch. Returns
+/// the status `quit N` gave and how many commands failed.
+fn drive(
+    fe: &mut Frontend,
+    args: &FrontendArgs,
+    scripts: &[Script],
+    crash_scripts: &[Script],
+    out: &mut std::io::Stdout,
+) -> (Option<i32>, usize) {
     let mut failures = 0;
     let mut quit: Option<Option<i32>> = None;
-    // Init files first (gdb's order): the user's, then the directory's if
-    // the user's allowed it; then -x/-ex; then -k/-K if it crashed.
     let mut run = |fe: &mut Frontend, scripts: &[Script], out: &mut std::io::Stdout| {
         if quit.is_none() {
             let result = batch::run_scripts(fe, scripts, out);
@@ -73,40 +146,31 @@ fn main() -> ExitCode {
     };
     if !args.no_init {
         if let Some(user) = init::user_init().filter(|p| p.is_file()) {
-            run(&mut fe, &[Script::File(user)], &mut out);
+            run(fe, &[Script::File(user)], out);
         }
         let cwd = std::env::current_dir().unwrap_or_default();
         match init::local_init(&cwd, fe.safe_paths()) {
             init::LocalInit::Absent => {}
-            init::LocalInit::Run(file) => run(&mut fe, &[Script::File(file)], &mut out),
+            init::LocalInit::Run(file) => run(fe, &[Script::File(file)], out),
             init::LocalInit::Declined(warning) => {
-                let _ = writeln!(out, "{}", theme.error(&warning));
+                let _ = writeln!(out, "{}", fe.theme().error(&warning));
             }
         }
     }
-    run(&mut fe, &scripts, &mut out);
+    run(fe, scripts, out);
     if fe.state().crashed() {
-        run(&mut fe, &crash_scripts, &mut out);
+        run(fe, crash_scripts, out);
     }
     if quit.is_none() && !args.batch {
-        let result = interactive::run(&mut fe);
+        let result = interactive::run(fe);
         failures += result.failures;
         quit = result.quit;
     }
     let _ = out.flush();
-    // Quitting ends the guest with the process, wherever it is paused.
-    failures += fe.unreported_failures();
-    let status = wasmdbg::repl::exit_status(quit.flatten(), failures, fe.state());
-    if quit.flatten().is_none() {
-        if failures > 0 {
-            let s = if failures == 1 { "" } else { "s" };
-            eprintln!("wasmdbg: {failures} command{s} failed; exit status {status}");
-        } else if args.batch && fe.state().program_status().is_none() {
-            eprintln!(
-                "wasmdbg: the program had not ended (it was paused) when the session ended; \
-                 exit status {status}"
-            );
-        }
-    }
-    ExitCode::from(status as u8)
+    (quit.flatten(), failures + fe.unreported_failures())
+}
+
+fn report_failures(failures: usize, status: i32) {
+    let s = if failures == 1 { "" } else { "s" };
+    eprintln!("wasmdbg: {failures} command{s} failed; exit status {status}");
 }

@@ -1,4 +1,4 @@
-//! Fuzzing on stable Rust: three targets, each run for a time budget with
+//! Fuzzing on stable Rust: five targets, each run for a time budget with
 //! random inputs from a seeded generator, each input checked for panics.
 //!
 //! - `parsers`: REPL lines and expressions, random bytes and lines built
@@ -19,6 +19,12 @@
 //!   nothing) a session paused at a source line reading variables and
 //!   printing C expressions must give a result or an error, never a panic
 //!   or an internal error.
+//!
+//! - `coredumps`: core dumps wasmdbg wrote (of `wat/coredump.wat` and the C
+//!   program `ratio-p1.wasm` at their traps) with bytes mutated: parsing,
+//!   reading memory ranges and (for every 4th) a `wasmdbg core` session
+//!   running bt, locals, stack, globals, x and print must give a result or
+//!   a one-line error, never a panic or an internal error.
 //!
 //! `cargo test --test fuzz` runs each target for `$WASMDBG_FUZZ_SECS`
 //! seconds (default 10) from seed `$WASMDBG_FUZZ_SEED` (default 1);
@@ -49,11 +55,12 @@ fn main() {
     println!("| target | executions | of which got past the generator | seconds | failures |");
     println!("| --- | --- | --- | --- | --- |");
     let mut failures = Vec::new();
-    let targets: [(&str, Target); 4] = [
+    let targets: [(&str, Target); 5] = [
         ("parsers", parsers),
         ("modules", modules),
         ("sessions", sessions),
         ("dwarf", dwarf),
+        ("coredumps", coredumps),
     ];
     for (name, target) in targets {
         if only.as_deref().is_some_and(|o| o != name) {
@@ -651,4 +658,101 @@ fn dwarf(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
         failures,
     );
     exercised
+}
+
+/// The dumps the `coredumps` target mutates: (module, dump bytes), written
+/// by wasmdbg at each program's trap.
+fn coredump_seeds() -> &'static [(PathBuf, Vec<u8>)] {
+    static SEEDS: std::sync::OnceLock<Vec<(PathBuf, Vec<u8>)>> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let programs: [(&str, &[&str]); 2] = [
+            ("wat/coredump.wat", &[]),
+            ("tests/guests/ratio-p1.wasm", &["ratio", "7", "0"]),
+        ];
+        programs
+            .iter()
+            .map(|(module, args)| {
+                let module = root().join(module);
+                let (session, first) = Session::start(RunConfig {
+                    module: module.clone(),
+                    args: args.iter().map(|a| a.to_string()).collect(),
+                    ..RunConfig::default()
+                });
+                let Response::Stopped(stop) = first else {
+                    panic!("{} did not stop: {first:?}", module.display());
+                };
+                let path = scratch().join("seed.core");
+                let written =
+                    session.request(wasmdbg::debugger::protocol::Request::GenerateCoreFile {
+                        pause: stop.pause,
+                        path: path.clone(),
+                        name: "seed".into(),
+                    });
+                assert!(
+                    matches!(written, Response::CoreFileWritten(_)),
+                    "{written:?}"
+                );
+                (module, std::fs::read(&path).unwrap())
+            })
+            .collect()
+    })
+}
+
+const CORE_COMMANDS: &[&str] = &[
+    "bt",
+    "locals",
+    "stack",
+    "info globals",
+    "x/16xb 0",
+    "x/2s 16",
+    "p $0",
+    "p $sp",
+    "info locals",
+    "p scaled",
+    "p f",
+    "up",
+    "frame 5",
+    "disassemble",
+    "info frame",
+];
+
+fn coredumps(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
+    let seeds = coredump_seeds();
+    let (module, seed) = &seeds[rng.usize(..seeds.len())];
+    let mut bytes = seed.clone();
+    mutate(rng, &mut bytes);
+    record("core", &bytes);
+    let session = rng.u8(..4) == 0;
+    let mut parsed = false;
+    no_panic(
+        || {
+            format!(
+                "a mutated core dump of {} (target/fuzz-current.core)",
+                module.display()
+            )
+        },
+        || {
+            if let Ok(dump) = wasmdbg::debugger::coredump::read::CoreDump::parse(bytes.clone()) {
+                parsed = true;
+                for m in 0..dump.memories.len() as u32 + 1 {
+                    let at = rng.u64(..1 << 20);
+                    let _ = dump.read_memory(m, at, rng.u64(..4096));
+                    let _ = dump.read_memory(m, u64::MAX - rng.u64(..8), 16);
+                }
+            }
+            if session {
+                let path = scratch().join("mutated.core");
+                std::fs::write(&path, &bytes).unwrap();
+                let (session, first) = Session::open_core(module.clone(), path, None);
+                if matches!(first, Response::Stopped(_)) {
+                    let commands: Vec<&str> = (0..8)
+                        .map(|_| CORE_COMMANDS[rng.usize(..CORE_COMMANDS.len())])
+                        .collect();
+                    run_commands(session, first, commands);
+                }
+            }
+        },
+        failures,
+    );
+    parsed
 }

@@ -19,7 +19,7 @@ pub(crate) fn breakpoint_request(
     store: Option<&mut StoreContextMut<'_, Host>>,
     request: Request,
 ) -> Result<Response, Request> {
-    let request = match super::facts::serve(&shared.program, &shared.code, request) {
+    let request = match super::facts::serve(&shared.program, Some(&shared.code), request) {
         Ok(response) => return Ok(response),
         Err(other) => other,
     };

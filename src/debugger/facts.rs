@@ -10,7 +10,7 @@ use crate::wasm::program::{CoreModuleId, Program};
 /// Serves the facts requests; hands any other request back.
 pub(crate) fn serve(
     program: &Program,
-    code: &super::protocol::CodeSource,
+    code: Option<&super::protocol::CodeSource>,
     request: Request,
 ) -> Result<Response, Request> {
     // The module a request names, resolved, or its one-line error.
@@ -167,7 +167,7 @@ fn regex_error(pattern: &str, e: &regex::Error) -> String {
 fn summary(
     program: &Program,
     module: CoreModuleId,
-    code: &super::protocol::CodeSource,
+    code: Option<&super::protocol::CodeSource>,
 ) -> super::protocol::ModuleSummary {
     use super::protocol::DebugSummary;
     let info = program.info(module);
@@ -189,7 +189,7 @@ fn summary(
         exports: info.exports().len(),
         name_section: info.sections().iter().any(|s| s.name == "custom \"name\""),
         debug,
-        code: code.clone(),
+        code: code.cloned(),
     }
 }
 

@@ -53,6 +53,8 @@ pub(crate) fn frame_module<T: 'static>(
 
 pub(crate) struct Paused {
     pub(crate) pause: PauseId,
+    /// Why the program paused (a core dump records it).
+    pub(crate) reason: Option<super::protocol::StopReason>,
     program: Arc<Program>,
     modules: Arc<Vec<Module>>,
     frames: Vec<WasmFrame>,
@@ -78,6 +80,7 @@ impl Paused {
         let values = (0..program.modules.len()).map(|_| None).collect();
         Paused {
             pause,
+            reason: None,
             program,
             modules,
             frames: Vec::new(),
@@ -325,26 +328,42 @@ impl Paused {
         if !handle.is_valid(&mut *store) {
             bail!("frame #{index} is no longer valid");
         }
-        let info = self.program.info(module);
-        Ok(FrameInfo {
-            frame: FrameRef {
+        Ok(frame_info_at(
+            &self.program,
+            FrameRef {
                 pause: self.pause,
                 index,
             },
             module,
-            module_name: self
-                .program
-                .is_multi()
-                .then(|| self.program.name(module).to_string()),
-            func_index: func,
-            func_name: info.func_name(func),
+            func,
             pc,
-            instruction: info
-                .is_instruction(func, pc)
-                .then(|| info.instruction_text(pc))
-                .flatten()
-                .map(str::to_string),
-            source: info.debug_info().map(|d| d.frames(pc)).unwrap_or_default(),
-        })
+        ))
+    }
+}
+
+/// What `bt` and `frame` show of frame `frame`: function `func` of core
+/// module `module` at module offset `pc`, with names, the instruction and
+/// the source lines (innermost inlined frame first) from the module's facts.
+pub(crate) fn frame_info_at(
+    program: &Program,
+    frame: FrameRef,
+    module: CoreModuleId,
+    func: u32,
+    pc: usize,
+) -> FrameInfo {
+    let info = program.info(module);
+    FrameInfo {
+        frame,
+        module,
+        module_name: program.is_multi().then(|| program.name(module).to_string()),
+        func_index: func,
+        func_name: info.func_name(func),
+        pc,
+        instruction: info
+            .is_instruction(func, pc)
+            .then(|| info.instruction_text(pc))
+            .flatten()
+            .map(str::to_string),
+        source: info.debug_info().map(|d| d.frames(pc)).unwrap_or_default(),
     }
 }

@@ -61,6 +61,7 @@ pub(crate) fn pause(
             StopReason::HostcallError(_) | StopReason::MemoryLimit(_)
         ),
     );
+    paused.reason = Some(reason.clone());
     let frame = guarded(|| paused.frame_info(&mut store, 0)).ok();
     let channel = lock(&shared.channel);
     channel.send(Response::Stopped(Stop {
@@ -146,10 +147,12 @@ pub(crate) fn pause(
                             None => Ok(None),
                         };
                         match at {
-                            Ok(at) => disassemble(shared, at, func, all),
+                            Ok(at) => disassemble(&shared.program, at, func, all),
                             // A named function needs no frame (the frame
                             // only places the `=>` marker).
-                            Err(_) if func.is_some() => disassemble(shared, None, func, all),
+                            Err(_) if func.is_some() => {
+                                disassemble(&shared.program, None, func, all)
+                            }
                             Err(e) => Response::invalid(e),
                         }
                     }
@@ -261,7 +264,7 @@ pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome)
                 shared.stop_on_throw.store(on, Ordering::Relaxed);
                 Response::Done
             }
-            Request::Disassemble { func, all, .. } => disassemble(shared, None, func, all),
+            Request::Disassemble { func, all, .. } => disassemble(&shared.program, None, func, all),
             Request::CodeSource => Response::CodeSource(shared.code.clone()),
             other => match breakpoint_request(shared, None, other) {
                 Ok(response) => response,
@@ -278,15 +281,15 @@ pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome)
 /// Lines of a function's disassembly: the one at `at` (function, pc) or
 /// named by `func`; a window of `WINDOW` lines each side of the pc unless
 /// `all`.
-fn disassemble(
-    shared: &Shared,
+pub(crate) fn disassemble(
+    program: &crate::wasm::program::Program,
     at: Option<(CoreModuleId, u32, usize)>,
     func: Option<String>,
     all: bool,
 ) -> Response {
     const WINDOW: usize = 12;
     let (module, func_index, pc) = match (func, at) {
-        (Some(name), _) => match breakpoints::function_in(&shared.program, &name) {
+        (Some(name), _) => match breakpoints::function_in(program, &name) {
             Ok((m, f)) => (m, f, None),
             Err(e) => return Response::invalid(e),
         },
@@ -297,7 +300,7 @@ fn disassemble(
             );
         }
     };
-    let info = shared.info(module);
+    let info = program.info(module);
     let offsets = info.instruction_offsets(func_index);
     if offsets.is_empty() {
         return Response::invalid(format!(
@@ -325,10 +328,7 @@ fn disassemble(
         _ => (lines, (0, 0)),
     };
     Response::Disassembly {
-        module_name: shared
-            .program
-            .is_multi()
-            .then(|| shared.program.name(module).to_string()),
+        module_name: program.is_multi().then(|| program.name(module).to_string()),
         func_index,
         func_name: info.func_name(func_index),
         lines,

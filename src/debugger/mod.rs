@@ -15,6 +15,7 @@ mod frames;
 mod handler;
 mod inspect;
 mod interrupt;
+mod postmortem;
 pub mod protocol;
 mod session;
 pub mod source;

@@ -378,8 +378,9 @@ pub struct ModuleSummary {
     pub name_section: bool,
     /// What its debug information is.
     pub debug: DebugSummary,
-    /// Where the program's machine code came from.
-    pub code: CodeSource,
+    /// Where the program's machine code came from; `None` for a core dump
+    /// (nothing was compiled).
+    pub code: Option<CodeSource>,
 }
 
 /// A core module's debug information.
@@ -679,6 +680,9 @@ pub enum Response {
     Error(Error),
     /// Answer to [`Request::GenerateCoreFile`].
     CoreFileWritten(CoreFileWritten),
+    /// Answer to [`Request::Locals`] or [`Request::Stack`] in a core dump
+    /// that did not record them (wasmtime's dumps record neither): why.
+    NotRecorded(String),
 }
 
 /// Why a request could not be served: a kind a front end can act on, and
@@ -711,6 +715,9 @@ pub enum ErrorKind {
     /// Anything else about the request: malformed, unknown, unsupported,
     /// out of range. The message says what.
     Invalid,
+    /// The session is a core dump and the request needs a live program
+    /// (resume, step, breakpoints, writes).
+    NotLive,
 }
 
 impl Error {
@@ -1022,6 +1029,9 @@ pub enum StopReason {
         /// The value now.
         new: WatchValue,
     },
+    /// A core dump whose writer did not record why the program stopped
+    /// (wasmtime's dumps).
+    CoreDump,
     /// A breakpoint's condition could not be evaluated; it stops so the user
     /// can fix it.
     ConditionError {

@@ -36,6 +36,8 @@ pub struct Session {
     events: Mutex<Events>,
     interrupter: Interrupter,
     config: RunConfig,
+    /// A post-mortem session: the core dump file it reads.
+    core: Option<std::path::PathBuf>,
     worker: Option<std::thread::JoinHandle<()>>,
     /// The worker's channel closed: it is gone even while its thread is
     /// still unwinding.
@@ -87,12 +89,51 @@ impl Session {
             events: Mutex::new(events),
             interrupter,
             config,
+            core: None,
             worker: None,
             gone: std::sync::atomic::AtomicBool::new(false),
             last_pause: Default::default(),
         };
         let first = session.spawn(timeout);
         (session, first)
+    }
+
+    /// Opens core dump `core` of the program in `module` (with the DWARF
+    /// package `dwp`, else `MODULE.dwp` when there is one) and returns its
+    /// first event: `Stopped` at the dump's innermost frame, or
+    /// `Ended(LoadFailed)` when the module or dump cannot be read or do not
+    /// belong together. Requests that read the program are answered from
+    /// the dump; those that need a live program get
+    /// [`ErrorKind::NotLive`](super::protocol::ErrorKind::NotLive).
+    pub fn open_core(
+        module: std::path::PathBuf,
+        core: std::path::PathBuf,
+        dwp: Option<std::path::PathBuf>,
+    ) -> (Session, Response) {
+        let (requests, _) = channel();
+        let (_, responses) = channel();
+        let mut session = Session {
+            requests,
+            responses,
+            events: Mutex::new(Events::Queue(VecDeque::new())),
+            interrupter: Interrupter::default(),
+            config: RunConfig {
+                module,
+                dwp,
+                ..RunConfig::default()
+            },
+            core: Some(core),
+            worker: None,
+            gone: std::sync::atomic::AtomicBool::new(false),
+            last_pause: Default::default(),
+        };
+        let first = session.spawn(None);
+        (session, first)
+    }
+
+    /// Whether this session reads a core dump (nothing runs).
+    pub fn is_core_dump(&self) -> bool {
+        self.core.is_some()
     }
 
     /// Starts a new worker thread for the same program (after the old one
@@ -113,13 +154,23 @@ impl Session {
         self.requests = req_tx;
         self.gone.store(false, std::sync::atomic::Ordering::Relaxed);
         self.responses = resp_rx;
-        let spawned = worker::spawn(
-            self.config.clone(),
-            self.interrupter.0.clone(),
-            self.last_pause.clone(),
-            req_rx,
-            resp_tx,
-        );
+        let spawned = match &self.core {
+            Some(core) => super::postmortem::spawn(
+                self.config.module.clone(),
+                core.clone(),
+                self.config.dwp.clone(),
+                self.last_pause.clone(),
+                req_rx,
+                resp_tx,
+            ),
+            None => worker::spawn(
+                self.config.clone(),
+                self.interrupter.0.clone(),
+                self.last_pause.clone(),
+                req_rx,
+                resp_tx,
+            ),
+        };
         match spawned {
             Ok(handle) => self.worker = Some(handle),
             Err(e) => {

@@ -378,6 +378,10 @@ pub fn module(m: &ModuleSummary, path: &str) -> String {
         DebugSummary::None => "none".to_string(),
     };
     out.push_str(&format!("debug info: {debug}\n"));
+    let Some(code) = code else {
+        out.push_str("code:       none (a core dump: nothing runs)\n");
+        return out;
+    };
     let how = match (&code.loaded_from, &code.saved) {
         (Some(path), _) => format!(
             "loaded from the cache in {:.2} s ({})",

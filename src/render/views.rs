@@ -158,6 +158,7 @@ pub fn stop_banner(theme: &Theme, stop: &Stop, source: &SourceLine) -> String {
         StopReason::HostcallError(msg) => format!("Program stopped: host call failed: {msg}"),
         StopReason::MemoryLimit(msg) => format!("Program stopped: memory limit reached: {msg}"),
         StopReason::Entry => "Program stopped at entry".to_string(),
+        StopReason::CoreDump => "Program stopped (the core dump does not record why)".to_string(),
         StopReason::Breakpoint {
             id,
             hits,

@@ -190,6 +190,11 @@ impl Frontend {
         &self.safe_paths
     }
 
+    /// The output theme.
+    pub fn theme(&self) -> Theme {
+        self.theme
+    }
+
     /// The program's state.
     pub fn state(&self) -> &State {
         &self.state
@@ -301,6 +306,7 @@ impl Frontend {
                 let frame = self.selected_frame()?;
                 match self.session.request(Request::Locals(frame)) {
                     Response::Locals(locals) => write_out(out, &render::locals(&locals))?,
+                    Response::NotRecorded(why) => write_out(out, &format!("{why}.\n"))?,
                     other => return Err(unexpected(other)),
                 }
             }
@@ -310,6 +316,7 @@ impl Frontend {
                     && matches!(&self.state, State::Paused(s) if matches!(s.reason, StopReason::Trap(_)));
                 match self.session.request(Request::Stack(frame)) {
                     Response::Stack(values) => write_out(out, &render::stack(&values, at_trap))?,
+                    Response::NotRecorded(why) => write_out(out, &format!("{why}.\n"))?,
                     other => return Err(unexpected(other)),
                 }
             }
@@ -414,6 +421,9 @@ impl Frontend {
                 let response = self
                     .session
                     .request_with_timeout(Request::Run, self.timeout);
+                if let Response::Error(e) = response {
+                    return Err(e.message);
+                }
                 write_out(out, "Starting the program again.\n")?;
                 self.take_event(response, out)?;
             }

@@ -244,3 +244,135 @@ fn broken_dumps_are_refused_in_one_line() {
         "{e}"
     );
 }
+
+/// Writes a dump of `module` (run with `args`) at its first stop; returns
+/// the temporary directory holding `dump.core`.
+fn dump_of(module: &str, args: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dump.core");
+    let text = batch(module, &["--coredump", path.to_str().unwrap()], &[], args);
+    assert!(text.contains("Saved a core dump to "), "{text}");
+    dir
+}
+
+#[test]
+fn wasmdbg_core_reads_a_dump_back() {
+    let dir = dump_of("wat/coredump.wat", &[]);
+    let text = crate::harness::run_in(
+        &root(),
+        &[
+            "core",
+            "--batch",
+            "-ex",
+            "bt",
+            "-ex",
+            "locals",
+            "-ex",
+            "stack",
+            "-ex",
+            "info globals",
+            "-ex",
+            "x/8xb 14",
+            "-ex",
+            "p $count + 1",
+            "-ex",
+            "up",
+            "-ex",
+            "stack",
+            "-ex",
+            "info frame",
+            "-ex",
+            "info memory",
+            "-ex",
+            "continue",
+            "-ex",
+            "break crash",
+            "-ex",
+            "set var $count = 1",
+            "-ex",
+            "gcore",
+            "wat/coredump.wat",
+            dir.path().join("dump.core").to_str().unwrap(),
+        ],
+    );
+    insta::assert_snapshot!(text.replace(dir.path().to_str().unwrap(), "$DIR"));
+}
+
+#[test]
+fn wasmdbg_core_shows_source_variables_and_component_frames() {
+    let dir = dump_of("tests/guests/ratio-p1.wasm", &["ratio", "7", "0"]);
+    let text = crate::harness::run_in(
+        &root(),
+        &[
+            "core",
+            "--batch",
+            "-d",
+            "tests/guests",
+            "-ex",
+            "bt 2",
+            "-ex",
+            "info locals",
+            "-ex",
+            "p scaled / 7",
+            "-ex",
+            "list",
+            "tests/guests/ratio-p1.wasm",
+            dir.path().join("dump.core").to_str().unwrap(),
+        ],
+    );
+    insta::assert_snapshot!(text.replace(dir.path().to_str().unwrap(), "$DIR"));
+
+    let dir = dump_of("tests/guests/app-p2.wasm", &["divide", "7", "0"]);
+    let text = crate::harness::run_in(
+        &root(),
+        &[
+            "core",
+            "--batch",
+            "-ex",
+            "bt 3",
+            "-ex",
+            "info modules",
+            "tests/guests/app-p2.wasm",
+            dir.path().join("dump.core").to_str().unwrap(),
+        ],
+    );
+    insta::assert_snapshot!(
+        "component",
+        text.replace(dir.path().to_str().unwrap(), "$DIR")
+    );
+}
+
+#[test]
+fn wasmdbg_core_refuses_a_dump_of_another_program_in_one_line() {
+    let dir = dump_of("wat/coredump.wat", &[]);
+    let dump = dir.path().join("dump.core");
+    let dump = dump.to_str().unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["core", "wat/hello.wat", dump],
+            "error: $DUMP does not come from wat/hello.wat: core module 0 (module) has BLAKE3 ",
+        ),
+        (
+            &["core", "wat/coredump.wat", "wat/hello.wat"],
+            "error: wat/hello.wat: not a readable core dump: magic header not detected: bad magic number - expected=[ 0x0, 0x61, 0x73, 0x6d, ] actual=[ 0x3b, 0x3b, 0x20, 0x50, ] (at offset 0x0)\n",
+        ),
+        (
+            &["core", "wat/coredump.wat", "no-such.core"],
+            "error: cannot read no-such.core: No such file or directory (os error 2)\n",
+        ),
+        (
+            &["core", "no-such.wasm", dump],
+            "error: cannot read no-such.wasm: No such file or directory (os error 2)\n",
+        ),
+    ];
+    for (args, expected) in cases {
+        let text = run(args).replace(dump, "$DUMP");
+        assert!(text.contains(expected), "{args:?}:\n{text}");
+        assert_eq!(
+            text.lines().count(),
+            3,
+            "one line, then the status:\n{text}"
+        );
+        assert!(text.ends_with("[exit status: 2]\n"), "{text}");
+    }
+}

@@ -40,6 +40,8 @@ pub struct WasmdbgSection {
     pub modules: Vec<DumpedModule>,
     /// One entry per `corestack` frame, innermost first.
     pub frames: Vec<DumpedFrame>,
+    /// Why the program was paused when the dump was written.
+    pub stop: Option<super::protocol::StopReason>,
 }
 
 /// A core module of the dumped program.

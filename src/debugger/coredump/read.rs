@@ -89,9 +89,12 @@ pub struct DumpGlobal {
     pub value: Value,
 }
 
-/// The error for a dump that cannot be read: one line.
+/// The error for a dump that cannot be read: one line (wasmparser's
+/// messages can span several).
 fn bad(what: impl std::fmt::Display) -> String {
-    format!("not a readable core dump: {what}")
+    let what = what.to_string();
+    let what: Vec<&str> = what.split_whitespace().collect();
+    format!("not a readable core dump: {}", what.join(" "))
 }
 
 impl CoreDump {

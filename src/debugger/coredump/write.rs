@@ -174,6 +174,7 @@ pub(crate) fn write(
         version: SECTION_VERSION,
         modules: dumped_modules,
         frames,
+        stop: paused.reason.clone(),
     };
     let ours_json = serde_json::to_vec(&ours)?;
 

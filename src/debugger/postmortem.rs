@@ -1,0 +1,692 @@
+//! Post-mortem sessions (`wasmdbg core MODULE COREFILE`): the same
+//! [`Request`]s and [`Response`]s as a live program, served from a core
+//! dump by a thread of its own, so every front end reads a dump the way it
+//! reads a pause. Reads (frames, locals, operand stack, globals, memory,
+//! source variables, the module's facts) are answered; anything that needs
+//! a live program is refused with [`ErrorKind::NotLive`].
+//!
+//! The dump is checked against the module: with our `wasmdbg-coredump`
+//! section, by each core module's BLAKE3 hash; without it (wasmtime's
+//! dumps), by the module count and by every frame naming a function and an
+//! offset inside that function's body.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+
+use super::coredump::read::CoreDump;
+use super::expr::{Expr, Num, Var};
+use super::frames::frame_info_at;
+use super::protocol::{
+    ErrorKind, FrameRef, GlobalInfo, Local, PauseId, Request, Response, Stop, StopReason, Value,
+};
+use super::stdout::Message;
+use super::variables;
+use super::worker::Incoming;
+use crate::wasm::ModuleInfo;
+use crate::wasm::program::{CoreModuleId, Program};
+
+/// A dump opened with its program.
+struct PostMortem {
+    program: Arc<Program>,
+    dump: CoreDump,
+    /// The program's core module of each dump instance.
+    module_of: Vec<CoreModuleId>,
+    /// Each frame's (module, function, pc).
+    frames: Vec<(CoreModuleId, u32, usize)>,
+    pause: PauseId,
+}
+
+/// Spawns the thread that serves a core dump. Its first response is
+/// `Stopped` (the dump's innermost frame, and why the program stopped when
+/// the dump says) or `Ended(LoadFailed)` (the module or the dump cannot be
+/// read, or they do not match).
+///
+/// # Errors
+/// Only when the OS refuses to create the thread.
+pub(crate) fn spawn(
+    module: PathBuf,
+    core: PathBuf,
+    dwp: Option<PathBuf>,
+    last_pause: Arc<AtomicU64>,
+    requests: Receiver<Incoming>,
+    responses: Sender<Message>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("wasmdbg-core".into())
+        .spawn(move || {
+            let send = |r: Response| {
+                let _ = responses.send(Message::Response(Box::new(r)));
+            };
+            let pause = PauseId(last_pause.fetch_add(1, Ordering::Relaxed) + 1);
+            let pm = match open(&module, &core, dwp.as_deref(), pause) {
+                Ok(pm) => pm,
+                Err(msg) => {
+                    send(Response::Ended(super::protocol::Outcome::LoadFailed(
+                        msg.clone(),
+                    )));
+                    for incoming in requests {
+                        match incoming {
+                            Incoming::Request(Request::Detach) => return,
+                            _ => send(Response::error(
+                                ErrorKind::NotLoaded,
+                                format!("the core dump could not be opened: {msg}"),
+                            )),
+                        }
+                    }
+                    return;
+                }
+            };
+            let reason = pm
+                .dump
+                .wasmdbg
+                .as_ref()
+                .and_then(|s| s.stop.clone())
+                .unwrap_or(StopReason::CoreDump);
+            let frame = (!pm.frames.is_empty()).then(|| pm.frame_info(0));
+            send(Response::Stopped(Stop {
+                pause,
+                reason,
+                frame,
+            }));
+            for incoming in requests {
+                let request = match incoming {
+                    Incoming::Request(Request::Detach) => return,
+                    Incoming::Request(r) => r,
+                    Incoming::MaintenancePanic => crate::panic_guard::quiet(|| {
+                        panic!("panic requested by `maintenance panic worker`")
+                    }),
+                };
+                let response = crate::panic_guard::quiet(|| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pm.serve(request)))
+                })
+                .unwrap_or_else(|panic| {
+                    Response::error(
+                        ErrorKind::Internal,
+                        format!(
+                            "internal error reading the core dump (a bug in wasmdbg): {}; the session goes on",
+                            crate::panic_guard::message(&*panic)
+                        ),
+                    )
+                });
+                send(response);
+            }
+        })
+}
+
+/// Reads the module and the dump and checks that they belong together.
+fn open(
+    module: &Path,
+    core: &Path,
+    dwp: Option<&Path>,
+    pause: PauseId,
+) -> Result<PostMortem, String> {
+    let bytes = crate::wasm::load_module_bytes(module).map_err(|e| format!("{e:#}"))?;
+    let program = if crate::wasm::program::is_component(&bytes) {
+        Program::component(&bytes).map_err(|e| format!("malformed component: {e:#}"))?
+    } else {
+        let dwp = match dwp {
+            Some(p) => Some((
+                std::fs::read(p).map_err(|e| format!("cannot read --dwp {}: {e}", p.display()))?,
+                p.display().to_string(),
+            )),
+            None => std::fs::read(module.with_extension("dwp"))
+                .ok()
+                .map(|b| (b, module.with_extension("dwp").display().to_string())),
+        };
+        let info = ModuleInfo::parse(bytes).map_err(|e| format!("malformed module: {e:#}"))?;
+        Program::module(info.with_dwp(dwp))
+    };
+    let core_bytes =
+        std::fs::read(core).map_err(|e| format!("cannot read {}: {e}", core.display()))?;
+    let dump = CoreDump::parse(core_bytes).map_err(|e| format!("{}: {e}", core.display()))?;
+    let mismatch = |why: String| {
+        format!(
+            "{} does not come from {}: {why}",
+            core.display(),
+            module.display()
+        )
+    };
+    // Which core module each dump instance is.
+    let module_of: Vec<CoreModuleId> = match &dump.wasmdbg {
+        Some(ours) => {
+            if ours.modules.len() != program.modules.len() {
+                return Err(mismatch(format!(
+                    "the dump has {} core modules, the program {}",
+                    ours.modules.len(),
+                    program.modules.len()
+                )));
+            }
+            for (i, (m, d)) in program.modules.iter().zip(&ours.modules).enumerate() {
+                let hash = blake3::hash(m.info.bytes()).to_hex().to_string();
+                if hash != d.blake3 {
+                    return Err(mismatch(format!(
+                        "core module {i} ({}) has BLAKE3 {hash}, the dump's {}",
+                        m.name, d.blake3
+                    )));
+                }
+            }
+            dump.instances.iter().map(|i| i.module).collect()
+        }
+        None => {
+            if dump.modules.len() != program.modules.len() {
+                return Err(mismatch(format!(
+                    "the dump has {} core modules, the program {}",
+                    dump.modules.len(),
+                    program.modules.len()
+                )));
+            }
+            dump.instances.iter().map(|i| i.module).collect()
+        }
+    };
+    let mut frames = Vec::with_capacity(dump.frames.len());
+    for (i, f) in dump.frames.iter().enumerate() {
+        let m = module_of[f.instance as usize];
+        let info = program.info(m);
+        let body = info
+            .func(f.func)
+            .and_then(|func| func.body.clone())
+            .ok_or_else(|| {
+                mismatch(format!(
+                    "frame #{i} names function {} of core module {m}, which has {} functions{}",
+                    f.func,
+                    info.num_funcs(),
+                    if f.func < info.num_imported_funcs() {
+                        " (that one is imported)"
+                    } else {
+                        ""
+                    }
+                ))
+            })?;
+        let pc = match f.pc {
+            Some(pc) => pc,
+            None => {
+                let pc = body.start.saturating_add(f.code_offset as usize);
+                // wasmtime records the return address of a caller's frame.
+                if i > 0 {
+                    info.call_site(f.func, pc).unwrap_or(pc)
+                } else {
+                    pc
+                }
+            }
+        };
+        if !body.contains(&pc) {
+            return Err(mismatch(format!(
+                "frame #{i}'s offset {pc:#x} is outside function {}'s body",
+                f.func
+            )));
+        }
+        frames.push((m, f.func, pc));
+    }
+    Ok(PostMortem {
+        program: Arc::new(program),
+        dump,
+        module_of,
+        frames,
+        pause,
+    })
+}
+
+/// The refusal of a request that needs a live program.
+fn not_live(what: &str) -> Response {
+    Response::error(
+        ErrorKind::NotLive,
+        format!("this is a core dump: {what} needs a live program (run it with `wasmdbg run`)"),
+    )
+}
+
+impl PostMortem {
+    fn frame_info(&self, index: usize) -> super::protocol::FrameInfo {
+        let (module, func, pc) = self.frames[index];
+        frame_info_at(
+            &self.program,
+            FrameRef {
+                pause: self.pause,
+                index,
+            },
+            module,
+            func,
+            pc,
+        )
+    }
+
+    /// The frame `r` names: refused when stale or past the stack.
+    fn frame(&self, r: FrameRef) -> Result<usize, super::protocol::Error> {
+        if r.pause != self.pause {
+            return Err(super::frames::stale(r.pause, self.pause));
+        }
+        if r.index >= self.frames.len() {
+            let n = self.frames.len();
+            return Err(super::protocol::Error::new(
+                ErrorKind::NoSuchFrame,
+                match n {
+                    0 => format!("no frame #{}: the core dump has no frames", r.index),
+                    1 => format!("no frame #{}: the stack has 1 frame (#0)", r.index),
+                    n => format!(
+                        "no frame #{}: the stack has {n} frames (#0-#{})",
+                        r.index,
+                        n - 1
+                    ),
+                },
+            ));
+        }
+        Ok(r.index)
+    }
+
+    /// The dump instance of core module `module` (the first, as live).
+    fn instance(&self, module: CoreModuleId) -> Option<usize> {
+        self.module_of.iter().position(|m| *m == module)
+    }
+
+    /// The dump's memory `memory` of core module `module`.
+    fn memory(&self, module: CoreModuleId, memory: u32) -> Result<u32, String> {
+        let instance = self
+            .instance(module)
+            .ok_or("the core dump has no instance of this module")?;
+        let count = self.program.info(module).memories().len();
+        match self.dump.instances[instance].memories.get(memory as usize) {
+            Some(&u32::MAX) => Err(format!(
+                "memory {memory} is not in the core dump (a shared memory)"
+            )),
+            Some(m) => Ok(*m),
+            None => Err(match count {
+                0 => "the module has no memory".to_string(),
+                n => format!("no memory {memory}: the module has {n} (0-{})", n - 1),
+            }),
+        }
+    }
+
+    /// Global `index` of core module `module`.
+    fn global(&self, module: CoreModuleId, index: u32) -> Result<&Value, String> {
+        let instance = self
+            .instance(module)
+            .ok_or("the core dump has no instance of this module")?;
+        self.dump.instances[instance]
+            .globals
+            .get(index as usize)
+            .map(|g| &self.dump.globals[*g as usize].value)
+            .ok_or_else(|| format!("no global {index}"))
+    }
+
+    fn serve(&self, request: Request) -> Response {
+        let request = match super::facts::serve(&self.program, None, request) {
+            Ok(response) => return response,
+            Err(other) => other,
+        };
+        match request {
+            Request::Backtrace {
+                pause,
+                limit,
+                outermost,
+            } => {
+                if pause != self.pause {
+                    return Response::Error(super::frames::stale(pause, self.pause));
+                }
+                let depth = self.frames.len();
+                let n = limit.unwrap_or(depth).min(depth);
+                let range = if outermost { depth - n..depth } else { 0..n };
+                Response::Backtrace {
+                    frames: range.map(|i| self.frame_info(i)).collect(),
+                    total: Some(depth),
+                }
+            }
+            Request::Frame(r) => match self.frame(r) {
+                Ok(i) => Response::Frame(self.frame_info(i)),
+                Err(e) => Response::Error(e),
+            },
+            Request::Locals(r) => match self.frame(r) {
+                Ok(i) => self.locals(i),
+                Err(e) => Response::Error(e),
+            },
+            Request::Stack(r) => match self.frame(r) {
+                Ok(i) => self.stack(i),
+                Err(e) => Response::Error(e),
+            },
+            Request::Globals { module } => match super::facts::resolve(&self.program, &module) {
+                Ok(m) => self.globals(m),
+                Err(e) => Response::invalid(e),
+            },
+            Request::MemorySizes { module } => {
+                match super::facts::resolve(&self.program, &module) {
+                    Ok(m) => Response::Sizes(
+                        (0..self.program.info(m).memories().len() as u32)
+                            .map(|i| {
+                                self.memory(m, i)
+                                    .ok()
+                                    .map(|d| self.dump.memories[d as usize].pages * 65536)
+                            })
+                            .collect(),
+                    ),
+                    Err(e) => Response::invalid(e),
+                }
+            }
+            Request::TableSizes { module } => match super::facts::resolve(&self.program, &module) {
+                // Core dumps hold no tables.
+                Ok(m) => Response::Sizes(vec![None; self.program.info(m).tables().len()]),
+                Err(e) => Response::invalid(e),
+            },
+            Request::TableElements { .. } => {
+                Response::invalid("core dumps do not record tables".to_string())
+            }
+            Request::Examine(x) => match self.frame(x.frame) {
+                Ok(i) => self.examine(i, &x).unwrap_or_else(Response::invalid),
+                Err(e) => Response::Error(e),
+            },
+            Request::Evaluate { frame, expr } => match self.frame(frame) {
+                Ok(i) => match self.evaluate(i, &expr) {
+                    Ok(Ok(n)) => Response::Number(n),
+                    Ok(Err((ty, v))) => Response::SourceValue(ty, v),
+                    Err(e) => Response::invalid(e),
+                },
+                Err(e) => Response::Error(e),
+            },
+            Request::SourceVariables { frame, args_only } => match self.frame(frame) {
+                Ok(i) => {
+                    let (module, _, pc) = self.frames[i];
+                    let mut machine = DumpMachine { pm: self, frame: i };
+                    Response::Variables(variables::frame_variables(
+                        self.program.info(module),
+                        pc,
+                        &mut machine,
+                        args_only,
+                    ))
+                }
+                Err(e) => Response::Error(e),
+            },
+            Request::Disassemble { frame, func, all } => {
+                let at = match frame.map(|f| self.frame(f)) {
+                    Some(Ok(i)) => Some(self.frames[i]),
+                    Some(Err(e)) if func.is_none() => return Response::Error(e),
+                    _ => None,
+                };
+                super::handler::disassemble(&self.program, at, func, all)
+            }
+            Request::Breakpoints => Response::Breakpoints(Vec::new()),
+            Request::Continue => not_live("continuing"),
+            Request::Step { .. } | Request::StepLine { .. } | Request::Advance { .. } => {
+                not_live("stepping")
+            }
+            Request::Finish(_) => not_live("`finish`"),
+            Request::Run => not_live("running"),
+            Request::Break { .. }
+            | Request::Watch { .. }
+            | Request::Delete(_)
+            | Request::Enable(..)
+            | Request::Condition(..)
+            | Request::Ignore(..) => not_live("a breakpoint"),
+            Request::SetStopOnThrow(_) => not_live("`set stop-on-throw`"),
+            Request::SetVariable { .. } | Request::SetMemory { .. } => not_live("changing a value"),
+            Request::GenerateCoreFile { .. } => not_live("writing a core dump"),
+            other => not_live(&request_name(&other)),
+        }
+    }
+
+    fn locals(&self, i: usize) -> Response {
+        let (module, func, _) = self.frames[i];
+        let info = self.program.info(module);
+        let recorded = &self.dump.frames[i].locals;
+        if recorded.is_empty() && local_count(info, func) > 0 {
+            return Response::NotRecorded(format!(
+                "frame #{i}'s locals were not recorded in the core dump (wasmtime's dumps record none)"
+            ));
+        }
+        let mut locals = Vec::with_capacity(recorded.len());
+        for (index, v) in recorded.iter().enumerate() {
+            let Some(value) = v else {
+                return Response::NotRecorded(format!(
+                    "frame #{i}'s local {index} was not recorded in the core dump (a v128 or reference value)"
+                ));
+            };
+            let index = index as u32;
+            locals.push(Local {
+                index,
+                name: info.local_name(func, index).map(str::to_string),
+                declared_type: info.local_type(func, index),
+                value: value.clone(),
+            });
+        }
+        Response::Locals(locals)
+    }
+
+    fn stack(&self, i: usize) -> Response {
+        if self.dump.wasmdbg.is_none() {
+            return Response::NotRecorded(format!(
+                "frame #{i}'s operand stack was not recorded in the core dump (wasmtime's dumps record none)"
+            ));
+        }
+        let mut values = Vec::new();
+        for (slot, v) in self.dump.frames[i].stack.iter().enumerate() {
+            match v {
+                Some(v) => values.push(v.clone()),
+                None => {
+                    return Response::NotRecorded(format!(
+                        "frame #{i}'s operand stack slot {slot} was not recorded in the core dump"
+                    ));
+                }
+            }
+        }
+        Response::Stack(values)
+    }
+
+    fn globals(&self, module: CoreModuleId) -> Response {
+        let info = self.program.info(module);
+        let Some(instance) = self.instance(module) else {
+            return Response::invalid("the core dump has no instance of this module".to_string());
+        };
+        let globals = self.dump.instances[instance]
+            .globals
+            .iter()
+            .zip(info.globals())
+            .enumerate()
+            .map(|(i, (g, decl))| {
+                let index = i as u32;
+                GlobalInfo {
+                    index,
+                    name: info.global_name(index).map(str::to_string).or_else(|| {
+                        info.exports()
+                            .iter()
+                            .find(|(_, k, j)| *k == crate::wasm::ExportKind::Global && *j == index)
+                            .map(|(n, _, _)| n.clone())
+                    }),
+                    ty: decl.ty.clone(),
+                    mutable: decl.mutable,
+                    import: decl.import.clone(),
+                    value: self.dump.globals[*g as usize].value.clone(),
+                }
+            })
+            .collect();
+        Response::Globals(globals)
+    }
+
+    /// Wasm-level expression over the dump (`$0`, `$sp`, `*(i32*)ADDR`).
+    fn eval_wasm(&self, i: usize, expr: &Expr) -> Result<Num, String> {
+        let (module, func, _) = self.frames[i];
+        let info = self.program.info(module);
+        let mut read = |var: &Var| -> Result<Num, String> {
+            let value = match var {
+                Var::Memory { ty, address } => {
+                    let memory = self.memory(module, 0)?;
+                    let bytes = self.dump.read_memory(memory, *address, ty.size() as u64)?;
+                    return Ok(ty.decode(&bytes));
+                }
+                Var::Local(l) => self.local(i, *l)?,
+                Var::Global(g) => self.global(module, *g)?.clone(),
+                Var::Name(name) => match info.find_local(func, name) {
+                    Some(l) => self.local(i, l)?,
+                    None => match info.find_global(name).or_else(|| {
+                        (name == "sp")
+                            .then(|| info.find_global("__stack_pointer"))
+                            .flatten()
+                    }) {
+                        Some(g) => self.global(module, g)?.clone(),
+                        None => return Err(format!("no local or global named {name:?}")),
+                    },
+                },
+            };
+            match value {
+                Value::I32(v) => Ok(Num::Int32(v)),
+                Value::I64(v) => Ok(Num::Int(v)),
+                Value::F32(b) => Ok(Num::Float(f32::from_bits(b) as f64)),
+                Value::F64(b) => Ok(Num::Float(f64::from_bits(b))),
+                _ => Err("only numbers can be used in expressions".to_string()),
+            }
+        };
+        expr.eval(&mut read)
+    }
+
+    /// Local `l` of frame `i`.
+    fn local(&self, i: usize, l: u32) -> Result<Value, String> {
+        let locals = &self.dump.frames[i].locals;
+        match locals.get(l as usize) {
+            Some(Some(v)) => Ok(v.clone()),
+            Some(None) => Err(format!("local {l} was not recorded in the core dump")),
+            None if locals.is_empty() => {
+                Err("the core dump did not record this frame's locals".to_string())
+            }
+            None => Err(format!("no local {l}: the function has {}", locals.len())),
+        }
+    }
+
+    /// `print`: source variables where DWARF describes the pc, else a Wasm
+    /// expression (as live).
+    fn evaluate(
+        &self,
+        i: usize,
+        text: &str,
+    ) -> Result<Result<Num, (String, super::protocol::SourceValue)>, String> {
+        let (module, _, pc) = self.frames[i];
+        let info = self.program.info(module);
+        let wasm = Expr::parse(text);
+        let source = variables::SourceExpr::parse(text);
+        let source_error = if info.debug_info().is_some() {
+            let mut machine = DumpMachine { pm: self, frame: i };
+            match variables::evaluate_parsed(info, pc, &mut machine, &source) {
+                Ok(Some(v)) => return Ok(Err(v)),
+                Ok(None) => None,
+                Err(e) => Some(e),
+            }
+        } else {
+            None
+        };
+        let wasm = wasm.and_then(|e| self.eval_wasm(i, &e));
+        match (wasm, source_error) {
+            (Ok(n), _) => Ok(Ok(n)),
+            (Err(_), Some(e)) if source.is_ok() => Err(e),
+            (Err(e), _) => Err(e),
+        }
+    }
+
+    /// `x`: memory of the frame's module (or the one named) from the dump.
+    fn examine(&self, i: usize, x: &super::protocol::Examine) -> Result<Response, String> {
+        let address = match self.eval_wasm(i, &Expr::parse(&x.address)?)? {
+            Num::Int32(a) => a as u32 as u64,
+            Num::Int(a) if a >= 0 => a as u64,
+            Num::Int(a) => return Err(format!("the address {a} is negative")),
+            Num::Float(f) => return Err(format!("the address {f} is not an integer")),
+        };
+        let module = match &x.module {
+            Some(m) => super::facts::resolve(&self.program, m)?,
+            None => self.frames[i].0,
+        };
+        let memory = self.memory(module, x.memory)?;
+        let size = self.dump.memories[memory as usize]
+            .pages
+            .saturating_mul(65536);
+        if let Some(n) = x.strings {
+            let mut strings = Vec::new();
+            let mut at = address;
+            for _ in 0..n {
+                if at >= size {
+                    return Err(format!(
+                        "0x{at:x} is past the end of memory {} ({size} bytes)",
+                        x.memory
+                    ));
+                }
+                let limit = (size - at).min(x.len);
+                let bytes = self.dump.read_memory(memory, at, limit)?;
+                let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+                strings.push((at, bytes[..end].to_vec()));
+                at = at.saturating_add(end as u64 + 1);
+            }
+            return Ok(Response::Memory {
+                address,
+                bytes: Vec::new(),
+                strings,
+            });
+        }
+        let bytes = self.dump.read_memory(memory, address, x.len).map_err(|_| {
+            format!(
+                "cannot read {} bytes at 0x{address:x}: memory {} is {size} bytes (0x{size:x})",
+                x.len, x.memory
+            )
+        })?;
+        Ok(Response::Memory {
+            address,
+            bytes,
+            strings: Vec::new(),
+        })
+    }
+}
+
+/// How many locals (parameters included) function `func` has.
+fn local_count(info: &ModuleInfo, func: u32) -> u32 {
+    let params = info.func(func).map_or(0, |f| f.params.len() as u32);
+    let mut n = params;
+    while info.local_type(func, n).is_some() {
+        n += 1;
+    }
+    n
+}
+
+/// A request's name for the refusal message.
+fn request_name(r: &Request) -> String {
+    let debug = format!("{r:?}");
+    let name: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
+    format!("`{name}`")
+}
+
+/// A dump frame's state for the DWARF variables reader.
+struct DumpMachine<'a> {
+    pm: &'a PostMortem,
+    frame: usize,
+}
+
+fn value_bytes(v: &Value) -> Result<Vec<u8>, String> {
+    Ok(match v {
+        Value::I32(x) => x.to_le_bytes().to_vec(),
+        Value::I64(x) => x.to_le_bytes().to_vec(),
+        Value::F32(bits) => bits.to_le_bytes().to_vec(),
+        Value::F64(bits) => bits.to_le_bytes().to_vec(),
+        _ => return Err("a reference or vector value is not a number".to_string()),
+    })
+}
+
+impl variables::Machine for DumpMachine<'_> {
+    fn local(&mut self, index: u32) -> Result<Vec<u8>, String> {
+        value_bytes(&self.pm.local(self.frame, index)?)
+    }
+
+    fn global(&mut self, index: u32) -> Result<Vec<u8>, String> {
+        let module = self.pm.frames[self.frame].0;
+        value_bytes(self.pm.global(module, index)?)
+    }
+
+    fn operand(&mut self, index: u32) -> Result<Vec<u8>, String> {
+        let stack = &self.pm.dump.frames[self.frame].stack;
+        match stack.get(index as usize) {
+            Some(Some(v)) => value_bytes(v),
+            Some(None) => Err(format!("operand stack entry {index} was not recorded")),
+            None => Err(format!(
+                "no operand stack entry {index}: the stack has {}",
+                stack.len()
+            )),
+        }
+    }
+
+    fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, String> {
+        let module = self.pm.frames[self.frame].0;
+        let memory = self.pm.memory(module, 0)?;
+        self.pm.dump.read_memory(memory, address, len)
+    }
+}
