@@ -54,6 +54,12 @@ pub struct FrontendArgs {
     #[arg(long)]
     pub batch: bool,
 
+    /// Write JSON lines on stdout instead of text: one object per stop, per
+    /// command (its results as data), per chunk of the program's output,
+    /// and one for the end (the README's schema). Implies --batch.
+    #[arg(long)]
+    pub json: bool,
+
     /// Colour the output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

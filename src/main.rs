@@ -12,7 +12,7 @@ use wasmdbg::cli::{
 };
 use wasmdbg::debugger::protocol::{Outcome, Response};
 use wasmdbg::debugger::{Interrupter, Session};
-use wasmdbg::repl::{Frontend, batch, init, interactive};
+use wasmdbg::repl::{Frontend, Options, batch, init, interactive};
 
 fn main() -> ExitCode {
     wasmdbg::panic_guard::install();
@@ -51,31 +51,40 @@ fn run(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCode {
         eprintln!("warning: Ctrl-C will not pause the program: {e}");
     }
     let timeout = args.timeout.map(std::time::Duration::from_secs_f64);
+    let json = args.frontend.json;
     let guest = wasmdbg::repl::output::GuestOutput::default();
-    let (session, first) =
-        Session::start_with_events(args.run_config(), timeout, interrupter, Some(guest.sink()));
-    if let Response::Ended(Outcome::LoadFailed(msg)) = &first {
-        eprintln!("{}", theme.error(&format!("error: {msg}")));
-        return ExitCode::from(2);
-    }
+    let sink = if json {
+        guest.json_sink()
+    } else {
+        guest.sink()
+    };
     let mut out = std::io::stdout();
-    let mut fe = Frontend::with_coredump(
-        session,
-        first,
+    if json {
+        let _ = out.write_all(wasmdbg::repl::json::start(&args.module, None).as_bytes());
+    }
+    let (session, first) =
+        Session::start_with_events(args.run_config(), timeout, interrupter, Some(sink));
+    if let Response::Ended(Outcome::LoadFailed(msg)) = &first {
+        return load_failed(json, theme, msg);
+    }
+    let options = Options {
         theme,
         timeout,
-        args.frontend.directories.clone(),
-        guest,
-        args.coredump.clone(),
-        &mut out,
-    );
+        directories: args.frontend.directories.clone(),
+        coredump: args.coredump.clone(),
+        json,
+    };
+    let mut fe = Frontend::with_options(session, first, options, guest, &mut out);
     let (quit, failures) = drive(&mut fe, &args.frontend, &scripts, &crash_scripts, &mut out);
     // Quitting ends the guest with the process, wherever it is paused.
     let status = wasmdbg::repl::exit_status(quit, failures, fe.state());
+    if json {
+        let _ = out.write_all(wasmdbg::repl::json::exit(status, fe.state()).as_bytes());
+    }
     if quit.is_none() {
         if failures > 0 {
             report_failures(failures, status);
-        } else if args.frontend.batch && fe.state().program_status().is_none() {
+        } else if (args.frontend.batch || json) && fe.state().program_status().is_none() {
             eprintln!(
                 "wasmdbg: the program had not ended (it was paused) when the session ended; \
                  exit status {status}"
@@ -90,38 +99,56 @@ fn run(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCode {
 fn core(matches: &clap::ArgMatches, args: &wasmdbg::cli::CoreArgs) -> ExitCode {
     let theme = args.frontend.theme();
     let scripts = scripts_in_order(matches, &args.frontend);
+    let json = args.frontend.json;
+    let mut out = std::io::stdout();
+    if json {
+        let start = wasmdbg::repl::json::start(&args.module, Some(&args.core));
+        let _ = out.write_all(start.as_bytes());
+    }
     let (session, first) =
         Session::open_core(args.module.clone(), args.core.clone(), args.dwp.clone());
     if let Response::Ended(Outcome::LoadFailed(msg)) = &first {
-        eprintln!("{}", theme.error(&format!("error: {msg}")));
-        return ExitCode::from(2);
+        return load_failed(json, theme, msg);
     }
-    let mut out = std::io::stdout();
-    let _ = writeln!(
-        out,
-        "Core dump {} of {}.",
-        args.core.display(),
-        args.module.display()
-    );
-    let mut fe = Frontend::new(
-        session,
-        first,
+    if !json {
+        let _ = writeln!(
+            out,
+            "Core dump {} of {}.",
+            args.core.display(),
+            args.module.display()
+        );
+    }
+    let options = Options {
         theme,
-        None,
-        args.frontend.directories.clone(),
-        Default::default(),
-        &mut out,
-    );
+        directories: args.frontend.directories.clone(),
+        json,
+        ..Options::default()
+    };
+    let mut fe = Frontend::with_options(session, first, options, Default::default(), &mut out);
     let (quit, failures) = drive(&mut fe, &args.frontend, &scripts, &[], &mut out);
     let status = match quit {
         Some(status) => status,
         None if failures > 0 => wasmdbg::repl::COMMAND_FAILED_STATUS,
         None => 0,
     };
+    if json {
+        let _ = out.write_all(wasmdbg::repl::json::exit(status, fe.state()).as_bytes());
+    }
     if quit.is_none() && failures > 0 {
         report_failures(failures, status);
     }
     ExitCode::from(status as u8)
+}
+
+/// The program or dump could not be opened: one line (on stderr, and as the
+/// JSON `exit` line's error with --json); status 2.
+fn load_failed(json: bool, theme: wasmdbg::render::Theme, msg: &str) -> ExitCode {
+    eprintln!("{}", theme.error(&format!("error: {msg}")));
+    if json {
+        let line = wasmdbg::repl::json::error(msg);
+        let _ = std::io::stdout().write_all(line.as_bytes());
+    }
+    ExitCode::from(2)
 }
 
 /// Runs the init files (gdb's order: the user's, then the directory's if the
@@ -161,7 +188,7 @@ fn drive(
     if fe.state().crashed() {
         run(fe, crash_scripts, out);
     }
-    if quit.is_none() && !args.batch {
+    if quit.is_none() && !args.batch && !args.json {
         let result = interactive::run(fe);
         failures += result.failures;
         quit = result.quit;

@@ -3,7 +3,7 @@
 use owo_colors::OwoColorize;
 
 /// How text is styled. `plain` output contains no escape sequences.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Theme {
     /// Whether to emit ANSI colour.
     pub color: bool,

@@ -45,7 +45,9 @@ pub fn run_scripts(fe: &mut Frontend, scripts: &[Script], out: &mut dyn Write) -
             if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
             }
-            let _ = writeln!(out, "{PROMPT}{trimmed}");
+            if !fe.is_json() {
+                let _ = writeln!(out, "{PROMPT}{trimmed}");
+            }
             match fe.execute(trimmed, out) {
                 Ok(Flow::Next) => {}
                 Ok(Flow::Quit(status)) => {
@@ -53,7 +55,10 @@ pub fn run_scripts(fe: &mut Frontend, scripts: &[Script], out: &mut dyn Write) -
                     return result;
                 }
                 Err(e) => {
-                    report(out, fe, &e);
+                    // In JSON mode the command's line carries the error.
+                    if !fe.is_json() {
+                        report(out, fe, &e);
+                    }
                     result.failures += 1;
                 }
             }
@@ -62,8 +67,12 @@ pub fn run_scripts(fe: &mut Frontend, scripts: &[Script], out: &mut dyn Write) -
     result
 }
 
-/// Prints one error line.
+/// Prints one error line (in JSON mode an `error` object).
 pub fn report(out: &mut dyn Write, fe: &Frontend, message: &str) {
+    if fe.is_json() {
+        let _ = out.write_all(super::json::error(message).as_bytes());
+        return;
+    }
     let _ = writeln!(out, "{}", fe.theme.error(&format!("error: {message}")));
     let _ = out.flush();
 }

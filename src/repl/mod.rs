@@ -6,6 +6,7 @@ pub mod batch;
 pub mod command;
 pub mod init;
 pub mod interactive;
+pub mod json;
 pub mod output;
 mod source;
 
@@ -53,6 +54,25 @@ impl State {
     pub fn crashed(&self) -> bool {
         matches!(self, State::Paused(stop) if stop.reason.fatal_status().is_some())
     }
+}
+
+/// How a [`Frontend`] shows things and what it does on its own.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Colours.
+    pub theme: Theme,
+    /// How long the guest may run after each resume before it is
+    /// interrupted (`--timeout`).
+    pub timeout: Option<Duration>,
+    /// Where to look for source files after the path DWARF gives
+    /// (`--directory`).
+    pub directories: Vec<std::path::PathBuf>,
+    /// Write a core dump here whenever the program stops at a trap or a
+    /// failed host call, the first event included (`--coredump`).
+    pub coredump: Option<std::path::PathBuf>,
+    /// Stops, ends and command results as JSON lines (`--json`, see
+    /// [`json`]).
+    pub json: bool,
 }
 
 /// wasmdbg's exit status when a debugger command failed (the convention of
@@ -114,6 +134,13 @@ pub struct Frontend {
     source: source::SourceView,
     /// `--coredump PATH`.
     coredump: Option<std::path::PathBuf>,
+    /// `--json`: stops, ends and command results are JSON lines.
+    json: bool,
+    /// In JSON mode, the responses of the command being run.
+    recorded: std::cell::RefCell<Vec<Response>>,
+    /// In JSON mode, stop, end and core file lines not written yet (they
+    /// come before the line of the command that caused them).
+    json_lines: Vec<String>,
     /// Failures outside commands (see [`Frontend::unreported_failures`]).
     unreported_failures: usize,
 }
@@ -134,32 +161,30 @@ impl Frontend {
         guest: output::GuestOutput,
         out: &mut dyn Write,
     ) -> Frontend {
-        Frontend::with_coredump(
-            session,
-            first,
+        let options = Options {
             theme,
             timeout,
             directories,
-            guest,
-            None,
-            out,
-        )
+            coredump: None,
+            json: false,
+        };
+        Frontend::with_options(session, first, options, guest, out)
     }
 
-    /// [`Frontend::new`] that also writes a core dump to `coredump` whenever
-    /// the program stops at a trap or a failed host call, the first event
-    /// included (`--coredump`).
-    #[allow(clippy::too_many_arguments)]
-    pub fn with_coredump(
+    /// [`Frontend::new`] with every option.
+    pub fn with_options(
         session: Session,
         first: Response,
-        theme: Theme,
-        timeout: Option<Duration>,
-        directories: Vec<std::path::PathBuf>,
+        options: Options,
         guest: output::GuestOutput,
-        coredump: Option<std::path::PathBuf>,
         out: &mut dyn Write,
     ) -> Frontend {
+        let Options {
+            theme,
+            timeout,
+            directories,
+            ..
+        } = options;
         let mut fe = Frontend {
             session,
             guest,
@@ -169,7 +194,10 @@ impl Frontend {
             timeout,
             history: Vec::new(),
             safe_paths: Vec::new(),
-            coredump,
+            coredump: options.coredump,
+            json: options.json,
+            recorded: Default::default(),
+            json_lines: Vec::new(),
             unreported_failures: 0,
             source: source::SourceView::new(directories),
         };
@@ -179,9 +207,14 @@ impl Frontend {
             }
         }
         if let Err(e) = fe.take_event(first, out) {
-            let _ = writeln!(out, "{}", theme.error(&format!("error: {e}")));
+            if fe.json {
+                fe.json_lines.push(json::error(&e));
+            } else {
+                let _ = writeln!(out, "{}", theme.error(&format!("error: {e}")));
+            }
             fe.unreported_failures += 1;
         }
+        let _ = fe.flush_json(out);
         fe
     }
 
@@ -206,6 +239,55 @@ impl Frontend {
     /// The command's error message (unknown command, bad argument, frame out
     /// of range, program not paused, ...).
     pub fn execute(&mut self, line: &str, out: &mut dyn Write) -> Result<Flow, String> {
+        if !self.json {
+            return self.execute_text(line, out);
+        }
+        // JSON: the text goes nowhere; the command's responses become one
+        // line (stops and ends were written as they happened).
+        self.recorded.borrow_mut().clear();
+        let mut text = Vec::new();
+        let result = self.execute_text(line, &mut text);
+        let responses = self.recorded.take();
+        self.flush_json(out)?;
+        write_out(out, &json::command(line, &responses, result.as_ref().err()))?;
+        result
+    }
+
+    /// Writes the JSON lines of stops, ends and core files so far.
+    fn flush_json(&mut self, out: &mut dyn Write) -> Result<(), String> {
+        for line in std::mem::take(&mut self.json_lines) {
+            write_out(out, &line)?;
+        }
+        Ok(())
+    }
+
+    /// Whether output is JSON lines.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// Sends a request; in JSON mode keeps its response for the command's
+    /// line.
+    fn ask(&self, request: Request) -> Response {
+        let response = self.session.request(request);
+        self.record(&response);
+        response
+    }
+
+    /// [`Frontend::ask`] with the `--timeout`.
+    fn ask_with_timeout(&self, request: Request, timeout: Option<Duration>) -> Response {
+        let response = self.session.request_with_timeout(request, timeout);
+        self.record(&response);
+        response
+    }
+
+    fn record(&self, response: &Response) {
+        if self.json && !matches!(response, Response::Stopped(_) | Response::Ended(_)) {
+            self.recorded.borrow_mut().push(response.clone());
+        }
+    }
+
+    fn execute_text(&mut self, line: &str, out: &mut dyn Write) -> Result<Flow, String> {
         let parsed = command::parse(line)?;
         let worker_was_alive = self.session.worker_alive();
         let result = match parsed {
@@ -249,15 +331,14 @@ impl Frontend {
         match command {
             Command::Backtrace { n } => {
                 let pause = self.pause()?.pause;
-                let backtrace =
-                    |limit: usize, outermost: bool| match self.session.request(Request::Backtrace {
-                        pause,
-                        limit: Some(limit),
-                        outermost,
-                    }) {
-                        Response::Backtrace { frames, total } => Ok((frames, total)),
-                        other => Err(unexpected(other)),
-                    };
+                let backtrace = |limit: usize, outermost: bool| match self.ask(Request::Backtrace {
+                    pause,
+                    limit: Some(limit),
+                    outermost,
+                }) {
+                    Response::Backtrace { frames, total } => Ok((frames, total)),
+                    other => Err(unexpected(other)),
+                };
                 let text = match n {
                     Some(0) => return Err("bt 0 would show no frames".into()),
                     Some(n) if n < 0 => {
@@ -304,7 +385,7 @@ impl Frontend {
             }
             Command::Locals => {
                 let frame = self.selected_frame()?;
-                match self.session.request(Request::Locals(frame)) {
+                match self.ask(Request::Locals(frame)) {
                     Response::Locals(locals) => write_out(out, &render::locals(&locals))?,
                     Response::NotRecorded(why) => write_out(out, &format!("{why}.\n"))?,
                     other => return Err(unexpected(other)),
@@ -314,7 +395,7 @@ impl Frontend {
                 let frame = self.selected_frame()?;
                 let at_trap = frame.index == 0
                     && matches!(&self.state, State::Paused(s) if matches!(s.reason, StopReason::Trap(_)));
-                match self.session.request(Request::Stack(frame)) {
+                match self.ask(Request::Stack(frame)) {
                     Response::Stack(values) => write_out(out, &render::stack(&values, at_trap))?,
                     Response::NotRecorded(why) => write_out(out, &format!("{why}.\n"))?,
                     other => return Err(unexpected(other)),
@@ -379,11 +460,11 @@ impl Frontend {
             )?,
             Command::GenerateCoreFile { path } => {
                 let path = path.unwrap_or_else(|| format!("core.{}", std::process::id()).into());
-                self.generate_core_file(path, out)?
+                self.generate_core_file(path, false, out)?
             }
             Command::Finish => {
                 let frame = self.selected_frame()?;
-                if let Response::Frame(f) = self.session.request(Request::Frame(frame)) {
+                if let Response::Frame(f) = self.ask(Request::Frame(frame)) {
                     write_out(
                         out,
                         &format!(
@@ -415,6 +496,7 @@ impl Frontend {
             Command::Run if !self.session.worker_alive() => {
                 write_out(out, "Starting the program again in a new worker thread.\n")?;
                 let response = self.session.restart();
+                self.record(&response);
                 self.take_event(response, out)?;
             }
             Command::Run => {
@@ -449,7 +531,7 @@ impl Frontend {
                     }
                     None => WatchSpec::Expr(self.with_history(&expr.join(" "))?),
                 };
-                match self.session.request(Request::Watch { frame, target }) {
+                match self.ask(Request::Watch { frame, target }) {
                     Response::BreakpointSet(info) => {
                         write_out(out, &render::breakpoint_set(&self.theme, &info))?
                     }
@@ -466,7 +548,7 @@ impl Frontend {
             Command::Ignore { id, count } => self.done(Request::Ignore(id, count))?,
             Command::Info {
                 what: Info::Breakpoints,
-            } => match self.session.request(Request::Breakpoints) {
+            } => match self.ask(Request::Breakpoints) {
                 Response::Breakpoints(list) => write_out(out, &render::breakpoints(&list))?,
                 other => return Err(unexpected(other)),
             },
@@ -491,7 +573,7 @@ impl Frontend {
             } => {
                 self.pause()?;
                 let module = self.module_ref(module);
-                match self.session.request(Request::Globals { module }) {
+                match self.ask(Request::Globals { module }) {
                     Response::Globals(list) => write_out(out, &inspect::globals(&list))?,
                     other => return Err(unexpected(other)),
                 }
@@ -500,7 +582,7 @@ impl Frontend {
                 what: Info::Memory { module },
             } => {
                 let module = self.module_ref(module);
-                let decls = match self.session.request(Request::Memories {
+                let decls = match self.ask(Request::Memories {
                     module: module.clone(),
                 }) {
                     Response::Memories(decls) => decls,
@@ -513,7 +595,7 @@ impl Frontend {
                 what: Info::Tables { module },
             } => {
                 let module = self.module_ref(module);
-                let decls = match self.session.request(Request::Tables {
+                let decls = match self.ask(Request::Tables {
                     module: module.clone(),
                 }) {
                     Response::Tables(decls) => decls,
@@ -526,7 +608,7 @@ impl Frontend {
                 what: Info::Functions { regex, module },
             } => {
                 let module = self.module_ref(module);
-                match self.session.request(Request::Functions {
+                match self.ask(Request::Functions {
                     module,
                     filter: regex,
                 }) {
@@ -538,7 +620,7 @@ impl Frontend {
                 what: Info::Imports { module },
             } => {
                 let module = self.module_ref(module);
-                match self.session.request(Request::Imports { module }) {
+                match self.ask(Request::Imports { module }) {
                     Response::Imports(list) => write_out(out, &inspect::imports(&list))?,
                     other => return Err(unexpected(other)),
                 }
@@ -547,7 +629,7 @@ impl Frontend {
                 what: Info::Exports { module },
             } => {
                 let module = self.module_ref(module);
-                match self.session.request(Request::Exports { module }) {
+                match self.ask(Request::Exports { module }) {
                     Response::Exports(list) => write_out(out, &inspect::exports(&list))?,
                     other => return Err(unexpected(other)),
                 }
@@ -556,7 +638,7 @@ impl Frontend {
                 what: Info::Sections { module },
             } => {
                 let module = self.module_ref(module);
-                match self.session.request(Request::Sections { module }) {
+                match self.ask(Request::Sections { module }) {
                     Response::Sections(list) => write_out(out, &inspect::sections(&list))?,
                     other => return Err(unexpected(other)),
                 }
@@ -566,7 +648,7 @@ impl Frontend {
             } => {
                 let path = self.session.module_path().display().to_string();
                 let module = self.module_ref(module);
-                match self.session.request(Request::ModuleSummary { module }) {
+                match self.ask(Request::ModuleSummary { module }) {
                     Response::ModuleSummary(summary) => {
                         write_out(out, &inspect::module(&summary, &path))?
                     }
@@ -575,7 +657,7 @@ impl Frontend {
             }
             Command::Info {
                 what: Info::Modules,
-            } => match self.session.request(Request::Modules) {
+            } => match self.ask(Request::Modules) {
                 Response::Modules { component, modules } => {
                     write_out(out, &inspect::modules(component, &modules))?
                 }
@@ -585,7 +667,7 @@ impl Frontend {
                 let format = fmt.as_deref().map(print_format).transpose()?;
                 let frame = self.selected_frame()?;
                 let expr = self.with_history(&expr.join(" "))?;
-                match self.session.request(Request::Evaluate { frame, expr }) {
+                match self.ask(Request::Evaluate { frame, expr }) {
                     Response::Number(n) => {
                         self.history.push(n);
                         let shown = inspect::number(n, format);
@@ -663,7 +745,7 @@ impl Frontend {
                 .ok_or_else(|| format!("x -t takes an element index, not {text:?}"))?;
                 self.pause()?;
                 let module = self.module_ref(module);
-                match self.session.request(Request::TableElements {
+                match self.ask(Request::TableElements {
                     module,
                     table,
                     start,
@@ -695,11 +777,11 @@ impl Frontend {
                 // `bt` and `frame` name only when there are several).
                 self.run(Command::Frame { n: None }, out)?;
                 let frame = self.selected_frame()?;
-                let module = match self.session.request(Request::Frame(frame)) {
+                let module = match self.ask(Request::Frame(frame)) {
                     Response::Frame(f) => f.module,
                     other => return Err(unexpected(other)),
                 };
-                let name = match self.session.request(Request::Modules) {
+                let name = match self.ask(Request::Modules) {
                     Response::Modules { modules, .. } => modules
                         .into_iter()
                         .find(|m| m.id == module)
@@ -722,7 +804,7 @@ impl Frontend {
                     func: function,
                     all,
                 };
-                match self.session.request(request) {
+                match self.ask(request) {
                     Response::Disassembly {
                         module_name,
                         func_index,
@@ -807,7 +889,7 @@ impl Frontend {
     fn current_module(&self) -> CoreModuleId {
         self.selected_frame()
             .ok()
-            .and_then(|frame| match self.session.request(Request::Frame(frame)) {
+            .and_then(|frame| match self.ask(Request::Frame(frame)) {
                 Response::Frame(f) => Some(f.module),
                 _ => None,
             })
@@ -817,7 +899,7 @@ impl Frontend {
     /// Current memory or table sizes, when paused.
     fn sizes(&self, request: Request) -> Option<Vec<Option<u64>>> {
         self.pause().ok()?;
-        match self.session.request(request) {
+        match self.ask(request) {
             Response::Sizes(sizes) => Some(sizes),
             _ => None,
         }
@@ -852,7 +934,7 @@ impl Frontend {
             len,
             strings,
         });
-        match self.session.request(request) {
+        match self.ask(request) {
             Response::Memory {
                 address,
                 bytes,
@@ -884,7 +966,7 @@ impl Frontend {
         }
         .ok_or_else(|| format!("x/i takes a module offset (like 0x5a), not {text:?}"))?;
         let module = module.unwrap_or_else(|| self.module_ref(None));
-        match self.session.request(Request::Instructions {
+        match self.ask(Request::Instructions {
             module,
             offset,
             count,
@@ -953,13 +1035,13 @@ impl Frontend {
             return Err(format!("the program is not being run: it {o}"));
         }
         let _ = out.flush();
-        let response = self.session.request_with_timeout(request, self.timeout);
+        let response = self.ask_with_timeout(request, self.timeout);
         self.take_event(response, out)
     }
 
     /// Sends a request whose answer is `Done`.
     fn done(&mut self, request: Request) -> Result<(), String> {
-        match self.session.request(request) {
+        match self.ask(request) {
             Response::Done => Ok(()),
             other => Err(unexpected(other)),
         }
@@ -983,7 +1065,7 @@ impl Frontend {
             temporary,
             condition,
         };
-        match self.session.request(request) {
+        match self.ask(request) {
             Response::BreakpointSet(info) => {
                 write_out(out, &render::breakpoint_set(&self.theme, &info))
             }
@@ -998,8 +1080,12 @@ impl Frontend {
         }
         match response {
             Response::Stopped(stop) => {
-                let shown = self.source_line(stop.frame.as_ref());
-                write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
+                if self.json {
+                    self.json_lines.push(json::stop(&stop));
+                } else {
+                    let shown = self.source_line(stop.frame.as_ref());
+                    write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
+                }
                 let crashed = matches!(
                     stop.reason,
                     StopReason::Trap(_) | StopReason::HostcallError(_) | StopReason::MemoryLimit(_)
@@ -1007,12 +1093,16 @@ impl Frontend {
                 self.state = State::Paused(Box::new(stop));
                 self.selected = 0;
                 match self.coredump.clone() {
-                    Some(path) if crashed => self.generate_core_file(path, out),
+                    Some(path) if crashed => self.generate_core_file(path, true, out),
                     _ => Ok(()),
                 }
             }
             Response::Ended(outcome) => {
-                write_out(out, &render::outcome(&self.theme, &outcome))?;
+                if self.json {
+                    self.json_lines.push(json::ended(&outcome));
+                } else {
+                    write_out(out, &render::outcome(&self.theme, &outcome))?;
+                }
                 self.state = State::Ended(outcome);
                 self.selected = 0;
                 Ok(())
@@ -1025,10 +1115,11 @@ impl Frontend {
     fn generate_core_file(
         &mut self,
         path: std::path::PathBuf,
+        automatic: bool,
         out: &mut dyn Write,
     ) -> Result<(), String> {
         let pause = self.pause()?.pause;
-        match self.session.request(Request::GenerateCoreFile {
+        match self.ask(Request::GenerateCoreFile {
             pause,
             path,
             name: self.session.module_path().file_name().map_or_else(
@@ -1036,6 +1127,12 @@ impl Frontend {
                 |n| n.to_string_lossy().into_owned(),
             ),
         }) {
+            Response::CoreFileWritten(w) if self.json && automatic => {
+                // Written at a stop: its own line, not part of a command's.
+                self.recorded.borrow_mut().pop();
+                self.json_lines.push(json::core_file(&w));
+                Ok(())
+            }
             Response::CoreFileWritten(w) => write_out(out, &render::core_file_written(&w)),
             Response::Error(e) => Err(format!("no core dump written: {}", e.message)),
             other => Err(unexpected(other)),

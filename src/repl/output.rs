@@ -45,6 +45,17 @@ impl GuestOutput {
         })
     }
 
+    /// The sink for `--json`: each chunk of either stream becomes an
+    /// `output` line on stdout (see [`super::json`]).
+    pub fn json_sink(&self) -> EventSink {
+        Box::new(move |event| {
+            let mut out = std::io::stdout().lock();
+            let _ = out
+                .write_all(super::json::output(&event).as_bytes())
+                .and_then(|()| out.flush());
+        })
+    }
+
     /// Whether the guest's stdout so far ends without a newline; clears it.
     pub fn take_open_line(&self) -> bool {
         self.open_line.swap(false, Ordering::Relaxed)

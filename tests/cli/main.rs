@@ -12,6 +12,7 @@ mod harness;
 mod hostile;
 mod init;
 mod inspect;
+mod json;
 mod library;
 mod runner;
 mod sessions;

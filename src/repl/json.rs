@@ -1,0 +1,112 @@
+//! `--json`: the session as JSON lines on stdout, one object per line, for
+//! tools. Every object has a `type`:
+//!
+//! - `start`: `{"type":"start","version":1,"program":PATH,"core":PATH|null}`,
+//!   first; `version` is [`VERSION`], raised when a field changes meaning.
+//! - `stop`: the program paused: `{"type":"stop","stop":STOP}`, the
+//!   protocol's [`Stop`] (pause id, reason, frame #0 with its core module,
+//!   function index and name, module offset `pc`, and source lines).
+//! - `ended`: the program ended: `{"type":"ended","outcome":OUTCOME,
+//!   "exit_status":N|null}`, the protocol's [`Outcome`] and the status
+//!   `wasmtime run` gives for it.
+//! - `output`: a chunk of the program's output:
+//!   `{"type":"output","stream":"stdout"|"stderr","text":TEXT}` (invalid
+//!   UTF-8 replaced).
+//! - `core_file`: a dump `--coredump` wrote at a stop:
+//!   `{"type":"core_file","written":CORE_FILE_WRITTEN}`.
+//! - `command`: one per command, after it ran:
+//!   `{"type":"command","command":LINE,"ok":BOOL,"responses":[RESPONSE...],
+//!   "error":MESSAGE|null}`: the protocol's [`Response`]s the command
+//!   received, in order (`bt` → `{"Backtrace":{"frames":[...],...}}`,
+//!   `locals` → `{"Locals":[{"index","name","declared_type","value"}]}`,
+//!   `print` → `{"Number":...}` or `{"SourceValue":[TYPE, VALUE]}`); a stop
+//!   or end it caused comes before it as its own line.
+//! - `error`: a failure outside any command (a command file that cannot be
+//!   read): `{"type":"error","message":TEXT}`.
+//! - `exit`: last: `{"type":"exit","status":N,"state":STATE}`: wasmdbg's exit
+//!   status (the README's table) and where the program was (`{"Paused":
+//!   STOP}` or `{"Ended": OUTCOME}`).
+//!
+//! Values are the protocol's [`Value`](crate::debugger::protocol::Value):
+//! `{"I32":-1}`, `{"F64":BITS}` (floats as their bits), `{"V128":"0x…"}`,
+//! `{"Ref":{"heap":"Func","desc":...}}`.
+
+use serde_json::json;
+
+use super::State;
+use crate::debugger::protocol::{CoreFileWritten, Event, Outcome, OutputStream, Response, Stop};
+
+/// The version of the JSON lines' layout.
+pub const VERSION: u32 = 1;
+
+/// One object as a line.
+fn line(value: serde_json::Value) -> String {
+    format!("{value}\n")
+}
+
+/// The first line.
+pub fn start(program: &std::path::Path, core: Option<&std::path::Path>) -> String {
+    line(json!({
+        "type": "start",
+        "version": VERSION,
+        "program": program.display().to_string(),
+        "core": core.map(|c| c.display().to_string()),
+    }))
+}
+
+/// A pause.
+pub fn stop(stop: &Stop) -> String {
+    line(json!({"type": "stop", "stop": stop}))
+}
+
+/// The program's end.
+pub fn ended(outcome: &Outcome) -> String {
+    line(json!({
+        "type": "ended",
+        "outcome": outcome,
+        "exit_status": outcome.exit_status(),
+    }))
+}
+
+/// A core dump written at a stop.
+pub fn core_file(written: &CoreFileWritten) -> String {
+    line(json!({"type": "core_file", "written": written}))
+}
+
+/// A command and what it received.
+pub fn command(text: &str, responses: &[Response], error: Option<&String>) -> String {
+    line(json!({
+        "type": "command",
+        "command": text,
+        "ok": error.is_none(),
+        "responses": responses,
+        "error": error,
+    }))
+}
+
+/// A chunk of the program's output.
+pub fn output(event: &Event) -> String {
+    let Event::Output { stream, bytes } = event;
+    line(json!({
+        "type": "output",
+        "stream": match stream {
+            OutputStream::Stdout => "stdout",
+            OutputStream::Stderr => "stderr",
+        },
+        "text": String::from_utf8_lossy(bytes),
+    }))
+}
+
+/// A failure outside any command.
+pub fn error(message: &str) -> String {
+    line(json!({"type": "error", "message": message}))
+}
+
+/// The last line.
+pub fn exit(status: i32, state: &State) -> String {
+    let state = match state {
+        State::Paused(stop) => json!({"Paused": stop}),
+        State::Ended(outcome) => json!({"Ended": outcome}),
+    };
+    line(json!({"type": "exit", "status": status, "state": state}))
+}

@@ -1,0 +1,182 @@
+//! `--json`: every stdout line is one JSON object; tests parse each line
+//! and assert on fields, and read stops and outcomes back into the
+//! protocol's own types.
+
+use serde_json::Value as Json;
+use wasmdbg::debugger::protocol::{Outcome, Response, Stop, StopReason, Value};
+
+use crate::harness::{root, run};
+
+/// Runs wasmdbg with `args`, parses stdout's lines; returns them and the
+/// exit status.
+fn json_run(args: &[&str]) -> (Vec<Json>, i32) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
+        .args(args)
+        .current_dir(root())
+        .env_clear()
+        .env("HOME", tempfile::tempdir().unwrap().path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let parsed = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    (parsed, output.status.code().unwrap())
+}
+
+fn of_type<'a>(lines: &'a [Json], ty: &str) -> Vec<&'a Json> {
+    lines.iter().filter(|l| l["type"] == ty).collect()
+}
+
+#[test]
+fn a_trapping_run_as_json_lines() {
+    let (lines, status) = json_run(&[
+        "run",
+        "--json",
+        "-ex",
+        "bt",
+        "-ex",
+        "locals",
+        "-ex",
+        "print $0 + 1",
+        "-ex",
+        "frobnicate",
+        "-ex",
+        "continue",
+        "wat/divide.wat",
+    ]);
+    assert_eq!(status, 125, "a command failed");
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "start", "stop", "command", "command", "command", "command", "ended", "command", "exit"
+        ]
+    );
+    assert_eq!(lines[0]["version"], 1);
+    assert_eq!(lines[0]["program"], "wat/divide.wat");
+
+    let stop: Stop = serde_json::from_value(lines[1]["stop"].clone()).unwrap();
+    assert_eq!(
+        stop.reason,
+        StopReason::Trap("integer divide by zero".into())
+    );
+    let frame = stop.frame.unwrap();
+    assert_eq!((frame.module, frame.func_index, frame.pc), (0, 0, 0x34));
+    assert_eq!(frame.func_name.as_deref(), Some("divide"));
+
+    let bt = &lines[2];
+    assert_eq!(
+        (bt["command"].as_str(), bt["ok"].as_bool()),
+        (Some("bt"), Some(true))
+    );
+    let Response::Backtrace { frames, total } =
+        serde_json::from_value(bt["responses"][0].clone()).unwrap()
+    else {
+        panic!("{bt}");
+    };
+    assert_eq!(total, Some(3));
+    let names: Vec<_> = frames
+        .iter()
+        .map(|f| f.func_name.clone().unwrap())
+        .collect();
+    assert_eq!(names, ["divide", "compute", "_start"]);
+
+    let locals = &lines[3]["responses"][0]["Locals"];
+    assert_eq!(locals[0]["name"], "a");
+    assert_eq!(locals[0]["declared_type"], "i32");
+    let b: Value = serde_json::from_value(locals[1]["value"].clone()).unwrap();
+    assert_eq!(b, Value::I32(0));
+
+    assert_eq!(lines[4]["responses"][0]["Number"]["Int32"], 101);
+    assert_eq!(lines[5]["ok"], false);
+    assert_eq!(
+        lines[5]["error"],
+        "unknown command \"frobnicate\" (try `help`)"
+    );
+
+    // `continue` ended the program: its `ended` line comes before the
+    // command's own.
+    let outcome: Outcome = serde_json::from_value(lines[6]["outcome"].clone()).unwrap();
+    assert_eq!(outcome, Outcome::Trapped("integer divide by zero".into()));
+    assert_eq!(lines[6]["exit_status"], 134);
+    assert_eq!(lines[7]["command"], "continue");
+    assert_eq!(lines[8]["status"], 125);
+    assert!(lines[8]["state"]["Ended"]["Trapped"].is_string());
+}
+
+#[test]
+fn program_output_and_a_clean_end() {
+    let (lines, status) = json_run(&["run", "--json", "wat/hello.wat"]);
+    assert_eq!(status, 0);
+    let output = of_type(&lines, "output");
+    assert_eq!(output.len(), 1);
+    assert_eq!(output[0]["stream"], "stdout");
+    assert_eq!(output[0]["text"], "hello\n");
+    let ended = of_type(&lines, "ended");
+    assert_eq!(ended[0]["exit_status"], 0);
+    assert_eq!(ended[0]["outcome"]["Returned"]["entry"], "_start");
+    let exit = of_type(&lines, "exit");
+    assert_eq!((exit.len(), &exit[0]["status"]), (1, &Json::from(0)));
+}
+
+#[test]
+fn coredumps_and_post_mortem_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("c.core");
+    let dump = dump.to_str().unwrap();
+    let (lines, status) = json_run(&["run", "--json", "--coredump", dump, "wat/coredump.wat"]);
+    assert_eq!(status, 134);
+    let written = of_type(&lines, "core_file");
+    assert_eq!(written[0]["written"]["frames"], 2);
+    assert_eq!(written[0]["written"]["path"], dump);
+
+    let (lines, status) = json_run(&[
+        "core",
+        "--json",
+        "-ex",
+        "stack",
+        "-ex",
+        "continue",
+        "wat/coredump.wat",
+        dump,
+    ]);
+    assert_eq!(status, 125);
+    assert_eq!(lines[0]["core"], dump);
+    let stop: Stop = serde_json::from_value(lines[1]["stop"].clone()).unwrap();
+    assert_eq!(
+        stop.reason,
+        StopReason::Trap("integer divide by zero".into())
+    );
+    let Response::Stack(values) = serde_json::from_value(lines[2]["responses"][0].clone()).unwrap()
+    else {
+        panic!("{}", lines[2]);
+    };
+    assert_eq!(values[0], Value::I64(5));
+    assert_eq!(lines[3]["ok"], false);
+    assert_eq!(
+        lines[3]["responses"][0]["Error"]["kind"], "NotLive",
+        "{}",
+        lines[3]
+    );
+}
+
+#[test]
+fn a_program_that_cannot_start_is_one_error_line() {
+    let (lines, status) = json_run(&["run", "--json", "no-such.wasm"]);
+    assert_eq!(status, 2);
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["start", "error"]);
+    assert!(
+        lines[1]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot read no-such.wasm"),
+        "{}",
+        lines[1]
+    );
+    // Text mode is unchanged by any of this.
+    assert!(run(&["run", "no-such.wasm"]).contains("error: cannot read no-such.wasm"));
+}
