@@ -787,7 +787,8 @@ fn main() {
     println!("| --- | --- | --- | --- | --- |");
     // `WASMDBG_BENCH_ONLY=dwarf`: figure 8 alone; `=watch`: the watchpoint
     // table alone; `=components`: figures 1-2 for the module and component
-    // builds of tests/guests/app alone; `=conditions`: figure 9 alone.
+    // builds of tests/guests/app alone; `=conditions`: figure 9 alone;
+    // `=coredump`: figure 10 alone.
     match std::env::var("WASMDBG_BENCH_ONLY").as_deref() {
         Ok("dwarf") => {
             match &flite {
@@ -798,6 +799,7 @@ fn main() {
         }
         Ok("watch") => return watch_figures(flite.as_ref()),
         Ok("conditions") => return condition_figures(),
+        Ok("coredump") => return coredump_figures(flite.as_ref()),
         Ok("components") => {
             for w in app_programs() {
                 run_figures(&w);
@@ -845,6 +847,95 @@ fn main() {
     }
     condition_figures();
     watch_figures(flite.as_ref());
+    coredump_figures(flite.as_ref());
+}
+
+/// Figure 10: writing a core dump (`gcore`) of a paused program: the time
+/// it takes, and the session's peak RSS before and after (the ratio is
+/// what writing the dump adds). On flite paused at `cst_wave_save_riff`,
+/// and on the `big` kernel paused with 1 GiB of memory filled with
+/// non-zero bytes (every byte goes into the dump).
+fn coredump_figures(flite: Option<&Program>) {
+    let big = Program {
+        module: kernels(),
+        args: vec![],
+        dir: None,
+        invoke: Some(("big".into(), "16384".into())),
+        never_hit: "cold".into(),
+    };
+    let mut cases: Vec<(&str, &Program, &str)> = Vec::new();
+    if let Some(flite) = flite {
+        cases.push(("flite", flite, "cst_wave_save_riff"));
+    }
+    cases.push(("big kernel, 1 GiB filled", &big, "filled"));
+    for (name, program, function) in cases {
+        let (mut time, mut before, mut after, mut size) = (vec![], vec![], vec![], 0u64);
+        for i in 0..runs() {
+            let path = scratch("coredump").join(format!("{i}.core"));
+            let (t, b, a) = gcore_peak(program, function, &path);
+            size = std::fs::metadata(&path).map_or(0, |m| m.len());
+            let _ = std::fs::remove_file(&path);
+            time.push(t * 1e3);
+            before.push(b as f64 / 1024.0);
+            after.push(a as f64 / 1024.0);
+        }
+        let (time, before, after) = (summary(time), summary(before), summary(after));
+        row(
+            "10 gcore: time to write (ms)",
+            name,
+            "-".into(),
+            show(time, 0),
+            format!("{:.1} MiB dump", size as f64 / (1 << 20) as f64),
+        );
+        row(
+            "10 gcore: peak RSS paused, then after writing (MiB)",
+            name,
+            show(before, 0),
+            show(after, 0),
+            format!("{:.2}x", after.0 / before.0),
+        );
+    }
+}
+
+/// Pauses `program` at `function` in a wasmdbg child reading commands from
+/// a pipe, then has it write a core dump to `path`: seconds the dump took
+/// (from sending `gcore` to its "Saved" line) and peak RSS in KiB before
+/// and after.
+fn gcore_peak(program: &Program, function: &str, path: &Path) -> (f64, u64, u64) {
+    let mut child = wasmdbg_command(program, Debugger::CtrlC, &["-b", function])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("=> ") {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "no breakpoint stop"
+        );
+    }
+    let pid = child.id().to_string();
+    let before = peak_kib(&pid).unwrap_or(0);
+    let mut stdin = child.stdin.take().unwrap();
+    let start = Instant::now();
+    writeln!(stdin, "gcore {}", path.display()).unwrap();
+    loop {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "no dump written");
+        if line.contains("Saved a core dump") {
+            break;
+        }
+        assert!(!line.contains("error"), "{line}");
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let after = peak_kib(&pid).unwrap_or(0);
+    writeln!(stdin, "quit").unwrap();
+    drop(stdin);
+    child.wait().unwrap();
+    (elapsed, before, after)
 }
 
 /// Calls of `tick` in figure 9.

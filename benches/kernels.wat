@@ -42,5 +42,14 @@
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br $next)))
     (local.get $sum))
+  ;; Memory-heavy: grows memory to $pages 64 KiB pages, fills all of it
+  ;; with a non-zero byte, then calls $filled (the core dump figure pauses
+  ;; there and dumps every byte).
+  (func $filled (param $bytes i32) (result i32) (local.get $bytes))
+  (func $big (export "big") (param $pages i32) (result i32)
+    (drop (memory.grow (i32.sub (local.get $pages) (memory.size))))
+    (memory.fill (i32.const 0) (i32.const 0x5a)
+                 (i32.mul (memory.size) (i32.const 65536)))
+    (call $filled (i32.mul (memory.size) (i32.const 65536))))
   ;; Never called: where the never-hit breakpoint goes.
   (func $cold (export "cold") (result i32) (i32.const 7)))

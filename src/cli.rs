@@ -138,8 +138,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub stop_on_entry: bool,
 
-    /// Do not pause when the guest throws an exception (for programs that
-    /// throw as ordinary control flow). REPL: `set stop-on-throw off`.
+    /// Do not pause when the guest throws an exception a handler catches
+    /// (for programs that throw as ordinary control flow); one no handler
+    /// catches still pauses. REPL: `set stop-on-throw off`.
     #[arg(long)]
     pub no_stop_on_throw: bool,
 
@@ -179,8 +180,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub dwp: Option<PathBuf>,
 
-    /// Write a core dump to PATH when the program stops at a trap or a failed
-    /// host call (then pause, or go on with the commands); REPL:
+    /// Write a core dump to PATH when the program stops at a trap, an
+    /// uncaught exception or a failed host call (then pause, or go on with the commands); REPL:
     /// `generate-core-file`.
     #[arg(long, value_name = "PATH")]
     pub coredump: Option<PathBuf>,

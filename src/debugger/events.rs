@@ -48,9 +48,12 @@ pub(crate) fn on_event(
                     tag_index: None,
                     tag_name: None,
                     payload: Vec::new(),
+                    caught: None,
                 });
             *lock(&shared.last_exception) = Some(exception.clone());
-            if !shared.stop_on_throw.load(Ordering::Relaxed) {
+            // An exception no handler catches ends the program: it pauses
+            // like a trap even when throws do not.
+            if !shared.stop_on_throw.load(Ordering::Relaxed) && exception.caught != Some(false) {
                 return;
             }
             StopReason::Exception(exception)
@@ -402,19 +405,8 @@ pub(crate) fn read_exception(
     let tag = exn.tag(&mut *store)?;
     let module = top_pc(shared, store).map_or(0, |(_, pc, _)| pc.module);
     let instance = shared.instance(store, module);
-    let mut tag_index = None;
-    if let Some(instance) = instance {
-        for i in 0..u32::MAX {
-            match instance.debug_tag(&mut *store, i) {
-                Some(t) if wasmtime::Tag::eq(&t, &tag, &*store) => {
-                    tag_index = Some(i);
-                    break;
-                }
-                Some(_) => {}
-                None => break,
-            }
-        }
-    }
+    let tag_index = tag_in(shared, store, module, &tag);
+    let caught = caught(shared, store, &tag);
     let count = exn.ty(&*store)?.fields().len();
     let mut values = ValueReader::new(instance, shared.info(module).clone());
     let payload = (0..count)
@@ -427,5 +419,55 @@ pub(crate) fn read_exception(
         tag_name: tag_index.and_then(|i| shared.info(module).tag_name(i)),
         tag_index,
         payload,
+        caught,
     })
+}
+
+/// `tag`'s index in core module `module`'s tag index space, when the module
+/// has it (defined or imported).
+fn tag_in(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    module: CoreModuleId,
+    tag: &wasmtime::Tag,
+) -> Option<u32> {
+    let instance = shared.instance(store, module)?;
+    for i in 0..u32::MAX {
+        match instance.debug_tag(&mut *store, i) {
+            Some(t) if wasmtime::Tag::eq(&t, tag, &*store) => return Some(i),
+            Some(_) => {}
+            None => return None,
+        }
+    }
+    None
+}
+
+/// Whether a handler on the stack catches an exception of `tag` thrown at
+/// frame #0: asks each frame's code, innermost first, what its handlers
+/// around its pc do ([`crate::wasm::handling`]). `Some(false)`: none does,
+/// it ends the program; `None`: cannot be told.
+fn caught(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    tag: &wasmtime::Tag,
+) -> Option<bool> {
+    // A walk of its own: the pause has no id yet (it may not happen).
+    let mut frames = super::frames::Paused::new(
+        super::protocol::PauseId(0),
+        shared.program.clone(),
+        shared.modules.clone(),
+        false,
+    );
+    for index in 0.. {
+        let Ok(frame) = frames.frame(store, index).cloned() else {
+            break;
+        };
+        let tag_index = tag_in(shared, store, frame.module, tag);
+        match crate::wasm::handling(shared.info(frame.module), frame.func, frame.pc, tag_index) {
+            crate::wasm::Handling::Passes => {}
+            crate::wasm::Handling::Caught => return Some(true),
+            crate::wasm::Handling::Unknown => return None,
+        }
+    }
+    Some(false)
 }

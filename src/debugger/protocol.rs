@@ -1051,6 +1051,11 @@ pub struct Exception {
     pub tag_name: Option<String>,
     /// Payload values, in the tag's parameter order.
     pub payload: Vec<Value>,
+    /// Whether a handler on the stack catches it, from the handlers
+    /// (`try_table`, legacy `try`) around each frame's pc: `Some(false)`
+    /// when none does (it ends the program), `None` when that cannot be told
+    /// (a legacy `delegate`, code that could not be read).
+    pub caught: Option<bool>,
 }
 
 /// A pause: its id, its reason and the innermost frame.
@@ -1129,10 +1134,10 @@ impl StopReason {
     /// The status the program would end with if this pause were let go: a
     /// trap, or the `--timeout` (which `wasmtime run -W timeout=` reports as
     /// a trap), ends with [`TRAP_EXIT_STATUS`]; a failed host call (or the
-    /// `--max-memory` limit, which fails the `memory.grow`) with
-    /// [`ERROR_EXIT_STATUS`]. `None` for a pause the program goes on from
-    /// (a breakpoint, a step, a thrown exception that may still be caught,
-    /// Ctrl-C).
+    /// `--max-memory` limit, which fails the `memory.grow`) or an exception
+    /// no handler catches with [`ERROR_EXIT_STATUS`]. `None` for a pause
+    /// the program goes on from (a breakpoint, a step, a thrown exception
+    /// that is or may be caught, Ctrl-C).
     pub fn fatal_status(&self) -> Option<i32> {
         match self {
             StopReason::Trap(_)
@@ -1140,6 +1145,7 @@ impl StopReason {
                 timeout: Some(_), ..
             } => Some(TRAP_EXIT_STATUS),
             StopReason::HostcallError(_) | StopReason::MemoryLimit(_) => Some(ERROR_EXIT_STATUS),
+            StopReason::Exception(e) if e.caught == Some(false) => Some(ERROR_EXIT_STATUS),
             _ => None,
         }
     }

@@ -151,10 +151,20 @@ pub fn exception(e: &Exception) -> String {
 pub fn stop_banner(theme: &Theme, stop: &Stop, source: &SourceLine) -> String {
     let why = match &stop.reason {
         StopReason::Trap(msg) => format!("Program stopped: trap: {msg}"),
-        StopReason::Exception(e) => format!(
-            "Program stopped: exception thrown: {} (not yet known whether it will be caught)",
-            exception(e)
-        ),
+        StopReason::Exception(e) => match e.caught {
+            Some(false) => format!(
+                "Program stopped: uncaught exception thrown: {} (no handler on the stack catches it)",
+                exception(e)
+            ),
+            Some(true) => format!(
+                "Program stopped: exception thrown: {} (a handler on the stack catches it)",
+                exception(e)
+            ),
+            None => format!(
+                "Program stopped: exception thrown: {} (whether it will be caught cannot be told)",
+                exception(e)
+            ),
+        },
         StopReason::HostcallError(msg) => format!("Program stopped: host call failed: {msg}"),
         StopReason::MemoryLimit(msg) => format!("Program stopped: memory limit reached: {msg}"),
         StopReason::Entry => "Program stopped at entry".to_string(),

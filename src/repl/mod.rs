@@ -1086,10 +1086,13 @@ impl Frontend {
                     let shown = self.source_line(stop.frame.as_ref());
                     write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
                 }
-                let crashed = matches!(
-                    stop.reason,
-                    StopReason::Trap(_) | StopReason::HostcallError(_) | StopReason::MemoryLimit(_)
-                );
+                let crashed = match &stop.reason {
+                    StopReason::Trap(_)
+                    | StopReason::HostcallError(_)
+                    | StopReason::MemoryLimit(_) => true,
+                    StopReason::Exception(e) => e.caught == Some(false),
+                    _ => false,
+                };
                 self.state = State::Paused(Box::new(stop));
                 self.selected = 0;
                 match self.coredump.clone() {

@@ -8,10 +8,12 @@
 
 mod disasm;
 pub mod dwarf;
+mod handlers;
 mod info;
 pub mod program;
 
 pub use disasm::Disassembly;
+pub use handlers::{Handling, handling};
 pub use info::{
     ExportKind, FuncInfo, GlobalDecl, Import, MemoryDecl, ModuleInfo, Section, TableDecl,
     WriteTarget, load_module_bytes,

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use wasmdbg::debugger::coredump::read::CoreDump;
-use wasmdbg::debugger::protocol::{RefType, Value};
+use wasmdbg::debugger::protocol::{RefType, StopReason, Value};
 
 use crate::harness::{batch, root, run};
 
@@ -428,4 +428,31 @@ fn wasmdbg_core_opens_dumps_wasmtime_wrote() {
             .iter()
             .all(|f| f.locals.is_empty() && f.stack.is_empty())
     );
+}
+
+#[test]
+fn an_uncaught_exception_writes_a_dump_and_a_caught_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("exn.core");
+    let path_text = path.to_str().unwrap();
+    let text = batch(
+        "wat/exceptions.wat",
+        &["--coredump", path_text],
+        &["continue"],
+        &[],
+    );
+    let text = text.replace(path_text, "$DUMP");
+    // The first throw is caught: no dump; the second is not.
+    assert_eq!(text.matches("Saved a core dump").count(), 1, "{text}");
+    let second = text.find("uncaught exception thrown").unwrap();
+    assert!(
+        text[second..].contains("Saved a core dump to $DUMP: 2 frames"),
+        "{text}"
+    );
+    let dump = open(&path);
+    let StopReason::Exception(e) = dump.wasmdbg.unwrap().stop.unwrap() else {
+        panic!("the dump records the exception");
+    };
+    assert_eq!(e.caught, Some(false));
+    assert_eq!(e.tag_name.as_deref(), Some("boom"));
 }
