@@ -851,10 +851,11 @@ fn main() {
 }
 
 /// Figure 10: writing a core dump (`gcore`) of a paused program: the time
-/// it takes, and the session's peak RSS before and after (the ratio is
-/// what writing the dump adds). On flite paused at `cst_wave_save_riff`,
-/// and on the `big` kernel paused with 1 GiB of memory filled with
-/// non-zero bytes (every byte goes into the dump).
+/// it takes, the session's peak RSS before and after (the ratio is what
+/// writing the dump adds), and that peak against plain wasmtime running the
+/// same program to its end. On flite paused at `cst_wave_save_riff`, and on
+/// the `big` kernel paused with 1 GiB of memory filled with non-zero bytes
+/// (every byte goes into the dump).
 fn coredump_figures(flite: Option<&Program>) {
     let big = Program {
         module: kernels(),
@@ -869,8 +870,11 @@ fn coredump_figures(flite: Option<&Program>) {
     }
     cases.push(("big kernel, 1 GiB filled", &big, "filled"));
     for (name, program, function) in cases {
-        let (mut time, mut before, mut after, mut size) = (vec![], vec![], vec![], 0u64);
+        let (mut time, mut before, mut after, mut plain_peak, mut size) =
+            (vec![], vec![], vec![], vec![], 0u64);
+        precompile(program);
         for i in 0..runs() {
+            plain_peak.push(plain(program, Plain::Precompiled).1 as f64 / 1024.0);
             let path = scratch("coredump").join(format!("{i}.core"));
             let (t, b, a) = gcore_peak(program, function, &path);
             size = std::fs::metadata(&path).map_or(0, |m| m.len());
@@ -880,19 +884,28 @@ fn coredump_figures(flite: Option<&Program>) {
             after.push(a as f64 / 1024.0);
         }
         let (time, before, after) = (summary(time), summary(before), summary(after));
+        let plain_peak = summary(plain_peak);
+        let mib = size as f64 / (1 << 20) as f64;
         row(
             "10 gcore: time to write (ms)",
             name,
             "-".into(),
             show(time, 0),
-            format!("{:.1} MiB dump", size as f64 / (1 << 20) as f64),
+            format!("{mib:.1} MiB dump, {:.0} MiB/s", mib / (time.0 / 1e3)),
         );
         row(
             "10 gcore: peak RSS paused, then after writing (MiB)",
             name,
-            show(before, 0),
-            show(after, 0),
+            "-".into(),
+            format!("{} then {}", show(before, 0), show(after, 0)),
             format!("{:.2}x", after.0 / before.0),
+        );
+        row(
+            "10 peak RSS after gcore vs plain wasmtime running it (MiB)",
+            name,
+            show(plain_peak, 0),
+            show(after, 0),
+            format!("{:.2}x", after.0 / plain_peak.0),
         );
     }
 }
@@ -902,7 +915,18 @@ fn coredump_figures(flite: Option<&Program>) {
 /// (from sending `gcore` to its "Saved" line) and peak RSS in KiB before
 /// and after.
 fn gcore_peak(program: &Program, function: &str, path: &Path) -> (f64, u64, u64) {
-    let mut child = wasmdbg_command(program, Debugger::CtrlC, &["-b", function])
+    // The prompt reading commands from a pipe: not --batch.
+    let args: Vec<String> = wasmdbg_args(program, Debugger::CtrlC)
+        .into_iter()
+        .filter(|a| a != "--batch")
+        .collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
+        .args(args)
+        .args(["-n", "-b", function])
+        .arg(&program.module)
+        .args(&program.args)
+        .args(program.invoke.iter().map(|(_, arg)| arg))
+        .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

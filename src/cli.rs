@@ -210,8 +210,8 @@ pub struct RunArgs {
     /// The module: a `.wasm` binary or `.wat` text (told apart by content).
     pub module: PathBuf,
 
-    /// Arguments for the program (argv[0] is the module's file name), or
-    /// the values for --invoke.
+    /// Arguments for the program (its first argument, argv 0, is the
+    /// module's file name), or the values for --invoke.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
 }

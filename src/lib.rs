@@ -7,9 +7,12 @@
 //! facts from the binary: a [`wasm::program::Program`] is a core module or a
 //! component of several core modules, each with its names, code layout,
 //! instruction text and DWARF; code is named by (core module, offset)
-//! everywhere. The front end is [`repl`] (the command language, the
-//! interactive prompt, the batch runner, the guest's output on the
-//! terminal) and [`render`] (pure functions from protocol data to text).
+//! everywhere. A session can also read a core dump instead of running
+//! ([`debugger::Session::open_core`], [`debugger::coredump`]): the same
+//! requests, answered from the dump. The front end is [`repl`] (the
+//! command language, the interactive prompt, the batch runner, the guest's
+//! output on the terminal, `--json` lines) and [`render`] (pure functions
+//! from protocol data to text).
 //! The core knows nothing of the terminal; the front end nothing of wasmtime.
 
 pub mod cli;

@@ -456,3 +456,29 @@ fn an_uncaught_exception_writes_a_dump_and_a_caught_one_does_not() {
     assert_eq!(e.caught, Some(false));
     assert_eq!(e.tag_name.as_deref(), Some("boom"));
 }
+
+#[test]
+fn a_dump_naming_a_function_the_module_lacks_is_refused() {
+    // A dump as another tool could write it: no wasmdbg section, one frame
+    // in function 99 of a module with 3.
+    let mut modules = wasm_encoder::CoreDumpModulesSection::new();
+    modules.module("divide");
+    let mut instances = wasm_encoder::CoreDumpInstancesSection::new();
+    instances.instance(0, [], []);
+    let mut stack = wasm_encoder::CoreDumpStackSection::new("main");
+    stack.frame(0, 99, 0, [], []);
+    let mut module = wasm_encoder::Module::new();
+    module
+        .section(&wasm_encoder::CoreDumpSection::new("divide.wat"))
+        .section(&modules)
+        .section(&instances)
+        .section(&stack);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd.core");
+    std::fs::write(&path, module.finish()).unwrap();
+    let text = run(&["core", "wat/divide.wat", path.to_str().unwrap()]);
+    assert_eq!(
+        text.replace(path.to_str().unwrap(), "$DUMP"),
+        "--- stderr ---\nerror: $DUMP does not come from wat/divide.wat: frame #0 names function 99 of core module 0, which has 3 functions\n[exit status: 2]\n"
+    );
+}
