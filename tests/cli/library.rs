@@ -366,3 +366,64 @@ fn issue_18_module_facts_are_owned_views() {
     .unwrap();
     assert!(json.starts_with(r#"{"Sections":[{"name":"type""#), "{json}");
 }
+
+/// A core dump opened as a `Session`: the same requests as a live pause;
+/// those that need a live program are refused as `NotLive`; after a restart
+/// (a new reading of the dump) a frame of the first reading is stale.
+#[test]
+fn a_core_dump_is_a_session_too() {
+    use wasmdbg::debugger::protocol::ErrorKind;
+    let (session, first) = start("wat/coredump.wat");
+    let Response::Stopped(stop) = first else {
+        panic!("{first:?}")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.core");
+    let written = session.request(Request::GenerateCoreFile {
+        pause: stop.pause,
+        path: path.clone(),
+        name: "coredump.wat".into(),
+    });
+    assert!(
+        matches!(written, Response::CoreFileWritten(_)),
+        "{written:?}"
+    );
+
+    let (mut core, first) = Session::open_core(root().join("wat/coredump.wat"), path, None);
+    assert!(core.is_core_dump());
+    let Response::Stopped(stop) = first else {
+        panic!("{first:?}")
+    };
+    assert_eq!(
+        stop.reason,
+        StopReason::Trap("integer divide by zero".into())
+    );
+    let frame = FrameRef {
+        pause: stop.pause,
+        index: 0,
+    };
+    let Response::Locals(locals) = core.request(Request::Locals(frame)) else {
+        panic!()
+    };
+    assert_eq!(locals[2].value, Value::I64(-7));
+    let Response::Error(e) = core.request(Request::Continue) else {
+        panic!()
+    };
+    assert_eq!(e.kind, ErrorKind::NotLive);
+    let Response::Error(e) = core.request(Request::Frame(FrameRef {
+        pause: stop.pause,
+        index: 9,
+    })) else {
+        panic!()
+    };
+    assert_eq!(e.kind, ErrorKind::NoSuchFrame);
+
+    let Response::Stopped(again) = core.restart() else {
+        panic!()
+    };
+    assert_ne!(again.pause, stop.pause);
+    let Response::Error(e) = core.request(Request::Locals(frame)) else {
+        panic!()
+    };
+    assert_eq!(e.kind, ErrorKind::Stale);
+}
