@@ -383,13 +383,39 @@ fn first_prompt(program: &Program, mode: Debugger) -> f64 {
 
 /// Peak RSS (KiB) of wasmdbg paused at a breakpoint on `function`.
 fn paused_peak(program: &Program, mode: Debugger, function: &str) -> u64 {
-    let mut child = wasmdbg_command(program, mode, &["-b", function])
+    let (mut child, _stdout) = spawn_paused(program, mode, function);
+    let kib = peak_kib(&child.id().to_string()).unwrap_or(0);
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "quit").unwrap();
+    drop(stdin);
+    child.wait().unwrap();
+    kib
+}
+
+/// A wasmdbg child at its prompt (not --batch), reading commands from a
+/// pipe, paused at a breakpoint on `function`; its stdout after the stop
+/// banner.
+fn spawn_paused(
+    program: &Program,
+    mode: Debugger,
+    function: &str,
+) -> (std::process::Child, BufReader<std::process::ChildStdout>) {
+    let args: Vec<String> = wasmdbg_args(program, mode)
+        .into_iter()
+        .filter(|a| a != "--batch")
+        .collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
+        .args(args)
+        .args(["-n", "-b", function])
+        .arg(&program.module)
+        .args(&program.args)
+        .args(program.invoke.iter().map(|(_, arg)| arg))
+        .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Not --batch: this is the prompt reading commands from a pipe.
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     while !line.starts_with("=> ") {
@@ -399,12 +425,7 @@ fn paused_peak(program: &Program, mode: Debugger, function: &str) -> u64 {
             "no breakpoint stop"
         );
     }
-    let kib = peak_kib(&child.id().to_string()).unwrap_or(0);
-    let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "quit").unwrap();
-    drop(stdin);
-    child.wait().unwrap();
-    kib
+    (child, stdout)
 }
 
 /// Median, min and max.
@@ -915,32 +936,8 @@ fn coredump_figures(flite: Option<&Program>) {
 /// (from sending `gcore` to its "Saved" line) and peak RSS in KiB before
 /// and after.
 fn gcore_peak(program: &Program, function: &str, path: &Path) -> (f64, u64, u64) {
-    // The prompt reading commands from a pipe: not --batch.
-    let args: Vec<String> = wasmdbg_args(program, Debugger::CtrlC)
-        .into_iter()
-        .filter(|a| a != "--batch")
-        .collect();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
-        .args(args)
-        .args(["-n", "-b", function])
-        .arg(&program.module)
-        .args(&program.args)
-        .args(program.invoke.iter().map(|(_, arg)| arg))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (mut child, mut stdout) = spawn_paused(program, Debugger::CtrlC, function);
     let mut line = String::new();
-    while !line.starts_with("=> ") {
-        line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "no breakpoint stop"
-        );
-    }
     let pid = child.id().to_string();
     let before = peak_kib(&pid).unwrap_or(0);
     let mut stdin = child.stdin.take().unwrap();

@@ -292,3 +292,27 @@ fn line_info(
         places,
     })
 }
+
+/// What `info globals` shows of global `index` of a module whose facts are
+/// `info`, with its current `value`: its name (name section, else export),
+/// type, mutability and import.
+pub(crate) fn global_info(
+    info: &crate::wasm::ModuleInfo,
+    index: u32,
+    value: super::protocol::Value,
+) -> super::protocol::GlobalInfo {
+    let decl = info.globals().get(index as usize);
+    super::protocol::GlobalInfo {
+        index,
+        name: info.global_name(index).map(str::to_string).or_else(|| {
+            info.exports()
+                .iter()
+                .find(|(_, k, j)| *k == ExportKind::Global && *j == index)
+                .map(|(n, _, _)| n.clone())
+        }),
+        ty: decl.map_or_else(|| value.type_name().to_string(), |d| d.ty.clone()),
+        mutable: decl.is_some_and(|d| d.mutable),
+        import: decl.and_then(|d| d.import.clone()),
+        value,
+    }
+}

@@ -7,7 +7,7 @@ use super::events::eval_in;
 use super::expr::{Expr, LoadType, Num};
 use super::frames::Paused;
 use super::frames::WasmFrame;
-use super::protocol::{Examine, FrameRef, GlobalInfo, Pc, Response, SourceValue, Variable};
+use super::protocol::{Examine, FrameRef, Pc, Response, SourceValue, Variable};
 use super::values::ValueReader;
 use super::variables;
 use super::worker::{Host, Shared};
@@ -43,25 +43,12 @@ pub(crate) fn serve(
                     .globals()
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, decl)| {
+                    .filter_map(|(i, _)| {
                         let index = i as u32;
                         let global = instance.debug_global(&mut *store, index)?;
                         let val: Val = global.get(&mut *store);
-                        Some(GlobalInfo {
-                            index,
-                            name: info.global_name(index).map(str::to_string).or_else(|| {
-                                info.exports()
-                                    .iter()
-                                    .find(|(_, k, j)| {
-                                        *k == crate::wasm::ExportKind::Global && *j == index
-                                    })
-                                    .map(|(n, _, _)| n.clone())
-                            }),
-                            ty: decl.ty.clone(),
-                            mutable: decl.mutable,
-                            import: decl.import.clone(),
-                            value: values.read(store, &val),
-                        })
+                        let value = values.read(store, &val);
+                        Some(super::facts::global_info(&info, index, value))
                     })
                     .collect();
                 Response::Globals(globals)
@@ -201,21 +188,9 @@ fn examine(
     let data = memory.data(&*store);
     let size = data.len() as u64;
     if let Some(n) = x.strings {
-        let mut strings = Vec::new();
-        let mut at = address;
-        for _ in 0..n {
-            if at >= size {
-                return Err(format!(
-                    "0x{at:x} is past the end of memory {} ({size} bytes)",
-                    x.memory
-                ));
-            }
-            let rest = &data[at as usize..];
-            let limit = rest.len().min(usize::try_from(x.len).unwrap_or(usize::MAX));
-            let end = rest[..limit].iter().position(|b| *b == 0).unwrap_or(limit);
-            strings.push((at, rest[..end].to_vec()));
-            at = at.saturating_add(end as u64 + 1);
-        }
+        let strings = read_strings(address, n, x.len, size, x.memory, |at, len| {
+            memory_range(data, x.memory, at, len).map(<[u8]>::to_vec)
+        })?;
         return Ok(Response::Memory {
             address,
             bytes: Vec::new(),
@@ -303,13 +278,52 @@ pub(crate) fn evaluate_with(
         .as_ref()
         .map_err(String::clone)
         .and_then(|expr| eval_in(shared, store, frame, pc.module, func, expr));
+    wasm_or_source_error(wasm, source_error, source.is_ok())
+}
+
+/// The answer of an evaluation whose source reading found no variable: the
+/// Wasm expression's value, else the error that matters — the source
+/// evaluator's when the text parsed as a C expression and it failed there.
+pub(crate) fn wasm_or_source_error(
+    wasm: Result<Num, String>,
+    source_error: Option<String>,
+    source_parsed: bool,
+) -> Result<Result<Num, (String, SourceValue)>, String> {
     match (wasm, source_error) {
         (Ok(n), _) => Ok(Ok(n)),
-        // The source evaluator's message is the one that matters when the
-        // text is a C expression.
-        (Err(_), Some(e)) if source.is_ok() => Err(e),
+        (Err(_), Some(e)) if source_parsed => Err(e),
         (Err(e), _) => Err(e),
     }
+}
+
+/// `count` NUL-terminated strings from `address` of a memory of `size`
+/// bytes (memory `memory`, for messages), each read at most `max_len`
+/// bytes long through `read(address, len)`: (address, bytes) each.
+///
+/// # Errors
+/// A string that would start past the end of the memory; `read`'s errors.
+pub(crate) fn read_strings(
+    address: u64,
+    count: u32,
+    max_len: u64,
+    size: u64,
+    memory: u32,
+    mut read: impl FnMut(u64, u64) -> Result<Vec<u8>, String>,
+) -> Result<Vec<(u64, Vec<u8>)>, String> {
+    let mut strings = Vec::new();
+    let mut at = address;
+    for _ in 0..count {
+        if at >= size {
+            return Err(format!(
+                "0x{at:x} is past the end of memory {memory} ({size} bytes)"
+            ));
+        }
+        let bytes = read(at, (size - at).min(max_len))?;
+        let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+        strings.push((at, bytes[..end].to_vec()));
+        at = at.saturating_add(end as u64 + 1);
+    }
+    Ok(strings)
 }
 
 /// [`evaluate`] for a number (a source value must be an integer, char,

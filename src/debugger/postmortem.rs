@@ -19,7 +19,7 @@ use super::coredump::read::CoreDump;
 use super::expr::{Expr, Num, Var};
 use super::frames::frame_info_at;
 use super::protocol::{
-    ErrorKind, FrameRef, GlobalInfo, Local, PauseId, Request, Response, Stop, StopReason, Value,
+    ErrorKind, FrameRef, Local, PauseId, Request, Response, Stop, StopReason, Value,
 };
 use super::stdout::Message;
 use super::variables;
@@ -477,23 +477,11 @@ impl PostMortem {
         let globals = self.dump.instances[instance]
             .globals
             .iter()
-            .zip(info.globals())
+            .take(info.globals().len())
             .enumerate()
-            .map(|(i, (g, decl))| {
-                let index = i as u32;
-                GlobalInfo {
-                    index,
-                    name: info.global_name(index).map(str::to_string).or_else(|| {
-                        info.exports()
-                            .iter()
-                            .find(|(_, k, j)| *k == crate::wasm::ExportKind::Global && *j == index)
-                            .map(|(n, _, _)| n.clone())
-                    }),
-                    ty: decl.ty.clone(),
-                    mutable: decl.mutable,
-                    import: decl.import.clone(),
-                    value: self.dump.globals[*g as usize].value.clone(),
-                }
+            .map(|(i, g)| {
+                let value = self.dump.globals[*g as usize].value.clone();
+                super::facts::global_info(info, i as u32, value)
             })
             .collect();
         Response::Globals(globals)
@@ -570,11 +558,7 @@ impl PostMortem {
             None
         };
         let wasm = wasm.and_then(|e| self.eval_wasm(i, &e));
-        match (wasm, source_error) {
-            (Ok(n), _) => Ok(Ok(n)),
-            (Err(_), Some(e)) if source.is_ok() => Err(e),
-            (Err(e), _) => Err(e),
-        }
+        super::inspect::wasm_or_source_error(wasm, source_error, source.is_ok())
     }
 
     /// `x`: memory of the frame's module (or the one named) from the dump.
@@ -594,21 +578,10 @@ impl PostMortem {
             .pages
             .saturating_mul(65536);
         if let Some(n) = x.strings {
-            let mut strings = Vec::new();
-            let mut at = address;
-            for _ in 0..n {
-                if at >= size {
-                    return Err(format!(
-                        "0x{at:x} is past the end of memory {} ({size} bytes)",
-                        x.memory
-                    ));
-                }
-                let limit = (size - at).min(x.len);
-                let bytes = self.dump.read_memory(memory, at, limit)?;
-                let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
-                strings.push((at, bytes[..end].to_vec()));
-                at = at.saturating_add(end as u64 + 1);
-            }
+            let strings =
+                super::inspect::read_strings(address, n, x.len, size, x.memory, |at, len| {
+                    self.dump.read_memory(memory, at, len)
+                })?;
             return Ok(Response::Memory {
                 address,
                 bytes: Vec::new(),
