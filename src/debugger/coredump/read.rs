@@ -13,6 +13,10 @@ use wasmparser::{KnownCustom, Operator, Parser, Payload};
 use super::{SECTION_NAME, SECTION_VERSION, WasmdbgSection};
 use crate::debugger::protocol::{RefType, Value};
 
+/// The most bytes [`CoreDump::read_memory`] reads at once (a dump may claim
+/// any memory size; the reader allocates what it returns).
+pub const MAX_READ: u64 = 64 << 20;
+
 /// A core dump, parsed.
 #[derive(Debug)]
 pub struct CoreDump {
@@ -340,6 +344,11 @@ impl CoreDump {
             .ok_or_else(|| {
                 format!("{len} bytes at {addr:#x} pass the end of memory {memory} ({size} bytes)")
             })?;
+        if len > MAX_READ {
+            return Err(format!(
+                "{len} bytes is more than one read of a core dump takes ({MAX_READ})"
+            ));
+        }
         let mut out = vec![0u8; len as usize];
         let first = self
             .segments

@@ -178,6 +178,23 @@ pub(crate) fn write(
     };
     let ours_json = serde_json::to_vec(&ours)?;
 
+    // The data section's framing, known before anything is written (a
+    // memory too large for it leaves no half-written file).
+    let headers: Vec<Vec<u8>> = segments.iter().map(segment_header).collect();
+    let mut contents_len = leb_len(segments.len() as u64);
+    for (h, s) in headers.iter().zip(&segments) {
+        contents_len += h.len() as u64 + s.len;
+    }
+    let mut framing = vec![11u8];
+    u32::try_from(contents_len)
+        .map_err(|_| {
+            wasmtime::format_err!(
+                "{total} bytes of memory do not fit in a core dump (a Wasm section holds less than 4 GiB)"
+            )
+        })?
+        .encode(&mut framing);
+    (segments.len() as u32).encode(&mut framing);
+
     let file = std::fs::File::create(path)
         .map_err(|e| wasmtime::format_err!("cannot create {}: {e}", path.display()))?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
@@ -194,16 +211,6 @@ pub(crate) fn write(
     put(&mut out, &section_bytes(&global_section))?;
     // The data section: id, size, count, then each segment's header and its
     // bytes straight from the memory.
-    let headers: Vec<Vec<u8>> = segments.iter().map(segment_header).collect();
-    let mut contents_len = leb_len(segments.len() as u64);
-    for (h, s) in headers.iter().zip(&segments) {
-        contents_len += h.len() as u64 + s.len;
-    }
-    let mut framing = vec![11u8];
-    u32::try_from(contents_len)
-        .map_err(|_| wasmtime::format_err!("memory too large for one core dump data section"))?
-        .encode(&mut framing);
-    (segments.len() as u32).encode(&mut framing);
     put(&mut out, &framing)?;
     for (h, s) in headers.iter().zip(&segments) {
         put(&mut out, h)?;
