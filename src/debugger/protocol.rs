@@ -564,9 +564,10 @@ pub enum OutputStream {
     Stderr,
 }
 
-/// Something that happened while the guest ran, delivered in order with
-/// the responses (all of a run's output comes before the stop or end that
-/// follows it).
+/// Something that happened, delivered in order with the responses: all of
+/// a run's output comes before the stop or end that follows it, and a stop,
+/// end or breakpoint change comes just before the response that reports it,
+/// so a front end can be driven by events alone.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Event {
     /// The guest wrote to its stdout or stderr. The core never writes the
@@ -577,6 +578,14 @@ pub enum Event {
         /// The bytes, as written.
         bytes: Vec<u8>,
     },
+    /// The program paused (also the answer of the request that ran it).
+    Stopped(Box<Stop>),
+    /// The program ended (also the answer of the request that ran it).
+    Ended(Box<Outcome>),
+    /// The breakpoint table changed (set, deleted, enabled, conditioned,
+    /// ignored, or a temporary breakpoint was hit and deleted): ask
+    /// [`Request::Breakpoints`] for it.
+    BreakpointsChanged,
 }
 
 /// The worker's answer to one [`Request`].

@@ -180,15 +180,43 @@ impl Session {
                 return Response::Ended(outcome);
             }
         }
-        self.wait_with_timeout(timeout)
+        let response = self.wait_with_timeout(timeout);
+        self.announce(&response, false);
+        response
     }
 
     /// Sends `request` and blocks until the worker answers.
     pub fn request(&self, request: Request) -> Response {
+        let changes_breakpoints = changes_breakpoints(&request);
         if self.requests.send(Incoming::Request(request)).is_err() {
             return self.worker_gone();
         }
-        self.wait()
+        let response = self.wait();
+        self.announce(&response, changes_breakpoints);
+        response
+    }
+
+    /// Delivers the events a response stands for: a stop, an end, a change
+    /// of the breakpoint table.
+    fn announce(&self, response: &Response, changed_breakpoints: bool) {
+        match response {
+            Response::Stopped(stop) => {
+                if matches!(
+                    stop.reason,
+                    super::protocol::StopReason::Breakpoint {
+                        temporary: true,
+                        ..
+                    }
+                ) {
+                    self.deliver(Event::BreakpointsChanged);
+                }
+                self.deliver(Event::Stopped(Box::new(stop.clone())));
+            }
+            Response::Ended(outcome) => self.deliver(Event::Ended(Box::new(outcome.clone()))),
+            Response::Error(_) => {}
+            _ if changed_breakpoints => self.deliver(Event::BreakpointsChanged),
+            _ => {}
+        }
     }
 
     /// Makes the worker thread panic, to test how a front end recovers
@@ -225,10 +253,13 @@ impl Session {
         let Some(timeout) = timeout else {
             return self.request(request);
         };
+        let changes_breakpoints = changes_breakpoints(&request);
         if self.requests.send(Incoming::Request(request)).is_err() {
             return self.worker_gone();
         }
-        self.wait_with_timeout(Some(timeout))
+        let response = self.wait_with_timeout(Some(timeout));
+        self.announce(&response, changes_breakpoints);
+        response
     }
 
     fn wait_with_timeout(&self, timeout: Option<std::time::Duration>) -> Response {
@@ -287,4 +318,17 @@ impl Session {
             }
         }
     }
+}
+
+/// Whether a request changes the breakpoint table when it succeeds.
+fn changes_breakpoints(request: &Request) -> bool {
+    matches!(
+        request,
+        Request::Break { .. }
+            | Request::Watch { .. }
+            | Request::Delete(_)
+            | Request::Enable(..)
+            | Request::Condition(..)
+            | Request::Ignore(..)
+    )
 }

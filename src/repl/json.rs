@@ -84,17 +84,19 @@ pub fn command(text: &str, responses: &[Response], error: Option<&String>) -> St
     }))
 }
 
-/// A chunk of the program's output.
-pub fn output(event: &Event) -> String {
-    let Event::Output { stream, bytes } = event;
-    line(json!({
+/// A chunk of the program's output; `None` for another event.
+pub fn output(event: &Event) -> Option<String> {
+    let Event::Output { stream, bytes } = event else {
+        return None;
+    };
+    Some(line(json!({
         "type": "output",
         "stream": match stream {
             OutputStream::Stdout => "stdout",
             OutputStream::Stderr => "stderr",
         },
         "text": String::from_utf8_lossy(bytes),
-    }))
+    })))
 }
 
 /// A failure outside any command.

@@ -42,6 +42,8 @@ impl GuestOutput {
             } => {
                 let _ = std::io::stderr().lock().write_all(&bytes);
             }
+            // The front end prints stops and ends from the responses.
+            _ => {}
         })
     }
 
@@ -49,10 +51,11 @@ impl GuestOutput {
     /// `output` line on stdout (see [`super::json`]).
     pub fn json_sink(&self) -> EventSink {
         Box::new(move |event| {
-            let mut out = std::io::stdout().lock();
-            let _ = out
-                .write_all(super::json::output(&event).as_bytes())
-                .and_then(|()| out.flush());
+            // Stops and ends are written from the responses.
+            if let Some(line) = super::json::output(&event) {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
+            }
         })
     }
 

@@ -185,12 +185,18 @@ fn issue_18_guest_output_is_delivered_as_events() {
     use wasmdbg::debugger::protocol::{Event, OutputStream};
     let (session, first) = start("wat/hello.wat");
     assert!(matches!(first, Response::Ended(_)), "{first:?}");
+    let Response::Ended(outcome) = first.clone() else {
+        panic!()
+    };
     assert_eq!(
         session.take_events(),
-        vec![Event::Output {
-            stream: OutputStream::Stdout,
-            bytes: b"hello\n".to_vec(),
-        }]
+        vec![
+            Event::Output {
+                stream: OutputStream::Stdout,
+                bytes: b"hello\n".to_vec(),
+            },
+            Event::Ended(Box::new(outcome)),
+        ]
     );
     assert!(session.take_events().is_empty());
 
@@ -426,4 +432,59 @@ fn a_core_dump_is_a_session_too() {
         panic!()
     };
     assert_eq!(e.kind, ErrorKind::Stale);
+}
+
+/// Issue 18: a front end can be driven by events alone: every stop and end
+/// comes as an event just before the response, and every change of the
+/// breakpoint table (set, deleted, a temporary breakpoint used up) as
+/// `BreakpointsChanged`.
+#[test]
+fn issue_18_stops_ends_and_breakpoint_changes_are_events() {
+    use wasmdbg::debugger::protocol::Event;
+    let (session, first) = Session::start(RunConfig {
+        module: root().join("wat/fib.wat"),
+        stop_on_entry: true,
+        ..RunConfig::default()
+    });
+    let Response::Stopped(entry) = first else {
+        panic!("{first:?}")
+    };
+    assert_eq!(session.take_events(), vec![Event::Stopped(Box::new(entry))]);
+
+    let set = session.request(Request::Break {
+        location: "fib".into(),
+        temporary: true,
+        condition: None,
+    });
+    assert!(matches!(set, Response::BreakpointSet(_)), "{set:?}");
+    assert_eq!(session.take_events(), vec![Event::BreakpointsChanged]);
+    // A refused request changes nothing.
+    let refused = session.request(Request::Break {
+        location: "nosuch".into(),
+        temporary: false,
+        condition: None,
+    });
+    assert!(matches!(refused, Response::Error(_)), "{refused:?}");
+    assert!(session.take_events().is_empty());
+
+    // The temporary breakpoint is hit and deleted: a change, then the stop.
+    let Response::Stopped(hit) = session.request(Request::Continue) else {
+        panic!()
+    };
+    assert!(matches!(
+        hit.reason,
+        StopReason::Breakpoint {
+            temporary: true,
+            ..
+        }
+    ));
+    assert_eq!(
+        session.take_events(),
+        vec![Event::BreakpointsChanged, Event::Stopped(Box::new(hit))]
+    );
+    let Response::Ended(outcome) = session.request(Request::Continue) else {
+        panic!()
+    };
+    let events = session.take_events();
+    assert_eq!(events.last(), Some(&Event::Ended(Box::new(outcome))));
 }
