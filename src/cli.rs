@@ -82,6 +82,7 @@ pub struct CoreArgs {
 
     /// The core dump (`wasmdbg run --coredump`, `generate-core-file`, or
     /// `wasmtime run -D coredump=PATH`).
+    #[arg(value_name = "COREFILE")]
     pub core: PathBuf,
 }
 
