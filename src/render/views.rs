@@ -52,10 +52,14 @@ pub fn frame_line(theme: &Theme, f: &FrameInfo) -> String {
     let mut lines = Vec::new();
     for (i, s) in f.source.iter().enumerate() {
         let label = if s.inlined {
-            format!(
-                "{} [inlined]",
-                theme.func(s.function.as_deref().unwrap_or("??"))
-            )
+            // Qualified with the module, as the frame's own line is.
+            let prefix = f
+                .module_name
+                .as_deref()
+                .map(|m| format!("{m}`"))
+                .unwrap_or_default();
+            let function = s.function.as_deref().unwrap_or("??");
+            format!("{} [inlined]", theme.func(&format!("{prefix}{function}")))
         } else {
             name.clone()
         };
@@ -504,4 +508,50 @@ pub fn disassembly(
         )));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::debugger::protocol::{FrameRef, PauseId};
+    use crate::wasm::dwarf::SourceFrame;
+
+    #[test]
+    fn inlined_frames_of_a_component_are_qualified_with_their_module() {
+        let at = |line| {
+            Some(SourceLoc {
+                file: "lib.rs".into(),
+                line,
+                column: None,
+            })
+        };
+        let frame = FrameInfo {
+            frame: FrameRef {
+                pause: PauseId(1),
+                index: 3,
+            },
+            module: 0,
+            module_name: Some("main".into()),
+            func_index: 7,
+            func_name: Some("outer".into()),
+            pc: 0x40,
+            instruction: None,
+            source: vec![
+                SourceFrame {
+                    function: Some("inner".into()),
+                    location: at(2),
+                    inlined: true,
+                },
+                SourceFrame {
+                    function: Some("outer".into()),
+                    location: at(9),
+                    inlined: false,
+                },
+            ],
+        };
+        assert_eq!(
+            frame_line(&Theme::PLAIN, &frame),
+            "#3  0x40 in main`inner [inlined] at lib.rs:2\n    0x40 in main`outer (func[7]) at lib.rs:9"
+        );
+    }
 }
