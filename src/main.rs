@@ -179,6 +179,9 @@ fn drive(
         match init::local_init(&cwd, fe.safe_paths()) {
             init::LocalInit::Absent => {}
             init::LocalInit::Run(file) => run(fe, &[Script::File(file)], out),
+            init::LocalInit::Declined(warning) if fe.is_json() => {
+                let _ = out.write_all(wasmdbg::repl::json::note(&warning).as_bytes());
+            }
             init::LocalInit::Declined(warning) => {
                 let _ = writeln!(out, "{}", fe.theme().error(&warning));
             }

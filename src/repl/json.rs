@@ -21,6 +21,8 @@
 //!   `locals` → `{"Locals":[{"index","name","declared_type","value"}]}`,
 //!   `print` → `{"Number":...}` or `{"SourceValue":[TYPE, VALUE]}`); a stop
 //!   or end it caused comes before it as its own line.
+//! - `note`: something the debugger says outside any command (a compiled
+//!   code cache file it did not use, and why): `{"type":"note","text":TEXT}`.
 //! - `error`: a failure outside any command (a command file that cannot be
 //!   read): `{"type":"error","message":TEXT}`.
 //! - `exit`: last: `{"type":"exit","status":N,"state":STATE}`: wasmdbg's exit
@@ -97,6 +99,11 @@ pub fn output(event: &Event) -> Option<String> {
         },
         "text": String::from_utf8_lossy(bytes),
     })))
+}
+
+/// A note of the debugger's outside any command (a cache file not used).
+pub fn note(text: &str) -> String {
+    line(json!({"type": "note", "text": text}))
 }
 
 /// A failure outside any command.

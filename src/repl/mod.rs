@@ -203,7 +203,11 @@ impl Frontend {
         };
         if let Response::CodeSource(code) = fe.session.request(Request::CodeSource) {
             for note in inspect::cache_notes(&code) {
-                let _ = writeln!(out, "{}", theme.dim(&note));
+                if fe.json {
+                    fe.json_lines.push(json::note(&note));
+                } else {
+                    let _ = writeln!(out, "{}", theme.dim(&note));
+                }
             }
         }
         if let Err(e) = fe.take_event(first, out) {

@@ -180,3 +180,34 @@ fn a_program_that_cannot_start_is_one_error_line() {
     // Text mode is unchanged by any of this.
     assert!(run(&["run", "no-such.wasm"]).contains("error: cannot read no-such.wasm"));
 }
+
+/// What the debugger says outside any command is a `note` line, never text:
+/// here an init file in the current directory that was not allowed to run.
+#[test]
+fn notes_are_json_lines_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".wasmdbginit"), "bt\n").unwrap();
+    let module = root().join("wat/hello.wat");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
+        .args(["run", "--json", module.to_str().unwrap()])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("HOME", dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<Json> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let notes = of_type(&lines, "note");
+    assert_eq!(notes.len(), 1, "{stdout}");
+    assert!(
+        notes[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("add-auto-load-safe-path"),
+        "{stdout}"
+    );
+}
