@@ -809,7 +809,7 @@ fn main() {
     // `WASMDBG_BENCH_ONLY=dwarf`: figure 8 alone; `=watch`: the watchpoint
     // table alone; `=components`: figures 1-2 for the module and component
     // builds of tests/guests/app alone; `=conditions`: figure 9 alone;
-    // `=coredump`: figure 10 alone.
+    // `=coredump`: figure 10 alone; `=imports`: figure 11 alone.
     match std::env::var("WASMDBG_BENCH_ONLY").as_deref() {
         Ok("dwarf") => {
             match &flite {
@@ -821,6 +821,7 @@ fn main() {
         Ok("watch") => return watch_figures(flite.as_ref()),
         Ok("conditions") => return condition_figures(),
         Ok("coredump") => return coredump_figures(flite.as_ref()),
+        Ok("imports") => return unknown_import_figures(flite.as_ref()),
         Ok("components") => {
             for w in app_programs() {
                 run_figures(&w);
@@ -869,6 +870,87 @@ fn main() {
     condition_figures();
     watch_figures(flite.as_ref());
     coredump_figures(flite.as_ref());
+    unknown_import_figures(flite.as_ref());
+}
+
+/// Figure 11: the time to the error for a module with an import wasmdbg
+/// does not provide: flite with `env::not_provided` added. wasmdbg reads
+/// the import section before compiling; plain wasmtime finds it when it
+/// links the compiled module (`Module::new`, then `instantiate_pre`).
+fn unknown_import_figures(flite: Option<&Program>) {
+    let Some(flite) = flite else {
+        println!("flite not found: figure 11 needs it");
+        return;
+    };
+    let bytes = with_unknown_import(&module_bytes(&flite.module));
+    let path = scratch("unknown-import").join("flite-unknown-import.wasm");
+    std::fs::write(&path, &bytes).unwrap();
+    let plain = measure(|_| {
+        let start = Instant::now();
+        let engine = wasmtime::Engine::new(&plain_config(false)).unwrap();
+        let module = wasmtime::Module::new(&engine, &bytes).unwrap();
+        let mut linker: wasmtime::Linker<wasmtime_wasi::p1::WasiP1Ctx> =
+            wasmtime::Linker::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |t| t).unwrap();
+        assert!(linker.instantiate_pre(&module).is_err());
+        start.elapsed().as_secs_f64()
+    });
+    let debugger = measure(|_| {
+        let start = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
+            .args(["run", "--batch", "-n", "--no-cache"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let elapsed = start.elapsed().as_secs_f64();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("`env::not_provided` (a function)"), "{err}");
+        elapsed
+    });
+    row(
+        "11 time to the unknown-import error (s)",
+        &format!("flite + 1 import ({:.1} MB)", bytes.len() as f64 / 1e6),
+        show(plain, 3),
+        show(debugger, 3),
+        format!("{:.3}x", debugger.0 / plain.0),
+    );
+}
+
+/// `bytes` with a function import `env::not_provided` added after the
+/// others (every defined function's index moves up by one).
+fn with_unknown_import(bytes: &[u8]) -> Vec<u8> {
+    use wasm_encoder::reencode::{Error, Reencode, utils};
+    struct AddImport {
+        imported: u32,
+    }
+    impl Reencode for AddImport {
+        type Error = std::convert::Infallible;
+        fn function_index(&mut self, func: u32) -> Result<u32, Error<Self::Error>> {
+            Ok(if func >= self.imported {
+                func + 1
+            } else {
+                func
+            })
+        }
+        fn parse_import_section(
+            &mut self,
+            imports: &mut wasm_encoder::ImportSection,
+            section: wasmparser::ImportSectionReader<'_>,
+        ) -> Result<(), Error<Self::Error>> {
+            utils::parse_import_section(self, imports, section)?;
+            imports.import("env", "not_provided", wasm_encoder::EntityType::Function(0));
+            Ok(())
+        }
+    }
+    let info = wasmdbg::wasm::ModuleInfo::parse(bytes.to_vec()).unwrap();
+    let mut module = wasm_encoder::Module::new();
+    AddImport {
+        imported: info.num_imported_funcs(),
+    }
+    .parse_core_module(&mut module, wasmparser::Parser::new(0), bytes)
+    .unwrap();
+    module.finish()
 }
 
 /// Figure 10: writing a core dump (`gcore`) of a paused program: the time

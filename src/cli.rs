@@ -139,6 +139,19 @@ pub struct RunArgs {
     #[arg(long)]
     pub stop_on_entry: bool,
 
+    /// Define each function import wasmdbg does not provide as a function
+    /// that fails when called, naming the import (wasmtime run's `-W
+    /// unknown-imports-trap`); otherwise such a module is refused before it
+    /// is compiled.
+    #[arg(long, conflicts_with = "default_values_unknown_imports")]
+    pub trap_unknown_imports: bool,
+
+    /// Define each function import wasmdbg does not provide as a function
+    /// that returns zeros (wasmtime run's `-W unknown-imports-default`; core
+    /// modules only).
+    #[arg(long)]
+    pub default_values_unknown_imports: bool,
+
     /// Do not pause when the guest throws an exception a handler catches
     /// (for programs that throw as ordinary control flow); one no handler
     /// catches still pauses. REPL: `set stop-on-throw off`.
@@ -312,6 +325,13 @@ impl RunArgs {
                 self.cache_dir.clone().or_else(default_cache_dir)
             },
             dwp: self.dwp.clone(),
+            unknown_imports: if self.trap_unknown_imports {
+                crate::debugger::imports::UnknownImports::Trap
+            } else if self.default_values_unknown_imports {
+                crate::debugger::imports::UnknownImports::DefaultValues
+            } else {
+                crate::debugger::imports::UnknownImports::Refuse
+            },
         }
     }
 

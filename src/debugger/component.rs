@@ -164,6 +164,9 @@ impl ComponentRunner {
     ) -> Result<ComponentRunner> {
         let mut linker: Linker<Host> = Linker::new(engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        if config.unknown_imports == super::imports::UnknownImports::Trap {
+            linker.define_unknown_imports_as_traps(&component)?;
+        }
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| anyhow!("{}", one_line(&e)))?;

@@ -78,4 +78,7 @@ pub struct RunConfig {
     /// The DWARF package for split DWARF (`--dwp`); `None` uses
     /// `MODULE.dwp` beside the module when it exists.
     pub dwp: Option<PathBuf>,
+    /// What to do with imports wasmdbg does not provide (by default, refuse
+    /// to start, before compiling).
+    pub unknown_imports: super::imports::UnknownImports,
 }

@@ -41,6 +41,7 @@ use super::component::ComponentRunner;
 use super::config::RunConfig;
 use super::entry::{Entry, default_val, entry_point};
 use super::handler::{self, Handler};
+use super::imports::UnknownImports;
 use super::interrupt::Interrupt;
 use super::protocol::OutputStream;
 use super::protocol::{Exception, Outcome, Pc, Request, Response};
@@ -392,9 +393,20 @@ impl Loaded {
         let kind = if crate::wasm::program::is_component(&bytes) {
             // Imports wasmdbg cannot provide are refused before anything
             // is compiled.
-            super::component::check_imports(&bytes)?;
+            match config.unknown_imports {
+                UnknownImports::Refuse => super::component::check_imports(&bytes)?,
+                UnknownImports::Trap => {}
+                UnknownImports::DefaultValues => {
+                    return Err(anyhow!(
+                        "--default-values-unknown-imports is for core modules (wasmtime has default values for a core module's imports only); --trap-unknown-imports works for components"
+                    ));
+                }
+            }
             ProgramKind::Component
         } else {
+            if config.unknown_imports == UnknownImports::Refuse {
+                super::imports::check_module_imports(&bytes).map_err(|e| anyhow!("{e}"))?;
+            }
             ProgramKind::Module
         };
         let bytes = Arc::new(bytes);
@@ -460,6 +472,7 @@ impl Loaded {
             Compiled::Module(module) => {
                 let mut linker: Linker<Host> = Linker::new(&engine);
                 wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)?;
+                super::imports::define_unknown(&mut linker, &module, config.unknown_imports)?;
                 let instance_pre = linker
                     .instantiate_pre(&module)
                     .map_err(|e| anyhow!("{}", one_line(&e)))?;

@@ -95,3 +95,84 @@ fn unreadable_module() {
     // A directory cannot be read as a file.
     insta::assert_snapshot!(run(&["run", "--batch", "wat"]));
 }
+
+/// An import wasmdbg does not provide is refused from the import section,
+/// before anything is compiled: a module of 20,000 functions leaves nothing
+/// in the compiled-code cache. `--trap-unknown-imports` and
+/// `--default-values-unknown-imports` run it as `wasmtime run -W
+/// unknown-imports-trap` / `-W unknown-imports-default` do (status 1 and 0
+/// there too, with wasmtime-cli 48.0.8).
+#[test]
+fn unknown_imports_are_refused_before_compiling_or_run_as_asked() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.wat");
+    let funcs: String = (0..20_000)
+        .map(|i| format!("(func (result i32) (i32.const {i}))\n"))
+        .collect();
+    std::fs::write(
+        &big,
+        format!(
+            "(module (import \"env\" \"host_log\" (func (param i32)))\n{funcs}(func (export \"_start\") i32.const 1 call 0))"
+        ),
+    )
+    .unwrap();
+    let text = crate::harness::run_with_home(
+        home.path(),
+        &crate::harness::root(),
+        &["run", "--batch", big.to_str().unwrap()],
+    );
+    assert!(
+        text.contains(
+            "error: the module imports `env::host_log` (a function), which wasmdbg does not provide"
+        ),
+        "{text}"
+    );
+    assert!(text.ends_with("[exit status: 2]\n"), "{text}");
+    let cache = home.path().join(".cache/wasmdbg");
+    let cached = std::fs::read_dir(&cache).map_or(0, |d| d.count());
+    assert_eq!(cached, 0, "nothing was compiled into {}", cache.display());
+
+    insta::assert_snapshot!(
+        "unknown_imports_trap",
+        run(&[
+            "run",
+            "--batch",
+            "--trap-unknown-imports",
+            "-ex",
+            "bt",
+            "wat/missing_import.wat"
+        ])
+    );
+    insta::assert_snapshot!(
+        "unknown_imports_default",
+        run(&[
+            "run",
+            "--batch",
+            "--default-values-unknown-imports",
+            "wat/missing_import.wat"
+        ])
+    );
+    insta::assert_snapshot!(
+        "unknown_imports_component",
+        run(&[
+            "run",
+            "--batch",
+            "--default-values-unknown-imports",
+            "wat/component-http-import.wat"
+        ])
+    );
+    // With the flag a component's unknown imports are defined (as traps)
+    // and it gets as far as its entry point: this one is not a command.
+    let text = run(&[
+        "run",
+        "--batch",
+        "--trap-unknown-imports",
+        "wat/component-http-import.wat",
+    ]);
+    assert!(!text.contains("wasi:http/outgoing-handler"), "{text}");
+    assert!(
+        text.contains("error: the component is not a command"),
+        "{text}"
+    );
+}
