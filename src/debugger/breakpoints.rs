@@ -265,8 +265,20 @@ pub fn function(info: &ModuleInfo, name: &str) -> Result<u32, String> {
     if name.is_empty() {
         return Err("missing location".to_string());
     }
-    info.find_func(name)
-        .ok_or_else(|| format!("no function named {name:?}"))
+    info.find_func(name).ok_or_else(|| {
+        let close = info.closest_funcs(name, 3);
+        match close.as_slice() {
+            [] => format!("no function named {name:?}"),
+            [one] => format!("no function named {name:?}; did you mean {one:?}?"),
+            [init @ .., last] => {
+                let init: Vec<String> = init.iter().map(|c| format!("{c:?}")).collect();
+                format!(
+                    "no function named {name:?}; did you mean {} or {last:?}?",
+                    init.join(", ")
+                )
+            }
+        }
+    })
 }
 
 fn parse_offset(text: &str) -> Option<usize> {

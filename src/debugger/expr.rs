@@ -211,6 +211,15 @@ impl fmt::Display for Expr {
 }
 
 impl Expr {
+    /// The variable the expression is, when it is one alone (`$3`,
+    /// `$global0`, `$calls`, `calls`): what `set var` may write.
+    pub fn as_var(&self) -> Option<&Var> {
+        match &self.root {
+            Node::Var(v) => Some(v),
+            _ => None,
+        }
+    }
+
     /// Parses `text`.
     ///
     /// # Errors

@@ -4,7 +4,7 @@
 use wasmtime::{StoreContextMut, Val};
 
 use super::events::eval_in;
-use super::expr::{Expr, LoadType, Num};
+use super::expr::{Expr, LoadType, Num, Var};
 use super::frames::Paused;
 use super::frames::WasmFrame;
 use super::protocol::{Examine, FrameRef, Pc, Response, SourceValue, Variable};
@@ -469,16 +469,22 @@ fn set_variable(
         .map_err(|e| e.to_string())?;
     let info = shared.info(module).clone();
     let name = name.trim();
-    let is_local = info.find_local(func, name).is_some()
-        || name
-            .strip_prefix("$local")
-            .or_else(|| name.strip_prefix('$'))
-            .is_some_and(|n| n.parse::<u32>().is_ok());
-    let global = match name.strip_prefix("$global").map(str::parse::<u32>) {
-        Some(Ok(i)) => Some(i),
-        Some(Err(_)) => None,
-        None if is_local => None,
-        None => info.find_global(name),
+    // The variable as `print` reads it: `$3`, `$local3`, `$global0`,
+    // `$calls` or `calls`, `$sp`.
+    let var = Expr::parse(name).ok().and_then(|e| e.as_var().cloned());
+    let (is_local, global) = match &var {
+        Some(Var::Local(_)) => (true, None),
+        Some(Var::Global(i)) => (false, Some(*i)),
+        Some(Var::Name(n)) if info.find_local(func, n).is_some() => (true, None),
+        Some(Var::Name(n)) => (
+            false,
+            info.find_global(n).or_else(|| {
+                (n == "sp")
+                    .then(|| info.find_global("__stack_pointer"))
+                    .flatten()
+            }),
+        ),
+        _ => (false, None),
     };
     let Some(index) = global else {
         if is_local {

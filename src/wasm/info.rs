@@ -494,6 +494,39 @@ impl ModuleInfo {
         found
     }
 
+    /// Up to `n` function names (demangled, as shown) most like `name`,
+    /// most alike first: normalized Damerau-Levenshtein similarity of at
+    /// least 0.7 with the whole name or, when `name` is not a path, with a
+    /// path's last segment (`setle` finds `app::settle`). For "did you
+    /// mean" after a name that is not found.
+    pub fn closest_funcs(&self, name: &str, n: usize) -> Vec<String> {
+        let mut scored: Vec<(f64, String)> = self
+            .func_names
+            .values()
+            .map(|raw| demangle(raw))
+            .chain(
+                self.exports
+                    .iter()
+                    .filter(|(_, k, _)| *k == ExportKind::Func)
+                    .map(|(e, _, _)| e.clone()),
+            )
+            .map(|shown| {
+                let whole = strsim::normalized_damerau_levenshtein(name, &shown);
+                let last = match shown.rsplit("::").next() {
+                    Some(last) if !name.contains("::") => {
+                        strsim::normalized_damerau_levenshtein(name, last)
+                    }
+                    _ => 0.0,
+                };
+                (whole.max(last), shown)
+            })
+            .filter(|(score, _)| *score >= 0.7)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        scored.dedup_by(|a, b| a.1 == b.1);
+        scored.into_iter().take(n).map(|(_, s)| s).collect()
+    }
+
     fn find_func_exact(&self, name: &str) -> Option<u32> {
         let mut named: Vec<u32> = self
             .func_names

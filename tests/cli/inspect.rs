@@ -222,3 +222,38 @@ fn bad_watchpoints() {
     );
     insta::assert_snapshot!(text);
 }
+
+/// `set var` takes a global as `print` reads it (`$calls` as well as
+/// `calls`, `$global0`); `break` on a name that is not found suggests the
+/// closest function names.
+#[test]
+fn set_var_reads_names_as_print_does_and_break_suggests_names() {
+    let text = crate::harness::batch(
+        "wat/watch.wat",
+        &["--stop-on-entry"],
+        &[
+            "set var $calls = 40",
+            "print $calls",
+            "set var $global0 = $calls + 2",
+            "print calls",
+            "break bmup",
+            "break nosuchfunc",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+    let text = crate::harness::batch(
+        "tests/guests/app-p1.wasm",
+        &[],
+        &["break app::setle", "break audi"],
+        &["exit"],
+    );
+    assert!(
+        text.contains("error: no function named \"app::setle\"; did you mean \"app::settle\"?\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("error: no function named \"audi\"; did you mean \"app::audit\"?\n"),
+        "{text}"
+    );
+}
