@@ -287,6 +287,18 @@ pub enum Command {
         #[command(subcommand)]
         setting: Setting,
     },
+    /// Remove a debugger setting's value.
+    Unset {
+        /// The setting.
+        #[command(subcommand)]
+        setting: UnsetSetting,
+    },
+    /// Show a debugger setting.
+    Show {
+        /// The setting.
+        #[command(subcommand)]
+        setting: ShowSetting,
+    },
     /// End the program and the debugger; with STATUS, wasmdbg exits with it
     /// (gdb's `quit [EXPR]`) whatever the program did.
     #[command(visible_alias = "q", alias = "exit")]
@@ -402,6 +414,32 @@ pub enum Setting {
         /// on or off.
         value: OnOff,
     },
+    /// Look for a source file whose DWARF path starts with FROM (whole path
+    /// components) under TO instead (gdb's; a rule for the same FROM is
+    /// replaced; rules are tried in the order given).
+    SubstitutePath {
+        /// The leading part of DWARF paths to replace.
+        from: String,
+        /// What to put instead.
+        to: String,
+    },
+}
+
+/// `unset` subcommands.
+#[derive(Debug, PartialEq, Eq, Subcommand)]
+pub enum UnsetSetting {
+    /// Remove FROM's substitution rule, or every rule.
+    SubstitutePath {
+        /// The rule's FROM.
+        from: Option<String>,
+    },
+}
+
+/// `show` subcommands.
+#[derive(Debug, PartialEq, Eq, Subcommand)]
+pub enum ShowSetting {
+    /// The source path substitution rules, in the order they are tried.
+    SubstitutePath,
 }
 
 /// A boolean setting's value.

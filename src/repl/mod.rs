@@ -442,6 +442,28 @@ impl Frontend {
             }
             Command::List { location } => self.list(location, out)?,
             Command::Directory { dir } => self.directory(dir, out)?,
+            Command::Set {
+                setting: Setting::SubstitutePath { from, to },
+            } => self.source.files.set_substitution(from, to),
+            Command::Unset {
+                setting: command::UnsetSetting::SubstitutePath { from },
+            } => self.source.files.unset_substitution(from.as_deref())?,
+            Command::Show {
+                setting: command::ShowSetting::SubstitutePath,
+            } => {
+                let rules = self.source.files.substitutions();
+                let text = if rules.is_empty() {
+                    "No source path substitution rules.\n".to_string()
+                } else {
+                    let mut text =
+                        "Source path substitution rules, in the order tried:\n".to_string();
+                    for (from, to) in rules {
+                        text.push_str(&format!("  `{from}' -> `{to}'.\n"));
+                    }
+                    text
+                };
+                write_out(out, &text)?
+            }
             Command::Info {
                 what: Info::Line { location },
             } => self.info_line(location, out)?,

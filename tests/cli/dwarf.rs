@@ -486,7 +486,7 @@ fn source_location_errors() {
         "has no member named nosuch",
         "index 7 is out of bounds (the array has 3 elements)",
         "error: cannot dereference a double",
-        "(source file shapes.c not found; `directory DIR` adds a place to look)",
+        "(source file shapes.c not found; `directory DIR` or `set substitute-path FROM TO` adds a place to look)",
         "line 14 of shapes.c has no code; the breakpoint is at line 28",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
@@ -592,5 +592,30 @@ fn issue_18_a_huge_pointer_index_is_refused() {
         &[],
     );
     assert!(text.contains("is too large for a pointer"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+/// gdb's `set/unset/show substitute-path`: the C program's DWARF says
+/// `c/ratio.c`; a rule maps `c` to where the file is.
+#[test]
+fn substitute_path_rules_find_sources() {
+    let text = crate::harness::batch(
+        "tests/guests/ratio-p1.wasm",
+        &[],
+        &[
+            "show substitute-path",
+            "set substitute-path c tests/guests/c",
+            "set substitute-path /build /home/me/build",
+            "show substitute-path",
+            "list",
+            "frame",
+            "unset substitute-path nosuch",
+            "unset substitute-path c",
+            "show substitute-path",
+            "unset substitute-path",
+            "show substitute-path",
+        ],
+        &["ratio", "7", "0"],
+    );
     insta::assert_snapshot!(text);
 }
