@@ -73,6 +73,11 @@ pub struct CoreArgs {
     #[arg(long, value_name = "FILE")]
     pub dwp: Option<PathBuf>,
 
+    /// The modules the run preloaded (`--preload NAME=MODULE` as given to
+    /// `wasmdbg run`; repeatable, in order).
+    #[arg(long = "preload", value_name = "NAME=MODULE", value_parser = parse_preload)]
+    pub preloads: Vec<(String, PathBuf)>,
+
     /// The debugger's own options.
     #[command(flatten)]
     pub frontend: FrontendArgs,
@@ -138,6 +143,13 @@ pub struct RunArgs {
     /// Pause before the first instruction of the entry function.
     #[arg(long)]
     pub stop_on_entry: bool,
+
+    /// Instantiate core module MODULE first and link it under import name
+    /// NAME (repeatable, in order; wasmtime run's `--preload`): the main
+    /// module may import its exports as `NAME::EXPORT`. Its frames, names
+    /// and DWARF are the debugger's like the main module's.
+    #[arg(long = "preload", value_name = "NAME=MODULE", value_parser = parse_preload)]
+    pub preloads: Vec<(String, PathBuf)>,
 
     /// Define each function import wasmdbg does not provide as a function
     /// that fails when called, naming the import (wasmtime run's `-W
@@ -258,6 +270,15 @@ fn parse_secs(s: &str) -> Result<f64, String> {
     }
 }
 
+fn parse_preload(s: &str) -> Result<(String, PathBuf), String> {
+    match s.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+            Ok((name.to_string(), PathBuf::from(path)))
+        }
+        _ => Err(format!("expected NAME=MODULE, got {s:?}")),
+    }
+}
+
 fn parse_env(s: &str) -> Result<(String, Option<String>), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), Some(v.to_string()))),
@@ -325,6 +346,7 @@ impl RunArgs {
                 self.cache_dir.clone().or_else(default_cache_dir)
             },
             dwp: self.dwp.clone(),
+            preloads: self.preloads.clone(),
             unknown_imports: if self.trap_unknown_imports {
                 crate::debugger::imports::UnknownImports::Trap
             } else if self.default_values_unknown_imports {

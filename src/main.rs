@@ -105,8 +105,13 @@ fn core(matches: &clap::ArgMatches, args: &wasmdbg::cli::CoreArgs) -> ExitCode {
         let start = wasmdbg::repl::json::start(&args.module, Some(&args.core));
         let _ = out.write_all(start.as_bytes());
     }
-    let (session, first) =
-        Session::open_core(args.module.clone(), args.core.clone(), args.dwp.clone());
+    let config = wasmdbg::debugger::RunConfig {
+        module: args.module.clone(),
+        dwp: args.dwp.clone(),
+        preloads: args.preloads.clone(),
+        ..Default::default()
+    };
+    let (session, first) = Session::open_core_with(config, args.core.clone());
     if let Response::Ended(Outcome::LoadFailed(msg)) = &first {
         return load_failed(json, theme, msg);
     }

@@ -81,4 +81,7 @@ pub struct RunConfig {
     /// What to do with imports wasmdbg does not provide (by default, refuse
     /// to start, before compiling).
     pub unknown_imports: super::imports::UnknownImports,
+    /// Core modules to instantiate first, each linked under its import
+    /// name (`--preload NAME=MODULE`, wasmtime run's), in order.
+    pub preloads: Vec<(String, PathBuf)>,
 }

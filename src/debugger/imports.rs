@@ -81,13 +81,17 @@ const WASI_P1_MODULE: &str = "wasi_snapshot_preview1";
 const NAMED: usize = 5;
 
 /// Checks a core module's imports from its import section (nothing else of
-/// the module is read).
+/// the module is read) against WASI preview 1 and `provided`: each
+/// preloaded module's import name and exported names.
 ///
 /// # Errors
 /// One line naming the imports wasmdbg does not provide, in full
 /// (`` `env::log` (a function) ``), and how to run the module anyway; a
 /// malformed import section's error.
-pub(crate) fn check_module_imports(bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn check_module_imports(
+    bytes: &[u8],
+    provided: &[(String, Vec<String>)],
+) -> Result<(), String> {
     let mut unknown = Vec::new();
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(|e| format!("malformed module: {e}"))?;
@@ -95,10 +99,13 @@ pub(crate) fn check_module_imports(bytes: &[u8]) -> Result<(), String> {
             Payload::ImportSection(reader) => {
                 for import in reader.into_imports() {
                     let import = import.map_err(|e| format!("malformed module: {e}"))?;
-                    let provided = import.module == WASI_P1_MODULE
+                    let wasi = import.module == WASI_P1_MODULE
                         && matches!(import.ty, TypeRef::Func(_) | TypeRef::FuncExact(_))
                         && WASI_P1.contains(&import.name);
-                    if !provided {
+                    let preloaded = provided.iter().any(|(name, exports)| {
+                        name == import.module && exports.iter().any(|e| e == import.name)
+                    });
+                    if !wasi && !preloaded {
                         let kind = match import.ty {
                             TypeRef::Func(_) | TypeRef::FuncExact(_) => "a function",
                             TypeRef::Table(_) => "a table",
@@ -201,11 +208,15 @@ mod tests {
         assert_eq!(defined, WASI_P1);
     }
 
+    fn check_module_imports_t(bytes: &[u8]) -> Result<(), String> {
+        check_module_imports(bytes, &[])
+    }
+
     #[test]
     fn unknown_imports_are_named_in_full_and_counted() {
         let module = |imports: &str| wat::parse_str(format!("(module {imports})")).unwrap();
         assert_eq!(
-            check_module_imports(&module(
+            check_module_imports_t(&module(
                 r#"(import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))"#
             )),
             Ok(())
@@ -213,7 +224,7 @@ mod tests {
         let many: String = (0..7)
             .map(|i| format!(r#"(import "env" "f{i}" (func))"#))
             .collect();
-        let e = check_module_imports(&module(&format!(
+        let e = check_module_imports_t(&module(&format!(
             r#"(import "env" "memory" (memory 1)) {many}"#
         )))
         .unwrap_err();
@@ -223,7 +234,7 @@ mod tests {
         );
         // A WASI name imported as something else is not WASI's.
         assert!(
-            check_module_imports(&module(
+            check_module_imports_t(&module(
                 r#"(import "wasi_snapshot_preview1" "fd_write" (global i32))"#
             ))
             .is_err()

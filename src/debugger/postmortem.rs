@@ -49,6 +49,7 @@ pub(crate) fn spawn(
     module: PathBuf,
     core: PathBuf,
     dwp: Option<PathBuf>,
+    preloads: Vec<(String, PathBuf)>,
     last_pause: Arc<AtomicU64>,
     requests: Receiver<Incoming>,
     responses: Sender<Message>,
@@ -60,7 +61,7 @@ pub(crate) fn spawn(
                 let _ = responses.send(Message::Response(Box::new(r)));
             };
             let pause = PauseId(last_pause.fetch_add(1, Ordering::Relaxed) + 1);
-            let pm = match open(&module, &core, dwp.as_deref(), pause) {
+            let pm = match open(&module, &core, dwp.as_deref(), &preloads, pause) {
                 Ok(pm) => pm,
                 Err(msg) => {
                     send(Response::Ended(super::protocol::Outcome::LoadFailed(
@@ -120,6 +121,7 @@ fn open(
     module: &Path,
     core: &Path,
     dwp: Option<&Path>,
+    preloads: &[(String, PathBuf)],
     pause: PauseId,
 ) -> Result<PostMortem, String> {
     let bytes = crate::wasm::load_module_bytes(module).map_err(|e| format!("{e:#}"))?;
@@ -136,7 +138,17 @@ fn open(
                 .map(|b| (b, module.with_extension("dwp").display().to_string())),
         };
         let info = ModuleInfo::parse(bytes).map_err(|e| format!("malformed module: {e:#}"))?;
-        Program::module(info.with_dwp(dwp))
+        let preloads = preloads
+            .iter()
+            .map(|(name, path)| {
+                let bytes = crate::wasm::load_module_bytes(path)
+                    .map_err(|e| format!("--preload {name}: {e:#}"))?;
+                ModuleInfo::parse(bytes)
+                    .map(|info| (name.clone(), info))
+                    .map_err(|e| format!("--preload {name}: malformed module: {e:#}"))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Program::with_preloads(info.with_dwp(dwp), preloads)
     };
     let core_bytes =
         std::fs::read(core).map_err(|e| format!("cannot read {}: {e}", core.display()))?;
@@ -152,8 +164,22 @@ fn open(
     let module_of: Vec<CoreModuleId> = match &dump.wasmdbg {
         Some(ours) => {
             if ours.modules.len() != program.modules.len() {
+                let hint = if program.kind == crate::wasm::program::ProgramKind::Module
+                    && ours.modules.len() > program.modules.len()
+                {
+                    format!(
+                        " (a run with --preload: give `wasmdbg core` the same --preload for {})",
+                        ours.modules[program.modules.len()..]
+                            .iter()
+                            .map(|m| m.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                } else {
+                    String::new()
+                };
                 return Err(mismatch(format!(
-                    "the dump has {} core modules, the program {}",
+                    "the dump has {} core modules, the program {}{hint}",
                     ours.modules.len(),
                     program.modules.len()
                 )));

@@ -110,6 +110,20 @@ impl Session {
         core: std::path::PathBuf,
         dwp: Option<std::path::PathBuf>,
     ) -> (Session, Response) {
+        Session::open_core_with(
+            RunConfig {
+                module,
+                dwp,
+                ..RunConfig::default()
+            },
+            core,
+        )
+    }
+
+    /// [`Session::open_core`] for the program `config` describes: its
+    /// module, `dwp` and `preloads` (a dump of a run with `--preload` holds
+    /// the preloaded modules too); the rest of `config` is not used.
+    pub fn open_core_with(config: RunConfig, core: std::path::PathBuf) -> (Session, Response) {
         let (requests, _) = channel();
         let (_, responses) = channel();
         let mut session = Session {
@@ -117,11 +131,7 @@ impl Session {
             responses,
             events: Mutex::new(Events::Queue(VecDeque::new())),
             interrupter: Interrupter::default(),
-            config: RunConfig {
-                module,
-                dwp,
-                ..RunConfig::default()
-            },
+            config,
             core: Some(core),
             worker: None,
             gone: std::sync::atomic::AtomicBool::new(false),
@@ -159,6 +169,7 @@ impl Session {
                 self.config.module.clone(),
                 core.clone(),
                 self.config.dwp.clone(),
+                self.config.preloads.clone(),
                 self.last_pause.clone(),
                 req_rx,
                 resp_tx,

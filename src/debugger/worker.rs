@@ -367,6 +367,16 @@ enum Runner {
         instance_pre: InstancePre<Host>,
         entry: Entry,
     },
+    /// A core module with preloaded modules: per run, each preload is
+    /// instantiated and defined in a copy of `linker` under its name, then
+    /// the main module (core module 0) is instantiated.
+    Preloaded {
+        linker: Linker<Host>,
+        main: Module,
+        preloads: Vec<(String, Module)>,
+        unknown_imports: UnknownImports,
+        entry: Entry,
+    },
     /// A component: `wasi:cli/run`, or an exported function.
     Component(ComponentRunner),
 }
@@ -404,11 +414,36 @@ impl Loaded {
             }
             ProgramKind::Component
         } else {
-            if config.unknown_imports == UnknownImports::Refuse {
-                super::imports::check_module_imports(&bytes).map_err(|e| anyhow!("{e}"))?;
-            }
             ProgramKind::Module
         };
+        if kind == ProgramKind::Component && !config.preloads.is_empty() {
+            return Err(anyhow!(
+                "--preload is for core modules; a component links its own"
+            ));
+        }
+        // Preloaded modules: their bytes, and what each provides to the
+        // ones after it (its import name and exports).
+        let mut preload_bytes = Vec::new();
+        let mut provided: Vec<(String, Vec<String>)> = Vec::new();
+        for (name, path) in &config.preloads {
+            let bytes = crate::wasm::load_module_bytes(path)
+                .map_err(|e| anyhow!("--preload {name}: {e:#}"))?;
+            if crate::wasm::program::is_component(&bytes) {
+                return Err(anyhow!(
+                    "--preload {name}: {} is a component; preloads are core modules",
+                    path.display()
+                ));
+            }
+            if config.unknown_imports == UnknownImports::Refuse {
+                super::imports::check_module_imports(&bytes, &provided)
+                    .map_err(|e| anyhow!("--preload {name}: {e}"))?;
+            }
+            provided.push((name.clone(), export_names(&bytes)));
+            preload_bytes.push((name.clone(), bytes));
+        }
+        if kind == ProgramKind::Module && config.unknown_imports == UnknownImports::Refuse {
+            super::imports::check_module_imports(&bytes, &provided).map_err(|e| anyhow!("{e}"))?;
+        }
         let bytes = Arc::new(bytes);
         // Reading the program's facts and compiling (or loading cached
         // code) are independent: on a big module each takes tens of
@@ -424,10 +459,22 @@ impl Loaded {
         };
         let parsing = {
             let bytes = bytes.clone();
+            let preloads = preload_bytes.clone();
             std::thread::spawn(move || match kind {
-                ProgramKind::Module => ModuleInfo::parse(bytes)
-                    .map(|info| Program::module(info.with_dwp(dwp)))
-                    .map_err(|e| format!("malformed module: {e:#}")),
+                ProgramKind::Module => {
+                    let main = ModuleInfo::parse(bytes)
+                        .map_err(|e| format!("malformed module: {e:#}"))?
+                        .with_dwp(dwp);
+                    let preloads = preloads
+                        .into_iter()
+                        .map(|(name, bytes)| {
+                            ModuleInfo::parse(bytes)
+                                .map(|info| (name.clone(), info))
+                                .map_err(|e| format!("--preload {name}: malformed module: {e:#}"))
+                        })
+                        .collect::<std::result::Result<Vec<_>, String>>()?;
+                    Ok(Program::with_preloads(main, preloads))
+                }
                 ProgramKind::Component => {
                     Program::component(&bytes).map_err(|e| format!("malformed component: {e:#}"))
                 }
@@ -469,6 +516,32 @@ impl Loaded {
         build_wasi(config, output.clone(), kind)?;
 
         let (modules, runner, probe) = match compiled {
+            Compiled::Module(module) if !preload_bytes.is_empty() => {
+                let mut linker: Linker<Host> = Linker::new(&engine);
+                wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)?;
+                let mut preloads = Vec::new();
+                for (name, bytes) in &preload_bytes {
+                    let (m, _) = super::cache::load_or_compile::<Module>(&engine, bytes, cache)
+                        .map_err(|e| {
+                            anyhow!("--preload {name}: invalid module: {}", one_line(&e))
+                        })?;
+                    preloads.push((name.clone(), m));
+                }
+                let entry = entry_point(program.info(0), config)?;
+                let mut modules = vec![module.clone()];
+                modules.extend(preloads.iter().map(|(_, m)| m.clone()));
+                (
+                    modules,
+                    Runner::Preloaded {
+                        linker,
+                        main: module,
+                        preloads,
+                        unknown_imports: config.unknown_imports,
+                        entry,
+                    },
+                    Store::new(&engine, ()),
+                )
+            }
             Compiled::Module(module) => {
                 let mut linker: Linker<Host> = Linker::new(&engine);
                 wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)?;
@@ -584,6 +657,24 @@ impl Loaded {
                 instance_pre,
                 entry,
             } => self.run_module(&mut store, instance_pre, entry).await,
+            Runner::Preloaded {
+                linker,
+                main,
+                preloads,
+                unknown_imports,
+                entry,
+            } => {
+                match self
+                    .instantiate_preloaded(&mut store, linker, main, preloads, *unknown_imports)
+                    .await
+                {
+                    Ok(pre) => self.run_module(&mut store, &pre, entry).await,
+                    Err(e) => match outcome_of_error(shared, e) {
+                        Outcome::Failed(msg) => Outcome::LoadFailed(msg),
+                        other => other,
+                    },
+                }
+            }
             Runner::Component(runner) => match runner.run(&mut store).await {
                 Ok(outcome) => outcome,
                 Err(e) if e.is::<super::component::Instantiating>() => {
@@ -603,6 +694,27 @@ impl Loaded {
     }
 
     /// Instantiates the core module and calls its entry function.
+    /// The main module ready to instantiate in `store`, after each preload
+    /// was instantiated and defined under its name (in a copy of `linker`,
+    /// since the definitions belong to this run's store).
+    async fn instantiate_preloaded(
+        &self,
+        store: &mut Store<Host>,
+        linker: &Linker<Host>,
+        main: &Module,
+        preloads: &[(String, Module)],
+        unknown_imports: UnknownImports,
+    ) -> Result<InstancePre<Host>> {
+        let mut linker = linker.clone();
+        for (name, module) in preloads {
+            super::imports::define_unknown(&mut linker, module, unknown_imports)?;
+            let instance = linker.instantiate_async(&mut *store, module).await?;
+            linker.instance(&mut *store, name, instance)?;
+        }
+        super::imports::define_unknown(&mut linker, main, unknown_imports)?;
+        linker.instantiate_pre(main)
+    }
+
     async fn run_module(
         &self,
         store: &mut Store<Host>,
@@ -657,7 +769,9 @@ impl Loaded {
     /// its lifting calls).
     fn entry_pc(&self) -> std::result::Result<Pc, String> {
         let (module, func, name) = match &self.runner {
-            Runner::Module { entry, .. } => (0, entry.func_index, entry.name.clone()),
+            Runner::Module { entry, .. } | Runner::Preloaded { entry, .. } => {
+                (0, entry.func_index, entry.name.clone())
+            }
             Runner::Component(runner) => {
                 let (module, func) = runner.entry_core_func(&self.shared.program)?;
                 (module, func, runner.entry_name())
@@ -829,4 +943,26 @@ pub(crate) fn killing(shared: &Shared) -> bool {
 pub(crate) fn start_killing(shared: &Shared) {
     lock(&shared.control).killing = true;
     shared.engine.increment_epoch();
+}
+
+/// The names a core module exports (for checking the imports of modules
+/// preloaded after it); none when its export section cannot be read (the
+/// compile that follows names the fault).
+fn export_names(bytes: &[u8]) -> Vec<String> {
+    let mut names = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload {
+            Ok(wasmparser::Payload::ExportSection(reader)) => {
+                names.extend(
+                    reader
+                        .into_iter()
+                        .filter_map(|e| Some(e.ok()?.name.to_string())),
+                );
+                break;
+            }
+            Ok(wasmparser::Payload::CodeSectionStart { .. }) | Err(_) => break,
+            _ => {}
+        }
+    }
+    names
 }

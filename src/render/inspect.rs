@@ -308,10 +308,11 @@ pub fn modules(component: bool, list: &[ModuleView]) -> String {
             if m.dwarf { "yes" } else { "no" }.to_string(),
         ]);
     }
-    let kind = if component {
-        "a component"
-    } else {
-        "a core module"
+    let kind = match (component, list.len()) {
+        (true, _) => "a component".to_string(),
+        (false, 1) => "a core module".to_string(),
+        (false, 2) => "a core module and a module preloaded for it".to_string(),
+        (false, n) => format!("a core module and {} modules preloaded for it", n - 1),
     };
     format!("The program is {kind}.\n{t}\n")
 }

@@ -85,6 +85,22 @@ impl Program {
         }
     }
 
+    /// A core module with modules preloaded under import names (`--preload
+    /// NAME=MODULE`): the main module is core module 0, each preload after
+    /// it in the order given, named by its NAME.
+    pub fn with_preloads(main: ModuleInfo, preloads: Vec<(String, ModuleInfo)>) -> Program {
+        let mut program = Program::module(main);
+        for (name, info) in preloads {
+            let len = info.bytes().len();
+            program.modules.push(CoreModule {
+                name,
+                range: 0..len,
+                info: Arc::new(info),
+            });
+        }
+        program
+    }
+
     /// Reads a component's structure: its core modules (each parsed into a
     /// [`ModuleInfo`]), their names, and the component's imports and
     /// exports. Nothing is validated beyond what reading needs; wasmtime

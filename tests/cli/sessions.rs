@@ -183,3 +183,96 @@ fn no_interrupts_runs_the_same_program_and_refuses_a_timeout() {
     assert!(refused.contains("cannot be used with"), "{refused}");
     assert!(refused.ends_with("[exit status: 2]\n"), "{refused}");
 }
+
+/// `--preload NAME=MODULE` (wasmtime run's): the preloaded module is linked
+/// under NAME, and its frames, names and breakpoints are the debugger's
+/// like the main module's (qualified, as a component's core modules are).
+#[test]
+fn preloaded_modules_are_debugged_like_the_main_one() {
+    insta::assert_snapshot!(batch(
+        "wat/preload-main.wat",
+        &["--preload", "lib=wat/preload-lib.wat", "-b", "lib`double"],
+        &[
+            "bt",
+            "finish",
+            "continue",
+            "bt",
+            "info modules",
+            "up",
+            "p $twice",
+            "info frame",
+        ],
+        &[]
+    ));
+    // A dump of the run holds both modules; `wasmdbg core` reads it with
+    // the same --preload, and says so without it.
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("p.core");
+    let dump = dump.to_str().unwrap();
+    batch(
+        "wat/preload-main.wat",
+        &["--preload", "lib=wat/preload-lib.wat", "--coredump", dump],
+        &[],
+        &[],
+    );
+    let text = run(&[
+        "core",
+        "--batch",
+        "--preload",
+        "lib=wat/preload-lib.wat",
+        "-ex",
+        "bt",
+        "-ex",
+        "locals",
+        "wat/preload-main.wat",
+        dump,
+    ]);
+    assert!(
+        text.contains(
+            "(wasmdbg) bt\n#0  lib`ratio (func[1]) at 0x40\n#1  module`main (func[2]) at 0x56\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("| 1       d      i32    0 (0x0)   |"),
+        "{text}"
+    );
+    let text = run(&["core", "wat/preload-main.wat", dump]).replace(dump, "$DUMP");
+    assert!(
+        text.contains("error: $DUMP does not come from wat/preload-main.wat: the dump has 2 core modules, the program 1 (a run with --preload: give `wasmdbg core` the same --preload for lib)"),
+        "{text}"
+    );
+
+    // Without the preload, the imports are refused before compiling; a
+    // preload that is not a module, or missing, is one line.
+    let text = run(&["run", "--batch", "wat/preload-main.wat"]);
+    assert!(
+        text.contains("error: the module imports `lib::double` (a function), `lib::ratio` (a function), which wasmdbg does not provide"),
+        "{text}"
+    );
+    let text = run(&[
+        "run",
+        "--batch",
+        "--preload",
+        "lib=no-such.wat",
+        "wat/preload-main.wat",
+    ]);
+    assert!(
+        text.contains("error: --preload lib: cannot read no-such.wat"),
+        "{text}"
+    );
+    assert!(text.ends_with("[exit status: 2]\n"), "{text}");
+    let text = run(&["run", "--batch", "--preload", "lib", "wat/preload-main.wat"]);
+    assert!(text.contains("expected NAME=MODULE, got \"lib\""), "{text}");
+    let text = run(&[
+        "run",
+        "--batch",
+        "--preload",
+        "lib=wat/preload-lib.wat",
+        "tests/guests/calc.wasm",
+    ]);
+    assert!(
+        text.contains("error: --preload is for core modules; a component links its own"),
+        "{text}"
+    );
+}
