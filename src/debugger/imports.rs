@@ -99,13 +99,8 @@ pub(crate) fn check_module_imports(
             Payload::ImportSection(reader) => {
                 for import in reader.into_imports() {
                     let import = import.map_err(|e| format!("malformed module: {e}"))?;
-                    let wasi = import.module == WASI_P1_MODULE
-                        && matches!(import.ty, TypeRef::Func(_) | TypeRef::FuncExact(_))
-                        && WASI_P1.contains(&import.name);
-                    let preloaded = provided.iter().any(|(name, exports)| {
-                        name == import.module && exports.iter().any(|e| e == import.name)
-                    });
-                    if !wasi && !preloaded {
+                    let func = matches!(import.ty, TypeRef::Func(_) | TypeRef::FuncExact(_));
+                    if !provides(provided, import.module, import.name, func) {
                         let kind = match import.ty {
                             TypeRef::Func(_) | TypeRef::FuncExact(_) => "a function",
                             TypeRef::Table(_) => "a table",
@@ -142,15 +137,29 @@ pub(crate) fn check_module_imports(
     ))
 }
 
-/// Defines the function imports of `module` that `linker` lacks as
-/// `policy` says: failing when called (the error names the import, as
-/// wasmtime's `define_unknown_imports_as_traps`), or returning each result
-/// type's default (zero, null). Other unknown imports (memories, tables,
-/// globals, tags) are left undefined, so instantiation names them.
+/// Whether wasmdbg links `module::name` (`func`: imported as a function):
+/// one of WASI preview 1's functions, or an export of a module preloaded
+/// under `module` (`provided`: each preload's import name and export
+/// names).
+fn provides(provided: &[(String, Vec<String>)], module: &str, name: &str, func: bool) -> bool {
+    (func && module == WASI_P1_MODULE && WASI_P1.contains(&name))
+        || provided
+            .iter()
+            .any(|(preload, exports)| preload == module && exports.iter().any(|e| e == name))
+}
+
+/// Defines the function imports of `module` that the linker lacks (it has
+/// WASI preview 1 and the preloads in `provided`, as for
+/// [`check_module_imports`]) as `policy` says: failing when called (the
+/// error names the import, as wasmtime's `define_unknown_imports_as_traps`),
+/// or returning each result type's default (zero, null). Other unknown
+/// imports (memories, tables, globals, tags) are left undefined, so
+/// instantiation names them.
 pub(crate) fn define_unknown<T: 'static>(
     linker: &mut Linker<T>,
     module: &Module,
     policy: UnknownImports,
+    provided: &[(String, Vec<String>)],
 ) -> wasmtime::Result<()> {
     match policy {
         UnknownImports::Refuse => Ok(()),
@@ -158,10 +167,10 @@ pub(crate) fn define_unknown<T: 'static>(
         UnknownImports::DefaultValues => {
             let unknown: Vec<_> = module
                 .imports()
-                .filter(|i| !(i.module() == WASI_P1_MODULE && WASI_P1.contains(&i.name())))
                 .filter_map(|i| {
                     let ty = i.ty().func()?.clone();
-                    Some((i.module().to_string(), i.name().to_string(), ty))
+                    (!provides(provided, i.module(), i.name(), true))
+                        .then(|| (i.module().to_string(), i.name().to_string(), ty))
                 })
                 .collect();
             for (module_name, name, ty) in unknown {

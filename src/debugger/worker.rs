@@ -374,6 +374,8 @@ enum Runner {
         linker: Linker<Host>,
         main: Module,
         preloads: Vec<(String, Module)>,
+        /// Each preload's name and export names (what it provides).
+        provided: Vec<(String, Vec<String>)>,
         unknown_imports: UnknownImports,
         entry: Entry,
     },
@@ -536,6 +538,7 @@ impl Loaded {
                         linker,
                         main: module,
                         preloads,
+                        provided: provided.clone(),
                         unknown_imports: config.unknown_imports,
                         entry,
                     },
@@ -545,7 +548,7 @@ impl Loaded {
             Compiled::Module(module) => {
                 let mut linker: Linker<Host> = Linker::new(&engine);
                 wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)?;
-                super::imports::define_unknown(&mut linker, &module, config.unknown_imports)?;
+                super::imports::define_unknown(&mut linker, &module, config.unknown_imports, &[])?;
                 let instance_pre = linker
                     .instantiate_pre(&module)
                     .map_err(|e| anyhow!("{}", one_line(&e)))?;
@@ -661,11 +664,19 @@ impl Loaded {
                 linker,
                 main,
                 preloads,
+                provided,
                 unknown_imports,
                 entry,
             } => {
                 match self
-                    .instantiate_preloaded(&mut store, linker, main, preloads, *unknown_imports)
+                    .instantiate_preloaded(
+                        &mut store,
+                        linker,
+                        main,
+                        preloads,
+                        provided,
+                        *unknown_imports,
+                    )
                     .await
                 {
                     Ok(pre) => self.run_module(&mut store, &pre, entry).await,
@@ -693,28 +704,30 @@ impl Loaded {
         outcome
     }
 
-    /// Instantiates the core module and calls its entry function.
     /// The main module ready to instantiate in `store`, after each preload
     /// was instantiated and defined under its name (in a copy of `linker`,
-    /// since the definitions belong to this run's store).
+    /// since the definitions belong to this run's store). `provided`: each
+    /// preload's name and export names, in the same order.
     async fn instantiate_preloaded(
         &self,
         store: &mut Store<Host>,
         linker: &Linker<Host>,
         main: &Module,
         preloads: &[(String, Module)],
+        provided: &[(String, Vec<String>)],
         unknown_imports: UnknownImports,
     ) -> Result<InstancePre<Host>> {
         let mut linker = linker.clone();
-        for (name, module) in preloads {
-            super::imports::define_unknown(&mut linker, module, unknown_imports)?;
+        for (i, (name, module)) in preloads.iter().enumerate() {
+            super::imports::define_unknown(&mut linker, module, unknown_imports, &provided[..i])?;
             let instance = linker.instantiate_async(&mut *store, module).await?;
             linker.instance(&mut *store, name, instance)?;
         }
-        super::imports::define_unknown(&mut linker, main, unknown_imports)?;
+        super::imports::define_unknown(&mut linker, main, unknown_imports, provided)?;
         linker.instantiate_pre(main)
     }
 
+    /// Instantiates the core module and calls its entry function.
     async fn run_module(
         &self,
         store: &mut Store<Host>,

@@ -204,6 +204,25 @@ fn preloaded_modules_are_debugged_like_the_main_one() {
         ],
         &[]
     ));
+    // With --default-values-unknown-imports the preload's functions are
+    // still the preload's (not defaults, not defined twice): the same trap.
+    let text = batch(
+        "wat/preload-main.wat",
+        &[
+            "--preload",
+            "lib=wat/preload-lib.wat",
+            "--default-values-unknown-imports",
+        ],
+        &[],
+        &[],
+    );
+    assert!(
+        text.starts_with(
+            "Program stopped: trap: integer divide by zero\n#0  lib`ratio (func[1]) at 0x40\n"
+        ),
+        "{text}"
+    );
+
     // A dump of the run holds both modules; `wasmdbg core` reads it with
     // the same --preload, and says so without it.
     let dir = tempfile::tempdir().unwrap();
