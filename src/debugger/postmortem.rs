@@ -444,7 +444,13 @@ impl PostMortem {
             Request::SetStopOnThrow(_) => not_live("`set stop-on-throw`"),
             Request::SetVariable { .. } | Request::SetMemory { .. } => not_live("changing a value"),
             Request::GenerateCoreFile { .. } => not_live("writing a core dump"),
-            other => not_live(&request_name(&other)),
+            Request::CodeSource => Response::invalid("a core dump has no machine code".to_string()),
+            Request::Detach => Response::Done,
+            // The facts requests, answered by `facts::serve` above.
+            _ => Response::error(
+                ErrorKind::Internal,
+                "internal error: a facts request reached the core dump reader".to_string(),
+            ),
         }
     }
 
@@ -452,7 +458,7 @@ impl PostMortem {
         let (module, func, _) = self.frames[i];
         let info = self.program.info(module);
         let recorded = &self.dump.frames[i].locals;
-        if recorded.is_empty() && local_count(info, func) > 0 {
+        if recorded.is_empty() && info.num_locals(func).unwrap_or(0) > 0 {
             return Response::NotRecorded(format!(
                 "frame #{i}'s locals were not recorded in the core dump (wasmtime's dumps record none)"
             ));
@@ -626,23 +632,6 @@ impl PostMortem {
             strings: Vec::new(),
         })
     }
-}
-
-/// How many locals (parameters included) function `func` has.
-fn local_count(info: &ModuleInfo, func: u32) -> u32 {
-    let params = info.func(func).map_or(0, |f| f.params.len() as u32);
-    let mut n = params;
-    while info.local_type(func, n).is_some() {
-        n += 1;
-    }
-    n
-}
-
-/// A request's name for the refusal message.
-fn request_name(r: &Request) -> String {
-    let debug = format!("{r:?}");
-    let name: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
-    format!("`{name}`")
 }
 
 /// A dump frame's state for the DWARF variables reader.

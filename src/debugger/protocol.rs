@@ -1140,6 +1140,17 @@ impl Outcome {
 }
 
 impl StopReason {
+    /// A crash: the program stopped where it would die of an error if let
+    /// go — a trap, an exception no handler catches, a failed host call, the
+    /// `--max-memory` limit. Where `--coredump` writes a dump.
+    pub fn is_crash(&self) -> bool {
+        match self {
+            StopReason::Trap(_) | StopReason::HostcallError(_) | StopReason::MemoryLimit(_) => true,
+            StopReason::Exception(e) => e.caught == Some(false),
+            _ => false,
+        }
+    }
+
     /// The status the program would end with if this pause were let go: a
     /// trap, or the `--timeout` (which `wasmtime run -W timeout=` reports as
     /// a trap), ends with [`TRAP_EXIT_STATUS`]; a failed host call (or the
@@ -1153,8 +1164,7 @@ impl StopReason {
             | StopReason::Interrupted {
                 timeout: Some(_), ..
             } => Some(TRAP_EXIT_STATUS),
-            StopReason::HostcallError(_) | StopReason::MemoryLimit(_) => Some(ERROR_EXIT_STATUS),
-            StopReason::Exception(e) if e.caught == Some(false) => Some(ERROR_EXIT_STATUS),
+            reason if reason.is_crash() => Some(ERROR_EXIT_STATUS),
             _ => None,
         }
     }

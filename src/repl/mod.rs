@@ -49,8 +49,9 @@ impl State {
         }
     }
 
-    /// Paused where the program would die if let go (a trap, a failed host
-    /// call, the `--timeout`): when `-k`/`-K` commands run.
+    /// Paused where the program would die if let go (a crash, see
+    /// `StopReason::is_crash`, or the `--timeout`): when `-k`/`-K` commands
+    /// run.
     pub fn crashed(&self) -> bool {
         matches!(self, State::Paused(stop) if stop.reason.fatal_status().is_some())
     }
@@ -67,8 +68,8 @@ pub struct Options {
     /// Where to look for source files after the path DWARF gives
     /// (`--directory`).
     pub directories: Vec<std::path::PathBuf>,
-    /// Write a core dump here whenever the program stops at a trap or a
-    /// failed host call, the first event included (`--coredump`).
+    /// Write a core dump here whenever the program crashes (`StopReason::
+    /// is_crash`), the first event included (`--coredump`).
     pub coredump: Option<std::path::PathBuf>,
     /// Stops, ends and command results as JSON lines (`--json`, see
     /// [`json`]).
@@ -1112,13 +1113,7 @@ impl Frontend {
                     let shown = self.source_line(stop.frame.as_ref());
                     write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
                 }
-                let crashed = match &stop.reason {
-                    StopReason::Trap(_)
-                    | StopReason::HostcallError(_)
-                    | StopReason::MemoryLimit(_) => true,
-                    StopReason::Exception(e) => e.caught == Some(false),
-                    _ => false,
-                };
+                let crashed = stop.reason.is_crash();
                 self.state = State::Paused(Box::new(stop));
                 self.selected = 0;
                 match self.coredump.clone() {

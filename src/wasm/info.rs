@@ -623,6 +623,13 @@ impl ModuleInfo {
         Some(ty.to_string())
     }
 
+    /// How many locals function `func` has, its parameters included; `None`
+    /// for an imported function or one whose code cannot be read.
+    pub fn num_locals(&self, func: u32) -> Option<u32> {
+        let params = self.func(func)?.params.len();
+        Some((params + self.code(func)?.locals.len()) as u32)
+    }
+
     fn code(&self, index: u32) -> Option<&FuncCode> {
         let body = self.funcs.get(index as usize)?.body.clone()?;
         Some(self.code[index as usize].get_or_init(|| FuncCode::read(&self.bytes, body)))

@@ -7,7 +7,7 @@ use std::path::Path;
 use wasmdbg::debugger::coredump::read::CoreDump;
 use wasmdbg::debugger::protocol::{RefType, StopReason, Value};
 
-use crate::harness::{batch, root, run};
+use crate::harness::{batch, core_batch, root, run};
 
 /// Reads a dump, checks it as `wasm-tools validate` does (wasmparser's
 /// validator, default features) and parses it.
@@ -258,41 +258,26 @@ fn dump_of(module: &str, args: &[&str]) -> tempfile::TempDir {
 #[test]
 fn wasmdbg_core_reads_a_dump_back() {
     let dir = dump_of("wat/coredump.wat", &[]);
-    let text = crate::harness::run_in(
-        &root(),
+    let dump = dir.path().join("dump.core");
+    let text = core_batch(
+        "wat/coredump.wat",
+        dump.to_str().unwrap(),
+        &[],
         &[
-            "core",
-            "--batch",
-            "-ex",
             "bt",
-            "-ex",
             "locals",
-            "-ex",
             "stack",
-            "-ex",
             "info globals",
-            "-ex",
             "x/8xb 14",
-            "-ex",
             "p $count + 1",
-            "-ex",
             "up",
-            "-ex",
             "stack",
-            "-ex",
             "info frame",
-            "-ex",
             "info memory",
-            "-ex",
             "continue",
-            "-ex",
             "break crash",
-            "-ex",
             "set var $count = 1",
-            "-ex",
             "gcore",
-            "wat/coredump.wat",
-            dir.path().join("dump.core").to_str().unwrap(),
         ],
     );
     insta::assert_snapshot!(text.replace(dir.path().to_str().unwrap(), "$DIR"));
@@ -301,40 +286,22 @@ fn wasmdbg_core_reads_a_dump_back() {
 #[test]
 fn wasmdbg_core_shows_source_variables_and_component_frames() {
     let dir = dump_of("tests/guests/ratio-p1.wasm", &["ratio", "7", "0"]);
-    let text = crate::harness::run_in(
-        &root(),
-        &[
-            "core",
-            "--batch",
-            "-d",
-            "tests/guests",
-            "-ex",
-            "bt 2",
-            "-ex",
-            "info locals",
-            "-ex",
-            "p scaled / 7",
-            "-ex",
-            "list",
-            "tests/guests/ratio-p1.wasm",
-            dir.path().join("dump.core").to_str().unwrap(),
-        ],
+    let dump = dir.path().join("dump.core");
+    let text = core_batch(
+        "tests/guests/ratio-p1.wasm",
+        dump.to_str().unwrap(),
+        &["-d", "tests/guests"],
+        &["bt 2", "info locals", "p scaled / 7", "list"],
     );
     insta::assert_snapshot!(text.replace(dir.path().to_str().unwrap(), "$DIR"));
 
     let dir = dump_of("tests/guests/app-p2.wasm", &["divide", "7", "0"]);
-    let text = crate::harness::run_in(
-        &root(),
-        &[
-            "core",
-            "--batch",
-            "-ex",
-            "bt 3",
-            "-ex",
-            "info modules",
-            "tests/guests/app-p2.wasm",
-            dir.path().join("dump.core").to_str().unwrap(),
-        ],
+    let dump = dir.path().join("dump.core");
+    let text = core_batch(
+        "tests/guests/app-p2.wasm",
+        dump.to_str().unwrap(),
+        &[],
+        &["bt 3", "info modules"],
     );
     insta::assert_snapshot!(
         "component",
@@ -382,33 +349,19 @@ fn wasmdbg_core_refuses_a_dump_of_another_program_in_one_line() {
 /// read; locals and operand stacks shown as not recorded, never as zeros.
 #[test]
 fn wasmdbg_core_opens_dumps_wasmtime_wrote() {
-    let text = run(&[
-        "core",
-        "--batch",
-        "-ex",
-        "bt",
-        "-ex",
-        "locals",
-        "-ex",
-        "stack",
+    let text = core_batch(
         "wat/divide.wat",
         "tests/guests/coredumps/divide-wasmtime.core",
-    ]);
+        &[],
+        &["bt", "locals", "stack"],
+    );
     insta::assert_snapshot!("wasmtime_divide", text);
-    let text = run(&[
-        "core",
-        "--batch",
-        "-ex",
-        "bt 2",
-        "-ex",
-        "info locals",
-        "-ex",
-        "p $sp",
-        "-ex",
-        "x/4xw $sp",
+    let text = core_batch(
         "tests/guests/ratio-p1.wasm",
         "tests/guests/coredumps/ratio-wasmtime.core",
-    ]);
+        &[],
+        &["bt 2", "info locals", "p $sp", "x/4xw $sp"],
+    );
     insta::assert_snapshot!("wasmtime_ratio", text);
     // The frames are where wasmdbg's own dump of the same trap puts them.
     let ours = dump_of("wat/divide.wat", &[]);

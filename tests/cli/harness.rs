@@ -69,3 +69,16 @@ pub fn batch(module: &str, extra: &[&str], commands: &[&str], module_args: &[&st
     args.extend_from_slice(module_args);
     run(&args)
 }
+
+/// `core --batch -ex C1 -ex C2 ... EXTRA... MODULE COREFILE`.
+pub fn core_batch(module: &str, core: &str, extra: &[&str], commands: &[&str]) -> String {
+    let mut args = vec!["core", "--batch"];
+    for c in commands {
+        args.push("-ex");
+        args.push(c);
+    }
+    args.extend_from_slice(extra);
+    args.push(module);
+    args.push(core);
+    run(&args)
+}

@@ -234,18 +234,12 @@ fn preloaded_modules_are_debugged_like_the_main_one() {
         &[],
         &[],
     );
-    let text = run(&[
-        "core",
-        "--batch",
-        "--preload",
-        "lib=wat/preload-lib.wat",
-        "-ex",
-        "bt",
-        "-ex",
-        "locals",
+    let text = crate::harness::core_batch(
         "wat/preload-main.wat",
         dump,
-    ]);
+        &["--preload", "lib=wat/preload-lib.wat"],
+        &["bt", "locals"],
+    );
     assert!(
         text.contains(
             "(wasmdbg) bt\n#0  lib`ratio (func[1]) at 0x40\n#1  module`main (func[2]) at 0x56\n"

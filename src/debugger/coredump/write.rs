@@ -23,7 +23,8 @@ use wasmtime::{Memory, Result, StoreContextMut, Val, ValType};
 use super::{DumpedFrame, DumpedModule, SECTION_NAME, SECTION_VERSION, WasmdbgSection};
 use crate::debugger::frames::Paused;
 use crate::debugger::protocol::{CoreFileWritten, Value};
-use crate::debugger::worker::{Host, Shared, instance_of};
+use crate::debugger::worker::{Host, Shared};
+use crate::wasm::program::CoreModuleId;
 
 /// The data section is cut into at most about this many segments (wasmparser
 /// refuses a module with more than 100,000), so `wasm-tools validate`
@@ -97,7 +98,7 @@ pub(crate) fn write(
             size: bytes.len(),
             blake3: blake3::hash(bytes).to_hex().to_string(),
         });
-        let instance = instance_of(store, &shared.modules[id]);
+        let instance = shared.instance(store, id as CoreModuleId);
         let mut memory_indices = Vec::new();
         let mut global_indices = Vec::new();
         if let Some(instance) = instance {
