@@ -318,8 +318,11 @@ pub(crate) fn eval_condition(
         frame,
         pc,
         func,
-        &condition.wasm,
-        &condition.source,
+        super::inspect::Parsed {
+            wasm: &condition.wasm,
+            source: &condition.source,
+        },
+        &super::protocol::PrintOptions::default(),
     )
     .map(|v| match v {
         Ok(n) => n.truthy(),

@@ -7,7 +7,7 @@ use super::events::eval_in;
 use super::expr::{Expr, LoadType, Num, Var};
 use super::frames::Paused;
 use super::frames::WasmFrame;
-use super::protocol::{Examine, FrameRef, Pc, Response, SourceValue, Variable};
+use super::protocol::{Examine, FrameRef, Pc, PrintOptions, Response, SourceValue, Variable};
 use super::values::ValueReader;
 use super::variables;
 use super::worker::{Host, Shared};
@@ -116,17 +116,21 @@ pub(crate) fn serve(
                 }
             },
         },
-        R::Evaluate { frame, expr } => match evaluate(shared, store, paused, frame, &expr) {
-            Ok(Ok(n)) => Response::Number(n),
-            Ok(Err((ty, v))) => Response::SourceValue(ty, v),
-            Err(e) => Response::invalid(e),
-        },
-        R::SourceVariables { frame, args_only } => {
-            match source_variables(shared, store, paused, frame, args_only) {
-                Ok(v) => Response::Variables(v),
+        R::Evaluate { frame, expr, print } => {
+            match evaluate(shared, store, paused, frame, &expr, &print) {
+                Ok(Ok(n)) => Response::Number(n),
+                Ok(Err((ty, v))) => Response::SourceValue(ty, v),
                 Err(e) => Response::invalid(e),
             }
         }
+        R::SourceVariables {
+            frame,
+            args_only,
+            print,
+        } => match source_variables(shared, store, paused, frame, args_only, &print) {
+            Ok(v) => Response::Variables(v),
+            Err(e) => Response::invalid(e),
+        },
         R::SetVariable { frame, name, expr } => {
             set_variable(shared, store, paused, frame, &name, &expr)
                 .map(|()| Response::Done)
@@ -211,6 +215,7 @@ fn evaluate(
     paused: &mut Paused,
     frame: FrameRef,
     text: &str,
+    print: &PrintOptions,
 ) -> Result<Result<Num, (String, SourceValue)>, String> {
     let WasmFrame {
         handle,
@@ -225,6 +230,7 @@ fn evaluate(
         Pc { module, offset: pc },
         func,
         text,
+        print,
     )
 }
 
@@ -239,10 +245,25 @@ pub(crate) fn evaluate_at(
     pc: Pc,
     func: u32,
     text: &str,
+    print: &PrintOptions,
 ) -> Result<Result<Num, (String, SourceValue)>, String> {
     let wasm = Expr::parse(text);
     let source = variables::SourceExpr::parse(text);
-    evaluate_with(shared, store, frame, pc, func, &wasm, &source)
+    let parsed = Parsed {
+        wasm: &wasm,
+        source: &source,
+    };
+    evaluate_with(shared, store, frame, pc, func, parsed, print)
+}
+
+/// An expression parsed both ways: as a Wasm expression and as a C-like
+/// source expression (each may have failed).
+#[derive(Clone, Copy)]
+pub(crate) struct Parsed<'a> {
+    /// As a Wasm expression.
+    pub wasm: &'a Result<Expr, String>,
+    /// As a source expression.
+    pub source: &'a Result<variables::SourceExpr, String>,
 }
 
 /// [`evaluate_at`] of an expression parsed before, both ways (a
@@ -253,9 +274,10 @@ pub(crate) fn evaluate_with(
     frame: &FrameHandle,
     pc: Pc,
     func: u32,
-    wasm: &Result<Expr, String>,
-    source: &Result<variables::SourceExpr, String>,
+    parsed: Parsed<'_>,
+    print: &PrintOptions,
 ) -> Result<Result<Num, (String, SourceValue)>, String> {
+    let Parsed { wasm, source } = parsed;
     let info = shared.info(pc.module);
     // Without DWARF for this module the source evaluator has nothing to
     // say: no instance lookup, no scope search.
@@ -266,7 +288,7 @@ pub(crate) fn evaluate_with(
             frame,
             instance,
         };
-        match variables::evaluate_parsed(info, pc.offset, &mut machine, source) {
+        match variables::evaluate_parsed(info, pc.offset, &mut machine, source, print) {
             Ok(Some(v)) => return Ok(Err(v)),
             Ok(None) => None,
             Err(e) => Some(e),
@@ -335,11 +357,12 @@ fn evaluate_number(
     frame: FrameRef,
     text: &str,
 ) -> Result<Num, String> {
-    match evaluate(shared, store, paused, frame, text)? {
+    match evaluate(shared, store, paused, frame, text, &PrintOptions::default())? {
         Ok(n) => Ok(n),
         Err((ty, v)) => match v {
             SourceValue::Int(n) => Ok(Num::Int(n as i64)),
             SourceValue::Char(n) => Ok(Num::Int(n)),
+            SourceValue::Unicode(c) => Ok(Num::Int(i64::from(c))),
             SourceValue::Bool(b) => Ok(Num::Int32(b as i32)),
             SourceValue::Enum { value, .. } => Ok(Num::Int(value)),
             SourceValue::Pointer { address, .. } => Ok(Num::Int(address as i64)),
@@ -355,6 +378,7 @@ pub(crate) fn source_truthy(v: &SourceValue) -> bool {
     match v {
         SourceValue::Int(n) => *n != 0,
         SourceValue::Char(n) => *n != 0,
+        SourceValue::Unicode(c) => *c != 0,
         SourceValue::Bool(b) => *b,
         SourceValue::Float(f) => *f != 0.0,
         SourceValue::Float32(f) => *f != 0.0,
@@ -370,6 +394,7 @@ fn source_variables(
     paused: &mut Paused,
     frame: FrameRef,
     args_only: bool,
+    print: &PrintOptions,
 ) -> Result<Option<Vec<Variable>>, String> {
     let WasmFrame {
         handle, module, pc, ..
@@ -385,6 +410,7 @@ fn source_variables(
         pc,
         &mut machine,
         args_only,
+        print,
     ))
 }
 

@@ -399,15 +399,19 @@ impl PostMortem {
                 Ok(i) => self.examine(i, &x).unwrap_or_else(Response::invalid),
                 Err(e) => Response::Error(e),
             },
-            Request::Evaluate { frame, expr } => match self.frame(frame) {
-                Ok(i) => match self.evaluate(i, &expr) {
+            Request::Evaluate { frame, expr, print } => match self.frame(frame) {
+                Ok(i) => match self.evaluate(i, &expr, &print) {
                     Ok(Ok(n)) => Response::Number(n),
                     Ok(Err((ty, v))) => Response::SourceValue(ty, v),
                     Err(e) => Response::invalid(e),
                 },
                 Err(e) => Response::Error(e),
             },
-            Request::SourceVariables { frame, args_only } => match self.frame(frame) {
+            Request::SourceVariables {
+                frame,
+                args_only,
+                print,
+            } => match self.frame(frame) {
                 Ok(i) => {
                     let (module, _, pc) = self.frames[i];
                     let mut machine = DumpMachine { pm: self, frame: i };
@@ -416,6 +420,7 @@ impl PostMortem {
                         pc,
                         &mut machine,
                         args_only,
+                        &print,
                     ))
                 }
                 Err(e) => Response::Error(e),
@@ -574,6 +579,7 @@ impl PostMortem {
         &self,
         i: usize,
         text: &str,
+        print: &super::protocol::PrintOptions,
     ) -> Result<Result<Num, (String, super::protocol::SourceValue)>, String> {
         let (module, _, pc) = self.frames[i];
         let info = self.program.info(module);
@@ -581,7 +587,7 @@ impl PostMortem {
         let source = variables::SourceExpr::parse(text);
         let source_error = if info.debug_info().is_some() {
             let mut machine = DumpMachine { pm: self, frame: i };
-            match variables::evaluate_parsed(info, pc, &mut machine, &source) {
+            match variables::evaluate_parsed(info, pc, &mut machine, &source, print) {
                 Ok(Some(v)) => return Ok(Err(v)),
                 Ok(None) => None,
                 Err(e) => Some(e),

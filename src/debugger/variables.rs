@@ -11,9 +11,11 @@
 
 use gimli::{AttributeValue, Operation, Reader as _, UnitOffset, constants as dw};
 
-use super::protocol::{SourceValue, Variable};
+use super::protocol::{PrintOptions, SourceValue, Variable};
 use crate::wasm::ModuleInfo;
 use crate::wasm::dwarf::R;
+
+mod formatters;
 
 /// The paused frame's Wasm state, as the variables reader needs it. Values
 /// are little-endian bytes (4 for i32/f32, 8 for i64/f64).
@@ -63,6 +65,9 @@ struct VarDie {
     name: String,
     is_param: bool,
     ty: Option<UnitOffset>,
+    /// Its type is in another compilation unit (`DW_FORM_ref_addr`, as
+    /// rustc's release builds write), which this reader does not follow.
+    foreign_type: bool,
     location: Option<AttributeValue<R>>,
     const_value: Option<AttributeValue<R>>,
 }
@@ -73,12 +78,32 @@ struct Scope<'a> {
     unit: Unit<'a>,
     frame_base: Option<AttributeValue<R>>,
     vars: Vec<VarDie>,
+    /// The unit's source language (`DW_AT_language`), which picks the data
+    /// formatters and how values are written.
+    language: Language,
 }
 
-/// Most array elements and string bytes shown.
-const MAX_ELEMENTS: u64 = 200;
-/// How deep nested structs and pointers are followed when printing.
-const MAX_DEPTH: usize = 6;
+/// The languages whose values are shown their own way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Language {
+    Rust,
+    Cpp,
+    Other,
+}
+
+/// Why a variable whose type is in another compilation unit is not shown.
+const FOREIGN_TYPE: &str =
+    "its type is described in another compilation unit, which wasmdbg does not follow yet";
+
+/// Most elements shown when `print elements` is unlimited: a guard against
+/// a corrupted length, not a limit anyone should meet.
+const UNLIMITED_ELEMENTS: u64 = 1 << 20;
+/// Most nesting levels when `print max-depth` is unlimited (a cycle of
+/// references ends here).
+const UNLIMITED_DEPTH: usize = 64;
+/// Most values one print reads in all (elements of nested containers
+/// multiply): past it, the rest is elided.
+const VALUE_BUDGET: u64 = 100_000;
 
 /// The source variables in scope at module offset `pc` (parameters first
 /// when `args_only`), read through `machine`. `None` when DWARF has no
@@ -88,23 +113,25 @@ pub(crate) fn frame_variables(
     pc: usize,
     machine: &mut dyn Machine,
     args_only: bool,
+    print: &PrintOptions,
 ) -> Option<Vec<Variable>> {
     let debug = info.debug_info()?;
     let address = debug.dwarf_address(pc)?;
     debug.with_context(|ctx| {
         let unit = debug.resolve(ctx.find_dwarf_and_unit(address))?;
         let scope = scope_at(unit, address)?;
-        let mut reader = Reader {
-            scope: &scope,
-            machine,
-            address,
-        };
+        let mut reader = Reader::new(&scope, machine, address, print);
         let mut out: Vec<Variable> = Vec::new();
         for v in &scope.vars {
             if args_only && !v.is_param {
                 continue;
             }
-            let value = reader.var_value(v);
+            reader.budget = VALUE_BUDGET;
+            let value = if v.foreign_type {
+                Err(FOREIGN_TYPE.to_string())
+            } else {
+                reader.var_value(v)
+            };
             let shown = value.and_then(|t| reader.show(&t, 0));
             let variable = Variable {
                 name: v.name.clone(),
@@ -148,6 +175,7 @@ pub(crate) fn evaluate_parsed(
     pc: usize,
     machine: &mut dyn Machine,
     parsed: &Result<SourceExpr, String>,
+    print: &PrintOptions,
 ) -> Result<Option<(String, SourceValue)>, String> {
     let Some(debug) = info.debug_info() else {
         return Ok(None);
@@ -163,11 +191,7 @@ pub(crate) fn evaluate_parsed(
             return Ok(None);
         };
         let expr = &parsed.as_ref().map_err(String::clone)?.0;
-        let mut reader = Reader {
-            scope: &scope,
-            machine,
-            address,
-        };
+        let mut reader = Reader::new(&scope, machine, address, print);
         if let Ast::AddrOf(inner) = expr {
             // `&x`: a pointer to x's type.
             let value = reader.eval(inner)?;
@@ -218,10 +242,21 @@ fn die_contains(unit: Unit<'_>, die: &gimli::DebuggingInformationEntry<R>, addre
 fn scope_at(unit: Unit<'_>, address: u64) -> Option<Scope<'_>> {
     let mut tree = unit.entries_tree(None).ok()?;
     let root = tree.root().ok()?;
+    let language = match root.entry().attr_value(dw::DW_AT_language) {
+        Some(AttributeValue::Language(dw::DW_LANG_Rust)) => Language::Rust,
+        Some(AttributeValue::Language(
+            dw::DW_LANG_C_plus_plus
+            | dw::DW_LANG_C_plus_plus_03
+            | dw::DW_LANG_C_plus_plus_11
+            | dw::DW_LANG_C_plus_plus_14,
+        )) => Language::Cpp,
+        _ => Language::Other,
+    };
     let mut scope = Scope {
         unit,
         frame_base: None,
         vars: Vec::new(),
+        language,
     };
     if find_in(unit, root, address, &mut scope, false) {
         Some(scope)
@@ -297,6 +332,7 @@ fn var_die(unit: Unit<'_>, die: &gimli::DebuggingInformationEntry<R>) -> Option<
         is_param: die.tag() == dw::DW_TAG_formal_parameter,
         ty,
         location: attr(die, dw::DW_AT_location),
+        foreign_type: matches!(get(dw::DW_AT_type), Some(AttributeValue::DebugInfoRef(_))),
         const_value: attr(die, dw::DW_AT_const_value),
     })
 }
@@ -311,9 +347,45 @@ struct Reader<'s, 'a, 'm> {
     scope: &'s Scope<'a>,
     machine: &'m mut dyn Machine,
     address: u64,
+    print: PrintOptions,
+    /// Values this print may still read ([`VALUE_BUDGET`] at the start).
+    budget: u64,
+}
+
+impl<'s, 'a, 'm> Reader<'s, 'a, 'm> {
+    fn new(
+        scope: &'s Scope<'a>,
+        machine: &'m mut dyn Machine,
+        address: u64,
+        print: &PrintOptions,
+    ) -> Self {
+        Reader {
+            scope,
+            machine,
+            address,
+            print: *print,
+            budget: VALUE_BUDGET,
+        }
+    }
 }
 
 impl Reader<'_, '_, '_> {
+    /// Most elements of one container shown (`print elements`).
+    fn max_elements(&self) -> u64 {
+        self.print.elements.unwrap_or(UNLIMITED_ELEMENTS)
+    }
+
+    /// Deepest nesting shown (`print max-depth`).
+    fn max_depth(&self) -> usize {
+        self.print
+            .max_depth
+            .map_or(UNLIMITED_DEPTH, |d| d.min(UNLIMITED_DEPTH as u64) as usize)
+    }
+
+    fn is_rust(&self) -> bool {
+        self.scope.language == Language::Rust
+    }
+
     fn unit(&self) -> Unit<'_> {
         self.scope.unit
     }
@@ -366,7 +438,8 @@ impl Reader<'_, '_, '_> {
         None
     }
 
-    /// The type as C writes it (`int`, `char *`, `struct point`, `int [4]`).
+    /// The type as its language writes it: C's `int`, `char *`, `struct
+    /// point`, `int [4]`; Rust's `Shape`, `[i32; 5]`.
     fn type_name(&self, ty: Option<UnitOffset>) -> String {
         self.type_name_depth(ty, 0)
     }
@@ -389,6 +462,26 @@ impl Reader<'_, '_, '_> {
                 dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type
             ) {
                 return name;
+            }
+        }
+        if self.is_rust() {
+            match die.tag() {
+                dw::DW_TAG_array_type => {
+                    let dims: Vec<String> = self
+                        .dimensions(offset)
+                        .iter()
+                        .map(|d| d.map_or("?".to_string(), |n| n.to_string()))
+                        .collect();
+                    let mut text = inner();
+                    for d in dims.iter().rev() {
+                        text = format!("[{text}; {d}]");
+                    }
+                    return text;
+                }
+                dw::DW_TAG_structure_type | dw::DW_TAG_union_type | dw::DW_TAG_enumeration_type => {
+                    return self.name(offset).unwrap_or_else(|| "?".into());
+                }
+                _ => {}
             }
         }
         match die.tag() {
@@ -719,8 +812,18 @@ impl Reader<'_, '_, '_> {
         }
     }
 
-    /// The value as data for the renderer.
+    /// The value as data for the renderer: through a data formatter when
+    /// one knows the type (unless `print/r`), else by its DWARF structure.
     fn show(&mut self, t: &Typed, depth: usize) -> Result<SourceValue, String> {
+        if depth > self.max_depth() {
+            return Ok(SourceValue::TooDeep);
+        }
+        if self.budget == 0 {
+            return Ok(SourceValue::Unavailable(format!(
+                "not read: this print already read {VALUE_BUDGET} values"
+            )));
+        }
+        self.budget -= 1;
         match t.place {
             Place::OptimizedOut => return Ok(SourceValue::OptimizedOut),
             Place::Scalar(Scalar::Int(n)) => return Ok(SourceValue::Int(n)),
@@ -748,6 +851,13 @@ impl Reader<'_, '_, '_> {
             dw::DW_TAG_base_type => {
                 let enc = self.attr(p.offset, dw::DW_AT_encoding);
                 let size = self.size_of(t.ty).unwrap_or(4);
+                if size == 0 && self.is_rust() {
+                    // `()`.
+                    return Ok(SourceValue::Record {
+                        name: String::new(),
+                        fields: Vec::new(),
+                    });
+                }
                 let s = match self.scalar(t) {
                     Ok(s) => s,
                     Err(e) => return Ok(SourceValue::Unavailable(e)),
@@ -755,6 +865,11 @@ impl Reader<'_, '_, '_> {
                 Ok(match (enc, s) {
                     (Some(AttributeValue::Encoding(dw::DW_ATE_boolean)), Scalar::Int(n)) => {
                         SourceValue::Bool(n != 0)
+                    }
+                    (Some(AttributeValue::Encoding(dw::DW_ATE_UTF)), Scalar::Int(n))
+                        if size == 4 =>
+                    {
+                        SourceValue::Unicode(n as u32)
                     }
                     (
                         Some(AttributeValue::Encoding(
@@ -809,7 +924,14 @@ impl Reader<'_, '_, '_> {
                 } else {
                     None
                 };
-                let referent = if p.tag == dw::DW_TAG_reference_type && depth < MAX_DEPTH {
+                // A C++ reference, and a Rust reference or Box (named
+                // pointers), show what they point to.
+                let follows = p.tag == dw::DW_TAG_reference_type
+                    || !self.print.raw
+                        && addr != 0
+                        && target.is_some()
+                        && self.is_rust_ref(p.offset);
+                let referent = if follows && depth < self.max_depth() {
                     let r = Typed {
                         ty: self.type_of(p.offset),
                         place: Place::Memory(addr),
@@ -825,23 +947,58 @@ impl Reader<'_, '_, '_> {
                 })
             }
             dw::DW_TAG_structure_type | dw::DW_TAG_class_type | dw::DW_TAG_union_type => {
-                if depth >= MAX_DEPTH {
-                    return Ok(SourceValue::Unavailable("...".into()));
+                if depth >= self.max_depth() {
+                    return Ok(SourceValue::TooDeep);
                 }
-                if let Some(text) = self.rust_str(t, p.offset)? {
-                    return Ok(text);
+                // A Rust enum's active variant is DWARF's own meaning (a
+                // variant part), shown even raw.
+                if (!self.print.raw || self.has_child(p.offset, dw::DW_TAG_variant_part))
+                    && let Some(v) = self.format(t, p.offset, depth)?
+                {
+                    return Ok(v);
                 }
                 let mut fields = Vec::new();
+                // Base classes first, as gdb shows them: `<Base> = {...}`.
+                for base in self.children(p.offset, dw::DW_TAG_inheritance) {
+                    let offset = self
+                        .udata(base, dw::DW_AT_data_member_location)
+                        .unwrap_or(0);
+                    let ty = self.type_of(base);
+                    let v = Typed {
+                        ty,
+                        place: self.offset_place(
+                            &t.place,
+                            offset,
+                            self.size_of(ty).unwrap_or(0),
+                        )?,
+                    };
+                    let shown = self
+                        .show(&v, depth + 1)
+                        .unwrap_or_else(SourceValue::Unavailable);
+                    fields.push((
+                        format!("<{}>", self.name(ty.unwrap_or(base)).unwrap_or_default()),
+                        shown,
+                    ));
+                }
                 for m in self.children(p.offset, dw::DW_TAG_member) {
+                    if self.is_static(m) {
+                        continue;
+                    }
                     let name = self.name(m).unwrap_or_else(|| "<anonymous>".into());
                     let member = self.member(t, m)?;
-                    let v = match member {
-                        Some(v) => self
-                            .show(&v, depth + 1)
-                            .unwrap_or_else(SourceValue::Unavailable),
-                        None => SourceValue::Unavailable("bit field".into()),
-                    };
+                    let v = self
+                        .show(&member, depth + 1)
+                        .unwrap_or_else(SourceValue::Unavailable);
                     fields.push((name, v));
+                }
+                if self.is_rust() && !self.print.raw {
+                    let name = self.name(p.offset).unwrap_or_default();
+                    let name = if name.starts_with('(') {
+                        String::new()
+                    } else {
+                        name
+                    };
+                    return Ok(SourceValue::Record { name, fields });
                 }
                 Ok(SourceValue::Struct(fields))
             }
@@ -868,7 +1025,7 @@ impl Reader<'_, '_, '_> {
                         )
                     })
                 {
-                    let bytes = self.bytes(t, count.min(MAX_ELEMENTS))?;
+                    let bytes = self.bytes(t, count.min(self.max_elements()))?;
                     return Ok(SourceValue::CharArray(bytes));
                 }
                 Ok(self.show_array(&t.place, elem_ty, &dims, elem_size, depth))
@@ -878,6 +1035,35 @@ impl Reader<'_, '_, '_> {
                 self.type_name(t.ty)
             ))),
         }
+    }
+
+    /// A member DIE that is a static member (a declaration with no place in
+    /// the object: C++'s `npos`).
+    fn is_static(&self, m: UnitOffset) -> bool {
+        self.attr(m, dw::DW_AT_data_member_location).is_none()
+            && self.attr(m, dw::DW_AT_data_bit_offset).is_none()
+            && (self.attr(m, dw::DW_AT_external).is_some()
+                || self.attr(m, dw::DW_AT_declaration).is_some())
+    }
+
+    /// A pointer type Rust names: a reference (`&T`, `&mut T`) or a `Box`.
+    fn is_rust_ref(&self, ty: UnitOffset) -> bool {
+        self.is_rust()
+            && self
+                .name(ty)
+                .is_some_and(|n| n.starts_with('&') || n.starts_with("alloc::boxed::Box<"))
+    }
+
+    /// The place `offset` bytes into `place`, `len` bytes long.
+    fn offset_place(&self, place: &Place, offset: u64, len: u64) -> Result<Place, String> {
+        Ok(match place {
+            Place::Memory(a) => Place::Memory(a.saturating_add(offset)),
+            Place::Bytes(b) => Place::Bytes(slice(b, offset, len)),
+            Place::OptimizedOut => Place::OptimizedOut,
+            Place::Scalar(_) | Place::Rows { .. } => {
+                return Err("only structs have members".into());
+            }
+        })
     }
 
     /// Element `i` of an array at `place` of `dims` (outermost first) of
@@ -949,14 +1135,15 @@ impl Reader<'_, '_, '_> {
             stride / inner.first().copied().flatten().unwrap_or(1).max(1)
         };
         let mut items = Vec::new();
-        for i in 0..count.min(MAX_ELEMENTS) {
+        let shown = count.min(self.max_elements()).min(self.budget);
+        for i in 0..shown {
             let offset = i.saturating_mul(stride);
             let at = match place {
                 Place::Memory(a) => Place::Memory(a.saturating_add(offset)),
                 Place::Bytes(b) => Place::Bytes(slice(b, offset, stride)),
                 other => other.clone(),
             };
-            let item = if inner.is_empty() || depth >= MAX_DEPTH {
+            let item = if inner.is_empty() || depth >= self.max_depth() {
                 self.show(
                     &Typed {
                         ty: elem_ty,
@@ -970,48 +1157,22 @@ impl Reader<'_, '_, '_> {
             };
             items.push(item);
         }
-        SourceValue::Array {
-            items,
-            more: count.saturating_sub(MAX_ELEMENTS),
+        let more = count.saturating_sub(shown);
+        if self.is_rust() && !self.print.raw {
+            return SourceValue::Sequence {
+                name: String::new(),
+                len: count,
+                items,
+                more,
+            };
         }
+        SourceValue::Array { items, more }
     }
 
-    /// A Rust `&str` (a struct named `&str` of `data_ptr` and `length`) as
-    /// its text; `None` for any other struct.
-    fn rust_str(&mut self, t: &Typed, ty: UnitOffset) -> Result<Option<SourceValue>, String> {
-        if self.name(ty).as_deref() != Some("&str") {
-            return Ok(None);
-        }
-        let members = self.children(ty, dw::DW_TAG_member);
-        let find = |this: &Self, n: &str| {
-            members
-                .iter()
-                .copied()
-                .find(|m| this.name(*m).as_deref() == Some(n))
-        };
-        let (Some(ptr), Some(len)) = (find(self, "data_ptr"), find(self, "length")) else {
-            return Ok(None);
-        };
-        let (Some(ptr), Some(len)) = (self.member(t, ptr)?, self.member(t, len)?) else {
-            return Ok(None);
-        };
-        let (Scalar::Int(address), Scalar::Int(length)) = (self.scalar(&ptr)?, self.scalar(&len)?)
-        else {
-            return Ok(None);
-        };
-        let shown = (length.max(0) as u64).min(MAX_ELEMENTS);
-        let bytes = self.machine.memory(address as u64, shown)?;
-        Ok(Some(SourceValue::Pointer {
-            address: address as u64,
-            string: Some(Ok(bytes)),
-            referent: None,
-        }))
-    }
-
-    /// A NUL-terminated string at `addr` (at most [`MAX_ELEMENTS`] bytes).
+    /// A NUL-terminated string at `addr` (at most `print elements` bytes).
     fn c_string(&mut self, addr: u64) -> Result<Vec<u8>, String> {
         let mut out = Vec::new();
-        while (out.len() as u64) < MAX_ELEMENTS {
+        while (out.len() as u64) < self.max_elements() {
             let chunk = self
                 .machine
                 .memory(addr.saturating_add(out.len() as u64), 1)?;
@@ -1023,25 +1184,44 @@ impl Reader<'_, '_, '_> {
         Ok(out)
     }
 
-    /// Member `m` of struct value `t` (`None` for a bit field).
-    fn member(&mut self, t: &Typed, m: UnitOffset) -> Result<Option<Typed>, String> {
-        if self.attr(m, dw::DW_AT_bit_size).is_some() {
-            return Ok(None);
+    /// Member `m` of struct value `t`. A bit field (`DW_AT_bit_size` with
+    /// `DW_AT_data_bit_offset`, bits counted from the struct's first byte's
+    /// least significant bit, as on little-endian Wasm) is read out into a
+    /// value of its own.
+    fn member(&mut self, t: &Typed, m: UnitOffset) -> Result<Typed, String> {
+        let ty = self.type_of(m);
+        if let Some(bits) = self.udata(m, dw::DW_AT_bit_size) {
+            let start = self
+                .udata(m, dw::DW_AT_data_bit_offset)
+                .ok_or("a bit field without DW_AT_data_bit_offset")?;
+            if bits == 0 || bits > 64 {
+                return Err(format!("a bit field of {bits} bits"));
+            }
+            let first = start / 8;
+            let len = (start % 8 + bits).div_ceil(8);
+            let bytes = self.bytes(
+                &Typed {
+                    ty: None,
+                    place: self.offset_place(&t.place, first, len)?,
+                },
+                len,
+            )?;
+            let mut raw = 0u128;
+            for (i, b) in bytes.iter().enumerate().take(9) {
+                raw |= u128::from(*b) << (8 * i);
+            }
+            let value = (raw >> (start % 8)) as u64 & (u64::MAX >> (64 - bits));
+            return Ok(Typed {
+                ty,
+                place: Place::Bytes(value.to_le_bytes().to_vec()),
+            });
         }
         let offset = self
             .attr(m, dw::DW_AT_data_member_location)
             .and_then(|a| a.udata_value())
             .unwrap_or(0);
-        let ty = self.type_of(m);
-        let place = match &t.place {
-            Place::Memory(a) => Place::Memory(a.saturating_add(offset)),
-            Place::Bytes(b) => Place::Bytes(slice(b, offset, self.size_of(ty).unwrap_or(0))),
-            Place::OptimizedOut => Place::OptimizedOut,
-            Place::Scalar(_) | Place::Rows { .. } => {
-                return Err("only structs have members".into());
-            }
-        };
-        Ok(Some(Typed { ty, place }))
+        let place = self.offset_place(&t.place, offset, self.size_of(ty).unwrap_or(0))?;
+        Ok(Typed { ty, place })
     }
 
     /// Looks up a variable in scope by name.
@@ -1050,6 +1230,9 @@ impl Reader<'_, '_, '_> {
     fn variable(&mut self, name: &str) -> Result<Typed, String> {
         let scope = self.scope;
         if let Some(v) = scope.vars.iter().rev().find(|v| v.name == name) {
+            if v.foreign_type {
+                return Err(format!("cannot read {name}: {FOREIGN_TYPE}"));
+            }
             return self.var_value(v);
         }
         match self.enumerator(name) {
@@ -1091,44 +1274,39 @@ impl Reader<'_, '_, '_> {
             Ast::Int(n) => self.number(Scalar::Int(*n)),
             Ast::Float(f) => self.number(Scalar::Float(*f)),
             Ast::Member(base, field, arrow) => {
-                let mut v = self.eval(base)?;
-                // `->`, and `.` on a pointer or reference (gdb allows it;
-                // Rust writes `s.x` for a `&Shape`).
-                let is_pointer = self.peel(v.ty).is_some_and(|p| {
-                    matches!(p.tag, dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type)
-                });
-                if *arrow || is_pointer {
-                    v = self.deref(&v)?;
-                }
-                let p = self
-                    .peel(v.ty)
-                    .filter(|p| {
-                        matches!(
-                            p.tag,
-                            dw::DW_TAG_structure_type
-                                | dw::DW_TAG_class_type
-                                | dw::DW_TAG_union_type
-                        )
-                    })
-                    .ok_or_else(|| format!("{} has no members", self.type_name(v.ty)))?;
-                let m = self
-                    .children(p.offset, dw::DW_TAG_member)
-                    .into_iter()
-                    .find(|m| self.name(*m).as_deref() == Some(field.as_str()))
-                    .ok_or_else(|| {
-                        format!("{} has no member named {field}", self.type_name(v.ty))
-                    })?;
-                self.member(&v, m)?
-                    .ok_or_else(|| format!("{field} is a bit field"))
+                let v = self.eval(base)?;
+                self.member_named(v, field, *arrow)
             }
             Ast::Index(base, index) => {
-                let v = self.eval(base)?;
+                let mut v = self.eval(base)?;
                 let i = match self.eval(index).and_then(|i| self.scalar(&i))? {
                     Scalar::Int(i) => i as i64,
                     Scalar::Float(_) => return Err("an index must be an integer".into()),
                 };
                 if let Place::Rows { at, elem, dims } = &v.place {
                     return self.index_rows(at, *elem, dims, i);
+                }
+                // Indexing goes through a reference (`v[1]` of a `&Vec`
+                // or a `const std::vector<T> &`).
+                if let Some(p) = self.peel(v.ty)
+                    && (p.tag == dw::DW_TAG_reference_type || self.is_rust_ref(p.offset))
+                    && self.peel(self.type_of(p.offset)).is_some_and(|t| {
+                        matches!(
+                            t.tag,
+                            dw::DW_TAG_structure_type
+                                | dw::DW_TAG_class_type
+                                | dw::DW_TAG_array_type
+                        )
+                    })
+                {
+                    v = self.deref(&v)?;
+                }
+                if !self.print.raw {
+                    match self.elements(&v) {
+                        Ok(Some(e)) => return self.element(&e, i),
+                        Ok(None) | Err(formatters::Failure::Layout) => {}
+                        Err(formatters::Failure::Corrupted(why)) => return Err(why),
+                    }
                 }
                 let p = self.peel(v.ty).ok_or("cannot index a void value")?;
                 match p.tag {
@@ -1157,6 +1335,15 @@ impl Reader<'_, '_, '_> {
             }
             Ast::Deref(inner) => {
                 let v = self.eval(inner)?;
+                let is_pointer = self.peel(v.ty).is_some_and(|p| {
+                    matches!(p.tag, dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type)
+                });
+                if !is_pointer
+                    && !self.print.raw
+                    && let Some(target) = self.deref_formatted(&v)?
+                {
+                    return Ok(target);
+                }
                 self.deref(&v)
             }
             Ast::AddrOf(inner) => {
@@ -1273,6 +1460,89 @@ impl Reader<'_, '_, '_> {
             ty: None,
             place: Place::Scalar(s),
         })
+    }
+
+    /// `v.field` (`v->field` when `arrow`): a member, found through
+    /// pointers, references, base classes and anonymous members; through
+    /// an `Rc`/`Arc` to its value (Rust's auto-deref); `len` of a
+    /// container its length (unless `print/r`).
+    fn member_named(&mut self, mut v: Typed, field: &str, arrow: bool) -> Result<Typed, String> {
+        for _ in 0..8 {
+            // `->`, and `.` on a pointer or reference (gdb allows it; Rust
+            // writes `s.x` for a `&Shape`).
+            let is_pointer = self.peel(v.ty).is_some_and(|p| {
+                matches!(p.tag, dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type)
+            });
+            if arrow || is_pointer {
+                // `p->x` of a smart pointer (`std::shared_ptr`) too.
+                v = match (is_pointer, self.print.raw) {
+                    (false, false) => match self.deref_formatted(&v)? {
+                        Some(inner) => inner,
+                        None => self.deref(&v)?,
+                    },
+                    _ => self.deref(&v)?,
+                };
+                if arrow {
+                    break;
+                }
+                continue;
+            }
+            break;
+        }
+        for _ in 0..8 {
+            let p = self
+                .peel(v.ty)
+                .filter(|p| {
+                    matches!(
+                        p.tag,
+                        dw::DW_TAG_structure_type | dw::DW_TAG_class_type | dw::DW_TAG_union_type
+                    )
+                })
+                .ok_or_else(|| format!("{} has no members", self.type_name(v.ty)))?;
+            if !self.print.raw && field == "len" && self.find_member(p.offset, field, 0).is_none() {
+                let len = match self.format(&v, p.offset, 0)? {
+                    Some(SourceValue::Sequence { len, .. } | SourceValue::Map { len, .. }) => {
+                        Some(len)
+                    }
+                    Some(SourceValue::Str { bytes, more }) => Some(bytes.len() as u64 + more),
+                    _ => None,
+                };
+                if let Some(len) = len {
+                    return self.number(Scalar::Int(i128::from(len)));
+                }
+            }
+            if let Some(found) = self.find_member(p.offset, field, 0) {
+                return match found {
+                    (at, formatters::MemberAt::Plain(ty)) => {
+                        let len = self.size_of(ty).unwrap_or(0);
+                        Ok(Typed {
+                            ty,
+                            place: self.offset_place(&v.place, at, len)?,
+                        })
+                    }
+                    (_, formatters::MemberAt::BitField(m, base)) => {
+                        let holder = Typed {
+                            ty: None,
+                            place: self.offset_place(&v.place, base, 16)?,
+                        };
+                        self.member(&holder, m)
+                    }
+                };
+            }
+            match self.deref_formatted(&v)? {
+                Some(inner) if !self.print.raw && inner.ty != v.ty => v = inner,
+                _ => {
+                    return Err(format!(
+                        "{} has no member named {field}",
+                        self.type_name(v.ty)
+                    ));
+                }
+            }
+        }
+        Err(format!(
+            "{} has no member named {field}",
+            self.type_name(v.ty)
+        ))
     }
 
     fn deref(&mut self, v: &Typed) -> Result<Typed, String> {
@@ -1622,14 +1892,18 @@ fn product(dims: &[Option<u64>]) -> Option<u64> {
         .try_fold(1u64, |n, d| n.checked_mul(d.unwrap_or(0)))
 }
 
-/// `len` bytes of `bytes` from `start`; empty when that is out of range.
+/// `len` bytes of `bytes` from `start`, or as many as there are; empty
+/// when `start` is out of range.
 fn slice(bytes: &[u8], start: u64, len: u64) -> Vec<u8> {
-    usize::try_from(start)
+    let Ok(start) = usize::try_from(start) else {
+        return Vec::new();
+    };
+    let end = usize::try_from(len)
         .ok()
-        .zip(usize::try_from(len).ok())
-        .and_then(|(start, len)| bytes.get(start..start.checked_add(len)?))
-        .unwrap_or_default()
-        .to_vec()
+        .and_then(|len| start.checked_add(len))
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    bytes.get(start..end).unwrap_or_default().to_vec()
 }
 
 #[cfg(test)]

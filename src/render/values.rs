@@ -39,7 +39,12 @@ pub fn value(v: &Value) -> String {
 /// Formats a source value as gdb prints it: integers in decimal, `char` as
 /// `97 'a'`, pointers as `0x...` (with the string for `char *`, the
 /// referred-to value for a reference), structs as `{x = 1, y = 2}`, arrays
-/// as `{1, 2, 3}`, char arrays as strings, `<optimized out>`.
+/// as `{1, 2, 3}`, char arrays as strings, `<optimized out>`; and as
+/// rust-gdb prints formatted values: strings as `"text"`, Rust records as
+/// `Point {x: 1, y: 2}`, `Some(5)`, `(1, 'x')`, containers as
+/// `Vec(size=3) = {1, 2, 3}`, maps as `HashMap(size=1) = {["k"] = 1}`,
+/// wrappers as `Rc(strong=1, weak=0) = 5` or `Cell(8)`, Rust arrays as
+/// `[1, 2, 3]`.
 pub fn source_value(v: &SourceValue) -> String {
     match v {
         SourceValue::Int(n) => n.to_string(),
@@ -82,9 +87,96 @@ pub fn source_value(v: &SourceValue) -> String {
             let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
             quoted(&bytes[..end], '"')
         }
+        SourceValue::Unicode(c) => match char::from_u32(*c) {
+            Some(ch) => format!("'{}'", ch.escape_debug()),
+            None => format!("<invalid char 0x{c:x}>"),
+        },
+        SourceValue::Str { bytes, more } => {
+            let text = format!("{:?}", String::from_utf8_lossy(bytes));
+            if *more > 0 {
+                format!("{text}...")
+            } else {
+                text
+            }
+        }
+        SourceValue::Record { name, fields } => record(name, fields),
+        SourceValue::Sequence {
+            name,
+            len,
+            items,
+            more,
+        } => {
+            let mut parts: Vec<String> = items.iter().map(source_value).collect();
+            if name.is_empty() {
+                // A Rust array.
+                if *more > 0 {
+                    parts.push("...".into());
+                    return format!("[{}] (length {len})", parts.join(", "));
+                }
+                return format!("[{}]", parts.join(", "));
+            }
+            if *more > 0 {
+                parts.push(format!("...({more} more)"));
+            }
+            format!("{name}(size={len}) = {{{}}}", parts.join(", "))
+        }
+        SourceValue::Map {
+            name,
+            len,
+            entries,
+            more,
+        } => {
+            let mut parts: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("[{}] = {}", source_value(k), source_value(v)))
+                .collect();
+            if *more > 0 {
+                parts.push(format!("...({more} more)"));
+            }
+            format!("{name}(size={len}) = {{{}}}", parts.join(", "))
+        }
+        SourceValue::Wrapper { name, facts, value } => {
+            if facts.is_empty() {
+                return format!("{name}({})", source_value(value));
+            }
+            let facts: Vec<String> = facts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("{name}({}) = {}", facts.join(", "), source_value(value))
+        }
+        SourceValue::TooDeep => "{...}".to_string(),
+        SourceValue::Corrupted(why) => format!("<corrupted: {why}>"),
         SourceValue::OptimizedOut => "<optimized out>".to_string(),
         SourceValue::Unavailable(why) => format!("<unavailable: {why}>"),
     }
+}
+
+/// A Rust record as Rust writes it: `Point {x: 1, y: 2}`, `Some(5)`,
+/// `(1, 'x')`, `(7,)`, `None`, `()`.
+fn record(name: &str, fields: &[(String, SourceValue)]) -> String {
+    if fields.is_empty() {
+        return if name.is_empty() {
+            "()".to_string()
+        } else {
+            name.to_string()
+        };
+    }
+    let positional = fields.iter().all(|(f, _)| {
+        f.strip_prefix("__")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if positional {
+        let parts: Vec<String> = fields.iter().map(|(_, v)| source_value(v)).collect();
+        let comma = if name.is_empty() && parts.len() == 1 {
+            ","
+        } else {
+            ""
+        };
+        return format!("{name}({}{comma})", parts.join(", "));
+    }
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|(f, v)| format!("{f}: {}", source_value(v)))
+        .collect();
+    format!("{name} {{{}}}", parts.join(", "))
 }
 
 /// A float as gdb shows it: plain digits for ordinary magnitudes,

@@ -212,9 +212,10 @@ pub enum Command {
         module: Option<String>,
     },
     /// Evaluate EXPR in the selected frame: `print[/FMT] EXPR`, FMT one of
-    /// x d u t f c. Locals by name or `$localN`, globals by name, memory as
-    /// `{i32} ADDR` or `*(i32*)ADDR`; each result is kept as `$N` (`$` is the
-    /// last) for later expressions.
+    /// x d u t f c, or r for the raw structure without data formatters.
+    /// Locals by name or `$localN`, globals by name, memory as `{i32} ADDR`
+    /// or `*(i32*)ADDR`; each result is kept as `$N` (`$` is the last) for
+    /// later expressions.
     #[command(visible_alias = "p")]
     Print {
         /// FMT, as in `p/x` (the parser moves it here).
@@ -423,6 +424,57 @@ pub enum Setting {
         /// What to put instead.
         to: String,
     },
+    /// How values are printed: `set print elements N`, `set print
+    /// max-depth N` (N a number or `unlimited`).
+    Print {
+        /// Which print setting.
+        #[command(subcommand)]
+        setting: PrintSetting,
+    },
+}
+
+/// `set print` subcommands (gdb's).
+#[derive(Debug, PartialEq, Eq, Subcommand)]
+pub enum PrintSetting {
+    /// Most elements of an array or container, and characters of a
+    /// string, shown (default 200; 0 or `unlimited`: all).
+    Elements {
+        /// A number or `unlimited`.
+        limit: Limit,
+    },
+    /// How deeply nested values are shown (default 20; `unlimited`: no
+    /// limit); deeper ones are `{...}`.
+    MaxDepth {
+        /// A number or `unlimited`.
+        limit: Limit,
+    },
+}
+
+/// `show print` subcommands.
+#[derive(Debug, PartialEq, Eq, Subcommand)]
+pub enum ShowPrintSetting {
+    /// The element limit.
+    Elements,
+    /// The depth limit.
+    MaxDepth,
+}
+
+/// A limit as gdb takes it: a number, or `unlimited` (`None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit(pub Option<u64>);
+
+impl std::str::FromStr for Limit {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "unlimited" => Ok(Limit(None)),
+            _ => s
+                .parse::<u64>()
+                .map(|n| Limit(Some(n)))
+                .map_err(|_| format!("expected a number or \"unlimited\", not {s:?}")),
+        }
+    }
 }
 
 /// `unset` subcommands.
@@ -440,6 +492,12 @@ pub enum UnsetSetting {
 pub enum ShowSetting {
     /// The source path substitution rules, in the order they are tried.
     SubstitutePath,
+    /// A print setting.
+    Print {
+        /// Which.
+        #[command(subcommand)]
+        setting: ShowPrintSetting,
+    },
 }
 
 /// A boolean setting's value.

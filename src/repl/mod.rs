@@ -129,6 +129,8 @@ pub struct Frontend {
     timeout: Option<Duration>,
     /// `print`'s value history: `$1` is `history[0]`.
     history: Vec<Num>,
+    /// `set print elements` and `set print max-depth`.
+    print: crate::debugger::protocol::PrintOptions,
     /// Directories whose `.wasmdbginit` may run (`add-auto-load-safe-path`).
     safe_paths: Vec<std::path::PathBuf>,
     /// Source files and the `list` position.
@@ -194,6 +196,7 @@ impl Frontend {
             theme,
             timeout,
             history: Vec::new(),
+            print: Default::default(),
             safe_paths: Vec::new(),
             coredump: options.coredump,
             json: options.json,
@@ -449,6 +452,30 @@ impl Frontend {
             Command::Unset {
                 setting: command::UnsetSetting::SubstitutePath { from },
             } => self.source.files.unset_substitution(from.as_deref())?,
+            Command::Set {
+                setting: Setting::Print { setting },
+            } => match setting {
+                command::PrintSetting::Elements { limit } => {
+                    // gdb: 0 is unlimited too.
+                    self.print.elements = limit.0.filter(|n| *n > 0)
+                }
+                command::PrintSetting::MaxDepth { limit } => self.print.max_depth = limit.0,
+            },
+            Command::Show {
+                setting: command::ShowSetting::Print { setting },
+            } => {
+                let limit = |n: Option<u64>| n.map_or("unlimited".to_string(), |n| n.to_string());
+                let text = match setting {
+                    command::ShowPrintSetting::Elements => format!(
+                        "Limit on string chars or array elements to print is {}.\n",
+                        limit(self.print.elements)
+                    ),
+                    command::ShowPrintSetting::MaxDepth => {
+                        format!("Maximum print depth is {}.\n", limit(self.print.max_depth))
+                    }
+                };
+                write_out(out, &text)?
+            }
             Command::Show {
                 setting: command::ShowSetting::SubstitutePath,
             } => {
@@ -691,10 +718,16 @@ impl Frontend {
                 other => return Err(unexpected(other)),
             },
             Command::Print { fmt, expr } => {
-                let format = fmt.as_deref().map(print_format).transpose()?;
+                let raw = fmt.as_deref() == Some("r");
+                let format = fmt
+                    .as_deref()
+                    .filter(|f| *f != "r")
+                    .map(print_format)
+                    .transpose()?;
                 let frame = self.selected_frame()?;
                 let expr = self.with_history(&expr.join(" "))?;
-                match self.ask(Request::Evaluate { frame, expr }) {
+                let print = crate::debugger::protocol::PrintOptions { raw, ..self.print };
+                match self.ask(Request::Evaluate { frame, expr, print }) {
                     Response::Number(n) => {
                         self.history.push(n);
                         let shown = inspect::number(n, format);
@@ -705,6 +738,7 @@ impl Frontend {
                         let number = match &value {
                             S::Int(n) => Some(Num::Int(*n as i64)),
                             S::Char(c) => Some(Num::Int(*c)),
+                            S::Unicode(c) => Some(Num::Int(i64::from(*c))),
                             S::Bool(b) => Some(Num::Int32(*b as i32)),
                             S::Enum { value, .. } => Some(Num::Int(*value)),
                             S::Float(f) => Some(Num::Float(*f)),
@@ -1018,10 +1052,11 @@ impl Frontend {
         out: &mut dyn Write,
     ) -> Result<bool, String> {
         let frame = self.selected_frame()?;
-        let vars = match self
-            .session
-            .request(Request::SourceVariables { frame, args_only })
-        {
+        let vars = match self.session.request(Request::SourceVariables {
+            frame,
+            args_only,
+            print: self.print,
+        }) {
             Response::Variables(Some(v)) => v,
             Response::Variables(None) => return Ok(false),
             other => return Err(unexpected(other)),
@@ -1215,7 +1250,7 @@ fn print_format(text: &str) -> Result<char, String> {
     match text {
         "x" | "d" | "u" | "t" | "f" | "c" => Ok(text.chars().next().unwrap_or('d')),
         _ => Err(format!(
-            "malformed format {text:?}: print takes one of /x /d /u /t /f /c"
+            "malformed format {text:?}: print takes one of /x /d /u /t /f /c /r"
         )),
     }
 }

@@ -62,7 +62,7 @@ fn panic_deep_in_a_call_chain_reads_the_same_on_both_builds() {
     );
     assert_eq!(normalized(&p1), normalized(&p2));
     assert!(p2.contains("#0  0x3be1 in main`app::settle (func[92]) at app/src/main.rs:65:19"));
-    assert!(p2.contains("account = {id = 7, balance = -40}"));
+    assert!(p2.contains("account = Account {id: 7, balance: -40}"));
     insta::assert_snapshot!(p2);
 }
 

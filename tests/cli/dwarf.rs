@@ -389,13 +389,13 @@ fn rust_program_debug_build() {
         &[],
     );
     for expected in [
-        "{x = 4, y = 0}",
+        "Point {x: 4, y: 0}",
         "= 3\n",
         "0x",
         "\"triangle\"",
         "returned i32 12",
         "argc = 1\n",
-        "values = {10, 20, 30, 40, 50}",
+        "values = [10, 20, 30, 40, 50]",
         "big = 1099511627776",
         "doubled = 12\n",
         "a = 9\n",
@@ -439,7 +439,7 @@ fn rust_program_release_build_true_values_or_optimized_out() {
     for expected in [
         "doubled = 12\n",
         "returned f64 9.0",
-        "values = {10, 20, 30, 40, 50}",
+        "values = [10, 20, 30, 40, 50]",
         "big = 1099511627776",
         "argc = <optimized out>",
     ] {

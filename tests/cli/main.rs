@@ -8,6 +8,7 @@ mod components;
 mod coredump;
 mod corpus;
 mod dwarf;
+mod formatters;
 mod harness;
 mod hostile;
 mod init;
