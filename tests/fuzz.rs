@@ -1,4 +1,4 @@
-//! Fuzzing on stable Rust: five targets, each run for a time budget with
+//! Fuzzing on stable Rust: six targets, each run for a time budget with
 //! random inputs from a seeded generator, each input checked for panics.
 //!
 //! - `parsers`: REPL lines and expressions, random bytes and lines built
@@ -25,6 +25,14 @@
 //!   reading memory ranges and (for every 4th) a `wasmdbg core` session
 //!   running bt, locals, stack, globals, x and print must give a result or
 //!   a one-line error, never a panic or an internal error.
+//!
+//! - `formatters`: the Rust and C++ values programs paused where every
+//!   value is alive, their stack frame and heap overwritten with random
+//!   and hostile words (`set {i32}`: zero, all ones, huge lengths, other
+//!   heap addresses), then `info locals`, `info args` and prints through
+//!   the formatters (`v[i]`, `v.len`, `*v`): every command must give a
+//!   result or an error within 10 seconds, never a panic, an internal
+//!   error or a hang.
 //!
 //! `cargo test --test fuzz` runs each target for `$WASMDBG_FUZZ_SECS`
 //! seconds (default 10) from seed `$WASMDBG_FUZZ_SEED` (default 1);
@@ -55,12 +63,13 @@ fn main() {
     println!("| target | executions | of which got past the generator | seconds | failures |");
     println!("| --- | --- | --- | --- | --- |");
     let mut failures = Vec::new();
-    let targets: [(&str, Target); 5] = [
+    let targets: [(&str, Target); 6] = [
         ("parsers", parsers),
         ("modules", modules),
         ("sessions", sessions),
         ("dwarf", dwarf),
         ("coredumps", coredumps),
+        ("formatters", formatters),
     ];
     for (name, target) in targets {
         if only.as_deref().is_some_and(|o| o != name) {
@@ -759,4 +768,98 @@ fn coredumps(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
         failures,
     );
     parsed
+}
+
+/// The values programs: module, where to pause, the heap's address range,
+/// and the variables there.
+const VALUES: &[(&str, &str, std::ops::Range<u32>, &[&str])] = &[
+    (
+        "tests/guests/values/values-rs-debug.wasm",
+        "values.rs:84",
+        0x10_0000..0x11_0000,
+        &[
+            "name", "numbers", "deque", "array", "long", "some", "err", "circle", "boxed", "rc",
+            "weak", "arc", "refcell", "borrowed", "map", "set", "tree", "tset", "path", "xs",
+            "word", "accounts",
+        ],
+    ),
+    (
+        "tests/guests/values/values-cpp.wasm",
+        "values.cpp:33",
+        0x1_1000..0x1_2000,
+        &[
+            "small", "large", "view", "numbers", "triple", "unique", "shared", "some", "ordered",
+            "hashed", "points",
+        ],
+    ),
+];
+
+fn formatters(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
+    let (module, line, heap, vars) = &VALUES[rng.usize(..VALUES.len())];
+    let mut commands = vec![format!("break {line}"), "run".to_string()];
+    for _ in 0..6 {
+        for _ in 0..rng.usize(1..6) {
+            let value = match rng.u8(..6) {
+                0 => 0,
+                1 => u32::MAX,
+                2 => 0x7fff_ffff,
+                3 => rng.u32(heap.clone()),
+                4 => rng.u32(..64),
+                _ => rng.u32(..),
+            };
+            // The paused frame's locals (under the stack pointer's value)
+            // or the heap.
+            let target = if rng.bool() {
+                format!("__stack_pointer + {}", rng.u32(..128) * 4)
+            } else {
+                (rng.u32(heap.clone()) & !3).to_string()
+            };
+            commands.push(format!("set {{i32}} {target} = {value}"));
+        }
+        let var = vars[rng.usize(..vars.len())];
+        commands.push(match rng.u8(..6) {
+            0 => "info locals".to_string(),
+            1 => "info args".to_string(),
+            2 => format!("print {var}[{}]", rng.i32(-2..300)),
+            3 => format!("print {var}.len"),
+            4 => format!("print *{var}"),
+            _ => format!("print {var}"),
+        });
+    }
+    record("commands", commands.join("\n").as_bytes());
+    no_panic(
+        || format!("{module}, commands in target/fuzz-current.commands"),
+        || {
+            let (session, first) = Session::start(RunConfig {
+                module: root().join(module),
+                ..RunConfig::default()
+            });
+            let mut sink = Vec::new();
+            let mut fe = Frontend::new(
+                session,
+                first,
+                wasmdbg::render::Theme::PLAIN,
+                Some(Duration::from_secs(30)),
+                Vec::new(),
+                Default::default(),
+                &mut sink,
+            );
+            for command in &commands {
+                let start = Instant::now();
+                let result = fe.execute(command, &mut sink);
+                if let Err(e) = &result
+                    && e.contains("internal error")
+                {
+                    panic!("{command}: {e}");
+                }
+                // Starting the program compiles it; everything after reads
+                // values.
+                if command != "run" && start.elapsed() > Duration::from_secs(10) {
+                    panic!("{command}: took {:?}", start.elapsed());
+                }
+            }
+        },
+        failures,
+    );
+    true
 }

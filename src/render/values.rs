@@ -248,4 +248,72 @@ mod tests {
         };
         assert_eq!(value(&null), "null");
     }
+
+    #[test]
+    fn formats_formatted_values() {
+        let int = |n| SourceValue::Int(n);
+        let record = |name: &str, fields: Vec<(&str, SourceValue)>| SourceValue::Record {
+            name: name.into(),
+            fields: fields.into_iter().map(|(f, v)| (f.into(), v)).collect(),
+        };
+        assert_eq!(
+            source_value(&record("Some", vec![("__0", int(5))])),
+            "Some(5)"
+        );
+        assert_eq!(source_value(&record("None", vec![])), "None");
+        assert_eq!(source_value(&record("", vec![])), "()");
+        assert_eq!(source_value(&record("", vec![("__0", int(7))])), "(7,)");
+        assert_eq!(
+            source_value(&record("Point", vec![("x", int(1)), ("y", int(2))])),
+            "Point {x: 1, y: 2}"
+        );
+        let text = |s: &str, more| SourceValue::Str {
+            bytes: s.as_bytes().to_vec(),
+            more,
+        };
+        assert_eq!(source_value(&text("a\"b\n", 0)), "\"a\\\"b\\n\"");
+        assert_eq!(source_value(&text("wasm", 3)), "\"wasm\"...");
+        assert_eq!(source_value(&SourceValue::Unicode(0xe9)), "'é'");
+        assert_eq!(
+            source_value(&SourceValue::Unicode(0xd800)),
+            "<invalid char 0xd800>"
+        );
+        let seq = |name: &str, more| SourceValue::Sequence {
+            name: name.into(),
+            len: 2 + more,
+            items: vec![int(1), int(2)],
+            more,
+        };
+        assert_eq!(source_value(&seq("Vec", 0)), "Vec(size=2) = {1, 2}");
+        assert_eq!(
+            source_value(&seq("Vec", 3)),
+            "Vec(size=5) = {1, 2, ...(3 more)}"
+        );
+        assert_eq!(source_value(&seq("", 0)), "[1, 2]");
+        assert_eq!(source_value(&seq("", 3)), "[1, 2, ...] (length 5)");
+        let map = SourceValue::Map {
+            name: "HashMap".into(),
+            len: 1,
+            entries: vec![(text("k", 0), int(1))],
+            more: 0,
+        };
+        assert_eq!(source_value(&map), "HashMap(size=1) = {[\"k\"] = 1}");
+        let rc = SourceValue::Wrapper {
+            name: "Rc".into(),
+            facts: vec![("strong".into(), 2), ("weak".into(), 0)],
+            value: Box::new(int(5)),
+        };
+        assert_eq!(source_value(&rc), "Rc(strong=2, weak=0) = 5");
+        let cell = SourceValue::Wrapper {
+            name: "Cell".into(),
+            facts: vec![],
+            value: Box::new(int(8)),
+        };
+        assert_eq!(source_value(&cell), "Cell(8)");
+        assert_eq!(source_value(&SourceValue::TooDeep), "{...}");
+        assert_eq!(
+            source_value(&SourceValue::Corrupted("a cycle".into())),
+            "<corrupted: a cycle>"
+        );
+    }
 }

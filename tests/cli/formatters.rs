@@ -107,6 +107,9 @@ fn rust_expressions_through_formatted_values() {
             "print/r numbers",
             "print/r some",
             "print/x numbers[1]",
+            "break values::sum if xs.len == 3 && xs[0] == 3",
+            "continue",
+            "info args",
         ],
         &[],
     );
@@ -124,6 +127,8 @@ fn rust_expressions_through_formatted_values() {
         "(wasmdbg) print *rc\n\"shared\"\n",
         "(wasmdbg) print/r some\nSome(5)\n",
         "(wasmdbg) print/x numbers[1]\n$",
+        "Breakpoint 2, hit 1 time",
+        "(wasmdbg) info args\nxs = &[i64](size=3) = {3, 4, 5}\n",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
@@ -208,6 +213,20 @@ fn cpp_containers_at_o0_and_o2() {
     );
     insta::assert_snapshot!("cpp_o0", o0);
     let o2 = batch(CPP_O2, DIR, commands, &[]);
+    // At -O2 this pc comes after the map's nodes were freed: a watchpoint
+    // on its leftmost node shows dlfree writing its free-list links there.
+    // The formatter says so instead of following them.
+    has_lines(
+        &o2,
+        &[
+            "small = \"hi\"",
+            "large = \"a string too long for the short form\"",
+            "ordered = <corrupted: std::map of size 3 whose tree holds 2>",
+            "hashed = std::unordered_map(size=1) = {[\"a\"] = 1}",
+            "numbers = <optimized out>",
+            "some = std::optional(5)",
+        ],
+    );
     insta::assert_snapshot!("cpp_o2", o2);
 }
 
