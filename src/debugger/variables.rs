@@ -370,9 +370,13 @@ impl<'s, 'a, 'm> Reader<'s, 'a, 'm> {
 }
 
 impl Reader<'_, '_, '_> {
-    /// Most elements of one container shown (`print elements`).
+    /// Most elements of one container shown (`print elements`, at most
+    /// [`UNLIMITED_ELEMENTS`]).
     fn max_elements(&self) -> u64 {
-        self.print.elements.unwrap_or(UNLIMITED_ELEMENTS)
+        self.print
+            .elements
+            .unwrap_or(UNLIMITED_ELEMENTS)
+            .min(UNLIMITED_ELEMENTS)
     }
 
     /// Deepest nesting shown (`print max-depth`).

@@ -437,7 +437,7 @@ pub enum Setting {
 #[derive(Debug, PartialEq, Eq, Subcommand)]
 pub enum PrintSetting {
     /// Most elements of an array or container, and characters of a
-    /// string, shown (default 200; 0 or `unlimited`: all).
+    /// string, shown (default 200; 0 or `unlimited`: all, up to 1,048,576).
     Elements {
         /// A number or `unlimited`.
         limit: Limit,

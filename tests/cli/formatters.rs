@@ -350,3 +350,29 @@ fn corrupted_containers_are_marked_never_followed() {
     }
     insta::assert_snapshot!("cpp", cpp);
 }
+
+/// `--json` carries the formatted values as data (the protocol's
+/// `SourceValue`), not as text.
+#[test]
+fn json_output_has_formatted_values_as_data() {
+    let text = crate::harness::run(&[
+        "run",
+        "--batch",
+        "--json",
+        "-ex",
+        "break values.rs:84",
+        "-ex",
+        "run",
+        "-ex",
+        "print some",
+        "-ex",
+        "print numbers",
+        RS_DEBUG,
+    ]);
+    for expected in [
+        r#"{"command":"print some","error":null,"ok":true,"responses":[{"SourceValue":["Option<i32>",{"Record":{"fields":[["__0",{"Int":5}]],"name":"Some"}}]}],"type":"command"}"#,
+        r#"{"command":"print numbers","error":null,"ok":true,"responses":[{"SourceValue":["Vec<i64, alloc::alloc::Global>",{"Sequence":{"items":[{"Int":10},{"Int":20},{"Int":30}],"len":3,"more":0,"name":"Vec"}}]}],"type":"command"}"#,
+    ] {
+        assert!(text.contains(expected), "missing {expected} in:\n{text}");
+    }
+}

@@ -857,7 +857,10 @@ impl Reader<'_, '_, '_> {
             }
             let key = Typed {
                 ty: w.key_ty,
-                place: Place::Memory(node.saturating_add(w.keys).saturating_add(i * key_size)),
+                place: Place::Memory(
+                    node.saturating_add(w.keys)
+                        .saturating_add(i.saturating_mul(key_size)),
+                ),
             };
             let key = self.show_inner(&key, depth);
             let value = if w.set {
@@ -865,7 +868,10 @@ impl Reader<'_, '_, '_> {
             } else {
                 let v = Typed {
                     ty: w.val_ty,
-                    place: Place::Memory(node.saturating_add(w.vals).saturating_add(i * val_size)),
+                    place: Place::Memory(
+                        node.saturating_add(w.vals)
+                            .saturating_add(i.saturating_mul(val_size)),
+                    ),
                 };
                 self.show_inner(&v, depth)
             };
@@ -1234,8 +1240,11 @@ impl Reader<'_, '_, '_> {
             let inner = self.peel(self.type_of(holder))?;
             if let Some((offset, found)) = self.find_member(inner.offset, name, nesting + 1) {
                 return Some(match found {
-                    MemberAt::Plain(t) => (at + offset, MemberAt::Plain(t)),
-                    MemberAt::BitField(m, base) => (0, MemberAt::BitField(m, base + at + offset)),
+                    MemberAt::Plain(t) => (at.saturating_add(offset), MemberAt::Plain(t)),
+                    MemberAt::BitField(m, base) => (
+                        0,
+                        MemberAt::BitField(m, base.saturating_add(at).saturating_add(offset)),
+                    ),
                 });
             }
         }
