@@ -27,6 +27,19 @@ pub enum CliCommand {
     /// Open a core dump of MODULE: frames, locals, operand stack, globals,
     /// memory and source variables, read-only.
     Core(CoreArgs),
+    /// Serve the Debug Adapter Protocol to one editor, on stdin/stdout (or
+    /// a loopback TCP port): the program and its options come in the
+    /// `launch` request.
+    Dap(DapArgs),
+}
+
+/// Arguments of `wasmdbg dap`.
+#[derive(Debug, Args)]
+pub struct DapArgs {
+    /// Listen on 127.0.0.1:PORT for one client instead of using stdin and
+    /// stdout (0: a free port, printed on stderr).
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
 }
 
 /// The options of the debugger itself, for `run` and `core`.

@@ -16,6 +16,7 @@
 //! The core knows nothing of the terminal; the front end nothing of wasmtime.
 
 pub mod cli;
+pub mod dap;
 pub mod debugger;
 pub mod panic_guard;
 pub mod render;

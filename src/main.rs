@@ -34,7 +34,27 @@ fn main() -> ExitCode {
     match &cli.command {
         CliCommand::Run(args) => run(&matches, args),
         CliCommand::Core(args) => core(&matches, args),
+        CliCommand::Dap(args) => dap(args),
     }
+}
+
+/// `wasmdbg dap`: 0 when the client disconnected or the stream ended, 1
+/// when the stream could not be followed, 2 when the port cannot be used.
+fn dap(args: &wasmdbg::cli::DapArgs) -> ExitCode {
+    let status = match args.port {
+        Some(port) => match wasmdbg::dap::serve_port(port) {
+            Ok(status) => status,
+            Err(e) => {
+                eprintln!("wasmdbg: {e}");
+                2
+            }
+        },
+        None => wasmdbg::dap::serve(
+            Box::new(std::io::BufReader::new(std::io::stdin())),
+            Box::new(std::io::stdout()),
+        ),
+    };
+    ExitCode::from(status as u8)
 }
 
 /// `wasmdbg run`.

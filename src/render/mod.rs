@@ -12,4 +12,5 @@ pub mod inspect;
 pub use views::{
     SourceLine, backtrace, backtrace_elided, breakpoint_set, breakpoints, core_file_written,
     disassembly, exception, frame_detail, frame_line, locals, outcome, stack, stop_banner,
+    stop_reason,
 };

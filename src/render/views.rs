@@ -153,7 +153,24 @@ pub fn exception(e: &Exception) -> String {
 /// The banner printed at every pause: why, frame #0, its source line (as
 /// the front end found it), its instruction.
 pub fn stop_banner(theme: &Theme, stop: &Stop, source: &SourceLine) -> String {
-    let why = match &stop.reason {
+    let why = stop_reason(&stop.reason);
+    let mut out = String::new();
+    if !why.is_empty() {
+        out.push_str(&theme.event(&why));
+        out.push('\n');
+    }
+    match &stop.frame {
+        Some(f) => out.push_str(&frame_detail(theme, f, source)),
+        None => out.push_str("No Wasm frames on the stack.\n"),
+    }
+    out
+}
+
+/// Why the program paused, as the stop banner's first line says it
+/// (`Program stopped: trap: integer divide by zero`, `Breakpoint 1, hit 2
+/// times`); empty for a plain step.
+pub fn stop_reason(reason: &StopReason) -> String {
+    match reason {
         StopReason::Trap(msg) => format!("Program stopped: trap: {msg}"),
         StopReason::Exception(e) => match e.caught {
             Some(false) => format!(
@@ -222,17 +239,7 @@ pub fn stop_banner(theme: &Theme, stop: &Stop, source: &SourceLine) -> String {
         StopReason::ConditionError { id: None, message } => format!(
             "Program stopped at a breakpoint: its condition could not be evaluated: {message}"
         ),
-    };
-    let mut out = String::new();
-    if !why.is_empty() {
-        out.push_str(&theme.event(&why));
-        out.push('\n');
     }
-    match &stop.frame {
-        Some(f) => out.push_str(&frame_detail(theme, f, source)),
-        None => out.push_str("No Wasm frames on the stack.\n"),
-    }
-    out
 }
 
 /// `Saved a core dump to PATH: 3 frames, 1 memory (65536 bytes), 1234 bytes.`

@@ -241,6 +241,22 @@ impl Frontend {
         &self.state
     }
 
+    /// The session this front end drives (for another front end sharing it,
+    /// as the DAP server's `evaluate` in the `repl` context does).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Takes in the answer of a request that ran the program, sent on
+    /// [`Frontend::session`] by another front end: the stop or end becomes
+    /// this front end's state (frame #0 selected), shown on `out`.
+    ///
+    /// # Errors
+    /// A response that is neither a stop nor an end.
+    pub fn observe(&mut self, response: Response, out: &mut dyn Write) -> Result<(), String> {
+        self.take_event(response, out)
+    }
+
     /// Runs one line. Errors are one line each; the session goes on.
     ///
     /// # Errors

@@ -7,6 +7,7 @@ mod cache;
 mod components;
 mod coredump;
 mod corpus;
+mod dap;
 mod dwarf;
 mod formatters;
 mod harness;

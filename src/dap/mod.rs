@@ -1,0 +1,1629 @@
+//! `wasmdbg dap`: a Debug Adapter Protocol server, so editors (VS Code,
+//! nvim-dap, Helix, Zed, Emacs dape) debug Wasm with wasmdbg. One more
+//! thin client of the same [`Session`] as the REPL: DAP requests become
+//! protocol requests, responses become DAP bodies.
+//!
+//! Threads: a reader thread reads framed messages ([`framing`]) and answers
+//! `pause` itself (by the session's [`Interrupter`], so a running program
+//! can be paused); every other request goes to the adapter thread, which
+//! serves them in order. The guest's output reaches the client as `output`
+//! events from the session's event sink as it is written. Nothing but DAP
+//! messages goes to the protocol stream; the adapter's own diagnostics go
+//! to stderr.
+//!
+//! Ids: thread 1 is the program. Every `frameId` and `variablesReference`
+//! is a number given out at one pause; after the program runs again, a
+//! request naming one from before is refused with a message saying so.
+//! Request arguments are read with the `dap` crate's types (dap-rs, which
+//! follows the DAP specification's JSON schema); bodies are built from its
+//! types too, in our own envelope (`seq`, `type`, `request_seq`, `success`,
+//! `command`, `message`, `body`).
+
+pub mod framing;
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use dap::types as dt;
+use serde_json::{Value as Json, json};
+
+use crate::debugger::DirSpec;
+use crate::debugger::protocol::{
+    Event, FrameInfo, FrameRef, ModuleRef, Outcome, OutputStream, PrintOptions, Request, Response,
+    SourceValue, Stop, StopReason, WatchSpec,
+};
+use crate::debugger::source::SourceFiles;
+use crate::debugger::{Interrupter, RunConfig, Session};
+use crate::render;
+use crate::repl::{Frontend, State};
+
+/// The one thread the program is.
+const THREAD: i64 = 1;
+
+/// Serves one client on `input`/`output` until it disconnects or the
+/// stream ends. Returns the process exit status: 0 after a `disconnect`
+/// or the end of the stream, 1 when the stream could not be followed.
+pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i32 {
+    let writer = Arc::new(Writer {
+        out: Mutex::new(output),
+        seq: AtomicI64::new(0),
+    });
+    let interrupter = Interrupter::default();
+    let running = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = channel::<Json>();
+    let reader = {
+        let writer = writer.clone();
+        let interrupter = interrupter.clone();
+        let running = running.clone();
+        std::thread::spawn(move || read_loop(input, &writer, &interrupter, &running, tx))
+    };
+    let mut adapter = Adapter {
+        writer,
+        interrupter,
+        running,
+        fe: None,
+        launch: None,
+        pending_breakpoints: Vec::new(),
+        stop_on_entry: false,
+        stop_on_throw: true,
+        ids: Ids::default(),
+        source_breakpoints: HashMap::new(),
+        function_breakpoints: Vec::new(),
+        instruction_breakpoints: Vec::new(),
+        data_breakpoints: Vec::new(),
+        sources: SourceFiles::new(Vec::new()),
+        configured: false,
+    };
+    adapter.run(&rx);
+    drop(rx);
+    reader.join().unwrap_or(1)
+}
+
+/// Listens on 127.0.0.1:`port` for one client and serves it.
+///
+/// # Errors
+/// The address cannot be bound (in use, not permitted).
+pub fn serve_port(port: u16) -> Result<i32, String> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    eprintln!("wasmdbg dap: listening on {local}");
+    let (stream, peer) = listener
+        .accept()
+        .map_err(|e| format!("cannot accept a client: {e}"))?;
+    eprintln!("wasmdbg dap: client {peer}");
+    let input = stream
+        .try_clone()
+        .map_err(|e| format!("cannot use the connection: {e}"))?;
+    Ok(serve(
+        Box::new(std::io::BufReader::new(input)),
+        Box::new(stream),
+    ))
+}
+
+/// Writes messages with increasing `seq`; shared by the reader and adapter
+/// threads and the session's event sink.
+struct Writer {
+    out: Mutex<Box<dyn Write + Send>>,
+    seq: AtomicI64,
+}
+
+impl Writer {
+    fn send(&self, mut message: Json) {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        // Numbered under the lock, so seq grows in the order sent.
+        message["seq"] = json!(self.seq.fetch_add(1, Ordering::Relaxed) + 1);
+        let body = message.to_string();
+        if let Err(e) = framing::write_message(&mut **out, body.as_bytes()) {
+            eprintln!("wasmdbg dap: cannot write to the client: {e}");
+        }
+    }
+
+    fn respond(&self, request: &Incoming, body: Json) {
+        let mut message = json!({
+            "type": "response",
+            "request_seq": request.seq,
+            "success": true,
+            "command": request.command,
+        });
+        if !body.is_null() {
+            message["body"] = body;
+        }
+        self.send(message);
+    }
+
+    fn fail(&self, request: &Incoming, why: &str) {
+        self.send(json!({
+            "type": "response",
+            "request_seq": request.seq,
+            "success": false,
+            "command": request.command,
+            "message": why,
+            "body": { "error": { "id": 1, "format": why, "showUser": true } },
+        }));
+    }
+
+    fn event(&self, event: &str, body: Json) {
+        let mut message = json!({ "type": "event", "event": event });
+        if !body.is_null() {
+            message["body"] = body;
+        }
+        self.send(message);
+    }
+}
+
+/// A request as received: its `seq`, `command` and the whole message.
+struct Incoming {
+    seq: i64,
+    command: String,
+    message: Json,
+}
+
+/// The reader thread: frames, JSON, then `pause` here and the rest to the
+/// adapter. Returns the exit status.
+fn read_loop(
+    mut input: Box<dyn BufRead + Send>,
+    writer: &Writer,
+    interrupter: &Interrupter,
+    running: &AtomicBool,
+    tx: std::sync::mpsc::Sender<Json>,
+) -> i32 {
+    loop {
+        let body = match framing::read_message(&mut *input) {
+            Ok(Some(body)) => body,
+            Ok(None) => return 0,
+            Err(e) => {
+                eprintln!("wasmdbg dap: {e}; closing the connection");
+                let _ = tx.send(json!({ "type": "request", "seq": 0, "command": "disconnect" }));
+                return 1;
+            }
+        };
+        let message: Json = match serde_json::from_slice(&body) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("wasmdbg dap: a message that is not JSON ({e}); ignored");
+                continue;
+            }
+        };
+        if message.get("type").and_then(Json::as_str) != Some("request") {
+            eprintln!(
+                "wasmdbg dap: a message that is not a request (its type is not \"request\"); ignored"
+            );
+            continue;
+        }
+        if message.get("command").and_then(Json::as_str) == Some("pause") {
+            let request = incoming(&message);
+            if running.load(Ordering::SeqCst) {
+                interrupter.interrupt();
+            }
+            writer.respond(&request, Json::Null);
+            continue;
+        }
+        if tx.send(message).is_err() {
+            return 0;
+        }
+    }
+}
+
+fn incoming(message: &Json) -> Incoming {
+    Incoming {
+        seq: message.get("seq").and_then(Json::as_i64).unwrap_or(0),
+        command: message
+            .get("command")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        message: message.clone(),
+    }
+}
+
+/// What an id given out at a pause names.
+#[derive(Clone, Debug)]
+enum Handle {
+    /// A stack frame (inlined frames name their Wasm frame).
+    Frame(FrameRef),
+    /// A scope of a frame.
+    Scope(FrameRef, ScopeKind),
+    /// The children of a structured value in a frame: (name, value, the
+    /// source expression that reads it, when there is one).
+    Children(FrameRef, Vec<Child>),
+    /// What a pointer points to: the expression `*(PATH)`, evaluated when
+    /// it is expanded.
+    Deref(FrameRef, String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ScopeKind {
+    /// DWARF's source variables.
+    Source,
+    /// The Wasm function's locals.
+    Locals,
+    /// The operand stack.
+    Stack,
+    /// The module's globals.
+    Globals,
+}
+
+/// The ids of the current pause. Ids grow for the whole session; the
+/// first id of the current pause tells a stale id from an unknown one.
+#[derive(Default)]
+struct Ids {
+    next: i64,
+    first_of_pause: i64,
+    handles: HashMap<i64, Handle>,
+}
+
+impl Ids {
+    fn add(&mut self, handle: Handle) -> i64 {
+        self.next += 1;
+        self.handles.insert(self.next, handle);
+        self.next
+    }
+
+    /// The program runs again: every id so far goes stale.
+    fn resumed(&mut self) {
+        self.handles.clear();
+        self.first_of_pause = self.next + 1;
+    }
+
+    fn get(&self, id: i64, what: &str) -> Result<Handle, String> {
+        if let Some(h) = self.handles.get(&id) {
+            return Ok(h.clone());
+        }
+        if id >= 1 && id < self.first_of_pause {
+            Err(format!(
+                "{what} {id} belongs to a pause that is over: the program has run since"
+            ))
+        } else {
+            Err(format!("no {what} {id}"))
+        }
+    }
+}
+
+/// `launch`'s arguments (beside the DAP ones): the `wasmdbg run` options
+/// under their own names.
+#[derive(serde::Deserialize, Default, Debug)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LaunchArgs {
+    program: PathBuf,
+    #[serde(default)]
+    args: Vec<String>,
+    #[serde(default)]
+    env: HashMap<String, String>,
+    cwd: Option<PathBuf>,
+    /// `--dir`: `HOST[::GUEST]` each.
+    #[serde(default)]
+    dirs: Vec<String>,
+    /// `--dir-ro`.
+    #[serde(default)]
+    ro_dirs: Vec<String>,
+    stdin: Option<PathBuf>,
+    #[serde(default)]
+    stop_on_entry: bool,
+    /// `--invoke NAME` with `args` as its arguments.
+    invoke: Option<String>,
+    /// Look for source files in these directories too.
+    #[serde(default)]
+    directories: Vec<PathBuf>,
+    #[serde(default)]
+    preloads: HashMap<String, PathBuf>,
+    max_memory: Option<u64>,
+    max_wasm_stack: Option<usize>,
+    dwp: Option<PathBuf>,
+    #[serde(default)]
+    trap_unknown_imports: bool,
+    #[serde(default)]
+    default_values_unknown_imports: bool,
+    #[serde(default)]
+    no_cache: bool,
+    // Keys DAP clients add on their own.
+    #[serde(rename = "type")]
+    _type: Option<Json>,
+    #[serde(rename = "request")]
+    _request: Option<Json>,
+    #[serde(rename = "name")]
+    _name: Option<Json>,
+    #[serde(rename = "noDebug")]
+    _no_debug: Option<Json>,
+    #[serde(rename = "__restart")]
+    _restart: Option<Json>,
+    #[serde(rename = "__sessionId")]
+    _session_id: Option<Json>,
+    #[serde(rename = "__configurationTarget")]
+    _configuration_target: Option<Json>,
+}
+
+struct Adapter {
+    writer: Arc<Writer>,
+    interrupter: Interrupter,
+    running: Arc<AtomicBool>,
+    /// The REPL front end over the session (after `launch`): DAP requests
+    /// go to its session; `evaluate` in the `repl` context runs commands
+    /// on it.
+    fe: Option<Frontend>,
+    launch: Option<RunConfig>,
+    /// `setBreakpoints` before `launch`: (path, request).
+    pending_breakpoints: Vec<Incoming>,
+    stop_on_entry: bool,
+    stop_on_throw: bool,
+    ids: Ids,
+    /// Breakpoint ids per source path, to replace them all at each
+    /// `setBreakpoints`.
+    source_breakpoints: HashMap<String, Vec<u32>>,
+    function_breakpoints: Vec<u32>,
+    instruction_breakpoints: Vec<u32>,
+    data_breakpoints: Vec<u32>,
+    sources: SourceFiles,
+    configured: bool,
+}
+
+/// A request's failure, as the response's message.
+type Served = Result<Json, String>;
+
+impl Adapter {
+    fn run(&mut self, rx: &Receiver<Json>) {
+        while let Ok(message) = rx.recv() {
+            let request = incoming(&message);
+            if request.command == "disconnect" || request.command == "terminate" {
+                if request.seq != 0 {
+                    self.writer.respond(&request, Json::Null);
+                }
+                if request.command == "terminate" {
+                    self.writer.event("terminated", Json::Null);
+                    continue;
+                }
+                return;
+            }
+            let resumes = matches!(
+                request.command.as_str(),
+                "continue" | "next" | "stepIn" | "stepOut" | "restart" | "configurationDone"
+            );
+            if resumes {
+                self.resume(&request);
+                continue;
+            }
+            if request.command == "launch" {
+                // Answers by itself (the response comes before
+                // `initialized`).
+                if let Err(why) = self.launch(&request) {
+                    self.writer.fail(&request, &why);
+                }
+                continue;
+            }
+            match self.serve(&request) {
+                Ok(body) => self.writer.respond(&request, body),
+                Err(why) => self.writer.fail(&request, &why),
+            }
+        }
+    }
+
+    fn fe(&mut self) -> Result<&mut Frontend, String> {
+        self.fe
+            .as_mut()
+            .ok_or_else(|| "no program: send `launch` first".to_string())
+    }
+
+    fn session(&self) -> Result<&Session, String> {
+        self.fe
+            .as_ref()
+            .map(Frontend::session)
+            .ok_or_else(|| "no program: send `launch` first".to_string())
+    }
+
+    /// The current pause, or why there is none.
+    fn stop(&self) -> Result<Stop, String> {
+        match self.fe.as_ref().map(Frontend::state) {
+            Some(State::Paused(stop)) => Ok((**stop).clone()),
+            Some(State::Ended(o)) => Err(format!("the program is not paused: it {o}")),
+            None => Err("no program: send `launch` first".into()),
+        }
+    }
+
+    fn ask(&self, request: Request) -> Result<Response, String> {
+        match self.session()?.request(request) {
+            Response::Error(e) => Err(e.message),
+            other => Ok(other),
+        }
+    }
+
+    fn arguments<T: serde::de::DeserializeOwned + Default>(
+        request: &Incoming,
+    ) -> Result<T, String> {
+        match request.message.get("arguments") {
+            None | Some(Json::Null) => Ok(T::default()),
+            Some(a) => serde_json::from_value(a.clone())
+                .map_err(|e| format!("invalid arguments for {}: {e}", request.command)),
+        }
+    }
+
+    fn frame(&self, id: i64) -> Result<FrameRef, String> {
+        match self.ids.get(id, "frame")? {
+            Handle::Frame(f) => Ok(f),
+            _ => Err(format!("{id} is not a frame id")),
+        }
+    }
+
+    /// The frame a request names, else frame #0 of the current pause.
+    fn frame_or_top(&self, id: Option<i64>) -> Result<FrameRef, String> {
+        match id {
+            Some(id) => self.frame(id),
+            None => Ok(FrameRef {
+                pause: self.stop()?.pause,
+                index: 0,
+            }),
+        }
+    }
+
+    fn serve(&mut self, request: &Incoming) -> Served {
+        use dap::requests as rq;
+        match request.command.as_str() {
+            "initialize" => {
+                let _: rq::InitializeArguments = Self::arguments(request)?;
+                let capabilities = dt::Capabilities {
+                    supports_configuration_done_request: Some(true),
+                    supports_function_breakpoints: Some(true),
+                    supports_conditional_breakpoints: Some(true),
+                    supports_evaluate_for_hovers: Some(true),
+                    exception_breakpoint_filters: Some(vec![dt::ExceptionBreakpointsFilter {
+                        filter: "throw".into(),
+                        label: "Thrown exceptions".into(),
+                        description: Some(
+                            "Pause where a Wasm exception is thrown, caught or not (traps and failed host calls always pause)".into(),
+                        ),
+                        default: Some(true),
+                        ..Default::default()
+                    }]),
+                    supports_set_variable: Some(true),
+                    supports_restart_request: Some(true),
+                    supports_exception_info_request: Some(true),
+                    supports_loaded_sources_request: Some(true),
+                    supports_terminate_request: Some(true),
+                    supports_data_breakpoints: Some(true),
+                    supports_read_memory_request: Some(true),
+                    supports_write_memory_request: Some(true),
+                    supports_disassemble_request: Some(true),
+                    supports_stepping_granularity: Some(true),
+                    supports_instruction_breakpoints: Some(true),
+                    supports_modules_request: Some(true),
+                    supports_delayed_stack_trace_loading: Some(true),
+                    ..Default::default()
+                };
+                serde_json::to_value(capabilities).map_err(|e| e.to_string())
+            }
+            "setBreakpoints" => {
+                if self.fe.is_none() {
+                    self.pending_breakpoints.push(Incoming {
+                        seq: request.seq,
+                        command: request.command.clone(),
+                        message: request.message.clone(),
+                    });
+                    let args: rq::SetBreakpointsArguments = Self::arguments(request)?;
+                    let unverified: Vec<dt::Breakpoint> = args
+                        .breakpoints
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|b| dt::Breakpoint {
+                            verified: false,
+                            line: Some(b.line),
+                            message: Some("set when the program is launched".into()),
+                            ..Default::default()
+                        })
+                        .collect();
+                    return Ok(json!({ "breakpoints": unverified }));
+                }
+                self.set_breakpoints(request)
+            }
+            "setFunctionBreakpoints" => {
+                let args: rq::SetFunctionBreakpointsArguments = Self::arguments(request)?;
+                let old = std::mem::take(&mut self.function_breakpoints);
+                self.delete(old)?;
+                let mut out = Vec::new();
+                for b in args.breakpoints {
+                    let (bp, id) = self.break_at(b.name.clone(), b.condition.clone());
+                    self.function_breakpoints.extend(id);
+                    out.push(bp);
+                }
+                Ok(json!({ "breakpoints": out }))
+            }
+            "setInstructionBreakpoints" => {
+                let args: rq::SetInstructionBreakpointsArguments = Self::arguments(request)?;
+                let old = std::mem::take(&mut self.instruction_breakpoints);
+                self.delete(old)?;
+                let mut out = Vec::new();
+                for b in args.breakpoints {
+                    let at = parse_address(&b.instruction_reference)
+                        .map(|a| a.saturating_add_signed(b.offset.unwrap_or(0)));
+                    let (bp, id) = match at {
+                        Some(at) => self.break_at(format!("*0x{at:x}"), b.condition.clone()),
+                        None => (
+                            unverified(format!(
+                                "{:?} is not a module offset",
+                                b.instruction_reference
+                            )),
+                            None,
+                        ),
+                    };
+                    self.instruction_breakpoints.extend(id);
+                    out.push(bp);
+                }
+                Ok(json!({ "breakpoints": out }))
+            }
+            "setExceptionBreakpoints" => {
+                let args: rq::SetExceptionBreakpointsArguments = Self::arguments(request)?;
+                self.stop_on_throw = args.filters.iter().any(|f| f == "throw");
+                if self.fe.is_some() {
+                    self.ask(Request::SetStopOnThrow(self.stop_on_throw))?;
+                }
+                Ok(Json::Null)
+            }
+            "dataBreakpointInfo" => {
+                let args: rq::DataBreakpointInfoArguments = Self::arguments(request)?;
+                let global = match args.variables_reference {
+                    Some(r) => matches!(
+                        self.ids.get(r, "variablesReference")?,
+                        Handle::Scope(_, ScopeKind::Globals)
+                    ),
+                    None => true,
+                };
+                Ok(if global {
+                    json!({
+                        "dataId": args.name,
+                        "description": format!("when {} changes", args.name),
+                        "accessTypes": ["write"],
+                    })
+                } else {
+                    json!({
+                        "dataId": null,
+                        "description": "only globals (and memory, with `watch` in the debug console) can be watched",
+                    })
+                })
+            }
+            "setDataBreakpoints" => {
+                let args: rq::SetDataBreakpointsArguments = Self::arguments(request)?;
+                let old = std::mem::take(&mut self.data_breakpoints);
+                self.delete(old)?;
+                let mut out = Vec::new();
+                for b in args.breakpoints {
+                    let frame = self.frame_or_top(None)?;
+                    match self.ask(Request::Watch {
+                        frame,
+                        target: WatchSpec::Expr(b.data_id.clone()),
+                    }) {
+                        Ok(Response::BreakpointSet(info)) => {
+                            self.data_breakpoints.push(info.id);
+                            out.push(dt::Breakpoint {
+                                id: Some(i64::from(info.id)),
+                                verified: true,
+                                ..Default::default()
+                            });
+                        }
+                        Ok(other) => out.push(unverified(format!("unexpected answer {other:?}"))),
+                        Err(why) => out.push(unverified(why)),
+                    }
+                }
+                Ok(json!({ "breakpoints": out }))
+            }
+            "threads" => Ok(json!({ "threads": [dt::Thread { id: THREAD, name: "main".into() }] })),
+            "stackTrace" => self.stack_trace(request),
+            "scopes" => self.scopes(request),
+            "variables" => self.variables(request),
+            "setVariable" => {
+                let args: rq::SetVariableArguments = Self::arguments(request)?;
+                let Handle::Scope(frame, ScopeKind::Globals) = self
+                    .ids
+                    .get(args.variables_reference, "variablesReference")?
+                else {
+                    return Err("only globals can be written (wasmtime 48 cannot write locals or the operand stack)".into());
+                };
+                self.ask(Request::SetVariable {
+                    frame,
+                    name: args.name.clone(),
+                    expr: args.value.clone(),
+                })?;
+                let globals = self.globals(frame)?;
+                let value = globals
+                    .into_iter()
+                    .find(|(n, _, _)| *n == args.name)
+                    .map(|(_, v, _)| v)
+                    .unwrap_or(args.value);
+                Ok(json!({ "value": value }))
+            }
+            "evaluate" => self.evaluate(request),
+            "exceptionInfo" => {
+                let stop = self.stop()?;
+                let (id, mode) = match &stop.reason {
+                    StopReason::Trap(_) => ("trap", "always"),
+                    StopReason::Exception(e) if e.caught == Some(false) => {
+                        ("exception", "unhandled")
+                    }
+                    StopReason::Exception(_) => ("exception", "always"),
+                    StopReason::HostcallError(_) => ("host call error", "always"),
+                    StopReason::MemoryLimit(_) => ("memory limit", "always"),
+                    _ => return Err("the program did not stop at an exception".into()),
+                };
+                Ok(json!({
+                    "exceptionId": id,
+                    "description": render::stop_reason(&stop.reason),
+                    "breakMode": mode,
+                }))
+            }
+            "modules" => {
+                let Response::Modules { modules, .. } = self.ask(Request::Modules)? else {
+                    return Err("unexpected answer".into());
+                };
+                let path = self.session()?.module_path().display().to_string();
+                let list: Vec<Json> = modules
+                    .iter()
+                    .map(|m| {
+                        json!({
+                            "id": m.id,
+                            "name": m.name,
+                            "path": path,
+                            "symbolStatus": if m.dwarf { "DWARF" } else { "no DWARF" },
+                        })
+                    })
+                    .collect();
+                Ok(json!({ "modules": list, "totalModules": list.len() }))
+            }
+            "loadedSources" => {
+                let Response::Modules { modules, .. } = self.ask(Request::Modules)? else {
+                    return Err("unexpected answer".into());
+                };
+                let mut sources = Vec::new();
+                for m in modules {
+                    if let Ok(Response::SourceFiles(files)) = self.ask(Request::SourceFiles {
+                        module: ModuleRef::Id(m.id),
+                    }) {
+                        for f in files {
+                            sources.push(self.source(&f));
+                        }
+                    }
+                }
+                Ok(json!({ "sources": sources }))
+            }
+            "source" => {
+                let args: rq::SourceArguments = Self::arguments(request)?;
+                let path = args
+                    .source
+                    .and_then(|s| s.path)
+                    .ok_or("only sources with a path can be read")?;
+                let text = self.sources.find(&path)?;
+                Ok(json!({ "content": text.lines.join("\n") }))
+            }
+            "readMemory" => {
+                let args: rq::ReadMemoryArguments = Self::arguments(request)?;
+                let base = parse_address(&args.memory_reference)
+                    .ok_or_else(|| format!("{:?} is not an address", args.memory_reference))?;
+                let at = base.saturating_add_signed(args.offset.unwrap_or(0));
+                let frame = self.frame_or_top(None)?;
+                let count = u64::try_from(args.count).unwrap_or(0).min(1 << 20);
+                match self.ask(Request::Examine(crate::debugger::protocol::Examine {
+                    frame,
+                    module: None,
+                    memory: 0,
+                    address: at.to_string(),
+                    len: count,
+                    strings: None,
+                }))? {
+                    Response::Memory { address, bytes, .. } => Ok(json!({
+                        "address": format!("0x{address:x}"),
+                        "data": base64::engine::general_purpose::STANDARD.encode(&bytes),
+                        "unreadableBytes": count - bytes.len() as u64,
+                    })),
+                    other => Err(format!("unexpected answer {other:?}")),
+                }
+            }
+            "writeMemory" => {
+                let args: rq::WriteMemoryArguments = Self::arguments(request)?;
+                let base = parse_address(&args.memory_reference)
+                    .ok_or_else(|| format!("{:?} is not an address", args.memory_reference))?;
+                let at = base.saturating_add_signed(args.offset.unwrap_or(0));
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(args.data.as_bytes())
+                    .map_err(|e| format!("data is not base64: {e}"))?;
+                let frame = self.frame_or_top(None)?;
+                for (i, b) in bytes.iter().enumerate() {
+                    self.ask(Request::SetMemory {
+                        frame,
+                        ty: crate::debugger::expr::LoadType::parse("u8").ok_or("no u8 store")?,
+                        address: (at + i as u64).to_string(),
+                        expr: b.to_string(),
+                    })?;
+                }
+                Ok(json!({ "bytesWritten": bytes.len() }))
+            }
+            "disassemble" => self.disassemble(request),
+            _ => Err(format!(
+                "unknown or unsupported request {:?}",
+                request.command
+            )),
+        }
+    }
+
+    /// `launch`: starts the program paused before its first instruction,
+    /// so breakpoints can be set before it runs; `configurationDone` lets
+    /// it go (or reports the entry stop with `stopOnEntry`).
+    fn launch(&mut self, request: &Incoming) -> Result<(), String> {
+        if self.fe.is_some() {
+            return Err("a program is already launched".into());
+        }
+        let args: LaunchArgs = match request.message.get("arguments") {
+            Some(a) => serde_json::from_value(a.clone())
+                .map_err(|e| format!("invalid launch arguments: {e}"))?,
+            None => return Err("launch needs arguments: at least \"program\"".into()),
+        };
+        let cwd = args.cwd.clone();
+        let at = |p: &PathBuf| match &cwd {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p.clone(),
+        };
+        let module = at(&args.program);
+        if !module.exists() {
+            return Err(format!("cannot read {}: no such file", module.display()));
+        }
+        let (program_args, invoke) = match &args.invoke {
+            Some(name) => (Vec::new(), Some((name.clone(), args.args.clone()))),
+            None => (args.args.clone(), None),
+        };
+        let dirs = args
+            .dirs
+            .iter()
+            .map(|d| DirSpec::parse(d))
+            .chain(args.ro_dirs.iter().map(|d| DirSpec {
+                read_only: true,
+                ..DirSpec::parse(d)
+            }))
+            .map(|d| DirSpec {
+                host: at(&d.host),
+                ..d
+            })
+            .collect();
+        let mut env: Vec<(String, String)> = args.env.into_iter().collect();
+        env.sort();
+        let config = RunConfig {
+            module,
+            args: program_args,
+            env,
+            dirs,
+            invoke,
+            stop_on_entry: true,
+            stop_on_throw: self.stop_on_throw,
+            stdin: args.stdin.as_ref().map(at),
+            max_memory: args.max_memory,
+            max_wasm_stack: args.max_wasm_stack,
+            dwp: args.dwp.as_ref().map(at),
+            preloads: args
+                .preloads
+                .iter()
+                .map(|(n, p)| (n.clone(), at(p)))
+                .collect(),
+            cache_dir: if args.no_cache {
+                None
+            } else {
+                crate::cli::default_cache_dir()
+            },
+            unknown_imports: if args.trap_unknown_imports {
+                crate::debugger::imports::UnknownImports::Trap
+            } else if args.default_values_unknown_imports {
+                crate::debugger::imports::UnknownImports::DefaultValues
+            } else {
+                crate::debugger::imports::UnknownImports::Refuse
+            },
+            ..RunConfig::default()
+        };
+        let mut directories: Vec<PathBuf> = args.directories.iter().map(at).collect();
+        if let Some(dir) = &cwd {
+            directories.push(dir.clone());
+        }
+        self.sources = SourceFiles::new(directories.clone());
+        self.stop_on_entry = args.stop_on_entry;
+        let writer = self.writer.clone();
+        let sink: crate::debugger::EventSink = Box::new(move |event| {
+            if let Event::Output { stream, bytes } = event {
+                let category = match stream {
+                    OutputStream::Stdout => "stdout",
+                    OutputStream::Stderr => "stderr",
+                };
+                writer.event(
+                    "output",
+                    json!({ "category": category, "output": String::from_utf8_lossy(&bytes) }),
+                );
+            }
+        });
+        let (session, first) =
+            Session::start_with_events(config.clone(), None, self.interrupter.clone(), Some(sink));
+        if let Response::Ended(Outcome::LoadFailed(why)) = &first {
+            return Err(why.clone());
+        }
+        let mut discard = Vec::new();
+        let fe = Frontend::new(
+            session,
+            first,
+            render::Theme::PLAIN,
+            None,
+            directories,
+            crate::repl::output::GuestOutput::default(),
+            &mut discard,
+        );
+        self.fe = Some(fe);
+        self.launch = Some(config);
+        self.ids.resumed();
+        // The program is loaded and paused at its entry: configuration may
+        // come now.
+        let writer = self.writer.clone();
+        let pending = std::mem::take(&mut self.pending_breakpoints);
+        for p in pending {
+            if let Err(e) = self.set_breakpoints(&p) {
+                eprintln!("wasmdbg dap: breakpoints sent before launch: {e}");
+            }
+        }
+        if let Ok(Response::Modules { modules, .. }) = self.ask(Request::Modules) {
+            for m in modules {
+                writer.event(
+                    "module",
+                    json!({ "reason": "new", "module": { "id": m.id, "name": m.name } }),
+                );
+            }
+        }
+        // Respond first, then `initialized`.
+        self.writer.respond(request, Json::Null);
+        self.writer.event("initialized", Json::Null);
+        Ok(())
+    }
+
+    fn set_breakpoints(&mut self, request: &Incoming) -> Served {
+        let args: dap::requests::SetBreakpointsArguments = Self::arguments(request)?;
+        let path = args
+            .source
+            .path
+            .clone()
+            .ok_or("setBreakpoints needs source.path")?;
+        let old = self.source_breakpoints.remove(&path).unwrap_or_default();
+        self.delete(old)?;
+        let mut ids = Vec::new();
+        let mut out = Vec::new();
+        for b in args.breakpoints.unwrap_or_default() {
+            let (bp, id) = self.break_at(format!("{path}:{}", b.line), b.condition.clone());
+            ids.extend(id);
+            out.push(bp);
+        }
+        self.source_breakpoints.insert(path, ids);
+        Ok(json!({ "breakpoints": out }))
+    }
+
+    /// Sets a breakpoint at `location`: a verified DAP breakpoint with the
+    /// line DWARF gives (a line without code moves), or an unverified one
+    /// with the reason.
+    fn break_at(
+        &mut self,
+        location: String,
+        condition: Option<String>,
+    ) -> (dt::Breakpoint, Option<u32>) {
+        let condition = condition.filter(|c| !c.trim().is_empty());
+        match self.ask(Request::Break {
+            location,
+            temporary: false,
+            condition,
+        }) {
+            Ok(Response::BreakpointSet(info)) => {
+                let code = match &info.kind {
+                    crate::debugger::protocol::BreakpointKind::Code(c) => Some(c),
+                    _ => None,
+                };
+                let source = code.and_then(|c| c.source.clone());
+                let bp = dt::Breakpoint {
+                    id: Some(i64::from(info.id)),
+                    verified: true,
+                    message: code.and_then(|c| c.note.clone()),
+                    source: source.as_ref().map(|s| self.source(&s.file)),
+                    line: source.as_ref().map(|s| i64::from(s.line)),
+                    column: source.as_ref().and_then(|s| s.column).map(i64::from),
+                    instruction_reference: code.map(|c| format!("0x{:x}", c.pc)),
+                    ..Default::default()
+                };
+                (bp, Some(info.id))
+            }
+            Ok(other) => (unverified(format!("unexpected answer {other:?}")), None),
+            Err(why) => (unverified(why), None),
+        }
+    }
+
+    fn delete(&mut self, ids: Vec<u32>) -> Result<(), String> {
+        if ids.is_empty() || self.fe.is_none() {
+            return Ok(());
+        }
+        self.ask(Request::Delete(ids)).map(|_| ())
+    }
+
+    /// A DAP source for a DWARF path: the file found on disk (as `list`
+    /// finds it), else the path as DWARF gives it.
+    fn source(&mut self, file: &str) -> dt::Source {
+        let path = match self.sources.find(file) {
+            Ok(text) => text.path.display().to_string(),
+            Err(_) => file.to_string(),
+        };
+        dt::Source {
+            name: std::path::Path::new(file)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned()),
+            path: Some(path),
+            ..Default::default()
+        }
+    }
+
+    fn stack_trace(&mut self, request: &Incoming) -> Served {
+        let args: dap::requests::StackTraceArguments = Self::arguments(request)?;
+        if args.thread_id != THREAD {
+            return Err(format!(
+                "no thread {}: the program is thread 1",
+                args.thread_id
+            ));
+        }
+        let stop = self.stop()?;
+        let Response::Backtrace { frames, .. } = self.ask(Request::Backtrace {
+            pause: stop.pause,
+            limit: None,
+            outermost: false,
+        })?
+        else {
+            return Err("unexpected answer".into());
+        };
+        let mut all: Vec<(FrameInfo, usize)> = Vec::new();
+        for f in frames {
+            let n = f.source.len().max(1);
+            for i in 0..n {
+                all.push((f.clone(), i));
+            }
+        }
+        let total = all.len();
+        let start = usize::try_from(args.start_frame.unwrap_or(0))
+            .unwrap_or(0)
+            .min(total);
+        let end = match args.levels {
+            Some(n) if n > 0 => start
+                .saturating_add(usize::try_from(n).unwrap_or(usize::MAX))
+                .min(total),
+            _ => total,
+        };
+        let mut out = Vec::new();
+        for (f, i) in &all[start..end] {
+            let id = self.ids.add(Handle::Frame(f.frame));
+            let source = f.source.get(*i);
+            // As `bt` names them: an inlined function by DWARF's name, the
+            // Wasm function by its name section's.
+            let name = source
+                .filter(|s| s.inlined)
+                .and_then(|s| s.function.clone())
+                .or_else(|| f.func_name.clone())
+                .unwrap_or_else(|| format!("func[{}]", f.func_index));
+            let location = source.and_then(|s| s.location.clone());
+            out.push(dt::StackFrame {
+                id,
+                name,
+                source: location.as_ref().map(|l| self.source(&l.file)),
+                line: location.as_ref().map_or(0, |l| i64::from(l.line)),
+                column: location
+                    .as_ref()
+                    .and_then(|l| l.column)
+                    .map_or(0, i64::from),
+                instruction_pointer_reference: Some(format!("0x{:x}", f.pc)),
+                module_id: Some(dt::StackFrameModuleid::Number(i64::from(f.module))),
+                presentation_hint: if location.is_none() {
+                    Some(dt::StackFramePresentationhint::Subtle)
+                } else {
+                    None
+                },
+                ..Default::default()
+            });
+        }
+        Ok(json!({ "stackFrames": out, "totalFrames": total }))
+    }
+
+    fn scopes(&mut self, request: &Incoming) -> Served {
+        let args: dap::requests::ScopesArguments = Self::arguments(request)?;
+        let frame = self.frame(args.frame_id)?;
+        let mut scopes = Vec::new();
+        let has_dwarf = matches!(
+            self.ask(Request::SourceVariables {
+                frame,
+                args_only: false,
+                print: PrintOptions::default(),
+            })?,
+            Response::Variables(Some(_))
+        );
+        let mut add = |ids: &mut Ids,
+                       name: &str,
+                       kind: ScopeKind,
+                       hint: Option<dt::ScopePresentationhint>,
+                       expensive: bool| {
+            scopes.push(dt::Scope {
+                name: name.into(),
+                presentation_hint: hint,
+                variables_reference: ids.add(Handle::Scope(frame, kind)),
+                expensive,
+                ..Default::default()
+            });
+        };
+        if has_dwarf {
+            add(
+                &mut self.ids,
+                "Locals",
+                ScopeKind::Source,
+                Some(dt::ScopePresentationhint::Locals),
+                false,
+            );
+        }
+        add(
+            &mut self.ids,
+            "Wasm locals",
+            ScopeKind::Locals,
+            if has_dwarf {
+                None
+            } else {
+                Some(dt::ScopePresentationhint::Locals)
+            },
+            false,
+        );
+        add(
+            &mut self.ids,
+            "Operand stack",
+            ScopeKind::Stack,
+            Some(dt::ScopePresentationhint::Registers),
+            false,
+        );
+        add(&mut self.ids, "Globals", ScopeKind::Globals, None, true);
+        Ok(json!({ "scopes": scopes }))
+    }
+
+    /// A global's (name, value text, type) list for the frame's module.
+    fn globals(&self, frame: FrameRef) -> Result<Vec<(String, String, String)>, String> {
+        let Response::Frame(info) = self.ask(Request::Frame(frame))? else {
+            return Err("unexpected answer".into());
+        };
+        let Response::Globals(globals) = self.ask(Request::Globals {
+            module: ModuleRef::Id(info.module),
+        })?
+        else {
+            return Err("unexpected answer".into());
+        };
+        Ok(globals
+            .into_iter()
+            .map(|g| {
+                (
+                    g.name.unwrap_or_else(|| format!("$global{}", g.index)),
+                    render::value(&g.value),
+                    g.ty,
+                )
+            })
+            .collect())
+    }
+
+    fn variables(&mut self, request: &Incoming) -> Served {
+        let args: dap::requests::VariablesArguments = Self::arguments(request)?;
+        let handle = self
+            .ids
+            .get(args.variables_reference, "variablesReference")?;
+        // (name, value, type, children)
+        let mut list: Vec<Listed> = Vec::new();
+        let frame = match &handle {
+            Handle::Scope(f, _)
+            | Handle::Children(f, _)
+            | Handle::Deref(f, _)
+            | Handle::Frame(f) => *f,
+        };
+        match handle {
+            Handle::Frame(_) => return Err(format!("{} is a frame id", args.variables_reference)),
+            Handle::Scope(frame, ScopeKind::Source) => {
+                let Response::Variables(vars) = self.ask(Request::SourceVariables {
+                    frame,
+                    args_only: false,
+                    print: PrintOptions::default(),
+                })?
+                else {
+                    return Err("unexpected answer".into());
+                };
+                for v in vars.unwrap_or_default() {
+                    let text = render::source_value(&v.value);
+                    let path = Some(v.name.clone());
+                    list.push((v.name, text, Some(v.type_name), Some((v.value, path))));
+                }
+            }
+            Handle::Scope(frame, ScopeKind::Locals) => {
+                let Response::Locals(locals) = self.ask(Request::Locals(frame))? else {
+                    return Err("unexpected answer".into());
+                };
+                for l in locals {
+                    let name = l.name.unwrap_or_else(|| format!("$local{}", l.index));
+                    let ty = l
+                        .declared_type
+                        .unwrap_or_else(|| l.value.type_name().to_string());
+                    list.push((name, render::value(&l.value), Some(ty), None));
+                }
+            }
+            Handle::Scope(frame, ScopeKind::Stack) => {
+                let Response::Stack(values) = self.ask(Request::Stack(frame))? else {
+                    return Err("unexpected answer".into());
+                };
+                for (i, v) in values.iter().enumerate() {
+                    list.push((
+                        format!("[{i}]"),
+                        render::value(v),
+                        Some(v.type_name().to_string()),
+                        None,
+                    ));
+                }
+            }
+            Handle::Scope(frame, ScopeKind::Globals) => {
+                for (name, value, ty) in self.globals(frame)? {
+                    list.push((name, value, Some(ty), None));
+                }
+            }
+            Handle::Children(_, items) => {
+                for (name, value, path) in items {
+                    list.push((
+                        name,
+                        render::source_value(&value),
+                        None,
+                        Some((value, path)),
+                    ));
+                }
+            }
+            Handle::Deref(frame, expr) => {
+                let Response::SourceValue(ty, value) = self.ask(Request::Evaluate {
+                    frame,
+                    expr: expr.clone(),
+                    print: PrintOptions::default(),
+                })?
+                else {
+                    return Err(format!("{expr} is not a source value"));
+                };
+                match children(&value, &expr) {
+                    Some(kids) if !kids.is_empty() => {
+                        for (name, value, path) in kids {
+                            list.push((
+                                name,
+                                render::source_value(&value),
+                                None,
+                                Some((value, path)),
+                            ));
+                        }
+                    }
+                    _ => list.push((
+                        "*".into(),
+                        render::source_value(&value),
+                        Some(ty),
+                        Some((value, Some(expr))),
+                    )),
+                }
+            }
+        }
+
+        let start = usize::try_from(args.start.unwrap_or(0))
+            .unwrap_or(0)
+            .min(list.len());
+        let end = match args.count {
+            Some(n) if n > 0 => start
+                .saturating_add(usize::try_from(n).unwrap_or(usize::MAX))
+                .min(list.len()),
+            _ => list.len(),
+        };
+        let mut out = Vec::new();
+        for (name, value, ty, source) in list.drain(start..end) {
+            let reference = match source {
+                Some((v, path)) => self.reference(frame, &v, path.as_deref()),
+                None => 0,
+            };
+            out.push(dt::Variable {
+                name,
+                value,
+                type_field: ty,
+                variables_reference: reference,
+                ..Default::default()
+            });
+        }
+        Ok(json!({ "variables": out }))
+    }
+
+    /// The `variablesReference` of a source value read by expression `path`
+    /// in `frame`: its children when it has any, what it points to for a
+    /// pointer that is not a string, else 0 (nothing to expand).
+    fn reference(&mut self, frame: FrameRef, value: &SourceValue, path: Option<&str>) -> i64 {
+        if let Some(kids) = children(value, path.unwrap_or_default())
+            && !kids.is_empty()
+        {
+            let kids = if path.is_some() {
+                kids
+            } else {
+                kids.into_iter().map(|(n, v, _)| (n, v, None)).collect()
+            };
+            return self.ids.add(Handle::Children(frame, kids));
+        }
+        match (value, path) {
+            (
+                SourceValue::Pointer {
+                    address,
+                    string: None,
+                    referent: None,
+                },
+                Some(path),
+            ) if *address != 0 => self.ids.add(Handle::Deref(frame, format!("*({path})"))),
+            _ => 0,
+        }
+    }
+
+    fn evaluate(&mut self, request: &Incoming) -> Served {
+        let args: dap::requests::EvaluateArguments = Self::arguments(request)?;
+        let repl = matches!(
+            args.context,
+            Some(dap::types::EvaluateArgumentsContext::Repl) | None
+        );
+        if repl {
+            return self.run_command(&args.expression, args.frame_id);
+        }
+        let frame = self.frame_or_top(args.frame_id)?;
+        match self.ask(Request::Evaluate {
+            frame,
+            expr: args.expression.clone(),
+            print: PrintOptions::default(),
+        })? {
+            Response::Number(n) => Ok(json!({
+                "result": render::inspect::number(n, None),
+                "variablesReference": 0,
+            })),
+            Response::SourceValue(ty, value) => {
+                let reference = self.reference(frame, &value, Some(&args.expression));
+                Ok(json!({
+                    "result": render::source_value(&value),
+                    "type": ty,
+                    "variablesReference": reference,
+                }))
+            }
+            other => Err(format!("unexpected answer {other:?}")),
+        }
+    }
+
+    /// `evaluate` in the `repl` context: any wasmdbg command, its transcript
+    /// as the result. When it ran the program, the pause or end it reached
+    /// is reported as events, and the old ids go stale.
+    fn run_command(&mut self, line: &str, frame_id: Option<i64>) -> Served {
+        let before = self.stop().ok().map(|s| s.pause);
+        let mut out = Vec::new();
+        if let Some(id) = frame_id {
+            let frame = self.frame(id)?;
+            let _ = self
+                .fe()?
+                .execute(&format!("frame {}", frame.index), &mut Vec::new());
+        }
+        let running = self.running.clone();
+        let fe = self.fe()?;
+        running.store(true, Ordering::SeqCst);
+        let result = fe.execute(line, &mut out);
+        running.store(false, Ordering::SeqCst);
+        let text = String::from_utf8_lossy(&out).trim_end().to_string();
+        let after = self.stop().ok().map(|s| s.pause);
+        if before != after {
+            self.ids.resumed();
+            self.writer.event(
+                "continued",
+                json!({ "threadId": THREAD, "allThreadsContinued": true }),
+            );
+            self.report_state();
+        }
+        match result {
+            Ok(_) => Ok(json!({ "result": text, "variablesReference": 0 })),
+            Err(e) if text.is_empty() => Err(e),
+            Err(e) => Err(format!("{text}\n{e}")),
+        }
+    }
+
+    /// A request that runs the program: answered first, then the program
+    /// runs (a `pause` from the client interrupts it), then a `stopped` or
+    /// `exited` and `terminated` event.
+    fn resume(&mut self, request: &Incoming) {
+        use dap::requests as rq;
+        let instruction = |g: &Option<dt::SteppingGranularity>| {
+            matches!(g, Some(dt::SteppingGranularity::Instruction))
+        };
+        let planned: Result<Option<Request>, String> = (|| {
+            let stop = self.stop()?;
+            let top = FrameRef {
+                pause: stop.pause,
+                index: 0,
+            };
+            Ok(match request.command.as_str() {
+                "configurationDone" => {
+                    if self.configured {
+                        return Err("configurationDone was sent already".into());
+                    }
+                    self.configured = true;
+                    if self.stop_on_entry {
+                        None
+                    } else {
+                        Some(Request::Continue)
+                    }
+                }
+                "continue" => {
+                    let _: rq::ContinueArguments = Self::arguments(request)?;
+                    Some(Request::Continue)
+                }
+                "next" => {
+                    let a: rq::NextArguments = Self::arguments(request)?;
+                    Some(if instruction(&a.granularity) {
+                        Request::Step {
+                            over: true,
+                            count: 1,
+                        }
+                    } else {
+                        Request::StepLine {
+                            over: true,
+                            until: false,
+                            count: 1,
+                        }
+                    })
+                }
+                "stepIn" => {
+                    let a: rq::StepInArguments = Self::arguments(request)?;
+                    Some(if instruction(&a.granularity) {
+                        Request::Step {
+                            over: false,
+                            count: 1,
+                        }
+                    } else {
+                        Request::StepLine {
+                            over: false,
+                            until: false,
+                            count: 1,
+                        }
+                    })
+                }
+                "stepOut" => {
+                    let _: rq::StepOutArguments = Self::arguments(request)?;
+                    Some(Request::Finish(top))
+                }
+                _ => Some(Request::Run),
+            })
+        })();
+        let planned = match (request.command.as_str(), planned) {
+            // `restart` and `configurationDone` also after the program ended.
+            ("restart", Err(_)) if self.fe.is_some() => Ok(Some(Request::Run)),
+            (_, p) => p,
+        };
+        let run = match planned {
+            Ok(run) => run,
+            Err(why) => return self.writer.fail(request, &why),
+        };
+        let body = if request.command == "continue" {
+            json!({ "allThreadsContinued": true })
+        } else {
+            Json::Null
+        };
+        self.writer.respond(request, body);
+        let Some(run) = run else {
+            // `stopOnEntry`: the program is where it was started.
+            self.report_state();
+            return;
+        };
+        let restart = matches!(run, Request::Run);
+        self.ids.resumed();
+        self.running.store(true, Ordering::SeqCst);
+        let response = match self.session() {
+            Ok(s) => s.request(run),
+            Err(e) => Response::error(crate::debugger::protocol::ErrorKind::Invalid, e),
+        };
+        self.running.store(false, Ordering::SeqCst);
+        let response = match response {
+            // `run` pauses at the entry (the launch asked for it): go on
+            // unless the user wants to stop there.
+            Response::Stopped(stop)
+                if restart && matches!(stop.reason, StopReason::Entry) && !self.stop_on_entry =>
+            {
+                self.running.store(true, Ordering::SeqCst);
+                let r = match self.session() {
+                    Ok(s) => s.request(Request::Continue),
+                    Err(e) => Response::error(crate::debugger::protocol::ErrorKind::Invalid, e),
+                };
+                self.running.store(false, Ordering::SeqCst);
+                r
+            }
+            other => other,
+        };
+        match response {
+            Response::Error(e) => {
+                self.writer.event(
+                    "output",
+                    json!({ "category": "stderr", "output": format!("{}\n", e.message) }),
+                );
+            }
+            other => {
+                if let Some(fe) = self.fe.as_mut()
+                    && let Err(e) = fe.observe(other, &mut Vec::new())
+                {
+                    eprintln!("wasmdbg dap: {e}");
+                }
+                self.report_state();
+            }
+        }
+    }
+
+    /// Tells the client where the program is: `stopped`, or `exited` and
+    /// `terminated`.
+    fn report_state(&mut self) {
+        let state = match self.fe.as_ref().map(Frontend::state) {
+            Some(s) => s.clone(),
+            None => return,
+        };
+        match state {
+            State::Paused(stop) => {
+                let (reason, ids) = match &stop.reason {
+                    StopReason::Breakpoint { id, .. } => ("breakpoint", vec![*id]),
+                    StopReason::ConditionError { id, .. } => {
+                        ("breakpoint", id.iter().copied().collect())
+                    }
+                    StopReason::Step { .. } | StopReason::Finished { .. } => ("step", vec![]),
+                    StopReason::Entry => ("entry", vec![]),
+                    StopReason::Interrupted { .. } => ("pause", vec![]),
+                    StopReason::Watchpoint { id, .. } => ("data breakpoint", vec![*id]),
+                    StopReason::Trap(_)
+                    | StopReason::Exception(_)
+                    | StopReason::HostcallError(_)
+                    | StopReason::MemoryLimit(_)
+                    | StopReason::CoreDump => ("exception", vec![]),
+                };
+                let text = render::stop_reason(&stop.reason);
+                let mut body = json!({
+                    "reason": reason,
+                    "threadId": THREAD,
+                    "allThreadsStopped": true,
+                    "description": if text.is_empty() { "Paused".to_string() } else { text.clone() },
+                });
+                if reason == "exception" {
+                    body["text"] = json!(text);
+                }
+                if !ids.is_empty() {
+                    body["hitBreakpointIds"] = json!(ids);
+                }
+                self.writer.event("stopped", body);
+            }
+            State::Ended(outcome) => {
+                if let Some(status) = outcome.exit_status() {
+                    self.writer.event("exited", json!({ "exitCode": status }));
+                }
+                self.writer.event(
+                    "output",
+                    json!({ "category": "console", "output": render::outcome(&render::Theme::PLAIN, &outcome) }),
+                );
+                self.writer.event("terminated", Json::Null);
+            }
+        }
+    }
+
+    fn disassemble(&mut self, request: &Incoming) -> Served {
+        let args: dap::requests::DisassembleArguments = Self::arguments(request)?;
+        let base = parse_address(&args.memory_reference)
+            .ok_or_else(|| format!("{:?} is not a module offset", args.memory_reference))?;
+        let at = base.saturating_add_signed(args.offset.unwrap_or(0));
+        let stop = self.stop()?;
+        let module = match self.ask(Request::Frame(FrameRef {
+            pause: stop.pause,
+            index: 0,
+        }))? {
+            Response::Frame(f) => f.module,
+            _ => return Err("unexpected answer".into()),
+        };
+        let count = u32::try_from(args.instruction_count.max(0))
+            .unwrap_or(0)
+            .min(10_000);
+        let skip = args.instruction_offset.unwrap_or(0);
+        // Instructions before the address are listed from the start of the
+        // function (Wasm instructions have no fixed size).
+        let Response::Instructions(lines) = self.ask(Request::Instructions {
+            module: ModuleRef::Id(module),
+            offset: at as usize,
+            count: count.saturating_add(u32::try_from(skip.max(0)).unwrap_or(0)),
+        })?
+        else {
+            return Err("unexpected answer".into());
+        };
+        let mut out: Vec<Json> = lines
+            .iter()
+            .skip(usize::try_from(skip.max(0)).unwrap_or(0))
+            .map(|(pc, text)| json!({ "address": format!("0x{pc:x}"), "instruction": text }))
+            .collect();
+        // Past the end of the code: invalid instructions, as DAP asks.
+        let mut next = lines.last().map_or(at as usize, |(pc, _)| pc + 1);
+        while out.len() < count as usize {
+            out.push(json!({ "address": format!("0x{next:x}"), "instruction": "??", "presentationHint": "invalid" }));
+            next += 1;
+        }
+        Ok(json!({ "instructions": out }))
+    }
+}
+
+/// A child of a structured value: its name, value, and the source
+/// expression that reads it (for expanding a pointer in it).
+type Child = (String, SourceValue, Option<String>);
+
+/// One variable as `variables` lists it: name, value text, type, and the
+/// source value with its expression when it has one (to expand it).
+type Listed = (
+    String,
+    String,
+    Option<String>,
+    Option<(SourceValue, Option<String>)>,
+);
+
+fn unverified(why: String) -> dt::Breakpoint {
+    dt::Breakpoint {
+        verified: false,
+        message: Some(why),
+        ..Default::default()
+    }
+}
+
+/// `0x1a2b` or `6699`.
+fn parse_address(text: &str) -> Option<u64> {
+    let t = text.trim();
+    match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => t.parse().ok(),
+    }
+}
+
+/// The children a structured value shows when expanded (members,
+/// elements, entries, a reference's target, a wrapper's facts and value),
+/// each with the source expression that reads it from `path` (none for
+/// map entries and wrapper facts); `None` for a value without children.
+fn children(v: &SourceValue, path: &str) -> Option<Vec<Child>> {
+    let indexed = |items: &[SourceValue]| -> Vec<Child> {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("[{i}]"), v.clone(), Some(format!("({path})[{i}]"))))
+            .collect()
+    };
+    let member = |name: &str| Some(format!("({path}).{name}"));
+    Some(match v {
+        SourceValue::Struct(fields) => fields
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone(), member(n)))
+            .collect(),
+        SourceValue::Record { fields, .. } => fields
+            .iter()
+            .map(|(n, v)| {
+                let shown = n
+                    .strip_prefix("__")
+                    .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+                    .unwrap_or(n);
+                (shown.to_string(), v.clone(), member(n))
+            })
+            .collect(),
+        SourceValue::Array { items, .. } | SourceValue::Sequence { items, .. } => indexed(items),
+        SourceValue::Map { entries, .. } => entries
+            .iter()
+            .map(|(k, v)| (format!("[{}]", render::source_value(k)), v.clone(), None))
+            .collect(),
+        SourceValue::Wrapper { facts, value, .. } => {
+            let mut out: Vec<Child> = facts
+                .iter()
+                .map(|(k, n)| (k.clone(), SourceValue::Int(*n), None))
+                .collect();
+            out.push((
+                "value".into(),
+                (**value).clone(),
+                Some(format!("*({path})")),
+            ));
+            out
+        }
+        SourceValue::Pointer {
+            referent: Some(r), ..
+        } => vec![("*".into(), (**r).clone(), Some(format!("*({path})")))],
+        _ => return None,
+    })
+}
