@@ -56,12 +56,17 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
     let interrupter = Interrupter::default();
     let running = Arc::new(AtomicBool::new(false));
     let (tx, rx) = channel::<Json>();
-    let reader = {
+    // 1 once the reader met a stream it could not follow.
+    let status = Arc::new(std::sync::atomic::AtomicI32::new(0));
+    {
         let writer = writer.clone();
         let interrupter = interrupter.clone();
         let running = running.clone();
-        std::thread::spawn(move || read_loop(input, &writer, &interrupter, &running, tx))
-    };
+        let status = status.clone();
+        // Not joined: after `disconnect` it may still wait for the client
+        // to close its end; it ends with the process.
+        std::thread::spawn(move || read_loop(input, &writer, &interrupter, &running, &status, tx));
+    }
     let mut adapter = Adapter {
         writer,
         interrupter,
@@ -80,8 +85,7 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
         configured: false,
     };
     adapter.run(&rx);
-    drop(rx);
-    reader.join().unwrap_or(1)
+    status.load(Ordering::SeqCst)
 }
 
 /// Listens on 127.0.0.1:`port` for one client and serves it.
@@ -102,10 +106,12 @@ pub fn serve_port(port: u16) -> Result<i32, String> {
     let input = stream
         .try_clone()
         .map_err(|e| format!("cannot use the connection: {e}"))?;
-    Ok(serve(
-        Box::new(std::io::BufReader::new(input)),
-        Box::new(stream),
-    ))
+    let output = stream
+        .try_clone()
+        .map_err(|e| format!("cannot use the connection: {e}"))?;
+    let status = serve(Box::new(std::io::BufReader::new(input)), Box::new(output));
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    Ok(status)
 }
 
 /// Writes messages with increasing `seq`; shared by the reader and adapter
@@ -167,22 +173,29 @@ struct Incoming {
 }
 
 /// The reader thread: frames, JSON, then `pause` here and the rest to the
-/// adapter. Returns the exit status.
+/// adapter; at the end of the stream a `disconnect` (`status` 1 when the
+/// stream could not be followed).
 fn read_loop(
     mut input: Box<dyn BufRead + Send>,
     writer: &Writer,
     interrupter: &Interrupter,
     running: &AtomicBool,
+    status: &std::sync::atomic::AtomicI32,
     tx: std::sync::mpsc::Sender<Json>,
-) -> i32 {
+) {
     loop {
         let body = match framing::read_message(&mut *input) {
             Ok(Some(body)) => body,
-            Ok(None) => return 0,
+            Ok(None) => {
+                // The client closed the stream: as a `disconnect`.
+                let _ = tx.send(json!({ "type": "request", "seq": 0, "command": "disconnect" }));
+                return;
+            }
             Err(e) => {
                 eprintln!("wasmdbg dap: {e}; closing the connection");
+                status.store(1, Ordering::SeqCst);
                 let _ = tx.send(json!({ "type": "request", "seq": 0, "command": "disconnect" }));
-                return 1;
+                return;
             }
         };
         let message: Json = match serde_json::from_slice(&body) {
@@ -207,7 +220,7 @@ fn read_loop(
             continue;
         }
         if tx.send(message).is_err() {
-            return 0;
+            return;
         }
     }
 }

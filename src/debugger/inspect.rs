@@ -133,7 +133,10 @@ pub(crate) fn serve(
         },
         R::SetVariable { frame, name, expr } => {
             set_variable(shared, store, paused, frame, &name, &expr)
-                .map(|()| Response::Done)
+                .map(|()| {
+                    super::watch::refresh_watches(shared, store);
+                    Response::Done
+                })
                 .unwrap_or_else(Response::invalid)
         }
         R::SetMemory {
@@ -142,7 +145,10 @@ pub(crate) fn serve(
             address,
             expr,
         } => set_memory(shared, store, paused, frame, ty, &address, &expr)
-            .map(|()| Response::Done)
+            .map(|()| {
+                super::watch::refresh_watches(shared, store);
+                Response::Done
+            })
             .unwrap_or_else(Response::invalid),
         other => return Err(other),
     })

@@ -42,6 +42,19 @@ pub(crate) fn unchanged_watches(
         .all(|w| read_watched(shared, store, w.module, &w.target).is_ok_and(|now| now == w.old))
 }
 
+/// After the debugger itself wrote a global or memory (`set var`, `set
+/// {TYPE}`), every watchpoint's remembered value becomes what is there
+/// now: the next stop then reports the change the program made, from the
+/// value it started from, not the debugger's write.
+pub(crate) fn refresh_watches(shared: &Shared, store: &mut StoreContextMut<'_, Host>) {
+    let mut control = lock(&shared.control);
+    for w in control.table.watches.values_mut() {
+        if let Ok(now) = read_watched(shared, store, w.module, &w.target) {
+            w.old = now;
+        }
+    }
+}
+
 /// Reads what a watchpoint watches, now.
 pub(crate) fn read_watched(
     shared: &Shared,

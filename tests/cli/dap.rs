@@ -342,3 +342,269 @@ fn c_program_breakpoints_frames_variables_steps_and_exit() {
     assert_eq!(status, Some(0), "{stderr}");
     assert_eq!(stderr, "");
 }
+
+/// A trap: a `stopped` event with reason exception and the trap's text,
+/// `exceptionInfo`, then the end with `wasmtime run`'s status (134).
+#[test]
+fn trap_exception_info_and_exit_status() {
+    let mut c = Client::start();
+    c.launch(json!({
+        "program": "tests/guests/ratio-p1.wasm",
+        "args": ["ratio", "7", "0"],
+        "directories": ["tests/guests"],
+    }));
+    c.ok("configurationDone", json!({}));
+    let stopped = c.event("stopped");
+    assert_eq!(stopped["reason"], "exception");
+    assert_eq!(
+        stopped["text"],
+        "Program stopped: trap: integer divide by zero"
+    );
+    let info = c.ok("exceptionInfo", json!({ "threadId": 1 }));
+    assert_eq!(info["exceptionId"], "trap");
+    assert_eq!(info["breakMode"], "always");
+    let (_, trace) = top_frame(&mut c);
+    assert_eq!(trace["stackFrames"][0]["name"], "ratio", "{trace}");
+    assert!(
+        trace["stackFrames"][0]["source"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("tests/guests/c/ratio.c"),
+        "{trace}"
+    );
+    c.ok("continue", json!({ "threadId": 1 }));
+    assert_eq!(c.event("exited")["exitCode"], 134);
+    c.event("terminated");
+    let (status, _) = c.finish();
+    assert_eq!(status, Some(0));
+}
+
+/// Function, instruction and data breakpoints; `setVariable` on a global;
+/// memory read and written; `disassemble`; `modules`; `pause` of a running
+/// program; `restart`.
+#[test]
+fn function_instruction_and_data_breakpoints_memory_and_pause() {
+    let mut c = Client::start();
+    c.launch(json!({ "program": "wat/watch.wat", "stopOnEntry": true }));
+    let set = c.ok(
+        "setFunctionBreakpoints",
+        json!({ "breakpoints": [{ "name": "bump" }, { "name": "nosuch" }] }),
+    );
+    assert_eq!(set["breakpoints"][0]["verified"], true, "{set}");
+    assert_eq!(set["breakpoints"][1]["verified"], false);
+    assert!(
+        set["breakpoints"][1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nosuch"),
+        "{set}"
+    );
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.event("stopped")["reason"], "entry");
+    let modules = c.ok("modules", json!({}));
+    assert_eq!(modules["modules"][0]["id"], 0);
+    c.ok("continue", json!({ "threadId": 1 }));
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    let (frame, trace) = top_frame(&mut c);
+    let pc = trace["stackFrames"][0]["instructionPointerReference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let listing = c.ok(
+        "disassemble",
+        json!({ "memoryReference": pc, "instructionCount": 3 }),
+    );
+    assert_eq!(listing["instructions"].as_array().unwrap().len(), 3);
+    assert_eq!(listing["instructions"][0]["address"], pc);
+    assert_eq!(
+        listing["instructions"][0]["instruction"],
+        "global.get $calls"
+    );
+
+    // A global: watch it, write it.
+    let scopes = c.ok("scopes", json!({ "frameId": frame }))["scopes"].clone();
+    assert_eq!(scopes[0]["name"], "Wasm locals");
+    let globals_ref = scopes[2]["variablesReference"].as_i64().unwrap();
+    let info = c.ok(
+        "dataBreakpointInfo",
+        json!({ "variablesReference": globals_ref, "name": "calls" }),
+    );
+    assert_eq!(info["dataId"], "calls");
+    let set = c.ok(
+        "setDataBreakpoints",
+        json!({ "breakpoints": [{ "dataId": "calls" }] }),
+    );
+    assert_eq!(set["breakpoints"][0]["verified"], true, "{set}");
+    let written = c.ok(
+        "setVariable",
+        json!({ "variablesReference": globals_ref, "name": "calls", "value": "40" }),
+    );
+    assert_eq!(written["value"], "40 (0x28)");
+    let refused = c.fails(
+        "setVariable",
+        json!({ "variablesReference": scopes[0]["variablesReference"], "name": "n", "value": "1" }),
+    );
+    assert!(refused.contains("only globals can be written"), "{refused}");
+    c.ok("setFunctionBreakpoints", json!({ "breakpoints": [] }));
+    c.ok("continue", json!({ "threadId": 1 }));
+    let stopped = c.event("stopped");
+    assert_eq!(stopped["reason"], "data breakpoint", "{stopped}");
+    assert!(
+        stopped["description"]
+            .as_str()
+            .unwrap()
+            .contains("Old value = 40 (0x28)\nNew value = 41 (0x29)"),
+        "{stopped}"
+    );
+
+    // Memory: write 4 bytes at 0x100, read them back.
+    let wrote = c.ok(
+        "writeMemory",
+        json!({ "memoryReference": "0x100", "data": "AQIDBA==" }),
+    );
+    assert_eq!(wrote["bytesWritten"], 4);
+    let read = c.ok(
+        "readMemory",
+        json!({ "memoryReference": "0x100", "count": 4 }),
+    );
+    assert_eq!(read["data"], "AQIDBA==");
+    assert_eq!(read["address"], "0x100");
+    let bad = c.fails(
+        "readMemory",
+        json!({ "memoryReference": "0x7fffffff", "count": 4 }),
+    );
+    assert!(bad.contains("memory"), "{bad}");
+
+    // Restart: the program runs again from the start (stopOnEntry).
+    c.ok("restart", json!({}));
+    assert_eq!(c.event("stopped")["reason"], "entry");
+    let (status, _) = c.finish();
+    assert_eq!(status, Some(0));
+}
+
+/// `pause` interrupts a program that runs forever.
+#[test]
+fn pause_a_running_program() {
+    let mut c = Client::start();
+    c.launch(json!({ "program": "wat/loop.wat" }));
+    c.ok("configurationDone", json!({}));
+    std::thread::sleep(Duration::from_millis(300));
+    c.ok("pause", json!({ "threadId": 1 }));
+    let stopped = c.event("stopped");
+    assert_eq!(stopped["reason"], "pause", "{stopped}");
+    let (_, trace) = top_frame(&mut c);
+    assert_eq!(trace["stackFrames"][0]["name"], "spin");
+    let (status, _) = c.finish();
+    assert_eq!(status, Some(0));
+}
+
+/// Bad input: a message that is not JSON, one that is not a request, an
+/// unknown command, arguments of the wrong type, requests before `launch`,
+/// a missing program; the adapter answers each and goes on. A bad
+/// Content-Length ends it with status 1 and one line on stderr.
+#[test]
+fn malformed_messages_get_errors_and_the_adapter_goes_on() {
+    let mut c = Client::start();
+    c.send_raw(b"Content-Length: 9\r\n\r\nnot json!");
+    c.send_raw(b"Content-Length: 2\r\n\r\n{}");
+    assert_eq!(
+        c.fails("frobnicate", json!({})),
+        "unknown or unsupported request \"frobnicate\""
+    );
+    let wrong = c.fails("initialize", json!({ "adapterID": 7 }));
+    assert!(
+        wrong.starts_with("invalid arguments for initialize: invalid type"),
+        "{wrong}"
+    );
+    c.ok("initialize", json!({ "adapterID": "wasmdbg" }));
+    assert_eq!(
+        c.fails("stackTrace", json!({ "threadId": 1 })),
+        "no program: send `launch` first"
+    );
+    assert_eq!(
+        c.fails("launch", json!({ "program": "nosuch.wasm" })),
+        "cannot read nosuch.wasm: no such file"
+    );
+    let unknown = c.fails(
+        "launch",
+        json!({ "program": "wat/fib.wat", "colour": true }),
+    );
+    assert!(unknown.contains("unknown field `colour`"), "{unknown}");
+    c.ok(
+        "launch",
+        json!({ "program": "wat/fib.wat", "args": ["10"], "stopOnEntry": true }),
+    );
+    c.event("initialized");
+    assert_eq!(c.fails("scopes", json!({ "frameId": 999 })), "no frame 999");
+    assert_eq!(
+        c.fails("stackTrace", json!({ "threadId": 2 })),
+        "no thread 2: the program is thread 1"
+    );
+    // A bad header: the stream cannot be followed past it.
+    c.send_raw(b"Content-Length: lots\r\n\r\n{}");
+    let mut child = c.child.take().unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "wasmdbg dap: a message that is not JSON (expected ident at line 1 column 2); ignored"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "wasmdbg dap: a message that is not a request (its type is not \"request\"); ignored"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("wasmdbg dap: malformed message header: Content-Length \"lots\" is not a number; closing the connection"),
+        "{stderr}"
+    );
+}
+
+/// `--port`: the same protocol over TCP on 127.0.0.1.
+#[test]
+fn tcp_port() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
+        .args(["dap", "--port", "0"])
+        .current_dir(root())
+        .env("HOME", std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("wasmdbg dap: listening on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_string();
+    let stream = std::net::TcpStream::connect(&addr).unwrap();
+    let mut c = Client {
+        child: Some(child),
+        input: Box::new(stream.try_clone().unwrap()),
+        messages: reader_thread(stream),
+        seq: 0,
+        seen: Vec::new(),
+        cursor: 0,
+    };
+    c.launch(json!({ "program": "wat/fib.wat", "args": ["10"] }));
+    c.ok("configurationDone", json!({}));
+    c.event("exited");
+    c.event("terminated");
+    let r = c.request("disconnect", json!({}));
+    assert_eq!(r["success"], true);
+    let status = c.child.take().unwrap().wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}

@@ -201,6 +201,31 @@ fn watchpoints_on_a_global_a_typed_location_and_a_range() {
     insta::assert_snapshot!(text);
 }
 
+/// A write by the debugger (`set var`, `set {i32}`) is not a change the
+/// program made: the watchpoint's old value is then what was written.
+#[test]
+fn a_debugger_write_becomes_the_watchpoints_old_value() {
+    let text = batch(
+        "wat/watch.wat",
+        &["--stop-on-entry"],
+        &[
+            "watch calls",
+            "watch {i32} 64",
+            "set var calls = 40",
+            "set {i32} 64 = 7",
+            "continue",
+            "continue",
+        ],
+        &[],
+    );
+    for expected in [
+        "Watchpoint 1: calls\nOld value = 40 (0x28)\nNew value = 41 (0x29)\n",
+        "Watchpoint 2: {i32} 0x40\nOld value = 7 (0x7)\nNew value = 12 (0xc)\n",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
 #[test]
 fn bad_watchpoints() {
     let text = batch(
