@@ -900,10 +900,11 @@ impl Adapter {
             .ok_or("setBreakpoints needs source.path")?;
         let old = self.source_breakpoints.remove(&path).unwrap_or_default();
         self.delete(old)?;
+        let file = self.dwarf_path(&path);
         let mut ids = Vec::new();
         let mut out = Vec::new();
         for b in args.breakpoints.unwrap_or_default() {
-            let (bp, id) = self.break_at(format!("{path}:{}", b.line), b.condition.clone());
+            let (bp, id) = self.break_at(format!("{file}:{}", b.line), b.condition.clone());
             ids.extend(id);
             out.push(bp);
         }
@@ -948,6 +949,39 @@ impl Adapter {
         }
     }
 
+    /// The line tables' name for a file an editor names by its absolute
+    /// path: the DWARF path that is found at that path (as `list` finds
+    /// files), or that the path ends with; else the path as given.
+    fn dwarf_path(&mut self, client: &str) -> String {
+        let wanted = std::fs::canonicalize(client).ok();
+        let Ok(Response::Modules { modules, .. }) = self.ask(Request::Modules) else {
+            return client.to_string();
+        };
+        let mut suffix_match = None;
+        for m in modules {
+            let Ok(Response::SourceFiles(files)) = self.ask(Request::SourceFiles {
+                module: ModuleRef::Id(m.id),
+            }) else {
+                continue;
+            };
+            for f in files {
+                if wanted.is_some()
+                    && let Ok(text) = self.sources.find(&f)
+                    && std::fs::canonicalize(&text.path).ok() == wanted
+                {
+                    return f;
+                }
+                let trimmed = f.trim_start_matches("./");
+                if suffix_match.is_none()
+                    && (client == f || client.ends_with(&format!("/{trimmed}")))
+                {
+                    suffix_match = Some(f);
+                }
+            }
+        }
+        suffix_match.unwrap_or_else(|| client.to_string())
+    }
+
     fn delete(&mut self, ids: Vec<u32>) -> Result<(), String> {
         if ids.is_empty() || self.fe.is_none() {
             return Ok(());
@@ -958,8 +992,12 @@ impl Adapter {
     /// A DAP source for a DWARF path: the file found on disk (as `list`
     /// finds it), else the path as DWARF gives it.
     fn source(&mut self, file: &str) -> dt::Source {
+        // Absolute, as editors compare paths.
         let path = match self.sources.find(file) {
-            Ok(text) => text.path.display().to_string(),
+            Ok(text) => std::fs::canonicalize(&text.path)
+                .unwrap_or(text.path)
+                .display()
+                .to_string(),
             Err(_) => file.to_string(),
         };
         dt::Source {
