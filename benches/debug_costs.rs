@@ -809,7 +809,8 @@ fn main() {
     // `WASMDBG_BENCH_ONLY=dwarf`: figure 8 alone; `=watch`: the watchpoint
     // table alone; `=components`: figures 1-2 for the module and component
     // builds of tests/guests/app alone; `=conditions`: figure 9 alone;
-    // `=coredump`: figure 10 alone; `=imports`: figure 11 alone.
+    // `=coredump`: figure 10 alone; `=imports`: figure 11 alone; `=dap`:
+    // figure 12 alone.
     match std::env::var("WASMDBG_BENCH_ONLY").as_deref() {
         Ok("dwarf") => {
             match &flite {
@@ -822,6 +823,13 @@ fn main() {
         Ok("conditions") => return condition_figures(),
         Ok("coredump") => return coredump_figures(flite.as_ref()),
         Ok("imports") => return unknown_import_figures(flite.as_ref()),
+        Ok("dap") => {
+            match &flite {
+                Some(flite) => dap_figures(flite),
+                None => println!("flite not found: figure 12 needs it"),
+            }
+            return;
+        }
         Ok("components") => {
             for w in app_programs() {
                 run_figures(&w);
@@ -871,6 +879,170 @@ fn main() {
     watch_figures(flite.as_ref());
     coredump_figures(flite.as_ref());
     unknown_import_figures(flite.as_ref());
+    if let Some(flite) = &flite {
+        dap_figures(flite);
+    }
+}
+
+/// A DAP client on a `wasmdbg dap` child: framed JSON both ways.
+struct DapClient {
+    child: std::process::Child,
+    input: std::process::ChildStdin,
+    output: BufReader<std::process::ChildStdout>,
+    seq: i64,
+}
+
+impl DapClient {
+    fn spawn() -> DapClient {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
+            .arg("dap")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let input = child.stdin.take().unwrap();
+        let output = BufReader::new(child.stdout.take().unwrap());
+        DapClient {
+            child,
+            input,
+            output,
+            seq: 0,
+        }
+    }
+
+    fn read(&mut self) -> serde_json::Value {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            assert!(
+                self.output.read_line(&mut line).unwrap() > 0,
+                "adapter gone"
+            );
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("Content-Length: ") {
+                length = n.parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        std::io::Read::read_exact(&mut self.output, &mut body).unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    /// Sends a request; returns its response's body (events skipped).
+    fn request(&mut self, command: &str, arguments: serde_json::Value) -> serde_json::Value {
+        self.seq += 1;
+        let body = serde_json::json!({
+            "seq": self.seq, "type": "request", "command": command, "arguments": arguments,
+        })
+        .to_string();
+        write!(self.input, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.input.flush().unwrap();
+        loop {
+            let m = self.read();
+            if m["type"] == "response" && m["request_seq"] == self.seq {
+                assert_eq!(m["success"], true, "{m}");
+                return m["body"].clone();
+            }
+        }
+    }
+
+    fn wait_event(&mut self, event: &str) {
+        while self.read()["event"] != event {}
+    }
+}
+
+/// Figure 12: the DAP server on flite, against the REPL doing the same:
+/// from spawning the adapter (`launch` with a function breakpoint at
+/// `cst_wave_save_riff`, `configurationDone`) to its `stopped` event,
+/// against spawning `wasmdbg run -b cst_wave_save_riff` to its stop
+/// banner (both with the code cache filled); then at that pause, the
+/// round trip of `stackTrace` + `scopes` + `variables` (the first scope)
+/// over the adapter's pipes, against `bt` + `info locals` run by the
+/// REPL's front end in this process.
+fn dap_figures(flite: &Program) {
+    const AT: &str = "cst_wave_save_riff";
+    let (host, guest) = flite.dir.clone().unwrap();
+    spawn_paused(flite, Debugger::CtrlC, AT).0.kill().unwrap(); // fills the cache
+    let mut round_trips = Vec::new();
+    let dap_start = measure(|_| {
+        let start = Instant::now();
+        let mut c = DapClient::spawn();
+        c.request("initialize", serde_json::json!({ "adapterID": "wasmdbg" }));
+        c.request(
+            "launch",
+            serde_json::json!({
+                "program": flite.module,
+                "args": flite.args,
+                "dirs": [format!("{}::{guest}", host.display())],
+                "cacheDir": scratch("cache"),
+            }),
+        );
+        c.request(
+            "setFunctionBreakpoints",
+            serde_json::json!({ "breakpoints": [{ "name": AT }] }),
+        );
+        c.request("configurationDone", serde_json::json!({}));
+        c.wait_event("stopped");
+        let elapsed = start.elapsed().as_secs_f64();
+        let trip = Instant::now();
+        let trace = c.request("stackTrace", serde_json::json!({ "threadId": 1 }));
+        let frame = trace["stackFrames"][0]["id"].clone();
+        let scopes = c.request("scopes", serde_json::json!({ "frameId": frame }));
+        let reference = scopes["scopes"][0]["variablesReference"].clone();
+        c.request(
+            "variables",
+            serde_json::json!({ "variablesReference": reference }),
+        );
+        round_trips.push(trip.elapsed().as_secs_f64() * 1e3);
+        c.request("disconnect", serde_json::json!({}));
+        c.child.wait().unwrap();
+        elapsed
+    });
+    let repl_start = measure(|_| {
+        let start = Instant::now();
+        let (mut child, _) = spawn_paused(flite, Debugger::CtrlC, AT);
+        let elapsed = start.elapsed().as_secs_f64();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        elapsed
+    });
+    let repl_trip = measure(|_| {
+        let mut fe = paused_frontend(RunConfig {
+            module: flite.module.clone(),
+            args: flite.args.clone(),
+            dirs: vec![wasmdbg::debugger::DirSpec {
+                host: host.clone(),
+                guest: guest.clone(),
+                read_only: false,
+            }],
+            breakpoints: vec![AT.into()],
+            cache_dir: Some(scratch("cache")),
+            ..RunConfig::default()
+        });
+        let start = Instant::now();
+        fe.execute("bt", &mut Vec::new()).unwrap();
+        fe.execute("info locals", &mut Vec::new()).unwrap();
+        start.elapsed().as_secs_f64() * 1e3
+    });
+    row(
+        "12 launch to the first stop (s; REPL: spawn to the banner)",
+        "flite",
+        format!("REPL {}", show(repl_start, 2)),
+        format!("DAP {}", show(dap_start, 2)),
+        format!("{:.2}x", dap_start.0 / repl_start.0),
+    );
+    let dap_trip = summary(round_trips);
+    row(
+        "12 stackTrace+scopes+variables at the pause (ms; REPL: bt + info locals)",
+        "flite",
+        format!("REPL {}", show(repl_trip, 1)),
+        format!("DAP {}", show(dap_trip, 1)),
+        format!("{:.2}x", dap_trip.0 / repl_trip.0),
+    );
 }
 
 /// Figure 11: the time to the error for a module with an import wasmdbg

@@ -336,6 +336,8 @@ struct LaunchArgs {
     default_values_unknown_imports: bool,
     #[serde(default)]
     no_cache: bool,
+    /// The compiled code cache's directory (default: wasmdbg's own).
+    cache_dir: Option<PathBuf>,
     // Keys DAP clients add on their own.
     #[serde(rename = "type")]
     _type: Option<Json>,
@@ -820,7 +822,10 @@ impl Adapter {
             cache_dir: if args.no_cache {
                 None
             } else {
-                crate::cli::default_cache_dir()
+                args.cache_dir
+                    .as_ref()
+                    .map(at)
+                    .or_else(crate::cli::default_cache_dir)
             },
             unknown_imports: if args.trap_unknown_imports {
                 crate::debugger::imports::UnknownImports::Trap
@@ -1345,6 +1350,7 @@ impl Adapter {
     /// is reported as events, and the old ids go stale.
     fn run_command(&mut self, line: &str, frame_id: Option<i64>) -> Served {
         let before = self.stop().ok().map(|s| s.pause);
+        let breakpoints_before = self.breakpoint_ids();
         let mut out = Vec::new();
         if let Some(id) = frame_id {
             let frame = self.frame(id)?;
@@ -1358,6 +1364,27 @@ impl Adapter {
         let result = fe.execute(line, &mut out);
         running.store(false, Ordering::SeqCst);
         let text = String::from_utf8_lossy(&out).trim_end().to_string();
+        // Breakpoints the command set or deleted (`break`, `tbreak`,
+        // `delete`): `breakpoint` events.
+        let breakpoints_after = self.breakpoint_ids();
+        for id in breakpoints_after
+            .iter()
+            .filter(|id| !breakpoints_before.contains(id))
+        {
+            self.writer.event(
+                "breakpoint",
+                json!({ "reason": "new", "breakpoint": { "id": id, "verified": true } }),
+            );
+        }
+        for id in breakpoints_before
+            .iter()
+            .filter(|id| !breakpoints_after.contains(id))
+        {
+            self.writer.event(
+                "breakpoint",
+                json!({ "reason": "removed", "breakpoint": { "id": id, "verified": false } }),
+            );
+        }
         let after = self.stop().ok().map(|s| s.pause);
         if before != after {
             self.ids.resumed();
@@ -1371,6 +1398,14 @@ impl Adapter {
             Ok(_) => Ok(json!({ "result": text, "variablesReference": 0 })),
             Err(e) if text.is_empty() => Err(e),
             Err(e) => Err(format!("{text}\n{e}")),
+        }
+    }
+
+    /// The ids in the breakpoint table.
+    fn breakpoint_ids(&self) -> Vec<u32> {
+        match self.ask(Request::Breakpoints) {
+            Ok(Response::Breakpoints(list)) => list.iter().map(|b| b.id).collect(),
+            _ => Vec::new(),
         }
     }
 

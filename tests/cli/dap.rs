@@ -327,6 +327,25 @@ fn c_program_breakpoints_frames_variables_steps_and_exit() {
     // The debug console runs any command; its transcript is the result.
     let bt = c.ok("evaluate", json!({ "expression": "bt", "context": "repl" }));
     assert!(bt["result"].as_str().unwrap().contains("#0  0x"), "{bt}");
+    let set = c.ok(
+        "evaluate",
+        json!({ "expression": "break shapes.c:55", "context": "repl" }),
+    );
+    assert!(
+        set["result"]
+            .as_str()
+            .unwrap()
+            .starts_with("Breakpoint 2 at 0x"),
+        "{set}"
+    );
+    let event = c.event("breakpoint");
+    assert_eq!(event["reason"], "new");
+    assert_eq!(event["breakpoint"]["id"], 2);
+    c.ok(
+        "evaluate",
+        json!({ "expression": "delete 2", "context": "repl" }),
+    );
+    assert_eq!(c.event("breakpoint")["reason"], "removed");
     let bad = c.fails(
         "evaluate",
         json!({ "expression": "frobnicate", "context": "repl" }),
