@@ -76,6 +76,8 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
         pending_breakpoints: Vec::new(),
         stop_on_entry: false,
         stop_on_throw: true,
+        stop_on_trap: true,
+        stop_on_hostcall_error: true,
         ids: Ids::default(),
         source_breakpoints: HashMap::new(),
         function_breakpoints: Vec::new(),
@@ -368,6 +370,11 @@ struct Adapter {
     pending_breakpoints: Vec<Incoming>,
     stop_on_entry: bool,
     stop_on_throw: bool,
+    /// Exception filter `trap`: pause at a trap (else the program ends
+    /// with it, as under `wasmtime run`).
+    stop_on_trap: bool,
+    /// Exception filter `hostcall`: pause where a host call failed.
+    stop_on_hostcall_error: bool,
     ids: Ids,
     /// Breakpoint ids per source path, to replace them all at each
     /// `setBreakpoints`.
@@ -486,15 +493,35 @@ impl Adapter {
                     supports_function_breakpoints: Some(true),
                     supports_conditional_breakpoints: Some(true),
                     supports_evaluate_for_hovers: Some(true),
-                    exception_breakpoint_filters: Some(vec![dt::ExceptionBreakpointsFilter {
-                        filter: "throw".into(),
-                        label: "Thrown exceptions".into(),
-                        description: Some(
-                            "Pause where a Wasm exception is thrown, caught or not (traps and failed host calls always pause)".into(),
-                        ),
-                        default: Some(true),
-                        ..Default::default()
-                    }]),
+                    exception_breakpoint_filters: Some(vec![
+                        dt::ExceptionBreakpointsFilter {
+                            filter: "trap".into(),
+                            label: "Traps".into(),
+                            description: Some(
+                                "Pause at a trap, with the frames as they were (off: the program ends with the trap)".into(),
+                            ),
+                            default: Some(true),
+                            ..Default::default()
+                        },
+                        dt::ExceptionBreakpointsFilter {
+                            filter: "throw".into(),
+                            label: "Thrown exceptions".into(),
+                            description: Some(
+                                "Pause where a Wasm exception is thrown, caught or not (an uncaught one always pauses)".into(),
+                            ),
+                            default: Some(true),
+                            ..Default::default()
+                        },
+                        dt::ExceptionBreakpointsFilter {
+                            filter: "hostcall".into(),
+                            label: "Failed host calls".into(),
+                            description: Some(
+                                "Pause where a host (WASI) call returned an error to the embedder (off: the program ends with it)".into(),
+                            ),
+                            default: Some(true),
+                            ..Default::default()
+                        },
+                    ]),
                     supports_set_variable: Some(true),
                     supports_restart_request: Some(true),
                     supports_exception_info_request: Some(true),
@@ -572,7 +599,16 @@ impl Adapter {
             }
             "setExceptionBreakpoints" => {
                 let args: rq::SetExceptionBreakpointsArguments = Self::arguments(request)?;
+                for f in &args.filters {
+                    if !["trap", "throw", "hostcall"].contains(&f.as_str()) {
+                        return Err(format!(
+                            "no exception filter {f:?}: the filters are trap, throw and hostcall"
+                        ));
+                    }
+                }
                 self.stop_on_throw = args.filters.iter().any(|f| f == "throw");
+                self.stop_on_trap = args.filters.iter().any(|f| f == "trap");
+                self.stop_on_hostcall_error = args.filters.iter().any(|f| f == "hostcall");
                 if self.fe.is_some() {
                     self.ask(Request::SetStopOnThrow(self.stop_on_throw))?;
                 }
@@ -1504,22 +1540,31 @@ impl Adapter {
             Err(e) => Response::error(crate::debugger::protocol::ErrorKind::Invalid, e),
         };
         self.running.store(false, Ordering::SeqCst);
-        let response = match response {
-            // `run` pauses at the entry (the launch asked for it): go on
-            // unless the user wants to stop there.
-            Response::Stopped(stop)
-                if restart && matches!(stop.reason, StopReason::Entry) && !self.stop_on_entry =>
-            {
-                self.running.store(true, Ordering::SeqCst);
-                let r = match self.session() {
-                    Ok(s) => s.request(Request::Continue),
-                    Err(e) => Response::error(crate::debugger::protocol::ErrorKind::Invalid, e),
-                };
-                self.running.store(false, Ordering::SeqCst);
-                r
+        let mut response = response;
+        // Pauses the client did not ask for go on: the entry stop of a
+        // restart (the launch asked the core for it), and a trap or failed
+        // host call whose exception filter is off (the program then ends
+        // with it). Bounded: each continue moves the program on.
+        for _ in 0..1000 {
+            let go_on = match &response {
+                Response::Stopped(stop) => match &stop.reason {
+                    StopReason::Entry => restart && !self.stop_on_entry,
+                    StopReason::Trap(_) => !self.stop_on_trap,
+                    StopReason::HostcallError(_) => !self.stop_on_hostcall_error,
+                    _ => false,
+                },
+                _ => false,
+            };
+            if !go_on {
+                break;
             }
-            other => other,
-        };
+            self.running.store(true, Ordering::SeqCst);
+            response = match self.session() {
+                Ok(s) => s.request(Request::Continue),
+                Err(e) => Response::error(crate::debugger::protocol::ErrorKind::Invalid, e),
+            };
+            self.running.store(false, Ordering::SeqCst);
+        }
         match response {
             Response::Error(e) => {
                 self.writer.event(

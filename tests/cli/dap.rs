@@ -218,7 +218,7 @@ fn c_program_breakpoints_frames_variables_steps_and_exit() {
         "directories": ["tests/guests/dwarf"],
     }));
     assert_eq!(caps["supportsConfigurationDoneRequest"], true);
-    assert_eq!(caps["exceptionBreakpointFilters"][0]["filter"], "throw");
+    assert_eq!(caps["exceptionBreakpointFilters"][1]["filter"], "throw");
     let set = c.ok(
         "setBreakpoints",
         json!({ "source": { "path": "shapes.c" }, "breakpoints": [{ "line": 29 }, { "line": 200 }] }),
@@ -626,4 +626,152 @@ fn tcp_port() {
     assert_eq!(r["success"], true);
     let status = c.child.take().unwrap().wait().unwrap();
     assert_eq!(status.code(), Some(0));
+}
+
+/// With the `trap` exception filter off, a trap ends the program as under
+/// `wasmtime run` (status 134) without pausing; an unknown filter is refused.
+#[test]
+fn trap_filter_off_ends_the_program() {
+    let mut c = Client::start();
+    let caps =
+        c.launch(json!({ "program": "tests/guests/ratio-p1.wasm", "args": ["ratio", "7", "0"] }));
+    let filters: Vec<&str> = caps["exceptionBreakpointFilters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["filter"].as_str().unwrap())
+        .collect();
+    assert_eq!(filters, ["trap", "throw", "hostcall"]);
+    let bad = c.fails(
+        "setExceptionBreakpoints",
+        json!({ "filters": ["segfault"] }),
+    );
+    assert_eq!(
+        bad,
+        "no exception filter \"segfault\": the filters are trap, throw and hostcall"
+    );
+    c.ok("setExceptionBreakpoints", json!({ "filters": ["throw"] }));
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.event("exited")["exitCode"], 134);
+    c.event("terminated");
+    assert!(
+        !c.seen.iter().any(|m| m["event"] == "stopped"),
+        "{:#?}",
+        c.seen
+    );
+    c.finish();
+}
+
+/// A Rust program: the Locals scope shows values through the data
+/// formatters, containers expand to their elements (in pages), and an
+/// element's members expand again; loaded sources, a source's text,
+/// `terminate`.
+#[test]
+fn rust_values_expand_in_pages_and_sources_load() {
+    let mut c = Client::start();
+    c.launch(json!({
+        "program": "tests/guests/values/values-rs-debug.wasm",
+        "directories": ["tests/guests/values"],
+    }));
+    let set = c.ok(
+        "setBreakpoints",
+        json!({ "source": { "path": root().join("tests/guests/values/values.rs") }, "breakpoints": [{ "line": 84 }] }),
+    );
+    assert_eq!(set["breakpoints"][0]["verified"], true, "{set}");
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    let (frame, _) = top_frame(&mut c);
+    let scopes = c.ok("scopes", json!({ "frameId": frame }))["scopes"].clone();
+    let locals = variables(&mut c, scopes[0]["variablesReference"].as_i64().unwrap());
+    assert_eq!(
+        named(&locals, "numbers")["value"],
+        "Vec(size=3) = {10, 20, 30}"
+    );
+    assert_eq!(named(&locals, "some")["value"], "Some(5)");
+    let long = named(&locals, "long")["variablesReference"]
+        .as_i64()
+        .unwrap();
+    let page = c.ok(
+        "variables",
+        json!({ "variablesReference": long, "start": 100, "count": 3 }),
+    );
+    let names: Vec<&str> = page["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["[100]", "[101]", "[102]"]);
+    assert_eq!(page["variables"][2]["value"], "102");
+    // accounts: a reference to a Vec of structs.
+    let args = variables(&mut c, scopes[0]["variablesReference"].as_i64().unwrap());
+    let accounts = named(&args, "accounts")["variablesReference"]
+        .as_i64()
+        .unwrap();
+    let vec = variables(&mut c, accounts);
+    let vec = vec[0]["variablesReference"].as_i64().unwrap();
+    let items = variables(&mut c, vec);
+    assert_eq!(items[1]["value"], "Account {name: \"bob\", balance: -5}");
+    let bob = variables(&mut c, items[1]["variablesReference"].as_i64().unwrap());
+    assert_eq!(named(&bob, "name")["value"], "\"bob\"");
+    assert_eq!(named(&bob, "balance")["value"], "-5");
+    let watch = c.ok(
+        "evaluate",
+        json!({ "expression": "accounts[1].name", "frameId": frame, "context": "watch" }),
+    );
+    assert_eq!(watch["result"], "\"bob\"");
+
+    let sources = c.ok("loadedSources", json!({}));
+    let path = sources["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["path"].as_str())
+        .find(|p| p.ends_with("tests/guests/values/values.rs"))
+        .unwrap_or_else(|| panic!("{sources}"))
+        .to_string();
+    let text = c.ok(
+        "source",
+        json!({ "source": { "path": path }, "sourceReference": 0 }),
+    );
+    assert!(text["content"].as_str().unwrap().contains("fn show("));
+    c.ok("terminate", json!({}));
+    c.event("terminated");
+    c.finish();
+}
+
+/// A component (wasm32-wasip2): frames, variables, the exit status.
+#[test]
+fn component_program() {
+    let mut c = Client::start();
+    c.launch(json!({
+        "program": "tests/guests/app-p2.wasm",
+        "args": ["panic"],
+        "directories": ["tests/guests"],
+    }));
+    let set = c.ok(
+        "setFunctionBreakpoints",
+        json!({ "breakpoints": [{ "name": "settle" }] }),
+    );
+    assert_eq!(set["breakpoints"][0]["verified"], true, "{set}");
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    let (frame, trace) = top_frame(&mut c);
+    assert_eq!(trace["stackFrames"][0]["name"], "app::settle", "{trace}");
+    let scopes = c.ok("scopes", json!({ "frameId": frame }))["scopes"].clone();
+    let locals = variables(&mut c, scopes[0]["variablesReference"].as_i64().unwrap());
+    assert_eq!(
+        named(&locals, "account")["value"],
+        "Account {id: 7, balance: -40}"
+    );
+    let modules = c.ok("modules", json!({}));
+    assert!(
+        modules["modules"].as_array().unwrap().len() > 1,
+        "{modules}"
+    );
+    c.ok("continue", json!({ "threadId": 1 }));
+    assert_eq!(c.event("stopped")["reason"], "exception");
+    c.ok("continue", json!({ "threadId": 1 }));
+    assert_eq!(c.event("exited")["exitCode"], 134);
+    c.finish();
 }
