@@ -12,8 +12,10 @@
 //! requests, answered from the dump. The front end is [`repl`] (the
 //! command language, the interactive prompt, the batch runner, the guest's
 //! output on the terminal, `--json` lines) and [`render`] (pure functions
-//! from protocol data to text).
-//! The core knows nothing of the terminal; the front end nothing of wasmtime.
+//! from protocol data to text). [`dap`] is a second front end on the same
+//! session: the Debug Adapter Protocol for editors (`wasmdbg dap`).
+//! The core knows nothing of the terminal; the front ends nothing of
+//! wasmtime.
 
 pub mod cli;
 pub mod dap;

@@ -1,4 +1,4 @@
-//! Fuzzing on stable Rust: six targets, each run for a time budget with
+//! Fuzzing on stable Rust: seven targets, each run for a time budget with
 //! random inputs from a seeded generator, each input checked for panics.
 //!
 //! - `parsers`: REPL lines and expressions, random bytes and lines built
@@ -34,6 +34,12 @@
 //!   result or an error within 10 seconds, never a panic, an internal
 //!   error or a hang.
 //!
+//! - `dap`: the DAP server fed random message sequences in process: the
+//!   requests it serves with arguments of random shapes (numbers, strings,
+//!   nulls, objects, ids from earlier answers), junk frames and bodies, on
+//!   small programs that end; every sequence must be served to its end,
+//!   never a panic or a hang.
+//!
 //! `cargo test --test fuzz` runs each target for `$WASMDBG_FUZZ_SECS`
 //! seconds (default 10) from seed `$WASMDBG_FUZZ_SEED` (default 1);
 //! the input being run is written to `target/fuzz-current.*` first, so that
@@ -63,13 +69,14 @@ fn main() {
     println!("| target | executions | of which got past the generator | seconds | failures |");
     println!("| --- | --- | --- | --- | --- |");
     let mut failures = Vec::new();
-    let targets: [(&str, Target); 6] = [
+    let targets: [(&str, Target); 7] = [
         ("parsers", parsers),
         ("modules", modules),
         ("sessions", sessions),
         ("dwarf", dwarf),
         ("coredumps", coredumps),
         ("formatters", formatters),
+        ("dap", dap),
     ];
     for (name, target) in targets {
         if only.as_deref().is_some_and(|o| o != name) {
@@ -858,6 +865,156 @@ fn formatters(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
                     panic!("{command}: took {:?}", start.elapsed());
                 }
             }
+        },
+        failures,
+    );
+    true
+}
+
+const DAP_COMMANDS: &[&str] = &[
+    "initialize",
+    "launch",
+    "configurationDone",
+    "setBreakpoints",
+    "setFunctionBreakpoints",
+    "setInstructionBreakpoints",
+    "setExceptionBreakpoints",
+    "dataBreakpointInfo",
+    "setDataBreakpoints",
+    "threads",
+    "stackTrace",
+    "scopes",
+    "variables",
+    "setVariable",
+    "evaluate",
+    "continue",
+    "next",
+    "stepIn",
+    "stepOut",
+    "pause",
+    "disassemble",
+    "readMemory",
+    "writeMemory",
+    "exceptionInfo",
+    "modules",
+    "loadedSources",
+    "source",
+    "restart",
+    "terminate",
+    "nosuch",
+];
+
+/// A JSON value of a random shape, often one a request expects.
+fn random_json(rng: &mut fastrand::Rng, depth: u32) -> serde_json::Value {
+    use serde_json::json;
+    match rng.u8(..9) {
+        0 => json!(null),
+        1 => json!(rng.i64(-3..20)),
+        2 => json!(rng.i64(..)),
+        3 => json!(
+            [
+                "bump", "_start", "*0x45", "0x40", "calls", "1", "bt", "x/4xb 64", "frame 1",
+                "p calls", "", "AQID"
+            ][rng.usize(..12)]
+        ),
+        4 => json!(rng.bool()),
+        5 if depth < 3 => {
+            let n = rng.usize(..3);
+            serde_json::Value::Array((0..n).map(|_| random_json(rng, depth + 1)).collect())
+        }
+        _ if depth < 3 => {
+            let keys = [
+                "threadId",
+                "frameId",
+                "variablesReference",
+                "name",
+                "value",
+                "expression",
+                "context",
+                "line",
+                "breakpoints",
+                "source",
+                "path",
+                "memoryReference",
+                "count",
+                "offset",
+                "data",
+                "dataId",
+                "filters",
+                "instructionCount",
+                "start",
+                "levels",
+                "granularity",
+                "instructionReference",
+            ];
+            let mut map = serde_json::Map::new();
+            for _ in 0..rng.usize(..4) {
+                map.insert(
+                    keys[rng.usize(..keys.len())].into(),
+                    random_json(rng, depth + 1),
+                );
+            }
+            serde_json::Value::Object(map)
+        }
+        _ => json!("wat"),
+    }
+}
+
+fn dap(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
+    use serde_json::json;
+    let mut launch = match rng.u8(..3) {
+        0 => json!({ "program": root().join("wat/watch.wat") }),
+        1 => json!({ "program": root().join("wat/fib.wat"), "args": ["5"] }),
+        _ => json!({ "program": root().join("wat/traps.wat"), "invoke": "div_by_zero" }),
+    };
+    launch["stopOnEntry"] = json!(rng.bool());
+    let mut messages = vec![
+        json!({ "seq": 1, "type": "request", "command": "initialize", "arguments": { "adapterID": "fuzz" } }),
+        json!({ "seq": 2, "type": "request", "command": "launch", "arguments": launch }),
+    ];
+    for seq in 3..rng.i64(4..40) {
+        let command = DAP_COMMANDS[rng.usize(..DAP_COMMANDS.len())];
+        let mut arguments = random_json(rng, 0);
+        // Ids that exist now and then: the adapter gives out small numbers.
+        if rng.bool() && arguments.is_object() {
+            arguments["frameId"] = json!(rng.i64(1..6));
+            arguments["variablesReference"] = json!(rng.i64(1..8));
+            arguments["threadId"] = json!(1);
+        }
+        messages.push(
+            json!({ "seq": seq, "type": "request", "command": command, "arguments": arguments }),
+        );
+    }
+    let mut bytes = Vec::new();
+    for m in &messages {
+        let body = m.to_string();
+        match rng.u8(..40) {
+            // Junk: not JSON, not a request.
+            0 => bytes.extend_from_slice(b"Content-Length: 5\r\n\r\n{]]]}"),
+            1 => bytes.extend_from_slice(b"Content-Length: 7\r\n\r\n\"event\""),
+            _ => {}
+        }
+        bytes.extend_from_slice(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+    if rng.u8(..8) == 0 {
+        // A bad header last: the adapter must stop there.
+        bytes.extend_from_slice(b"Content-Length: nine\r\n\r\n");
+    }
+    record("dap", &bytes);
+    no_panic(
+        || "DAP messages in target/fuzz-current.dap".to_string(),
+        || {
+            let start = Instant::now();
+            let status = wasmdbg::dap::serve(
+                Box::new(std::io::BufReader::new(std::io::Cursor::new(bytes.clone()))),
+                Box::new(std::io::sink()),
+            );
+            assert!(status == 0 || status == 1, "status {status}");
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "took {:?}",
+                start.elapsed()
+            );
         },
         failures,
     );
