@@ -213,6 +213,15 @@ fn read_loop(
             );
             continue;
         }
+        // Ending the session while the program runs (the editor's Stop):
+        // pause it first, so the adapter thread gets to the request.
+        if matches!(
+            message.get("command").and_then(Json::as_str),
+            Some("disconnect" | "terminate" | "restart")
+        ) && running.load(Ordering::SeqCst)
+        {
+            interrupter.interrupt();
+        }
         if message.get("command").and_then(Json::as_str) == Some("pause") {
             let request = incoming(&message);
             if running.load(Ordering::SeqCst) {

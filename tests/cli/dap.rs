@@ -513,6 +513,10 @@ fn pause_a_running_program() {
     assert_eq!(stopped["reason"], "pause", "{stopped}");
     let (_, trace) = top_frame(&mut c);
     assert_eq!(trace["stackFrames"][0]["name"], "spin");
+    // The editor's Stop while it runs again: the adapter pauses it to
+    // serve the disconnect, and exits.
+    c.ok("continue", json!({ "threadId": 1 }));
+    std::thread::sleep(Duration::from_millis(200));
     let (status, _) = c.finish();
     assert_eq!(status, Some(0));
 }
