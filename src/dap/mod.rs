@@ -1657,31 +1657,72 @@ impl Adapter {
             Response::Frame(f) => f.module,
             _ => return Err("unexpected answer".into()),
         };
-        let count = u32::try_from(args.instruction_count.max(0))
+        let count = usize::try_from(args.instruction_count.max(0))
             .unwrap_or(0)
             .min(10_000);
         let skip = args.instruction_offset.unwrap_or(0);
-        // Instructions before the address are listed from the start of the
-        // function (Wasm instructions have no fixed size).
-        let Response::Instructions(lines) = self.ask(Request::Instructions {
-            module: ModuleRef::Id(module),
-            offset: at as usize,
-            count: count.saturating_add(u32::try_from(skip.max(0)).unwrap_or(0)),
-        })?
-        else {
-            return Err("unexpected answer".into());
+        let before = usize::try_from(-skip.min(0)).unwrap_or(0).min(count);
+        let after_skip = usize::try_from(skip.max(0)).unwrap_or(0).min(1 << 20);
+        let list = |this: &Self, offset: u64, n: usize| -> Vec<(usize, String)> {
+            match this.ask(Request::Instructions {
+                module: ModuleRef::Id(module),
+                offset: usize::try_from(offset).unwrap_or(usize::MAX),
+                count: u32::try_from(n).unwrap_or(u32::MAX),
+            }) {
+                Ok(Response::Instructions(lines)) => lines,
+                _ => Vec::new(),
+            }
         };
-        let mut out: Vec<Json> = lines
-            .iter()
-            .skip(usize::try_from(skip.max(0)).unwrap_or(0))
-            .map(|(pc, text)| json!({ "address": format!("0x{pc:x}"), "instruction": text }))
-            .collect();
+        let line =
+            |pc: usize, text: &str| json!({ "address": format!("0x{pc:x}"), "instruction": text });
+        let invalid = |pc: u64| json!({ "address": format!("0x{pc:x}"), "instruction": "??", "presentationHint": "invalid" });
+        // Instructions have no fixed size: the ones before the address are
+        // listed from far enough back (at most 16 bytes each) and the last
+        // ones kept; where there is no code, invalid ones stand in.
+        let mut earlier: Vec<(usize, String)> = Vec::new();
+        if before > 0 {
+            // From `lo` back, or else from the first offset after it that is
+            // in the function (found by bisection: offsets before the
+            // function's body are refused).
+            let (mut lo, mut hi) = (at.saturating_sub(16 * before as u64), at);
+            let mut found = list(self, lo, 16 * before);
+            while found.is_empty() && lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                let here = list(self, mid, 16 * before);
+                if here.is_empty() {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                    found = here;
+                }
+            }
+            earlier = found
+                .into_iter()
+                .filter(|(pc, _)| (*pc as u64) < at)
+                .collect();
+        }
+        let keep = earlier.len().saturating_sub(before);
+        earlier.drain(..keep);
+        let mut out: Vec<Json> = Vec::new();
+        let first = earlier.first().map_or(at, |(pc, _)| *pc as u64);
+        for k in (1..=before - earlier.len()).rev() {
+            out.push(invalid(first.saturating_sub(k as u64)));
+        }
+        out.extend(earlier.iter().map(|(pc, text)| line(*pc, text)));
+        let later = list(self, at, count - before + after_skip);
+        out.extend(
+            later
+                .iter()
+                .skip(after_skip)
+                .map(|(pc, text)| line(*pc, text)),
+        );
         // Past the end of the code: invalid instructions, as DAP asks.
-        let mut next = lines.last().map_or(at as usize, |(pc, _)| pc + 1);
-        while out.len() < count as usize {
-            out.push(json!({ "address": format!("0x{next:x}"), "instruction": "??", "presentationHint": "invalid" }));
+        let mut next = later.last().map_or(at, |(pc, _)| *pc as u64 + 1);
+        while out.len() < count {
+            out.push(invalid(next));
             next += 1;
         }
+        out.truncate(count);
         Ok(json!({ "instructions": out }))
     }
 }

@@ -439,6 +439,30 @@ fn function_instruction_and_data_breakpoints_memory_and_pause() {
         listing["instructions"][0]["instruction"],
         "global.get $calls"
     );
+    // Two before the address (VS Code's disassembly view asks so): the
+    // address is then the third.
+    let around = c.ok(
+        "disassemble",
+        json!({ "memoryReference": pc, "instructionOffset": -2, "instructionCount": 4 }),
+    );
+    let around = around["instructions"].as_array().unwrap();
+    assert_eq!(around.len(), 4);
+    assert_eq!(around[2]["address"], pc, "{around:?}");
+    assert_eq!(around[2]["instruction"], "global.get $calls");
+    assert_eq!(around[0]["presentationHint"], "invalid", "{around:?}");
+    let third = listing["instructions"][2]["address"].clone();
+    let back = c.ok(
+        "disassemble",
+        json!({ "memoryReference": third, "instructionOffset": -2, "instructionCount": 3 }),
+    );
+    assert_eq!(
+        back["instructions"][0], listing["instructions"][0],
+        "{back}"
+    );
+    assert_eq!(
+        back["instructions"][2], listing["instructions"][2],
+        "{back}"
+    );
 
     // A global: watch it, write it.
     let scopes = c.ok("scopes", json!({ "frameId": frame }))["scopes"].clone();
