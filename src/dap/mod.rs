@@ -314,7 +314,7 @@ impl Ids {
 /// `launch`'s arguments (beside the DAP ones): the `wasmdbg run` options
 /// under their own names.
 #[derive(serde::Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct LaunchArgs {
     program: PathBuf,
     #[serde(default)]
@@ -349,22 +349,30 @@ struct LaunchArgs {
     no_cache: bool,
     /// The compiled code cache's directory (default: wasmdbg's own).
     cache_dir: Option<PathBuf>,
-    // Keys DAP clients add on their own.
-    #[serde(rename = "type")]
-    _type: Option<Json>,
-    #[serde(rename = "request")]
-    _request: Option<Json>,
-    #[serde(rename = "name")]
-    _name: Option<Json>,
-    #[serde(rename = "noDebug")]
-    _no_debug: Option<Json>,
-    #[serde(rename = "__restart")]
-    _restart: Option<Json>,
-    #[serde(rename = "__sessionId")]
-    _session_id: Option<Json>,
-    #[serde(rename = "__configurationTarget")]
-    _configuration_target: Option<Json>,
+    /// Every other key: the ones editors add of their own are passed
+    /// over, any other is named in a console line (a misspelt option must
+    /// not go unnoticed, and must not stop the launch either).
+    #[serde(flatten)]
+    other: HashMap<String, Json>,
 }
+
+/// Launch keys editors add on their own (VS Code's launch.json, nvim-dap,
+/// Helix, Zed), passed over without a word.
+const EDITOR_KEYS: &[&str] = &[
+    "type",
+    "request",
+    "name",
+    "label",
+    "adapter",
+    "noDebug",
+    "presentation",
+    "preLaunchTask",
+    "postDebugTask",
+    "internalConsoleOptions",
+    "console",
+    "debugServer",
+    "serverReadyAction",
+];
 
 struct Adapter {
     writer: Arc<Writer>,
@@ -819,6 +827,18 @@ impl Adapter {
                 .map_err(|e| format!("invalid launch arguments: {e}"))?,
             None => return Err("launch needs arguments: at least \"program\"".into()),
         };
+        let mut unknown: Vec<&String> = args
+            .other
+            .keys()
+            .filter(|k| !k.starts_with("__") && !EDITOR_KEYS.contains(&k.as_str()))
+            .collect();
+        unknown.sort();
+        for key in unknown {
+            self.writer.event(
+                "output",
+                json!({ "category": "console", "output": format!("wasmdbg: launch ignores the unknown key {key:?}\n") }),
+            );
+        }
         let cwd = args.cwd.clone();
         let at = |p: &PathBuf| match &cwd {
             Some(dir) if p.is_relative() => dir.join(p),
