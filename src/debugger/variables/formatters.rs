@@ -830,12 +830,7 @@ impl Reader<'_, '_, '_> {
         steps: &mut u64,
         out: &mut Vec<(SourceValue, SourceValue)>,
     ) -> Result<(), Failure> {
-        if *steps == 0 {
-            return Err(Failure::Corrupted(
-                "a B-tree walk that does not end (a cycle?)".into(),
-            ));
-        }
-        *steps -= 1;
+        step(steps, "a B-tree walk")?;
         let n = self.read_u16(node.saturating_add(w.len))?;
         if n > 11 {
             return Err(Failure::Corrupted(format!(
@@ -896,43 +891,18 @@ impl Reader<'_, '_, '_> {
         let mut entries = Vec::new();
         let limit = self.max_elements().min(self.budget).min(len);
         let mut steps = WALK_STEPS + limit * 64;
-        let step = |this: &mut Self, steps: &mut u64| -> Result<(), Failure> {
-            let _ = this;
-            if *steps == 0 {
-                return Err(Failure::Corrupted(
-                    "a std::map walk that does not end (a cycle?)".into(),
-                ));
-            }
-            *steps -= 1;
-            Ok(())
-        };
         if node != 0 {
-            loop {
-                let left = self.read_word(node)?;
-                if left == 0 {
-                    break;
-                }
-                node = left;
-                step(self, &mut steps)?;
-            }
+            node = self.leftmost(node, &mut steps)?;
         }
         while node != 0 && node != end && (entries.len() as u64) < limit {
             entries.push(self.cpp_pair(node, value_offset, value_ty, depth)?);
             let right = self.read_word(node.saturating_add(4))?;
             if right != 0 {
-                node = right;
-                loop {
-                    let left = self.read_word(node)?;
-                    if left == 0 {
-                        break;
-                    }
-                    node = left;
-                    step(self, &mut steps)?;
-                }
+                node = self.leftmost(right, &mut steps)?;
             } else {
                 loop {
                     let parent = self.read_word(node.saturating_add(8))?;
-                    step(self, &mut steps)?;
+                    step(&mut steps, "a std::map walk")?;
                     if parent == end || parent == 0 {
                         node = parent;
                         break;
@@ -955,6 +925,19 @@ impl Reader<'_, '_, '_> {
         Ok(self.map_or_set("std::map", len, entries))
     }
 
+    /// The leftmost node of the `std::map` subtree at `node` (following
+    /// `__left_`, at offset 0).
+    fn leftmost(&mut self, mut node: u64, steps: &mut u64) -> Result<u64, Failure> {
+        loop {
+            let left = self.read_word(node)?;
+            if left == 0 {
+                return Ok(node);
+            }
+            node = left;
+            step(steps, "a std::map walk")?;
+        }
+    }
+
     /// A libc++ `std::unordered_map`: its singly linked list of nodes from
     /// `__p1_`'s `__next_`.
     fn cpp_unordered_map(&mut self, t: &Typed, depth: usize) -> Result<SourceValue, Failure> {
@@ -967,12 +950,7 @@ impl Reader<'_, '_, '_> {
         let mut node = first;
         let mut steps = WALK_STEPS;
         while node != 0 && (entries.len() as u64) < limit {
-            if steps == 0 {
-                return Err(Failure::Corrupted(
-                    "a std::unordered_map list that does not end (a cycle?)".into(),
-                ));
-            }
-            steps -= 1;
+            step(&mut steps, "a std::unordered_map list")?;
             entries.push(self.cpp_pair(node, value_offset, value_ty, depth)?);
             node = self.read_word(node)?;
         }
@@ -1288,6 +1266,18 @@ impl Reader<'_, '_, '_> {
             .map_err(|why| Failure::Corrupted(format!("0x{address:x}: {why}")))?;
         Ok(super::le_u64(&b))
     }
+}
+
+/// One step of a walk over a container's nodes, out of the budget
+/// `steps`; none left: the walk does not end (a cycle in corrupted memory).
+fn step(steps: &mut u64, what: &str) -> Result<(), Failure> {
+    if *steps == 0 {
+        return Err(Failure::Corrupted(format!(
+            "{what} that does not end (a cycle?)"
+        )));
+    }
+    *steps -= 1;
+    Ok(())
 }
 
 /// Where a member was found by [`Reader::find_member`].
