@@ -85,6 +85,7 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
         data_breakpoints: Vec::new(),
         sources: SourceFiles::new(Vec::new()),
         configured: false,
+        writes: 0,
     };
     adapter.run(&rx);
     status.load(Ordering::SeqCst)
@@ -255,6 +256,11 @@ enum Handle {
     Frame(FrameRef),
     /// A scope of a frame.
     Scope(FrameRef, ScopeKind),
+    /// The frame's source variables, as `scopes` read them to know that
+    /// DWARF describes the frame, and the [`Adapter::writes`] count then:
+    /// `variables` lists them when nothing was written since (one read,
+    /// not two), else reads them again.
+    SourceVariables(FrameRef, Vec<crate::debugger::protocol::Variable>, u64),
     /// The children of a structured value in a frame: (name, value, the
     /// source expression that reads it, when there is one).
     Children(FrameRef, Vec<Child>),
@@ -265,8 +271,6 @@ enum Handle {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ScopeKind {
-    /// DWARF's source variables.
-    Source,
     /// The Wasm function's locals.
     Locals,
     /// The operand stack.
@@ -401,6 +405,9 @@ struct Adapter {
     data_breakpoints: Vec<u32>,
     sources: SourceFiles,
     configured: bool,
+    /// Requests so far that may have written the program's state
+    /// (`setVariable`, `writeMemory`, a debug-console command).
+    writes: u64,
 }
 
 /// A request's failure, as the response's message.
@@ -684,6 +691,7 @@ impl Adapter {
             "variables" => self.variables(request),
             "setVariable" => {
                 let args: rq::SetVariableArguments = Self::arguments(request)?;
+                self.writes += 1;
                 let Handle::Scope(frame, ScopeKind::Globals) = self
                     .ids
                     .get(args.variables_reference, "variablesReference")?
@@ -790,6 +798,7 @@ impl Adapter {
             }
             "writeMemory" => {
                 let args: rq::WriteMemoryArguments = Self::arguments(request)?;
+                self.writes += 1;
                 let base = parse_address(&args.memory_reference)
                     .ok_or_else(|| format!("{:?} is not an address", args.memory_reference))?;
                 let at = base.saturating_add_signed(args.offset.unwrap_or(0));
@@ -1151,32 +1160,33 @@ impl Adapter {
         let args: dap::requests::ScopesArguments = Self::arguments(request)?;
         let frame = self.frame(args.frame_id)?;
         let mut scopes = Vec::new();
-        let has_dwarf = matches!(
-            self.ask(Request::SourceVariables {
-                frame,
-                args_only: false,
-                print: PrintOptions::default(),
-            })?,
-            Response::Variables(Some(_))
-        );
+        let source = match self.ask(Request::SourceVariables {
+            frame,
+            args_only: false,
+            print: PrintOptions::default(),
+        })? {
+            Response::Variables(vars) => vars,
+            _ => None,
+        };
+        let has_dwarf = source.is_some();
         let mut add = |ids: &mut Ids,
                        name: &str,
-                       kind: ScopeKind,
+                       handle: Handle,
                        hint: Option<dt::ScopePresentationhint>,
                        expensive: bool| {
             scopes.push(dt::Scope {
                 name: name.into(),
                 presentation_hint: hint,
-                variables_reference: ids.add(Handle::Scope(frame, kind)),
+                variables_reference: ids.add(handle),
                 expensive,
                 ..Default::default()
             });
         };
-        if has_dwarf {
+        if let Some(vars) = source {
             add(
                 &mut self.ids,
                 "Locals",
-                ScopeKind::Source,
+                Handle::SourceVariables(frame, vars, self.writes),
                 Some(dt::ScopePresentationhint::Locals),
                 false,
             );
@@ -1184,7 +1194,7 @@ impl Adapter {
         add(
             &mut self.ids,
             "Wasm locals",
-            ScopeKind::Locals,
+            Handle::Scope(frame, ScopeKind::Locals),
             if has_dwarf {
                 None
             } else {
@@ -1195,11 +1205,17 @@ impl Adapter {
         add(
             &mut self.ids,
             "Operand stack",
-            ScopeKind::Stack,
+            Handle::Scope(frame, ScopeKind::Stack),
             Some(dt::ScopePresentationhint::Registers),
             false,
         );
-        add(&mut self.ids, "Globals", ScopeKind::Globals, None, true);
+        add(
+            &mut self.ids,
+            "Globals",
+            Handle::Scope(frame, ScopeKind::Globals),
+            None,
+            true,
+        );
         Ok(json!({ "scopes": scopes }))
     }
 
@@ -1235,22 +1251,27 @@ impl Adapter {
         let mut list: Vec<Listed> = Vec::new();
         let frame = match &handle {
             Handle::Scope(f, _)
+            | Handle::SourceVariables(f, ..)
             | Handle::Children(f, _)
             | Handle::Deref(f, _)
             | Handle::Frame(f) => *f,
         };
         match handle {
             Handle::Frame(_) => return Err(format!("{} is a frame id", args.variables_reference)),
-            Handle::Scope(frame, ScopeKind::Source) => {
-                let Response::Variables(vars) = self.ask(Request::SourceVariables {
-                    frame,
-                    args_only: false,
-                    print: PrintOptions::default(),
-                })?
-                else {
-                    return Err("unexpected answer".into());
+            Handle::SourceVariables(frame, vars, writes) => {
+                let vars = if writes == self.writes {
+                    vars
+                } else {
+                    match self.ask(Request::SourceVariables {
+                        frame,
+                        args_only: false,
+                        print: PrintOptions::default(),
+                    })? {
+                        Response::Variables(vars) => vars.unwrap_or_default(),
+                        other => return Err(format!("unexpected answer {other:?}")),
+                    }
                 };
-                for v in vars.unwrap_or_default() {
+                for v in vars {
                     let text = render::source_value(&v.value);
                     let path = Some(v.name.clone());
                     list.push((v.name, text, Some(v.type_name), Some((v.value, path))));
@@ -1416,6 +1437,7 @@ impl Adapter {
     fn run_command(&mut self, line: &str, frame_id: Option<i64>) -> Served {
         let before = self.stop().ok().map(|s| s.pause);
         let breakpoints_before = self.breakpoint_ids();
+        self.writes += 1;
         let mut out = Vec::new();
         if let Some(id) = frame_id {
             let frame = self.frame(id)?;
