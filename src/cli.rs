@@ -327,23 +327,12 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
 impl RunArgs {
     /// The program to run, as the debugger core takes it.
     pub fn run_config(&self) -> RunConfig {
-        let (args, invoke) = match &self.invoke {
-            Some(name) => (Vec::new(), Some((name.clone(), self.args.clone()))),
-            None => (self.args.clone(), None),
-        };
+        let (args, invoke) = RunConfig::program_args(self.invoke.as_ref(), &self.args);
         RunConfig {
             module: self.module.clone(),
             args,
             env: self.guest_env(),
-            dirs: self
-                .dirs
-                .iter()
-                .map(|d| DirSpec::parse(d))
-                .chain(self.ro_dirs.iter().map(|d| DirSpec {
-                    read_only: true,
-                    ..DirSpec::parse(d)
-                }))
-                .collect(),
+            dirs: DirSpec::list(&self.dirs, &self.ro_dirs),
             max_memory: self.max_memory,
             stdin: self.stdin.clone(),
             output_is_terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
@@ -360,13 +349,10 @@ impl RunArgs {
             },
             dwp: self.dwp.clone(),
             preloads: self.preloads.clone(),
-            unknown_imports: if self.trap_unknown_imports {
-                crate::debugger::imports::UnknownImports::Trap
-            } else if self.default_values_unknown_imports {
-                crate::debugger::imports::UnknownImports::DefaultValues
-            } else {
-                crate::debugger::imports::UnknownImports::Refuse
-            },
+            unknown_imports: crate::debugger::imports::UnknownImports::from_flags(
+                self.trap_unknown_imports,
+                self.default_values_unknown_imports,
+            ),
         }
     }
 

@@ -857,18 +857,9 @@ impl Adapter {
         if !module.exists() {
             return Err(format!("cannot read {}: no such file", module.display()));
         }
-        let (program_args, invoke) = match &args.invoke {
-            Some(name) => (Vec::new(), Some((name.clone(), args.args.clone()))),
-            None => (args.args.clone(), None),
-        };
-        let dirs = args
-            .dirs
-            .iter()
-            .map(|d| DirSpec::parse(d))
-            .chain(args.ro_dirs.iter().map(|d| DirSpec {
-                read_only: true,
-                ..DirSpec::parse(d)
-            }))
+        let (program_args, invoke) = RunConfig::program_args(args.invoke.as_ref(), &args.args);
+        let dirs = DirSpec::list(&args.dirs, &args.ro_dirs)
+            .into_iter()
             .map(|d| DirSpec {
                 host: at(&d.host),
                 ..d
@@ -901,13 +892,10 @@ impl Adapter {
                     .map(at)
                     .or_else(crate::cli::default_cache_dir)
             },
-            unknown_imports: if args.trap_unknown_imports {
-                crate::debugger::imports::UnknownImports::Trap
-            } else if args.default_values_unknown_imports {
-                crate::debugger::imports::UnknownImports::DefaultValues
-            } else {
-                crate::debugger::imports::UnknownImports::Refuse
-            },
+            unknown_imports: crate::debugger::imports::UnknownImports::from_flags(
+                args.trap_unknown_imports,
+                args.default_values_unknown_imports,
+            ),
             ..RunConfig::default()
         };
         let mut directories: Vec<PathBuf> = args.directories.iter().map(at).collect();

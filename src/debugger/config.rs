@@ -30,6 +30,32 @@ impl DirSpec {
             },
         }
     }
+
+    /// The directories of `--dir` (`dirs`) and `--dir-ro` (`read_only`),
+    /// in that order, each parsed as [`DirSpec::parse`] does.
+    pub fn list(dirs: &[String], read_only: &[String]) -> Vec<DirSpec> {
+        dirs.iter()
+            .map(|d| DirSpec::parse(d))
+            .chain(read_only.iter().map(|d| DirSpec {
+                read_only: true,
+                ..DirSpec::parse(d)
+            }))
+            .collect()
+    }
+}
+
+impl RunConfig {
+    /// `args` as the program's arguments, or with `invoke` (an export to
+    /// call) as that function's: (program arguments, invocation).
+    pub fn program_args(
+        invoke: Option<&String>,
+        args: &[String],
+    ) -> (Vec<String>, Option<(String, Vec<String>)>) {
+        match invoke {
+            Some(name) => (Vec::new(), Some((name.clone(), args.to_vec()))),
+            None => (args.to_vec(), None),
+        }
+    }
 }
 
 /// Everything the worker needs to load and start a program.

@@ -22,6 +22,20 @@ pub enum UnknownImports {
     DefaultValues,
 }
 
+impl UnknownImports {
+    /// From `--trap-unknown-imports` and `--default-values-unknown-imports`
+    /// (the first wins; neither: refuse).
+    pub fn from_flags(trap: bool, default_values: bool) -> UnknownImports {
+        if trap {
+            UnknownImports::Trap
+        } else if default_values {
+            UnknownImports::DefaultValues
+        } else {
+            UnknownImports::Refuse
+        }
+    }
+}
+
 /// The functions of `wasi_snapshot_preview1` that wasmtime-wasi 48.0.8's
 /// `p1::add_to_linker_async` defines (its `WasiSnapshotPreview1` trait; a
 /// unit test checks this list against the linker).
