@@ -1514,31 +1514,18 @@ impl Adapter {
                     let _: rq::ContinueArguments = Self::arguments(request)?;
                     Some(Request::Continue)
                 }
-                "next" => {
-                    let a: rq::NextArguments = Self::arguments(request)?;
-                    Some(if instruction(&a.granularity) {
-                        Request::Step {
-                            over: true,
-                            count: 1,
-                        }
+                "next" | "stepIn" => {
+                    let over = request.command == "next";
+                    let granularity = if over {
+                        Self::arguments::<rq::NextArguments>(request)?.granularity
+                    } else {
+                        Self::arguments::<rq::StepInArguments>(request)?.granularity
+                    };
+                    Some(if instruction(&granularity) {
+                        Request::Step { over, count: 1 }
                     } else {
                         Request::StepLine {
-                            over: true,
-                            until: false,
-                            count: 1,
-                        }
-                    })
-                }
-                "stepIn" => {
-                    let a: rq::StepInArguments = Self::arguments(request)?;
-                    Some(if instruction(&a.granularity) {
-                        Request::Step {
-                            over: false,
-                            count: 1,
-                        }
-                    } else {
-                        Request::StepLine {
-                            over: false,
+                            over,
                             until: false,
                             count: 1,
                         }
