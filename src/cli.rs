@@ -1,5 +1,6 @@
-//! The command line: `wasmdbg run [OPTIONS] MODULE [ARGS...]` and
-//! `wasmdbg core [OPTIONS] MODULE COREFILE`.
+//! The command line: `wasmdbg run [OPTIONS] MODULE [ARGS...]`,
+//! `wasmdbg record`, `wasmdbg replay TRACE`, `wasmdbg core [OPTIONS] MODULE
+//! COREFILE` and `wasmdbg dap`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -24,6 +25,12 @@ pub enum CliCommand {
     /// Run MODULE under the debugger; pause on traps, thrown exceptions and
     /// failing host calls.
     Run(Box<RunArgs>),
+    /// Run MODULE on plain code (full speed, no debugger) and write every
+    /// host call to a trace, for `wasmdbg replay`.
+    Record(Box<RecordArgs>),
+    /// Run the module a trace recorded under the debugger, every host call
+    /// answered from the trace: the same run again, forwards and backwards.
+    Replay(Box<ReplayArgs>),
     /// Open a core dump of MODULE: frames, locals, operand stack, globals,
     /// memory and source variables, read-only.
     Core(CoreArgs),
@@ -118,6 +125,102 @@ pub enum ColorChoice {
 /// Arguments of `wasmdbg run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// Run on plain code, at wasmtime's speed, recording the host calls in
+    /// memory; only if the program traps, throws an uncaught exception or a
+    /// host call fails, replay the run under the debugger to that point and
+    /// pause there. Refused with -b and --stop-on-entry (they need the
+    /// debugger from the start).
+    #[arg(long)]
+    pub fast: bool,
+
+    /// The debugger's options.
+    #[command(flatten)]
+    pub debugger: DebuggerArgs,
+
+    /// What to run, and how.
+    #[command(flatten)]
+    pub program: ProgramArgs,
+}
+
+/// The debugger's options of `run` and `replay`.
+#[derive(Debug, Args)]
+pub struct DebuggerArgs {
+    /// Pause before the first instruction of the entry function.
+    #[arg(long)]
+    pub stop_on_entry: bool,
+
+    /// Do not pause when the guest throws an exception a handler catches
+    /// (for programs that throw as ordinary control flow); one no handler
+    /// catches still pauses. REPL: `set stop-on-throw off`.
+    #[arg(long)]
+    pub no_stop_on_throw: bool,
+
+    /// Set a breakpoint before the program starts (repeatable): a function
+    /// name, `func[N]`, `*0xOFFSET` or `NAME+0xOFFSET`.
+    #[arg(short = 'b', long = "break", value_name = "LOCATION")]
+    pub breakpoints: Vec<String>,
+
+    /// Pause the program when it runs longer than SECS after starting or
+    /// resuming (for scripted runs: report where a hung program is).
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<f64>,
+
+    /// Compile without epoch interruption: tight loops run faster (see the
+    /// README's performance section), but Ctrl-C, --timeout and `run` can no
+    /// longer stop a running program.
+    #[arg(long, conflicts_with = "timeout")]
+    pub no_interrupts: bool,
+
+    /// The DWARF package (.dwp) for a module built with split DWARF
+    /// (default: MODULE's name with .dwp beside it, when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub dwp: Option<PathBuf>,
+
+    /// Write a core dump to PATH when the program stops at a trap, an
+    /// uncaught exception or a failed host call (then pause, or go on with the commands); REPL:
+    /// `generate-core-file`.
+    #[arg(long, value_name = "PATH")]
+    pub coredump: Option<PathBuf>,
+
+    /// Run one debugger command if the program crashes: when, after the
+    /// -x/-ex commands, it is paused where it would die if let go (a trap, a
+    /// failed host call, `--timeout`). Repeatable; in order with -K (lldb's
+    /// `--one-line-on-crash`).
+    #[arg(
+        short = 'k',
+        long = "one-line-on-crash",
+        value_name = "CMD",
+        allow_hyphen_values = true
+    )]
+    pub crash_commands: Vec<String>,
+
+    /// Run the debugger commands in FILE if the program crashes, as -k does
+    /// (lldb's `--source-on-crash`).
+    #[arg(short = 'K', long = "source-on-crash", value_name = "FILE")]
+    pub crash_command_files: Vec<PathBuf>,
+
+    /// The debugger's own options.
+    #[command(flatten)]
+    pub frontend: FrontendArgs,
+}
+
+/// Where compiled code is kept, for `run`, `record` and `replay`.
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// Keep compiled machine code in DIR (default: $XDG_CACHE_HOME/wasmdbg,
+    /// else ~/.cache/wasmdbg), so the next start on the same module skips
+    /// compiling.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Compile the module even when the cache has it, and save nothing.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
+}
+
+/// The program and what it is given, for `run` and `record`.
+#[derive(Debug, Args)]
+pub struct ProgramArgs {
     /// Pass an environment variable to the guest (repeatable): NAME alone
     /// passes the debugger's own value. Nothing else of the host
     /// environment is passed unless --inherit-env.
@@ -153,10 +256,6 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME")]
     pub invoke: Option<String>,
 
-    /// Pause before the first instruction of the entry function.
-    #[arg(long)]
-    pub stop_on_entry: bool,
-
     /// Instantiate core module MODULE first and link it under import name
     /// NAME (repeatable, in order; wasmtime run's `--preload`): the main
     /// module may import its exports as `NAME::EXPORT`. Its frames, names
@@ -177,74 +276,14 @@ pub struct RunArgs {
     #[arg(long)]
     pub default_values_unknown_imports: bool,
 
-    /// Do not pause when the guest throws an exception a handler catches
-    /// (for programs that throw as ordinary control flow); one no handler
-    /// catches still pauses. REPL: `set stop-on-throw off`.
-    #[arg(long)]
-    pub no_stop_on_throw: bool,
-
-    /// Set a breakpoint before the program starts (repeatable): a function
-    /// name, `func[N]`, `*0xOFFSET` or `NAME+0xOFFSET`.
-    #[arg(short = 'b', long = "break", value_name = "LOCATION")]
-    pub breakpoints: Vec<String>,
-
-    /// Pause the program when it runs longer than SECS after starting or
-    /// resuming (for scripted runs: report where a hung program is).
-    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
-    pub timeout: Option<f64>,
-
-    /// Compile without epoch interruption: tight loops run faster (see the
-    /// README's performance section), but Ctrl-C, --timeout and `run` can no
-    /// longer stop a running program.
-    #[arg(long, conflicts_with = "timeout")]
-    pub no_interrupts: bool,
-
     /// The guest's stack limit in bytes (default: 524288, wasmtime's);
     /// deeper recursion traps with "call stack exhausted".
     #[arg(long, value_name = "BYTES", value_parser = parse_stack)]
     pub max_wasm_stack: Option<usize>,
 
-    /// Keep compiled machine code in DIR (default: $XDG_CACHE_HOME/wasmdbg,
-    /// else ~/.cache/wasmdbg), so the next start on the same module skips
-    /// compiling.
-    #[arg(long, value_name = "DIR")]
-    pub cache_dir: Option<PathBuf>,
-
-    /// Compile the module even when the cache has it, and save nothing.
-    #[arg(long, conflicts_with = "cache_dir")]
-    pub no_cache: bool,
-
-    /// The DWARF package (.dwp) for a module built with split DWARF
-    /// (default: MODULE's name with .dwp beside it, when it exists).
-    #[arg(long, value_name = "FILE")]
-    pub dwp: Option<PathBuf>,
-
-    /// Write a core dump to PATH when the program stops at a trap, an
-    /// uncaught exception or a failed host call (then pause, or go on with the commands); REPL:
-    /// `generate-core-file`.
-    #[arg(long, value_name = "PATH")]
-    pub coredump: Option<PathBuf>,
-
-    /// Run one debugger command if the program crashes: when, after the
-    /// -x/-ex commands, it is paused where it would die if let go (a trap, a
-    /// failed host call, `--timeout`). Repeatable; in order with -K (lldb's
-    /// `--one-line-on-crash`).
-    #[arg(
-        short = 'k',
-        long = "one-line-on-crash",
-        value_name = "CMD",
-        allow_hyphen_values = true
-    )]
-    pub crash_commands: Vec<String>,
-
-    /// Run the debugger commands in FILE if the program crashes, as -k does
-    /// (lldb's `--source-on-crash`).
-    #[arg(short = 'K', long = "source-on-crash", value_name = "FILE")]
-    pub crash_command_files: Vec<PathBuf>,
-
-    /// The debugger's own options.
+    /// Where compiled code is kept.
     #[command(flatten)]
-    pub frontend: FrontendArgs,
+    pub cache: CacheArgs,
 
     /// The module: a `.wasm` binary or `.wat` text (told apart by content).
     pub module: PathBuf,
@@ -253,6 +292,40 @@ pub struct RunArgs {
     /// module's file name), or the values for --invoke.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// Arguments of `wasmdbg record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Write the trace to TRACE (default: MODULE's file name with
+    /// `.trace`, in the current directory).
+    #[arg(short = 'o', long = "output", value_name = "TRACE")]
+    pub output: Option<PathBuf>,
+
+    /// What to run, and how.
+    #[command(flatten)]
+    pub program: ProgramArgs,
+}
+
+/// Arguments of `wasmdbg replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recorded module, when it is no longer where the trace says
+    /// (its hash must match).
+    #[arg(long, value_name = "MODULE")]
+    pub module: Option<PathBuf>,
+
+    /// Where compiled code is kept.
+    #[command(flatten)]
+    pub cache: CacheArgs,
+
+    /// The debugger's options.
+    #[command(flatten)]
+    pub debugger: DebuggerArgs,
+
+    /// The trace `wasmdbg record` wrote.
+    #[arg(value_name = "TRACE")]
+    pub trace: PathBuf,
 }
 
 /// `$XDG_CACHE_HOME/wasmdbg`, else `$HOME/.cache/wasmdbg` (the XDG base
@@ -327,6 +400,39 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
 impl RunArgs {
     /// The program to run, as the debugger core takes it.
     pub fn run_config(&self) -> RunConfig {
+        let d = &self.debugger;
+        RunConfig {
+            stop_on_entry: d.stop_on_entry,
+            stop_on_throw: !d.no_stop_on_throw,
+            breakpoints: d.breakpoints.clone(),
+            without_interrupts: d.no_interrupts,
+            dwp: d.dwp.clone(),
+            ..self.program.run_config()
+        }
+    }
+
+    /// The theme, decided once: `--color` beats `NO_COLOR`, which beats
+    /// whether stdout is a terminal.
+    pub fn theme(&self) -> Theme {
+        self.debugger.frontend.theme()
+    }
+}
+
+impl CacheArgs {
+    /// The cache directory to use: `None` with --no-cache.
+    pub fn dir(&self) -> Option<PathBuf> {
+        if self.no_cache {
+            None
+        } else {
+            self.cache_dir.clone().or_else(default_cache_dir)
+        }
+    }
+}
+
+impl ProgramArgs {
+    /// The program and its inputs, as the debugger core takes it (the
+    /// debugger's options default).
+    pub fn run_config(&self) -> RunConfig {
         let (args, invoke) = RunConfig::program_args(self.invoke.as_ref(), &self.args);
         RunConfig {
             module: self.module.clone(),
@@ -337,22 +443,15 @@ impl RunArgs {
             stdin: self.stdin.clone(),
             output_is_terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             invoke,
-            stop_on_entry: self.stop_on_entry,
-            stop_on_throw: !self.no_stop_on_throw,
-            breakpoints: self.breakpoints.clone(),
-            without_interrupts: self.no_interrupts,
+            stop_on_throw: true,
             max_wasm_stack: self.max_wasm_stack,
-            cache_dir: if self.no_cache {
-                None
-            } else {
-                self.cache_dir.clone().or_else(default_cache_dir)
-            },
-            dwp: self.dwp.clone(),
+            cache_dir: self.cache.dir(),
             preloads: self.preloads.clone(),
             unknown_imports: crate::debugger::imports::UnknownImports::from_flags(
                 self.trap_unknown_imports,
                 self.default_values_unknown_imports,
             ),
+            ..RunConfig::default()
         }
     }
 
@@ -378,12 +477,6 @@ impl RunArgs {
             }
         }
         env
-    }
-
-    /// The theme, decided once: `--color` beats `NO_COLOR`, which beats
-    /// whether stdout is a terminal.
-    pub fn theme(&self) -> Theme {
-        self.frontend.theme()
     }
 }
 
@@ -423,7 +516,7 @@ pub fn scripts_in_order(matches: &clap::ArgMatches, args: &FrontendArgs) -> Vec<
 
 /// The `-K` and `-k` arguments of `run` (commands for a crash) in the order
 /// they were given.
-pub fn crash_scripts_in_order(matches: &clap::ArgMatches, args: &RunArgs) -> Vec<Script> {
+pub fn crash_scripts_in_order(matches: &clap::ArgMatches, args: &DebuggerArgs) -> Vec<Script> {
     in_order(
         matches,
         ("crash_command_files", &args.crash_command_files),
@@ -462,8 +555,8 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     // Options that take a value, from clap's definition of `run`.
     let command = Cli::command();
     let mut takes_value = vec!["-ex".to_string()];
-    if let Some(run) = command.find_subcommand("run") {
-        for arg in run.get_arguments() {
+    for sub in command.get_subcommands() {
+        for arg in sub.get_arguments() {
             if arg.get_action().takes_values() && !arg.is_positional() {
                 takes_value.extend(arg.get_long().map(|l| format!("--{l}")));
                 takes_value.extend(arg.get_short().map(|s| format!("-{s}")));
@@ -471,7 +564,7 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
         }
     }
     let mut out = Vec::new();
-    let mut seen_subcommand = false;
+    let mut subcommand: Option<String> = None;
     let mut in_options = true;
     let mut expect_value = false;
     for (i, arg) in args.into_iter().enumerate() {
@@ -487,11 +580,14 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
         if arg == "--" {
             in_options = false;
         } else if !arg.starts_with('-') {
-            // The first plain word is the subcommand, the second MODULE.
-            if seen_subcommand {
-                in_options = false;
+            // The first plain word is the subcommand, the second MODULE
+            // (after which `run` and `record` pass the program its own
+            // arguments; `replay` and `core` take none).
+            match &subcommand {
+                Some(sub) if sub == "run" || sub == "record" => in_options = false,
+                Some(_) => {}
+                None => subcommand = Some(arg.clone()),
             }
-            seen_subcommand = true;
         } else if takes_value.contains(&arg) {
             expect_value = true;
         }
@@ -532,6 +628,11 @@ mod tests {
         assert_eq!(
             normalize_args(words("wasmdbg run --cache-dir d -ex bt m.wasm")),
             words("wasmdbg run --cache-dir d --ex bt m.wasm")
+        );
+        // `replay` has no program arguments: options may follow TRACE.
+        assert_eq!(
+            normalize_args(words("wasmdbg replay t.trace -ex bt -b f")),
+            words("wasmdbg replay t.trace --ex bt -b f")
         );
     }
 }

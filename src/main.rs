@@ -33,6 +33,8 @@ fn main() -> ExitCode {
     };
     match &cli.command {
         CliCommand::Run(args) => run(&matches, args),
+        CliCommand::Record(args) => record(args),
+        CliCommand::Replay(args) => replay(&matches, args),
         CliCommand::Core(args) => core(&matches, args),
         CliCommand::Dap(args) => dap(args),
     }
@@ -57,9 +59,169 @@ fn dap(args: &wasmdbg::cli::DapArgs) -> ExitCode {
     ExitCode::from(status as u8)
 }
 
-/// `wasmdbg run`.
+/// `wasmdbg run`: a debugger session; with `--fast`, a recorded run on
+/// plain code first, and a session only if it failed.
 fn run(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCode {
+    if args.fast {
+        return run_fast(matches, args);
+    }
+    session(
+        matches,
+        &args.debugger,
+        args.run_config(),
+        &args.program.module,
+    )
+}
+
+/// `wasmdbg run --fast`.
+fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCode {
     let theme = args.theme();
+    let d = &args.debugger;
+    let refusal = if !d.breakpoints.is_empty() {
+        Some("-b")
+    } else if d.stop_on_entry {
+        Some("--stop-on-entry")
+    } else if d.frontend.json {
+        Some("--json")
+    } else {
+        None
+    };
+    if let Some(option) = refusal {
+        let why = if option == "--json" {
+            "--fast lets the program write to stdout directly, which --json needs for its lines"
+        } else {
+            "--fast runs plain code until the program fails, and plain code cannot pause before that"
+        };
+        eprintln!(
+            "{}",
+            theme.error(&format!(
+                "error: {option} cannot be used with --fast: {why}"
+            ))
+        );
+        return ExitCode::from(2);
+    }
+    let config = args.run_config();
+    let recorded = match wasmdbg::debugger::record::record(
+        &config,
+        wasmdbg::debugger::record::Sink::Memory(Vec::new()),
+    ) {
+        Ok(r) => r,
+        Err(e) => return load_failed(false, theme, &e),
+    };
+    use wasmdbg::debugger::record::trace::End;
+    if matches!(recorded.end, End::Returned | End::Exited(_)) {
+        print_results(&recorded.results);
+        return ExitCode::from(recorded.status as u8);
+    }
+    let wasmdbg::debugger::record::Sink::Memory(bytes) = recorded.sink else {
+        return load_failed(false, theme, "the in-memory recording was lost");
+    };
+    let trace = match wasmdbg::debugger::record::Trace::parse(&bytes) {
+        Ok(t) => std::sync::Arc::new(t),
+        Err(e) => return load_failed(false, theme, &format!("the in-memory recording: {e}")),
+    };
+    eprintln!(
+        "wasmdbg: the program {} after {} host call{}; replaying it under the debugger to there",
+        recorded.end,
+        recorded.calls,
+        if recorded.calls == 1 { "" } else { "s" }
+    );
+    let config = wasmdbg::debugger::RunConfig {
+        replay: Some(wasmdbg::debugger::record::Replay {
+            trace,
+            quiet_first_run: true,
+        }),
+        ..config
+    };
+    session(matches, &args.debugger, config, &args.program.module)
+}
+
+/// `wasmdbg record`: the program's own exit status (as `wasmtime run`
+/// gives it), 2 when it could not be started or the trace not written.
+fn record(args: &wasmdbg::cli::RecordArgs) -> ExitCode {
+    let theme = wasmdbg::render::Theme {
+        color: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let config = args.program.run_config();
+    let path = args.output.clone().unwrap_or_else(|| {
+        let name = config.module.file_stem().unwrap_or_default();
+        std::path::PathBuf::from(name).with_extension("trace")
+    });
+    let file = match std::fs::File::create(&path) {
+        Ok(f) => f,
+        Err(e) => {
+            return load_failed(
+                false,
+                theme,
+                &format!("cannot create the trace {}: {e}", path.display()),
+            );
+        }
+    };
+    let sink = wasmdbg::debugger::record::Sink::File(std::io::BufWriter::new(file));
+    match wasmdbg::debugger::record::record(&config, sink) {
+        Ok(recorded) => {
+            print_results(&recorded.results);
+            use wasmdbg::debugger::record::trace::End;
+            if let End::Trapped(_) | End::Failed(_) = &recorded.end {
+                eprintln!(
+                    "{}",
+                    theme.error(&format!("error: the program {}", recorded.end))
+                );
+            }
+            eprintln!(
+                "wasmdbg: recorded {} host call{} to {}",
+                recorded.calls,
+                if recorded.calls == 1 { "" } else { "s" },
+                path.display()
+            );
+            ExitCode::from(recorded.status as u8)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            load_failed(false, theme, &e)
+        }
+    }
+}
+
+/// `wasmdbg replay`: as `wasmdbg run`; 2 when the trace cannot be read.
+fn replay(matches: &clap::ArgMatches, args: &wasmdbg::cli::ReplayArgs) -> ExitCode {
+    let theme = args.debugger.frontend.theme();
+    let trace = match wasmdbg::debugger::record::Trace::read(&args.trace) {
+        Ok(t) => std::sync::Arc::new(t),
+        Err(e) => return load_failed(args.debugger.frontend.json, theme, &e),
+    };
+    let base = wasmdbg::debugger::record::Replay::run_config(trace, args.module.clone());
+    let d = &args.debugger;
+    let config = wasmdbg::debugger::RunConfig {
+        stop_on_entry: d.stop_on_entry,
+        stop_on_throw: !d.no_stop_on_throw,
+        breakpoints: d.breakpoints.clone(),
+        without_interrupts: d.no_interrupts,
+        dwp: d.dwp.clone(),
+        cache_dir: args.cache.dir(),
+        output_is_terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        ..base
+    };
+    let module = config.module.clone();
+    session(matches, &args.debugger, config, &module)
+}
+
+/// The results of an `--invoke`d function, one per line, as a session
+/// prints them.
+fn print_results(results: &[wasmdbg::debugger::protocol::Value]) {
+    for v in results {
+        println!("{}", wasmdbg::render::value(v));
+    }
+}
+
+/// A debugger session on `config`: `-x`/`-ex`, crash commands, the prompt.
+fn session(
+    matches: &clap::ArgMatches,
+    args: &wasmdbg::cli::DebuggerArgs,
+    config: wasmdbg::debugger::RunConfig,
+    module: &std::path::Path,
+) -> ExitCode {
+    let theme = args.frontend.theme();
     let scripts = scripts_in_order(matches, &args.frontend);
     let crash_scripts = crash_scripts_in_order(matches, args);
 
@@ -80,10 +242,9 @@ fn run(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCode {
     };
     let mut out = std::io::stdout();
     if json {
-        let _ = out.write_all(wasmdbg::repl::json::start(&args.module, None).as_bytes());
+        let _ = out.write_all(wasmdbg::repl::json::start(module, None).as_bytes());
     }
-    let (session, first) =
-        Session::start_with_events(args.run_config(), timeout, interrupter, Some(sink));
+    let (session, first) = Session::start_with_events(config, timeout, interrupter, Some(sink));
     if let Response::Ended(Outcome::LoadFailed(msg)) = &first {
         return load_failed(json, theme, msg);
     }

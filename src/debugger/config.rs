@@ -110,4 +110,8 @@ pub struct RunConfig {
     /// Core modules to instantiate first, each linked under its import
     /// name (`--preload NAME=MODULE`, wasmtime run's), in order.
     pub preloads: Vec<(String, PathBuf)>,
+    /// Answer every host call from a recording instead of running WASI
+    /// (`wasmdbg replay`, `run --fast` after a failure); then files, clocks
+    /// and stdin are not touched, and reverse execution works.
+    pub replay: Option<super::record::Replay>,
 }

@@ -18,6 +18,7 @@ mod inspect;
 mod interrupt;
 mod postmortem;
 pub mod protocol;
+pub mod record;
 mod session;
 pub mod source;
 mod stdout;

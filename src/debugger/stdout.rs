@@ -36,7 +36,7 @@ pub(crate) struct GuestOutput {
 }
 
 impl GuestOutput {
-    fn send(&self, bytes: &[u8]) {
+    pub(crate) fn send(&self, bytes: &[u8]) {
         if bytes.is_empty() {
             return;
         }

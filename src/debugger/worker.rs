@@ -45,6 +45,7 @@ use super::imports::UnknownImports;
 use super::interrupt::Interrupt;
 use super::protocol::OutputStream;
 use super::protocol::{Exception, Outcome, Pc, Request, Response};
+use super::record::replayer::{Cursor, Replaying};
 use super::stdout::{GuestOutput, Message};
 use super::stepping::Step;
 use super::values::value_of;
@@ -67,6 +68,14 @@ pub(crate) struct Host {
     p2: WasiCtx,
     table: ResourceTable,
     memory_cap: MemoryCap,
+    /// Where a replayed run is in its trace (`None`: not replaying).
+    pub(crate) replay: Option<Cursor>,
+}
+
+impl Replaying for Host {
+    fn cursor(&mut self) -> Option<&mut Cursor> {
+        self.replay.as_mut()
+    }
 }
 
 impl WasiView for Host {
@@ -93,9 +102,16 @@ impl std::error::Error for MemoryLimitReached {}
 
 /// `RunConfig::max_memory` as a wasmtime resource limiter: the bytes of
 /// linear memory of all the instance's memories together.
-struct MemoryCap {
+pub(crate) struct MemoryCap {
     max: Option<u64>,
     total: u64,
+}
+
+impl MemoryCap {
+    /// A limit of `max` bytes (`None`: none).
+    pub(crate) fn new(max: Option<u64>) -> MemoryCap {
+        MemoryCap { max, total: 0 }
+    }
 }
 
 impl wasmtime::ResourceLimiter for MemoryCap {
@@ -389,6 +405,8 @@ struct Loaded {
     runner: Runner,
     config: RunConfig,
     output: Sender<Message>,
+    /// How many runs have started.
+    runs: AtomicU64,
 }
 
 impl Loaded {
@@ -402,6 +420,20 @@ impl Loaded {
         channel: Arc<Mutex<Channel>>,
     ) -> Result<Loaded> {
         let bytes = crate::wasm::load_module_bytes(&config.module).map_err(|e| anyhow!("{e:#}"))?;
+        if let Some(replay) = &config.replay {
+            super::record::recorder::check_recordable(&bytes, config)
+                .map_err(|e| anyhow!("{e}"))?;
+            let hash = super::record::trace::module_hash(&bytes);
+            if hash != replay.trace.header.module_hash {
+                return Err(anyhow!(
+                    "{} is not the module the trace recorded: its BLAKE3 is {hash}, the trace's \
+                     is {} (recorded from {})",
+                    config.module.display(),
+                    replay.trace.header.module_hash,
+                    replay.trace.header.module
+                ));
+            }
+        }
         let kind = if crate::wasm::program::is_component(&bytes) {
             // Imports wasmdbg cannot provide are refused before anything
             // is compiled.
@@ -492,6 +524,9 @@ impl Loaded {
             .epoch_interruption(!config.without_interrupts)
             .async_stack_size(max_wasm_stack.saturating_add(HANDLER_STACK))
             .max_wasm_stack(max_wasm_stack);
+        if config.replay.is_some() {
+            super::record::recorder::deterministic(&mut engine_config);
+        }
         let engine = Engine::new(&engine_config)?;
         interrupt.attach(engine.clone());
         let cache = config.cache_dir.as_deref();
@@ -515,7 +550,7 @@ impl Loaded {
         let (compiled, code) = compiled.map_err(|e| anyhow!("{}", one_line(&e)).context(what))?;
         // Check the preopened directories once, so a bad --dir is a load
         // error rather than a failure of every run.
-        build_wasi(config, output.clone(), kind)?;
+        build_wasi(config, output.clone(), kind, false)?;
 
         let (modules, runner, probe) = match compiled {
             Compiled::Module(module) if !preload_bytes.is_empty() => {
@@ -547,7 +582,14 @@ impl Loaded {
             }
             Compiled::Module(module) => {
                 let mut linker: Linker<Host> = Linker::new(&engine);
-                wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)?;
+                if config.replay.is_some() {
+                    let imports = super::record::recorder::wasi_imports(&module);
+                    super::record::replayer::define(&mut linker, imports)?;
+                } else {
+                    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| {
+                        &mut h.wasi
+                    })?;
+                }
                 super::imports::define_unknown(&mut linker, &module, config.unknown_imports, &[])?;
                 let instance_pre = linker
                     .instantiate_pre(&module)
@@ -594,6 +636,7 @@ impl Loaded {
             runner,
             config: config.clone(),
             output,
+            runs: AtomicU64::new(0),
         })
     }
 
@@ -602,7 +645,14 @@ impl Loaded {
     async fn run_once(&self) -> Outcome {
         let shared = &self.shared;
         let kind = shared.program.kind;
-        let host = match build_wasi(&self.config, self.output.clone(), kind) {
+        let first = self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0;
+        let echo = !(first
+            && self
+                .config
+                .replay
+                .as_ref()
+                .is_some_and(|r| r.quiet_first_run));
+        let host = match build_wasi(&self.config, self.output.clone(), kind, echo) {
             Ok(host) => host,
             Err(e) => return Outcome::LoadFailed(one_line(&e)),
         };
@@ -700,6 +750,14 @@ impl Loaded {
         shared.clear_instances();
         if lock(&shared.control).killing {
             return Outcome::Killed;
+        }
+        // A replay that ended normally before its last recorded call did not
+        // repeat the recording.
+        if let (Outcome::Returned { .. } | Outcome::Exited(_), Some(cursor)) =
+            (&outcome, &store.data().replay)
+            && let Some(why) = cursor.unfinished()
+        {
+            return Outcome::Failed(why);
         }
         outcome
     }
@@ -819,19 +877,14 @@ fn read_dwp(config: &RunConfig) -> Result<Option<(Vec<u8>, String)>> {
     }
 }
 
-/// The store's data for one run: the WASI context (preview 1 for a module,
-/// 0.2 for a component) with argv (argv\[0\] the file name), the given
-/// environment, preopened directories, the terminal's stdio; the memory
-/// limit.
-fn build_wasi(config: &RunConfig, output: Sender<Message>, kind: ProgramKind) -> Result<Host> {
+/// The WASI context `config` describes, without stdout and stderr: argv
+/// (argv\[0\] the file name), the given environment, preopened
+/// directories, stdin (`--stdin FILE` or the terminal's).
+///
+/// # Errors
+/// `--stdin` or a `--dir` cannot be opened.
+pub(crate) fn wasi_builder(config: &RunConfig) -> Result<WasiCtxBuilder> {
     let mut wasi = WasiCtxBuilder::new();
-    let stream = |stream| GuestOutput {
-        stream,
-        sender: output.clone(),
-        terminal: config.output_is_terminal,
-    };
-    wasi.stdout(stream(OutputStream::Stdout))
-        .stderr(stream(OutputStream::Stderr));
     match &config.stdin {
         Some(path) => {
             let file = std::fs::File::open(path)
@@ -842,12 +895,7 @@ fn build_wasi(config: &RunConfig, output: Sender<Message>, kind: ProgramKind) ->
             wasi.inherit_stdin();
         }
     }
-    let argv0 = config
-        .module
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| config.module.display().to_string());
-    wasi.arg(&argv0);
+    wasi.arg(super::record::recorder::argv0(config));
     wasi.args(&config.args);
     for (k, v) in &config.env {
         wasi.env(k, v);
@@ -861,18 +909,50 @@ fn build_wasi(config: &RunConfig, output: Sender<Message>, kind: ProgramKind) ->
         wasi.preopened_dir(&dir.host, &dir.guest, perms)
             .map_err(|e| anyhow!("cannot open --dir {}: {e}", dir.host.display()))?;
     }
-    let (wasi, p2) = match kind {
-        ProgramKind::Module => (wasi.build_p1(), WasiCtxBuilder::new().build()),
-        ProgramKind::Component => (WasiCtxBuilder::new().build_p1(), wasi.build()),
+    Ok(wasi)
+}
+
+/// The store's data for one run: the WASI context (preview 1 for a module,
+/// 0.2 for a component) of [`wasi_builder`] with stdout and stderr as
+/// events; the memory limit. A replayed run gets an empty WASI context (no
+/// host file, clock or stdin is touched) and a cursor at the start of its
+/// trace, showing the guest's output when `echo`.
+fn build_wasi(
+    config: &RunConfig,
+    output: Sender<Message>,
+    kind: ProgramKind,
+    echo: bool,
+) -> Result<Host> {
+    let stream = |stream| GuestOutput {
+        stream,
+        sender: output.clone(),
+        terminal: config.output_is_terminal,
+    };
+    let (wasi, p2, replay) = match &config.replay {
+        Some(replay) => {
+            let echo = echo.then(|| (stream(OutputStream::Stdout), stream(OutputStream::Stderr)));
+            (
+                WasiCtxBuilder::new().build_p1(),
+                WasiCtxBuilder::new().build(),
+                Some(Cursor::new(replay.trace.clone(), echo)),
+            )
+        }
+        None => {
+            let mut wasi = wasi_builder(config)?;
+            wasi.stdout(stream(OutputStream::Stdout))
+                .stderr(stream(OutputStream::Stderr));
+            match kind {
+                ProgramKind::Module => (wasi.build_p1(), WasiCtxBuilder::new().build(), None),
+                ProgramKind::Component => (WasiCtxBuilder::new().build_p1(), wasi.build(), None),
+            }
+        }
     };
     Ok(Host {
         wasi,
         p2,
         table: ResourceTable::new(),
-        memory_cap: MemoryCap {
-            max: config.max_memory,
-            total: 0,
-        },
+        memory_cap: MemoryCap::new(config.max_memory),
+        replay,
     })
 }
 

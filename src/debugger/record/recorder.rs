@@ -1,0 +1,361 @@
+//! The recorded run: the program on plain code (no guest debugging), every
+//! WASI preview 1 call made through wasmtime-wasi and written to a trace
+//! with its arguments, result and the memory it wrote.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use wasmtime::{
+    AsContextMut, Caller, Config, Engine, Extern, Linker, Module, Store, Val, format_err as anyhow,
+};
+use wasmtime_wasi::I32Exit;
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p1::wasi_snapshot_preview1::WasiSnapshotPreview1;
+
+use super::p1::{self, Bits, Sizes};
+use super::trace::{Call, CallResult, End, Header, TraceWriter, module_hash};
+use crate::debugger::config::RunConfig;
+use crate::debugger::worker::{DEFAULT_MAX_WASM_STACK, MemoryCap, one_line, wasi_builder};
+
+/// The WASI module name.
+pub(crate) const WASI: &str = "wasi_snapshot_preview1";
+
+/// Where a trace goes: a file, or memory (`run --fast`).
+pub enum Sink {
+    /// A file being written.
+    File(std::io::BufWriter<std::fs::File>),
+    /// Bytes in memory.
+    Memory(Vec<u8>),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::File(f) => f.write(buf),
+            Sink::Memory(v) => v.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::File(f) => f.flush(),
+            Sink::Memory(_) => Ok(()),
+        }
+    }
+}
+
+/// How a recorded run went.
+pub struct Recorded {
+    /// How the program ended.
+    pub end: End,
+    /// The exit status `wasmtime run` gives for that end: the code of
+    /// `proc_exit`, 134 for a trap, 1 for another failure, else 0.
+    pub status: i32,
+    /// The entry function's results (`--invoke`), when it returned.
+    pub results: Vec<crate::debugger::protocol::Value>,
+    /// How many host calls were recorded.
+    pub calls: u64,
+    /// The trace (its bytes, for [`Sink::Memory`]).
+    pub sink: Sink,
+}
+
+/// The store's data while recording.
+struct Recorder {
+    wasi: WasiP1Ctx,
+    writer: Option<TraceWriter<Sink>>,
+    /// The first write error; the recording stops being written, the
+    /// program goes on, and the error is reported at the end.
+    write_error: Option<std::io::Error>,
+    args: Sizes,
+    env: Sizes,
+    memory_cap: MemoryCap,
+}
+
+/// The engine both sides of a recording use, with or without guest
+/// debugging: NaN results canonicalised and relaxed SIMD deterministic, so
+/// plain and instrumented code compute the same bits.
+pub(crate) fn deterministic(config: &mut Config) -> &mut Config {
+    config
+        .cranelift_nan_canonicalization(true)
+        .relaxed_simd_deterministic(true)
+}
+
+/// The argv\[0\] the guest sees: the module's file name.
+pub(crate) fn argv0(config: &RunConfig) -> String {
+    config
+        .module
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| config.module.display().to_string())
+}
+
+/// Refusals that apply before anything runs: a component, preloads,
+/// shared memories (threads), which a single trace of host calls cannot
+/// replay.
+pub(crate) fn check_recordable(bytes: &[u8], config: &RunConfig) -> Result<(), String> {
+    if crate::wasm::program::is_component(bytes) {
+        return Err(
+            "recording is for core modules with WASI preview 1; a component cannot be recorded yet"
+                .to_string(),
+        );
+    }
+    if !config.preloads.is_empty() {
+        return Err("--preload cannot be recorded yet: record a single module".to_string());
+    }
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let shared = match payload {
+            Ok(wasmparser::Payload::ImportSection(reader)) => reader
+                .into_imports()
+                .flatten()
+                .any(|i| matches!(i.ty, wasmparser::TypeRef::Memory(m) if m.shared)),
+            Ok(wasmparser::Payload::MemorySection(reader)) => {
+                reader.into_iter().flatten().any(|m| m.shared)
+            }
+            Ok(wasmparser::Payload::CodeSectionStart { .. }) | Err(_) => break,
+            _ => false,
+        };
+        if shared {
+            return Err(
+                "the module has a shared memory (threads): the order its threads ran in cannot \
+                 be recorded, so it cannot be replayed"
+                    .to_string(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The trace's header for `config` and the module `bytes`.
+pub(crate) fn header(config: &RunConfig, bytes: &[u8], functions: Vec<String>) -> Header {
+    Header {
+        module: config.module.display().to_string(),
+        module_hash: module_hash(bytes),
+        argv0: argv0(config),
+        args: config.args.clone(),
+        env: config.env.clone(),
+        dirs: config
+            .dirs
+            .iter()
+            .map(|d| (d.host.display().to_string(), d.guest.clone(), d.read_only))
+            .collect(),
+        invoke: config.invoke.clone(),
+        max_memory: config.max_memory,
+        max_wasm_stack: config.max_wasm_stack,
+        functions,
+        recorder: format!("wasmdbg {} on wasmtime 48.0.8", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// The `wasi_snapshot_preview1` functions `module` imports.
+pub(crate) fn wasi_imports(module: &Module) -> Vec<(String, wasmtime::FuncType)> {
+    module
+        .imports()
+        .filter(|i| i.module() == WASI && p1::FUNCTIONS.contains(&i.name()))
+        .filter_map(|i| Some((i.name().to_string(), i.ty().func()?.clone())))
+        .collect()
+}
+
+/// Runs `config`'s module on plain code, writing its trace to `sink`.
+/// The guest's stdio are the process's, as under `wasmtime run`.
+///
+/// # Errors
+/// One line when the program cannot be started (unreadable or invalid
+/// module, refused imports, a component, a shared memory, a bad `--dir`)
+/// or the trace cannot be written.
+pub fn record(config: &RunConfig, sink: Sink) -> Result<Recorded, String> {
+    let bytes = crate::wasm::load_module_bytes(&config.module).map_err(|e| format!("{e:#}"))?;
+    check_recordable(&bytes, config)?;
+    if config.unknown_imports == crate::debugger::imports::UnknownImports::Refuse {
+        crate::debugger::imports::check_module_imports(&bytes, &[])?;
+    }
+    let max_wasm_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
+    let mut engine_config = Config::new();
+    deterministic(&mut engine_config)
+        .wasm_exceptions(true)
+        .max_wasm_stack(max_wasm_stack)
+        .async_stack_size(max_wasm_stack.saturating_add(1 << 20));
+    let engine = Engine::new(&engine_config).map_err(|e| one_line(&e))?;
+    let (module, _) = crate::debugger::cache::load_or_compile::<Module>(
+        &engine,
+        &bytes,
+        config.cache_dir.as_deref(),
+    )
+    .map_err(|e| format!("invalid module: {}", one_line(&e)))?;
+    let imports = wasi_imports(&module);
+    let header = header(
+        config,
+        &bytes,
+        imports.iter().map(|(n, _)| n.clone()).collect(),
+    );
+    let writer =
+        TraceWriter::new(sink, &header).map_err(|e| format!("cannot write the trace: {e}"))?;
+
+    let mut linker: Linker<Recorder> = Linker::new(&engine);
+    for (index, (name, ty)) in imports.into_iter().enumerate() {
+        let name: &'static str = p1::FUNCTIONS
+            .iter()
+            .find(|f| **f == name)
+            .copied()
+            .unwrap_or("?");
+        let func = index as u16;
+        linker
+            .func_new_async(WASI, name, ty, move |caller, params, results| {
+                Box::new(recorded_call(caller, name, func, params, results))
+            })
+            .map_err(|e| one_line(&e))?;
+    }
+    crate::debugger::imports::define_unknown(&mut linker, &module, config.unknown_imports, &[])
+        .map_err(|e| one_line(&e))?;
+
+    let mut wasi = wasi_builder(config).map_err(|e| one_line(&e))?;
+    wasi.inherit_stdout().inherit_stderr();
+    let argv0 = argv0(config);
+    let host = Recorder {
+        wasi: wasi.build_p1(),
+        writer: Some(writer),
+        write_error: None,
+        args: Sizes::of(
+            std::iter::once(argv0.as_str()).chain(config.args.iter().map(String::as_str)),
+        ),
+        env: Sizes::of(env_strings(config).iter().map(String::as_str)),
+        memory_cap: MemoryCap::new(config.max_memory),
+    };
+    let mut store = Store::new(&engine, host);
+    if config.max_memory.is_some() {
+        store.limiter(|host| &mut host.memory_cap);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let entry = match &config.invoke {
+        Some(_) => {
+            let info = crate::wasm::ModuleInfo::parse(Arc::new(bytes.clone()))
+                .map_err(|e| format!("malformed module: {e:#}"))?;
+            Some(crate::debugger::entry::entry_point(&info, config).map_err(|e| one_line(&e))?)
+        }
+        None => None,
+    };
+    let result: wasmtime::Result<Vec<Val>> = runtime.block_on(async {
+        let instance = linker.instantiate_async(&mut store, &module).await?;
+        let (name, args) = match &entry {
+            Some(e) => (e.name.as_str(), e.args.clone()),
+            None => ("_start", Vec::new()),
+        };
+        let func = instance.get_func(&mut store, name).ok_or_else(|| {
+            anyhow!("the module has no _start (not a WASI command); use --invoke NAME")
+        })?;
+        let ty = func.ty(&store);
+        let mut results: Vec<Val> = ty
+            .results()
+            .map(|t| crate::debugger::entry::default_val(&t))
+            .collect();
+        func.call_async(&mut store, &args, &mut results).await?;
+        Ok(results)
+    });
+    let (end, status) = match &result {
+        Ok(_) => (End::Returned, 0),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(exit) => (End::Exited(exit.0), exit.0),
+            None => match e.downcast_ref::<wasmtime::Trap>() {
+                Some(trap) => (
+                    End::Trapped(crate::debugger::worker::trap_message(trap)),
+                    134,
+                ),
+                None => (End::Failed(one_line(e)), 1),
+            },
+        },
+    };
+    let results = match &result {
+        Ok(results) => results
+            .iter()
+            .map(crate::debugger::values::value_of)
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let host = store.into_data();
+    if let Some(e) = host.write_error {
+        return Err(format!("cannot write the trace: {e}"));
+    }
+    let writer = host
+        .writer
+        .ok_or_else(|| "the trace writer was lost".to_string())?;
+    let calls = writer.calls();
+    let sink = writer
+        .finish(end.clone())
+        .map_err(|e| format!("cannot write the trace: {e}"))?;
+    Ok(Recorded {
+        end,
+        status,
+        results,
+        calls,
+        sink,
+    })
+}
+
+/// A WASI call made through wasmtime-wasi, recorded.
+async fn recorded_call(
+    mut caller: Caller<'_, Recorder>,
+    name: &'static str,
+    func: u16,
+    params: &[Val],
+    results: &mut [Val],
+) -> wasmtime::Result<()> {
+    let args: Vec<Bits> = params.iter().map(bits).collect();
+    let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
+        return Err(anyhow!("missing required memory export"));
+    };
+    let buffers = p1::read_buffers(name, &args, memory.data(&caller));
+    let fuel = caller.as_context_mut().hostcall_fuel();
+    let result = {
+        let (data, host) = memory.data_and_store_mut(&mut caller);
+        host.wasi.set_hostcall_fuel(fuel);
+        let mut guest = wiggle::GuestMemory::Unshared(data);
+        p1::call(name, &mut host.wasi, &mut guest, &args).await
+    };
+    let (data, host) = memory.data_and_store_mut(&mut caller);
+    let writes = match &result {
+        Ok(Some(0)) => p1::written(name, &args, data, &buffers, host.args, host.env)
+            .into_iter()
+            .map(|(at, len)| (at, data[at as usize..(at + len) as usize].to_vec()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let recorded = match &result {
+        Ok(errno) => CallResult::Returned(*errno),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(exit) => CallResult::Exit(exit.0),
+            None => CallResult::Failed(one_line(e)),
+        },
+    };
+    if let Some(writer) = host.writer.as_mut()
+        && host.write_error.is_none()
+        && let Err(e) = writer.call(Call {
+            func,
+            args,
+            result: recorded,
+            writes,
+        })
+    {
+        host.write_error = Some(e);
+    }
+    if let (Some(errno), Some(slot)) = (result?, results.first_mut()) {
+        *slot = Val::I32(errno);
+    }
+    Ok(())
+}
+
+/// The environment as the guest reads it: `NAME=VALUE` strings.
+pub(crate) fn env_strings(config: &RunConfig) -> Vec<String> {
+    config.env.iter().map(|(k, v)| format!("{k}={v}")).collect()
+}
+
+/// A Wasm argument's bits, as the trace keeps them.
+pub(crate) fn bits(v: &Val) -> Bits {
+    match v {
+        Val::I32(x) => u64::from(*x as u32),
+        Val::I64(x) => *x as u64,
+        Val::F32(x) => u64::from(*x),
+        Val::F64(x) => *x,
+        _ => 0,
+    }
+}

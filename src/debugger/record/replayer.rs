@@ -1,0 +1,187 @@
+//! The replayed run's host: every WASI preview 1 call answered from the
+//! trace — the recorded memory writes applied, the recorded result
+//! returned — after checking that it is the call the recording made. The
+//! guest's stdout and stderr writes are shown again from its own memory;
+//! nothing else of the host (files, clocks, stdin) is touched.
+
+use std::sync::Arc;
+
+use wasmtime::{Caller, Extern, FuncType, Linker, Val, format_err as anyhow};
+use wasmtime_wasi::I32Exit;
+
+use super::p1::{self, Bits};
+use super::recorder::{WASI, bits};
+use super::trace::{CallResult, Trace, call_text};
+use crate::debugger::stdout::GuestOutput;
+
+/// Where a replayed run is in its trace.
+pub(crate) struct Cursor {
+    /// The trace.
+    pub trace: Arc<Trace>,
+    /// The index of the next call to answer.
+    pub next: usize,
+    /// Where the guest's stdout and stderr writes go; `None` while the
+    /// output was already shown (`run --fast`'s first replay).
+    pub echo: Option<(GuestOutput, GuestOutput)>,
+}
+
+impl Cursor {
+    /// A cursor at the start of `trace`.
+    pub fn new(trace: Arc<Trace>, echo: Option<(GuestOutput, GuestOutput)>) -> Cursor {
+        Cursor {
+            trace,
+            next: 0,
+            echo,
+        }
+    }
+
+    /// Why a replay that ended here does not match the recording, if it
+    /// does not: calls left over.
+    pub fn unfinished(&self) -> Option<String> {
+        let total = self.trace.calls.len();
+        (self.next < total).then(|| {
+            format!(
+                "the replay diverged: the program ended after host call #{} of the {total} \
+                 recorded (the recording {})",
+                self.next, self.trace.end
+            )
+        })
+    }
+}
+
+/// A store's data that replays: its cursor.
+pub(crate) trait Replaying: Send + 'static {
+    /// The cursor (`None`: not replaying, every call fails).
+    fn cursor(&mut self) -> Option<&mut Cursor>;
+}
+
+/// Defines each of `imports` (the module's WASI functions and their types)
+/// in `linker` as answered from the trace.
+///
+/// # Errors
+/// A name defined twice.
+pub(crate) fn define<T: Replaying>(
+    linker: &mut Linker<T>,
+    imports: Vec<(String, FuncType)>,
+) -> wasmtime::Result<()> {
+    for (name, ty) in imports {
+        let name: Arc<str> = name.into();
+        let n = name.clone();
+        linker.func_new(WASI, &n, ty, move |caller, params, results| {
+            replayed_call(caller, &name, params, results)
+        })?;
+    }
+    Ok(())
+}
+
+/// One call answered from the trace.
+fn replayed_call<T: Replaying>(
+    mut caller: Caller<'_, T>,
+    name: &str,
+    params: &[Val],
+    results: &mut [Val],
+) -> wasmtime::Result<()> {
+    let args: Vec<Bits> = params.iter().map(bits).collect();
+    let memory = match caller.get_export("memory") {
+        Some(Extern::Memory(m)) => Some(m),
+        _ => None,
+    };
+    let cursor = caller
+        .data_mut()
+        .cursor()
+        .ok_or_else(|| anyhow!("{name}: not replaying"))?;
+    let n = cursor.next + 1;
+    let trace = cursor.trace.clone();
+    let Some(call) = trace.calls.get(cursor.next) else {
+        return Err(anyhow!(
+            "the replay diverged at host call #{n}: the program calls {}, after the last of the \
+             {} recorded calls (the recording {})",
+            call_text(name, &args),
+            trace.calls.len(),
+            trace.end
+        ));
+    };
+    let recorded = trace.function(call);
+    if recorded != name || call.args != args {
+        return Err(anyhow!(
+            "the replay diverged at host call #{n}: the program calls {}, the recording has {}",
+            call_text(name, &args),
+            call_text(recorded, &call.args)
+        ));
+    }
+    cursor.next += 1;
+    let echo = cursor.echo.clone();
+    if !call.writes.is_empty() {
+        let memory = memory.ok_or_else(|| anyhow!("missing required memory export"))?;
+        let data = memory.data_mut(&mut caller);
+        if let Some(echo) = echo
+            && name == "fd_write"
+            && matches!(args.first(), Some(1 | 2))
+        {
+            // The count the call returned, from the recorded write of
+            // `nwritten`.
+            let count = call
+                .writes
+                .iter()
+                .find(|(at, _)| u64::from(*at) == args[3])
+                .and_then(|(_, b)| Some(u32::from_le_bytes(b.get(..4)?.try_into().ok()?)))
+                .unwrap_or(0);
+            let bytes = gather(data, args[1] as u32, args[2] as u32, count);
+            let stream = if args[0] == 1 { &echo.0 } else { &echo.1 };
+            stream.send(&bytes);
+        }
+        for (at, bytes) in &call.writes {
+            let at = *at as usize;
+            let size = data.len();
+            let slot = at
+                .checked_add(bytes.len())
+                .and_then(|end| data.get_mut(at..end))
+                .ok_or_else(|| {
+                    anyhow!(
+                        "the replay diverged at host call #{n}: {} wrote {} bytes at {at:#x} in \
+                         the recording, past the end of memory ({size} bytes) now",
+                        call_text(name, &args),
+                        bytes.len(),
+                    )
+                })?;
+            slot.copy_from_slice(bytes);
+        }
+    }
+    match &call.result {
+        CallResult::Returned(errno) => {
+            if let (Some(errno), Some(slot)) = (errno, results.first_mut()) {
+                *slot = Val::I32(*errno);
+            }
+            Ok(())
+        }
+        CallResult::Exit(code) => Err(I32Exit(*code).into()),
+        CallResult::Failed(message) => Err(anyhow!("{message}")),
+    }
+}
+
+/// The first `count` bytes of the iovec list at `iovs` (`len` entries).
+fn gather(memory: &[u8], iovs: u32, len: u32, count: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut left = count as usize;
+    for i in 0..len.min((memory.len() / 8) as u32) {
+        let Some(at) = iovs.checked_add(i * 8) else {
+            break;
+        };
+        let (Some(buf), Some(buf_len)) = (
+            p1::word(memory, at),
+            at.checked_add(4).and_then(|a| p1::word(memory, a)),
+        ) else {
+            break;
+        };
+        let take = (buf_len as usize).min(left);
+        let Some(bytes) = memory.get(buf as usize..buf as usize + take) else {
+            break;
+        };
+        out.extend_from_slice(bytes);
+        left -= take;
+        if left == 0 {
+            break;
+        }
+    }
+    out
+}

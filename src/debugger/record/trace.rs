@@ -1,0 +1,379 @@
+//! The trace file `wasmdbg record` writes and `wasmdbg replay` reads
+//! (format version 1, documented in `docs/trace-format.md`):
+//!
+//! ```text
+//! "WDBGTRC\0"  8 bytes
+//! version      u32, little-endian (1)
+//! frames       each: u32 little-endian length, then that many bytes of a
+//!              postcard-encoded value: a Header first, then Records (a
+//!              Call per host call, in order; an End last)
+//! ```
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::p1::Bits;
+
+/// The file's first bytes.
+pub const MAGIC: &[u8; 8] = b"WDBGTRC\0";
+/// The format version this wasmdbg writes and reads.
+pub const VERSION: u32 = 1;
+
+/// What identifies the recorded module and run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// The module's path as given to `wasmdbg record`.
+    pub module: String,
+    /// BLAKE3 of the module's bytes (a `.wat` file's text is hashed as it
+    /// is on disk), hex.
+    pub module_hash: String,
+    /// argv\[0\] as the guest saw it.
+    pub argv0: String,
+    /// The arguments after argv\[0\].
+    pub args: Vec<String>,
+    /// The guest's environment.
+    pub env: Vec<(String, String)>,
+    /// Preopened directories: (host path, guest path, read-only).
+    pub dirs: Vec<(String, String, bool)>,
+    /// `--invoke`: the export called and its arguments.
+    pub invoke: Option<(String, Vec<String>)>,
+    /// `--max-memory` in bytes.
+    pub max_memory: Option<u64>,
+    /// `--max-wasm-stack` in bytes.
+    pub max_wasm_stack: Option<usize>,
+    /// The `wasi_snapshot_preview1` functions the module imports; a
+    /// [`Call`]'s `func` indexes this list.
+    pub functions: Vec<String>,
+    /// What recorded it: wasmdbg's and wasmtime's versions.
+    pub recorder: String,
+}
+
+/// One host call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    /// Index into [`Header::functions`].
+    pub func: u16,
+    /// The arguments' bits (an i32 zero-extended).
+    pub args: Vec<Bits>,
+    /// How the call returned.
+    pub result: CallResult,
+    /// The guest memory the call wrote: (address, bytes), in order.
+    pub writes: Vec<(u32, Vec<u8>)>,
+}
+
+/// How a host call returned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CallResult {
+    /// It returned this errno (`None`: a function without a result).
+    Returned(Option<i32>),
+    /// `proc_exit(code)`.
+    Exit(i32),
+    /// It failed with this error (the program ends there, as under
+    /// `wasmtime run`).
+    Failed(String),
+}
+
+/// How the recorded run ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum End {
+    /// The entry function returned.
+    Returned,
+    /// `proc_exit(code)`.
+    Exited(i32),
+    /// A trap, with wasmtime's message.
+    Trapped(String),
+    /// An uncaught exception or a failed host call, with the message.
+    Failed(String),
+}
+
+impl std::fmt::Display for End {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            End::Returned => f.write_str("returned"),
+            End::Exited(code) => write!(f, "exited with code {code}"),
+            End::Trapped(msg) => write!(f, "trapped: {msg}"),
+            End::Failed(msg) => write!(f, "failed: {msg}"),
+        }
+    }
+}
+
+/// A frame after the header.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+enum Record {
+    Call(Call),
+    End(End),
+}
+
+/// A whole trace, read into memory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace {
+    /// The module and the run.
+    pub header: Header,
+    /// Every host call, in order.
+    pub calls: Vec<Call>,
+    /// How the run ended.
+    pub end: End,
+}
+
+/// Writes a trace as the program runs: the header first, a frame per call
+/// (so a recording that is killed leaves the calls before it), the end.
+pub struct TraceWriter<W: Write> {
+    out: W,
+    calls: u64,
+}
+
+impl<W: Write> TraceWriter<W> {
+    /// Starts a trace on `out` with `header`.
+    ///
+    /// # Errors
+    /// Writing failed.
+    pub fn new(mut out: W, header: &Header) -> std::io::Result<TraceWriter<W>> {
+        out.write_all(MAGIC)?;
+        out.write_all(&VERSION.to_le_bytes())?;
+        let mut writer = TraceWriter { out, calls: 0 };
+        writer.frame(header)?;
+        Ok(writer)
+    }
+
+    /// Appends a call.
+    ///
+    /// # Errors
+    /// Writing failed.
+    pub fn call(&mut self, call: Call) -> std::io::Result<()> {
+        self.calls += 1;
+        self.frame(&Record::Call(call))
+    }
+
+    /// How many calls were written.
+    pub fn calls(&self) -> u64 {
+        self.calls
+    }
+
+    /// Appends the end and flushes; returns the output.
+    ///
+    /// # Errors
+    /// Writing failed.
+    pub fn finish(mut self, end: End) -> std::io::Result<W> {
+        self.frame(&Record::End(end))?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    fn frame(&mut self, value: &impl Serialize) -> std::io::Result<()> {
+        let bytes = postcard::to_stdvec(value).map_err(std::io::Error::other)?;
+        let len = u32::try_from(bytes.len()).map_err(std::io::Error::other)?;
+        self.out.write_all(&len.to_le_bytes())?;
+        self.out.write_all(&bytes)
+    }
+}
+
+impl Trace {
+    /// Reads the trace at `path`.
+    ///
+    /// # Errors
+    /// One line: the file cannot be read, is not a trace, has another
+    /// version, or is truncated or corrupt (naming the record).
+    pub fn read(path: &Path) -> Result<Trace, String> {
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Trace::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Reads a trace from its bytes.
+    ///
+    /// # Errors
+    /// As [`Trace::read`].
+    pub fn parse(bytes: &[u8]) -> Result<Trace, String> {
+        let rest = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or("not a wasmdbg trace (it does not start with WDBGTRC)")?;
+        let (version, mut rest) = rest
+            .split_first_chunk::<4>()
+            .ok_or("truncated trace: no version")?;
+        let version = u32::from_le_bytes(*version);
+        if version != VERSION {
+            return Err(format!(
+                "trace format version {version}; this wasmdbg reads version {VERSION}"
+            ));
+        }
+        let mut next = |what: &dyn Fn() -> String| -> Result<Option<&[u8]>, String> {
+            if rest.is_empty() {
+                return Ok(None);
+            }
+            let (len, after) = rest
+                .split_first_chunk::<4>()
+                .ok_or_else(|| format!("truncated trace: {} is cut off", what()))?;
+            let len = u32::from_le_bytes(*len) as usize;
+            if after.len() < len {
+                return Err(format!("truncated trace: {} is cut off", what()));
+            }
+            let (frame, after) = after.split_at(len);
+            rest = after;
+            Ok(Some(frame))
+        };
+        let header: Header = match next(&|| "the header".to_string())? {
+            Some(frame) => {
+                postcard::from_bytes(frame).map_err(|e| format!("corrupt trace header: {e}"))?
+            }
+            None => return Err("truncated trace: no header".to_string()),
+        };
+        let mut calls = Vec::new();
+        loop {
+            let n = calls.len() + 1;
+            let what = || format!("record #{n}");
+            let Some(frame) = next(&what)? else {
+                return Err(format!(
+                    "truncated trace: it ends after host call #{} without its end record \
+                     (was the recording killed?)",
+                    calls.len()
+                ));
+            };
+            match postcard::from_bytes::<Record>(frame) {
+                Ok(Record::Call(call)) => {
+                    if usize::from(call.func) >= header.functions.len() {
+                        return Err(format!(
+                            "corrupt trace: host call #{n} names function {} of {}",
+                            call.func,
+                            header.functions.len()
+                        ));
+                    }
+                    calls.push(call);
+                }
+                Ok(Record::End(end)) => {
+                    if next(&|| "the data after the end record".to_string())?.is_some() {
+                        return Err("corrupt trace: data after the end record".to_string());
+                    }
+                    return Ok(Trace { header, calls, end });
+                }
+                Err(e) => return Err(format!("corrupt trace: record #{n}: {e}")),
+            }
+        }
+    }
+
+    /// The name of call `call`'s function.
+    pub fn function(&self, call: &Call) -> &str {
+        self.header
+            .functions
+            .get(usize::from(call.func))
+            .map_or("?", String::as_str)
+    }
+}
+
+/// BLAKE3 of `bytes`, hex: what identifies a module in a trace.
+pub fn module_hash(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+/// A call as text: `fd_write(1, 1048560, 1, 1048556)` (i32 arguments signed).
+pub fn call_text(name: &str, args: &[Bits]) -> String {
+    let args: Vec<String> = args
+        .iter()
+        .map(|&b| {
+            if b <= u64::from(u32::MAX) {
+                (b as u32 as i32).to_string()
+            } else {
+                (b as i64).to_string()
+            }
+        })
+        .collect();
+    format!("{name}({})", args.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Trace {
+        Trace {
+            header: Header {
+                module: "m.wasm".into(),
+                module_hash: module_hash(b"m"),
+                argv0: "m.wasm".into(),
+                args: vec!["a".into()],
+                env: vec![("K".into(), "V".into())],
+                dirs: vec![("/tmp".into(), "/data".into(), true)],
+                invoke: None,
+                max_memory: None,
+                max_wasm_stack: None,
+                functions: vec!["fd_write".into(), "proc_exit".into()],
+                recorder: "test".into(),
+            },
+            calls: vec![
+                Call {
+                    func: 0,
+                    args: vec![1, 16, 1, 8],
+                    result: CallResult::Returned(Some(0)),
+                    writes: vec![(8, vec![5, 0, 0, 0])],
+                },
+                Call {
+                    func: 1,
+                    args: vec![3],
+                    result: CallResult::Exit(3),
+                    writes: vec![],
+                },
+            ],
+            end: End::Exited(3),
+        }
+    }
+
+    fn bytes(trace: &Trace) -> Vec<u8> {
+        let mut w = TraceWriter::new(Vec::new(), &trace.header).unwrap();
+        for c in &trace.calls {
+            w.call(c.clone()).unwrap();
+        }
+        w.finish(trace.end.clone()).unwrap()
+    }
+
+    #[test]
+    fn round_trip() {
+        let t = sample();
+        assert_eq!(Trace::parse(&bytes(&t)).unwrap(), t);
+    }
+
+    /// Every cut of a trace, and junk, is one line, never a panic.
+    #[test]
+    fn truncated_and_corrupt() {
+        let b = bytes(&sample());
+        for cut in 0..b.len() {
+            let e = Trace::parse(&b[..cut]).unwrap_err();
+            assert!(!e.contains('\n'), "{e}");
+            assert!(
+                e.contains("truncated") || e.contains("not a wasmdbg trace"),
+                "cut at {cut}: {e}"
+            );
+        }
+        assert_eq!(
+            Trace::parse(&b[..b.len() - 7]).unwrap_err(),
+            "truncated trace: it ends after host call #2 without its end record \
+             (was the recording killed?)"
+        );
+        assert_eq!(
+            Trace::parse(&b[..b.len() - 1]).unwrap_err(),
+            "truncated trace: record #3 is cut off"
+        );
+        let mut v2 = b.clone();
+        v2[8] = 2;
+        assert_eq!(
+            Trace::parse(&v2).unwrap_err(),
+            "trace format version 2; this wasmdbg reads version 1"
+        );
+        let mut junk = b.clone();
+        let last = junk.len() - 1;
+        junk[last] = 0xff;
+        assert!(
+            Trace::parse(&junk)
+                .unwrap_err()
+                .starts_with("corrupt trace")
+        );
+    }
+
+    #[test]
+    fn call_text_is_signed() {
+        assert_eq!(
+            call_text("clock_time_get", &[1, u64::MAX, 0xffff_fff0]),
+            "clock_time_get(1, -1, -16)"
+        );
+    }
+}
