@@ -35,7 +35,7 @@ use serde_json::{Value as Json, json};
 use crate::debugger::DirSpec;
 use crate::debugger::protocol::{
     Event, FrameInfo, FrameRef, ModuleRef, Outcome, OutputStream, PrintOptions, Request, Response,
-    SourceValue, Stop, StopReason, WatchSpec,
+    ReverseStop, SourceValue, Stop, StopReason, WatchSpec,
 };
 use crate::debugger::source::SourceFiles;
 use crate::debugger::{Interrupter, RunConfig, Session};
@@ -1627,6 +1627,13 @@ impl Adapter {
                     StopReason::Entry => ("entry", vec![]),
                     StopReason::Interrupted { .. } => ("pause", vec![]),
                     StopReason::Watchpoint { id, .. } => ("data breakpoint", vec![*id]),
+                    StopReason::Reversed(ReverseStop::Breakpoint { id }) => {
+                        ("breakpoint", vec![*id])
+                    }
+                    StopReason::Reversed(ReverseStop::Watchpoint { id, .. }) => {
+                        ("data breakpoint", vec![*id])
+                    }
+                    StopReason::Reversed(_) => ("step", vec![]),
                     StopReason::Trap(_)
                     | StopReason::Exception(_)
                     | StopReason::HostcallError(_)

@@ -26,6 +26,10 @@ pub(crate) fn on_event(
     mut store: StoreContextMut<'_, Host>,
     event: DebugEvent<'_>,
 ) {
+    if lock(&shared.control).reverse.is_some() {
+        super::reverse::on_event(shared, store, event);
+        return;
+    }
     if counted_step(shared, &event) || unchanged_watches(shared, &mut store, &event) {
         return;
     }

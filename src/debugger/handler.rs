@@ -136,6 +136,21 @@ pub(crate) fn pause(
                         start_killing(shared);
                         return Served::Quit;
                     }
+                    Request::Reverse(command) => {
+                        match super::reverse::start(
+                            shared,
+                            Some((&mut store, &mut paused)),
+                            command,
+                        ) {
+                            Ok(()) => {
+                                if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
+                                    let _ = edit.single_step(false);
+                                }
+                                return Served::Quit;
+                            }
+                            Err(e) => Response::invalid(e),
+                        }
+                    }
                     Request::Disassemble { frame, func, all } => {
                         let at = match frame {
                             Some(f) => guarded(|| {
@@ -241,13 +256,22 @@ fn maintenance_panic() -> ! {
 
 /// After the program ended: frames are refused, breakpoints edit the table,
 /// `run` returns so the worker starts a new run.
-pub(crate) fn serve_ended(shared: &Shared, channel: &Channel, outcome: &Outcome) {
+pub(crate) fn serve_ended(shared: &Arc<Shared>, channel: &Channel, outcome: &Outcome) {
     loop {
         let Incoming::Request(request) = channel.recv() else {
             maintenance_panic()
         };
         let response = match request {
             Request::Run => return,
+            Request::Reverse(command) => match super::reverse::start(shared, None, command) {
+                Ok(()) => {
+                    // The run has ended: clear the kill the start asked
+                    // for, the next run is the reverse command's replay.
+                    lock(&shared.control).killing = false;
+                    return;
+                }
+                Err(e) => Response::invalid(e),
+            },
             Request::Detach => {
                 lock(&shared.control).detached = true;
                 return;

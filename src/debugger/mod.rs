@@ -19,6 +19,7 @@ mod interrupt;
 mod postmortem;
 pub mod protocol;
 pub mod record;
+mod reverse;
 mod session;
 pub mod source;
 mod stdout;

@@ -99,6 +99,9 @@ pub enum Request {
     /// Start the program again from scratch (a fresh store and instance);
     /// breakpoints are kept.
     Run,
+    /// Go back in a replay session (`reverse-*`): answered by the stop
+    /// where it arrives, as `Run` is.
+    Reverse(Reverse),
     /// Switch pausing on thrown exceptions on or off.
     SetStopOnThrow(bool),
     /// Set a breakpoint at LOCATION (see `breakpoints::resolve`).
@@ -1073,6 +1076,78 @@ impl RefType {
     }
 }
 
+/// A reverse command (gdb's names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Reverse {
+    /// `reverse-continue`: back to the last breakpoint hit or watchpoint
+    /// change before now, or to the start of the recording.
+    Continue,
+    /// `reverse-stepi` (`over` false) and `reverse-nexti` (true): back one
+    /// instruction; `reverse-nexti` does not enter a call that just
+    /// returned.
+    StepInstruction {
+        /// Stay in this frame.
+        over: bool,
+    },
+    /// `reverse-step` (`over` false) and `reverse-next` (true): back to the
+    /// beginning of the previous source line executed in this frame;
+    /// `reverse-step` enters a function that line called.
+    StepLine {
+        /// Do not enter calls.
+        over: bool,
+    },
+    /// `reverse-finish`: back to the call of the current function.
+    Finish,
+}
+
+impl Reverse {
+    /// The command's gdb name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reverse::Continue => "reverse-continue",
+            Reverse::StepInstruction { over: false } => "reverse-stepi",
+            Reverse::StepInstruction { over: true } => "reverse-nexti",
+            Reverse::StepLine { over: false } => "reverse-step",
+            Reverse::StepLine { over: true } => "reverse-next",
+            Reverse::Finish => "reverse-finish",
+        }
+    }
+}
+
+/// Where a reverse command arrived.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum ReverseStop {
+    /// The last hit before, of breakpoint `id`.
+    Breakpoint {
+        /// Its id.
+        id: u32,
+    },
+    /// The last change before, of watchpoint `id`: frame #0 is at the
+    /// instruction after the one that wrote it.
+    Watchpoint {
+        /// Its id.
+        id: u32,
+        /// What it watches, as typed.
+        what: String,
+        /// The value before that write.
+        old: WatchValue,
+        /// The value it wrote.
+        new: WatchValue,
+    },
+    /// One instruction or line back.
+    Step,
+    /// The call instruction of the function that was running.
+    Call,
+    /// The start of the recording: nothing is before it.
+    Start,
+    /// The command could not go on (the replay did not reach the moment);
+    /// the program is paused where the replay was.
+    Unfinished {
+        /// Why.
+        why: String,
+    },
+}
+
 /// Why the guest paused.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum StopReason {
@@ -1133,6 +1208,8 @@ pub enum StopReason {
     /// A core dump whose writer did not record why the program stopped
     /// (wasmtime's dumps).
     CoreDump,
+    /// A reverse command arrived (replay sessions).
+    Reversed(ReverseStop),
     /// A breakpoint's condition could not be evaluated; it stops so the user
     /// can fix it.
     ConditionError {

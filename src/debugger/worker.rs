@@ -190,6 +190,9 @@ pub(crate) struct Control {
     /// The run is being ended (`run` restarts): events are ignored and the
     /// next epoch check traps.
     pub killing: bool,
+    /// The reverse command being carried out (replay sessions): its
+    /// replays arm its own sites, and it gets every event.
+    pub reverse: Option<super::reverse::InProgress>,
     /// The front end has gone (its `Session` was dropped): the run is being
     /// ended and the worker thread ends after it.
     pub detached: bool,
@@ -220,6 +223,10 @@ pub(crate) struct Shared {
     /// A store that never runs, used to learn where the engine slips a
     /// breakpoint to.
     pub probe: Mutex<Store<()>>,
+    /// Every host call is answered from a trace: reverse execution works.
+    pub replaying: bool,
+    /// The entry function's first instruction: the start of a recording.
+    pub entry_pc: Option<Pc>,
 }
 
 /// Locks a mutex, recovering it if a panic poisoned it (every panic is
@@ -347,6 +354,11 @@ fn worker_main(
         }
         if restart {
             continue; // the new run's first event answers the `run` request
+        }
+        if lock(&program.shared.control).reverse.is_some()
+            && super::reverse::at_end(&program.shared, None)
+        {
+            continue; // the reverse command's next replay
         }
         let channel = lock(&program.shared.channel);
         channel.send(Response::Ended(outcome.clone()));
@@ -626,18 +638,25 @@ impl Loaded {
             interrupt,
             last_exception: Mutex::new(None),
             probe: Mutex::new(probe),
+            replaying: config.replay.is_some(),
+            entry_pc: None,
         });
         for location in &config.breakpoints {
             super::breakpoint_requests::add_breakpoint(&shared, None, location, false, None)
                 .map_err(|e| anyhow!("-b {location}: {e}"))?;
         }
-        Ok(Loaded {
+        let mut loaded = Loaded {
             shared,
             runner,
             config: config.clone(),
             output,
             runs: AtomicU64::new(0),
-        })
+        };
+        let entry_pc = loaded.entry_pc().ok();
+        if let Some(shared) = Arc::get_mut(&mut loaded.shared) {
+            shared.entry_pc = entry_pc;
+        }
+        Ok(loaded)
     }
 
     /// One run: a fresh store and instance, the breakpoints applied, the
@@ -676,33 +695,21 @@ impl Loaded {
             let mut control = lock(&shared.control);
             control.step = None;
             control.entry = None;
-            let pcs: Vec<Pc> = control
-                .table
-                .iter()
-                .filter(|b| b.enabled)
-                .flat_map(|b| b.sites())
-                .collect();
-            if self.config.stop_on_entry {
-                match self.entry_pc() {
-                    Ok(pc) => control.entry = Some(pc),
-                    Err(e) => return Outcome::LoadFailed(e),
+            if let Some(reverse) = &control.reverse {
+                // A reverse command's replay: only its own sites.
+                let sites = reverse.sites();
+                let Some(mut edit) = store.edit_breakpoints() else {
+                    return Outcome::LoadFailed("guest debugging is off".into());
+                };
+                for pc in sites {
+                    if let Err(e) =
+                        edit.add_breakpoint(shared.module(pc.module), module_pc(pc.offset))
+                    {
+                        return Outcome::LoadFailed(format!("cannot set a breakpoint: {e}"));
+                    }
                 }
-            }
-            let Some(mut edit) = store.edit_breakpoints() else {
-                return Outcome::LoadFailed("guest debugging is off".into());
-            };
-            let sites: Vec<Pc> = control
-                .table
-                .watches
-                .values()
-                .filter(|w| w.enabled)
-                .flat_map(|w| w.sites.iter().copied())
-                .collect();
-            for pc in pcs.iter().chain(control.entry.iter()).chain(sites.iter()) {
-                if let Err(e) = edit.add_breakpoint(shared.module(pc.module), module_pc(pc.offset))
-                {
-                    return Outcome::LoadFailed(format!("cannot set a breakpoint: {e}"));
-                }
+            } else if let Err(e) = self.arm_user(&mut store, &mut control) {
+                return Outcome::LoadFailed(e);
             }
         }
         let outcome = match &self.runner {
@@ -760,6 +767,40 @@ impl Loaded {
             return Outcome::Failed(why);
         }
         outcome
+    }
+
+    /// Arms the user's breakpoints, watchpoints and the entry stop
+    /// (`--stop-on-entry`) for a new run.
+    fn arm_user(
+        &self,
+        store: &mut Store<Host>,
+        control: &mut Control,
+    ) -> std::result::Result<(), String> {
+        let shared = &self.shared;
+        let pcs: Vec<Pc> = control
+            .table
+            .iter()
+            .filter(|b| b.enabled)
+            .flat_map(|b| b.sites())
+            .collect();
+        if self.config.stop_on_entry {
+            control.entry = Some(self.entry_pc()?);
+        }
+        let Some(mut edit) = store.edit_breakpoints() else {
+            return Err("guest debugging is off".into());
+        };
+        let sites: Vec<Pc> = control
+            .table
+            .watches
+            .values()
+            .filter(|w| w.enabled)
+            .flat_map(|w| w.sites.iter().copied())
+            .collect();
+        for pc in pcs.iter().chain(control.entry.iter()).chain(sites.iter()) {
+            edit.add_breakpoint(shared.module(pc.module), module_pc(pc.offset))
+                .map_err(|e| format!("cannot set a breakpoint: {e}"))?;
+        }
+        Ok(())
     }
 
     /// The main module ready to instantiate in `store`, after each preload

@@ -5,8 +5,8 @@ use comfy_table::{Table, presets};
 
 use super::{Theme, value};
 use crate::debugger::protocol::{
-    BreakpointInfo, BreakpointKind, DisasmLine, Exception, FrameInfo, Local, Outcome, Stop,
-    StopReason, Value, WatchValue,
+    BreakpointInfo, BreakpointKind, DisasmLine, Exception, FrameInfo, Local, Outcome, ReverseStop,
+    Stop, StopReason, Value, WatchValue,
 };
 use crate::wasm::dwarf::SourceLoc;
 
@@ -166,6 +166,27 @@ pub fn stop_banner(theme: &Theme, stop: &Stop, source: &SourceLine) -> String {
     out
 }
 
+/// Where a reverse command arrived, as its banner says it (gdb's words
+/// where gdb has them).
+fn reverse_stop(stop: &ReverseStop) -> String {
+    match stop {
+        ReverseStop::Breakpoint { id } => {
+            format!("Breakpoint {id} (going back: its last hit before)")
+        }
+        ReverseStop::Watchpoint { id, what, old, new } => format!(
+            "Watchpoint {id}: {what} (going back: its last change before)\nOld value = {}\nNew value = {}",
+            watch_value(old),
+            watch_value(new)
+        ),
+        ReverseStop::Step => String::new(),
+        ReverseStop::Call => "Run back to the call".to_string(),
+        ReverseStop::Start => {
+            "No more reverse-execution history: at the start of the recording".to_string()
+        }
+        ReverseStop::Unfinished { why } => format!("Program stopped: {why}"),
+    }
+}
+
 /// Why the program paused, as the stop banner's first line says it
 /// (`Program stopped: trap: integer divide by zero`, `Breakpoint 1, hit 2
 /// times`); empty for a plain step.
@@ -225,6 +246,7 @@ pub fn stop_reason(reason: &StopReason) -> String {
         StopReason::Interrupted {
             timeout: Some(secs),
         } => format!("Program interrupted: it ran longer than --timeout {secs}s"),
+        StopReason::Reversed(stop) => reverse_stop(stop),
         StopReason::Watchpoint { id, what, old, new } => format!(
             "Watchpoint {id}: {what}\nOld value = {}\nNew value = {}",
             watch_value(old),

@@ -86,6 +86,27 @@ pub enum Command {
     /// Run until the selected frame returns, and print what it returned.
     #[command(visible_alias = "fin")]
     Finish,
+    /// Replay sessions: run backwards to the last breakpoint hit or
+    /// watchpoint change before now, or to the start of the recording.
+    #[command(visible_alias = "rc")]
+    ReverseContinue,
+    /// Replay sessions: back to the beginning of the previous source line,
+    /// entering a function that line called (its last line).
+    #[command(visible_alias = "rs")]
+    ReverseStep,
+    /// Replay sessions: back to the beginning of the previous source line
+    /// executed in this frame.
+    #[command(visible_alias = "rn")]
+    ReverseNext,
+    /// Replay sessions: back one Wasm instruction, entering a call that just
+    /// returned (its last instruction).
+    #[command(visible_alias = "rsi")]
+    ReverseStepi,
+    /// Replay sessions: back one Wasm instruction in this frame.
+    #[command(visible_alias = "rni")]
+    ReverseNexti,
+    /// Replay sessions: back to the call of the selected frame's function.
+    ReverseFinish,
     /// Write the paused program as a core dump (the tool-conventions
     /// format, every frame's locals and operand stack) to PATH (default
     /// `core.PID`, gdb's).
@@ -679,6 +700,12 @@ mod tests {
             ("n 2", Command::Next { n: Some(2) }),
             ("ni", Command::Nexti { n: None }),
             ("fin", Command::Finish),
+            ("rc", Command::ReverseContinue),
+            ("rsi", Command::ReverseStepi),
+            ("rni", Command::ReverseNexti),
+            ("rs", Command::ReverseStep),
+            ("rn", Command::ReverseNext),
+            ("reverse-finish", Command::ReverseFinish),
             ("r", Command::Run),
             (
                 "b fib",

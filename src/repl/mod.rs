@@ -14,10 +14,10 @@ use std::io::Write;
 
 use crate::debugger::Session;
 use crate::debugger::expr::{LoadType, Num};
-use crate::debugger::protocol::WatchSpec;
 use crate::debugger::protocol::{
     CoreModuleId, ErrorKind, Examine, FrameRef, Outcome, Request, Response, Stop, StopReason,
 };
+use crate::debugger::protocol::{Reverse, WatchSpec};
 use crate::render::inspect;
 use crate::render::{self, Theme};
 use command::{Command, Info, OnOff, Parsed, Setting};
@@ -545,6 +545,12 @@ impl Frontend {
                 }
                 self.resume(Request::Finish(frame), out)?
             }
+            Command::ReverseContinue => self.reverse(Reverse::Continue, out)?,
+            Command::ReverseStep => self.reverse(Reverse::StepLine { over: false }, out)?,
+            Command::ReverseNext => self.reverse(Reverse::StepLine { over: true }, out)?,
+            Command::ReverseStepi => self.reverse(Reverse::StepInstruction { over: false }, out)?,
+            Command::ReverseNexti => self.reverse(Reverse::StepInstruction { over: true }, out)?,
+            Command::ReverseFinish => self.reverse(Reverse::Finish, out)?,
             Command::Maintenance {
                 what: command::Maintenance::Panic { place },
             } => {
@@ -1114,6 +1120,19 @@ impl Frontend {
         }
         let _ = out.flush();
         let response = self.ask_with_timeout(request, self.timeout);
+        self.take_event(response, out)
+    }
+
+    /// Runs a reverse command (it replays; the program may have ended) and
+    /// reports where it arrives.
+    fn reverse(&mut self, command: Reverse, out: &mut dyn Write) -> Result<(), String> {
+        let _ = out.flush();
+        let response = self
+            .session
+            .request_with_timeout(Request::Reverse(command), self.timeout);
+        if let Response::Error(e) = response {
+            return Err(e.message);
+        }
         self.take_event(response, out)
     }
 
