@@ -97,9 +97,14 @@ struct Hit {
 enum Purpose {
     /// User breakpoints and watchpoints (`reverse-continue`).
     Stops,
-    /// The call in the caller, at depth `depth` (`reverse-finish`, and the
-    /// steps back out of a function's first instruction).
-    Call { site: Pc, depth: usize },
+    /// A call instruction at depth `depth`: in the caller (`reverse-finish`,
+    /// a step back out of a function's first instruction; arriving says
+    /// `stop`), or in this frame (`reverse-nexti` right after the call).
+    Call {
+        site: Pc,
+        depth: usize,
+        stop: ReverseStop,
+    },
     /// Anchors in the current frame (at `depth`), for an instruction step.
     Anchors { over: bool, depth: usize },
     /// Line starts, post-call places and the caller's call, for a line step.
@@ -361,7 +366,12 @@ pub(crate) fn start(
     let Some((store, paused)) = store else {
         // After the end: everything the run did is before.
         let phase = match command {
-            Reverse::Continue => scan(shared, Purpose::Stops, Target::End(None), Vec::new()),
+            Reverse::Continue => scan(
+                shared,
+                Purpose::Stops,
+                Target::End(None),
+                stop_sites(shared, start.pc),
+            ),
             _ => {
                 return Err(format!(
                     "the program has ended; `{}` needs a frame: use reverse-continue, or run \
@@ -411,13 +421,14 @@ pub(crate) fn start(
         }
     };
     let at_entry = function_entry(shared, pc) == Some(pc);
-    let to_caller = |shared: &Shared| -> Phase {
+    let to_caller = |shared: &Shared, stop: ReverseStop| -> Phase {
         match caller {
             Some(site) => scan(
                 shared,
                 Purpose::Call {
                     site,
                     depth: d.saturating_sub(1),
+                    stop,
                 },
                 target.clone(),
                 vec![site, pc],
@@ -427,40 +438,28 @@ pub(crate) fn start(
     };
     let phase = match command {
         Reverse::Continue => {
-            let mut sites = vec![pc, start.pc];
-            let control = lock(&shared.control);
-            sites.extend(
-                control
-                    .table
-                    .iter()
-                    .filter(|b| b.enabled)
-                    .flat_map(|b| b.sites()),
-            );
-            sites.extend(
-                control
-                    .table
-                    .watches
-                    .values()
-                    .filter(|w| w.enabled)
-                    .flat_map(|w| w.sites.iter().copied()),
-            );
-            drop(control);
+            let mut sites = stop_sites(shared, start.pc);
+            sites.push(pc);
             scan(shared, Purpose::Stops, target, sites)
         }
         Reverse::Finish => {
             if caller.is_none() {
                 return Err("\"reverse-finish\" not meaningful in the outermost frame".to_string());
             }
-            to_caller(shared)
+            to_caller(shared, ReverseStop::Call)
         }
-        Reverse::StepInstruction { .. } if at_entry => to_caller(shared),
+        Reverse::StepInstruction { .. } if at_entry => to_caller(shared, ReverseStop::Step),
         Reverse::StepInstruction { over: true } if post_call_of(shared, pc).is_some() => {
             // Right after a call: the instruction before, in this frame, is
             // the call.
             let site = post_call_of(shared, pc).unwrap_or(pc);
             scan(
                 shared,
-                Purpose::Call { site, depth: d },
+                Purpose::Call {
+                    site,
+                    depth: d,
+                    stop: ReverseStop::Step,
+                },
                 target,
                 vec![site, pc],
             )
@@ -508,6 +507,29 @@ pub(crate) fn start(
     };
     begin(shared, phase);
     Ok(())
+}
+
+/// `reverse-continue`'s sites: every enabled breakpoint's and watchpoint's,
+/// and the start (where the watched values are first read).
+fn stop_sites(shared: &Shared, start: Pc) -> Vec<Pc> {
+    let control = lock(&shared.control);
+    let mut sites = vec![start];
+    sites.extend(
+        control
+            .table
+            .iter()
+            .filter(|b| b.enabled)
+            .flat_map(|b| b.sites()),
+    );
+    sites.extend(
+        control
+            .table
+            .watches
+            .values()
+            .filter(|w| w.enabled)
+            .flat_map(|w| w.sites.iter().copied()),
+    );
+    sites
 }
 
 /// When `pc` is the instruction right after a call in its function: that
@@ -714,7 +736,7 @@ fn on_breakpoint(shared: &Arc<Shared>, store: &mut StoreContextMut<'_, Host>) {
                     hit.stop = stop_here(shared, store, &frame, pc, func, watched);
                     hit.stop.is_some()
                 }
-                Purpose::Call { site, depth } => pc == *site && d == *depth,
+                Purpose::Call { site, depth, .. } => pc == *site && d == *depth,
                 Purpose::Anchors { depth, .. } => d == *depth,
                 Purpose::Lines { depth, caller, .. } => {
                     if Some(pc) == *caller && d + 1 == *depth {
@@ -894,8 +916,8 @@ fn finish_scan(shared: &Shared, hits: Vec<Hit>, purpose: Purpose, target: Target
             ),
             None => to_start(),
         },
-        Purpose::Call { .. } => match hits.last() {
-            Some(hit) => goto(hit.moment, Then::Pause(ReverseStop::Call)),
+        Purpose::Call { stop, .. } => match hits.last() {
+            Some(hit) => goto(hit.moment, Then::Pause(stop)),
             None => to_start(),
         },
         Purpose::Anchors { over, depth } => match hits.last() {

@@ -665,12 +665,15 @@ impl Loaded {
         let shared = &self.shared;
         let kind = shared.program.kind;
         let first = self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0;
-        let echo = !(first
+        // `run --fast` showed the output already; a reverse command's
+        // replays do not show it again.
+        let quiet = first
             && self
                 .config
                 .replay
                 .as_ref()
-                .is_some_and(|r| r.quiet_first_run));
+                .is_some_and(|r| r.quiet_first_run);
+        let echo = !quiet && lock(&shared.control).reverse.is_none();
         let host = match build_wasi(&self.config, self.output.clone(), kind, echo) {
             Ok(host) => host,
             Err(e) => return Outcome::LoadFailed(one_line(&e)),

@@ -16,6 +16,7 @@ mod init;
 mod inspect;
 mod json;
 mod library;
+mod replay;
 mod runner;
 mod sessions;
 mod stepping;

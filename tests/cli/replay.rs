@@ -1,0 +1,426 @@
+//! `wasmdbg record`, `wasmdbg replay`, `run --fast` and reverse execution:
+//! a recorded run repeats under the debugger with its inputs gone or
+//! changed, a trace that does not fit is refused in one line, and reverse
+//! commands land on the moments the known values say.
+
+use std::path::{Path, PathBuf};
+
+use wasmdbg::debugger::record::Trace;
+use wasmdbg::debugger::record::trace::TraceWriter;
+
+use crate::harness::{root, run_in};
+
+/// The C program that reads the clock, random bytes, stdin, a file, its
+/// arguments and environment, then divides by the file's number.
+const INPUTS: &str = "tests/guests/replay-inputs.wasm";
+
+/// A directory with `data/divisor.txt` holding `divisor` and `stdin.txt`
+/// holding `stdin`.
+fn inputs_dir(divisor: &str, stdin: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    write_inputs(dir.path(), divisor, stdin);
+    dir
+}
+
+fn write_inputs(dir: &Path, divisor: &str, stdin: &str) {
+    std::fs::write(dir.join("data/divisor.txt"), format!("{divisor}\n")).unwrap();
+    std::fs::write(dir.join("stdin.txt"), format!("{stdin}\n")).unwrap();
+}
+
+fn module(path: &str) -> String {
+    root().join(path).display().to_string()
+}
+
+/// Records `wat/reverse.wat` into a temporary directory: (dir, trace).
+fn reverse_trace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(
+        dir.path(),
+        &["record", "-o", "r.trace", &module("wat/reverse.wat")],
+    );
+    assert_eq!(
+        out,
+        "ok\n--- stderr ---\nerror: the program trapped: integer divide by zero\n\
+         wasmdbg: recorded 2 host calls to r.trace\n[exit status: 134]\n"
+    );
+    let trace = dir.path().join("r.trace");
+    (dir, trace)
+}
+
+/// `replay --batch -ex C...` of `trace`, run in `dir`.
+fn replay(dir: &Path, trace: &str, extra: &[&str], commands: &[&str]) -> String {
+    let mut args = vec!["replay", "--batch"];
+    for c in commands {
+        args.push("-ex");
+        args.push(c);
+    }
+    args.extend_from_slice(extra);
+    args.push(trace);
+    run_in(dir, &args)
+}
+
+/// The output lines of the program (before the debugger's first line).
+fn program_lines(transcript: &str) -> Vec<&str> {
+    transcript
+        .lines()
+        .take_while(|l| {
+            !l.starts_with("Program stopped") && !l.starts_with("wasmdbg:") && !l.starts_with("---")
+        })
+        .collect()
+}
+
+/// Record with every input, change them (and remove the directory), replay:
+/// the same output, the same trap, and the values read at the trap are the
+/// recorded run's (the program printed them while recording).
+#[test]
+fn a_replay_repeats_the_recorded_run_with_its_inputs_gone() {
+    let dir = inputs_dir("0", "hello world");
+    let recorded = run_in(
+        dir.path(),
+        &[
+            "record",
+            "-o",
+            "inputs.trace",
+            "--dir",
+            "data",
+            "--stdin",
+            "stdin.txt",
+            "--env",
+            "WHO=me",
+            &module(INPUTS),
+            "first",
+        ],
+    );
+    assert!(
+        recorded.ends_with(
+            "--- stderr ---\nerror: the program trapped: integer divide by zero\n\
+             wasmdbg: recorded 18 host calls to inputs.trace\n[exit status: 134]\n"
+        ),
+        "{recorded}"
+    );
+    let lines = program_lines(&recorded);
+    assert_eq!(lines.len(), 5, "{recorded}");
+    assert_eq!(lines[2], "stdin \"hello world\" (11 bytes)");
+    assert_eq!(lines[3], "args 2: first");
+    assert_eq!(lines[4], "WHO=me");
+
+    write_inputs(dir.path(), "5", "other");
+    std::fs::remove_dir_all(dir.path().join("data")).unwrap();
+    let replayed = replay(
+        dir.path(),
+        "inputs.trace",
+        &[],
+        &[
+            "frame 1",
+            "p/x random_word",
+            "p now.tv_sec",
+            "p now.tv_nsec",
+            "p line",
+            "p divisor",
+        ],
+    );
+    assert_eq!(program_lines(&replayed), lines, "{replayed}");
+    assert!(replayed.contains("Program stopped: trap: integer divide by zero\n"));
+    // The values the recorded run printed.
+    let random = lines[1].strip_prefix("random ").unwrap();
+    let (secs, nanos) = lines[0]
+        .strip_prefix("time ")
+        .unwrap()
+        .split_once('.')
+        .unwrap();
+    let nanos = nanos.trim_start_matches('0');
+    for expected in [
+        format!("$1 = 0x{random}\n"),
+        format!("$2 = {secs}\n"),
+        format!("$3 = {nanos}\n"),
+        "(wasmdbg) p line\n\"hello world\"\n".to_string(),
+        "$4 = 0\n".to_string(),
+    ] {
+        assert!(replayed.contains(&expected), "{expected} in\n{replayed}");
+    }
+    assert!(replayed.ends_with("[exit status: 134]\n"), "{replayed}");
+}
+
+/// The reverse commands on known values: `reverse-stepi` from the trap,
+/// `reverse-continue` with a watchpoint (who last wrote address 100?) and
+/// a breakpoint, `reverse-finish`, `reverse-nexti` right after a call,
+/// `reverse-stepi` into the callee that just returned, and the start of the
+/// recording.
+#[test]
+fn reverse_commands_land_on_the_known_moments() {
+    let (dir, _) = reverse_trace();
+    insta::assert_snapshot!(replay(
+        dir.path(),
+        "r.trace",
+        &[],
+        &[
+            "reverse-stepi",
+            "stack",
+            "locals",
+            "watch {i32} 100",
+            "reverse-continue",
+            "rc",
+            "delete",
+            "break bump",
+            "rc",
+            "locals",
+            "info globals",
+            "reverse-finish",
+            "stack",
+            "locals",
+            "continue",
+            "finish",
+            "stack",
+            "reverse-nexti",
+            "stack",
+            "finish",
+            "rsi",
+            "bt",
+            "delete",
+            "rc",
+            "rsi",
+        ],
+    ));
+}
+
+/// `reverse-stepi` undoes exactly one instruction: after `stepi` then
+/// `reverse-stepi`, frame #0's pc, locals and operand stack are what they
+/// were, at every instruction of a loop iteration.
+#[test]
+fn reverse_stepi_undoes_exactly_one_instruction() {
+    let (dir, _) = reverse_trace();
+    let mut commands = vec!["watch {i32} 100", "rc", "rc", "delete"];
+    for _ in 0..12 {
+        commands.extend([
+            "frame", "stack", "locals", "stepi", "rsi", "frame", "stack", "locals", "stepi",
+        ]);
+    }
+    let out = replay(dir.path(), "r.trace", &[], &commands);
+    let blocks: Vec<&str> = out.split("(wasmdbg) ").collect();
+    let start = 5;
+    for i in 0..12 {
+        let at = start + i * 9;
+        let before = &blocks[at..at + 3];
+        let after = &blocks[at + 5..at + 8];
+        let strip = |b: &[&str]| -> Vec<String> {
+            b.iter()
+                .map(|s| s.split_once('\n').map_or("", |(_, rest)| rest).to_string())
+                .collect()
+        };
+        assert_eq!(strip(before), strip(after), "instruction {i} in\n{out}");
+        assert!(!strip(before)[0].is_empty(), "{out}");
+    }
+    assert!(!out.contains("error"), "{out}");
+}
+
+/// Source-level steps back on the C program: `reverse-next` to the start
+/// of the current line, then the line before; `reverse-step` into the
+/// function the line called (its last line); `reverse-continue` after the
+/// program ended, to the last breakpoint hit.
+#[test]
+fn reverse_line_steps_and_reverse_continue_after_the_end() {
+    let dir = inputs_dir("0", "hi");
+    let recorded = run_in(
+        dir.path(),
+        &[
+            "record",
+            "-o",
+            "t.trace",
+            "--dir",
+            "data",
+            "--stdin",
+            "stdin.txt",
+            &module(INPUTS),
+        ],
+    );
+    assert!(recorded.ends_with("[exit status: 134]\n"), "{recorded}");
+    let out = replay(
+        dir.path(),
+        "t.trace",
+        &["-d", &module("tests/guests")],
+        &[
+            "reverse-finish",
+            "reverse-next",
+            "reverse-next",
+            "reverse-step",
+            "bt 2",
+        ],
+    );
+    let stops: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("#0") || l.starts_with("Run back"))
+        .collect();
+    assert_eq!(
+        stops,
+        [
+            "#0  0xaf8 in divide (func[21]) at replay/inputs.c:26:16",
+            "Run back to the call",
+            "#0  0x96c in main (func[19]) at replay/inputs.c:60:44",
+            "#0  0x946 in main (func[19]) at replay/inputs.c:60:28",
+            "#0  0x91c in main (func[19]) at replay/inputs.c:59:22",
+            "#0  0xab6 in checksum (func[20]) at replay/inputs.c:22:10",
+            "#0  0xab6 in checksum (func[20]) at replay/inputs.c:22:10",
+        ],
+        "{out}"
+    );
+
+    let dir = inputs_dir("5", "hi");
+    run_in(
+        dir.path(),
+        &[
+            "record",
+            "-o",
+            "ok.trace",
+            "--dir",
+            "data",
+            "--stdin",
+            "stdin.txt",
+            &module(INPUTS),
+        ],
+    );
+    let out = replay(
+        dir.path(),
+        "ok.trace",
+        &["-b", "divide"],
+        &["continue", "reverse-continue", "p total", "p divisor", "rc"],
+    );
+    assert!(out.contains("[_start returned]"), "{out}");
+    assert!(
+        out.contains("Breakpoint 1 (going back: its last hit before)\n#0  0xae6 in divide"),
+        "{out}"
+    );
+    assert!(out.contains("$2 = 5\n"), "{out}");
+    assert!(
+        out.contains("No more reverse-execution history: at the start of the recording"),
+        "{out}"
+    );
+}
+
+/// A host call that is not the recorded one stops the replay, naming the
+/// call's number and both versions.
+#[test]
+fn a_diverging_host_call_stops_the_replay() {
+    let (dir, path) = reverse_trace();
+    let mut trace = Trace::read(&path).unwrap();
+    trace.calls[0].args[1] = 2;
+    let mut w = TraceWriter::new(Vec::new(), &trace.header).unwrap();
+    for c in &trace.calls {
+        w.call(c.clone()).unwrap();
+    }
+    std::fs::write(&path, w.finish(trace.end.clone()).unwrap()).unwrap();
+    insta::assert_snapshot!(replay(dir.path(), "r.trace", &[], &["bt"]));
+}
+
+/// A trace of another module, a truncated or corrupt trace, a missing one:
+/// one line each, status 2.
+#[test]
+fn traces_that_do_not_fit_are_refused_in_one_line() {
+    let (dir, path) = reverse_trace();
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(dir.path().join("cut.trace"), &bytes[..bytes.len() - 3]).unwrap();
+    std::fs::write(dir.path().join("junk.trace"), b"hello").unwrap();
+    let mut out = String::new();
+    for args in [
+        vec!["replay", "--module", &module("wat/hello.wat"), "r.trace"],
+        vec!["replay", "cut.trace"],
+        vec!["replay", "junk.trace"],
+        vec!["replay", "missing.trace"],
+        vec!["replay", "--batch", "--ex", "rc", "r.trace"],
+    ] {
+        let shown = args[..args.len() - 1].join(" ");
+        out.push_str(
+            &format!("$ wasmdbg {shown}\n").replace(&root().display().to_string(), "ROOT"),
+        );
+        out.push_str(&run_in(dir.path(), &args).replace(&root().display().to_string(), "ROOT"));
+    }
+    insta::assert_snapshot!(out);
+}
+
+/// Reverse commands need a recording; recording refuses what a trace
+/// cannot replay; `--fast` refuses what needs the debugger from the start.
+#[test]
+fn refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("shared.wat"),
+        "(module (memory 1 1 shared) (func (export \"_start\")))",
+    )
+    .unwrap();
+    let mut out = String::new();
+    for args in [
+        vec![
+            "run",
+            "--batch",
+            "--ex",
+            "reverse-stepi",
+            &module("wat/divide.wat"),
+        ],
+        vec!["record", "shared.wat"],
+        vec!["record", &module("wat/component-add.wat")],
+        vec!["run", "--fast", "-b", "main", &module("wat/divide.wat")],
+        vec![
+            "run",
+            "--fast",
+            "--stop-on-entry",
+            &module("wat/divide.wat"),
+        ],
+    ] {
+        let shown = args[..args.len() - 1].join(" ");
+        out.push_str(
+            &format!("$ wasmdbg {shown}\n").replace(&root().display().to_string(), "ROOT"),
+        );
+        out.push_str(&run_in(dir.path(), &args).replace(&root().display().to_string(), "ROOT"));
+    }
+    insta::assert_snapshot!(out);
+}
+
+/// `run --fast`: a program that ends normally runs on plain code only (its
+/// output and status as under `wasmtime run`); one that traps is replayed
+/// to the trap and paused there with complete frames and locals.
+#[test]
+fn run_fast_pauses_only_when_the_program_fails() {
+    let dir = inputs_dir("4", "abc");
+    let args = |extra: &[&'static str]| {
+        let mut v: Vec<String> = vec!["run".into(), "--fast".into()];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v.extend(["--dir", "data", "--stdin", "stdin.txt"].map(String::from));
+        v.push(module(INPUTS));
+        v
+    };
+    let passing = args(&[]);
+    let out = run_in(
+        dir.path(),
+        &passing.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert!(out.contains("stdin \"abc\" (3 bytes)\n"), "{out}");
+    assert!(out.ends_with("[exit status: 0]\n"), "{out}");
+    assert!(!out.contains("wasmdbg"), "{out}");
+
+    write_inputs(dir.path(), "0", "abc");
+    let failing = args(&["--batch", "--ex", "frame 1", "--ex", "info locals"]);
+    let out = run_in(
+        dir.path(),
+        &failing.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let printed = program_lines(&out);
+    assert_eq!(printed.len(), 5, "{out}");
+    assert_eq!(
+        out.matches("stdin \"abc\"").count(),
+        1,
+        "the output is shown once: {out}"
+    );
+    for expected in [
+        "wasmdbg: the program trapped: integer divide by zero after 17 host calls; replaying it under the debugger to there",
+        "Program stopped: trap: integer divide by zero",
+        "line = \"abc\"",
+        "number = \"0\\n\"",
+        "divisor = 0",
+    ] {
+        assert!(out.contains(expected), "{expected} in\n{out}");
+    }
+    let random = printed[1].strip_prefix("random ").unwrap();
+    let random = u32::from_str_radix(random, 16).unwrap();
+    assert!(out.contains(&format!("random_word = {random}\n")), "{out}");
+    assert!(out.ends_with("[exit status: 134]\n"), "{out}");
+}
