@@ -810,8 +810,9 @@ fn main() {
     // table alone; `=components`: figures 1-2 for the module and component
     // builds of tests/guests/app alone; `=conditions`: figure 9 alone;
     // `=coredump`: figure 10 alone; `=imports`: figure 11 alone; `=dap`:
-    // figure 12 alone.
+    // figure 12 alone; `=record`: figure 13 alone.
     match std::env::var("WASMDBG_BENCH_ONLY").as_deref() {
+        Ok("record") => return record_figures(flite.as_ref()),
         Ok("dwarf") => {
             match &flite {
                 Some(flite) => dwarf_figures(flite),
@@ -1478,4 +1479,197 @@ fn flite() -> Option<PathBuf> {
         .status()
         .ok()?;
     (untar.success() && wasm.exists()).then_some(wasm)
+}
+
+/// `wasmdbg record` of `program` to `trace` (cached code): wall time and
+/// the number of host calls it recorded.
+fn recorded(program: &Program, trace: &Path) -> (f64, u64) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wasmdbg"));
+    command
+        .args(["record", "--cache-dir"])
+        .arg(scratch("cache"));
+    command.arg("-o").arg(trace);
+    if let Some((host, guest)) = &program.dir {
+        command.args(["--dir".into(), format!("{}::{guest}", host.display())]);
+    }
+    if let Some((export, _)) = &program.invoke {
+        command.args(["--invoke", export]);
+    }
+    command
+        .arg(&program.module)
+        .args(&program.args)
+        .args(program.invoke.iter().map(|(_, arg)| arg));
+    let start = Instant::now();
+    let out = command.output().unwrap();
+    let elapsed = start.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "record failed: {stderr}");
+    let calls = stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("wasmdbg: recorded ")?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .expect("the number of recorded calls");
+    (elapsed, calls)
+}
+
+/// `wasmdbg run --fast` of `program` (it ends normally): wall time.
+fn fast(program: &Program) -> f64 {
+    let start = Instant::now();
+    let out = wasmdbg_command(program, Debugger::CtrlC, &["--fast"])
+        .output()
+        .unwrap();
+    let elapsed = start.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "run --fast failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    elapsed
+}
+
+/// `wasmdbg replay --batch TRACE` with `extra` options: wall time and
+/// stdout.
+fn replayed(trace: &Path, extra: &[&str]) -> (f64, String) {
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
+        .args(["replay", "--batch", "--cache-dir"])
+        .arg(scratch("cache"))
+        .args(extra)
+        .arg(trace)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let elapsed = start.elapsed().as_secs_f64();
+    (elapsed, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Figure 13: record/replay. `record` and `run --fast` (a program that
+/// ends normally) against plain wasmtime on cached code; `replay` to the
+/// end against the instrumented run (`wasmdbg run`); trace bytes per host
+/// call; and on flite paused late (at `cst_wave_save_riff`), what
+/// `reverse-stepi` and `reverse-continue` cost: the session with the
+/// command minus the session without it.
+fn record_figures(flite: Option<&Program>) {
+    let mut workloads = vec![c_programs()];
+    if let Some(flite) = flite {
+        workloads.insert(
+            0,
+            Workload {
+                name: "flite".into(),
+                programs: vec![flite.clone()],
+            },
+        );
+    }
+    let dir = scratch("record");
+    let trace_of = |i: usize| dir.join(format!("{i}.trace"));
+    for w in &workloads {
+        let mut calls = 0;
+        let mut bytes = 0;
+        for (i, p) in w.programs.iter().enumerate() {
+            precompile(p);
+            debugged(p, Debugger::CtrlC); // fills the cache
+            calls += recorded(p, &trace_of(i)).1;
+            bytes += std::fs::metadata(trace_of(i)).unwrap().len();
+            fast(p);
+        }
+        let mut t: [Vec<f64>; 5] = Default::default();
+        for _ in 0..runs() {
+            let mut sums = [0.0; 5];
+            for (i, p) in w.programs.iter().enumerate() {
+                sums[0] += plain(p, Plain::Precompiled).0;
+                sums[1] += recorded(p, &trace_of(i)).0;
+                sums[2] += fast(p);
+                sums[3] += debugged(p, Debugger::CtrlC);
+                sums[4] += replayed(&trace_of(i), &[]).0;
+            }
+            for (v, s) in t.iter_mut().zip(sums) {
+                v.push(s);
+            }
+        }
+        let [pre, rec, fst, run, rep] = t.map(summary);
+        let n = &w.name;
+        let r = |a: (f64, f64, f64), b: (f64, f64, f64)| format!("{:.2}x", a.0 / b.0);
+        row(
+            "13 record, cached code (s)",
+            n,
+            show(pre, 3),
+            show(rec, 3),
+            format!(
+                "{} ({calls} host calls, {:.0} trace bytes per call)",
+                r(rec, pre),
+                bytes as f64 / calls.max(1) as f64
+            ),
+        );
+        row(
+            "13 run --fast, program ends normally (s)",
+            n,
+            show(pre, 3),
+            show(fst, 3),
+            r(fst, pre),
+        );
+        row(
+            "13 replay to the end vs wasmdbg run (s)",
+            n,
+            format!("run {}", show(run, 3)),
+            show(rep, 3),
+            r(rep, run),
+        );
+    }
+    let Some(flite) = flite else {
+        println!("flite not found: the reverse rows of figure 13 need it");
+        return;
+    };
+    let trace = dir.join("flite-reverse.trace");
+    recorded(flite, &trace);
+    let pause = ["-b", "cst_wave_save_riff"];
+    let with = |commands: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = pause.iter().map(|s| s.to_string()).collect();
+        for c in commands {
+            v.push("--ex".into());
+            v.push(c.to_string());
+        }
+        v
+    };
+    let cases: [(&str, Vec<String>, &str); 4] = [
+        ("paused at cst_wave_save_riff", with(&[]), "Breakpoint 1"),
+        (
+            "reverse-stepi",
+            with(&["reverse-stepi"]),
+            "(wasmdbg) reverse-stepi\n#0",
+        ),
+        (
+            "reverse-continue to the last cst_wave_resize",
+            with(&["break cst_wave_resize", "reverse-continue"]),
+            "Breakpoint 2 (going back",
+        ),
+        (
+            "reverse-continue to the last malloc",
+            with(&["break malloc", "reverse-continue"]),
+            "Breakpoint 2 (going back",
+        ),
+    ];
+    let mut t: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    for _ in 0..runs() {
+        for (i, (_, args, expect)) in cases.iter().enumerate() {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let (time, out) = replayed(&trace, &args);
+            assert!(out.contains(expect), "{expect} not in {out}");
+            t[i].push(time);
+        }
+    }
+    let t: Vec<_> = t.into_iter().map(summary).collect();
+    for (i, (what, _, _)) in cases.iter().enumerate().skip(1) {
+        row(
+            &format!("13 {what}, paused late in flite (s)"),
+            "flite",
+            "-".into(),
+            show((t[i].0 - t[0].0, t[i].1 - t[0].0, t[i].2 - t[0].0), 3),
+            format!("session {} - paused {}", show(t[i], 3), show(t[0], 3)),
+        );
+    }
 }

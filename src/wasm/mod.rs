@@ -15,6 +15,6 @@ pub mod program;
 pub use disasm::Disassembly;
 pub use handlers::{Handling, handling};
 pub use info::{
-    ExportKind, FuncInfo, GlobalDecl, Import, MemoryDecl, ModuleInfo, Section, TableDecl,
-    WriteTarget, load_module_bytes,
+    ExportKind, FuncInfo, GlobalDecl, Import, MemoryDecl, ModuleBytes, ModuleInfo, Section,
+    TableDecl, WriteTarget, load_module_bytes, map_module_bytes,
 };

@@ -163,7 +163,7 @@ pub(crate) fn wasi_imports(module: &Module) -> Vec<(String, wasmtime::FuncType)>
 /// module, refused imports, a component, a shared memory, a bad `--dir`)
 /// or the trace cannot be written.
 pub fn record(config: &RunConfig, sink: Sink) -> Result<Recorded, String> {
-    let bytes = crate::wasm::load_module_bytes(&config.module).map_err(|e| format!("{e:#}"))?;
+    let bytes = crate::wasm::map_module_bytes(&config.module).map_err(|e| format!("{e:#}"))?;
     check_recordable(&bytes, config)?;
     if config.unknown_imports == crate::debugger::imports::UnknownImports::Refuse {
         crate::debugger::imports::check_module_imports(&bytes, &[])?;
@@ -229,7 +229,7 @@ pub fn record(config: &RunConfig, sink: Sink) -> Result<Recorded, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let entry = match &config.invoke {
         Some(_) => {
-            let info = crate::wasm::ModuleInfo::parse(Arc::new(bytes.clone()))
+            let info = crate::wasm::ModuleInfo::parse(Arc::new(bytes.to_vec()))
                 .map_err(|e| format!("malformed module: {e:#}"))?;
             Some(crate::debugger::entry::entry_point(&info, config).map_err(|e| one_line(&e))?)
         }

@@ -263,7 +263,13 @@ impl Trace {
 
 /// BLAKE3 of `bytes`, hex: what identifies a module in a trace.
 pub fn module_hash(bytes: &[u8]) -> String {
-    blake3::hash(bytes).to_hex().to_string()
+    let mut hasher = blake3::Hasher::new();
+    if bytes.len() >= 1 << 20 {
+        hasher.update_rayon(bytes);
+    } else {
+        hasher.update(bytes);
+    }
+    hasher.finalize().to_hex().to_string()
 }
 
 /// A call as text: `fd_write(1, 1048560, 1, 1048556)` (i32 arguments signed).
