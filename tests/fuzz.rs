@@ -1,4 +1,4 @@
-//! Fuzzing on stable Rust: seven targets, each run for a time budget with
+//! Fuzzing on stable Rust: eight targets, each run for a time budget with
 //! random inputs from a seeded generator, each input checked for panics.
 //!
 //! - `parsers`: REPL lines and expressions, random bytes and lines built
@@ -40,6 +40,14 @@
 //!   small programs that end; every sequence must be served to its end,
 //!   never a panic or a hang.
 //!
+//! - `traces`: traces `wasmdbg record` wrote (of `wat/reverse.wat` and the
+//!   C program `replay-inputs.wasm`), with bytes mutated (or not): parsing
+//!   must give a trace or a one-line error, and (for every 3rd that parses)
+//!   a replay session running random forward and reverse commands
+//!   (`reverse-continue`, `reverse-stepi`, `reverse-next`, ... among
+//!   breakpoints, watchpoints and steps) must give a result or an error for
+//!   each, never a panic, an internal error or a hang.
+//!
 //! `cargo test --test fuzz` runs each target for `$WASMDBG_FUZZ_SECS`
 //! seconds (default 10) from seed `$WASMDBG_FUZZ_SEED` (default 1);
 //! the input being run is written to `target/fuzz-current.*` first, so that
@@ -69,7 +77,7 @@ fn main() {
     println!("| target | executions | of which got past the generator | seconds | failures |");
     println!("| --- | --- | --- | --- | --- |");
     let mut failures = Vec::new();
-    let targets: [(&str, Target); 7] = [
+    let targets: [(&str, Target); 8] = [
         ("parsers", parsers),
         ("modules", modules),
         ("sessions", sessions),
@@ -77,6 +85,7 @@ fn main() {
         ("coredumps", coredumps),
         ("formatters", formatters),
         ("dap", dap),
+        ("traces", traces),
     ];
     for (name, target) in targets {
         if only.as_deref().is_some_and(|o| o != name) {
@@ -1019,4 +1028,117 @@ fn dap(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
         failures,
     );
     true
+}
+
+/// The trace seeds: (module, the trace's bytes).
+fn trace_seeds() -> &'static [(PathBuf, Vec<u8>)] {
+    static SEEDS: std::sync::OnceLock<Vec<(PathBuf, Vec<u8>)>> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let dir = scratch().join("trace-inputs");
+        std::fs::create_dir_all(dir.join("data")).unwrap();
+        std::fs::write(dir.join("data/divisor.txt"), "0\n").unwrap();
+        std::fs::write(dir.join("stdin.txt"), "fuzz\n").unwrap();
+        let programs = [
+            RunConfig {
+                module: root().join("wat/reverse.wat"),
+                ..RunConfig::default()
+            },
+            RunConfig {
+                module: root().join("tests/guests/replay-inputs.wasm"),
+                dirs: vec![wasmdbg::debugger::DirSpec {
+                    host: dir.join("data"),
+                    guest: "data".into(),
+                    read_only: true,
+                }],
+                stdin: Some(dir.join("stdin.txt")),
+                ..RunConfig::default()
+            },
+        ];
+        programs
+            .into_iter()
+            .map(|config| {
+                let recorded = wasmdbg::debugger::record::record(
+                    &config,
+                    wasmdbg::debugger::record::Sink::Memory(Vec::new()),
+                )
+                .unwrap();
+                let wasmdbg::debugger::record::Sink::Memory(bytes) = recorded.sink else {
+                    unreachable!()
+                };
+                (config.module, bytes)
+            })
+            .collect()
+    })
+}
+
+const REPLAY_COMMANDS: &[&str] = &[
+    "reverse-continue",
+    "reverse-stepi",
+    "reverse-nexti",
+    "reverse-step",
+    "reverse-next",
+    "reverse-finish",
+    "stepi",
+    "nexti",
+    "step",
+    "next",
+    "finish",
+    "continue",
+    "break bump",
+    "break checksum",
+    "break divide",
+    "watch {i32} 100",
+    "delete",
+    "bt",
+    "locals",
+    "stack",
+    "info locals",
+    "up",
+    "run",
+];
+
+fn traces(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
+    let seeds = trace_seeds();
+    let (module, seed) = &seeds[rng.usize(..seeds.len())];
+    let mut bytes = seed.clone();
+    if rng.bool() {
+        mutate(rng, &mut bytes);
+    }
+    record("trace", &bytes);
+    let commands: Vec<&str> = (0..12)
+        .map(|_| REPLAY_COMMANDS[rng.usize(..REPLAY_COMMANDS.len())])
+        .collect();
+    record("commands", commands.join("\n").as_bytes());
+    let session = rng.u8(..3) == 0;
+    let mut parsed = false;
+    no_panic(
+        || {
+            format!(
+                "a trace of {} (target/fuzz-current.trace), commands in \
+                 target/fuzz-current.commands",
+                module.display()
+            )
+        },
+        || match wasmdbg::debugger::record::Trace::parse(&bytes) {
+            Ok(trace) => {
+                parsed = true;
+                if session {
+                    let config = wasmdbg::debugger::record::Replay::run_config(
+                        std::sync::Arc::new(trace),
+                        Some(module.clone()),
+                    );
+                    let (session, first) = Session::start(config);
+                    if !matches!(
+                        first,
+                        Response::Ended(wasmdbg::debugger::protocol::Outcome::LoadFailed(_))
+                    ) {
+                        run_commands(session, first, commands);
+                    }
+                }
+            }
+            Err(e) => assert!(!e.contains('\n'), "a multi-line error: {e}"),
+        },
+        failures,
+    );
+    parsed
 }

@@ -62,7 +62,23 @@ pub(crate) fn on_event(
             }
             StopReason::Exception(exception)
         }
-        DebugEvent::Trap(trap) => StopReason::Trap(trap_message(&trap)),
+        DebugEvent::Trap(trap) => {
+            let mut message = trap_message(&trap);
+            // A replay that traps before the recording's last host call is
+            // not the recorded run (e.g. instrumented frames exhausted the
+            // stack at a smaller depth).
+            if let Some(cursor) = &store.data().replay
+                && cursor.next < cursor.trace.calls.len()
+            {
+                message.push_str(&format!(
+                    " (the replay diverged: the recording made {} more host calls after this \
+                     point, and {})",
+                    cursor.trace.calls.len() - cursor.next,
+                    cursor.trace.end
+                ));
+            }
+            StopReason::Trap(message)
+        }
         DebugEvent::EpochYield => match shared.interrupt.take() {
             Some(timeout) => StopReason::Interrupted { timeout },
             None => return,

@@ -61,6 +61,12 @@ const HANDLER_STACK: usize = 15 << 20;
 /// exhausted".
 pub const DEFAULT_MAX_WASM_STACK: usize = 512 << 10;
 
+/// How much more stack a replay gets than the recorded run had (see
+/// `Loaded::load`): guest debugging spills every local and operand to the
+/// frame: a recursion test with four i64 locals (`tests/cli/replay.rs`) reaches
+/// about 35,000 levels on plain code and 6,000 instrumented.
+pub const REPLAY_STACK_FACTOR: usize = 8;
+
 /// The store's data: the WASI contexts (preview 1 for a core module, 0.2
 /// for a component; the other one is empty) and the memory limit.
 pub(crate) struct Host {
@@ -527,7 +533,13 @@ impl Loaded {
             })
         };
 
-        let max_wasm_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
+        let mut max_wasm_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
+        if config.replay.is_some() {
+            // Instrumented frames are larger than the recorded run's plain
+            // ones: with the same limit a replay could exhaust its stack
+            // where the recording did not.
+            max_wasm_stack = max_wasm_stack.saturating_mul(REPLAY_STACK_FACTOR);
+        }
         let mut engine_config = Config::new();
         engine_config
             .guest_debug(true)

@@ -424,3 +424,36 @@ fn run_fast_pauses_only_when_the_program_fails() {
     assert!(out.contains(&format!("random_word = {random}\n")), "{out}");
     assert!(out.ends_with("[exit status: 134]\n"), "{out}");
 }
+
+/// Instrumented frames are larger than plain ones: a replay gets 8 times
+/// the recorded stack limit, so a recursion that fit on plain code replays
+/// to its end; one that exhausted the recorded run's stack goes further in
+/// the replay, and the replay says it diverged.
+#[test]
+fn replays_get_the_stack_instrumented_frames_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = module("wat/replay-deep.wat");
+    for (levels, status) in [("30000", "0"), ("40000", "134")] {
+        let out = run_in(
+            dir.path(),
+            &["record", "-o", "d.trace", "--invoke", "deep", &deep, levels],
+        );
+        assert!(
+            out.ends_with(&format!("[exit status: {status}]\n")),
+            "{out}"
+        );
+        let replayed = replay(dir.path(), "d.trace", &[], &[]);
+        if status == "0" {
+            assert_eq!(replayed, "done\n[deep returned]\n[exit status: 0]\n");
+        } else {
+            assert!(
+                replayed.starts_with(
+                    "Program stopped: host call failed: the replay diverged at host call #1: \
+                     the program calls fd_write(1, 0, 1, 8), after the last of the 0 recorded \
+                     calls (the recording trapped: call stack exhausted)\n"
+                ),
+                "{replayed}"
+            );
+        }
+    }
+}
