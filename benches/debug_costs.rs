@@ -883,6 +883,7 @@ fn main() {
     if let Some(flite) = &flite {
         dap_figures(flite);
     }
+    record_figures(flite.as_ref());
 }
 
 /// A DAP client on a `wasmdbg dap` child: framed JSON both ways.
