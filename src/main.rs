@@ -101,10 +101,9 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         return ExitCode::from(2);
     }
     let config = args.run_config();
-    let recorded = match wasmdbg::debugger::record::record(
-        &config,
-        wasmdbg::debugger::record::Sink::Memory(Vec::new()),
-    ) {
+    let recorded = match wasmdbg::debugger::record::record(&config, || {
+        Ok(wasmdbg::debugger::record::Sink::Memory(Vec::new()))
+    }) {
         Ok(r) => r,
         Err(e) => return load_failed(false, theme, &e),
     };
@@ -147,18 +146,19 @@ fn record(args: &wasmdbg::cli::RecordArgs) -> ExitCode {
         let name = config.module.file_stem().unwrap_or_default();
         std::path::PathBuf::from(name).with_extension("trace")
     });
-    let file = match std::fs::File::create(&path) {
-        Ok(f) => f,
-        Err(e) => {
-            return load_failed(
-                false,
-                theme,
-                &format!("cannot create the trace {}: {e}", path.display()),
-            );
-        }
+    // Created (and so to be removed after a failure) only once the module
+    // was read and checked.
+    let created = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (at, made) = (path.clone(), created.clone());
+    let open = move || {
+        let file = std::fs::File::create(&at)
+            .map_err(|e| format!("cannot create the trace {}: {e}", at.display()))?;
+        made.store(true, std::sync::atomic::Ordering::Relaxed);
+        Ok(wasmdbg::debugger::record::Sink::File(
+            std::io::BufWriter::new(file),
+        ))
     };
-    let sink = wasmdbg::debugger::record::Sink::File(std::io::BufWriter::new(file));
-    match wasmdbg::debugger::record::record(&config, sink) {
+    match wasmdbg::debugger::record::record(&config, open) {
         Ok(recorded) => {
             print_results(&recorded.results);
             use wasmdbg::debugger::record::trace::End;
@@ -177,7 +177,9 @@ fn record(args: &wasmdbg::cli::RecordArgs) -> ExitCode {
             ExitCode::from(recorded.status as u8)
         }
         Err(e) => {
-            let _ = std::fs::remove_file(&path);
+            if created.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = std::fs::remove_file(&path);
+            }
             load_failed(false, theme, &e)
         }
     }

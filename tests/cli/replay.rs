@@ -338,10 +338,13 @@ fn traces_that_do_not_fit_are_refused_in_one_line() {
 }
 
 /// Reverse commands need a recording; recording refuses what a trace
-/// cannot replay; `--fast` refuses what needs the debugger from the start.
+/// cannot replay (and leaves an existing trace file alone when the module
+/// cannot be read); `--fast` refuses what needs the debugger from the
+/// start.
 #[test]
 fn refusals() {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("old.trace"), "kept").unwrap();
     std::fs::write(
         dir.path().join("shared.wat"),
         "(module (memory 1 1 shared) (func (export \"_start\")))",
@@ -357,6 +360,7 @@ fn refusals() {
             &module("wat/divide.wat"),
         ],
         vec!["record", "shared.wat"],
+        vec!["record", "-o", "old.trace", "missing.wasm"],
         vec!["record", &module("wat/component-add.wat")],
         vec!["run", "--fast", "-b", "main", &module("wat/divide.wat")],
         vec![
@@ -372,7 +376,37 @@ fn refusals() {
         );
         out.push_str(&run_in(dir.path(), &args).replace(&root().display().to_string(), "ROOT"));
     }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("old.trace")).unwrap(),
+        "kept"
+    );
     insta::assert_snapshot!(out);
+}
+
+/// A replay writes core dumps like `run`: `--coredump` at the trap, with
+/// the recorded run's values.
+#[test]
+fn a_replay_writes_core_dumps() {
+    let (dir, _) = reverse_trace();
+    let out = replay(
+        dir.path(),
+        "r.trace",
+        &["--coredump", "r.core"],
+        &["continue"],
+    );
+    assert!(out.contains("Saved a core dump to r.core: 1 frame"), "{out}");
+    let core = run_in(
+        dir.path(),
+        &[
+            "core",
+            "--batch",
+            "--ex",
+            "locals",
+            &module("wat/reverse.wat"),
+            "r.core",
+        ],
+    );
+    assert!(core.contains("| 1       acc    i32    60 (0x3c) |"), "{core}");
 }
 
 /// `run --fast`: a program that ends normally runs on plain code only (its

@@ -155,32 +155,49 @@ pub(crate) fn wasi_imports(module: &Module) -> Vec<(String, wasmtime::FuncType)>
         .collect()
 }
 
-/// Runs `config`'s module on plain code, writing its trace to `sink`.
+/// Runs `config`'s module on plain code, writing its trace to the sink
+/// `open` makes (called on a thread of its own while the module is read
+/// and its code loaded: creating a file costs about half a millisecond,
+/// a tenth of a short program's run).
 /// The guest's stdio are the process's, as under `wasmtime run`.
 ///
 /// # Errors
 /// One line when the program cannot be started (unreadable or invalid
 /// module, refused imports, a component, a shared memory, a bad `--dir`)
 /// or the trace cannot be written.
-pub fn record(config: &RunConfig, sink: Sink) -> Result<Recorded, String> {
+pub fn record(
+    config: &RunConfig,
+    open: impl FnOnce() -> Result<Sink, String> + Send + 'static,
+) -> Result<Recorded, String> {
     let bytes = crate::wasm::map_module_bytes(&config.module).map_err(|e| format!("{e:#}"))?;
     check_recordable(&bytes, config)?;
     if config.unknown_imports == crate::debugger::imports::UnknownImports::Refuse {
         crate::debugger::imports::check_module_imports(&bytes, &[])?;
     }
-    let max_wasm_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
-    let mut engine_config = Config::new();
-    deterministic(&mut engine_config)
-        .wasm_exceptions(true)
-        .max_wasm_stack(max_wasm_stack)
-        .async_stack_size(max_wasm_stack.saturating_add(1 << 20));
-    let engine = Engine::new(&engine_config).map_err(|e| one_line(&e))?;
-    let (module, _) = crate::debugger::cache::load_or_compile::<Module>(
-        &engine,
-        &bytes,
-        config.cache_dir.as_deref(),
-    )
-    .map_err(|e| format!("invalid module: {}", one_line(&e)))?;
+    let opening = std::thread::spawn(open);
+    let compiled = (|| {
+        let max_wasm_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
+        let mut engine_config = Config::new();
+        deterministic(&mut engine_config)
+            .wasm_exceptions(true)
+            .max_wasm_stack(max_wasm_stack)
+            .async_stack_size(max_wasm_stack.saturating_add(1 << 20));
+        let engine = Engine::new(&engine_config).map_err(|e| one_line(&e))?;
+        let (module, _) = crate::debugger::cache::load_or_compile::<Module>(
+            &engine,
+            &bytes,
+            config.cache_dir.as_deref(),
+        )
+        .map_err(|e| format!("invalid module: {}", one_line(&e)))?;
+        Ok::<_, String>((engine, module))
+    })();
+    // Joined before any return: the sink exists (or failed) before the
+    // caller cleans up.
+    let sink = opening
+        .join()
+        .map_err(|_| "opening the trace failed unexpectedly".to_string())?;
+    let (engine, module) = compiled?;
+    let sink = sink?;
     let imports = wasi_imports(&module);
     let header = header(
         config,
