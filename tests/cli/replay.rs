@@ -394,7 +394,10 @@ fn a_replay_writes_core_dumps() {
         &["--coredump", "r.core"],
         &["continue"],
     );
-    assert!(out.contains("Saved a core dump to r.core: 1 frame"), "{out}");
+    assert!(
+        out.contains("Saved a core dump to r.core: 1 frame"),
+        "{out}"
+    );
     let core = run_in(
         dir.path(),
         &[
@@ -406,7 +409,10 @@ fn a_replay_writes_core_dumps() {
             "r.core",
         ],
     );
-    assert!(core.contains("| 1       acc    i32    60 (0x3c) |"), "{core}");
+    assert!(
+        core.contains("| 1       acc    i32    60 (0x3c) |"),
+        "{core}"
+    );
 }
 
 /// `run --fast`: a program that ends normally runs on plain code only (its
