@@ -497,3 +497,23 @@ fn replays_get_the_stack_instrumented_frames_need() {
         }
     }
 }
+
+/// NaN bits: the recording and the replay canonicalise NaN results, so the
+/// program prints the same bits in both (the canonical 0x7fc00000; plain
+/// code on x86-64 makes 0xffc00000 for 0/0).
+#[test]
+fn nan_bits_agree_between_recording_and_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = run_in(
+        dir.path(),
+        &["record", "-o", "n.trace", &module("wat/replay-nan.wat")],
+    );
+    assert_eq!(
+        recorded,
+        "7fc00000\n--- stderr ---\nwasmdbg: recorded 1 host call to n.trace\n[exit status: 0]\n"
+    );
+    assert_eq!(
+        replay(dir.path(), "n.trace", &[], &[]),
+        "7fc00000\n[_start returned]\n[exit status: 0]\n"
+    );
+}
