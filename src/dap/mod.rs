@@ -474,7 +474,7 @@ impl Adapter {
 
     fn ask(&self, request: Request) -> Result<Response, String> {
         match self.session()?.request(request) {
-            Response::Error(e) => Err(e.message),
+            Response::Error(e) => Err(e.to_string()),
             other => Ok(other),
         }
     }
@@ -1595,7 +1595,7 @@ impl Adapter {
             Response::Error(e) => {
                 self.writer.event(
                     "output",
-                    json!({ "category": "stderr", "output": format!("{}\n", e.message) }),
+                    json!({ "category": "stderr", "output": format!("{e}\n") }),
                 );
             }
             other => {

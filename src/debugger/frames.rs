@@ -16,10 +16,11 @@ pub(crate) fn stale(asked: PauseId, now: PauseId) -> Error {
     Error::new(
         ErrorKind::Stale,
         format!(
-            "stale frame: it belongs to pause {} and the program has resumed since (now at pause {}); run `bt` for the current frames",
+            "stale frame: it belongs to pause {} and the program has resumed since (now at pause {})",
             asked.0, now.0
         ),
     )
+    .with_hint("run `bt` for the current frames")
 }
 use super::values::ValueReader;
 use crate::wasm::program::{CoreModuleId, Program};

@@ -148,7 +148,7 @@ pub(crate) fn pause(
                                 }
                                 return Served::Quit;
                             }
-                            Err(e) => Response::invalid(e),
+                            Err(e) => Response::Error(e),
                         }
                     }
                     Request::Disassemble { frame, func, all } => {
@@ -270,7 +270,7 @@ pub(crate) fn serve_ended(shared: &Arc<Shared>, channel: &Channel, outcome: &Out
                     lock(&shared.control).killing = false;
                     return;
                 }
-                Err(e) => Response::invalid(e),
+                Err(e) => Response::Error(e),
             },
             Request::Detach => {
                 lock(&shared.control).detached = true;

@@ -701,14 +701,18 @@ pub enum Response {
     NotRecorded(String),
 }
 
-/// Why a request could not be served: a kind a front end can act on, and
-/// one line for people.
+/// Why a request could not be served: a kind a front end can act on, one
+/// line for people, and what to do about it when there is something.
+/// Displayed, it is the message, then `; ` and the hint.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Error {
     /// What kind of failure.
     pub kind: ErrorKind,
     /// One line saying what happened.
     pub message: String,
+    /// What the user can do next (a command to run, an option to give).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 /// The kinds of [`Error`].
@@ -742,13 +746,26 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// The same error with `hint`.
+    pub fn with_hint(self, hint: impl Into<String>) -> Error {
+        Error {
+            hint: Some(hint.into()),
+            ..self
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        match &self.hint {
+            Some(hint) => write!(f, "; {hint}"),
+            None => Ok(()),
+        }
     }
 }
 

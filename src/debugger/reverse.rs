@@ -40,7 +40,9 @@ use wasmtime_wasi::I32Exit;
 use super::events::{eval_condition, top_pc};
 use super::frames::Paused;
 use super::handler::pause;
-use super::protocol::{CoreModuleId, Pc, Reverse, ReverseStop, StopReason, WatchValue};
+use super::protocol::{
+    CoreModuleId, Error, ErrorKind, Pc, Reverse, ReverseStop, StopReason, WatchValue,
+};
 use super::stepping::{depth, set_single_step, values_reader};
 use super::watch::read_watched;
 use super::worker::{Host, Shared, guarded, lock, module_pc, start_killing};
@@ -360,14 +362,24 @@ pub(crate) fn start(
     shared: &Arc<Shared>,
     store: Option<(&mut StoreContextMut<'_, Host>, &mut Paused)>,
     command: Reverse,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     if !shared.replaying {
         return Err(
-            "reverse execution needs a recording: run the program with `wasmdbg record`, then \
-             `wasmdbg replay TRACE` (or `wasmdbg run --fast`, which replays a failed run)"
-                .to_string(),
+            Error::new(ErrorKind::Invalid, "reverse execution needs a recording").with_hint(
+                "run the program with `wasmdbg record`, then `wasmdbg replay TRACE` (or \
+             `wasmdbg run --fast`, which replays a failed run)",
+            ),
         );
     }
+    start_replaying(shared, store, command).map_err(|e| Error::new(ErrorKind::Invalid, e))
+}
+
+/// [`start`] in a replay session.
+fn start_replaying(
+    shared: &Arc<Shared>,
+    store: Option<(&mut StoreContextMut<'_, Host>, &mut Paused)>,
+    command: Reverse,
+) -> Result<(), String> {
     let start = shared
         .entry_pc
         .map(|pc| Moment { pc, visit: 1 })

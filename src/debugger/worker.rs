@@ -1038,6 +1038,12 @@ pub(crate) fn trap_message(trap: &wasmtime::Trap) -> String {
 /// carries one (a [`super::protocol::Error`] anywhere in its chain), else
 /// [`super::protocol::ErrorKind::Invalid`]; one line.
 pub(crate) fn error_response(e: &wasmtime::Error) -> Response {
+    // A protocol error with nothing added on the way keeps its hint.
+    if let Some(error) = e.downcast_ref::<super::protocol::Error>()
+        && e.chain().count() == 1
+    {
+        return Response::Error(error.clone());
+    }
     let kind = e
         .chain()
         .find_map(|c| c.downcast_ref::<super::protocol::Error>())

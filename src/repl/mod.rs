@@ -395,9 +395,9 @@ impl Frontend {
                 let target = self.selected.saturating_add(n.unwrap_or(1));
                 self.select_frame(target, out).map_err(|e| match e.kind {
                     ErrorKind::NoSuchFrame => {
-                        format!("Initial frame selected; you cannot go up. ({})", e.message)
+                        format!("Initial frame selected; you cannot go up. ({e})")
                     }
-                    _ => e.message,
+                    _ => e.to_string(),
                 })?
             }
             Command::Down { n } => {
@@ -556,7 +556,7 @@ impl Frontend {
             } => {
                 if place == "worker" {
                     return match self.session.maintenance_panic_worker() {
-                        Response::Error(e) => Err(e.message),
+                        Response::Error(e) => Err(e.to_string()),
                         other => Err(unexpected(other)),
                     };
                 }
@@ -580,7 +580,7 @@ impl Frontend {
                     .session
                     .request_with_timeout(Request::Run, self.timeout);
                 if let Response::Error(e) = response {
-                    return Err(e.message);
+                    return Err(e.to_string());
                 }
                 write_out(out, "Starting the program again.\n")?;
                 self.take_event(response, out)?;
@@ -1131,7 +1131,7 @@ impl Frontend {
             .session
             .request_with_timeout(Request::Reverse(command), self.timeout);
         if let Response::Error(e) = response {
-            return Err(e.message);
+            return Err(e.to_string());
         }
         self.take_event(response, out)
     }
@@ -1228,7 +1228,7 @@ impl Frontend {
                 Ok(())
             }
             Response::CoreFileWritten(w) => write_out(out, &render::core_file_written(&w)),
-            Response::Error(e) => Err(format!("no core dump written: {}", e.message)),
+            Response::Error(e) => Err(format!("no core dump written: {e}")),
             other => Err(unexpected(other)),
         }
     }
@@ -1254,7 +1254,7 @@ impl Frontend {
     }
 
     fn select(&mut self, index: usize, out: &mut dyn Write) -> Result<(), String> {
-        self.select_frame(index, out).map_err(|e| e.message)
+        self.select_frame(index, out).map_err(|e| e.to_string())
     }
 
     /// Selects frame `index` and prints it; the error keeps its kind.
@@ -1298,7 +1298,7 @@ pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), String> {
 /// An error response becomes its message; anything else is a protocol bug.
 pub(crate) fn unexpected(response: Response) -> String {
     match response {
-        Response::Error(e) => e.message,
+        Response::Error(e) => e.to_string(),
         other => format!("internal error: unexpected response {other:?}"),
     }
 }

@@ -48,10 +48,13 @@ fn frames_of_an_earlier_pause_are_refused() {
         },
     ] {
         match session.request(request) {
-            Response::Error(e) => assert_eq!(
-                e.message,
-                "stale frame: it belongs to pause 1 and the program has resumed since (now at pause 2); run `bt` for the current frames"
-            ),
+            Response::Error(e) => {
+                assert_eq!(
+                    e.message,
+                    "stale frame: it belongs to pause 1 and the program has resumed since (now at pause 2)"
+                );
+                assert_eq!(e.hint.as_deref(), Some("run `bt` for the current frames"));
+            }
             other => panic!("stale frame answered: {other:?}"),
         }
     }
