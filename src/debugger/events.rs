@@ -475,12 +475,7 @@ fn caught(
     tag: &wasmtime::Tag,
 ) -> Option<bool> {
     // A walk of its own: the pause has no id yet (it may not happen).
-    let mut frames = super::frames::Paused::new(
-        super::protocol::PauseId(0),
-        shared.program.clone(),
-        shared.modules.clone(),
-        false,
-    );
+    let mut frames = super::frames::Paused::walk(shared.program.clone(), shared.modules.clone());
     for index in 0.. {
         let Ok(frame) = frames.frame(store, index).cloned() else {
             break;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use wasmtime::{FrameHandle, Module, Result, StoreContextMut, bail};
+use wasmtime::{FrameHandle, Module, Result, StoreContextMut, bail, format_err};
 
 use super::protocol::{
     Error, ErrorKind, FrameInfo, FrameRef, Local, PauseId, Request, Response, Value,
@@ -53,7 +53,10 @@ pub(crate) fn frame_module<T: 'static>(
 }
 
 pub(crate) struct Paused {
-    pub(crate) pause: PauseId,
+    /// The pause these frames belong to; `None` for a walk the worker makes
+    /// for itself (a step's depth, a throw's handlers, a reverse command's
+    /// fingerprint), which serves no request.
+    pub(crate) pause: Option<PauseId>,
     /// Why the program paused (a core dump records it).
     pub(crate) reason: Option<super::protocol::StopReason>,
     program: Arc<Program>,
@@ -70,10 +73,24 @@ pub(crate) struct Paused {
 }
 
 impl Paused {
+    /// A walk of the stack for the worker itself (no pause, no requests).
+    pub(crate) fn walk(program: Arc<Program>, modules: Arc<Vec<Module>>) -> Paused {
+        Paused::with(None, program, modules, false)
+    }
+
     /// The frames of a new pause. `innermost_in_call`: frame #0 is waiting
     /// on a (host) call rather than at its own instruction.
     pub(crate) fn new(
         pause: PauseId,
+        program: Arc<Program>,
+        modules: Arc<Vec<Module>>,
+        innermost_in_call: bool,
+    ) -> Paused {
+        Paused::with(Some(pause), program, modules, innermost_in_call)
+    }
+
+    fn with(
+        pause: Option<PauseId>,
         program: Arc<Program>,
         modules: Arc<Vec<Module>>,
         innermost_in_call: bool,
@@ -235,8 +252,12 @@ impl Paused {
 
     /// Refuses a frame of another pause before any handle is touched.
     pub(crate) fn check_pause(&self, pause: PauseId) -> Result<()> {
-        if pause != self.pause {
-            return Err(stale(pause, self.pause).into());
+        match self.pause {
+            Some(now) if now != pause => return Err(stale(pause, now).into()),
+            Some(_) => {}
+            None => bail!(
+                "internal error: a frame walk of the worker's own was asked to serve a request"
+            ),
         }
         Ok(())
     }
@@ -329,12 +350,12 @@ impl Paused {
         if !handle.is_valid(&mut *store) {
             bail!("frame #{index} is no longer valid");
         }
+        let pause = self.pause.ok_or_else(|| {
+            format_err!("internal error: a frame walk of the worker's own has no pause")
+        })?;
         Ok(frame_info_at(
             &self.program,
-            FrameRef {
-                pause: self.pause,
-                index,
-            },
+            FrameRef { pause, index },
             module,
             func,
             pc,

@@ -86,13 +86,10 @@ pub(crate) fn pause(
                 // before any frame handle is touched (a named function
                 // needs no frame to disassemble).
                 if let Some(asked) = request.pause()
-                    && asked != paused.pause
+                    && asked != pause
                     && !matches!(request, Request::Disassemble { func: Some(_), .. })
                 {
-                    return Served::Reply(Response::Error(super::frames::stale(
-                        asked,
-                        paused.pause,
-                    )));
+                    return Served::Reply(Response::Error(super::frames::stale(asked, pause)));
                 }
                 Served::Reply(match request {
                     Request::Continue => return Served::Resume,

@@ -10,7 +10,7 @@ use wasmtime::{AsContext, AsContextMut, Result, StoreContextMut, format_err as a
 use super::breakpoint_requests::{arm_sites, slipped};
 use super::breakpoints;
 use super::frames::Paused;
-use super::protocol::{CoreModuleId, FrameRef, PauseId, Pc};
+use super::protocol::{CoreModuleId, FrameRef, Pc};
 use super::worker::{Host, Shared, lock, module_pc};
 
 /// A step in progress.
@@ -209,12 +209,7 @@ pub(crate) fn depth(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> u
 
 /// A frame reader for the current event that is not a pause (no id).
 pub(crate) fn values_reader(shared: &Shared) -> Paused {
-    Paused::new(
-        PauseId(0),
-        shared.program.clone(),
-        shared.modules.clone(),
-        false,
-    )
+    Paused::walk(shared.program.clone(), shared.modules.clone())
 }
 
 /// Turns single-step mode on or off for what comes next.
