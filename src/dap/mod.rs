@@ -1310,6 +1310,7 @@ impl Adapter {
                     frame,
                     expr: expr.clone(),
                     print: PrintOptions::default(),
+                    record: false,
                 })?
                 else {
                     return Err(format!("{expr} is not a source value"));
@@ -1402,6 +1403,7 @@ impl Adapter {
             frame,
             expr: args.expression.clone(),
             print: PrintOptions::default(),
+            record: false,
         })? {
             Response::Number(n) => Ok(json!({
                 "result": render::inspect::number(n, None),

@@ -116,13 +116,13 @@ pub(crate) fn serve(
                 }
             },
         },
-        R::Evaluate { frame, expr, print } => {
-            match evaluate(shared, store, paused, frame, &expr, &print) {
-                Ok(Ok(n)) => Response::Number(n),
-                Ok(Err((ty, v))) => Response::SourceValue(ty, v),
-                Err(e) => Response::invalid(e),
-            }
-        }
+        R::Evaluate {
+            frame, expr, print, ..
+        } => match evaluate(shared, store, paused, frame, &expr, &print) {
+            Ok(Ok(n)) => Response::Number(n),
+            Ok(Err((ty, v))) => Response::SourceValue(ty, v),
+            Err(e) => Response::invalid(e),
+        },
         R::SourceVariables {
             frame,
             args_only,

@@ -13,6 +13,7 @@ pub mod expr;
 mod facts;
 mod frames;
 mod handler;
+pub mod history;
 pub mod imports;
 mod inspect;
 mod interrupt;

@@ -399,7 +399,9 @@ impl PostMortem {
                 Ok(i) => self.examine(i, &x).unwrap_or_else(Response::invalid),
                 Err(e) => Response::Error(e),
             },
-            Request::Evaluate { frame, expr, print } => match self.frame(frame) {
+            Request::Evaluate {
+                frame, expr, print, ..
+            } => match self.frame(frame) {
                 Ok(i) => match self.evaluate(i, &expr, &print) {
                     Ok(Ok(n)) => Response::Number(n),
                     Ok(Err((ty, v))) => Response::SourceValue(ty, v),

@@ -258,10 +258,16 @@ pub enum Request {
     Evaluate {
         /// The frame whose locals it reads.
         frame: FrameRef,
-        /// The expression.
+        /// The expression (`$N` and `$` name value-history entries; the
+        /// [`super::Session`] replaces them).
         expr: String,
         /// How a source value is shown.
         print: PrintOptions,
+        /// A `print`: a number it answers becomes the next value-history
+        /// entry, and the answer is [`Response::Printed`] (a hover or a
+        /// watch expression is not recorded).
+        #[serde(default)]
+        record: bool,
     },
     /// `set var NAME = EXPR` for a global (locals cannot be written).
     SetVariable {
@@ -655,6 +661,15 @@ pub enum Response {
     CodeSource(CodeSource),
     /// Answer to [`Request::TableElements`]: (index, value) pairs.
     Elements(Vec<(u64, Value)>),
+    /// Answer to a recorded [`Request::Evaluate`] that was a number: its
+    /// value-history number (`$N`) and the answer ([`Response::Number`] or
+    /// [`Response::SourceValue`]). Made by the [`super::Session`].
+    Printed {
+        /// The history number.
+        history: usize,
+        /// The answer.
+        value: Box<Response>,
+    },
     /// Answer to [`Request::Evaluate`] over Wasm values.
     Number(crate::debugger::expr::Num),
     /// Answer to [`Request::Evaluate`] over source variables: the C type

@@ -45,6 +45,9 @@ pub struct Session {
     /// The last pause id given out, by any of this session's workers: a
     /// frame of a pause before a worker restart can never name a new one.
     last_pause: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// `print`'s value history, for every front end; it outlives worker
+    /// restarts.
+    history: Mutex<super::history::ValueHistory>,
 }
 
 impl Session {
@@ -93,6 +96,7 @@ impl Session {
             worker: None,
             gone: std::sync::atomic::AtomicBool::new(false),
             last_pause: Default::default(),
+            history: Mutex::default(),
         };
         let first = session.spawn(timeout);
         (session, first)
@@ -136,6 +140,7 @@ impl Session {
             worker: None,
             gone: std::sync::atomic::AtomicBool::new(false),
             last_pause: Default::default(),
+            history: Mutex::default(),
         };
         let first = session.spawn(None);
         (session, first)
@@ -198,13 +203,27 @@ impl Session {
 
     /// Sends `request` and blocks until the worker answers.
     pub fn request(&self, request: Request) -> Response {
-        let changes_breakpoints = changes_breakpoints(&request);
-        if self.requests.send(Incoming::Request(request)).is_err() {
-            return self.worker_gone();
+        self.request_with_timeout(request, None)
+    }
+
+    /// `request` with its value-history references replaced, and whether
+    /// its answer is to be recorded; or why it cannot be sent.
+    fn with_history(&self, request: Request) -> Result<(Request, bool), String> {
+        let record = matches!(request, Request::Evaluate { record: true, .. });
+        let history = self.history.lock().unwrap_or_else(|p| p.into_inner());
+        Ok((history.expand_request(request)?, record))
+    }
+
+    /// A recorded `print`'s answer: a number becomes the next history entry.
+    fn recorded(&self, response: Response) -> Response {
+        let mut history = self.history.lock().unwrap_or_else(|p| p.into_inner());
+        match history.record(&response) {
+            Some(n) => Response::Printed {
+                history: n,
+                value: Box::new(response),
+            },
+            None => response,
         }
-        let response = self.wait();
-        self.announce(&response, changes_breakpoints);
-        response
     }
 
     /// Delivers the events a response stands for: a stop, an end, a change
@@ -261,16 +280,21 @@ impl Session {
         request: Request,
         timeout: Option<std::time::Duration>,
     ) -> Response {
-        let Some(timeout) = timeout else {
-            return self.request(request);
+        let (request, record) = match self.with_history(request) {
+            Ok(r) => r,
+            Err(e) => return Response::invalid(e),
         };
         let changes_breakpoints = changes_breakpoints(&request);
         if self.requests.send(Incoming::Request(request)).is_err() {
             return self.worker_gone();
         }
-        let response = self.wait_with_timeout(Some(timeout));
+        let response = self.wait_with_timeout(timeout);
         self.announce(&response, changes_breakpoints);
-        response
+        if record {
+            self.recorded(response)
+        } else {
+            response
+        }
     }
 
     fn wait_with_timeout(&self, timeout: Option<std::time::Duration>) -> Response {

@@ -13,7 +13,7 @@ mod source;
 use std::io::Write;
 
 use crate::debugger::Session;
-use crate::debugger::expr::{LoadType, Num};
+use crate::debugger::expr::LoadType;
 use crate::debugger::protocol::{
     CoreModuleId, ErrorKind, Examine, FrameRef, Outcome, Request, Response, Stop, StopReason,
 };
@@ -127,8 +127,6 @@ pub struct Frontend {
     selected: usize,
     pub(crate) theme: Theme,
     timeout: Option<Duration>,
-    /// `print`'s value history: `$1` is `history[0]`.
-    history: Vec<Num>,
     /// `set print elements` and `set print max-depth`.
     print: crate::debugger::protocol::PrintOptions,
     /// Directories whose `.wasmdbginit` may run (`add-auto-load-safe-path`).
@@ -195,7 +193,6 @@ impl Frontend {
             selected: 0,
             theme,
             timeout,
-            history: Vec::new(),
             print: Default::default(),
             safe_paths: Vec::new(),
             coredump: options.coredump,
@@ -595,7 +592,7 @@ impl Frontend {
                             format!("watch -l: LEN must be a number, not {:?}", parts[1])
                         })?;
                         WatchSpec::Range {
-                            address: self.with_history(&parts[0])?,
+                            address: parts[0].clone(),
                             len,
                         }
                     }
@@ -605,7 +602,7 @@ impl Frontend {
                                 .to_string(),
                         );
                     }
-                    None => WatchSpec::Expr(self.with_history(&expr.join(" "))?),
+                    None => WatchSpec::Expr(expr.join(" ")),
                 };
                 match self.ask(Request::Watch { frame, target }) {
                     Response::BreakpointSet(info) => {
@@ -747,45 +744,34 @@ impl Frontend {
                     .map(print_format)
                     .transpose()?;
                 let frame = self.selected_frame()?;
-                let expr = self.with_history(&expr.join(" "))?;
                 let print = crate::debugger::protocol::PrintOptions { raw, ..self.print };
-                match self.ask(Request::Evaluate { frame, expr, print }) {
-                    Response::Number(n) => {
-                        self.history.push(n);
-                        let shown = inspect::number(n, format);
-                        write_out(out, &format!("${} = {shown}\n", self.history.len()))?
-                    }
-                    Response::SourceValue(_, value) => {
-                        use crate::debugger::protocol::SourceValue as S;
-                        let number = match &value {
-                            S::Int(n) => Some(Num::Int(*n as i64)),
-                            S::Char(c) => Some(Num::Int(*c)),
-                            S::Unicode(c) => Some(Num::Int(i64::from(*c))),
-                            S::Bool(b) => Some(Num::Int32(*b as i32)),
-                            S::Enum { value, .. } => Some(Num::Int(*value)),
-                            S::Float(f) => Some(Num::Float(*f)),
-                            S::Float32(f) => Some(Num::Float(*f as f64)),
-                            S::Pointer { address, .. } => Some(Num::Int(*address as i64)),
-                            _ => None,
-                        };
-                        let shown = match (number, format) {
+                let request = Request::Evaluate {
+                    frame,
+                    expr: expr.join(" "),
+                    print,
+                    record: true,
+                };
+                let (history, value) = match self.ask(request) {
+                    Response::Printed { history, value } => (Some(history), *value),
+                    other => (None, other),
+                };
+                let shown = match &value {
+                    Response::Number(n) => inspect::number(*n, format),
+                    Response::SourceValue(_, v) => {
+                        match (crate::debugger::history::number(&value), format) {
                             (Some(n), Some(_)) => inspect::number(n, format),
-                            _ => render::source_value(&value),
-                        };
-                        match number {
-                            Some(n) => {
-                                self.history.push(n);
-                                write_out(out, &format!("${} = {shown}\n", self.history.len()))?
-                            }
-                            None => write_out(out, &format!("{shown}\n"))?,
+                            _ => render::source_value(v),
                         }
                     }
-                    other => return Err(unexpected(other)),
+                    _ => return Err(unexpected(value)),
+                };
+                match history {
+                    Some(n) => write_out(out, &format!("${n} = {shown}\n"))?,
+                    None => write_out(out, &format!("{shown}\n"))?,
                 }
             }
             Command::Assign { target, value } => {
                 let frame = self.selected_frame()?;
-                let value = self.with_history(&value)?;
                 let request = match target.strip_prefix('{') {
                     Some(rest) => {
                         let (ty, address) = rest
@@ -797,7 +783,7 @@ impl Frontend {
                         Request::SetMemory {
                             frame,
                             ty,
-                            address: self.with_history(address)?,
+                            address: address.to_string(),
                             expr: value,
                         }
                     }
@@ -851,7 +837,7 @@ impl Frontend {
                 table: None,
                 module,
             } => {
-                let address = self.with_history(&address.join(" "))?;
+                let address = address.join(" ");
                 let module = module.map(crate::debugger::protocol::ModuleRef::Name);
                 self.examine(fmt.as_deref(), module, memory, &address, out)?
             }
@@ -920,43 +906,6 @@ impl Frontend {
             Command::Quit { status } => return Ok(Flow::Quit(status)),
         }
         Ok(Flow::Next)
-    }
-
-    /// Replaces value-history references (`$N` for N from 1 to the
-    /// history's length, and `$` for the last value) with their values.
-    fn with_history(&self, text: &str) -> Result<String, String> {
-        let mut out = String::new();
-        let mut rest = text;
-        while let Some(i) = rest.find('$') {
-            out.push_str(&rest[..i]);
-            let after = &rest[i + 1..];
-            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-            let next_is_word = after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-            let index = if !digits.is_empty() {
-                digits
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| *n >= 1 && *n <= self.history.len())
-            } else if next_is_word {
-                None
-            } else if self.history.is_empty() {
-                return Err("the value history is empty".to_string());
-            } else {
-                Some(self.history.len())
-            };
-            match index {
-                Some(n) => {
-                    out.push_str(&format!("({})", self.history[n - 1]));
-                    rest = &after[digits.len()..];
-                }
-                None => {
-                    out.push('$');
-                    rest = after;
-                }
-            }
-        }
-        out.push_str(rest);
-        Ok(out)
     }
 
     /// `-M MODULE` as typed, else the selected frame's core module.

@@ -90,7 +90,9 @@ fn a_trapping_run_as_json_lines() {
     let b: Value = serde_json::from_value(locals[1]["value"].clone()).unwrap();
     assert_eq!(b, Value::I32(0));
 
-    assert_eq!(lines[4]["responses"][0]["Number"]["Int32"], 101);
+    let printed = &lines[4]["responses"][0]["Printed"];
+    assert_eq!(printed["history"], 1);
+    assert_eq!(printed["value"]["Number"]["Int32"], 101);
     assert_eq!(lines[5]["ok"], false);
     assert_eq!(
         lines[5]["error"],

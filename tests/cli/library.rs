@@ -491,3 +491,70 @@ fn issue_18_stops_ends_and_breakpoint_changes_are_events() {
     let events = session.take_events();
     assert_eq!(events.last(), Some(&Event::Ended(Box::new(outcome))));
 }
+
+/// `print`'s value history lives in the `Session`, for every front end:
+/// a recorded evaluation is numbered, `$N` and `$` in later requests read
+/// it, a hover-style evaluation is not recorded, and the history outlives
+/// a worker restart.
+#[test]
+fn the_value_history_is_the_sessions() {
+    use wasmdbg::debugger::expr::Num;
+    use wasmdbg::debugger::protocol::PrintOptions;
+    let (mut session, first) = start("wat/divide.wat");
+    let Response::Stopped(stop) = first else {
+        panic!("{first:?}")
+    };
+    let frame = FrameRef {
+        pause: stop.pause,
+        index: 1,
+    };
+    let eval = |session: &Session, expr: &str, record: bool| {
+        session.request(Request::Evaluate {
+            frame,
+            expr: expr.into(),
+            print: PrintOptions::default(),
+            record,
+        })
+    };
+    let same = |got: Response, want: Response| assert_eq!(format!("{got:?}"), format!("{want:?}"));
+    let printed = |history: usize, n: Num| Response::Printed {
+        history,
+        value: Box::new(Response::Number(n)),
+    };
+    same(
+        eval(&session, "$1 + 1", false),
+        Response::Number(Num::Int32(101)),
+    );
+    match eval(&session, "$", true) {
+        Response::Error(e) => assert_eq!(e.message, "the value history is empty"),
+        other => panic!("{other:?}"),
+    }
+    same(eval(&session, "$1", true), printed(1, Num::Int32(100)));
+    same(
+        eval(&session, "$1 * 2", false),
+        Response::Number(Num::Int32(200)),
+    );
+    same(
+        eval(&session, "$ + $local0", true),
+        printed(2, Num::Int32(100)),
+    );
+
+    // A new worker (after the old one died) keeps the history.
+    let _ = session.maintenance_panic_worker();
+    let Response::Stopped(stop) = session.restart() else {
+        panic!("no stop after the restart")
+    };
+    let frame = FrameRef {
+        pause: stop.pause,
+        index: 1,
+    };
+    same(
+        session.request(Request::Evaluate {
+            frame,
+            expr: "$2 + $1".into(),
+            print: PrintOptions::default(),
+            record: true,
+        }),
+        printed(3, Num::Int32(200)),
+    );
+}
