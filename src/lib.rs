@@ -9,7 +9,11 @@
 //! instruction text and DWARF; code is named by (core module, offset)
 //! everywhere. A session can also read a core dump instead of running
 //! ([`debugger::Session::open_core`], [`debugger::coredump`]): the same
-//! requests, answered from the dump. The front end is [`repl`] (the
+//! requests, answered from the dump, or replay a recording
+//! ([`debugger::record`]): every host call answered from a trace, so the run
+//! repeats exactly and reverse commands can go back by replaying. `print`'s
+//! value history and typed errors (kind, message, hint) are the core's, for
+//! every front end. The front end is [`repl`] (the
 //! command language, the interactive prompt, the batch runner, the guest's
 //! output on the terminal, `--json` lines) and [`render`] (pure functions
 //! from protocol data to text). [`dap`] is a second front end on the same
