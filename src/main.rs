@@ -101,6 +101,26 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         return ExitCode::from(2);
     }
     let config = args.run_config();
+    // What cannot be recorded yet runs under the debugger from the start.
+    let component = {
+        use std::io::Read;
+        let mut head = [0u8; 8];
+        std::fs::File::open(&config.module)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .is_ok_and(|()| wasmdbg::wasm::program::is_component(&head))
+    };
+    if component || !config.preloads.is_empty() {
+        let what = if component {
+            "a component"
+        } else {
+            "--preload"
+        };
+        eprintln!(
+            "wasmdbg: --fast records core modules without preloads; {what} runs under the \
+             debugger from the start instead"
+        );
+        return session(matches, &args.debugger, config, &args.program.module);
+    }
     let recorded = match wasmdbg::debugger::record::record(&config, || {
         Ok(wasmdbg::debugger::record::Sink::Memory(Vec::new()))
     }) {

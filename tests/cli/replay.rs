@@ -463,6 +463,32 @@ fn run_fast_pauses_only_when_the_program_fails() {
     let random = u32::from_str_radix(random, 16).unwrap();
     assert!(out.contains(&format!("random_word = {random}\n")), "{out}");
     assert!(out.ends_with("[exit status: 134]\n"), "{out}");
+
+    // A component cannot be recorded yet: --fast runs it under the
+    // debugger from the start, and says so.
+    let out = run_in(
+        dir.path(),
+        &[
+            "run",
+            "--fast",
+            "--batch",
+            &module("tests/guests/app-p2.wasm"),
+            "divide",
+            "7",
+            "0",
+        ],
+    );
+    assert!(
+        out.contains(
+            "wasmdbg: --fast records core modules without preloads; a component runs under \
+             the debugger from the start instead\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("Program stopped: trap: wasm `unreachable`"),
+        "{out}"
+    );
 }
 
 /// Instrumented frames are larger than plain ones: a replay gets 8 times
