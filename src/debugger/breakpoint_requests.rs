@@ -10,7 +10,7 @@ use wasmtime::{AsContextMut, Result, StoreContextMut};
 
 use super::breakpoints::{self, Breakpoint};
 use super::protocol::{CoreModuleId, Pc, Request, Response};
-use super::worker::{Host, Shared, lock, module_pc};
+use super::state::{Host, Shared, lock, module_pc};
 
 /// Serves the breakpoint requests, settings and static facts, paused or
 /// not. Any other request is handed back.

@@ -10,7 +10,7 @@ use wasmtime_wasi::p2::bindings::CommandPre;
 use super::config::RunConfig;
 use super::entry::exports_listing;
 use super::protocol::Outcome;
-use super::worker::{Host, one_line};
+use super::state::{Host, one_line};
 use crate::wasm::program::{CoreModuleId, Program};
 
 /// The WASI 0.2 interfaces wasmtime-wasi 48's `p2::add_to_linker_async`

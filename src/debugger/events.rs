@@ -13,13 +13,13 @@ use super::breakpoints;
 use super::expr::{Expr, Num, Var};
 use super::handler::pause;
 use super::protocol::{CoreModuleId, Exception, Pc, StopReason, Value};
+use super::state::{Host, Shared, guarded, killing, lock, module_pc, one_line, trap_message};
 use super::stepping::{
     StepKind, depth, disarm_return_site, end_step, has_lines_at, line_step_stops, run_to_return,
     values_reader,
 };
 use super::values::ValueReader;
 use super::watch::{read_watched, unchanged_watches};
-use super::worker::{Host, Shared, guarded, killing, lock, module_pc, one_line, trap_message};
 
 pub(crate) fn on_event(
     shared: &Arc<Shared>,
@@ -41,7 +41,7 @@ pub(crate) fn on_event(
             if e.downcast_ref::<I32Exit>().is_some() {
                 return; // proc_exit is how a WASI program ends, not a failure
             }
-            match e.downcast_ref::<super::worker::MemoryLimitReached>() {
+            match e.downcast_ref::<super::state::MemoryLimitReached>() {
                 Some(limit) => StopReason::MemoryLimit(limit.0.clone()),
                 None => StopReason::HostcallError(one_line(e)),
             }

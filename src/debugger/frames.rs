@@ -116,7 +116,7 @@ impl Paused {
     ) -> &mut ValueReader {
         let slot = &mut self.values[module as usize];
         slot.get_or_insert_with(|| {
-            let instance = super::worker::instance_of(store, &self.modules[module as usize]);
+            let instance = super::state::instance_of(store, &self.modules[module as usize]);
             ValueReader::new(instance, self.program.info(module).clone())
         })
     }

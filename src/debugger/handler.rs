@@ -18,11 +18,11 @@ use super::frames::Paused;
 use super::protocol::{
     CoreModuleId, DisasmLine, ErrorKind, Outcome, PauseId, Request, Response, Stop, StopReason,
 };
-use super::stepping::{resume, start_advance, start_finish, start_line_step, start_step};
-use super::watch::add_watch;
-use super::worker::{
+use super::state::{
     Channel, Host, Incoming, Shared, error_response, guarded, lock, one_line, start_killing,
 };
+use super::stepping::{resume, start_advance, start_finish, start_line_step, start_step};
+use super::watch::add_watch;
 
 /// The handler wasmtime calls at every debug event; cheap to clone.
 #[derive(Clone)]

@@ -8,9 +8,9 @@ use super::expr::{Expr, LoadType, Num, Var};
 use super::frames::Paused;
 use super::frames::WasmFrame;
 use super::protocol::{Examine, FrameRef, Pc, PrintOptions, Response, SourceValue, Variable};
+use super::state::{Host, Shared};
 use super::values::ValueReader;
 use super::variables;
-use super::worker::{Host, Shared};
 use wasmtime::FrameHandle;
 
 /// Serves the state requests; hands any other request back.

@@ -23,6 +23,7 @@ pub mod record;
 mod reverse;
 mod session;
 pub mod source;
+mod state;
 mod stdout;
 mod stepping;
 mod values;

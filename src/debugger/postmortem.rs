@@ -21,9 +21,9 @@ use super::frames::frame_info_at;
 use super::protocol::{
     ErrorKind, FrameRef, Local, PauseId, Request, Response, Stop, StopReason, Value,
 };
+use super::state::Incoming;
 use super::stdout::Message;
 use super::variables;
-use super::worker::Incoming;
 use crate::wasm::ModuleInfo;
 use crate::wasm::program::{CoreModuleId, Program};
 

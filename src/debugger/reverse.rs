@@ -43,9 +43,9 @@ use super::handler::pause;
 use super::protocol::{
     CoreModuleId, Error, ErrorKind, Pc, Reverse, ReverseStop, StopReason, WatchValue,
 };
+use super::state::{Host, Shared, guarded, lock, module_pc, start_killing};
 use super::stepping::{depth, set_single_step, values_reader};
 use super::watch::read_watched;
-use super::worker::{Host, Shared, guarded, lock, module_pc, start_killing};
 
 /// The n-th visit (from 1) of a pc in a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -601,7 +601,7 @@ pub(crate) fn on_event(
     mut store: StoreContextMut<'_, Host>,
     event: DebugEvent<'_>,
 ) {
-    if super::worker::killing(shared) {
+    if super::state::killing(shared) {
         return;
     }
     match event {

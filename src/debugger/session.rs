@@ -8,8 +8,9 @@ use std::sync::Mutex;
 use super::config::RunConfig;
 use super::interrupt::Interrupter;
 use super::protocol::{Event, Request, Response};
+use super::state::Incoming;
 use super::stdout::Message;
-use super::worker::{self, Incoming};
+use super::worker;
 
 /// Where a [`Session`]'s events go: called on the thread that waits for a
 /// response, in order, before that response is returned.

@@ -11,7 +11,7 @@ use super::breakpoint_requests::{arm_sites, slipped};
 use super::breakpoints;
 use super::frames::Paused;
 use super::protocol::{CoreModuleId, FrameRef, Pc};
-use super::worker::{Host, Shared, lock, module_pc};
+use super::state::{Host, Shared, lock, module_pc};
 
 /// A step in progress.
 #[derive(Clone, Debug)]

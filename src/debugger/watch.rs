@@ -10,8 +10,8 @@ use super::events::eval_in;
 use super::expr::{Expr, Num};
 use super::frames::Paused;
 use super::protocol::{CoreModuleId, FrameRef, Pc, Value};
+use super::state::{Host, Shared, lock};
 use super::values::ValueReader;
-use super::worker::{Host, Shared, lock};
 
 /// The fast path of watchpoints: when only watchpoints are armed (no
 /// breakpoint, no step, no entry stop), every breakpoint event is a watch

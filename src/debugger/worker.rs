@@ -23,20 +23,17 @@
 //! 48.0.8 `FrameHandle::is_valid` alone does not notice a resume that made no
 //! host call.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::mpsc::{Receiver, Sender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use wasmtime::component::{Component, ResourceTable};
 use wasmtime::{
-    AsContextMut, Config, Engine, Instance, InstancePre, Linker, Module, ModulePC, Result, Store,
-    StoreContextMut, UpdateDeadline, Val, format_err as anyhow,
+    Config, Engine, InstancePre, Linker, Module, Result, Store, UpdateDeadline, Val,
+    format_err as anyhow,
 };
-use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
 
-use super::breakpoints::Table;
 use super::component::ComponentRunner;
 use super::config::RunConfig;
 use super::entry::{Entry, default_val, entry_point};
@@ -44,254 +41,20 @@ use super::handler::{self, Handler};
 use super::imports::UnknownImports;
 use super::interrupt::Interrupt;
 use super::protocol::OutputStream;
-use super::protocol::{Exception, Outcome, Pc, Request, Response};
-use super::record::replayer::{Cursor, Replaying};
+use super::protocol::{Outcome, Pc, Request, Response};
+use super::record::replayer::Cursor;
+use super::state::{
+    Channel, Control, DEFAULT_MAX_WASM_STACK, Host, Incoming, MemoryCap, REPLAY_STACK_FACTOR,
+    Shared, lock, module_pc, one_line, trap_message, wasi_builder,
+};
 use super::stdout::{GuestOutput, Message};
-use super::stepping::Step;
 use super::values::value_of;
 use crate::wasm::ModuleInfo;
-use crate::wasm::program::{CoreModuleId, Program, ProgramKind};
+use crate::wasm::program::{Program, ProgramKind};
 
 /// Room on the async fiber stack, beyond the guest's frames, for the debug
 /// handler (it walks frames and prints instructions on that stack).
 const HANDLER_STACK: usize = 15 << 20;
-/// Guest stack limit unless `RunConfig::max_wasm_stack` says otherwise
-/// (wasmtime's default, so a program exhausts its stack at the same depth
-/// as on plain wasmtime): deeper recursion traps with "call stack
-/// exhausted".
-pub const DEFAULT_MAX_WASM_STACK: usize = 512 << 10;
-
-/// How much more stack a replay gets than the recorded run had (see
-/// `Loaded::load`): guest debugging spills every local and operand to the
-/// frame: a recursion test with four i64 locals (`tests/cli/replay.rs`) reaches
-/// about 35,000 levels on plain code and 6,000 instrumented.
-pub const REPLAY_STACK_FACTOR: usize = 8;
-
-/// The store's data: the WASI contexts (preview 1 for a core module, 0.2
-/// for a component; the other one is empty) and the memory limit.
-pub(crate) struct Host {
-    wasi: WasiP1Ctx,
-    p2: WasiCtx,
-    table: ResourceTable,
-    memory_cap: MemoryCap,
-    /// Where a replayed run is in its trace (`None`: not replaying).
-    pub(crate) replay: Option<Cursor>,
-}
-
-impl Replaying for Host {
-    fn cursor(&mut self) -> Option<&mut Cursor> {
-        self.replay.as_mut()
-    }
-}
-
-impl WasiView for Host {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.p2,
-            table: &mut self.table,
-        }
-    }
-}
-
-/// The error [`MemoryCap`] stops a `memory.grow` with; its text says by how
-/// much the limit would be passed.
-#[derive(Debug)]
-pub(crate) struct MemoryLimitReached(pub String);
-
-impl std::fmt::Display for MemoryLimitReached {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "memory limit reached: {}", self.0)
-    }
-}
-
-impl std::error::Error for MemoryLimitReached {}
-
-/// `RunConfig::max_memory` as a wasmtime resource limiter: the bytes of
-/// linear memory of all the instance's memories together.
-pub(crate) struct MemoryCap {
-    max: Option<u64>,
-    total: u64,
-}
-
-impl MemoryCap {
-    /// A limit of `max` bytes (`None`: none).
-    pub(crate) fn new(max: Option<u64>) -> MemoryCap {
-        MemoryCap { max, total: 0 }
-    }
-}
-
-impl wasmtime::ResourceLimiter for MemoryCap {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> Result<bool> {
-        let after = self.total.saturating_add((desired - current) as u64);
-        match self.max {
-            Some(max) if after > max => Err(wasmtime::Error::new(MemoryLimitReached(format!(
-                "growing a memory from {current} to {desired} bytes would make {after} bytes \
-                 of linear memory, over the limit of {max}"
-            )))),
-            _ => {
-                self.total = after;
-                Ok(true)
-            }
-        }
-    }
-
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        _desired: usize,
-        _maximum: Option<usize>,
-    ) -> Result<bool> {
-        Ok(true)
-    }
-}
-
-/// What the front end sends the worker: a request, or the test hook that
-/// makes the worker thread panic (`maintenance panic worker`), kept out of
-/// the public [`Request`].
-pub(crate) enum Incoming {
-    /// A request of the protocol.
-    Request(Request),
-    /// Panic in the worker thread (ending it when the program has ended;
-    /// while paused the panic is caught and answered as an error).
-    MaintenancePanic,
-}
-
-/// The worker's ends of the channel pair.
-pub(crate) struct Channel {
-    requests: Receiver<Incoming>,
-    responses: Sender<Message>,
-}
-
-impl Channel {
-    /// Sends a response. A closed channel means the front end is gone: the
-    /// response is dropped, and the next `recv` says `Detach`.
-    pub(crate) fn send(&self, response: Response) {
-        let _ = self.responses.send(Message::Response(Box::new(response)));
-    }
-
-    /// Blocks for the next request.
-    pub(crate) fn recv(&self) -> Incoming {
-        // No sender: the `Session` was dropped.
-        self.requests
-            .recv()
-            .unwrap_or(Incoming::Request(Request::Detach))
-    }
-}
-
-/// What the debugger controls across events: breakpoints, the step in
-/// progress, the entry breakpoint, and whether the run is being ended.
-#[derive(Default)]
-pub(crate) struct Control {
-    /// User breakpoints; they outlive runs.
-    pub table: Table,
-    /// The step, `nexti` or `finish` in progress.
-    pub step: Option<Step>,
-    /// Where the `--stop-on-entry` breakpoint is while it is set.
-    pub entry: Option<Pc>,
-    /// The run is being ended (`run` restarts): events are ignored and the
-    /// next epoch check traps.
-    pub killing: bool,
-    /// The reverse command being carried out (replay sessions): its
-    /// replays arm its own sites, and it gets every event.
-    pub reverse: Option<super::reverse::InProgress>,
-    /// The front end has gone (its `Session` was dropped): the run is being
-    /// ended and the worker thread ends after it.
-    pub detached: bool,
-}
-
-/// State shared between the debug handler (cloned by wasmtime at every
-/// event) and the worker's main loop.
-pub(crate) struct Shared {
-    pub channel: Arc<Mutex<Channel>>,
-    /// What was loaded: its core modules and their facts.
-    pub program: Arc<Program>,
-    pub engine: Engine,
-    /// The compiled core modules, in `program.modules` order.
-    pub modules: Arc<Vec<Module>>,
-    /// Where the program's machine code came from.
-    pub code: super::cache::CodeSource,
-    /// The current run's instance of each core module, found on first
-    /// need (`instance`).
-    pub instances: Mutex<Vec<Option<Instance>>>,
-    /// The last pause id given out; shared by every worker of the
-    /// [`super::Session`], so ids never repeat across worker restarts.
-    pub last_pause: Arc<AtomicU64>,
-    pub stop_on_throw: AtomicBool,
-    pub control: Mutex<Control>,
-    pub interrupt: Arc<Interrupt>,
-    /// The most recent thrown exception, reported if it escapes to the host.
-    pub last_exception: Mutex<Option<Exception>>,
-    /// A store that never runs, used to learn where the engine slips a
-    /// breakpoint to.
-    pub probe: Mutex<Store<()>>,
-    /// Every host call is answered from a trace: reverse execution works.
-    pub replaying: bool,
-    /// The entry function's first instruction: the start of a recording.
-    pub entry_pc: Option<Pc>,
-}
-
-/// Locks a mutex, recovering it if a panic poisoned it (every panic is
-/// caught and reported; the state it guards stays usable).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// A module offset as wasmtime's [`ModulePC`].
-pub(crate) fn module_pc(pc: usize) -> ModulePC {
-    ModulePC::new(u32::try_from(pc).unwrap_or(u32::MAX))
-}
-
-/// The instance of `module` in the store, when it has been instantiated
-/// (the first one, should a component instantiate it twice).
-pub(crate) fn instance_of<T: 'static>(
-    store: &mut StoreContextMut<'_, T>,
-    module: &Module,
-) -> Option<Instance> {
-    store
-        .as_context_mut()
-        .debug_all_instances()
-        .into_iter()
-        .find(|i| Module::same(i.module(&*store), module))
-}
-
-impl Shared {
-    /// The facts of core module `module`.
-    pub(crate) fn info(&self, module: CoreModuleId) -> &Arc<ModuleInfo> {
-        self.program.info(module)
-    }
-
-    /// The compiled core module `module` (module 0 for an id this program
-    /// never gave out).
-    pub(crate) fn module(&self, module: CoreModuleId) -> &Module {
-        self.modules
-            .get(module as usize)
-            .unwrap_or(&self.modules[0])
-    }
-
-    /// The current run's instance of core module `module`.
-    pub(crate) fn instance<T: 'static>(
-        &self,
-        store: &mut StoreContextMut<'_, T>,
-        module: CoreModuleId,
-    ) -> Option<Instance> {
-        let mut instances = lock(&self.instances);
-        let slot = instances.get_mut(module as usize)?;
-        if slot.is_none() {
-            *slot = instance_of(store, self.module(module));
-        }
-        *slot
-    }
-
-    /// Forgets the instances (a new run makes new ones).
-    fn clear_instances(&self) {
-        lock(&self.instances).iter_mut().for_each(|i| *i = None);
-    }
-}
 
 /// Spawns the worker thread for `config`. The first response on the channel
 /// is `Stopped` (the guest paused) or `Ended` (it finished, or could not be
@@ -933,41 +696,6 @@ fn read_dwp(config: &RunConfig) -> Result<Option<(Vec<u8>, String)>> {
     }
 }
 
-/// The WASI context `config` describes, without stdout and stderr: argv
-/// (argv\[0\] the file name), the given environment, preopened
-/// directories, stdin (`--stdin FILE` or the terminal's).
-///
-/// # Errors
-/// `--stdin` or a `--dir` cannot be opened.
-pub(crate) fn wasi_builder(config: &RunConfig) -> Result<WasiCtxBuilder> {
-    let mut wasi = WasiCtxBuilder::new();
-    match &config.stdin {
-        Some(path) => {
-            let file = std::fs::File::open(path)
-                .map_err(|e| anyhow!("cannot open --stdin {}: {e}", path.display()))?;
-            wasi.stdin(wasmtime_wasi::cli::InputFile::new(file));
-        }
-        None => {
-            wasi.inherit_stdin();
-        }
-    }
-    wasi.arg(super::record::recorder::argv0(config));
-    wasi.args(&config.args);
-    for (k, v) in &config.env {
-        wasi.env(k, v);
-    }
-    for dir in &config.dirs {
-        let perms = if dir.read_only {
-            FsPerms::ReadOnly
-        } else {
-            FsPerms::ReadWrite
-        };
-        wasi.preopened_dir(&dir.host, &dir.guest, perms)
-            .map_err(|e| anyhow!("cannot open --dir {}: {e}", dir.host.display()))?;
-    }
-    Ok(wasi)
-}
-
 /// The store's data for one run: the WASI context (preview 1 for a module,
 /// 0.2 for a component) of [`wasi_builder`] with stdout and stderr as
 /// events; the memory limit. A replayed run gets an empty WASI context (no
@@ -1024,80 +752,6 @@ fn outcome_of_error(shared: &Shared, e: wasmtime::Error) -> Outcome {
         return Outcome::UncaughtException(lock(&shared.last_exception).take());
     }
     Outcome::Failed(one_line(&e))
-}
-
-/// wasmtime's description of a trap without its "wasm trap: " prefix.
-pub(crate) fn trap_message(trap: &wasmtime::Trap) -> String {
-    let text = trap.to_string();
-    text.strip_prefix("wasm trap: ")
-        .unwrap_or(&text)
-        .to_string()
-}
-
-/// The response for an error from the engine side: its kind when it
-/// carries one (a [`super::protocol::Error`] anywhere in its chain), else
-/// [`super::protocol::ErrorKind::Invalid`]; one line.
-pub(crate) fn error_response(e: &wasmtime::Error) -> Response {
-    // A protocol error with nothing added on the way keeps its hint.
-    if let Some(error) = e.downcast_ref::<super::protocol::Error>()
-        && e.chain().count() == 1
-    {
-        return Response::Error(error.clone());
-    }
-    let kind = e
-        .chain()
-        .find_map(|c| c.downcast_ref::<super::protocol::Error>())
-        .map_or(super::protocol::ErrorKind::Invalid, |k| k.kind);
-    Response::error(kind, one_line(e))
-}
-
-/// The first line of an error with its causes, `: `-joined.
-pub(crate) fn one_line(e: &wasmtime::Error) -> String {
-    let chain: Vec<String> = e
-        .chain()
-        .map(|c| {
-            c.to_string()
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        })
-        // wasmtime adds the guest backtrace as a context; the debugger shows
-        // frames itself.
-        .filter(|s| !s.is_empty() && !s.starts_with("error while executing at wasm backtrace"))
-        .collect();
-    chain.join(": ")
-}
-
-/// Runs `f`, turning a panic into an error message. wasmtime aborts the
-/// process if a panic unwinds out of the debug handler during a trap, so
-/// every store access made while paused goes through here.
-pub(crate) fn guarded<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
-    crate::panic_guard::quiet(|| catch_unwind(AssertUnwindSafe(f)))
-        .unwrap_or_else(|payload| Err(anyhow!("internal error: {}", panic_message(&payload))))
-}
-
-fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic".to_string()
-    }
-}
-
-/// Whether the run is being ended.
-pub(crate) fn killing(shared: &Shared) -> bool {
-    lock(&shared.control).killing
-}
-
-/// Marks the run as being ended and makes the guest reach an epoch check
-/// (which then traps).
-pub(crate) fn start_killing(shared: &Shared) {
-    lock(&shared.control).killing = true;
-    shared.engine.increment_epoch();
 }
 
 /// The names a core module exports (for checking the imports of modules

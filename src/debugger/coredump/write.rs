@@ -23,7 +23,7 @@ use wasmtime::{Memory, Result, StoreContextMut, Val, ValType};
 use super::{DumpedFrame, DumpedModule, SECTION_NAME, SECTION_VERSION, WasmdbgSection};
 use crate::debugger::frames::Paused;
 use crate::debugger::protocol::{CoreFileWritten, Value};
-use crate::debugger::worker::{Host, Shared};
+use crate::debugger::state::{Host, Shared};
 use crate::wasm::program::CoreModuleId;
 
 /// The data section is cut into at most about this many segments (wasmparser

@@ -15,7 +15,7 @@ use wasmtime_wasi::p1::wasi_snapshot_preview1::WasiSnapshotPreview1;
 use super::p1::{self, Bits, Sizes};
 use super::trace::{Call, CallResult, End, Header, TraceWriter, module_hash};
 use crate::debugger::config::RunConfig;
-use crate::debugger::worker::{DEFAULT_MAX_WASM_STACK, MemoryCap, one_line, wasi_builder};
+use crate::debugger::state::{DEFAULT_MAX_WASM_STACK, MemoryCap, one_line, wasi_builder};
 
 /// The WASI module name.
 pub(crate) const WASI: &str = "wasi_snapshot_preview1";
@@ -275,7 +275,7 @@ pub fn record(
             Some(exit) => (End::Exited(exit.0), exit.0),
             None => match e.downcast_ref::<wasmtime::Trap>() {
                 Some(trap) => (
-                    End::Trapped(crate::debugger::worker::trap_message(trap)),
+                    End::Trapped(crate::debugger::state::trap_message(trap)),
                     134,
                 ),
                 None => (End::Failed(one_line(e)), 1),
