@@ -1,6 +1,7 @@
 //! [`RunConfig`]: what to run and how, independent of the command line.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A host directory made visible to the guest (`--dir HOST[::GUEST]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +46,14 @@ impl DirSpec {
 }
 
 impl RunConfig {
+    /// The argv\[0\] the guest sees: the module's file name.
+    pub fn argv0(&self) -> String {
+        self.module
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.module.display().to_string())
+    }
+
     /// `args` as the program's arguments, or with `invoke` (an export to
     /// call) as that function's: (program arguments, invocation).
     pub fn program_args(
@@ -113,5 +122,50 @@ pub struct RunConfig {
     /// Answer every host call from a recording instead of running WASI
     /// (`wasmdbg replay`, `run --fast` after a failure); then files, clocks
     /// and stdin are not touched, and reverse execution works.
-    pub replay: Option<super::record::Replay>,
+    pub replay: Option<Replay>,
+}
+
+/// A run answered from a trace.
+#[derive(Clone, Debug)]
+pub struct Replay {
+    /// The trace.
+    pub trace: Arc<super::record::trace::Trace>,
+    /// The first replayed run does not show the guest's output again (it
+    /// was shown while recording: `run --fast`).
+    pub quiet_first_run: bool,
+}
+
+impl Replay {
+    /// The run `trace` recorded, as a [`RunConfig`] with everything else
+    /// default: the module (`module` when given, else the path the trace
+    /// names), its arguments, environment, directories (names only: a replay
+    /// opens none), `--invoke` and limits.
+    pub fn run_config(
+        trace: Arc<super::record::trace::Trace>,
+        module: Option<PathBuf>,
+    ) -> RunConfig {
+        let h = &trace.header;
+        RunConfig {
+            module: module.unwrap_or_else(|| PathBuf::from(&h.module)),
+            args: h.args.clone(),
+            env: h.env.clone(),
+            dirs: h
+                .dirs
+                .iter()
+                .map(|(host, guest, read_only)| DirSpec {
+                    host: host.into(),
+                    guest: guest.clone(),
+                    read_only: *read_only,
+                })
+                .collect(),
+            invoke: h.invoke.clone(),
+            max_memory: h.max_memory,
+            max_wasm_stack: h.max_wasm_stack,
+            replay: Some(Replay {
+                trace: trace.clone(),
+                quiet_first_run: false,
+            }),
+            ..RunConfig::default()
+        }
+    }
 }

@@ -3,10 +3,10 @@
 
 use wasmtime::{StoreContextMut, Val};
 
-use super::events::eval_in;
 use super::expr::{Expr, LoadType, Num, Var};
 use super::frames::Paused;
 use super::frames::WasmFrame;
+use super::machine::{eval_in, memory_range};
 use super::protocol::{Examine, FrameRef, Pc, PrintOptions, Response, SourceValue, Variable};
 use super::state::{Host, Shared};
 use super::values::ValueReader;
@@ -133,10 +133,7 @@ pub(crate) fn serve(
         },
         R::SetVariable { frame, name, expr } => {
             set_variable(shared, store, paused, frame, &name, &expr)
-                .map(|()| {
-                    super::watch::refresh_watches(shared, store);
-                    Response::Done
-                })
+                .map(|()| Response::Done)
                 .unwrap_or_else(Response::invalid)
         }
         R::SetMemory {
@@ -145,10 +142,7 @@ pub(crate) fn serve(
             address,
             expr,
         } => set_memory(shared, store, paused, frame, ty, &address, &expr)
-            .map(|()| {
-                super::watch::refresh_watches(shared, store);
-                Response::Done
-            })
+            .map(|()| Response::Done)
             .unwrap_or_else(Response::invalid),
         other => return Err(other),
     })
@@ -611,22 +605,31 @@ fn set_memory(
     Ok(())
 }
 
-/// `len` bytes of `data` (memory `memory`'s contents) from `address`.
-///
-/// # Errors
-/// `cannot read N bytes at 0xA: memory M is S bytes (0xS)`.
-pub(crate) fn memory_range(
-    data: &[u8],
-    memory: u32,
-    address: u64,
-    len: u64,
-) -> Result<&[u8], String> {
-    let size = data.len();
-    usize::try_from(address)
-        .ok()
-        .zip(usize::try_from(len).ok())
-        .and_then(|(start, len)| data.get(start..start.checked_add(len)?))
-        .ok_or_else(|| {
-            format!("cannot read {len} bytes at 0x{address:x}: memory {memory} is {size} bytes (0x{size:x})")
-        })
+/// Evaluates a condition in frame #0 (`frame`, at `pc` in function
+/// `func`): over source variables when DWARF describes the pc and the
+/// condition names them, else over Wasm values.
+pub(crate) fn eval_condition(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    frame: &FrameHandle,
+    pc: Pc,
+    func: u32,
+    condition: &super::breakpoints::Condition,
+) -> Result<bool, String> {
+    evaluate_with(
+        shared,
+        store,
+        frame,
+        pc,
+        func,
+        Parsed {
+            wasm: &condition.wasm,
+            source: &condition.source,
+        },
+        &super::protocol::PrintOptions::default(),
+    )
+    .map(|v| match v {
+        Ok(n) => n.truthy(),
+        Err((_, v)) => source_truthy(&v),
+    })
 }

@@ -17,6 +17,8 @@ pub mod history;
 pub mod imports;
 mod inspect;
 mod interrupt;
+mod machine;
+mod pause;
 mod postmortem;
 pub mod protocol;
 pub mod record;

@@ -433,7 +433,7 @@ impl PostMortem {
                     Some(Err(e)) if func.is_none() => return Response::Error(e),
                     _ => None,
                 };
-                super::handler::disassemble(&self.program, at, func, all)
+                super::pause::disassemble(&self.program, at, func, all)
             }
             Request::Breakpoints => Response::Breakpoints(Vec::new()),
             Request::Continue => not_live("continuing"),

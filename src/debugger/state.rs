@@ -23,7 +23,6 @@ use super::interrupt::Interrupt;
 use super::protocol::{Exception, Pc, Request, Response};
 use super::record::replayer::{Cursor, Replaying};
 use super::stdout::Message;
-use super::stepping::Step;
 use crate::wasm::ModuleInfo;
 use crate::wasm::program::{CoreModuleId, Program};
 
@@ -170,7 +169,7 @@ pub(crate) struct Control {
     pub killing: bool,
     /// The reverse command being carried out (replay sessions): its
     /// replays arm its own sites, and it gets every event.
-    pub reverse: Option<super::reverse::InProgress>,
+    pub reverse: Option<super::reverse::plan::InProgress>,
     /// The front end has gone (its `Session` was dropped): the run is being
     /// ended and the worker thread ends after it.
     pub detached: bool,
@@ -283,7 +282,7 @@ pub(crate) fn wasi_builder(config: &RunConfig) -> Result<WasiCtxBuilder> {
             wasi.inherit_stdin();
         }
     }
-    wasi.arg(super::record::recorder::argv0(config));
+    wasi.arg(config.argv0());
     wasi.args(&config.args);
     for (k, v) in &config.env {
         wasi.env(k, v);
@@ -372,4 +371,50 @@ pub(crate) fn killing(shared: &Shared) -> bool {
 pub(crate) fn start_killing(shared: &Shared) {
     lock(&shared.control).killing = true;
     shared.engine.increment_epoch();
+}
+
+/// A step in progress.
+#[derive(Clone, Debug)]
+pub(crate) struct Step {
+    pub(crate) kind: StepKind,
+    /// Instructions still to count.
+    pub(crate) remaining: u64,
+    /// Stack depth (frames of the module) when the step started.
+    pub(crate) start_depth: usize,
+    /// Said at the end of the step (e.g. a host function was stepped over).
+    pub(crate) note: Option<String>,
+    /// Running at full speed (single-stepping off) to a return site: an
+    /// engine breakpoint at this place, reached when the stack is this deep
+    /// again. Stepping over a call, or `finish`, would otherwise
+    /// single-step through the whole callee.
+    pub(crate) returning: Option<(Pc, usize)>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum StepKind {
+    /// `stepi`: every instruction counts.
+    Into,
+    /// `nexti`: only instructions at the start depth or shallower count.
+    Over,
+    /// `finish`: stop when the depth drops below `target`.
+    Finish {
+        target: usize,
+        module: CoreModuleId,
+        func: u32,
+        results: usize,
+    },
+    /// `step`/`next`/`until` by source line.
+    Line(LineStep),
+    /// `advance`: stop at one of `sites` (armed as engine breakpoints), or
+    /// at the return site (`Step::returning`) of the frame it started in.
+    Advance { sites: Vec<Pc> },
+}
+
+/// A source-line step in progress.
+#[derive(Clone, Debug)]
+pub(crate) struct LineStep {
+    pub(crate) over: bool,
+    pub(crate) until: bool,
+    /// The line the step started on (file, line), when the pc had one.
+    pub(crate) from: Option<(String, u32)>,
 }

@@ -10,54 +10,8 @@ use wasmtime::{AsContext, AsContextMut, Result, StoreContextMut, format_err as a
 use super::breakpoint_requests::{arm_sites, slipped};
 use super::breakpoints;
 use super::frames::Paused;
-use super::protocol::{CoreModuleId, FrameRef, Pc};
-use super::state::{Host, Shared, lock, module_pc};
-
-/// A step in progress.
-#[derive(Clone, Debug)]
-pub(crate) struct Step {
-    pub(crate) kind: StepKind,
-    /// Instructions still to count.
-    pub(crate) remaining: u64,
-    /// Stack depth (frames of the module) when the step started.
-    pub(crate) start_depth: usize,
-    /// Said at the end of the step (e.g. a host function was stepped over).
-    pub(crate) note: Option<String>,
-    /// Running at full speed (single-stepping off) to a return site: an
-    /// engine breakpoint at this place, reached when the stack is this deep
-    /// again. Stepping over a call, or `finish`, would otherwise
-    /// single-step through the whole callee.
-    pub(crate) returning: Option<(Pc, usize)>,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) enum StepKind {
-    /// `stepi`: every instruction counts.
-    Into,
-    /// `nexti`: only instructions at the start depth or shallower count.
-    Over,
-    /// `finish`: stop when the depth drops below `target`.
-    Finish {
-        target: usize,
-        module: CoreModuleId,
-        func: u32,
-        results: usize,
-    },
-    /// `step`/`next`/`until` by source line.
-    Line(LineStep),
-    /// `advance`: stop at one of `sites` (armed as engine breakpoints), or
-    /// at the return site (`Step::returning`) of the frame it started in.
-    Advance { sites: Vec<Pc> },
-}
-
-/// A source-line step in progress.
-#[derive(Clone, Debug)]
-pub(crate) struct LineStep {
-    pub(crate) over: bool,
-    pub(crate) until: bool,
-    /// The line the step started on (file, line), when the pc had one.
-    pub(crate) from: Option<(String, u32)>,
-}
+use super::protocol::{FrameRef, Pc};
+use super::state::{Host, LineStep, Shared, Step, StepKind, lock, module_pc};
 
 /// The body (module offsets) of the function containing `pc`.
 pub(crate) fn body_at(shared: &Shared, pc: Pc) -> Option<std::ops::Range<usize>> {

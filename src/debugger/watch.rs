@@ -6,9 +6,9 @@ use wasmtime::{DebugEvent, Result, StoreContextMut};
 
 use super::breakpoint_requests::arm_sites;
 use super::breakpoints;
-use super::events::eval_in;
 use super::expr::{Expr, Num};
 use super::frames::Paused;
+use super::machine::eval_in;
 use super::protocol::{CoreModuleId, FrameRef, Pc, Value};
 use super::state::{Host, Shared, lock};
 use super::values::ValueReader;
@@ -80,7 +80,7 @@ pub(crate) fn read_watched(
                 .debug_memory(&mut *store, 0)
                 .ok_or("the module has no (unshared) memory 0")?;
             let data = memory.data(&*store);
-            let bytes = super::inspect::memory_range(data, 0, *address, *len)?;
+            let bytes = super::machine::memory_range(data, 0, *address, *len)?;
             Ok(match ty {
                 Some(ty) => WatchValue::Value(match ty.decode(bytes) {
                     Num::Int32(i) => Value::I32(i),

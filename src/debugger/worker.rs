@@ -17,7 +17,7 @@
 //! ```
 //!
 //! While paused, the worker sits inside wasmtime's debug handler
-//! ([`super::handler`]), blocked on its request channel (no busy wait).
+//! ([`super::handler`], [`super::pause`]), blocked on its request channel (no busy wait).
 //! Every pause gets a fresh [`PauseId`]; a request naming a frame of another
 //! pause is refused before any `FrameHandle` is touched, because on wasmtime
 //! 48.0.8 `FrameHandle::is_valid` alone does not notice a resume that made no
@@ -37,9 +37,10 @@ use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
 use super::component::ComponentRunner;
 use super::config::RunConfig;
 use super::entry::{Entry, default_val, entry_point};
-use super::handler::{self, Handler};
+use super::handler::Handler;
 use super::imports::UnknownImports;
 use super::interrupt::Interrupt;
+use super::pause;
 use super::protocol::OutputStream;
 use super::protocol::{Outcome, Pc, Request, Response};
 use super::record::replayer::Cursor;
@@ -131,7 +132,7 @@ fn worker_main(
         }
         let channel = lock(&program.shared.channel);
         channel.send(Response::Ended(outcome.clone()));
-        handler::serve_ended(&program.shared, &channel, &outcome);
+        pause::serve_ended(&program.shared, &channel, &outcome);
         // serve_ended returns when the front end asked to run again, or
         // has gone.
         if detached() {

@@ -82,11 +82,7 @@ pub(crate) fn deterministic(config: &mut Config) -> &mut Config {
 
 /// The argv\[0\] the guest sees: the module's file name.
 pub(crate) fn argv0(config: &RunConfig) -> String {
-    config
-        .module
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| config.module.display().to_string())
+    config.argv0()
 }
 
 /// Refusals that apply before anything runs: a component, preloads,
