@@ -442,6 +442,7 @@ impl PostMortem {
             }
             Request::Finish(_) => not_live("`finish`"),
             Request::Run => not_live("running"),
+            Request::Reverse(_) => not_live("reverse execution"),
             Request::Break { .. }
             | Request::Watch { .. }
             | Request::Delete(_)
