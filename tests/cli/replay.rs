@@ -413,6 +413,26 @@ fn a_replay_writes_core_dumps() {
         core.contains("| 1       acc    i32    60 (0x3c) |"),
         "{core}"
     );
+    // A dump cannot go backwards: one line, as for the other commands that
+    // need a live program (this was an internal error).
+    let core = run_in(
+        dir.path(),
+        &[
+            "core",
+            "--batch",
+            "--ex",
+            "reverse-stepi",
+            &module("wat/reverse.wat"),
+            "r.core",
+        ],
+    );
+    assert!(
+        core.contains(
+            "error: this is a core dump: reverse execution needs a live program (run it with \
+             `wasmdbg run`)\n"
+        ),
+        "{core}"
+    );
 }
 
 /// `run --fast`: a program that ends normally runs on plain code only (its
