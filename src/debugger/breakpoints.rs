@@ -479,6 +479,22 @@ impl Table {
         self.by_id.values().any(|b| b.enabled) || self.watches.values().any(|w| w.enabled)
     }
 
+    /// Where the engine must stop for the enabled breakpoints and
+    /// watchpoints: every breakpoint's sites, then every watchpoint's.
+    pub fn armed_sites(&self) -> Vec<Pc> {
+        self.by_id
+            .values()
+            .filter(|b| b.enabled)
+            .flat_map(|b| b.sites())
+            .chain(
+                self.watches
+                    .values()
+                    .filter(|w| w.enabled)
+                    .flat_map(|w| w.sites.iter().copied()),
+            )
+            .collect()
+    }
+
     /// Enabled breakpoints at `pc`, by id.
     pub fn enabled_at(&self, pc: Pc) -> Vec<u32> {
         self.by_id

@@ -556,26 +556,18 @@ impl Loaded {
         control: &mut Control,
     ) -> std::result::Result<(), String> {
         let shared = &self.shared;
-        let pcs: Vec<Pc> = control
-            .table
-            .iter()
-            .filter(|b| b.enabled)
-            .flat_map(|b| b.sites())
-            .collect();
         if self.config.stop_on_entry {
             control.entry = Some(self.entry_pc()?);
         }
         let Some(mut edit) = store.edit_breakpoints() else {
             return Err("guest debugging is off".into());
         };
-        let sites: Vec<Pc> = control
+        for pc in control
             .table
-            .watches
-            .values()
-            .filter(|w| w.enabled)
-            .flat_map(|w| w.sites.iter().copied())
-            .collect();
-        for pc in pcs.iter().chain(control.entry.iter()).chain(sites.iter()) {
+            .armed_sites()
+            .iter()
+            .chain(control.entry.iter())
+        {
             edit.add_breakpoint(shared.module(pc.module), module_pc(pc.offset))
                 .map_err(|e| format!("cannot set a breakpoint: {e}"))?;
         }

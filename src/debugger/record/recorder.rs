@@ -80,11 +80,6 @@ pub(crate) fn deterministic(config: &mut Config) -> &mut Config {
         .relaxed_simd_deterministic(true)
 }
 
-/// The argv\[0\] the guest sees: the module's file name.
-pub(crate) fn argv0(config: &RunConfig) -> String {
-    config.argv0()
-}
-
 /// Refusals that apply before anything runs: a component, preloads,
 /// shared memories (threads), which a single trace of host calls cannot
 /// replay.
@@ -126,7 +121,7 @@ pub(crate) fn header(config: &RunConfig, bytes: &[u8], functions: Vec<String>) -
     Header {
         module: config.module.display().to_string(),
         module_hash: module_hash(bytes),
-        argv0: argv0(config),
+        argv0: config.argv0(),
         args: config.args.clone(),
         env: config.env.clone(),
         dirs: config
@@ -222,7 +217,7 @@ pub fn record(
 
     let mut wasi = wasi_builder(config).map_err(|e| one_line(&e))?;
     wasi.inherit_stdout().inherit_stderr();
-    let argv0 = argv0(config);
+    let argv0 = config.argv0();
     let host = Recorder {
         wasi: wasi.build_p1(),
         writer: Some(writer),

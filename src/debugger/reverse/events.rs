@@ -9,7 +9,6 @@ use wasmtime_wasi::I32Exit;
 
 use super::super::machine::top_pc;
 use super::super::pause::pause;
-use super::super::protocol::Pc;
 use super::super::protocol::{ReverseStop, StopReason};
 use super::super::state::{Host, Shared, guarded, lock, module_pc, start_killing};
 use super::super::stepping::{depth, set_single_step};
@@ -141,16 +140,15 @@ fn on_breakpoint(shared: &Arc<Shared>, store: &mut StoreContextMut<'_, Host>) {
     };
     match &mut progress.phase {
         Phase::Scan {
-            sites,
             visits,
             hits,
             target,
             purpose,
             watched,
+            ..
         } => {
             // Every event is a site's (a breakpoint the engine slipped to
             // the next instruction included): single-stepping is off.
-            let _ = &sites;
             let visit = {
                 let v = visits.entry(pc).or_insert(0);
                 *v += 1;
@@ -300,23 +298,7 @@ fn finish(shared: &Shared, store: &mut StoreContextMut<'_, Host>) {
 /// Arms the user's breakpoints and watchpoints, with each watchpoint's
 /// value as it is now.
 fn rearm(shared: &Shared, store: &mut StoreContextMut<'_, Host>) {
-    let pcs: Vec<Pc> = {
-        let control = lock(&shared.control);
-        control
-            .table
-            .iter()
-            .filter(|b| b.enabled)
-            .flat_map(|b| b.sites())
-            .chain(
-                control
-                    .table
-                    .watches
-                    .values()
-                    .filter(|w| w.enabled)
-                    .flat_map(|w| w.sites.iter().copied()),
-            )
-            .collect()
-    };
+    let pcs = lock(&shared.control).table.armed_sites();
     if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
         for pc in pcs {
             let _ = edit.add_breakpoint(shared.module(pc.module), module_pc(pc.offset));

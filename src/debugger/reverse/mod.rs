@@ -254,7 +254,6 @@ fn start_replaying(
         // After the end: everything the run did is before.
         let phase = match command {
             Reverse::Continue => scan(
-                shared,
                 Purpose::Stops,
                 Target::End(None),
                 stop_sites(shared, start.pc),
@@ -308,10 +307,9 @@ fn start_replaying(
         }
     };
     let at_entry = function_entry(shared, pc) == Some(pc);
-    let to_caller = |shared: &Shared, stop: ReverseStop| -> Phase {
+    let to_caller = |stop: ReverseStop| -> Phase {
         match caller {
             Some(site) => scan(
-                shared,
                 Purpose::Call {
                     site,
                     depth: d.saturating_sub(1),
@@ -327,21 +325,20 @@ fn start_replaying(
         Reverse::Continue => {
             let mut sites = stop_sites(shared, start.pc);
             sites.push(pc);
-            scan(shared, Purpose::Stops, target, sites)
+            scan(Purpose::Stops, target, sites)
         }
         Reverse::Finish => {
             if caller.is_none() {
                 return Err("\"reverse-finish\" not meaningful in the outermost frame".to_string());
             }
-            to_caller(shared, ReverseStop::Call)
+            to_caller(ReverseStop::Call)
         }
-        Reverse::StepInstruction { .. } if at_entry => to_caller(shared, ReverseStop::Step),
+        Reverse::StepInstruction { .. } if at_entry => to_caller(ReverseStop::Step),
         Reverse::StepInstruction { over: true } if post_call_of(shared, pc).is_some() => {
             // Right after a call: the instruction before, in this frame, is
             // the call.
             let site = post_call_of(shared, pc).unwrap_or(pc);
             scan(
-                shared,
                 Purpose::Call {
                     site,
                     depth: d,
@@ -354,7 +351,7 @@ fn start_replaying(
         Reverse::StepInstruction { over } => {
             let mut sites = anchors(shared, pc);
             sites.push(pc);
-            scan(shared, Purpose::Anchors { over, depth: d }, target, sites)
+            scan(Purpose::Anchors { over, depth: d }, target, sites)
         }
         Reverse::StepLine { over } => {
             let info = shared.info(pc.module);
@@ -366,7 +363,7 @@ fn start_replaying(
                 // No line information: by instruction, as `step` does.
                 let mut sites = anchors(shared, pc);
                 sites.push(pc);
-                scan(shared, Purpose::Anchors { over, depth: d }, target, sites)
+                scan(Purpose::Anchors { over, depth: d }, target, sites)
             } else {
                 let debug = info.debug_info();
                 let from = debug
@@ -378,7 +375,6 @@ fn start_replaying(
                 sites.push(pc);
                 sites.extend(caller);
                 scan(
-                    shared,
                     Purpose::Lines {
                         over,
                         depth: d,
@@ -399,23 +395,8 @@ fn start_replaying(
 /// `reverse-continue`'s sites: every enabled breakpoint's and watchpoint's,
 /// and the start (where the watched values are first read).
 fn stop_sites(shared: &Shared, start: Pc) -> Vec<Pc> {
-    let control = lock(&shared.control);
     let mut sites = vec![start];
-    sites.extend(
-        control
-            .table
-            .iter()
-            .filter(|b| b.enabled)
-            .flat_map(|b| b.sites()),
-    );
-    sites.extend(
-        control
-            .table
-            .watches
-            .values()
-            .filter(|w| w.enabled)
-            .flat_map(|w| w.sites.iter().copied()),
-    );
+    sites.extend(lock(&shared.control).table.armed_sites());
     sites
 }
 
@@ -432,7 +413,7 @@ fn post_call_of(shared: &Shared, pc: Pc) -> Option<Pc> {
     call_at(shared, call).map(|_| call)
 }
 
-fn scan(_shared: &Shared, purpose: Purpose, target: Target, mut sites: Vec<Pc>) -> Phase {
+fn scan(purpose: Purpose, target: Target, mut sites: Vec<Pc>) -> Phase {
     sites.sort_unstable();
     sites.dedup();
     Phase::Scan {
@@ -663,7 +644,6 @@ fn callee_scan(shared: &Shared, post_call: &Hit, fallback: Moment) -> Option<Pha
     let mut sites: Vec<Pc> = starts.into_iter().map(|(p, _)| p).collect();
     sites.push(post_call.moment.pc);
     Some(scan(
-        shared,
         Purpose::Callee {
             depth: post_call.depth + 1,
             fallback,
