@@ -1388,10 +1388,7 @@ fn watched(config: RunConfig, watch: Option<&str>) -> f64 {
         panic!("{first:?}")
     };
     if let Some(what) = watch {
-        let frame = FrameRef {
-            pause: stop.pause,
-            index: 0,
-        };
+        let frame = FrameRef::new(stop.pause, 0);
         let set = session.request(Request::Watch {
             frame,
             target: WatchSpec::Expr(what.to_string()),

@@ -3,7 +3,7 @@
 //!
 //! Run: `cargo run --example library [MODULE]`
 
-use wasmdbg::debugger::protocol::{FrameRef, Request, Response};
+use wasmdbg::debugger::protocol::{Request, Response};
 use wasmdbg::debugger::{RunConfig, Session};
 use wasmdbg::render::{self, Theme};
 
@@ -39,10 +39,7 @@ fn main() {
     };
     for frame in &frames {
         println!("{}", render::frame_line(&Theme::PLAIN, frame));
-        let request = Request::Locals(FrameRef {
-            pause: stop.pause,
-            index: frame.frame.index,
-        });
+        let request = Request::Locals(frame.frame);
         if let Response::Locals(locals) = session.request(request) {
             print!("{}", render::locals(&locals));
         }

@@ -252,7 +252,8 @@ fn incoming(message: &Json) -> Incoming {
 /// What an id given out at a pause names.
 #[derive(Clone, Debug)]
 enum Handle {
-    /// A stack frame (inlined frames name their Wasm frame).
+    /// A stack frame (an inlined function's frame names its Wasm frame and
+    /// its place in the inline chain).
     Frame(FrameRef),
     /// A scope of a frame.
     Scope(FrameRef, ScopeKind),
@@ -500,10 +501,7 @@ impl Adapter {
     fn frame_or_top(&self, id: Option<i64>) -> Result<FrameRef, String> {
         match id {
             Some(id) => self.frame(id),
-            None => Ok(FrameRef {
-                pause: self.stop()?.pause,
-                index: 0,
-            }),
+            None => Ok(FrameRef::new(self.stop()?.pause, 0)),
         }
     }
 
@@ -1112,7 +1110,13 @@ impl Adapter {
         };
         let mut out = Vec::new();
         for (f, i) in &all[start..end] {
-            let id = self.ids.add(Handle::Frame(f.frame));
+            // Each function of an inline chain is a frame of its own, whose
+            // scopes hold that function's variables.
+            let frame = FrameRef {
+                inlined: (f.source.len() > 1).then_some(*i),
+                ..f.frame
+            };
+            let id = self.ids.add(Handle::Frame(frame));
             let source = f.source.get(*i);
             // As `bt` names them: an inlined function by DWARF's name, the
             // Wasm function by its name section's.
@@ -1496,10 +1500,7 @@ impl Adapter {
         };
         let planned: Result<Option<Request>, String> = (|| {
             let stop = self.stop()?;
-            let top = FrameRef {
-                pause: stop.pause,
-                index: 0,
-            };
+            let top = FrameRef::new(stop.pause, 0);
             Ok(match request.command.as_str() {
                 "configurationDone" => {
                     if self.configured {
@@ -1676,10 +1677,7 @@ impl Adapter {
             .ok_or_else(|| format!("{:?} is not a module offset", args.memory_reference))?;
         let at = base.saturating_add_signed(args.offset.unwrap_or(0));
         let stop = self.stop()?;
-        let module = match self.ask(Request::Frame(FrameRef {
-            pause: stop.pause,
-            index: 0,
-        }))? {
+        let module = match self.ask(Request::Frame(FrameRef::new(stop.pause, 0)))? {
             Response::Frame(f) => f.module,
             _ => return Err("unexpected answer".into()),
         };

@@ -355,7 +355,7 @@ impl Paused {
         })?;
         Ok(frame_info_at(
             &self.program,
-            FrameRef { pause, index },
+            FrameRef::new(pause, index),
             module,
             func,
             pc,

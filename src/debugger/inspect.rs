@@ -227,22 +227,23 @@ fn evaluate(
         shared,
         store,
         &handle,
-        Pc { module, offset: pc },
+        (Pc { module, offset: pc }, frame.inlined),
         func,
         text,
         print,
     )
 }
 
-/// Evaluates `text` in `frame` (function `func` of `pc`'s module, at `pc`):
-/// over source variables when DWARF describes `pc` (`Err((type, value))`),
+/// Evaluates `text` in `frame` (function `func` of `pc`'s module, at `pc`;
+/// the variables of inlined function `at.1` of the pc's inline chain when
+/// given): over source variables when DWARF describes `pc` (`Err((type, value))`),
 /// else, or when it names no source variable and parses as one, as a Wasm
 /// expression (`Ok(number)`).
 pub(crate) fn evaluate_at(
     shared: &Shared,
     store: &mut StoreContextMut<'_, Host>,
     frame: &FrameHandle,
-    pc: Pc,
+    at: (Pc, Option<usize>),
     func: u32,
     text: &str,
     print: &PrintOptions,
@@ -253,7 +254,7 @@ pub(crate) fn evaluate_at(
         wasm: &wasm,
         source: &source,
     };
-    evaluate_with(shared, store, frame, pc, func, parsed, print)
+    evaluate_with(shared, store, frame, at, func, parsed, print)
 }
 
 /// An expression parsed both ways: as a Wasm expression and as a C-like
@@ -272,7 +273,7 @@ pub(crate) fn evaluate_with(
     shared: &Shared,
     store: &mut StoreContextMut<'_, Host>,
     frame: &FrameHandle,
-    pc: Pc,
+    (pc, inlined): (Pc, Option<usize>),
     func: u32,
     parsed: Parsed<'_>,
     print: &PrintOptions,
@@ -288,7 +289,7 @@ pub(crate) fn evaluate_with(
             frame,
             instance,
         };
-        match variables::evaluate_parsed(info, pc.offset, &mut machine, source, print) {
+        match variables::evaluate_parsed(info, pc.offset, inlined, &mut machine, source, print) {
             Ok(Some(v)) => return Ok(Err(v)),
             Ok(None) => None,
             Err(e) => Some(e),
@@ -405,13 +406,14 @@ fn source_variables(
         frame: &handle,
         instance,
     };
-    Ok(variables::frame_variables(
+    variables::frame_variables(
         shared.info(module),
         pc,
+        frame.inlined,
         &mut machine,
         args_only,
         print,
-    ))
+    )
 }
 
 /// A paused frame's Wasm state for the DWARF variables reader.
@@ -620,7 +622,7 @@ pub(crate) fn eval_condition(
         shared,
         store,
         frame,
-        pc,
+        (pc, None),
         func,
         Parsed {
             wasm: &condition.wasm,

@@ -267,10 +267,7 @@ impl PostMortem {
         let (module, func, pc) = self.frames[index];
         frame_info_at(
             &self.program,
-            FrameRef {
-                pause: self.pause,
-                index,
-            },
+            FrameRef::new(self.pause, index),
             module,
             func,
             pc,
@@ -402,7 +399,7 @@ impl PostMortem {
             Request::Evaluate {
                 frame, expr, print, ..
             } => match self.frame(frame) {
-                Ok(i) => match self.evaluate(i, &expr, &print) {
+                Ok(i) => match self.evaluate((i, frame.inlined), &expr, &print) {
                     Ok(Ok(n)) => Response::Number(n),
                     Ok(Err((ty, v))) => Response::SourceValue(ty, v),
                     Err(e) => Response::invalid(e),
@@ -417,13 +414,17 @@ impl PostMortem {
                 Ok(i) => {
                     let (module, _, pc) = self.frames[i];
                     let mut machine = DumpMachine { pm: self, frame: i };
-                    Response::Variables(variables::frame_variables(
+                    match variables::frame_variables(
                         self.program.info(module),
                         pc,
+                        frame.inlined,
                         &mut machine,
                         args_only,
                         &print,
-                    ))
+                    ) {
+                        Ok(vars) => Response::Variables(vars),
+                        Err(e) => Response::invalid(e),
+                    }
                 }
                 Err(e) => Response::Error(e),
             },
@@ -576,11 +577,12 @@ impl PostMortem {
         }
     }
 
-    /// `print`: source variables where DWARF describes the pc, else a Wasm
-    /// expression (as live).
+    /// `print`: source variables where DWARF describes the pc (those of
+    /// inlined function `inlined` only, when given), else a Wasm expression
+    /// (as live).
     fn evaluate(
         &self,
-        i: usize,
+        (i, inlined): (usize, Option<usize>),
         text: &str,
         print: &super::protocol::PrintOptions,
     ) -> Result<Result<Num, (String, super::protocol::SourceValue)>, String> {
@@ -590,7 +592,7 @@ impl PostMortem {
         let source = variables::SourceExpr::parse(text);
         let source_error = if info.debug_info().is_some() {
             let mut machine = DumpMachine { pm: self, frame: i };
-            match variables::evaluate_parsed(info, pc, &mut machine, &source, print) {
+            match variables::evaluate_parsed(info, pc, inlined, &mut machine, &source, print) {
                 Ok(Some(v)) => return Ok(Err(v)),
                 Ok(None) => None,
                 Err(e) => Some(e),

@@ -31,13 +31,36 @@ pub struct Pc {
     pub offset: usize,
 }
 
-/// Names one frame of one pause: `index` 0 is the innermost frame.
+/// Names one frame of one pause: `index` 0 is the innermost Wasm frame;
+/// `inlined` narrows it to one of the source functions DWARF places at the
+/// frame's pc (the frame's [`FrameInfo::source`] list).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct FrameRef {
     /// The pause the frame belongs to.
     pub pause: PauseId,
     /// 0 = innermost (the frame that was executing).
     pub index: usize,
+    /// `None`: the whole Wasm frame (source variables of every scope at the
+    /// pc, an inner one hiding an outer one of the same name). `Some(k)`:
+    /// the k-th entry of the frame's source list — 0 the innermost inlined
+    /// function, the last the Wasm function's own — whose variables alone
+    /// are in scope for [`Request::SourceVariables`] and
+    /// [`Request::Evaluate`]; Wasm-level requests (locals, operand stack)
+    /// answer for the whole Wasm frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inlined: Option<usize>,
+}
+
+impl FrameRef {
+    /// Wasm frame `index` of `pause`, as a whole (no inlined function
+    /// singled out).
+    pub fn new(pause: PauseId, index: usize) -> FrameRef {
+        FrameRef {
+            pause,
+            index,
+            inlined: None,
+        }
+    }
 }
 
 /// A request from the front end to the worker.

@@ -70,6 +70,9 @@ struct VarDie {
     foreign_type: bool,
     location: Option<AttributeValue<R>>,
     const_value: Option<AttributeValue<R>>,
+    /// Which function of the pc's inline chain declares it: 0 the
+    /// subprogram itself, 1 a function inlined into it, and so on.
+    level: usize,
 }
 
 /// The scope at a pc: its unit, frame base expression and variables
@@ -78,6 +81,9 @@ struct Scope<'a> {
     unit: Unit<'a>,
     frame_base: Option<AttributeValue<R>>,
     vars: Vec<VarDie>,
+    /// Functions in the pc's inline chain: 1 + the `DW_TAG_inlined_subroutine`s
+    /// that contain the pc.
+    levels: usize,
     /// The unit's source language (`DW_AT_language`), which picks the data
     /// formatters and how values are written.
     language: Language,
@@ -106,20 +112,35 @@ const UNLIMITED_DEPTH: usize = 64;
 const VALUE_BUDGET: u64 = 100_000;
 
 /// The source variables in scope at module offset `pc` (parameters first
-/// when `args_only`), read through `machine`. `None` when DWARF has no
-/// function at `pc`.
+/// when `args_only`), read through `machine`; with `inlined`, only those of
+/// that function of the pc's inline chain (see
+/// [`FrameRef::inlined`](super::protocol::FrameRef::inlined)). `Ok(None)`
+/// when DWARF has no function at `pc`.
+///
+/// # Errors
+/// `inlined` past the pc's inline chain.
 pub(crate) fn frame_variables(
     info: &ModuleInfo,
     pc: usize,
+    inlined: Option<usize>,
     machine: &mut dyn Machine,
     args_only: bool,
     print: &PrintOptions,
-) -> Option<Vec<Variable>> {
-    let debug = info.debug_info()?;
-    let address = debug.dwarf_address(pc)?;
+) -> Result<Option<Vec<Variable>>, String> {
+    let Some(debug) = info.debug_info() else {
+        return Ok(None);
+    };
+    let Some(address) = debug.dwarf_address(pc) else {
+        return Ok(None);
+    };
     debug.with_context(|ctx| {
-        let unit = debug.resolve(ctx.find_dwarf_and_unit(address))?;
-        let scope = scope_at(unit, address)?;
+        let Some(mut scope) = debug
+            .resolve(ctx.find_dwarf_and_unit(address))
+            .and_then(|unit| scope_at(unit, address))
+        else {
+            return Ok(None);
+        };
+        scope.narrow(inlined)?;
         let mut reader = Reader::new(&scope, machine, address, print);
         let mut out: Vec<Variable> = Vec::new();
         for v in &scope.vars {
@@ -143,7 +164,7 @@ pub(crate) fn frame_variables(
             out.retain(|o| o.name != variable.name);
             out.push(variable);
         }
-        Some(out)
+        Ok(Some(out))
     })
 }
 
@@ -162,7 +183,8 @@ impl SourceExpr {
     }
 }
 
-/// Evaluates a parsed C-like expression over the variables in scope at `pc`:
+/// Evaluates a parsed C-like expression over the variables in scope at `pc`
+/// (with `inlined`, those of that function of the inline chain only):
 /// `Ok(None)` when DWARF has no function at `pc` (the caller then uses the
 /// Wasm expression language), else the value's C type and the value.
 ///
@@ -173,6 +195,7 @@ impl SourceExpr {
 pub(crate) fn evaluate_parsed(
     info: &ModuleInfo,
     pc: usize,
+    inlined: Option<usize>,
     machine: &mut dyn Machine,
     parsed: &Result<SourceExpr, String>,
     print: &PrintOptions,
@@ -184,12 +207,13 @@ pub(crate) fn evaluate_parsed(
         return Ok(None);
     };
     debug.with_context(|ctx| {
-        let Some(scope) = debug
+        let Some(mut scope) = debug
             .resolve(ctx.find_dwarf_and_unit(address))
             .and_then(|unit| scope_at(unit, address))
         else {
             return Ok(None);
         };
+        scope.narrow(inlined)?;
         let expr = &parsed.as_ref().map_err(String::clone)?.0;
         let mut reader = Reader::new(&scope, machine, address, print);
         if let Ast::AddrOf(inner) = expr {
@@ -256,12 +280,36 @@ fn scope_at(unit: Unit<'_>, address: u64) -> Option<Scope<'_>> {
         unit,
         frame_base: None,
         vars: Vec::new(),
+        levels: 1,
         language,
     };
-    if find_in(unit, root, address, &mut scope, false) {
+    if find_in(unit, root, address, &mut scope, false, 0) {
         Some(scope)
     } else {
         None
+    }
+}
+
+impl Scope<'_> {
+    /// Keeps only the variables of inlined frame `inlined` (see
+    /// [`FrameRef::inlined`](super::protocol::FrameRef::inlined): 0 the
+    /// innermost function of the inline chain); `None` keeps them all.
+    ///
+    /// # Errors
+    /// `inlined` past the chain.
+    fn narrow(&mut self, inlined: Option<usize>) -> Result<(), String> {
+        let Some(k) = inlined else {
+            return Ok(());
+        };
+        let Some(level) = self.levels.checked_sub(1).and_then(|l| l.checked_sub(k)) else {
+            return Err(format!(
+                "no inlined frame {k} here: DWARF places {} function{} at this pc",
+                self.levels,
+                if self.levels == 1 { "" } else { "s" }
+            ));
+        };
+        self.vars.retain(|v| v.level == level);
+        Ok(())
     }
 }
 
@@ -274,6 +322,7 @@ fn find_in(
     address: u64,
     scope: &mut Scope<'_>,
     inside: bool,
+    level: usize,
 ) -> bool {
     let mut children = node.children();
     while let Ok(Some(child)) = children.next() {
@@ -281,25 +330,27 @@ fn find_in(
         match die.tag() {
             dw::DW_TAG_subprogram if !inside && die_contains(unit, &die, address) => {
                 scope.frame_base = die.attr_value(dw::DW_AT_frame_base);
-                find_in(unit, child, address, scope, true);
+                find_in(unit, child, address, scope, true, 0);
                 return true;
             }
             // Methods live inside namespaces and classes.
             dw::DW_TAG_namespace | dw::DW_TAG_class_type | dw::DW_TAG_structure_type if !inside => {
-                let found = find_in(unit, child, address, scope, false);
+                let found = find_in(unit, child, address, scope, false, level);
                 if found {
                     return true;
                 }
             }
             dw::DW_TAG_formal_parameter | dw::DW_TAG_variable if inside => {
-                if let Some(v) = var_die(unit, &die) {
+                if let Some(v) = var_die(unit, &die, level) {
                     scope.vars.push(v);
                 }
             }
-            dw::DW_TAG_lexical_block | dw::DW_TAG_inlined_subroutine
-                if inside && die_contains(unit, &die, address) =>
-            {
-                find_in(unit, child, address, scope, true);
+            dw::DW_TAG_lexical_block if inside && die_contains(unit, &die, address) => {
+                find_in(unit, child, address, scope, true, level);
+            }
+            dw::DW_TAG_inlined_subroutine if inside && die_contains(unit, &die, address) => {
+                scope.levels = scope.levels.max(level + 2);
+                find_in(unit, child, address, scope, true, level + 1);
             }
             _ => {}
         }
@@ -309,7 +360,11 @@ fn find_in(
 
 /// Reads a variable DIE, following `DW_AT_abstract_origin` for its name and
 /// type (inlined and optimized copies keep them there).
-fn var_die(unit: Unit<'_>, die: &gimli::DebuggingInformationEntry<R>) -> Option<VarDie> {
+fn var_die(
+    unit: Unit<'_>,
+    die: &gimli::DebuggingInformationEntry<R>,
+    level: usize,
+) -> Option<VarDie> {
     let attr = |d: &gimli::DebuggingInformationEntry<R>, at| d.attr_value(at);
     let origin = match attr(die, dw::DW_AT_abstract_origin) {
         Some(AttributeValue::UnitRef(o)) => unit.entry(o).ok(),
@@ -334,6 +389,7 @@ fn var_die(unit: Unit<'_>, die: &gimli::DebuggingInformationEntry<R>) -> Option<
         location: attr(die, dw::DW_AT_location),
         foreign_type: matches!(get(dw::DW_AT_type), Some(AttributeValue::DebugInfoRef(_))),
         const_value: attr(die, dw::DW_AT_const_value),
+        level,
     })
 }
 

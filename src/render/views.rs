@@ -555,10 +555,7 @@ mod tests {
             })
         };
         let frame = FrameInfo {
-            frame: FrameRef {
-                pause: PauseId(1),
-                index: 3,
-            },
+            frame: FrameRef::new(PauseId(1), 3),
             module: 0,
             module_name: Some("main".into()),
             func_index: 7,

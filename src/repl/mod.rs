@@ -1196,10 +1196,7 @@ impl Frontend {
     }
 
     pub(crate) fn selected_frame(&self) -> Result<FrameRef, String> {
-        Ok(FrameRef {
-            pause: self.pause()?.pause,
-            index: self.selected,
-        })
+        Ok(FrameRef::new(self.pause()?.pause, self.selected))
     }
 
     fn select(&mut self, index: usize, out: &mut dyn Write) -> Result<(), String> {
@@ -1216,7 +1213,7 @@ impl Frontend {
         let pause = self.pause().map_err(invalid)?.pause;
         match self
             .session
-            .request(Request::Frame(FrameRef { pause, index }))
+            .request(Request::Frame(FrameRef::new(pause, index)))
         {
             Response::Frame(info) => {
                 self.selected = index;

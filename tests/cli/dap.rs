@@ -778,6 +778,57 @@ fn rust_values_expand_in_pages_and_sources_load() {
     c.finish();
 }
 
+/// An optimized Rust program: each function of an inline chain is a stack
+/// frame of its own, and its Locals scope holds that function's variables
+/// (the inlined `add_assign`'s `other`; `sum`'s `xs` and `total`), as do
+/// expressions evaluated in it.
+#[test]
+fn inlined_functions_are_frames_with_their_own_variables() {
+    let mut c = Client::start();
+    c.launch(json!({ "program": "tests/guests/values/values-rs-release.wasm" }));
+    let set = c.ok(
+        "setFunctionBreakpoints",
+        json!({ "breakpoints": [{ "name": "values::sum" }] }),
+    );
+    assert_eq!(set["breakpoints"][0]["verified"], true, "{set}");
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    let (_, trace) = top_frame(&mut c);
+    let frames = trace["stackFrames"].as_array().unwrap();
+    assert_eq!(
+        frames[0]["name"],
+        "<i64 as core::ops::arith::AddAssign<&i64>>::add_assign"
+    );
+    assert_eq!(frames[1]["name"], "values::sum");
+    assert_eq!(
+        frames[0]["instructionPointerReference"],
+        frames[1]["instructionPointerReference"]
+    );
+    let mut locals_of = |frame: &Value| -> Vec<String> {
+        let scopes = c.ok("scopes", json!({ "frameId": frame["id"] }))["scopes"].clone();
+        assert_eq!(scopes[0]["name"], "Locals", "{scopes}");
+        variables(&mut c, scopes[0]["variablesReference"].as_i64().unwrap())
+            .iter()
+            .map(|v| v["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(locals_of(&frames[0]), ["other"]);
+    assert_eq!(locals_of(&frames[1]), ["xs", "total", "iter", "x"]);
+    let in_sum = c.ok(
+        "evaluate",
+        json!({ "expression": "xs.len", "frameId": frames[1]["id"], "context": "watch" }),
+    );
+    assert_eq!(in_sum["result"], "3");
+    let in_add_assign = c.fails(
+        "evaluate",
+        json!({ "expression": "xs.len", "frameId": frames[0]["id"], "context": "watch" }),
+    );
+    assert_eq!(in_add_assign, "no variable named \"xs\" in scope");
+    c.ok("terminate", json!({}));
+    c.event("terminated");
+    c.finish();
+}
+
 /// A component (wasm32-wasip2): frames, variables, the exit status.
 #[test]
 fn component_program() {

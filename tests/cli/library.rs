@@ -1,6 +1,6 @@
 //! The core driven as a library, without the REPL.
 
-use wasmdbg::debugger::protocol::{FrameRef, Request, Response, StopReason, Value};
+use wasmdbg::debugger::protocol::{FrameRef, PrintOptions, Request, Response, StopReason, Value};
 use wasmdbg::debugger::{RunConfig, Session};
 
 use crate::harness::root;
@@ -22,10 +22,7 @@ fn frames_of_an_earlier_pause_are_refused() {
     let Response::Stopped(stop1) = first else {
         panic!("{first:?}")
     };
-    let old = FrameRef {
-        pause: stop1.pause,
-        index: 0,
-    };
+    let old = FrameRef::new(stop1.pause, 0);
     let Response::Locals(locals) = session.request(Request::Locals(old)) else {
         panic!()
     };
@@ -58,10 +55,7 @@ fn frames_of_an_earlier_pause_are_refused() {
             other => panic!("stale frame answered: {other:?}"),
         }
     }
-    let new = FrameRef {
-        pause: stop2.pause,
-        index: 0,
-    };
+    let new = FrameRef::new(stop2.pause, 0);
     let Response::Locals(locals) = session.request(Request::Locals(new)) else {
         panic!()
     };
@@ -86,10 +80,7 @@ fn out_of_range_frame_is_an_error_not_a_panic() {
     let Response::Stopped(stop) = first else {
         panic!("{first:?}")
     };
-    let far = FrameRef {
-        pause: stop.pause,
-        index: 3,
-    };
+    let far = FrameRef::new(stop.pause, 3);
     let Response::Error(wasmdbg::debugger::protocol::Error { message: msg, .. }) =
         session.request(Request::Locals(far))
     else {
@@ -143,10 +134,7 @@ fn issue_18_a_frame_from_before_a_worker_restart_is_refused() {
     let Response::Stopped(before) = first else {
         panic!("{first:?}")
     };
-    let old = FrameRef {
-        pause: before.pause,
-        index: 0,
-    };
+    let old = FrameRef::new(before.pause, 0);
     assert!(matches!(
         session.request(Request::Frame(old)),
         Response::Frame(_)
@@ -168,10 +156,7 @@ fn issue_18_a_frame_from_before_a_worker_restart_is_refused() {
         ),
         other => panic!("a frame of the old worker was answered: {other:?}"),
     }
-    let new = FrameRef {
-        pause: after.pause,
-        index: 0,
-    };
+    let new = FrameRef::new(after.pause, 0);
     assert!(matches!(
         session.request(Request::Frame(new)),
         Response::Frame(_)
@@ -248,10 +233,7 @@ fn issue_18_the_protocol_round_trips_through_json() {
     let Response::Stopped(stop) = first.clone() else {
         panic!("{first:?}")
     };
-    let frame = FrameRef {
-        pause: stop.pause,
-        index: 0,
-    };
+    let frame = FrameRef::new(stop.pause, 0);
     let request = Request::Backtrace {
         pause: stop.pause,
         limit: Some(5),
@@ -261,10 +243,7 @@ fn issue_18_the_protocol_round_trips_through_json() {
         first,
         session.request(request.clone()),
         session.request(Request::Locals(frame)),
-        session.request(Request::Frame(FrameRef {
-            pause: stop.pause,
-            index: 99,
-        })),
+        session.request(Request::Frame(FrameRef::new(stop.pause, 99))),
     ];
     for response in responses {
         let json = serde_json::to_string(&response).unwrap();
@@ -293,10 +272,7 @@ fn issue_18_errors_have_kinds() {
     let Response::Stopped(stop) = first else {
         panic!("{first:?}")
     };
-    let far = FrameRef {
-        pause: stop.pause,
-        index: 99,
-    };
+    let far = FrameRef::new(stop.pause, 99);
     assert_eq!(
         kind(session.request(Request::Frame(far))),
         ErrorKind::NoSuchFrame
@@ -309,10 +285,7 @@ fn issue_18_errors_have_kinds() {
         })),
         ErrorKind::Invalid
     );
-    let old = FrameRef {
-        pause: stop.pause,
-        index: 0,
-    };
+    let old = FrameRef::new(stop.pause, 0);
     assert!(matches!(
         session.request(Request::Continue),
         Response::Stopped(_)
@@ -407,10 +380,7 @@ fn a_core_dump_is_a_session_too() {
         stop.reason,
         StopReason::Trap("integer divide by zero".into())
     );
-    let frame = FrameRef {
-        pause: stop.pause,
-        index: 0,
-    };
+    let frame = FrameRef::new(stop.pause, 0);
     let Response::Locals(locals) = core.request(Request::Locals(frame)) else {
         panic!()
     };
@@ -419,10 +389,7 @@ fn a_core_dump_is_a_session_too() {
         panic!()
     };
     assert_eq!(e.kind, ErrorKind::NotLive);
-    let Response::Error(e) = core.request(Request::Frame(FrameRef {
-        pause: stop.pause,
-        index: 9,
-    })) else {
+    let Response::Error(e) = core.request(Request::Frame(FrameRef::new(stop.pause, 9))) else {
         panic!()
     };
     assert_eq!(e.kind, ErrorKind::NoSuchFrame);
@@ -504,10 +471,7 @@ fn the_value_history_is_the_sessions() {
     let Response::Stopped(stop) = first else {
         panic!("{first:?}")
     };
-    let frame = FrameRef {
-        pause: stop.pause,
-        index: 1,
-    };
+    let frame = FrameRef::new(stop.pause, 1);
     let eval = |session: &Session, expr: &str, record: bool| {
         session.request(Request::Evaluate {
             frame,
@@ -544,10 +508,7 @@ fn the_value_history_is_the_sessions() {
     let Response::Stopped(stop) = session.restart() else {
         panic!("no stop after the restart")
     };
-    let frame = FrameRef {
-        pause: stop.pause,
-        index: 1,
-    };
+    let frame = FrameRef::new(stop.pause, 1);
     same(
         session.request(Request::Evaluate {
             frame,
@@ -556,5 +517,84 @@ fn the_value_history_is_the_sessions() {
             record: true,
         }),
         printed(3, Num::Int32(200)),
+    );
+}
+
+/// A frame id can name one function of an inline chain: its source
+/// variables and expressions see that function's variables only; the whole
+/// Wasm frame sees them all; a place past the chain is refused.
+#[test]
+fn an_inlined_frame_has_its_own_variables() {
+    let (session, first) = Session::start(RunConfig {
+        module: root().join("tests/guests/values/values-rs-release.wasm"),
+        breakpoints: vec!["values::sum".into()],
+        ..RunConfig::default()
+    });
+    let Response::Stopped(stop) = first else {
+        panic!("{first:?}")
+    };
+    let Response::Frame(info) = session.request(Request::Frame(FrameRef::new(stop.pause, 0)))
+    else {
+        panic!()
+    };
+    let chain: Vec<_> = info.source.iter().map(|s| s.function.clone()).collect();
+    assert_eq!(
+        chain,
+        [
+            Some("<i64 as core::ops::arith::AddAssign<&i64>>::add_assign".to_string()),
+            Some("values::sum".to_string())
+        ]
+    );
+    let names = |inlined: Option<usize>| -> Result<Vec<String>, String> {
+        let frame = FrameRef {
+            inlined,
+            ..FrameRef::new(stop.pause, 0)
+        };
+        match session.request(Request::SourceVariables {
+            frame,
+            args_only: false,
+            print: PrintOptions::default(),
+        }) {
+            Response::Variables(Some(vars)) => Ok(vars.into_iter().map(|v| v.name).collect()),
+            Response::Error(e) => Err(e.message),
+            other => panic!("{other:?}"),
+        }
+    };
+    let inner = names(Some(0)).unwrap();
+    let outer = names(Some(1)).unwrap();
+    let whole = names(None).unwrap();
+    assert_eq!(inner, ["other"]);
+    assert_eq!(outer, ["xs", "total", "iter", "x"]);
+    assert_eq!(whole, ["xs", "total", "iter", "x", "other"]);
+    let eval = |inlined: Option<usize>, expr: &str| {
+        let frame = FrameRef {
+            inlined,
+            ..FrameRef::new(stop.pause, 0)
+        };
+        match session.request(Request::Evaluate {
+            frame,
+            expr: expr.into(),
+            print: PrintOptions::default(),
+            record: false,
+        }) {
+            Response::SourceValue(ty, v) => Ok(format!("({ty}) {v:?}")),
+            Response::Error(e) => Err(e.message),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(eval(Some(1), "xs.len").unwrap(), "(long long) Int(3)");
+    assert_eq!(eval(None, "xs.len").unwrap(), "(long long) Int(3)");
+    assert_eq!(
+        eval(Some(0), "xs.len").unwrap_err(),
+        "no variable named \"xs\" in scope"
+    );
+    assert!(
+        eval(Some(0), "other")
+            .unwrap()
+            .starts_with("(&i64) Pointer {"),
+    );
+    assert_eq!(
+        names(Some(2)).unwrap_err(),
+        "no inlined frame 2 here: DWARF places 2 functions at this pc"
     );
 }
