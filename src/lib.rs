@@ -12,8 +12,9 @@
 //! requests, answered from the dump, or replay a recording
 //! ([`debugger::record`]): every host call answered from a trace, so the run
 //! repeats exactly and reverse commands can go back by replaying. `print`'s
-//! value history and typed errors (kind, message, hint) are the core's, for
-//! every front end. The front end is [`repl`] (the
+//! value history, typed errors (kind, message, hint), frame ids that can
+//! name an inlined function, and a structured value's children in pages
+//! ([`debugger::children`]) are the core's, for every front end. The front end is [`repl`] (the
 //! command language, the interactive prompt, the batch runner, the guest's
 //! output on the terminal, `--json` lines) and [`render`] (pure functions
 //! from protocol data to text). [`dap`] is a second front end on the same

@@ -33,9 +33,10 @@ use dap::types as dt;
 use serde_json::{Value as Json, json};
 
 use crate::debugger::DirSpec;
+use crate::debugger::children;
 use crate::debugger::protocol::{
     Event, FrameInfo, FrameRef, ModuleRef, Outcome, OutputStream, PrintOptions, Request, Response,
-    ReverseStop, SourceValue, Stop, StopReason, WatchSpec,
+    ReverseStop, Stop, StopReason, ValueRef, WatchSpec,
 };
 use crate::debugger::source::SourceFiles;
 use crate::debugger::{Interrupter, RunConfig, Session};
@@ -262,12 +263,8 @@ enum Handle {
     /// `variables` lists them when nothing was written since (one read,
     /// not two), else reads them again.
     SourceVariables(FrameRef, Vec<crate::debugger::protocol::Variable>, u64),
-    /// The children of a structured value in a frame: (name, value, the
-    /// source expression that reads it, when there is one).
-    Children(FrameRef, Vec<Child>),
-    /// What a pointer points to: the expression `*(PATH)`, evaluated when
-    /// it is expanded.
-    Deref(FrameRef, String),
+    /// A source value whose children the core fetches, in pages.
+    Value(ValueRef),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1239,17 +1236,41 @@ impl Adapter {
         let handle = self
             .ids
             .get(args.variables_reference, "variablesReference")?;
-        // (name, value, type, children)
+        // (name, value, type, the source expression that reads it)
         let mut list: Vec<Listed> = Vec::new();
         let frame = match &handle {
-            Handle::Scope(f, _)
-            | Handle::SourceVariables(f, ..)
-            | Handle::Children(f, _)
-            | Handle::Deref(f, _)
-            | Handle::Frame(f) => *f,
+            Handle::Scope(f, _) | Handle::SourceVariables(f, ..) | Handle::Frame(f) => *f,
+            Handle::Value(v) => v.frame,
         };
         match handle {
             Handle::Frame(_) => return Err(format!("{} is a frame id", args.variables_reference)),
+            Handle::Value(value) => {
+                // The core pages children itself.
+                let Response::Children { children, .. } = self.ask(Request::Children {
+                    value,
+                    start: u64::try_from(args.start.unwrap_or(0)).unwrap_or(0),
+                    count: args
+                        .count
+                        .and_then(|n| u64::try_from(n).ok())
+                        .filter(|n| *n > 0),
+                })?
+                else {
+                    return Err("unexpected answer".into());
+                };
+                let out: Vec<dt::Variable> = children
+                    .into_iter()
+                    .map(|c| dt::Variable {
+                        name: render::child_name(&c.name),
+                        value: render::source_value(&c.value),
+                        evaluate_name: c.expr,
+                        variables_reference: c
+                            .children
+                            .map_or(0, |v| self.ids.add(Handle::Value(v))),
+                        ..Default::default()
+                    })
+                    .collect();
+                return Ok(json!({ "variables": out }));
+            }
             Handle::SourceVariables(frame, vars, writes) => {
                 let vars = if writes == self.writes {
                     vars
@@ -1265,8 +1286,13 @@ impl Adapter {
                 };
                 for v in vars {
                     let text = render::source_value(&v.value);
-                    let path = Some(v.name.clone());
-                    list.push((v.name, text, Some(v.type_name), Some((v.value, path))));
+                    let expandable = children::expandable(&v.value, true);
+                    list.push((
+                        v.name.clone(),
+                        text,
+                        Some(v.type_name),
+                        expandable.then_some(v.name),
+                    ));
                 }
             }
             Handle::Scope(frame, ScopeKind::Locals) => {
@@ -1299,45 +1325,6 @@ impl Adapter {
                     list.push((name, value, Some(ty), None));
                 }
             }
-            Handle::Children(_, items) => {
-                for (name, value, path) in items {
-                    list.push((
-                        name,
-                        render::source_value(&value),
-                        None,
-                        Some((value, path)),
-                    ));
-                }
-            }
-            Handle::Deref(frame, expr) => {
-                let Response::SourceValue(ty, value) = self.ask(Request::Evaluate {
-                    frame,
-                    expr: expr.clone(),
-                    print: PrintOptions::default(),
-                    record: false,
-                })?
-                else {
-                    return Err(format!("{expr} is not a source value"));
-                };
-                match children(&value, &expr) {
-                    Some(kids) if !kids.is_empty() => {
-                        for (name, value, path) in kids {
-                            list.push((
-                                name,
-                                render::source_value(&value),
-                                None,
-                                Some((value, path)),
-                            ));
-                        }
-                    }
-                    _ => list.push((
-                        "*".into(),
-                        render::source_value(&value),
-                        Some(ty),
-                        Some((value, Some(expr))),
-                    )),
-                }
-            }
         }
 
         let start = usize::try_from(args.start.unwrap_or(0))
@@ -1350,47 +1337,21 @@ impl Adapter {
             _ => list.len(),
         };
         let mut out = Vec::new();
-        for (name, value, ty, source) in list.drain(start..end) {
-            let reference = match source {
-                Some((v, path)) => self.reference(frame, &v, path.as_deref()),
+        for (name, value, ty, expr) in list.drain(start..end) {
+            let reference = match &expr {
+                Some(e) => self.ids.add(Handle::Value(children::value_ref(frame, e))),
                 None => 0,
             };
             out.push(dt::Variable {
                 name,
                 value,
                 type_field: ty,
+                evaluate_name: expr,
                 variables_reference: reference,
                 ..Default::default()
             });
         }
         Ok(json!({ "variables": out }))
-    }
-
-    /// The `variablesReference` of a source value read by expression `path`
-    /// in `frame`: its children when it has any, what it points to for a
-    /// pointer that is not a string, else 0 (nothing to expand).
-    fn reference(&mut self, frame: FrameRef, value: &SourceValue, path: Option<&str>) -> i64 {
-        if let Some(kids) = children(value, path.unwrap_or_default())
-            && !kids.is_empty()
-        {
-            let kids = if path.is_some() {
-                kids
-            } else {
-                kids.into_iter().map(|(n, v, _)| (n, v, None)).collect()
-            };
-            return self.ids.add(Handle::Children(frame, kids));
-        }
-        match (value, path) {
-            (
-                SourceValue::Pointer {
-                    address,
-                    string: None,
-                    referent: None,
-                },
-                Some(path),
-            ) if *address != 0 => self.ids.add(Handle::Deref(frame, format!("*({path})"))),
-            _ => 0,
-        }
     }
 
     fn evaluate(&mut self, request: &Incoming) -> Served {
@@ -1414,7 +1375,12 @@ impl Adapter {
                 "variablesReference": 0,
             })),
             Response::SourceValue(ty, value) => {
-                let reference = self.reference(frame, &value, Some(&args.expression));
+                let reference = if children::expandable(&value, true) {
+                    self.ids
+                        .add(Handle::Value(children::value_ref(frame, &args.expression)))
+                } else {
+                    0
+                };
                 Ok(json!({
                     "result": render::source_value(&value),
                     "type": ty,
@@ -1751,18 +1717,9 @@ impl Adapter {
     }
 }
 
-/// A child of a structured value: its name, value, and the source
-/// expression that reads it (for expanding a pointer in it).
-type Child = (String, SourceValue, Option<String>);
-
 /// One variable as `variables` lists it: name, value text, type, and the
-/// source value with its expression when it has one (to expand it).
-type Listed = (
-    String,
-    String,
-    Option<String>,
-    Option<(SourceValue, Option<String>)>,
-);
+/// source expression that reads it when it has children to expand.
+type Listed = (String, String, Option<String>, Option<String>);
 
 fn unverified(why: String) -> dt::Breakpoint {
     dt::Breakpoint {
@@ -1779,56 +1736,4 @@ fn parse_address(text: &str) -> Option<u64> {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
         None => t.parse().ok(),
     }
-}
-
-/// The children a structured value shows when expanded (members,
-/// elements, entries, a reference's target, a wrapper's facts and value),
-/// each with the source expression that reads it from `path` (none for
-/// map entries and wrapper facts); `None` for a value without children.
-fn children(v: &SourceValue, path: &str) -> Option<Vec<Child>> {
-    let indexed = |items: &[SourceValue]| -> Vec<Child> {
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (format!("[{i}]"), v.clone(), Some(format!("({path})[{i}]"))))
-            .collect()
-    };
-    let member = |name: &str| Some(format!("({path}).{name}"));
-    Some(match v {
-        SourceValue::Struct(fields) => fields
-            .iter()
-            .map(|(n, v)| (n.clone(), v.clone(), member(n)))
-            .collect(),
-        SourceValue::Record { fields, .. } => fields
-            .iter()
-            .map(|(n, v)| {
-                let shown = n
-                    .strip_prefix("__")
-                    .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
-                    .unwrap_or(n);
-                (shown.to_string(), v.clone(), member(n))
-            })
-            .collect(),
-        SourceValue::Array { items, .. } | SourceValue::Sequence { items, .. } => indexed(items),
-        SourceValue::Map { entries, .. } => entries
-            .iter()
-            .map(|(k, v)| (format!("[{}]", render::source_value(k)), v.clone(), None))
-            .collect(),
-        SourceValue::Wrapper { facts, value, .. } => {
-            let mut out: Vec<Child> = facts
-                .iter()
-                .map(|(k, n)| (k.clone(), SourceValue::Int(*n), None))
-                .collect();
-            out.push((
-                "value".into(),
-                (**value).clone(),
-                Some(format!("*({path})")),
-            ));
-            out
-        }
-        SourceValue::Pointer {
-            referent: Some(r), ..
-        } => vec![("*".into(), (**r).clone(), Some(format!("*({path})")))],
-        _ => return None,
-    })
 }

@@ -4,6 +4,7 @@
 mod breakpoint_requests;
 pub mod breakpoints;
 mod cache;
+pub mod children;
 mod component;
 mod config;
 pub mod coredump;

@@ -63,6 +63,58 @@ impl FrameRef {
     }
 }
 
+/// A source value of a pause, named so that its children can be fetched
+/// later, in pages ([`Request::Children`]): the source expression that
+/// reads it in a frame, then child positions for values the expression
+/// language cannot name (a map's entries, a wrapper's facts). Nothing is
+/// held for it: the value is read again when its children are asked for,
+/// and a handle from a pause that is over is refused as stale.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct ValueRef {
+    /// The frame the expression is evaluated in.
+    pub frame: FrameRef,
+    /// The source expression (a variable's name, `(s).corners`, `(v)[3]`,
+    /// `*(p)`).
+    pub expr: String,
+    /// Then these children, by position from 0 (empty: the expression's
+    /// value itself).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<u64>,
+}
+
+/// What a child of a source value is to its parent.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum ChildName {
+    /// A member or field, by name.
+    Field(String),
+    /// A positional field of a Rust tuple or tuple struct (`__0` in DWARF).
+    Position(u64),
+    /// An element of an array or container, by index from 0.
+    Index(u64),
+    /// A map entry's value, by its key.
+    Key(SourceValue),
+    /// What a pointer or reference points to.
+    Target,
+    /// A wrapper's fact (`strong`, `weak`, `borrow`), a number.
+    Fact(String),
+    /// The value a wrapper holds.
+    Held,
+}
+
+/// One child of a source value ([`Response::Children`]).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ValueChild {
+    /// What it is to its parent.
+    pub name: ChildName,
+    /// Its value, as a print reads it.
+    pub value: SourceValue,
+    /// The source expression that reads it, when the expression language
+    /// has one (members, elements, targets; not map entries or facts).
+    pub expr: Option<String>,
+    /// Its own handle, when it has children.
+    pub children: Option<ValueRef>,
+}
+
 /// A request from the front end to the worker.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Request {
@@ -291,6 +343,19 @@ pub enum Request {
         /// watch expression is not recorded).
         #[serde(default)]
         record: bool,
+    },
+    /// Children `start..start + count` (all when `count` is `None`) of a
+    /// source value, answered with [`Response::Children`] by the
+    /// [`super::Session`], which reads the value again through
+    /// [`Request::Evaluate`] (so a page may reach past the `print
+    /// elements` limit, up to 100,000 elements).
+    Children {
+        /// The value.
+        value: ValueRef,
+        /// The first child, from 0.
+        start: u64,
+        /// How many.
+        count: Option<u64>,
     },
     /// `set var NAME = EXPR` for a global (locals cannot be written).
     SetVariable {
@@ -693,6 +758,14 @@ pub enum Response {
         /// The answer.
         value: Box<Response>,
     },
+    /// Answer to [`Request::Children`]: how many children the value has in
+    /// all, and the page asked for.
+    Children {
+        /// Children in all (a container's length, past what was read).
+        total: u64,
+        /// The page.
+        children: Vec<ValueChild>,
+    },
     /// Answer to [`Request::Evaluate`] over Wasm values.
     Number(crate::debugger::expr::Num),
     /// Answer to [`Request::Evaluate`] over source variables: the C type
@@ -834,6 +907,10 @@ impl Request {
             | Request::Watch { frame: f, .. }
             | Request::SourceVariables { frame: f, .. }
             | Request::Evaluate { frame: f, .. }
+            | Request::Children {
+                value: ValueRef { frame: f, .. },
+                ..
+            }
             | Request::SetVariable { frame: f, .. }
             | Request::SetMemory { frame: f, .. } => Some(f.pause),
             Request::Examine(x) => Some(x.frame.pause),

@@ -281,6 +281,15 @@ impl Session {
         request: Request,
         timeout: Option<std::time::Duration>,
     ) -> Response {
+        if let Request::Children {
+            value,
+            start,
+            count,
+        } = &request
+        {
+            let ask = |r: Request| self.request_with_timeout(r, timeout);
+            return super::children::children(&ask, value, *start, *count);
+        }
         let (request, record) = match self.with_history(request) {
             Ok(r) => r,
             Err(e) => return Response::invalid(e),

@@ -6,7 +6,7 @@ mod values;
 mod views;
 
 pub use theme::Theme;
-pub use values::{source_value, value, variables};
+pub use values::{child_name, source_value, value, variables};
 pub mod inspect;
 
 pub use views::{

@@ -1,6 +1,6 @@
 //! One Wasm value as text.
 
-use crate::debugger::protocol::{SourceValue, Value, Variable};
+use crate::debugger::protocol::{ChildName, SourceValue, Value, Variable};
 
 /// Formats a value: i32/i64 in decimal and hex, f32/f64 as the shortest text
 /// that reads back to the same bits (NaN with its bit pattern), v128 as hex
@@ -33,6 +33,21 @@ pub fn value(v: &Value) -> String {
         }
         Value::Ref { desc: None, .. } => "null".to_string(),
         Value::Ref { desc: Some(d), .. } => format!("<{d}>"),
+    }
+}
+
+/// A child's name as debuggers' variable views show it: a member by name,
+/// a positional field as `0`, an element as `[3]`, a map entry as
+/// `["key"]`, a pointer's target as `*`, a wrapper's held value as
+/// `value`.
+pub fn child_name(name: &ChildName) -> String {
+    match name {
+        ChildName::Field(n) | ChildName::Fact(n) => n.clone(),
+        ChildName::Position(i) => i.to_string(),
+        ChildName::Index(i) => format!("[{i}]"),
+        ChildName::Key(k) => format!("[{}]", source_value(k)),
+        ChildName::Target => "*".to_string(),
+        ChildName::Held => "value".to_string(),
     }
 }
 

@@ -1,7 +1,10 @@
 //! The core driven as a library, without the REPL.
 
-use wasmdbg::debugger::protocol::{FrameRef, PrintOptions, Request, Response, StopReason, Value};
+use wasmdbg::debugger::protocol::{
+    FrameRef, PrintOptions, Request, Response, StopReason, Value, ValueRef,
+};
 use wasmdbg::debugger::{RunConfig, Session};
+use wasmdbg::render;
 
 use crate::harness::root;
 
@@ -596,5 +599,121 @@ fn an_inlined_frame_has_its_own_variables() {
     assert_eq!(
         names(Some(2)).unwrap_err(),
         "no inlined frame 2 here: DWARF places 2 functions at this pc"
+    );
+}
+
+/// Children of a source value come from the core in pages, past the `print
+/// elements` limit; a child the expression language cannot name (a map
+/// entry) is reached by position; a handle from an earlier pause is stale.
+#[test]
+fn value_children_are_fetched_in_pages() {
+    let (session, first) = Session::start(RunConfig {
+        module: root().join("tests/guests/values/values-rs-debug.wasm"),
+        breakpoints: vec!["values.rs:84".into()],
+        ..RunConfig::default()
+    });
+    let Response::Stopped(stop) = first else {
+        panic!("{first:?}")
+    };
+    let frame = FrameRef::new(stop.pause, 0);
+    let page = |expr: &str, path: Vec<u64>, start: u64, count: Option<u64>| {
+        let value = ValueRef {
+            frame,
+            expr: expr.into(),
+            path,
+        };
+        match session.request(Request::Children {
+            value,
+            start,
+            count,
+        }) {
+            Response::Children { total, children } => Ok((
+                total,
+                children
+                    .into_iter()
+                    .map(|c| {
+                        let handle = c.children.map(|h| (h.expr, h.path));
+                        (
+                            render::child_name(&c.name),
+                            render::source_value(&c.value),
+                            c.expr,
+                            handle,
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+            )),
+            Response::Error(e) => Err(e.message),
+            other => panic!("{other:?}"),
+        }
+    };
+    // 300 elements; the page at 250 is past the 200 one print reads.
+    let (total, kids) = page("long", vec![], 250, Some(2)).unwrap();
+    assert_eq!(total, 300);
+    assert_eq!(
+        kids,
+        [
+            (
+                "[250]".into(),
+                "250".into(),
+                Some("(long)[250]".into()),
+                None
+            ),
+            (
+                "[251]".into(),
+                "251".into(),
+                Some("(long)[251]".into()),
+                None
+            ),
+        ]
+    );
+    // A reference: its target, then the Vec's elements, then a struct.
+    let (total, kids) = page("accounts", vec![], 0, None).unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(kids[0].0, "*");
+    assert_eq!(kids[0].3, Some(("*(accounts)".into(), vec![])));
+    let (_, kids) = page("*(accounts)", vec![], 1, Some(1)).unwrap();
+    assert_eq!(kids[0].1, "Account {name: \"bob\", balance: -5}");
+    let (_, fields) = page(&kids[0].3.clone().unwrap().0, vec![], 0, None).unwrap();
+    let fields: Vec<_> = fields
+        .iter()
+        .map(|f| (f.0.as_str(), f.1.as_str()))
+        .collect();
+    assert_eq!(fields, [("name", "\"bob\""), ("balance", "-5")]);
+    // A map's entries have no expression: by position.
+    let (total, kids) = page("map", vec![], 0, None).unwrap();
+    assert_eq!(total, 2);
+    assert!(kids.iter().all(|k| k.2.is_none()), "{kids:?}");
+    let names: Vec<_> = kids.iter().map(|k| format!("{} = {}", k.0, k.1)).collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&"[\"one\"] = 1".to_string()), "{names:?}");
+    // An Rc: its counts and the held value.
+    let (_, kids) = page("rc", vec![], 0, None).unwrap();
+    let kids: Vec<_> = kids.iter().map(|k| format!("{} = {}", k.0, k.1)).collect();
+    assert_eq!(kids, ["strong = 2", "weak = 1", "value = \"shared\""]);
+    // Bad handles: a position past the children, a Wasm value.
+    assert_eq!(
+        page("map", vec![5], 0, None).unwrap_err(),
+        "the value has no child 5: it has 2"
+    );
+    assert_eq!(page("map", vec![0], 0, None).unwrap(), (0, vec![]));
+    assert_eq!(
+        page("$global0", vec![], 0, None).unwrap_err(),
+        "$global0 is a Wasm value: it has no children"
+    );
+    assert_eq!(
+        page("long", vec![], 100_000, Some(1)).unwrap_err(),
+        "cannot show children past 100000: one page reads at most 100000 elements"
+    );
+    // In the next run's pause at the same place, the handle is stale.
+    let Response::Stopped(again) = session.request(Request::Run) else {
+        panic!()
+    };
+    assert!(again.pause > stop.pause);
+    assert_eq!(
+        page("long", vec![], 0, Some(1)).unwrap_err(),
+        format!(
+            "stale frame: it belongs to pause {} and the program has resumed since (now at pause {})",
+            stop.pause.0, again.pause.0
+        )
     );
 }
