@@ -6,37 +6,28 @@
 use std::collections::BTreeMap;
 
 use super::expr::Expr;
-use super::variables::SourceExpr;
 
-/// A breakpoint condition, parsed once when it is set: as a Wasm
-/// expression (locals, globals, memory) and as a C-like expression over
-/// source variables; at least one of the two parses.
+/// A breakpoint condition, parsed once when it is set; each hit evaluates
+/// the kept syntax tree (over source variables where DWARF describes the
+/// pc and the condition names them, else over Wasm values).
 #[derive(Debug)]
 pub struct Condition {
     /// As typed.
     pub text: String,
-    /// The Wasm expression, or why `text` is not one.
-    pub(crate) wasm: Result<Expr, String>,
-    /// The source expression, or why `text` is not one.
-    pub(crate) source: Result<SourceExpr, String>,
+    /// The syntax tree.
+    pub(crate) expr: Expr,
 }
 
 impl Condition {
-    /// Parses `text` both ways.
+    /// Parses `text`.
     ///
     /// # Errors
-    /// The Wasm parser's message when neither parser takes it.
+    /// The parser's message (`malformed expression: ...`).
     pub fn parse(text: &str) -> Result<Condition, String> {
-        let wasm = Expr::parse(text);
-        let source = SourceExpr::parse(text);
-        match (&wasm, &source) {
-            (Err(e), Err(_)) => Err(e.clone()),
-            _ => Ok(Condition {
-                text: text.trim().to_string(),
-                wasm,
-                source,
-            }),
-        }
+        Ok(Condition {
+            text: text.trim().to_string(),
+            expr: Expr::parse(text)?,
+        })
     }
 }
 use super::protocol::{BreakpointInfo, BreakpointKind, CodeBreakpoint, Pc, WatchValue};

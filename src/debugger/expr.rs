@@ -1,33 +1,43 @@
-//! The small expression language of breakpoint conditions, evaluated in the
-//! worker against the stopped frame.
+//! The one expression language of `print`, breakpoint conditions, `x`,
+//! `watch` and `set var`: parsed once into a syntax tree ([`Expr`]), which
+//! two evaluators read — over Wasm values (locals, globals, memory loads;
+//! [`Expr::eval`]) and over source variables where DWARF describes the pc
+//! (`variables.rs`). A breakpoint condition is parsed when it is set.
 //!
 //! ```text
 //! expr    := or
 //! or      := and ("||" and)*
-//! and     := cmp ("&&" cmp)*
-//! cmp     := sum (("==" | "!=" | "<" | "<=" | ">" | ">=") sum)?
+//! and     := eq ("&&" eq)*
+//! eq      := rel (("==" | "!=") rel)*
+//! rel     := sum (("<" | "<=" | ">" | ">=") sum)*
 //! sum     := product (("+" | "-") product)*
 //! product := unary (("*" | "/" | "%") unary)*
-//! unary   := ("!" | "-") unary | primary
-//! primary := INT | FLOAT | "$" N | "$local" N | "$global" N | NAME | "(" expr ")"
+//! unary   := ("!" | "-" | "*" | "&") unary | "(" CTYPE ")" unary
 //!          | "{" TYPE "}" unary | "*" "(" TYPE "*" ")" unary      (memory loads)
+//!          | postfix
+//! postfix := primary ("." NAME | "->" NAME | "[" expr "]")*
+//! primary := INT | FLOAT | NAME | "$" N | "$local" N | "$global" N | "$" NAME
+//!          | "(" expr ")"
 //! TYPE    := i8 | u8 | i16 | u16 | i32 | u32 | i64 | u64 | f32 | f64
 //! ```
 //!
-//! Integers are decimal or `0x` hex; NAME is a local's name-section name, else
-//! a global's. Values are 32-bit integers (i32 locals and globals, narrow
-//! loads, literals that fit), 64-bit integers, or f64. Arithmetic on two
-//! 32-bit integers wraps at 32 bits as in Wasm; otherwise integers widen to
-//! 64 bits (sign-extended), and either side being a float makes it float.
-//! Comparisons and `&& || !` give 0 or 1 (32-bit).
+//! Integers are decimal or `0x` hex. Over Wasm values, NAME is a local's
+//! name-section name, else a global's; values are 32-bit integers (i32
+//! locals and globals, narrow loads, literals that fit: decimal ones in
+//! i32, hex ones in u32), 64-bit integers, or f64. Arithmetic on two 32-bit
+//! integers wraps at 32 bits as in Wasm; otherwise integers widen to 64 bits
+//! (sign-extended), and either side being a float makes it float.
+//! Comparisons and `&& || !` give 0 or 1 (32-bit). Member access, indexing,
+//! `*`, `&` and casts read source variables, so they need DWARF; `$` names
+//! and memory loads are Wasm's, so the source evaluator leaves them to it.
 
 use std::fmt;
 
-/// A parsed expression.
+/// A parsed expression: the text as typed and its syntax tree.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     text: String,
-    root: Node,
+    root: Ast,
 }
 
 /// A variable an expression reads.
@@ -174,34 +184,42 @@ impl fmt::Display for Num {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Op {
-    Or,
-    And,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Rem,
-}
-
+/// The syntax tree of an expression.
 #[derive(Clone, Debug, PartialEq)]
-enum Node {
-    Num(Num),
-    Var(Var),
-    Not(Box<Node>),
-    Neg(Box<Node>),
-    Binary(Op, Box<Node>, Box<Node>),
-    Load(LoadType, Box<Node>),
-    /// Not a Wasm expression (kept for the DWARF evaluator); the message
-    /// says why.
-    Unparsed(String),
+pub(crate) enum Ast {
+    /// A name: a source variable, or over Wasm values a local or global
+    /// (`$3`, `$local3`, `$global0`, `$name`, `name`).
+    Var(String),
+    /// An integer literal; `hex` when written `0x...` (over Wasm values a
+    /// hex literal that fits u32 is an i32).
+    Int {
+        /// Its value.
+        value: i128,
+        /// Written in hex.
+        hex: bool,
+    },
+    /// A float literal.
+    Float(f64),
+    /// `BASE.FIELD` (`arrow`: `BASE->FIELD`).
+    Member(Box<Ast>, String, bool),
+    /// `BASE[INDEX]`.
+    Index(Box<Ast>, Box<Ast>),
+    /// `*E`.
+    Deref(Box<Ast>),
+    /// `&E`.
+    AddrOf(Box<Ast>),
+    /// `(TYPE) E` for a C or Rust base type.
+    Cast(String, Box<Ast>),
+    /// A Wasm memory load: `{TYPE} ADDR` or `*(TYPE*) ADDR`.
+    Load(LoadType, Box<Ast>),
+    /// `-E`.
+    Neg(Box<Ast>),
+    /// `!E`.
+    Not(Box<Ast>),
+    /// An arithmetic or comparison operator.
+    Binary(&'static str, Box<Ast>, Box<Ast>),
+    /// `&&` (true) or `||` (false).
+    Logic(bool, Box<Ast>, Box<Ast>),
 }
 
 impl fmt::Display for Expr {
@@ -213,9 +231,9 @@ impl fmt::Display for Expr {
 impl Expr {
     /// The variable the expression is, when it is one alone (`$3`,
     /// `$global0`, `$calls`, `calls`): what `set var` may write.
-    pub fn as_var(&self) -> Option<&Var> {
+    pub fn as_var(&self) -> Option<Var> {
         match &self.root {
-            Node::Var(v) => Some(v),
+            Ast::Var(name) => wasm_var(name),
             _ => None,
         }
     }
@@ -226,8 +244,12 @@ impl Expr {
     /// `malformed expression: ...` with what was expected and where.
     pub fn parse(text: &str) -> Result<Expr, String> {
         let tokens = lex(text)?;
-        let mut p = Parser { tokens, pos: 0 };
-        let root = p.or()?;
+        let mut p = Parser {
+            tokens,
+            pos: 0,
+            text,
+        };
+        let root = p.binary(0)?;
         if let Some(t) = p.tokens.get(p.pos) {
             return Err(format!("malformed expression: unexpected {t} in {text:?}"));
         }
@@ -237,43 +259,90 @@ impl Expr {
         })
     }
 
-    /// A condition the Wasm expression parser rejected but the source
-    /// (DWARF) evaluator may take, e.g. `p->x == 3`: it keeps `text`, and
-    /// evaluating it over Wasm values gives `why`.
-    pub fn unparsed(text: &str, why: String) -> Expr {
-        Expr {
-            text: text.trim().to_string(),
-            root: Node::Unparsed(why),
-        }
+    /// The syntax tree.
+    pub(crate) fn root(&self) -> &Ast {
+        &self.root
     }
 
-    /// Evaluates the expression, reading variables through `read`.
+    /// Whether the source evaluator can read it: it uses no Wasm-only
+    /// syntax (`$` names, memory loads), which only the Wasm evaluator
+    /// reads.
+    pub(crate) fn is_source(&self) -> bool {
+        fn source(a: &Ast) -> bool {
+            match a {
+                Ast::Var(name) => !name.starts_with('$'),
+                Ast::Load(..) => false,
+                Ast::Int { .. } | Ast::Float(_) => true,
+                Ast::Member(e, ..)
+                | Ast::Deref(e)
+                | Ast::AddrOf(e)
+                | Ast::Cast(_, e)
+                | Ast::Neg(e)
+                | Ast::Not(e) => source(e),
+                Ast::Index(a, b) | Ast::Binary(_, a, b) | Ast::Logic(_, a, b) => {
+                    source(a) && source(b)
+                }
+            }
+        }
+        source(&self.root)
+    }
+
+    /// Evaluates the expression over Wasm values, reading variables through
+    /// `read`.
     ///
     /// # Errors
-    /// A variable that cannot be read (its message), division by zero.
+    /// A variable that cannot be read (its message), division by zero, a
+    /// literal too large for 64 bits, source-only syntax (member access,
+    /// indexing, `*`, `&`, casts), which needs DWARF.
     pub fn eval(&self, read: &mut dyn FnMut(&Var) -> Result<Num, String>) -> Result<Num, String> {
         eval(&self.root, read)
     }
 }
 
-fn eval(node: &Node, read: &mut dyn FnMut(&Var) -> Result<Num, String>) -> Result<Num, String> {
+/// The Wasm variable a name stands for: `$N` and `$localN` a local by
+/// index, `$globalN` a global by index, `$NAME` and `NAME` by name.
+fn wasm_var(name: &str) -> Option<Var> {
+    let Some(v) = name.strip_prefix('$') else {
+        return Some(Var::Name(name.to_string()));
+    };
+    for (prefix, make) in [
+        ("local", Var::Local as fn(u32) -> Var),
+        ("global", Var::Global as fn(u32) -> Var),
+        ("", Var::Local as fn(u32) -> Var),
+    ] {
+        if let Some(n) = v.strip_prefix(prefix).and_then(|n| n.parse().ok()) {
+            return Some(make(n));
+        }
+    }
+    (!v.is_empty()).then(|| Var::Name(v.to_string()))
+}
+
+/// Why source-only syntax has no value over Wasm values.
+fn needs_dwarf(what: &str) -> String {
+    format!("{what} reads source variables, and no DWARF describes this pc")
+}
+
+fn eval(node: &Ast, read: &mut dyn FnMut(&Var) -> Result<Num, String>) -> Result<Num, String> {
     Ok(match node {
-        Node::Num(n) => *n,
-        Node::Unparsed(why) => return Err(why.clone()),
-        Node::Var(v) => read(v)?,
-        Node::Not(e) => Num::Int32(!eval(e, read)?.truthy() as i32),
-        Node::Neg(e) => match eval(e, read)? {
+        Ast::Int { value, hex } => literal(*value, *hex)?,
+        Ast::Float(f) => Num::Float(*f),
+        Ast::Var(name) => {
+            let var = wasm_var(name).ok_or_else(|| format!("cannot read {name:?}"))?;
+            read(&var)?
+        }
+        Ast::Not(e) => Num::Int32(!eval(e, read)?.truthy() as i32),
+        Ast::Neg(e) => match eval(e, read)? {
             Num::Int32(i) => Num::Int32(i.wrapping_neg()),
             Num::Int(i) => Num::Int(i.wrapping_neg()),
             Num::Float(f) => Num::Float(-f),
         },
-        Node::Binary(Op::Or, a, b) => {
+        Ast::Logic(false, a, b) => {
             Num::Int32((eval(a, read)?.truthy() || eval(b, read)?.truthy()) as i32)
         }
-        Node::Binary(Op::And, a, b) => {
+        Ast::Logic(true, a, b) => {
             Num::Int32((eval(a, read)?.truthy() && eval(b, read)?.truthy()) as i32)
         }
-        Node::Load(ty, addr) => {
+        Ast::Load(ty, addr) => {
             let address = match eval(addr, read)? {
                 Num::Int32(a) => a as u32 as u64,
                 Num::Int(a) if a >= 0 => a as u64,
@@ -281,24 +350,52 @@ fn eval(node: &Node, read: &mut dyn FnMut(&Var) -> Result<Num, String>) -> Resul
             };
             read(&Var::Memory { ty: *ty, address })?
         }
-        Node::Binary(op, a, b) => binary(*op, eval(a, read)?, eval(b, read)?)?,
+        Ast::Binary(op, a, b) => binary(op, eval(a, read)?, eval(b, read)?)?,
+        Ast::Member(_, field, arrow) => {
+            let op = if *arrow { "->" } else { "." };
+            return Err(needs_dwarf(&format!("member access `{op}{field}`")));
+        }
+        Ast::Index(..) => return Err(needs_dwarf("indexing `[...]`")),
+        Ast::Deref(_) => return Err(needs_dwarf("`*` (dereference)")),
+        Ast::AddrOf(_) => return Err(needs_dwarf("`&` (address of)")),
+        Ast::Cast(ty, _) => return Err(needs_dwarf(&format!("the cast `({ty})`"))),
     })
 }
 
-fn binary(op: Op, a: Num, b: Num) -> Result<Num, String> {
+/// An integer literal's Wasm value: a 32-bit integer when it fits (a hex
+/// one as u32), else a 64-bit one.
+fn literal(value: i128, hex: bool) -> Result<Num, String> {
+    if hex {
+        if let Ok(small) = u32::try_from(value) {
+            return Ok(Num::Int32(small as i32));
+        }
+        if let Ok(wide) = u64::try_from(value) {
+            return Ok(Num::Int(wide as i64));
+        }
+    } else {
+        if let Ok(small) = i32::try_from(value) {
+            return Ok(Num::Int32(small));
+        }
+        if let Ok(wide) = i64::try_from(value) {
+            return Ok(Num::Int(wide));
+        }
+    }
+    Err(format!("the number {value} does not fit in 64 bits"))
+}
+
+fn binary(op: &str, a: Num, b: Num) -> Result<Num, String> {
     let cmp = |o: std::cmp::Ordering| -> bool {
         use std::cmp::Ordering::*;
         match op {
-            Op::Eq => o == Equal,
-            Op::Ne => o != Equal,
-            Op::Lt => o == Less,
-            Op::Le => o != Greater,
-            Op::Gt => o == Greater,
-            Op::Ge => o != Less,
-            _ => unreachable!("not a comparison"),
+            "==" => o == Equal,
+            "!=" => o != Equal,
+            "<" => o == Less,
+            "<=" => o != Greater,
+            ">" => o == Greater,
+            _ => o != Less, // ">="
         }
     };
-    let is_cmp = matches!(op, Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge);
+    let is_cmp = matches!(op, "==" | "!=" | "<" | "<=" | ">" | ">=");
     match (a, b) {
         (Num::Int(_) | Num::Int32(_), Num::Int(_) | Num::Int32(_)) => {
             // Computed in 64 bits; two 32-bit operands give the low 32 bits,
@@ -309,13 +406,12 @@ fn binary(op: Op, a: Num, b: Num) -> Result<Num, String> {
                 return Ok(Num::Int32(cmp(x.cmp(&y)) as i32));
             }
             let r = match op {
-                Op::Add => x.wrapping_add(y),
-                Op::Sub => x.wrapping_sub(y),
-                Op::Mul => x.wrapping_mul(y),
-                Op::Div | Op::Rem if y == 0 => return Err("division by zero".into()),
-                Op::Div => x.wrapping_div(y),
-                Op::Rem => x.wrapping_rem(y),
-                _ => unreachable!("handled above"),
+                "+" => x.wrapping_add(y),
+                "-" => x.wrapping_sub(y),
+                "*" => x.wrapping_mul(y),
+                "/" | "%" if y == 0 => return Err("division by zero".into()),
+                "/" => x.wrapping_div(y),
+                _ => x.wrapping_rem(y), // "%"
             };
             Ok(if narrow {
                 Num::Int32(r as i32)
@@ -329,16 +425,15 @@ fn binary(op: Op, a: Num, b: Num) -> Result<Num, String> {
                 // NaN compares unequal to everything, as in Wasm.
                 return Ok(Num::Int32(match x.partial_cmp(&y) {
                     Some(o) => cmp(o),
-                    None => op == Op::Ne,
+                    None => op == "!=",
                 } as i32));
             }
             Ok(Num::Float(match op {
-                Op::Add => x + y,
-                Op::Sub => x - y,
-                Op::Mul => x * y,
-                Op::Div => x / y,
-                Op::Rem => x % y,
-                _ => unreachable!("handled above"),
+                "+" => x + y,
+                "-" => x - y,
+                "*" => x * y,
+                "/" => x / y,
+                _ => x % y, // "%"
             }))
         }
     }
@@ -362,8 +457,10 @@ fn as_i64(n: Num) -> i64 {
 
 #[derive(Clone, Debug, PartialEq)]
 enum Token {
-    Num(Num),
-    Var(Var),
+    /// A number as written.
+    Num(String),
+    /// A name (may start with `$`).
+    Name(String),
     Op(&'static str),
 }
 
@@ -371,87 +468,114 @@ impl fmt::Display for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Token::Num(n) => write!(f, "number {n}"),
-            Token::Var(Var::Name(n)) => write!(f, "name {n:?}"),
-            Token::Var(v) => write!(f, "{v:?}"),
+            Token::Name(n) => write!(f, "name {n:?}"),
             Token::Op(o) => write!(f, "{o:?}"),
         }
     }
 }
 
+/// Operators, longest first.
 const OPS: &[&str] = &[
-    "||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "!", "(", ")", "{", "}",
+    "->", "||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "!", "&", "(",
+    ")", "[", "]", "{", "}", ".",
 ];
 
 fn lex(text: &str) -> Result<Vec<Token>, String> {
-    let mut tokens = Vec::new();
+    let mut tokens: Vec<Token> = Vec::new();
     let mut rest = text.trim_start();
-    while !rest.is_empty() {
-        if let Some(op) = OPS.iter().find(|op| rest.starts_with(**op)) {
-            tokens.push(Token::Op(op));
-            rest = rest[op.len()..].trim_start();
+    while let Some(c) = rest.chars().next() {
+        // A number: a digit, or `.5` where no operand ends before it.
+        let after_operand = matches!(
+            tokens.last(),
+            Some(Token::Num(_) | Token::Name(_) | Token::Op(")" | "]"))
+        );
+        let number = c.is_ascii_digit()
+            || c == '.' && !after_operand && rest[1..].starts_with(|d: char| d.is_ascii_digit());
+        if number || c.is_alphabetic() || c == '_' || c == '$' {
+            let end = rest
+                .char_indices()
+                .skip(1)
+                .find(|&(_, d)| {
+                    !(d.is_alphanumeric() || d == '_' || d == '$' || number && d == '.')
+                })
+                .map_or(rest.len(), |(i, _)| i);
+            let word = &rest[..end];
+            tokens.push(if number {
+                Token::Num(word.to_string())
+            } else if word == "$" {
+                return Err(format!(
+                    "malformed expression: cannot read {word:?} in {text:?}"
+                ));
+            } else {
+                Token::Name(word.to_string())
+            });
+            rest = rest[end..].trim_start();
             continue;
         }
-        let end = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.')))
-            .unwrap_or(rest.len());
-        if end == 0 {
-            let c = rest.chars().next().unwrap_or(' ');
-            return Err(format!(
-                "malformed expression: unexpected {c:?} in {text:?}"
-            ));
+        match OPS.iter().find(|op| rest.starts_with(**op)) {
+            Some(op) => {
+                tokens.push(Token::Op(op));
+                rest = rest[op.len()..].trim_start();
+            }
+            None => {
+                return Err(format!(
+                    "malformed expression: unexpected {c:?} in {text:?}"
+                ));
+            }
         }
-        let word = &rest[..end];
-        tokens
-            .push(word_token(word).ok_or_else(|| {
-                format!("malformed expression: cannot read {word:?} in {text:?}")
-            })?);
-        rest = rest[end..].trim_start();
     }
     Ok(tokens)
 }
 
-fn word_token(word: &str) -> Option<Token> {
-    if let Some(v) = word.strip_prefix('$') {
-        for (prefix, make) in [
-            ("local", Var::Local as fn(u32) -> Var),
-            ("global", Var::Global as fn(u32) -> Var),
-            ("", Var::Local as fn(u32) -> Var),
-        ] {
-            if let Some(n) = v.strip_prefix(prefix).and_then(|n| n.parse().ok()) {
-                return Some(Token::Var(make(n)));
-            }
-        }
-        return (!v.is_empty()).then(|| Token::Var(Var::Name(v.to_string())));
-    }
-    if word.starts_with(|c: char| c.is_ascii_digit()) {
-        if let Some(hex) = word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
-            return u64::from_str_radix(hex, 16).ok().map(|v| {
-                Token::Num(match u32::try_from(v) {
-                    Ok(small) => Num::Int32(small as i32),
-                    Err(_) => Num::Int(v as i64),
-                })
-            });
-        }
-        if let Ok(i) = word.parse::<i64>() {
-            return Some(Token::Num(match i32::try_from(i) {
-                Ok(small) => Num::Int32(small),
-                Err(_) => Num::Int(i),
-            }));
-        }
-        return word.parse::<f64>().ok().map(|f| Token::Num(Num::Float(f)));
-    }
-    if word.contains('.') {
-        return None;
-    }
-    Some(Token::Var(Var::Name(word.to_string())))
-}
+/// C and Rust base types a cast may name.
+const CAST_TYPES: &[&str] = &[
+    "char",
+    "signed char",
+    "unsigned char",
+    "short",
+    "unsigned short",
+    "int",
+    "unsigned int",
+    "long",
+    "unsigned long",
+    "long long",
+    "unsigned long long",
+    "float",
+    "double",
+    "_Bool",
+    "bool",
+    "unsigned",
+    "i8",
+    "u8",
+    "i16",
+    "u16",
+    "i32",
+    "u32",
+    "i64",
+    "u64",
+    "f32",
+    "f64",
+    "usize",
+    "isize",
+];
 
-struct Parser {
+/// Binary operators by precedence, loosest first.
+const LEVELS: &[&[&str]] = &[
+    &["||"],
+    &["&&"],
+    &["==", "!="],
+    &["<", "<=", ">", ">="],
+    &["+", "-"],
+    &["*", "/", "%"],
+];
+
+struct Parser<'t> {
     tokens: Vec<Token>,
     pos: usize,
+    text: &'t str,
 }
 
-impl Parser {
+impl Parser<'_> {
     fn peek_op(&self, ops: &[&'static str]) -> Option<&'static str> {
         match self.tokens.get(self.pos) {
             Some(Token::Op(o)) if ops.contains(o) => Some(o),
@@ -459,62 +583,51 @@ impl Parser {
         }
     }
 
-    fn binary_level(
-        &mut self,
-        ops: &[(&'static str, Op)],
-        next: fn(&mut Parser) -> Result<Node, String>,
-        chain: bool,
-    ) -> Result<Node, String> {
-        let names: Vec<&'static str> = ops.iter().map(|(s, _)| *s).collect();
-        let mut left = next(self)?;
-        while let Some(o) = self.peek_op(&names) {
+    fn eat(&mut self, op: &'static str) -> bool {
+        let found = self.peek_op(&[op]).is_some();
+        if found {
             self.pos += 1;
-            let op = ops
-                .iter()
-                .find(|(s, _)| *s == o)
-                .map(|(_, op)| *op)
-                .unwrap_or(Op::Add);
-            let right = next(self)?;
-            left = Node::Binary(op, Box::new(left), Box::new(right));
-            if !chain {
-                break;
-            }
+        }
+        found
+    }
+
+    fn expect(&mut self, op: &'static str) -> Result<(), String> {
+        if self.eat(op) {
+            Ok(())
+        } else {
+            Err(format!("malformed expression: expected {op:?}"))
+        }
+    }
+
+    fn binary(&mut self, level: usize) -> Result<Ast, String> {
+        let Some(ops) = LEVELS.get(level) else {
+            return self.unary();
+        };
+        let mut left = self.binary(level + 1)?;
+        while let Some(op) = self.peek_op(ops) {
+            self.pos += 1;
+            let right = Box::new(self.binary(level + 1)?);
+            let left_box = Box::new(left);
+            left = match op {
+                "&&" => Ast::Logic(true, left_box, right),
+                "||" => Ast::Logic(false, left_box, right),
+                _ => Ast::Binary(op, left_box, right),
+            };
         }
         Ok(left)
     }
 
-    fn or(&mut self) -> Result<Node, String> {
-        self.binary_level(&[("||", Op::Or)], Parser::and, true)
-    }
-
-    fn and(&mut self) -> Result<Node, String> {
-        self.binary_level(&[("&&", Op::And)], Parser::cmp, true)
-    }
-
-    fn cmp(&mut self) -> Result<Node, String> {
-        let ops = [
-            ("==", Op::Eq),
-            ("!=", Op::Ne),
-            ("<=", Op::Le),
-            (">=", Op::Ge),
-            ("<", Op::Lt),
-            (">", Op::Gt),
-        ];
-        self.binary_level(&ops, Parser::sum, false)
-    }
-
-    fn sum(&mut self) -> Result<Node, String> {
-        self.binary_level(&[("+", Op::Add), ("-", Op::Sub)], Parser::product, true)
-    }
-
-    fn product(&mut self) -> Result<Node, String> {
-        let ops = [("*", Op::Mul), ("/", Op::Div), ("%", Op::Rem)];
-        self.binary_level(&ops, Parser::unary, true)
+    /// A load type's name at `at`, if there is one.
+    fn load_type_at(&self, at: usize) -> Option<LoadType> {
+        match self.tokens.get(at) {
+            Some(Token::Name(n)) => LoadType::parse(n),
+            _ => None,
+        }
     }
 
     fn load_type(&mut self) -> Result<LoadType, String> {
         match self.tokens.get(self.pos) {
-            Some(Token::Var(Var::Name(n))) => {
+            Some(Token::Name(n)) => {
                 let ty = LoadType::parse(n)
                     .ok_or_else(|| format!("malformed expression: {n:?} is not a load type (i8, u8, i16, u16, i32, u32, i64, u64, f32, f64)"))?;
                 self.pos += 1;
@@ -524,65 +637,109 @@ impl Parser {
         }
     }
 
-    fn expect(&mut self, op: &'static str) -> Result<(), String> {
-        match self.peek_op(&[op]) {
-            Some(_) => {
-                self.pos += 1;
-                Ok(())
-            }
-            None => Err(format!("malformed expression: expected {op:?}")),
-        }
-    }
-
-    fn unary(&mut self) -> Result<Node, String> {
-        // `{TYPE} ADDR` and `*(TYPE*)ADDR`: memory loads.
-        if self.peek_op(&["{"]).is_some() {
-            self.pos += 1;
+    fn unary(&mut self) -> Result<Ast, String> {
+        if self.eat("{") {
+            // `{TYPE} ADDR`: a memory load.
             let ty = self.load_type()?;
             self.expect("}")?;
-            return Ok(Node::Load(ty, Box::new(self.unary()?)));
+            return Ok(Ast::Load(ty, Box::new(self.unary()?)));
         }
-        if self.peek_op(&["*"]).is_some() {
-            self.pos += 1;
-            self.expect("(")?;
-            let ty = self.load_type()?;
-            self.expect("*")?;
-            self.expect(")")?;
-            return Ok(Node::Load(ty, Box::new(self.unary()?)));
+        if self.eat("*") {
+            // `*(TYPE*) ADDR` with a load type: a memory load; else `*E`.
+            let is_load = matches!(self.tokens.get(self.pos), Some(Token::Op("(")))
+                && self.load_type_at(self.pos + 1).is_some()
+                && matches!(self.tokens.get(self.pos + 2), Some(Token::Op("*")))
+                && matches!(self.tokens.get(self.pos + 3), Some(Token::Op(")")));
+            if is_load {
+                self.pos += 1;
+                let ty = self.load_type()?;
+                self.pos += 2;
+                return Ok(Ast::Load(ty, Box::new(self.unary()?)));
+            }
+            return Ok(Ast::Deref(Box::new(self.unary()?)));
         }
-        match self.peek_op(&["!", "-"]) {
-            Some("!") => {
-                self.pos += 1;
-                Ok(Node::Not(Box::new(self.unary()?)))
+        if self.eat("-") {
+            return Ok(Ast::Neg(Box::new(self.unary()?)));
+        }
+        if self.eat("!") {
+            return Ok(Ast::Not(Box::new(self.unary()?)));
+        }
+        if self.eat("&") {
+            return Ok(Ast::AddrOf(Box::new(self.unary()?)));
+        }
+        if self.peek_op(&["("]).is_some() {
+            // A cast: `(TYPE WORDS) EXPR`.
+            let mut words = Vec::new();
+            let mut j = self.pos + 1;
+            while let Some(Token::Name(w)) = self.tokens.get(j) {
+                words.push(w.as_str());
+                j += 1;
             }
-            Some(_) => {
-                self.pos += 1;
-                Ok(Node::Neg(Box::new(self.unary()?)))
+            let name = words.join(" ");
+            if matches!(self.tokens.get(j), Some(Token::Op(")")))
+                && CAST_TYPES.contains(&name.as_str())
+            {
+                self.pos = j + 1;
+                return Ok(Ast::Cast(name, Box::new(self.unary()?)));
             }
-            None => self.primary(),
+        }
+        self.postfix()
+    }
+
+    fn postfix(&mut self) -> Result<Ast, String> {
+        let mut e = self.primary()?;
+        loop {
+            if let Some(op) = self.peek_op(&[".", "->"]) {
+                self.pos += 1;
+                let field = match self.tokens.get(self.pos) {
+                    Some(Token::Name(n)) if !n.starts_with('$') => n.clone(),
+                    _ => return Err("malformed expression: expected a member name".to_string()),
+                };
+                self.pos += 1;
+                e = Ast::Member(Box::new(e), field, op == "->");
+            } else if self.eat("[") {
+                let index = self.binary(0)?;
+                self.expect("]")?;
+                e = Ast::Index(Box::new(e), Box::new(index));
+            } else {
+                return Ok(e);
+            }
         }
     }
 
-    fn primary(&mut self) -> Result<Node, String> {
+    fn primary(&mut self) -> Result<Ast, String> {
         let token = self.tokens.get(self.pos).cloned();
         self.pos += 1;
         match token {
-            Some(Token::Num(n)) => Ok(Node::Num(n)),
-            Some(Token::Var(v)) => Ok(Node::Var(v)),
+            Some(Token::Num(n)) => number(&n).ok_or_else(|| {
+                format!("malformed expression: cannot read {n:?} in {:?}", self.text)
+            }),
+            Some(Token::Name(n)) => Ok(Ast::Var(n)),
             Some(Token::Op("(")) => {
-                let inner = self.or()?;
-                match self.tokens.get(self.pos) {
-                    Some(Token::Op(")")) => {
-                        self.pos += 1;
-                        Ok(inner)
-                    }
-                    _ => Err("malformed expression: missing \")\"".to_string()),
+                let inner = self.binary(0)?;
+                if self.eat(")") {
+                    Ok(inner)
+                } else {
+                    Err("malformed expression: missing \")\"".to_string())
                 }
             }
             Some(t) => Err(format!("malformed expression: unexpected {t}")),
             None => Err("malformed expression: it ends too early".to_string()),
         }
     }
+}
+
+/// A number literal: decimal or `0x` hex integer, else a float.
+fn number(word: &str) -> Option<Ast> {
+    if let Some(hex) = word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
+        return i128::from_str_radix(hex, 16)
+            .ok()
+            .map(|value| Ast::Int { value, hex: true });
+    }
+    if let Ok(value) = word.parse::<i128>() {
+        return Some(Ast::Int { value, hex: false });
+    }
+    word.parse::<f64>().ok().map(Ast::Float)
 }
 
 #[cfg(test)]
@@ -636,10 +793,11 @@ mod tests {
                 .unwrap_err()
                 .contains("not a load type")
         );
-        assert!(
-            Expr::parse("*(i32) 4")
-                .unwrap_err()
-                .starts_with("malformed")
+        // Not a load (no `*` in the cast): a C dereference of a cast, which
+        // needs DWARF.
+        assert_eq!(
+            eval_with("*(i32) 4", &[]),
+            Err("`*` (dereference) reads source variables, and no DWARF describes this pc".into())
         );
         assert_eq!(LoadType::I16.encode(Num::Int32(-2)), Ok(vec![0xfe, 0xff]));
         assert!(LoadType::I32.encode(Num::Float(1.5)).is_err());
@@ -654,10 +812,52 @@ mod tests {
 
     #[test]
     fn malformed() {
-        for bad in ["", "1 +", "(1", "1 2", "a.b", "$", "1 @ 2", "== 1"] {
+        for bad in [
+            "", "1 +", "(1", "1 2", "$", "1 @ 2", "== 1", "a.", "a[1", "s->$0", "{i33} 4", "1x",
+        ] {
             let e = Expr::parse(bad).unwrap_err();
             assert!(e.starts_with("malformed expression"), "{bad:?}: {e}");
         }
         assert_eq!(eval_with("1 / 0", &[]), Err("division by zero".to_string()));
+        assert_eq!(
+            eval_with("a.b", &[]),
+            Err("member access `.b` reads source variables, and no DWARF describes this pc".into())
+        );
+        assert_eq!(
+            eval_with("0x10000000000000000", &[]),
+            Err("the number 18446744073709551616 does not fit in 64 bits".into())
+        );
+    }
+
+    /// One tree for both languages: C's member access, indexing, casts and
+    /// precedence; Wasm's `$` names and loads; which evaluator may read it.
+    #[test]
+    fn parses_c_and_wasm_syntax() {
+        let tree = |t: &str| format!("{:?}", Expr::parse(t).unwrap().root);
+        assert_eq!(
+            tree("p->next->value + a[i * 2] == (double)n && !done"),
+            "Logic(true, Binary(\"==\", Binary(\"+\", Member(Member(Var(\"p\"), \"next\", true), \"value\", true), Index(Var(\"a\"), Binary(\"*\", Var(\"i\"), Int { value: 2, hex: false }))), Cast(\"double\", Var(\"n\"))), Not(Var(\"done\")))"
+        );
+        assert_eq!(tree("s.x"), "Member(Var(\"s\"), \"x\", false)");
+        assert_eq!(tree("*p"), "Deref(Var(\"p\"))");
+        assert_eq!(tree(".5"), "Float(0.5)");
+        assert_eq!(tree("*(u8*)$0"), "Load(U8, Var(\"$0\"))");
+        assert_eq!(
+            tree("a < b == c"),
+            "Binary(\"==\", Binary(\"<\", Var(\"a\"), Var(\"b\")), Var(\"c\"))"
+        );
+        let source = |t: &str| Expr::parse(t).unwrap().is_source();
+        assert!(source("p->x[2] + (int)y"));
+        assert!(!source("$0 == 1"));
+        assert!(!source("total + {i32} 8"));
+        assert_eq!(
+            Expr::parse("$global2").unwrap().as_var(),
+            Some(Var::Global(2))
+        );
+        assert_eq!(
+            Expr::parse("n").unwrap().as_var(),
+            Some(Var::Name("n".into()))
+        );
+        assert_eq!(Expr::parse("n + 1").unwrap().as_var(), None);
     }
 }

@@ -248,37 +248,21 @@ pub(crate) fn evaluate_at(
     text: &str,
     print: &PrintOptions,
 ) -> Result<Result<Num, (String, SourceValue)>, String> {
-    let wasm = Expr::parse(text);
-    let source = variables::SourceExpr::parse(text);
-    let parsed = Parsed {
-        wasm: &wasm,
-        source: &source,
-    };
-    evaluate_with(shared, store, frame, at, func, parsed, print)
+    let expr = Expr::parse(text)?;
+    evaluate_with(shared, store, frame, at, func, &expr, print)
 }
 
-/// An expression parsed both ways: as a Wasm expression and as a C-like
-/// source expression (each may have failed).
-#[derive(Clone, Copy)]
-pub(crate) struct Parsed<'a> {
-    /// As a Wasm expression.
-    pub wasm: &'a Result<Expr, String>,
-    /// As a source expression.
-    pub source: &'a Result<variables::SourceExpr, String>,
-}
-
-/// [`evaluate_at`] of an expression parsed before, both ways (a
-/// breakpoint condition at each hit).
+/// [`evaluate_at`] of an expression parsed before (a breakpoint condition
+/// at each hit).
 pub(crate) fn evaluate_with(
     shared: &Shared,
     store: &mut StoreContextMut<'_, Host>,
     frame: &FrameHandle,
     (pc, inlined): (Pc, Option<usize>),
     func: u32,
-    parsed: Parsed<'_>,
+    expr: &Expr,
     print: &PrintOptions,
 ) -> Result<Result<Num, (String, SourceValue)>, String> {
-    let Parsed { wasm, source } = parsed;
     let info = shared.info(pc.module);
     // Without DWARF for this module the source evaluator has nothing to
     // say: no instance lookup, no scope search.
@@ -289,7 +273,7 @@ pub(crate) fn evaluate_with(
             frame,
             instance,
         };
-        match variables::evaluate_parsed(info, pc.offset, inlined, &mut machine, source, print) {
+        match variables::evaluate_parsed(info, pc.offset, inlined, &mut machine, expr, print) {
             Ok(Some(v)) => return Ok(Err(v)),
             Ok(None) => None,
             Err(e) => Some(e),
@@ -297,25 +281,20 @@ pub(crate) fn evaluate_with(
     } else {
         None
     };
-    let wasm = wasm
-        .as_ref()
-        .map_err(String::clone)
-        .and_then(|expr| eval_in(shared, store, frame, pc.module, func, expr));
-    wasm_or_source_error(wasm, source_error, source.is_ok())
+    let wasm = eval_in(shared, store, frame, pc.module, func, expr);
+    wasm_or_source_error(wasm, source_error)
 }
 
-/// The answer of an evaluation whose source reading found no variable: the
-/// Wasm expression's value, else the error that matters — the source
-/// evaluator's when the text parsed as a C expression and it failed there.
+/// The answer of an evaluation whose source reading gave no value: the
+/// Wasm evaluation's value, else the error that matters — the source
+/// evaluator's when it read the expression and failed there.
 pub(crate) fn wasm_or_source_error(
     wasm: Result<Num, String>,
     source_error: Option<String>,
-    source_parsed: bool,
 ) -> Result<Result<Num, (String, SourceValue)>, String> {
     match (wasm, source_error) {
         (Ok(n), _) => Ok(Ok(n)),
-        (Err(_), Some(e)) if source_parsed => Err(e),
-        (Err(e), _) => Err(e),
+        (Err(_), Some(e)) | (Err(e), None) => Err(e),
     }
 }
 
@@ -499,7 +478,7 @@ fn set_variable(
     let name = name.trim();
     // The variable as `print` reads it: `$3`, `$local3`, `$global0`,
     // `$calls` or `calls`, `$sp`.
-    let var = Expr::parse(name).ok().and_then(|e| e.as_var().cloned());
+    let var = Expr::parse(name).ok().and_then(|e| e.as_var());
     let (is_local, global) = match &var {
         Some(Var::Local(_)) => (true, None),
         Some(Var::Global(i)) => (false, Some(*i)),
@@ -624,10 +603,7 @@ pub(crate) fn eval_condition(
         frame,
         (pc, None),
         func,
-        Parsed {
-            wasm: &condition.wasm,
-            source: &condition.source,
-        },
+        &condition.expr,
         &super::protocol::PrintOptions::default(),
     )
     .map(|v| match v {

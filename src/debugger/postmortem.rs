@@ -588,11 +588,10 @@ impl PostMortem {
     ) -> Result<Result<Num, (String, super::protocol::SourceValue)>, String> {
         let (module, _, pc) = self.frames[i];
         let info = self.program.info(module);
-        let wasm = Expr::parse(text);
-        let source = variables::SourceExpr::parse(text);
+        let expr = Expr::parse(text)?;
         let source_error = if info.debug_info().is_some() {
             let mut machine = DumpMachine { pm: self, frame: i };
-            match variables::evaluate_parsed(info, pc, inlined, &mut machine, &source, print) {
+            match variables::evaluate_parsed(info, pc, inlined, &mut machine, &expr, print) {
                 Ok(Some(v)) => return Ok(Err(v)),
                 Ok(None) => None,
                 Err(e) => Some(e),
@@ -600,8 +599,8 @@ impl PostMortem {
         } else {
             None
         };
-        let wasm = wasm.and_then(|e| self.eval_wasm(i, &e));
-        super::inspect::wasm_or_source_error(wasm, source_error, source.is_ok())
+        let wasm = self.eval_wasm(i, &expr);
+        super::inspect::wasm_or_source_error(wasm, source_error)
     }
 
     /// `x`: memory of the frame's module (or the one named) from the dump.

@@ -11,6 +11,7 @@
 
 use gimli::{AttributeValue, Operation, Reader as _, UnitOffset, constants as dw};
 
+use super::expr::{Ast, Expr};
 use super::protocol::{PrintOptions, SourceValue, Variable};
 use crate::wasm::ModuleInfo;
 use crate::wasm::dwarf::R;
@@ -168,38 +169,26 @@ pub(crate) fn frame_variables(
     })
 }
 
-/// A C-like expression parsed once (a breakpoint condition is parsed when
-/// it is set, not at every hit).
-#[derive(Debug)]
-pub(crate) struct SourceExpr(Ast);
-
-impl SourceExpr {
-    /// Parses `text`.
-    ///
-    /// # Errors
-    /// What the parser expected and where.
-    pub(crate) fn parse(text: &str) -> Result<SourceExpr, String> {
-        parse(text).map(SourceExpr)
-    }
-}
-
-/// Evaluates a parsed C-like expression over the variables in scope at `pc`
-/// (with `inlined`, those of that function of the inline chain only):
-/// `Ok(None)` when DWARF has no function at `pc` (the caller then uses the
-/// Wasm expression language), else the value's C type and the value.
+/// Evaluates a parsed expression over the source variables in scope at
+/// `pc` (with `inlined`, those of that function of the inline chain only):
+/// `Ok(None)` when DWARF has no function at `pc` or the expression uses
+/// Wasm-only syntax (the caller then evaluates it over Wasm values), else
+/// the value's C type and the value.
 ///
 /// # Errors
-/// The parse error (reported only where DWARF describes `pc`), an unknown
-/// variable (`no variable named "x" in scope`), a bad operand, a memory
-/// read outside memory.
+/// An unknown variable (`no variable named "x" in scope`), a bad operand,
+/// a memory read outside memory.
 pub(crate) fn evaluate_parsed(
     info: &ModuleInfo,
     pc: usize,
     inlined: Option<usize>,
     machine: &mut dyn Machine,
-    parsed: &Result<SourceExpr, String>,
+    expr: &Expr,
     print: &PrintOptions,
 ) -> Result<Option<(String, SourceValue)>, String> {
+    if !expr.is_source() {
+        return Ok(None);
+    }
     let Some(debug) = info.debug_info() else {
         return Ok(None);
     };
@@ -214,7 +203,7 @@ pub(crate) fn evaluate_parsed(
             return Ok(None);
         };
         scope.narrow(inlined)?;
-        let expr = &parsed.as_ref().map_err(String::clone)?.0;
+        let expr = expr.root();
         let mut reader = Reader::new(&scope, machine, address, print);
         if let Ast::AddrOf(inner) = expr {
             // `&x`: a pointer to x's type.
@@ -1331,7 +1320,8 @@ impl Reader<'_, '_, '_> {
     fn eval(&mut self, e: &Ast) -> Result<Typed, String> {
         match e {
             Ast::Var(name) => self.variable(name),
-            Ast::Int(n) => self.number(Scalar::Int(*n)),
+            Ast::Int { value, .. } => self.number(Scalar::Int(*value)),
+            Ast::Load(..) => Err("a Wasm memory load is not a source expression".into()),
             Ast::Float(f) => self.number(Scalar::Float(*f)),
             Ast::Member(base, field, arrow) => {
                 let v = self.eval(base)?;
@@ -1690,261 +1680,6 @@ fn sign_extend(raw: u64, size: u64) -> i128 {
     }
 }
 
-/// A parsed C-like expression.
-#[derive(Debug)]
-enum Ast {
-    Var(String),
-    Int(i128),
-    Float(f64),
-    Member(Box<Ast>, String, bool),
-    Index(Box<Ast>, Box<Ast>),
-    Deref(Box<Ast>),
-    AddrOf(Box<Ast>),
-    Cast(String, Box<Ast>),
-    Neg(Box<Ast>),
-    Not(Box<Ast>),
-    Binary(&'static str, Box<Ast>, Box<Ast>),
-    Logic(bool, Box<Ast>, Box<Ast>),
-}
-
-/// C base type names a cast may name.
-const CAST_TYPES: &[&str] = &[
-    "char",
-    "signed char",
-    "unsigned char",
-    "short",
-    "unsigned short",
-    "int",
-    "unsigned int",
-    "long",
-    "unsigned long",
-    "long long",
-    "unsigned long long",
-    "float",
-    "double",
-    "_Bool",
-    "bool",
-    "unsigned",
-    "i8",
-    "u8",
-    "i16",
-    "u16",
-    "i32",
-    "u32",
-    "i64",
-    "u64",
-    "f32",
-    "f64",
-    "usize",
-    "isize",
-];
-
-fn tokens(text: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c.is_ascii_alphanumeric()
-            || c == '_'
-            || c == '.'
-                && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())
-                && out.last().is_none_or(|t: &String| !is_operand_end(t))
-        {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_ascii_alphanumeric()
-                    || chars[i] == '_'
-                    || chars[i] == '.' && chars[start].is_ascii_digit())
-            {
-                i += 1;
-            }
-            out.push(chars[start..i].iter().collect());
-        } else {
-            let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
-            if ["->", "==", "!=", "<=", ">=", "&&", "||"].contains(&two.as_str()) {
-                out.push(two);
-                i += 2;
-            } else if "+-*/%<>!&()[].".contains(c) {
-                out.push(c.to_string());
-                i += 1;
-            } else {
-                return Err(format!("unexpected character {c:?} in expression"));
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn is_operand_end(t: &str) -> bool {
-    t == ")"
-        || t == "]"
-        || t.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Parses a C-like expression.
-fn parse(text: &str) -> Result<Ast, String> {
-    let toks = tokens(text)?;
-    if toks.is_empty() {
-        return Err("empty expression".into());
-    }
-    let mut p = ExprParser { toks, pos: 0 };
-    let e = p.binary(0)?;
-    if p.pos < p.toks.len() {
-        return Err(format!("unexpected {:?} in expression", p.toks[p.pos]));
-    }
-    Ok(e)
-}
-
-struct ExprParser {
-    toks: Vec<String>,
-    pos: usize,
-}
-
-const LEVELS: &[&[&str]] = &[
-    &["||"],
-    &["&&"],
-    &["==", "!="],
-    &["<", "<=", ">", ">="],
-    &["+", "-"],
-    &["*", "/", "%"],
-];
-
-impl ExprParser {
-    fn peek(&self) -> Option<&str> {
-        self.toks.get(self.pos).map(String::as_str)
-    }
-
-    fn eat(&mut self, t: &str) -> bool {
-        if self.peek() == Some(t) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn binary(&mut self, level: usize) -> Result<Ast, String> {
-        if level == LEVELS.len() {
-            return self.unary();
-        }
-        let mut left = self.binary(level + 1)?;
-        while let Some(op) = self
-            .peek()
-            .and_then(|t| LEVELS[level].iter().find(|o| **o == t).copied())
-        {
-            self.pos += 1;
-            let right = self.binary(level + 1)?;
-            left = match op {
-                "&&" => Ast::Logic(true, Box::new(left), Box::new(right)),
-                "||" => Ast::Logic(false, Box::new(left), Box::new(right)),
-                _ => Ast::Binary(op, Box::new(left), Box::new(right)),
-            };
-        }
-        Ok(left)
-    }
-
-    fn unary(&mut self) -> Result<Ast, String> {
-        if self.eat("-") {
-            return Ok(Ast::Neg(Box::new(self.unary()?)));
-        }
-        if self.eat("!") {
-            return Ok(Ast::Not(Box::new(self.unary()?)));
-        }
-        if self.eat("*") {
-            return Ok(Ast::Deref(Box::new(self.unary()?)));
-        }
-        if self.eat("&") {
-            return Ok(Ast::AddrOf(Box::new(self.unary()?)));
-        }
-        if self.peek() == Some("(") {
-            // A cast: `(TYPE WORDS) EXPR`.
-            let mut words = Vec::new();
-            let mut j = self.pos + 1;
-            while let Some(t) = self.toks.get(j) {
-                if t == ")" {
-                    break;
-                }
-                words.push(t.clone());
-                j += 1;
-            }
-            let name = words.join(" ");
-            if !words.is_empty() && CAST_TYPES.contains(&name.as_str()) {
-                self.pos = j + 1;
-                return Ok(Ast::Cast(name, Box::new(self.unary()?)));
-            }
-        }
-        self.postfix()
-    }
-
-    fn postfix(&mut self) -> Result<Ast, String> {
-        let mut e = self.primary()?;
-        loop {
-            if self.eat(".") || self.peek() == Some("->") {
-                let arrow = self.eat("->");
-                let field = self
-                    .toks
-                    .get(self.pos)
-                    .filter(|t| {
-                        t.chars()
-                            .next()
-                            .is_some_and(|c| c.is_alphabetic() || c == '_')
-                    })
-                    .cloned()
-                    .ok_or("expected a member name")?;
-                self.pos += 1;
-                e = Ast::Member(Box::new(e), field, arrow);
-            } else if self.eat("[") {
-                let index = self.binary(0)?;
-                if !self.eat("]") {
-                    return Err("expected ]".into());
-                }
-                e = Ast::Index(Box::new(e), Box::new(index));
-            } else {
-                return Ok(e);
-            }
-        }
-    }
-
-    fn primary(&mut self) -> Result<Ast, String> {
-        let t = self
-            .peek()
-            .ok_or("unexpected end of expression")?
-            .to_string();
-        self.pos += 1;
-        if t == "(" {
-            let e = self.binary(0)?;
-            if !self.eat(")") {
-                return Err("expected )".into());
-            }
-            return Ok(e);
-        }
-        let first = t.chars().next().unwrap_or(' ');
-        if first.is_ascii_digit() || first == '.' {
-            if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-                return i128::from_str_radix(hex, 16)
-                    .map(Ast::Int)
-                    .map_err(|_| format!("malformed number {t:?}"));
-            }
-            if let Ok(n) = t.parse::<i128>() {
-                return Ok(Ast::Int(n));
-            }
-            return t
-                .parse::<f64>()
-                .map(Ast::Float)
-                .map_err(|_| format!("malformed number {t:?}"));
-        }
-        if first.is_alphabetic() || first == '_' {
-            return Ok(Ast::Var(t));
-        }
-        Err(format!("unexpected {t:?} in expression"))
-    }
-}
-
 /// The product of array dimensions (an unknown one counts as 0); `None`
 /// when it overflows (DWARF from a file is untrusted input).
 fn product(dims: &[Option<u64>]) -> Option<u64> {
@@ -1964,26 +1699,4 @@ fn slice(bytes: &[u8], start: u64, len: u64) -> Vec<u8> {
         .unwrap_or(usize::MAX)
         .min(bytes.len());
     bytes.get(start..end).unwrap_or_default().to_vec()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_c_expressions() {
-        let e = parse("p->next->value + a[i * 2] == (double)n && !done").unwrap();
-        assert_eq!(
-            format!("{e:?}"),
-            "Logic(true, Binary(\"==\", Binary(\"+\", Member(Member(Var(\"p\"), \"next\", true), \"value\", true), Index(Var(\"a\"), Binary(\"*\", Var(\"i\"), Int(2)))), Cast(\"double\", Var(\"n\"))), Not(Var(\"done\")))"
-        );
-        assert_eq!(
-            format!("{:?}", parse("s.x").unwrap()),
-            "Member(Var(\"s\"), \"x\", false)"
-        );
-        assert_eq!(format!("{:?}", parse("*p").unwrap()), "Deref(Var(\"p\"))");
-        assert_eq!(format!("{:?}", parse("1.5").unwrap()), "Float(1.5)");
-        assert!(parse("a +").is_err());
-        assert!(parse("a $ b").is_err());
-    }
 }
