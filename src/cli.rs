@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::debugger::serve::{Outgoing, ServeOptions};
 use crate::debugger::{DirSpec, RunConfig};
 use crate::render::Theme;
 
@@ -34,6 +35,10 @@ pub enum CliCommand {
     /// Open a core dump of MODULE: frames, locals, operand stack, globals,
     /// memory and source variables, read-only.
     Core(CoreArgs),
+    /// Serve HTTP with a wasi:http/proxy COMPONENT under the debugger, one
+    /// instance per request (as `wasmtime serve`); a request pauses at
+    /// breakpoints, traps and Ctrl-C, and the prompt comes with it.
+    Serve(Box<ServeArgs>),
     /// Serve the Debug Adapter Protocol to one editor, on stdin/stdout (or
     /// a loopback TCP port): the program and its options come in the
     /// `launch` request.
@@ -292,6 +297,87 @@ pub struct ProgramArgs {
     /// module's file name), or the values for --invoke.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// Arguments of `wasmdbg serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Listen on ADDR (port 0: a free port; the address is printed on
+    /// stderr).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+
+    /// Let the component make outgoing HTTP requests
+    /// (wasi:http/outgoing-handler): to any host, or only to the HOSTS
+    /// given (`--allow-outgoing-http=a.example,127.0.0.1`). Without it an
+    /// outgoing request fails inside the guest with HTTP-request-denied.
+    #[arg(
+        long,
+        value_name = "HOSTS",
+        num_args = 0..=1,
+        require_equals = true,
+        value_delimiter = ','
+    )]
+    pub allow_outgoing_http: Option<Vec<String>>,
+
+    /// The debugger's options.
+    #[command(flatten)]
+    pub debugger: DebuggerArgs,
+
+    /// The component and its environment and directories (--env,
+    /// --inherit-env, --dir, --ro-dir, --max-memory, --max-wasm-stack, the
+    /// cache).
+    #[command(flatten)]
+    pub program: ProgramArgs,
+}
+
+impl ServeArgs {
+    /// The server, as the debugger core takes it; or why these options
+    /// cannot serve (one line).
+    ///
+    /// # Errors
+    /// Program arguments, `--invoke`, `--preload`, `--stdin` or
+    /// `--stop-on-entry`, which serving has no use for.
+    pub fn run_config(&self) -> Result<RunConfig, String> {
+        let p = &self.program;
+        let refused = if !p.args.is_empty() {
+            Some("program arguments")
+        } else if p.invoke.is_some() {
+            Some("--invoke")
+        } else if !p.preloads.is_empty() {
+            Some("--preload")
+        } else if p.stdin.is_some() {
+            Some("--stdin")
+        } else if self.debugger.stop_on_entry {
+            Some("--stop-on-entry")
+        } else {
+            None
+        };
+        if let Some(what) = refused {
+            return Err(format!(
+                "{what} cannot be used with `wasmdbg serve`: each request calls the \
+                 component's wasi:http/incoming-handler"
+            ));
+        }
+        let outgoing = match &self.allow_outgoing_http {
+            None => Outgoing::Denied,
+            Some(hosts) if hosts.iter().all(|h| h.is_empty()) => Outgoing::Any,
+            Some(hosts) => {
+                Outgoing::Hosts(hosts.iter().filter(|h| !h.is_empty()).cloned().collect())
+            }
+        };
+        let d = &self.debugger;
+        Ok(RunConfig {
+            stop_on_throw: !d.no_stop_on_throw,
+            breakpoints: d.breakpoints.clone(),
+            without_interrupts: d.no_interrupts,
+            serve: Some(ServeOptions {
+                addr: self.addr.clone(),
+                outgoing,
+            }),
+            ..p.run_config()
+        })
+    }
 }
 
 /// Arguments of `wasmdbg record`.
@@ -557,7 +643,12 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut takes_value = vec!["-ex".to_string()];
     for sub in command.get_subcommands() {
         for arg in sub.get_arguments() {
-            if arg.get_action().takes_values() && !arg.is_positional() {
+            // A value after `=` only (`--allow-outgoing-http=HOSTS`) is
+            // never the next word.
+            if arg.get_action().takes_values()
+                && !arg.is_positional()
+                && !arg.is_require_equals_set()
+            {
                 takes_value.extend(arg.get_long().map(|l| format!("--{l}")));
                 takes_value.extend(arg.get_short().map(|s| format!("-{s}")));
             }

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         CliCommand::Record(args) => record(args),
         CliCommand::Replay(args) => replay(&matches, args),
         CliCommand::Core(args) => core(&matches, args),
+        CliCommand::Serve(args) => serve(&matches, args),
         CliCommand::Dap(args) => dap(args),
     }
 }
@@ -71,6 +72,18 @@ fn run(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCode {
         args.run_config(),
         &args.program.module,
     )
+}
+
+/// `wasmdbg serve`: a debugger session whose program is the server.
+fn serve(matches: &clap::ArgMatches, args: &wasmdbg::cli::ServeArgs) -> ExitCode {
+    match args.run_config() {
+        Ok(config) => session(matches, &args.debugger, config, &args.program.module),
+        Err(e) => {
+            let theme = args.debugger.frontend.theme();
+            eprintln!("{}", theme.error(&format!("error: {e}")));
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// `wasmdbg run --fast`.

@@ -24,6 +24,7 @@ pub(crate) fn breakpoint_request(
         Err(other) => other,
     };
     let result = match request {
+        Request::Requests => Ok(Response::Requests(lock(&shared.requests).view())),
         Request::SetStopOnThrow(on) => {
             shared.stop_on_throw.store(on, Ordering::Relaxed);
             Ok(Response::Done)

@@ -47,13 +47,14 @@ const WASI_P2: &[&str] = &[
     "wasi:sockets/ip-name-lookup",
 ];
 
-/// Refuses a component that imports anything but WASI 0.2 interfaces,
-/// naming the first such import by its full WIT name; reads only the
-/// top-level import section (nothing is compiled).
+/// Refuses a component that imports anything but WASI 0.2 interfaces (and,
+/// when `http`, `wasi:http`'s types and outgoing handler, as `wasmdbg
+/// serve` provides them), naming the first such import by its full WIT
+/// name; reads only the top-level import section (nothing is compiled).
 ///
 /// # Errors
 /// The unsupported import, or a malformed binary.
-pub(crate) fn check_imports(bytes: &[u8]) -> Result<()> {
+pub(crate) fn check_imports(bytes: &[u8], http: bool) -> Result<()> {
     let mut depth = 0usize;
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(|e| anyhow!("malformed component: {e}"))?;
@@ -69,10 +70,15 @@ pub(crate) fn check_imports(bytes: &[u8]) -> Result<()> {
                     if matches!(import.ty, wasmparser::ComponentTypeRef::Type(_)) {
                         continue;
                     }
-                    if !is_wasi_p2(name) {
+                    if !(is_wasi_p2(name) || http && is_wasi_http(name)) {
+                        let provided = if http {
+                            "the WASI 0.2 interfaces of wasi:cli/command and wasi:http/proxy"
+                        } else {
+                            "the WASI 0.2 interfaces of wasi:cli/command"
+                        };
                         bail!(
                             "the component imports {name}, which wasmdbg does not provide \
-                             (it provides the WASI 0.2 interfaces of wasi:cli/command)"
+                             (it provides {provided})"
                         );
                     }
                 }
@@ -88,6 +94,15 @@ pub(crate) fn check_imports(bytes: &[u8]) -> Result<()> {
 fn is_wasi_p2(name: &str) -> bool {
     let (interface, version) = name.split_once('@').unwrap_or((name, ""));
     WASI_P2.contains(&interface) && version.starts_with("0.2.")
+}
+
+/// Whether `name` is `wasi:http/types` or `wasi:http/outgoing-handler` at a
+/// 0.2.x version (what wasmtime-wasi-http 48's `add_only_http_to_linker_async`
+/// provides).
+fn is_wasi_http(name: &str) -> bool {
+    let (interface, version) = name.split_once('@').unwrap_or((name, ""));
+    matches!(interface, "wasi:http/types" | "wasi:http/outgoing-handler")
+        && version.starts_with("0.2.")
 }
 
 /// The component's compiled core modules in `program`'s order, matched by

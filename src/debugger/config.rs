@@ -123,6 +123,10 @@ pub struct RunConfig {
     /// (`wasmdbg replay`, `run --fast` after a failure); then files, clocks
     /// and stdin are not touched, and reverse execution works.
     pub replay: Option<Replay>,
+    /// Serve HTTP with a `wasi:http/proxy` component instead of running a
+    /// program (`wasmdbg serve`): one run is the server, each request its
+    /// own instance.
+    pub serve: Option<super::serve::ServeOptions>,
 }
 
 /// A run answered from a trace.

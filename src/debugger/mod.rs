@@ -24,6 +24,7 @@ mod postmortem;
 pub mod protocol;
 pub mod record;
 mod reverse;
+pub mod serve;
 mod session;
 pub mod source;
 mod state;

@@ -43,10 +43,12 @@ pub(crate) fn pause(
     paused.reason = Some(reason.clone());
     let frame = guarded(|| paused.frame_info(&mut store, 0)).ok();
     let channel = lock(&shared.channel);
+    let request = lock(&shared.requests).current();
     channel.send(Response::Stopped(Stop {
         pause,
         reason,
         frame,
+        request,
     }));
     loop {
         let request = match channel.recv() {

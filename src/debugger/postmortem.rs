@@ -90,6 +90,7 @@ pub(crate) fn spawn(
                 pause,
                 reason,
                 frame,
+                request: None,
             }));
             for incoming in requests {
                 let request = match incoming {
@@ -455,6 +456,7 @@ impl PostMortem {
             Request::GenerateCoreFile { .. } => not_live("writing a core dump"),
             Request::CodeSource => Response::invalid("a core dump has no machine code".to_string()),
             Request::Detach => Response::Done,
+            Request::Requests => Response::Requests(Default::default()),
             // The facts requests, answered by `facts::serve` above.
             _ => Response::error(
                 ErrorKind::Internal,

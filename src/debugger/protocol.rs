@@ -206,6 +206,9 @@ pub enum Request {
     Ignore(u32, u64),
     /// List the breakpoints.
     Breakpoints,
+    /// `wasmdbg serve`'s requests: the one in flight, the latest
+    /// answered (`info requests`).
+    Requests,
     /// The program's core modules (`info modules`).
     Modules,
     /// A core module's functions whose name matches `filter` (a regular
@@ -687,6 +690,12 @@ pub enum Event {
     /// ignored, or a temporary breakpoint was hit and deleted): ask
     /// [`Request::Breakpoints`] for it.
     BreakpointsChanged,
+    /// `wasmdbg serve` listens: its address (`127.0.0.1:8080`, the port
+    /// filled in when 0 was asked). Sent once, while loading.
+    Serving {
+        /// The bound address.
+        addr: String,
+    },
 }
 
 /// The worker's answer to one [`Request`].
@@ -716,6 +725,8 @@ pub enum Response {
     Done,
     /// A breakpoint was set.
     BreakpointSet(BreakpointInfo),
+    /// Answer to [`Request::Requests`].
+    Requests(RequestsView),
     /// Answer to [`Request::Modules`].
     Modules {
         /// The program is a component (else a core module).
@@ -1377,6 +1388,34 @@ pub struct Stop {
     pub reason: StopReason,
     /// Frame #0, when the stack has a frame of the module.
     pub frame: Option<FrameInfo>,
+    /// Under `wasmdbg serve`: the HTTP request the paused instance serves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestInfo>,
+}
+
+/// `wasmdbg serve`'s requests ([`Request::Requests`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RequestsView {
+    /// Whether this session serves HTTP at all.
+    pub serving: bool,
+    /// The request being handled now (requests are handled one at a time;
+    /// the others wait to be accepted).
+    pub in_flight: Option<RequestInfo>,
+    /// The latest requests answered (at most 16), oldest first, with the
+    /// status each was answered with.
+    pub answered: Vec<(RequestInfo, u16)>,
+}
+
+/// An HTTP request `wasmdbg serve` handed to the component.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RequestInfo {
+    /// Its number, from 1, in the order requests arrived (over the whole
+    /// session).
+    pub number: u64,
+    /// The method (`GET`).
+    pub method: String,
+    /// The path and query (`/sum?n=10`).
+    pub path: String,
 }
 
 /// How the program ended.
@@ -1410,6 +1449,13 @@ pub enum Outcome {
     LoadFailed(String),
     /// The debugger ended it (`run` restarts, `quit`).
     Killed,
+    /// `wasmdbg serve` stopped serving (Ctrl-C or `--timeout` while no
+    /// request was running) after handing the component this many
+    /// requests.
+    Served {
+        /// Requests served in this run of the server.
+        requests: u64,
+    },
 }
 
 /// The status `wasmtime run` (48) exits with after a trap, on Unix: 128 +
@@ -1425,13 +1471,15 @@ pub const ERROR_EXIT_STATUS: i32 = 1;
 
 impl Outcome {
     /// The process exit status plain `wasmtime run` gives for this end: 0 for
-    /// a return, N for `proc_exit(N)`/`wasi:cli/exit` (its error: 1),
+    /// a return or a server stopped, N for `proc_exit(N)`/`wasi:cli/exit` (its error: 1),
     /// [`TRAP_EXIT_STATUS`] for a trap, [`ERROR_EXIT_STATUS`] for an
     /// uncaught exception or a failed host call. `None` when the program
     /// never ran to an end of its own (`LoadFailed`, `Killed`).
     pub fn exit_status(&self) -> Option<i32> {
         match self {
-            Outcome::Returned { .. } | Outcome::ComponentReturned { .. } => Some(0),
+            Outcome::Returned { .. }
+            | Outcome::ComponentReturned { .. }
+            | Outcome::Served { .. } => Some(0),
             Outcome::Exited(code) => Some(*code),
             Outcome::Trapped(_) => Some(TRAP_EXIT_STATUS),
             Outcome::UncaughtException(_) | Outcome::Failed(_) => Some(ERROR_EXIT_STATUS),
@@ -1482,6 +1530,11 @@ impl fmt::Display for Outcome {
             Outcome::Failed(msg) => write!(f, "failed: {msg}"),
             Outcome::LoadFailed(msg) => write!(f, "could not be started: {msg}"),
             Outcome::Killed => write!(f, "was ended by the debugger"),
+            Outcome::Served { requests } => write!(
+                f,
+                "stopped serving after {requests} request{}",
+                if *requests == 1 { "" } else { "s" }
+            ),
         }
     }
 }

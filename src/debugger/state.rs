@@ -47,6 +47,10 @@ pub(crate) struct Host {
     pub(crate) memory_cap: MemoryCap,
     /// Where a replayed run is in its trace (`None`: not replaying).
     pub(crate) replay: Option<Cursor>,
+    /// `wasi:http`'s context (`wasmdbg serve`).
+    pub(crate) http: wasmtime_wasi_http::WasiHttpCtx,
+    /// Which outgoing HTTP requests may go out (`wasmdbg serve`).
+    pub(crate) outgoing: super::serve::OutgoingPolicy,
 }
 
 impl Replaying for Host {
@@ -204,6 +208,9 @@ pub(crate) struct Shared {
     pub replaying: bool,
     /// The entry function's first instruction: the start of a recording.
     pub entry_pc: Option<Pc>,
+    /// Under `wasmdbg serve`: the request being served now and the latest
+    /// answered.
+    pub requests: Mutex<super::serve::RequestLog>,
 }
 
 /// Locks a mutex, recovering it if a panic poisoned it (every panic is

@@ -179,6 +179,8 @@ enum Runner {
     },
     /// A component: `wasi:cli/run`, or an exported function.
     Component(ComponentRunner),
+    /// A `wasi:http/proxy` component serving HTTP (`wasmdbg serve`).
+    Serve(super::serve::ServeRunner, Component),
 }
 
 /// A loaded, linked program that can be run any number of times.
@@ -216,11 +218,20 @@ impl Loaded {
                 ));
             }
         }
-        let kind = if crate::wasm::program::is_component(&bytes) {
+        let is_component = crate::wasm::program::is_component(&bytes);
+        if config.serve.is_some() && !is_component {
+            return Err(anyhow!(
+                "{} is a core module; `wasmdbg serve` serves a wasi:http/proxy component",
+                config.module.display()
+            ));
+        }
+        let kind = if is_component {
             // Imports wasmdbg cannot provide are refused before anything
             // is compiled.
             match config.unknown_imports {
-                UnknownImports::Refuse => super::component::check_imports(&bytes)?,
+                UnknownImports::Refuse => {
+                    super::component::check_imports(&bytes, config.serve.is_some())?
+                }
                 UnknownImports::Trap => {}
                 UnknownImports::DefaultValues => {
                     return Err(anyhow!(
@@ -395,8 +406,17 @@ impl Loaded {
             Compiled::Component(component) => {
                 let (modules, probe) =
                     super::component::core_modules(&engine, &component, &program)?;
-                let runner = ComponentRunner::new(&engine, component, config)?;
-                (modules, Runner::Component(runner), probe)
+                let runner = match &config.serve {
+                    Some(options) => {
+                        let server = super::serve::ServeRunner::new(&engine, &component, options)?;
+                        let _ = output.send(Message::Event(super::protocol::Event::Serving {
+                            addr: server.addr.to_string(),
+                        }));
+                        Runner::Serve(server, component)
+                    }
+                    None => Runner::Component(ComponentRunner::new(&engine, component, config)?),
+                };
+                (modules, runner, probe)
             }
         };
 
@@ -416,6 +436,7 @@ impl Loaded {
             probe: Mutex::new(probe),
             replaying: config.replay.is_some(),
             entry_pc: None,
+            requests: Mutex::new(super::serve::RequestLog::new(config.serve.is_some())),
         });
         for location in &config.breakpoints {
             super::breakpoint_requests::add_breakpoint(&shared, None, location, false, None)
@@ -450,47 +471,18 @@ impl Loaded {
                 .as_ref()
                 .is_some_and(|r| r.quiet_first_run);
         let echo = !quiet && lock(&shared.control).reverse.is_none();
-        let host = match build_wasi(&self.config, self.output.clone(), kind, echo) {
-            Ok(host) => host,
-            Err(e) => return Outcome::LoadFailed(one_line(&e)),
-        };
-        let mut store = Store::new(&shared.engine, host);
-        if let Runner::Component(runner) = &self.runner
-            && let Err(e) = store.debug_register_component(runner.component())
-        {
-            return Outcome::LoadFailed(one_line(&e));
-        }
-        if self.config.max_memory.is_some() {
-            store.limiter(|host| &mut host.memory_cap);
-        }
-        store.set_debug_handler(Handler(shared.clone()));
-        if !self.config.without_interrupts {
-            self.arm_epoch(&mut store);
-        }
-        *lock(&shared.last_exception) = None;
-        shared.clear_instances();
-        shared.interrupt.clear();
-        {
-            let mut control = lock(&shared.control);
-            control.step = None;
-            control.entry = None;
-            if let Some(reverse) = &control.reverse {
-                // A reverse command's replay: only its own sites.
-                let sites = reverse.sites();
-                let Some(mut edit) = store.edit_breakpoints() else {
-                    return Outcome::LoadFailed("guest debugging is off".into());
-                };
-                for pc in sites {
-                    if let Err(e) =
-                        edit.add_breakpoint(shared.module(pc.module), module_pc(pc.offset))
-                    {
-                        return Outcome::LoadFailed(format!("cannot set a breakpoint: {e}"));
-                    }
-                }
-            } else if let Err(e) = self.arm_user(&mut store, &mut control) {
-                return Outcome::LoadFailed(e);
+        if let Runner::Serve(server, _) = &self.runner {
+            let outcome = server.serve(shared, &|| self.new_store(kind, echo)).await;
+            shared.clear_instances();
+            if lock(&shared.control).killing {
+                return Outcome::Killed;
             }
+            return outcome;
         }
+        let mut store = match self.new_store(kind, echo) {
+            Ok(store) => store,
+            Err(outcome) => return outcome,
+        };
         let outcome = match &self.runner {
             Runner::Module {
                 instance_pre,
@@ -522,6 +514,9 @@ impl Loaded {
                     },
                 }
             }
+            Runner::Serve(..) => {
+                Outcome::Failed("internal error: a server run without serving".into())
+            }
             Runner::Component(runner) => match runner.run(&mut store).await {
                 Ok(outcome) => outcome,
                 Err(e) if e.is::<super::component::Instantiating>() => {
@@ -546,6 +541,63 @@ impl Loaded {
             return Outcome::Failed(why);
         }
         outcome
+    }
+
+    /// A fresh store for one run (or one served request): the WASI
+    /// context, the debug handler, interrupts, the breakpoints armed.
+    fn new_store(
+        &self,
+        kind: ProgramKind,
+        echo: bool,
+    ) -> std::result::Result<Store<Host>, Outcome> {
+        let shared = &self.shared;
+        let host = match build_wasi(&self.config, self.output.clone(), kind, echo) {
+            Ok(host) => host,
+            Err(e) => return Err(Outcome::LoadFailed(one_line(&e))),
+        };
+        let mut store = Store::new(&shared.engine, host);
+        let component = match &self.runner {
+            Runner::Component(runner) => Some(runner.component()),
+            Runner::Serve(_, component) => Some(component),
+            _ => None,
+        };
+        if let Some(component) = component
+            && let Err(e) = store.debug_register_component(component)
+        {
+            return Err(Outcome::LoadFailed(one_line(&e)));
+        }
+        if self.config.max_memory.is_some() {
+            store.limiter(|host| &mut host.memory_cap);
+        }
+        store.set_debug_handler(Handler(shared.clone()));
+        if !self.config.without_interrupts {
+            self.arm_epoch(&mut store);
+        }
+        *lock(&shared.last_exception) = None;
+        shared.clear_instances();
+        shared.interrupt.clear();
+        {
+            let mut control = lock(&shared.control);
+            control.step = None;
+            control.entry = None;
+            if let Some(reverse) = &control.reverse {
+                // A reverse command's replay: only its own sites.
+                let sites = reverse.sites();
+                let Some(mut edit) = store.edit_breakpoints() else {
+                    return Err(Outcome::LoadFailed("guest debugging is off".into()));
+                };
+                for pc in sites {
+                    if let Err(e) =
+                        edit.add_breakpoint(shared.module(pc.module), module_pc(pc.offset))
+                    {
+                        return Err(Outcome::LoadFailed(format!("cannot set a breakpoint: {e}")));
+                    }
+                }
+            } else if let Err(e) = self.arm_user(&mut store, &mut control) {
+                return Err(Outcome::LoadFailed(e));
+            }
+        }
+        Ok(store)
     }
 
     /// Arms the user's breakpoints, watchpoints and the entry stop
@@ -659,6 +711,13 @@ impl Loaded {
                 let (module, func) = runner.entry_core_func(&self.shared.program)?;
                 (module, func, runner.entry_name())
             }
+            Runner::Serve(..) => {
+                return Err(
+                    "a served component has no entry function: each request calls \
+                            wasi:http/incoming-handler's handle (set a breakpoint in it)"
+                        .into(),
+                );
+            }
         };
         self.shared
             .info(module)
@@ -730,6 +789,14 @@ fn build_wasi(
         table: ResourceTable::new(),
         memory_cap: MemoryCap::new(config.max_memory),
         replay,
+        http: wasmtime_wasi_http::WasiHttpCtx::new(),
+        outgoing: super::serve::OutgoingPolicy(
+            config
+                .serve
+                .as_ref()
+                .map(|s| s.outgoing.clone())
+                .unwrap_or_default(),
+        ),
     })
 }
 

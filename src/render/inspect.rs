@@ -5,6 +5,7 @@ use super::value;
 use super::views::table;
 use crate::debugger::protocol::{
     CodeSource, DebugSummary, ExportView, FunctionView, GlobalInfo, ModuleSummary, ModuleView,
+    RequestsView,
 };
 use crate::wasm::{ExportKind, Import, MemoryDecl, Section, TableDecl};
 
@@ -315,6 +316,39 @@ pub fn modules(component: bool, list: &[ModuleView]) -> String {
         (false, n) => format!("a core module and {} modules preloaded for it", n - 1),
     };
     format!("The program is {kind}.\n{t}\n")
+}
+
+/// `info requests`: the request being handled (paused, since the prompt
+/// is up while one runs only when it is paused) and the latest answered,
+/// newest last.
+pub fn requests(view: &RequestsView) -> String {
+    if !view.serving && view.in_flight.is_none() && view.answered.is_empty() {
+        return "No HTTP requests: this session does not serve (`wasmdbg serve` does).\n"
+            .to_string();
+    }
+    let mut t = table(&["#", "method", "path", "state"]);
+    for (r, status) in &view.answered {
+        t.add_row(vec![
+            r.number.to_string(),
+            r.method.clone(),
+            r.path.clone(),
+            format!("answered {status}"),
+        ]);
+    }
+    if let Some(r) = &view.in_flight {
+        t.add_row(vec![
+            r.number.to_string(),
+            r.method.clone(),
+            r.path.clone(),
+            "paused (in flight)".to_string(),
+        ]);
+    }
+    let waiting = "Other requests wait until this one is answered.";
+    match (&view.in_flight, view.answered.is_empty()) {
+        (None, true) => "No requests yet.\n".to_string(),
+        (None, false) => format!("{t}\n"),
+        (Some(_), _) => format!("{t}\n{waiting}\n"),
+    }
 }
 
 /// `info module`: the core module's file, size, name, counts, debug info,

@@ -150,13 +150,21 @@ pub fn exception(e: &Exception) -> String {
     format!("{tag}, payload ({})", payload.join(", "))
 }
 
-/// The banner printed at every pause: why, frame #0, its source line (as
-/// the front end found it), its instruction.
+/// The banner printed at every pause: why, the HTTP request it belongs to
+/// (`wasmdbg serve`), frame #0, its source line (as the front end found
+/// it), its instruction.
 pub fn stop_banner(theme: &Theme, stop: &Stop, source: &SourceLine) -> String {
     let why = stop_reason(&stop.reason);
     let mut out = String::new();
     if !why.is_empty() {
         out.push_str(&theme.event(&why));
+        out.push('\n');
+    }
+    if let Some(r) = &stop.request {
+        out.push_str(&theme.event(&format!(
+            "in request #{}: {} {}",
+            r.number, r.method, r.path
+        )));
         out.push('\n');
     }
     match &stop.frame {
@@ -311,6 +319,10 @@ pub fn outcome(theme: &Theme, o: &Outcome) -> String {
         Outcome::Failed(msg) => format!("[program failed: {msg}]"),
         Outcome::LoadFailed(msg) => return format!("{}\n", theme.error(&format!("error: {msg}"))),
         Outcome::Killed => "[program ended by the debugger]".to_string(),
+        Outcome::Served { requests } => format!(
+            "[stopped serving after {requests} request{}]",
+            if *requests == 1 { "" } else { "s" }
+        ),
     };
     format!("{}\n", theme.event(&text))
 }

@@ -426,6 +426,9 @@ pub enum Info {
     /// The program's core modules: index, name, size, functions, DWARF
     /// (a component has several; a module, one).
     Modules,
+    /// `wasmdbg serve`'s HTTP requests: the one being handled (and
+    /// whether it is paused), the latest answered with their status.
+    Requests,
 }
 
 /// Settings changed with `set`.

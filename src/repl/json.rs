@@ -86,8 +86,12 @@ pub fn command(text: &str, responses: &[Response], error: Option<&String>) -> St
     }))
 }
 
-/// A chunk of the program's output; `None` for another event.
+/// A chunk of the program's output, or where `wasmdbg serve` listens;
+/// `None` for another event.
 pub fn output(event: &Event) -> Option<String> {
+    if let Event::Serving { addr } = event {
+        return Some(line(json!({"type": "serving", "addr": addr})));
+    }
     let Event::Output { stream, bytes } = event else {
         return None;
     };

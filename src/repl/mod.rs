@@ -729,6 +729,12 @@ impl Frontend {
                 }
             }
             Command::Info {
+                what: Info::Requests,
+            } => match self.ask(Request::Requests) {
+                Response::Requests(view) => write_out(out, &inspect::requests(&view))?,
+                other => return Err(unexpected(other)),
+            },
+            Command::Info {
                 what: Info::Modules,
             } => match self.ask(Request::Modules) {
                 Response::Modules { component, modules } => {

@@ -42,6 +42,10 @@ impl GuestOutput {
             } => {
                 let _ = std::io::stderr().lock().write_all(&bytes);
             }
+            // As `wasmtime serve` says it.
+            Event::Serving { addr } => {
+                eprintln!("Serving HTTP on http://{addr}/");
+            }
             // The front end prints stops and ends from the responses.
             _ => {}
         })

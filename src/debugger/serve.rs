@@ -1,0 +1,430 @@
+//! `wasmdbg serve`: a `wasi:http/proxy` component answering real HTTP
+//! requests under the debugger, instantiated once per request as `wasmtime
+//! serve` does (wasmtime-wasi-http 48.0.8's `ProxyPre`), each request's
+//! store with the debug handler, breakpoints and interrupts of a run.
+//!
+//! Requests are served one at a time on the worker thread, in the order
+//! they arrive: while one is paused, the others wait (their connections
+//! queue in the listening socket) — `--paused-requests wait`, the only mode
+//! yet. A request's trap (or uncaught exception, or failed host call)
+//! pauses it like a run's; when it is resumed the request is answered with
+//! status 500, and the server goes on. Malformed HTTP is answered by hyper
+//! (400) and never reaches the guest or the debugger.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use http_body_util::BodyExt;
+use hyper::server::conn::http1;
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, Result, Store, format_err as anyhow};
+use wasmtime_wasi_http::io::TokioIo;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+
+use super::protocol::{Outcome, RequestInfo, RequestsView};
+use super::state::{Host, Shared, lock};
+
+/// How `wasmdbg serve` serves: where, and what the component may reach.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// The address to listen on (`127.0.0.1:8080`, as `wasmtime serve`).
+    pub addr: String,
+    /// Outgoing HTTP from the component (`wasi:http/outgoing-handler`).
+    pub outgoing: Outgoing,
+}
+
+/// Which outgoing requests a served component may make.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Outgoing {
+    /// None: the guest's request fails with `HTTP-request-denied`.
+    #[default]
+    Denied,
+    /// Any host.
+    Any,
+    /// Only these hosts (names or addresses, without ports).
+    Hosts(Vec<String>),
+}
+
+impl Outgoing {
+    /// Whether a request to `host` may go out.
+    fn allows(&self, host: &str) -> bool {
+        match self {
+            Outgoing::Denied => false,
+            Outgoing::Any => true,
+            Outgoing::Hosts(hosts) => hosts.iter().any(|h| h.eq_ignore_ascii_case(host)),
+        }
+    }
+}
+
+/// The `wasi:http` hooks of a served request's store: outgoing requests
+/// as [`Outgoing`] allows, sent by wasmtime-wasi-http's own client.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OutgoingPolicy(pub(crate) Outgoing);
+
+/// A future of `wasi:http`'s hooks.
+type HookFuture<T> = Box<dyn Future<Output = wasmtime_wasi_http::Result<T>> + Send>;
+
+impl WasiHttpHooks for OutgoingPolicy {
+    fn send_request(
+        &mut self,
+        request: hyper::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        fut: HookFuture<()>,
+    ) -> HookFuture<(hyper::Response<WasiBody>, HookFuture<()>)> {
+        // The body's own errors are wasmtime-wasi-http's concern (its
+        // default hook ignores `fut` too).
+        drop(fut);
+        let host = request.uri().host().unwrap_or_default().to_string();
+        if !self.0.allows(&host) {
+            return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
+        }
+        Box::new(async move {
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            Ok((
+                response.map(BodyExt::boxed_unsync),
+                Box::new(io) as HookFuture<()>,
+            ))
+        })
+    }
+}
+
+impl WasiHttpView for Host {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.outgoing,
+        }
+    }
+}
+
+/// Most answered requests `info requests` remembers.
+const ANSWERED_KEPT: usize = 16;
+
+/// The requests of a server: the one in flight, the latest answered.
+#[derive(Debug, Default)]
+pub(crate) struct RequestLog {
+    serving: bool,
+    in_flight: Option<RequestInfo>,
+    answered: std::collections::VecDeque<(RequestInfo, u16)>,
+}
+
+impl RequestLog {
+    /// The log of a session that serves (`serving`) or runs a program.
+    pub(crate) fn new(serving: bool) -> RequestLog {
+        RequestLog {
+            serving,
+            ..RequestLog::default()
+        }
+    }
+
+    /// What `info requests` shows.
+    pub(crate) fn view(&self) -> RequestsView {
+        RequestsView {
+            serving: self.serving,
+            in_flight: self.in_flight.clone(),
+            answered: self.answered.iter().cloned().collect(),
+        }
+    }
+
+    /// The request in flight, for a pause's banner.
+    pub(crate) fn current(&self) -> Option<RequestInfo> {
+        self.in_flight.clone()
+    }
+
+    fn answer(&mut self, status: u16) {
+        if let Some(info) = self.in_flight.take() {
+            if self.answered.len() == ANSWERED_KEPT {
+                self.answered.pop_front();
+            }
+            self.answered.push_back((info, status));
+        }
+    }
+}
+
+/// The interface a served component must export.
+const INCOMING_HANDLER: &str = "wasi:http/incoming-handler@0.2";
+
+/// A loaded `wasi:http/proxy` component and its bound listener.
+pub(crate) struct ServeRunner {
+    pre: ProxyPre<Host>,
+    listener: Mutex<Option<TcpListener>>,
+    /// Where it listens (the port filled in when `:0` was asked).
+    pub(crate) addr: SocketAddr,
+    /// Requests accepted so far, over every run of the server.
+    requests: AtomicU64,
+}
+
+impl ServeRunner {
+    /// Checks that `component` exports `wasi:http/incoming-handler`, links
+    /// WASI 0.2 and `wasi:http`, and binds `options.addr`.
+    ///
+    /// # Errors
+    /// One line: a component that exports no incoming handler (naming what
+    /// it exports), a link error, an address that cannot be bound.
+    pub(crate) fn new(
+        engine: &Engine,
+        component: &Component,
+        options: &ServeOptions,
+    ) -> Result<ServeRunner> {
+        let exports: Vec<String> = component
+            .component_type()
+            .exports(engine)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        if !exports.iter().any(|e| e.starts_with(INCOMING_HANDLER)) {
+            let list = if exports.is_empty() {
+                "nothing".to_string()
+            } else {
+                exports.join(", ")
+            };
+            return Err(anyhow!(
+                "not a wasi:http/proxy component: it does not export \
+                 wasi:http/incoming-handler (it exports {list})"
+            ));
+        }
+        let mut linker: Linker<Host> = Linker::new(engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        let pre = ProxyPre::new(linker.instantiate_pre(component)?)?;
+        let listener = TcpListener::bind(&options.addr)
+            .map_err(|e| anyhow!("cannot listen on {}: {e}", options.addr))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        Ok(ServeRunner {
+            pre,
+            listener: Mutex::new(Some(listener)),
+            addr,
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// Serves requests one at a time until the server is stopped: each
+    /// gets a store from `new_store` (the debug handler, breakpoints,
+    /// interrupts of a run), an instance, and its `handle` call. Ends with
+    /// [`Outcome::Served`] when Ctrl-C arrives while no request runs, or
+    /// when the front end kills or leaves the session.
+    pub(crate) async fn serve(
+        &self,
+        shared: &Shared,
+        new_store: &dyn Fn() -> std::result::Result<Store<Host>, Outcome>,
+    ) -> Outcome {
+        let std_listener = match lock(&self.listener).as_ref().map(TcpListener::try_clone) {
+            Some(Ok(l)) => l,
+            Some(Err(e)) => return Outcome::LoadFailed(format!("cannot listen: {e}")),
+            None => return Outcome::LoadFailed("the listener is gone".into()),
+        };
+        let listener = match tokio::net::TcpListener::from_std(std_listener) {
+            Ok(l) => l,
+            Err(e) => return Outcome::LoadFailed(format!("cannot listen: {e}")),
+        };
+        let first = self.requests.load(Ordering::Relaxed);
+        loop {
+            // Accept, waking up to notice Ctrl-C and a session that ended.
+            let accepted = tokio::select! {
+                a = listener.accept() => Some(a),
+                () = tokio::time::sleep(std::time::Duration::from_millis(50)) => None,
+            };
+            let stop = {
+                let control = lock(&shared.control);
+                control.killing || control.detached
+            };
+            if stop {
+                return Outcome::Killed;
+            }
+            // Ctrl-C (or --timeout) with no request running.
+            if shared.interrupt.take().is_some() {
+                let served = self.requests.load(Ordering::Relaxed) - first;
+                return Outcome::Served { requests: served };
+            }
+            let Some(accepted) = accepted else {
+                continue;
+            };
+            let Ok((stream, _)) = accepted else {
+                continue;
+            };
+            self.connection(shared, stream, new_store).await;
+            let stop = {
+                let control = lock(&shared.control);
+                control.killing || control.detached
+            };
+            if stop {
+                return Outcome::Killed;
+            }
+        }
+    }
+
+    /// Serves one connection (one request: keep-alive is off, so requests
+    /// are served one at a time). hyper's side and the guest's run in the
+    /// same task: the service hands the request over and waits for the
+    /// response the guest sets, and the guest may go on writing the body
+    /// after that.
+    async fn connection(
+        &self,
+        shared: &Shared,
+        stream: tokio::net::TcpStream,
+        new_store: &dyn Fn() -> std::result::Result<Store<Host>, Outcome>,
+    ) {
+        let (to_guest, mut for_guest) = tokio::sync::mpsc::unbounded_channel::<Handed>();
+        let service =
+            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let to_guest = to_guest.clone();
+                let number = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+                let info = RequestInfo {
+                    number,
+                    method: req.method().to_string(),
+                    path: req
+                        .uri()
+                        .path_and_query()
+                        .map_or_else(|| "/".to_string(), |p| p.to_string()),
+                };
+                async move {
+                    let (reply, answer) = tokio::sync::oneshot::channel();
+                    let response = if to_guest.send((req, info, reply)).is_ok() {
+                        answer.await.unwrap_or_else(|_| {
+                            text_response(
+                                500,
+                                "the request was abandoned (the server is stopping)\n",
+                            )
+                        })
+                    } else {
+                        text_response(500, "the server is stopping\n")
+                    };
+                    Ok::<_, std::convert::Infallible>(response)
+                }
+            });
+        let connection = http1::Builder::new()
+            .keep_alive(false)
+            .serve_connection(TokioIo::new(stream), service);
+        let guest = async {
+            // Ends when the connection (and the service's sender) is gone.
+            while let Some((req, info, reply)) = for_guest.recv().await {
+                match new_store() {
+                    Ok(store) => self.request(shared, store, req, info, reply).await,
+                    Err(outcome) => {
+                        let _ = reply.send(text_response(500, &format!("{outcome}\n")));
+                    }
+                }
+            }
+        };
+        let _ = tokio::join!(connection, guest);
+    }
+
+    /// One request in its own store: the response the component sets is
+    /// sent on `reply` as soon as it is set; if the component traps or
+    /// returns without one, a 500 saying why.
+    async fn request(
+        &self,
+        shared: &Shared,
+        mut store: Store<Host>,
+        req: hyper::Request<hyper::body::Incoming>,
+        info: RequestInfo,
+        reply: tokio::sync::oneshot::Sender<hyper::Response<HyperOutgoingBody>>,
+    ) {
+        {
+            lock(&shared.requests).in_flight = Some(info);
+        }
+        let (sender, mut receiver) = tokio::sync::oneshot::channel();
+        let guest = async {
+            let req = store
+                .data_mut()
+                .http()
+                .new_incoming_request(Scheme::Http, req)?;
+            let out = store.data_mut().http().new_response_outparam(sender)?;
+            let proxy = self.pre.instantiate_async(&mut store).await?;
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, req, out)
+                .await
+        };
+        let mut guest = std::pin::pin!(guest);
+        let mut reply = Reply {
+            to: Some(reply),
+            status: None,
+        };
+        // The guest runs here, on this thread (a pause blocks inside it);
+        // its response goes out as soon as it is set.
+        let result = tokio::select! {
+            biased;
+            result = &mut guest => result,
+            set = &mut receiver => {
+                reply.forward(set);
+                guest.await
+            }
+        };
+        if reply.to.is_some() {
+            // Set just before returning, or never.
+            if let Ok(set) = receiver.try_recv() {
+                reply.forward(Ok(set));
+            }
+        }
+        if let Some(to) = reply.to.take() {
+            let why = match &result {
+                Err(e) => format!("the component failed: {}\n", super::state::one_line(e)),
+                Ok(()) => "the component returned without setting a response\n".to_string(),
+            };
+            let _ = to.send(text_response(500, &why));
+            reply.status = Some(500);
+        }
+        let status = reply.status.unwrap_or(500);
+        shared.clear_instances();
+        lock(&shared.requests).answer(status);
+    }
+}
+
+/// What the service hands the guest: the request, its number and text, and
+/// where its response goes.
+type Handed = (
+    hyper::Request<hyper::body::Incoming>,
+    RequestInfo,
+    tokio::sync::oneshot::Sender<hyper::Response<HyperOutgoingBody>>,
+);
+
+/// Where a request's response goes (until it is sent), and its status.
+struct Reply {
+    to: Option<tokio::sync::oneshot::Sender<hyper::Response<HyperOutgoingBody>>>,
+    status: Option<u16>,
+}
+
+impl Reply {
+    /// Sends the response the component set (or a 500 for the error it
+    /// set), once, keeping its status; a response that was never set is
+    /// left for the caller to answer.
+    fn forward(
+        &mut self,
+        set: std::result::Result<
+            std::result::Result<
+                hyper::Response<HyperOutgoingBody>,
+                wasmtime_wasi_http::p2::bindings::http::types::ErrorCode,
+            >,
+            tokio::sync::oneshot::error::RecvError,
+        >,
+    ) {
+        let response = match set {
+            Ok(Ok(response)) => response,
+            Ok(Err(code)) => {
+                text_response(500, &format!("the component answered an error: {code:?}\n"))
+            }
+            Err(_) => return,
+        };
+        if let Some(to) = self.to.take() {
+            self.status = Some(response.status().as_u16());
+            let _ = to.send(response);
+        }
+    }
+}
+
+/// A response with status `status` and `text` as its body.
+fn text_response(status: u16, text: &str) -> hyper::Response<HyperOutgoingBody> {
+    let body = http_body_util::Full::new(bytes::Bytes::from(text.to_string()))
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    let mut response = hyper::Response::new(body);
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    response
+}
