@@ -18,6 +18,7 @@ mod json;
 mod library;
 mod replay;
 mod runner;
+mod serve;
 mod sessions;
 mod stepping;
 mod terminal;

@@ -1,0 +1,357 @@
+//! `wasmdbg serve`: the test proxy (tests/guests/proxy) answering real HTTP
+//! requests from an HTTP client on loopback while the REPL debugs it.
+//! Every wait is bounded.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::harness::{root, run};
+
+const PROXY: &str = "tests/guests/proxy.wasm";
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A `wasmdbg serve` process: its address, its stdin, and its stdout as it
+/// arrives.
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    addr: String,
+    out: Receiver<String>,
+    seen: String,
+    _home: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts `wasmdbg serve --addr 127.0.0.1:0 ARGS... PROXY` and waits for
+    /// its "Serving HTTP on" line.
+    fn start(args: &[&str]) -> Server {
+        let home = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
+            .arg("serve")
+            .args(["--addr", "127.0.0.1:0", "-d", "tests/guests"])
+            .args(args)
+            .arg(PROXY)
+            .current_dir(root())
+            .env_clear()
+            .env("NO_COLOR", "1")
+            .env("HOME", home.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("Serving HTTP on http://")
+            .and_then(|a| a.strip_suffix('/'))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        // The rest of stderr (the guest's) is drained so it never blocks.
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = stderr.read_to_string(&mut rest);
+        });
+        let (tx, out) = channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                if tx.send(std::mem::take(&mut line)).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take().unwrap();
+        Server {
+            child,
+            stdin,
+            addr,
+            out,
+            seen: String::new(),
+            _home: home,
+        }
+    }
+
+    /// Types commands at the prompt.
+    fn type_in(&mut self, commands: &str) {
+        self.stdin.write_all(commands.as_bytes()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Waits until stdout (since the last wait) contains `text`; returns
+    /// what came in the meantime.
+    fn wait_for(&mut self, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        while !self.seen.contains(text) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.out.recv_timeout(left) {
+                Ok(line) => self.seen.push_str(&line),
+                Err(_) => panic!("no {text:?} in:\n{}", self.seen),
+            }
+        }
+        let end = self.seen.find(text).unwrap() + text.len();
+        let got: String = self.seen.drain(..end).collect();
+        got
+    }
+
+    /// A GET on another thread: (status, body).
+    fn get(&self, path: &str) -> JoinHandle<(u16, String)> {
+        let url = format!("http://{}{path}", self.addr);
+        std::thread::spawn(move || get(&url))
+    }
+
+    /// Ctrl-C while no request runs: serving stops and the prompt comes.
+    fn interrupt(&mut self) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        assert!(status.success());
+    }
+
+    /// `quit`, then the exit status.
+    fn quit(mut self) -> i32 {
+        self.type_in("quit\n");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(Instant::now() < deadline, "wasmdbg did not quit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// GET `url` with ureq: (status, body), whatever the status.
+fn get(url: &str) -> (u16, String) {
+    let agent = ureq::AgentBuilder::new().timeout(WAIT).build();
+    match agent.get(url).call() {
+        Ok(r) => (r.status(), r.into_string().unwrap()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap()),
+        Err(e) => panic!("GET {url}: {e}"),
+    }
+}
+
+/// A breakpoint in the handler pauses the request, and the banner names
+/// it; `bt` and `info args` read its frames; `continue` completes the
+/// response with the right body; a request with nothing to stop at is
+/// answered without a pause; Ctrl-C with no request running stops
+/// serving, and `info requests` lists them.
+#[test]
+fn a_breakpoint_pauses_a_request_and_continue_answers_it() {
+    let mut s = Server::start(&["-b", "proxy::sum_to"]);
+    let sum = s.get("/sum?n=10");
+    let banner = s.wait_for("=> ");
+    assert!(
+        banner.starts_with(
+            "Breakpoint 1, hit 1 time\nin request #1: GET /sum?n=10\n#0  0xc519 in main`proxy::sum_to (func[299]) at proxy/src/lib.rs:54:21\n"
+        ),
+        "{banner}"
+    );
+    s.type_in("bt 3\ninfo args\n");
+    let bt = s.wait_for("n = 10\n");
+    assert!(
+        bt.contains("#1  0xc144 in main`proxy::route (func[298]) at proxy/src/lib.rs:37:39\n"),
+        "{bt}"
+    );
+    s.type_in("continue\n");
+    assert_eq!(sum.join().unwrap(), (200, "sum 55\n".to_string()));
+    let hello = s.get("/hello").join().unwrap();
+    assert_eq!(hello, (200, "hello from the test proxy\n".to_string()));
+    s.interrupt();
+    s.wait_for("[stopped serving after 2 requests]\n");
+    s.type_in("info requests\n");
+    let table = s.wait_for("answered 200 |\n+---");
+    assert!(
+        table.contains("| 1   GET      /sum?n=10   answered 200 |"),
+        "{table}"
+    );
+    assert!(
+        table.contains("| 2   GET      /hello      answered 200 |"),
+        "{table}"
+    );
+    assert_eq!(s.quit(), 0);
+}
+
+/// A trap in the handler pauses at the trap with frames; `continue`
+/// answers that request with status 500 saying why, and the server goes on.
+#[test]
+fn a_trap_pauses_then_answers_500_and_the_server_goes_on() {
+    let mut s = Server::start(&[]);
+    let trap = s.get("/trap");
+    let banner = s.wait_for("=> 0x210f4: unreachable\n");
+    assert!(
+        banner.starts_with(
+            "Program stopped: trap: wasm `unreachable` instruction executed\nin request #1: GET /trap\n#0  0x210f4 in main`abort (func[550])"
+        ),
+        "{banner}"
+    );
+    s.type_in("bt\n");
+    let bt = s.wait_for("wasi:http/incoming-handler@0.2.12#handle");
+    assert!(
+        bt.contains("#12 0xc4e1 in main`proxy::route (func[298]) at proxy/src/lib.rs:41:35\n"),
+        "{bt}"
+    );
+    s.type_in("info requests\n");
+    let table = s.wait_for("Other requests wait until this one is answered.\n");
+    assert!(
+        table.contains("| 1   GET      /trap   paused (in flight) |"),
+        "{table}"
+    );
+    s.type_in("continue\n");
+    assert_eq!(
+        trap.join().unwrap(),
+        (
+            500,
+            "the component failed: wasm trap: wasm `unreachable` instruction executed\n"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        s.get("/sum?n=3").join().unwrap(),
+        (200, "sum 6\n".to_string())
+    );
+    assert_eq!(
+        s.get("/nowhere").join().unwrap(),
+        (404, "no route /nowhere\n".to_string())
+    );
+    s.interrupt();
+    s.wait_for("[stopped serving after 3 requests]\n");
+    assert_eq!(s.quit(), 0);
+}
+
+/// While one request is paused the others wait (they are accepted one at
+/// a time): a second request is not answered until the first is resumed.
+#[test]
+fn other_requests_wait_while_one_is_paused() {
+    let mut s = Server::start(&["-b", "proxy::sum_to"]);
+    let first = s.get("/sum?n=4");
+    s.wait_for("in request #1: GET /sum?n=4\n");
+    let started = Instant::now();
+    let second = s.get("/hello");
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(!second.is_finished(), "answered while another was paused");
+    s.type_in("continue\n");
+    assert_eq!(first.join().unwrap(), (200, "sum 10\n".to_string()));
+    assert_eq!(
+        second.join().unwrap(),
+        (200, "hello from the test proxy\n".to_string())
+    );
+    assert!(started.elapsed() >= Duration::from_millis(700));
+    s.interrupt();
+    s.wait_for("[stopped serving after 2 requests]\n");
+    assert_eq!(s.quit(), 0);
+}
+
+/// A one-request upstream server on loopback: its port; it answers
+/// `upstream` to the first connection.
+fn upstream() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\nConnection: close\r\n\r\nupstream\n",
+            );
+        }
+    });
+    port
+}
+
+/// Outgoing HTTP: refused inside the guest by default and to hosts not
+/// listed; allowed with --allow-outgoing-http (any host, or the listed).
+#[test]
+fn outgoing_http_only_when_allowed() {
+    let fetch = |args: &[&str]| {
+        let port = upstream();
+        let mut s = Server::start(args);
+        let answer = s
+            .get(&format!("/fetch?url=http://127.0.0.1:{port}/x"))
+            .join()
+            .unwrap();
+        s.interrupt();
+        s.wait_for("[stopped serving after 1 request]\n");
+        assert_eq!(s.quit(), 0);
+        answer
+    };
+    let denied = (
+        502,
+        "outgoing request failed: ErrorCode::HttpRequestDenied\n".to_string(),
+    );
+    assert_eq!(fetch(&[]), denied);
+    assert_eq!(fetch(&["--allow-outgoing-http=example.com"]), denied);
+    let allowed = (200, "upstream 200: upstream\n".to_string());
+    assert_eq!(fetch(&["--allow-outgoing-http"]), allowed);
+    assert_eq!(
+        fetch(&["--allow-outgoing-http=localhost,127.0.0.1"]),
+        allowed
+    );
+}
+
+/// Malformed HTTP is answered by the server (400) and never reaches the
+/// component or the debugger; the server goes on.
+#[test]
+fn malformed_http_gets_400_and_the_server_goes_on() {
+    let mut s = Server::start(&["-b", "proxy::route"]);
+    let mut stream = TcpStream::connect(&s.addr).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream.write_all(b"NOT HTTP AT ALL\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+        "{answer:?}"
+    );
+    s.interrupt();
+    s.wait_for("[stopped serving after 0 requests]\n");
+    s.type_in("info requests\n");
+    s.wait_for("No requests yet.\n");
+    assert_eq!(s.quit(), 0);
+}
+
+/// What cannot be served is one line and status 2: a component that is not
+/// a wasi:http/proxy (naming what it exports), a core module, an address in
+/// use, program arguments.
+#[test]
+fn what_cannot_be_served_is_one_line() {
+    let text = run(&["serve", "tests/guests/calc.wasm"]);
+    assert_eq!(
+        text,
+        "--- stderr ---\nerror: not a wasi:http/proxy component: it does not export wasi:http/incoming-handler (it exports greet, sum, midpoint, first-word, checked-div, divide)\n[exit status: 2]\n"
+    );
+    let text = run(&["serve", "wat/divide.wat"]);
+    assert_eq!(
+        text,
+        "--- stderr ---\nerror: wat/divide.wat is a core module; `wasmdbg serve` serves a wasi:http/proxy component\n[exit status: 2]\n"
+    );
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let text = run(&["serve", "--addr", &addr, PROXY]);
+    assert_eq!(
+        text,
+        format!(
+            "--- stderr ---\nerror: cannot listen on {addr}: Address already in use (os error 98)\n[exit status: 2]\n"
+        )
+    );
+    let text = run(&["serve", PROXY, "extra"]);
+    assert_eq!(
+        text,
+        "--- stderr ---\nerror: program arguments cannot be used with `wasmdbg serve`: each request calls the component's wasi:http/incoming-handler\n[exit status: 2]\n"
+    );
+}
