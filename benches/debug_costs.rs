@@ -796,6 +796,9 @@ fn flite_program(module: PathBuf) -> Program {
 
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
+    if std::env::var_os("WASMDBG_BENCH_SERVE").is_some() {
+        return plain_serve(&argv[0]);
+    }
     if std::env::var_os("WASMDBG_BENCH_PLAIN").is_some() {
         return plain_child(&argv);
     }
@@ -810,8 +813,10 @@ fn main() {
     // table alone; `=components`: figures 1-2 for the module and component
     // builds of tests/guests/app alone; `=conditions`: figure 9 alone;
     // `=coredump`: figure 10 alone; `=imports`: figure 11 alone; `=dap`:
-    // figure 12 alone; `=record`: figure 13 alone.
+    // figure 12 alone; `=record`: figure 13 alone; `=serve`: figure 14
+    // alone.
     match std::env::var("WASMDBG_BENCH_ONLY").as_deref() {
+        Ok("serve") => return serve_figures(),
         Ok("record") => return record_figures(flite.as_ref()),
         Ok("dwarf") => {
             match &flite {
@@ -1670,4 +1675,198 @@ fn record_figures(flite: Option<&Program>) {
             format!("session {} - paused {}", show(t[i], 3), show(t[0], 3)),
         );
     }
+}
+
+/// The store's data of plain serving: WASI 0.2 and `wasi:http`, default
+/// hooks.
+struct PlainHttp {
+    ctx: wasmtime_wasi::WasiCtx,
+    http: wasmtime_wasi_http::WasiHttpCtx,
+    table: wasmtime::component::ResourceTable,
+}
+
+impl wasmtime_wasi::WasiView for PlainHttp {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        wasmtime_wasi::WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl wasmtime_wasi_http::WasiHttpView for PlainHttp {
+    fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+        wasmtime_wasi_http::WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: Default::default(),
+        }
+    }
+}
+
+/// The plain server (`WASMDBG_BENCH_SERVE=1 debug_costs COMPONENT`): the
+/// wasmtime-wasi-http crate's own recipe (`p2` module docs, what `wasmtime
+/// serve` does) on plain wasmtime without guest debugging, one instance per
+/// request, one connection at a time on a current-thread runtime as
+/// `wasmdbg serve`; prints its address on stdout.
+fn plain_serve(path: &str) {
+    use hyper::server::conn::http1;
+    use wasmtime::component::{Component, Linker};
+    use wasmtime_wasi_http::WasiHttpView;
+    use wasmtime_wasi_http::p2::bindings::ProxyPre;
+    use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+    let engine = wasmtime::Engine::new(&plain_config(false)).unwrap();
+    let component = Component::new(&engine, module_bytes(Path::new(path))).unwrap();
+    let mut linker: Linker<PlainHttp> = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).unwrap();
+    let pre = ProxyPre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        println!("Serving HTTP on http://{}/", listener.local_addr().unwrap());
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let pre = pre.clone();
+            let service = hyper::service::service_fn(move |req| {
+                let pre = pre.clone();
+                async move {
+                    let mut store = wasmtime::Store::new(
+                        pre.engine(),
+                        PlainHttp {
+                            ctx: wasmtime_wasi::WasiCtxBuilder::new().build(),
+                            http: wasmtime_wasi_http::WasiHttpCtx::new(),
+                            table: wasmtime::component::ResourceTable::new(),
+                        },
+                    );
+                    let (sender, receiver) = tokio::sync::oneshot::channel();
+                    let req = store
+                        .data_mut()
+                        .http()
+                        .new_incoming_request(Scheme::Http, req)?;
+                    let out = store.data_mut().http().new_response_outparam(sender)?;
+                    let task = tokio::task::spawn(async move {
+                        let proxy = pre.instantiate_async(&mut store).await?;
+                        proxy
+                            .wasi_http_incoming_handler()
+                            .call_handle(store, req, out)
+                            .await
+                    });
+                    match receiver.await {
+                        Ok(Ok(response)) => Ok(response),
+                        Ok(Err(e)) => Err(wasmtime::Error::from(e)),
+                        Err(_) => Err(match task.await {
+                            Ok(Err(e)) => e,
+                            _ => wasmtime::format_err!("no response"),
+                        }),
+                    }
+                }
+            });
+            let _ = http1::Builder::new()
+                .keep_alive(false)
+                .serve_connection(wasmtime_wasi_http::io::TokioIo::new(stream), service)
+                .await;
+        }
+    });
+}
+
+/// Requests per run of figure 14.
+const SERVE_REQUESTS: usize = 300;
+
+/// Starts `command` (a server that says "Serving HTTP on http://ADDR/" on
+/// the stream `stderr` or stdout), sends [`SERVE_REQUESTS`] sequential GET
+/// /sum?n=100 on fresh connections (one client: one core's worth of
+/// load), checks every answer, kills it: (requests per second, median
+/// latency in ms).
+fn serve_rate(mut command: Command, on_stderr: bool) -> (f64, f64) {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let line = {
+        let stream: Box<dyn std::io::Read> = if on_stderr {
+            Box::new(child.stderr.take().unwrap())
+        } else {
+            Box::new(child.stdout.take().unwrap())
+        };
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        line
+    };
+    let addr = line
+        .trim()
+        .strip_prefix("Serving HTTP on http://")
+        .and_then(|a| a.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    let agent = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(30))
+        .build();
+    let url = format!("http://{addr}/sum?n=100");
+    let mut latencies = Vec::with_capacity(SERVE_REQUESTS);
+    let start = Instant::now();
+    for _ in 0..SERVE_REQUESTS {
+        let t = Instant::now();
+        let body = agent.get(&url).call().unwrap().into_string().unwrap();
+        latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(body, "sum 5050\n");
+    }
+    let rate = SERVE_REQUESTS as f64 / start.elapsed().as_secs_f64();
+    let _ = child.kill();
+    let _ = child.wait();
+    (rate, summary(latencies).0)
+}
+
+/// Figure 14: `wasmdbg serve` with no breakpoint against plain serving of
+/// the same component (tests/guests/proxy.wasm), interleaved.
+fn serve_figures() {
+    let proxy = root().join("tests/guests/proxy.wasm");
+    let cache = scratch("serve-cache");
+    let wasmdbg = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_wasmdbg"));
+        c.args(["serve", "--addr", "127.0.0.1:0", "--cache-dir"])
+            .arg(&cache)
+            .arg(&proxy);
+        c
+    };
+    let plain = || {
+        let mut c = Command::new(std::env::current_exe().unwrap());
+        c.env("WASMDBG_BENCH_SERVE", "1").arg(&proxy);
+        c
+    };
+    // Fill wasmdbg's cache first.
+    serve_rate(wasmdbg(), true);
+    let mut rates = (Vec::new(), Vec::new());
+    let mut latencies = (Vec::new(), Vec::new());
+    for _ in 0..runs() {
+        let (r, l) = serve_rate(plain(), false);
+        rates.0.push(r);
+        latencies.0.push(l);
+        let (r, l) = serve_rate(wasmdbg(), true);
+        rates.1.push(r);
+        latencies.1.push(l);
+    }
+    let (plain_rate, debug_rate) = (summary(rates.0), summary(rates.1));
+    let (plain_latency, debug_latency) = (summary(latencies.0), summary(latencies.1));
+    let workload = format!("proxy.wasm, {SERVE_REQUESTS} sequential GET /sum?n=100");
+    row(
+        "14 wasmdbg serve, no breakpoint (requests/s)",
+        &workload,
+        show(plain_rate, 0),
+        show(debug_rate, 0),
+        format!("{:.2}x the rate", debug_rate.0 / plain_rate.0),
+    );
+    row(
+        "14 the same, median latency (ms)",
+        &workload,
+        show(plain_latency, 2),
+        show(debug_latency, 2),
+        format!("{:.2}x", debug_latency.0 / plain_latency.0),
+    );
 }

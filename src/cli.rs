@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::debugger::serve::{Outgoing, ServeOptions};
+use crate::debugger::serve::{Outgoing, PausedRequests, ServeOptions};
 use crate::debugger::{DirSpec, RunConfig};
 use crate::render::Theme;
 
@@ -320,6 +320,12 @@ pub struct ServeArgs {
     )]
     pub allow_outgoing_http: Option<Vec<String>>,
 
+    /// What requests do while one is paused: `wait` (handled under the
+    /// debugger, in order, after it is answered) or `serve` (served at once
+    /// on plain code, without pausing, while it stays paused).
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = PausedRequestsArg::Wait)]
+    pub paused_requests: PausedRequestsArg,
+
     /// The debugger's options.
     #[command(flatten)]
     pub debugger: DebuggerArgs,
@@ -374,10 +380,23 @@ impl ServeArgs {
             serve: Some(ServeOptions {
                 addr: self.addr.clone(),
                 outgoing,
+                paused_requests: match self.paused_requests {
+                    PausedRequestsArg::Wait => PausedRequests::Wait,
+                    PausedRequestsArg::Serve => PausedRequests::Serve,
+                },
             }),
             ..p.run_config()
         })
     }
+}
+
+/// `--paused-requests`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PausedRequestsArg {
+    /// Wait until the paused request is answered.
+    Wait,
+    /// Be served on plain code without pausing.
+    Serve,
 }
 
 /// Arguments of `wasmdbg record`.

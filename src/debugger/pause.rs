@@ -43,7 +43,13 @@ pub(crate) fn pause(
     paused.reason = Some(reason.clone());
     let frame = guarded(|| paused.frame_info(&mut store, 0)).ok();
     let channel = lock(&shared.channel);
-    let request = lock(&shared.requests).current();
+    let request = {
+        let mut log = lock(&shared.requests);
+        log.paused = true;
+        log.current()
+    };
+    // However the pause ends, `serve`'s acceptor learns it.
+    let _unpause = Unpause(shared);
     channel.send(Response::Stopped(Stop {
         pause,
         reason,
@@ -222,6 +228,16 @@ pub(crate) fn pause(
     }
     resume(shared, &mut store);
     // Every FrameHandle of this pause is dropped with `paused`.
+}
+
+/// Clears the "paused" mark `wasmdbg serve`'s acceptor reads when the
+/// pause ends.
+struct Unpause<'a>(&'a Shared);
+
+impl Drop for Unpause<'_> {
+    fn drop(&mut self) {
+        lock(&self.0.requests).paused = false;
+    }
 }
 
 /// What serving one request while paused leads to. (Lives for one request,

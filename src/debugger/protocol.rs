@@ -1396,11 +1396,15 @@ pub struct Stop {
 /// `wasmdbg serve`'s requests ([`Request::Requests`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RequestsView {
-    /// Whether this session serves HTTP at all.
-    pub serving: bool,
-    /// The request being handled now (requests are handled one at a time;
-    /// the others wait to be accepted).
+    /// What other requests do while one is paused; `None` when this
+    /// session does not serve HTTP.
+    pub paused_requests: Option<super::serve::PausedRequests>,
+    /// The request being handled under the debugger now (one at a time).
     pub in_flight: Option<RequestInfo>,
+    /// Requests being served on plain code while the debugger is paused
+    /// (`--paused-requests serve`).
+    #[serde(default)]
+    pub served_plain: Vec<RequestInfo>,
     /// The latest requests answered (at most 16), oldest first, with the
     /// status each was answered with.
     pub answered: Vec<(RequestInfo, u16)>,

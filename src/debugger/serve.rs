@@ -12,8 +12,8 @@
 //! (400) and never reaches the guest or the debugger.
 
 use std::net::{SocketAddr, TcpListener};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use http_body_util::BodyExt;
 use hyper::server::conn::http1;
@@ -28,13 +28,30 @@ use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpCtxView, WasiHttpHook
 use super::protocol::{Outcome, RequestInfo, RequestsView};
 use super::state::{Host, Shared, lock};
 
-/// How `wasmdbg serve` serves: where, and what the component may reach.
+/// How `wasmdbg serve` serves: where, what the component may reach, and
+/// what happens to requests while one is paused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServeOptions {
     /// The address to listen on (`127.0.0.1:8080`, as `wasmtime serve`).
     pub addr: String,
     /// Outgoing HTTP from the component (`wasi:http/outgoing-handler`).
     pub outgoing: Outgoing,
+    /// Requests that arrive, or wait, while one is paused.
+    pub paused_requests: PausedRequests,
+}
+
+/// What requests do while another is paused (`--paused-requests`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum PausedRequests {
+    /// They wait, in the order they arrived, and are handled under the
+    /// debugger after the paused one is answered (the default: every
+    /// request can stop at a breakpoint).
+    #[default]
+    Wait,
+    /// They are served at once on plain code (the component compiled
+    /// without guest debugging), without pausing, concurrently with each
+    /// other, until the paused request resumes.
+    Serve,
 }
 
 /// Which outgoing requests a served component may make.
@@ -108,14 +125,19 @@ const ANSWERED_KEPT: usize = 16;
 /// The requests of a server: the one in flight, the latest answered.
 #[derive(Debug, Default)]
 pub(crate) struct RequestLog {
-    serving: bool,
+    serving: Option<PausedRequests>,
     in_flight: Option<RequestInfo>,
+    /// Served on plain code while another was paused, not answered yet.
+    bypassing: Vec<RequestInfo>,
     answered: std::collections::VecDeque<(RequestInfo, u16)>,
+    /// The debugger is paused (in a request, under `serve`).
+    pub(crate) paused: bool,
 }
 
 impl RequestLog {
-    /// The log of a session that serves (`serving`) or runs a program.
-    pub(crate) fn new(serving: bool) -> RequestLog {
+    /// The log of a session that serves (with `serving` for paused
+    /// requests) or runs a program (`None`).
+    pub(crate) fn new(serving: Option<PausedRequests>) -> RequestLog {
         RequestLog {
             serving,
             ..RequestLog::default()
@@ -125,8 +147,9 @@ impl RequestLog {
     /// What `info requests` shows.
     pub(crate) fn view(&self) -> RequestsView {
         RequestsView {
-            serving: self.serving,
+            paused_requests: self.serving,
             in_flight: self.in_flight.clone(),
+            served_plain: self.bypassing.clone(),
             answered: self.answered.iter().cloned().collect(),
         }
     }
@@ -138,11 +161,15 @@ impl RequestLog {
 
     fn answer(&mut self, status: u16) {
         if let Some(info) = self.in_flight.take() {
-            if self.answered.len() == ANSWERED_KEPT {
-                self.answered.pop_front();
-            }
-            self.answered.push_back((info, status));
+            self.answered_with(info, status);
         }
+    }
+
+    fn answered_with(&mut self, info: RequestInfo, status: u16) {
+        if self.answered.len() == ANSWERED_KEPT {
+            self.answered.pop_front();
+        }
+        self.answered.push_back((info, status));
     }
 }
 
@@ -152,16 +179,27 @@ const INCOMING_HANDLER: &str = "wasi:http/incoming-handler@0.2";
 /// A loaded `wasi:http/proxy` component and its bound listener.
 pub(crate) struct ServeRunner {
     pre: ProxyPre<Host>,
-    listener: Mutex<Option<TcpListener>>,
+    /// `--paused-requests serve`: the component on an engine without guest
+    /// debugging, for the requests that come while one is paused.
+    plain: Option<ProxyPre<Host>>,
+    listener: TcpListener,
     /// Where it listens (the port filled in when `:0` was asked).
     pub(crate) addr: SocketAddr,
     /// Requests accepted so far, over every run of the server.
-    requests: AtomicU64,
+    requests: Arc<AtomicU64>,
 }
+
+/// A new store's data for a request served on plain code.
+pub(crate) type HostFactory = Arc<dyn Fn() -> std::result::Result<Host, String> + Send + Sync>;
+
+/// Where the acceptor hands the worker a connection it asked for.
+type Give = tokio::sync::oneshot::Sender<std::net::TcpStream>;
 
 impl ServeRunner {
     /// Checks that `component` exports `wasi:http/incoming-handler`, links
-    /// WASI 0.2 and `wasi:http`, and binds `options.addr`.
+    /// WASI 0.2 and `wasi:http`, binds `options.addr`; with
+    /// `--paused-requests serve`, `plain` is the same component compiled
+    /// for an engine without guest debugging.
     ///
     /// # Errors
     /// One line: a component that exports no incoming handler (naming what
@@ -169,6 +207,7 @@ impl ServeRunner {
     pub(crate) fn new(
         engine: &Engine,
         component: &Component,
+        plain: Option<(&Engine, &Component)>,
         options: &ServeOptions,
     ) -> Result<ServeRunner> {
         let exports: Vec<String> = component
@@ -187,72 +226,109 @@ impl ServeRunner {
                  wasi:http/incoming-handler (it exports {list})"
             ));
         }
-        let mut linker: Linker<Host> = Linker::new(engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        let pre = ProxyPre::new(linker.instantiate_pre(component)?)?;
+        let pre_for = |engine: &Engine, component: &Component| -> Result<ProxyPre<Host>> {
+            let mut linker: Linker<Host> = Linker::new(engine);
+            wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+            wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+            ProxyPre::new(linker.instantiate_pre(component)?)
+        };
+        let pre = pre_for(engine, component)?;
+        let plain = plain.map(|(e, c)| pre_for(e, c)).transpose()?;
         let listener = TcpListener::bind(&options.addr)
             .map_err(|e| anyhow!("cannot listen on {}: {e}", options.addr))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         Ok(ServeRunner {
             pre,
-            listener: Mutex::new(Some(listener)),
+            plain,
+            listener,
             addr,
-            requests: AtomicU64::new(0),
+            requests: Arc::new(AtomicU64::new(0)),
         })
     }
 
-    /// Serves requests one at a time until the server is stopped: each
-    /// gets a store from `new_store` (the debug handler, breakpoints,
-    /// interrupts of a run), an instance, and its `handle` call. Ends with
-    /// [`Outcome::Served`] when Ctrl-C arrives while no request runs, or
-    /// when the front end kills or leaves the session.
+    /// Serves requests until the server is stopped. An acceptor thread
+    /// takes connections and hands the worker (this thread) one whenever
+    /// it asks, in arrival order; each gets a store from `new_store` (the
+    /// debug handler, breakpoints, interrupts of a run), an instance, and
+    /// its `handle` call. With `--paused-requests serve`, connections that
+    /// arrive or wait while the debugger is paused are served by the
+    /// acceptor on plain code (stores from `new_host`). Ends with
+    /// [`Outcome::Served`] when Ctrl-C (or the timeout) arrives while no
+    /// request runs, or [`Outcome::Killed`] when the front end kills or
+    /// leaves the session.
     pub(crate) async fn serve(
         &self,
-        shared: &Shared,
+        shared: &Arc<Shared>,
         new_store: &dyn Fn() -> std::result::Result<Store<Host>, Outcome>,
+        new_host: HostFactory,
     ) -> Outcome {
-        let std_listener = match lock(&self.listener).as_ref().map(TcpListener::try_clone) {
-            Some(Ok(l)) => l,
-            Some(Err(e)) => return Outcome::LoadFailed(format!("cannot listen: {e}")),
-            None => return Outcome::LoadFailed("the listener is gone".into()),
-        };
-        let listener = match tokio::net::TcpListener::from_std(std_listener) {
+        let listener = match self.listener.try_clone() {
             Ok(l) => l,
             Err(e) => return Outcome::LoadFailed(format!("cannot listen: {e}")),
         };
+        let (want, wants) = tokio::sync::mpsc::unbounded_channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let acceptor = Acceptor {
+            listener,
+            wants,
+            plain: self.plain.clone().map(|pre| (pre, new_host)),
+            shared: shared.clone(),
+            requests: self.requests.clone(),
+            stop: stop.clone(),
+        };
+        let thread = match std::thread::Builder::new()
+            .name("wasmdbg-serve-accept".into())
+            .spawn(move || acceptor.run())
+        {
+            Ok(t) => t,
+            Err(e) => return Outcome::LoadFailed(format!("cannot start the acceptor: {e}")),
+        };
+        let outcome = self.serve_handed(shared, new_store, &want).await;
+        stop.store(true, Ordering::SeqCst);
+        let _ = thread.join();
+        outcome
+    }
+
+    /// The worker's side of [`ServeRunner::serve`]: ask for a connection,
+    /// serve it, again.
+    async fn serve_handed(
+        &self,
+        shared: &Shared,
+        new_store: &dyn Fn() -> std::result::Result<Store<Host>, Outcome>,
+        want: &tokio::sync::mpsc::UnboundedSender<Give>,
+    ) -> Outcome {
         let first = self.requests.load(Ordering::Relaxed);
+        let ended = || {
+            let control = lock(&shared.control);
+            control.killing || control.detached
+        };
         loop {
-            // Accept, waking up to notice Ctrl-C and a session that ended.
-            let accepted = tokio::select! {
-                a = listener.accept() => Some(a),
-                () = tokio::time::sleep(std::time::Duration::from_millis(50)) => None,
-            };
-            let stop = {
-                let control = lock(&shared.control);
-                control.killing || control.detached
-            };
-            if stop {
-                return Outcome::Killed;
+            let (give, mut given) = tokio::sync::oneshot::channel();
+            if want.send(give).is_err() {
+                return Outcome::Failed("the acceptor thread has stopped".into());
             }
-            // Ctrl-C (or --timeout) with no request running.
-            if shared.interrupt.take().is_some() {
-                let served = self.requests.load(Ordering::Relaxed) - first;
-                return Outcome::Served { requests: served };
-            }
-            let Some(accepted) = accepted else {
-                continue;
+            // Wait for a connection, waking up to notice Ctrl-C and a
+            // session that ended.
+            let stream = loop {
+                tokio::select! {
+                    s = &mut given => break s.ok(),
+                    () = tokio::time::sleep(std::time::Duration::from_millis(50)) => {}
+                }
+                if ended() {
+                    return Outcome::Killed;
+                }
+                // Ctrl-C (or --timeout) with no request running.
+                if shared.interrupt.take().is_some() {
+                    let served = self.requests.load(Ordering::Relaxed) - first;
+                    return Outcome::Served { requests: served };
+                }
             };
-            let Ok((stream, _)) = accepted else {
+            let Some(stream) = stream.and_then(|s| tokio::net::TcpStream::from_std(s).ok()) else {
                 continue;
             };
             self.connection(shared, stream, new_store).await;
-            let stop = {
-                let control = lock(&shared.control);
-                control.killing || control.detached
-            };
-            if stop {
+            if ended() {
                 return Outcome::Killed;
             }
         }
@@ -273,15 +349,7 @@ impl ServeRunner {
         let service =
             hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                 let to_guest = to_guest.clone();
-                let number = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
-                let info = RequestInfo {
-                    number,
-                    method: req.method().to_string(),
-                    path: req
-                        .uri()
-                        .path_and_query()
-                        .map_or_else(|| "/".to_string(), |p| p.to_string()),
-                };
+                let info = request_info(&self.requests, &req);
                 async move {
                     let (reply, answer) = tokio::sync::oneshot::channel();
                     let response = if to_guest.send((req, info, reply)).is_ok() {
@@ -415,6 +483,172 @@ impl Reply {
             self.status = Some(response.status().as_u16());
             let _ = to.send(response);
         }
+    }
+}
+
+/// The thread that accepts connections: it hands one to the worker each
+/// time the worker asks, in arrival order; with a plain component
+/// (`--paused-requests serve`), the connections that arrive or wait while
+/// the debugger is paused are served here, on plain code.
+struct Acceptor {
+    listener: TcpListener,
+    wants: tokio::sync::mpsc::UnboundedReceiver<Give>,
+    plain: Option<(ProxyPre<Host>, HostFactory)>,
+    shared: Arc<Shared>,
+    requests: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Acceptor {
+    fn run(self) {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(self.accept());
+    }
+
+    async fn accept(mut self) {
+        let Ok(listener) = self
+            .listener
+            .try_clone()
+            .and_then(tokio::net::TcpListener::from_std)
+        else {
+            return;
+        };
+        let mut waiting: std::collections::VecDeque<tokio::net::TcpStream> = Default::default();
+        let mut asking: Option<Give> = None;
+        while !self.stop.load(Ordering::SeqCst) {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    if let Ok((stream, _)) = accepted {
+                        waiting.push_back(stream);
+                    }
+                }
+                wanted = self.wants.recv(), if asking.is_none() => match wanted {
+                    Some(give) => asking = Some(give),
+                    None => return,
+                },
+                () = tokio::time::sleep(std::time::Duration::from_millis(10)) => {}
+            }
+            let paused = lock(&self.shared.requests).paused;
+            if let (true, Some((pre, new_host))) = (paused, &self.plain) {
+                while let Some(stream) = waiting.pop_front() {
+                    let served = Plain {
+                        pre: pre.clone(),
+                        new_host: new_host.clone(),
+                        shared: self.shared.clone(),
+                        requests: self.requests.clone(),
+                    };
+                    tokio::task::spawn(served.connection(stream));
+                }
+                continue;
+            }
+            if asking.is_some()
+                && let Some(stream) = waiting.pop_front()
+                && let Ok(stream) = stream.into_std()
+                && let Some(give) = asking.take()
+            {
+                let _ = give.send(stream);
+            }
+        }
+    }
+}
+
+/// Requests served on plain code while the debugger is paused.
+#[derive(Clone)]
+struct Plain {
+    pre: ProxyPre<Host>,
+    new_host: HostFactory,
+    shared: Arc<Shared>,
+    requests: Arc<AtomicU64>,
+}
+
+impl Plain {
+    /// One connection (one request), as `wasmtime serve` serves it: the
+    /// guest in a task of its own, the response when it sets it.
+    async fn connection(self, stream: tokio::net::TcpStream) {
+        let service =
+            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let this = self.clone();
+                async move { Ok::<_, std::convert::Infallible>(this.request(req).await) }
+            });
+        let _ = http1::Builder::new()
+            .keep_alive(false)
+            .serve_connection(TokioIo::new(stream), service)
+            .await;
+    }
+
+    async fn request(
+        &self,
+        req: hyper::Request<hyper::body::Incoming>,
+    ) -> hyper::Response<HyperOutgoingBody> {
+        let info = request_info(&self.requests, &req);
+        lock(&self.shared.requests).bypassing.push(info.clone());
+        let response = self.answer(req).await;
+        let mut log = lock(&self.shared.requests);
+        log.bypassing.retain(|r| r.number != info.number);
+        log.answered_with(info, response.status().as_u16());
+        response
+    }
+
+    async fn answer(
+        &self,
+        req: hyper::Request<hyper::body::Incoming>,
+    ) -> hyper::Response<HyperOutgoingBody> {
+        let host = match (self.new_host)() {
+            Ok(host) => host,
+            Err(e) => return text_response(500, &format!("{e}\n")),
+        };
+        let mut store = Store::new(self.pre.engine(), host);
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let handed = (|| -> Result<_> {
+            let req = store
+                .data_mut()
+                .http()
+                .new_incoming_request(Scheme::Http, req)?;
+            let out = store.data_mut().http().new_response_outparam(sender)?;
+            Ok((req, out))
+        })();
+        let (req, out) = match handed {
+            Ok(h) => h,
+            Err(e) => return text_response(500, &format!("{}\n", super::state::one_line(&e))),
+        };
+        let pre = self.pre.clone();
+        let task = tokio::task::spawn(async move {
+            let proxy = pre.instantiate_async(&mut store).await?;
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, req, out)
+                .await
+        });
+        match receiver.await {
+            Ok(Ok(response)) => response,
+            Ok(Err(code)) => {
+                text_response(500, &format!("the component answered an error: {code:?}\n"))
+            }
+            Err(_) => {
+                let why = match task.await {
+                    Ok(Err(e)) => format!("the component failed: {}\n", super::state::one_line(&e)),
+                    _ => "the component returned without setting a response\n".to_string(),
+                };
+                text_response(500, &why)
+            }
+        }
+    }
+}
+
+/// The next request number, and what `info requests` shows of `req`.
+fn request_info<B>(requests: &AtomicU64, req: &hyper::Request<B>) -> RequestInfo {
+    RequestInfo {
+        number: requests.fetch_add(1, Ordering::Relaxed) + 1,
+        method: req.method().to_string(),
+        path: req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| "/".to_string(), |p| p.to_string()),
     }
 }
 

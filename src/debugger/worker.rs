@@ -408,7 +408,33 @@ impl Loaded {
                     super::component::core_modules(&engine, &component, &program)?;
                 let runner = match &config.serve {
                     Some(options) => {
-                        let server = super::serve::ServeRunner::new(&engine, &component, options)?;
+                        // Requests that come while one is paused run on
+                        // plain code: the component compiled again, for an
+                        // engine without guest debugging.
+                        let plain = match options.paused_requests {
+                            super::serve::PausedRequests::Wait => None,
+                            super::serve::PausedRequests::Serve => {
+                                let mut plain_config = Config::new();
+                                plain_config
+                                    .wasm_exceptions(true)
+                                    .shared_memory(true)
+                                    .max_wasm_stack(max_wasm_stack);
+                                let plain_engine = Engine::new(&plain_config)?;
+                                let (c, _) = super::cache::load_or_compile::<Component>(
+                                    &plain_engine,
+                                    &bytes,
+                                    cache,
+                                )
+                                .map_err(|e| anyhow!("{}", one_line(&e)).context(what))?;
+                                Some((plain_engine, c))
+                            }
+                        };
+                        let server = super::serve::ServeRunner::new(
+                            &engine,
+                            &component,
+                            plain.as_ref().map(|(e, c)| (e, c)),
+                            options,
+                        )?;
                         let _ = output.send(Message::Event(super::protocol::Event::Serving {
                             addr: server.addr.to_string(),
                         }));
@@ -436,7 +462,9 @@ impl Loaded {
             probe: Mutex::new(probe),
             replaying: config.replay.is_some(),
             entry_pc: None,
-            requests: Mutex::new(super::serve::RequestLog::new(config.serve.is_some())),
+            requests: Mutex::new(super::serve::RequestLog::new(
+                config.serve.as_ref().map(|s| s.paused_requests),
+            )),
         });
         for location in &config.breakpoints {
             super::breakpoint_requests::add_breakpoint(&shared, None, location, false, None)
@@ -472,7 +500,16 @@ impl Loaded {
                 .is_some_and(|r| r.quiet_first_run);
         let echo = !quiet && lock(&shared.control).reverse.is_none();
         if let Runner::Serve(server, _) = &self.runner {
-            let outcome = server.serve(shared, &|| self.new_store(kind, echo)).await;
+            let new_host: super::serve::HostFactory = {
+                let config = self.config.clone();
+                let output = self.output.clone();
+                Arc::new(move || {
+                    build_wasi(&config, output.clone(), kind, echo).map_err(|e| one_line(&e))
+                })
+            };
+            let outcome = server
+                .serve(shared, &|| self.new_store(kind, echo), new_host)
+                .await;
             shared.clear_instances();
             if lock(&shared.control).killing {
                 return Outcome::Killed;

@@ -7,6 +7,7 @@ use crate::debugger::protocol::{
     CodeSource, DebugSummary, ExportView, FunctionView, GlobalInfo, ModuleSummary, ModuleView,
     RequestsView,
 };
+use crate::debugger::serve::PausedRequests;
 use crate::wasm::{ExportKind, Import, MemoryDecl, Section, TableDecl};
 
 fn kind_name(kind: ExportKind) -> &'static str {
@@ -322,32 +323,42 @@ pub fn modules(component: bool, list: &[ModuleView]) -> String {
 /// is up while one runs only when it is paused) and the latest answered,
 /// newest last.
 pub fn requests(view: &RequestsView) -> String {
-    if !view.serving && view.in_flight.is_none() && view.answered.is_empty() {
+    let Some(mode) = view.paused_requests else {
         return "No HTTP requests: this session does not serve (`wasmdbg serve` does).\n"
             .to_string();
-    }
+    };
     let mut t = table(&["#", "method", "path", "state"]);
-    for (r, status) in &view.answered {
+    let mut rows = 0;
+    let mut add = |r: &crate::debugger::protocol::RequestInfo, state: String| {
         t.add_row(vec![
             r.number.to_string(),
             r.method.clone(),
             r.path.clone(),
-            format!("answered {status}"),
+            state,
         ]);
+        rows += 1;
+    };
+    for (r, status) in &view.answered {
+        add(r, format!("answered {status}"));
     }
     if let Some(r) = &view.in_flight {
-        t.add_row(vec![
-            r.number.to_string(),
-            r.method.clone(),
-            r.path.clone(),
-            "paused (in flight)".to_string(),
-        ]);
+        add(r, "paused (in flight)".to_string());
     }
-    let waiting = "Other requests wait until this one is answered.";
-    match (&view.in_flight, view.answered.is_empty()) {
-        (None, true) => "No requests yet.\n".to_string(),
-        (None, false) => format!("{t}\n"),
-        (Some(_), _) => format!("{t}\n{waiting}\n"),
+    for r in &view.served_plain {
+        add(r, "running on plain code".to_string());
+    }
+    if rows == 0 {
+        return "No requests yet.\n".to_string();
+    }
+    let others = match mode {
+        PausedRequests::Wait => "Other requests wait until this one is answered.",
+        PausedRequests::Serve => {
+            "Other requests are served on plain code, without pausing, until it resumes."
+        }
+    };
+    match &view.in_flight {
+        None => format!("{t}\n"),
+        Some(_) => format!("{t}\n{others}\n"),
     }
 }
 

@@ -257,6 +257,43 @@ fn other_requests_wait_while_one_is_paused() {
     assert_eq!(s.quit(), 0);
 }
 
+/// With `--paused-requests serve`, requests that come while one is paused
+/// are answered at once on plain code — without pausing at the breakpoint
+/// they pass, a trap answered 500 — and `info requests` shows them; once
+/// the paused one resumes, the next request is debugged again.
+#[test]
+fn paused_requests_serve_answers_the_others_on_plain_code() {
+    let mut s = Server::start(&["--paused-requests", "serve", "-b", "proxy::sum_to"]);
+    let first = s.get("/sum?n=4");
+    s.wait_for("in request #1: GET /sum?n=4\n");
+    assert_eq!(
+        s.get("/sum?n=5").join().unwrap(),
+        (200, "sum 15\n".to_string())
+    );
+    let trap = s.get("/trap").join().unwrap();
+    assert_eq!(trap.0, 500, "{trap:?}");
+    assert!(trap.1.starts_with("the component failed: "), "{trap:?}");
+    assert!(!first.is_finished(), "the paused request was answered");
+    s.type_in("info requests\n");
+    let table = s.wait_for("until it resumes.\n");
+    for row in [
+        "| 2   GET      /sum?n=5   answered 200       |",
+        "| 3   GET      /trap      answered 500       |",
+        "| 1   GET      /sum?n=4   paused (in flight) |",
+    ] {
+        assert!(table.contains(row), "no {row} in\n{table}");
+    }
+    s.type_in("continue\n");
+    assert_eq!(first.join().unwrap(), (200, "sum 10\n".to_string()));
+    let again = s.get("/sum?n=1");
+    s.wait_for("Breakpoint 1, hit 2 times\nin request #4: GET /sum?n=1\n");
+    s.type_in("continue\n");
+    assert_eq!(again.join().unwrap(), (200, "sum 1\n".to_string()));
+    s.interrupt();
+    s.wait_for("[stopped serving after 4 requests]\n");
+    assert_eq!(s.quit(), 0);
+}
+
 /// A one-request upstream server on loopback: its port; it answers
 /// `upstream` to the first connection.
 fn upstream() -> u16 {
