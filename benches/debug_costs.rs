@@ -796,8 +796,8 @@ fn flite_program(module: PathBuf) -> Program {
 
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    if std::env::var_os("WASMDBG_BENCH_SERVE").is_some() {
-        return plain_serve(&argv[0]);
+    if let Ok(mode) = std::env::var("WASMDBG_BENCH_SERVE") {
+        return plain_serve(&argv[0], mode == "floor");
     }
     if std::env::var_os("WASMDBG_BENCH_PLAIN").is_some() {
         return plain_child(&argv);
@@ -1704,18 +1704,21 @@ impl wasmtime_wasi_http::WasiHttpView for PlainHttp {
     }
 }
 
-/// The plain server (`WASMDBG_BENCH_SERVE=1 debug_costs COMPONENT`): the
-/// wasmtime-wasi-http crate's own recipe (`p2` module docs, what `wasmtime
-/// serve` does) on plain wasmtime without guest debugging, one instance per
-/// request, one connection at a time on a current-thread runtime as
-/// `wasmdbg serve`; prints its address on stdout.
-fn plain_serve(path: &str) {
+/// The plain server (`WASMDBG_BENCH_SERVE=plain debug_costs COMPONENT`):
+/// the wasmtime-wasi-http crate's own recipe (`p2` module docs, what
+/// `wasmtime serve` does) on plain wasmtime without guest debugging, one
+/// instance per request, one connection at a time on a current-thread
+/// runtime as `wasmdbg serve`; prints its address on stdout. `=floor`: the
+/// same with guest debugging on and no handler (what the engine's
+/// instrumentation costs per request: each store gets its own copy of the
+/// code).
+fn plain_serve(path: &str, floor: bool) {
     use hyper::server::conn::http1;
     use wasmtime::component::{Component, Linker};
     use wasmtime_wasi_http::WasiHttpView;
     use wasmtime_wasi_http::p2::bindings::ProxyPre;
     use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
-    let engine = wasmtime::Engine::new(&plain_config(false)).unwrap();
+    let engine = wasmtime::Engine::new(&plain_config(floor)).unwrap();
     let component = Component::new(&engine, module_bytes(Path::new(path))).unwrap();
     let mut linker: Linker<PlainHttp> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
@@ -1835,25 +1838,33 @@ fn serve_figures() {
             .arg(&proxy);
         c
     };
-    let plain = || {
+    let plain = |mode: &str| {
         let mut c = Command::new(std::env::current_exe().unwrap());
-        c.env("WASMDBG_BENCH_SERVE", "1").arg(&proxy);
+        c.env("WASMDBG_BENCH_SERVE", mode).arg(&proxy);
         c
     };
     // Fill wasmdbg's cache first.
     serve_rate(wasmdbg(), true);
-    let mut rates = (Vec::new(), Vec::new());
-    let mut latencies = (Vec::new(), Vec::new());
+    let mut rates = (Vec::new(), Vec::new(), Vec::new());
+    let mut latencies = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs() {
-        let (r, l) = serve_rate(plain(), false);
+        let (r, l) = serve_rate(plain("plain"), false);
         rates.0.push(r);
         latencies.0.push(l);
-        let (r, l) = serve_rate(wasmdbg(), true);
+        let (r, l) = serve_rate(plain("floor"), false);
         rates.1.push(r);
         latencies.1.push(l);
+        let (r, l) = serve_rate(wasmdbg(), true);
+        rates.2.push(r);
+        latencies.2.push(l);
     }
-    let (plain_rate, debug_rate) = (summary(rates.0), summary(rates.1));
-    let (plain_latency, debug_latency) = (summary(latencies.0), summary(latencies.1));
+    let (plain_rate, floor_rate, debug_rate) =
+        (summary(rates.0), summary(rates.1), summary(rates.2));
+    let (plain_latency, floor_latency, debug_latency) = (
+        summary(latencies.0),
+        summary(latencies.1),
+        summary(latencies.2),
+    );
     let workload = format!("proxy.wasm, {SERVE_REQUESTS} sequential GET /sum?n=100");
     row(
         "14 wasmdbg serve, no breakpoint (requests/s)",
@@ -1868,5 +1879,15 @@ fn serve_figures() {
         show(plain_latency, 2),
         show(debug_latency, 2),
         format!("{:.2}x", debug_latency.0 / plain_latency.0),
+    );
+    row(
+        "14 floor: guest debugging on, no debugger (requests/s; latency ms)",
+        &workload,
+        format!("{}; {}", show(plain_rate, 0), show(plain_latency, 2)),
+        format!("{}; {}", show(floor_rate, 0), show(floor_latency, 2)),
+        format!(
+            "wasmdbg at {:.2}x the floor's rate",
+            debug_rate.0 / floor_rate.0
+        ),
     );
 }
