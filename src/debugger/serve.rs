@@ -3,13 +3,15 @@
 //! serve` does (wasmtime-wasi-http 48.0.8's `ProxyPre`), each request's
 //! store with the debug handler, breakpoints and interrupts of a run.
 //!
-//! Requests are served one at a time on the worker thread, in the order
-//! they arrive: while one is paused, the others wait (their connections
-//! queue in the listening socket) — `--paused-requests wait`, the only mode
-//! yet. A request's trap (or uncaught exception, or failed host call)
-//! pauses it like a run's; when it is resumed the request is answered with
-//! status 500, and the server goes on. Malformed HTTP is answered by hyper
-//! (400) and never reaches the guest or the debugger.
+//! An acceptor thread takes connections; the worker thread asks it for one
+//! at a time and serves it under the debugger, in arrival order. While a
+//! request is paused, the others wait (`--paused-requests wait`) or the
+//! acceptor serves them at once on plain code, the component compiled
+//! without guest debugging (`--paused-requests serve`). A request's trap
+//! (or uncaught exception, or failed host call) pauses it like a run's;
+//! when it is resumed the request is answered with status 500, and the
+//! server goes on. Malformed HTTP is answered by hyper (400) and never
+//! reaches the guest or the debugger.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
