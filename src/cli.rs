@@ -342,8 +342,8 @@ impl ServeArgs {
     /// cannot serve (one line).
     ///
     /// # Errors
-    /// Program arguments, `--invoke`, `--preload`, `--stdin` or
-    /// `--stop-on-entry`, which serving has no use for.
+    /// Program arguments, `--invoke`, `--preload` or `--stdin`, which
+    /// serving has no use for.
     pub fn run_config(&self) -> Result<RunConfig, String> {
         let p = &self.program;
         let refused = if !p.args.is_empty() {
@@ -354,8 +354,6 @@ impl ServeArgs {
             Some("--preload")
         } else if p.stdin.is_some() {
             Some("--stdin")
-        } else if self.debugger.stop_on_entry {
-            Some("--stop-on-entry")
         } else {
             None
         };
@@ -374,6 +372,8 @@ impl ServeArgs {
         };
         let d = &self.debugger;
         Ok(RunConfig {
+            // Pause before serving: breakpoints can be set at the prompt.
+            stop_on_entry: d.stop_on_entry,
             stop_on_throw: !d.no_stop_on_throw,
             breakpoints: d.breakpoints.clone(),
             without_interrupts: d.no_interrupts,

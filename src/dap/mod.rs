@@ -351,11 +351,27 @@ struct LaunchArgs {
     no_cache: bool,
     /// The compiled code cache's directory (default: wasmdbg's own).
     cache_dir: Option<PathBuf>,
+    /// Serve HTTP with `program`, a wasi:http/proxy component, as `wasmdbg
+    /// serve` does; `program` gets no arguments.
+    serve: Option<ServeLaunch>,
     /// Every other key: the ones editors add of their own are passed
     /// over, any other is named in a console line (a misspelt option must
     /// not go unnoticed, and must not stop the launch either).
     #[serde(flatten)]
     other: HashMap<String, Json>,
+}
+
+/// The `serve` launch key: `wasmdbg serve`'s options.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ServeLaunch {
+    /// `--addr` (default 127.0.0.1:8080).
+    addr: Option<String>,
+    /// `--paused-requests`: "wait" (default) or "serve".
+    paused_requests: Option<String>,
+    /// `--allow-outgoing-http`: absent or null denies; `[]` allows any
+    /// host; names allow those.
+    allow_outgoing_http: Option<Vec<String>>,
 }
 
 /// Launch keys editors add on their own (VS Code's launch.json, nvim-dap,
@@ -862,6 +878,29 @@ impl Adapter {
             .collect();
         let mut env: Vec<(String, String)> = args.env.into_iter().collect();
         env.sort();
+        let serve = match &args.serve {
+            None => None,
+            Some(s) => Some(crate::debugger::serve::ServeOptions {
+                addr: s
+                    .addr
+                    .clone()
+                    .unwrap_or_else(|| "127.0.0.1:8080".to_string()),
+                outgoing: match &s.allow_outgoing_http {
+                    None => crate::debugger::serve::Outgoing::Denied,
+                    Some(hosts) if hosts.is_empty() => crate::debugger::serve::Outgoing::Any,
+                    Some(hosts) => crate::debugger::serve::Outgoing::Hosts(hosts.clone()),
+                },
+                paused_requests: match s.paused_requests.as_deref() {
+                    None | Some("wait") => crate::debugger::serve::PausedRequests::Wait,
+                    Some("serve") => crate::debugger::serve::PausedRequests::Serve,
+                    Some(other) => {
+                        return Err(format!(
+                            "serve.pausedRequests is \"wait\" or \"serve\", not {other:?}"
+                        ));
+                    }
+                },
+            }),
+        };
         let config = RunConfig {
             module,
             args: program_args,
@@ -891,6 +930,7 @@ impl Adapter {
                 args.trap_unknown_imports,
                 args.default_values_unknown_imports,
             ),
+            serve,
             ..RunConfig::default()
         };
         let mut directories: Vec<PathBuf> = args.directories.iter().map(at).collect();
@@ -901,6 +941,12 @@ impl Adapter {
         self.stop_on_entry = args.stop_on_entry;
         let writer = self.writer.clone();
         let sink: crate::debugger::EventSink = Box::new(move |event| {
+            if let Event::Serving { addr } = &event {
+                writer.event(
+                    "output",
+                    json!({ "category": "console", "output": format!("Serving HTTP on http://{addr}/\n") }),
+                );
+            }
             if let Event::Output { stream, bytes } = event {
                 let category = match stream {
                     OutputStream::Stdout => "stdout",

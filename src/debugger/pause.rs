@@ -257,6 +257,57 @@ fn maintenance_panic() -> ! {
     crate::panic_guard::quiet(|| panic!("panic requested by `maintenance panic worker`"))
 }
 
+/// `wasmdbg serve --stop-on-entry` (and the DAP server's launch): the
+/// server has loaded and is not serving yet. A stop with no frame is
+/// reported; breakpoints and the program's facts can be asked for;
+/// `continue` (or a step, or `run`) starts serving. Returns `false` when the
+/// front end left instead.
+pub(crate) fn before_serving(shared: &Arc<Shared>) -> bool {
+    let channel = lock(&shared.channel);
+    let pause = PauseId(shared.last_pause.fetch_add(1, Ordering::Relaxed) + 1);
+    channel.send(Response::Stopped(Stop {
+        pause,
+        reason: StopReason::Entry,
+        frame: None,
+        request: None,
+    }));
+    loop {
+        let Incoming::Request(request) = channel.recv() else {
+            maintenance_panic()
+        };
+        let response = match request {
+            Request::Continue
+            | Request::Run
+            | Request::Step { .. }
+            | Request::StepLine { .. }
+            | Request::Advance { .. }
+            | Request::Finish(_) => return true,
+            Request::Detach => {
+                lock(&shared.control).detached = true;
+                return false;
+            }
+            Request::SetStopOnThrow(on) => {
+                shared.stop_on_throw.store(on, Ordering::Relaxed);
+                Response::Done
+            }
+            Request::Disassemble { func, all, .. } => disassemble(&shared.program, None, func, all),
+            Request::CodeSource => Response::CodeSource(shared.code.clone()),
+            Request::Backtrace { .. } => Response::Backtrace {
+                frames: Vec::new(),
+                total: Some(0),
+            },
+            other => match breakpoint_request(shared, None, other) {
+                Ok(response) => response,
+                Err(_) => Response::error(
+                    ErrorKind::NotPaused,
+                    "no request is being served yet: `continue` starts serving".to_string(),
+                ),
+            },
+        };
+        channel.send(response);
+    }
+}
+
 /// After the program ended: frames are refused, breakpoints edit the table,
 /// `run` returns so the worker starts a new run.
 pub(crate) fn serve_ended(shared: &Arc<Shared>, channel: &Channel, outcome: &Outcome) {

@@ -500,6 +500,9 @@ impl Loaded {
                 .is_some_and(|r| r.quiet_first_run);
         let echo = !quiet && lock(&shared.control).reverse.is_none();
         if let Runner::Serve(server, _) = &self.runner {
+            if self.config.stop_on_entry && !pause::before_serving(shared) {
+                return Outcome::Killed;
+            }
             let new_host: super::serve::HostFactory = {
                 let config = self.config.clone();
                 let output = self.output.clone();
@@ -645,7 +648,8 @@ impl Loaded {
         control: &mut Control,
     ) -> std::result::Result<(), String> {
         let shared = &self.shared;
-        if self.config.stop_on_entry {
+        // A server's entry stop is before serving, not in each request.
+        if self.config.stop_on_entry && !matches!(self.runner, Runner::Serve(..)) {
             control.entry = Some(self.entry_pc()?);
         }
         let Some(mut edit) = store.edit_breakpoints() else {

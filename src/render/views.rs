@@ -167,9 +167,11 @@ pub fn stop_banner(theme: &Theme, stop: &Stop, source: &SourceLine) -> String {
         )));
         out.push('\n');
     }
-    match &stop.frame {
-        Some(f) => out.push_str(&frame_detail(theme, f, source)),
-        None => out.push_str("No Wasm frames on the stack.\n"),
+    match (&stop.frame, &stop.reason) {
+        (Some(f), _) => out.push_str(&frame_detail(theme, f, source)),
+        // `wasmdbg serve --stop-on-entry`: loaded, not serving yet.
+        (None, StopReason::Entry) => out.push_str("Not serving yet: `continue` starts serving.\n"),
+        (None, _) => out.push_str("No Wasm frames on the stack.\n"),
     }
     out
 }

@@ -829,6 +829,49 @@ fn inlined_functions_are_frames_with_their_own_variables() {
     c.finish();
 }
 
+/// `serve`: the launch loads a wasi:http/proxy component and waits;
+/// after `configurationDone` it serves, a real HTTP request stops at the
+/// function breakpoint with the request's frames, `continue` answers it,
+/// and `pause` with no request running stops serving (exit code 0).
+#[test]
+fn serve_launch_debugs_a_request() {
+    let mut c = Client::start();
+    c.launch(json!({
+        "program": "tests/guests/proxy.wasm",
+        "serve": { "addr": "127.0.0.1:0" },
+    }));
+    let addr = c
+        .seen
+        .iter()
+        .filter(|m| m["event"] == "output")
+        .filter_map(|m| m["body"]["output"].as_str())
+        .find_map(|o| o.strip_prefix("Serving HTTP on http://"))
+        .map(|a| a.trim_end().trim_end_matches('/').to_string())
+        .unwrap_or_else(|| panic!("no address in {:#?}", c.seen));
+    let set = c.ok(
+        "setFunctionBreakpoints",
+        json!({ "breakpoints": [{ "name": "proxy::sum_to" }] }),
+    );
+    assert_eq!(set["breakpoints"][0]["verified"], true, "{set}");
+    c.ok("configurationDone", json!({}));
+    let url = format!("http://{addr}/sum?n=10");
+    let answer = std::thread::spawn(move || {
+        let agent = ureq::AgentBuilder::new().timeout(WAIT).build();
+        let r = agent.get(&url).call().unwrap();
+        (r.status(), r.into_string().unwrap())
+    });
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    let (_, trace) = top_frame(&mut c);
+    assert_eq!(trace["stackFrames"][0]["name"], "proxy::sum_to", "{trace}");
+    assert_eq!(trace["stackFrames"][1]["name"], "proxy::route", "{trace}");
+    c.ok("continue", json!({ "threadId": 1 }));
+    assert_eq!(answer.join().unwrap(), (200, "sum 55\n".to_string()));
+    c.ok("pause", json!({ "threadId": 1 }));
+    assert_eq!(c.event("exited")["exitCode"], 0);
+    c.event("terminated");
+    c.finish();
+}
+
 /// A component (wasm32-wasip2): frames, variables, the exit status.
 #[test]
 fn component_program() {

@@ -294,6 +294,25 @@ fn paused_requests_serve_answers_the_others_on_plain_code() {
     assert_eq!(s.quit(), 0);
 }
 
+/// `--stop-on-entry`: the prompt comes before serving; a breakpoint set
+/// there applies to the requests; `continue` starts serving.
+#[test]
+fn stop_on_entry_pauses_before_serving() {
+    let mut s = Server::start(&["--stop-on-entry"]);
+    s.wait_for("Program stopped at entry\nNot serving yet: `continue` starts serving.\n");
+    s.type_in("break proxy::sum_to\ncontinue\n");
+    s.wait_for(
+        "Breakpoint 1 at 0xc519: main`proxy::sum_to (func[299]), file proxy/src/lib.rs, line 54\n",
+    );
+    let sum = s.get("/sum?n=2");
+    s.wait_for("Breakpoint 1, hit 1 time\nin request #1: GET /sum?n=2\n");
+    s.type_in("continue\n");
+    assert_eq!(sum.join().unwrap(), (200, "sum 3\n".to_string()));
+    s.interrupt();
+    s.wait_for("[stopped serving after 1 request]\n");
+    assert_eq!(s.quit(), 0);
+}
+
 /// A one-request upstream server on loopback: its port; it answers
 /// `upstream` to the first connection.
 fn upstream() -> u16 {
