@@ -147,7 +147,8 @@ fn get(url: &str) -> (u16, String) {
 }
 
 /// A breakpoint in the handler pauses the request, and the banner names
-/// it; `bt` and `info args` read its frames; `continue` completes the
+/// it; `bt`, `info args`, `next` and `info locals` read its frames;
+/// `continue` completes the
 /// response with the right body; a request with nothing to stop at is
 /// answered without a pause; Ctrl-C with no request running stops
 /// serving, and `info requests` lists them.
@@ -167,6 +168,12 @@ fn a_breakpoint_pauses_a_request_and_continue_answers_it() {
     assert!(
         bt.contains("#1  0xc144 in main`proxy::route (func[298]) at proxy/src/lib.rs:37:39\n"),
         "{bt}"
+    );
+    s.type_in("next\ninfo locals\n");
+    let locals = s.wait_for("total = 0\n");
+    assert!(
+        locals.contains("in request #1: GET /sum?n=10\n#0  0xc520 in main`proxy::sum_to (func[299]) at proxy/src/lib.rs:55:14\n"),
+        "{locals}"
     );
     s.type_in("continue\n");
     assert_eq!(sum.join().unwrap(), (200, "sum 55\n".to_string()));
@@ -311,6 +318,43 @@ fn stop_on_entry_pauses_before_serving() {
     s.interrupt();
     s.wait_for("[stopped serving after 1 request]\n");
     assert_eq!(s.quit(), 0);
+}
+
+/// A scripted session: `--batch` with `-b` and `-ex` commands run at the
+/// first request's pause; `--timeout` ends serving, and the session.
+#[test]
+fn batch_commands_at_a_request_and_a_timeout_to_end() {
+    let mut s = Server::start(&[
+        "--batch",
+        "--timeout",
+        "3",
+        "-b",
+        "proxy::sum_to",
+        "-ex",
+        "info args",
+        "-ex",
+        "continue",
+    ]);
+    let sum = s.get("/sum?n=7");
+    let text = s.wait_for("[stopped serving after 1 request]\n");
+    assert!(
+        text.starts_with("Breakpoint 1, hit 1 time\nin request #1: GET /sum?n=7\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(wasmdbg) info args\nn = 7\n(wasmdbg) continue\n"),
+        "{text}"
+    );
+    assert_eq!(sum.join().unwrap(), (200, "sum 28\n".to_string()));
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = s.child.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(Instant::now() < deadline, "the batch session did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status, Some(0));
 }
 
 /// A one-request upstream server on loopback: its port; it answers
