@@ -363,13 +363,7 @@ impl ServeArgs {
                  component's wasi:http/incoming-handler"
             ));
         }
-        let outgoing = match &self.allow_outgoing_http {
-            None => Outgoing::Denied,
-            Some(hosts) if hosts.iter().all(|h| h.is_empty()) => Outgoing::Any,
-            Some(hosts) => {
-                Outgoing::Hosts(hosts.iter().filter(|h| !h.is_empty()).cloned().collect())
-            }
-        };
+        let outgoing = Outgoing::from_hosts(self.allow_outgoing_http.as_deref());
         let d = &self.debugger;
         Ok(RunConfig {
             // Pause before serving: breakpoints can be set at the prompt.

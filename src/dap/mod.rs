@@ -885,11 +885,9 @@ impl Adapter {
                     .addr
                     .clone()
                     .unwrap_or_else(|| "127.0.0.1:8080".to_string()),
-                outgoing: match &s.allow_outgoing_http {
-                    None => crate::debugger::serve::Outgoing::Denied,
-                    Some(hosts) if hosts.is_empty() => crate::debugger::serve::Outgoing::Any,
-                    Some(hosts) => crate::debugger::serve::Outgoing::Hosts(hosts.clone()),
-                },
+                outgoing: crate::debugger::serve::Outgoing::from_hosts(
+                    s.allow_outgoing_http.as_deref(),
+                ),
                 paused_requests: match s.paused_requests.as_deref() {
                     None | Some("wait") => crate::debugger::serve::PausedRequests::Wait,
                     Some("serve") => crate::debugger::serve::PausedRequests::Serve,

@@ -69,6 +69,18 @@ pub enum Outgoing {
 }
 
 impl Outgoing {
+    /// `--allow-outgoing-http`'s value: absent denies, given without hosts
+    /// (or only empty names) allows any host, else the hosts named.
+    pub fn from_hosts(hosts: Option<&[String]>) -> Outgoing {
+        match hosts {
+            None => Outgoing::Denied,
+            Some(hosts) if hosts.iter().all(|h| h.is_empty()) => Outgoing::Any,
+            Some(hosts) => {
+                Outgoing::Hosts(hosts.iter().filter(|h| !h.is_empty()).cloned().collect())
+            }
+        }
+    }
+
     /// Whether a request to `host` may go out.
     fn allows(&self, host: &str) -> bool {
         match self {
@@ -433,11 +445,7 @@ impl ServeRunner {
             }
         }
         if let Some(to) = reply.to.take() {
-            let why = match &result {
-                Err(e) => format!("the component failed: {}\n", super::state::one_line(e)),
-                Ok(()) => "the component returned without setting a response\n".to_string(),
-            };
-            let _ = to.send(text_response(500, &why));
+            let _ = to.send(unanswered(result.as_ref().err()));
             reply.status = Some(500);
         }
         let status = reply.status.unwrap_or(500);
@@ -475,10 +483,7 @@ impl Reply {
         >,
     ) {
         let response = match set {
-            Ok(Ok(response)) => response,
-            Ok(Err(code)) => {
-                text_response(500, &format!("the component answered an error: {code:?}\n"))
-            }
+            Ok(set) => set_response(set),
             Err(_) => return,
         };
         if let Some(to) = self.to.take() {
@@ -627,17 +632,11 @@ impl Plain {
                 .await
         });
         match receiver.await {
-            Ok(Ok(response)) => response,
-            Ok(Err(code)) => {
-                text_response(500, &format!("the component answered an error: {code:?}\n"))
-            }
-            Err(_) => {
-                let why = match task.await {
-                    Ok(Err(e)) => format!("the component failed: {}\n", super::state::one_line(&e)),
-                    _ => "the component returned without setting a response\n".to_string(),
-                };
-                text_response(500, &why)
-            }
+            Ok(set) => set_response(set),
+            Err(_) => match task.await {
+                Ok(Err(e)) => unanswered(Some(&e)),
+                _ => unanswered(None),
+            },
         }
     }
 }
@@ -652,6 +651,28 @@ fn request_info<B>(requests: &AtomicU64, req: &hyper::Request<B>) -> RequestInfo
             .path_and_query()
             .map_or_else(|| "/".to_string(), |p| p.to_string()),
     }
+}
+
+/// The response a component set, or a 500 for the error code it set.
+fn set_response(
+    set: std::result::Result<
+        hyper::Response<HyperOutgoingBody>,
+        wasmtime_wasi_http::p2::bindings::http::types::ErrorCode,
+    >,
+) -> hyper::Response<HyperOutgoingBody> {
+    set.unwrap_or_else(|code| {
+        text_response(500, &format!("the component answered an error: {code:?}\n"))
+    })
+}
+
+/// The 500 for a request the component never answered: why (its failure,
+/// else that it returned without setting a response).
+fn unanswered(failure: Option<&wasmtime::Error>) -> hyper::Response<HyperOutgoingBody> {
+    let why = match failure {
+        Some(e) => format!("the component failed: {}\n", super::state::one_line(e)),
+        None => "the component returned without setting a response\n".to_string(),
+    };
+    text_response(500, &why)
 }
 
 /// A response with status `status` and `text` as its body.

@@ -128,21 +128,8 @@ pub(crate) fn frame_variables(
     args_only: bool,
     print: &PrintOptions,
 ) -> Result<Option<Vec<Variable>>, String> {
-    let Some(debug) = info.debug_info() else {
-        return Ok(None);
-    };
-    let Some(address) = debug.dwarf_address(pc) else {
-        return Ok(None);
-    };
-    debug.with_context(|ctx| {
-        let Some(mut scope) = debug
-            .resolve(ctx.find_dwarf_and_unit(address))
-            .and_then(|unit| scope_at(unit, address))
-        else {
-            return Ok(None);
-        };
-        scope.narrow(inlined)?;
-        let mut reader = Reader::new(&scope, machine, address, print);
+    in_scope(info, pc, inlined, |scope, address| {
+        let mut reader = Reader::new(scope, machine, address, print);
         let mut out: Vec<Variable> = Vec::new();
         for v in &scope.vars {
             if args_only && !v.is_param {
@@ -169,6 +156,33 @@ pub(crate) fn frame_variables(
     })
 }
 
+/// Runs `f` on the scope at module offset `pc` (narrowed to inlined
+/// function `inlined`, when given) and its DWARF address; `Ok(None)` when
+/// DWARF has no function at `pc`.
+fn in_scope<T>(
+    info: &ModuleInfo,
+    pc: usize,
+    inlined: Option<usize>,
+    f: impl FnOnce(&Scope<'_>, u64) -> Result<Option<T>, String>,
+) -> Result<Option<T>, String> {
+    let Some(debug) = info.debug_info() else {
+        return Ok(None);
+    };
+    let Some(address) = debug.dwarf_address(pc) else {
+        return Ok(None);
+    };
+    debug.with_context(|ctx| {
+        let Some(mut scope) = debug
+            .resolve(ctx.find_dwarf_and_unit(address))
+            .and_then(|unit| scope_at(unit, address))
+        else {
+            return Ok(None);
+        };
+        scope.narrow(inlined)?;
+        f(&scope, address)
+    })
+}
+
 /// Evaluates a parsed expression over the source variables in scope at
 /// `pc` (with `inlined`, those of that function of the inline chain only):
 /// `Ok(None)` when DWARF has no function at `pc` or the expression uses
@@ -189,22 +203,9 @@ pub(crate) fn evaluate_parsed(
     if !expr.is_source() {
         return Ok(None);
     }
-    let Some(debug) = info.debug_info() else {
-        return Ok(None);
-    };
-    let Some(address) = debug.dwarf_address(pc) else {
-        return Ok(None);
-    };
-    debug.with_context(|ctx| {
-        let Some(mut scope) = debug
-            .resolve(ctx.find_dwarf_and_unit(address))
-            .and_then(|unit| scope_at(unit, address))
-        else {
-            return Ok(None);
-        };
-        scope.narrow(inlined)?;
+    in_scope(info, pc, inlined, |scope, address| {
         let expr = expr.root();
-        let mut reader = Reader::new(&scope, machine, address, print);
+        let mut reader = Reader::new(scope, machine, address, print);
         if let Ast::AddrOf(inner) = expr {
             // `&x`: a pointer to x's type.
             let value = reader.eval(inner)?;

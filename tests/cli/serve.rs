@@ -115,6 +115,15 @@ impl Server {
         assert!(status.success());
     }
 
+    /// Ctrl-C, which stops serving after `requests` requests, then `quit`:
+    /// the exit status.
+    fn stop_and_quit(mut self, requests: u64) -> i32 {
+        self.interrupt();
+        let s = if requests == 1 { "" } else { "s" };
+        self.wait_for(&format!("[stopped serving after {requests} request{s}]\n"));
+        self.quit()
+    }
+
     /// `quit`, then the exit status.
     fn quit(mut self) -> i32 {
         self.type_in("quit\n");
@@ -236,9 +245,7 @@ fn a_trap_pauses_then_answers_500_and_the_server_goes_on() {
         s.get("/nowhere").join().unwrap(),
         (404, "no route /nowhere\n".to_string())
     );
-    s.interrupt();
-    s.wait_for("[stopped serving after 3 requests]\n");
-    assert_eq!(s.quit(), 0);
+    assert_eq!(s.stop_and_quit(3), 0);
 }
 
 /// While one request is paused the others wait (they are accepted one at
@@ -259,9 +266,7 @@ fn other_requests_wait_while_one_is_paused() {
         (200, "hello from the test proxy\n".to_string())
     );
     assert!(started.elapsed() >= Duration::from_millis(700));
-    s.interrupt();
-    s.wait_for("[stopped serving after 2 requests]\n");
-    assert_eq!(s.quit(), 0);
+    assert_eq!(s.stop_and_quit(2), 0);
 }
 
 /// With `--paused-requests serve`, requests that come while one is paused
@@ -296,9 +301,7 @@ fn paused_requests_serve_answers_the_others_on_plain_code() {
     s.wait_for("Breakpoint 1, hit 2 times\nin request #4: GET /sum?n=1\n");
     s.type_in("continue\n");
     assert_eq!(again.join().unwrap(), (200, "sum 1\n".to_string()));
-    s.interrupt();
-    s.wait_for("[stopped serving after 4 requests]\n");
-    assert_eq!(s.quit(), 0);
+    assert_eq!(s.stop_and_quit(4), 0);
 }
 
 /// `--stop-on-entry`: the prompt comes before serving; a breakpoint set
@@ -315,9 +318,7 @@ fn stop_on_entry_pauses_before_serving() {
     s.wait_for("Breakpoint 1, hit 1 time\nin request #1: GET /sum?n=2\n");
     s.type_in("continue\n");
     assert_eq!(sum.join().unwrap(), (200, "sum 3\n".to_string()));
-    s.interrupt();
-    s.wait_for("[stopped serving after 1 request]\n");
-    assert_eq!(s.quit(), 0);
+    assert_eq!(s.stop_and_quit(1), 0);
 }
 
 /// A scripted session: `--batch` with `-b` and `-ex` commands run at the
