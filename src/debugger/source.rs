@@ -39,11 +39,13 @@ pub struct RustToolchain {
 }
 
 impl RustToolchain {
-    /// The toolchain `rustc` on PATH belongs to; `None` when there is no
-    /// `rustc` or it says nothing usable.
+    /// The toolchain of the compiler cargo would run: `$RUSTC` when set
+    /// (cargo's variable), else `rustc` on PATH; `None` when there is none
+    /// or it says nothing usable.
     pub fn installed() -> Option<RustToolchain> {
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
         let run = |args: &[&str]| {
-            let out = std::process::Command::new("rustc")
+            let out = std::process::Command::new(&rustc)
                 .args(args)
                 .output()
                 .ok()?;

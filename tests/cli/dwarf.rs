@@ -619,3 +619,91 @@ fn substitute_path_rules_find_sources() {
     );
     insta::assert_snapshot!(text);
 }
+
+/// The Rust standard library's `/rustc/<commit>/...` paths are read from the
+/// `rust-src` of the toolchain `$RUSTC` names when its commit is the one
+/// that built the program. The toolchain here is the test's own: a `rustc`
+/// script that answers `-vV` and `--print sysroot`, and a sysroot with one
+/// file of `library/` (our own stand-in text, not the standard library's),
+/// so the transcript is the same on every machine. Then the two ways it
+/// can fail: the file missing from `rust-src`, and another commit.
+#[cfg(unix)]
+#[test]
+fn rust_standard_library_sources_from_the_toolchains_rust_src() {
+    use std::os::unix::fs::PermissionsExt;
+    const COMMIT: &str = "59807616e1fa2540724bfbac14d7976d7e4a3860";
+    let toolchain = |commit: &str, with_file: bool| {
+        let sysroot = tempfile::tempdir().unwrap();
+        let rustc = sysroot.path().join("rustc");
+        std::fs::write(
+            &rustc,
+            format!(
+                "#!/bin/sh\ncase \"$1\" in\n-vV) printf 'rustc 1.95.0\\ncommit-hash: {commit}\\n' ;;\n--print) printf '%s\\n' '{}' ;;\nesac\n",
+                sysroot.path().display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&rustc, std::fs::Permissions::from_mode(0o755)).unwrap();
+        if with_file {
+            let src = sysroot
+                .path()
+                .join("lib/rustlib/src/rust/library/core/src/ops");
+            std::fs::create_dir_all(&src).unwrap();
+            let lines: Vec<String> = (1..=260)
+                .map(|n| format!("// line {n} of the test's stand-in for function.rs"))
+                .collect();
+            std::fs::write(src.join("function.rs"), lines.join("\n")).unwrap();
+        }
+        sysroot
+    };
+    let session = |sysroot: &tempfile::TempDir| {
+        let home = tempfile::tempdir().unwrap();
+        let rustc = sysroot.path().join("rustc");
+        crate::harness::run_with_env(
+            home.path(),
+            &root(),
+            &[
+                "run",
+                "--batch",
+                "-ex",
+                "break scaled",
+                "-ex",
+                "run",
+                "-ex",
+                "finish",
+                "-ex",
+                "step",
+                "-ex",
+                "frame 1",
+                SHAPES_RS_RELEASE,
+            ],
+            &[("RUSTC", rustc.as_os_str())],
+        )
+        .replace(&sysroot.path().display().to_string(), "$SYSROOT")
+    };
+    let found = session(&toolchain(COMMIT, true));
+    let file = "$SYSROOT/lib/rustlib/src/rust/library/core/src/ops/function.rs";
+    let expected = format!(
+        "(wasmdbg) frame 1\n#1  0x397 in core::ops::function::FnOnce::call_once [inlined] at /rustc/{COMMIT}/library/core/src/ops/function.rs:250:5\n    0x397 in std::sys::backtrace::__rust_begin_short_backtrace (func[9]) at /rustc/{COMMIT}/library/std/src/sys/backtrace.rs:166:18\n250\t// line 250 of the test's stand-in for function.rs\n"
+    );
+    assert!(
+        found.contains(&expected),
+        "missing {expected:?} in:\n{found}"
+    );
+    let missing = session(&toolchain(COMMIT, false));
+    let expected = format!(
+        "(source file /rustc/{COMMIT}/library/core/src/ops/function.rs not found; the Rust standard library's sources are not installed at {file} (`rustup component add rust-src`); `directory DIR` or `set substitute-path FROM TO` adds a place to look)\n"
+    );
+    assert!(
+        missing.contains(&expected),
+        "missing {expected:?} in:\n{missing}"
+    );
+    let other = session(&toolchain("0123456789abcdef0123456789abcdef01234567", true));
+    let expected = format!(
+        "(source file /rustc/{COMMIT}/library/core/src/ops/function.rs not found; it is from rustc 59807616, and the installed toolchain is 01234567, so its rust-src does not match; `directory DIR` or `set substitute-path FROM TO` adds a place to look)\n"
+    );
+    assert!(
+        other.contains(&expected),
+        "missing {expected:?} in:\n{other}"
+    );
+}

@@ -138,15 +138,41 @@ fn rust_expressions_through_formatted_values() {
     );
 }
 
+/// Where the machine that built the Rust programs had the standard
+/// library's sources: rustc writes that real path into DWARF for std code
+/// compiled into the program when `rust-src` is installed (the committed
+/// programs name it; no machine running the tests needs it).
+const BUILT_RUST_SRC: &str =
+    "/root/.rustup/toolchains/stable-x86_64-unknown-linux-gnu/lib/rustlib/src/rust";
+
 #[test]
 fn rust_release_build_true_values_or_a_reason() {
+    // The breakpoint's first instruction is in std's inlined `add_assign`:
+    // the test supplies that source file, a stand-in of its own, through
+    // `set substitute-path`, so the banner is the same on every machine.
+    let std = tempfile::tempdir().unwrap();
+    let src = std.path().join("library/core/src");
+    std::fs::create_dir_all(&src).unwrap();
+    let lines: Vec<String> = (1..=70)
+        .map(|n| format!("// line {n} of the test's stand-in for internal_macros.rs"))
+        .collect();
+    std::fs::write(src.join("internal_macros.rs"), lines.join("\n")).unwrap();
+    let rule = format!(
+        "set substitute-path {BUILT_RUST_SRC} {}",
+        std.path().display()
+    );
     let text = batch(
         RS_RELEASE,
         DIR,
         // In `show`'s frame at its call of `sum`, where every local is
         // alive (line 84 in a release build comes before some are made).
-        &["break values::sum", "run", "frame 1", "info locals"],
+        &[&rule, "break values::sum", "run", "frame 1", "info locals"],
         &[],
+    )
+    .replace(&std.path().display().to_string(), "$STD");
+    assert!(
+        text.contains("\n65\t// line 65 of the test's stand-in for internal_macros.rs\n"),
+        "{text}"
     );
     has_lines(
         &text,

@@ -4,14 +4,20 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// What the tests set `RUSTC` to: a command that does not exist, so no
+/// session finds a Rust toolchain (and its `rust-src`) on the machine that
+/// runs the tests; `/rustc/<commit>/` paths read the same everywhere.
+/// tests/cli/dwarf.rs gives one test a toolchain of its own.
+pub const NO_RUSTC: &str = "wasmdbg-tests-have-no-rustc";
+
 /// The project root; tests run from there so paths in transcripts are short.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Runs `wasmdbg ARGS` in `dir` with a cleared environment (NO_COLOR=1, a
-/// temporary HOME, so an empty compiled-code cache), no stdin, and returns
-/// the transcript.
+/// temporary HOME, so an empty compiled-code cache; RUSTC=[`NO_RUSTC`]),
+/// no stdin, and returns the transcript.
 pub fn run_in(dir: &Path, args: &[&str]) -> String {
     let home = tempfile::tempdir().expect("temp HOME");
     run_with_home(home.path(), dir, args)
@@ -21,6 +27,17 @@ pub fn run_in(dir: &Path, args: &[&str]) -> String {
 /// the transcript `home` reads `$HOME`, a cache key (64 hex digits) `KEY`
 /// and a time "in 0.12 s" "in T s".
 pub fn run_with_home(home: &Path, dir: &Path, args: &[&str]) -> String {
+    run_with_env(home, dir, args, &[("RUSTC", NO_RUSTC.as_ref())])
+}
+
+/// Like [`run_with_home`] with the variables `env` set (after the defaults,
+/// so they can replace RUSTC).
+pub fn run_with_env(
+    home: &Path,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
+) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
         .args(args)
         .current_dir(dir)
@@ -28,6 +45,8 @@ pub fn run_with_home(home: &Path, dir: &Path, args: &[&str]) -> String {
         .env("NO_COLOR", "1")
         .env("HOME", home)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RUSTC", NO_RUSTC)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
         .expect("run wasmdbg");

@@ -58,7 +58,7 @@ fn read_only_dir_refuses_writes() {
     );
 }
 
-/// The harness runs wasmdbg with only NO_COLOR, HOME and PATH set.
+/// The harness runs wasmdbg with only NO_COLOR, HOME, PATH and RUSTC set.
 #[test]
 fn environment_is_passed_only_when_asked() {
     let none = batch(GUEST, &[], &[], &["env"]);

@@ -37,6 +37,7 @@ impl Server {
             .arg(PROXY)
             .current_dir(root())
             .env_clear()
+            .env("RUSTC", crate::harness::NO_RUSTC)
             .env("NO_COLOR", "1")
             .env("HOME", home.path())
             .stdin(Stdio::piped())

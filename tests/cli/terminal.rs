@@ -16,6 +16,7 @@ fn spawn(module: &str) -> (OsSession, tempfile::TempDir) {
     cmd.args(["run", module])
         .current_dir(root())
         .env_clear()
+        .env("RUSTC", crate::harness::NO_RUSTC)
         .env("NO_COLOR", "1")
         .env("TERM", "dumb")
         .env("HOME", home.path());
