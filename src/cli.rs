@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::debugger::serve::{Outgoing, PausedRequests, ServeOptions};
+use crate::debugger::config::{Outgoing, PausedRequests, ServeOptions};
 use crate::debugger::{DirSpec, RunConfig};
 use crate::render::Theme;
 

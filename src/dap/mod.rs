@@ -880,17 +880,17 @@ impl Adapter {
         env.sort();
         let serve = match &args.serve {
             None => None,
-            Some(s) => Some(crate::debugger::serve::ServeOptions {
+            Some(s) => Some(crate::debugger::config::ServeOptions {
                 addr: s
                     .addr
                     .clone()
                     .unwrap_or_else(|| "127.0.0.1:8080".to_string()),
-                outgoing: crate::debugger::serve::Outgoing::from_hosts(
+                outgoing: crate::debugger::config::Outgoing::from_hosts(
                     s.allow_outgoing_http.as_deref(),
                 ),
                 paused_requests: match s.paused_requests.as_deref() {
-                    None | Some("wait") => crate::debugger::serve::PausedRequests::Wait,
-                    Some("serve") => crate::debugger::serve::PausedRequests::Serve,
+                    None | Some("wait") => crate::debugger::config::PausedRequests::Wait,
+                    Some("serve") => crate::debugger::config::PausedRequests::Serve,
                     Some(other) => {
                         return Err(format!(
                             "serve.pausedRequests is \"wait\" or \"serve\", not {other:?}"

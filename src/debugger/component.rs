@@ -9,8 +9,9 @@ use wasmtime_wasi::p2::bindings::CommandPre;
 
 use super::config::RunConfig;
 use super::entry::exports_listing;
+use super::host::one_line;
 use super::protocol::Outcome;
-use super::state::{Host, one_line};
+use super::state::Host;
 use crate::wasm::program::{CoreModuleId, Program};
 
 /// The WASI 0.2 interfaces wasmtime-wasi 48's `p2::add_to_linker_async`

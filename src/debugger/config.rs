@@ -126,7 +126,7 @@ pub struct RunConfig {
     /// Serve HTTP with a `wasi:http/proxy` component instead of running a
     /// program (`wasmdbg serve`): one run is the server, each request its
     /// own instance.
-    pub serve: Option<super::serve::ServeOptions>,
+    pub serve: Option<ServeOptions>,
 }
 
 /// A run answered from a trace.
@@ -170,6 +170,79 @@ impl Replay {
                 quiet_first_run: false,
             }),
             ..RunConfig::default()
+        }
+    }
+}
+
+/// Guest stack limit unless `RunConfig::max_wasm_stack` says otherwise
+/// (wasmtime's default, so a program exhausts its stack at the same depth
+/// as on plain wasmtime): deeper recursion traps with "call stack
+/// exhausted".
+pub const DEFAULT_MAX_WASM_STACK: usize = 512 << 10;
+
+/// How much more stack a replay gets than the recorded run had (see
+/// `Loaded::load`): guest debugging spills every local and operand to the
+/// frame: a recursion test with four i64 locals (`tests/cli/replay.rs`) reaches
+/// about 35,000 levels on plain code and 6,000 instrumented.
+pub const REPLAY_STACK_FACTOR: usize = 8;
+
+/// How `wasmdbg serve` serves: where, what the component may reach, and
+/// what happens to requests while one is paused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// The address to listen on (`127.0.0.1:8080`, as `wasmtime serve`).
+    pub addr: String,
+    /// Outgoing HTTP from the component (`wasi:http/outgoing-handler`).
+    pub outgoing: Outgoing,
+    /// Requests that arrive, or wait, while one is paused.
+    pub paused_requests: PausedRequests,
+}
+
+/// What requests do while another is paused (`--paused-requests`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum PausedRequests {
+    /// They wait, in the order they arrived, and are handled under the
+    /// debugger after the paused one is answered (the default: every
+    /// request can stop at a breakpoint).
+    #[default]
+    Wait,
+    /// They are served at once on plain code (the component compiled
+    /// without guest debugging), without pausing, concurrently with each
+    /// other, until the paused request resumes.
+    Serve,
+}
+
+/// Which outgoing requests a served component may make.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Outgoing {
+    /// None: the guest's request fails with `HTTP-request-denied`.
+    #[default]
+    Denied,
+    /// Any host.
+    Any,
+    /// Only these hosts (names or addresses, without ports).
+    Hosts(Vec<String>),
+}
+
+impl Outgoing {
+    /// `--allow-outgoing-http`'s value: absent denies, given without hosts
+    /// (or only empty names) allows any host, else the hosts named.
+    pub fn from_hosts(hosts: Option<&[String]>) -> Outgoing {
+        match hosts {
+            None => Outgoing::Denied,
+            Some(hosts) if hosts.iter().all(|h| h.is_empty()) => Outgoing::Any,
+            Some(hosts) => {
+                Outgoing::Hosts(hosts.iter().filter(|h| !h.is_empty()).cloned().collect())
+            }
+        }
+    }
+
+    /// Whether a request to `host` may go out.
+    pub(crate) fn allows(&self, host: &str) -> bool {
+        match self {
+            Outgoing::Denied => false,
+            Outgoing::Any => true,
+            Outgoing::Hosts(hosts) => hosts.iter().any(|h| h.eq_ignore_ascii_case(host)),
         }
     }
 }

@@ -9,13 +9,12 @@ use wasmtime::{AsContextMut, DebugEvent, StoreContextMut};
 use wasmtime_wasi::I32Exit;
 
 use super::breakpoint_requests::arm_sites;
+use super::host::{one_line, trap_message};
 use super::inspect::eval_condition;
 use super::machine::{read_exception, top_pc};
 use super::pause::pause;
 use super::protocol::{Exception, StopReason};
-use super::state::{
-    Host, Shared, StepKind, guarded, killing, lock, module_pc, one_line, trap_message,
-};
+use super::state::{Host, Shared, StepKind, guarded, killing, lock, module_pc};
 use super::stepping::{
     depth, disarm_return_site, end_step, has_lines_at, line_step_stops, run_to_return,
     values_reader,
@@ -28,7 +27,9 @@ pub(crate) fn on_event(
     event: DebugEvent<'_>,
 ) {
     if lock(&shared.control).reverse.is_some() {
-        super::reverse::on_event(shared, store, event);
+        if let Some(reason) = super::reverse::events::on_event(shared, &mut store, event) {
+            pause(shared, store, reason);
+        }
         return;
     }
     if counted_step(shared, &event) || unchanged_watches(shared, &mut store, &event) {
@@ -42,7 +43,7 @@ pub(crate) fn on_event(
             if e.downcast_ref::<I32Exit>().is_some() {
                 return; // proc_exit is how a WASI program ends, not a failure
             }
-            match e.downcast_ref::<super::state::MemoryLimitReached>() {
+            match e.downcast_ref::<super::host::MemoryLimitReached>() {
                 Some(limit) => StopReason::MemoryLimit(limit.0.clone()),
                 None => StopReason::HostcallError(one_line(e)),
             }

@@ -13,12 +13,11 @@ use wasmtime::{AsContextMut, StoreContextMut};
 use super::breakpoint_requests::breakpoint_request;
 use super::breakpoints;
 use super::frames::Paused;
+use super::host::one_line;
 use super::protocol::{
     CoreModuleId, DisasmLine, ErrorKind, Outcome, PauseId, Request, Response, Stop, StopReason,
 };
-use super::state::{
-    Channel, Host, Incoming, Shared, error_response, guarded, lock, one_line, start_killing,
-};
+use super::state::{Channel, Host, Incoming, Shared, error_response, guarded, lock, start_killing};
 use super::stepping::{resume, start_advance, start_finish, start_line_step, start_step};
 use super::watch::add_watch;
 

@@ -1398,7 +1398,7 @@ pub struct Stop {
 pub struct RequestsView {
     /// What other requests do while one is paused; `None` when this
     /// session does not serve HTTP.
-    pub paused_requests: Option<super::serve::PausedRequests>,
+    pub paused_requests: Option<super::config::PausedRequests>,
     /// The request being handled under the debugger now (one at a time).
     pub in_flight: Option<RequestInfo>,
     /// Requests being served on plain code while the debugger is paused

@@ -2,7 +2,8 @@
 //! engine side: the store's data ([`Host`]), the request channel, what the
 //! debugger controls across events ([`Control`]), the loaded program
 //! ([`Shared`]), and the helpers every part uses (locking, error lines,
-//! ending a run). It depends on none of the parts that use it.
+//! ending a run). It depends on none of the parts that use it (checked by
+//! tests/cli/structure.rs).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64};
@@ -15,28 +16,16 @@ use wasmtime::{
     format_err as anyhow,
 };
 use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::breakpoints::Table;
-use super::config::RunConfig;
+use super::host::{MemoryCap, one_line};
 use super::interrupt::Interrupt;
 use super::protocol::{Exception, Pc, Request, Response};
 use super::record::replayer::{Cursor, Replaying};
 use super::stdout::Message;
 use crate::wasm::ModuleInfo;
 use crate::wasm::program::{CoreModuleId, Program};
-
-/// Guest stack limit unless `RunConfig::max_wasm_stack` says otherwise
-/// (wasmtime's default, so a program exhausts its stack at the same depth
-/// as on plain wasmtime): deeper recursion traps with "call stack
-/// exhausted".
-pub const DEFAULT_MAX_WASM_STACK: usize = 512 << 10;
-
-/// How much more stack a replay gets than the recorded run had (see
-/// `Loaded::load`): guest debugging spills every local and operand to the
-/// frame: a recursion test with four i64 locals (`tests/cli/replay.rs`) reaches
-/// about 35,000 levels on plain code and 6,000 instrumented.
-pub const REPLAY_STACK_FACTOR: usize = 8;
 
 /// The store's data: the WASI contexts (preview 1 for a core module, 0.2
 /// for a component; the other one is empty) and the memory limit.
@@ -50,7 +39,7 @@ pub(crate) struct Host {
     /// `wasi:http`'s context (`wasmdbg serve`).
     pub(crate) http: wasmtime_wasi_http::WasiHttpCtx,
     /// Which outgoing HTTP requests may go out (`wasmdbg serve`).
-    pub(crate) outgoing: super::serve::OutgoingPolicy,
+    pub(crate) outgoing: super::host::OutgoingPolicy,
 }
 
 impl Replaying for Host {
@@ -65,63 +54,6 @@ impl WasiView for Host {
             ctx: &mut self.p2,
             table: &mut self.table,
         }
-    }
-}
-
-/// The error [`MemoryCap`] stops a `memory.grow` with; its text says by how
-/// much the limit would be passed.
-#[derive(Debug)]
-pub(crate) struct MemoryLimitReached(pub String);
-
-impl std::fmt::Display for MemoryLimitReached {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "memory limit reached: {}", self.0)
-    }
-}
-
-impl std::error::Error for MemoryLimitReached {}
-
-/// `RunConfig::max_memory` as a wasmtime resource limiter: the bytes of
-/// linear memory of all the instance's memories together.
-pub(crate) struct MemoryCap {
-    max: Option<u64>,
-    total: u64,
-}
-
-impl MemoryCap {
-    /// A limit of `max` bytes (`None`: none).
-    pub(crate) fn new(max: Option<u64>) -> MemoryCap {
-        MemoryCap { max, total: 0 }
-    }
-}
-
-impl wasmtime::ResourceLimiter for MemoryCap {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> Result<bool> {
-        let after = self.total.saturating_add((desired - current) as u64);
-        match self.max {
-            Some(max) if after > max => Err(wasmtime::Error::new(MemoryLimitReached(format!(
-                "growing a memory from {current} to {desired} bytes would make {after} bytes \
-                 of linear memory, over the limit of {max}"
-            )))),
-            _ => {
-                self.total = after;
-                Ok(true)
-            }
-        }
-    }
-
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        _desired: usize,
-        _maximum: Option<usize>,
-    ) -> Result<bool> {
-        Ok(true)
     }
 }
 
@@ -271,49 +203,6 @@ impl Shared {
     }
 }
 
-/// The WASI context `config` describes, without stdout and stderr: argv
-/// (argv\[0\] the file name), the given environment, preopened
-/// directories, stdin (`--stdin FILE` or the terminal's).
-///
-/// # Errors
-/// `--stdin` or a `--dir` cannot be opened.
-pub(crate) fn wasi_builder(config: &RunConfig) -> Result<WasiCtxBuilder> {
-    let mut wasi = WasiCtxBuilder::new();
-    match &config.stdin {
-        Some(path) => {
-            let file = std::fs::File::open(path)
-                .map_err(|e| anyhow!("cannot open --stdin {}: {e}", path.display()))?;
-            wasi.stdin(wasmtime_wasi::cli::InputFile::new(file));
-        }
-        None => {
-            wasi.inherit_stdin();
-        }
-    }
-    wasi.arg(config.argv0());
-    wasi.args(&config.args);
-    for (k, v) in &config.env {
-        wasi.env(k, v);
-    }
-    for dir in &config.dirs {
-        let perms = if dir.read_only {
-            FsPerms::ReadOnly
-        } else {
-            FsPerms::ReadWrite
-        };
-        wasi.preopened_dir(&dir.host, &dir.guest, perms)
-            .map_err(|e| anyhow!("cannot open --dir {}: {e}", dir.host.display()))?;
-    }
-    Ok(wasi)
-}
-
-/// wasmtime's description of a trap without its "wasm trap: " prefix.
-pub(crate) fn trap_message(trap: &wasmtime::Trap) -> String {
-    let text = trap.to_string();
-    text.strip_prefix("wasm trap: ")
-        .unwrap_or(&text)
-        .to_string()
-}
-
 /// The response for an error from the engine side: its kind when it
 /// carries one (a [`super::protocol::Error`] anywhere in its chain), else
 /// [`super::protocol::ErrorKind::Invalid`]; one line.
@@ -329,25 +218,6 @@ pub(crate) fn error_response(e: &wasmtime::Error) -> Response {
         .find_map(|c| c.downcast_ref::<super::protocol::Error>())
         .map_or(super::protocol::ErrorKind::Invalid, |k| k.kind);
     Response::error(kind, one_line(e))
-}
-
-/// The first line of an error with its causes, `: `-joined.
-pub(crate) fn one_line(e: &wasmtime::Error) -> String {
-    let chain: Vec<String> = e
-        .chain()
-        .map(|c| {
-            c.to_string()
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        })
-        // wasmtime adds the guest backtrace as a context; the debugger shows
-        // frames itself.
-        .filter(|s| !s.is_empty() && !s.starts_with("error while executing at wasm backtrace"))
-        .collect();
-    chain.join(": ")
 }
 
 /// Runs `f`, turning a panic into an error message. wasmtime aborts the

@@ -36,18 +36,17 @@ use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
 
 use super::component::ComponentRunner;
 use super::config::RunConfig;
+use super::config::{DEFAULT_MAX_WASM_STACK, REPLAY_STACK_FACTOR};
 use super::entry::{Entry, default_val, entry_point};
 use super::handler::Handler;
+use super::host::{MemoryCap, one_line, trap_message, wasi_builder};
 use super::imports::UnknownImports;
 use super::interrupt::Interrupt;
 use super::pause;
 use super::protocol::OutputStream;
 use super::protocol::{Outcome, Pc, Request, Response};
 use super::record::replayer::Cursor;
-use super::state::{
-    Channel, Control, DEFAULT_MAX_WASM_STACK, Host, Incoming, MemoryCap, REPLAY_STACK_FACTOR,
-    Shared, lock, module_pc, one_line, trap_message, wasi_builder,
-};
+use super::state::{Channel, Control, Host, Incoming, Shared, lock, module_pc};
 use super::stdout::{GuestOutput, Message};
 use super::values::value_of;
 use crate::wasm::ModuleInfo;
@@ -126,7 +125,10 @@ fn worker_main(
             continue; // the new run's first event answers the `run` request
         }
         if lock(&program.shared.control).reverse.is_some()
-            && super::reverse::at_end(&program.shared, None)
+            && matches!(
+                super::reverse::events::at_end(&program.shared, None),
+                super::reverse::events::AtEnd::ReplayAgain
+            )
         {
             continue; // the reverse command's next replay
         }
@@ -412,8 +414,8 @@ impl Loaded {
                         // plain code: the component compiled again, for an
                         // engine without guest debugging.
                         let plain = match options.paused_requests {
-                            super::serve::PausedRequests::Wait => None,
-                            super::serve::PausedRequests::Serve => {
+                            super::config::PausedRequests::Wait => None,
+                            super::config::PausedRequests::Serve => {
                                 let mut plain_config = Config::new();
                                 plain_config
                                     .wasm_exceptions(true)
@@ -831,7 +833,7 @@ fn build_wasi(
         memory_cap: MemoryCap::new(config.max_memory),
         replay,
         http: wasmtime_wasi_http::WasiHttpCtx::new(),
-        outgoing: super::serve::OutgoingPolicy(
+        outgoing: super::host::OutgoingPolicy(
             config
                 .serve
                 .as_ref()

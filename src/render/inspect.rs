@@ -3,11 +3,11 @@
 
 use super::value;
 use super::views::table;
+use crate::debugger::config::PausedRequests;
 use crate::debugger::protocol::{
     CodeSource, DebugSummary, ExportView, FunctionView, GlobalInfo, ModuleSummary, ModuleView,
     RequestsView,
 };
-use crate::debugger::serve::PausedRequests;
 use crate::wasm::{ExportKind, Import, MemoryDecl, Section, TableDecl};
 
 fn kind_name(kind: ExportKind) -> &'static str {

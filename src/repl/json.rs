@@ -35,7 +35,7 @@
 
 use serde_json::json;
 
-use super::State;
+use super::state::State;
 use crate::debugger::protocol::{CoreFileWritten, Event, Outcome, OutputStream, Response, Stop};
 
 /// The version of the JSON lines' layout.

@@ -14,8 +14,9 @@ use wasmtime_wasi::p1::wasi_snapshot_preview1::WasiSnapshotPreview1;
 
 use super::p1::{self, Bits, Sizes};
 use super::trace::{Call, CallResult, End, Header, TraceWriter, module_hash};
+use crate::debugger::config::DEFAULT_MAX_WASM_STACK;
 use crate::debugger::config::RunConfig;
-use crate::debugger::state::{DEFAULT_MAX_WASM_STACK, MemoryCap, one_line, wasi_builder};
+use crate::debugger::host::{MemoryCap, one_line, wasi_builder};
 
 /// The WASI module name.
 pub(crate) const WASI: &str = "wasi_snapshot_preview1";
@@ -265,10 +266,7 @@ pub fn record(
         Err(e) => match e.downcast_ref::<I32Exit>() {
             Some(exit) => (End::Exited(exit.0), exit.0),
             None => match e.downcast_ref::<wasmtime::Trap>() {
-                Some(trap) => (
-                    End::Trapped(crate::debugger::state::trap_message(trap)),
-                    134,
-                ),
+                Some(trap) => (End::Trapped(crate::debugger::host::trap_message(trap)), 134),
                 None => (End::Failed(one_line(e)), 1),
             },
         },

@@ -8,7 +8,6 @@ use wasmtime::{AsContextMut, DebugEvent, StoreContextMut};
 use wasmtime_wasi::I32Exit;
 
 use super::super::machine::top_pc;
-use super::super::pause::pause;
 use super::super::protocol::{ReverseStop, StopReason};
 use super::super::state::{Host, Shared, guarded, lock, module_pc, start_killing};
 use super::super::stepping::{depth, set_single_step};
@@ -17,59 +16,65 @@ use super::plan::{Hit, InProgress, Moment, Phase, Purpose, Target, Then};
 use super::{finish_log, finish_scan, is_moment, line_at, post_call_of, stop_here};
 
 /// Handles an engine event while a reverse command replays. Always
-/// consumes it.
+/// consumes it; returns the pause the command ends in, if it ends here
+/// (the caller pauses: this module depends on the pause's dispatch, not
+/// the other way round).
 pub(crate) fn on_event(
     shared: &Arc<Shared>,
-    mut store: StoreContextMut<'_, Host>,
+    store: &mut StoreContextMut<'_, Host>,
     event: DebugEvent<'_>,
-) {
+) -> Option<StopReason> {
     if super::super::state::killing(shared) {
-        return;
+        return None;
     }
+    let end = |shared, store| match at_end(shared, Some(store)) {
+        AtEnd::Pause(reason) => Some(reason),
+        AtEnd::ReplayAgain | AtEnd::Over => None,
+    };
     match event {
-        DebugEvent::Breakpoint => {
-            if let Err(e) = guarded(|| {
-                on_breakpoint(shared, &mut store);
-                Ok(())
-            }) {
-                abandon(shared, &mut store, &format!("{e}"));
-            }
-        }
-        DebugEvent::Trap(_) => {
-            at_end(shared, Some(&mut store));
-        }
+        DebugEvent::Breakpoint => guarded(|| Ok(on_breakpoint(shared, store)))
+            .unwrap_or_else(|e| Some(abandon(shared, store, &format!("{e}")))),
+        DebugEvent::Trap(_) => end(shared, store),
         DebugEvent::HostcallError(e) => {
             if e.downcast_ref::<I32Exit>().is_none() {
-                at_end(shared, Some(&mut store));
+                end(shared, store)
+            } else {
+                None
             }
         }
         DebugEvent::Exception(exn) => {
-            let uncaught =
-                guarded(|| super::super::machine::read_exception(shared, &mut store, &exn))
-                    .is_ok_and(|e| e.caught == Some(false));
-            if uncaught {
-                at_end(shared, Some(&mut store));
-            }
+            let uncaught = guarded(|| super::super::machine::read_exception(shared, store, &exn))
+                .is_ok_and(|e| e.caught == Some(false));
+            if uncaught { end(shared, store) } else { None }
         }
         DebugEvent::EpochYield => {
-            if let Some(timeout) = shared.interrupt.take() {
-                // Ctrl-C (or --timeout) during a reverse command: stop
-                // going back, pause where the replay is.
-                lock(&shared.control).reverse = None;
-                set_single_step(shared, &mut store, false);
-                rearm(shared, &mut store);
-                pause(shared, store, StopReason::Interrupted { timeout });
-            }
+            let timeout = shared.interrupt.take()?;
+            // Ctrl-C (or --timeout) during a reverse command: stop going
+            // back, pause where the replay is.
+            lock(&shared.control).reverse = None;
+            set_single_step(shared, store, false);
+            rearm(shared, store);
+            Some(StopReason::Interrupted { timeout })
         }
     }
 }
 
+/// What the end of a replay means for the reverse command in progress.
+pub(crate) enum AtEnd {
+    /// The command has what it looked for: another replay goes to it.
+    ReplayAgain,
+    /// No command, or one abandoned without a store to pause in.
+    Over,
+    /// The command is abandoned: pause for this reason.
+    Pause(StopReason),
+}
+
 /// The run reached its end: a terminal event (with the `store`), or the
-/// program ended (`None`). Returns whether another replay is needed.
-pub(crate) fn at_end(shared: &Arc<Shared>, store: Option<&mut StoreContextMut<'_, Host>>) -> bool {
+/// program ended (`None`).
+pub(crate) fn at_end(shared: &Arc<Shared>, store: Option<&mut StoreContextMut<'_, Host>>) -> AtEnd {
     let live = store.is_some();
     let Some(progress) = lock(&shared.control).reverse.clone() else {
-        return false;
+        return AtEnd::Over;
     };
     match progress.phase {
         Phase::Scan {
@@ -83,7 +88,7 @@ pub(crate) fn at_end(shared: &Arc<Shared>, store: Option<&mut StoreContextMut<'_
             if live {
                 start_killing(shared);
             }
-            true
+            AtEnd::ReplayAgain
         }
         Phase::Stepping {
             then:
@@ -102,19 +107,19 @@ pub(crate) fn at_end(shared: &Arc<Shared>, store: Option<&mut StoreContextMut<'_
             if live {
                 start_killing(shared);
             }
-            true
+            AtEnd::ReplayAgain
         }
-        _ => {
-            match store {
-                Some(store) => abandon(
-                    shared,
-                    store,
-                    "the replay ended before the moment it was going back to",
-                ),
-                None => lock(&shared.control).reverse = None,
+        _ => match store {
+            Some(store) => AtEnd::Pause(abandon(
+                shared,
+                store,
+                "the replay ended before the moment it was going back to",
+            )),
+            None => {
+                lock(&shared.control).reverse = None;
+                AtEnd::Over
             }
-            false
-        }
+        },
     }
 }
 
@@ -131,13 +136,13 @@ fn before_end(mut hits: Vec<Hit>, target: &Target) -> Vec<Hit> {
     hits
 }
 
-fn on_breakpoint(shared: &Arc<Shared>, store: &mut StoreContextMut<'_, Host>) {
-    let Some((frame, pc, func)) = top_pc(shared, store) else {
-        return;
-    };
-    let Some(mut progress) = lock(&shared.control).reverse.clone() else {
-        return;
-    };
+/// A site of the command's was reached; returns the pause it ends in.
+fn on_breakpoint(
+    shared: &Arc<Shared>,
+    store: &mut StoreContextMut<'_, Host>,
+) -> Option<StopReason> {
+    let (frame, pc, func) = top_pc(shared, store)?;
+    let mut progress = lock(&shared.control).reverse.clone()?;
     match &mut progress.phase {
         Phase::Scan {
             visits,
@@ -164,7 +169,7 @@ fn on_breakpoint(shared: &Arc<Shared>, store: &mut StoreContextMut<'_, Host>) {
                 let (hits, purpose, target) = (hits.clone(), purpose.clone(), target.clone());
                 finish_scan(shared, hits, purpose, target);
                 start_killing(shared);
-                return;
+                return None;
             }
             let d = depth(shared, store);
             let mut hit = Hit {
@@ -201,6 +206,7 @@ fn on_breakpoint(shared: &Arc<Shared>, store: &mut StoreContextMut<'_, Host>) {
                 hits.push(hit);
             }
             lock(&shared.control).reverse = Some(progress);
+            None
         }
         Phase::Goto {
             moment,
@@ -208,15 +214,15 @@ fn on_breakpoint(shared: &Arc<Shared>, store: &mut StoreContextMut<'_, Host>) {
             then,
         } => {
             if pc != moment.pc {
-                return;
+                return None;
             }
             *visits += 1;
             if *visits < moment.visit {
                 lock(&shared.control).reverse = Some(progress);
-                return;
+                return None;
             }
             let (at, then) = (*moment, then.clone());
-            arrive(shared, store, at, then);
+            arrive(shared, store, at, then)
         }
         Phase::Stepping { then, log } => match then {
             Then::Steps(n, stop) => {
@@ -224,9 +230,10 @@ fn on_breakpoint(shared: &Arc<Shared>, store: &mut StoreContextMut<'_, Host>) {
                 if *n == 0 {
                     let stop = stop.clone();
                     finish(shared, store);
-                    pause(shared, store.as_context_mut(), StopReason::Reversed(stop));
+                    Some(StopReason::Reversed(stop))
                 } else {
                     lock(&shared.control).reverse = Some(progress);
+                    None
                 }
             }
             Then::Log {
@@ -249,18 +256,24 @@ fn on_breakpoint(shared: &Arc<Shared>, store: &mut StoreContextMut<'_, Host>) {
                 } else {
                     lock(&shared.control).reverse = Some(progress);
                 }
+                None
             }
-            Then::Pause(_) => {}
+            Then::Pause(_) => None,
         },
     }
 }
 
-/// At a goto's moment: pause, or start single-stepping.
-fn arrive(shared: &Arc<Shared>, store: &mut StoreContextMut<'_, Host>, at: Moment, then: Then) {
+/// At a goto's moment: pause (returned), or start single-stepping.
+fn arrive(
+    shared: &Arc<Shared>,
+    store: &mut StoreContextMut<'_, Host>,
+    at: Moment,
+    then: Then,
+) -> Option<StopReason> {
     match then {
         Then::Pause(stop) | Then::Steps(0, stop) => {
             finish(shared, store);
-            pause(shared, store.as_context_mut(), StopReason::Reversed(stop));
+            Some(StopReason::Reversed(stop))
         }
         then => {
             if let Some(mut edit) = store.as_context_mut().edit_breakpoints() {
@@ -274,6 +287,7 @@ fn arrive(shared: &Arc<Shared>, store: &mut StoreContextMut<'_, Host>, at: Momen
                 },
             });
             set_single_step(shared, store, true);
+            None
         }
     }
 }
@@ -327,17 +341,13 @@ fn rearm(shared: &Shared, store: &mut StoreContextMut<'_, Host>) {
     }
 }
 
-/// Gives up a reverse command that went wrong: pauses where the replay is,
-/// saying why.
-fn abandon(shared: &Arc<Shared>, store: &mut StoreContextMut<'_, Host>, why: &str) {
+/// Gives up a reverse command that went wrong: the pause where the replay
+/// is, saying why.
+fn abandon(shared: &Arc<Shared>, store: &mut StoreContextMut<'_, Host>, why: &str) -> StopReason {
     lock(&shared.control).reverse = None;
     set_single_step(shared, store, false);
     rearm(shared, store);
-    pause(
-        shared,
-        store.as_context_mut(),
-        StopReason::Reversed(ReverseStop::Unfinished {
-            why: why.to_string(),
-        }),
-    );
+    StopReason::Reversed(ReverseStop::Unfinished {
+        why: why.to_string(),
+    })
 }

@@ -673,7 +673,6 @@ fn finish_log(shared: &Shared, from: Moment, log: &[usize], over: bool, depth: u
     });
 }
 
-mod events;
+pub(crate) mod events;
 pub(crate) mod plan;
-pub(crate) use events::{at_end, on_event};
 use plan::{Fingerprint, Hit, InProgress, Moment, Phase, Purpose, Target, Then};

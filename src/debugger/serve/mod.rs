@@ -25,103 +25,15 @@ use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
-use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+use wasmtime_wasi_http::{WasiHttpCtxView, WasiHttpView};
 
-use super::protocol::{Outcome, RequestInfo, RequestsView};
+mod log;
+
+pub(crate) use log::RequestLog;
+
+use super::config::ServeOptions;
+use super::protocol::{Outcome, RequestInfo};
 use super::state::{Host, Shared, lock};
-
-/// How `wasmdbg serve` serves: where, what the component may reach, and
-/// what happens to requests while one is paused.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServeOptions {
-    /// The address to listen on (`127.0.0.1:8080`, as `wasmtime serve`).
-    pub addr: String,
-    /// Outgoing HTTP from the component (`wasi:http/outgoing-handler`).
-    pub outgoing: Outgoing,
-    /// Requests that arrive, or wait, while one is paused.
-    pub paused_requests: PausedRequests,
-}
-
-/// What requests do while another is paused (`--paused-requests`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum PausedRequests {
-    /// They wait, in the order they arrived, and are handled under the
-    /// debugger after the paused one is answered (the default: every
-    /// request can stop at a breakpoint).
-    #[default]
-    Wait,
-    /// They are served at once on plain code (the component compiled
-    /// without guest debugging), without pausing, concurrently with each
-    /// other, until the paused request resumes.
-    Serve,
-}
-
-/// Which outgoing requests a served component may make.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub enum Outgoing {
-    /// None: the guest's request fails with `HTTP-request-denied`.
-    #[default]
-    Denied,
-    /// Any host.
-    Any,
-    /// Only these hosts (names or addresses, without ports).
-    Hosts(Vec<String>),
-}
-
-impl Outgoing {
-    /// `--allow-outgoing-http`'s value: absent denies, given without hosts
-    /// (or only empty names) allows any host, else the hosts named.
-    pub fn from_hosts(hosts: Option<&[String]>) -> Outgoing {
-        match hosts {
-            None => Outgoing::Denied,
-            Some(hosts) if hosts.iter().all(|h| h.is_empty()) => Outgoing::Any,
-            Some(hosts) => {
-                Outgoing::Hosts(hosts.iter().filter(|h| !h.is_empty()).cloned().collect())
-            }
-        }
-    }
-
-    /// Whether a request to `host` may go out.
-    fn allows(&self, host: &str) -> bool {
-        match self {
-            Outgoing::Denied => false,
-            Outgoing::Any => true,
-            Outgoing::Hosts(hosts) => hosts.iter().any(|h| h.eq_ignore_ascii_case(host)),
-        }
-    }
-}
-
-/// The `wasi:http` hooks of a served request's store: outgoing requests
-/// as [`Outgoing`] allows, sent by wasmtime-wasi-http's own client.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct OutgoingPolicy(pub(crate) Outgoing);
-
-/// A future of `wasi:http`'s hooks.
-type HookFuture<T> = Box<dyn Future<Output = wasmtime_wasi_http::Result<T>> + Send>;
-
-impl WasiHttpHooks for OutgoingPolicy {
-    fn send_request(
-        &mut self,
-        request: hyper::Request<WasiBody>,
-        options: Option<RequestOptions>,
-        fut: HookFuture<()>,
-    ) -> HookFuture<(hyper::Response<WasiBody>, HookFuture<()>)> {
-        // The body's own errors are wasmtime-wasi-http's concern (its
-        // default hook ignores `fut` too).
-        drop(fut);
-        let host = request.uri().host().unwrap_or_default().to_string();
-        if !self.0.allows(&host) {
-            return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
-        }
-        Box::new(async move {
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
-            Ok((
-                response.map(BodyExt::boxed_unsync),
-                Box::new(io) as HookFuture<()>,
-            ))
-        })
-    }
-}
 
 impl WasiHttpView for Host {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
@@ -130,60 +42,6 @@ impl WasiHttpView for Host {
             table: &mut self.table,
             hooks: &mut self.outgoing,
         }
-    }
-}
-
-/// Most answered requests `info requests` remembers.
-const ANSWERED_KEPT: usize = 16;
-
-/// The requests of a server: the one in flight, the latest answered.
-#[derive(Debug, Default)]
-pub(crate) struct RequestLog {
-    serving: Option<PausedRequests>,
-    in_flight: Option<RequestInfo>,
-    /// Served on plain code while another was paused, not answered yet.
-    bypassing: Vec<RequestInfo>,
-    answered: std::collections::VecDeque<(RequestInfo, u16)>,
-    /// The debugger is paused (in a request, under `serve`).
-    pub(crate) paused: bool,
-}
-
-impl RequestLog {
-    /// The log of a session that serves (with `serving` for paused
-    /// requests) or runs a program (`None`).
-    pub(crate) fn new(serving: Option<PausedRequests>) -> RequestLog {
-        RequestLog {
-            serving,
-            ..RequestLog::default()
-        }
-    }
-
-    /// What `info requests` shows.
-    pub(crate) fn view(&self) -> RequestsView {
-        RequestsView {
-            paused_requests: self.serving,
-            in_flight: self.in_flight.clone(),
-            served_plain: self.bypassing.clone(),
-            answered: self.answered.iter().cloned().collect(),
-        }
-    }
-
-    /// The request in flight, for a pause's banner.
-    pub(crate) fn current(&self) -> Option<RequestInfo> {
-        self.in_flight.clone()
-    }
-
-    fn answer(&mut self, status: u16) {
-        if let Some(info) = self.in_flight.take() {
-            self.answered_with(info, status);
-        }
-    }
-
-    fn answered_with(&mut self, info: RequestInfo, status: u16) {
-        if self.answered.len() == ANSWERED_KEPT {
-            self.answered.pop_front();
-        }
-        self.answered.push_back((info, status));
     }
 }
 
@@ -621,7 +479,7 @@ impl Plain {
         })();
         let (req, out) = match handed {
             Ok(h) => h,
-            Err(e) => return text_response(500, &format!("{}\n", super::state::one_line(&e))),
+            Err(e) => return text_response(500, &format!("{}\n", super::host::one_line(&e))),
         };
         let pre = self.pre.clone();
         let task = tokio::task::spawn(async move {
@@ -669,7 +527,7 @@ fn set_response(
 /// else that it returned without setting a response).
 fn unanswered(failure: Option<&wasmtime::Error>) -> hyper::Response<HyperOutgoingBody> {
     let why = match failure {
-        Some(e) => format!("the component failed: {}\n", super::state::one_line(e)),
+        Some(e) => format!("the component failed: {}\n", super::host::one_line(e)),
         None => "the component returned without setting a response\n".to_string(),
     };
     text_response(500, &why)
