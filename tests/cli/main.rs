@@ -21,5 +21,6 @@ mod runner;
 mod serve;
 mod sessions;
 mod stepping;
+mod structure;
 mod terminal;
 mod traps;
