@@ -81,7 +81,7 @@ pub struct FrontendArgs {
 
     /// Write JSON lines on stdout instead of text: one object per stop, per
     /// command (its results as data), per chunk of the program's output,
-    /// and one for the end (the README's schema). Implies --batch.
+    /// and one for the end (docs/json.md). Implies --batch.
     #[arg(long)]
     pub json: bool,
 
@@ -170,8 +170,8 @@ pub struct DebuggerArgs {
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<f64>,
 
-    /// Compile without epoch interruption: tight loops run faster (see the
-    /// README's performance section), but Ctrl-C, --timeout and `run` can no
+    /// Compile without epoch interruption: tight loops run faster (see
+    /// docs/performance.md), but Ctrl-C, --timeout and `run` can no
     /// longer stop a running program.
     #[arg(long, conflicts_with = "timeout")]
     pub no_interrupts: bool,

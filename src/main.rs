@@ -1,5 +1,5 @@
 //! `wasmdbg`: parse the command line, run the session, map the result to an
-//! exit status (the README's table: the program's status as `wasmtime run`
+//! exit status (docs/command-line.md's table: the program's status as `wasmtime run`
 //! gives it, 125 a debugger command failed, 255 the program had not ended, 2
 //! bad usage or the module could not be started, N after `quit N`).
 

@@ -297,7 +297,7 @@ pub enum Command {
     /// Allow `.wasmdbginit` files in DIR and below to run (for your user
     /// init file, as gdb's command of that name). Left out of the `help`
     /// list, whose columns it would widen; `help add-auto-load-safe-path`
-    /// and the README describe it.
+    /// and docs/command-line.md describe it.
     #[command(hide = true)]
     AddAutoLoadSafePath {
         /// The directory.

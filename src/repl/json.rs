@@ -26,7 +26,7 @@
 //! - `error`: a failure outside any command (a command file that cannot be
 //!   read): `{"type":"error","message":TEXT}`.
 //! - `exit`: last: `{"type":"exit","status":N,"state":STATE}`: wasmdbg's exit
-//!   status (the README's table) and where the program was (`{"Paused":
+//!   status (docs/command-line.md's table) and where the program was (`{"Paused":
 //!   STOP}` or `{"Ended": OUTCOME}`).
 //!
 //! Values are the protocol's [`Value`](crate::debugger::protocol::Value):
