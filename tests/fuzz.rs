@@ -291,7 +291,9 @@ fn parsers(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
         || format!("parse {line:?}"),
         || {
             let _ = wasmdbg::repl::command::parse(&line);
-            let _ = wasmdbg::debugger::expr::Expr::parse(&line);
+            use wasmdbg::debugger::expr::{Expr, Num};
+            let _ = Expr::parse(&line, &[]);
+            let _ = Expr::parse(&line, &[Num::Int32(-1), Num::Int(7), Num::Float(0.5)]);
         },
         failures,
     );

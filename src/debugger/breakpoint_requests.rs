@@ -38,7 +38,10 @@ pub(crate) fn breakpoint_request(
         Request::Delete(ids) => edit_breakpoints(shared, store, ids, Edit::Delete),
         Request::Enable(ids, on) => edit_breakpoints(shared, store, ids, Edit::Enable(on)),
         Request::Condition(id, text) => {
-            let parsed = text.as_deref().map(parse_condition).transpose();
+            let parsed = text
+                .as_deref()
+                .map(|t| parse_condition(shared, t))
+                .transpose();
             parsed.and_then(|expr| {
                 lock(&shared.control).table.get_mut(id)?.condition = expr;
                 Ok(Response::Done)
@@ -64,10 +67,14 @@ pub(crate) fn breakpoint_request(
     Ok(result.unwrap_or_else(Response::invalid))
 }
 
-/// A breakpoint condition, parsed once: a Wasm-level expression and/or
-/// one that the source (DWARF) evaluator parses.
-pub(crate) fn parse_condition(text: &str) -> Result<Arc<breakpoints::Condition>, String> {
-    breakpoints::Condition::parse(text).map(Arc::new)
+/// A breakpoint condition, parsed once (its value-history references
+/// read now): a Wasm-level expression and/or one that the source (DWARF)
+/// evaluator parses.
+pub(crate) fn parse_condition(
+    shared: &Shared,
+    text: &str,
+) -> Result<Arc<breakpoints::Condition>, String> {
+    breakpoints::Condition::parse(text, &shared.lasting.history()).map(Arc::new)
 }
 
 /// Sets a breakpoint: resolves LOCATION, learns where the engine slips it
@@ -80,7 +87,10 @@ pub(crate) fn add_breakpoint(
     condition: Option<String>,
 ) -> Result<super::protocol::BreakpointInfo, String> {
     let (module, resolved) = breakpoints::resolve_in(&shared.program, location)?;
-    let condition = condition.as_deref().map(parse_condition).transpose()?;
+    let condition = condition
+        .as_deref()
+        .map(|t| parse_condition(shared, t))
+        .transpose()?;
     let pc = slipped(shared, module, resolved.pc)?;
     if shared.info(module).func_containing(pc) != Some(resolved.func) {
         return Err(format!(

@@ -19,14 +19,15 @@ pub struct Condition {
 }
 
 impl Condition {
-    /// Parses `text`.
+    /// Parses `text`, its value-history references read from `history`
+    /// now (they keep that meaning).
     ///
     /// # Errors
     /// The parser's message (`malformed expression: ...`).
-    pub fn parse(text: &str) -> Result<Condition, String> {
+    pub fn parse(text: &str, history: &[super::expr::Num]) -> Result<Condition, String> {
         Ok(Condition {
             text: text.trim().to_string(),
-            expr: Expr::parse(text)?,
+            expr: Expr::parse(text, history)?,
         })
     }
 }

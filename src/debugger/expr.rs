@@ -16,10 +16,19 @@
 //!          | "{" TYPE "}" unary | "*" "(" TYPE "*" ")" unary      (memory loads)
 //!          | postfix
 //! postfix := primary ("." NAME | "->" NAME | "[" expr "]")*
-//! primary := INT | FLOAT | NAME | "$" N | "$local" N | "$global" N | "$" NAME
+//! primary := INT | FLOAT | NAME | "$local" N | "$global" N | "$" NAME
+//!          | "$" N | "$" | "$$" | "$$" N                    (value history)
 //!          | "(" expr ")"
 //! TYPE    := i8 | u8 | i16 | u16 | i32 | u32 | i64 | u64 | f32 | f64
 //! ```
+//!
+//! `$N` is always `print`'s value history, as in gdb: value N (numbered
+//! from 1); `$` is the last value, `$$` the one before, `$$N` the one N
+//! back. A Wasm local is `$localN` by index, or its name (`$NAME`, `NAME`);
+//! a global `$globalN` or its name. The parser reads a history reference
+//! as the value it names ([`Expr::parse`] takes the history), so its
+//! meaning is fixed when the expression is parsed — for a breakpoint
+//! condition, when it is set — and never changes as the history grows.
 //!
 //! Integers are decimal or `0x` hex. Over Wasm values, NAME is a local's
 //! name-section name, else a global's; values are 32-bit integers (i32
@@ -43,7 +52,7 @@ pub struct Expr {
 /// A variable an expression reads.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Var {
-    /// Local by index (`$3`, `$local3`).
+    /// Local by index (`$local3`).
     Local(u32),
     /// Global by index (`$global0`).
     Global(u32),
@@ -188,8 +197,10 @@ impl fmt::Display for Num {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Ast {
     /// A name: a source variable, or over Wasm values a local or global
-    /// (`$3`, `$local3`, `$global0`, `$name`, `name`).
+    /// (`$local3`, `$global0`, `$name`, `name`).
     Var(String),
+    /// A value of the history (`$2`, `$`, `$$3`), as the parser read it.
+    Value(Num),
     /// An integer literal; `hex` when written `0x...` (over Wasm values a
     /// hex literal that fits u32 is an i32).
     Int {
@@ -229,7 +240,7 @@ impl fmt::Display for Expr {
 }
 
 impl Expr {
-    /// The variable the expression is, when it is one alone (`$3`,
+    /// The variable the expression is, when it is one alone (`$local3`,
     /// `$global0`, `$calls`, `calls`): what `set var` may write.
     pub fn as_var(&self) -> Option<Var> {
         match &self.root {
@@ -238,16 +249,19 @@ impl Expr {
         }
     }
 
-    /// Parses `text`.
+    /// Parses `text`, reading its value-history references (`$N`, `$`,
+    /// `$$`, `$$N`) from `history` (`$1` first).
     ///
     /// # Errors
-    /// `malformed expression: ...` with what was expected and where.
-    pub fn parse(text: &str) -> Result<Expr, String> {
+    /// `malformed expression: ...` with what was expected and where; a
+    /// history reference to a value the history does not have.
+    pub fn parse(text: &str, history: &[Num]) -> Result<Expr, String> {
         let tokens = lex(text)?;
         let mut p = Parser {
             tokens,
             pos: 0,
             text,
+            history,
         };
         let root = p.binary(0)?;
         if let Some(t) = p.tokens.get(p.pos) {
@@ -272,7 +286,7 @@ impl Expr {
             match a {
                 Ast::Var(name) => !name.starts_with('$'),
                 Ast::Load(..) => false,
-                Ast::Int { .. } | Ast::Float(_) => true,
+                Ast::Int { .. } | Ast::Float(_) | Ast::Value(_) => true,
                 Ast::Member(e, ..)
                 | Ast::Deref(e)
                 | Ast::AddrOf(e)
@@ -299,8 +313,8 @@ impl Expr {
     }
 }
 
-/// The Wasm variable a name stands for: `$N` and `$localN` a local by
-/// index, `$globalN` a global by index, `$NAME` and `NAME` by name.
+/// The Wasm variable a name stands for: `$localN` a local by index,
+/// `$globalN` a global by index, `$NAME` and `NAME` by name.
 fn wasm_var(name: &str) -> Option<Var> {
     let Some(v) = name.strip_prefix('$') else {
         return Some(Var::Name(name.to_string()));
@@ -308,7 +322,6 @@ fn wasm_var(name: &str) -> Option<Var> {
     for (prefix, make) in [
         ("local", Var::Local as fn(u32) -> Var),
         ("global", Var::Global as fn(u32) -> Var),
-        ("", Var::Local as fn(u32) -> Var),
     ] {
         if let Some(n) = v.strip_prefix(prefix).and_then(|n| n.parse().ok()) {
             return Some(make(n));
@@ -326,6 +339,7 @@ fn eval(node: &Ast, read: &mut dyn FnMut(&Var) -> Result<Num, String>) -> Result
     Ok(match node {
         Ast::Int { value, hex } => literal(*value, *hex)?,
         Ast::Float(f) => Num::Float(*f),
+        Ast::Value(n) => *n,
         Ast::Var(name) => {
             let var = wasm_var(name).ok_or_else(|| format!("cannot read {name:?}"))?;
             read(&var)?
@@ -502,10 +516,6 @@ fn lex(text: &str) -> Result<Vec<Token>, String> {
             let word = &rest[..end];
             tokens.push(if number {
                 Token::Num(word.to_string())
-            } else if word == "$" {
-                return Err(format!(
-                    "malformed expression: cannot read {word:?} in {text:?}"
-                ));
             } else {
                 Token::Name(word.to_string())
             });
@@ -573,6 +583,8 @@ struct Parser<'t> {
     tokens: Vec<Token>,
     pos: usize,
     text: &'t str,
+    /// The value history, `$1` first.
+    history: &'t [Num],
 }
 
 impl Parser<'_> {
@@ -714,7 +726,10 @@ impl Parser<'_> {
             Some(Token::Num(n)) => number(&n).ok_or_else(|| {
                 format!("malformed expression: cannot read {n:?} in {:?}", self.text)
             }),
-            Some(Token::Name(n)) => Ok(Ast::Var(n)),
+            Some(Token::Name(n)) => match history_ref(&n) {
+                Some(r) => r.resolve(self.history).map(Ast::Value),
+                None => Ok(Ast::Var(n)),
+            },
             Some(Token::Op("(")) => {
                 let inner = self.binary(0)?;
                 if self.eat(")") {
@@ -726,6 +741,63 @@ impl Parser<'_> {
             Some(t) => Err(format!("malformed expression: unexpected {t}")),
             None => Err("malformed expression: it ends too early".to_string()),
         }
+    }
+}
+
+/// A reference to the value history, as written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HistoryRef {
+    /// `$N`: value N, numbered from 1.
+    Number(u64),
+    /// `$` (0), `$$` (1), `$$N` (N): N values back from the last.
+    Back(u64),
+}
+
+/// The history reference a name is: `$N`, `$`, `$$`, `$$N` (digits only
+/// after the `$`s); `None` for any other name.
+fn history_ref(name: &str) -> Option<HistoryRef> {
+    let digits = |d: &str| -> Option<u64> {
+        (!d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| d.parse().unwrap_or(u64::MAX))
+    };
+    if let Some(rest) = name.strip_prefix("$$") {
+        return if rest.is_empty() {
+            Some(HistoryRef::Back(1))
+        } else {
+            digits(rest).map(HistoryRef::Back)
+        };
+    }
+    let rest = name.strip_prefix('$')?;
+    if rest.is_empty() {
+        return Some(HistoryRef::Back(0));
+    }
+    digits(rest).map(HistoryRef::Number)
+}
+
+impl HistoryRef {
+    /// The value it names in `history`.
+    fn resolve(self, history: &[Num]) -> Result<Num, String> {
+        let len = history.len() as u64;
+        let index = match self {
+            HistoryRef::Number(0) => {
+                return Err(
+                    "$0 is not a value: the value history is numbered from $1 (a local by index is $local0)"
+                        .to_string(),
+                );
+            }
+            HistoryRef::Number(n) if n > len => {
+                return Err(format!("history has not yet reached ${n}"));
+            }
+            HistoryRef::Number(n) => n - 1,
+            HistoryRef::Back(_) if len == 0 => {
+                return Err("the value history is empty".to_string());
+            }
+            HistoryRef::Back(k) if k >= len => {
+                return Err(format!("history has not yet reached $${k}"));
+            }
+            HistoryRef::Back(k) => len - 1 - k,
+        };
+        Ok(history[index as usize])
     }
 }
 
@@ -747,7 +819,7 @@ mod tests {
     use super::*;
 
     fn eval_with(text: &str, locals: &[i64]) -> Result<Num, String> {
-        let e = Expr::parse(text)?;
+        let e = Expr::parse(text, &[])?;
         e.eval(&mut |v| match v {
             Var::Local(i) => locals
                 .get(*i as usize)
@@ -789,7 +861,7 @@ mod tests {
             Ok(Num::Int(0x3fc0_0000_ffff_ffff))
         );
         assert!(
-            Expr::parse("{i33} 4")
+            Expr::parse("{i33} 4", &[])
                 .unwrap_err()
                 .contains("not a load type")
         );
@@ -805,17 +877,50 @@ mod tests {
 
     #[test]
     fn variables() {
-        assert_eq!(eval_with("$1 == 20", &[10, 20]), Ok(Num::Int32(1)));
+        assert_eq!(eval_with("$local1 == 20", &[10, 20]), Ok(Num::Int32(1)));
         assert_eq!(eval_with("$local0 + n", &[10, 20]), Ok(Num::Int(20)));
-        assert_eq!(eval_with("$5", &[1]), Err("no local 5".to_string()));
+        assert_eq!(eval_with("$local5", &[1]), Err("no local 5".to_string()));
+    }
+
+    /// `$N` is the value history whatever its length, as in gdb; `$`,
+    /// `$$`, `$$N` count back from the last value.
+    #[test]
+    fn history_references_name_values_of_the_history() {
+        let history = [Num::Int32(7), Num::Int(-2), Num::Float(0.5)];
+        let eval = |t: &str, h: &[Num]| {
+            Expr::parse(t, h).and_then(|e| e.eval(&mut |v| Err(format!("reads {v:?}"))))
+        };
+        assert_eq!(eval("$1 * 2", &history), Ok(Num::Int32(14)));
+        assert_eq!(eval("$2", &history), Ok(Num::Int(-2)));
+        assert_eq!(eval("$", &history), Ok(Num::Float(0.5)));
+        assert_eq!(eval("$$", &history), Ok(Num::Int(-2)));
+        assert_eq!(eval("$$2 + $3", &history), Ok(Num::Float(7.5)));
+        assert_eq!(eval("$$0", &history), Ok(Num::Float(0.5)));
+        assert_eq!(
+            eval("$4", &history),
+            Err("history has not yet reached $4".to_string())
+        );
+        assert_eq!(
+            eval("$$3", &history),
+            Err("history has not yet reached $$3".to_string())
+        );
+        assert_eq!(
+            eval("$1", &[]),
+            Err("history has not yet reached $1".into())
+        );
+        assert_eq!(eval("$", &[]), Err("the value history is empty".into()));
+        assert!(eval("$0", &history).unwrap_err().contains("$local0"));
+        // A value of the history is read by the source evaluator too.
+        assert!(Expr::parse("xs[$1]", &history).unwrap().is_source());
+        assert_eq!(Expr::parse("$1", &history).unwrap().as_var(), None);
     }
 
     #[test]
     fn malformed() {
         for bad in [
-            "", "1 +", "(1", "1 2", "$", "1 @ 2", "== 1", "a.", "a[1", "s->$0", "{i33} 4", "1x",
+            "", "1 +", "(1", "1 2", "1 @ 2", "== 1", "a.", "a[1", "s->$0", "{i33} 4", "1x",
         ] {
-            let e = Expr::parse(bad).unwrap_err();
+            let e = Expr::parse(bad, &[]).unwrap_err();
             assert!(e.starts_with("malformed expression"), "{bad:?}: {e}");
         }
         assert_eq!(eval_with("1 / 0", &[]), Err("division by zero".to_string()));
@@ -833,7 +938,7 @@ mod tests {
     /// precedence; Wasm's `$` names and loads; which evaluator may read it.
     #[test]
     fn parses_c_and_wasm_syntax() {
-        let tree = |t: &str| format!("{:?}", Expr::parse(t).unwrap().root);
+        let tree = |t: &str| format!("{:?}", Expr::parse(t, &[]).unwrap().root);
         assert_eq!(
             tree("p->next->value + a[i * 2] == (double)n && !done"),
             "Logic(true, Binary(\"==\", Binary(\"+\", Member(Member(Var(\"p\"), \"next\", true), \"value\", true), Index(Var(\"a\"), Binary(\"*\", Var(\"i\"), Int { value: 2, hex: false }))), Cast(\"double\", Var(\"n\"))), Not(Var(\"done\")))"
@@ -841,23 +946,23 @@ mod tests {
         assert_eq!(tree("s.x"), "Member(Var(\"s\"), \"x\", false)");
         assert_eq!(tree("*p"), "Deref(Var(\"p\"))");
         assert_eq!(tree(".5"), "Float(0.5)");
-        assert_eq!(tree("*(u8*)$0"), "Load(U8, Var(\"$0\"))");
+        assert_eq!(tree("*(u8*)$local0"), "Load(U8, Var(\"$local0\"))");
         assert_eq!(
             tree("a < b == c"),
             "Binary(\"==\", Binary(\"<\", Var(\"a\"), Var(\"b\")), Var(\"c\"))"
         );
-        let source = |t: &str| Expr::parse(t).unwrap().is_source();
+        let source = |t: &str| Expr::parse(t, &[]).unwrap().is_source();
         assert!(source("p->x[2] + (int)y"));
-        assert!(!source("$0 == 1"));
+        assert!(!source("$local0 == 1"));
         assert!(!source("total + {i32} 8"));
         assert_eq!(
-            Expr::parse("$global2").unwrap().as_var(),
+            Expr::parse("$global2", &[]).unwrap().as_var(),
             Some(Var::Global(2))
         );
         assert_eq!(
-            Expr::parse("n").unwrap().as_var(),
+            Expr::parse("n", &[]).unwrap().as_var(),
             Some(Var::Name("n".into()))
         );
-        assert_eq!(Expr::parse("n + 1").unwrap().as_var(), None);
+        assert_eq!(Expr::parse("n + 1", &[]).unwrap().as_var(), None);
     }
 }

@@ -1,11 +1,36 @@
-//! `print`'s value history (gdb's `$1`, `$2`, ... and `$` for the last),
-//! kept by the [`super::Session`] for every front end: expressions sent in
-//! requests have their history references replaced by the values, and a
-//! number a recorded `print` returns becomes the next entry. It outlives
-//! worker restarts, as gdb's outlives `run`.
+//! `print`'s value history (gdb's `$1`, `$2`, ... and `$`, `$$`, `$$N`
+//! counted back from the last), kept for the [`super::Session`] and its
+//! workers in [`Lasting`]: a number a recorded `print` returns becomes the
+//! next entry, and the expression parser reads references to it
+//! ([`super::expr`]) as the values they name. It outlives worker
+//! restarts, as gdb's outlives `run`.
 
 use super::expr::Num;
-use super::protocol::{Request, Response, SourceValue, WatchSpec};
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+
+use super::protocol::{Response, SourceValue};
+
+/// What a session keeps across its workers (a `run` starts a new one):
+/// the pause ids given out and the value history.
+#[derive(Debug, Default)]
+pub struct Lasting {
+    /// The last pause id given out, so ids never repeat in a session.
+    pub last_pause: AtomicU64,
+    /// `print`'s values.
+    pub history: Mutex<ValueHistory>,
+}
+
+impl Lasting {
+    /// A copy of the history's values, for the expression parser.
+    pub fn history(&self) -> Vec<Num> {
+        self.history
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .to_vec()
+    }
+}
 
 /// The values `print` has shown, `$1` first.
 #[derive(Debug, Default)]
@@ -14,98 +39,9 @@ pub struct ValueHistory {
 }
 
 impl ValueHistory {
-    /// `text` with each history reference (`$N` for N from 1 to the
-    /// history's length, `$` alone for the last value) replaced by its
-    /// value in parentheses; `$NAME` and numbers past the history are left
-    /// alone (locals and globals by name or index).
-    ///
-    /// # Errors
-    /// `$` alone while the history is empty.
-    pub fn expand(&self, text: &str) -> Result<String, String> {
-        let mut out = String::new();
-        let mut rest = text;
-        while let Some(i) = rest.find('$') {
-            out.push_str(&rest[..i]);
-            let after = &rest[i + 1..];
-            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-            let next_is_word = after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-            let index = if !digits.is_empty() {
-                digits
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| *n >= 1 && *n <= self.values.len())
-            } else if next_is_word {
-                None
-            } else if self.values.is_empty() {
-                return Err("the value history is empty".to_string());
-            } else {
-                Some(self.values.len())
-            };
-            match index {
-                Some(n) => {
-                    out.push_str(&format!("({})", self.values[n - 1]));
-                    rest = &after[digits.len()..];
-                }
-                None => {
-                    out.push('$');
-                    rest = after;
-                }
-            }
-        }
-        out.push_str(rest);
-        Ok(out)
-    }
-
-    /// `request` with the history references in its expressions replaced
-    /// (`print`, `set var`, `set {TYPE}`, `x`, `watch`).
-    ///
-    /// # Errors
-    /// As [`ValueHistory::expand`].
-    pub fn expand_request(&self, request: Request) -> Result<Request, String> {
-        Ok(match request {
-            Request::Evaluate {
-                frame,
-                expr,
-                print,
-                record,
-            } => Request::Evaluate {
-                frame,
-                expr: self.expand(&expr)?,
-                print,
-                record,
-            },
-            Request::SetVariable { frame, name, expr } => Request::SetVariable {
-                frame,
-                name,
-                expr: self.expand(&expr)?,
-            },
-            Request::SetMemory {
-                frame,
-                ty,
-                address,
-                expr,
-            } => Request::SetMemory {
-                frame,
-                ty,
-                address: self.expand(&address)?,
-                expr: self.expand(&expr)?,
-            },
-            Request::Examine(mut x) => {
-                x.address = self.expand(&x.address)?;
-                Request::Examine(x)
-            }
-            Request::Watch { frame, target } => Request::Watch {
-                frame,
-                target: match target {
-                    WatchSpec::Expr(e) => WatchSpec::Expr(self.expand(&e)?),
-                    WatchSpec::Range { address, len } => WatchSpec::Range {
-                        address: self.expand(&address)?,
-                        len,
-                    },
-                },
-            },
-            other => other,
-        })
+    /// The values, `$1` first.
+    pub fn values(&self) -> &[Num] {
+        &self.values
     }
 
     /// Records the number `response` (to a `print`) holds, if it holds one:
@@ -144,15 +80,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn references_are_replaced_by_values() {
+    fn recorded_numbers_are_numbered_from_1() {
         let mut h = ValueHistory::default();
-        assert_eq!(h.expand("$ + 1"), Err("the value history is empty".into()));
-        assert_eq!(h.expand("$sp + $1"), Ok("$sp + $1".into()));
-        h.record(&Response::Number(Num::Int32(7)));
-        h.record(&Response::Number(Num::Int(-2)));
-        assert_eq!(
-            h.expand("$1 * $ + $local0 + $9"),
-            Ok("(7) * (-2) + $local0 + $9".into())
-        );
+        assert_eq!(h.record(&Response::Number(Num::Int32(7))), Some(1));
+        assert_eq!(h.record(&Response::Number(Num::Int(-2))), Some(2));
+        assert_eq!(h.values(), &[Num::Int32(7), Num::Int(-2)]);
     }
 }

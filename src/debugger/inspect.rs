@@ -162,7 +162,7 @@ fn examine(
         func,
         ..
     } = paused.frame_of(store, x.frame).map_err(|e| e.to_string())?;
-    let expr = Expr::parse(&x.address)?;
+    let expr = Expr::parse(&x.address, &shared.lasting.history())?;
     let address = match eval_in(shared, store, &handle, frame_module, func, &expr)? {
         Num::Int32(a) => a as u32 as u64,
         Num::Int(a) if a >= 0 => a as u64,
@@ -248,7 +248,7 @@ pub(crate) fn evaluate_at(
     text: &str,
     print: &PrintOptions,
 ) -> Result<Result<Num, (String, SourceValue)>, String> {
-    let expr = Expr::parse(text)?;
+    let expr = Expr::parse(text, &shared.lasting.history())?;
     evaluate_with(shared, store, frame, at, func, &expr, print)
 }
 
@@ -476,9 +476,9 @@ fn set_variable(
         .map_err(|e| e.to_string())?;
     let info = shared.info(module).clone();
     let name = name.trim();
-    // The variable as `print` reads it: `$3`, `$local3`, `$global0`,
-    // `$calls` or `calls`, `$sp`.
-    let var = Expr::parse(name).ok().and_then(|e| e.as_var());
+    // The variable as `print` reads it: `$local3`, `$global0`, `$calls` or
+    // `calls`, `$sp`.
+    let var = Expr::parse(name, &[]).ok().and_then(|e| e.as_var());
     let (is_local, global) = match &var {
         Some(Var::Local(_)) => (true, None),
         Some(Var::Global(i)) => (false, Some(*i)),

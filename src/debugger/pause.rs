@@ -27,7 +27,7 @@ pub(crate) fn pause(
     mut store: StoreContextMut<'_, Host>,
     reason: StopReason,
 ) {
-    let pause = PauseId(shared.last_pause.fetch_add(1, Ordering::Relaxed) + 1);
+    let pause = PauseId(shared.lasting.last_pause.fetch_add(1, Ordering::Relaxed) + 1);
     let mut paused = Paused::new(
         pause,
         shared.program.clone(),
@@ -263,7 +263,7 @@ fn maintenance_panic() -> ! {
 /// front end left instead.
 pub(crate) fn before_serving(shared: &Arc<Shared>) -> bool {
     let channel = lock(&shared.channel);
-    let pause = PauseId(shared.last_pause.fetch_add(1, Ordering::Relaxed) + 1);
+    let pause = PauseId(shared.lasting.last_pause.fetch_add(1, Ordering::Relaxed) + 1);
     channel.send(Response::Stopped(Stop {
         pause,
         reason: StopReason::Entry,

@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender};
 
 use super::coredump::read::CoreDump;
@@ -36,6 +36,8 @@ struct PostMortem {
     /// Each frame's (module, function, pc).
     frames: Vec<(CoreModuleId, u32, usize)>,
     pause: PauseId,
+    /// The session's pause ids and value history.
+    lasting: Arc<super::history::Lasting>,
 }
 
 /// Spawns the thread that serves a core dump. Its first response is
@@ -50,7 +52,7 @@ pub(crate) fn spawn(
     core: PathBuf,
     dwp: Option<PathBuf>,
     preloads: Vec<(String, PathBuf)>,
-    last_pause: Arc<AtomicU64>,
+    lasting: Arc<super::history::Lasting>,
     requests: Receiver<Incoming>,
     responses: Sender<Message>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -60,8 +62,8 @@ pub(crate) fn spawn(
             let send = |r: Response| {
                 let _ = responses.send(Message::Response(Box::new(r)));
             };
-            let pause = PauseId(last_pause.fetch_add(1, Ordering::Relaxed) + 1);
-            let pm = match open(&module, &core, dwp.as_deref(), &preloads, pause) {
+            let pause = PauseId(lasting.last_pause.fetch_add(1, Ordering::Relaxed) + 1);
+            let pm = match open(&module, &core, dwp.as_deref(), &preloads, pause, lasting) {
                 Ok(pm) => pm,
                 Err(msg) => {
                     send(Response::Ended(super::protocol::Outcome::LoadFailed(
@@ -124,6 +126,7 @@ fn open(
     dwp: Option<&Path>,
     preloads: &[(String, PathBuf)],
     pause: PauseId,
+    lasting: Arc<super::history::Lasting>,
 ) -> Result<PostMortem, String> {
     let bytes = crate::wasm::load_module_bytes(module).map_err(|e| format!("{e:#}"))?;
     let program = if crate::wasm::program::is_component(&bytes) {
@@ -252,6 +255,7 @@ fn open(
         module_of,
         frames,
         pause,
+        lasting,
     })
 }
 
@@ -590,7 +594,7 @@ impl PostMortem {
     ) -> Result<Result<Num, (String, super::protocol::SourceValue)>, String> {
         let (module, _, pc) = self.frames[i];
         let info = self.program.info(module);
-        let expr = Expr::parse(text)?;
+        let expr = Expr::parse(text, &self.lasting.history())?;
         let source_error = if info.debug_info().is_some() {
             let mut machine = DumpMachine { pm: self, frame: i };
             match variables::evaluate_parsed(info, pc, inlined, &mut machine, &expr, print) {
@@ -607,7 +611,7 @@ impl PostMortem {
 
     /// `x`: memory of the frame's module (or the one named) from the dump.
     fn examine(&self, i: usize, x: &super::protocol::Examine) -> Result<Response, String> {
-        let address = match self.eval_wasm(i, &Expr::parse(&x.address)?)? {
+        let address = match self.eval_wasm(i, &Expr::parse(&x.address, &self.lasting.history())?)? {
             Num::Int32(a) => a as u32 as u64,
             Num::Int(a) if a >= 0 => a as u64,
             Num::Int(a) => return Err(format!("the address {a} is negative")),

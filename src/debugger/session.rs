@@ -43,12 +43,10 @@ pub struct Session {
     /// The worker's channel closed: it is gone even while its thread is
     /// still unwinding.
     gone: std::sync::atomic::AtomicBool,
-    /// The last pause id given out, by any of this session's workers: a
-    /// frame of a pause before a worker restart can never name a new one.
-    last_pause: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    /// `print`'s value history, for every front end; it outlives worker
-    /// restarts.
-    history: Mutex<super::history::ValueHistory>,
+    /// What outlives this session's workers: the last pause id given out
+    /// (a frame of a pause before a worker restart can never name a new
+    /// one) and `print`'s value history, for every front end.
+    lasting: std::sync::Arc<super::history::Lasting>,
 }
 
 impl Session {
@@ -96,8 +94,7 @@ impl Session {
             core: None,
             worker: None,
             gone: std::sync::atomic::AtomicBool::new(false),
-            last_pause: Default::default(),
-            history: Mutex::default(),
+            lasting: Default::default(),
         };
         let first = session.spawn(timeout);
         (session, first)
@@ -140,8 +137,7 @@ impl Session {
             core: Some(core),
             worker: None,
             gone: std::sync::atomic::AtomicBool::new(false),
-            last_pause: Default::default(),
-            history: Mutex::default(),
+            lasting: Default::default(),
         };
         let first = session.spawn(None);
         (session, first)
@@ -176,14 +172,14 @@ impl Session {
                 core.clone(),
                 self.config.dwp.clone(),
                 self.config.preloads.clone(),
-                self.last_pause.clone(),
+                self.lasting.clone(),
                 req_rx,
                 resp_tx,
             ),
             None => worker::spawn(
                 self.config.clone(),
                 self.interrupter.0.clone(),
-                self.last_pause.clone(),
+                self.lasting.clone(),
                 req_rx,
                 resp_tx,
             ),
@@ -207,17 +203,13 @@ impl Session {
         self.request_with_timeout(request, None)
     }
 
-    /// `request` with its value-history references replaced, and whether
-    /// its answer is to be recorded; or why it cannot be sent.
-    fn with_history(&self, request: Request) -> Result<(Request, bool), String> {
-        let record = matches!(request, Request::Evaluate { record: true, .. });
-        let history = self.history.lock().unwrap_or_else(|p| p.into_inner());
-        Ok((history.expand_request(request)?, record))
-    }
-
     /// A recorded `print`'s answer: a number becomes the next history entry.
     fn recorded(&self, response: Response) -> Response {
-        let mut history = self.history.lock().unwrap_or_else(|p| p.into_inner());
+        let mut history = self
+            .lasting
+            .history
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         match history.record(&response) {
             Some(n) => Response::Printed {
                 history: n,
@@ -290,10 +282,7 @@ impl Session {
             let ask = |r: Request| self.request_with_timeout(r, timeout);
             return super::children::children(&ask, value, *start, *count);
         }
-        let (request, record) = match self.with_history(request) {
-            Ok(r) => r,
-            Err(e) => return Response::invalid(e),
-        };
+        let record = matches!(request, Request::Evaluate { record: true, .. });
         let changes_breakpoints = changes_breakpoints(&request);
         if self.requests.send(Incoming::Request(request)).is_err() {
             return self.worker_gone();

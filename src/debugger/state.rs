@@ -6,7 +6,7 @@
 //! tests/cli/structure.rs).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -125,9 +125,10 @@ pub(crate) struct Shared {
     /// The current run's instance of each core module, found on first
     /// need (`instance`).
     pub instances: Mutex<Vec<Option<Instance>>>,
-    /// The last pause id given out; shared by every worker of the
-    /// [`super::Session`], so ids never repeat across worker restarts.
-    pub last_pause: Arc<AtomicU64>,
+    /// What every worker of the [`super::Session`] shares: the last pause
+    /// id given out (so ids never repeat across worker restarts) and the
+    /// value history.
+    pub lasting: Arc<super::history::Lasting>,
     pub stop_on_throw: AtomicBool,
     pub control: Mutex<Control>,
     pub interrupt: Arc<Interrupt>,

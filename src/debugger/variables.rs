@@ -1322,6 +1322,11 @@ impl Reader<'_, '_, '_> {
         match e {
             Ast::Var(name) => self.variable(name),
             Ast::Int { value, .. } => self.number(Scalar::Int(*value)),
+            Ast::Value(n) => self.number(match *n {
+                super::expr::Num::Int32(i) => Scalar::Int(i.into()),
+                super::expr::Num::Int(i) => Scalar::Int(i.into()),
+                super::expr::Num::Float(f) => Scalar::Float(f),
+            }),
             Ast::Load(..) => Err("a Wasm memory load is not a source expression".into()),
             Ast::Float(f) => self.number(Scalar::Float(*f)),
             Ast::Member(base, field, arrow) => {

@@ -65,7 +65,7 @@ const HANDLER_STACK: usize = 15 << 20;
 pub(crate) fn spawn(
     config: RunConfig,
     interrupt: Arc<Interrupt>,
-    last_pause: Arc<AtomicU64>,
+    lasting: Arc<super::history::Lasting>,
     requests: Receiver<Incoming>,
     responses: Sender<Message>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -77,7 +77,7 @@ pub(crate) fn spawn(
                 requests,
                 responses,
             }));
-            worker_main(config, output, interrupt, last_pause, channel)
+            worker_main(config, output, interrupt, lasting, channel)
         })
 }
 
@@ -85,7 +85,7 @@ fn worker_main(
     config: RunConfig,
     output: Sender<Message>,
     interrupt: Arc<Interrupt>,
-    last_pause: Arc<AtomicU64>,
+    lasting: Arc<super::history::Lasting>,
     channel: Arc<Mutex<Channel>>,
 ) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -101,7 +101,7 @@ fn worker_main(
             return;
         }
     };
-    let program = match Loaded::load(&config, output, interrupt, last_pause, channel.clone()) {
+    let program = match Loaded::load(&config, output, interrupt, lasting, channel.clone()) {
         Ok(p) => p,
         Err(e) => {
             let channel = lock(&channel);
@@ -202,7 +202,7 @@ impl Loaded {
         config: &RunConfig,
         output: Sender<Message>,
         interrupt: Arc<Interrupt>,
-        last_pause: Arc<AtomicU64>,
+        lasting: Arc<super::history::Lasting>,
         channel: Arc<Mutex<Channel>>,
     ) -> Result<Loaded> {
         let bytes = crate::wasm::load_module_bytes(&config.module).map_err(|e| anyhow!("{e:#}"))?;
@@ -456,7 +456,7 @@ impl Loaded {
             modules: Arc::new(modules),
             code,
             instances,
-            last_pause,
+            lasting,
             stop_on_throw: AtomicBool::new(config.stop_on_throw),
             control: Mutex::new(Control::default()),
             interrupt,

@@ -203,7 +203,7 @@ pub enum Command {
     Condition {
         /// Breakpoint id.
         id: u32,
-        /// The condition (locals `$0`/names, globals, numbers, + - * / %,
+        /// The condition (locals `$local0`/names, globals, numbers, + - * / %,
         /// comparisons, && || !, parentheses).
         #[arg(num_args = 0.., allow_hyphen_values = true)]
         expr: Vec<String>,

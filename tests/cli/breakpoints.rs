@@ -54,7 +54,7 @@ fn conditions_true_and_false_and_ignore_counts() {
             "break fib if n == 1 && calls > 3",
             "continue",
             "locals",
-            "condition 1 $0 == 100",
+            "condition 1 $local0 == 100",
             "continue",
             "break pair",
             "run",

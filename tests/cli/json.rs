@@ -41,7 +41,7 @@ fn a_trapping_run_as_json_lines() {
         "-ex",
         "locals",
         "-ex",
-        "print $0 + 1",
+        "print $local0 + 1",
         "-ex",
         "frobnicate",
         "-ex",

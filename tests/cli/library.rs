@@ -488,23 +488,44 @@ fn the_value_history_is_the_sessions() {
         history,
         value: Box::new(Response::Number(n)),
     };
-    same(
-        eval(&session, "$1 + 1", false),
-        Response::Number(Num::Int32(101)),
-    );
-    match eval(&session, "$", true) {
-        Response::Error(e) => assert_eq!(e.message, "the value history is empty"),
+    let error = |got: Response| match got {
+        Response::Error(e) => e.message,
         other => panic!("{other:?}"),
-    }
-    same(eval(&session, "$1", true), printed(1, Num::Int32(100)));
+    };
+    // `$1` is the history's first value, never local 1 (gdb's rule): before
+    // any print it is an error, and it keeps its meaning as the history
+    // grows. Locals are `$localN` or their names.
+    assert_eq!(
+        error(eval(&session, "$1 + 1", false)),
+        "history has not yet reached $1"
+    );
+    assert_eq!(
+        error(eval(&session, "$", true)),
+        "the value history is empty"
+    );
+    same(eval(&session, "$local1", true), printed(1, Num::Int32(100)));
     same(
         eval(&session, "$1 * 2", false),
         Response::Number(Num::Int32(200)),
     );
     same(
-        eval(&session, "$ + $local0", true),
-        printed(2, Num::Int32(100)),
+        eval(&session, "$ + $local0 + 7", true),
+        printed(2, Num::Int32(107)),
     );
+    same(eval(&session, "$1", true), printed(3, Num::Int32(100)));
+    same(
+        eval(&session, "$2", false),
+        Response::Number(Num::Int32(107)),
+    );
+    same(
+        eval(&session, "$$", false),
+        Response::Number(Num::Int32(107)),
+    );
+    same(
+        eval(&session, "$$2 - 1", false),
+        Response::Number(Num::Int32(99)),
+    );
+    assert!(error(eval(&session, "$0", false)).contains("$local0"));
 
     // A new worker (after the old one died) keeps the history.
     let _ = session.maintenance_panic_worker();
@@ -519,7 +540,7 @@ fn the_value_history_is_the_sessions() {
             print: PrintOptions::default(),
             record: true,
         }),
-        printed(3, Num::Int32(200)),
+        printed(4, Num::Int32(207)),
     );
 }
 

@@ -128,7 +128,7 @@ fn nexti_and_finish_over_recursive_calls_stop_in_the_right_frame() {
             "nexti",
             "bt",
             "stack",
-            "break *0x8c if $0 == 3",
+            "break *0x8c if $local0 == 3",
             "continue",
             "bt",
             "finish",
