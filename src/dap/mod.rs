@@ -35,8 +35,8 @@ use serde_json::{Value as Json, json};
 use crate::debugger::DirSpec;
 use crate::debugger::children;
 use crate::debugger::protocol::{
-    Event, FrameInfo, FrameRef, ModuleRef, Outcome, OutputStream, PrintOptions, Request, Response,
-    ReverseStop, Stop, StopReason, ValueRef, WatchSpec,
+    CoreModuleId, Event, FrameInfo, FrameRef, ModuleRef, Outcome, OutputStream, PrintOptions,
+    Request, Response, ReverseStop, Stop, StopReason, ValueRef, WatchSpec,
 };
 use crate::debugger::source::SourceFiles;
 use crate::debugger::{Interrupter, RunConfig, Session};
@@ -593,7 +593,7 @@ impl Adapter {
                             ..Default::default()
                         })
                         .collect();
-                    return Ok(json!({ "breakpoints": unverified }));
+                    return Ok(breakpoints_body(unverified));
                 }
                 self.set_breakpoints(request)
             }
@@ -607,7 +607,7 @@ impl Adapter {
                     self.function_breakpoints.extend(id);
                     out.push(bp);
                 }
-                Ok(json!({ "breakpoints": out }))
+                Ok(breakpoints_body(out))
             }
             "setInstructionBreakpoints" => {
                 let args: rq::SetInstructionBreakpointsArguments = Self::arguments(request)?;
@@ -615,13 +615,19 @@ impl Adapter {
                 self.delete(old)?;
                 let mut out = Vec::new();
                 for b in args.breakpoints {
-                    let at = parse_address(&b.instruction_reference)
-                        .map(|a| a.saturating_add_signed(b.offset.unwrap_or(0)));
+                    let at = CodeRef::parse(&b.instruction_reference)
+                        .map(|r| r.offset_by(b.offset.unwrap_or(0)));
                     let (bp, id) = match at {
-                        Some(at) => self.break_at(format!("*0x{at:x}"), b.condition.clone()),
+                        // Qualified by the module's index, so the core
+                        // resolves it there (or says there is no such
+                        // module) instead of in every module.
+                        Some(r) => self.break_at(
+                            format!("{}`*0x{:x}", r.module, r.offset),
+                            b.condition.clone(),
+                        ),
                         None => (
                             unverified(format!(
-                                "{:?} is not a module offset",
+                                "{:?} is not an instruction reference",
                                 b.instruction_reference
                             )),
                             None,
@@ -630,7 +636,7 @@ impl Adapter {
                     self.instruction_breakpoints.extend(id);
                     out.push(bp);
                 }
-                Ok(json!({ "breakpoints": out }))
+                Ok(breakpoints_body(out))
             }
             "setExceptionBreakpoints" => {
                 let args: rq::SetExceptionBreakpointsArguments = Self::arguments(request)?;
@@ -694,7 +700,7 @@ impl Adapter {
                         Err(why) => out.push(unverified(why)),
                     }
                 }
-                Ok(json!({ "breakpoints": out }))
+                Ok(breakpoints_body(out))
             }
             "threads" => Ok(json!({ "threads": [dt::Thread { id: THREAD, name: "main".into() }] })),
             "stackTrace" => self.stack_trace(request),
@@ -1015,7 +1021,7 @@ impl Adapter {
             out.push(bp);
         }
         self.source_breakpoints.insert(path, ids);
-        Ok(json!({ "breakpoints": out }))
+        Ok(breakpoints_body(out))
     }
 
     /// Sets a breakpoint at `location`: a verified DAP breakpoint with the
@@ -1045,7 +1051,7 @@ impl Adapter {
                     source: source.as_ref().map(|s| self.source(&s.file)),
                     line: source.as_ref().map(|s| i64::from(s.line)),
                     column: source.as_ref().and_then(|s| s.column).map(i64::from),
-                    instruction_reference: code.map(|c| format!("0x{:x}", c.pc)),
+                    instruction_reference: code.map(|c| CodeRef::new(c.module, c.pc).to_string()),
                     ..Default::default()
                 };
                 (bp, Some(info.id))
@@ -1176,7 +1182,7 @@ impl Adapter {
                     .as_ref()
                     .and_then(|l| l.column)
                     .map_or(0, i64::from),
-                instruction_pointer_reference: Some(format!("0x{:x}", f.pc)),
+                instruction_pointer_reference: Some(CodeRef::new(f.module, f.pc).to_string()),
                 module_id: Some(dt::StackFrameModuleid::Number(i64::from(f.module))),
                 presentation_hint: if location.is_none() {
                     Some(dt::StackFramePresentationhint::Subtle)
@@ -1683,14 +1689,25 @@ impl Adapter {
 
     fn disassemble(&mut self, request: &Incoming) -> Served {
         let args: dap::requests::DisassembleArguments = Self::arguments(request)?;
-        let base = parse_address(&args.memory_reference)
-            .ok_or_else(|| format!("{:?} is not a module offset", args.memory_reference))?;
-        let at = base.saturating_add_signed(args.offset.unwrap_or(0));
-        let stop = self.stop()?;
-        let module = match self.ask(Request::Frame(FrameRef::new(stop.pause, 0)))? {
-            Response::Frame(f) => f.module,
-            _ => return Err("unexpected answer".into()),
+        let base = CodeRef::parse(&args.memory_reference).ok_or_else(|| {
+            format!(
+                "{:?} is not an instruction reference",
+                args.memory_reference
+            )
+        })?;
+        let CodeRef { module, offset: at } = base.offset_by(args.offset.unwrap_or(0));
+        // The module is the reference's; one the program does not have is
+        // an error (not lines of invalid instructions).
+        let Response::Modules { modules, .. } = self.ask(Request::Modules)? else {
+            return Err("unexpected answer".into());
         };
+        if !modules.iter().any(|m| m.id == module) {
+            return Err(format!(
+                "{:?} names core module {module}, and the program has {}",
+                args.memory_reference,
+                modules.len()
+            ));
+        }
         let count = usize::try_from(args.instruction_count.max(0))
             .unwrap_or(0)
             .min(10_000);
@@ -1707,9 +1724,10 @@ impl Adapter {
                 _ => Vec::new(),
             }
         };
+        let address = |pc: u64| CodeRef { module, offset: pc }.to_string();
         let line =
-            |pc: usize, text: &str| json!({ "address": format!("0x{pc:x}"), "instruction": text });
-        let invalid = |pc: u64| json!({ "address": format!("0x{pc:x}"), "instruction": "??", "presentationHint": "invalid" });
+            |pc: usize, text: &str| json!({ "address": address(pc as u64), "instruction": text });
+        let invalid = |pc: u64| json!({ "address": address(pc), "instruction": "??", "presentationHint": "invalid" });
         // Instructions have no fixed size: the ones before the address are
         // listed from far enough back (at most 16 bytes each) and the last
         // ones kept; where there is no code, invalid ones stand in.
@@ -1765,11 +1783,84 @@ impl Adapter {
 /// source expression that reads it when it has children to expand.
 type Listed = (String, String, Option<String>, Option<String>);
 
+/// `{"breakpoints": [...]}` with DAP's field names. The dap crate's
+/// `Breakpoint` (0.4.1-alpha1) has no camelCase rename, so serde alone
+/// writes `instruction_reference`, `end_line` and `end_column`, which
+/// clients do not read.
+fn breakpoints_body(list: Vec<dt::Breakpoint>) -> Json {
+    let list: Vec<Json> = list
+        .into_iter()
+        .map(|b| {
+            let mut v = serde_json::to_value(b).unwrap_or_default();
+            if let Json::Object(fields) = &mut v {
+                for (from, to) in [
+                    ("instruction_reference", "instructionReference"),
+                    ("end_line", "endLine"),
+                    ("end_column", "endColumn"),
+                ] {
+                    if let Some(x) = fields.remove(from) {
+                        fields.insert(to.to_string(), x);
+                    }
+                }
+            }
+            v
+        })
+        .collect();
+    json!({ "breakpoints": list })
+}
+
 fn unverified(why: String) -> dt::Breakpoint {
     dt::Breakpoint {
         verified: false,
         message: Some(why),
         ..Default::default()
+    }
+}
+
+/// A place in the program's code as the DAP server writes it in
+/// `instructionPointerReference`, instruction breakpoints' references and
+/// `disassemble`'s addresses: one number, the core module's index in the
+/// high 32 bits and the module offset (a Wasm binary is smaller than 4
+/// GiB) in the low 32, written `0x...`. Module 0's places read as plain
+/// module offsets (`0x46e`), module 1's offset 0x207d as `0x10000207d`;
+/// a number, so clients that order or compare addresses numerically
+/// (VS Code's disassembly view) keep each module's code apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct CodeRef {
+    module: CoreModuleId,
+    offset: u64,
+}
+
+impl CodeRef {
+    fn new(module: CoreModuleId, pc: usize) -> CodeRef {
+        CodeRef {
+            module,
+            offset: pc as u64,
+        }
+    }
+
+    /// `0x...` or decimal, as [`CodeRef`] writes it; `None` for anything
+    /// else.
+    fn parse(text: &str) -> Option<CodeRef> {
+        let n = parse_address(text)?;
+        Some(CodeRef {
+            module: CoreModuleId::try_from(n >> 32).ok()?,
+            offset: n & 0xffff_ffff,
+        })
+    }
+
+    /// `delta` bytes further in the same module (DAP's `offset`s).
+    fn offset_by(self, delta: i64) -> CodeRef {
+        CodeRef {
+            module: self.module,
+            offset: self.offset.saturating_add_signed(delta).min(0xffff_ffff),
+        }
+    }
+}
+
+impl std::fmt::Display for CodeRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "0x{:x}", (u64::from(self.module) << 32) | self.offset)
     }
 }
 

@@ -909,3 +909,91 @@ fn component_program() {
     assert_eq!(c.event("exited")["exitCode"], 134);
     c.finish();
 }
+
+/// Code references name their core module (issue 25): in a component, a
+/// frame in a core module other than frame #0's disassembles its own
+/// module's code, and an instruction breakpoint set from that disassembly
+/// stops there. ratio-c.wasm: main (module 0) is called by the preview 1
+/// adapter (module 1), whose `wasi:cli/run` calls `_start` at 0x207d.
+#[test]
+fn code_references_name_their_core_module() {
+    let mut c = Client::start();
+    c.launch(json!({
+        "program": "tests/guests/ratio-c.wasm",
+        "args": ["ratio", "7", "5"],
+    }));
+    c.ok(
+        "setFunctionBreakpoints",
+        json!({ "breakpoints": [{ "name": "ratio" }] }),
+    );
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    let trace = c.ok("stackTrace", json!({ "threadId": 1 }));
+    let frames = trace["stackFrames"].as_array().unwrap();
+    assert_eq!(frames[0]["instructionPointerReference"], "0x46e", "{trace}");
+    assert_eq!(frames[0]["moduleId"], 0, "{trace}");
+    let run = frames.last().unwrap();
+    assert_eq!(run["moduleId"], 1, "{trace}");
+    assert_eq!(run["instructionPointerReference"], "0x10000207d", "{trace}");
+
+    // The adapter's frame disassembles the adapter's code: its call of
+    // `_start`, then what follows it.
+    let listed = c.ok(
+        "disassemble",
+        json!({ "memoryReference": "0x10000207d", "instructionCount": 2 }),
+    );
+    let lines = listed["instructions"].as_array().unwrap();
+    assert_eq!(lines[0]["address"], "0x10000207d", "{listed}");
+    assert_eq!(
+        lines[0]["instruction"],
+        "call $_RNvNvCsfbqZUwBfKtv_22wasi_snapshot_preview13run6__start",
+        "{listed}"
+    );
+    assert_eq!(lines[1]["address"], "0x10000207f", "{listed}");
+    assert_eq!(lines[1]["instruction"], "i32.const 0", "{listed}");
+    // Main's code at the same offset is other code (0x207d is in main's
+    // code too): the reference decides.
+    let main = c.ok(
+        "disassemble",
+        json!({ "memoryReference": "0x207d", "instructionCount": 1 }),
+    );
+    assert_ne!(main["instructions"][0]["instruction"], lines[0]["instruction"], "{main}");
+
+    // An instruction breakpoint after the call, from that listing: it is
+    // in the adapter, and the program stops there once main returns.
+    let set = c.ok(
+        "setInstructionBreakpoints",
+        json!({ "breakpoints": [{ "instructionReference": "0x10000207d", "offset": 2 }] }),
+    );
+    let bp = &set["breakpoints"][0];
+    assert_eq!(bp["verified"], true, "{set}");
+    assert_eq!(bp["instructionReference"], "0x10000207f", "{set}");
+    c.ok("setFunctionBreakpoints", json!({ "breakpoints": [] }));
+    c.ok("continue", json!({ "threadId": 1 }));
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    let trace = c.ok("stackTrace", json!({ "threadId": 1 }));
+    let top = &trace["stackFrames"][0];
+    assert_eq!(top["instructionPointerReference"], "0x10000207f", "{trace}");
+    assert_eq!(top["moduleId"], 1, "{trace}");
+
+    // A reference to a module the program does not have is refused.
+    let bad = c.ok(
+        "setInstructionBreakpoints",
+        json!({ "breakpoints": [{ "instructionReference": "0x900000010" }] }),
+    );
+    assert_eq!(bad["breakpoints"][0]["verified"], false, "{bad}");
+    let why = bad["breakpoints"][0]["message"].as_str().unwrap().to_string();
+    assert!(why.contains('9'), "{why}");
+    let refused = c.fails(
+        "disassemble",
+        json!({ "memoryReference": "0x900000010", "instructionCount": 1 }),
+    );
+    assert_eq!(
+        refused,
+        "\"0x900000010\" names core module 9, and the program has 4"
+    );
+    c.ok("setInstructionBreakpoints", json!({ "breakpoints": [] }));
+    c.ok("continue", json!({ "threadId": 1 }));
+    assert_eq!(c.event("exited")["exitCode"], 0);
+    c.finish();
+}
