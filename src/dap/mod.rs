@@ -42,6 +42,7 @@ use crate::debugger::source::SourceFiles;
 use crate::debugger::{Interrupter, RunConfig, Session};
 use crate::render;
 use crate::repl::{Frontend, State};
+use crate::wasm::number::parse_address;
 
 /// The one thread the program is.
 const THREAD: i64 = 1;
@@ -1861,14 +1862,5 @@ impl CodeRef {
 impl std::fmt::Display for CodeRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "0x{:x}", (u64::from(self.module) << 32) | self.offset)
-    }
-}
-
-/// `0x1a2b` or `6699`.
-fn parse_address(text: &str) -> Option<u64> {
-    let t = text.trim();
-    match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        Some(hex) => u64::from_str_radix(hex, 16).ok(),
-        None => t.parse().ok(),
     }
 }

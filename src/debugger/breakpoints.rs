@@ -274,10 +274,7 @@ pub fn function(info: &ModuleInfo, name: &str) -> Result<u32, String> {
 }
 
 fn parse_offset(text: &str) -> Option<usize> {
-    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        Some(hex) => usize::from_str_radix(hex, 16).ok(),
-        None => text.parse().ok(),
-    }
+    crate::wasm::number::parse_address(text).and_then(|n| usize::try_from(n).ok())
 }
 
 /// One breakpoint.

@@ -123,19 +123,8 @@ fn nan_bits(text: &str, mantissa: u32) -> Result<Option<u64>> {
 
 /// Parses a signed or unsigned integer that fits in `bits` bits.
 fn parse_int(text: &str, bits: u32) -> Result<i128> {
-    let (neg, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let magnitude = match digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
-        Some(hex) => i128::from_str_radix(hex, 16),
-        None => digits.parse::<i128>(),
-    }
-    .map_err(|_| anyhow!("not an integer"))?;
-    let value = if neg { -magnitude } else { magnitude };
+    let value =
+        crate::wasm::number::parse_integer(text).ok_or_else(|| anyhow!("not an integer"))?;
     let min = -(1i128 << (bits - 1));
     let max = (1i128 << bits) - 1;
     if value < min || value > max {

@@ -803,13 +803,9 @@ impl HistoryRef {
 
 /// A number literal: decimal or `0x` hex integer, else a float.
 fn number(word: &str) -> Option<Ast> {
-    if let Some(hex) = word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
-        return i128::from_str_radix(hex, 16)
-            .ok()
-            .map(|value| Ast::Int { value, hex: true });
-    }
-    if let Ok(value) = word.parse::<i128>() {
-        return Some(Ast::Int { value, hex: false });
+    if let Some(value) = crate::wasm::number::parse_integer(word) {
+        let hex = word.starts_with("0x") || word.starts_with("0X");
+        return Some(Ast::Int { value, hex });
     }
     word.parse::<f64>().ok().map(Ast::Float)
 }

@@ -785,11 +785,8 @@ impl Frontend {
                     None => 1,
                 };
                 let text = address.join(" ");
-                let start = match text.strip_prefix("0x") {
-                    Some(hex) => u64::from_str_radix(hex, 16).ok(),
-                    None => text.parse().ok(),
-                }
-                .ok_or_else(|| format!("x -t takes an element index, not {text:?}"))?;
+                let start = crate::wasm::number::parse_address(&text)
+                    .ok_or_else(|| format!("x -t takes an element index, not {text:?}"))?;
                 self.pause()?;
                 let module = self.module_ref(module);
                 match self.ask(Request::TableElements {
@@ -970,11 +967,9 @@ impl Frontend {
         out: &mut dyn Write,
     ) -> Result<(), String> {
         let text = address.trim();
-        let offset = match text.strip_prefix("0x") {
-            Some(hex) => usize::from_str_radix(hex, 16).ok(),
-            None => text.parse().ok(),
-        }
-        .ok_or_else(|| format!("x/i takes a module offset (like 0x5a), not {text:?}"))?;
+        let offset = crate::wasm::number::parse_address(text)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| format!("x/i takes a module offset (like 0x5a), not {text:?}"))?;
         let module = module.unwrap_or_else(|| self.module_ref(None));
         match self.ask(Request::Instructions {
             module,

@@ -10,6 +10,7 @@ mod disasm;
 pub mod dwarf;
 mod handlers;
 mod info;
+pub mod number;
 pub mod program;
 
 pub use disasm::Disassembly;
