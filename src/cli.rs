@@ -161,7 +161,8 @@ pub struct DebuggerArgs {
     pub no_stop_on_throw: bool,
 
     /// Set a breakpoint before the program starts (repeatable): a function
-    /// name, `func[N]`, `*0xOFFSET` or `NAME+0xOFFSET`.
+    /// name, `func[N]`, `*0xOFFSET`, `NAME+0xOFFSET` or `FILE:LINE`, then
+    /// optionally `if EXPR`, as `break` takes it.
     #[arg(short = 'b', long = "break", value_name = "LOCATION")]
     pub breakpoints: Vec<String>,
 

@@ -36,6 +36,24 @@ use crate::wasm::ModuleInfo;
 use crate::wasm::dwarf::SourceLoc;
 use crate::wasm::program::{CoreModuleId, Program, split_qualifier};
 
+/// `LOCATION [if EXPR]` split into the location and the condition, as
+/// `break` at the prompt and `-b` on the command line take it: the first
+/// word `if` (standing alone) starts the condition.
+///
+/// # Errors
+/// `if` with nothing after it; nothing before it.
+pub fn split_condition(spec: &str) -> Result<(String, Option<String>), String> {
+    let words: Vec<&str> = spec.split_whitespace().collect();
+    match words.iter().position(|w| *w == "if") {
+        Some(0) => Err("missing location before \"if\"".to_string()),
+        Some(i) if i + 1 < words.len() => {
+            Ok((words[..i].join(" "), Some(words[i + 1..].join(" "))))
+        }
+        Some(_) => Err("missing condition after \"if\"".to_string()),
+        None => Ok((words.join(" "), None)),
+    }
+}
+
 /// Resolves LOCATION in the program: with a module qualifier
 /// (``MODULE`LOCATION``, MODULE an index or name from `info modules`) in
 /// that core module; without one, in every core module, where exactly one

@@ -87,8 +87,9 @@ pub struct RunConfig {
     pub stop_on_entry: bool,
     /// Pause when the guest throws an exception (on by default in the CLI).
     pub stop_on_throw: bool,
-    /// Breakpoint locations set before the program starts (`-b`); one that
-    /// does not resolve is a load error.
+    /// Breakpoints set before the program starts (`-b`), each `LOCATION
+    /// [if EXPR]` as `break` takes it; one that does not resolve, or whose
+    /// condition does not parse, is a load error.
     pub breakpoints: Vec<String>,
     /// Compile without epoch interruption, to measure what it costs. Then
     /// Ctrl-C, `--timeout` and `run` cannot stop a guest that is running

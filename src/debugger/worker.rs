@@ -468,9 +468,14 @@ impl Loaded {
                 config.serve.as_ref().map(|s| s.paused_requests),
             )),
         });
-        for location in &config.breakpoints {
-            super::breakpoint_requests::add_breakpoint(&shared, None, location, false, None)
-                .map_err(|e| anyhow!("-b {location}: {e}"))?;
+        for spec in &config.breakpoints {
+            super::breakpoints::split_condition(spec)
+                .and_then(|(location, condition)| {
+                    super::breakpoint_requests::add_breakpoint(
+                        &shared, None, &location, false, condition,
+                    )
+                })
+                .map_err(|e| anyhow!("-b {spec}: {e}"))?;
         }
         let mut loaded = Loaded {
             shared,

@@ -1073,11 +1073,7 @@ impl Frontend {
         temporary: bool,
         out: &mut dyn Write,
     ) -> Result<(), String> {
-        let (location, condition) = match spec.iter().position(|w| w == "if") {
-            Some(i) if i + 1 < spec.len() => (spec[..i].join(" "), Some(spec[i + 1..].join(" "))),
-            Some(_) => return Err("missing condition after \"if\"".to_string()),
-            None => (spec.join(" "), None),
-        };
+        let (location, condition) = crate::debugger::breakpoints::split_condition(&spec.join(" "))?;
         let location = self.with_current_file(&location)?;
         let request = Request::Break {
             location,

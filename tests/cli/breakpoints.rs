@@ -151,3 +151,37 @@ fn issue_18_name_plus_a_huge_offset_is_refused() {
     assert!(text.contains("is past the end of fib"), "{text}");
     insta::assert_snapshot!(text);
 }
+
+/// `-b 'LOCATION if EXPR'` on the command line, as `break` takes it at the
+/// prompt: the condition holds (compute's n is 0 on entry), does not hold
+/// (the program runs to its trap), or is missing.
+#[test]
+fn command_line_breakpoints_take_a_condition() {
+    let holds = batch(
+        "wat/divide.wat",
+        &["-b", "compute if $local0 == 0"],
+        &["info breakpoints"],
+        &[],
+    );
+    assert!(
+        holds.starts_with("Breakpoint 1, hit 1 time\n#0  compute (func[1]) at 0x3a\n"),
+        "{holds}"
+    );
+    assert!(
+        holds.contains(
+            "| 1    yes       break   compute in compute (func[1])   0x3a   1      $local0 == 0 |\n"
+        ),
+        "{holds}"
+    );
+    let fails = batch("wat/divide.wat", &["-b", "compute if n == 1"], &[], &[]);
+    assert!(
+        fails.starts_with("Program stopped: trap: integer divide by zero\n"),
+        "{fails}"
+    );
+    let missing = batch("wat/divide.wat", &["-b", "compute if"], &[], &[]);
+    assert!(
+        missing.contains("error: -b compute if: missing condition after \"if\"\n"),
+        "{missing}"
+    );
+    assert!(missing.ends_with("[exit status: 2]\n"), "{missing}");
+}

@@ -945,8 +945,7 @@ fn code_references_name_their_core_module() {
     let lines = listed["instructions"].as_array().unwrap();
     assert_eq!(lines[0]["address"], "0x10000207d", "{listed}");
     assert_eq!(
-        lines[0]["instruction"],
-        "call $_RNvNvCsfbqZUwBfKtv_22wasi_snapshot_preview13run6__start",
+        lines[0]["instruction"], "call $_RNvNvCsfbqZUwBfKtv_22wasi_snapshot_preview13run6__start",
         "{listed}"
     );
     assert_eq!(lines[1]["address"], "0x10000207f", "{listed}");
@@ -957,7 +956,10 @@ fn code_references_name_their_core_module() {
         "disassemble",
         json!({ "memoryReference": "0x207d", "instructionCount": 1 }),
     );
-    assert_ne!(main["instructions"][0]["instruction"], lines[0]["instruction"], "{main}");
+    assert_ne!(
+        main["instructions"][0]["instruction"], lines[0]["instruction"],
+        "{main}"
+    );
 
     // An instruction breakpoint after the call, from that listing: it is
     // in the adapter, and the program stops there once main returns.
@@ -982,7 +984,10 @@ fn code_references_name_their_core_module() {
         json!({ "breakpoints": [{ "instructionReference": "0x900000010" }] }),
     );
     assert_eq!(bad["breakpoints"][0]["verified"], false, "{bad}");
-    let why = bad["breakpoints"][0]["message"].as_str().unwrap().to_string();
+    let why = bad["breakpoints"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(why.contains('9'), "{why}");
     let refused = c.fails(
         "disassemble",
