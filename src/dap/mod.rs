@@ -1184,7 +1184,7 @@ impl Adapter {
                     .and_then(|l| l.column)
                     .map_or(0, i64::from),
                 instruction_pointer_reference: Some(CodeRef::new(f.module, f.pc).to_string()),
-                module_id: Some(dt::StackFrameModuleid::Number(i64::from(f.module))),
+                module_id: Some(dt::StackFrameModuleid::Number(i64::from(f.module.0))),
                 presentation_hint: if location.is_none() {
                     Some(dt::StackFramePresentationhint::Subtle)
                 } else {
@@ -1845,7 +1845,7 @@ impl CodeRef {
     fn parse(text: &str) -> Option<CodeRef> {
         let n = parse_address(text)?;
         Some(CodeRef {
-            module: CoreModuleId::try_from(n >> 32).ok()?,
+            module: CoreModuleId(u32::try_from(n >> 32).ok()?),
             offset: n & 0xffff_ffff,
         })
     }
@@ -1861,6 +1861,6 @@ impl CodeRef {
 
 impl std::fmt::Display for CodeRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "0x{:x}", (u64::from(self.module) << 32) | self.offset)
+        write!(f, "0x{:x}", (u64::from(self.module.0) << 32) | self.offset)
     }
 }

@@ -86,11 +86,11 @@ fn find_in<T>(
         return find(program.info(id), rest).map(|r| (id, r));
     }
     if !program.is_multi() {
-        return find(program.info(0), location).map(|r| (0, r));
+        return find(program.info(CoreModuleId::FIRST), location).map(|r| (CoreModuleId::FIRST, r));
     }
     let mut found = Vec::new();
     let mut first_error = None;
-    for id in 0..program.modules.len() as CoreModuleId {
+    for id in program.ids() {
         match find(program.info(id), location) {
             Ok(r) => found.push((id, r)),
             Err(e) => {

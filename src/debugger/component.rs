@@ -238,7 +238,7 @@ impl ComponentRunner {
         for (m, module) in program.modules.iter().enumerate() {
             for (export, kind, index) in module.info.exports() {
                 if *kind == crate::wasm::ExportKind::Func && wanted(export) {
-                    return Ok((m as CoreModuleId, *index));
+                    return Ok((CoreModuleId(m as u32), *index));
                 }
             }
         }

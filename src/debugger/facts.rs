@@ -92,7 +92,7 @@ fn modules(program: &Program) -> Vec<ModuleView> {
         .iter()
         .enumerate()
         .map(|(i, m)| ModuleView {
-            id: i as CoreModuleId,
+            id: CoreModuleId(i as u32),
             name: m.name.clone(),
             bytes: m.info.bytes().len(),
             functions: m.info.num_funcs(),

@@ -49,7 +49,7 @@ pub(crate) fn frame_module<T: 'static>(
     modules
         .iter()
         .position(|m| Module::same(m, module))
-        .map(|i| i as CoreModuleId)
+        .map(|i| CoreModuleId(i as u32))
 }
 
 pub(crate) struct Paused {
@@ -114,9 +114,9 @@ impl Paused {
         store: &mut StoreContextMut<'_, T>,
         module: CoreModuleId,
     ) -> &mut ValueReader {
-        let slot = &mut self.values[module as usize];
+        let slot = &mut self.values[module.index()];
         slot.get_or_insert_with(|| {
-            let instance = super::state::instance_of(store, &self.modules[module as usize]);
+            let instance = super::state::instance_of(store, &self.modules[module.index()]);
             ValueReader::new(instance, self.program.info(module).clone())
         })
     }
@@ -288,7 +288,7 @@ impl Paused {
                 break;
             };
             let module = if self.modules.len() == 1 {
-                0
+                CoreModuleId::FIRST
             } else {
                 match frame_module(&self.modules, store, &handle) {
                     Some(m) => m,

@@ -7,7 +7,9 @@ use super::expr::{Expr, LoadType, Num, Var};
 use super::frames::Paused;
 use super::frames::WasmFrame;
 use super::machine::{eval_in, memory_range};
-use super::protocol::{Examine, FrameRef, Pc, PrintOptions, Response, SourceValue, Variable};
+use super::protocol::{
+    CoreModuleId, Examine, FrameRef, Pc, PrintOptions, Response, SourceValue, Variable,
+};
 use super::state::{Host, Shared};
 use super::values::ValueReader;
 use super::variables;
@@ -21,100 +23,30 @@ pub(crate) fn serve(
     request: super::protocol::Request,
 ) -> Result<Response, super::protocol::Request> {
     use super::protocol::Request as R;
-    let module = match &request {
-        R::Globals { module }
-        | R::MemorySizes { module }
-        | R::TableSizes { module }
-        | R::TableElements { module, .. } => match super::facts::resolve(&shared.program, module) {
-            Ok(m) => m,
-            Err(e) => return Ok(Response::invalid(e)),
-        },
-        _ => 0,
-    };
-    let info = shared.info(module).clone();
-    let instance = shared.instance(store, module);
-    let no_instance = || Response::invalid("the module is not instantiated yet".to_string());
+    let resolve =
+        |module: &super::protocol::ModuleRef| super::facts::resolve(&shared.program, module);
     Ok(match request {
-        R::Globals { .. } => match instance {
-            None => no_instance(),
-            Some(instance) => {
-                let mut values = ValueReader::new(Some(instance), info.clone());
-                let globals = info
-                    .globals()
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, _)| {
-                        let index = i as u32;
-                        let global = instance.debug_global(&mut *store, index)?;
-                        let val: Val = global.get(&mut *store);
-                        let value = values.read(store, &val);
-                        Some(super::facts::global_info(&info, index, value))
-                    })
-                    .collect();
-                Response::Globals(globals)
-            }
+        R::Globals { module } => match resolve(&module) {
+            Ok(m) => globals(shared, store, m),
+            Err(e) => Response::invalid(e),
         },
-        R::MemorySizes { .. } => match instance {
-            None => no_instance(),
-            Some(instance) => Response::Sizes(
-                (0..info.memories().len() as u32)
-                    .map(|i| {
-                        instance
-                            .debug_memory(&mut *store, i)
-                            .map(|m| m.data_size(&*store) as u64)
-                            .or_else(|| {
-                                instance
-                                    .debug_shared_memory(&mut *store, i)
-                                    .map(|m| m.data_size() as u64)
-                            })
-                    })
-                    .collect(),
-            ),
+        R::MemorySizes { module } => match resolve(&module) {
+            Ok(m) => memory_sizes(shared, store, m),
+            Err(e) => Response::invalid(e),
         },
-        R::TableSizes { .. } => match instance {
-            None => no_instance(),
-            Some(instance) => Response::Sizes(
-                (0..info.tables().len() as u32)
-                    .map(|i| {
-                        instance
-                            .debug_table(&mut *store, i)
-                            .map(|t| t.size(&*store))
-                    })
-                    .collect(),
-            ),
+        R::TableSizes { module } => match resolve(&module) {
+            Ok(m) => table_sizes(shared, store, m),
+            Err(e) => Response::invalid(e),
         },
         R::Examine(x) => examine(shared, store, paused, &x).unwrap_or_else(Response::invalid),
         R::TableElements {
+            module,
             table,
             start,
             count,
-            ..
-        } => match instance {
-            None => no_instance(),
-            Some(instance) => match instance.debug_table(&mut *store, table) {
-                None => Response::invalid(match info.tables().len() {
-                    0 => "the module has no table".to_string(),
-                    n => format!("no table {table}: the module has {n} (0-{})", n - 1),
-                }),
-                Some(t) => {
-                    let size = t.size(&*store);
-                    if start.saturating_add(count) > size {
-                        Response::invalid(format!(
-                            "cannot read elements {start}..{} of table {table}: it has {size}",
-                            start.saturating_add(count)
-                        ))
-                    } else {
-                        let mut values = ValueReader::new(Some(instance), info.clone());
-                        let elements = (start..start + count)
-                            .filter_map(|i| {
-                                let r = t.get(&mut *store, i)?;
-                                Some((i, values.read(store, &Val::from(r))))
-                            })
-                            .collect();
-                        Response::Elements(elements)
-                    }
-                }
-            },
+        } => match resolve(&module) {
+            Ok(m) => table_elements(shared, store, m, table, start, count),
+            Err(e) => Response::invalid(e),
         },
         R::Evaluate {
             frame, expr, print, ..
@@ -146,6 +78,123 @@ pub(crate) fn serve(
             .unwrap_or_else(Response::invalid),
         other => return Err(other),
     })
+}
+
+/// The refusal for a module whose instance does not exist yet.
+fn no_instance() -> Response {
+    Response::invalid("the module is not instantiated yet".to_string())
+}
+
+/// Every global of `module` with its value (`info globals`).
+fn globals(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    module: CoreModuleId,
+) -> Response {
+    let info = shared.info(module).clone();
+    let Some(instance) = shared.instance(store, module) else {
+        return no_instance();
+    };
+    let mut values = ValueReader::new(Some(instance), info.clone());
+    let globals = info
+        .globals()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, _)| {
+            let index = i as u32;
+            let global = instance.debug_global(&mut *store, index)?;
+            let val: Val = global.get(&mut *store);
+            let value = values.read(store, &val);
+            Some(super::facts::global_info(&info, index, value))
+        })
+        .collect();
+    Response::Globals(globals)
+}
+
+/// The current size in bytes of each memory of `module`.
+fn memory_sizes(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    module: CoreModuleId,
+) -> Response {
+    let info = shared.info(module).clone();
+    let Some(instance) = shared.instance(store, module) else {
+        return no_instance();
+    };
+    Response::Sizes(
+        (0..info.memories().len() as u32)
+            .map(|i| {
+                instance
+                    .debug_memory(&mut *store, i)
+                    .map(|m| m.data_size(&*store) as u64)
+                    .or_else(|| {
+                        instance
+                            .debug_shared_memory(&mut *store, i)
+                            .map(|m| m.data_size() as u64)
+                    })
+            })
+            .collect(),
+    )
+}
+
+/// The current size in elements of each table of `module`.
+fn table_sizes(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    module: CoreModuleId,
+) -> Response {
+    let info = shared.info(module).clone();
+    let Some(instance) = shared.instance(store, module) else {
+        return no_instance();
+    };
+    Response::Sizes(
+        (0..info.tables().len() as u32)
+            .map(|i| {
+                instance
+                    .debug_table(&mut *store, i)
+                    .map(|t| t.size(&*store))
+            })
+            .collect(),
+    )
+}
+
+/// Elements `start..start + count` of `table` of `module` (`x -t`).
+fn table_elements(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    module: CoreModuleId,
+    table: u32,
+    start: u64,
+    count: u64,
+) -> Response {
+    let info = shared.info(module).clone();
+    let Some(instance) = shared.instance(store, module) else {
+        return no_instance();
+    };
+    match instance.debug_table(&mut *store, table) {
+        None => Response::invalid(match info.tables().len() {
+            0 => "the module has no table".to_string(),
+            n => format!("no table {table}: the module has {n} (0-{})", n - 1),
+        }),
+        Some(t) => {
+            let size = t.size(&*store);
+            if start.saturating_add(count) > size {
+                Response::invalid(format!(
+                    "cannot read elements {start}..{} of table {table}: it has {size}",
+                    start.saturating_add(count)
+                ))
+            } else {
+                let mut values = ValueReader::new(Some(instance), info.clone());
+                let elements = (start..start + count)
+                    .filter_map(|i| {
+                        let r = t.get(&mut *store, i)?;
+                        Some((i, values.read(store, &Val::from(r))))
+                    })
+                    .collect();
+                Response::Elements(elements)
+            }
+        }
+    }
 }
 
 /// Reads memory for `x`: evaluates the address in the frame, checks the

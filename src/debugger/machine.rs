@@ -20,7 +20,7 @@ pub(crate) fn top_pc(
     let frame = store.debug_exit_frames().next()?;
     let (defined, pc) = frame.wasm_function_index_and_pc(&mut *store).ok()??;
     let module = if shared.modules.len() == 1 {
-        0
+        CoreModuleId::FIRST
     } else {
         super::frames::frame_module(&shared.modules, store, &frame)?
     };
@@ -108,7 +108,9 @@ pub(crate) fn read_exception(
     exn: &wasmtime::OwnedRooted<wasmtime::ExnRef>,
 ) -> Result<Exception> {
     let tag = exn.tag(&mut *store)?;
-    let module = top_pc(shared, store).map_or(0, |(_, pc, _)| pc.module);
+    // A throw always has a frame; without one the first core module's
+    // tags are the ones searched.
+    let module = top_pc(shared, store).map_or(CoreModuleId::FIRST, |(_, pc, _)| pc.module);
     let instance = shared.instance(store, module);
     let tag_index = tag_in(shared, store, module, &tag);
     let caught = caught(shared, store, &tag);

@@ -197,7 +197,10 @@ fn open(
                     )));
                 }
             }
-            dump.instances.iter().map(|i| i.module).collect()
+            dump.instances
+                .iter()
+                .map(|i| CoreModuleId(i.module))
+                .collect()
         }
         None => {
             if dump.modules.len() != program.modules.len() {
@@ -207,7 +210,10 @@ fn open(
                     program.modules.len()
                 )));
             }
-            dump.instances.iter().map(|i| i.module).collect()
+            dump.instances
+                .iter()
+                .map(|i| CoreModuleId(i.module))
+                .collect()
         }
     };
     let mut frames = Vec::with_capacity(dump.frames.len());

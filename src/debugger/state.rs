@@ -179,9 +179,8 @@ impl Shared {
     /// The compiled core module `module` (module 0 for an id this program
     /// never gave out).
     pub(crate) fn module(&self, module: CoreModuleId) -> &Module {
-        self.modules
-            .get(module as usize)
-            .unwrap_or(&self.modules[0])
+        // As `Program::info`: the ids are the program's own.
+        &self.modules[module.index()]
     }
 
     /// The current run's instance of core module `module`.
@@ -191,7 +190,7 @@ impl Shared {
         module: CoreModuleId,
     ) -> Option<Instance> {
         let mut instances = lock(&self.instances);
-        let slot = instances.get_mut(module as usize)?;
+        let slot = instances.get_mut(module.index())?;
         if slot.is_none() {
             *slot = instance_of(store, self.module(module));
         }

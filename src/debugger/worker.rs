@@ -50,7 +50,7 @@ use super::state::{Channel, Control, Host, Incoming, Shared, lock, module_pc};
 use super::stdout::{GuestOutput, Message};
 use super::values::value_of;
 use crate::wasm::ModuleInfo;
-use crate::wasm::program::{Program, ProgramKind};
+use crate::wasm::program::{CoreModuleId, Program, ProgramKind};
 
 /// Room on the async fiber stack, beyond the guest's frames, for the debug
 /// handler (it walks frames and prints instructions on that stack).
@@ -365,7 +365,7 @@ impl Loaded {
                         })?;
                     preloads.push((name.clone(), m));
                 }
-                let entry = entry_point(program.info(0), config)?;
+                let entry = entry_point(program.info(CoreModuleId::FIRST), config)?;
                 let mut modules = vec![module.clone()];
                 modules.extend(preloads.iter().map(|(_, m)| m.clone()));
                 (
@@ -395,7 +395,7 @@ impl Loaded {
                 let instance_pre = linker
                     .instantiate_pre(&module)
                     .map_err(|e| anyhow!("{}", one_line(&e)))?;
-                let entry = entry_point(program.info(0), config)?;
+                let entry = entry_point(program.info(CoreModuleId::FIRST), config)?;
                 (
                     vec![module],
                     Runner::Module {
@@ -753,7 +753,7 @@ impl Loaded {
     fn entry_pc(&self) -> std::result::Result<Pc, String> {
         let (module, func, name) = match &self.runner {
             Runner::Module { entry, .. } | Runner::Preloaded { entry, .. } => {
-                (0, entry.func_index, entry.name.clone())
+                (CoreModuleId::FIRST, entry.func_index, entry.name.clone())
             }
             Runner::Component(runner) => {
                 let (module, func) = runner.entry_core_func(&self.shared.program)?;

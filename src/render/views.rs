@@ -570,7 +570,7 @@ mod tests {
         };
         let frame = FrameInfo {
             frame: FrameRef::new(PauseId(1), 3),
-            module: 0,
+            module: crate::wasm::program::CoreModuleId::FIRST,
             module_name: Some("main".into()),
             func_index: 7,
             func_name: Some("outer".into()),

@@ -892,7 +892,8 @@ impl Frontend {
         }
     }
 
-    /// The selected frame's core module; 0 when not paused.
+    /// The selected frame's core module; the first core module when not
+    /// paused.
     fn current_module(&self) -> CoreModuleId {
         self.selected_frame()
             .ok()
@@ -900,7 +901,7 @@ impl Frontend {
                 Response::Frame(f) => Some(f.module),
                 _ => None,
             })
-            .unwrap_or(0)
+            .unwrap_or(CoreModuleId::FIRST)
     }
 
     /// Current memory or table sizes, when paused.

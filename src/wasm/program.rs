@@ -16,8 +16,40 @@ use wasmparser::{ComponentExternalKind, Parser, Payload};
 
 use super::ModuleInfo;
 
-/// Index of a core module in [`Program::modules`].
-pub type CoreModuleId = u32;
+/// A core module of the program: its index in [`Program::modules`].
+/// Written as the bare index in JSON and text (`0`, `1`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct CoreModuleId(pub u32);
+
+impl CoreModuleId {
+    /// The first core module: a plain module's only one, a component's
+    /// first in binary order.
+    pub const FIRST: CoreModuleId = CoreModuleId(0);
+
+    /// Its index in [`Program::modules`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl std::fmt::Display for CoreModuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
 
 /// Whether the program is a core module or a component.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,17 +232,21 @@ impl Program {
 
     /// The core module `id`, when there is one.
     pub fn get(&self, id: CoreModuleId) -> Option<&CoreModule> {
-        self.modules.get(id as usize)
+        self.modules.get(id.index())
     }
 
     /// The facts of core module `id`; module 0 when `id` is out of range
     /// (callers pass ids this program gave out).
     pub fn info(&self, id: CoreModuleId) -> &Arc<ModuleInfo> {
-        &self
-            .modules
-            .get(id as usize)
-            .unwrap_or(&self.modules[0])
-            .info
+        // Ids come from this program (its modules, `find`, frames the
+        // engine reports); one from outside is checked where it enters
+        // (`find`, the core's `resolve`), never replaced by module 0.
+        &self.modules[id.index()].info
+    }
+
+    /// Every core module's id, in order.
+    pub fn ids(&self) -> impl Iterator<Item = CoreModuleId> + use<> {
+        (0..self.modules.len() as u32).map(CoreModuleId)
     }
 
     /// Whether there is more than one core module (then front ends name
@@ -228,10 +264,10 @@ impl Program {
         if let Ok(i) = text.parse::<u32>()
             && (i as usize) < self.modules.len()
         {
-            return Ok(i);
+            return Ok(CoreModuleId(i));
         }
         if let Some(i) = self.modules.iter().position(|m| m.name == text) {
-            return Ok(i as u32);
+            return Ok(CoreModuleId(i as u32));
         }
         let known: Vec<String> = self
             .modules

@@ -65,7 +65,10 @@ fn a_trapping_run_as_json_lines() {
         StopReason::Trap("integer divide by zero".into())
     );
     let frame = stop.frame.unwrap();
-    assert_eq!((frame.module, frame.func_index, frame.pc), (0, 0, 0x34));
+    assert_eq!(
+        (frame.module, frame.func_index, frame.pc),
+        (wasmdbg::wasm::program::CoreModuleId::FIRST, 0, 0x34)
+    );
     assert_eq!(frame.func_name.as_deref(), Some("divide"));
 
     let bt = &lines[2];

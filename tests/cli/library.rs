@@ -336,7 +336,7 @@ fn issue_18_module_facts_are_owned_views() {
     // layout order.
     assert_eq!(settle[0].params, ["i64", "i32"]);
     let Response::Imports(imports) = session.request(Request::Imports {
-        module: ModuleRef::Id(2),
+        module: ModuleRef::Id(wasmdbg::wasm::program::CoreModuleId(2)),
     }) else {
         panic!()
     };
@@ -346,7 +346,7 @@ fn issue_18_module_facts_are_owned_views() {
     });
     assert!(matches!(unknown, Response::Error(_)), "{unknown:?}");
     let json = serde_json::to_string(&session.request(Request::Sections {
-        module: ModuleRef::Id(1),
+        module: ModuleRef::Id(wasmdbg::wasm::program::CoreModuleId(1)),
     }))
     .unwrap();
     assert!(json.starts_with(r#"{"Sections":[{"name":"type""#), "{json}");

@@ -73,9 +73,15 @@ pub(crate) fn write(
         let code_offset = u32::try_from(frame.pc.saturating_sub(body_start)).unwrap_or(u32::MAX);
         let (locals_out, locals_extra) = dump_values(&locals);
         let (stack_out, stack_extra) = dump_values(&stack);
-        stack_section.frame(frame.module, frame.func, code_offset, locals_out, stack_out);
+        stack_section.frame(
+            frame.module.0,
+            frame.func,
+            code_offset,
+            locals_out,
+            stack_out,
+        );
         frames.push(DumpedFrame {
-            module: frame.module,
+            module: frame.module.0,
             pc: frame.pc,
             locals: locals_extra,
             stack: stack_extra,
@@ -98,7 +104,7 @@ pub(crate) fn write(
             size: bytes.len(),
             blake3: blake3::hash(bytes).to_hex().to_string(),
         });
-        let instance = shared.instance(store, id as CoreModuleId);
+        let instance = shared.instance(store, CoreModuleId(id as u32));
         let mut memory_indices = Vec::new();
         let mut global_indices = Vec::new();
         if let Some(instance) = instance {

@@ -149,7 +149,7 @@ fn state_hash(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> u64 {
             format!("{locals:?}{stack:?}").hash(&mut h);
         }
     }
-    for module in 0..shared.program.modules.len() as CoreModuleId {
+    for module in shared.program.ids() {
         let Some(instance) = shared.instance(store, module) else {
             continue;
         };
@@ -175,7 +175,7 @@ fn state_hash(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> u64 {
 /// A hash of memory 0 of each instantiated core module.
 fn memory_hash(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for module in 0..shared.program.modules.len() as CoreModuleId {
+    for module in shared.program.ids() {
         let Some(instance) = shared.instance(store, module) else {
             continue;
         };
@@ -529,7 +529,7 @@ fn finish_scan(shared: &Shared, hits: Vec<Hit>, purpose: Purpose, target: Target
         None => goto(
             Moment {
                 pc: Pc {
-                    module: 0,
+                    module: CoreModuleId::FIRST,
                     offset: 0,
                 },
                 visit: 1,
