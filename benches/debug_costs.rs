@@ -1244,16 +1244,17 @@ fn condition_figures() {
         assert!(matches!(end, Response::Ended(_)), "stopped: {end:?}");
         elapsed
     };
-    let break_tick = |session: &Session, condition: Option<&str>| -> u32 {
-        match session.request(Request::Break {
-            location: "tick".into(),
-            temporary: false,
-            condition: condition.map(str::to_string),
-        }) {
-            Response::BreakpointSet(b) => b.id,
-            other => panic!("{other:?}"),
-        }
-    };
+    let break_tick =
+        |session: &Session, condition: Option<&str>| -> wasmdbg::debugger::protocol::BreakpointId {
+            match session.request(Request::Break {
+                location: "tick".into(),
+                temporary: false,
+                condition: condition.map(str::to_string),
+            }) {
+                Response::BreakpointSet(b) => b.id,
+                other => panic!("{other:?}"),
+            }
+        };
     let mut t: [Vec<f64>; 3] = Default::default();
     for _ in 0..runs() {
         t[0].push(time(&|_| {}));

@@ -35,8 +35,8 @@ use serde_json::{Value as Json, json};
 use crate::debugger::DirSpec;
 use crate::debugger::children;
 use crate::debugger::protocol::{
-    CoreModuleId, Event, FrameInfo, FrameRef, ModuleRef, Outcome, OutputStream, PrintOptions,
-    Request, Response, ReverseStop, Stop, StopReason, ValueRef, WatchSpec,
+    BreakpointId, CoreModuleId, Event, FrameInfo, FrameRef, ModuleRef, Outcome, OutputStream,
+    PrintOptions, Request, Response, ReverseStop, Selection, Stop, StopReason, ValueRef, WatchSpec,
 };
 use crate::debugger::source::SourceFiles;
 use crate::debugger::{Interrupter, RunConfig, Session};
@@ -414,10 +414,10 @@ struct Adapter {
     ids: Ids,
     /// Breakpoint ids per source path, to replace them all at each
     /// `setBreakpoints`.
-    source_breakpoints: HashMap<String, Vec<u32>>,
-    function_breakpoints: Vec<u32>,
-    instruction_breakpoints: Vec<u32>,
-    data_breakpoints: Vec<u32>,
+    source_breakpoints: HashMap<String, Vec<BreakpointId>>,
+    function_breakpoints: Vec<BreakpointId>,
+    instruction_breakpoints: Vec<BreakpointId>,
+    data_breakpoints: Vec<BreakpointId>,
     sources: SourceFiles,
     configured: bool,
     /// Requests so far that may have written the program's state
@@ -692,7 +692,7 @@ impl Adapter {
                         Ok(Response::BreakpointSet(info)) => {
                             self.data_breakpoints.push(info.id);
                             out.push(dt::Breakpoint {
-                                id: Some(i64::from(info.id)),
+                                id: Some(i64::from(info.id.0)),
                                 verified: true,
                                 ..Default::default()
                             });
@@ -1032,7 +1032,7 @@ impl Adapter {
         &mut self,
         location: String,
         condition: Option<String>,
-    ) -> (dt::Breakpoint, Option<u32>) {
+    ) -> (dt::Breakpoint, Option<BreakpointId>) {
         let condition = condition.filter(|c| !c.trim().is_empty());
         match self.ask(Request::Break {
             location,
@@ -1046,7 +1046,7 @@ impl Adapter {
                 };
                 let source = code.and_then(|c| c.source.clone());
                 let bp = dt::Breakpoint {
-                    id: Some(i64::from(info.id)),
+                    id: Some(i64::from(info.id.0)),
                     verified: true,
                     message: code.and_then(|c| c.note.clone()),
                     source: source.as_ref().map(|s| self.source(&s.file)),
@@ -1095,11 +1095,11 @@ impl Adapter {
         suffix_match.unwrap_or_else(|| client.to_string())
     }
 
-    fn delete(&mut self, ids: Vec<u32>) -> Result<(), String> {
-        if ids.is_empty() || self.fe.is_none() {
+    fn delete(&mut self, ids: Vec<BreakpointId>) -> Result<(), String> {
+        if self.fe.is_none() {
             return Ok(());
         }
-        self.ask(Request::Delete(ids)).map(|_| ())
+        self.ask(Request::Delete(Selection::Ids(ids))).map(|_| ())
     }
 
     /// A DAP source for a DWARF path: the file found on disk (as `list`
@@ -1500,7 +1500,7 @@ impl Adapter {
     }
 
     /// The ids in the breakpoint table.
-    fn breakpoint_ids(&self) -> Vec<u32> {
+    fn breakpoint_ids(&self) -> Vec<BreakpointId> {
         match self.ask(Request::Breakpoints) {
             Ok(Response::Breakpoints(list)) => list.iter().map(|b| b.id).collect(),
             _ => Vec::new(),

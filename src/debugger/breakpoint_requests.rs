@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use wasmtime::{AsContextMut, Result, StoreContextMut};
 
 use super::breakpoints::{self, Breakpoint};
-use super::protocol::{CoreModuleId, Pc, Request, Response};
+use super::protocol::{CoreModuleId, Pc, Request, Response, Selection};
 use super::state::{Host, Shared, lock, module_pc};
 
 /// Serves the breakpoint requests, settings and static facts, paused or
@@ -105,8 +105,16 @@ pub(crate) fn add_breakpoint(
             more.push(slipped);
         }
     }
-    let breakpoint = Breakpoint {
-        id: 0,
+    let sites: Vec<Pc> = std::iter::once(pc)
+        .chain(more.iter().copied())
+        .map(|offset| Pc { module, offset })
+        .collect();
+    if let Some(store) = store {
+        arm_sites(shared, store, &sites, true).map_err(|e| e.to_string())?;
+    }
+    let mut control = lock(&shared.control);
+    let id = control.table.add(|id| Breakpoint {
+        id,
         location: location.trim().to_string(),
         module,
         func: resolved.func,
@@ -120,12 +128,7 @@ pub(crate) fn add_breakpoint(
         hits: 0,
         ignore: 0,
         condition,
-    };
-    if let Some(store) = store {
-        arm_sites(shared, store, &breakpoint.sites(), true).map_err(|e| e.to_string())?;
-    }
-    let mut control = lock(&shared.control);
-    let id = control.table.add(breakpoint);
+    });
     control.table.get_mut(id).map(|b| b.info(&shared.program))
 }
 
@@ -159,23 +162,24 @@ pub(crate) enum Edit {
     Enable(bool),
 }
 
-/// Applies `edit` to breakpoints and watchpoints `ids` (all when empty),
+/// Applies `edit` to breakpoints and watchpoints `which`,
 /// keeping the running store's armed engine breakpoints in step with the
 /// table: one engine breakpoint per enabled breakpoint, one per site of an
 /// enabled watchpoint.
 pub(crate) fn edit_breakpoints(
     shared: &Shared,
     mut store: Option<&mut StoreContextMut<'_, Host>>,
-    ids: Vec<u32>,
+    which: Selection,
     edit: Edit,
 ) -> Result<Response, String> {
     let mut control = lock(&shared.control);
-    let ids = if ids.is_empty() {
-        let mut all = control.table.ids();
-        all.extend(control.table.watches.keys());
-        all
-    } else {
-        ids
+    let ids = match which {
+        Selection::All => {
+            let mut all = control.table.ids();
+            all.extend(control.table.watches.keys());
+            all
+        }
+        Selection::Ids(ids) => ids,
     };
     for id in &ids {
         if !control.table.watches.contains_key(id) {

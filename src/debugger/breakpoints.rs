@@ -31,7 +31,9 @@ impl Condition {
         })
     }
 }
-use super::protocol::{BreakpointInfo, BreakpointKind, CodeBreakpoint, Pc, WatchValue};
+use super::protocol::{
+    BreakpointId, BreakpointInfo, BreakpointKind, CodeBreakpoint, Pc, WatchValue,
+};
 use crate::wasm::ModuleInfo;
 use crate::wasm::dwarf::SourceLoc;
 use crate::wasm::program::{CoreModuleId, Program, split_qualifier};
@@ -298,8 +300,8 @@ fn parse_offset(text: &str) -> Option<usize> {
 /// One breakpoint.
 #[derive(Clone, Debug)]
 pub struct Breakpoint {
-    /// User-visible id, from 1.
-    pub id: u32,
+    /// Its number.
+    pub id: BreakpointId,
     /// The location as typed.
     pub location: String,
     /// The core module it is in.
@@ -386,8 +388,8 @@ pub enum Watched {
 /// One watchpoint.
 #[derive(Clone, Debug)]
 pub struct Watch {
-    /// User-visible id (shared with breakpoints).
-    pub id: u32,
+    /// Its number (shared with breakpoints).
+    pub id: BreakpointId,
     /// What was typed.
     pub what: String,
     /// The core module whose global or memory it watches.
@@ -428,34 +430,40 @@ impl Watch {
 /// All breakpoints and watchpoints, by id.
 #[derive(Debug, Default)]
 pub struct Table {
-    next_id: u32,
-    by_id: BTreeMap<u32, Breakpoint>,
+    /// The last number given out.
+    last_id: u32,
+    by_id: BTreeMap<BreakpointId, Breakpoint>,
     /// Watchpoints, by id (ids shared with breakpoints).
-    pub watches: BTreeMap<u32, Watch>,
+    pub watches: BTreeMap<BreakpointId, Watch>,
 }
 
 impl Table {
-    /// Adds a breakpoint and returns its id.
-    pub fn add(&mut self, mut bp: Breakpoint) -> u32 {
-        self.next_id += 1;
-        bp.id = self.next_id;
-        self.by_id.insert(bp.id, bp);
-        self.next_id
+    fn next_id(&mut self) -> BreakpointId {
+        self.last_id += 1;
+        BreakpointId(self.last_id)
     }
 
-    /// Adds a watchpoint and returns its id.
-    pub fn add_watch(&mut self, mut watch: Watch) -> u32 {
-        self.next_id += 1;
-        watch.id = self.next_id;
-        self.watches.insert(watch.id, watch);
-        self.next_id
+    /// Adds the breakpoint `make` builds with its new number; returns the
+    /// number.
+    pub fn add(&mut self, make: impl FnOnce(BreakpointId) -> Breakpoint) -> BreakpointId {
+        let id = self.next_id();
+        self.by_id.insert(id, make(id));
+        id
+    }
+
+    /// Adds the watchpoint `make` builds with its new number; returns the
+    /// number.
+    pub fn add_watch(&mut self, make: impl FnOnce(BreakpointId) -> Watch) -> BreakpointId {
+        let id = self.next_id();
+        self.watches.insert(id, make(id));
+        id
     }
 
     /// The breakpoint with this id.
     ///
     /// # Errors
     /// `no breakpoint number N`.
-    pub fn get_mut(&mut self, id: u32) -> Result<&mut Breakpoint, String> {
+    pub fn get_mut(&mut self, id: BreakpointId) -> Result<&mut Breakpoint, String> {
         self.by_id
             .get_mut(&id)
             .ok_or_else(|| format!("no breakpoint number {id}"))
@@ -465,14 +473,14 @@ impl Table {
     ///
     /// # Errors
     /// `no breakpoint number N`.
-    pub fn remove(&mut self, id: u32) -> Result<Breakpoint, String> {
+    pub fn remove(&mut self, id: BreakpointId) -> Result<Breakpoint, String> {
         self.by_id
             .remove(&id)
             .ok_or_else(|| format!("no breakpoint number {id}"))
     }
 
-    /// All ids, ascending.
-    pub fn ids(&self) -> Vec<u32> {
+    /// All breakpoint ids, ascending.
+    pub fn ids(&self) -> Vec<BreakpointId> {
         self.by_id.keys().copied().collect()
     }
 
@@ -503,7 +511,7 @@ impl Table {
     }
 
     /// Enabled breakpoints at `pc`, by id.
-    pub fn enabled_at(&self, pc: Pc) -> Vec<u32> {
+    pub fn enabled_at(&self, pc: Pc) -> Vec<BreakpointId> {
         self.by_id
             .values()
             .filter(|b| {

@@ -13,7 +13,7 @@ use super::host::{one_line, trap_message};
 use super::inspect::eval_condition;
 use super::machine::{read_exception, top_pc};
 use super::pause::pause;
-use super::protocol::{Exception, StopReason};
+use super::protocol::{BreakpointId, Exception, StopReason};
 use super::state::{Host, Shared, StepKind, guarded, killing, lock, module_pc};
 use super::stepping::{
     depth, disarm_return_site, end_step, has_lines_at, line_step_stops, run_to_return,
@@ -136,7 +136,7 @@ pub(crate) fn breakpoint_stop(
         return Some(StopReason::Entry);
     }
 
-    let watched: Vec<u32> = if control.table.watches.is_empty() {
+    let watched: Vec<BreakpointId> = if control.table.watches.is_empty() {
         Vec::new()
     } else {
         control

@@ -196,14 +196,14 @@ pub enum Request {
         /// What to watch.
         target: WatchSpec,
     },
-    /// Delete breakpoints (all when empty).
-    Delete(Vec<u32>),
-    /// Enable (`true`) or disable breakpoints (all when empty).
-    Enable(Vec<u32>, bool),
+    /// Delete breakpoints and watchpoints.
+    Delete(Selection),
+    /// Enable (`true`) or disable breakpoints and watchpoints.
+    Enable(Selection, bool),
     /// Set or (with `None`) remove a breakpoint's condition.
-    Condition(u32, Option<String>),
+    Condition(BreakpointId, Option<String>),
     /// Ignore the next `count` hits of a breakpoint.
-    Ignore(u32, u64),
+    Ignore(BreakpointId, u64),
     /// List the breakpoints.
     Breakpoints,
     /// `wasmdbg serve`'s requests: the one in flight, the latest
@@ -587,11 +587,58 @@ pub enum WatchValue {
     Bytes(Vec<u8>),
 }
 
+/// A breakpoint or watchpoint: gdb's number, from 1 in the order they
+/// were set (breakpoints and watchpoints share the numbering), never
+/// reused in a session. Written as the bare number in JSON and text.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct BreakpointId(pub u32);
+
+impl std::fmt::Display for BreakpointId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::str::FromStr for BreakpointId {
+    type Err = String;
+
+    /// A breakpoint number as typed (`3`).
+    fn from_str(text: &str) -> Result<BreakpointId, String> {
+        text.trim()
+            .parse()
+            .map(BreakpointId)
+            .map_err(|_| format!("{text:?} is not a breakpoint number"))
+    }
+}
+
+/// Which breakpoints and watchpoints a request edits.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Selection {
+    /// Every one (`delete`, `disable`, `enable` without numbers).
+    All,
+    /// These (an empty list edits none).
+    Ids(Vec<BreakpointId>),
+}
+
+impl Selection {
+    /// `ids` as typed after `delete`, `disable` or `enable`: none means all.
+    pub fn typed(ids: Vec<BreakpointId>) -> Selection {
+        if ids.is_empty() {
+            Selection::All
+        } else {
+            Selection::Ids(ids)
+        }
+    }
+}
+
 /// A breakpoint as the front end shows it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BreakpointInfo {
-    /// Id, from 1 (shared by breakpoints and watchpoints).
-    pub id: u32,
+    /// Its number.
+    pub id: BreakpointId,
     /// The location (or for a watchpoint, what it watches) as typed.
     pub location: String,
     /// Whether it stops the program.
@@ -1263,13 +1310,13 @@ pub enum ReverseStop {
     /// The last hit before, of breakpoint `id`.
     Breakpoint {
         /// Its id.
-        id: u32,
+        id: BreakpointId,
     },
     /// The last change before, of watchpoint `id`: frame #0 is at the
     /// instruction after the one that wrote it.
     Watchpoint {
         /// Its id.
-        id: u32,
+        id: BreakpointId,
         /// What it watches, as typed.
         what: String,
         /// The value before that write.
@@ -1310,7 +1357,7 @@ pub enum StopReason {
     /// A user breakpoint.
     Breakpoint {
         /// Its id.
-        id: u32,
+        id: BreakpointId,
         /// Hits so far, this one included.
         hits: u64,
         /// It was a `tbreak` and is now deleted.
@@ -1340,7 +1387,7 @@ pub enum StopReason {
     /// one that changed it.
     Watchpoint {
         /// Its id.
-        id: u32,
+        id: BreakpointId,
         /// What it watches, as typed.
         what: String,
         /// The value before.
@@ -1357,7 +1404,7 @@ pub enum StopReason {
     /// can fix it.
     ConditionError {
         /// The breakpoint, when the engine's event could be tied to one.
-        id: Option<u32>,
+        id: Option<BreakpointId>,
         /// Why.
         message: String,
     },

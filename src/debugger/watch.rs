@@ -208,8 +208,8 @@ pub(crate) fn add_watch(
         .collect();
     arm_sites(shared, store, &sites, true).map_err(|e| e.to_string())?;
     let mut control = lock(&shared.control);
-    let id = control.table.add_watch(breakpoints::Watch {
-        id: 0,
+    let id = control.table.add_watch(|id| breakpoints::Watch {
+        id,
         what,
         module: watched_module,
         target,

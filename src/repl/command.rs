@@ -4,6 +4,8 @@
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::debugger::protocol::BreakpointId;
+
 /// One line typed at the prompt or read from a command file.
 #[derive(Debug, Parser)]
 #[command(
@@ -187,22 +189,22 @@ pub enum Command {
     #[command(visible_alias = "d")]
     Delete {
         /// Breakpoint ids.
-        ids: Vec<u32>,
+        ids: Vec<BreakpointId>,
     },
     /// Disable breakpoints (all without IDs).
     Disable {
         /// Breakpoint ids.
-        ids: Vec<u32>,
+        ids: Vec<BreakpointId>,
     },
     /// Enable breakpoints (all without IDs).
     Enable {
         /// Breakpoint ids.
-        ids: Vec<u32>,
+        ids: Vec<BreakpointId>,
     },
     /// Stop at breakpoint ID only when EXPR is true; without EXPR, always.
     Condition {
         /// Breakpoint id.
-        id: u32,
+        id: BreakpointId,
         /// The condition (locals `$local0`/names, globals, numbers, + - * / %,
         /// comparisons, && || !, parentheses).
         #[arg(num_args = 0.., allow_hyphen_values = true)]
@@ -211,7 +213,7 @@ pub enum Command {
     /// Ignore the next N hits of breakpoint ID.
     Ignore {
         /// Breakpoint id.
-        id: u32,
+        id: BreakpointId,
         /// How many hits to ignore.
         count: u64,
     },
@@ -722,7 +724,12 @@ mod tests {
                     spec: vec!["*0x10".into()],
                 },
             ),
-            ("d 1 2", Command::Delete { ids: vec![1, 2] }),
+            (
+                "d 1 2",
+                Command::Delete {
+                    ids: vec![BreakpointId(1), BreakpointId(2)],
+                },
+            ),
             (
                 "disas",
                 Command::Disassemble {

@@ -20,7 +20,7 @@ use crate::debugger::expr::LoadType;
 use crate::debugger::protocol::{
     CoreModuleId, ErrorKind, Examine, FrameRef, Outcome, Request, Response, Stop, StopReason,
 };
-use crate::debugger::protocol::{Reverse, WatchSpec};
+use crate::debugger::protocol::{Reverse, Selection, WatchSpec};
 use crate::render::inspect;
 use crate::render::{self, Theme};
 use command::{Command, Info, OnOff, Parsed, Setting};
@@ -583,9 +583,9 @@ impl Frontend {
                     other => return Err(unexpected(other)),
                 }
             }
-            Command::Delete { ids } => self.done(Request::Delete(ids))?,
-            Command::Disable { ids } => self.done(Request::Enable(ids, false))?,
-            Command::Enable { ids } => self.done(Request::Enable(ids, true))?,
+            Command::Delete { ids } => self.done(Request::Delete(Selection::typed(ids)))?,
+            Command::Disable { ids } => self.done(Request::Enable(Selection::typed(ids), false))?,
+            Command::Enable { ids } => self.done(Request::Enable(Selection::typed(ids), true))?,
             Command::Condition { id, expr } => {
                 let expr = (!expr.is_empty()).then(|| expr.join(" "));
                 self.done(Request::Condition(id, expr))?

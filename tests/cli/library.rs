@@ -738,3 +738,41 @@ fn value_children_are_fetched_in_pages() {
         )
     );
 }
+
+/// Which breakpoints a request edits is said, never implied by an empty
+/// list: `Selection::Ids(vec![])` edits none, `Selection::All` every one;
+/// numbers are `BreakpointId`s and an unknown one is an error.
+#[test]
+fn breakpoint_selections_say_which() {
+    use wasmdbg::debugger::protocol::{BreakpointId, Selection};
+    let (session, _) = start("wat/divide.wat");
+    let set = |location: &str| match session.request(Request::Break {
+        location: location.into(),
+        temporary: false,
+        condition: None,
+    }) {
+        Response::BreakpointSet(info) => info.id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(set("compute"), BreakpointId(1));
+    assert_eq!(set("divide"), BreakpointId(2));
+    let listed = |session: &Session| match session.request(Request::Breakpoints) {
+        Response::Breakpoints(list) => list.iter().map(|b| b.id).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    session.request(Request::Delete(Selection::Ids(vec![])));
+    assert_eq!(listed(&session), [BreakpointId(1), BreakpointId(2)]);
+    match session.request(Request::Delete(Selection::Ids(vec![BreakpointId(7)]))) {
+        Response::Error(e) => assert_eq!(e.message, "no breakpoint number 7"),
+        other => panic!("{other:?}"),
+    }
+    session.request(Request::Enable(Selection::All, false));
+    match session.request(Request::Breakpoints) {
+        Response::Breakpoints(list) => assert!(list.iter().all(|b| !b.enabled)),
+        other => panic!("{other:?}"),
+    }
+    session.request(Request::Delete(Selection::All));
+    assert_eq!(listed(&session), []);
+    // Numbers are not reused.
+    assert_eq!(set("compute"), BreakpointId(3));
+}

@@ -318,7 +318,7 @@ fn rearm(shared: &Shared, store: &mut StoreContextMut<'_, Host>) {
             let _ = edit.add_breakpoint(shared.module(pc.module), module_pc(pc.offset));
         }
     }
-    let ids: Vec<u32> = lock(&shared.control)
+    let ids: Vec<super::super::protocol::BreakpointId> = lock(&shared.control)
         .table
         .watches
         .keys()

@@ -459,7 +459,7 @@ fn stop_here(
     frame: &wasmtime::FrameHandle,
     pc: Pc,
     func: u32,
-    watched: &mut HashMap<u32, WatchValue>,
+    watched: &mut HashMap<super::protocol::BreakpointId, WatchValue>,
 ) -> Option<ReverseStop> {
     let (watches, breakpoints) = {
         let control = lock(&shared.control);

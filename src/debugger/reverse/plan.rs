@@ -90,7 +90,7 @@ pub(crate) enum Phase {
         target: Target,
         purpose: Purpose,
         /// `reverse-continue`: each watchpoint's value as last seen.
-        watched: HashMap<u32, WatchValue>,
+        watched: HashMap<super::super::protocol::BreakpointId, WatchValue>,
     },
     Goto {
         moment: Moment,
