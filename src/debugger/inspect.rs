@@ -6,11 +6,12 @@ use wasmtime::{StoreContextMut, Val};
 use super::expr::{Expr, LoadType, Num, Var};
 use super::frames::Paused;
 use super::frames::WasmFrame;
-use super::machine::{eval_in, memory_range};
+use super::live::LiveTarget;
 use super::protocol::{
     CoreModuleId, Examine, FrameRef, Pc, PrintOptions, Response, SourceValue, Variable,
 };
 use super::state::{Host, Shared};
+use super::target;
 use super::values::ValueReader;
 use super::variables;
 use wasmtime::FrameHandle;
@@ -205,56 +206,8 @@ fn examine(
     paused: &mut Paused,
     x: &Examine,
 ) -> Result<Response, String> {
-    let WasmFrame {
-        handle,
-        module: frame_module,
-        func,
-        ..
-    } = paused.frame_of(store, x.frame).map_err(|e| e.to_string())?;
-    let expr = Expr::parse(&x.address, &shared.lasting.history())?;
-    let address = match eval_in(shared, store, &handle, frame_module, func, &expr)? {
-        Num::Int32(a) => a as u32 as u64,
-        Num::Int(a) if a >= 0 => a as u64,
-        Num::Int(a) => return Err(format!("the address {a} is negative")),
-        Num::Float(f) => return Err(format!("the address {f} is not an integer")),
-    };
-    let module = match &x.module {
-        Some(m) => super::facts::resolve(&shared.program, m)?,
-        None => frame_module,
-    };
-    let instance = shared
-        .instance(store, module)
-        .ok_or("the module is not instantiated yet")?;
-    let count = shared.info(module).memories().len();
-    let Some(memory) = instance.debug_memory(&mut *store, x.memory) else {
-        return Err(match count {
-            0 => "the module has no memory".to_string(),
-            n if (x.memory as usize) < n => {
-                format!(
-                    "memory {} is shared; reading shared memory is not supported",
-                    x.memory
-                )
-            }
-            n => format!("no memory {}: the module has {n} (0-{})", x.memory, n - 1),
-        });
-    };
-    let data = memory.data(&*store);
-    let size = data.len() as u64;
-    if let Some(n) = x.strings {
-        let strings = read_strings(address, n, x.len, size, x.memory, |at, len| {
-            memory_range(data, x.memory, at, len).map(<[u8]>::to_vec)
-        })?;
-        return Ok(Response::Memory {
-            address,
-            bytes: Vec::new(),
-            strings,
-        });
-    }
-    Ok(Response::Memory {
-        address,
-        bytes: memory_range(data, x.memory, address, x.len)?.to_vec(),
-        strings: Vec::new(),
-    })
+    let frame = paused.frame_of(store, x.frame).map_err(|e| e.to_string())?;
+    target::examine(&mut LiveTarget::new(shared, store), &frame, x)
 }
 
 /// Evaluates `text` in a frame of this pause.
@@ -312,69 +265,19 @@ pub(crate) fn evaluate_with(
     expr: &Expr,
     print: &PrintOptions,
 ) -> Result<Result<Num, (String, SourceValue)>, String> {
-    let info = shared.info(pc.module);
-    // Without DWARF for this module the source evaluator has nothing to
-    // say: no instance lookup, no scope search.
-    let source_error = if info.debug_info().is_some() {
-        let instance = shared.instance(store, pc.module);
-        let mut machine = FrameMachine {
-            store: &mut *store,
-            frame,
-            instance,
-        };
-        match variables::evaluate_parsed(info, pc.offset, inlined, &mut machine, expr, print) {
-            Ok(Some(v)) => return Ok(Err(v)),
-            Ok(None) => None,
-            Err(e) => Some(e),
-        }
-    } else {
-        None
+    let frame = WasmFrame {
+        handle: frame.clone(),
+        module: pc.module,
+        func,
+        pc: pc.offset,
     };
-    let wasm = eval_in(shared, store, frame, pc.module, func, expr);
-    wasm_or_source_error(wasm, source_error)
-}
-
-/// The answer of an evaluation whose source reading gave no value: the
-/// Wasm evaluation's value, else the error that matters — the source
-/// evaluator's when it read the expression and failed there.
-pub(crate) fn wasm_or_source_error(
-    wasm: Result<Num, String>,
-    source_error: Option<String>,
-) -> Result<Result<Num, (String, SourceValue)>, String> {
-    match (wasm, source_error) {
-        (Ok(n), _) => Ok(Ok(n)),
-        (Err(_), Some(e)) | (Err(e), None) => Err(e),
-    }
-}
-
-/// `count` NUL-terminated strings from `address` of a memory of `size`
-/// bytes (memory `memory`, for messages), each read at most `max_len`
-/// bytes long through `read(address, len)`: (address, bytes) each.
-///
-/// # Errors
-/// A string that would start past the end of the memory; `read`'s errors.
-pub(crate) fn read_strings(
-    address: u64,
-    count: u32,
-    max_len: u64,
-    size: u64,
-    memory: u32,
-    mut read: impl FnMut(u64, u64) -> Result<Vec<u8>, String>,
-) -> Result<Vec<(u64, Vec<u8>)>, String> {
-    let mut strings = Vec::new();
-    let mut at = address;
-    for _ in 0..count {
-        if at >= size {
-            return Err(format!(
-                "0x{at:x} is past the end of memory {memory} ({size} bytes)"
-            ));
-        }
-        let bytes = read(at, (size - at).min(max_len))?;
-        let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
-        strings.push((at, bytes[..end].to_vec()));
-        at = at.saturating_add(end as u64 + 1);
-    }
-    Ok(strings)
+    target::evaluate(
+        &mut LiveTarget::new(shared, store),
+        &frame,
+        inlined,
+        expr,
+        print,
+    )
 }
 
 /// [`evaluate`] for a number (a source value must be an integer, char,
@@ -425,89 +328,20 @@ fn source_variables(
     args_only: bool,
     print: &PrintOptions,
 ) -> Result<Option<Vec<Variable>>, String> {
-    let WasmFrame {
-        handle, module, pc, ..
-    } = paused.frame_of(store, frame).map_err(|e| e.to_string())?;
-    let instance = shared.instance(store, module);
-    let mut machine = FrameMachine {
-        store,
-        frame: &handle,
-        instance,
+    let wasm = paused.frame_of(store, frame).map_err(|e| e.to_string())?;
+    let info = shared.info(wasm.module).clone();
+    let mut machine = target::FrameMachine {
+        t: &mut LiveTarget::new(shared, store),
+        frame: &wasm,
     };
     variables::frame_variables(
-        shared.info(module),
-        pc,
+        &info,
+        wasm.pc,
         frame.inlined,
         &mut machine,
         args_only,
         print,
     )
-}
-
-/// A paused frame's Wasm state for the DWARF variables reader.
-struct FrameMachine<'a, 'b> {
-    store: &'a mut StoreContextMut<'b, Host>,
-    frame: &'a FrameHandle,
-    instance: Option<wasmtime::Instance>,
-}
-
-fn val_bytes(v: &Val) -> Result<Vec<u8>, String> {
-    Ok(match v {
-        Val::I32(x) => x.to_le_bytes().to_vec(),
-        Val::I64(x) => x.to_le_bytes().to_vec(),
-        Val::F32(bits) => bits.to_le_bytes().to_vec(),
-        Val::F64(bits) => bits.to_le_bytes().to_vec(),
-        _ => return Err("a reference or vector value is not a number".to_string()),
-    })
-}
-
-impl variables::Machine for FrameMachine<'_, '_> {
-    fn local(&mut self, index: u32) -> Result<Vec<u8>, String> {
-        let n = self
-            .frame
-            .num_locals(&mut *self.store)
-            .map_err(|e| e.to_string())?;
-        if index >= n {
-            return Err(format!("no Wasm local {index}: the function has {n}"));
-        }
-        let v = self
-            .frame
-            .local(&mut *self.store, index)
-            .map_err(|e| e.to_string())?;
-        val_bytes(&v)
-    }
-
-    fn global(&mut self, index: u32) -> Result<Vec<u8>, String> {
-        let g = self
-            .instance
-            .and_then(|i| i.debug_global(&mut *self.store, index))
-            .ok_or_else(|| format!("no global {index}"))?;
-        val_bytes(&g.get(&mut *self.store))
-    }
-
-    fn operand(&mut self, index: u32) -> Result<Vec<u8>, String> {
-        let n = self
-            .frame
-            .num_stacks(&mut *self.store)
-            .map_err(|e| e.to_string())?;
-        if index >= n {
-            return Err(format!("no operand stack entry {index}: the stack has {n}"));
-        }
-        let v = self
-            .frame
-            .stack(&mut *self.store, index)
-            .map_err(|e| e.to_string())?;
-        val_bytes(&v)
-    }
-
-    fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, String> {
-        let instance = self.instance.ok_or("the module is not instantiated yet")?;
-        let memory = instance
-            .debug_memory(&mut *self.store, 0)
-            .ok_or("the module has no (unshared) memory 0")?;
-        let data = memory.data(&*self.store);
-        memory_range(data, 0, address, len).map(<[u8]>::to_vec)
-    }
 }
 
 /// `set var NAME = EXPR`: mutable globals only.
@@ -531,15 +365,11 @@ fn set_variable(
     let (is_local, global) = match &var {
         Some(Var::Local(_)) => (true, None),
         Some(Var::Global(i)) => (false, Some(*i)),
-        Some(Var::Name(n)) if info.find_local(func, n).is_some() => (true, None),
-        Some(Var::Name(n)) => (
-            false,
-            info.find_global(n).or_else(|| {
-                (n == "sp")
-                    .then(|| info.find_global("__stack_pointer"))
-                    .flatten()
-            }),
-        ),
+        Some(Var::Name(n)) => match target::named(&info, func, n) {
+            Some(target::Named::Local(_)) => (true, None),
+            Some(target::Named::Global(g)) => (false, Some(g)),
+            None => (false, None),
+        },
         _ => (false, None),
     };
     let Some(index) = global else {

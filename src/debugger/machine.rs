@@ -4,9 +4,9 @@
 //! whether a handler catches it. Used by the event decisions, watchpoints,
 //! inspection and reverse execution alike.
 
-use wasmtime::{FrameHandle, Result, StoreContextMut, Val};
+use wasmtime::{FrameHandle, Result, StoreContextMut};
 
-use super::expr::{Expr, Num, Var};
+use super::expr::{Expr, Num};
 use super::protocol::{CoreModuleId, Exception, Pc, Value};
 use super::state::{Host, Shared};
 use super::values::ValueReader;
@@ -32,8 +32,9 @@ pub(crate) fn top_pc(
     Some((frame, pc, func))
 }
 
-/// Evaluates `expr` in `frame` (of function `func`): locals by index or
-/// name, globals by index or name (`$sp` is `__stack_pointer`).
+/// Evaluates `expr` in `frame` (of function `func` of `module`), at an
+/// engine event or a pause: [`super::target::eval_wasm`] over the live
+/// store.
 pub(crate) fn eval_in(
     shared: &Shared,
     store: &mut StoreContextMut<'_, Host>,
@@ -42,63 +43,18 @@ pub(crate) fn eval_in(
     func: u32,
     expr: &Expr,
 ) -> Result<Num, String> {
-    // Found on first need: a condition on a local reads no instance.
-    let mut instance = None;
-    let mut instance_of = |store: &mut StoreContextMut<'_, Host>| {
-        *instance.get_or_insert_with(|| shared.instance(store, module))
+    let frame = super::frames::WasmFrame {
+        handle: frame.clone(),
+        module,
+        func,
+        // Wasm expressions do not read the pc.
+        pc: 0,
     };
-    let info = shared.info(module);
-    let mut read = |var: &Var| -> Result<Num, String> {
-        let (local, global) = match var {
-            Var::Memory { ty, address } => {
-                let instance = instance_of(store).ok_or("the module is not instantiated yet")?;
-                let memory = instance
-                    .debug_memory(&mut *store, 0)
-                    .ok_or("the module has no (unshared) memory 0")?;
-                let data = memory.data(&*store);
-                let bytes = memory_range(data, 0, *address, ty.size() as u64)?;
-                return Ok(ty.decode(bytes));
-            }
-            Var::Local(i) => (Some(*i), None),
-            Var::Global(i) => (None, Some(*i)),
-            Var::Name(name) => match info.find_local(func, name) {
-                Some(i) => (Some(i), None),
-                None => match info.find_global(name).or_else(|| {
-                    (name == "sp")
-                        .then(|| info.find_global("__stack_pointer"))
-                        .flatten()
-                }) {
-                    Some(g) => (None, Some(g)),
-                    None => return Err(format!("no local or global named {name:?}")),
-                },
-            },
-        };
-        let val = if let Some(i) = local {
-            let locals = frame.num_locals(&mut *store).map_err(|e| e.to_string())?;
-            if i >= locals {
-                return Err(format!("no local {i}: the function has {locals}"));
-            }
-            frame.local(&mut *store, i).map_err(|e| e.to_string())?
-        } else {
-            let g = global.unwrap_or(0);
-            let global = instance_of(store)
-                .and_then(|inst| inst.debug_global(&mut *store, g))
-                .ok_or_else(|| format!("no global {g}"))?;
-            global.get(&mut *store)
-        };
-        number(&val)
-    };
-    expr.eval(&mut read)
-}
-
-pub(crate) fn number(val: &Val) -> Result<Num, String> {
-    Ok(match val {
-        Val::I32(v) => Num::Int32(*v),
-        Val::I64(v) => Num::Int(*v),
-        Val::F32(b) => Num::Float(f32::from_bits(*b) as f64),
-        Val::F64(b) => Num::Float(f64::from_bits(*b)),
-        _ => return Err("only numbers can be used in conditions".to_string()),
-    })
+    super::target::eval_wasm(
+        &mut super::live::LiveTarget::new(shared, store),
+        &frame,
+        expr,
+    )
 }
 
 /// Reads a thrown exception's tag and payload.
@@ -172,24 +128,4 @@ fn caught(
         }
     }
     Some(false)
-}
-
-/// `len` bytes of `data` (memory `memory`'s contents) from `address`.
-///
-/// # Errors
-/// `cannot read N bytes at 0xA: memory M is S bytes (0xS)`.
-pub(crate) fn memory_range(
-    data: &[u8],
-    memory: u32,
-    address: u64,
-    len: u64,
-) -> Result<&[u8], String> {
-    let size = data.len();
-    usize::try_from(address)
-        .ok()
-        .zip(usize::try_from(len).ok())
-        .and_then(|(start, len)| data.get(start..start.checked_add(len)?))
-        .ok_or_else(|| {
-            format!("cannot read {len} bytes at 0x{address:x}: memory {memory} is {size} bytes (0x{size:x})")
-        })
 }

@@ -16,13 +16,14 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender};
 
 use super::coredump::read::CoreDump;
-use super::expr::{Expr, Num, Var};
+use super::expr::{Expr, Num};
 use super::frames::frame_info_at;
 use super::protocol::{
     ErrorKind, FrameRef, Local, PauseId, Request, Response, Stop, StopReason, Value,
 };
 use super::state::Incoming;
 use super::stdout::Message;
+use super::target::{self, Place, Target};
 use super::variables;
 use crate::wasm::ModuleInfo;
 use crate::wasm::program::{CoreModuleId, Program};
@@ -404,13 +405,17 @@ impl PostMortem {
                 Response::invalid("core dumps do not record tables".to_string())
             }
             Request::Examine(x) => match self.frame(x.frame) {
-                Ok(i) => self.examine(i, &x).unwrap_or_else(Response::invalid),
+                Ok(i) => {
+                    target::examine(&mut DumpTarget(self), &i, &x).unwrap_or_else(Response::invalid)
+                }
                 Err(e) => Response::Error(e),
             },
             Request::Evaluate {
                 frame, expr, print, ..
             } => match self.frame(frame) {
-                Ok(i) => match self.evaluate((i, frame.inlined), &expr, &print) {
+                Ok(i) => match Expr::parse(&expr, &self.lasting.history()).and_then(|expr| {
+                    target::evaluate(&mut DumpTarget(self), &i, frame.inlined, &expr, &print)
+                }) {
                     Ok(Ok(n)) => Response::Number(n),
                     Ok(Err((ty, v))) => Response::SourceValue(ty, v),
                     Err(e) => Response::invalid(e),
@@ -424,7 +429,10 @@ impl PostMortem {
             } => match self.frame(frame) {
                 Ok(i) => {
                     let (module, _, pc) = self.frames[i];
-                    let mut machine = DumpMachine { pm: self, frame: i };
+                    let mut machine = target::FrameMachine {
+                        t: &mut DumpTarget(self),
+                        frame: &i,
+                    };
                     match variables::frame_variables(
                         self.program.info(module),
                         pc,
@@ -540,42 +548,6 @@ impl PostMortem {
         Response::Globals(globals)
     }
 
-    /// Wasm-level expression over the dump (`$0`, `$sp`, `*(i32*)ADDR`).
-    fn eval_wasm(&self, i: usize, expr: &Expr) -> Result<Num, String> {
-        let (module, func, _) = self.frames[i];
-        let info = self.program.info(module);
-        let mut read = |var: &Var| -> Result<Num, String> {
-            let value = match var {
-                Var::Memory { ty, address } => {
-                    let memory = self.memory(module, 0)?;
-                    let bytes = self.dump.read_memory(memory, *address, ty.size() as u64)?;
-                    return Ok(ty.decode(&bytes));
-                }
-                Var::Local(l) => self.local(i, *l)?,
-                Var::Global(g) => self.global(module, *g)?.clone(),
-                Var::Name(name) => match info.find_local(func, name) {
-                    Some(l) => self.local(i, l)?,
-                    None => match info.find_global(name).or_else(|| {
-                        (name == "sp")
-                            .then(|| info.find_global("__stack_pointer"))
-                            .flatten()
-                    }) {
-                        Some(g) => self.global(module, g)?.clone(),
-                        None => return Err(format!("no local or global named {name:?}")),
-                    },
-                },
-            };
-            match value {
-                Value::I32(v) => Ok(Num::Int32(v)),
-                Value::I64(v) => Ok(Num::Int(v)),
-                Value::F32(b) => Ok(Num::Float(f32::from_bits(b) as f64)),
-                Value::F64(b) => Ok(Num::Float(f64::from_bits(b))),
-                _ => Err("only numbers can be used in expressions".to_string()),
-            }
-        };
-        expr.eval(&mut read)
-    }
-
     /// Local `l` of frame `i`.
     fn local(&self, i: usize, l: u32) -> Result<Value, String> {
         let locals = &self.dump.frames[i].locals;
@@ -588,104 +560,36 @@ impl PostMortem {
             None => Err(format!("no local {l}: the function has {}", locals.len())),
         }
     }
-
-    /// `print`: source variables where DWARF describes the pc (those of
-    /// inlined function `inlined` only, when given), else a Wasm expression
-    /// (as live).
-    fn evaluate(
-        &self,
-        (i, inlined): (usize, Option<usize>),
-        text: &str,
-        print: &super::protocol::PrintOptions,
-    ) -> Result<Result<Num, (String, super::protocol::SourceValue)>, String> {
-        let (module, _, pc) = self.frames[i];
-        let info = self.program.info(module);
-        let expr = Expr::parse(text, &self.lasting.history())?;
-        let source_error = if info.debug_info().is_some() {
-            let mut machine = DumpMachine { pm: self, frame: i };
-            match variables::evaluate_parsed(info, pc, inlined, &mut machine, &expr, print) {
-                Ok(Some(v)) => return Ok(Err(v)),
-                Ok(None) => None,
-                Err(e) => Some(e),
-            }
-        } else {
-            None
-        };
-        let wasm = self.eval_wasm(i, &expr);
-        super::inspect::wasm_or_source_error(wasm, source_error)
-    }
-
-    /// `x`: memory of the frame's module (or the one named) from the dump.
-    fn examine(&self, i: usize, x: &super::protocol::Examine) -> Result<Response, String> {
-        let address = match self.eval_wasm(i, &Expr::parse(&x.address, &self.lasting.history())?)? {
-            Num::Int32(a) => a as u32 as u64,
-            Num::Int(a) if a >= 0 => a as u64,
-            Num::Int(a) => return Err(format!("the address {a} is negative")),
-            Num::Float(f) => return Err(format!("the address {f} is not an integer")),
-        };
-        let module = match &x.module {
-            Some(m) => super::facts::resolve(&self.program, m)?,
-            None => self.frames[i].0,
-        };
-        let memory = self.memory(module, x.memory)?;
-        let size = self.dump.memories[memory as usize]
-            .pages
-            .saturating_mul(65536);
-        if let Some(n) = x.strings {
-            let strings =
-                super::inspect::read_strings(address, n, x.len, size, x.memory, |at, len| {
-                    self.dump.read_memory(memory, at, len)
-                })?;
-            return Ok(Response::Memory {
-                address,
-                bytes: Vec::new(),
-                strings,
-            });
-        }
-        let bytes = self.dump.read_memory(memory, address, x.len).map_err(|_| {
-            format!(
-                "cannot read {} bytes at 0x{address:x}: memory {} is {size} bytes (0x{size:x})",
-                x.len, x.memory
-            )
-        })?;
-        Ok(Response::Memory {
-            address,
-            bytes,
-            strings: Vec::new(),
-        })
-    }
 }
 
-/// A dump frame's state for the DWARF variables reader.
-struct DumpMachine<'a> {
-    pm: &'a PostMortem,
-    frame: usize,
-}
+/// A core dump as a [`Target`]: frames by index, values as the dump
+/// recorded them.
+struct DumpTarget<'a>(&'a PostMortem);
 
-fn value_bytes(v: &Value) -> Result<Vec<u8>, String> {
-    Ok(match v {
-        Value::I32(x) => x.to_le_bytes().to_vec(),
-        Value::I64(x) => x.to_le_bytes().to_vec(),
-        Value::F32(bits) => bits.to_le_bytes().to_vec(),
-        Value::F64(bits) => bits.to_le_bytes().to_vec(),
-        _ => return Err("a reference or vector value is not a number".to_string()),
-    })
-}
+impl Target for DumpTarget<'_> {
+    type Frame = usize;
 
-impl variables::Machine for DumpMachine<'_> {
-    fn local(&mut self, index: u32) -> Result<Vec<u8>, String> {
-        value_bytes(&self.pm.local(self.frame, index)?)
+    fn program(&self) -> &Program {
+        &self.0.program
     }
 
-    fn global(&mut self, index: u32) -> Result<Vec<u8>, String> {
-        let module = self.pm.frames[self.frame].0;
-        value_bytes(self.pm.global(module, index)?)
+    fn history(&self) -> Vec<Num> {
+        self.0.lasting.history()
     }
 
-    fn operand(&mut self, index: u32) -> Result<Vec<u8>, String> {
-        let stack = &self.pm.dump.frames[self.frame].stack;
+    fn place(&self, frame: &usize) -> Place {
+        let (module, func, pc) = self.0.frames[*frame];
+        Place { module, func, pc }
+    }
+
+    fn local(&mut self, frame: &usize, index: u32) -> Result<Value, String> {
+        self.0.local(*frame, index)
+    }
+
+    fn operand(&mut self, frame: &usize, index: u32) -> Result<Value, String> {
+        let stack = &self.0.dump.frames[*frame].stack;
         match stack.get(index as usize) {
-            Some(Some(v)) => value_bytes(v),
+            Some(Some(v)) => Ok(v.clone()),
             Some(None) => Err(format!("operand stack entry {index} was not recorded")),
             None => Err(format!(
                 "no operand stack entry {index}: the stack has {}",
@@ -694,9 +598,27 @@ impl variables::Machine for DumpMachine<'_> {
         }
     }
 
-    fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, String> {
-        let module = self.pm.frames[self.frame].0;
-        let memory = self.pm.memory(module, 0)?;
-        self.pm.dump.read_memory(memory, address, len)
+    fn global(&mut self, module: CoreModuleId, index: u32) -> Result<Value, String> {
+        self.0.global(module, index).cloned()
+    }
+
+    fn memory_size(&mut self, module: CoreModuleId, memory: u32) -> Result<u64, String> {
+        let m = self.0.memory(module, memory)?;
+        Ok(self.0.dump.memories[m as usize].pages.saturating_mul(65536))
+    }
+
+    fn read_memory(
+        &mut self,
+        module: CoreModuleId,
+        memory: u32,
+        address: u64,
+        len: u64,
+    ) -> Result<Vec<u8>, String> {
+        let size = self.memory_size(module, memory)?;
+        if address.checked_add(len).is_none_or(|end| end > size) {
+            return Err(target::out_of_range(memory, address, len, size));
+        }
+        let m = self.0.memory(module, memory)?;
+        self.0.dump.read_memory(m, address, len)
     }
 }

@@ -80,7 +80,7 @@ pub(crate) fn read_watched(
                 .debug_memory(&mut *store, 0)
                 .ok_or("the module has no (unshared) memory 0")?;
             let data = memory.data(&*store);
-            let bytes = super::machine::memory_range(data, 0, *address, *len)?;
+            let bytes = super::target::memory_range(data, 0, *address, *len)?;
             Ok(match ty {
                 Some(ty) => WatchValue::Value(match ty.decode(bytes) {
                     Num::Int32(i) => Value::I32(i),

@@ -776,3 +776,161 @@ fn breakpoint_selections_say_which() {
     // Numbers are not reused.
     assert_eq!(set("compute"), BreakpointId(3));
 }
+
+/// What inspection reads of one stop, as text: every frame (module,
+/// function, pc, instruction, source places), its locals and operand
+/// stack, the first core module's globals, source variables and values,
+/// Wasm expressions and memory at `$sp`. Pause ids are left out: each
+/// session numbers its own.
+fn inspection_view(session: &Session, pause: wasmdbg::debugger::protocol::PauseId) -> String {
+    use std::fmt::Write;
+    use wasmdbg::debugger::protocol::{Examine, ModuleRef};
+    use wasmdbg::wasm::program::CoreModuleId;
+    let mut out = String::new();
+    let Response::Backtrace { frames, total } = session.request(Request::Backtrace {
+        pause,
+        limit: None,
+        outermost: false,
+    }) else {
+        panic!("no backtrace")
+    };
+    writeln!(out, "{} frames ({total:?})", frames.len()).unwrap();
+    for f in &frames {
+        let r = f.frame;
+        writeln!(
+            out,
+            "#{} module {} func[{}] {:?} pc {:#x} {:?} {:?}",
+            r.index, f.module, f.func_index, f.func_name, f.pc, f.instruction, f.source
+        )
+        .unwrap();
+        writeln!(out, "  locals {:?}", session.request(Request::Locals(r))).unwrap();
+        writeln!(out, "  stack {:?}", session.request(Request::Stack(r))).unwrap();
+        writeln!(
+            out,
+            "  source {:?}",
+            session.request(Request::SourceVariables {
+                frame: r,
+                args_only: false,
+                print: PrintOptions::default(),
+            })
+        )
+        .unwrap();
+    }
+    writeln!(
+        out,
+        "globals {:?}",
+        session.request(Request::Globals {
+            module: ModuleRef::Id(CoreModuleId::FIRST),
+        })
+    )
+    .unwrap();
+    let top = FrameRef::new(pause, 0);
+    for expr in [
+        "scaled",
+        "f",
+        "f.denominator",
+        "scaled / 7",
+        "$sp",
+        "{i32} ($sp + 8)",
+        "$local0 + 1",
+    ] {
+        let answer = session.request(Request::Evaluate {
+            frame: top,
+            expr: expr.into(),
+            print: PrintOptions::default(),
+            record: false,
+        });
+        writeln!(out, "print {expr}: {answer:?}").unwrap();
+    }
+    let x = session.request(Request::Examine(Examine {
+        frame: top,
+        module: None,
+        memory: 0,
+        address: "$sp".into(),
+        len: 32,
+        strings: None,
+    }));
+    writeln!(out, "x/32xb $sp: {x:?}").unwrap();
+    out
+}
+
+/// Issue 25's proof of one inspection over three targets: ratio-p1.wasm
+/// (C with DWARF) trapping in `ratio` (7 / 0), as a live pause, as the core
+/// dump written at that pause (`gcore`), and as the replay of a recording
+/// of the same run, gives the same frames, locals, operand stacks,
+/// globals, source variables and values, Wasm expressions and memory.
+#[test]
+fn one_moment_as_a_live_pause_a_core_dump_and_a_replay() {
+    use wasmdbg::debugger::record::{Replay, Trace};
+    let module = root().join("tests/guests/ratio-p1.wasm");
+    let args: Vec<String> = ["ratio", "7", "0"].map(String::from).to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    let core = dir.path().join("ratio.core");
+    let trace = dir.path().join("ratio.trace");
+
+    let (live, first) = Session::start(RunConfig {
+        module: module.clone(),
+        args: args.clone(),
+        ..RunConfig::default()
+    });
+    let Response::Stopped(stop) = first else {
+        panic!("{first:?}")
+    };
+    assert_eq!(
+        stop.reason,
+        StopReason::Trap("integer divide by zero".into())
+    );
+    match live.request(Request::GenerateCoreFile {
+        pause: stop.pause,
+        path: core.clone(),
+        name: "ratio-p1.wasm".into(),
+    }) {
+        Response::CoreFileWritten(_) => {}
+        other => panic!("{other:?}"),
+    }
+    let live_view = inspection_view(&live, stop.pause);
+
+    let (dump, first) = Session::open_core(module.clone(), core, None);
+    let Response::Stopped(stop) = first else {
+        panic!("{first:?}")
+    };
+    let dump_view = inspection_view(&dump, stop.pause);
+
+    let recorded = std::process::Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
+        .arg("record")
+        .arg("-o")
+        .arg(&trace)
+        .arg(&module)
+        .args(&args)
+        .env("RUSTC", crate::harness::NO_RUSTC)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(recorded.status.code(), Some(134), "{recorded:?}");
+    let trace = std::sync::Arc::new(Trace::read(&trace).unwrap());
+    let (replay, first) = Session::start(Replay::run_config(trace, Some(module)));
+    let Response::Stopped(stop) = first else {
+        panic!("{first:?}")
+    };
+    let replay_view = inspection_view(&replay, stop.pause);
+
+    assert_eq!(live_view, dump_view, "live pause and core dump differ");
+    assert_eq!(live_view, replay_view, "live pause and replay differ");
+    // What they agree on is the program's state, not errors: ratio's
+    // `scaled` (7 * 100), the Fraction's denominator, `$sp` and memory.
+    for expected in [
+        "print scaled: SourceValue(\"int\", Int(700))",
+        "print f.denominator: SourceValue(\"int\", Int(0))",
+        "print scaled / 7: SourceValue(\"long long\", Int(100))",
+        "print {i32} ($sp + 8): Number(Int32(7))",
+        "print $sp: Number(Int32(",
+        "x/32xb $sp: Memory { address: ",
+        "#0 module 0 func[10] Some(\"ratio\") pc 0x49a Some(\"i32.div_s\")",
+    ] {
+        assert!(
+            live_view.contains(expected),
+            "missing {expected:?} in:\n{live_view}"
+        );
+    }
+    assert!(!live_view.contains("Error"), "{live_view}");
+}

@@ -1,0 +1,129 @@
+//! [`LiveTarget`]: a live pause — a run's, or a replay's (a run whose
+//! host calls are answered from a trace) — as a [`Target`], read through
+//! wasmtime's debug API.
+
+use wasmtime::StoreContextMut;
+
+use super::expr::Num;
+use super::frames::WasmFrame;
+use super::protocol::{CoreModuleId, Value};
+use super::state::{Host, Shared};
+use super::target::{Place, Target, memory_range};
+use super::values::value_of;
+
+/// A live pause's store as a [`Target`].
+pub(crate) struct LiveTarget<'a, 'b> {
+    shared: &'a Shared,
+    store: &'a mut StoreContextMut<'b, Host>,
+    /// The instance looked up last (an expression reads one module's).
+    instance: Option<(CoreModuleId, Option<wasmtime::Instance>)>,
+}
+
+impl<'a, 'b> LiveTarget<'a, 'b> {
+    pub(crate) fn new(shared: &'a Shared, store: &'a mut StoreContextMut<'b, Host>) -> Self {
+        LiveTarget {
+            shared,
+            store,
+            instance: None,
+        }
+    }
+
+    fn instance(&mut self, module: CoreModuleId) -> Result<wasmtime::Instance, String> {
+        let instance = match self.instance {
+            Some((m, instance)) if m == module => instance,
+            _ => {
+                let instance = self.shared.instance(self.store, module);
+                self.instance = Some((module, instance));
+                instance
+            }
+        };
+        instance.ok_or_else(|| "the module is not instantiated yet".to_string())
+    }
+
+    fn memory(&mut self, module: CoreModuleId, memory: u32) -> Result<wasmtime::Memory, String> {
+        let instance = self.instance(module)?;
+        instance
+            .debug_memory(&mut *self.store, memory)
+            .ok_or_else(|| match self.shared.info(module).memories().len() {
+                0 => "the module has no memory".to_string(),
+                n if (memory as usize) < n => {
+                    format!("memory {memory} is shared; reading shared memory is not supported")
+                }
+                n => format!("no memory {memory}: the module has {n} (0-{})", n - 1),
+            })
+    }
+}
+
+impl Target for LiveTarget<'_, '_> {
+    type Frame = WasmFrame;
+
+    fn program(&self) -> &crate::wasm::program::Program {
+        &self.shared.program
+    }
+
+    fn history(&self) -> Vec<Num> {
+        self.shared.lasting.history()
+    }
+
+    fn place(&self, frame: &WasmFrame) -> Place {
+        Place {
+            module: frame.module,
+            func: frame.func,
+            pc: frame.pc,
+        }
+    }
+
+    fn local(&mut self, frame: &WasmFrame, index: u32) -> Result<Value, String> {
+        let n = frame
+            .handle
+            .num_locals(&mut *self.store)
+            .map_err(|e| e.to_string())?;
+        if index >= n {
+            return Err(format!("no local {index}: the function has {n}"));
+        }
+        let v = frame
+            .handle
+            .local(&mut *self.store, index)
+            .map_err(|e| e.to_string())?;
+        Ok(value_of(&v))
+    }
+
+    fn operand(&mut self, frame: &WasmFrame, index: u32) -> Result<Value, String> {
+        let n = frame
+            .handle
+            .num_stacks(&mut *self.store)
+            .map_err(|e| e.to_string())?;
+        if index >= n {
+            return Err(format!("no operand stack entry {index}: the stack has {n}"));
+        }
+        let v = frame
+            .handle
+            .stack(&mut *self.store, index)
+            .map_err(|e| e.to_string())?;
+        Ok(value_of(&v))
+    }
+
+    fn global(&mut self, module: CoreModuleId, index: u32) -> Result<Value, String> {
+        let instance = self.instance(module)?;
+        let global = instance
+            .debug_global(&mut *self.store, index)
+            .ok_or_else(|| format!("no global {index}"))?;
+        Ok(value_of(&global.get(&mut *self.store)))
+    }
+
+    fn memory_size(&mut self, module: CoreModuleId, memory: u32) -> Result<u64, String> {
+        let m = self.memory(module, memory)?;
+        Ok(m.data(&*self.store).len() as u64)
+    }
+
+    fn read_memory(
+        &mut self,
+        module: CoreModuleId,
+        memory: u32,
+        address: u64,
+        len: u64,
+    ) -> Result<Vec<u8>, String> {
+        let m = self.memory(module, memory)?;
+        memory_range(m.data(&*self.store), memory, address, len).map(<[u8]>::to_vec)
+    }
+}
