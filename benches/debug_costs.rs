@@ -606,10 +606,10 @@ fn deep_module() -> PathBuf {
 }
 
 /// The REPL's front end on a session of `config`, which must pause first.
-fn paused_frontend(config: RunConfig) -> wasmdbg::repl::Frontend {
+fn paused_frontend(config: RunConfig) -> wasmdbg::console::Console {
     let (session, first) = Session::start(config);
     assert!(matches!(first, Response::Stopped(_)), "{first:?}");
-    wasmdbg::repl::Frontend::new(
+    wasmdbg::console::Console::new(
         session,
         first,
         wasmdbg::render::Theme::PLAIN,

@@ -14,15 +14,19 @@
 //! repeats exactly and reverse commands can go back by replaying. `print`'s
 //! value history, typed errors (kind, message, hint), frame ids that can
 //! name an inlined function, and a structured value's children in pages
-//! ([`debugger::children`]) are the core's, for every front end. The front end is [`repl`] (the
-//! command language, the interactive prompt, the batch runner, the guest's
-//! output on the terminal, `--json` lines) and [`render`] (pure functions
-//! from protocol data to text). [`dap`] is a second front end on the same
-//! session: the Debug Adapter Protocol for editors (`wasmdbg dap`).
+//! ([`debugger::children`]) are the core's, for every front end.
+//! [`console`] is the command language and the `Console` that runs it on
+//! a session (with the guest's output on the terminal and `--json`
+//! lines); [`render`] holds pure functions from protocol data to text.
+//! Two front ends drive them: [`repl`] (the interactive prompt, the batch
+//! runner, init files) and [`dap`] (the Debug Adapter Protocol for
+//! editors, `wasmdbg dap`, whose debug console is a `Console`); `dap`
+//! imports nothing from `repl`.
 //! The core knows nothing of the terminal; the front ends nothing of
 //! wasmtime.
 
 pub mod cli;
+pub mod console;
 pub mod dap;
 pub mod debugger;
 pub mod panic_guard;

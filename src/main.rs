@@ -10,9 +10,10 @@ use clap::{CommandFactory, FromArgMatches};
 use wasmdbg::cli::{
     Cli, CliCommand, FrontendArgs, Script, crash_scripts_in_order, scripts_in_order,
 };
+use wasmdbg::console::{Console, Options};
 use wasmdbg::debugger::protocol::{Outcome, Response};
 use wasmdbg::debugger::{Interrupter, Session};
-use wasmdbg::repl::{Frontend, Options, batch, init, interactive};
+use wasmdbg::repl::{batch, init, interactive};
 
 fn main() -> ExitCode {
     wasmdbg::panic_guard::install();
@@ -269,7 +270,7 @@ fn session(
     }
     let timeout = args.timeout.map(std::time::Duration::from_secs_f64);
     let json = args.frontend.json;
-    let guest = wasmdbg::repl::output::GuestOutput::default();
+    let guest = wasmdbg::console::output::GuestOutput::default();
     let sink = if json {
         guest.json_sink()
     } else {
@@ -277,7 +278,7 @@ fn session(
     };
     let mut out = std::io::stdout();
     if json {
-        let _ = out.write_all(wasmdbg::repl::json::start(module, None).as_bytes());
+        let _ = out.write_all(wasmdbg::console::json::start(module, None).as_bytes());
     }
     let (session, first) = Session::start_with_events(config, timeout, interrupter, Some(sink));
     if let Response::Ended(Outcome::LoadFailed(msg)) = &first {
@@ -290,12 +291,12 @@ fn session(
         coredump: args.coredump.clone(),
         json,
     };
-    let mut fe = Frontend::with_options(session, first, options, guest, &mut out);
+    let mut fe = Console::with_options(session, first, options, guest, &mut out);
     let (quit, failures) = drive(&mut fe, &args.frontend, &scripts, &crash_scripts, &mut out);
     // Quitting ends the guest with the process, wherever it is paused.
-    let status = wasmdbg::repl::exit_status(quit, failures, fe.state());
+    let status = wasmdbg::console::exit_status(quit, failures, fe.state());
     if json {
-        let _ = out.write_all(wasmdbg::repl::json::exit(status, fe.state()).as_bytes());
+        let _ = out.write_all(wasmdbg::console::json::exit(status, fe.state()).as_bytes());
     }
     if quit.is_none() {
         if failures > 0 {
@@ -318,7 +319,7 @@ fn core(matches: &clap::ArgMatches, args: &wasmdbg::cli::CoreArgs) -> ExitCode {
     let json = args.frontend.json;
     let mut out = std::io::stdout();
     if json {
-        let start = wasmdbg::repl::json::start(&args.module, Some(&args.core));
+        let start = wasmdbg::console::json::start(&args.module, Some(&args.core));
         let _ = out.write_all(start.as_bytes());
     }
     let config = wasmdbg::debugger::RunConfig {
@@ -345,15 +346,15 @@ fn core(matches: &clap::ArgMatches, args: &wasmdbg::cli::CoreArgs) -> ExitCode {
         json,
         ..Options::default()
     };
-    let mut fe = Frontend::with_options(session, first, options, Default::default(), &mut out);
+    let mut fe = Console::with_options(session, first, options, Default::default(), &mut out);
     let (quit, failures) = drive(&mut fe, &args.frontend, &scripts, &[], &mut out);
     let status = match quit {
         Some(status) => status,
-        None if failures > 0 => wasmdbg::repl::COMMAND_FAILED_STATUS,
+        None if failures > 0 => wasmdbg::console::COMMAND_FAILED_STATUS,
         None => 0,
     };
     if json {
-        let _ = out.write_all(wasmdbg::repl::json::exit(status, fe.state()).as_bytes());
+        let _ = out.write_all(wasmdbg::console::json::exit(status, fe.state()).as_bytes());
     }
     if quit.is_none() && failures > 0 {
         report_failures(failures, status);
@@ -366,7 +367,7 @@ fn core(matches: &clap::ArgMatches, args: &wasmdbg::cli::CoreArgs) -> ExitCode {
 fn load_failed(json: bool, theme: wasmdbg::render::Theme, msg: &str) -> ExitCode {
     eprintln!("{}", theme.error(&format!("error: {msg}")));
     if json {
-        let line = wasmdbg::repl::json::error(msg);
+        let line = wasmdbg::console::json::error(msg);
         let _ = std::io::stdout().write_all(line.as_bytes());
     }
     ExitCode::from(2)
@@ -377,7 +378,7 @@ fn load_failed(json: bool, theme: wasmdbg::render::Theme, msg: &str) -> ExitCode
 /// is paused where it would die, then the prompt unless --batch. Returns
 /// the status `quit N` gave and how many commands failed.
 fn drive(
-    fe: &mut Frontend,
+    fe: &mut Console,
     args: &FrontendArgs,
     scripts: &[Script],
     crash_scripts: &[Script],
@@ -385,7 +386,7 @@ fn drive(
 ) -> (Option<i32>, usize) {
     let mut failures = 0;
     let mut quit: Option<Option<i32>> = None;
-    let mut run = |fe: &mut Frontend, scripts: &[Script], out: &mut std::io::Stdout| {
+    let mut run = |fe: &mut Console, scripts: &[Script], out: &mut std::io::Stdout| {
         if quit.is_none() {
             let result = batch::run_scripts(fe, scripts, out);
             failures += result.failures;
@@ -401,7 +402,7 @@ fn drive(
             init::LocalInit::Absent => {}
             init::LocalInit::Run(file) => run(fe, &[Script::File(file)], out),
             init::LocalInit::Declined(warning) if fe.is_json() => {
-                let _ = out.write_all(wasmdbg::repl::json::note(&warning).as_bytes());
+                let _ = out.write_all(wasmdbg::console::json::note(&warning).as_bytes());
             }
             init::LocalInit::Declined(warning) => {
                 let _ = writeln!(out, "{}", fe.theme().error(&warning));

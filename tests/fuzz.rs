@@ -56,9 +56,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use wasmdbg::console::Console;
 use wasmdbg::debugger::protocol::Response;
 use wasmdbg::debugger::{RunConfig, Session};
-use wasmdbg::repl::Frontend;
 
 fn main() {
     let secs: u64 = std::env::var("WASMDBG_FUZZ_SECS")
@@ -290,7 +290,7 @@ fn parsers(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
     no_panic(
         || format!("parse {line:?}"),
         || {
-            let _ = wasmdbg::repl::command::parse(&line);
+            let _ = wasmdbg::console::command::parse(&line);
             use wasmdbg::debugger::expr::{Expr, Num};
             let _ = Expr::parse(&line, &[]);
             let _ = Expr::parse(&line, &[Num::Int32(-1), Num::Int(7), Num::Float(0.5)]);
@@ -482,7 +482,7 @@ fn run_commands<'a>(
     commands: impl IntoIterator<Item = &'a str>,
 ) {
     let mut sink = Vec::new();
-    let mut fe = Frontend::new(
+    let mut fe = Console::new(
         session,
         first,
         wasmdbg::render::Theme::PLAIN,
@@ -853,7 +853,7 @@ fn formatters(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
                 ..RunConfig::default()
             });
             let mut sink = Vec::new();
-            let mut fe = Frontend::new(
+            let mut fe = Console::new(
                 session,
                 first,
                 wasmdbg::render::Theme::PLAIN,

@@ -32,6 +32,7 @@ use base64::Engine as _;
 use dap::types as dt;
 use serde_json::{Value as Json, json};
 
+use crate::console::{Console, State};
 use crate::debugger::DirSpec;
 use crate::debugger::children;
 use crate::debugger::protocol::{
@@ -41,7 +42,6 @@ use crate::debugger::protocol::{
 use crate::debugger::source::SourceFiles;
 use crate::debugger::{Interrupter, RunConfig, Session};
 use crate::render;
-use crate::repl::{Frontend, State};
 use crate::wasm::number::parse_address;
 
 /// The one thread the program is.
@@ -400,7 +400,7 @@ struct Adapter {
     /// The REPL front end over the session (after `launch`): DAP requests
     /// go to its session; `evaluate` in the `repl` context runs commands
     /// on it.
-    fe: Option<Frontend>,
+    fe: Option<Console>,
     launch: Option<RunConfig>,
     /// `setBreakpoints` before `launch`: (path, request).
     pending_breakpoints: Vec<Incoming>,
@@ -465,7 +465,7 @@ impl Adapter {
         }
     }
 
-    fn fe(&mut self) -> Result<&mut Frontend, String> {
+    fn fe(&mut self) -> Result<&mut Console, String> {
         self.fe
             .as_mut()
             .ok_or_else(|| "no program: send `launch` first".to_string())
@@ -474,13 +474,13 @@ impl Adapter {
     fn session(&self) -> Result<&Session, String> {
         self.fe
             .as_ref()
-            .map(Frontend::session)
+            .map(Console::session)
             .ok_or_else(|| "no program: send `launch` first".to_string())
     }
 
     /// The current pause, or why there is none.
     fn stop(&self) -> Result<Stop, String> {
-        match self.fe.as_ref().map(Frontend::state) {
+        match self.fe.as_ref().map(Console::state) {
             Some(State::Paused(stop)) => Ok((**stop).clone()),
             Some(State::Ended(o)) => Err(format!("the program is not paused: it {o}")),
             None => Err("no program: send `launch` first".into()),
@@ -969,13 +969,13 @@ impl Adapter {
             return Err(why.clone());
         }
         let mut discard = Vec::new();
-        let fe = Frontend::new(
+        let fe = Console::new(
             session,
             first,
             render::Theme::PLAIN,
             None,
             directories,
-            crate::repl::output::GuestOutput::default(),
+            crate::console::output::GuestOutput::default(),
             &mut discard,
         );
         self.fe = Some(fe);
@@ -1632,7 +1632,7 @@ impl Adapter {
     /// Tells the client where the program is: `stopped`, or `exited` and
     /// `terminated`.
     fn report_state(&mut self) {
-        let state = match self.fe.as_ref().map(Frontend::state) {
+        let state = match self.fe.as_ref().map(Console::state) {
             Some(s) => s.clone(),
             None => return,
         };

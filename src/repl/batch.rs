@@ -3,8 +3,8 @@
 
 use std::io::{BufRead, Write};
 
-use super::{Flow, Frontend, PROMPT};
 use crate::cli::Script;
+use crate::console::{Console, Flow, PROMPT};
 
 /// The result of running scripted commands.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub struct BatchResult {
 /// `(wasmdbg) CMD`. A command runs only after the previous one's effect is
 /// complete (after `continue`, at the next pause or at the end). Errors are
 /// printed as one line and the run goes on.
-pub fn run_scripts(fe: &mut Frontend, scripts: &[Script], out: &mut dyn Write) -> BatchResult {
+pub fn run_scripts(fe: &mut Console, scripts: &[Script], out: &mut dyn Write) -> BatchResult {
     let mut result = BatchResult::default();
     for script in scripts {
         let lines: Vec<String> = match script {
@@ -68,9 +68,9 @@ pub fn run_scripts(fe: &mut Frontend, scripts: &[Script], out: &mut dyn Write) -
 }
 
 /// Prints one error line (in JSON mode an `error` object).
-pub fn report(out: &mut dyn Write, fe: &Frontend, message: &str) {
+pub fn report(out: &mut dyn Write, fe: &Console, message: &str) {
     if fe.is_json() {
-        let _ = out.write_all(super::json::error(message).as_bytes());
+        let _ = out.write_all(crate::console::json::error(message).as_bytes());
         return;
     }
     let _ = writeln!(out, "{}", fe.theme.error(&format!("error: {message}")));

@@ -20,15 +20,7 @@ pub fn user_init() -> Option<PathBuf> {
     Some(base.join("wasmdbg/init"))
 }
 
-/// `path` with a leading `~` replaced by `$HOME` (as gdb does for file
-/// names); unchanged without HOME.
-pub fn expand_tilde(path: &Path) -> PathBuf {
-    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
-    match (path.strip_prefix("~"), home) {
-        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => path.to_path_buf(),
-    }
-}
+pub use crate::console::expand_tilde;
 
 /// What to do with `dir`'s `.wasmdbginit`.
 #[derive(Debug, PartialEq, Eq)]

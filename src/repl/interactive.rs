@@ -10,7 +10,7 @@ use rustyline::history::DefaultHistory;
 use rustyline::{Editor, Helper, Highlighter, Hinter, Validator};
 
 use super::batch::{BatchResult, report};
-use super::{Flow, Frontend, PROMPT};
+use crate::console::{Console, Flow, PROMPT};
 
 /// Completes the first word of a line with command names and aliases.
 #[derive(Helper, Highlighter, Hinter, Validator)]
@@ -56,7 +56,7 @@ pub fn history_path() -> Option<PathBuf> {
 
 /// Reads and runs commands until `quit` or end of input. Returns how many
 /// commands failed and the `quit` that ended it (none at end of input).
-pub fn run(fe: &mut Frontend) -> BatchResult {
+pub fn run(fe: &mut Console) -> BatchResult {
     let mut failures = 0;
     let mut quit = None;
     let mut editor: Editor<CommandCompleter, DefaultHistory> = match Editor::new() {
@@ -74,7 +74,7 @@ pub fn run(fe: &mut Frontend) -> BatchResult {
         }
     };
     editor.set_helper(Some(CommandCompleter {
-        names: super::command::command_names(),
+        names: crate::console::command::command_names(),
     }));
     let history = history_path();
     if let Some(path) = &history {
@@ -133,7 +133,7 @@ mod tests {
     #[test]
     fn completes_command_names_at_the_start_of_the_line() {
         let completer = CommandCompleter {
-            names: crate::repl::command::command_names(),
+            names: crate::console::command::command_names(),
         };
         let history = DefaultHistory::new();
         let ctx = rustyline::Context::new(&history);

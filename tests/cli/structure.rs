@@ -431,14 +431,15 @@ fn report(src: &Path) -> String {
 /// The cycles left, each a module and the private child it is written
 /// across (the child's code is the parent's, split in two files): the DWARF
 /// value reader and its data formatters call each other (they go when the
-/// formatters work over a value-reading interface), and the REPL's
-/// `Frontend` has its source listing in `repl/source.rs` (it goes when the
-/// command language moves out of the REPL). Issue 25 removes both; the
+/// formatters work over a value-reading interface), and the `Console`
+/// has its source listing in `console/source.rs` (an `impl Console`
+/// block; it goes when commands return data that front ends render).
+/// Issue 25 removes both; the
 /// test fails on any other cycle, and when one of these is gone, so the
 /// list only shrinks.
 const KNOWN: &[&str] = &[
     "debugger::variables, debugger::variables::formatters",
-    "repl, repl::source",
+    "console, console::source",
 ];
 
 #[test]
@@ -486,4 +487,34 @@ fn the_cycle_check_finds_a_cycle_through_a_reexport_and_super() {
          core::model -> core::worker  (src/core/model.rs:1 `super::worker::Worker`)\n  \
          core::worker -> core::model  (src/core/worker.rs:2 `crate::core::Model`)\n"
     );
+}
+
+/// The layers: the core (`debugger`, `wasm`) depends on no front end
+/// (`console`, `repl`, `dap`, `render`, `cli`), and the DAP server is no
+/// client of the REPL (its debug console is a `console::Console`).
+#[test]
+fn the_core_knows_no_front_end_and_the_dap_server_no_repl() {
+    let src = crate::harness::root().join("src");
+    let modules = read_modules(&src);
+    let edges = graph(&modules);
+    let top = |m: &ModPath| m.first().cloned().unwrap_or_default();
+    let mut wrong = Vec::new();
+    for (from, out) in &edges {
+        for (to, edge) in out {
+            let (f, t) = (top(from), top(to));
+            let core_to_front = matches!(f.as_str(), "debugger" | "wasm")
+                && matches!(t.as_str(), "console" | "repl" | "dap" | "render" | "cli");
+            let dap_to_repl = f == "dap" && t == "repl";
+            if core_to_front || dap_to_repl {
+                wrong.push(format!(
+                    "{} -> {} (line {} `{}`)",
+                    name(from),
+                    name(to),
+                    edge.line,
+                    edge.path
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "layering broken:\n{}", wrong.join("\n"));
 }

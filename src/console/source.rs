@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::io::Write;
 
-use super::{Frontend, write_out};
+use super::{Console, write_out};
 use crate::debugger::protocol::{FrameInfo, LineAt, ModuleRef, Request, Response};
 use crate::debugger::source::SourceFiles;
 use crate::render::SourceLine;
@@ -48,7 +48,7 @@ impl SourceView {
     }
 }
 
-impl Frontend {
+impl Console {
     /// The source line of frame `f` (its innermost source frame), and makes
     /// it where a bare `list` centres. A missing file is noted once.
     pub(crate) fn source_line(&mut self, f: Option<&FrameInfo>) -> SourceLine {

@@ -1,0 +1,1232 @@
+//! The console: wasmdbg's command language ([`command`], one clap enum),
+//! run against a [`crate::debugger::Session`] by a [`Console`], which
+//! keeps the state a user sees (paused at a stop, or ended) and writes
+//! each command's result as text. Its clients are the terminal drivers
+//! (`crate::repl`: the interactive prompt and the scripted runner) and
+//! the DAP server's debug console (`crate::dap`); `--json` lines
+//! ([`json`]) and the guest's output on the terminal ([`output`]) are
+//! here too, for both.
+
+pub mod command;
+pub mod json;
+pub mod output;
+mod source;
+mod state;
+
+pub use state::State;
+
+use std::io::Write;
+
+use crate::debugger::Session;
+use crate::debugger::expr::LoadType;
+use crate::debugger::protocol::{
+    CoreModuleId, ErrorKind, Examine, FrameRef, Outcome, Request, Response, Stop, StopReason,
+};
+use crate::debugger::protocol::{Reverse, Selection, WatchSpec};
+use crate::render::inspect;
+use crate::render::{self, Theme};
+use command::{Command, Info, OnOff, Parsed, Setting};
+use std::time::Duration;
+
+/// The prompt, also echoed before each scripted command.
+pub const PROMPT: &str = "(wasmdbg) ";
+
+/// How a [`Console`] shows things and what it does on its own.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Colours.
+    pub theme: Theme,
+    /// How long the guest may run after each resume before it is
+    /// interrupted (`--timeout`).
+    pub timeout: Option<Duration>,
+    /// Where to look for source files after the path DWARF gives
+    /// (`--directory`).
+    pub directories: Vec<std::path::PathBuf>,
+    /// Write a core dump here whenever the program crashes (`StopReason::
+    /// is_crash`), the first event included (`--coredump`).
+    pub coredump: Option<std::path::PathBuf>,
+    /// Stops, ends and command results as JSON lines (`--json`, see
+    /// [`json`]).
+    pub json: bool,
+}
+
+/// wasmdbg's exit status when a debugger command failed (the convention of
+/// wrappers such as `env`, `nice` and `timeout` for their own failure).
+pub const COMMAND_FAILED_STATUS: i32 = 125;
+
+/// wasmdbg's exit status when the session ended while the program was paused
+/// where it could go on (a breakpoint, a step, Ctrl-C): gdb's
+/// `-return-child-result` gives -1 when the inferior "is not allowed to
+/// terminate".
+pub const NOT_ENDED_STATUS: i32 = 255;
+
+/// The exit status of a session: `quit N`'s N when given; else
+/// [`COMMAND_FAILED_STATUS`] when a command failed; else the program's
+/// status as `wasmtime run` gives it ([`State::program_status`]); else
+/// [`NOT_ENDED_STATUS`]. The process exits with its low 8 bits.
+pub fn exit_status(quit: Option<i32>, failures: usize, state: &State) -> i32 {
+    match quit {
+        Some(status) => status,
+        None if failures > 0 => COMMAND_FAILED_STATUS,
+        None => state.program_status().unwrap_or(NOT_ENDED_STATUS),
+    }
+}
+
+/// What the driver does after a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Read the next command.
+    Next,
+    /// End the session; with the status `quit N` gave.
+    Quit(Option<i32>),
+}
+
+/// How the program ended when the worker thread died under it.
+const WORKER_DIED: &str = "the debugger's worker thread stopped";
+
+/// `bt` without N shows every frame of a stack up to this deep...
+const BT_SHOWN_ALL: usize = 120;
+/// ...and of a deeper one, this many innermost frames...
+const BT_INNERMOST: usize = 100;
+/// ...and this many outermost.
+const BT_OUTERMOST: usize = 10;
+
+/// A debugging session as the user drives it: the [`Session`], the program's
+/// state, the selected frame and the output theme.
+pub struct Console {
+    session: Session,
+    /// The guest's output as the terminal shows it.
+    guest: output::GuestOutput,
+    state: State,
+    selected: usize,
+    pub(crate) theme: Theme,
+    timeout: Option<Duration>,
+    /// `set print elements` and `set print max-depth`.
+    print: crate::debugger::protocol::PrintOptions,
+    /// Directories whose `.wasmdbginit` may run (`add-auto-load-safe-path`).
+    safe_paths: Vec<std::path::PathBuf>,
+    /// Source files and the `list` position.
+    source: source::SourceView,
+    /// `--coredump PATH`.
+    coredump: Option<std::path::PathBuf>,
+    /// `--json`: stops, ends and command results are JSON lines.
+    json: bool,
+    /// In JSON mode, the responses of the command being run.
+    recorded: std::cell::RefCell<Vec<Response>>,
+    /// In JSON mode, stop, end and core file lines not written yet (they
+    /// come before the line of the command that caused them).
+    json_lines: Vec<String>,
+    /// Failures outside commands (see [`Console::unreported_failures`]).
+    unreported_failures: usize,
+}
+
+impl Console {
+    /// Wraps a started session and prints its first event (a stop banner or
+    /// how the program ended) to `out`.
+    ///
+    /// `timeout`: how long the guest may run after each resume before it is
+    /// interrupted (`--timeout`); `directories`: where to look for source
+    /// files after the path DWARF gives (`--directory`).
+    pub fn new(
+        session: Session,
+        first: Response,
+        theme: Theme,
+        timeout: Option<Duration>,
+        directories: Vec<std::path::PathBuf>,
+        guest: output::GuestOutput,
+        out: &mut dyn Write,
+    ) -> Console {
+        let options = Options {
+            theme,
+            timeout,
+            directories,
+            coredump: None,
+            json: false,
+        };
+        Console::with_options(session, first, options, guest, out)
+    }
+
+    /// [`Console::new`] with every option.
+    pub fn with_options(
+        session: Session,
+        first: Response,
+        options: Options,
+        guest: output::GuestOutput,
+        out: &mut dyn Write,
+    ) -> Console {
+        let Options {
+            theme,
+            timeout,
+            directories,
+            ..
+        } = options;
+        let mut fe = Console {
+            session,
+            guest,
+            state: State::Ended(Outcome::Failed("no event yet".into())),
+            selected: 0,
+            theme,
+            timeout,
+            print: Default::default(),
+            safe_paths: Vec::new(),
+            coredump: options.coredump,
+            json: options.json,
+            recorded: Default::default(),
+            json_lines: Vec::new(),
+            unreported_failures: 0,
+            source: source::SourceView::new(directories),
+        };
+        if let Response::CodeSource(code) = fe.session.request(Request::CodeSource) {
+            for note in inspect::cache_notes(&code) {
+                if fe.json {
+                    fe.json_lines.push(json::note(&note));
+                } else {
+                    let _ = writeln!(out, "{}", theme.dim(&note));
+                }
+            }
+        }
+        if let Err(e) = fe.take_event(first, out) {
+            if fe.json {
+                fe.json_lines.push(json::error(&e));
+            } else {
+                let _ = writeln!(out, "{}", theme.error(&format!("error: {e}")));
+            }
+            fe.unreported_failures += 1;
+        }
+        let _ = fe.flush_json(out);
+        fe
+    }
+
+    /// The directories `add-auto-load-safe-path` allowed, canonical.
+    pub fn safe_paths(&self) -> &[std::path::PathBuf] {
+        &self.safe_paths
+    }
+
+    /// The output theme.
+    pub fn theme(&self) -> Theme {
+        self.theme
+    }
+
+    /// The program's state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The session this front end drives (for another front end sharing it,
+    /// as the DAP server's `evaluate` in the `repl` context does).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Takes in the answer of a request that ran the program, sent on
+    /// [`Console::session`] by another front end: the stop or end becomes
+    /// this front end's state (frame #0 selected), shown on `out`.
+    ///
+    /// # Errors
+    /// A response that is neither a stop nor an end.
+    pub fn observe(&mut self, response: Response, out: &mut dyn Write) -> Result<(), String> {
+        self.take_event(response, out)
+    }
+
+    /// Runs one line. Errors are one line each; the session goes on.
+    ///
+    /// # Errors
+    /// The command's error message (unknown command, bad argument, frame out
+    /// of range, program not paused, ...).
+    pub fn execute(&mut self, line: &str, out: &mut dyn Write) -> Result<Flow, String> {
+        if !self.json {
+            return self.execute_text(line, out);
+        }
+        // JSON: the text goes nowhere; the command's responses become one
+        // line (stops and ends were written as they happened).
+        self.recorded.borrow_mut().clear();
+        let mut text = Vec::new();
+        let result = self.execute_text(line, &mut text);
+        let responses = self.recorded.take();
+        self.flush_json(out)?;
+        write_out(out, &json::command(line, &responses, result.as_ref().err()))?;
+        result
+    }
+
+    /// Writes the JSON lines of stops, ends and core files so far.
+    fn flush_json(&mut self, out: &mut dyn Write) -> Result<(), String> {
+        for line in std::mem::take(&mut self.json_lines) {
+            write_out(out, &line)?;
+        }
+        Ok(())
+    }
+
+    /// Whether output is JSON lines.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// Sends a request; in JSON mode keeps its response for the command's
+    /// line.
+    fn ask(&self, request: Request) -> Response {
+        let response = self.session.request(request);
+        self.record(&response);
+        response
+    }
+
+    /// [`Console::ask`] with the `--timeout`.
+    fn ask_with_timeout(&self, request: Request, timeout: Option<Duration>) -> Response {
+        let response = self.session.request_with_timeout(request, timeout);
+        self.record(&response);
+        response
+    }
+
+    fn record(&self, response: &Response) {
+        if self.json && !matches!(response, Response::Stopped(_) | Response::Ended(_)) {
+            self.recorded.borrow_mut().push(response.clone());
+        }
+    }
+
+    fn execute_text(&mut self, line: &str, out: &mut dyn Write) -> Result<Flow, String> {
+        let parsed = command::parse(line)?;
+        let worker_was_alive = self.session.worker_alive();
+        let result = match parsed {
+            None => Ok(Flow::Next),
+            Some(Parsed::Help(text)) => {
+                write_out(out, &text)?;
+                Ok(Flow::Next)
+            }
+            Some(Parsed::Command(c)) => {
+                // A bug in a command becomes its error; the session goes on.
+                let ran = crate::panic_guard::quiet(|| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(c, out)))
+                });
+                match ran {
+                    Ok(result) => result,
+                    Err(panic) => Err(format!(
+                        "internal error (a bug in wasmdbg): {}; the session goes on",
+                        crate::panic_guard::message(&*panic)
+                    )),
+                }
+            }
+        };
+        let _ = out.flush();
+        match result {
+            Err(_) if worker_was_alive && !self.session.worker_alive() => {
+                self.state = State::Ended(Outcome::Failed(WORKER_DIED.to_string()));
+                Err(
+                    "the debugger's worker thread has stopped (a bug in wasmdbg); \
+                     `run` starts the program again, `quit` leaves"
+                        .to_string(),
+                )
+            }
+            Err(e) if !self.session.worker_alive() => {
+                Err(format!("{e} (`run` starts the program again)"))
+            }
+            other => other,
+        }
+    }
+
+    fn run(&mut self, command: Command, out: &mut dyn Write) -> Result<Flow, String> {
+        match command {
+            Command::Backtrace { n } => {
+                let pause = self.pause()?.pause;
+                let backtrace = |limit: usize, outermost: bool| match self.ask(Request::Backtrace {
+                    pause,
+                    limit: Some(limit),
+                    outermost,
+                }) {
+                    Response::Backtrace { frames, total } => Ok((frames, total)),
+                    other => Err(unexpected(other)),
+                };
+                let text = match n {
+                    Some(0) => return Err("bt 0 would show no frames".into()),
+                    Some(n) if n < 0 => {
+                        let (frames, total) = backtrace(n.unsigned_abs() as usize, true)?;
+                        render::backtrace(&self.theme, &frames, total)
+                    }
+                    Some(n) => {
+                        let (frames, total) = backtrace(n as usize, false)?;
+                        render::backtrace(&self.theme, &frames, total)
+                    }
+                    None => {
+                        let (inner, total) = backtrace(BT_SHOWN_ALL, false)?;
+                        if total.is_some() {
+                            render::backtrace(&self.theme, &inner, total)
+                        } else {
+                            let (outer, total) = backtrace(BT_OUTERMOST, true)?;
+                            render::backtrace_elided(
+                                &self.theme,
+                                &inner[..BT_INNERMOST],
+                                &outer,
+                                total.unwrap_or(0),
+                            )
+                        }
+                    }
+                };
+                write_out(out, &text)?
+            }
+            Command::Frame { n } => self.select(n.unwrap_or(self.selected), out)?,
+            Command::Up { n } => {
+                let target = self.selected.saturating_add(n.unwrap_or(1));
+                self.select_frame(target, out).map_err(|e| match e.kind {
+                    ErrorKind::NoSuchFrame => {
+                        format!("Initial frame selected; you cannot go up. ({e})")
+                    }
+                    _ => e.to_string(),
+                })?
+            }
+            Command::Down { n } => {
+                let steps = n.unwrap_or(1);
+                if steps > self.selected {
+                    return Err("Bottom (innermost) frame selected; you cannot go down.".into());
+                }
+                self.select(self.selected - steps, out)?
+            }
+            Command::Locals => {
+                let frame = self.selected_frame()?;
+                match self.ask(Request::Locals(frame)) {
+                    Response::Locals(locals) => write_out(out, &render::locals(&locals))?,
+                    Response::NotRecorded(why) => write_out(out, &format!("{why}.\n"))?,
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Stack => {
+                let frame = self.selected_frame()?;
+                let at_trap = frame.index == 0
+                    && matches!(&self.state, State::Paused(s) if matches!(s.reason, StopReason::Trap(_)));
+                match self.ask(Request::Stack(frame)) {
+                    Response::Stack(values) => write_out(out, &render::stack(&values, at_trap))?,
+                    Response::NotRecorded(why) => write_out(out, &format!("{why}.\n"))?,
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Continue => self.resume(Request::Continue, out)?,
+            // Without line information, step and next are stepi and nexti
+            // (the worker decides).
+            Command::Step { n } => self.resume(
+                Request::StepLine {
+                    over: false,
+                    until: false,
+                    count: n.unwrap_or(1),
+                },
+                out,
+            )?,
+            Command::Next { n } => self.resume(
+                Request::StepLine {
+                    over: true,
+                    until: false,
+                    count: n.unwrap_or(1),
+                },
+                out,
+            )?,
+            Command::Until { location: None } => self.resume(
+                Request::StepLine {
+                    over: true,
+                    until: true,
+                    count: 1,
+                },
+                out,
+            )?,
+            Command::Until {
+                location: Some(location),
+            }
+            | Command::Advance { location } => {
+                let frame = self.selected_frame()?;
+                let location = self.with_current_file(&location)?;
+                self.resume(Request::Advance { frame, location }, out)?
+            }
+            Command::List { location } => self.list(location, out)?,
+            Command::Directory { dir } => self.directory(dir, out)?,
+            Command::Set {
+                setting: Setting::SubstitutePath { from, to },
+            } => self.source.files.set_substitution(from, to),
+            Command::Unset {
+                setting: command::UnsetSetting::SubstitutePath { from },
+            } => self.source.files.unset_substitution(from.as_deref())?,
+            Command::Set {
+                setting: Setting::Print { setting },
+            } => match setting {
+                command::PrintSetting::Elements { limit } => {
+                    // gdb: 0 is unlimited too.
+                    self.print.elements = limit.0.filter(|n| *n > 0)
+                }
+                command::PrintSetting::MaxDepth { limit } => self.print.max_depth = limit.0,
+            },
+            Command::Show {
+                setting: command::ShowSetting::Print { setting },
+            } => {
+                let limit = |n: Option<u64>| n.map_or("unlimited".to_string(), |n| n.to_string());
+                let text = match setting {
+                    command::ShowPrintSetting::Elements => format!(
+                        "Limit on string chars or array elements to print is {}.\n",
+                        limit(self.print.elements)
+                    ),
+                    command::ShowPrintSetting::MaxDepth => {
+                        format!("Maximum print depth is {}.\n", limit(self.print.max_depth))
+                    }
+                };
+                write_out(out, &text)?
+            }
+            Command::Show {
+                setting: command::ShowSetting::SubstitutePath,
+            } => {
+                let rules = self.source.files.substitutions();
+                let text = if rules.is_empty() {
+                    "No source path substitution rules.\n".to_string()
+                } else {
+                    let mut text =
+                        "Source path substitution rules, in the order tried:\n".to_string();
+                    for (from, to) in rules {
+                        text.push_str(&format!("  `{from}' -> `{to}'.\n"));
+                    }
+                    text
+                };
+                write_out(out, &text)?
+            }
+            Command::Info {
+                what: Info::Line { location },
+            } => self.info_line(location, out)?,
+            Command::Info {
+                what: Info::Sources,
+            } => self.info_sources(out)?,
+            Command::Stepi { n } => self.resume(
+                Request::Step {
+                    over: false,
+                    count: n.unwrap_or(1),
+                },
+                out,
+            )?,
+            Command::Nexti { n } => self.resume(
+                Request::Step {
+                    over: true,
+                    count: n.unwrap_or(1),
+                },
+                out,
+            )?,
+            Command::GenerateCoreFile { path } => {
+                let path = path.unwrap_or_else(|| format!("core.{}", std::process::id()).into());
+                self.generate_core_file(path, false, out)?
+            }
+            Command::Finish => {
+                let frame = self.selected_frame()?;
+                if let Response::Frame(f) = self.ask(Request::Frame(frame)) {
+                    write_out(
+                        out,
+                        &format!(
+                            "Run till exit from {}\n",
+                            render::frame_line(&self.theme, &f)
+                        ),
+                    )?;
+                }
+                self.resume(Request::Finish(frame), out)?
+            }
+            Command::ReverseContinue => self.reverse(Reverse::Continue, out)?,
+            Command::ReverseStep => self.reverse(Reverse::StepLine { over: false }, out)?,
+            Command::ReverseNext => self.reverse(Reverse::StepLine { over: true }, out)?,
+            Command::ReverseStepi => self.reverse(Reverse::StepInstruction { over: false }, out)?,
+            Command::ReverseNexti => self.reverse(Reverse::StepInstruction { over: true }, out)?,
+            Command::ReverseFinish => self.reverse(Reverse::Finish, out)?,
+            Command::Maintenance {
+                what: command::Maintenance::Panic { place },
+            } => {
+                if place == "worker" {
+                    return match self.session.maintenance_panic_worker() {
+                        Response::Error(e) => Err(e.to_string()),
+                        other => Err(unexpected(other)),
+                    };
+                }
+                panic!("panic requested by `maintenance panic`");
+            }
+            Command::AddAutoLoadSafePath { dir } => {
+                let dir = expand_tilde(&dir);
+                let dir = dir
+                    .canonicalize()
+                    .map_err(|e| format!("{}: {e}", dir.display()))?;
+                self.safe_paths.push(dir);
+            }
+            Command::Run if !self.session.worker_alive() => {
+                write_out(out, "Starting the program again in a new worker thread.\n")?;
+                let response = self.session.restart();
+                self.record(&response);
+                self.take_event(response, out)?;
+            }
+            Command::Run => {
+                let response = self
+                    .session
+                    .request_with_timeout(Request::Run, self.timeout);
+                if let Response::Error(e) = response {
+                    return Err(e.to_string());
+                }
+                write_out(out, "Starting the program again.\n")?;
+                self.take_event(response, out)?;
+            }
+            Command::Break { spec } => self.set_breakpoint(&spec, false, out)?,
+            Command::Tbreak { spec } => self.set_breakpoint(&spec, true, out)?,
+            Command::Watch { location, expr } => {
+                let frame = self.selected_frame()?;
+                let target = match location {
+                    Some(parts) => {
+                        let len = parts[1].parse::<u64>().map_err(|_| {
+                            format!("watch -l: LEN must be a number, not {:?}", parts[1])
+                        })?;
+                        WatchSpec::Range {
+                            address: parts[0].clone(),
+                            len,
+                        }
+                    }
+                    None if expr.is_empty() => {
+                        return Err(
+                            "usage: watch NAME, watch {TYPE} ADDRESS, or watch -l ADDRESS LEN"
+                                .to_string(),
+                        );
+                    }
+                    None => WatchSpec::Expr(expr.join(" ")),
+                };
+                match self.ask(Request::Watch { frame, target }) {
+                    Response::BreakpointSet(info) => {
+                        write_out(out, &render::breakpoint_set(&self.theme, &info))?
+                    }
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Delete { ids } => self.done(Request::Delete(Selection::typed(ids)))?,
+            Command::Disable { ids } => self.done(Request::Enable(Selection::typed(ids), false))?,
+            Command::Enable { ids } => self.done(Request::Enable(Selection::typed(ids), true))?,
+            Command::Condition { id, expr } => {
+                let expr = (!expr.is_empty()).then(|| expr.join(" "));
+                self.done(Request::Condition(id, expr))?
+            }
+            Command::Ignore { id, count } => self.done(Request::Ignore(id, count))?,
+            Command::Info {
+                what: Info::Breakpoints,
+            } => match self.ask(Request::Breakpoints) {
+                Response::Breakpoints(list) => write_out(out, &render::breakpoints(&list))?,
+                other => return Err(unexpected(other)),
+            },
+            Command::Info { what: Info::Locals } => {
+                if !self.source_variables(false, None, out)? {
+                    return self.run(Command::Locals, out);
+                }
+            }
+            Command::Info { what: Info::Args } => {
+                if !self.source_variables(true, None, out)? {
+                    return Err("no DWARF function at the selected frame's pc: no source arguments (`locals` shows its Wasm locals)".into());
+                }
+            }
+            Command::FrameVariable { names } => {
+                if !self.source_variables(false, Some(&names), out)? {
+                    return Err("no DWARF function at the selected frame's pc: no source variables (`locals` shows its Wasm locals)".into());
+                }
+            }
+            Command::Globals { module }
+            | Command::Info {
+                what: Info::Globals { module },
+            } => {
+                self.pause()?;
+                let module = self.module_ref(module);
+                match self.ask(Request::Globals { module }) {
+                    Response::Globals(list) => write_out(out, &inspect::globals(&list))?,
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Info {
+                what: Info::Memory { module },
+            } => {
+                let module = self.module_ref(module);
+                let decls = match self.ask(Request::Memories {
+                    module: module.clone(),
+                }) {
+                    Response::Memories(decls) => decls,
+                    other => return Err(unexpected(other)),
+                };
+                let sizes = self.sizes(Request::MemorySizes { module });
+                write_out(out, &inspect::memories(&decls, sizes.as_deref()))?
+            }
+            Command::Info {
+                what: Info::Tables { module },
+            } => {
+                let module = self.module_ref(module);
+                let decls = match self.ask(Request::Tables {
+                    module: module.clone(),
+                }) {
+                    Response::Tables(decls) => decls,
+                    other => return Err(unexpected(other)),
+                };
+                let sizes = self.sizes(Request::TableSizes { module });
+                write_out(out, &inspect::tables(&decls, sizes.as_deref()))?
+            }
+            Command::Info {
+                what: Info::Functions { regex, module },
+            } => {
+                let module = self.module_ref(module);
+                match self.ask(Request::Functions {
+                    module,
+                    filter: regex,
+                }) {
+                    Response::Functions(list) => write_out(out, &inspect::functions(&list))?,
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Info {
+                what: Info::Imports { module },
+            } => {
+                let module = self.module_ref(module);
+                match self.ask(Request::Imports { module }) {
+                    Response::Imports(list) => write_out(out, &inspect::imports(&list))?,
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Info {
+                what: Info::Exports { module },
+            } => {
+                let module = self.module_ref(module);
+                match self.ask(Request::Exports { module }) {
+                    Response::Exports(list) => write_out(out, &inspect::exports(&list))?,
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Info {
+                what: Info::Sections { module },
+            } => {
+                let module = self.module_ref(module);
+                match self.ask(Request::Sections { module }) {
+                    Response::Sections(list) => write_out(out, &inspect::sections(&list))?,
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Info {
+                what: Info::Module { module },
+            } => {
+                let path = self.session.module_path().display().to_string();
+                let module = self.module_ref(module);
+                match self.ask(Request::ModuleSummary { module }) {
+                    Response::ModuleSummary(summary) => {
+                        write_out(out, &inspect::module(&summary, &path))?
+                    }
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Info {
+                what: Info::Requests,
+            } => match self.ask(Request::Requests) {
+                Response::Requests(view) => write_out(out, &inspect::requests(&view))?,
+                other => return Err(unexpected(other)),
+            },
+            Command::Info {
+                what: Info::Modules,
+            } => match self.ask(Request::Modules) {
+                Response::Modules { component, modules } => {
+                    write_out(out, &inspect::modules(component, &modules))?
+                }
+                other => return Err(unexpected(other)),
+            },
+            Command::Print { fmt, expr } => {
+                let raw = fmt.as_deref() == Some("r");
+                let format = fmt
+                    .as_deref()
+                    .filter(|f| *f != "r")
+                    .map(print_format)
+                    .transpose()?;
+                let frame = self.selected_frame()?;
+                let print = crate::debugger::protocol::PrintOptions { raw, ..self.print };
+                let request = Request::Evaluate {
+                    frame,
+                    expr: expr.join(" "),
+                    print,
+                    record: true,
+                };
+                let (history, value) = match self.ask(request) {
+                    Response::Printed { history, value } => (Some(history), *value),
+                    other => (None, other),
+                };
+                let shown = match &value {
+                    Response::Number(n) => inspect::number(*n, format),
+                    Response::SourceValue(_, v) => {
+                        match (crate::debugger::history::number(&value), format) {
+                            (Some(n), Some(_)) => inspect::number(n, format),
+                            _ => render::source_value(v),
+                        }
+                    }
+                    _ => return Err(unexpected(value)),
+                };
+                match history {
+                    Some(n) => write_out(out, &format!("${n} = {shown}\n"))?,
+                    None => write_out(out, &format!("{shown}\n"))?,
+                }
+            }
+            Command::Assign { target, value } => {
+                let frame = self.selected_frame()?;
+                let request = match target.strip_prefix('{') {
+                    Some(rest) => {
+                        let (ty, address) = rest
+                            .split_once('}')
+                            .ok_or("malformed target: expected {TYPE} ADDRESS")?;
+                        let ty = LoadType::parse(ty.trim()).ok_or_else(|| {
+                            format!("{:?} is not a type (i8, u8, i16, u16, i32, u32, i64, u64, f32, f64)", ty.trim())
+                        })?;
+                        Request::SetMemory {
+                            frame,
+                            ty,
+                            address: address.to_string(),
+                            expr: value,
+                        }
+                    }
+                    None => Request::SetVariable {
+                        frame,
+                        name: target,
+                        expr: value,
+                    },
+                };
+                self.done(request)?
+            }
+            Command::X {
+                fmt,
+                table: Some(table),
+                address,
+                module,
+                ..
+            } => {
+                let count = match fmt.as_deref() {
+                    Some(f) => inspect::Format::parse(f)?.count as u64,
+                    None => 1,
+                };
+                let text = address.join(" ");
+                let start = crate::wasm::number::parse_address(&text)
+                    .ok_or_else(|| format!("x -t takes an element index, not {text:?}"))?;
+                self.pause()?;
+                let module = self.module_ref(module);
+                match self.ask(Request::TableElements {
+                    module,
+                    table,
+                    start,
+                    count,
+                }) {
+                    Response::Elements(list) => {
+                        let lines: String = list
+                            .iter()
+                            .map(|(i, v)| format!("table {table}[{i}]: {}\n", render::value(v)))
+                            .collect();
+                        write_out(out, &lines)?
+                    }
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::X {
+                fmt,
+                memory,
+                address,
+                table: None,
+                module,
+            } => {
+                let address = address.join(" ");
+                let module = module.map(crate::debugger::protocol::ModuleRef::Name);
+                self.examine(fmt.as_deref(), module, memory, &address, out)?
+            }
+            Command::Info { what: Info::Frame } => {
+                // As `frame`, and always the frame's core module (which
+                // `bt` and `frame` name only when there are several).
+                self.run(Command::Frame { n: None }, out)?;
+                let frame = self.selected_frame()?;
+                let module = match self.ask(Request::Frame(frame)) {
+                    Response::Frame(f) => f.module,
+                    other => return Err(unexpected(other)),
+                };
+                let name = match self.ask(Request::Modules) {
+                    Response::Modules { modules, .. } => modules
+                        .into_iter()
+                        .find(|m| m.id == module)
+                        .map(|m| m.name)
+                        .unwrap_or_default(),
+                    other => return Err(unexpected(other)),
+                };
+                write_out(
+                    out,
+                    &format!(
+                        "in core module {module} ({name}) of {}\n",
+                        self.session.module_path().display()
+                    ),
+                )?;
+            }
+            Command::Disassemble { function, all } => {
+                let frame = self.selected_frame().ok();
+                let request = Request::Disassemble {
+                    frame,
+                    func: function,
+                    all,
+                };
+                match self.ask(request) {
+                    Response::Disassembly {
+                        module_name,
+                        func_index,
+                        func_name,
+                        lines,
+                        omitted,
+                    } => write_out(
+                        out,
+                        &render::disassembly(
+                            &self.theme,
+                            module_name.as_deref(),
+                            func_index,
+                            func_name.as_deref(),
+                            &lines,
+                            omitted,
+                        ),
+                    )?,
+                    other => return Err(unexpected(other)),
+                }
+            }
+            Command::Set {
+                setting: Setting::StopOnThrow { value },
+            } => match self
+                .session
+                .request(Request::SetStopOnThrow(value == OnOff::On))
+            {
+                Response::Done => {}
+                other => return Err(unexpected(other)),
+            },
+            Command::Quit { status } => return Ok(Flow::Quit(status)),
+        }
+        Ok(Flow::Next)
+    }
+
+    /// `-M MODULE` as typed, else the selected frame's core module.
+    fn module_ref(&self, module: Option<String>) -> crate::debugger::protocol::ModuleRef {
+        use crate::debugger::protocol::ModuleRef;
+        match module {
+            Some(text) => ModuleRef::Name(text),
+            None => ModuleRef::Id(self.current_module()),
+        }
+    }
+
+    /// The selected frame's core module; the first core module when not
+    /// paused.
+    fn current_module(&self) -> CoreModuleId {
+        self.selected_frame()
+            .ok()
+            .and_then(|frame| match self.ask(Request::Frame(frame)) {
+                Response::Frame(f) => Some(f.module),
+                _ => None,
+            })
+            .unwrap_or(CoreModuleId::FIRST)
+    }
+
+    /// Current memory or table sizes, when paused.
+    fn sizes(&self, request: Request) -> Option<Vec<Option<u64>>> {
+        self.pause().ok()?;
+        match self.ask(request) {
+            Response::Sizes(sizes) => Some(sizes),
+            _ => None,
+        }
+    }
+
+    /// `x[/FMT] [-m N] ADDRESS`.
+    fn examine(
+        &mut self,
+        fmt: Option<&str>,
+        module: Option<crate::debugger::protocol::ModuleRef>,
+        memory: u32,
+        address: &str,
+        out: &mut dyn Write,
+    ) -> Result<(), String> {
+        let format = fmt.map(inspect::Format::parse).transpose()?;
+        if let Some(f) = format
+            && f.letter == 'i'
+        {
+            return self.examine_instructions(f.count, module, address, out);
+        }
+        let frame = self.selected_frame()?;
+        let (len, strings) = match format {
+            None => (64, None),
+            Some(f) if f.letter == 's' => (4096, Some(f.count)),
+            Some(f) => (f.count as u64 * f.unit as u64, None),
+        };
+        let request = Request::Examine(Examine {
+            frame,
+            module,
+            memory,
+            address: address.to_string(),
+            len,
+            strings,
+        });
+        match self.ask(request) {
+            Response::Memory {
+                address,
+                bytes,
+                strings,
+            } => {
+                let text = match format {
+                    None => inspect::hexdump(address, &bytes),
+                    Some(f) if f.letter == 's' => inspect::strings(&strings),
+                    Some(f) => inspect::units(address, &bytes, f),
+                };
+                write_out(out, &text)
+            }
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `x/Ni OFFSET`: instructions at a module offset.
+    fn examine_instructions(
+        &mut self,
+        count: u32,
+        module: Option<crate::debugger::protocol::ModuleRef>,
+        address: &str,
+        out: &mut dyn Write,
+    ) -> Result<(), String> {
+        let text = address.trim();
+        let offset = crate::wasm::number::parse_address(text)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| format!("x/i takes a module offset (like 0x5a), not {text:?}"))?;
+        let module = module.unwrap_or_else(|| self.module_ref(None));
+        match self.ask(Request::Instructions {
+            module,
+            offset,
+            count,
+        }) {
+            Response::Instructions(list) => {
+                let listing: String = list
+                    .iter()
+                    .map(|(o, text)| format!("   0x{o:x}: {text}\n"))
+                    .collect();
+                write_out(out, &listing)
+            }
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Prints the selected frame's source variables (`only`: these names,
+    /// in this order). Returns false when DWARF has no function there.
+    fn source_variables(
+        &mut self,
+        args_only: bool,
+        only: Option<&[String]>,
+        out: &mut dyn Write,
+    ) -> Result<bool, String> {
+        let frame = self.selected_frame()?;
+        let vars = match self.session.request(Request::SourceVariables {
+            frame,
+            args_only,
+            print: self.print,
+        }) {
+            Response::Variables(Some(v)) => v,
+            Response::Variables(None) => return Ok(false),
+            other => return Err(unexpected(other)),
+        };
+        // gdb's `info locals` leaves the arguments to `info args`.
+        let vars: Vec<_> = if only.is_none() && !args_only {
+            vars.into_iter().filter(|v| !v.is_param).collect()
+        } else {
+            vars
+        };
+        let text = match only {
+            Some(names) if !names.is_empty() => {
+                let mut picked = Vec::new();
+                for n in names {
+                    match vars.iter().find(|v| v.name == *n) {
+                        Some(v) => picked.push(v.clone()),
+                        None => return Err(format!("no variable named {n:?} in scope")),
+                    }
+                }
+                render::variables(&picked, true)
+            }
+            Some(_) => render::variables(&vars, true),
+            None if vars.is_empty() => if args_only {
+                "No arguments.\n"
+            } else {
+                "No locals.\n"
+            }
+            .to_string(),
+            None => render::variables(&vars, false),
+        };
+        write_out(out, &text)?;
+        Ok(true)
+    }
+
+    /// Resumes the guest with `request` and reports where it stops.
+    fn resume(&mut self, request: Request, out: &mut dyn Write) -> Result<(), String> {
+        if let State::Ended(o) = &self.state {
+            return Err(format!("the program is not being run: it {o}"));
+        }
+        let _ = out.flush();
+        let response = self.ask_with_timeout(request, self.timeout);
+        self.take_event(response, out)
+    }
+
+    /// Runs a reverse command (it replays; the program may have ended) and
+    /// reports where it arrives.
+    fn reverse(&mut self, command: Reverse, out: &mut dyn Write) -> Result<(), String> {
+        let _ = out.flush();
+        let response = self
+            .session
+            .request_with_timeout(Request::Reverse(command), self.timeout);
+        if let Response::Error(e) = response {
+            return Err(e.to_string());
+        }
+        self.take_event(response, out)
+    }
+
+    /// Sends a request whose answer is `Done`.
+    fn done(&mut self, request: Request) -> Result<(), String> {
+        match self.ask(request) {
+            Response::Done => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `break LOCATION [if EXPR]`.
+    fn set_breakpoint(
+        &mut self,
+        spec: &[String],
+        temporary: bool,
+        out: &mut dyn Write,
+    ) -> Result<(), String> {
+        let (location, condition) = crate::debugger::breakpoints::split_condition(&spec.join(" "))?;
+        let location = self.with_current_file(&location)?;
+        let request = Request::Break {
+            location,
+            temporary,
+            condition,
+        };
+        match self.ask(request) {
+            Response::BreakpointSet(info) => {
+                write_out(out, &render::breakpoint_set(&self.theme, &info))
+            }
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Prints a stop banner or an outcome and records the new state.
+    fn take_event(&mut self, response: Response, out: &mut dyn Write) -> Result<(), String> {
+        if self.guest.take_open_line() {
+            write_out(out, "\n")?;
+        }
+        match response {
+            Response::Stopped(stop) => {
+                if self.json {
+                    self.json_lines.push(json::stop(&stop));
+                } else {
+                    let shown = self.source_line(stop.frame.as_ref());
+                    write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
+                }
+                let crashed = stop.reason.is_crash();
+                self.state = State::Paused(Box::new(stop));
+                self.selected = 0;
+                match self.coredump.clone() {
+                    Some(path) if crashed => self.generate_core_file(path, true, out),
+                    _ => Ok(()),
+                }
+            }
+            Response::Ended(outcome) => {
+                if self.json {
+                    self.json_lines.push(json::ended(&outcome));
+                } else {
+                    write_out(out, &render::outcome(&self.theme, &outcome))?;
+                }
+                self.state = State::Ended(outcome);
+                self.selected = 0;
+                Ok(())
+            }
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Writes the paused program's core dump to `path` and says so.
+    fn generate_core_file(
+        &mut self,
+        path: std::path::PathBuf,
+        automatic: bool,
+        out: &mut dyn Write,
+    ) -> Result<(), String> {
+        let pause = self.pause()?.pause;
+        match self.ask(Request::GenerateCoreFile {
+            pause,
+            path,
+            name: self.session.module_path().file_name().map_or_else(
+                || self.session.module_path().display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+        }) {
+            Response::CoreFileWritten(w) if self.json && automatic => {
+                // Written at a stop: its own line, not part of a command's.
+                self.recorded.borrow_mut().pop();
+                self.json_lines.push(json::core_file(&w));
+                Ok(())
+            }
+            Response::CoreFileWritten(w) => write_out(out, &render::core_file_written(&w)),
+            Response::Error(e) => Err(format!("no core dump written: {e}")),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Failures that happened outside any command (a `--coredump` that
+    /// could not be written at the first stop); the exit status counts them.
+    pub fn unreported_failures(&self) -> usize {
+        self.unreported_failures
+    }
+
+    fn pause(&self) -> Result<&Stop, String> {
+        match &self.state {
+            State::Paused(stop) => Ok(stop),
+            State::Ended(o) => Err(format!("the program is not paused: it {o}")),
+        }
+    }
+
+    pub(crate) fn selected_frame(&self) -> Result<FrameRef, String> {
+        Ok(FrameRef::new(self.pause()?.pause, self.selected))
+    }
+
+    fn select(&mut self, index: usize, out: &mut dyn Write) -> Result<(), String> {
+        self.select_frame(index, out).map_err(|e| e.to_string())
+    }
+
+    /// Selects frame `index` and prints it; the error keeps its kind.
+    fn select_frame(
+        &mut self,
+        index: usize,
+        out: &mut dyn Write,
+    ) -> Result<(), crate::debugger::protocol::Error> {
+        let invalid = |m: String| crate::debugger::protocol::Error::new(ErrorKind::Invalid, m);
+        let pause = self.pause().map_err(invalid)?.pause;
+        match self
+            .session
+            .request(Request::Frame(FrameRef::new(pause, index)))
+        {
+            Response::Frame(info) => {
+                self.selected = index;
+                let shown = self.source_line(Some(&info));
+                write_out(out, &render::frame_detail(&self.theme, &info, &shown)).map_err(invalid)
+            }
+            Response::Error(e) => Err(e),
+            other => Err(invalid(unexpected(other))),
+        }
+    }
+}
+
+/// `print`'s /FMT: one of x d u t f c.
+fn print_format(text: &str) -> Result<char, String> {
+    match text {
+        "x" | "d" | "u" | "t" | "f" | "c" => Ok(text.chars().next().unwrap_or('d')),
+        _ => Err(format!(
+            "malformed format {text:?}: print takes one of /x /d /u /t /f /c /r"
+        )),
+    }
+}
+
+pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), String> {
+    out.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write output: {e}"))
+}
+
+/// An error response becomes its message; anything else is a protocol bug.
+pub(crate) fn unexpected(response: Response) -> String {
+    match response {
+        Response::Error(e) => e.to_string(),
+        other => format!("internal error: unexpected response {other:?}"),
+    }
+}
+
+/// `path` with a leading `~` replaced by `$HOME` (as gdb does for file
+/// names); unchanged without HOME.
+pub fn expand_tilde(path: &std::path::Path) -> std::path::PathBuf {
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
+    match (path.strip_prefix("~"), home) {
+        (Ok(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
+        _ => path.to_path_buf(),
+    }
+}
