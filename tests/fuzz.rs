@@ -48,10 +48,16 @@
 //!   breakpoints, watchpoints and steps) must give a result or an error for
 //!   each, never a panic, an internal error or a hang.
 //!
-//! `cargo test --test fuzz` runs each target for `$WASMDBG_FUZZ_SECS`
-//! seconds (default 10) from seed `$WASMDBG_FUZZ_SEED` (default 1);
-//! the input being run is written to `target/fuzz-current.*` first, so that
-//! an abort leaves it behind. Prints executions and time per target.
+//! `cargo test --test fuzz` runs each target a fixed number of inputs
+//! (about 10 seconds each on a 2-core machine; `$WASMDBG_FUZZ_SCALE`
+//! multiplies them for longer campaigns) from seed `$WASMDBG_FUZZ_SEED`
+//! (default 1), so a run is the same everywhere whatever the machine's
+//! speed. Input N of a target is generated from its own seed (derived from
+//! the run's seed and N), printed with any failure it causes, and
+//! `$WASMDBG_FUZZ_TARGET=T $WASMDBG_FUZZ_INPUT=SEED` runs exactly that one
+//! input again. The input being run is also written to
+//! `target/fuzz-current.*` first, so that an abort leaves it behind. Prints
+//! inputs and time per target.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -61,46 +67,53 @@ use wasmdbg::debugger::protocol::Response;
 use wasmdbg::debugger::{RunConfig, Session};
 
 fn main() {
-    let secs: u64 = std::env::var("WASMDBG_FUZZ_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10);
+    let env = |name: &str| std::env::var(name).ok().and_then(|s| s.parse::<u64>().ok());
+    let scale = env("WASMDBG_FUZZ_SCALE").unwrap_or(1);
     // A fixed default seed keeps `cargo test` (and CI) reproducible; longer
     // campaigns pass their own.
-    let seed: u64 = std::env::var("WASMDBG_FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
-    let budget = Duration::from_secs(secs);
+    let seed = env("WASMDBG_FUZZ_SEED").unwrap_or(1);
     let only = std::env::var("WASMDBG_FUZZ_TARGET").ok();
-    println!("\nfuzzing, seed {seed}, {secs} s per target\n");
-    println!("| target | executions | of which got past the generator | seconds | failures |");
+    let one_input = env("WASMDBG_FUZZ_INPUT");
+    match one_input {
+        Some(input) => println!("\nfuzzing input seed {input} only\n"),
+        None => println!("\nfuzzing, seed {seed}, inputs per target x{scale}\n"),
+    }
+    println!("| target | inputs | of which got past the generator | seconds | failures |");
     println!("| --- | --- | --- | --- | --- |");
     let mut failures = Vec::new();
-    let targets: [(&str, Target); 8] = [
-        ("parsers", parsers),
-        ("modules", modules),
-        ("sessions", sessions),
-        ("dwarf", dwarf),
-        ("coredumps", coredumps),
-        ("formatters", formatters),
-        ("dap", dap),
-        ("traces", traces),
+    // Each target's input count takes about 10 s on a 2-core machine.
+    let targets: [(&str, Target, u64); 8] = [
+        ("parsers", parsers, 10_000),
+        ("modules", modules, 1_000),
+        ("sessions", sessions, 40),
+        ("dwarf", dwarf, 1_000),
+        ("coredumps", coredumps, 15_000),
+        ("formatters", formatters, 12),
+        ("dap", dap, 2_500),
+        ("traces", traces, 600),
     ];
-    for (name, target) in targets {
+    for (name, target, inputs) in targets {
         if only.as_deref().is_some_and(|o| o != name) {
             continue;
         }
-        let mut rng = fastrand::Rng::with_seed(seed);
+        let seeds: Vec<u64> = match one_input {
+            Some(input) => vec![input],
+            None => (0..inputs * scale).map(|n| input_seed(seed, n)).collect(),
+        };
         let start = Instant::now();
-        let (mut runs, mut exercised) = (0u64, 0u64);
+        let mut exercised = 0u64;
         let before = failures.len();
-        while start.elapsed() < budget {
-            exercised += u64::from(target(&mut rng, &mut failures));
-            runs += 1;
+        for &input in &seeds {
+            let mut rng = fastrand::Rng::with_seed(input);
+            let mut found = Vec::new();
+            exercised += u64::from(target(&mut rng, &mut found));
+            failures.extend(found.into_iter().map(|f| {
+                format!("{name}, input seed {input} (WASMDBG_FUZZ_TARGET={name} WASMDBG_FUZZ_INPUT={input}): {f}")
+            }));
         }
         println!(
-            "| {name} | {runs} | {exercised} | {:.0} | {} |",
+            "| {name} | {} | {exercised} | {:.0} | {} |",
+            seeds.len(),
             start.elapsed().as_secs_f64(),
             failures.len() - before
         );
@@ -112,6 +125,22 @@ fn main() {
         }
         std::process::exit(1);
     }
+    println!(
+        "\nfuzz: {} targets, 0 failures",
+        if only.is_some() { 1 } else { 8 }
+    );
+}
+
+/// The seed of input `n` of a run with `seed`: splitmix64 of the pair, so
+/// inputs are independent and any one can be generated again alone.
+fn input_seed(seed: u64, n: u64) -> u64 {
+    let mut z = seed
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        .wrapping_add(n)
+        .wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// One fuzz target: runs one random input, pushes a line per failure, and
