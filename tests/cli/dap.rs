@@ -526,22 +526,23 @@ fn function_instruction_and_data_breakpoints_memory_and_pause() {
     assert_eq!(status, Some(0));
 }
 
-/// `pause` interrupts a program that runs forever.
+/// `pause` interrupts a program that runs forever, once it runs (its
+/// first "tick" output event).
 #[test]
 fn pause_a_running_program() {
     let mut c = Client::start();
-    c.launch(json!({ "program": "wat/loop.wat" }));
+    c.launch(json!({ "program": "wat/tick.wat" }));
     c.ok("configurationDone", json!({}));
-    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(c.event("output")["output"], "tick\n");
     c.ok("pause", json!({ "threadId": 1 }));
     let stopped = c.event("stopped");
     assert_eq!(stopped["reason"], "pause", "{stopped}");
     let (_, trace) = top_frame(&mut c);
     assert_eq!(trace["stackFrames"][0]["name"], "spin");
-    // The editor's Stop while it runs again: the adapter pauses it to
-    // serve the disconnect, and exits.
+    // The editor's Stop while it runs again (the next "tick"): the adapter
+    // pauses it to serve the disconnect, and exits.
     c.ok("continue", json!({ "threadId": 1 }));
-    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(c.event("output")["output"], "tick\n");
     let (status, _) = c.finish();
     assert_eq!(status, Some(0));
 }
