@@ -873,10 +873,10 @@ impl Console {
             }
             Command::Set {
                 setting: Setting::StopOnThrow { value },
-            } => match self
-                .session
-                .request(Request::SetStopOnThrow(value == OnOff::On))
-            {
+            } => match self.session.request(Request::SetStopOn(
+                crate::debugger::protocol::StopEvent::Throw,
+                value == OnOff::On,
+            )) {
                 Response::Done => {}
                 other => return Err(unexpected(other)),
             },

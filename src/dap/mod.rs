@@ -652,7 +652,7 @@ impl Adapter {
                 self.stop_on_trap = args.filters.iter().any(|f| f == "trap");
                 self.stop_on_hostcall_error = args.filters.iter().any(|f| f == "hostcall");
                 if self.fe.is_some() {
-                    self.ask(Request::SetStopOnThrow(self.stop_on_throw))?;
+                    self.send_stop_policy()?;
                 }
                 Ok(Json::Null)
             }
@@ -980,6 +980,8 @@ impl Adapter {
         );
         self.fe = Some(fe);
         self.launch = Some(config);
+        // Exception filters set before the launch.
+        self.send_stop_policy()?;
         self.ids.resumed();
         // The program is loaded and paused at its entry: configuration may
         // come now.
@@ -1499,6 +1501,19 @@ impl Adapter {
         }
     }
 
+    /// Tells the core which events pause, as the exception filters say.
+    fn send_stop_policy(&mut self) -> Result<(), String> {
+        use crate::debugger::protocol::StopEvent;
+        for (event, on) in [
+            (StopEvent::Throw, self.stop_on_throw),
+            (StopEvent::Trap, self.stop_on_trap),
+            (StopEvent::HostcallError, self.stop_on_hostcall_error),
+        ] {
+            self.ask(Request::SetStopOn(event, on))?;
+        }
+        Ok(())
+    }
+
     /// The ids in the breakpoint table.
     fn breakpoint_ids(&self) -> Vec<BreakpointId> {
         match self.ask(Request::Breakpoints) {
@@ -1587,23 +1602,13 @@ impl Adapter {
         };
         self.running.store(false, Ordering::SeqCst);
         let mut response = response;
-        // Pauses the client did not ask for go on: the entry stop of a
-        // restart (the launch asked the core for it), and a trap or failed
-        // host call whose exception filter is off (the program then ends
-        // with it). Bounded: each continue moves the program on.
-        for _ in 0..1000 {
-            let go_on = match &response {
-                Response::Stopped(stop) => match &stop.reason {
-                    StopReason::Entry => restart && !self.stop_on_entry,
-                    StopReason::Trap(_) => !self.stop_on_trap,
-                    StopReason::HostcallError(_) => !self.stop_on_hostcall_error,
-                    _ => false,
-                },
-                _ => false,
-            };
-            if !go_on {
-                break;
-            }
+        // The entry stop of a restart goes on unless the client asked for
+        // it (the launch asks the core to stop at entry, so that
+        // configuration comes before the program runs). Traps and failed
+        // host calls whose exception filter is off do not pause at all:
+        // the core is told (`send_stop_policy`).
+        let entry = matches!(&response, Response::Stopped(s) if s.reason == StopReason::Entry);
+        if entry && restart && !self.stop_on_entry {
             self.running.store(true, Ordering::SeqCst);
             response = match self.session() {
                 Ok(s) => s.request(Request::Continue),

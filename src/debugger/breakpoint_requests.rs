@@ -25,8 +25,8 @@ pub(crate) fn breakpoint_request(
     };
     let result = match request {
         Request::Requests => Ok(Response::Requests(lock(&shared.requests).view())),
-        Request::SetStopOnThrow(on) => {
-            shared.stop_on_throw.store(on, Ordering::Relaxed);
+        Request::SetStopOn(event, on) => {
+            shared.stop_on(event).store(on, Ordering::Relaxed);
             Ok(Response::Done)
         }
         Request::Break {

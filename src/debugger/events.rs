@@ -45,6 +45,8 @@ pub(crate) fn on_event(
             }
             match e.downcast_ref::<super::host::MemoryLimitReached>() {
                 Some(limit) => StopReason::MemoryLimit(limit.0.clone()),
+                // Not pausing: the failure ends the run.
+                None if !shared.stop_on_hostcall_error.load(Ordering::Relaxed) => return,
                 None => StopReason::HostcallError(one_line(e)),
             }
         }
@@ -64,6 +66,8 @@ pub(crate) fn on_event(
             }
             StopReason::Exception(exception)
         }
+        // Not pausing: the trap ends the run.
+        DebugEvent::Trap(_) if !shared.stop_on_trap.load(Ordering::Relaxed) => return,
         DebugEvent::Trap(trap) => {
             let mut message = trap_message(&trap);
             // A replay that traps before the recording's last host call is

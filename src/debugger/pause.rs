@@ -285,8 +285,8 @@ pub(crate) fn before_serving(shared: &Arc<Shared>) -> bool {
                 lock(&shared.control).detached = true;
                 return false;
             }
-            Request::SetStopOnThrow(on) => {
-                shared.stop_on_throw.store(on, Ordering::Relaxed);
+            Request::SetStopOn(event, on) => {
+                shared.stop_on(event).store(on, Ordering::Relaxed);
                 Response::Done
             }
             Request::Disassemble { func, all, .. } => disassemble(&shared.program, None, func, all),
@@ -337,8 +337,8 @@ pub(crate) fn serve_ended(shared: &Arc<Shared>, channel: &Channel, outcome: &Out
                 ErrorKind::NotPaused,
                 format!("the program is not being run: it {outcome}"),
             ),
-            Request::SetStopOnThrow(on) => {
-                shared.stop_on_throw.store(on, Ordering::Relaxed);
+            Request::SetStopOn(event, on) => {
+                shared.stop_on(event).store(on, Ordering::Relaxed);
                 Response::Done
             }
             Request::Disassemble { func, all, .. } => disassemble(&shared.program, None, func, all),

@@ -469,7 +469,7 @@ impl PostMortem {
             | Request::Enable(..)
             | Request::Condition(..)
             | Request::Ignore(..) => not_live("a breakpoint"),
-            Request::SetStopOnThrow(_) => not_live("`set stop-on-throw`"),
+            Request::SetStopOn(..) => not_live("choosing which events pause"),
             Request::SetVariable { .. } | Request::SetMemory { .. } => not_live("changing a value"),
             Request::GenerateCoreFile { .. } => not_live("writing a core dump"),
             Request::CodeSource => Response::invalid("a core dump has no machine code".to_string()),

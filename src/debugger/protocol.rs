@@ -177,8 +177,8 @@ pub enum Request {
     /// Go back in a replay session (`reverse-*`): answered by the stop
     /// where it arrives, as `Run` is.
     Reverse(Reverse),
-    /// Switch pausing on thrown exceptions on or off.
-    SetStopOnThrow(bool),
+    /// Switch pausing at an event of this kind on or off.
+    SetStopOn(StopEvent, bool),
     /// Set a breakpoint at LOCATION (see `breakpoints::resolve`).
     Break {
         /// The location as typed.
@@ -612,6 +612,22 @@ impl std::str::FromStr for BreakpointId {
             .map(BreakpointId)
             .map_err(|_| format!("{text:?} is not a breakpoint number"))
     }
+}
+
+/// An event that pauses the program by itself and that a front end can
+/// turn off ([`Request::SetStopOn`]; gdb's `set stop-on-throw`, DAP's
+/// exception filters). All pause by default, except that a session's
+/// [`crate::debugger::RunConfig::stop_on_throw`] decides for throws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum StopEvent {
+    /// An exception thrown where a handler catches it. One that no handler
+    /// catches always pauses: it ends the program.
+    Throw,
+    /// A trap. Off, the run ends with it, as under `wasmtime run`.
+    Trap,
+    /// A failed host call. Off, the run ends with it, as under `wasmtime
+    /// run`. (Reaching `--max-memory` always pauses.)
+    HostcallError,
 }
 
 /// Which breakpoints and watchpoints a request edits.

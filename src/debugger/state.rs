@@ -129,7 +129,11 @@ pub(crate) struct Shared {
     /// id given out (so ids never repeat across worker restarts) and the
     /// value history.
     pub lasting: Arc<super::history::Lasting>,
+    /// Pause at a caught throw; at a trap; at a failed host call
+    /// ([`super::protocol::StopEvent`]).
     pub stop_on_throw: AtomicBool,
+    pub stop_on_trap: AtomicBool,
+    pub stop_on_hostcall_error: AtomicBool,
     pub control: Mutex<Control>,
     pub interrupt: Arc<Interrupt>,
     /// The most recent thrown exception, reported if it escapes to the host.
@@ -294,4 +298,16 @@ pub(crate) struct LineStep {
     pub(crate) until: bool,
     /// The line the step started on (file, line), when the pc had one.
     pub(crate) from: Option<(String, u32)>,
+}
+
+impl Shared {
+    /// The switch for `event`.
+    pub(crate) fn stop_on(&self, event: super::protocol::StopEvent) -> &AtomicBool {
+        use super::protocol::StopEvent as E;
+        match event {
+            E::Throw => &self.stop_on_throw,
+            E::Trap => &self.stop_on_trap,
+            E::HostcallError => &self.stop_on_hostcall_error,
+        }
+    }
 }

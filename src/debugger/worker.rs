@@ -458,6 +458,8 @@ impl Loaded {
             instances,
             lasting,
             stop_on_throw: AtomicBool::new(config.stop_on_throw),
+            stop_on_trap: AtomicBool::new(true),
+            stop_on_hostcall_error: AtomicBool::new(true),
             control: Mutex::new(Control::default()),
             interrupt,
             last_exception: Mutex::new(None),

@@ -934,3 +934,57 @@ fn one_moment_as_a_live_pause_a_core_dump_and_a_replay() {
     }
     assert!(!live_view.contains("Error"), "{live_view}");
 }
+
+/// Which events pause is the core's (`SetStopOn`; the DAP server's
+/// exception filters send it): with traps off a trap ends the run as under
+/// `wasmtime run`, with failed host calls off the failure does; back on,
+/// they pause again.
+#[test]
+fn traps_and_failed_host_calls_pause_only_when_asked() {
+    use wasmdbg::debugger::protocol::{Outcome, StopEvent};
+    let at_entry = |args: &[&str]| {
+        let (session, first) = Session::start(RunConfig {
+            module: root().join("tests/guests/ratio-p1.wasm"),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            stop_on_entry: true,
+            ..RunConfig::default()
+        });
+        assert!(matches!(first, Response::Stopped(_)), "{first:?}");
+        session
+    };
+    let trapping = at_entry(&["ratio", "7", "0"]);
+    assert_eq!(
+        format!(
+            "{:?}",
+            trapping.request(Request::SetStopOn(StopEvent::Trap, false))
+        ),
+        "Done"
+    );
+    match trapping.request(Request::Continue) {
+        Response::Ended(Outcome::Trapped(why)) => assert_eq!(why, "integer divide by zero"),
+        other => panic!("{other:?}"),
+    }
+    let failing = at_entry(&["bad-write"]);
+    failing.request(Request::SetStopOn(StopEvent::HostcallError, false));
+    match failing.request(Request::Continue) {
+        Response::Ended(Outcome::Failed(why)) => {
+            assert!(why.contains("Pointer out of bounds"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // On again (the default): the next run pauses there.
+    failing.request(Request::SetStopOn(StopEvent::HostcallError, true));
+    match failing.request(Request::Run) {
+        Response::Stopped(stop) => assert!(matches!(stop.reason, StopReason::Entry), "{stop:?}"),
+        other => panic!("{other:?}"),
+    }
+    match failing.request(Request::Continue) {
+        Response::Stopped(stop) => {
+            assert!(
+                matches!(stop.reason, StopReason::HostcallError(_)),
+                "{stop:?}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
