@@ -198,10 +198,7 @@ fn open(
                     )));
                 }
             }
-            dump.instances
-                .iter()
-                .map(|i| CoreModuleId(i.module))
-                .collect()
+            instance_modules(&dump, &program).map_err(mismatch)?
         }
         None => {
             if dump.modules.len() != program.modules.len() {
@@ -211,10 +208,7 @@ fn open(
                     program.modules.len()
                 )));
             }
-            dump.instances
-                .iter()
-                .map(|i| CoreModuleId(i.module))
-                .collect()
+            instance_modules(&dump, &program).map_err(mismatch)?
         }
     };
     let mut frames = Vec::with_capacity(dump.frames.len());
@@ -264,6 +258,28 @@ fn open(
         pause,
         lasting,
     })
+}
+
+/// Each dump instance's core module of `program`.
+///
+/// # Errors
+/// Why, when an instance names a module the program does not have (the
+/// dump's `coremodules` may list more modules than wasmdbg's section,
+/// which was checked against the program).
+fn instance_modules(dump: &CoreDump, program: &Program) -> Result<Vec<CoreModuleId>, String> {
+    dump.instances
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            program.ids().find(|id| id.0 == i.module).ok_or_else(|| {
+                format!(
+                    "its instance {n} is of core module {}, and the program has {}",
+                    i.module,
+                    program.modules.len()
+                )
+            })
+        })
+        .collect()
 }
 
 /// The refusal of a request that needs a live program.

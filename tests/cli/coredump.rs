@@ -435,3 +435,46 @@ fn a_dump_naming_a_function_the_module_lacks_is_refused() {
         "--- stderr ---\nerror: $DUMP does not come from wat/divide.wat: frame #0 names function 99 of core module 0, which has 3 functions\n[exit status: 2]\n"
     );
 }
+
+/// A dump whose `coremodules` lists more modules than wasmdbg's own
+/// section (which matches the program) and whose instance names one of
+/// the extra ones is refused in one line; it used to reach a lookup of a
+/// module the program does not have.
+#[test]
+fn a_dump_instance_of_a_module_the_program_lacks_is_refused() {
+    let bytes = wat::parse_file(crate::harness::root().join("wat/divide.wat")).unwrap();
+    let ours = serde_json::json!({
+        "version": 1,
+        "modules": [{
+            "name": "divide",
+            "size": bytes.len(),
+            "blake3": blake3::hash(&bytes).to_hex().to_string(),
+        }],
+        "frames": [{"module": 2, "pc": 0, "locals": [], "stack": []}],
+        "stop": null,
+    });
+    let mut modules = wasm_encoder::CoreDumpModulesSection::new();
+    modules.module("divide").module("a").module("b");
+    let mut instances = wasm_encoder::CoreDumpInstancesSection::new();
+    instances.instance(2, [], []);
+    let mut stack = wasm_encoder::CoreDumpStackSection::new("main");
+    stack.frame(0, 0, 0, [], []);
+    let mut module = wasm_encoder::Module::new();
+    module
+        .section(&wasm_encoder::CoreDumpSection::new("divide.wat"))
+        .section(&modules)
+        .section(&instances)
+        .section(&stack)
+        .section(&wasm_encoder::CustomSection {
+            name: "wasmdbg-coredump".into(),
+            data: ours.to_string().into_bytes().into(),
+        });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd.core");
+    std::fs::write(&path, module.finish()).unwrap();
+    let text = run(&["core", "wat/divide.wat", path.to_str().unwrap()]);
+    assert_eq!(
+        text.replace(path.to_str().unwrap(), "$DUMP"),
+        "--- stderr ---\nerror: $DUMP does not come from wat/divide.wat: its instance 0 is of core module 2, and the program has 1\n[exit status: 2]\n"
+    );
+}
