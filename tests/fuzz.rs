@@ -73,6 +73,25 @@ fn main() {
     // campaigns pass their own.
     let seed = env("WASMDBG_FUZZ_SEED").unwrap_or(1);
     let only = std::env::var("WASMDBG_FUZZ_TARGET").ok();
+    const NAMES: [&str; 8] = [
+        "parsers",
+        "modules",
+        "sessions",
+        "dwarf",
+        "coredumps",
+        "formatters",
+        "dap",
+        "traces",
+    ];
+    if let Some(name) = &only
+        && !NAMES.contains(&name.as_str())
+    {
+        eprintln!(
+            "no fuzz target {name:?}: the targets are {}",
+            NAMES.join(", ")
+        );
+        std::process::exit(2);
+    }
     let one_input = env("WASMDBG_FUZZ_INPUT");
     match one_input {
         Some(input) => println!("\nfuzzing input seed {input} only\n"),

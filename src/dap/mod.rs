@@ -397,9 +397,8 @@ struct Adapter {
     writer: Arc<Writer>,
     interrupter: Interrupter,
     running: Arc<AtomicBool>,
-    /// The REPL front end over the session (after `launch`): DAP requests
-    /// go to its session; `evaluate` in the `repl` context runs commands
-    /// on it.
+    /// The console over the session (after `launch`): DAP requests go to
+    /// its session; `evaluate` in the `repl` context runs commands on it.
     fe: Option<Console>,
     launch: Option<RunConfig>,
     /// `setBreakpoints` before `launch`: (path, request).
@@ -615,13 +614,22 @@ impl Adapter {
                 let old = std::mem::take(&mut self.instruction_breakpoints);
                 self.delete(old)?;
                 let mut out = Vec::new();
+                let single = matches!(
+                    self.ask(Request::Modules),
+                    Ok(Response::Modules { modules, .. }) if modules.len() == 1
+                );
                 for b in args.breakpoints {
                     let at = CodeRef::parse(&b.instruction_reference)
                         .map(|r| r.offset_by(b.offset.unwrap_or(0)));
                     let (bp, id) = match at {
-                        // Qualified by the module's index, so the core
-                        // resolves it there (or says there is no such
-                        // module) instead of in every module.
+                        // In a program of several core modules, qualified
+                        // by the module's index, so the core resolves it
+                        // there (or says there is no such module) instead
+                        // of in every module; in a plain module, as
+                        // `break *0x..` writes it.
+                        Some(r) if single && r.module == CoreModuleId::FIRST => {
+                            self.break_at(format!("*0x{:x}", r.offset), b.condition.clone())
+                        }
                         Some(r) => self.break_at(
                             format!("{}`*0x{:x}", r.module, r.offset),
                             b.condition.clone(),
@@ -1850,7 +1858,8 @@ impl CodeRef {
     fn parse(text: &str) -> Option<CodeRef> {
         let n = parse_address(text)?;
         Some(CodeRef {
-            module: CoreModuleId(u32::try_from(n >> 32).ok()?),
+            // The high half of a u64 always fits.
+            module: CoreModuleId((n >> 32) as u32),
             offset: n & 0xffff_ffff,
         })
     }

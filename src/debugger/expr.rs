@@ -26,9 +26,10 @@
 //! from 1); `$` is the last value, `$$` the one before, `$$N` the one N
 //! back. A Wasm local is `$localN` by index, or its name (`$NAME`, `NAME`);
 //! a global `$globalN` or its name. The parser reads a history reference
-//! as the value it names ([`Expr::parse`] takes the history), so its
-//! meaning is fixed when the expression is parsed — for a breakpoint
-//! condition, when it is set — and never changes as the history grows.
+//! as the value it names ([`Expr::parse`] takes the history), when the
+//! expression is parsed — for a breakpoint condition, when it is set. `$N`
+//! names the same value however long the history grows; `$` and `$$N`
+//! count back from the last value at the time of parsing.
 //!
 //! Integers are decimal or `0x` hex. Over Wasm values, NAME is a local's
 //! name-section name, else a global's; values are 32-bit integers (i32
@@ -173,6 +174,20 @@ pub enum Num {
 }
 
 impl Num {
+    /// The value used as a memory address: an i32 as unsigned, an i64 that
+    /// is not negative.
+    ///
+    /// # Errors
+    /// A negative number or a float.
+    pub fn as_address(self) -> Result<u64, String> {
+        match self {
+            Num::Int32(a) => Ok(a as u32 as u64),
+            Num::Int(a) if a >= 0 => Ok(a as u64),
+            Num::Int(a) => Err(format!("the address {a} is negative")),
+            Num::Float(f) => Err(format!("the address {f} is not an integer")),
+        }
+    }
+
     /// Whether the value counts as true (non-zero).
     pub fn truthy(self) -> bool {
         match self {
@@ -357,11 +372,7 @@ fn eval(node: &Ast, read: &mut dyn FnMut(&Var) -> Result<Num, String>) -> Result
             Num::Int32((eval(a, read)?.truthy() && eval(b, read)?.truthy()) as i32)
         }
         Ast::Load(ty, addr) => {
-            let address = match eval(addr, read)? {
-                Num::Int32(a) => a as u32 as u64,
-                Num::Int(a) if a >= 0 => a as u64,
-                other => return Err(format!("{other} is not a memory address")),
-            };
+            let address = eval(addr, read)?.as_address()?;
             read(&Var::Memory { ty: *ty, address })?
         }
         Ast::Binary(op, a, b) => binary(op, eval(a, read)?, eval(b, read)?)?,
@@ -751,6 +762,12 @@ enum HistoryRef {
     Number(u64),
     /// `$` (0), `$$` (1), `$$N` (N): N values back from the last.
     Back(u64),
+}
+
+/// Whether `name` is a value-history reference (`$N`, `$`, `$$`, `$$N`)
+/// rather than a variable.
+pub(crate) fn is_history_ref(name: &str) -> bool {
+    history_ref(name).is_some()
 }
 
 /// The history reference a name is: `$N`, `$`, `$$`, `$$N` (digits only

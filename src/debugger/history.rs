@@ -11,8 +11,9 @@ use std::sync::atomic::AtomicU64;
 
 use super::protocol::{Response, SourceValue};
 
-/// What a session keeps across its workers (a `run` starts a new one):
-/// the pause ids given out and the value history.
+/// What a session keeps across its workers (a worker that died is
+/// replaced by `Session::restart`): the pause ids given out and the value
+/// history.
 #[derive(Debug, Default)]
 pub struct Lasting {
     /// The last pause id given out, so ids never repeat in a session.

@@ -359,6 +359,11 @@ fn set_variable(
         .map_err(|e| e.to_string())?;
     let info = shared.info(module).clone();
     let name = name.trim();
+    if super::expr::is_history_ref(name) {
+        return Err(format!(
+            "{name} is a value of the value history, not a variable (a local by index is $localN)"
+        ));
+    }
     // The variable as `print` reads it: `$local3`, `$global0`, `$calls` or
     // `calls`, `$sp`.
     let var = Expr::parse(name, &[]).ok().and_then(|e| e.as_var());
@@ -433,11 +438,7 @@ fn set_memory(
     address: &str,
     text: &str,
 ) -> Result<(), String> {
-    let address = match evaluate_number(shared, store, paused, frame, address)? {
-        Num::Int32(a) => a as u32 as u64,
-        Num::Int(a) if a >= 0 => a as u64,
-        other => return Err(format!("{other} is not a memory address")),
-    };
+    let address = evaluate_number(shared, store, paused, frame, address)?.as_address()?;
     let bytes = ty.encode(evaluate_number(shared, store, paused, frame, text)?)?;
     let module = paused
         .frame_of(store, frame)

@@ -1,8 +1,9 @@
 //! Reading frame #0 at an engine event, without a pause: its place
-//! (`top_pc`), a Wasm expression over its locals and globals (`eval_in`, the
-//! condition language's evaluator), a thrown exception's tag, payload and
-//! whether a handler catches it. Used by the event decisions, watchpoints,
-//! inspection and reverse execution alike.
+//! (`top_pc`), a Wasm expression over its locals and globals (`eval_in`,
+//! for watchpoint addresses; conditions go through `inspect::evaluate_with`),
+//! a thrown exception's tag, payload and whether a handler catches it.
+//! Used by the event decisions, watchpoints, inspection and reverse
+//! execution alike.
 
 use wasmtime::{FrameHandle, Result, StoreContextMut};
 

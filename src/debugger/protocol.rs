@@ -336,8 +336,8 @@ pub enum Request {
     Evaluate {
         /// The frame whose locals it reads.
         frame: FrameRef,
-        /// The expression (`$N` and `$` name value-history entries; the
-        /// [`super::Session`] replaces them).
+        /// The expression (`$N`, `$`, `$$N` name value-history entries,
+        /// read by the parser: see [`crate::debugger::expr`]).
         expr: String,
         /// How a source value is shown.
         print: PrintOptions,
@@ -589,7 +589,8 @@ pub enum WatchValue {
 
 /// A breakpoint or watchpoint: gdb's number, from 1 in the order they
 /// were set (breakpoints and watchpoints share the numbering), never
-/// reused in a session. Written as the bare number in JSON and text.
+/// reused while the program is loaded (a worker restarted after it died
+/// starts a new table). Written as the bare number in JSON and text.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]

@@ -180,8 +180,7 @@ impl Shared {
         self.program.info(module)
     }
 
-    /// The compiled core module `module` (module 0 for an id this program
-    /// never gave out).
+    /// The compiled core module `module` (an id the program gave out).
     pub(crate) fn module(&self, module: CoreModuleId) -> &Module {
         // As `Program::info`: the ids are the program's own.
         &self.modules[module.index()]

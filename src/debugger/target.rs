@@ -1,6 +1,6 @@
 //! [`Target`]: a stopped program's state as inspection reads it, whatever
 //! holds it — a live pause (a run, or a replay, which is a run whose host
-//! calls are answered from a trace: `inspect::LiveTarget`) or a core dump
+//! calls are answered from a trace: `live::LiveTarget`) or a core dump
 //! (`postmortem::DumpTarget`). What reads that state is written once, here,
 //! over the trait: Wasm expressions ([`eval_wasm`], the language of
 //! conditions, `x` addresses and `print` without DWARF), `print`'s choice
@@ -121,20 +121,6 @@ pub(crate) fn number(value: &Value) -> Result<Num, String> {
     })
 }
 
-/// A number used as a memory address: an i32 as unsigned, an i64 that is
-/// not negative.
-///
-/// # Errors
-/// A negative number or a float.
-pub(crate) fn address(n: Num) -> Result<u64, String> {
-    match n {
-        Num::Int32(a) => Ok(a as u32 as u64),
-        Num::Int(a) if a >= 0 => Ok(a as u64),
-        Num::Int(a) => Err(format!("the address {a} is negative")),
-        Num::Float(f) => Err(format!("the address {f} is not an integer")),
-    }
-}
-
 /// Evaluates `expr` over `frame`'s Wasm state: locals and globals by index
 /// or name (see [`named`]), loads from memory 0 of the frame's module.
 ///
@@ -214,7 +200,7 @@ pub(crate) fn examine<T: Target + ?Sized>(
     x: &Examine,
 ) -> Result<Response, String> {
     let expr = Expr::parse(&x.address, &t.history())?;
-    let address = address(eval_wasm(t, frame, &expr)?)?;
+    let address = eval_wasm(t, frame, &expr)?.as_address()?;
     let module = match &x.module {
         Some(m) => super::facts::resolve(t.program(), m)?,
         None => t.place(frame).module,
@@ -300,9 +286,7 @@ pub(crate) fn memory_range(
         .ok()
         .zip(usize::try_from(len).ok())
         .and_then(|(start, len)| data.get(start..start.checked_add(len)?))
-        .ok_or_else(|| {
-            format!("cannot read {len} bytes at 0x{address:x}: memory {memory} is {size} bytes (0x{size:x})")
-        })
+        .ok_or_else(|| out_of_range(memory, address, len, size as u64))
 }
 
 /// `count` NUL-terminated strings from `address` of a memory of `size`

@@ -123,18 +123,15 @@ pub(crate) fn add_watch(
     };
     let info = shared.info(watched_module);
     let address_of = |store: &mut StoreContextMut<'_, Host>, text: &str| -> Result<u64, String> {
-        match eval_in(
+        eval_in(
             shared,
             store,
             &handle,
             module,
             func,
             &Expr::parse(text, &shared.lasting.history())?,
-        )? {
-            Num::Int32(a) => Ok(a as u32 as u64),
-            Num::Int(a) if a >= 0 => Ok(a as u64),
-            other => Err(format!("{other} is not a memory address")),
-        }
+        )?
+        .as_address()
     };
     let (what, target) = match &spec {
         WatchSpec::Range { address, len } => {

@@ -20,8 +20,6 @@ pub fn user_init() -> Option<PathBuf> {
     Some(base.join("wasmdbg/init"))
 }
 
-pub use crate::console::expand_tilde;
-
 /// What to do with `dir`'s `.wasmdbginit`.
 #[derive(Debug, PartialEq, Eq)]
 pub enum LocalInit {

@@ -19,17 +19,7 @@ use super::ModuleInfo;
 /// A core module of the program: its index in [`Program::modules`].
 /// Written as the bare index in JSON and text (`0`, `1`).
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
 #[serde(transparent)]
 pub struct CoreModuleId(pub u32);
@@ -235,8 +225,7 @@ impl Program {
         self.modules.get(id.index())
     }
 
-    /// The facts of core module `id`; module 0 when `id` is out of range
-    /// (callers pass ids this program gave out).
+    /// The facts of core module `id`, one this program gave out.
     pub fn info(&self, id: CoreModuleId) -> &Arc<ModuleInfo> {
         // Ids come from this program (its modules, `find`, frames the
         // engine reports); one from outside is checked where it enters

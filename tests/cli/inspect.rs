@@ -159,6 +159,7 @@ fn refused_and_malformed_writes() {
             "set var msg = 1",
             "set var p = 1",
             "set var $local0 = 1",
+            "set var $1 = 5",
             "set var counter = 1.5",
             "set var nosuch = 1",
             "set {i33} 0 = 1",

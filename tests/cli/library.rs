@@ -503,27 +503,32 @@ fn the_value_history_is_the_sessions() {
         error(eval(&session, "$", true)),
         "the value history is empty"
     );
-    same(eval(&session, "$local1", true), printed(1, Num::Int32(100)));
+    // Local 1 is 100; the first value is 105, so `$1` cannot be read as
+    // local 1 by accident.
+    same(
+        eval(&session, "$local1 + 5", true),
+        printed(1, Num::Int32(105)),
+    );
     same(
         eval(&session, "$1 * 2", false),
-        Response::Number(Num::Int32(200)),
+        Response::Number(Num::Int32(210)),
     );
     same(
         eval(&session, "$ + $local0 + 7", true),
-        printed(2, Num::Int32(107)),
+        printed(2, Num::Int32(112)),
     );
-    same(eval(&session, "$1", true), printed(3, Num::Int32(100)));
+    same(eval(&session, "$1", true), printed(3, Num::Int32(105)));
     same(
         eval(&session, "$2", false),
-        Response::Number(Num::Int32(107)),
+        Response::Number(Num::Int32(112)),
     );
     same(
         eval(&session, "$$", false),
-        Response::Number(Num::Int32(107)),
+        Response::Number(Num::Int32(112)),
     );
     same(
         eval(&session, "$$2 - 1", false),
-        Response::Number(Num::Int32(99)),
+        Response::Number(Num::Int32(104)),
     );
     assert!(error(eval(&session, "$0", false)).contains("$local0"));
 
@@ -540,7 +545,7 @@ fn the_value_history_is_the_sessions() {
             print: PrintOptions::default(),
             record: true,
         }),
-        printed(4, Num::Int32(207)),
+        printed(4, Num::Int32(217)),
     );
 }
 
@@ -744,8 +749,12 @@ fn value_children_are_fetched_in_pages() {
 /// numbers are `BreakpointId`s and an unknown one is an error.
 #[test]
 fn breakpoint_selections_say_which() {
+    use wasmdbg::debugger::protocol::WatchSpec;
     use wasmdbg::debugger::protocol::{BreakpointId, Selection};
-    let (session, _) = start("wat/divide.wat");
+    let (session, first) = start("wat/state.wat");
+    let Response::Stopped(stop) = first else {
+        panic!("{first:?}")
+    };
     let set = |location: &str| match session.request(Request::Break {
         location: location.into(),
         temporary: false,
@@ -754,8 +763,14 @@ fn breakpoint_selections_say_which() {
         Response::BreakpointSet(info) => info.id,
         other => panic!("{other:?}"),
     };
-    assert_eq!(set("compute"), BreakpointId(1));
-    assert_eq!(set("divide"), BreakpointId(2));
+    assert_eq!(set("get"), BreakpointId(1));
+    match session.request(Request::Watch {
+        frame: FrameRef::new(stop.pause, 0),
+        target: WatchSpec::Expr("counter".into()),
+    }) {
+        Response::BreakpointSet(info) => assert_eq!(info.id, BreakpointId(2)),
+        other => panic!("{other:?}"),
+    }
     let listed = |session: &Session| match session.request(Request::Breakpoints) {
         Response::Breakpoints(list) => list.iter().map(|b| b.id).collect::<Vec<_>>(),
         other => panic!("{other:?}"),
@@ -774,7 +789,7 @@ fn breakpoint_selections_say_which() {
     session.request(Request::Delete(Selection::All));
     assert_eq!(listed(&session), []);
     // Numbers are not reused.
-    assert_eq!(set("compute"), BreakpointId(3));
+    assert_eq!(set("get"), BreakpointId(3));
 }
 
 /// What inspection reads of one stop, as text: every frame (module,

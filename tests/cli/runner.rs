@@ -1,5 +1,5 @@
 //! wasmdbg as cargo's runner and as a CI step: its exit status is the
-//! program's, as `wasmtime run` gives it (the README's table), so a failing
+//! program's, as `wasmtime run` gives it (docs/command-line.md's table), so a failing
 //! test fails `cargo test` and a crash is never reported as success.
 
 use std::process::Command;
