@@ -20,7 +20,8 @@ use std::io::Write;
 use crate::debugger::Session;
 use crate::debugger::expr::LoadType;
 use crate::debugger::protocol::{
-    CoreModuleId, ErrorKind, Examine, FrameRef, Outcome, Request, Response, Stop, StopReason,
+    CoreModuleId, ErrorKind, Examine, FactsRequest, FrameRef, Outcome, Request, Response, Stop,
+    StopReason,
 };
 use crate::debugger::protocol::{Reverse, Selection, WatchSpec};
 use crate::render::inspect;
@@ -629,9 +630,9 @@ impl Console {
                 what: Info::Memory { module },
             } => {
                 let module = self.module_ref(module);
-                let decls = match self.ask(Request::Memories {
+                let decls = match self.ask(Request::Facts(FactsRequest::Memories {
                     module: module.clone(),
-                }) {
+                })) {
                     Response::Memories(decls) => decls,
                     other => return Err(unexpected(other)),
                 };
@@ -642,9 +643,9 @@ impl Console {
                 what: Info::Tables { module },
             } => {
                 let module = self.module_ref(module);
-                let decls = match self.ask(Request::Tables {
+                let decls = match self.ask(Request::Facts(FactsRequest::Tables {
                     module: module.clone(),
-                }) {
+                })) {
                     Response::Tables(decls) => decls,
                     other => return Err(unexpected(other)),
                 };
@@ -655,10 +656,10 @@ impl Console {
                 what: Info::Functions { regex, module },
             } => {
                 let module = self.module_ref(module);
-                match self.ask(Request::Functions {
+                match self.ask(Request::Facts(FactsRequest::Functions {
                     module,
                     filter: regex,
-                }) {
+                })) {
                     Response::Functions(list) => write_out(out, &inspect::functions(&list))?,
                     other => return Err(unexpected(other)),
                 }
@@ -667,7 +668,7 @@ impl Console {
                 what: Info::Imports { module },
             } => {
                 let module = self.module_ref(module);
-                match self.ask(Request::Imports { module }) {
+                match self.ask(Request::Facts(FactsRequest::Imports { module })) {
                     Response::Imports(list) => write_out(out, &inspect::imports(&list))?,
                     other => return Err(unexpected(other)),
                 }
@@ -676,7 +677,7 @@ impl Console {
                 what: Info::Exports { module },
             } => {
                 let module = self.module_ref(module);
-                match self.ask(Request::Exports { module }) {
+                match self.ask(Request::Facts(FactsRequest::Exports { module })) {
                     Response::Exports(list) => write_out(out, &inspect::exports(&list))?,
                     other => return Err(unexpected(other)),
                 }
@@ -685,7 +686,7 @@ impl Console {
                 what: Info::Sections { module },
             } => {
                 let module = self.module_ref(module);
-                match self.ask(Request::Sections { module }) {
+                match self.ask(Request::Facts(FactsRequest::Sections { module })) {
                     Response::Sections(list) => write_out(out, &inspect::sections(&list))?,
                     other => return Err(unexpected(other)),
                 }
@@ -695,7 +696,7 @@ impl Console {
             } => {
                 let path = self.session.module_path().display().to_string();
                 let module = self.module_ref(module);
-                match self.ask(Request::ModuleSummary { module }) {
+                match self.ask(Request::Facts(FactsRequest::ModuleSummary { module })) {
                     Response::ModuleSummary(summary) => {
                         write_out(out, &inspect::module(&summary, &path))?
                     }
@@ -710,7 +711,7 @@ impl Console {
             },
             Command::Info {
                 what: Info::Modules,
-            } => match self.ask(Request::Modules) {
+            } => match self.ask(Request::Facts(FactsRequest::Modules)) {
                 Response::Modules { component, modules } => {
                     write_out(out, &inspect::modules(component, &modules))?
                 }
@@ -827,7 +828,7 @@ impl Console {
                     Response::Frame(f) => f.module,
                     other => return Err(unexpected(other)),
                 };
-                let name = match self.ask(Request::Modules) {
+                let name = match self.ask(Request::Facts(FactsRequest::Modules)) {
                     Response::Modules { modules, .. } => modules
                         .into_iter()
                         .find(|m| m.id == module)
@@ -974,11 +975,11 @@ impl Console {
             .and_then(|n| usize::try_from(n).ok())
             .ok_or_else(|| format!("x/i takes a module offset (like 0x5a), not {text:?}"))?;
         let module = module.unwrap_or_else(|| self.module_ref(None));
-        match self.ask(Request::Instructions {
+        match self.ask(Request::Facts(FactsRequest::Instructions {
             module,
             offset,
             count,
-        }) {
+        })) {
             Response::Instructions(list) => {
                 let listing: String = list
                     .iter()

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::io::Write;
 
 use super::{Console, write_out};
-use crate::debugger::protocol::{FrameInfo, LineAt, ModuleRef, Request, Response};
+use crate::debugger::protocol::{FactsRequest, FrameInfo, LineAt, ModuleRef, Request, Response};
 use crate::debugger::source::SourceFiles;
 use crate::render::SourceLine;
 use crate::wasm::dwarf::SourceLoc;
@@ -211,10 +211,12 @@ impl Console {
                 column: None,
             });
         }
-        match self.session.request(Request::SourceLocation {
-            module: self.module_ref(None),
-            location: loc.to_string(),
-        }) {
+        match self
+            .session
+            .request(Request::Facts(FactsRequest::SourceLocation {
+                module: self.module_ref(None),
+                location: loc.to_string(),
+            })) {
             Response::SourceLocation(at) => Ok(at),
             other => Err(super::unexpected(other)),
         }
@@ -240,7 +242,10 @@ impl Console {
                 }
             }
         };
-        let info = match self.session.request(Request::LineInfo { module, at }) {
+        let info = match self
+            .session
+            .request(Request::Facts(FactsRequest::LineInfo { module, at }))
+        {
             Response::LineInfo(info) => info,
             other => return Err(super::unexpected(other)),
         };
@@ -275,7 +280,10 @@ impl Console {
     /// `info sources`: the selected frame's module's source files.
     pub(crate) fn info_sources(&self, out: &mut dyn Write) -> Result<(), String> {
         let module = self.module_ref(None);
-        match self.session.request(Request::SourceFiles { module }) {
+        match self
+            .session
+            .request(Request::Facts(FactsRequest::SourceFiles { module }))
+        {
             Response::SourceFiles(files) => {
                 let text: String = files.iter().map(|f| format!("{f}\n")).collect();
                 write_out(out, &text)

@@ -36,8 +36,9 @@ use crate::console::{Console, State};
 use crate::debugger::DirSpec;
 use crate::debugger::children;
 use crate::debugger::protocol::{
-    BreakpointId, CoreModuleId, Event, FrameInfo, FrameRef, ModuleRef, Outcome, OutputStream,
-    PrintOptions, Request, Response, ReverseStop, Selection, Stop, StopReason, ValueRef, WatchSpec,
+    BreakpointId, CoreModuleId, Event, FactsRequest, FrameInfo, FrameRef, ModuleRef, Outcome,
+    OutputStream, PrintOptions, Request, Response, ReverseStop, Selection, Stop, StopReason,
+    ValueRef, WatchSpec,
 };
 use crate::debugger::source::SourceFiles;
 use crate::debugger::{Interrupter, RunConfig, Session};
@@ -615,7 +616,7 @@ impl Adapter {
                 self.delete(old)?;
                 let mut out = Vec::new();
                 let single = matches!(
-                    self.ask(Request::Modules),
+                    self.ask(Request::Facts(FactsRequest::Modules)),
                     Ok(Response::Modules { modules, .. }) if modules.len() == 1
                 );
                 for b in args.breakpoints {
@@ -757,7 +758,9 @@ impl Adapter {
                 }))
             }
             "modules" => {
-                let Response::Modules { modules, .. } = self.ask(Request::Modules)? else {
+                let Response::Modules { modules, .. } =
+                    self.ask(Request::Facts(FactsRequest::Modules))?
+                else {
                     return Err("unexpected answer".into());
                 };
                 let path = self.session()?.module_path().display().to_string();
@@ -775,14 +778,18 @@ impl Adapter {
                 Ok(json!({ "modules": list, "totalModules": list.len() }))
             }
             "loadedSources" => {
-                let Response::Modules { modules, .. } = self.ask(Request::Modules)? else {
+                let Response::Modules { modules, .. } =
+                    self.ask(Request::Facts(FactsRequest::Modules))?
+                else {
                     return Err("unexpected answer".into());
                 };
                 let mut sources = Vec::new();
                 for m in modules {
-                    if let Ok(Response::SourceFiles(files)) = self.ask(Request::SourceFiles {
-                        module: ModuleRef::Id(m.id),
-                    }) {
+                    if let Ok(Response::SourceFiles(files)) =
+                        self.ask(Request::Facts(FactsRequest::SourceFiles {
+                            module: ModuleRef::Id(m.id),
+                        }))
+                    {
                         for f in files {
                             sources.push(self.source(&f));
                         }
@@ -1000,7 +1007,9 @@ impl Adapter {
                 eprintln!("wasmdbg dap: breakpoints sent before launch: {e}");
             }
         }
-        if let Ok(Response::Modules { modules, .. }) = self.ask(Request::Modules) {
+        if let Ok(Response::Modules { modules, .. }) =
+            self.ask(Request::Facts(FactsRequest::Modules))
+        {
             for m in modules {
                 writer.event(
                     "module",
@@ -1077,14 +1086,17 @@ impl Adapter {
     /// files), or that the path ends with; else the path as given.
     fn dwarf_path(&mut self, client: &str) -> String {
         let wanted = std::fs::canonicalize(client).ok();
-        let Ok(Response::Modules { modules, .. }) = self.ask(Request::Modules) else {
+        let Ok(Response::Modules { modules, .. }) = self.ask(Request::Facts(FactsRequest::Modules))
+        else {
             return client.to_string();
         };
         let mut suffix_match = None;
         for m in modules {
-            let Ok(Response::SourceFiles(files)) = self.ask(Request::SourceFiles {
-                module: ModuleRef::Id(m.id),
-            }) else {
+            let Ok(Response::SourceFiles(files)) =
+                self.ask(Request::Facts(FactsRequest::SourceFiles {
+                    module: ModuleRef::Id(m.id),
+                }))
+            else {
                 continue;
             };
             for f in files {
@@ -1712,7 +1724,8 @@ impl Adapter {
         let CodeRef { module, offset: at } = base.offset_by(args.offset.unwrap_or(0));
         // The module is the reference's; one the program does not have is
         // an error (not lines of invalid instructions).
-        let Response::Modules { modules, .. } = self.ask(Request::Modules)? else {
+        let Response::Modules { modules, .. } = self.ask(Request::Facts(FactsRequest::Modules))?
+        else {
             return Err("unexpected answer".into());
         };
         if !modules.iter().any(|m| m.id == module) {
@@ -1729,11 +1742,11 @@ impl Adapter {
         let before = usize::try_from(-skip.min(0)).unwrap_or(0).min(count);
         let after_skip = usize::try_from(skip.max(0)).unwrap_or(0).min(1 << 20);
         let list = |this: &Self, offset: u64, n: usize| -> Vec<(usize, String)> {
-            match this.ask(Request::Instructions {
+            match this.ask(Request::Facts(FactsRequest::Instructions {
                 module: ModuleRef::Id(module),
                 offset: usize::try_from(offset).unwrap_or(usize::MAX),
                 count: u32::try_from(n).unwrap_or(u32::MAX),
-            }) {
+            })) {
                 Ok(Response::Instructions(lines)) => lines,
                 _ => Vec::new(),
             }

@@ -19,11 +19,14 @@ pub(crate) fn breakpoint_request(
     store: Option<&mut StoreContextMut<'_, Host>>,
     request: Request,
 ) -> Result<Response, Request> {
-    let request = match super::facts::serve(&shared.program, Some(&shared.code), request) {
-        Ok(response) => return Ok(response),
-        Err(other) => other,
-    };
     let result = match request {
+        Request::Facts(facts) => {
+            return Ok(super::facts::serve(
+                &shared.program,
+                Some(&shared.code),
+                facts,
+            ));
+        }
         Request::Requests => Ok(Response::Requests(lock(&shared.requests).view())),
         Request::SetStopOn(event, on) => {
             shared.stop_on(event).store(on, Ordering::Relaxed);

@@ -3,49 +3,50 @@
 //! whether the program is paused or not, so that no front end needs the
 //! module's binary.
 
-use super::protocol::{ExportView, FunctionView, ModuleRef, ModuleView, Request, Response};
+use super::protocol::{ExportView, FactsRequest, FunctionView, ModuleRef, ModuleView, Response};
 use crate::wasm::ExportKind;
 use crate::wasm::program::{CoreModuleId, Program};
 
-/// Serves the facts requests; hands any other request back.
+/// Answers a facts request from the program model (`code`: where the
+/// machine code came from, for `info module`; `None` for a core dump).
 pub(crate) fn serve(
     program: &Program,
     code: Option<&super::protocol::CodeSource>,
-    request: Request,
-) -> Result<Response, Request> {
+    request: FactsRequest,
+) -> Response {
     // The module a request names, resolved, or its one-line error.
     let with = |module: &ModuleRef, answer: &dyn Fn(CoreModuleId) -> Result<Response, String>| {
         resolve(program, module)
             .and_then(answer)
             .unwrap_or_else(Response::invalid)
     };
-    Ok(match request {
-        Request::Modules => Response::Modules {
+    match request {
+        FactsRequest::Modules => Response::Modules {
             component: program.kind == crate::wasm::program::ProgramKind::Component,
             modules: modules(program),
         },
-        Request::Functions { module, filter } => with(&module, &|m| {
+        FactsRequest::Functions { module, filter } => with(&module, &|m| {
             functions(program, m, filter.as_deref()).map(Response::Functions)
         }),
-        Request::Imports { module } => with(&module, &|m| {
+        FactsRequest::Imports { module } => with(&module, &|m| {
             Ok(Response::Imports(program.info(m).imports().to_vec()))
         }),
-        Request::Exports { module } => {
+        FactsRequest::Exports { module } => {
             with(&module, &|m| Ok(Response::Exports(exports(program, m))))
         }
-        Request::Sections { module } => with(&module, &|m| {
+        FactsRequest::Sections { module } => with(&module, &|m| {
             Ok(Response::Sections(program.info(m).sections().to_vec()))
         }),
-        Request::Memories { module } => with(&module, &|m| {
+        FactsRequest::Memories { module } => with(&module, &|m| {
             Ok(Response::Memories(program.info(m).memories().to_vec()))
         }),
-        Request::Tables { module } => with(&module, &|m| {
+        FactsRequest::Tables { module } => with(&module, &|m| {
             Ok(Response::Tables(program.info(m).tables().to_vec()))
         }),
-        Request::ModuleSummary { module } => with(&module, &|m| {
+        FactsRequest::ModuleSummary { module } => with(&module, &|m| {
             Ok(Response::ModuleSummary(summary(program, m, code)))
         }),
-        Request::SourceFiles { module } => with(&module, &|m| {
+        FactsRequest::SourceFiles { module } => with(&module, &|m| {
             let debug = program
                 .info(m)
                 .debug_info()
@@ -54,23 +55,22 @@ pub(crate) fn serve(
             files.sort();
             Ok(Response::SourceFiles(files))
         }),
-        Request::Instructions {
+        FactsRequest::Instructions {
             module,
             offset,
             count,
         } => with(&module, &|m| {
             instructions(program, m, offset, count).map(Response::Instructions)
         }),
-        Request::SourceLocation { module, location } => {
+        FactsRequest::SourceLocation { module, location } => {
             source_location(program, &module, &location)
                 .map(Response::SourceLocation)
                 .unwrap_or_else(Response::invalid)
         }
-        Request::LineInfo { module, at } => line_info(program, &module, at)
+        FactsRequest::LineInfo { module, at } => line_info(program, &module, at)
             .map(Response::LineInfo)
             .unwrap_or_else(Response::invalid),
-        other => return Err(other),
-    })
+    }
 }
 
 /// The core module a request names.
@@ -221,7 +221,7 @@ fn instructions(
         .collect())
 }
 
-/// [`Request::SourceLocation`].
+/// [`FactsRequest::SourceLocation`].
 fn source_location(
     program: &Program,
     module: &ModuleRef,
@@ -264,7 +264,7 @@ fn source_location(
         .ok_or_else(|| format!("no line information for {loc}"))
 }
 
-/// [`Request::LineInfo`].
+/// [`FactsRequest::LineInfo`].
 fn line_info(
     program: &Program,
     module: &ModuleRef,

@@ -361,11 +361,8 @@ impl PostMortem {
     }
 
     fn serve(&self, request: Request) -> Response {
-        let request = match super::facts::serve(&self.program, None, request) {
-            Ok(response) => return response,
-            Err(other) => other,
-        };
         match request {
+            Request::Facts(facts) => super::facts::serve(&self.program, None, facts),
             Request::Backtrace {
                 pause,
                 limit,
@@ -491,10 +488,12 @@ impl PostMortem {
             Request::CodeSource => Response::invalid("a core dump has no machine code".to_string()),
             Request::Detach => Response::Done,
             Request::Requests => Response::Requests(Default::default()),
-            // The facts requests, answered by `facts::serve` above.
-            _ => Response::error(
+            // The Session answers it with `Evaluate` requests; it never
+            // reaches a worker.
+            Request::Children { .. } => Response::error(
                 ErrorKind::Internal,
-                "internal error: a facts request reached the core dump reader".to_string(),
+                "internal error: Children reached the core dump reader (the Session answers it)"
+                    .to_string(),
             ),
         }
     }

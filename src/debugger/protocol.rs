@@ -209,78 +209,9 @@ pub enum Request {
     /// `wasmdbg serve`'s requests: the one in flight, the latest
     /// answered (`info requests`).
     Requests,
-    /// The program's core modules (`info modules`).
-    Modules,
-    /// A core module's functions whose name matches `filter` (a regular
-    /// expression; all without one).
-    Functions {
-        /// The core module.
-        module: ModuleRef,
-        /// A regular expression over the function names.
-        filter: Option<String>,
-    },
-    /// A core module's imports.
-    Imports {
-        /// The core module.
-        module: ModuleRef,
-    },
-    /// A core module's exports.
-    Exports {
-        /// The core module.
-        module: ModuleRef,
-    },
-    /// The sections of a core module's binary.
-    Sections {
-        /// The core module.
-        module: ModuleRef,
-    },
-    /// A core module's memories as declared.
-    Memories {
-        /// The core module.
-        module: ModuleRef,
-    },
-    /// A core module's tables as declared.
-    Tables {
-        /// The core module.
-        module: ModuleRef,
-    },
-    /// A core module in numbers (`info module`).
-    ModuleSummary {
-        /// The core module.
-        module: ModuleRef,
-    },
-    /// Where a `list` location is: `FILE:LINE` (the file as the line
-    /// tables name it) or a function (its line after the prologue), in
-    /// `module` unless the location is qualified (a function is looked up
-    /// in every module).
-    SourceLocation {
-        /// The core module for `FILE:LINE`.
-        module: ModuleRef,
-        /// The location as typed.
-        location: String,
-    },
-    /// The source line at a location or a module offset (`info line`).
-    LineInfo {
-        /// The core module for an offset.
-        module: ModuleRef,
-        /// What to look up.
-        at: LineAt,
-    },
-    /// The source files a core module's line tables name (`info sources`).
-    SourceFiles {
-        /// The core module.
-        module: ModuleRef,
-    },
-    /// `count` instructions from a module offset (`x/i`).
-    Instructions {
-        /// The core module.
-        module: ModuleRef,
-        /// Module offset; the listing starts at the first instruction at or
-        /// after it, in the function that contains it.
-        offset: usize,
-        /// How many.
-        count: u32,
-    },
+    /// A static fact of the program, answered paused or not, live or from a
+    /// core dump.
+    Facts(FactsRequest),
     /// Where the module's machine code came from (compiled or cache).
     CodeSource,
     /// End the session: the run is abandoned and the worker thread ends.
@@ -432,7 +363,7 @@ pub struct ModuleView {
     pub dwarf: bool,
 }
 
-/// What [`Request::LineInfo`] looks up.
+/// What [`FactsRequest::LineInfo`] looks up.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum LineAt {
     /// A location as for `break` (qualified or searched in every module).
@@ -615,6 +546,86 @@ impl std::str::FromStr for BreakpointId {
     }
 }
 
+/// The requests for the program's static facts (`info modules`,
+/// `info functions`, `list` locations, `x/i`, ...): every target answers
+/// them the same way, from the program model, whether the program is
+/// paused, has ended or is a core dump.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum FactsRequest {
+    /// The program's core modules (`info modules`).
+    Modules,
+    /// A core module's functions whose name matches `filter` (a regular
+    /// expression; all without one).
+    Functions {
+        /// The core module.
+        module: ModuleRef,
+        /// A regular expression over the function names.
+        filter: Option<String>,
+    },
+    /// A core module's imports.
+    Imports {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// A core module's exports.
+    Exports {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// The sections of a core module's binary.
+    Sections {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// A core module's memories as declared.
+    Memories {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// A core module's tables as declared.
+    Tables {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// A core module in numbers (`info module`).
+    ModuleSummary {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// Where a `list` location is: `FILE:LINE` (the file as the line
+    /// tables name it) or a function (its line after the prologue), in
+    /// `module` unless the location is qualified (a function is looked up
+    /// in every module).
+    SourceLocation {
+        /// The core module for `FILE:LINE`.
+        module: ModuleRef,
+        /// The location as typed.
+        location: String,
+    },
+    /// The source line at a location or a module offset (`info line`).
+    LineInfo {
+        /// The core module for an offset.
+        module: ModuleRef,
+        /// What to look up.
+        at: LineAt,
+    },
+    /// The source files a core module's line tables name (`info sources`).
+    SourceFiles {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// `count` instructions from a module offset (`x/i`).
+    Instructions {
+        /// The core module.
+        module: ModuleRef,
+        /// Module offset; the listing starts at the first instruction at or
+        /// after it, in the function that contains it.
+        offset: usize,
+        /// How many.
+        count: u32,
+    },
+}
+
 /// An event that pauses the program by itself and that a front end can
 /// turn off ([`Request::SetStopOn`]; gdb's `set stop-on-throw`, DAP's
 /// exception filters). All pause by default, except that a session's
@@ -791,34 +802,34 @@ pub enum Response {
     BreakpointSet(BreakpointInfo),
     /// Answer to [`Request::Requests`].
     Requests(RequestsView),
-    /// Answer to [`Request::Modules`].
+    /// Answer to [`FactsRequest::Modules`].
     Modules {
         /// The program is a component (else a core module).
         component: bool,
         /// Its core modules.
         modules: Vec<ModuleView>,
     },
-    /// Answer to [`Request::Functions`].
+    /// Answer to [`FactsRequest::Functions`].
     Functions(Vec<FunctionView>),
-    /// Answer to [`Request::Imports`].
+    /// Answer to [`FactsRequest::Imports`].
     Imports(Vec<crate::wasm::Import>),
-    /// Answer to [`Request::Exports`].
+    /// Answer to [`FactsRequest::Exports`].
     Exports(Vec<ExportView>),
-    /// Answer to [`Request::Sections`].
+    /// Answer to [`FactsRequest::Sections`].
     Sections(Vec<crate::wasm::Section>),
-    /// Answer to [`Request::Memories`].
+    /// Answer to [`FactsRequest::Memories`].
     Memories(Vec<crate::wasm::MemoryDecl>),
-    /// Answer to [`Request::Tables`].
+    /// Answer to [`FactsRequest::Tables`].
     Tables(Vec<crate::wasm::TableDecl>),
-    /// Answer to [`Request::ModuleSummary`].
+    /// Answer to [`FactsRequest::ModuleSummary`].
     ModuleSummary(ModuleSummary),
-    /// Answer to [`Request::SourceLocation`].
+    /// Answer to [`FactsRequest::SourceLocation`].
     SourceLocation(crate::wasm::dwarf::SourceLoc),
-    /// Answer to [`Request::LineInfo`].
+    /// Answer to [`FactsRequest::LineInfo`].
     LineInfo(LineInfo),
-    /// Answer to [`Request::SourceFiles`], sorted.
+    /// Answer to [`FactsRequest::SourceFiles`], sorted.
     SourceFiles(Vec<String>),
-    /// Answer to [`Request::Instructions`]: (module offset, text) pairs.
+    /// Answer to [`FactsRequest::Instructions`]: (module offset, text) pairs.
     Instructions(Vec<(usize, String)>),
     /// Answer to [`Request::CodeSource`].
     CodeSource(CodeSource),

@@ -1,7 +1,7 @@
 //! The core driven as a library, without the REPL.
 
 use wasmdbg::debugger::protocol::{
-    FrameRef, PrintOptions, Request, Response, StopReason, Value, ValueRef,
+    FactsRequest, FrameRef, PrintOptions, Request, Response, StopReason, Value, ValueRef,
 };
 use wasmdbg::debugger::{RunConfig, Session};
 use wasmdbg::render;
@@ -315,7 +315,9 @@ fn issue_18_module_facts_are_owned_views() {
         args: vec!["exit".into()],
         ..RunConfig::default()
     });
-    let Response::Modules { component, modules } = session.request(Request::Modules) else {
+    let Response::Modules { component, modules } =
+        session.request(Request::Facts(FactsRequest::Modules))
+    else {
         panic!()
     };
     assert!(component);
@@ -325,29 +327,29 @@ fn issue_18_module_facts_are_owned_views() {
         ["main", "wit-component-shim-module", "wit-component-fixup"]
     );
     assert!(modules[0].dwarf && !modules[1].dwarf);
-    let Response::Functions(settle) = session.request(Request::Functions {
+    let Response::Functions(settle) = session.request(Request::Facts(FactsRequest::Functions {
         module: ModuleRef::Name("main".into()),
         filter: Some("^app::settle$".into()),
-    }) else {
+    })) else {
         panic!()
     };
     assert_eq!(settle.len(), 1);
     // `Account { id: u32, balance: i64 }` passed by value, fields in
     // layout order.
     assert_eq!(settle[0].params, ["i64", "i32"]);
-    let Response::Imports(imports) = session.request(Request::Imports {
+    let Response::Imports(imports) = session.request(Request::Facts(FactsRequest::Imports {
         module: ModuleRef::Id(wasmdbg::wasm::program::CoreModuleId(2)),
-    }) else {
+    })) else {
         panic!()
     };
     assert_eq!(imports.len(), 18);
-    let unknown = session.request(Request::Exports {
+    let unknown = session.request(Request::Facts(FactsRequest::Exports {
         module: ModuleRef::Name("nope".into()),
-    });
+    }));
     assert!(matches!(unknown, Response::Error(_)), "{unknown:?}");
-    let json = serde_json::to_string(&session.request(Request::Sections {
+    let json = serde_json::to_string(&session.request(Request::Facts(FactsRequest::Sections {
         module: ModuleRef::Id(wasmdbg::wasm::program::CoreModuleId(1)),
-    }))
+    })))
     .unwrap();
     assert!(json.starts_with(r#"{"Sections":[{"name":"type""#), "{json}");
 }
