@@ -1706,3 +1706,139 @@ fn slice(bytes: &[u8], start: u64, len: u64) -> Vec<u8> {
         .min(bytes.len());
     bytes.get(start..end).unwrap_or_default().to_vec()
 }
+
+/// The DWARF variables reader against a fake frame, without wasmtime: a
+/// frame whose Wasm locals, globals, operand stack and memory are
+/// patterns the test chooses, so what the reader makes of DWARF's
+/// locations and types is checked on its own.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wasm::program::Program;
+
+    /// Locals and globals hold `base + 8 * index`; memory byte at address
+    /// `a` is `a & 0xff` (so an i32 read at `a` shows where it was read),
+    /// except the words `words` places.
+    struct FakeFrame {
+        base: u32,
+        words: Vec<(u64, u32)>,
+        reads: Vec<(u64, u64)>,
+    }
+
+    impl Machine for FakeFrame {
+        fn local(&mut self, index: u32) -> Result<Vec<u8>, String> {
+            Ok((self.base + 8 * index).to_le_bytes().to_vec())
+        }
+        fn global(&mut self, index: u32) -> Result<Vec<u8>, String> {
+            Ok((self.base + 8 * index).to_le_bytes().to_vec())
+        }
+        fn operand(&mut self, index: u32) -> Result<Vec<u8>, String> {
+            Err(format!("no operand stack entry {index} in the fake frame"))
+        }
+        fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, String> {
+            self.reads.push((address, len));
+            let mut bytes: Vec<u8> = (address..address + len).map(|a| a as u8).collect();
+            for (at, word) in &self.words {
+                for (k, b) in word.to_le_bytes().iter().enumerate() {
+                    let a = at + k as u64;
+                    if (address..address + len).contains(&a) {
+                        bytes[(a - address) as usize] = *b;
+                    }
+                }
+            }
+            Ok(bytes)
+        }
+    }
+
+    fn program(path: &str) -> Program {
+        let bytes = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+            .expect("test program");
+        Program::module(ModuleInfo::parse(bytes).expect("a module"))
+    }
+
+    /// shapes-O0.wasm's `area2(const struct shape *s)` after its prologue:
+    /// its frame base is `__stack_pointer` (global 0, here 0x1000), `s` and
+    /// `sum` live in the frame; `s` points where the fake memory says.
+    #[test]
+    fn locations_in_the_frame_and_memory_read_from_a_fake_frame() {
+        let program = program("tests/guests/dwarf/shapes-O0.wasm");
+        let (module, at) = crate::debugger::breakpoints::resolve_in(&program, "area2").unwrap();
+        let info = program.info(module);
+        let mut frame = FakeFrame {
+            base: 0x1000,
+            words: Vec::new(),
+            reads: Vec::new(),
+        };
+        let vars = frame_variables(
+            info,
+            at.pc,
+            None,
+            &mut frame,
+            false,
+            &PrintOptions::default(),
+        )
+        .unwrap()
+        .unwrap();
+        let shown: Vec<String> = vars
+            .iter()
+            .map(|v| format!("{} {}: {:?}", v.type_name, v.name, v.value))
+            .collect();
+        // Each value is read where DWARF says, from the fake frame: `s` at
+        // 0x1034 and `sum` at 0x1030 (the frame base the fake gives plus
+        // DW_OP_fbreg offsets), and the pattern there is the value: the
+        // bytes 0x34..0x37 are the pointer 0x37363534.
+        assert_eq!(frame.reads, [(0x1034, 4), (0x1030, 4)]);
+        assert_eq!(
+            shown,
+            [
+                "const struct shape * s: Pointer { address: 926299444, string: None, referent: None }",
+                "int sum: Int(858927408)",
+            ]
+        );
+        // A word placed where `sum` lives is what `sum` shows.
+        let mut placed = FakeFrame {
+            base: 0x1000,
+            words: vec![(0x1030, 4242)],
+            reads: Vec::new(),
+        };
+        let again = frame_variables(
+            info,
+            at.pc,
+            None,
+            &mut placed,
+            false,
+            &PrintOptions::default(),
+        )
+        .unwrap()
+        .unwrap();
+        let sum = again.iter().find(|v| v.name == "sum").unwrap();
+        assert_eq!(sum.value, SourceValue::Int(4242), "{again:?}");
+    }
+
+    /// A pc with no DWARF function: no variables, not an error; an inlined
+    /// frame past the chain: an error naming the chain.
+    #[test]
+    fn no_function_and_no_such_inlined_frame() {
+        let program = program("tests/guests/dwarf/shapes-O0.wasm");
+        let info = program.info(crate::wasm::program::CoreModuleId::FIRST);
+        let mut frame = FakeFrame {
+            base: 0x1000,
+            words: Vec::new(),
+            reads: Vec::new(),
+        };
+        assert_eq!(
+            frame_variables(info, 0, None, &mut frame, false, &PrintOptions::default()),
+            Ok(None)
+        );
+        let (_, at) = crate::debugger::breakpoints::resolve_in(&program, "area2").unwrap();
+        let past = frame_variables(
+            info,
+            at.pc,
+            Some(5),
+            &mut frame,
+            false,
+            &PrintOptions::default(),
+        );
+        assert!(past.unwrap_err().starts_with("no inlined frame 5 here"));
+    }
+}
