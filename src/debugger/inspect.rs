@@ -81,6 +81,17 @@ pub(crate) fn serve(
     })
 }
 
+/// `module`'s facts and its instance in the current run; `None` before
+/// the instance exists.
+fn instance_of(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    module: CoreModuleId,
+) -> Option<(std::sync::Arc<crate::wasm::ModuleInfo>, wasmtime::Instance)> {
+    let instance = shared.instance(store, module)?;
+    Some((shared.info(module).clone(), instance))
+}
+
 /// The refusal for a module whose instance does not exist yet.
 fn no_instance() -> Response {
     Response::invalid("the module is not instantiated yet".to_string())
@@ -92,8 +103,7 @@ fn globals(
     store: &mut StoreContextMut<'_, Host>,
     module: CoreModuleId,
 ) -> Response {
-    let info = shared.info(module).clone();
-    let Some(instance) = shared.instance(store, module) else {
+    let Some((info, instance)) = instance_of(shared, store, module) else {
         return no_instance();
     };
     let mut values = ValueReader::new(Some(instance), info.clone());
@@ -118,8 +128,7 @@ fn memory_sizes(
     store: &mut StoreContextMut<'_, Host>,
     module: CoreModuleId,
 ) -> Response {
-    let info = shared.info(module).clone();
-    let Some(instance) = shared.instance(store, module) else {
+    let Some((info, instance)) = instance_of(shared, store, module) else {
         return no_instance();
     };
     Response::Sizes(
@@ -144,8 +153,7 @@ fn table_sizes(
     store: &mut StoreContextMut<'_, Host>,
     module: CoreModuleId,
 ) -> Response {
-    let info = shared.info(module).clone();
-    let Some(instance) = shared.instance(store, module) else {
+    let Some((info, instance)) = instance_of(shared, store, module) else {
         return no_instance();
     };
     Response::Sizes(
@@ -168,8 +176,7 @@ fn table_elements(
     start: u64,
     count: u64,
 ) -> Response {
-    let info = shared.info(module).clone();
-    let Some(instance) = shared.instance(store, module) else {
+    let Some((info, instance)) = instance_of(shared, store, module) else {
         return no_instance();
     };
     match instance.debug_table(&mut *store, table) {
