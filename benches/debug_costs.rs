@@ -23,6 +23,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
+use wasmdbg::debugger::protocol::BreakpointRequest;
 
 use wasmdbg::debugger::protocol::{FrameRef, Request, Response, WatchSpec};
 use wasmdbg::debugger::{RunConfig, Session};
@@ -1246,11 +1247,11 @@ fn condition_figures() {
     };
     let break_tick =
         |session: &Session, condition: Option<&str>| -> wasmdbg::debugger::protocol::BreakpointId {
-            match session.request(Request::Break {
+            match session.request(Request::Breakpoint(BreakpointRequest::Break {
                 location: "tick".into(),
                 temporary: false,
                 condition: condition.map(str::to_string),
-            }) {
+            })) {
                 Response::BreakpointSet(b) => b.id,
                 other => panic!("{other:?}"),
             }
@@ -1264,7 +1265,10 @@ fn condition_figures() {
         t[2].push(time(&|s| {
             let id = break_tick(s, None);
             assert!(matches!(
-                s.request(Request::Ignore(id, u64::from(CALLS) + 1)),
+                s.request(Request::Breakpoint(BreakpointRequest::Ignore(
+                    id,
+                    u64::from(CALLS) + 1
+                ))),
                 Response::Done
             ));
         }));

@@ -3,6 +3,7 @@
 //!
 //! Run: `cargo run --example library [MODULE]`
 
+use wasmdbg::debugger::protocol::FramesRequest;
 use wasmdbg::debugger::protocol::{Request, Response};
 use wasmdbg::debugger::{RunConfig, Session};
 use wasmdbg::render::{self, Theme};
@@ -30,16 +31,18 @@ fn main() {
         render::stop_banner(&Theme::PLAIN, &stop, &render::SourceLine::None)
     );
 
-    let Response::Backtrace { frames, .. } = session.request(Request::Backtrace {
-        pause: stop.pause,
-        limit: None,
-        outermost: false,
-    }) else {
+    let Response::Backtrace { frames, .. } =
+        session.request(Request::Frames(FramesRequest::Backtrace {
+            pause: stop.pause,
+            limit: None,
+            outermost: false,
+        }))
+    else {
         return;
     };
     for frame in &frames {
         println!("{}", render::frame_line(&Theme::PLAIN, frame));
-        let request = Request::Locals(frame.frame);
+        let request = Request::Frames(FramesRequest::Locals(frame.frame));
         if let Response::Locals(locals) = session.request(request) {
             print!("{}", render::locals(&locals));
         }

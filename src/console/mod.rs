@@ -15,6 +15,7 @@ mod state;
 
 pub use state::State;
 
+use crate::debugger::protocol::{BreakpointRequest, FramesRequest, InspectRequest};
 use std::io::Write;
 
 use crate::debugger::Session;
@@ -327,11 +328,13 @@ impl Console {
         match command {
             Command::Backtrace { n } => {
                 let pause = self.pause()?.pause;
-                let backtrace = |limit: usize, outermost: bool| match self.ask(Request::Backtrace {
-                    pause,
-                    limit: Some(limit),
-                    outermost,
-                }) {
+                let backtrace = |limit: usize, outermost: bool| match self.ask(Request::Frames(
+                    FramesRequest::Backtrace {
+                        pause,
+                        limit: Some(limit),
+                        outermost,
+                    },
+                )) {
                     Response::Backtrace { frames, total } => Ok((frames, total)),
                     other => Err(unexpected(other)),
                 };
@@ -381,7 +384,7 @@ impl Console {
             }
             Command::Locals => {
                 let frame = self.selected_frame()?;
-                match self.ask(Request::Locals(frame)) {
+                match self.ask(Request::Frames(FramesRequest::Locals(frame))) {
                     Response::Locals(locals) => write_out(out, &render::locals(&locals))?,
                     Response::NotRecorded(why) => write_out(out, &format!("{why}.\n"))?,
                     other => return Err(unexpected(other)),
@@ -391,7 +394,7 @@ impl Console {
                 let frame = self.selected_frame()?;
                 let at_trap = frame.index == 0
                     && matches!(&self.state, State::Paused(s) if matches!(s.reason, StopReason::Trap(_)));
-                match self.ask(Request::Stack(frame)) {
+                match self.ask(Request::Frames(FramesRequest::Stack(frame))) {
                     Response::Stack(values) => write_out(out, &render::stack(&values, at_trap))?,
                     Response::NotRecorded(why) => write_out(out, &format!("{why}.\n"))?,
                     other => return Err(unexpected(other)),
@@ -506,7 +509,7 @@ impl Console {
             }
             Command::Finish => {
                 let frame = self.selected_frame()?;
-                if let Response::Frame(f) = self.ask(Request::Frame(frame)) {
+                if let Response::Frame(f) = self.ask(Request::Frames(FramesRequest::Frame(frame))) {
                     write_out(
                         out,
                         &format!(
@@ -586,17 +589,25 @@ impl Console {
                     other => return Err(unexpected(other)),
                 }
             }
-            Command::Delete { ids } => self.done(Request::Delete(Selection::typed(ids)))?,
-            Command::Disable { ids } => self.done(Request::Enable(Selection::typed(ids), false))?,
-            Command::Enable { ids } => self.done(Request::Enable(Selection::typed(ids), true))?,
+            Command::Delete { ids } => self.done(Request::Breakpoint(
+                BreakpointRequest::Delete(Selection::typed(ids)),
+            ))?,
+            Command::Disable { ids } => self.done(Request::Breakpoint(
+                BreakpointRequest::Enable(Selection::typed(ids), false),
+            ))?,
+            Command::Enable { ids } => self.done(Request::Breakpoint(
+                BreakpointRequest::Enable(Selection::typed(ids), true),
+            ))?,
             Command::Condition { id, expr } => {
                 let expr = (!expr.is_empty()).then(|| expr.join(" "));
-                self.done(Request::Condition(id, expr))?
+                self.done(Request::Breakpoint(BreakpointRequest::Condition(id, expr)))?
             }
-            Command::Ignore { id, count } => self.done(Request::Ignore(id, count))?,
+            Command::Ignore { id, count } => {
+                self.done(Request::Breakpoint(BreakpointRequest::Ignore(id, count)))?
+            }
             Command::Info {
                 what: Info::Breakpoints,
-            } => match self.ask(Request::Breakpoints) {
+            } => match self.ask(Request::Breakpoint(BreakpointRequest::Breakpoints)) {
                 Response::Breakpoints(list) => write_out(out, &render::breakpoints(&list))?,
                 other => return Err(unexpected(other)),
             },
@@ -621,7 +632,7 @@ impl Console {
             } => {
                 self.pause()?;
                 let module = self.module_ref(module);
-                match self.ask(Request::Globals { module }) {
+                match self.ask(Request::Inspect(InspectRequest::Globals { module })) {
                     Response::Globals(list) => write_out(out, &inspect::globals(&list))?,
                     other => return Err(unexpected(other)),
                 }
@@ -636,7 +647,7 @@ impl Console {
                     Response::Memories(decls) => decls,
                     other => return Err(unexpected(other)),
                 };
-                let sizes = self.sizes(Request::MemorySizes { module });
+                let sizes = self.sizes(Request::Inspect(InspectRequest::MemorySizes { module }));
                 write_out(out, &inspect::memories(&decls, sizes.as_deref()))?
             }
             Command::Info {
@@ -649,7 +660,7 @@ impl Console {
                     Response::Tables(decls) => decls,
                     other => return Err(unexpected(other)),
                 };
-                let sizes = self.sizes(Request::TableSizes { module });
+                let sizes = self.sizes(Request::Inspect(InspectRequest::TableSizes { module }));
                 write_out(out, &inspect::tables(&decls, sizes.as_deref()))?
             }
             Command::Info {
@@ -726,12 +737,12 @@ impl Console {
                     .transpose()?;
                 let frame = self.selected_frame()?;
                 let print = crate::debugger::protocol::PrintOptions { raw, ..self.print };
-                let request = Request::Evaluate {
+                let request = Request::Inspect(InspectRequest::Evaluate {
                     frame,
                     expr: expr.join(" "),
                     print,
                     record: true,
-                };
+                });
                 let (history, value) = match self.ask(request) {
                     Response::Printed { history, value } => (Some(history), *value),
                     other => (None, other),
@@ -761,18 +772,18 @@ impl Console {
                         let ty = LoadType::parse(ty.trim()).ok_or_else(|| {
                             format!("{:?} is not a type (i8, u8, i16, u16, i32, u32, i64, u64, f32, f64)", ty.trim())
                         })?;
-                        Request::SetMemory {
+                        Request::Inspect(InspectRequest::SetMemory {
                             frame,
                             ty,
                             address: address.to_string(),
                             expr: value,
-                        }
+                        })
                     }
-                    None => Request::SetVariable {
+                    None => Request::Inspect(InspectRequest::SetVariable {
                         frame,
                         name: target,
                         expr: value,
-                    },
+                    }),
                 };
                 self.done(request)?
             }
@@ -792,12 +803,12 @@ impl Console {
                     .ok_or_else(|| format!("x -t takes an element index, not {text:?}"))?;
                 self.pause()?;
                 let module = self.module_ref(module);
-                match self.ask(Request::TableElements {
+                match self.ask(Request::Inspect(InspectRequest::TableElements {
                     module,
                     table,
                     start,
                     count,
-                }) {
+                })) {
                     Response::Elements(list) => {
                         let lines: String = list
                             .iter()
@@ -824,7 +835,7 @@ impl Console {
                 // `bt` and `frame` name only when there are several).
                 self.run(Command::Frame { n: None }, out)?;
                 let frame = self.selected_frame()?;
-                let module = match self.ask(Request::Frame(frame)) {
+                let module = match self.ask(Request::Frames(FramesRequest::Frame(frame))) {
                     Response::Frame(f) => f.module,
                     other => return Err(unexpected(other)),
                 };
@@ -900,10 +911,12 @@ impl Console {
     fn current_module(&self) -> CoreModuleId {
         self.selected_frame()
             .ok()
-            .and_then(|frame| match self.ask(Request::Frame(frame)) {
-                Response::Frame(f) => Some(f.module),
-                _ => None,
-            })
+            .and_then(
+                |frame| match self.ask(Request::Frames(FramesRequest::Frame(frame))) {
+                    Response::Frame(f) => Some(f.module),
+                    _ => None,
+                },
+            )
             .unwrap_or(CoreModuleId::FIRST)
     }
 
@@ -937,14 +950,14 @@ impl Console {
             Some(f) if f.letter == 's' => (4096, Some(f.count)),
             Some(f) => (f.count as u64 * f.unit as u64, None),
         };
-        let request = Request::Examine(Examine {
+        let request = Request::Inspect(InspectRequest::Examine(Examine {
             frame,
             module,
             memory,
             address: address.to_string(),
             len,
             strings,
-        });
+        }));
         match self.ask(request) {
             Response::Memory {
                 address,
@@ -1000,11 +1013,13 @@ impl Console {
         out: &mut dyn Write,
     ) -> Result<bool, String> {
         let frame = self.selected_frame()?;
-        let vars = match self.session.request(Request::SourceVariables {
-            frame,
-            args_only,
-            print: self.print,
-        }) {
+        let vars = match self
+            .session
+            .request(Request::Inspect(InspectRequest::SourceVariables {
+                frame,
+                args_only,
+                print: self.print,
+            })) {
             Response::Variables(Some(v)) => v,
             Response::Variables(None) => return Ok(false),
             other => return Err(unexpected(other)),
@@ -1079,11 +1094,11 @@ impl Console {
     ) -> Result<(), String> {
         let (location, condition) = crate::debugger::breakpoints::split_condition(&spec.join(" "))?;
         let location = self.with_current_file(&location)?;
-        let request = Request::Break {
+        let request = Request::Breakpoint(BreakpointRequest::Break {
             location,
             temporary,
             condition,
-        };
+        });
         match self.ask(request) {
             Response::BreakpointSet(info) => {
                 write_out(out, &render::breakpoint_set(&self.theme, &info))
@@ -1186,8 +1201,9 @@ impl Console {
         let pause = self.pause().map_err(invalid)?.pause;
         match self
             .session
-            .request(Request::Frame(FrameRef::new(pause, index)))
-        {
+            .request(Request::Frames(FramesRequest::Frame(FrameRef::new(
+                pause, index,
+            )))) {
             Response::Frame(info) => {
                 self.selected = index;
                 let shown = self.source_line(Some(&info));

@@ -2,6 +2,7 @@
 //! `list`, `directory`, `info line`, `info sources`. Files are found by
 //! [`SourceFiles`]; line facts come from the module's DWARF.
 
+use crate::debugger::protocol::FramesRequest;
 use std::collections::HashSet;
 use std::io::Write;
 
@@ -236,7 +237,10 @@ impl Console {
             ),
             None => {
                 let frame = self.selected_frame()?;
-                match self.session.request(Request::Frame(frame)) {
+                match self
+                    .session
+                    .request(Request::Frames(FramesRequest::Frame(frame)))
+                {
                     Response::Frame(f) => (ModuleRef::Id(f.module), LineAt::Offset(f.pc)),
                     other => return Err(super::unexpected(other)),
                 }

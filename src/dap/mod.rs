@@ -21,6 +21,7 @@
 
 pub mod framing;
 
+use crate::debugger::protocol::{BreakpointRequest, FramesRequest, InspectRequest};
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -725,11 +726,11 @@ impl Adapter {
                 else {
                     return Err("only globals can be written (wasmtime 48 cannot write locals or the operand stack)".into());
                 };
-                self.ask(Request::SetVariable {
+                self.ask(Request::Inspect(InspectRequest::SetVariable {
                     frame,
                     name: args.name.clone(),
                     expr: args.value.clone(),
-                })?;
+                }))?;
                 let globals = self.globals(frame)?;
                 let value = globals
                     .into_iter()
@@ -813,14 +814,16 @@ impl Adapter {
                 let at = base.saturating_add_signed(args.offset.unwrap_or(0));
                 let frame = self.frame_or_top(None)?;
                 let count = u64::try_from(args.count).unwrap_or(0).min(1 << 20);
-                match self.ask(Request::Examine(crate::debugger::protocol::Examine {
-                    frame,
-                    module: None,
-                    memory: 0,
-                    address: at.to_string(),
-                    len: count,
-                    strings: None,
-                }))? {
+                match self.ask(Request::Inspect(InspectRequest::Examine(
+                    crate::debugger::protocol::Examine {
+                        frame,
+                        module: None,
+                        memory: 0,
+                        address: at.to_string(),
+                        len: count,
+                        strings: None,
+                    },
+                )))? {
                     Response::Memory { address, bytes, .. } => Ok(json!({
                         "address": format!("0x{address:x}"),
                         "data": base64::engine::general_purpose::STANDARD.encode(&bytes),
@@ -840,12 +843,12 @@ impl Adapter {
                     .map_err(|e| format!("data is not base64: {e}"))?;
                 let frame = self.frame_or_top(None)?;
                 for (i, b) in bytes.iter().enumerate() {
-                    self.ask(Request::SetMemory {
+                    self.ask(Request::Inspect(InspectRequest::SetMemory {
                         frame,
                         ty: crate::debugger::expr::LoadType::parse("u8").ok_or("no u8 store")?,
                         address: (at + i as u64).to_string(),
                         expr: b.to_string(),
-                    })?;
+                    }))?;
                 }
                 Ok(json!({ "bytesWritten": bytes.len() }))
             }
@@ -1053,11 +1056,11 @@ impl Adapter {
         condition: Option<String>,
     ) -> (dt::Breakpoint, Option<BreakpointId>) {
         let condition = condition.filter(|c| !c.trim().is_empty());
-        match self.ask(Request::Break {
+        match self.ask(Request::Breakpoint(BreakpointRequest::Break {
             location,
             temporary: false,
             condition,
-        }) {
+        })) {
             Ok(Response::BreakpointSet(info)) => {
                 let code = match &info.kind {
                     crate::debugger::protocol::BreakpointKind::Code(c) => Some(c),
@@ -1121,7 +1124,10 @@ impl Adapter {
         if self.fe.is_none() {
             return Ok(());
         }
-        self.ask(Request::Delete(Selection::Ids(ids))).map(|_| ())
+        self.ask(Request::Breakpoint(BreakpointRequest::Delete(
+            Selection::Ids(ids),
+        )))
+        .map(|_| ())
     }
 
     /// A DAP source for a DWARF path: the file found on disk (as `list`
@@ -1153,11 +1159,12 @@ impl Adapter {
             ));
         }
         let stop = self.stop()?;
-        let Response::Backtrace { frames, .. } = self.ask(Request::Backtrace {
-            pause: stop.pause,
-            limit: None,
-            outermost: false,
-        })?
+        let Response::Backtrace { frames, .. } =
+            self.ask(Request::Frames(FramesRequest::Backtrace {
+                pause: stop.pause,
+                limit: None,
+                outermost: false,
+            }))?
         else {
             return Err("unexpected answer".into());
         };
@@ -1222,11 +1229,11 @@ impl Adapter {
         let args: dap::requests::ScopesArguments = Self::arguments(request)?;
         let frame = self.frame(args.frame_id)?;
         let mut scopes = Vec::new();
-        let source = match self.ask(Request::SourceVariables {
+        let source = match self.ask(Request::Inspect(InspectRequest::SourceVariables {
             frame,
             args_only: false,
             print: PrintOptions::default(),
-        })? {
+        }))? {
             Response::Variables(vars) => vars,
             _ => None,
         };
@@ -1283,12 +1290,12 @@ impl Adapter {
 
     /// A global's (name, value text, type) list for the frame's module.
     fn globals(&self, frame: FrameRef) -> Result<Vec<(String, String, String)>, String> {
-        let Response::Frame(info) = self.ask(Request::Frame(frame))? else {
+        let Response::Frame(info) = self.ask(Request::Frames(FramesRequest::Frame(frame)))? else {
             return Err("unexpected answer".into());
         };
-        let Response::Globals(globals) = self.ask(Request::Globals {
+        let Response::Globals(globals) = self.ask(Request::Inspect(InspectRequest::Globals {
             module: ModuleRef::Id(info.module),
-        })?
+        }))?
         else {
             return Err("unexpected answer".into());
         };
@@ -1348,11 +1355,11 @@ impl Adapter {
                 let vars = if writes == self.writes {
                     vars
                 } else {
-                    match self.ask(Request::SourceVariables {
+                    match self.ask(Request::Inspect(InspectRequest::SourceVariables {
                         frame,
                         args_only: false,
                         print: PrintOptions::default(),
-                    })? {
+                    }))? {
                         Response::Variables(vars) => vars.unwrap_or_default(),
                         other => return Err(format!("unexpected answer {other:?}")),
                     }
@@ -1369,7 +1376,9 @@ impl Adapter {
                 }
             }
             Handle::Scope(frame, ScopeKind::Locals) => {
-                let Response::Locals(locals) = self.ask(Request::Locals(frame))? else {
+                let Response::Locals(locals) =
+                    self.ask(Request::Frames(FramesRequest::Locals(frame)))?
+                else {
                     return Err("unexpected answer".into());
                 };
                 for l in locals {
@@ -1381,7 +1390,9 @@ impl Adapter {
                 }
             }
             Handle::Scope(frame, ScopeKind::Stack) => {
-                let Response::Stack(values) = self.ask(Request::Stack(frame))? else {
+                let Response::Stack(values) =
+                    self.ask(Request::Frames(FramesRequest::Stack(frame)))?
+                else {
                     return Err("unexpected answer".into());
                 };
                 for (i, v) in values.iter().enumerate() {
@@ -1437,12 +1448,12 @@ impl Adapter {
             return self.run_command(&args.expression, args.frame_id);
         }
         let frame = self.frame_or_top(args.frame_id)?;
-        match self.ask(Request::Evaluate {
+        match self.ask(Request::Inspect(InspectRequest::Evaluate {
             frame,
             expr: args.expression.clone(),
             print: PrintOptions::default(),
             record: false,
-        })? {
+        }))? {
             Response::Number(n) => Ok(json!({
                 "result": render::inspect::number(n, None),
                 "variablesReference": 0,
@@ -1536,7 +1547,7 @@ impl Adapter {
 
     /// The ids in the breakpoint table.
     fn breakpoint_ids(&self) -> Vec<BreakpointId> {
-        match self.ask(Request::Breakpoints) {
+        match self.ask(Request::Breakpoint(BreakpointRequest::Breakpoints)) {
             Ok(Response::Breakpoints(list)) => list.iter().map(|b| b.id).collect(),
             _ => Vec::new(),
         }

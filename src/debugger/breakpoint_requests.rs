@@ -3,44 +3,34 @@
 //! counts; and keeping the running store's engine breakpoints in step with
 //! the table.
 
+use crate::debugger::protocol::BreakpointRequest;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use wasmtime::{AsContextMut, Result, StoreContextMut};
 
 use super::breakpoints::{self, Breakpoint};
-use super::protocol::{CoreModuleId, Pc, Request, Response, Selection};
+use super::protocol::{CoreModuleId, Pc, Response, Selection};
 use super::state::{Host, Shared, lock, module_pc};
 
-/// Serves the breakpoint requests, settings and static facts, paused or
-/// not. Any other request is handed back.
+/// Answers a breakpoint-table request, paused (`store`: the running
+/// store, whose engine breakpoints follow the table) or not.
 pub(crate) fn breakpoint_request(
     shared: &Shared,
     store: Option<&mut StoreContextMut<'_, Host>>,
-    request: Request,
-) -> Result<Response, Request> {
+    request: BreakpointRequest,
+) -> Response {
     let result = match request {
-        Request::Facts(facts) => {
-            return Ok(super::facts::serve(
-                &shared.program,
-                Some(&shared.code),
-                facts,
-            ));
-        }
-        Request::Requests => Ok(Response::Requests(lock(&shared.requests).view())),
-        Request::SetStopOn(event, on) => {
-            shared.stop_on(event).store(on, Ordering::Relaxed);
-            Ok(Response::Done)
-        }
-        Request::Break {
+        BreakpointRequest::Break {
             location,
             temporary,
             condition,
         } => add_breakpoint(shared, store, &location, temporary, condition)
             .map(Response::BreakpointSet),
-        Request::Delete(ids) => edit_breakpoints(shared, store, ids, Edit::Delete),
-        Request::Enable(ids, on) => edit_breakpoints(shared, store, ids, Edit::Enable(on)),
-        Request::Condition(id, text) => {
+        BreakpointRequest::Delete(ids) => edit_breakpoints(shared, store, ids, Edit::Delete),
+        BreakpointRequest::Enable(ids, on) => {
+            edit_breakpoints(shared, store, ids, Edit::Enable(on))
+        }
+        BreakpointRequest::Condition(id, text) => {
             let parsed = text
                 .as_deref()
                 .map(|t| parse_condition(shared, t))
@@ -50,11 +40,11 @@ pub(crate) fn breakpoint_request(
                 Ok(Response::Done)
             })
         }
-        Request::Ignore(id, count) => lock(&shared.control).table.get_mut(id).map(|bp| {
+        BreakpointRequest::Ignore(id, count) => lock(&shared.control).table.get_mut(id).map(|bp| {
             bp.ignore = count;
             Response::Done
         }),
-        Request::Breakpoints => {
+        BreakpointRequest::Breakpoints => {
             let control = lock(&shared.control);
             let mut list: Vec<_> = control
                 .table
@@ -65,9 +55,8 @@ pub(crate) fn breakpoint_request(
             list.sort_by_key(|b| b.id);
             Ok(Response::Breakpoints(list))
         }
-        other => return Err(other),
     };
-    Ok(result.unwrap_or_else(Response::invalid))
+    result.unwrap_or_else(Response::invalid)
 }
 
 /// A breakpoint condition, parsed once (its value-history references

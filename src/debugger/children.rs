@@ -13,6 +13,7 @@ use super::protocol::{
     ChildName, Error, ErrorKind, FrameRef, PrintOptions, Request, Response, SourceValue,
     ValueChild, ValueRef,
 };
+use crate::debugger::protocol::InspectRequest;
 
 /// Most elements read to serve one page: the reader's own value budget.
 const MOST_ELEMENTS: u64 = 100_000;
@@ -147,12 +148,12 @@ fn page(
         ..PrintOptions::default()
     };
     let read = |expr: &str| -> Result<SourceValue, Error> {
-        match ask(Request::Evaluate {
+        match ask(Request::Inspect(InspectRequest::Evaluate {
             frame: value.frame,
             expr: expr.to_string(),
             print,
             record: false,
-        }) {
+        })) {
             Response::SourceValue(_, v) => Ok(v),
             Response::Number(_) => Err(invalid(format!(
                 "{expr} is a Wasm value: it has no children"

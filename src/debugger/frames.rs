@@ -2,13 +2,12 @@
 //! and the reads the front end makes of them. Every request names its pause;
 //! one naming another pause is refused before any `FrameHandle` is touched.
 
+use crate::debugger::protocol::FramesRequest;
 use std::sync::Arc;
 
 use wasmtime::{FrameHandle, Module, Result, StoreContextMut, bail, format_err};
 
-use super::protocol::{
-    Error, ErrorKind, FrameInfo, FrameRef, Local, PauseId, Request, Response, Value,
-};
+use super::protocol::{Error, ErrorKind, FrameInfo, FrameRef, Local, PauseId, Response, Value};
 
 /// The error for a request naming pause `asked` while the program is at
 /// pause `now`.
@@ -162,13 +161,17 @@ impl Paused {
         self.frames.len()
     }
 
+    /// Answers a frames request of this pause.
+    ///
+    /// # Errors
+    /// A frame of another pause, or past the stack; the engine's errors.
     pub(crate) fn serve<T: 'static>(
         &mut self,
         store: &mut StoreContextMut<'_, T>,
-        request: Request,
+        request: FramesRequest,
     ) -> Result<Response> {
         match request {
-            Request::Backtrace {
+            FramesRequest::Backtrace {
                 pause,
                 limit: Some(n),
                 outermost: true,
@@ -183,7 +186,7 @@ impl Paused {
                     total: Some(depth),
                 })
             }
-            Request::Backtrace { pause, limit, .. } => {
+            FramesRequest::Backtrace { pause, limit, .. } => {
                 self.check_pause(pause)?;
                 let limit = limit.unwrap_or(usize::MAX);
                 let mut frames = Vec::new();
@@ -203,11 +206,11 @@ impl Paused {
                     (self.complete && self.frames.len() == frames.len()).then_some(frames.len());
                 Ok(Response::Backtrace { frames, total })
             }
-            Request::Frame(r) => {
+            FramesRequest::Frame(r) => {
                 self.check_pause(r.pause)?;
                 Ok(Response::Frame(self.frame_info(store, r.index)?))
             }
-            Request::Locals(r) => {
+            FramesRequest::Locals(r) => {
                 let WasmFrame {
                     handle,
                     module,
@@ -231,11 +234,10 @@ impl Paused {
                     .collect::<Result<Vec<_>>>()?;
                 Ok(Response::Locals(locals))
             }
-            Request::Stack(r) => {
+            FramesRequest::Stack(r) => {
                 self.check_pause(r.pause)?;
                 Ok(Response::Stack(self.stack_values(store, r.index)?))
             }
-            _ => bail!("internal error: request not served by the frame reader"),
         }
     }
 

@@ -16,17 +16,17 @@ use super::values::ValueReader;
 use super::variables;
 use wasmtime::FrameHandle;
 
-/// Serves the state requests; hands any other request back.
+/// Answers a request for the paused program's state.
 pub(crate) fn serve(
     shared: &Shared,
     store: &mut StoreContextMut<'_, Host>,
     paused: &mut Paused,
-    request: super::protocol::Request,
-) -> Result<Response, super::protocol::Request> {
-    use super::protocol::Request as R;
+    request: super::protocol::InspectRequest,
+) -> Response {
+    use super::protocol::InspectRequest as R;
     let resolve =
         |module: &super::protocol::ModuleRef| super::facts::resolve(&shared.program, module);
-    Ok(match request {
+    match request {
         R::Globals { module } => match resolve(&module) {
             Ok(m) => globals(shared, store, m),
             Err(e) => Response::invalid(e),
@@ -77,8 +77,7 @@ pub(crate) fn serve(
         } => set_memory(shared, store, paused, frame, ty, &address, &expr)
             .map(|()| Response::Done)
             .unwrap_or_else(Response::invalid),
-        other => return Err(other),
-    })
+    }
 }
 
 /// `module`'s facts and its instance in the current run; `None` before

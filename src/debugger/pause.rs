@@ -5,6 +5,7 @@
 //! requests in [`super::breakpoint_requests`], state reads in
 //! [`super::inspect`], reverse commands in [`super::reverse`].
 
+use crate::debugger::protocol::{FramesRequest, InspectRequest};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -178,33 +179,35 @@ pub(crate) fn pause(
                             Err(e) => error_response(&e),
                         }
                     }
-                    other => match breakpoint_request(shared, Some(&mut store), other) {
-                        Ok(response) => response,
-                        Err(other) => {
-                            let writes = matches!(
-                                other,
-                                Request::SetVariable { .. } | Request::SetMemory { .. }
-                            );
-                            match guarded(|| {
-                                Ok(super::inspect::serve(
-                                    shared,
-                                    &mut store,
-                                    &mut paused,
-                                    other,
-                                ))
-                            }) {
-                                Ok(Ok(Response::Done)) if writes => {
-                                    // A watched value may have been written.
-                                    super::watch::refresh_watches(shared, &mut store);
-                                    Response::Done
-                                }
-                                Ok(Ok(response)) => response,
-                                Ok(Err(other)) => guarded(|| paused.serve(&mut store, other))
-                                    .unwrap_or_else(|e| error_response(&e)),
-                                Err(e) => error_response(&e),
+                    Request::Breakpoint(r) => breakpoint_request(shared, Some(&mut store), r),
+                    Request::Facts(r) => {
+                        super::facts::serve(&shared.program, Some(&shared.code), r)
+                    }
+                    Request::Requests => Response::Requests(lock(&shared.requests).view()),
+                    Request::SetStopOn(event, on) => {
+                        shared.stop_on(event).store(on, Ordering::Relaxed);
+                        Response::Done
+                    }
+                    Request::Inspect(r) => {
+                        let writes = matches!(
+                            r,
+                            InspectRequest::SetVariable { .. } | InspectRequest::SetMemory { .. }
+                        );
+                        match guarded(|| {
+                            Ok(super::inspect::serve(shared, &mut store, &mut paused, r))
+                        }) {
+                            Ok(Response::Done) if writes => {
+                                // A watched value may have been written.
+                                super::watch::refresh_watches(shared, &mut store);
+                                Response::Done
                             }
+                            Ok(response) => response,
+                            Err(e) => error_response(&e),
                         }
-                    },
+                    }
+                    Request::Frames(r) => guarded(|| paused.serve(&mut store, r))
+                        .unwrap_or_else(|e| error_response(&e)),
+                    Request::Children { .. } => children_not_here(),
                 })
             }))
         });
@@ -291,17 +294,22 @@ pub(crate) fn before_serving(shared: &Arc<Shared>) -> bool {
             }
             Request::Disassemble { func, all, .. } => disassemble(&shared.program, None, func, all),
             Request::CodeSource => Response::CodeSource(shared.code.clone()),
-            Request::Backtrace { .. } => Response::Backtrace {
+            Request::Frames(FramesRequest::Backtrace { .. }) => Response::Backtrace {
                 frames: Vec::new(),
                 total: Some(0),
             },
-            other => match breakpoint_request(shared, None, other) {
-                Ok(response) => response,
-                Err(_) => Response::error(
-                    ErrorKind::NotPaused,
-                    "no request is being served yet: `continue` starts serving".to_string(),
-                ),
-            },
+            Request::Breakpoint(r) => breakpoint_request(shared, None, r),
+            Request::Facts(r) => super::facts::serve(&shared.program, Some(&shared.code), r),
+            Request::Requests => Response::Requests(lock(&shared.requests).view()),
+            Request::Children { .. } => children_not_here(),
+            Request::Frames(_)
+            | Request::Inspect(_)
+            | Request::Watch { .. }
+            | Request::Reverse(_)
+            | Request::GenerateCoreFile { .. } => Response::error(
+                ErrorKind::NotPaused,
+                "no request is being served yet: `continue` starts serving".to_string(),
+            ),
         };
         channel.send(response);
     }
@@ -343,16 +351,29 @@ pub(crate) fn serve_ended(shared: &Arc<Shared>, channel: &Channel, outcome: &Out
             }
             Request::Disassemble { func, all, .. } => disassemble(&shared.program, None, func, all),
             Request::CodeSource => Response::CodeSource(shared.code.clone()),
-            other => match breakpoint_request(shared, None, other) {
-                Ok(response) => response,
-                Err(_) => Response::error(
-                    ErrorKind::NotPaused,
-                    format!("the program is not paused: it {outcome}"),
-                ),
-            },
+            Request::Breakpoint(r) => breakpoint_request(shared, None, r),
+            Request::Facts(r) => super::facts::serve(&shared.program, Some(&shared.code), r),
+            Request::Requests => Response::Requests(lock(&shared.requests).view()),
+            Request::Children { .. } => children_not_here(),
+            Request::Frames(_)
+            | Request::Inspect(_)
+            | Request::Watch { .. }
+            | Request::GenerateCoreFile { .. } => Response::error(
+                ErrorKind::NotPaused,
+                format!("the program is not paused: it {outcome}"),
+            ),
         };
         channel.send(response);
     }
+}
+
+/// The answer should `Children` reach a worker: the Session answers it
+/// itself with `Evaluate` requests.
+fn children_not_here() -> Response {
+    Response::error(
+        ErrorKind::Internal,
+        "internal error: Children reached the worker (the Session answers it)".to_string(),
+    )
 }
 
 /// Lines of a function's disassembly: the one at `at` (function, pc) or

@@ -10,6 +10,7 @@
 //! dumps), by the module count and by every frame naming a function and an
 //! offset inside that function's body.
 
+use crate::debugger::protocol::{BreakpointRequest, FramesRequest, InspectRequest};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -363,11 +364,11 @@ impl PostMortem {
     fn serve(&self, request: Request) -> Response {
         match request {
             Request::Facts(facts) => super::facts::serve(&self.program, None, facts),
-            Request::Backtrace {
+            Request::Frames(FramesRequest::Backtrace {
                 pause,
                 limit,
                 outermost,
-            } => {
+            }) => {
                 if pause != self.pause {
                     return Response::Error(super::frames::stale(pause, self.pause));
                 }
@@ -379,23 +380,25 @@ impl PostMortem {
                     total: Some(depth),
                 }
             }
-            Request::Frame(r) => match self.frame(r) {
+            Request::Frames(FramesRequest::Frame(r)) => match self.frame(r) {
                 Ok(i) => Response::Frame(self.frame_info(i)),
                 Err(e) => Response::Error(e),
             },
-            Request::Locals(r) => match self.frame(r) {
+            Request::Frames(FramesRequest::Locals(r)) => match self.frame(r) {
                 Ok(i) => self.locals(i),
                 Err(e) => Response::Error(e),
             },
-            Request::Stack(r) => match self.frame(r) {
+            Request::Frames(FramesRequest::Stack(r)) => match self.frame(r) {
                 Ok(i) => self.stack(i),
                 Err(e) => Response::Error(e),
             },
-            Request::Globals { module } => match super::facts::resolve(&self.program, &module) {
-                Ok(m) => self.globals(m),
-                Err(e) => Response::invalid(e),
-            },
-            Request::MemorySizes { module } => {
+            Request::Inspect(InspectRequest::Globals { module }) => {
+                match super::facts::resolve(&self.program, &module) {
+                    Ok(m) => self.globals(m),
+                    Err(e) => Response::invalid(e),
+                }
+            }
+            Request::Inspect(InspectRequest::MemorySizes { module }) => {
                 match super::facts::resolve(&self.program, &module) {
                     Ok(m) => Response::Sizes(
                         (0..self.program.info(m).memories().len() as u32)
@@ -409,23 +412,25 @@ impl PostMortem {
                     Err(e) => Response::invalid(e),
                 }
             }
-            Request::TableSizes { module } => match super::facts::resolve(&self.program, &module) {
-                // Core dumps hold no tables.
-                Ok(m) => Response::Sizes(vec![None; self.program.info(m).tables().len()]),
-                Err(e) => Response::invalid(e),
-            },
-            Request::TableElements { .. } => {
+            Request::Inspect(InspectRequest::TableSizes { module }) => {
+                match super::facts::resolve(&self.program, &module) {
+                    // Core dumps hold no tables.
+                    Ok(m) => Response::Sizes(vec![None; self.program.info(m).tables().len()]),
+                    Err(e) => Response::invalid(e),
+                }
+            }
+            Request::Inspect(InspectRequest::TableElements { .. }) => {
                 Response::invalid("core dumps do not record tables".to_string())
             }
-            Request::Examine(x) => match self.frame(x.frame) {
+            Request::Inspect(InspectRequest::Examine(x)) => match self.frame(x.frame) {
                 Ok(i) => {
                     target::examine(&mut DumpTarget(self), &i, &x).unwrap_or_else(Response::invalid)
                 }
                 Err(e) => Response::Error(e),
             },
-            Request::Evaluate {
+            Request::Inspect(InspectRequest::Evaluate {
                 frame, expr, print, ..
-            } => match self.frame(frame) {
+            }) => match self.frame(frame) {
                 Ok(i) => match Expr::parse(&expr, &self.lasting.history()).and_then(|expr| {
                     target::evaluate(&mut DumpTarget(self), &i, frame.inlined, &expr, &print)
                 }) {
@@ -435,11 +440,11 @@ impl PostMortem {
                 },
                 Err(e) => Response::Error(e),
             },
-            Request::SourceVariables {
+            Request::Inspect(InspectRequest::SourceVariables {
                 frame,
                 args_only,
                 print,
-            } => match self.frame(frame) {
+            }) => match self.frame(frame) {
                 Ok(i) => {
                     let (module, _, pc) = self.frames[i];
                     let mut machine = target::FrameMachine {
@@ -468,7 +473,9 @@ impl PostMortem {
                 };
                 super::pause::disassemble(&self.program, at, func, all)
             }
-            Request::Breakpoints => Response::Breakpoints(Vec::new()),
+            Request::Breakpoint(BreakpointRequest::Breakpoints) => {
+                Response::Breakpoints(Vec::new())
+            }
             Request::Continue => not_live("continuing"),
             Request::Step { .. } | Request::StepLine { .. } | Request::Advance { .. } => {
                 not_live("stepping")
@@ -476,14 +483,15 @@ impl PostMortem {
             Request::Finish(_) => not_live("`finish`"),
             Request::Run => not_live("running"),
             Request::Reverse(_) => not_live("reverse execution"),
-            Request::Break { .. }
+            Request::Breakpoint(BreakpointRequest::Break { .. })
             | Request::Watch { .. }
-            | Request::Delete(_)
-            | Request::Enable(..)
-            | Request::Condition(..)
-            | Request::Ignore(..) => not_live("a breakpoint"),
+            | Request::Breakpoint(BreakpointRequest::Delete(_))
+            | Request::Breakpoint(BreakpointRequest::Enable(..))
+            | Request::Breakpoint(BreakpointRequest::Condition(..))
+            | Request::Breakpoint(BreakpointRequest::Ignore(..)) => not_live("a breakpoint"),
             Request::SetStopOn(..) => not_live("choosing which events pause"),
-            Request::SetVariable { .. } | Request::SetMemory { .. } => not_live("changing a value"),
+            Request::Inspect(InspectRequest::SetVariable { .. })
+            | Request::Inspect(InspectRequest::SetMemory { .. }) => not_live("changing a value"),
             Request::GenerateCoreFile { .. } => not_live("writing a core dump"),
             Request::CodeSource => Response::invalid("a core dump has no machine code".to_string()),
             Request::Detach => Response::Done,

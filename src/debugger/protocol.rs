@@ -44,8 +44,8 @@ pub struct FrameRef {
     /// pc, an inner one hiding an outer one of the same name). `Some(k)`:
     /// the k-th entry of the frame's source list — 0 the innermost inlined
     /// function, the last the Wasm function's own — whose variables alone
-    /// are in scope for [`Request::SourceVariables`] and
-    /// [`Request::Evaluate`]; Wasm-level requests (locals, operand stack)
+    /// are in scope for [`InspectRequest::SourceVariables`] and
+    /// [`InspectRequest::Evaluate`]; Wasm-level requests (locals, operand stack)
     /// answer for the whole Wasm frame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inlined: Option<usize>,
@@ -118,23 +118,13 @@ pub struct ValueChild {
 /// A request from the front end to the worker.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Request {
-    /// Frames `0..limit` (all when `None`) of the given pause, innermost
-    /// first; with `outermost`, the last `limit` frames instead (still
-    /// innermost first, with their own numbers), which walks the whole stack.
-    Backtrace {
-        /// The pause whose stack to walk.
-        pause: PauseId,
-        /// At most this many frames.
-        limit: Option<usize>,
-        /// Count `limit` from the outermost frame (gdb's `bt -N`).
-        outermost: bool,
-    },
-    /// One frame's location.
-    Frame(FrameRef),
-    /// One frame's locals.
-    Locals(FrameRef),
-    /// One frame's operand stack, bottom to top.
-    Stack(FrameRef),
+    /// Walk or read a pause's frames.
+    Frames(FramesRequest),
+    /// Read or write the paused program's state.
+    Inspect(InspectRequest),
+    /// Edit or list the breakpoint table.
+    Breakpoint(BreakpointRequest),
+
     /// Resume the guest until the next pause or the end of the program.
     Continue,
     /// Execute `count` instructions: into calls (`over == false`, stepi) or
@@ -179,15 +169,7 @@ pub enum Request {
     Reverse(Reverse),
     /// Switch pausing at an event of this kind on or off.
     SetStopOn(StopEvent, bool),
-    /// Set a breakpoint at LOCATION (see `breakpoints::resolve`).
-    Break {
-        /// The location as typed.
-        location: String,
-        /// Delete it when first hit (`tbreak`).
-        temporary: bool,
-        /// Stop only when this expression is true.
-        condition: Option<String>,
-    },
+
     /// Set a watchpoint: stop right after an instruction changes a global
     /// or a range of memory 0.
     Watch {
@@ -196,16 +178,7 @@ pub enum Request {
         /// What to watch.
         target: WatchSpec,
     },
-    /// Delete breakpoints and watchpoints.
-    Delete(Selection),
-    /// Enable (`true`) or disable breakpoints and watchpoints.
-    Enable(Selection, bool),
-    /// Set or (with `None`) remove a breakpoint's condition.
-    Condition(BreakpointId, Option<String>),
-    /// Ignore the next `count` hits of a breakpoint.
-    Ignore(BreakpointId, u64),
-    /// List the breakpoints.
-    Breakpoints,
+
     /// `wasmdbg serve`'s requests: the one in flight, the latest
     /// answered (`info requests`).
     Requests,
@@ -220,68 +193,11 @@ pub enum Request {
     ///
     /// [`Session`]: crate::debugger::Session
     Detach,
-    /// Every global of a core module with its current value (paused only).
-    Globals {
-        /// The core module.
-        module: ModuleRef,
-    },
-    /// The current size in bytes of every memory of a core module (paused
-    /// only); `None` for one the debugger cannot read (shared).
-    MemorySizes {
-        /// The core module.
-        module: ModuleRef,
-    },
-    /// The current size in elements of every table of a core module
-    /// (paused only).
-    TableSizes {
-        /// The core module.
-        module: ModuleRef,
-    },
-    /// Read memory (`x`).
-    Examine(Examine),
-    /// Read table elements (`x -t N`).
-    TableElements {
-        /// The core module whose table it is.
-        module: ModuleRef,
-        /// Table index.
-        table: u32,
-        /// First element.
-        start: u64,
-        /// How many.
-        count: u64,
-    },
-    /// The selected frame's source variables from DWARF (`info locals`,
-    /// `info args`, `frame variable`).
-    SourceVariables {
-        /// The frame.
-        frame: FrameRef,
-        /// Only the function's parameters.
-        args_only: bool,
-        /// How values are shown.
-        print: PrintOptions,
-    },
-    /// Evaluate an expression in a frame (`print`). With DWARF at the
-    /// frame's pc, a C-like expression over source variables (answered
-    /// with [`Response::SourceValue`]); otherwise, or when it names no
-    /// source variable, over Wasm locals and globals ([`Response::Number`]).
-    Evaluate {
-        /// The frame whose locals it reads.
-        frame: FrameRef,
-        /// The expression (`$N`, `$`, `$$N` name value-history entries,
-        /// read by the parser: see [`crate::debugger::expr`]).
-        expr: String,
-        /// How a source value is shown.
-        print: PrintOptions,
-        /// A `print`: a number it answers becomes the next value-history
-        /// entry, and the answer is [`Response::Printed`] (a hover or a
-        /// watch expression is not recorded).
-        #[serde(default)]
-        record: bool,
-    },
+
     /// Children `start..start + count` (all when `count` is `None`) of a
     /// source value, answered with [`Response::Children`] by the
     /// [`super::Session`], which reads the value again through
-    /// [`Request::Evaluate`] (so a page may reach past the `print
+    /// [`InspectRequest::Evaluate`] (so a page may reach past the `print
     /// elements` limit, up to 100,000 elements).
     Children {
         /// The value.
@@ -291,26 +207,7 @@ pub enum Request {
         /// How many.
         count: Option<u64>,
     },
-    /// `set var NAME = EXPR` for a global (locals cannot be written).
-    SetVariable {
-        /// The frame the value is evaluated in.
-        frame: FrameRef,
-        /// A global's name, `$globalN`, or a local (refused).
-        name: String,
-        /// The new value.
-        expr: String,
-    },
-    /// `set {TYPE} ADDR = EXPR`: write linear memory 0.
-    SetMemory {
-        /// The frame the expressions are evaluated in.
-        frame: FrameRef,
-        /// What to store.
-        ty: crate::debugger::expr::LoadType,
-        /// The address expression.
-        address: String,
-        /// The value expression.
-        expr: String,
-    },
+
     /// The instructions of a function: the selected frame's (`func: None`)
     /// or the one named; a window around the pc unless `all`.
     Disassemble {
@@ -546,6 +443,138 @@ impl std::str::FromStr for BreakpointId {
     }
 }
 
+/// The requests that walk and read a pause's frames (`bt`, `frame`,
+/// `locals`, `stack`).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub enum FramesRequest {
+    /// Frames `0..limit` (all when `None`) of the given pause, innermost
+    /// first; with `outermost`, the last `limit` frames instead (still
+    /// innermost first, with their own numbers), which walks the whole stack.
+    Backtrace {
+        /// The pause whose stack to walk.
+        pause: PauseId,
+        /// At most this many frames.
+        limit: Option<usize>,
+        /// Count `limit` from the outermost frame (gdb's `bt -N`).
+        outermost: bool,
+    },
+    /// One frame's location.
+    Frame(FrameRef),
+    /// One frame's locals.
+    Locals(FrameRef),
+    /// One frame's operand stack, bottom to top.
+    Stack(FrameRef),
+}
+
+/// The requests that read or write the paused program's state beyond its
+/// frames: globals, memory and tables, expressions and source variables.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub enum InspectRequest {
+    /// Every global of a core module with its current value (paused only).
+    Globals {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// The current size in bytes of every memory of a core module (paused
+    /// only); `None` for one the debugger cannot read (shared).
+    MemorySizes {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// The current size in elements of every table of a core module
+    /// (paused only).
+    TableSizes {
+        /// The core module.
+        module: ModuleRef,
+    },
+    /// Read memory (`x`).
+    Examine(Examine),
+    /// Read table elements (`x -t N`).
+    TableElements {
+        /// The core module whose table it is.
+        module: ModuleRef,
+        /// Table index.
+        table: u32,
+        /// First element.
+        start: u64,
+        /// How many.
+        count: u64,
+    },
+    /// The selected frame's source variables from DWARF (`info locals`,
+    /// `info args`, `frame variable`).
+    SourceVariables {
+        /// The frame.
+        frame: FrameRef,
+        /// Only the function's parameters.
+        args_only: bool,
+        /// How values are shown.
+        print: PrintOptions,
+    },
+    /// Evaluate an expression in a frame (`print`). With DWARF at the
+    /// frame's pc, a C-like expression over source variables (answered
+    /// with [`Response::SourceValue`]); otherwise, or when it names no
+    /// source variable, over Wasm locals and globals ([`Response::Number`]).
+    Evaluate {
+        /// The frame whose locals it reads.
+        frame: FrameRef,
+        /// The expression (`$N`, `$`, `$$N` name value-history entries,
+        /// read by the parser: see [`crate::debugger::expr`]).
+        expr: String,
+        /// How a source value is shown.
+        print: PrintOptions,
+        /// A `print`: a number it answers becomes the next value-history
+        /// entry, and the answer is [`Response::Printed`] (a hover or a
+        /// watch expression is not recorded).
+        #[serde(default)]
+        record: bool,
+    },
+    /// `set var NAME = EXPR` for a global (locals cannot be written).
+    SetVariable {
+        /// The frame the value is evaluated in.
+        frame: FrameRef,
+        /// A global's name, `$globalN`, or a local (refused).
+        name: String,
+        /// The new value.
+        expr: String,
+    },
+    /// `set {TYPE} ADDR = EXPR`: write linear memory 0.
+    SetMemory {
+        /// The frame the expressions are evaluated in.
+        frame: FrameRef,
+        /// What to store.
+        ty: crate::debugger::expr::LoadType,
+        /// The address expression.
+        address: String,
+        /// The value expression.
+        expr: String,
+    },
+}
+
+/// The requests that edit or list the breakpoint table (watchpoints are
+/// set with [`Request::Watch`], which needs a paused frame).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub enum BreakpointRequest {
+    /// Set a breakpoint at LOCATION (see `breakpoints::resolve`).
+    Break {
+        /// The location as typed.
+        location: String,
+        /// Delete it when first hit (`tbreak`).
+        temporary: bool,
+        /// Stop only when this expression is true.
+        condition: Option<String>,
+    },
+    /// Delete breakpoints and watchpoints.
+    Delete(Selection),
+    /// Enable (`true`) or disable breakpoints and watchpoints.
+    Enable(Selection, bool),
+    /// Set or (with `None`) remove a breakpoint's condition.
+    Condition(BreakpointId, Option<String>),
+    /// Ignore the next `count` hits of a breakpoint.
+    Ignore(BreakpointId, u64),
+    /// List the breakpoints.
+    Breakpoints,
+}
+
 /// The requests for the program's static facts (`info modules`,
 /// `info functions`, `list` locations, `x/i`, ...): every target answers
 /// them the same way, from the program model, whether the program is
@@ -763,7 +792,7 @@ pub enum Event {
     Ended(Box<Outcome>),
     /// The breakpoint table changed (set, deleted, enabled, conditioned,
     /// ignored, or a temporary breakpoint was hit and deleted): ask
-    /// [`Request::Breakpoints`] for it.
+    /// [`BreakpointRequest::Breakpoints`] for it.
     BreakpointsChanged,
     /// `wasmdbg serve` listens: its address (`127.0.0.1:8080`, the port
     /// filled in when 0 was asked). Sent once, while loading.
@@ -776,7 +805,7 @@ pub enum Event {
 /// The worker's answer to one [`Request`].
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Response {
-    /// Answer to [`Request::Backtrace`]; `total` is the stack's depth when the
+    /// Answer to [`FramesRequest::Backtrace`]; `total` is the stack's depth when the
     /// walk reached the end of it, `None` when `limit` stopped it first.
     Backtrace {
         /// The frames, innermost first.
@@ -784,11 +813,11 @@ pub enum Response {
         /// The full depth when known.
         total: Option<usize>,
     },
-    /// Answer to [`Request::Frame`].
+    /// Answer to [`FramesRequest::Frame`].
     Frame(FrameInfo),
-    /// Answer to [`Request::Locals`].
+    /// Answer to [`FramesRequest::Locals`].
     Locals(Vec<Local>),
-    /// Answer to [`Request::Stack`]: values bottom to top.
+    /// Answer to [`FramesRequest::Stack`]: values bottom to top.
     Stack(Vec<Value>),
     /// The guest paused (answer to [`Request::Continue`], or the first event
     /// after start).
@@ -833,9 +862,9 @@ pub enum Response {
     Instructions(Vec<(usize, String)>),
     /// Answer to [`Request::CodeSource`].
     CodeSource(CodeSource),
-    /// Answer to [`Request::TableElements`]: (index, value) pairs.
+    /// Answer to [`InspectRequest::TableElements`]: (index, value) pairs.
     Elements(Vec<(u64, Value)>),
-    /// Answer to a recorded [`Request::Evaluate`] that was a number: its
+    /// Answer to a recorded [`InspectRequest::Evaluate`] that was a number: its
     /// value-history number (`$N`) and the answer ([`Response::Number`] or
     /// [`Response::SourceValue`]). Made by the [`super::Session`].
     Printed {
@@ -852,19 +881,19 @@ pub enum Response {
         /// The page.
         children: Vec<ValueChild>,
     },
-    /// Answer to [`Request::Evaluate`] over Wasm values.
+    /// Answer to [`InspectRequest::Evaluate`] over Wasm values.
     Number(crate::debugger::expr::Num),
-    /// Answer to [`Request::Evaluate`] over source variables: the C type
+    /// Answer to [`InspectRequest::Evaluate`] over source variables: the C type
     /// and the value.
     SourceValue(String, SourceValue),
-    /// Answer to [`Request::SourceVariables`]; `None` when DWARF has no
+    /// Answer to [`InspectRequest::SourceVariables`]; `None` when DWARF has no
     /// function at the frame's pc.
     Variables(Option<Vec<Variable>>),
-    /// Answer to [`Request::Globals`].
+    /// Answer to [`InspectRequest::Globals`].
     Globals(Vec<GlobalInfo>),
-    /// Answer to [`Request::MemorySizes`] and [`Request::TableSizes`].
+    /// Answer to [`InspectRequest::MemorySizes`] and [`InspectRequest::TableSizes`].
     Sizes(Vec<Option<u64>>),
-    /// Answer to [`Request::Examine`]: where the read started and what it
+    /// Answer to [`InspectRequest::Examine`]: where the read started and what it
     /// read (for strings: one byte string per string, without the NUL).
     Memory {
         /// Start address.
@@ -874,7 +903,7 @@ pub enum Response {
         /// The strings read, for a string examine.
         strings: Vec<(u64, Vec<u8>)>,
     },
-    /// Answer to [`Request::Breakpoints`].
+    /// Answer to [`BreakpointRequest::Breakpoints`].
     Breakpoints(Vec<BreakpointInfo>),
     /// Answer to [`Request::Disassemble`]: the function and its lines.
     Disassembly {
@@ -893,7 +922,7 @@ pub enum Response {
     Error(Error),
     /// Answer to [`Request::GenerateCoreFile`].
     CoreFileWritten(CoreFileWritten),
-    /// Answer to [`Request::Locals`] or [`Request::Stack`] in a core dump
+    /// Answer to [`FramesRequest::Locals`] or [`FramesRequest::Stack`] in a core dump
     /// that did not record them (wasmtime's dumps record neither): why.
     NotRecorded(String),
 }
@@ -984,22 +1013,22 @@ impl Request {
     /// The pause a request names, for the ones that read a paused frame.
     pub fn pause(&self) -> Option<PauseId> {
         match self {
-            Request::Backtrace { pause, .. } => Some(*pause),
-            Request::Frame(f)
-            | Request::Locals(f)
-            | Request::Stack(f)
+            Request::Frames(FramesRequest::Backtrace { pause, .. }) => Some(*pause),
+            Request::Frames(FramesRequest::Frame(f))
+            | Request::Frames(FramesRequest::Locals(f))
+            | Request::Frames(FramesRequest::Stack(f))
             | Request::Finish(f)
             | Request::Advance { frame: f, .. }
             | Request::Watch { frame: f, .. }
-            | Request::SourceVariables { frame: f, .. }
-            | Request::Evaluate { frame: f, .. }
+            | Request::Inspect(InspectRequest::SourceVariables { frame: f, .. })
+            | Request::Inspect(InspectRequest::Evaluate { frame: f, .. })
             | Request::Children {
                 value: ValueRef { frame: f, .. },
                 ..
             }
-            | Request::SetVariable { frame: f, .. }
-            | Request::SetMemory { frame: f, .. } => Some(f.pause),
-            Request::Examine(x) => Some(x.frame.pause),
+            | Request::Inspect(InspectRequest::SetVariable { frame: f, .. })
+            | Request::Inspect(InspectRequest::SetMemory { frame: f, .. }) => Some(f.pause),
+            Request::Inspect(InspectRequest::Examine(x)) => Some(x.frame.pause),
             Request::Disassemble { frame, .. } => frame.map(|f| f.pause),
             Request::GenerateCoreFile { pause, .. } => Some(*pause),
             _ => None,

@@ -1,5 +1,6 @@
 //! [`Session`]: the front end's handle on one debugged program.
 
+use crate::debugger::protocol::{BreakpointRequest, InspectRequest};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use std::collections::VecDeque;
@@ -282,7 +283,10 @@ impl Session {
             let ask = |r: Request| self.request_with_timeout(r, timeout);
             return super::children::children(&ask, value, *start, *count);
         }
-        let record = matches!(request, Request::Evaluate { record: true, .. });
+        let record = matches!(
+            request,
+            Request::Inspect(InspectRequest::Evaluate { record: true, .. })
+        );
         let changes_breakpoints = changes_breakpoints(&request);
         if self.requests.send(Incoming::Request(request)).is_err() {
             return self.worker_gone();
@@ -358,11 +362,11 @@ impl Session {
 fn changes_breakpoints(request: &Request) -> bool {
     matches!(
         request,
-        Request::Break { .. }
+        Request::Breakpoint(BreakpointRequest::Break { .. })
             | Request::Watch { .. }
-            | Request::Delete(_)
-            | Request::Enable(..)
-            | Request::Condition(..)
-            | Request::Ignore(..)
+            | Request::Breakpoint(BreakpointRequest::Delete(_))
+            | Request::Breakpoint(BreakpointRequest::Enable(..))
+            | Request::Breakpoint(BreakpointRequest::Condition(..))
+            | Request::Breakpoint(BreakpointRequest::Ignore(..))
     )
 }

@@ -1,5 +1,6 @@
 //! The core driven as a library, without the REPL.
 
+use wasmdbg::debugger::protocol::{BreakpointRequest, FramesRequest, InspectRequest};
 use wasmdbg::debugger::protocol::{
     FactsRequest, FrameRef, PrintOptions, Request, Response, StopReason, Value, ValueRef,
 };
@@ -26,7 +27,8 @@ fn frames_of_an_earlier_pause_are_refused() {
         panic!("{first:?}")
     };
     let old = FrameRef::new(stop1.pause, 0);
-    let Response::Locals(locals) = session.request(Request::Locals(old)) else {
+    let Response::Locals(locals) = session.request(Request::Frames(FramesRequest::Locals(old)))
+    else {
         panic!()
     };
     assert_eq!(locals[0].value, Value::I32(10));
@@ -38,14 +40,14 @@ fn frames_of_an_earlier_pause_are_refused() {
     assert!(stop2.pause > stop1.pause);
 
     for request in [
-        Request::Locals(old),
-        Request::Stack(old),
-        Request::Frame(old),
-        Request::Backtrace {
+        Request::Frames(FramesRequest::Locals(old)),
+        Request::Frames(FramesRequest::Stack(old)),
+        Request::Frames(FramesRequest::Frame(old)),
+        Request::Frames(FramesRequest::Backtrace {
             pause: old.pause,
             limit: None,
             outermost: false,
-        },
+        }),
     ] {
         match session.request(request) {
             Response::Error(e) => {
@@ -59,7 +61,8 @@ fn frames_of_an_earlier_pause_are_refused() {
         }
     }
     let new = FrameRef::new(stop2.pause, 0);
-    let Response::Locals(locals) = session.request(Request::Locals(new)) else {
+    let Response::Locals(locals) = session.request(Request::Frames(FramesRequest::Locals(new)))
+    else {
         panic!()
     };
     assert_eq!(locals[0].value, Value::I32(20));
@@ -70,7 +73,7 @@ fn frames_of_an_earlier_pause_are_refused() {
     };
     assert_eq!(outcome.to_string(), "returned from _start");
     let Response::Error(wasmdbg::debugger::protocol::Error { message: msg, .. }) =
-        session.request(Request::Locals(new))
+        session.request(Request::Frames(FramesRequest::Locals(new)))
     else {
         panic!()
     };
@@ -85,16 +88,18 @@ fn out_of_range_frame_is_an_error_not_a_panic() {
     };
     let far = FrameRef::new(stop.pause, 3);
     let Response::Error(wasmdbg::debugger::protocol::Error { message: msg, .. }) =
-        session.request(Request::Locals(far))
+        session.request(Request::Frames(FramesRequest::Locals(far)))
     else {
         panic!()
     };
     assert_eq!(msg, "no frame #3: the stack has 3 frames (#0-#2)");
-    let Response::Backtrace { frames, total } = session.request(Request::Backtrace {
-        pause: stop.pause,
-        limit: None,
-        outermost: false,
-    }) else {
+    let Response::Backtrace { frames, total } =
+        session.request(Request::Frames(FramesRequest::Backtrace {
+            pause: stop.pause,
+            limit: None,
+            outermost: false,
+        }))
+    else {
         panic!()
     };
     assert_eq!(total, Some(3));
@@ -139,7 +144,7 @@ fn issue_18_a_frame_from_before_a_worker_restart_is_refused() {
     };
     let old = FrameRef::new(before.pause, 0);
     assert!(matches!(
-        session.request(Request::Frame(old)),
+        session.request(Request::Frames(FramesRequest::Frame(old))),
         Response::Frame(_)
     ));
     // Run to the end, then `maintenance panic worker`: the worker thread
@@ -151,7 +156,7 @@ fn issue_18_a_frame_from_before_a_worker_restart_is_refused() {
         panic!("the new worker did not pause")
     };
     assert!(after.pause > before.pause, "{after:?} {before:?}");
-    match session.request(Request::Frame(old)) {
+    match session.request(Request::Frames(FramesRequest::Frame(old))) {
         Response::Error(e) => assert_eq!(
             e.kind,
             wasmdbg::debugger::protocol::ErrorKind::Stale,
@@ -161,7 +166,7 @@ fn issue_18_a_frame_from_before_a_worker_restart_is_refused() {
     }
     let new = FrameRef::new(after.pause, 0);
     assert!(matches!(
-        session.request(Request::Frame(new)),
+        session.request(Request::Frames(FramesRequest::Frame(new))),
         Response::Frame(_)
     ));
 }
@@ -237,16 +242,18 @@ fn issue_18_the_protocol_round_trips_through_json() {
         panic!("{first:?}")
     };
     let frame = FrameRef::new(stop.pause, 0);
-    let request = Request::Backtrace {
+    let request = Request::Frames(FramesRequest::Backtrace {
         pause: stop.pause,
         limit: Some(5),
         outermost: false,
-    };
+    });
     let responses = [
         first,
         session.request(request.clone()),
-        session.request(Request::Locals(frame)),
-        session.request(Request::Frame(FrameRef::new(stop.pause, 99))),
+        session.request(Request::Frames(FramesRequest::Locals(frame))),
+        session.request(Request::Frames(FramesRequest::Frame(FrameRef::new(
+            stop.pause, 99,
+        )))),
     ];
     for response in responses {
         let json = serde_json::to_string(&response).unwrap();
@@ -277,15 +284,17 @@ fn issue_18_errors_have_kinds() {
     };
     let far = FrameRef::new(stop.pause, 99);
     assert_eq!(
-        kind(session.request(Request::Frame(far))),
+        kind(session.request(Request::Frames(FramesRequest::Frame(far)))),
         ErrorKind::NoSuchFrame
     );
     assert_eq!(
-        kind(session.request(Request::Break {
-            location: "*zz".into(),
-            temporary: false,
-            condition: None,
-        })),
+        kind(
+            session.request(Request::Breakpoint(BreakpointRequest::Break {
+                location: "*zz".into(),
+                temporary: false,
+                condition: None,
+            }))
+        ),
         ErrorKind::Invalid
     );
     let old = FrameRef::new(stop.pause, 0);
@@ -294,12 +303,12 @@ fn issue_18_errors_have_kinds() {
         Response::Stopped(_)
     ));
     assert_eq!(
-        kind(session.request(Request::Locals(old))),
+        kind(session.request(Request::Frames(FramesRequest::Locals(old)))),
         ErrorKind::Stale
     );
     while let Response::Stopped(_) = session.request(Request::Continue) {}
     assert_eq!(
-        kind(session.request(Request::Locals(old))),
+        kind(session.request(Request::Frames(FramesRequest::Locals(old)))),
         ErrorKind::NotPaused
     );
 }
@@ -386,7 +395,8 @@ fn a_core_dump_is_a_session_too() {
         StopReason::Trap("integer divide by zero".into())
     );
     let frame = FrameRef::new(stop.pause, 0);
-    let Response::Locals(locals) = core.request(Request::Locals(frame)) else {
+    let Response::Locals(locals) = core.request(Request::Frames(FramesRequest::Locals(frame)))
+    else {
         panic!()
     };
     assert_eq!(locals[2].value, Value::I64(-7));
@@ -394,7 +404,9 @@ fn a_core_dump_is_a_session_too() {
         panic!()
     };
     assert_eq!(e.kind, ErrorKind::NotLive);
-    let Response::Error(e) = core.request(Request::Frame(FrameRef::new(stop.pause, 9))) else {
+    let Response::Error(e) = core.request(Request::Frames(FramesRequest::Frame(FrameRef::new(
+        stop.pause, 9,
+    )))) else {
         panic!()
     };
     assert_eq!(e.kind, ErrorKind::NoSuchFrame);
@@ -403,7 +415,7 @@ fn a_core_dump_is_a_session_too() {
         panic!()
     };
     assert_ne!(again.pause, stop.pause);
-    let Response::Error(e) = core.request(Request::Locals(frame)) else {
+    let Response::Error(e) = core.request(Request::Frames(FramesRequest::Locals(frame))) else {
         panic!()
     };
     assert_eq!(e.kind, ErrorKind::Stale);
@@ -426,19 +438,19 @@ fn issue_18_stops_ends_and_breakpoint_changes_are_events() {
     };
     assert_eq!(session.take_events(), vec![Event::Stopped(Box::new(entry))]);
 
-    let set = session.request(Request::Break {
+    let set = session.request(Request::Breakpoint(BreakpointRequest::Break {
         location: "fib".into(),
         temporary: true,
         condition: None,
-    });
+    }));
     assert!(matches!(set, Response::BreakpointSet(_)), "{set:?}");
     assert_eq!(session.take_events(), vec![Event::BreakpointsChanged]);
     // A refused request changes nothing.
-    let refused = session.request(Request::Break {
+    let refused = session.request(Request::Breakpoint(BreakpointRequest::Break {
         location: "nosuch".into(),
         temporary: false,
         condition: None,
-    });
+    }));
     assert!(matches!(refused, Response::Error(_)), "{refused:?}");
     assert!(session.take_events().is_empty());
 
@@ -478,12 +490,12 @@ fn the_value_history_is_the_sessions() {
     };
     let frame = FrameRef::new(stop.pause, 1);
     let eval = |session: &Session, expr: &str, record: bool| {
-        session.request(Request::Evaluate {
+        session.request(Request::Inspect(InspectRequest::Evaluate {
             frame,
             expr: expr.into(),
             print: PrintOptions::default(),
             record,
-        })
+        }))
     };
     let same = |got: Response, want: Response| assert_eq!(format!("{got:?}"), format!("{want:?}"));
     let printed = |history: usize, n: Num| Response::Printed {
@@ -541,12 +553,12 @@ fn the_value_history_is_the_sessions() {
     };
     let frame = FrameRef::new(stop.pause, 1);
     same(
-        session.request(Request::Evaluate {
+        session.request(Request::Inspect(InspectRequest::Evaluate {
             frame,
             expr: "$2 + $1".into(),
             print: PrintOptions::default(),
             record: true,
-        }),
+        })),
         printed(4, Num::Int32(217)),
     );
 }
@@ -564,8 +576,9 @@ fn an_inlined_frame_has_its_own_variables() {
     let Response::Stopped(stop) = first else {
         panic!("{first:?}")
     };
-    let Response::Frame(info) = session.request(Request::Frame(FrameRef::new(stop.pause, 0)))
-    else {
+    let Response::Frame(info) = session.request(Request::Frames(FramesRequest::Frame(
+        FrameRef::new(stop.pause, 0),
+    ))) else {
         panic!()
     };
     let chain: Vec<_> = info.source.iter().map(|s| s.function.clone()).collect();
@@ -581,11 +594,11 @@ fn an_inlined_frame_has_its_own_variables() {
             inlined,
             ..FrameRef::new(stop.pause, 0)
         };
-        match session.request(Request::SourceVariables {
+        match session.request(Request::Inspect(InspectRequest::SourceVariables {
             frame,
             args_only: false,
             print: PrintOptions::default(),
-        }) {
+        })) {
             Response::Variables(Some(vars)) => Ok(vars.into_iter().map(|v| v.name).collect()),
             Response::Error(e) => Err(e.message),
             other => panic!("{other:?}"),
@@ -602,12 +615,12 @@ fn an_inlined_frame_has_its_own_variables() {
             inlined,
             ..FrameRef::new(stop.pause, 0)
         };
-        match session.request(Request::Evaluate {
+        match session.request(Request::Inspect(InspectRequest::Evaluate {
             frame,
             expr: expr.into(),
             print: PrintOptions::default(),
             record: false,
-        }) {
+        })) {
             Response::SourceValue(ty, v) => Ok(format!("({ty}) {v:?}")),
             Response::Error(e) => Err(e.message),
             other => panic!("{other:?}"),
@@ -757,14 +770,15 @@ fn breakpoint_selections_say_which() {
     let Response::Stopped(stop) = first else {
         panic!("{first:?}")
     };
-    let set = |location: &str| match session.request(Request::Break {
-        location: location.into(),
-        temporary: false,
-        condition: None,
-    }) {
-        Response::BreakpointSet(info) => info.id,
-        other => panic!("{other:?}"),
-    };
+    let set =
+        |location: &str| match session.request(Request::Breakpoint(BreakpointRequest::Break {
+            location: location.into(),
+            temporary: false,
+            condition: None,
+        })) {
+            Response::BreakpointSet(info) => info.id,
+            other => panic!("{other:?}"),
+        };
     assert_eq!(set("get"), BreakpointId(1));
     match session.request(Request::Watch {
         frame: FrameRef::new(stop.pause, 0),
@@ -773,22 +787,33 @@ fn breakpoint_selections_say_which() {
         Response::BreakpointSet(info) => assert_eq!(info.id, BreakpointId(2)),
         other => panic!("{other:?}"),
     }
-    let listed = |session: &Session| match session.request(Request::Breakpoints) {
+    let listed = |session: &Session| match session
+        .request(Request::Breakpoint(BreakpointRequest::Breakpoints))
+    {
         Response::Breakpoints(list) => list.iter().map(|b| b.id).collect::<Vec<_>>(),
         other => panic!("{other:?}"),
     };
-    session.request(Request::Delete(Selection::Ids(vec![])));
+    session.request(Request::Breakpoint(BreakpointRequest::Delete(
+        Selection::Ids(vec![]),
+    )));
     assert_eq!(listed(&session), [BreakpointId(1), BreakpointId(2)]);
-    match session.request(Request::Delete(Selection::Ids(vec![BreakpointId(7)]))) {
+    match session.request(Request::Breakpoint(BreakpointRequest::Delete(
+        Selection::Ids(vec![BreakpointId(7)]),
+    ))) {
         Response::Error(e) => assert_eq!(e.message, "no breakpoint number 7"),
         other => panic!("{other:?}"),
     }
-    session.request(Request::Enable(Selection::All, false));
-    match session.request(Request::Breakpoints) {
+    session.request(Request::Breakpoint(BreakpointRequest::Enable(
+        Selection::All,
+        false,
+    )));
+    match session.request(Request::Breakpoint(BreakpointRequest::Breakpoints)) {
         Response::Breakpoints(list) => assert!(list.iter().all(|b| !b.enabled)),
         other => panic!("{other:?}"),
     }
-    session.request(Request::Delete(Selection::All));
+    session.request(Request::Breakpoint(BreakpointRequest::Delete(
+        Selection::All,
+    )));
     assert_eq!(listed(&session), []);
     // Numbers are not reused.
     assert_eq!(set("get"), BreakpointId(3));
@@ -804,11 +829,13 @@ fn inspection_view(session: &Session, pause: wasmdbg::debugger::protocol::PauseI
     use wasmdbg::debugger::protocol::{Examine, ModuleRef};
     use wasmdbg::wasm::program::CoreModuleId;
     let mut out = String::new();
-    let Response::Backtrace { frames, total } = session.request(Request::Backtrace {
-        pause,
-        limit: None,
-        outermost: false,
-    }) else {
+    let Response::Backtrace { frames, total } =
+        session.request(Request::Frames(FramesRequest::Backtrace {
+            pause,
+            limit: None,
+            outermost: false,
+        }))
+    else {
         panic!("no backtrace")
     };
     writeln!(out, "{} frames ({total:?})", frames.len()).unwrap();
@@ -820,25 +847,35 @@ fn inspection_view(session: &Session, pause: wasmdbg::debugger::protocol::PauseI
             r.index, f.module, f.func_index, f.func_name, f.pc, f.instruction, f.source
         )
         .unwrap();
-        writeln!(out, "  locals {:?}", session.request(Request::Locals(r))).unwrap();
-        writeln!(out, "  stack {:?}", session.request(Request::Stack(r))).unwrap();
+        writeln!(
+            out,
+            "  locals {:?}",
+            session.request(Request::Frames(FramesRequest::Locals(r)))
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "  stack {:?}",
+            session.request(Request::Frames(FramesRequest::Stack(r)))
+        )
+        .unwrap();
         writeln!(
             out,
             "  source {:?}",
-            session.request(Request::SourceVariables {
+            session.request(Request::Inspect(InspectRequest::SourceVariables {
                 frame: r,
                 args_only: false,
                 print: PrintOptions::default(),
-            })
+            }))
         )
         .unwrap();
     }
     writeln!(
         out,
         "globals {:?}",
-        session.request(Request::Globals {
+        session.request(Request::Inspect(InspectRequest::Globals {
             module: ModuleRef::Id(CoreModuleId::FIRST),
-        })
+        }))
     )
     .unwrap();
     let top = FrameRef::new(pause, 0);
@@ -851,22 +888,22 @@ fn inspection_view(session: &Session, pause: wasmdbg::debugger::protocol::PauseI
         "{i32} ($sp + 8)",
         "$local0 + 1",
     ] {
-        let answer = session.request(Request::Evaluate {
+        let answer = session.request(Request::Inspect(InspectRequest::Evaluate {
             frame: top,
             expr: expr.into(),
             print: PrintOptions::default(),
             record: false,
-        });
+        }));
         writeln!(out, "print {expr}: {answer:?}").unwrap();
     }
-    let x = session.request(Request::Examine(Examine {
+    let x = session.request(Request::Inspect(InspectRequest::Examine(Examine {
         frame: top,
         module: None,
         memory: 0,
         address: "$sp".into(),
         len: 32,
         strings: None,
-    }));
+    })));
     writeln!(out, "x/32xb $sp: {x:?}").unwrap();
     out
 }
