@@ -29,6 +29,7 @@ pub mod cli;
 pub mod console;
 pub mod dap;
 pub mod debugger;
+pub mod error;
 pub mod panic_guard;
 pub mod render;
 pub mod repl;

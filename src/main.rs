@@ -139,7 +139,7 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         Ok(wasmdbg::debugger::record::Sink::Memory(Vec::new()))
     }) {
         Ok(r) => r,
-        Err(e) => return load_failed(false, theme, &e),
+        Err(e) => return load_failed(false, theme, &e.to_string()),
     };
     use wasmdbg::debugger::record::trace::End;
     if matches!(recorded.end, End::Returned | End::Exited(_)) {
@@ -185,8 +185,12 @@ fn record(args: &wasmdbg::cli::RecordArgs) -> ExitCode {
     let created = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (at, made) = (path.clone(), created.clone());
     let open = move || {
-        let file = std::fs::File::create(&at)
-            .map_err(|e| format!("cannot create the trace {}: {e}", at.display()))?;
+        let file = std::fs::File::create(&at).map_err(|e| {
+            wasmdbg::error::Error::new(
+                wasmdbg::error::ErrorKind::Io,
+                format!("cannot create the trace {}: {e}", at.display()),
+            )
+        })?;
         made.store(true, std::sync::atomic::Ordering::Relaxed);
         Ok(wasmdbg::debugger::record::Sink::File(
             std::io::BufWriter::new(file),
@@ -214,7 +218,7 @@ fn record(args: &wasmdbg::cli::RecordArgs) -> ExitCode {
             if created.load(std::sync::atomic::Ordering::Relaxed) {
                 let _ = std::fs::remove_file(&path);
             }
-            load_failed(false, theme, &e)
+            load_failed(false, theme, &e.to_string())
         }
     }
 }
@@ -224,7 +228,7 @@ fn replay(matches: &clap::ArgMatches, args: &wasmdbg::cli::ReplayArgs) -> ExitCo
     let theme = args.debugger.frontend.theme();
     let trace = match wasmdbg::debugger::record::Trace::read(&args.trace) {
         Ok(t) => std::sync::Arc::new(t),
-        Err(e) => return load_failed(args.debugger.frontend.json, theme, &e),
+        Err(e) => return load_failed(args.debugger.frontend.json, theme, &e.to_string()),
     };
     let base = wasmdbg::debugger::record::Replay::run_config(trace, args.module.clone());
     let d = &args.debugger;

@@ -1185,7 +1185,7 @@ fn traces(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
                     }
                 }
             }
-            Err(e) => assert!(!e.contains('\n'), "a multi-line error: {e}"),
+            Err(e) => assert!(!e.message.contains('\n'), "a multi-line error: {e}"),
         },
         failures,
     );

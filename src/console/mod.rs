@@ -442,7 +442,11 @@ impl Console {
             } => self.source.files.set_substitution(from, to),
             Command::Unset {
                 setting: command::UnsetSetting::SubstitutePath { from },
-            } => self.source.files.unset_substitution(from.as_deref())?,
+            } => self
+                .source
+                .files
+                .unset_substitution(from.as_deref())
+                .map_err(|e| e.to_string())?,
             Command::Set {
                 setting: Setting::Print { setting },
             } => match setting {
@@ -1092,7 +1096,8 @@ impl Console {
         temporary: bool,
         out: &mut dyn Write,
     ) -> Result<(), String> {
-        let (location, condition) = crate::debugger::breakpoints::split_condition(&spec.join(" "))?;
+        let (location, condition) = crate::debugger::breakpoints::split_condition(&spec.join(" "))
+            .map_err(|e| e.to_string())?;
         let location = self.with_current_file(&location)?;
         let request = Request::Breakpoint(BreakpointRequest::Break {
             location,

@@ -160,7 +160,11 @@ impl Console {
             },
             Some(loc) => {
                 let at = self.list_location(loc)?;
-                let text = self.source.files.find(&at.file)?;
+                let text = self
+                    .source
+                    .files
+                    .find(&at.file)
+                    .map_err(|e| e.to_string())?;
                 if at.line as usize > text.lines.len() {
                     return Err(format!(
                         "line {} is out of range: {} has {} lines",
@@ -172,7 +176,7 @@ impl Console {
                 (at.file, at.line.saturating_sub(LIST_SIZE / 2).max(1), None)
             }
         };
-        let text = self.source.files.find(&file)?;
+        let text = self.source.files.find(&file).map_err(|e| e.to_string())?;
         let total = text.lines.len() as u32;
         if first > total {
             return Err(format!(

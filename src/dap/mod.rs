@@ -804,7 +804,7 @@ impl Adapter {
                     .source
                     .and_then(|s| s.path)
                     .ok_or("only sources with a path can be read")?;
-                let text = self.sources.find(&path)?;
+                let text = self.sources.find(&path).map_err(|e| e.to_string())?;
                 Ok(json!({ "content": text.lines.join("\n") }))
             }
             "readMemory" => {

@@ -4,6 +4,7 @@
 //! the table.
 
 use crate::debugger::protocol::BreakpointRequest;
+use crate::error::{Error, invalid, not_found, unavailable};
 use std::sync::Arc;
 
 use wasmtime::{AsContextMut, Result, StoreContextMut};
@@ -56,7 +57,7 @@ pub(crate) fn breakpoint_request(
             Ok(Response::Breakpoints(list))
         }
     };
-    result.unwrap_or_else(Response::invalid)
+    result.unwrap_or_else(Response::Error)
 }
 
 /// A breakpoint condition, parsed once (its value-history references
@@ -65,7 +66,7 @@ pub(crate) fn breakpoint_request(
 pub(crate) fn parse_condition(
     shared: &Shared,
     text: &str,
-) -> Result<Arc<breakpoints::Condition>, String> {
+) -> Result<Arc<breakpoints::Condition>, Error> {
     breakpoints::Condition::parse(text, &shared.lasting.history()).map(Arc::new)
 }
 
@@ -77,7 +78,7 @@ pub(crate) fn add_breakpoint(
     location: &str,
     temporary: bool,
     condition: Option<String>,
-) -> Result<super::protocol::BreakpointInfo, String> {
+) -> Result<super::protocol::BreakpointInfo, Error> {
     let (module, resolved) = breakpoints::resolve_in(&shared.program, location)?;
     let condition = condition
         .as_deref()
@@ -85,9 +86,10 @@ pub(crate) fn add_breakpoint(
         .transpose()?;
     let pc = slipped(shared, module, resolved.pc)?;
     if shared.info(module).func_containing(pc) != Some(resolved.func) {
-        return Err(format!(
+        return Err(not_found!(
             "no instruction at or after 0x{:x} in func[{}]",
-            resolved.pc, resolved.func
+            resolved.pc,
+            resolved.func
         ));
     }
     let mut more = Vec::new();
@@ -102,7 +104,7 @@ pub(crate) fn add_breakpoint(
         .map(|offset| Pc { module, offset })
         .collect();
     if let Some(store) = store {
-        arm_sites(shared, store, &sites, true).map_err(|e| e.to_string())?;
+        arm_sites(shared, store, &sites, true).map_err(|e| invalid!("{e}"))?;
     }
     let mut control = lock(&shared.control);
     let id = control.table.add(|id| Breakpoint {
@@ -126,12 +128,14 @@ pub(crate) fn add_breakpoint(
 
 /// Where the engine puts a breakpoint asked for at `pc` (the next place it
 /// can stop at or after `pc`), learned from a store that never runs.
-pub(crate) fn slipped(shared: &Shared, module: CoreModuleId, pc: usize) -> Result<usize, String> {
+pub(crate) fn slipped(shared: &Shared, module: CoreModuleId, pc: usize) -> Result<usize, Error> {
     let mut probe = lock(&shared.probe);
     let compiled = shared.module(module);
-    let mut edit = probe.edit_breakpoints().ok_or("guest debugging is off")?;
+    let mut edit = probe
+        .edit_breakpoints()
+        .ok_or_else(|| unavailable!("guest debugging is off"))?;
     edit.add_breakpoint(compiled, module_pc(pc))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| invalid!("{e}"))?;
     drop(edit);
     let actual = probe
         .breakpoints()
@@ -144,7 +148,7 @@ pub(crate) fn slipped(shared: &Shared, module: CoreModuleId, pc: usize) -> Resul
     if let Some(mut edit) = probe.edit_breakpoints() {
         let _ = edit.remove_breakpoint(compiled, module_pc(pc));
     }
-    actual.ok_or_else(|| format!("no instruction at or after 0x{pc:x}"))
+    actual.ok_or_else(|| not_found!("no instruction at or after 0x{pc:x}"))
 }
 
 /// What `delete`, `enable` and `disable` do to a breakpoint or watchpoint.
@@ -163,7 +167,7 @@ pub(crate) fn edit_breakpoints(
     mut store: Option<&mut StoreContextMut<'_, Host>>,
     which: Selection,
     edit: Edit,
-) -> Result<Response, String> {
+) -> Result<Response, Error> {
     let mut control = lock(&shared.control);
     let ids = match which {
         Selection::All => {
@@ -204,7 +208,7 @@ pub(crate) fn edit_breakpoints(
         if was_on != now_on
             && let Some(store) = store.as_deref_mut()
         {
-            arm_sites(shared, store, &sites, now_on).map_err(|e| e.to_string())?;
+            arm_sites(shared, store, &sites, now_on).map_err(|e| invalid!("{e}"))?;
         }
     }
     Ok(Response::Done)

@@ -3,6 +3,7 @@
 //! The table lives in the worker and outlives runs (`run` restarts with the
 //! same breakpoints). It knows nothing of the store: the worker applies it.
 
+use crate::error::{Error, invalid, not_found, unavailable};
 use std::collections::BTreeMap;
 
 use super::expr::Expr;
@@ -24,7 +25,7 @@ impl Condition {
     ///
     /// # Errors
     /// The parser's message (`malformed expression: ...`).
-    pub fn parse(text: &str, history: &[super::expr::Num]) -> Result<Condition, String> {
+    pub fn parse(text: &str, history: &[super::expr::Num]) -> Result<Condition, Error> {
         Ok(Condition {
             text: text.trim().to_string(),
             expr: Expr::parse(text, history)?,
@@ -44,14 +45,14 @@ use crate::wasm::program::{CoreModuleId, Program, split_qualifier};
 ///
 /// # Errors
 /// `if` with nothing after it; nothing before it.
-pub fn split_condition(spec: &str) -> Result<(String, Option<String>), String> {
+pub fn split_condition(spec: &str) -> Result<(String, Option<String>), Error> {
     let words: Vec<&str> = spec.split_whitespace().collect();
     match words.iter().position(|w| *w == "if") {
-        Some(0) => Err("missing location before \"if\"".to_string()),
+        Some(0) => Err(invalid!("missing location before \"if\"")),
         Some(i) if i + 1 < words.len() => {
             Ok((words[..i].join(" "), Some(words[i + 1..].join(" "))))
         }
-        Some(_) => Err("missing condition after \"if\"".to_string()),
+        Some(_) => Err(invalid!("missing condition after \"if\"")),
         None => Ok((words.join(" "), None)),
     }
 }
@@ -65,7 +66,7 @@ pub fn split_condition(spec: &str) -> Result<(String, Option<String>), String> {
 /// One line: an unknown module, the location's own error (see
 /// [`resolve`]), or, for an unqualified location found in several core
 /// modules, the qualified candidates.
-pub fn resolve_in(program: &Program, location: &str) -> Result<(CoreModuleId, Resolved), String> {
+pub fn resolve_in(program: &Program, location: &str) -> Result<(CoreModuleId, Resolved), Error> {
     find_in(program, location, resolve)
 }
 
@@ -74,15 +75,15 @@ pub fn resolve_in(program: &Program, location: &str) -> Result<(CoreModuleId, Re
 ///
 /// # Errors
 /// As [`resolve_in`].
-pub fn function_in(program: &Program, name: &str) -> Result<(CoreModuleId, u32), String> {
+pub fn function_in(program: &Program, name: &str) -> Result<(CoreModuleId, u32), Error> {
     find_in(program, name, function)
 }
 
 fn find_in<T>(
     program: &Program,
     location: &str,
-    find: impl Fn(&ModuleInfo, &str) -> Result<T, String>,
-) -> Result<(CoreModuleId, T), String> {
+    find: impl Fn(&ModuleInfo, &str) -> Result<T, Error>,
+) -> Result<(CoreModuleId, T), Error> {
     if let Some((module, rest)) = split_qualifier(location) {
         let id = program.find(module)?;
         return find(program.info(id), rest).map(|r| (id, r));
@@ -102,13 +103,13 @@ fn find_in<T>(
     }
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 => Err(first_error.unwrap_or_else(|| "missing location".to_string())),
+        0 => Err(first_error.unwrap_or_else(|| invalid!("missing location"))),
         _ => {
             let candidates: Vec<String> = found
                 .iter()
                 .map(|(id, _)| format!("{}`{}", program.name(*id), location.trim()))
                 .collect();
-            Err(format!(
+            Err(invalid!(
                 "{:?} is in several core modules; qualify it: {}",
                 location.trim(),
                 candidates.join(", ")
@@ -157,7 +158,7 @@ impl Resolved {
 /// # Errors
 /// One line: unknown function, imported function (no code), offset outside
 /// the code of any function, unknown file or line, malformed location.
-pub fn resolve(info: &ModuleInfo, location: &str) -> Result<Resolved, String> {
+pub fn resolve(info: &ModuleInfo, location: &str) -> Result<Resolved, Error> {
     let location = location.trim();
     if let Some((file, line)) = location.rsplit_once(':')
         && !file.is_empty()
@@ -168,27 +169,27 @@ pub fn resolve(info: &ModuleInfo, location: &str) -> Result<Resolved, String> {
     }
     if let Some(addr) = location.strip_prefix('*') {
         let pc = parse_offset(addr)
-            .ok_or_else(|| format!("malformed address {addr:?}: expected *0xOFFSET"))?;
+            .ok_or_else(|| invalid!("malformed address {addr:?}: expected *0xOFFSET"))?;
         let func = info.func_containing(pc).ok_or_else(|| {
             let code = info
                 .code_section()
                 .map(|r| format!(" (the code section is 0x{:x}-0x{:x})", r.start, r.end))
                 .unwrap_or_default();
-            format!("0x{pc:x} is not in the code of any function{code}")
+            not_found!("0x{pc:x} is not in the code of any function{code}")
         })?;
         return Ok(Resolved::at(func, pc));
     }
     if let Some((name, off)) = location.rsplit_once('+') {
         let func = function(info, name.trim())?;
         let off = parse_offset(off.trim())
-            .ok_or_else(|| format!("malformed offset {off:?}: expected NAME+0xOFFSET"))?;
+            .ok_or_else(|| invalid!("malformed offset {off:?}: expected NAME+0xOFFSET"))?;
         let body = info
             .func(func)
             .and_then(|f| f.body.clone())
             .ok_or_else(|| imported(info, func))?;
         let pc = body.start.saturating_add(off);
         if pc >= body.end {
-            return Err(format!(
+            return Err(invalid!(
                 "{name}+0x{off:x} is past the end of {name} (its body is 0x{:x} bytes)",
                 body.len()
             ));
@@ -214,24 +215,24 @@ pub fn resolve(info: &ModuleInfo, location: &str) -> Result<Resolved, String> {
 }
 
 /// `FILE:LINE` through the DWARF line tables.
-fn resolve_line(info: &ModuleInfo, file: &str, line: &str) -> Result<Resolved, String> {
+fn resolve_line(info: &ModuleInfo, file: &str, line: &str) -> Result<Resolved, Error> {
     let line: u32 = line
         .parse()
         .ok()
         .filter(|l| *l > 0)
-        .ok_or_else(|| format!("malformed line number {line:?}"))?;
+        .ok_or_else(|| invalid!("malformed line number {line:?}"))?;
     let debug = info.debug_info().ok_or_else(|| match info.debug_error() {
-        Some(e) => format!("cannot use {file}:{line}: {e}"),
-        None => format!("cannot use {file}:{line}: the module has no DWARF line information"),
+        Some(e) => unavailable!("cannot use {file}:{line}: {e}"),
+        None => unavailable!("cannot use {file}:{line}: the module has no DWARF line information"),
     })?;
     let found = debug.line_pcs(file, line)?;
     let (&pc, more) = found
         .pcs
         .split_first()
-        .ok_or_else(|| format!("no code for {file}:{line}"))?;
+        .ok_or_else(|| not_found!("no code for {file}:{line}"))?;
     let func = info
         .func_containing(pc)
-        .ok_or_else(|| format!("{file}:{line} is not in the code of any function"))?;
+        .ok_or_else(|| invalid!("{file}:{line} is not in the code of any function"))?;
     Ok(Resolved {
         func,
         pc,
@@ -250,24 +251,26 @@ fn resolve_line(info: &ModuleInfo, file: &str, line: &str) -> Result<Resolved, S
     })
 }
 
-fn imported(info: &ModuleInfo, func: u32) -> String {
+fn imported(info: &ModuleInfo, func: u32) -> Error {
     match info.func(func).and_then(|f| f.import.clone()) {
         Some((module, name)) => {
-            format!("func[{func}] is imported ({module}.{name}): it has no Wasm code to stop in")
+            unavailable!(
+                "func[{func}] is imported ({module}.{name}): it has no Wasm code to stop in"
+            )
         }
-        None => format!("func[{func}] has no code"),
+        None => unavailable!("func[{func}] has no code"),
     }
 }
 
 /// A function by `func[N]`, name-section name (as shown, demangled) or
 /// export name.
-pub fn function(info: &ModuleInfo, name: &str) -> Result<u32, String> {
+pub fn function(info: &ModuleInfo, name: &str) -> Result<u32, Error> {
     if let Some(n) = name.strip_prefix("func[").and_then(|r| r.strip_suffix(']')) {
         let index: u32 = n
             .parse()
-            .map_err(|_| format!("malformed function index {name:?}"))?;
+            .map_err(|_| invalid!("malformed function index {name:?}"))?;
         if info.func(index).is_none() {
-            return Err(format!(
+            return Err(not_found!(
                 "no function {name}: the module has {} functions",
                 info.num_funcs()
             ));
@@ -275,16 +278,16 @@ pub fn function(info: &ModuleInfo, name: &str) -> Result<u32, String> {
         return Ok(index);
     }
     if name.is_empty() {
-        return Err("missing location".to_string());
+        return Err(invalid!("missing location"));
     }
     info.find_func(name).ok_or_else(|| {
         let close = info.closest_funcs(name, 3);
         match close.as_slice() {
-            [] => format!("no function named {name:?}"),
-            [one] => format!("no function named {name:?}; did you mean {one:?}?"),
+            [] => not_found!("no function named {name:?}"),
+            [one] => not_found!("no function named {name:?}; did you mean {one:?}?"),
             [init @ .., last] => {
                 let init: Vec<String> = init.iter().map(|c| format!("{c:?}")).collect();
-                format!(
+                not_found!(
                     "no function named {name:?}; did you mean {} or {last:?}?",
                     init.join(", ")
                 )
@@ -463,20 +466,20 @@ impl Table {
     ///
     /// # Errors
     /// `no breakpoint number N`.
-    pub fn get_mut(&mut self, id: BreakpointId) -> Result<&mut Breakpoint, String> {
+    pub fn get_mut(&mut self, id: BreakpointId) -> Result<&mut Breakpoint, Error> {
         self.by_id
             .get_mut(&id)
-            .ok_or_else(|| format!("no breakpoint number {id}"))
+            .ok_or_else(|| not_found!("no breakpoint number {id}"))
     }
 
     /// Removes and returns a breakpoint.
     ///
     /// # Errors
     /// `no breakpoint number N`.
-    pub fn remove(&mut self, id: BreakpointId) -> Result<Breakpoint, String> {
+    pub fn remove(&mut self, id: BreakpointId) -> Result<Breakpoint, Error> {
         self.by_id
             .remove(&id)
-            .ok_or_else(|| format!("no breakpoint number {id}"))
+            .ok_or_else(|| not_found!("no breakpoint number {id}"))
     }
 
     /// All breakpoint ids, ascending.

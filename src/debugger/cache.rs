@@ -25,6 +25,7 @@
 //! write to the user's cache directory on purpose: such a person can
 //! equally replace the `wasmdbg` binary.
 
+use crate::error::{Error, invalid};
 use std::hash::Hash;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -90,7 +91,7 @@ pub struct CodeSource {
     pub loaded_from: Option<PathBuf>,
     /// After compiling with the cache on: the file it was saved to, or why
     /// it could not be saved. `None` when loaded or when the cache is off.
-    pub saved: Option<std::result::Result<PathBuf, String>>,
+    pub saved: Option<std::result::Result<PathBuf, Error>>,
     /// A cache file that was there but not used, and why.
     pub refused: Option<String>,
 }
@@ -128,7 +129,7 @@ pub fn load_or_compile<A: Artifact>(
     let module = A::compile(engine, wasm)?;
     let saved = save(&module, dir, &path, &key)
         .map(|()| path.clone())
-        .map_err(|e| format!("{}: {e:#}", path.display()));
+        .map_err(|e| invalid!("{}: {e:#}", path.display()));
     if saved.is_ok() {
         let _ = trim(dir, SIZE_LIMIT);
     }
@@ -138,7 +139,7 @@ pub fn load_or_compile<A: Artifact>(
 fn source(
     start: Instant,
     loaded_from: Option<PathBuf>,
-    saved: Option<std::result::Result<PathBuf, String>>,
+    saved: Option<std::result::Result<PathBuf, Error>>,
     refused: Option<String>,
 ) -> CodeSource {
     CodeSource {

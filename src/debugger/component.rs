@@ -3,6 +3,7 @@
 //! `wasi:cli/run` export) or by calling an exported function with WAVE
 //! arguments (`--invoke`).
 
+use crate::error::{Error, unavailable};
 use wasmtime::component::{Component, Func, Linker, Val};
 use wasmtime::{Engine, Module, Result, Store, bail, format_err as anyhow};
 use wasmtime_wasi::p2::bindings::CommandPre;
@@ -228,7 +229,7 @@ impl ComponentRunner {
     pub(crate) fn entry_core_func(
         &self,
         program: &Program,
-    ) -> std::result::Result<(CoreModuleId, u32), String> {
+    ) -> std::result::Result<(CoreModuleId, u32), Error> {
         let wanted = |export: &str| match &self.entry {
             ComponentEntry::Run(_) => {
                 export.starts_with("wasi:cli/run@0.2.") && export.ends_with("#run")
@@ -242,7 +243,7 @@ impl ComponentRunner {
                 }
             }
         }
-        Err(format!(
+        Err(unavailable!(
             "cannot stop on entry: no core module exports the function behind {}",
             self.entry_name()
         ))

@@ -178,10 +178,10 @@ pub(crate) fn breakpoint_stop(
             match eval_condition(shared, store, &frame, pc, func, &condition) {
                 Ok(true) => {}
                 Ok(false) => continue,
-                Err(message) => {
+                Err(e) => {
                     return Some(StopReason::ConditionError {
                         id: Some(id),
-                        message,
+                        message: e.to_string(),
                     });
                 }
             }

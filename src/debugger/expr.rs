@@ -41,6 +41,7 @@
 //! `*`, `&` and casts read source variables, so they need DWARF; `$` names
 //! and memory loads are Wasm's, so the source evaluator leaves them to it.
 
+use crate::error::{Error, invalid, not_found, unavailable};
 use std::fmt;
 
 /// A parsed expression: the text as typed and its syntax tree.
@@ -143,11 +144,11 @@ impl LoadType {
     ///
     /// # Errors
     /// A float stored into an integer type.
-    pub fn encode(self, value: Num) -> Result<Vec<u8>, String> {
+    pub fn encode(self, value: Num) -> Result<Vec<u8>, Error> {
         let int = |v: Num| match v {
             Num::Int32(i) => Ok(i as i64),
             Num::Int(i) => Ok(i),
-            Num::Float(f) => Err(format!(
+            Num::Float(f) => Err(invalid!(
                 "type mismatch: cannot store the float {f:?} as an integer"
             )),
         };
@@ -179,12 +180,12 @@ impl Num {
     ///
     /// # Errors
     /// A negative number or a float.
-    pub fn as_address(self) -> Result<u64, String> {
+    pub fn as_address(self) -> Result<u64, Error> {
         match self {
             Num::Int32(a) => Ok(a as u32 as u64),
             Num::Int(a) if a >= 0 => Ok(a as u64),
-            Num::Int(a) => Err(format!("the address {a} is negative")),
-            Num::Float(f) => Err(format!("the address {f} is not an integer")),
+            Num::Int(a) => Err(invalid!("the address {a} is negative")),
+            Num::Float(f) => Err(invalid!("the address {f} is not an integer")),
         }
     }
 
@@ -270,7 +271,7 @@ impl Expr {
     /// # Errors
     /// `malformed expression: ...` with what was expected and where; a
     /// history reference to a value the history does not have.
-    pub fn parse(text: &str, history: &[Num]) -> Result<Expr, String> {
+    pub fn parse(text: &str, history: &[Num]) -> Result<Expr, Error> {
         let tokens = lex(text)?;
         let mut p = Parser {
             tokens,
@@ -280,7 +281,7 @@ impl Expr {
         };
         let root = p.binary(0)?;
         if let Some(t) = p.tokens.get(p.pos) {
-            return Err(format!("malformed expression: unexpected {t} in {text:?}"));
+            return Err(invalid!("malformed expression: unexpected {t} in {text:?}"));
         }
         Ok(Expr {
             text: text.trim().to_string(),
@@ -323,7 +324,7 @@ impl Expr {
     /// A variable that cannot be read (its message), division by zero, a
     /// literal too large for 64 bits, source-only syntax (member access,
     /// indexing, `*`, `&`, casts), which needs DWARF.
-    pub fn eval(&self, read: &mut dyn FnMut(&Var) -> Result<Num, String>) -> Result<Num, String> {
+    pub fn eval(&self, read: &mut dyn FnMut(&Var) -> Result<Num, Error>) -> Result<Num, Error> {
         eval(&self.root, read)
     }
 }
@@ -346,17 +347,17 @@ fn wasm_var(name: &str) -> Option<Var> {
 }
 
 /// Why source-only syntax has no value over Wasm values.
-fn needs_dwarf(what: &str) -> String {
-    format!("{what} reads source variables, and no DWARF describes this pc")
+fn needs_dwarf(what: &str) -> Error {
+    unavailable!("{what} reads source variables, and no DWARF describes this pc")
 }
 
-fn eval(node: &Ast, read: &mut dyn FnMut(&Var) -> Result<Num, String>) -> Result<Num, String> {
+fn eval(node: &Ast, read: &mut dyn FnMut(&Var) -> Result<Num, Error>) -> Result<Num, Error> {
     Ok(match node {
         Ast::Int { value, hex } => literal(*value, *hex)?,
         Ast::Float(f) => Num::Float(*f),
         Ast::Value(n) => *n,
         Ast::Var(name) => {
-            let var = wasm_var(name).ok_or_else(|| format!("cannot read {name:?}"))?;
+            let var = wasm_var(name).ok_or_else(|| invalid!("cannot read {name:?}"))?;
             read(&var)?
         }
         Ast::Not(e) => Num::Int32(!eval(e, read)?.truthy() as i32),
@@ -389,7 +390,7 @@ fn eval(node: &Ast, read: &mut dyn FnMut(&Var) -> Result<Num, String>) -> Result
 
 /// An integer literal's Wasm value: a 32-bit integer when it fits (a hex
 /// one as u32), else a 64-bit one.
-fn literal(value: i128, hex: bool) -> Result<Num, String> {
+fn literal(value: i128, hex: bool) -> Result<Num, Error> {
     if hex {
         if let Ok(small) = u32::try_from(value) {
             return Ok(Num::Int32(small as i32));
@@ -405,10 +406,10 @@ fn literal(value: i128, hex: bool) -> Result<Num, String> {
             return Ok(Num::Int(wide));
         }
     }
-    Err(format!("the number {value} does not fit in 64 bits"))
+    Err(invalid!("the number {value} does not fit in 64 bits"))
 }
 
-fn binary(op: &str, a: Num, b: Num) -> Result<Num, String> {
+fn binary(op: &str, a: Num, b: Num) -> Result<Num, Error> {
     let cmp = |o: std::cmp::Ordering| -> bool {
         use std::cmp::Ordering::*;
         match op {
@@ -434,7 +435,7 @@ fn binary(op: &str, a: Num, b: Num) -> Result<Num, String> {
                 "+" => x.wrapping_add(y),
                 "-" => x.wrapping_sub(y),
                 "*" => x.wrapping_mul(y),
-                "/" | "%" if y == 0 => return Err("division by zero".into()),
+                "/" | "%" if y == 0 => return Err(invalid!("division by zero")),
                 "/" => x.wrapping_div(y),
                 _ => x.wrapping_rem(y), // "%"
             };
@@ -505,7 +506,7 @@ const OPS: &[&str] = &[
     ")", "[", "]", "{", "}", ".",
 ];
 
-fn lex(text: &str) -> Result<Vec<Token>, String> {
+fn lex(text: &str) -> Result<Vec<Token>, Error> {
     let mut tokens: Vec<Token> = Vec::new();
     let mut rest = text.trim_start();
     while let Some(c) = rest.chars().next() {
@@ -539,7 +540,7 @@ fn lex(text: &str) -> Result<Vec<Token>, String> {
                 rest = rest[op.len()..].trim_start();
             }
             None => {
-                return Err(format!(
+                return Err(invalid!(
                     "malformed expression: unexpected {c:?} in {text:?}"
                 ));
             }
@@ -614,15 +615,15 @@ impl Parser<'_> {
         found
     }
 
-    fn expect(&mut self, op: &'static str) -> Result<(), String> {
+    fn expect(&mut self, op: &'static str) -> Result<(), Error> {
         if self.eat(op) {
             Ok(())
         } else {
-            Err(format!("malformed expression: expected {op:?}"))
+            Err(invalid!("malformed expression: expected {op:?}"))
         }
     }
 
-    fn binary(&mut self, level: usize) -> Result<Ast, String> {
+    fn binary(&mut self, level: usize) -> Result<Ast, Error> {
         let Some(ops) = LEVELS.get(level) else {
             return self.unary();
         };
@@ -648,19 +649,21 @@ impl Parser<'_> {
         }
     }
 
-    fn load_type(&mut self) -> Result<LoadType, String> {
+    fn load_type(&mut self) -> Result<LoadType, Error> {
         match self.tokens.get(self.pos) {
             Some(Token::Name(n)) => {
                 let ty = LoadType::parse(n)
-                    .ok_or_else(|| format!("malformed expression: {n:?} is not a load type (i8, u8, i16, u16, i32, u32, i64, u64, f32, f64)"))?;
+                    .ok_or_else(|| invalid!("malformed expression: {n:?} is not a load type (i8, u8, i16, u16, i32, u32, i64, u64, f32, f64)"))?;
                 self.pos += 1;
                 Ok(ty)
             }
-            _ => Err("malformed expression: expected a type such as i32".to_string()),
+            _ => Err(invalid!(
+                "malformed expression: expected a type such as i32"
+            )),
         }
     }
 
-    fn unary(&mut self) -> Result<Ast, String> {
+    fn unary(&mut self) -> Result<Ast, Error> {
         if self.eat("{") {
             // `{TYPE} ADDR`: a memory load.
             let ty = self.load_type()?;
@@ -709,14 +712,14 @@ impl Parser<'_> {
         self.postfix()
     }
 
-    fn postfix(&mut self) -> Result<Ast, String> {
+    fn postfix(&mut self) -> Result<Ast, Error> {
         let mut e = self.primary()?;
         loop {
             if let Some(op) = self.peek_op(&[".", "->"]) {
                 self.pos += 1;
                 let field = match self.tokens.get(self.pos) {
                     Some(Token::Name(n)) if !n.starts_with('$') => n.clone(),
-                    _ => return Err("malformed expression: expected a member name".to_string()),
+                    _ => return Err(invalid!("malformed expression: expected a member name")),
                 };
                 self.pos += 1;
                 e = Ast::Member(Box::new(e), field, op == "->");
@@ -730,12 +733,12 @@ impl Parser<'_> {
         }
     }
 
-    fn primary(&mut self) -> Result<Ast, String> {
+    fn primary(&mut self) -> Result<Ast, Error> {
         let token = self.tokens.get(self.pos).cloned();
         self.pos += 1;
         match token {
             Some(Token::Num(n)) => number(&n).ok_or_else(|| {
-                format!("malformed expression: cannot read {n:?} in {:?}", self.text)
+                invalid!("malformed expression: cannot read {n:?} in {:?}", self.text)
             }),
             Some(Token::Name(n)) => match history_ref(&n) {
                 Some(r) => r.resolve(self.history).map(Ast::Value),
@@ -746,11 +749,11 @@ impl Parser<'_> {
                 if self.eat(")") {
                     Ok(inner)
                 } else {
-                    Err("malformed expression: missing \")\"".to_string())
+                    Err(invalid!("malformed expression: missing \")\""))
                 }
             }
-            Some(t) => Err(format!("malformed expression: unexpected {t}")),
-            None => Err("malformed expression: it ends too early".to_string()),
+            Some(t) => Err(invalid!("malformed expression: unexpected {t}")),
+            None => Err(invalid!("malformed expression: it ends too early")),
         }
     }
 }
@@ -793,24 +796,23 @@ fn history_ref(name: &str) -> Option<HistoryRef> {
 
 impl HistoryRef {
     /// The value it names in `history`.
-    fn resolve(self, history: &[Num]) -> Result<Num, String> {
+    fn resolve(self, history: &[Num]) -> Result<Num, Error> {
         let len = history.len() as u64;
         let index = match self {
             HistoryRef::Number(0) => {
-                return Err(
+                return Err(invalid!(
                     "$0 is not a value: the value history is numbered from $1 (a local by index is $local0)"
-                        .to_string(),
-                );
+                ));
             }
             HistoryRef::Number(n) if n > len => {
-                return Err(format!("history has not yet reached ${n}"));
+                return Err(not_found!("history has not yet reached ${n}"));
             }
             HistoryRef::Number(n) => n - 1,
             HistoryRef::Back(_) if len == 0 => {
-                return Err("the value history is empty".to_string());
+                return Err(invalid!("the value history is empty"));
             }
             HistoryRef::Back(k) if k >= len => {
-                return Err(format!("history has not yet reached $${k}"));
+                return Err(not_found!("history has not yet reached $${k}"));
             }
             HistoryRef::Back(k) => len - 1 - k,
         };
@@ -831,13 +833,13 @@ fn number(word: &str) -> Option<Ast> {
 mod tests {
     use super::*;
 
-    fn eval_with(text: &str, locals: &[i64]) -> Result<Num, String> {
+    fn eval_with(text: &str, locals: &[i64]) -> Result<Num, Error> {
         let e = Expr::parse(text, &[])?;
         e.eval(&mut |v| match v {
             Var::Local(i) => locals
                 .get(*i as usize)
                 .map(|x| Num::Int(*x))
-                .ok_or_else(|| format!("no local {i}")),
+                .ok_or_else(|| not_found!("no local {i}")),
             Var::Name(n) if n == "n" => Ok(Num::Int(locals[0])),
             Var::Global(0) => Ok(Num::Float(2.5)),
             Var::Memory { ty, address } => {
@@ -845,7 +847,7 @@ mod tests {
                 let at = *address as usize;
                 Ok(ty.decode(&memory[at..at + ty.size()]))
             }
-            other => Err(format!("unknown {other:?}")),
+            other => Err(not_found!("unknown {other:?}")),
         })
     }
 
@@ -876,13 +878,16 @@ mod tests {
         assert!(
             Expr::parse("{i33} 4", &[])
                 .unwrap_err()
+                .message
                 .contains("not a load type")
         );
         // Not a load (no `*` in the cast): a C dereference of a cast, which
         // needs DWARF.
         assert_eq!(
             eval_with("*(i32) 4", &[]),
-            Err("`*` (dereference) reads source variables, and no DWARF describes this pc".into())
+            Err(unavailable!(
+                "`*` (dereference) reads source variables, and no DWARF describes this pc"
+            ))
         );
         assert_eq!(LoadType::I16.encode(Num::Int32(-2)), Ok(vec![0xfe, 0xff]));
         assert!(LoadType::I32.encode(Num::Float(1.5)).is_err());
@@ -892,7 +897,7 @@ mod tests {
     fn variables() {
         assert_eq!(eval_with("$local1 == 20", &[10, 20]), Ok(Num::Int32(1)));
         assert_eq!(eval_with("$local0 + n", &[10, 20]), Ok(Num::Int(20)));
-        assert_eq!(eval_with("$local5", &[1]), Err("no local 5".to_string()));
+        assert_eq!(eval_with("$local5", &[1]), Err(not_found!("no local 5")));
     }
 
     /// `$N` is the value history whatever its length, as in gdb; `$`,
@@ -901,7 +906,7 @@ mod tests {
     fn history_references_name_values_of_the_history() {
         let history = [Num::Int32(7), Num::Int(-2), Num::Float(0.5)];
         let eval = |t: &str, h: &[Num]| {
-            Expr::parse(t, h).and_then(|e| e.eval(&mut |v| Err(format!("reads {v:?}"))))
+            Expr::parse(t, h).and_then(|e| e.eval(&mut |v| Err(invalid!("reads {v:?}"))))
         };
         assert_eq!(eval("$1 * 2", &history), Ok(Num::Int32(14)));
         assert_eq!(eval("$2", &history), Ok(Num::Int(-2)));
@@ -911,18 +916,23 @@ mod tests {
         assert_eq!(eval("$$0", &history), Ok(Num::Float(0.5)));
         assert_eq!(
             eval("$4", &history),
-            Err("history has not yet reached $4".to_string())
+            Err(not_found!("history has not yet reached $4"))
         );
         assert_eq!(
             eval("$$3", &history),
-            Err("history has not yet reached $$3".to_string())
+            Err(not_found!("history has not yet reached $$3"))
         );
         assert_eq!(
             eval("$1", &[]),
-            Err("history has not yet reached $1".into())
+            Err(not_found!("history has not yet reached $1"))
         );
-        assert_eq!(eval("$", &[]), Err("the value history is empty".into()));
-        assert!(eval("$0", &history).unwrap_err().contains("$local0"));
+        assert_eq!(eval("$", &[]), Err(invalid!("the value history is empty")));
+        assert!(
+            eval("$0", &history)
+                .unwrap_err()
+                .message
+                .contains("$local0")
+        );
         // A value of the history is read by the source evaluator too.
         assert!(Expr::parse("xs[$1]", &history).unwrap().is_source());
         assert_eq!(Expr::parse("$1", &history).unwrap().as_var(), None);
@@ -934,16 +944,23 @@ mod tests {
             "", "1 +", "(1", "1 2", "1 @ 2", "== 1", "a.", "a[1", "s->$0", "{i33} 4", "1x",
         ] {
             let e = Expr::parse(bad, &[]).unwrap_err();
-            assert!(e.starts_with("malformed expression"), "{bad:?}: {e}");
+            assert!(
+                e.message.starts_with("malformed expression"),
+                "{bad:?}: {e}"
+            );
         }
-        assert_eq!(eval_with("1 / 0", &[]), Err("division by zero".to_string()));
+        assert_eq!(eval_with("1 / 0", &[]), Err(invalid!("division by zero")));
         assert_eq!(
             eval_with("a.b", &[]),
-            Err("member access `.b` reads source variables, and no DWARF describes this pc".into())
+            Err(unavailable!(
+                "member access `.b` reads source variables, and no DWARF describes this pc"
+            ))
         );
         assert_eq!(
             eval_with("0x10000000000000000", &[]),
-            Err("the number 18446744073709551616 does not fit in 64 bits".into())
+            Err(invalid!(
+                "the number 18446744073709551616 does not fit in 64 bits"
+            ))
         );
     }
 

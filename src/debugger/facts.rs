@@ -4,6 +4,7 @@
 //! module's binary.
 
 use super::protocol::{ExportView, FactsRequest, FunctionView, ModuleRef, ModuleView, Response};
+use crate::error::{Error, invalid, not_found, unavailable};
 use crate::wasm::ExportKind;
 use crate::wasm::program::{CoreModuleId, Program};
 
@@ -15,10 +16,10 @@ pub(crate) fn serve(
     request: FactsRequest,
 ) -> Response {
     // The module a request names, resolved, or its one-line error.
-    let with = |module: &ModuleRef, answer: &dyn Fn(CoreModuleId) -> Result<Response, String>| {
+    let with = |module: &ModuleRef, answer: &dyn Fn(CoreModuleId) -> Result<Response, Error>| {
         resolve(program, module)
             .and_then(answer)
-            .unwrap_or_else(Response::invalid)
+            .unwrap_or_else(Response::Error)
     };
     match request {
         FactsRequest::Modules => Response::Modules {
@@ -50,7 +51,7 @@ pub(crate) fn serve(
             let debug = program
                 .info(m)
                 .debug_info()
-                .ok_or("the module has no DWARF line information")?;
+                .ok_or_else(|| unavailable!("the module has no DWARF line information"))?;
             let mut files = debug.files();
             files.sort();
             Ok(Response::SourceFiles(files))
@@ -65,11 +66,11 @@ pub(crate) fn serve(
         FactsRequest::SourceLocation { module, location } => {
             source_location(program, &module, &location)
                 .map(Response::SourceLocation)
-                .unwrap_or_else(Response::invalid)
+                .unwrap_or_else(Response::Error)
         }
         FactsRequest::LineInfo { module, at } => line_info(program, &module, at)
             .map(Response::LineInfo)
-            .unwrap_or_else(Response::invalid),
+            .unwrap_or_else(Response::Error),
     }
 }
 
@@ -78,7 +79,7 @@ pub(crate) fn serve(
 /// # Errors
 /// An id the program does not have, or a name or index it does not know
 /// (listing the modules).
-pub(crate) fn resolve(program: &Program, module: &ModuleRef) -> Result<CoreModuleId, String> {
+pub(crate) fn resolve(program: &Program, module: &ModuleRef) -> Result<CoreModuleId, Error> {
     match module {
         ModuleRef::Id(id) if program.get(*id).is_some() => Ok(*id),
         ModuleRef::Id(id) => program.find(&id.to_string()),
@@ -110,7 +111,7 @@ fn functions(
     program: &Program,
     module: CoreModuleId,
     filter: Option<&str>,
-) -> Result<Vec<FunctionView>, String> {
+) -> Result<Vec<FunctionView>, Error> {
     let filter = filter
         .map(|pattern| regex::Regex::new(pattern).map_err(|e| regex_error(pattern, &e)))
         .transpose()?;
@@ -154,13 +155,13 @@ fn exports(program: &Program, module: CoreModuleId) -> Vec<ExportView> {
 }
 
 /// regex's multi-line message as one line.
-fn regex_error(pattern: &str, e: &regex::Error) -> String {
+fn regex_error(pattern: &str, e: &regex::Error) -> Error {
     let text = e.to_string();
     let why = text
         .lines()
         .find_map(|l| l.trim().strip_prefix("error: "))
         .unwrap_or("invalid");
-    format!("bad regular expression {pattern:?}: {why}")
+    invalid!("bad regular expression {pattern:?}: {why}")
 }
 
 /// `info module`'s numbers for core module `module`.
@@ -199,11 +200,11 @@ fn instructions(
     module: CoreModuleId,
     offset: usize,
     count: u32,
-) -> Result<Vec<(usize, String)>, String> {
+) -> Result<Vec<(usize, String)>, Error> {
     let info = program.info(module);
     let func = info
         .func_containing(offset)
-        .ok_or_else(|| format!("0x{offset:x} is not in the code of any function"))?;
+        .ok_or_else(|| invalid!("0x{offset:x} is not in the code of any function"))?;
     let offsets = info.instruction_offsets(func);
     let start = offsets.partition_point(|&o| o < offset);
     Ok(offsets
@@ -226,7 +227,7 @@ fn source_location(
     program: &Program,
     module: &ModuleRef,
     location: &str,
-) -> Result<crate::wasm::dwarf::SourceLoc, String> {
+) -> Result<crate::wasm::dwarf::SourceLoc, Error> {
     use crate::wasm::dwarf::SourceLoc;
     let (module, loc, qualified) = match crate::wasm::program::split_qualifier(location) {
         Some((m, rest)) => (program.find(m)?, rest, true),
@@ -261,7 +262,7 @@ fn source_location(
                 .debug_info()
                 .and_then(|d| d.location(resolved.pc))
         })
-        .ok_or_else(|| format!("no line information for {loc}"))
+        .ok_or_else(|| not_found!("no line information for {loc}"))
 }
 
 /// [`FactsRequest::LineInfo`].
@@ -269,7 +270,7 @@ fn line_info(
     program: &Program,
     module: &ModuleRef,
     at: super::protocol::LineAt,
-) -> Result<super::protocol::LineInfo, String> {
+) -> Result<super::protocol::LineInfo, Error> {
     use super::protocol::LineAt;
     let (module, note, places) = match at {
         LineAt::Location(loc) => {
@@ -283,7 +284,7 @@ fn line_info(
     let debug = program
         .info(module)
         .debug_info()
-        .ok_or("the module has no DWARF line information")?;
+        .ok_or_else(|| unavailable!("the module has no DWARF line information"))?;
     let pc = places[0];
     Ok(super::protocol::LineInfo {
         note,

@@ -5,6 +5,7 @@
 //! module anyway (`wasmtime run`'s `-W unknown-imports-trap` and
 //! `-W unknown-imports-default`).
 
+use crate::error::{Error, malformed, unavailable};
 use wasmparser::{Parser, Payload, TypeRef};
 use wasmtime::{Linker, Module, Val};
 
@@ -105,14 +106,14 @@ const NAMED: usize = 5;
 pub(crate) fn check_module_imports(
     bytes: &[u8],
     provided: &[(String, Vec<String>)],
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let mut unknown = Vec::new();
     for payload in Parser::new(0).parse_all(bytes) {
-        let payload = payload.map_err(|e| format!("malformed module: {e}"))?;
+        let payload = payload.map_err(|e| malformed!("malformed module: {e}"))?;
         match payload {
             Payload::ImportSection(reader) => {
                 for import in reader.into_imports() {
-                    let import = import.map_err(|e| format!("malformed module: {e}"))?;
+                    let import = import.map_err(|e| malformed!("malformed module: {e}"))?;
                     let func = matches!(import.ty, TypeRef::Func(_) | TypeRef::FuncExact(_));
                     if !provides(provided, import.module, import.name, func) {
                         let kind = match import.ty {
@@ -145,7 +146,7 @@ pub(crate) fn check_module_imports(
     if more > 0 {
         named.push_str(&format!(" and {more} more"));
     }
-    Err(format!(
+    Err(unavailable!(
         "the module imports {named}, which wasmdbg does not provide (it provides WASI preview 1, `{WASI_P1_MODULE}`); \
          --trap-unknown-imports or --default-values-unknown-imports run it anyway"
     ))
@@ -231,7 +232,7 @@ mod tests {
         assert_eq!(defined, WASI_P1);
     }
 
-    fn check_module_imports_t(bytes: &[u8]) -> Result<(), String> {
+    fn check_module_imports_t(bytes: &[u8]) -> Result<(), Error> {
         check_module_imports(bytes, &[])
     }
 
@@ -252,7 +253,7 @@ mod tests {
         )))
         .unwrap_err();
         assert_eq!(
-            e,
+            e.to_string(),
             "the module imports `env::memory` (a memory), `env::f0` (a function), `env::f1` (a function), `env::f2` (a function), `env::f3` (a function) and 3 more, which wasmdbg does not provide (it provides WASI preview 1, `wasi_snapshot_preview1`); --trap-unknown-imports or --default-values-unknown-imports run it anyway"
         );
         // A WASI name imported as something else is not WASI's.

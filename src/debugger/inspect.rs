@@ -1,6 +1,7 @@
 //! Reading the paused program's state beyond frames: globals, memory and
 //! table sizes, and memory contents for `x`.
 
+use crate::error::{Error, invalid, not_found, unavailable};
 use wasmtime::{StoreContextMut, Val};
 
 use super::expr::{Expr, LoadType, Num, Var};
@@ -29,17 +30,17 @@ pub(crate) fn serve(
     match request {
         R::Globals { module } => match resolve(&module) {
             Ok(m) => globals(shared, store, m),
-            Err(e) => Response::invalid(e),
+            Err(e) => Response::Error(e),
         },
         R::MemorySizes { module } => match resolve(&module) {
             Ok(m) => memory_sizes(shared, store, m),
-            Err(e) => Response::invalid(e),
+            Err(e) => Response::Error(e),
         },
         R::TableSizes { module } => match resolve(&module) {
             Ok(m) => table_sizes(shared, store, m),
-            Err(e) => Response::invalid(e),
+            Err(e) => Response::Error(e),
         },
-        R::Examine(x) => examine(shared, store, paused, &x).unwrap_or_else(Response::invalid),
+        R::Examine(x) => examine(shared, store, paused, &x).unwrap_or_else(Response::Error),
         R::TableElements {
             module,
             table,
@@ -47,14 +48,14 @@ pub(crate) fn serve(
             count,
         } => match resolve(&module) {
             Ok(m) => table_elements(shared, store, m, table, start, count),
-            Err(e) => Response::invalid(e),
+            Err(e) => Response::Error(e),
         },
         R::Evaluate {
             frame, expr, print, ..
         } => match evaluate(shared, store, paused, frame, &expr, &print) {
             Ok(Ok(n)) => Response::Number(n),
             Ok(Err((ty, v))) => Response::SourceValue(ty, v),
-            Err(e) => Response::invalid(e),
+            Err(e) => Response::Error(e),
         },
         R::SourceVariables {
             frame,
@@ -62,12 +63,12 @@ pub(crate) fn serve(
             print,
         } => match source_variables(shared, store, paused, frame, args_only, &print) {
             Ok(v) => Response::Variables(v),
-            Err(e) => Response::invalid(e),
+            Err(e) => Response::Error(e),
         },
         R::SetVariable { frame, name, expr } => {
             set_variable(shared, store, paused, frame, &name, &expr)
                 .map(|()| Response::Done)
-                .unwrap_or_else(Response::invalid)
+                .unwrap_or_else(Response::Error)
         }
         R::SetMemory {
             frame,
@@ -76,7 +77,7 @@ pub(crate) fn serve(
             expr,
         } => set_memory(shared, store, paused, frame, ty, &address, &expr)
             .map(|()| Response::Done)
-            .unwrap_or_else(Response::invalid),
+            .unwrap_or_else(Response::Error),
     }
 }
 
@@ -211,8 +212,10 @@ fn examine(
     store: &mut StoreContextMut<'_, Host>,
     paused: &mut Paused,
     x: &Examine,
-) -> Result<Response, String> {
-    let frame = paused.frame_of(store, x.frame).map_err(|e| e.to_string())?;
+) -> Result<Response, Error> {
+    let frame = paused
+        .frame_of(store, x.frame)
+        .map_err(|e| invalid!("{e}"))?;
     target::examine(&mut LiveTarget::new(shared, store), &frame, x)
 }
 
@@ -224,13 +227,13 @@ fn evaluate(
     frame: FrameRef,
     text: &str,
     print: &PrintOptions,
-) -> Result<Result<Num, (String, SourceValue)>, String> {
+) -> Result<Result<Num, (String, SourceValue)>, Error> {
     let WasmFrame {
         handle,
         module,
         func,
         pc,
-    } = paused.frame_of(store, frame).map_err(|e| e.to_string())?;
+    } = paused.frame_of(store, frame).map_err(|e| invalid!("{e}"))?;
     evaluate_at(
         shared,
         store,
@@ -255,7 +258,7 @@ pub(crate) fn evaluate_at(
     func: u32,
     text: &str,
     print: &PrintOptions,
-) -> Result<Result<Num, (String, SourceValue)>, String> {
+) -> Result<Result<Num, (String, SourceValue)>, Error> {
     let expr = Expr::parse(text, &shared.lasting.history())?;
     evaluate_with(shared, store, frame, at, func, &expr, print)
 }
@@ -270,7 +273,7 @@ pub(crate) fn evaluate_with(
     func: u32,
     expr: &Expr,
     print: &PrintOptions,
-) -> Result<Result<Num, (String, SourceValue)>, String> {
+) -> Result<Result<Num, (String, SourceValue)>, Error> {
     let frame = WasmFrame {
         handle: frame.clone(),
         module: pc.module,
@@ -294,7 +297,7 @@ fn evaluate_number(
     paused: &mut Paused,
     frame: FrameRef,
     text: &str,
-) -> Result<Num, String> {
+) -> Result<Num, Error> {
     match evaluate(shared, store, paused, frame, text, &PrintOptions::default())? {
         Ok(n) => Ok(n),
         Err((ty, v)) => match v {
@@ -306,7 +309,7 @@ fn evaluate_number(
             SourceValue::Pointer { address, .. } => Ok(Num::Int(address as i64)),
             SourceValue::Float(f) => Ok(Num::Float(f)),
             SourceValue::Float32(f) => Ok(Num::Float(f as f64)),
-            _ => Err(format!("a {ty} is not a number")),
+            _ => Err(invalid!("a {ty} is not a number")),
         },
     }
 }
@@ -333,8 +336,8 @@ fn source_variables(
     frame: FrameRef,
     args_only: bool,
     print: &PrintOptions,
-) -> Result<Option<Vec<Variable>>, String> {
-    let wasm = paused.frame_of(store, frame).map_err(|e| e.to_string())?;
+) -> Result<Option<Vec<Variable>>, Error> {
+    let wasm = paused.frame_of(store, frame).map_err(|e| invalid!("{e}"))?;
     let info = shared.info(wasm.module).clone();
     let mut machine = target::FrameMachine {
         t: &mut LiveTarget::new(shared, store),
@@ -358,15 +361,15 @@ fn set_variable(
     frame: FrameRef,
     name: &str,
     text: &str,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let (module, func) = paused
         .frame_of(store, frame)
         .map(|f| (f.module, f.func))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| invalid!("{e}"))?;
     let info = shared.info(module).clone();
     let name = name.trim();
     if super::expr::is_history_ref(name) {
-        return Err(format!(
+        return Err(invalid!(
             "{name} is a value of the value history, not a variable (a local by index is $localN)"
         ));
     }
@@ -385,19 +388,19 @@ fn set_variable(
     };
     let Some(index) = global else {
         if is_local {
-            return Err(format!(
+            return Err(unavailable!(
                 "cannot write local {name}: wasmtime 48's debug API reads locals and the operand stack but cannot change them"
             ));
         }
-        return Err(format!("no global named {name:?}"));
+        return Err(not_found!("no global named {name:?}"));
     };
     let decl = info
         .globals()
         .get(index as usize)
-        .ok_or_else(|| format!("no global {index}"))?
+        .ok_or_else(|| not_found!("no global {index}"))?
         .clone();
     if !decl.mutable {
-        return Err(format!(
+        return Err(invalid!(
             "global {name} is immutable (const); only mutable globals can be set"
         ));
     }
@@ -412,18 +415,18 @@ fn set_variable(
         ("f32", v) => Val::F32((as_float(v) as f32).to_bits()),
         ("f64", v) => Val::F64(as_float(v).to_bits()),
         (ty, v) => {
-            return Err(format!(
+            return Err(invalid!(
                 "type mismatch: cannot store {v} in global {name} of type {ty}"
             ));
         }
     };
     let instance = shared
         .instance(store, module)
-        .ok_or("the module is not instantiated yet")?;
+        .ok_or_else(|| unavailable!("the module is not instantiated yet"))?;
     let global = instance
         .debug_global(&mut *store, index)
-        .ok_or_else(|| format!("no global {index}"))?;
-    global.set(&mut *store, val).map_err(|e| e.to_string())
+        .ok_or_else(|| not_found!("no global {index}"))?;
+    global.set(&mut *store, val).map_err(|e| invalid!("{e}"))
 }
 
 fn as_float(v: Num) -> f64 {
@@ -443,19 +446,19 @@ fn set_memory(
     ty: LoadType,
     address: &str,
     text: &str,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let address = evaluate_number(shared, store, paused, frame, address)?.as_address()?;
     let bytes = ty.encode(evaluate_number(shared, store, paused, frame, text)?)?;
     let module = paused
         .frame_of(store, frame)
         .map(|f| f.module)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| invalid!("{e}"))?;
     let instance = shared
         .instance(store, module)
-        .ok_or("the module is not instantiated yet")?;
+        .ok_or_else(|| unavailable!("the module is not instantiated yet"))?;
     let memory = instance
         .debug_memory(&mut *store, 0)
-        .ok_or("the module has no (unshared) memory 0")?;
+        .ok_or_else(|| unavailable!("the module has no (unshared) memory 0"))?;
     let data = memory.data_mut(&mut *store);
     let size = data.len();
     let start = usize::try_from(address).unwrap_or(usize::MAX);
@@ -463,7 +466,7 @@ fn set_memory(
         .checked_add(bytes.len())
         .and_then(|end| data.get_mut(start..end))
         .ok_or_else(|| {
-            format!(
+            unavailable!(
                 "cannot write {} bytes at 0x{address:x}: memory 0 is {size} bytes (0x{size:x})",
                 bytes.len()
             )
@@ -482,7 +485,7 @@ pub(crate) fn eval_condition(
     pc: Pc,
     func: u32,
     condition: &super::breakpoints::Condition,
-) -> Result<bool, String> {
+) -> Result<bool, Error> {
     evaluate_with(
         shared,
         store,

@@ -2,6 +2,7 @@
 //! host calls are answered from a trace) — as a [`Target`], read through
 //! wasmtime's debug API.
 
+use crate::error::{Error, not_found, unavailable};
 use wasmtime::StoreContextMut;
 
 use super::expr::Num;
@@ -28,7 +29,7 @@ impl<'a, 'b> LiveTarget<'a, 'b> {
         }
     }
 
-    fn instance(&mut self, module: CoreModuleId) -> Result<wasmtime::Instance, String> {
+    fn instance(&mut self, module: CoreModuleId) -> Result<wasmtime::Instance, Error> {
         let instance = match self.instance {
             Some((m, instance)) if m == module => instance,
             _ => {
@@ -37,19 +38,21 @@ impl<'a, 'b> LiveTarget<'a, 'b> {
                 instance
             }
         };
-        instance.ok_or_else(|| "the module is not instantiated yet".to_string())
+        instance.ok_or_else(|| unavailable!("the module is not instantiated yet"))
     }
 
-    fn memory(&mut self, module: CoreModuleId, memory: u32) -> Result<wasmtime::Memory, String> {
+    fn memory(&mut self, module: CoreModuleId, memory: u32) -> Result<wasmtime::Memory, Error> {
         let instance = self.instance(module)?;
         instance
             .debug_memory(&mut *self.store, memory)
             .ok_or_else(|| match self.shared.info(module).memories().len() {
-                0 => "the module has no memory".to_string(),
+                0 => not_found!("the module has no memory"),
                 n if (memory as usize) < n => {
-                    format!("memory {memory} is shared; reading shared memory is not supported")
+                    unavailable!(
+                        "memory {memory} is shared; reading shared memory is not supported"
+                    )
                 }
-                n => format!("no memory {memory}: the module has {n} (0-{})", n - 1),
+                n => not_found!("no memory {memory}: the module has {n} (0-{})", n - 1),
             })
     }
 }
@@ -73,45 +76,47 @@ impl Target for LiveTarget<'_, '_> {
         }
     }
 
-    fn local(&mut self, frame: &WasmFrame, index: u32) -> Result<Value, String> {
+    fn local(&mut self, frame: &WasmFrame, index: u32) -> Result<Value, Error> {
         let n = frame
             .handle
             .num_locals(&mut *self.store)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| unavailable!("{e}"))?;
         if index >= n {
-            return Err(format!("no local {index}: the function has {n}"));
+            return Err(not_found!("no local {index}: the function has {n}"));
         }
         let v = frame
             .handle
             .local(&mut *self.store, index)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| unavailable!("{e}"))?;
         Ok(value_of(&v))
     }
 
-    fn operand(&mut self, frame: &WasmFrame, index: u32) -> Result<Value, String> {
+    fn operand(&mut self, frame: &WasmFrame, index: u32) -> Result<Value, Error> {
         let n = frame
             .handle
             .num_stacks(&mut *self.store)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| unavailable!("{e}"))?;
         if index >= n {
-            return Err(format!("no operand stack entry {index}: the stack has {n}"));
+            return Err(not_found!(
+                "no operand stack entry {index}: the stack has {n}"
+            ));
         }
         let v = frame
             .handle
             .stack(&mut *self.store, index)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| unavailable!("{e}"))?;
         Ok(value_of(&v))
     }
 
-    fn global(&mut self, module: CoreModuleId, index: u32) -> Result<Value, String> {
+    fn global(&mut self, module: CoreModuleId, index: u32) -> Result<Value, Error> {
         let instance = self.instance(module)?;
         let global = instance
             .debug_global(&mut *self.store, index)
-            .ok_or_else(|| format!("no global {index}"))?;
+            .ok_or_else(|| not_found!("no global {index}"))?;
         Ok(value_of(&global.get(&mut *self.store)))
     }
 
-    fn memory_size(&mut self, module: CoreModuleId, memory: u32) -> Result<u64, String> {
+    fn memory_size(&mut self, module: CoreModuleId, memory: u32) -> Result<u64, Error> {
         let m = self.memory(module, memory)?;
         Ok(m.data(&*self.store).len() as u64)
     }
@@ -122,7 +127,7 @@ impl Target for LiveTarget<'_, '_> {
         memory: u32,
         address: u64,
         len: u64,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, Error> {
         let m = self.memory(module, memory)?;
         memory_range(m.data(&*self.store), memory, address, len).map(<[u8]>::to_vec)
     }

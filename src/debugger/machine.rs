@@ -5,6 +5,7 @@
 //! Used by the event decisions, watchpoints, inspection and reverse
 //! execution alike.
 
+use crate::error::Error;
 use wasmtime::{FrameHandle, Result, StoreContextMut};
 
 use super::expr::{Expr, Num};
@@ -43,7 +44,7 @@ pub(crate) fn eval_in(
     module: CoreModuleId,
     func: u32,
     expr: &Expr,
-) -> Result<Num, String> {
+) -> Result<Num, Error> {
     let frame = super::frames::WasmFrame {
         handle: frame.clone(),
         module,

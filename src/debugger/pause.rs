@@ -175,7 +175,7 @@ pub(crate) fn pause(
                             Ok(add_watch(shared, &mut store, &mut paused, frame, target))
                         }) {
                             Ok(Ok(info)) => Response::BreakpointSet(info),
-                            Ok(Err(e)) => Response::invalid(e),
+                            Ok(Err(e)) => Response::Error(e),
                             Err(e) => error_response(&e),
                         }
                     }
@@ -389,7 +389,7 @@ pub(crate) fn disassemble(
     let (module, func_index, pc) = match (func, at) {
         (Some(name), _) => match breakpoints::function_in(program, &name) {
             Ok((m, f)) => (m, f, None),
-            Err(e) => return Response::invalid(e),
+            Err(e) => return Response::Error(e),
         },
         (None, Some((m, f, pc))) => (m, f, Some(pc)),
         (None, None) => {

@@ -11,6 +11,7 @@
 //! offset inside that function's body.
 
 use crate::debugger::protocol::{BreakpointRequest, FramesRequest, InspectRequest};
+use crate::error::{Error, invalid, io_error, malformed, not_found, unavailable};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -69,7 +70,7 @@ pub(crate) fn spawn(
                 Ok(pm) => pm,
                 Err(msg) => {
                     send(Response::Ended(super::protocol::Outcome::LoadFailed(
-                        msg.clone(),
+                        msg.to_string(),
                     )));
                     for incoming in requests {
                         match incoming {
@@ -129,38 +130,38 @@ fn open(
     preloads: &[(String, PathBuf)],
     pause: PauseId,
     lasting: Arc<super::history::Lasting>,
-) -> Result<PostMortem, String> {
-    let bytes = crate::wasm::load_module_bytes(module).map_err(|e| format!("{e:#}"))?;
+) -> Result<PostMortem, Error> {
+    let bytes = crate::wasm::load_module_bytes(module).map_err(|e| invalid!("{e:#}"))?;
     let program = if crate::wasm::program::is_component(&bytes) {
-        Program::component(&bytes).map_err(|e| format!("malformed component: {e:#}"))?
+        Program::component(&bytes).map_err(|e| malformed!("malformed component: {e:#}"))?
     } else {
         let dwp = match dwp {
             Some(p) => Some((
-                std::fs::read(p).map_err(|e| format!("cannot read --dwp {}: {e}", p.display()))?,
+                std::fs::read(p).map_err(|e| invalid!("cannot read --dwp {}: {e}", p.display()))?,
                 p.display().to_string(),
             )),
             None => std::fs::read(module.with_extension("dwp"))
                 .ok()
                 .map(|b| (b, module.with_extension("dwp").display().to_string())),
         };
-        let info = ModuleInfo::parse(bytes).map_err(|e| format!("malformed module: {e:#}"))?;
+        let info = ModuleInfo::parse(bytes).map_err(|e| malformed!("malformed module: {e:#}"))?;
         let preloads = preloads
             .iter()
             .map(|(name, path)| {
                 let bytes = crate::wasm::load_module_bytes(path)
-                    .map_err(|e| format!("--preload {name}: {e:#}"))?;
+                    .map_err(|e| invalid!("--preload {name}: {e:#}"))?;
                 ModuleInfo::parse(bytes)
                     .map(|info| (name.clone(), info))
-                    .map_err(|e| format!("--preload {name}: malformed module: {e:#}"))
+                    .map_err(|e| malformed!("--preload {name}: malformed module: {e:#}"))
             })
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Result<Vec<_>, Error>>()?;
         Program::with_preloads(info.with_dwp(dwp), preloads)
     };
     let core_bytes =
-        std::fs::read(core).map_err(|e| format!("cannot read {}: {e}", core.display()))?;
-    let dump = CoreDump::parse(core_bytes).map_err(|e| format!("{}: {e}", core.display()))?;
-    let mismatch = |why: String| {
-        format!(
+        std::fs::read(core).map_err(|e| io_error!("cannot read {}: {e}", core.display()))?;
+    let dump = CoreDump::parse(core_bytes).map_err(|e| e.context(core.display()))?;
+    let mismatch = |why: &dyn std::fmt::Display| {
+        invalid!(
             "{} does not come from {}: {why}",
             core.display(),
             module.display()
@@ -184,7 +185,7 @@ fn open(
                 } else {
                     String::new()
                 };
-                return Err(mismatch(format!(
+                return Err(mismatch(&format!(
                     "the dump has {} core modules, the program {}{hint}",
                     ours.modules.len(),
                     program.modules.len()
@@ -193,23 +194,23 @@ fn open(
             for (i, (m, d)) in program.modules.iter().zip(&ours.modules).enumerate() {
                 let hash = blake3::hash(m.info.bytes()).to_hex().to_string();
                 if hash != d.blake3 {
-                    return Err(mismatch(format!(
+                    return Err(mismatch(&format!(
                         "core module {i} ({}) has BLAKE3 {hash}, the dump's {}",
                         m.name, d.blake3
                     )));
                 }
             }
-            instance_modules(&dump, &program).map_err(mismatch)?
+            instance_modules(&dump, &program).map_err(|e| mismatch(&e))?
         }
         None => {
             if dump.modules.len() != program.modules.len() {
-                return Err(mismatch(format!(
+                return Err(mismatch(&format!(
                     "the dump has {} core modules, the program {}",
                     dump.modules.len(),
                     program.modules.len()
                 )));
             }
-            instance_modules(&dump, &program).map_err(mismatch)?
+            instance_modules(&dump, &program).map_err(|e| mismatch(&e))?
         }
     };
     let mut frames = Vec::with_capacity(dump.frames.len());
@@ -220,7 +221,7 @@ fn open(
             .func(f.func)
             .and_then(|func| func.body.clone())
             .ok_or_else(|| {
-                mismatch(format!(
+                mismatch(&format!(
                     "frame #{i} names function {} of core module {m}, which has {} functions{}",
                     f.func,
                     info.num_funcs(),
@@ -244,7 +245,7 @@ fn open(
             }
         };
         if !body.contains(&pc) {
-            return Err(mismatch(format!(
+            return Err(mismatch(&format!(
                 "frame #{i}'s offset {pc:#x} is outside function {}'s body",
                 f.func
             )));
@@ -267,13 +268,13 @@ fn open(
 /// Why, when an instance names a module the program does not have (the
 /// dump's `coremodules` may list more modules than wasmdbg's section,
 /// which was checked against the program).
-fn instance_modules(dump: &CoreDump, program: &Program) -> Result<Vec<CoreModuleId>, String> {
+fn instance_modules(dump: &CoreDump, program: &Program) -> Result<Vec<CoreModuleId>, Error> {
     dump.instances
         .iter()
         .enumerate()
         .map(|(n, i)| {
             program.ids().find(|id| id.0 == i.module).ok_or_else(|| {
-                format!(
+                invalid!(
                     "its instance {n} is of core module {}, and the program has {}",
                     i.module,
                     program.modules.len()
@@ -332,33 +333,33 @@ impl PostMortem {
     }
 
     /// The dump's memory `memory` of core module `module`.
-    fn memory(&self, module: CoreModuleId, memory: u32) -> Result<u32, String> {
+    fn memory(&self, module: CoreModuleId, memory: u32) -> Result<u32, Error> {
         let instance = self
             .instance(module)
-            .ok_or("the core dump has no instance of this module")?;
+            .ok_or_else(|| unavailable!("the core dump has no instance of this module"))?;
         let count = self.program.info(module).memories().len();
         match self.dump.instances[instance].memories.get(memory as usize) {
-            Some(&u32::MAX) => Err(format!(
+            Some(&u32::MAX) => Err(unavailable!(
                 "memory {memory} is not in the core dump (a shared memory)"
             )),
             Some(m) => Ok(*m),
             None => Err(match count {
-                0 => "the module has no memory".to_string(),
-                n => format!("no memory {memory}: the module has {n} (0-{})", n - 1),
+                0 => not_found!("the module has no memory"),
+                n => not_found!("no memory {memory}: the module has {n} (0-{})", n - 1),
             }),
         }
     }
 
     /// Global `index` of core module `module`.
-    fn global(&self, module: CoreModuleId, index: u32) -> Result<&Value, String> {
+    fn global(&self, module: CoreModuleId, index: u32) -> Result<&Value, Error> {
         let instance = self
             .instance(module)
-            .ok_or("the core dump has no instance of this module")?;
+            .ok_or_else(|| unavailable!("the core dump has no instance of this module"))?;
         self.dump.instances[instance]
             .globals
             .get(index as usize)
             .map(|g| &self.dump.globals[*g as usize].value)
-            .ok_or_else(|| format!("no global {index}"))
+            .ok_or_else(|| not_found!("no global {index}"))
     }
 
     fn serve(&self, request: Request) -> Response {
@@ -395,7 +396,7 @@ impl PostMortem {
             Request::Inspect(InspectRequest::Globals { module }) => {
                 match super::facts::resolve(&self.program, &module) {
                     Ok(m) => self.globals(m),
-                    Err(e) => Response::invalid(e),
+                    Err(e) => Response::Error(e),
                 }
             }
             Request::Inspect(InspectRequest::MemorySizes { module }) => {
@@ -409,14 +410,14 @@ impl PostMortem {
                             })
                             .collect(),
                     ),
-                    Err(e) => Response::invalid(e),
+                    Err(e) => Response::Error(e),
                 }
             }
             Request::Inspect(InspectRequest::TableSizes { module }) => {
                 match super::facts::resolve(&self.program, &module) {
                     // Core dumps hold no tables.
                     Ok(m) => Response::Sizes(vec![None; self.program.info(m).tables().len()]),
-                    Err(e) => Response::invalid(e),
+                    Err(e) => Response::Error(e),
                 }
             }
             Request::Inspect(InspectRequest::TableElements { .. }) => {
@@ -424,7 +425,7 @@ impl PostMortem {
             }
             Request::Inspect(InspectRequest::Examine(x)) => match self.frame(x.frame) {
                 Ok(i) => {
-                    target::examine(&mut DumpTarget(self), &i, &x).unwrap_or_else(Response::invalid)
+                    target::examine(&mut DumpTarget(self), &i, &x).unwrap_or_else(Response::Error)
                 }
                 Err(e) => Response::Error(e),
             },
@@ -436,7 +437,7 @@ impl PostMortem {
                 }) {
                     Ok(Ok(n)) => Response::Number(n),
                     Ok(Err((ty, v))) => Response::SourceValue(ty, v),
-                    Err(e) => Response::invalid(e),
+                    Err(e) => Response::Error(e),
                 },
                 Err(e) => Response::Error(e),
             },
@@ -460,7 +461,7 @@ impl PostMortem {
                         &print,
                     ) {
                         Ok(vars) => Response::Variables(vars),
-                        Err(e) => Response::invalid(e),
+                        Err(e) => Response::Error(e),
                     }
                 }
                 Err(e) => Response::Error(e),
@@ -572,15 +573,18 @@ impl PostMortem {
     }
 
     /// Local `l` of frame `i`.
-    fn local(&self, i: usize, l: u32) -> Result<Value, String> {
+    fn local(&self, i: usize, l: u32) -> Result<Value, Error> {
         let locals = &self.dump.frames[i].locals;
         match locals.get(l as usize) {
             Some(Some(v)) => Ok(v.clone()),
-            Some(None) => Err(format!("local {l} was not recorded in the core dump")),
-            None if locals.is_empty() => {
-                Err("the core dump did not record this frame's locals".to_string())
-            }
-            None => Err(format!("no local {l}: the function has {}", locals.len())),
+            Some(None) => Err(unavailable!("local {l} was not recorded in the core dump")),
+            None if locals.is_empty() => Err(unavailable!(
+                "the core dump did not record this frame's locals"
+            )),
+            None => Err(not_found!(
+                "no local {l}: the function has {}",
+                locals.len()
+            )),
         }
     }
 }
@@ -605,27 +609,27 @@ impl Target for DumpTarget<'_> {
         Place { module, func, pc }
     }
 
-    fn local(&mut self, frame: &usize, index: u32) -> Result<Value, String> {
+    fn local(&mut self, frame: &usize, index: u32) -> Result<Value, Error> {
         self.0.local(*frame, index)
     }
 
-    fn operand(&mut self, frame: &usize, index: u32) -> Result<Value, String> {
+    fn operand(&mut self, frame: &usize, index: u32) -> Result<Value, Error> {
         let stack = &self.0.dump.frames[*frame].stack;
         match stack.get(index as usize) {
             Some(Some(v)) => Ok(v.clone()),
-            Some(None) => Err(format!("operand stack entry {index} was not recorded")),
-            None => Err(format!(
+            Some(None) => Err(unavailable!("operand stack entry {index} was not recorded")),
+            None => Err(not_found!(
                 "no operand stack entry {index}: the stack has {}",
                 stack.len()
             )),
         }
     }
 
-    fn global(&mut self, module: CoreModuleId, index: u32) -> Result<Value, String> {
+    fn global(&mut self, module: CoreModuleId, index: u32) -> Result<Value, Error> {
         self.0.global(module, index).cloned()
     }
 
-    fn memory_size(&mut self, module: CoreModuleId, memory: u32) -> Result<u64, String> {
+    fn memory_size(&mut self, module: CoreModuleId, memory: u32) -> Result<u64, Error> {
         let m = self.0.memory(module, memory)?;
         Ok(self.0.dump.memories[m as usize].pages.saturating_mul(65536))
     }
@@ -636,7 +640,7 @@ impl Target for DumpTarget<'_> {
         memory: u32,
         address: u64,
         len: u64,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, Error> {
         let size = self.memory_size(module, memory)?;
         if address.checked_add(len).is_none_or(|end| end > size) {
             return Err(target::out_of_range(memory, address, len, size));

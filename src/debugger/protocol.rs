@@ -432,14 +432,14 @@ impl std::fmt::Display for BreakpointId {
 }
 
 impl std::str::FromStr for BreakpointId {
-    type Err = String;
+    type Err = Error;
 
     /// A breakpoint number as typed (`3`).
-    fn from_str(text: &str) -> Result<BreakpointId, String> {
+    fn from_str(text: &str) -> Result<BreakpointId, Error> {
         text.trim()
             .parse()
             .map(BreakpointId)
-            .map_err(|_| format!("{text:?} is not a breakpoint number"))
+            .map_err(|_| crate::error::invalid!("{text:?} is not a breakpoint number"))
     }
 }
 
@@ -927,75 +927,7 @@ pub enum Response {
     NotRecorded(String),
 }
 
-/// Why a request could not be served: a kind a front end can act on, one
-/// line for people, and what to do about it when there is something.
-/// Displayed, it is the message, then `; ` and the hint.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Error {
-    /// What kind of failure.
-    pub kind: ErrorKind,
-    /// One line saying what happened.
-    pub message: String,
-    /// What the user can do next (a command to run, an option to give).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
-}
-
-/// The kinds of [`Error`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum ErrorKind {
-    /// The request names a pause that is over: the program has resumed
-    /// since (a stale frame).
-    Stale,
-    /// A frame number past the stack.
-    NoSuchFrame,
-    /// The request needs the program paused (or running), and it has ended.
-    NotPaused,
-    /// The program could not be loaded, so nothing can be served.
-    NotLoaded,
-    /// The worker thread has stopped.
-    WorkerGone,
-    /// A bug in wasmdbg, caught while serving the request; the session goes
-    /// on.
-    Internal,
-    /// Anything else about the request: malformed, unknown, unsupported,
-    /// out of range. The message says what.
-    Invalid,
-    /// The session is a core dump and the request needs a live program
-    /// (resume, step, breakpoints, writes).
-    NotLive,
-}
-
-impl Error {
-    /// An error of `kind`.
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
-            kind,
-            message: message.into(),
-            hint: None,
-        }
-    }
-
-    /// The same error with `hint`.
-    pub fn with_hint(self, hint: impl Into<String>) -> Error {
-        Error {
-            hint: Some(hint.into()),
-            ..self
-        }
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        match &self.hint {
-            Some(hint) => write!(f, "; {hint}"),
-            None => Ok(()),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
+pub use crate::error::{Error, ErrorKind};
 
 impl Response {
     /// `Response::Error` of kind [`ErrorKind::Invalid`].

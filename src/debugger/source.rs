@@ -2,6 +2,7 @@
 //! the stop banner and `list`. Reads the host file system only; knows
 //! nothing of the terminal.
 
+use crate::error::{Error, not_found};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,7 +26,7 @@ pub struct SourceFiles {
     /// of `rustc` on the first `/rustc/<commit>/` path (`None` inside: no
     /// `rustc` to ask).
     rust: std::sync::OnceLock<Option<RustToolchain>>,
-    cache: HashMap<String, Result<SourceText, String>>,
+    cache: HashMap<String, Result<SourceText, Error>>,
 }
 
 /// What `rustc -vV` and `rustc --print sysroot` say.
@@ -69,20 +70,27 @@ impl RustToolchain {
 
 /// Where a path of the Rust standard library's sources as rustc records it
 /// (`/rustc/<commit>/library/...`) lies in `toolchain`'s `rust-src`:
-/// `Ok(path)` when the commit is the toolchain's, `Err(commit)` (the
-/// path's) when it is another toolchain's, `None` when `file` is not such a
-/// path.
-pub fn rustc_source(file: &str, toolchain: &RustToolchain) -> Option<Result<PathBuf, String>> {
+/// `None` when `file` is not such a path.
+pub fn rustc_source(file: &str, toolchain: &RustToolchain) -> Option<RustcSource> {
     let rest = file.strip_prefix("/rustc/")?;
     let (commit, inside) = rest.split_once('/')?;
     if commit.len() != 40 || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     Some(if commit == toolchain.commit {
-        Ok(toolchain.src.join(inside))
+        RustcSource::Here(toolchain.src.join(inside))
     } else {
-        Err(commit.to_string())
+        RustcSource::OtherCommit(commit.to_string())
     })
+}
+
+/// Where [`rustc_source`] places a standard library path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RustcSource {
+    /// The commit is the toolchain's: the file's path in its `rust-src`.
+    Here(PathBuf),
+    /// The path is from another rustc: its commit (40 hex digits).
+    OtherCommit(String),
 }
 
 /// `file` with the first of `rules` whose FROM is a leading part of it
@@ -133,14 +141,14 @@ impl SourceFiles {
     ///
     /// # Errors
     /// When there is no rule for FROM.
-    pub fn unset_substitution(&mut self, from: Option<&str>) -> Result<(), String> {
+    pub fn unset_substitution(&mut self, from: Option<&str>) -> Result<(), Error> {
         match from {
             None => self.substitutions.clear(),
             Some(from) => {
                 let before = self.substitutions.len();
                 self.substitutions.retain(|(f, _)| f != from);
                 if self.substitutions.len() == before {
-                    return Err(format!("no substitution rule for {from:?}"));
+                    return Err(not_found!("no substitution rule for {from:?}"));
                 }
             }
         }
@@ -161,7 +169,7 @@ impl SourceFiles {
     ///
     /// # Errors
     /// A one-line note naming the file and where it was looked for.
-    pub fn find(&mut self, file: &str) -> Result<SourceText, String> {
+    pub fn find(&mut self, file: &str) -> Result<SourceText, Error> {
         if let Some(found) = self.cache.get(file) {
             return found.clone();
         }
@@ -170,7 +178,7 @@ impl SourceFiles {
         found
     }
 
-    fn look(&self, file: &str) -> Result<SourceText, String> {
+    fn look(&self, file: &str) -> Result<SourceText, Error> {
         let path = Path::new(file);
         let relative = path.strip_prefix("/").unwrap_or(path);
         let mut candidates: Vec<PathBuf> = substitute(file, &self.substitutions)
@@ -184,7 +192,7 @@ impl SourceFiles {
             None
         };
         let mapped = rust.and_then(|t| rustc_source(file, t));
-        if let Some(Ok(p)) = &mapped {
+        if let Some(RustcSource::Here(p)) = &mapped {
             candidates.push(p.clone());
         }
         for dir in &self.directories {
@@ -207,18 +215,18 @@ impl SourceFiles {
             }
         }
         let why = match (&mapped, rust) {
-            (Some(Ok(p)), _) => format!(
+            (Some(RustcSource::Here(p)), _) => format!(
                 "; the Rust standard library's sources are not installed at {} (`rustup component add rust-src`)",
                 p.display()
             ),
-            (Some(Err(commit)), Some(t)) => format!(
+            (Some(RustcSource::OtherCommit(commit)), Some(t)) => format!(
                 "; it is from rustc {}, and the installed toolchain is {}, so its rust-src does not match",
                 &commit[..8],
                 &t.commit[..t.commit.len().min(8)]
             ),
             _ => String::new(),
         };
-        Err(format!(
+        Err(not_found!(
             "source file {file} not found{why}; `directory DIR` or `set substitute-path FROM TO` adds a place to look"
         ))
     }
@@ -240,11 +248,16 @@ mod tests {
         let want = dir
             .path()
             .join("lib/rustlib/src/rust/library/core/src/panicking.rs");
-        assert_eq!(rustc_source(&file, &toolchain), Some(Ok(want.clone())));
+        assert_eq!(
+            rustc_source(&file, &toolchain),
+            Some(RustcSource::Here(want.clone()))
+        );
         let other = "/rustc/0123456789abcdef0123456789abcdef01234567/library/core/src/lib.rs";
         assert_eq!(
             rustc_source(other, &toolchain),
-            Some(Err("0123456789abcdef0123456789abcdef01234567".into()))
+            Some(RustcSource::OtherCommit(
+                "0123456789abcdef0123456789abcdef01234567".into()
+            ))
         );
         assert_eq!(rustc_source("/rustc/short/library/x.rs", &toolchain), None);
         assert_eq!(rustc_source("src/main.rs", &toolchain), None);
@@ -258,6 +271,8 @@ mod tests {
         assert_eq!(found.path, want);
         assert_eq!(found.lines[1], "line two");
         let e = files.find(other).unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::NotFound);
+        let e = e.message;
         assert!(
             e.contains("it is from rustc 01234567, and the installed toolchain is 59807616"),
             "{e}"

@@ -15,6 +15,7 @@
 use super::expr::{Expr, Num, Var};
 use super::protocol::{CoreModuleId, Examine, PrintOptions, Response, SourceValue, Value};
 use super::variables;
+use crate::error::{Error, invalid, not_found, unavailable};
 use crate::wasm::ModuleInfo;
 use crate::wasm::program::Program;
 
@@ -48,26 +49,26 @@ pub(crate) trait Target {
     ///
     /// # Errors
     /// No such local; a local the target did not record.
-    fn local(&mut self, frame: &Self::Frame, index: u32) -> Result<Value, String>;
+    fn local(&mut self, frame: &Self::Frame, index: u32) -> Result<Value, Error>;
 
     /// Operand stack entry `index` of `frame`, counted from the bottom.
     ///
     /// # Errors
     /// No such entry; an entry the target did not record.
-    fn operand(&mut self, frame: &Self::Frame, index: u32) -> Result<Value, String>;
+    fn operand(&mut self, frame: &Self::Frame, index: u32) -> Result<Value, Error>;
 
     /// Global `index` of core module `module`'s instance.
     ///
     /// # Errors
     /// No instance of the module; no such global.
-    fn global(&mut self, module: CoreModuleId, index: u32) -> Result<Value, String>;
+    fn global(&mut self, module: CoreModuleId, index: u32) -> Result<Value, Error>;
 
     /// The size in bytes of memory `memory` of `module`'s instance.
     ///
     /// # Errors
     /// No instance, no such memory, a memory the target cannot read (a
     /// shared one).
-    fn memory_size(&mut self, module: CoreModuleId, memory: u32) -> Result<u64, String>;
+    fn memory_size(&mut self, module: CoreModuleId, memory: u32) -> Result<u64, Error>;
 
     /// `len` bytes of memory `memory` of `module` at `address`.
     ///
@@ -79,7 +80,7 @@ pub(crate) trait Target {
         memory: u32,
         address: u64,
         len: u64,
-    ) -> Result<Vec<u8>, String>;
+    ) -> Result<Vec<u8>, Error>;
 }
 
 /// A local or global a name stands for in Wasm expressions and `set var`.
@@ -111,13 +112,13 @@ pub(crate) fn named(info: &ModuleInfo, func: u32, name: &str) -> Option<Named> {
 ///
 /// # Errors
 /// A vector or reference value.
-pub(crate) fn number(value: &Value) -> Result<Num, String> {
+pub(crate) fn number(value: &Value) -> Result<Num, Error> {
     Ok(match value {
         Value::I32(v) => Num::Int32(*v),
         Value::I64(v) => Num::Int(*v),
         Value::F32(b) => Num::Float(f32::from_bits(*b) as f64),
         Value::F64(b) => Num::Float(f64::from_bits(*b)),
-        _ => return Err("only numbers can be used in expressions".to_string()),
+        _ => return Err(invalid!("only numbers can be used in expressions")),
     })
 }
 
@@ -130,9 +131,9 @@ pub(crate) fn eval_wasm<T: Target + ?Sized>(
     t: &mut T,
     frame: &T::Frame,
     expr: &Expr,
-) -> Result<Num, String> {
+) -> Result<Num, Error> {
     let Place { module, func, .. } = t.place(frame);
-    let mut read = |var: &Var| -> Result<Num, String> {
+    let mut read = |var: &Var| -> Result<Num, Error> {
         let named = match var {
             Var::Memory { ty, address } => {
                 let bytes = t.read_memory(module, 0, *address, ty.size() as u64)?;
@@ -141,7 +142,7 @@ pub(crate) fn eval_wasm<T: Target + ?Sized>(
             Var::Local(i) => Named::Local(*i),
             Var::Global(i) => Named::Global(*i),
             Var::Name(name) => named(t.program().info(module), func, name)
-                .ok_or_else(|| format!("no local or global named {name:?}"))?,
+                .ok_or_else(|| not_found!("no local or global named {name:?}"))?,
         };
         let value = match named {
             Named::Local(i) => t.local(frame, i)?,
@@ -166,7 +167,7 @@ pub(crate) fn evaluate<T: Target + ?Sized>(
     inlined: Option<usize>,
     expr: &Expr,
     print: &PrintOptions,
-) -> Result<Result<Num, (String, SourceValue)>, String> {
+) -> Result<Result<Num, (String, SourceValue)>, Error> {
     let place = t.place(frame);
     let info = t.program().info(place.module).clone();
     // Without DWARF for this module the source evaluator has nothing to
@@ -198,7 +199,7 @@ pub(crate) fn examine<T: Target + ?Sized>(
     t: &mut T,
     frame: &T::Frame,
     x: &Examine,
-) -> Result<Response, String> {
+) -> Result<Response, Error> {
     let expr = Expr::parse(&x.address, &t.history())?;
     let address = eval_wasm(t, frame, &expr)?.as_address()?;
     let module = match &x.module {
@@ -225,8 +226,8 @@ pub(crate) fn examine<T: Target + ?Sized>(
 
 /// The message for `len` bytes at `address` that do not fit in memory
 /// `memory` of `size` bytes: one text for every target.
-pub(crate) fn out_of_range(memory: u32, address: u64, len: u64, size: u64) -> String {
-    format!(
+pub(crate) fn out_of_range(memory: u32, address: u64, len: u64, size: u64) -> Error {
+    unavailable!(
         "cannot read {len} bytes at 0x{address:x}: memory {memory} is {size} bytes (0x{size:x})"
     )
 }
@@ -241,31 +242,31 @@ pub(crate) struct FrameMachine<'t, 'f, T: Target + ?Sized> {
 }
 
 /// A number's little-endian bytes (4 for i32/f32, 8 for i64/f64).
-fn value_bytes(v: &Value) -> Result<Vec<u8>, String> {
+fn value_bytes(v: &Value) -> Result<Vec<u8>, Error> {
     Ok(match v {
         Value::I32(x) => x.to_le_bytes().to_vec(),
         Value::I64(x) => x.to_le_bytes().to_vec(),
         Value::F32(bits) => bits.to_le_bytes().to_vec(),
         Value::F64(bits) => bits.to_le_bytes().to_vec(),
-        _ => return Err("a reference or vector value is not a number".to_string()),
+        _ => return Err(invalid!("a reference or vector value is not a number")),
     })
 }
 
 impl<T: Target + ?Sized> variables::Machine for FrameMachine<'_, '_, T> {
-    fn local(&mut self, index: u32) -> Result<Vec<u8>, String> {
+    fn local(&mut self, index: u32) -> Result<Vec<u8>, Error> {
         value_bytes(&self.t.local(self.frame, index)?)
     }
 
-    fn global(&mut self, index: u32) -> Result<Vec<u8>, String> {
+    fn global(&mut self, index: u32) -> Result<Vec<u8>, Error> {
         let module = self.t.place(self.frame).module;
         value_bytes(&self.t.global(module, index)?)
     }
 
-    fn operand(&mut self, index: u32) -> Result<Vec<u8>, String> {
+    fn operand(&mut self, index: u32) -> Result<Vec<u8>, Error> {
         value_bytes(&self.t.operand(self.frame, index)?)
     }
 
-    fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, String> {
+    fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, Error> {
         let module = self.t.place(self.frame).module;
         self.t.read_memory(module, 0, address, len)
     }
@@ -280,7 +281,7 @@ pub(crate) fn memory_range(
     memory: u32,
     address: u64,
     len: u64,
-) -> Result<&[u8], String> {
+) -> Result<&[u8], Error> {
     let size = data.len();
     usize::try_from(address)
         .ok()
@@ -301,13 +302,13 @@ pub(crate) fn read_strings(
     max_len: u64,
     size: u64,
     memory: u32,
-    mut read: impl FnMut(u64, u64) -> Result<Vec<u8>, String>,
-) -> Result<Vec<(u64, Vec<u8>)>, String> {
+    mut read: impl FnMut(u64, u64) -> Result<Vec<u8>, Error>,
+) -> Result<Vec<(u64, Vec<u8>)>, Error> {
     let mut strings = Vec::new();
     let mut at = address;
     for _ in 0..count {
         if at >= size {
-            return Err(format!(
+            return Err(invalid!(
                 "0x{at:x} is past the end of memory {memory} ({size} bytes)"
             ));
         }

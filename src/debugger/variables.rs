@@ -9,6 +9,7 @@
 //! operation this reader does not know is `<unavailable: ...>`. Nothing is
 //! guessed.
 
+use crate::error::{Error, invalid, malformed, not_found, unavailable};
 use gimli::{AttributeValue, Operation, Reader as _, UnitOffset, constants as dw};
 
 use super::expr::{Ast, Expr};
@@ -22,14 +23,14 @@ mod formatters;
 /// are little-endian bytes (4 for i32/f32, 8 for i64/f64).
 pub(crate) trait Machine {
     /// Wasm local `index` of the frame.
-    fn local(&mut self, index: u32) -> Result<Vec<u8>, String>;
+    fn local(&mut self, index: u32) -> Result<Vec<u8>, Error>;
     /// Global `index` of the instance.
-    fn global(&mut self, index: u32) -> Result<Vec<u8>, String>;
+    fn global(&mut self, index: u32) -> Result<Vec<u8>, Error>;
     /// The frame's operand stack entry `index`, counted from the bottom
     /// (LLVM's `TI_OPERAND_STACK`).
-    fn operand(&mut self, index: u32) -> Result<Vec<u8>, String>;
+    fn operand(&mut self, index: u32) -> Result<Vec<u8>, Error>;
     /// `len` bytes of linear memory 0 at `address`.
-    fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, String>;
+    fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, Error>;
 }
 
 type Unit<'a> = gimli::UnitRef<'a, R>;
@@ -127,7 +128,7 @@ pub(crate) fn frame_variables(
     machine: &mut dyn Machine,
     args_only: bool,
     print: &PrintOptions,
-) -> Result<Option<Vec<Variable>>, String> {
+) -> Result<Option<Vec<Variable>>, Error> {
     in_scope(info, pc, inlined, |scope, address| {
         let mut reader = Reader::new(scope, machine, address, print);
         let mut out: Vec<Variable> = Vec::new();
@@ -137,7 +138,7 @@ pub(crate) fn frame_variables(
             }
             reader.budget = VALUE_BUDGET;
             let value = if v.foreign_type {
-                Err(FOREIGN_TYPE.to_string())
+                Err(unavailable!("{FOREIGN_TYPE}"))
             } else {
                 reader.var_value(v)
             };
@@ -146,7 +147,7 @@ pub(crate) fn frame_variables(
                 name: v.name.clone(),
                 is_param: v.is_param,
                 type_name: reader.type_name(v.ty),
-                value: shown.unwrap_or_else(SourceValue::Unavailable),
+                value: shown.unwrap_or_else(|e| SourceValue::Unavailable(e.to_string())),
             };
             // An inner scope's variable hides an outer one of the same name.
             out.retain(|o| o.name != variable.name);
@@ -163,8 +164,8 @@ fn in_scope<T>(
     info: &ModuleInfo,
     pc: usize,
     inlined: Option<usize>,
-    f: impl FnOnce(&Scope<'_>, u64) -> Result<Option<T>, String>,
-) -> Result<Option<T>, String> {
+    f: impl FnOnce(&Scope<'_>, u64) -> Result<Option<T>, Error>,
+) -> Result<Option<T>, Error> {
     let Some(debug) = info.debug_info() else {
         return Ok(None);
     };
@@ -199,7 +200,7 @@ pub(crate) fn evaluate_parsed(
     machine: &mut dyn Machine,
     expr: &Expr,
     print: &PrintOptions,
-) -> Result<Option<(String, SourceValue)>, String> {
+) -> Result<Option<(String, SourceValue)>, Error> {
     if !expr.is_source() {
         return Ok(None);
     }
@@ -210,7 +211,9 @@ pub(crate) fn evaluate_parsed(
             // `&x`: a pointer to x's type.
             let value = reader.eval(inner)?;
             let Place::Memory(address) = value.place else {
-                return Err("the value is not in linear memory: it has no address".into());
+                return Err(unavailable!(
+                    "the value is not in linear memory: it has no address"
+                ));
             };
             let ty = format!("{} *", reader.type_name(value.ty));
             return Ok(Some((
@@ -287,12 +290,12 @@ impl Scope<'_> {
     ///
     /// # Errors
     /// `inlined` past the chain.
-    fn narrow(&mut self, inlined: Option<usize>) -> Result<(), String> {
+    fn narrow(&mut self, inlined: Option<usize>) -> Result<(), Error> {
         let Some(k) = inlined else {
             return Ok(());
         };
         let Some(level) = self.levels.checked_sub(1).and_then(|l| l.checked_sub(k)) else {
-            return Err(format!(
+            return Err(not_found!(
                 "no inlined frame {k} here: DWARF places {} function{} at this pc",
                 self.levels,
                 if self.levels == 1 { "" } else { "s" }
@@ -440,8 +443,8 @@ impl Reader<'_, '_, '_> {
         self.scope.unit
     }
 
-    fn entry(&self, offset: UnitOffset) -> Result<gimli::DebuggingInformationEntry<R>, String> {
-        self.unit().entry(offset).map_err(|e| e.to_string())
+    fn entry(&self, offset: UnitOffset) -> Result<gimli::DebuggingInformationEntry<R>, Error> {
+        self.unit().entry(offset).map_err(|e| invalid!("{e}"))
     }
 
     fn attr(&self, offset: UnitOffset, at: gimli::DwAt) -> Option<AttributeValue<R>> {
@@ -616,14 +619,14 @@ impl Reader<'_, '_, '_> {
         out
     }
 
-    fn var_value(&mut self, v: &VarDie) -> Result<Typed, String> {
+    fn var_value(&mut self, v: &VarDie) -> Result<Typed, Error> {
         if let Some(c) = &v.const_value {
             let bytes = match c {
-                AttributeValue::Block(b) => b.to_slice().map_err(|e| e.to_string())?.to_vec(),
+                AttributeValue::Block(b) => b.to_slice().map_err(|e| invalid!("{e}"))?.to_vec(),
                 AttributeValue::Sdata(n) => n.to_le_bytes().to_vec(),
                 other => match other.udata_value() {
                     Some(n) => n.to_le_bytes().to_vec(),
-                    None => return Err("unsupported DW_AT_const_value".to_string()),
+                    None => return Err(unavailable!("unsupported DW_AT_const_value")),
                 },
             };
             return Ok(Typed {
@@ -638,11 +641,11 @@ impl Reader<'_, '_, '_> {
                 let offset = self
                     .unit()
                     .attr_locations_offset(attr.clone())
-                    .map_err(|e| e.to_string())?
-                    .ok_or("unsupported DW_AT_location form")?;
-                let mut list = self.unit().locations(offset).map_err(|e| e.to_string())?;
+                    .map_err(|e| invalid!("{e}"))?
+                    .ok_or_else(|| unavailable!("unsupported DW_AT_location form"))?;
+                let mut list = self.unit().locations(offset).map_err(|e| invalid!("{e}"))?;
                 let mut place = Place::OptimizedOut;
-                while let Some(entry) = list.next().map_err(|e| e.to_string())? {
+                while let Some(entry) = list.next().map_err(|e| invalid!("{e}"))? {
                     if entry.range.begin <= self.address && self.address < entry.range.end {
                         place = self.run_expr(entry.data)?;
                         break;
@@ -656,7 +659,7 @@ impl Reader<'_, '_, '_> {
 
     /// Runs a DWARF location expression: Wasm locations, frame base,
     /// constants, arithmetic, `DW_OP_deref`, `DW_OP_stack_value`.
-    fn run_expr(&mut self, expr: gimli::Expression<R>) -> Result<Place, String> {
+    fn run_expr(&mut self, expr: gimli::Expression<R>) -> Result<Place, Error> {
         let encoding = self.unit().encoding();
         let mut ops = expr.operations(encoding);
         let mut stack: Vec<u64> = Vec::new();
@@ -668,7 +671,7 @@ impl Reader<'_, '_, '_> {
         let mut whole_gone = false;
         while let Some(op) = ops
             .next()
-            .map_err(|e| format!("bad DWARF expression: {e}"))?
+            .map_err(|e| invalid!("bad DWARF expression: {e}"))?
         {
             any = true;
             match op {
@@ -705,7 +708,9 @@ impl Reader<'_, '_, '_> {
                     wasm = None;
                 }
                 Operation::PlusConstant { value } => {
-                    let a = stack.pop().ok_or("DWARF stack underflow")?;
+                    let a = stack
+                        .pop()
+                        .ok_or_else(|| unavailable!("DWARF stack underflow"))?;
                     stack.push(a.wrapping_add(value));
                     wasm = None;
                 }
@@ -717,8 +722,12 @@ impl Reader<'_, '_, '_> {
                 | Operation::Xor
                 | Operation::Shl
                 | Operation::Shr => {
-                    let b = stack.pop().ok_or("DWARF stack underflow")?;
-                    let a = stack.pop().ok_or("DWARF stack underflow")?;
+                    let b = stack
+                        .pop()
+                        .ok_or_else(|| unavailable!("DWARF stack underflow"))?;
+                    let a = stack
+                        .pop()
+                        .ok_or_else(|| unavailable!("DWARF stack underflow"))?;
                     stack.push(match op {
                         Operation::Plus => a.wrapping_add(b),
                         Operation::Minus => a.wrapping_sub(b),
@@ -732,13 +741,17 @@ impl Reader<'_, '_, '_> {
                     wasm = None;
                 }
                 Operation::Deref { size, .. } => {
-                    let a = stack.pop().ok_or("DWARF stack underflow")?;
+                    let a = stack
+                        .pop()
+                        .ok_or_else(|| unavailable!("DWARF stack underflow"))?;
                     let bytes = self.machine.memory(a, size as u64)?;
                     stack.push(le_u64(&bytes));
                     wasm = None;
                 }
                 Operation::Pick { index: 0 } => {
-                    let a = *stack.last().ok_or("DWARF stack underflow")?;
+                    let a = *stack
+                        .last()
+                        .ok_or_else(|| unavailable!("DWARF stack underflow"))?;
                     stack.push(a);
                 }
                 Operation::StackValue => is_value = true,
@@ -768,7 +781,7 @@ impl Reader<'_, '_, '_> {
                     stack.clear();
                     is_value = false;
                 }
-                other => return Err(format!("unsupported DWARF operation {other:?}")),
+                other => return Err(unavailable!("unsupported DWARF operation {other:?}")),
             }
         }
         if !any || whole_gone {
@@ -781,7 +794,9 @@ impl Reader<'_, '_, '_> {
             // `DW_OP_WASM_location` names where the value is.
             return Ok(Place::Bytes(bytes));
         }
-        let top = stack.pop().ok_or("empty DWARF location")?;
+        let top = stack
+            .pop()
+            .ok_or_else(|| unavailable!("empty DWARF location"))?;
         Ok(if is_value {
             Place::Bytes(top.to_le_bytes().to_vec())
         } else {
@@ -791,21 +806,21 @@ impl Reader<'_, '_, '_> {
 
     /// The frame base: the enclosing function's `DW_AT_frame_base`, as a
     /// value (LLVM: a Wasm local or global holding the stack pointer).
-    fn frame_base(&mut self) -> Result<u64, String> {
+    fn frame_base(&mut self) -> Result<u64, Error> {
         let Some(AttributeValue::Exprloc(expr)) = self.scope.frame_base.clone() else {
-            return Err("the function has no frame base".into());
+            return Err(unavailable!("the function has no frame base"));
         };
         match self.run_expr(expr)? {
             Place::Bytes(b) => Ok(le_u64(&b) & 0xffff_ffff),
             Place::Memory(a) => Ok(a),
-            Place::OptimizedOut => Err("the frame base is unavailable".into()),
-            Place::Rows { .. } => Err("the frame base is not a number".into()),
+            Place::OptimizedOut => Err(unavailable!("the frame base is unavailable")),
+            Place::Rows { .. } => Err(invalid!("the frame base is not a number")),
             Place::Scalar(s) => Ok(s.as_i128() as u64),
         }
     }
 
     /// `len` bytes of a value.
-    fn bytes(&mut self, t: &Typed, len: u64) -> Result<Vec<u8>, String> {
+    fn bytes(&mut self, t: &Typed, len: u64) -> Result<Vec<u8>, Error> {
         match &t.place {
             Place::Memory(a) => self.machine.memory(*a, len),
             Place::Bytes(b) => {
@@ -813,8 +828,8 @@ impl Reader<'_, '_, '_> {
                 b.resize(len as usize, 0);
                 Ok(b)
             }
-            Place::OptimizedOut => Err("a value it needs is <optimized out> at this pc".into()),
-            Place::Rows { .. } => Err("an array is not a number".into()),
+            Place::OptimizedOut => Err(invalid!("a value it needs is <optimized out> at this pc")),
+            Place::Rows { .. } => Err(invalid!("an array is not a number")),
             Place::Scalar(s) => Ok(match s {
                 Scalar::Int(n) => (*n as i64).to_le_bytes().to_vec(),
                 Scalar::Float(f) => f.to_le_bytes().to_vec(),
@@ -823,7 +838,7 @@ impl Reader<'_, '_, '_> {
     }
 
     /// A scalar value as a number: (integer bits, as float, is float).
-    fn scalar(&mut self, t: &Typed) -> Result<Scalar, String> {
+    fn scalar(&mut self, t: &Typed) -> Result<Scalar, Error> {
         if let Place::Scalar(s) = t.place {
             return Ok(s);
         }
@@ -858,13 +873,13 @@ impl Reader<'_, '_, '_> {
             dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type => {
                 Ok(Scalar::Int((raw & 0xffff_ffff) as i128))
             }
-            _ => Err(format!("{} is not a number", self.type_name(t.ty))),
+            _ => Err(invalid!("{} is not a number", self.type_name(t.ty))),
         }
     }
 
     /// The value as data for the renderer: through a data formatter when
     /// one knows the type (unless `print/r`), else by its DWARF structure.
-    fn show(&mut self, t: &Typed, depth: usize) -> Result<SourceValue, String> {
+    fn show(&mut self, t: &Typed, depth: usize) -> Result<SourceValue, Error> {
         if depth > self.max_depth() {
             return Ok(SourceValue::TooDeep);
         }
@@ -910,7 +925,7 @@ impl Reader<'_, '_, '_> {
                 }
                 let s = match self.scalar(t) {
                     Ok(s) => s,
-                    Err(e) => return Ok(SourceValue::Unavailable(e)),
+                    Err(e) => return Ok(SourceValue::Unavailable(e.to_string())),
                 };
                 Ok(match (enc, s) {
                     (Some(AttributeValue::Encoding(dw::DW_ATE_boolean)), Scalar::Int(n)) => {
@@ -934,7 +949,7 @@ impl Reader<'_, '_, '_> {
             }
             dw::DW_TAG_enumeration_type => {
                 let Scalar::Int(n) = self.scalar(t)? else {
-                    return Err("bad enum".into());
+                    return Err(malformed!("bad enum"));
                 };
                 let name = self
                     .children(p.offset, dw::DW_TAG_enumerator)
@@ -955,7 +970,7 @@ impl Reader<'_, '_, '_> {
             }
             dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type => {
                 let Scalar::Int(addr) = self.scalar(t)? else {
-                    return Err("bad pointer".into());
+                    return Err(malformed!("bad pointer"));
                 };
                 let addr = addr as u64;
                 let target = self.peel(self.type_of(p.offset));
@@ -992,7 +1007,7 @@ impl Reader<'_, '_, '_> {
                 };
                 Ok(SourceValue::Pointer {
                     address: addr,
-                    string,
+                    string: string.map(|r| r.map_err(|e| e.to_string())),
                     referent,
                 })
             }
@@ -1024,7 +1039,7 @@ impl Reader<'_, '_, '_> {
                     };
                     let shown = self
                         .show(&v, depth + 1)
-                        .unwrap_or_else(SourceValue::Unavailable);
+                        .unwrap_or_else(|e| SourceValue::Unavailable(e.to_string()));
                     fields.push((
                         format!("<{}>", self.name(ty.unwrap_or(base)).unwrap_or_default()),
                         shown,
@@ -1038,7 +1053,7 @@ impl Reader<'_, '_, '_> {
                     let member = self.member(t, m)?;
                     let v = self
                         .show(&member, depth + 1)
-                        .unwrap_or_else(SourceValue::Unavailable);
+                        .unwrap_or_else(|e| SourceValue::Unavailable(e.to_string()));
                     fields.push((name, v));
                 }
                 if self.is_rust() && !self.print.raw {
@@ -1105,13 +1120,13 @@ impl Reader<'_, '_, '_> {
     }
 
     /// The place `offset` bytes into `place`, `len` bytes long.
-    fn offset_place(&self, place: &Place, offset: u64, len: u64) -> Result<Place, String> {
+    fn offset_place(&self, place: &Place, offset: u64, len: u64) -> Result<Place, Error> {
         Ok(match place {
             Place::Memory(a) => Place::Memory(a.saturating_add(offset)),
             Place::Bytes(b) => Place::Bytes(slice(b, offset, len)),
             Place::OptimizedOut => Place::OptimizedOut,
             Place::Scalar(_) | Place::Rows { .. } => {
-                return Err("only structs have members".into());
+                return Err(invalid!("only structs have members"));
             }
         })
     }
@@ -1124,11 +1139,11 @@ impl Reader<'_, '_, '_> {
         elem: Option<UnitOffset>,
         dims: &[Option<u64>],
         i: i64,
-    ) -> Result<Typed, String> {
+    ) -> Result<Typed, Error> {
         if let Some(Some(n)) = dims.first()
             && (i < 0 || i as u64 >= *n)
         {
-            return Err(format!(
+            return Err(invalid!(
                 "index {i} is out of bounds (the array has {n} elements)"
             ));
         }
@@ -1147,7 +1162,7 @@ impl Reader<'_, '_, '_> {
             Place::Memory(a) => Place::Memory(a.saturating_add(offset)),
             Place::Bytes(b) => Place::Bytes(slice(b, offset, stride)),
             Place::OptimizedOut => Place::OptimizedOut,
-            _ => return Err("cannot index this value".into()),
+            _ => return Err(invalid!("cannot index this value")),
         };
         Ok(if inner.is_empty() {
             Typed {
@@ -1201,7 +1216,7 @@ impl Reader<'_, '_, '_> {
                     },
                     depth + 1,
                 )
-                .unwrap_or_else(SourceValue::Unavailable)
+                .unwrap_or_else(|e| SourceValue::Unavailable(e.to_string()))
             } else {
                 self.show_array(&at, elem_ty, inner, inner_stride, depth + 1)
             };
@@ -1220,7 +1235,7 @@ impl Reader<'_, '_, '_> {
     }
 
     /// A NUL-terminated string at `addr` (at most `print elements` bytes).
-    fn c_string(&mut self, addr: u64) -> Result<Vec<u8>, String> {
+    fn c_string(&mut self, addr: u64) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
         while (out.len() as u64) < self.max_elements() {
             let chunk = self
@@ -1238,14 +1253,14 @@ impl Reader<'_, '_, '_> {
     /// `DW_AT_data_bit_offset`, bits counted from the struct's first byte's
     /// least significant bit, as on little-endian Wasm) is read out into a
     /// value of its own.
-    fn member(&mut self, t: &Typed, m: UnitOffset) -> Result<Typed, String> {
+    fn member(&mut self, t: &Typed, m: UnitOffset) -> Result<Typed, Error> {
         let ty = self.type_of(m);
         if let Some(bits) = self.udata(m, dw::DW_AT_bit_size) {
             let start = self
                 .udata(m, dw::DW_AT_data_bit_offset)
-                .ok_or("a bit field without DW_AT_data_bit_offset")?;
+                .ok_or_else(|| invalid!("a bit field without DW_AT_data_bit_offset"))?;
             if bits == 0 || bits > 64 {
-                return Err(format!("a bit field of {bits} bits"));
+                return Err(invalid!("a bit field of {bits} bits"));
             }
             let first = start / 8;
             let len = (start % 8 + bits).div_ceil(8);
@@ -1277,17 +1292,17 @@ impl Reader<'_, '_, '_> {
     /// Looks up a variable in scope by name.
     /// A variable in scope by name, else an enumerator of the unit (`p
     /// s->kind == TRIANGLE`).
-    fn variable(&mut self, name: &str) -> Result<Typed, String> {
+    fn variable(&mut self, name: &str) -> Result<Typed, Error> {
         let scope = self.scope;
         if let Some(v) = scope.vars.iter().rev().find(|v| v.name == name) {
             if v.foreign_type {
-                return Err(format!("cannot read {name}: {FOREIGN_TYPE}"));
+                return Err(unavailable!("cannot read {name}: {FOREIGN_TYPE}"));
             }
             return self.var_value(v);
         }
         match self.enumerator(name) {
             Some(value) => self.number(Scalar::Int(value)),
-            None => Err(format!("no variable named {name:?} in scope")),
+            None => Err(not_found!("no variable named {name:?} in scope")),
         }
     }
 
@@ -1318,7 +1333,7 @@ impl Reader<'_, '_, '_> {
         None
     }
 
-    fn eval(&mut self, e: &Ast) -> Result<Typed, String> {
+    fn eval(&mut self, e: &Ast) -> Result<Typed, Error> {
         match e {
             Ast::Var(name) => self.variable(name),
             Ast::Int { value, .. } => self.number(Scalar::Int(*value)),
@@ -1327,7 +1342,7 @@ impl Reader<'_, '_, '_> {
                 super::expr::Num::Int(i) => Scalar::Int(i.into()),
                 super::expr::Num::Float(f) => Scalar::Float(f),
             }),
-            Ast::Load(..) => Err("a Wasm memory load is not a source expression".into()),
+            Ast::Load(..) => Err(invalid!("a Wasm memory load is not a source expression")),
             Ast::Float(f) => self.number(Scalar::Float(*f)),
             Ast::Member(base, field, arrow) => {
                 let v = self.eval(base)?;
@@ -1337,7 +1352,7 @@ impl Reader<'_, '_, '_> {
                 let mut v = self.eval(base)?;
                 let i = match self.eval(index).and_then(|i| self.scalar(&i))? {
                     Scalar::Int(i) => i as i64,
-                    Scalar::Float(_) => return Err("an index must be an integer".into()),
+                    Scalar::Float(_) => return Err(invalid!("an index must be an integer")),
                 };
                 if let Place::Rows { at, elem, dims } = &v.place {
                     return self.index_rows(at, *elem, dims, i);
@@ -1361,10 +1376,12 @@ impl Reader<'_, '_, '_> {
                     match self.elements(&v) {
                         Ok(Some(e)) => return self.element(&e, i),
                         Ok(None) | Err(formatters::Failure::Layout) => {}
-                        Err(formatters::Failure::Corrupted(why)) => return Err(why),
+                        Err(f @ formatters::Failure::Corrupted(_)) => return Err(f.into()),
                     }
                 }
-                let p = self.peel(v.ty).ok_or("cannot index a void value")?;
+                let p = self
+                    .peel(v.ty)
+                    .ok_or_else(|| invalid!("cannot index a void value"))?;
                 match p.tag {
                     dw::DW_TAG_array_type => {
                         let elem_ty = self.type_of(p.offset);
@@ -1376,17 +1393,19 @@ impl Reader<'_, '_, '_> {
                             unreachable!()
                         };
                         let elem_ty = self.type_of(p.offset);
-                        let size = self.size_of(elem_ty).ok_or("cannot index a void pointer")?;
+                        let size = self
+                            .size_of(elem_ty)
+                            .ok_or_else(|| invalid!("cannot index a void pointer"))?;
                         let offset = i64::try_from(size)
                             .ok()
                             .and_then(|size| i.checked_mul(size))
-                            .ok_or_else(|| format!("index {i} is too large for a pointer"))?;
+                            .ok_or_else(|| invalid!("index {i} is too large for a pointer"))?;
                         Ok(Typed {
                             ty: elem_ty,
                             place: Place::Memory((a as i64).wrapping_add(offset) as u64),
                         })
                     }
-                    _ => Err(format!("cannot index a {}", self.type_name(v.ty))),
+                    _ => Err(invalid!("cannot index a {}", self.type_name(v.ty))),
                 }
             }
             Ast::Deref(inner) => {
@@ -1409,7 +1428,9 @@ impl Reader<'_, '_, '_> {
                         ty: None,
                         place: Place::Bytes((a as u32).to_le_bytes().to_vec()),
                     }),
-                    _ => Err("the value is not in memory: it has no address".into()),
+                    _ => Err(unavailable!(
+                        "the value is not in memory: it has no address"
+                    )),
                 }
             }
             Ast::Cast(ty, inner) => {
@@ -1472,7 +1493,7 @@ impl Reader<'_, '_, '_> {
                         "+" => x.wrapping_add(y),
                         "-" => x.wrapping_sub(y),
                         "*" => x.wrapping_mul(y),
-                        "/" | "%" if y == 0 => return Err("division by zero".into()),
+                        "/" | "%" if y == 0 => return Err(invalid!("division by zero")),
                         "/" => x.wrapping_div(y),
                         "%" => x.wrapping_rem(y),
                         _ => compare(op, x.cmp(&y)),
@@ -1511,7 +1532,7 @@ impl Reader<'_, '_, '_> {
     }
 
     /// A computed number (no DWARF type).
-    fn number(&self, s: Scalar) -> Result<Typed, String> {
+    fn number(&self, s: Scalar) -> Result<Typed, Error> {
         Ok(Typed {
             ty: None,
             place: Place::Scalar(s),
@@ -1522,7 +1543,7 @@ impl Reader<'_, '_, '_> {
     /// pointers, references, base classes and anonymous members; through
     /// an `Rc`/`Arc` to its value (Rust's auto-deref); `len` of a
     /// container its length (unless `print/r`).
-    fn member_named(&mut self, mut v: Typed, field: &str, arrow: bool) -> Result<Typed, String> {
+    fn member_named(&mut self, mut v: Typed, field: &str, arrow: bool) -> Result<Typed, Error> {
         for _ in 0..8 {
             // `->`, and `.` on a pointer or reference (gdb allows it; Rust
             // writes `s.x` for a `&Shape`).
@@ -1554,7 +1575,7 @@ impl Reader<'_, '_, '_> {
                         dw::DW_TAG_structure_type | dw::DW_TAG_class_type | dw::DW_TAG_union_type
                     )
                 })
-                .ok_or_else(|| format!("{} has no members", self.type_name(v.ty)))?;
+                .ok_or_else(|| invalid!("{} has no members", self.type_name(v.ty)))?;
             if !self.print.raw && field == "len" && self.find_member(p.offset, field, 0).is_none() {
                 let len = match self.format(&v, p.offset, 0)? {
                     Some(SourceValue::Sequence { len, .. } | SourceValue::Map { len, .. }) => {
@@ -1588,30 +1609,30 @@ impl Reader<'_, '_, '_> {
             match self.deref_formatted(&v)? {
                 Some(inner) if !self.print.raw && inner.ty != v.ty => v = inner,
                 _ => {
-                    return Err(format!(
+                    return Err(not_found!(
                         "{} has no member named {field}",
                         self.type_name(v.ty)
                     ));
                 }
             }
         }
-        Err(format!(
+        Err(not_found!(
             "{} has no member named {field}",
             self.type_name(v.ty)
         ))
     }
 
-    fn deref(&mut self, v: &Typed) -> Result<Typed, String> {
+    fn deref(&mut self, v: &Typed) -> Result<Typed, Error> {
         let p = self
             .peel(v.ty)
             .filter(|p| matches!(p.tag, dw::DW_TAG_pointer_type | dw::DW_TAG_reference_type))
-            .ok_or_else(|| format!("cannot dereference a {}", self.type_name(v.ty)))?;
+            .ok_or_else(|| invalid!("cannot dereference a {}", self.type_name(v.ty)))?;
         let Scalar::Int(a) = self.scalar(v)? else {
             unreachable!("pointers are integers")
         };
         let target = self.type_of(p.offset);
         if target.is_none() {
-            return Err("cannot dereference a void pointer".into());
+            return Err(invalid!("cannot dereference a void pointer"));
         }
         Ok(Typed {
             ty: target,
@@ -1726,16 +1747,18 @@ mod tests {
     }
 
     impl Machine for FakeFrame {
-        fn local(&mut self, index: u32) -> Result<Vec<u8>, String> {
+        fn local(&mut self, index: u32) -> Result<Vec<u8>, Error> {
             Ok((self.base + 8 * index).to_le_bytes().to_vec())
         }
-        fn global(&mut self, index: u32) -> Result<Vec<u8>, String> {
+        fn global(&mut self, index: u32) -> Result<Vec<u8>, Error> {
             Ok((self.base + 8 * index).to_le_bytes().to_vec())
         }
-        fn operand(&mut self, index: u32) -> Result<Vec<u8>, String> {
-            Err(format!("no operand stack entry {index} in the fake frame"))
+        fn operand(&mut self, index: u32) -> Result<Vec<u8>, Error> {
+            Err(not_found!(
+                "no operand stack entry {index} in the fake frame"
+            ))
         }
-        fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, String> {
+        fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, Error> {
             self.reads.push((address, len));
             let mut bytes: Vec<u8> = (address..address + len).map(|a| a as u8).collect();
             for (at, word) in &self.words {
@@ -1839,6 +1862,10 @@ mod tests {
             false,
             &PrintOptions::default(),
         );
-        assert!(past.unwrap_err().starts_with("no inlined frame 5 here"));
+        assert!(
+            past.unwrap_err()
+                .message
+                .starts_with("no inlined frame 5 here")
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! instruction that can change the watched value), and the fast path that
 //! compares without walking the stack while only watchpoints are armed.
 
+use crate::error::{Error, invalid, not_found, unavailable};
 use wasmtime::{DebugEvent, Result, StoreContextMut};
 
 use super::breakpoint_requests::arm_sites;
@@ -61,16 +62,16 @@ pub(crate) fn read_watched(
     store: &mut StoreContextMut<'_, Host>,
     module: CoreModuleId,
     target: &breakpoints::Watched,
-) -> Result<super::protocol::WatchValue, String> {
+) -> Result<super::protocol::WatchValue, Error> {
     use super::protocol::WatchValue;
     let instance = shared
         .instance(store, module)
-        .ok_or("the module is not instantiated yet")?;
+        .ok_or_else(|| unavailable!("the module is not instantiated yet"))?;
     match target {
         breakpoints::Watched::Global(index) => {
             let global = instance
                 .debug_global(&mut *store, *index)
-                .ok_or_else(|| format!("no global {index}"))?;
+                .ok_or_else(|| not_found!("no global {index}"))?;
             let val = global.get(&mut *store);
             let mut values = ValueReader::new(Some(instance), shared.info(module).clone());
             Ok(WatchValue::Value(values.read(store, &val)))
@@ -78,7 +79,7 @@ pub(crate) fn read_watched(
         breakpoints::Watched::Memory { address, len, ty } => {
             let memory = instance
                 .debug_memory(&mut *store, 0)
-                .ok_or("the module has no (unshared) memory 0")?;
+                .ok_or_else(|| unavailable!("the module has no (unshared) memory 0"))?;
             let data = memory.data(&*store);
             let bytes = super::target::memory_range(data, 0, *address, *len)?;
             Ok(match ty {
@@ -103,7 +104,7 @@ pub(crate) fn add_watch(
     paused: &mut Paused,
     frame: FrameRef,
     spec: super::protocol::WatchSpec,
-) -> Result<super::protocol::BreakpointInfo, String> {
+) -> Result<super::protocol::BreakpointInfo, Error> {
     use super::protocol::WatchSpec;
     use crate::wasm::WriteTarget;
     let super::frames::WasmFrame {
@@ -111,7 +112,7 @@ pub(crate) fn add_watch(
         module,
         func,
         ..
-    } = paused.frame_of(store, frame).map_err(|e| e.to_string())?;
+    } = paused.frame_of(store, frame).map_err(|e| invalid!("{e}"))?;
     // ``MODULE`WHAT`` watches that core module's global or memory; the
     // address is still evaluated in the frame.
     let (watched_module, spec) = match &spec {
@@ -122,7 +123,7 @@ pub(crate) fn add_watch(
         WatchSpec::Range { .. } => (module, spec),
     };
     let info = shared.info(watched_module);
-    let address_of = |store: &mut StoreContextMut<'_, Host>, text: &str| -> Result<u64, String> {
+    let address_of = |store: &mut StoreContextMut<'_, Host>, text: &str| -> Result<u64, Error> {
         eval_in(
             shared,
             store,
@@ -136,7 +137,7 @@ pub(crate) fn add_watch(
     let (what, target) = match &spec {
         WatchSpec::Range { address, len } => {
             if *len == 0 {
-                return Err("the length must be at least 1".to_string());
+                return Err(invalid!("the length must be at least 1"));
             }
             let address = address_of(store, address)?;
             (
@@ -153,9 +154,9 @@ pub(crate) fn add_watch(
             if let Some(rest) = text.strip_prefix('{') {
                 let (ty, address) = rest
                     .split_once('}')
-                    .ok_or("malformed watch: expected {TYPE} ADDRESS")?;
+                    .ok_or_else(|| invalid!("malformed watch: expected {{TYPE}} ADDRESS"))?;
                 let ty = super::expr::LoadType::parse(ty.trim())
-                    .ok_or_else(|| format!("{:?} is not a load type", ty.trim()))?;
+                    .ok_or_else(|| invalid!("{:?} is not a load type", ty.trim()))?;
                 let address = address_of(store, address)?;
                 (
                     format!(
@@ -178,12 +179,12 @@ pub(crate) fn add_watch(
                         (text.to_string(), breakpoints::Watched::Global(i))
                     }
                     _ if info.find_local(func, text).is_some() => {
-                        return Err(format!(
+                        return Err(unavailable!(
                             "cannot watch local {text}: only globals and memory can be watched"
                         ));
                     }
                     _ => {
-                        return Err(format!(
+                        return Err(invalid!(
                             "cannot watch {text:?}: expected a global's name, {{TYPE}} ADDRESS, or -l ADDRESS LEN"
                         ));
                     }
@@ -203,7 +204,7 @@ pub(crate) fn add_watch(
             offset,
         })
         .collect();
-    arm_sites(shared, store, &sites, true).map_err(|e| e.to_string())?;
+    arm_sites(shared, store, &sites, true).map_err(|e| invalid!("{e}"))?;
     let mut control = lock(&shared.control);
     let id = control.table.add_watch(|id| breakpoints::Watch {
         id,

@@ -23,6 +23,7 @@
 //! 48.0.8 `FrameHandle::is_valid` alone does not notice a resume that made no
 //! host call.
 
+use crate::error::{Error, invalid, io_error, malformed, not_found, unavailable};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -292,20 +293,20 @@ impl Loaded {
             std::thread::spawn(move || match kind {
                 ProgramKind::Module => {
                     let main = ModuleInfo::parse(bytes)
-                        .map_err(|e| format!("malformed module: {e:#}"))?
+                        .map_err(|e| malformed!("malformed module: {e:#}"))?
                         .with_dwp(dwp);
                     let preloads = preloads
                         .into_iter()
                         .map(|(name, bytes)| {
                             ModuleInfo::parse(bytes)
                                 .map(|info| (name.clone(), info))
-                                .map_err(|e| format!("--preload {name}: malformed module: {e:#}"))
+                                .map_err(|e| invalid!("--preload {name}: malformed module: {e:#}"))
                         })
-                        .collect::<std::result::Result<Vec<_>, String>>()?;
+                        .collect::<std::result::Result<Vec<_>, Error>>()?;
                     Ok(Program::with_preloads(main, preloads))
                 }
                 ProgramKind::Component => {
-                    Program::component(&bytes).map_err(|e| format!("malformed component: {e:#}"))
+                    Program::component(&bytes).map_err(|e| malformed!("malformed component: {e:#}"))
                 }
             })
         };
@@ -516,7 +517,8 @@ impl Loaded {
                 let config = self.config.clone();
                 let output = self.output.clone();
                 Arc::new(move || {
-                    build_wasi(&config, output.clone(), kind, echo).map_err(|e| one_line(&e))
+                    build_wasi(&config, output.clone(), kind, echo)
+                        .map_err(|e| io_error!("{}", one_line(&e)))
                 })
             };
             let outcome = server
@@ -643,7 +645,7 @@ impl Loaded {
                     }
                 }
             } else if let Err(e) = self.arm_user(&mut store, &mut control) {
-                return Err(Outcome::LoadFailed(e));
+                return Err(Outcome::LoadFailed(e.to_string()));
             }
         }
         Ok(store)
@@ -655,14 +657,14 @@ impl Loaded {
         &self,
         store: &mut Store<Host>,
         control: &mut Control,
-    ) -> std::result::Result<(), String> {
+    ) -> std::result::Result<(), Error> {
         let shared = &self.shared;
         // A server's entry stop is before serving, not in each request.
         if self.config.stop_on_entry && !matches!(self.runner, Runner::Serve(..)) {
             control.entry = Some(self.entry_pc()?);
         }
         let Some(mut edit) = store.edit_breakpoints() else {
-            return Err("guest debugging is off".into());
+            return Err(unavailable!("guest debugging is off"));
         };
         for pc in control
             .table
@@ -671,7 +673,7 @@ impl Loaded {
             .chain(control.entry.iter())
         {
             edit.add_breakpoint(shared.module(pc.module), module_pc(pc.offset))
-                .map_err(|e| format!("cannot set a breakpoint: {e}"))?;
+                .map_err(|e| invalid!("cannot set a breakpoint: {e}"))?;
         }
         Ok(())
     }
@@ -752,7 +754,7 @@ impl Loaded {
     /// Where `--stop-on-entry` stops: the first instruction of the entry
     /// function (for a component's `wasi:cli/run`, of the core function
     /// its lifting calls).
-    fn entry_pc(&self) -> std::result::Result<Pc, String> {
+    fn entry_pc(&self) -> std::result::Result<Pc, Error> {
         let (module, func, name) = match &self.runner {
             Runner::Module { entry, .. } | Runner::Preloaded { entry, .. } => {
                 (CoreModuleId::FIRST, entry.func_index, entry.name.clone())
@@ -762,11 +764,10 @@ impl Loaded {
                 (module, func, runner.entry_name())
             }
             Runner::Serve(..) => {
-                return Err(
+                return Err(not_found!(
                     "a served component has no entry function: each request calls \
                             wasi:http/incoming-handler's handle (set a breakpoint in it)"
-                        .into(),
-                );
+                ));
             }
         };
         self.shared
@@ -774,7 +775,7 @@ impl Loaded {
             .instruction_offsets(func)
             .first()
             .map(|&offset| Pc { module, offset })
-            .ok_or_else(|| format!("cannot stop on entry: {name} is an imported function"))
+            .ok_or_else(|| unavailable!("cannot stop on entry: {name} is an imported function"))
     }
 }
 

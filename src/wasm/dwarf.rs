@@ -12,6 +12,7 @@
 //! line index is built the first time a line is looked up by number, and
 //! addr2line parses a unit the first time an address in it is asked for.
 
+use crate::error::{Error, malformed, not_found};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -106,7 +107,7 @@ pub struct DebugInfo {
     dwp: Option<gimli::DwarfPackage<R>>,
     context: Mutex<addr2line::Context<R>>,
     split: Mutex<HashMap<u64, Option<Arc<gimli::Dwarf<R>>>>>,
-    lines: OnceLock<Result<LineIndex, String>>,
+    lines: OnceLock<Result<LineIndex, Error>>,
     /// [`DebugInfo::after_prologue`] by function body start (asked at every
     /// line start while `step` is in a callee).
     prologues: Mutex<HashMap<usize, Option<usize>>>,
@@ -123,10 +124,10 @@ impl std::fmt::Debug for DebugInfo {
 }
 
 /// The `.debug_*` custom sections of a Wasm binary, by name.
-fn debug_sections(bytes: &[u8]) -> Result<HashMap<String, R>, String> {
+fn debug_sections(bytes: &[u8]) -> Result<HashMap<String, R>, Error> {
     let mut sections = HashMap::new();
     for payload in Parser::new(0).parse_all(bytes) {
-        let payload = payload.map_err(|e| e.to_string())?;
+        let payload = payload.map_err(|e| malformed!("{e}"))?;
         if let Payload::CustomSection(section) = payload
             && section.name().starts_with(".debug_")
         {
@@ -157,7 +158,7 @@ impl DebugInfo {
         bytes: &[u8],
         code_start: usize,
         dwp: Option<(&[u8], String)>,
-    ) -> Result<Option<DebugInfo>, String> {
+    ) -> Result<Option<DebugInfo>, Error> {
         let sections = debug_sections(bytes)?;
         if !sections.contains_key(".debug_info") {
             return Ok(None);
@@ -165,12 +166,12 @@ impl DebugInfo {
         let dwarf = gimli::Dwarf::load(|id| -> Result<R, gimli::Error> {
             Ok(sections.get(id.name()).cloned().unwrap_or_else(empty))
         })
-        .map_err(|e| format!("cannot read DWARF: {e}"))?;
+        .map_err(|e| malformed!("cannot read DWARF: {e}"))?;
         let (dwp, dwp_note) = match dwp {
             None => (None, None),
             Some((package, name)) => {
                 let sections = debug_sections(package)
-                    .map_err(|e| format!("cannot read the DWARF package {name}: {e}"))?;
+                    .map_err(|e| malformed!("cannot read the DWARF package {name}: {e}"))?;
                 let package = gimli::DwarfPackage::load(
                     |id| -> Result<R, gimli::Error> {
                         Ok(id
@@ -180,13 +181,13 @@ impl DebugInfo {
                     },
                     empty(),
                 )
-                .map_err(|e| format!("cannot read the DWARF package {name}: {e}"))?;
+                .map_err(|e| malformed!("cannot read the DWARF package {name}: {e}"))?;
                 (Some(package), Some(name))
             }
         };
         let dwarf = Arc::new(dwarf);
         let context = addr2line::Context::from_arc_dwarf(dwarf.clone())
-            .map_err(|e| format!("cannot read DWARF: {e}"))?;
+            .map_err(|e| malformed!("cannot read DWARF: {e}"))?;
         Ok(Some(DebugInfo {
             code_start,
             dwarf,
@@ -353,7 +354,7 @@ impl DebugInfo {
     /// # Errors
     /// No such file in the line tables (with near names), or no code at or
     /// after `line` in it.
-    pub fn line_pcs(&self, file: &str, line: u32) -> Result<LineMatch, String> {
+    pub fn line_pcs(&self, file: &str, line: u32) -> Result<LineMatch, Error> {
         let index = self.index()?;
         let file = tidy_path(file);
         let wanted: Vec<u32> = index
@@ -366,7 +367,7 @@ impl DebugInfo {
             .map(|(i, _)| i as u32)
             .collect();
         if wanted.is_empty() {
-            return Err(format!(
+            return Err(not_found!(
                 "no source file named {file:?} in the DWARF line tables"
             ));
         }
@@ -394,7 +395,7 @@ impl DebugInfo {
             }
         }
         let (line_found, mut pcs, file_index) =
-            best.ok_or_else(|| format!("no code at or after line {line} of {file}"))?;
+            best.ok_or_else(|| not_found!("no code at or after line {line} of {file}"))?;
         pcs.sort_unstable();
         pcs.dedup();
         Ok(LineMatch {
@@ -441,7 +442,7 @@ impl DebugInfo {
             .unwrap_or(false)
     }
 
-    fn index(&self) -> Result<&LineIndex, String> {
+    fn index(&self) -> Result<&LineIndex, Error> {
         self.lines
             .get_or_init(|| LineIndex::build(self))
             .as_ref()
@@ -450,15 +451,15 @@ impl DebugInfo {
 }
 
 impl LineIndex {
-    fn build(info: &DebugInfo) -> Result<LineIndex, String> {
+    fn build(info: &DebugInfo) -> Result<LineIndex, Error> {
         let dwarf = &*info.dwarf;
         let mut files: Vec<String> = Vec::new();
         let mut file_ids: HashMap<String, u32> = HashMap::new();
         let mut rows: Vec<LineRow> = Vec::new();
         let mut sequences = Vec::new();
         let mut units = dwarf.units();
-        while let Some(header) = units.next().map_err(|e| e.to_string())? {
-            let unit = dwarf.unit(header).map_err(|e| e.to_string())?;
+        while let Some(header) = units.next().map_err(|e| malformed!("{e}"))? {
+            let unit = dwarf.unit(header).map_err(|e| malformed!("{e}"))?;
             let Some(program) = unit.line_program.clone() else {
                 continue;
             };
@@ -471,7 +472,7 @@ impl LineIndex {
             let mut state = program.rows();
             let mut start = rows.len();
             let mut seq_address = 0;
-            while let Some((header, row)) = state.next_row().map_err(|e| e.to_string())? {
+            while let Some((header, row)) = state.next_row().map_err(|e| malformed!("{e}"))? {
                 if row.end_sequence() {
                     let end = info.module_offset(row.address());
                     // Code the linker dropped keeps address 0 (or a

@@ -1,5 +1,6 @@
 //! [`ModuleInfo`]: the module's functions, names and code layout.
 
+use crate::error::{Error, invalid, unavailable};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
@@ -213,11 +214,11 @@ pub struct ModuleInfo {
     /// Code layout of each defined function, computed on first use.
     code: Vec<OnceLock<FuncCode>>,
     /// Instruction text of each defined function, printed on first use.
-    disasm: Vec<OnceLock<std::result::Result<super::Disassembly, String>>>,
+    disasm: Vec<OnceLock<std::result::Result<super::Disassembly, Error>>>,
     /// A DWARF package for split DWARF: (its bytes, its path as shown).
     dwp: Option<(Vec<u8>, String)>,
     /// The DWARF, read on first use.
-    debug: OnceLock<std::result::Result<Option<super::dwarf::DebugInfo>, String>>,
+    debug: OnceLock<std::result::Result<Option<super::dwarf::DebugInfo>, Error>>,
 }
 
 impl std::fmt::Debug for ModuleInfo {
@@ -431,10 +432,10 @@ impl ModuleInfo {
 
     /// Why the module's DWARF could not be read, when it could not.
     pub fn debug_error(&self) -> Option<&str> {
-        self.load_debug().as_ref().err().map(String::as_str)
+        self.load_debug().as_ref().err().map(|e| e.message.as_str())
     }
 
-    fn load_debug(&self) -> &std::result::Result<Option<super::dwarf::DebugInfo>, String> {
+    fn load_debug(&self) -> &std::result::Result<Option<super::dwarf::DebugInfo>, Error> {
         self.debug.get_or_init(|| {
             let Some(code) = &self.code_section else {
                 return Ok(None);
@@ -810,15 +811,15 @@ impl ModuleInfo {
     /// # Errors
     /// `func` is imported or out of range, or wasmprinter cannot print it
     /// (its message).
-    pub fn disassembly(&self, func: u32) -> std::result::Result<&super::Disassembly, String> {
+    pub fn disassembly(&self, func: u32) -> std::result::Result<&super::Disassembly, Error> {
         let defined = (func as usize)
             .checked_sub(self.num_imported_funcs as usize)
             .and_then(|d| self.disasm.get(d).map(|cell| (d, cell)));
         let Some((defined, cell)) = defined else {
-            return Err(format!("func[{func}] has no code in this module"));
+            return Err(unavailable!("func[{func}] has no code in this module"));
         };
         cell.get_or_init(|| {
-            super::Disassembly::function(&self.bytes, defined).map_err(|e| format!("{e:#}"))
+            super::Disassembly::function(&self.bytes, defined).map_err(|e| invalid!("{e:#}"))
         })
         .as_ref()
         .map_err(Clone::clone)

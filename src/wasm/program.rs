@@ -8,6 +8,7 @@
 //! a byte offset from the start of its own core module's binary, the offset
 //! wasmtime's debug API reports.
 
+use crate::error::{Error, not_found};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -249,7 +250,7 @@ impl Program {
     ///
     /// # Errors
     /// One line listing the modules when none matches.
-    pub fn find(&self, text: &str) -> Result<CoreModuleId, String> {
+    pub fn find(&self, text: &str) -> Result<CoreModuleId, Error> {
         if let Ok(i) = text.parse::<u32>()
             && (i as usize) < self.modules.len()
         {
@@ -264,7 +265,7 @@ impl Program {
             .enumerate()
             .map(|(i, m)| format!("{i} ({})", m.name))
             .collect();
-        Err(format!(
+        Err(not_found!(
             "no core module {text:?}; the program has {}",
             known.join(", ")
         ))

@@ -197,17 +197,21 @@ fn broken_dumps_are_refused_in_one_line() {
     // Truncated anywhere: one line, no panic.
     for cut in [0, 3, 8, 20, good.len() / 2, good.len() - 1] {
         let e = refused(good[..cut].to_vec());
-        assert!(e.starts_with("not a readable core dump: "), "{cut}: {e}");
-        assert!(!e.contains('\n'), "{e}");
+        assert!(
+            e.message.starts_with("not a readable core dump: "),
+            "{cut}: {e}"
+        );
+        assert!(!e.message.contains('\n'), "{e}");
+        assert_eq!(e.kind, wasmdbg::error::ErrorKind::Malformed, "{e}");
     }
     let e = refused(std::fs::read(root().join("tests/guests/calc.wasm")).unwrap());
     assert_eq!(
-        e,
+        e.message,
         "not a readable core dump: it is a component, not a core module"
     );
     let e = refused(wat::parse_str("(module)").unwrap());
     assert_eq!(
-        e,
+        e.message,
         "not a readable core dump: no `core` and `corestack` sections (is it a Wasm module rather than a core dump?)"
     );
     // Sections as a module holds them: id, then the encoded section.
@@ -222,15 +226,16 @@ fn broken_dumps_are_refused_in_one_line() {
     let core = wasm_encoder::CoreDumpSection::new("x");
     let e = refused(module(&[&core]));
     assert_eq!(
-        e,
+        e.message,
         "the core dump has no `corestack` section: no frames were recorded"
     );
+    assert_eq!(e.kind, wasmdbg::error::ErrorKind::Unavailable);
     // A frame naming an instance that does not exist.
     let mut stack = wasm_encoder::CoreDumpStackSection::new("main");
     stack.frame(5, 0, 0, [], []);
     let e = refused(module(&[&core, &stack]));
     assert_eq!(
-        e,
+        e.message,
         "not a readable core dump: frame #0 names instance 5 of 0"
     );
     // A malformed corestack.
@@ -240,7 +245,8 @@ fn broken_dumps_are_refused_in_one_line() {
     };
     let e = refused(module(&[&core, &bad_stack]));
     assert!(
-        e.starts_with("not a readable core dump: malformed `corestack` section"),
+        e.message
+            .starts_with("not a readable core dump: malformed `corestack` section"),
         "{e}"
     );
 }

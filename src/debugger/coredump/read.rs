@@ -5,6 +5,7 @@
 //! too); memory contents stay in the dump's bytes and are read on demand, so
 //! opening a dump of a large memory copies nothing.
 
+use crate::error::{Error, invalid, malformed, unavailable};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -95,10 +96,10 @@ pub struct DumpGlobal {
 
 /// The error for a dump that cannot be read: one line (wasmparser's
 /// messages can span several).
-fn bad(what: impl std::fmt::Display) -> String {
+fn bad(what: impl std::fmt::Display) -> Error {
     let what = what.to_string();
     let what: Vec<&str> = what.split_whitespace().collect();
-    format!("not a readable core dump: {}", what.join(" "))
+    malformed!("not a readable core dump: {}", what.join(" "))
 }
 
 impl CoreDump {
@@ -108,7 +109,7 @@ impl CoreDump {
     /// One line when `bytes` are not a Wasm module (truncated, corrupt), the
     /// module has no `corestack` section, or a section of the format is
     /// malformed or names an instance, module or memory that does not exist.
-    pub fn parse(bytes: Vec<u8>) -> Result<CoreDump, String> {
+    pub fn parse(bytes: Vec<u8>) -> Result<CoreDump, Error> {
         let bytes = Arc::new(bytes);
         let mut dump = CoreDump {
             name: String::new(),
@@ -232,7 +233,7 @@ impl CoreDump {
         }
         if !has_stack {
             return Err(if has_core {
-                "the core dump has no `corestack` section: no frames were recorded".to_string()
+                unavailable!("the core dump has no `corestack` section: no frames were recorded")
             } else {
                 bad(
                     "no `core` and `corestack` sections (is it a Wasm module rather than a core dump?)",
@@ -247,7 +248,7 @@ impl CoreDump {
 
     /// Refuses references to instances, modules, memories and globals that
     /// do not exist.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), Error> {
         for (i, f) in self.frames.iter().enumerate() {
             if f.instance as usize >= self.instances.len() {
                 return Err(bad(format!(
@@ -333,19 +334,21 @@ impl CoreDump {
     ///
     /// # Errors
     /// When `memory` does not exist or the range passes the memory's size.
-    pub fn read_memory(&self, memory: u32, addr: u64, len: u64) -> Result<Vec<u8>, String> {
+    pub fn read_memory(&self, memory: u32, addr: u64, len: u64) -> Result<Vec<u8>, Error> {
         let Some(m) = self.memories.get(memory as usize) else {
-            return Err(format!("the core dump has no memory {memory}"));
+            return Err(unavailable!("the core dump has no memory {memory}"));
         };
         let size = m.pages.saturating_mul(65536);
         let end = addr
             .checked_add(len)
             .filter(|e| *e <= size)
             .ok_or_else(|| {
-                format!("{len} bytes at {addr:#x} pass the end of memory {memory} ({size} bytes)")
+                unavailable!(
+                    "{len} bytes at {addr:#x} pass the end of memory {memory} ({size} bytes)"
+                )
             })?;
         if len > MAX_READ {
-            return Err(format!(
+            return Err(invalid!(
                 "{len} bytes is more than one read of a core dump takes ({MAX_READ})"
             ));
         }
@@ -384,9 +387,9 @@ fn dump_value(v: &wasmparser::CoreDumpValue) -> Option<Value> {
 
 /// The value of a constant expression of one instruction (what dumps use
 /// for globals and data offsets).
-fn const_value(expr: &wasmparser::ConstExpr<'_>) -> Result<Value, String> {
+fn const_value(expr: &wasmparser::ConstExpr<'_>) -> Result<Value, Error> {
     let mut ops = expr.get_operators_reader();
-    let op = ops.read().map_err(|e| e.to_string())?;
+    let op = ops.read().map_err(|e| invalid!("{e}"))?;
     Ok(match op {
         Operator::I32Const { value } => Value::I32(value),
         Operator::I64Const { value } => Value::I64(value),
@@ -407,6 +410,6 @@ fn const_value(expr: &wasmparser::ConstExpr<'_>) -> Result<Value, String> {
             },
             desc: None,
         },
-        other => return Err(format!("unsupported constant expression {other:?}")),
+        other => return Err(unavailable!("unsupported constant expression {other:?}")),
     })
 }

@@ -2,6 +2,7 @@
 //! WASI preview 1 call made through wasmtime-wasi and written to a trace
 //! with its arguments, result and the memory it wrote.
 
+use crate::error::{Error, ErrorKind, invalid, io_error, malformed, not_found, unavailable};
 use std::io::Write;
 use std::sync::Arc;
 
@@ -84,15 +85,16 @@ pub(crate) fn deterministic(config: &mut Config) -> &mut Config {
 /// Refusals that apply before anything runs: a component, preloads,
 /// shared memories (threads), which a single trace of host calls cannot
 /// replay.
-pub(crate) fn check_recordable(bytes: &[u8], config: &RunConfig) -> Result<(), String> {
+pub(crate) fn check_recordable(bytes: &[u8], config: &RunConfig) -> Result<(), Error> {
     if crate::wasm::program::is_component(bytes) {
-        return Err(
+        return Err(unavailable!(
             "recording is for core modules with WASI preview 1; a component cannot be recorded yet"
-                .to_string(),
-        );
+        ));
     }
     if !config.preloads.is_empty() {
-        return Err("--preload cannot be recorded yet: record a single module".to_string());
+        return Err(unavailable!(
+            "--preload cannot be recorded yet: record a single module"
+        ));
     }
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
         let shared = match payload {
@@ -107,11 +109,10 @@ pub(crate) fn check_recordable(bytes: &[u8], config: &RunConfig) -> Result<(), S
             _ => false,
         };
         if shared {
-            return Err(
+            return Err(unavailable!(
                 "the module has a shared memory (threads): the order its threads ran in cannot \
                  be recorded, so it cannot be replayed"
-                    .to_string(),
-            );
+            ));
         }
     }
     Ok(())
@@ -159,9 +160,9 @@ pub(crate) fn wasi_imports(module: &Module) -> Vec<(String, wasmtime::FuncType)>
 /// or the trace cannot be written.
 pub fn record(
     config: &RunConfig,
-    open: impl FnOnce() -> Result<Sink, String> + Send + 'static,
-) -> Result<Recorded, String> {
-    let bytes = crate::wasm::map_module_bytes(&config.module).map_err(|e| format!("{e:#}"))?;
+    open: impl FnOnce() -> Result<Sink, Error> + Send + 'static,
+) -> Result<Recorded, Error> {
+    let bytes = crate::wasm::map_module_bytes(&config.module).map_err(|e| io_error!("{e:#}"))?;
     check_recordable(&bytes, config)?;
     if config.unknown_imports == crate::debugger::imports::UnknownImports::Refuse {
         crate::debugger::imports::check_module_imports(&bytes, &[])?;
@@ -174,20 +175,20 @@ pub fn record(
             .wasm_exceptions(true)
             .max_wasm_stack(max_wasm_stack)
             .async_stack_size(max_wasm_stack.saturating_add(1 << 20));
-        let engine = Engine::new(&engine_config).map_err(|e| one_line(&e))?;
+        let engine = Engine::new(&engine_config).map_err(|e| invalid!("{}", one_line(&e)))?;
         let (module, _) = crate::debugger::cache::load_or_compile::<Module>(
             &engine,
             &bytes,
             config.cache_dir.as_deref(),
         )
-        .map_err(|e| format!("invalid module: {}", one_line(&e)))?;
-        Ok::<_, String>((engine, module))
+        .map_err(|e| malformed!("invalid module: {}", one_line(&e)))?;
+        Ok::<_, Error>((engine, module))
     })();
     // Joined before any return: the sink exists (or failed) before the
     // caller cleans up.
     let sink = opening
         .join()
-        .map_err(|_| "opening the trace failed unexpectedly".to_string())?;
+        .map_err(|_| Error::new(ErrorKind::Internal, "opening the trace failed unexpectedly"))?;
     let (engine, module) = compiled?;
     let sink = sink?;
     let imports = wasi_imports(&module);
@@ -197,7 +198,7 @@ pub fn record(
         imports.iter().map(|(n, _)| n.clone()).collect(),
     );
     let writer =
-        TraceWriter::new(sink, &header).map_err(|e| format!("cannot write the trace: {e}"))?;
+        TraceWriter::new(sink, &header).map_err(|e| io_error!("cannot write the trace: {e}"))?;
 
     let mut linker: Linker<Recorder> = Linker::new(&engine);
     for (index, (name, ty)) in imports.into_iter().enumerate() {
@@ -211,12 +212,12 @@ pub fn record(
             .func_new_async(WASI, name, ty, move |caller, params, results| {
                 Box::new(recorded_call(caller, name, func, params, results))
             })
-            .map_err(|e| one_line(&e))?;
+            .map_err(|e| Error::new(ErrorKind::Internal, one_line(&e)))?;
     }
     crate::debugger::imports::define_unknown(&mut linker, &module, config.unknown_imports, &[])
-        .map_err(|e| one_line(&e))?;
+        .map_err(|e| not_found!("{}", one_line(&e)))?;
 
-    let mut wasi = wasi_builder(config).map_err(|e| one_line(&e))?;
+    let mut wasi = wasi_builder(config).map_err(|e| io_error!("{}", one_line(&e)))?;
     wasi.inherit_stdout().inherit_stderr();
     let argv0 = config.argv0();
     let host = Recorder {
@@ -235,12 +236,15 @@ pub fn record(
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        .map_err(|e| invalid!("cannot start the async runtime: {e}"))?;
     let entry = match &config.invoke {
         Some(_) => {
             let info = crate::wasm::ModuleInfo::parse(Arc::new(bytes.to_vec()))
-                .map_err(|e| format!("malformed module: {e:#}"))?;
-            Some(crate::debugger::entry::entry_point(&info, config).map_err(|e| one_line(&e))?)
+                .map_err(|e| malformed!("malformed module: {e:#}"))?;
+            Some(
+                crate::debugger::entry::entry_point(&info, config)
+                    .map_err(|e| invalid!("{}", one_line(&e)))?,
+            )
         }
         None => None,
     };
@@ -280,15 +284,15 @@ pub fn record(
     };
     let host = store.into_data();
     if let Some(e) = host.write_error {
-        return Err(format!("cannot write the trace: {e}"));
+        return Err(io_error!("cannot write the trace: {e}"));
     }
     let writer = host
         .writer
-        .ok_or_else(|| "the trace writer was lost".to_string())?;
+        .ok_or_else(|| Error::new(ErrorKind::Internal, "the trace writer was lost"))?;
     let calls = writer.calls();
     let sink = writer
         .finish(end.clone())
-        .map_err(|e| format!("cannot write the trace: {e}"))?;
+        .map_err(|e| io_error!("cannot write the trace: {e}"))?;
     Ok(Recorded {
         end,
         status,

@@ -9,6 +9,7 @@
 //!              Call per host call, in order; an End last)
 //! ```
 
+use crate::error::{Error, io_error, malformed};
 use std::io::Write;
 use std::path::Path;
 
@@ -175,39 +176,39 @@ impl Trace {
     /// # Errors
     /// One line: the file cannot be read, is not a trace, has another
     /// version, or is truncated or corrupt (naming the record).
-    pub fn read(path: &Path) -> Result<Trace, String> {
+    pub fn read(path: &Path) -> Result<Trace, Error> {
         let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Trace::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+            std::fs::read(path).map_err(|e| io_error!("cannot read {}: {e}", path.display()))?;
+        Trace::parse(&bytes).map_err(|e| e.context(path.display()))
     }
 
     /// Reads a trace from its bytes.
     ///
     /// # Errors
     /// As [`Trace::read`].
-    pub fn parse(bytes: &[u8]) -> Result<Trace, String> {
+    pub fn parse(bytes: &[u8]) -> Result<Trace, Error> {
         let rest = bytes
             .strip_prefix(MAGIC.as_slice())
-            .ok_or("not a wasmdbg trace (it does not start with WDBGTRC)")?;
+            .ok_or_else(|| malformed!("not a wasmdbg trace (it does not start with WDBGTRC)"))?;
         let (version, mut rest) = rest
             .split_first_chunk::<4>()
-            .ok_or("truncated trace: no version")?;
+            .ok_or_else(|| malformed!("truncated trace: no version"))?;
         let version = u32::from_le_bytes(*version);
         if version != VERSION {
-            return Err(format!(
+            return Err(malformed!(
                 "trace format version {version}; this wasmdbg reads version {VERSION}"
             ));
         }
-        let mut next = |what: &dyn Fn() -> String| -> Result<Option<&[u8]>, String> {
+        let mut next = |what: &dyn Fn() -> String| -> Result<Option<&[u8]>, Error> {
             if rest.is_empty() {
                 return Ok(None);
             }
             let (len, after) = rest
                 .split_first_chunk::<4>()
-                .ok_or_else(|| format!("truncated trace: {} is cut off", what()))?;
+                .ok_or_else(|| malformed!("truncated trace: {} is cut off", what()))?;
             let len = u32::from_le_bytes(*len) as usize;
             if after.len() < len {
-                return Err(format!("truncated trace: {} is cut off", what()));
+                return Err(malformed!("truncated trace: {} is cut off", what()));
             }
             let (frame, after) = after.split_at(len);
             rest = after;
@@ -215,16 +216,16 @@ impl Trace {
         };
         let header: Header = match next(&|| "the header".to_string())? {
             Some(frame) => {
-                postcard::from_bytes(frame).map_err(|e| format!("corrupt trace header: {e}"))?
+                postcard::from_bytes(frame).map_err(|e| malformed!("corrupt trace header: {e}"))?
             }
-            None => return Err("truncated trace: no header".to_string()),
+            None => return Err(malformed!("truncated trace: no header")),
         };
         let mut calls = Vec::new();
         loop {
             let n = calls.len() + 1;
             let what = || format!("record #{n}");
             let Some(frame) = next(&what)? else {
-                return Err(format!(
+                return Err(malformed!(
                     "truncated trace: it ends after host call #{} without its end record \
                      (was the recording killed?)",
                     calls.len()
@@ -233,7 +234,7 @@ impl Trace {
             match postcard::from_bytes::<Record>(frame) {
                 Ok(Record::Call(call)) => {
                     if usize::from(call.func) >= header.functions.len() {
-                        return Err(format!(
+                        return Err(malformed!(
                             "corrupt trace: host call #{n} names function {} of {}",
                             call.func,
                             header.functions.len()
@@ -243,11 +244,11 @@ impl Trace {
                 }
                 Ok(Record::End(end)) => {
                     if next(&|| "the data after the end record".to_string())?.is_some() {
-                        return Err("corrupt trace: data after the end record".to_string());
+                        return Err(malformed!("corrupt trace: data after the end record"));
                     }
                     return Ok(Trace { header, calls, end });
                 }
-                Err(e) => return Err(format!("corrupt trace: record #{n}: {e}")),
+                Err(e) => return Err(malformed!("corrupt trace: record #{n}: {e}")),
             }
         }
     }
@@ -344,6 +345,8 @@ mod tests {
         let b = bytes(&sample());
         for cut in 0..b.len() {
             let e = Trace::parse(&b[..cut]).unwrap_err();
+            assert_eq!(e.kind, crate::error::ErrorKind::Malformed, "{e}");
+            let e = e.message;
             assert!(!e.contains('\n'), "{e}");
             assert!(
                 e.contains("truncated") || e.contains("not a wasmdbg trace"),
@@ -351,18 +354,18 @@ mod tests {
             );
         }
         assert_eq!(
-            Trace::parse(&b[..b.len() - 7]).unwrap_err(),
+            Trace::parse(&b[..b.len() - 7]).unwrap_err().message,
             "truncated trace: it ends after host call #2 without its end record \
              (was the recording killed?)"
         );
         assert_eq!(
-            Trace::parse(&b[..b.len() - 1]).unwrap_err(),
+            Trace::parse(&b[..b.len() - 1]).unwrap_err().message,
             "truncated trace: record #3 is cut off"
         );
         let mut v2 = b.clone();
         v2[8] = 2;
         assert_eq!(
-            Trace::parse(&v2).unwrap_err(),
+            Trace::parse(&v2).unwrap_err().message,
             "trace format version 2; this wasmdbg reads version 1"
         );
         let mut junk = b.clone();
@@ -371,6 +374,7 @@ mod tests {
         assert!(
             Trace::parse(&junk)
                 .unwrap_err()
+                .message
                 .starts_with("corrupt trace")
         );
     }

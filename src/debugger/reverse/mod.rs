@@ -30,6 +30,7 @@
 //! body), so they single-step only straight-line code of that frame — and a
 //! whole callee when the instruction before is a callee's return.
 
+use crate::error::{invalid, unavailable};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -237,7 +238,7 @@ pub(crate) fn start(
             ),
         );
     }
-    start_replaying(shared, store, command).map_err(|e| Error::new(ErrorKind::Invalid, e))
+    start_replaying(shared, store, command)
 }
 
 /// [`start`] in a replay session.
@@ -245,11 +246,13 @@ fn start_replaying(
     shared: &Arc<Shared>,
     store: Option<(&mut StoreContextMut<'_, Host>, &mut Paused)>,
     command: Reverse,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let start = shared
         .entry_pc
         .map(|pc| Moment { pc, visit: 1 })
-        .ok_or("the entry function has no code: there is nothing to go back to")?;
+        .ok_or_else(|| {
+            unavailable!("the entry function has no code: there is nothing to go back to")
+        })?;
     let Some((store, paused)) = store else {
         // After the end: everything the run did is before.
         let phase = match command {
@@ -259,7 +262,7 @@ fn start_replaying(
                 stop_sites(shared, start.pc),
             ),
             _ => {
-                return Err(format!(
+                return Err(unavailable!(
                     "the program has ended; `{}` needs a frame: use reverse-continue, or run \
                      to a breakpoint",
                     command.name()
@@ -270,7 +273,7 @@ fn start_replaying(
         return Ok(());
     };
     let reason = paused.reason.clone();
-    let top = paused.frame(store, 0).map_err(|e| e.to_string())?.clone();
+    let top = paused.frame(store, 0).map_err(|e| invalid!("{e}"))?.clone();
     let pc = Pc {
         module: top.module,
         offset: top.pc,
@@ -302,9 +305,9 @@ fn start_replaying(
                 ..
             }),
         ) => Target::End(Some((pc, d))),
-        _ => {
-            Target::Fingerprint(fingerprint(shared, store).ok_or("cannot read the current moment")?)
-        }
+        _ => Target::Fingerprint(
+            fingerprint(shared, store).ok_or_else(|| invalid!("cannot read the current moment"))?,
+        ),
     };
     let at_entry = function_entry(shared, pc) == Some(pc);
     let to_caller = |stop: ReverseStop| -> Phase {
@@ -329,7 +332,9 @@ fn start_replaying(
         }
         Reverse::Finish => {
             if caller.is_none() {
-                return Err("\"reverse-finish\" not meaningful in the outermost frame".to_string());
+                return Err(invalid!(
+                    "\"reverse-finish\" not meaningful in the outermost frame"
+                ));
             }
             to_caller(ReverseStop::Call)
         }
@@ -356,7 +361,7 @@ fn start_replaying(
         Reverse::StepLine { over } => {
             let info = shared.info(pc.module);
             let Some(func) = info.func_containing(pc.offset) else {
-                return Err("the pc is outside every function".to_string());
+                return Err(unavailable!("the pc is outside every function"));
             };
             let starts = line_starts(shared, pc.module, func);
             if starts.is_empty() {

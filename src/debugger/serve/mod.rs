@@ -13,6 +13,7 @@
 //! server goes on. Malformed HTTP is answered by hyper (400) and never
 //! reaches the guest or the debugger.
 
+use crate::error::Error;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -62,7 +63,7 @@ pub(crate) struct ServeRunner {
 }
 
 /// A new store's data for a request served on plain code.
-pub(crate) type HostFactory = Arc<dyn Fn() -> std::result::Result<Host, String> + Send + Sync>;
+pub(crate) type HostFactory = Arc<dyn Fn() -> std::result::Result<Host, Error> + Send + Sync>;
 
 /// Where the acceptor hands the worker a connection it asked for.
 type Give = tokio::sync::oneshot::Sender<std::net::TcpStream>;

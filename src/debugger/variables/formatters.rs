@@ -19,6 +19,7 @@
 //! a library because no Rust library formats DWARF-described values: this
 //! is the debugger itself.
 
+use crate::error::{Error, invalid, not_found, unavailable};
 use gimli::{AttributeValue, UnitOffset, constants as dw};
 
 use super::{Language, Place, Reader, Scalar, Typed};
@@ -69,7 +70,7 @@ impl Reader<'_, '_, '_> {
         t: &Typed,
         ty: UnitOffset,
         depth: usize,
-    ) -> Result<Option<SourceValue>, String> {
+    ) -> Result<Option<SourceValue>, Error> {
         let result = match self.scope.language {
             Language::Rust => self.format_rust(t, ty, depth),
             Language::Cpp => self.format_cpp(t, ty, depth),
@@ -438,15 +439,17 @@ impl Reader<'_, '_, '_> {
     }
 
     /// Element `i` of a container (bounds checked).
-    pub(super) fn element(&mut self, e: &Elements, i: i64) -> Result<Typed, String> {
+    pub(super) fn element(&mut self, e: &Elements, i: i64) -> Result<Typed, Error> {
         if i < 0 || i as u64 >= e.len {
-            return Err(format!(
+            return Err(invalid!(
                 "index {i} is out of bounds (the length is {})",
                 e.len
             ));
         }
         let size = match e.elem {
-            Some(_) => self.size_of(e.elem).ok_or("the element type has no size")?,
+            Some(_) => self
+                .size_of(e.elem)
+                .ok_or_else(|| invalid!("the element type has no size"))?,
             None => 1,
         };
         let slot = match e.layout {
@@ -459,7 +462,7 @@ impl Reader<'_, '_, '_> {
         let address = slot
             .checked_mul(size)
             .and_then(|o| base.checked_add(o))
-            .ok_or_else(|| format!("element {i} is past the end of the address space"))?;
+            .ok_or_else(|| invalid!("element {i} is past the end of the address space"))?;
         Ok(Typed {
             ty: e
                 .elem
@@ -472,7 +475,7 @@ impl Reader<'_, '_, '_> {
     /// `*v` for a formatted value: a slice's or `Vec`'s elements as an
     /// array, a string as itself, an `Rc`'s or `Arc`'s value; `None` when
     /// `v` is none of these.
-    pub(super) fn deref_formatted(&mut self, v: &Typed) -> Result<Option<Typed>, String> {
+    pub(super) fn deref_formatted(&mut self, v: &Typed) -> Result<Option<Typed>, Error> {
         let Some(p) = self.peel(v.ty) else {
             return Ok(None);
         };
@@ -484,33 +487,30 @@ impl Reader<'_, '_, '_> {
                 _ => &[],
             };
             if !path.is_empty() {
-                let target = self.pointee_at(v, path).map_err(Failure::message)?;
+                let target = self.pointee_at(v, path).map_err(Error::from)?;
                 if matches!(target.place, Place::Memory(0)) {
-                    return Err(format!("the std::{name} is null"));
+                    return Err(invalid!("the std::{name} is null"));
                 }
                 return Ok(Some(target));
             }
             if name == "optional" {
-                if self.uint_at(v, &["__engaged_"]).map_err(Failure::message)? == 0 {
-                    return Err("the std::optional holds no value".into());
+                if self.uint_at(v, &["__engaged_"]).map_err(Error::from)? == 0 {
+                    return Err(invalid!("the std::optional holds no value"));
                 }
-                return self
-                    .field(v, &["__val_"])
-                    .map(Some)
-                    .map_err(Failure::message);
+                return self.field(v, &["__val_"]).map(Some).map_err(Error::from);
             }
         }
         if self.scope.language == Language::Rust && matches!(name.as_str(), "Rc" | "Arc") {
             let inner = self
                 .field(v, &["ptr"])
                 .and_then(|ptr| self.pointee(&ptr))
-                .map_err(Failure::message)?;
+                .map_err(Error::from)?;
             return self
                 .field(&inner, &[if name == "Rc" { "value" } else { "data" }])
                 .map(Some)
-                .map_err(Failure::message);
+                .map_err(Error::from);
         }
-        match self.elements(v).map_err(Failure::message)? {
+        match self.elements(v).map_err(Error::from)? {
             Some(e) if e.text => Ok(Some(v.clone())),
             Some(Elements {
                 elem,
@@ -558,17 +558,17 @@ impl Reader<'_, '_, '_> {
                             .machine
                             .memory(a, self.size_of(item.ty).unwrap_or(1).clamp(1, 4096))
                             .map(|_| ())
-                            .map_err(|why| format!("element {i} at 0x{a:x}: {why}")),
+                            .map_err(|why| unavailable!("element {i} at 0x{a:x}: {why}")),
                         _ => Ok(()),
                     };
                     if let Err(why) = readable {
-                        items.push(SourceValue::Corrupted(why));
+                        items.push(SourceValue::Corrupted(why.to_string()));
                         break;
                     }
                     items.push(self.show_inner(&item, depth));
                 }
                 Err(why) => {
-                    items.push(SourceValue::Corrupted(why));
+                    items.push(SourceValue::Corrupted(why.to_string()));
                     break;
                 }
             }
@@ -586,7 +586,7 @@ impl Reader<'_, '_, '_> {
     /// marker.
     fn show_inner(&mut self, t: &Typed, depth: usize) -> SourceValue {
         self.show(t, depth + 1)
-            .unwrap_or_else(SourceValue::Unavailable)
+            .unwrap_or_else(|e| SourceValue::Unavailable(e.to_string()))
     }
 
     fn wrapper(
@@ -624,7 +624,7 @@ impl Reader<'_, '_, '_> {
                 let field = self.name(m).unwrap_or_default();
                 let v = match self.member(&value, m) {
                     Ok(v) => self.show_inner(&v, depth),
-                    Err(why) => SourceValue::Unavailable(why),
+                    Err(why) => SourceValue::Unavailable(why.to_string()),
                 };
                 fields.push((field, v));
             }
@@ -644,9 +644,9 @@ impl Reader<'_, '_, '_> {
             .ok_or(Failure::Layout)?;
         let discr = match self.attr(part, dw::DW_AT_discr) {
             Some(AttributeValue::UnitRef(m)) => {
-                let member = self.member(t, m).map_err(Failure::Corrupted)?;
+                let member = self.member(t, m).map_err(Failure::from)?;
                 let size = self.size_of(member.ty).unwrap_or(4).clamp(1, 8);
-                let bytes = self.bytes(&member, size).map_err(Failure::Corrupted)?;
+                let bytes = self.bytes(&member, size).map_err(Failure::from)?;
                 Some((super::le_u64(&bytes), size))
             }
             _ => None,
@@ -685,7 +685,7 @@ impl Reader<'_, '_, '_> {
             ))
         })?;
         let name = self.name(m).unwrap_or_default();
-        let value = self.member(t, m).map_err(Failure::Corrupted)?;
+        let value = self.member(t, m).map_err(Failure::from)?;
         Ok((name, value))
     }
 
@@ -742,14 +742,14 @@ impl Reader<'_, '_, '_> {
                 };
                 let key = match members.first() {
                     Some(m) => self.member(&entry, *m).map(|k| self.show_inner(&k, depth)),
-                    None => Err("no key".into()),
+                    None => Err(not_found!("no key")),
                 }
-                .unwrap_or_else(SourceValue::Unavailable);
+                .unwrap_or_else(|e| SourceValue::Unavailable(e.to_string()));
                 let value = match members.get(1) {
                     Some(m) if name == "HashMap" => self
                         .member(&entry, *m)
                         .map(|v| self.show_inner(&v, depth))
-                        .unwrap_or_else(SourceValue::Unavailable),
+                        .unwrap_or_else(|e| SourceValue::Unavailable(e.to_string())),
                     _ => SourceValue::TooDeep,
                 };
                 entries.push((key, value));
@@ -1125,10 +1125,10 @@ impl Reader<'_, '_, '_> {
                     .into_iter()
                     .next()
                     .ok_or(Failure::Layout)?;
-                v = self.member(&v, first).map_err(Failure::Corrupted)?;
+                v = self.member(&v, first).map_err(Failure::from)?;
                 continue;
             }
-            return match self.scalar(&v).map_err(Failure::Corrupted)? {
+            return match self.scalar(&v).map_err(Failure::from)? {
                 Scalar::Int(n) => Ok(n),
                 Scalar::Float(_) => Err(Failure::Layout),
             };
@@ -1170,7 +1170,7 @@ impl Reader<'_, '_, '_> {
                         ty: offset_ty,
                         place: self
                             .offset_place(&v.place, offset, len)
-                            .map_err(Failure::Corrupted)?,
+                            .map_err(Failure::from)?,
                     };
                 }
                 MemberAt::BitField(m, base) => {
@@ -1178,9 +1178,9 @@ impl Reader<'_, '_, '_> {
                         ty: None,
                         place: self
                             .offset_place(&v.place, base, 16)
-                            .map_err(Failure::Corrupted)?,
+                            .map_err(Failure::from)?,
                     };
-                    v = self.member(&holder, m).map_err(Failure::Corrupted)?;
+                    v = self.member(&holder, m).map_err(Failure::from)?;
                 }
             }
         }
@@ -1313,18 +1313,25 @@ pub(super) enum Failure {
     Corrupted(String),
 }
 
-impl Failure {
-    /// As an evaluation error.
-    fn message(self) -> String {
-        match self {
-            Failure::Layout => "this value's layout is not the one its formatter knows".into(),
-            Failure::Corrupted(why) => why,
-        }
+impl From<Error> for Failure {
+    /// A read that failed inside a formatter: the value is shown as
+    /// corrupted, with the reader's message.
+    fn from(e: Error) -> Failure {
+        Failure::Corrupted(e.to_string())
     }
 }
 
-impl From<Failure> for String {
-    fn from(f: Failure) -> String {
-        f.message()
+impl From<Failure> for Error {
+    /// As an evaluation error: [`ErrorKind::Unavailable`] for a layout
+    /// the formatter does not know, what contradicts itself in a corrupted one.
+    ///
+    /// [`ErrorKind::Unavailable`]: crate::error::ErrorKind::Unavailable
+    fn from(f: Failure) -> Error {
+        match f {
+            Failure::Layout => {
+                unavailable!("this value's layout is not the one its formatter knows")
+            }
+            Failure::Corrupted(why) => unavailable!("{why}"),
+        }
     }
 }
