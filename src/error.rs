@@ -114,6 +114,14 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl From<wasmparser::BinaryReaderError> for Error {
+    /// A binary that does not parse: [`ErrorKind::Malformed`], with
+    /// wasmparser's message and its byte offset.
+    fn from(e: wasmparser::BinaryReaderError) -> Error {
+        Error::new(ErrorKind::Malformed, e.to_string())
+    }
+}
+
 /// An [`ErrorKind::Invalid`] [`Error`] from `format!` arguments.
 macro_rules! invalid {
     ($($arg:tt)*) => {

@@ -3,9 +3,9 @@
 //! `wasi:cli/run` export) or by calling an exported function with WAVE
 //! arguments (`--invoke`).
 
-use crate::error::{Error, unavailable};
+use crate::error::{Error, ErrorKind, invalid, malformed, not_found, unavailable};
 use wasmtime::component::{Component, Func, Linker, Val};
-use wasmtime::{Engine, Module, Result, Store, bail, format_err as anyhow};
+use wasmtime::{Engine, Module, Result, Store, format_err as anyhow};
 use wasmtime_wasi::p2::bindings::CommandPre;
 
 use super::config::RunConfig;
@@ -56,16 +56,16 @@ const WASI_P2: &[&str] = &[
 ///
 /// # Errors
 /// The unsupported import, or a malformed binary.
-pub(crate) fn check_imports(bytes: &[u8], http: bool) -> Result<()> {
+pub(crate) fn check_imports(bytes: &[u8], http: bool) -> Result<(), Error> {
     let mut depth = 0usize;
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
-        let payload = payload.map_err(|e| anyhow!("malformed component: {e}"))?;
+        let payload = payload.map_err(|e| malformed!("malformed component: {e}"))?;
         match payload {
             wasmparser::Payload::Version { .. } => depth += 1,
             wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
             wasmparser::Payload::ComponentImportSection(reader) if depth == 1 => {
                 for import in reader {
-                    let import = import.map_err(|e| anyhow!("malformed component: {e}"))?;
+                    let import = import.map_err(|e| malformed!("malformed component: {e}"))?;
                     let name = import.name.name;
                     // Type imports (a world's own records and resources)
                     // need no host; instances and functions do.
@@ -78,10 +78,10 @@ pub(crate) fn check_imports(bytes: &[u8], http: bool) -> Result<()> {
                         } else {
                             "the WASI 0.2 interfaces of wasi:cli/command"
                         };
-                        bail!(
+                        return Err(unavailable!(
                             "the component imports {name}, which wasmdbg does not provide \
                              (it provides {provided})"
-                        );
+                        ));
                     }
                 }
             }
@@ -178,25 +178,28 @@ impl ComponentRunner {
         engine: &Engine,
         component: Component,
         config: &RunConfig,
-    ) -> Result<ComponentRunner> {
+    ) -> std::result::Result<ComponentRunner, Error> {
+        let internal = |e: wasmtime::Error| Error::new(ErrorKind::Internal, one_line(&e));
         let mut linker: Linker<Host> = Linker::new(engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(internal)?;
         if config.unknown_imports == super::imports::UnknownImports::Trap {
-            linker.define_unknown_imports_as_traps(&component)?;
+            linker
+                .define_unknown_imports_as_traps(&component)
+                .map_err(internal)?;
         }
         let pre = linker
             .instantiate_pre(&component)
-            .map_err(|e| anyhow!("{}", one_line(&e)))?;
+            .map_err(|e| unavailable!("{}", one_line(&e)))?;
         let entry = match &config.invoke {
             Some((name, values)) => invoke_entry(engine, &component, name, values)?,
             None => match CommandPre::new(pre.clone()) {
                 Ok(command) => ComponentEntry::Run(Box::new(command)),
                 Err(_) => {
                     let listing = exports_listing(&exported_funcs(engine, &component));
-                    bail!(
+                    return Err(not_found!(
                         "the component is not a command (it does not export wasi:cli/run); \
                          use --invoke 'NAME(ARGS)'; {listing}"
-                    );
+                    ));
                 }
             },
         };
@@ -359,18 +362,20 @@ fn invoke_entry(
     component: &Component,
     name: &str,
     values: &[String],
-) -> Result<ComponentEntry> {
+) -> std::result::Result<ComponentEntry, Error> {
     use wasmtime::component::types::ComponentItem;
     let call = if name.contains('(') {
         if !values.is_empty() {
-            bail!("give the arguments either inside NAME(...) or after it, not both");
+            return Err(invalid!(
+                "give the arguments either inside NAME(...) or after it, not both"
+            ));
         }
         name.to_string()
     } else {
         format!("{name}({})", values.join(", "))
     };
     let parsed = wasm_wave::untyped::UntypedFuncCall::parse(&call)
-        .map_err(|e| anyhow!("--invoke {call}: {e}"))?;
+        .map_err(|e| invalid!("--invoke {call}: {e}"))?;
     let func_name = parsed.name().to_string();
     let ty = component.component_type();
     let func_ty = match func_name.rsplit_once('#') {
@@ -390,12 +395,14 @@ fn invoke_entry(
     };
     let Some(func_ty) = func_ty else {
         let listing = exports_listing(&exported_funcs(engine, component));
-        bail!("the component exports no function named {func_name:?}; {listing}");
+        return Err(not_found!(
+            "the component exports no function named {func_name:?}; {listing}"
+        ));
     };
     let params: Vec<wasmtime::component::Type> = func_ty.params().map(|(_, t)| t).collect();
     let args = parsed
         .to_wasm_params::<Val>(params.iter())
-        .map_err(|e| anyhow!("--invoke {call}: {e}"))?;
+        .map_err(|e| invalid!("--invoke {call}: {e}"))?;
     Ok(ComponentEntry::Invoke {
         name: func_name,
         call,

@@ -1,7 +1,8 @@
 //! The entry point: `_start` or `--invoke NAME VALUES...`, with the values
 //! parsed by the export's parameter types.
 
-use wasmtime::{Result, Val, ValType, bail, error::Context, format_err as anyhow};
+use crate::error::{Error, invalid, not_found};
+use wasmtime::{Val, ValType};
 
 use super::config::RunConfig;
 use crate::wasm::ModuleInfo;
@@ -18,7 +19,7 @@ pub(crate) struct Entry {
 
 /// Chooses the entry function: `--invoke NAME` or `_start`, and parses the
 /// invoke values by the export's parameter types.
-pub(crate) fn entry_point(info: &ModuleInfo, config: &RunConfig) -> Result<Entry> {
+pub(crate) fn entry_point(info: &ModuleInfo, config: &RunConfig) -> Result<Entry, Error> {
     let (name, values) = match &config.invoke {
         Some((name, values)) => (name.as_str(), values.as_slice()),
         None => ("_start", &[][..]),
@@ -26,22 +27,26 @@ pub(crate) fn entry_point(info: &ModuleInfo, config: &RunConfig) -> Result<Entry
     let Some(func_index) = info.exported_func(name) else {
         let listing = exports_listing(&info.exported_func_names());
         if config.invoke.is_some() {
-            bail!("the module exports no function named {name:?}; {listing}");
+            return Err(not_found!(
+                "the module exports no function named {name:?}; {listing}"
+            ));
         }
-        bail!("the module has no _start (not a WASI command); use --invoke NAME; {listing}");
+        return Err(not_found!(
+            "the module has no _start (not a WASI command); use --invoke NAME; {listing}"
+        ));
     };
     let func = info
         .func(func_index)
-        .ok_or_else(|| anyhow!("export {name} names a missing function"))?;
+        .ok_or_else(|| not_found!("export {name} names a missing function"))?;
     if values.len() != func.params.len() {
         let types: Vec<String> = func.params.iter().map(|t| t.to_string()).collect();
-        bail!(
+        return Err(invalid!(
             "{name} takes {} argument{} ({}), {} given",
             func.params.len(),
             if func.params.len() == 1 { "" } else { "s" },
             types.join(", "),
             values.len()
-        );
+        ));
     }
     let args = func
         .params
@@ -49,10 +54,14 @@ pub(crate) fn entry_point(info: &ModuleInfo, config: &RunConfig) -> Result<Entry
         .zip(values)
         .enumerate()
         .map(|(i, (ty, text))| {
-            parse_value(*ty, text)
-                .with_context(|| format!("argument {} of {name} ({ty}): {text:?}", i + 1))
+            parse_value(*ty, text).map_err(|e| {
+                e.context(format_args!(
+                    "argument {} of {name} ({ty}): {text:?}",
+                    i + 1
+                ))
+            })
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>, Error>>()?;
     Ok(Entry {
         name: name.to_string(),
         func_index,
@@ -74,7 +83,7 @@ pub(crate) fn exports_listing<S: AsRef<str>>(names: &[S]) -> String {
 /// decimal or `0x` hex (negative allowed), floats as Rust parses them
 /// (`inf`, `nan` included) or, for a NaN with a payload, in the text
 /// format's `nan:0xPAYLOAD` / `-nan:0xPAYLOAD`.
-fn parse_value(ty: wasmparser::ValType, text: &str) -> Result<Val> {
+fn parse_value(ty: wasmparser::ValType, text: &str) -> Result<Val, Error> {
     use wasmparser::ValType as T;
     Ok(match ty {
         T::I32 => Val::I32(parse_int(text, 32)? as i32),
@@ -83,23 +92,27 @@ fn parse_value(ty: wasmparser::ValType, text: &str) -> Result<Val> {
             Some(bits) => bits as u32,
             None => text
                 .parse::<f32>()
-                .map_err(|_| anyhow!("not a number"))?
+                .map_err(|_| invalid!("not a number"))?
                 .to_bits(),
         }),
         T::F64 => Val::F64(match nan_bits(text, 52)? {
             Some(bits) => bits,
             None => text
                 .parse::<f64>()
-                .map_err(|_| anyhow!("not a number"))?
+                .map_err(|_| invalid!("not a number"))?
                 .to_bits(),
         }),
-        T::V128 | T::Ref(_) => bail!("values of type {ty} cannot be given on the command line"),
+        T::V128 | T::Ref(_) => {
+            return Err(invalid!(
+                "values of type {ty} cannot be given on the command line"
+            ));
+        }
     })
 }
 
 /// The bits of `[-]nan:0xPAYLOAD` for a float with `mantissa` fraction
 /// bits; `None` when `text` is not in that form.
-fn nan_bits(text: &str, mantissa: u32) -> Result<Option<u64>> {
+fn nan_bits(text: &str, mantissa: u32) -> Result<Option<u64>, Error> {
     let (negative, rest) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
@@ -108,12 +121,12 @@ fn nan_bits(text: &str, mantissa: u32) -> Result<Option<u64>> {
         return Ok(None);
     };
     let payload = u64::from_str_radix(&payload.replace('_', ""), 16)
-        .map_err(|_| anyhow!("not a NaN payload"))?;
+        .map_err(|_| invalid!("not a NaN payload"))?;
     if payload == 0 || payload >> mantissa != 0 {
-        bail!(
+        return Err(invalid!(
             "a NaN payload must be from 1 to 0x{:x}",
             (1u64 << mantissa) - 1
-        );
+        ));
     }
     let exponent_bits = if mantissa == 23 { 8 } else { 11 };
     let exponent = ((1u64 << exponent_bits) - 1) << mantissa;
@@ -122,13 +135,13 @@ fn nan_bits(text: &str, mantissa: u32) -> Result<Option<u64>> {
 }
 
 /// Parses a signed or unsigned integer that fits in `bits` bits.
-fn parse_int(text: &str, bits: u32) -> Result<i128> {
+fn parse_int(text: &str, bits: u32) -> Result<i128, Error> {
     let value =
-        crate::wasm::number::parse_integer(text).ok_or_else(|| anyhow!("not an integer"))?;
+        crate::wasm::number::parse_integer(text).ok_or_else(|| invalid!("not an integer"))?;
     let min = -(1i128 << (bits - 1));
     let max = (1i128 << bits) - 1;
     if value < min || value > max {
-        bail!("out of range for i{bits}");
+        return Err(invalid!("out of range for i{bits}"));
     }
     Ok(value)
 }

@@ -350,7 +350,11 @@ impl Paused {
             pc,
         } = self.frame(store, index)?.clone();
         if !handle.is_valid(&mut *store) {
-            bail!("frame #{index} is no longer valid");
+            return Err(Error::new(
+                ErrorKind::Stale,
+                format!("frame #{index} is no longer valid"),
+            )
+            .into());
         }
         let pause = self.pause.ok_or_else(|| {
             format_err!("internal error: a frame walk of the worker's own has no pause")

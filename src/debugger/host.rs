@@ -4,8 +4,9 @@
 //! outgoing HTTP requests may go out ([`OutgoingPolicy`]), and errors as
 //! one line. Depends only on the configuration.
 
+use crate::error::{Error, io_error};
 use http_body_util::BodyExt;
-use wasmtime::{Result, format_err as anyhow};
+use wasmtime::Result;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpHooks};
 
@@ -74,12 +75,12 @@ impl wasmtime::ResourceLimiter for MemoryCap {
 ///
 /// # Errors
 /// `--stdin` or a `--dir` cannot be opened.
-pub(crate) fn wasi_builder(config: &RunConfig) -> Result<WasiCtxBuilder> {
+pub(crate) fn wasi_builder(config: &RunConfig) -> Result<WasiCtxBuilder, Error> {
     let mut wasi = WasiCtxBuilder::new();
     match &config.stdin {
         Some(path) => {
             let file = std::fs::File::open(path)
-                .map_err(|e| anyhow!("cannot open --stdin {}: {e}", path.display()))?;
+                .map_err(|e| io_error!("cannot open --stdin {}: {e}", path.display()))?;
             wasi.stdin(wasmtime_wasi::cli::InputFile::new(file));
         }
         None => {
@@ -98,7 +99,7 @@ pub(crate) fn wasi_builder(config: &RunConfig) -> Result<WasiCtxBuilder> {
             FsPerms::ReadWrite
         };
         wasi.preopened_dir(&dir.host, &dir.guest, perms)
-            .map_err(|e| anyhow!("cannot open --dir {}: {e}", dir.host.display()))?;
+            .map_err(|e| io_error!("cannot open --dir {}: {e:#}", dir.host.display()))?;
     }
     Ok(wasi)
 }

@@ -5,7 +5,8 @@
 //! over a call, `finish` and `advance` run at full speed to an engine
 //! breakpoint instead.
 
-use wasmtime::{AsContext, AsContextMut, Result, StoreContextMut, format_err as anyhow};
+use crate::error::invalid;
+use wasmtime::{AsContext, AsContextMut, Result, StoreContextMut};
 
 use super::breakpoint_requests::{arm_sites, slipped};
 use super::breakpoints;
@@ -242,7 +243,7 @@ pub(crate) fn start_step(
     count: u64,
 ) -> Result<()> {
     if count == 0 {
-        return Err(anyhow!("the count must be at least 1"));
+        return Err(invalid!("the count must be at least 1").into());
     }
     let start_depth = paused.depth(store);
     let note = paused
@@ -276,7 +277,7 @@ pub(crate) fn start_line_step(
         return start_step(shared, store, paused, over, count);
     };
     if count == 0 {
-        return Err(anyhow!("the count must be at least 1"));
+        return Err(invalid!("the count must be at least 1").into());
     }
     let start_depth = paused.depth(store);
     let from = debug.location(pc).map(|l| (l.file, l.line));
@@ -298,11 +299,10 @@ pub(crate) fn start_advance(
     location: &str,
 ) -> Result<()> {
     paused.frame_of(store, frame)?;
-    let (module, resolved) =
-        breakpoints::resolve_in(&shared.program, location).map_err(|e| anyhow!("{e}"))?;
+    let (module, resolved) = breakpoints::resolve_in(&shared.program, location)?;
     let mut sites = Vec::new();
     for offset in std::iter::once(resolved.pc).chain(resolved.more) {
-        let offset = slipped(shared, module, offset).map_err(|e| anyhow!("{e}"))?;
+        let offset = slipped(shared, module, offset)?;
         sites.push(Pc { module, offset });
     }
     sites.sort_unstable();

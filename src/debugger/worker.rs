@@ -23,16 +23,13 @@
 //! 48.0.8 `FrameHandle::is_valid` alone does not notice a resume that made no
 //! host call.
 
-use crate::error::{Error, invalid, io_error, malformed, not_found, unavailable};
+use crate::error::{Error, ErrorKind, invalid, io_error, malformed, not_found, unavailable};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 use wasmtime::component::{Component, ResourceTable};
-use wasmtime::{
-    Config, Engine, InstancePre, Linker, Module, Result, Store, UpdateDeadline, Val,
-    format_err as anyhow,
-};
+use wasmtime::{Config, Engine, InstancePre, Linker, Module, Result, Store, UpdateDeadline, Val};
 use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
 
 use super::component::ComponentRunner;
@@ -106,7 +103,7 @@ fn worker_main(
         Ok(p) => p,
         Err(e) => {
             let channel = lock(&channel);
-            let msg = one_line(&e);
+            let msg = e.to_string();
             channel.send(Response::Ended(Outcome::LoadFailed(msg.clone())));
             serve_unloaded(&channel, &msg);
             return;
@@ -205,14 +202,13 @@ impl Loaded {
         interrupt: Arc<Interrupt>,
         lasting: Arc<super::history::Lasting>,
         channel: Arc<Mutex<Channel>>,
-    ) -> Result<Loaded> {
-        let bytes = crate::wasm::load_module_bytes(&config.module).map_err(|e| anyhow!("{e:#}"))?;
+    ) -> Result<Loaded, Error> {
+        let bytes = crate::wasm::load_module_bytes(&config.module)?;
         if let Some(replay) = &config.replay {
-            super::record::recorder::check_recordable(&bytes, config)
-                .map_err(|e| anyhow!("{e}"))?;
+            super::record::recorder::check_recordable(&bytes, config)?;
             let hash = super::record::trace::module_hash(&bytes);
             if hash != replay.trace.header.module_hash {
-                return Err(anyhow!(
+                return Err(invalid!(
                     "{} is not the module the trace recorded: its BLAKE3 is {hash}, the trace's \
                      is {} (recorded from {})",
                     config.module.display(),
@@ -223,7 +219,7 @@ impl Loaded {
         }
         let is_component = crate::wasm::program::is_component(&bytes);
         if config.serve.is_some() && !is_component {
-            return Err(anyhow!(
+            return Err(invalid!(
                 "{} is a core module; `wasmdbg serve` serves a wasi:http/proxy component",
                 config.module.display()
             ));
@@ -237,7 +233,7 @@ impl Loaded {
                 }
                 UnknownImports::Trap => {}
                 UnknownImports::DefaultValues => {
-                    return Err(anyhow!(
+                    return Err(invalid!(
                         "--default-values-unknown-imports is for core modules (wasmtime has default values for a core module's imports only); --trap-unknown-imports works for components"
                     ));
                 }
@@ -247,7 +243,7 @@ impl Loaded {
             ProgramKind::Module
         };
         if kind == ProgramKind::Component && !config.preloads.is_empty() {
-            return Err(anyhow!(
+            return Err(invalid!(
                 "--preload is for core modules; a component links its own"
             ));
         }
@@ -257,22 +253,22 @@ impl Loaded {
         let mut provided: Vec<(String, Vec<String>)> = Vec::new();
         for (name, path) in &config.preloads {
             let bytes = crate::wasm::load_module_bytes(path)
-                .map_err(|e| anyhow!("--preload {name}: {e:#}"))?;
+                .map_err(|e| e.context(format_args!("--preload {name}")))?;
             if crate::wasm::program::is_component(&bytes) {
-                return Err(anyhow!(
+                return Err(invalid!(
                     "--preload {name}: {} is a component; preloads are core modules",
                     path.display()
                 ));
             }
             if config.unknown_imports == UnknownImports::Refuse {
                 super::imports::check_module_imports(&bytes, &provided)
-                    .map_err(|e| anyhow!("--preload {name}: {e}"))?;
+                    .map_err(|e| e.context(format_args!("--preload {name}")))?;
             }
             provided.push((name.clone(), export_names(&bytes)));
             preload_bytes.push((name.clone(), bytes));
         }
         if kind == ProgramKind::Module && config.unknown_imports == UnknownImports::Refuse {
-            super::imports::check_module_imports(&bytes, &provided).map_err(|e| anyhow!("{e}"))?;
+            super::imports::check_module_imports(&bytes, &provided)?;
         }
         let bytes = Arc::new(bytes);
         // Reading the program's facts and compiling (or loading cached
@@ -281,7 +277,7 @@ impl Loaded {
         let dwp = match kind {
             ProgramKind::Module => read_dwp(config)?,
             ProgramKind::Component if config.dwp.is_some() => {
-                return Err(anyhow!(
+                return Err(invalid!(
                     "--dwp is for a core module built with split DWARF; a component's core modules carry their own DWARF"
                 ));
             }
@@ -329,7 +325,7 @@ impl Loaded {
         if config.replay.is_some() {
             super::record::recorder::deterministic(&mut engine_config);
         }
-        let engine = Engine::new(&engine_config)?;
+        let engine = Engine::new(&engine_config).map_err(|e| internal(&e))?;
         interrupt.attach(engine.clone());
         let cache = config.cache_dir.as_deref();
         let compiled = match kind {
@@ -340,29 +336,33 @@ impl Loaded {
                     .map(|(c, code)| (Compiled::Component(c), code))
             }
         };
-        let program = parsing
-            .join()
-            .map_err(|_| anyhow!("reading the program failed unexpectedly"))?
-            .map_err(|e| anyhow!("{e}"))?;
+        let program = parsing.join().map_err(|_| {
+            Error::new(
+                ErrorKind::Internal,
+                "reading the program failed unexpectedly",
+            )
+        })??;
         let program = Arc::new(program);
         let what = match kind {
             ProgramKind::Module => "invalid module",
             ProgramKind::Component => "invalid component",
         };
-        let (compiled, code) = compiled.map_err(|e| anyhow!("{}", one_line(&e)).context(what))?;
+        let (compiled, code) = compiled.map_err(|e| malformed!("{what}: {}", one_line(&e)))?;
         // Check the preopened directories once, so a bad --dir is a load
         // error rather than a failure of every run.
-        build_wasi(config, output.clone(), kind, false)?;
+        build_wasi(config, output.clone(), kind, false)
+            .map_err(|e| io_error!("{}", one_line(&e)))?;
 
         let (modules, runner, probe) = match compiled {
             Compiled::Module(module) if !preload_bytes.is_empty() => {
                 let mut linker: Linker<Host> = Linker::new(&engine);
-                wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)?;
+                wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)
+                    .map_err(|e| internal(&e))?;
                 let mut preloads = Vec::new();
                 for (name, bytes) in &preload_bytes {
                     let (m, _) = super::cache::load_or_compile::<Module>(&engine, bytes, cache)
                         .map_err(|e| {
-                            anyhow!("--preload {name}: invalid module: {}", one_line(&e))
+                            malformed!("--preload {name}: invalid module: {}", one_line(&e))
                         })?;
                     preloads.push((name.clone(), m));
                 }
@@ -386,16 +386,17 @@ impl Loaded {
                 let mut linker: Linker<Host> = Linker::new(&engine);
                 if config.replay.is_some() {
                     let imports = super::record::recorder::wasi_imports(&module);
-                    super::record::replayer::define(&mut linker, imports)?;
+                    super::record::replayer::define(&mut linker, imports)
+                        .map_err(|e| internal(&e))?;
                 } else {
-                    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| {
-                        &mut h.wasi
-                    })?;
+                    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |h: &mut Host| &mut h.wasi)
+                        .map_err(|e| internal(&e))?;
                 }
-                super::imports::define_unknown(&mut linker, &module, config.unknown_imports, &[])?;
+                super::imports::define_unknown(&mut linker, &module, config.unknown_imports, &[])
+                    .map_err(|e| unavailable!("{}", one_line(&e)))?;
                 let instance_pre = linker
                     .instantiate_pre(&module)
-                    .map_err(|e| anyhow!("{}", one_line(&e)))?;
+                    .map_err(|e| unavailable!("{}", one_line(&e)))?;
                 let entry = entry_point(program.info(CoreModuleId::FIRST), config)?;
                 (
                     vec![module],
@@ -408,7 +409,8 @@ impl Loaded {
             }
             Compiled::Component(component) => {
                 let (modules, probe) =
-                    super::component::core_modules(&engine, &component, &program)?;
+                    super::component::core_modules(&engine, &component, &program)
+                        .map_err(|e| internal(&e))?;
                 let runner = match &config.serve {
                     Some(options) => {
                         // Requests that come while one is paused run on
@@ -422,13 +424,14 @@ impl Loaded {
                                     .wasm_exceptions(true)
                                     .shared_memory(true)
                                     .max_wasm_stack(max_wasm_stack);
-                                let plain_engine = Engine::new(&plain_config)?;
+                                let plain_engine =
+                                    Engine::new(&plain_config).map_err(|e| internal(&e))?;
                                 let (c, _) = super::cache::load_or_compile::<Component>(
                                     &plain_engine,
                                     &bytes,
                                     cache,
                                 )
-                                .map_err(|e| anyhow!("{}", one_line(&e)).context(what))?;
+                                .map_err(|e| malformed!("{what}: {}", one_line(&e)))?;
                                 Some((plain_engine, c))
                             }
                         };
@@ -437,7 +440,8 @@ impl Loaded {
                             &component,
                             plain.as_ref().map(|(e, c)| (e, c)),
                             options,
-                        )?;
+                        )
+                        .map_err(|e| io_error!("{}", one_line(&e)))?;
                         let _ = output.send(Message::Event(super::protocol::Event::Serving {
                             addr: server.addr.to_string(),
                         }));
@@ -478,7 +482,7 @@ impl Loaded {
                         &shared, None, &location, false, condition,
                     )
                 })
-                .map_err(|e| anyhow!("-b {spec}: {e}"))?;
+                .map_err(|e| e.context(format_args!("-b {spec}")))?;
         }
         let mut loaded = Loaded {
             shared,
@@ -785,16 +789,22 @@ enum Compiled {
     Component(Component),
 }
 
+/// A wasmtime error that is wasmdbg's own failure (an engine or linker
+/// that could not be set up), as [`ErrorKind::Internal`].
+fn internal(e: &wasmtime::Error) -> Error {
+    Error::new(ErrorKind::Internal, one_line(e))
+}
+
 /// The DWARF package: `--dwp FILE` (a missing file is an error), else
 /// `MODULE.dwp` beside the module when there is one.
-fn read_dwp(config: &RunConfig) -> Result<Option<(Vec<u8>, String)>> {
+fn read_dwp(config: &RunConfig) -> Result<Option<(Vec<u8>, String)>, Error> {
     let (path, given) = match &config.dwp {
         Some(p) => (p.clone(), true),
         None => (config.module.with_extension("dwp"), false),
     };
     match std::fs::read(&path) {
         Ok(bytes) => Ok(Some((bytes, path.display().to_string()))),
-        Err(e) if given => Err(anyhow!("cannot read --dwp {}: {e}", path.display())),
+        Err(e) if given => Err(io_error!("cannot read --dwp {}: {e}", path.display())),
         Err(_) => Ok(None),
     }
 }

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use anyhow::{Result, anyhow};
+use crate::error::{Error, malformed, not_found};
 use wasmparser::{Parser, Payload};
 
 /// The instruction text of one function, keyed by module offset.
@@ -33,14 +33,17 @@ impl Disassembly {
     /// # Errors
     /// The module cannot be parsed, has no such body, or wasmprinter cannot
     /// print it.
-    pub fn function(wasm: &[u8], defined: usize) -> Result<Disassembly> {
+    pub fn function(wasm: &[u8], defined: usize) -> Result<Disassembly, Error> {
         let (copy, original) = one_body_module(wasm, defined)?;
         let copied = body_range(&copy, defined)?;
         let mut storage = String::new();
         let mut config = wasmprinter::Config::new();
         config.print_offsets(false).fold_instructions(false);
         let mut lines = BTreeMap::new();
-        for (offset, line) in config.offsets_and_lines(&copy, &mut storage)? {
+        for (offset, line) in config
+            .offsets_and_lines(&copy, &mut storage)
+            .map_err(|e| malformed!("{e:#}"))?
+        {
             let Some(offset) = offset.filter(|o| copied.contains(o)) else {
                 continue;
             };
@@ -65,7 +68,7 @@ impl Disassembly {
 /// A copy of `wasm` whose code section keeps only body `defined` (the others
 /// are empty), without data or custom sections other than `name`; and the
 /// range of that body in `wasm`.
-fn one_body_module(wasm: &[u8], defined: usize) -> Result<(Vec<u8>, Range<usize>)> {
+fn one_body_module(wasm: &[u8], defined: usize) -> Result<(Vec<u8>, Range<usize>), Error> {
     // Sections to copy, in their order; `None` is where the code goes.
     let mut kept: Vec<Option<(u8, Range<usize>)>> = Vec::new();
     let mut code = wasm_encoder::CodeSection::new();
@@ -89,7 +92,7 @@ fn one_body_module(wasm: &[u8], defined: usize) -> Result<(Vec<u8>, Range<usize>
             },
         }
     }
-    let original = original.ok_or_else(|| anyhow!("no function body {defined}"))?;
+    let original = original.ok_or_else(|| not_found!("no function body {defined}"))?;
     let mut module = wasm_encoder::Module::new();
     for section in kept {
         match section {
@@ -104,7 +107,7 @@ fn one_body_module(wasm: &[u8], defined: usize) -> Result<(Vec<u8>, Range<usize>
 }
 
 /// The range of body `defined` in the code section of `wasm`.
-fn body_range(wasm: &[u8], defined: usize) -> Result<Range<usize>> {
+fn body_range(wasm: &[u8], defined: usize) -> Result<Range<usize>, Error> {
     let mut index = 0;
     for payload in Parser::new(0).parse_all(wasm) {
         if let Payload::CodeSectionEntry(body) = payload? {
@@ -114,7 +117,7 @@ fn body_range(wasm: &[u8], defined: usize) -> Result<Range<usize>> {
             index += 1;
         }
     }
-    Err(anyhow!("no function body {defined} in the copy"))
+    Err(not_found!("no function body {defined} in the copy"))
 }
 
 #[cfg(test)]

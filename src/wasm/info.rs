@@ -1,12 +1,11 @@
 //! [`ModuleInfo`]: the module's functions, names and code layout.
 
-use crate::error::{Error, invalid, unavailable};
+use crate::error::{Error, invalid, io_error, malformed, unavailable};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use anyhow::{Context, Result, bail};
 use wasmparser::{ExternalKind, Name, Parser, Payload, TypeRef, ValType};
 
 /// Reads MODULE from disk and returns it as a Wasm binary.
@@ -18,8 +17,9 @@ use wasmparser::{ExternalKind, Name, Parser, Payload, TypeRef, ValType};
 /// # Errors
 /// A missing or unreadable file (with the OS reason), or text that does not
 /// parse (the parser's message with line and column).
-pub fn load_module_bytes(path: &Path) -> Result<Vec<u8>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+pub fn load_module_bytes(path: &Path) -> Result<Vec<u8>, Error> {
+    let bytes =
+        std::fs::read(path).map_err(|e| io_error!("cannot read {}: {e}", path.display()))?;
     if bytes.starts_with(b"\0asm") {
         return Ok(bytes);
     }
@@ -53,16 +53,16 @@ impl std::ops::Deref for ModuleBytes {
 /// # Errors
 /// As [`load_module_bytes`].
 #[allow(unsafe_code)]
-pub fn map_module_bytes(path: &Path) -> Result<ModuleBytes> {
+pub fn map_module_bytes(path: &Path) -> Result<ModuleBytes, Error> {
     let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        std::fs::File::open(path).map_err(|e| io_error!("cannot read {}: {e}", path.display()))?;
     // SAFETY: the slice is valid while the file keeps its bytes. A module
     // rewritten in place during the few milliseconds it is read (hashed,
     // checked, compiled) would make those reads see a mix, and a truncated
     // one would raise SIGBUS; wasmtime copies what it keeps, so nothing
     // reads the mapping after compiling.
     let mapped = unsafe { memmap2::Mmap::map(&file) }
-        .with_context(|| format!("cannot read {}", path.display()))?;
+        .map_err(|e| io_error!("cannot read {}: {e}", path.display()))?;
     if mapped.starts_with(b"\0asm") {
         return Ok(ModuleBytes::Mapped(mapped));
     }
@@ -70,9 +70,9 @@ pub fn map_module_bytes(path: &Path) -> Result<ModuleBytes> {
 }
 
 /// The binary of the Wasm text `bytes` read from `path`.
-fn from_text(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
+fn from_text(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, Error> {
     let text = std::str::from_utf8(bytes).map_err(|_| {
-        anyhow::anyhow!(
+        malformed!(
             "{} is neither a Wasm binary (no \\0asm magic) nor UTF-8 Wasm text",
             path.display()
         )
@@ -87,8 +87,8 @@ fn from_text(path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
     let text = wat_err.to_string();
     let message = text.lines().next().unwrap_or("invalid Wasm text");
     match text.lines().find_map(|l| l.trim().strip_prefix("--> ")) {
-        Some(location) => bail!("{location}: {message}"),
-        None => bail!("{}: {message}", path.display()),
+        Some(location) => Err(malformed!("{location}: {message}")),
+        None => Err(malformed!("{}: {message}", path.display())),
     }
 }
 
@@ -214,11 +214,11 @@ pub struct ModuleInfo {
     /// Code layout of each defined function, computed on first use.
     code: Vec<OnceLock<FuncCode>>,
     /// Instruction text of each defined function, printed on first use.
-    disasm: Vec<OnceLock<std::result::Result<super::Disassembly, Error>>>,
+    disasm: Vec<OnceLock<Result<super::Disassembly, Error>>>,
     /// A DWARF package for split DWARF: (its bytes, its path as shown).
     dwp: Option<(Vec<u8>, String)>,
     /// The DWARF, read on first use.
-    debug: OnceLock<std::result::Result<Option<super::dwarf::DebugInfo>, Error>>,
+    debug: OnceLock<Result<Option<super::dwarf::DebugInfo>, Error>>,
 }
 
 impl std::fmt::Debug for ModuleInfo {
@@ -236,7 +236,7 @@ impl ModuleInfo {
     ///
     /// # Errors
     /// A malformed binary, with wasmparser's message and offset.
-    pub fn parse(bytes: impl Into<Arc<Vec<u8>>>) -> Result<ModuleInfo> {
+    pub fn parse(bytes: impl Into<Arc<Vec<u8>>>) -> Result<ModuleInfo, Error> {
         let bytes = bytes.into();
         let mut types: Vec<(Vec<ValType>, Vec<ValType>)> = Vec::new();
         let mut funcs = Vec::new();
@@ -435,7 +435,7 @@ impl ModuleInfo {
         self.load_debug().as_ref().err().map(|e| e.message.as_str())
     }
 
-    fn load_debug(&self) -> &std::result::Result<Option<super::dwarf::DebugInfo>, Error> {
+    fn load_debug(&self) -> &Result<Option<super::dwarf::DebugInfo>, Error> {
         self.debug.get_or_init(|| {
             let Some(code) = &self.code_section else {
                 return Ok(None);
@@ -811,7 +811,7 @@ impl ModuleInfo {
     /// # Errors
     /// `func` is imported or out of range, or wasmprinter cannot print it
     /// (its message).
-    pub fn disassembly(&self, func: u32) -> std::result::Result<&super::Disassembly, Error> {
+    pub fn disassembly(&self, func: u32) -> Result<&super::Disassembly, Error> {
         let defined = (func as usize)
             .checked_sub(self.num_imported_funcs as usize)
             .and_then(|d| self.disasm.get(d).map(|cell| (d, cell)));

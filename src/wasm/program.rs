@@ -8,11 +8,10 @@
 //! a byte offset from the start of its own core module's binary, the offset
 //! wasmtime's debug API reports.
 
-use crate::error::{Error, not_found};
+use crate::error::{Error, malformed, not_found};
 use std::ops::Range;
 use std::sync::Arc;
 
-use anyhow::{Result, bail};
 use wasmparser::{ComponentExternalKind, Parser, Payload};
 
 use super::ModuleInfo;
@@ -132,7 +131,7 @@ impl Program {
     /// # Errors
     /// A malformed binary (wasmparser's message and offset), or a component
     /// without any core module (nothing to debug).
-    pub fn component(bytes: &[u8]) -> Result<Program> {
+    pub fn component(bytes: &[u8]) -> Result<Program, Error> {
         let mut modules: Vec<(Range<usize>, Option<String>)> = Vec::new();
         let mut names: Vec<(u32, String)> = Vec::new();
         let mut imports = Vec::new();
@@ -195,14 +194,16 @@ impl Program {
             }
         }
         if modules.is_empty() {
-            bail!("the component has no core module (nothing to run or debug)");
+            return Err(malformed!(
+                "the component has no core module (nothing to run or debug)"
+            ));
         }
         let modules = modules
             .into_iter()
             .enumerate()
             .map(|(i, (range, name))| {
                 let info = ModuleInfo::parse(bytes[range.clone()].to_vec())
-                    .map_err(|e| anyhow::anyhow!("core module {i}: {e:#}"))?;
+                    .map_err(|e| e.context(format_args!("core module {i}")))?;
                 let name = name
                     .or_else(|| info.module_name().map(str::to_string))
                     .unwrap_or_else(|| format!("module {i}"));
@@ -212,7 +213,7 @@ impl Program {
                     info: Arc::new(info),
                 })
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>, Error>>()?;
         Ok(Program {
             kind: ProgramKind::Component,
             modules,

@@ -217,7 +217,7 @@ pub fn record(
     crate::debugger::imports::define_unknown(&mut linker, &module, config.unknown_imports, &[])
         .map_err(|e| not_found!("{}", one_line(&e)))?;
 
-    let mut wasi = wasi_builder(config).map_err(|e| io_error!("{}", one_line(&e)))?;
+    let mut wasi = wasi_builder(config)?;
     wasi.inherit_stdout().inherit_stderr();
     let argv0 = config.argv0();
     let host = Recorder {
@@ -241,10 +241,7 @@ pub fn record(
         Some(_) => {
             let info = crate::wasm::ModuleInfo::parse(Arc::new(bytes.to_vec()))
                 .map_err(|e| malformed!("malformed module: {e:#}"))?;
-            Some(
-                crate::debugger::entry::entry_point(&info, config)
-                    .map_err(|e| invalid!("{}", one_line(&e)))?,
-            )
+            Some(crate::debugger::entry::entry_point(&info, config)?)
         }
         None => None,
     };
