@@ -1123,7 +1123,7 @@ fn with_unknown_import(bytes: &[u8]) -> Vec<u8> {
             Ok(())
         }
     }
-    let info = wasmdbg::wasm::ModuleInfo::parse(bytes.to_vec()).unwrap();
+    let info = wasmdbg::program::ModuleInfo::parse(bytes.to_vec()).unwrap();
     let mut module = wasm_encoder::Module::new();
     AddImport {
         imported: info.num_imported_funcs(),
@@ -1304,7 +1304,7 @@ fn condition_figures() {
 fn dwarf_figures(flite: &Program) {
     let bytes = std::sync::Arc::new(module_bytes(&flite.module));
     let pcs: Vec<usize> = {
-        let info = wasmdbg::wasm::ModuleInfo::parse(bytes.clone()).unwrap();
+        let info = wasmdbg::program::ModuleInfo::parse(bytes.clone()).unwrap();
         let with_lines: Vec<u32> = (0..info.num_funcs())
             .filter(|&f| {
                 info.func(f)
@@ -1325,7 +1325,7 @@ fn dwarf_figures(flite: &Program) {
     let mut warm = Vec::new();
     let mut located = 0;
     for _ in 0..runs() {
-        let info = wasmdbg::wasm::ModuleInfo::parse(bytes.clone()).unwrap();
+        let info = wasmdbg::program::ModuleInfo::parse(bytes.clone()).unwrap();
         let start = Instant::now();
         let debug = info.debug_info().expect("flite has DWARF");
         located = pcs

@@ -1,7 +1,7 @@
 //! The core's one error type: a kind a front end can act on, one line for
 //! people, and a hint when there is something to do about it.
 //!
-//! Everything in the core ([`crate::wasm`], [`crate::debugger`]) that can
+//! Everything in the core ([`crate::program`], [`crate::debugger`]) that can
 //! fail for a reason a user should read returns [`Error`]; the front ends
 //! map its [`ErrorKind`] to what they speak (an exit status, a DAP error
 //! response, a `--json` `Error` object) and print its `Display`. Errors from

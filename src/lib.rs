@@ -31,6 +31,6 @@ pub mod dap;
 pub mod debugger;
 pub mod error;
 pub mod panic_guard;
+pub mod program;
 pub mod render;
 pub mod repl;
-pub mod wasm;

@@ -121,7 +121,7 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         let mut head = [0u8; 8];
         std::fs::File::open(&config.module)
             .and_then(|mut f| f.read_exact(&mut head))
-            .is_ok_and(|()| wasmdbg::wasm::program::is_component(&head))
+            .is_ok_and(|()| wasmdbg::program::is_component(&head))
     };
     if component || !config.preloads.is_empty() {
         let what = if component {

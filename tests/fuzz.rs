@@ -408,7 +408,7 @@ fn modules(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
     no_panic(
         || "a mutated module (target/fuzz-current.wasm)".to_string(),
         || {
-            if let Ok(info) = wasmdbg::wasm::ModuleInfo::parse(bytes.clone()) {
+            if let Ok(info) = wasmdbg::program::ModuleInfo::parse(bytes.clone()) {
                 parsed = true;
                 for f in info.num_imported_funcs()..info.num_funcs() {
                     let _ = info.disassembly(f);
@@ -417,7 +417,7 @@ fn modules(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
                     }
                     // The exception handlers around a few pcs.
                     for pc in info.instruction_offsets(f).iter().step_by(7).take(20) {
-                        let _ = wasmdbg::wasm::handling(&info, f, *pc, Some(0));
+                        let _ = wasmdbg::program::handling(&info, f, *pc, Some(0));
                     }
                 }
             }
@@ -468,7 +468,7 @@ fn generated(rng: &mut fastrand::Rng) -> Option<(Vec<u8>, String, usize)> {
     let mut module = wasm_smith::Module::new(config, &mut u).ok()?;
     module.ensure_termination(10_000).ok()?;
     let bytes = module.to_bytes();
-    let info = wasmdbg::wasm::ModuleInfo::parse(bytes.clone()).ok()?;
+    let info = wasmdbg::program::ModuleInfo::parse(bytes.clone()).ok()?;
     let (name, params) = info.exports().iter().find_map(|(name, kind, index)| {
         let f = info.func(*index)?;
         let numeric = f.params.iter().all(|p| {
@@ -480,7 +480,7 @@ fn generated(rng: &mut fastrand::Rng) -> Option<(Vec<u8>, String, usize)> {
                     | wasmparser::ValType::F64
             )
         });
-        (*kind == wasmdbg::wasm::ExportKind::Func && numeric)
+        (*kind == wasmdbg::program::ExportKind::Func && numeric)
             .then(|| (name.clone(), f.params.len()))
     })?;
     Some((bytes, name, params))
@@ -555,7 +555,7 @@ fn sessions(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
     record("smith.wasm", &bytes);
     let path = scratch().join("smith.wasm");
     std::fs::write(&path, &bytes).unwrap();
-    let funcs = wasmdbg::wasm::ModuleInfo::parse(bytes.clone())
+    let funcs = wasmdbg::program::ModuleInfo::parse(bytes.clone())
         .map(|i| i.num_funcs())
         .unwrap_or(1);
     let commands: Vec<String> = (0..24).map(|_| random_command(rng, funcs)).collect();
@@ -680,7 +680,7 @@ fn dwarf(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
             )
         },
         || {
-            let Ok(info) = wasmdbg::wasm::ModuleInfo::parse(bytes.clone()) else {
+            let Ok(info) = wasmdbg::program::ModuleInfo::parse(bytes.clone()) else {
                 return;
             };
             let Some(debug) = info.debug_info() else {

@@ -803,7 +803,7 @@ impl Console {
                     None => 1,
                 };
                 let text = address.join(" ");
-                let start = crate::wasm::number::parse_address(&text)
+                let start = crate::program::number::parse_address(&text)
                     .ok_or_else(|| format!("x -t takes an element index, not {text:?}"))?;
                 self.pause()?;
                 let module = self.module_ref(module);
@@ -988,7 +988,7 @@ impl Console {
         out: &mut dyn Write,
     ) -> Result<(), String> {
         let text = address.trim();
-        let offset = crate::wasm::number::parse_address(text)
+        let offset = crate::program::number::parse_address(text)
             .and_then(|n| usize::try_from(n).ok())
             .ok_or_else(|| format!("x/i takes a module offset (like 0x5a), not {text:?}"))?;
         let module = module.unwrap_or_else(|| self.module_ref(None));

@@ -9,8 +9,8 @@ use std::io::Write;
 use super::{Console, write_out};
 use crate::debugger::protocol::{FactsRequest, FrameInfo, LineAt, ModuleRef, Request, Response};
 use crate::debugger::source::SourceFiles;
+use crate::program::dwarf::SourceLoc;
 use crate::render::SourceLine;
-use crate::wasm::dwarf::SourceLoc;
 
 /// Lines `list` shows at a time (gdb's default `listsize`).
 const LIST_SIZE: u32 = 10;

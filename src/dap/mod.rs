@@ -43,8 +43,8 @@ use crate::debugger::protocol::{
 };
 use crate::debugger::source::SourceFiles;
 use crate::debugger::{Interrupter, RunConfig, Session};
+use crate::program::number::parse_address;
 use crate::render;
-use crate::wasm::number::parse_address;
 
 /// The one thread the program is.
 const THREAD: i64 = 1;

@@ -35,9 +35,9 @@ impl Condition {
 use super::protocol::{
     BreakpointId, BreakpointInfo, BreakpointKind, CodeBreakpoint, Pc, WatchValue,
 };
-use crate::wasm::ModuleInfo;
-use crate::wasm::dwarf::SourceLoc;
-use crate::wasm::program::{CoreModuleId, Program, split_qualifier};
+use crate::program::ModuleInfo;
+use crate::program::dwarf::SourceLoc;
+use crate::program::{CoreModuleId, Program, split_qualifier};
 
 /// `LOCATION [if EXPR]` split into the location and the condition, as
 /// `break` at the prompt and `-b` on the command line take it: the first
@@ -297,7 +297,7 @@ pub fn function(info: &ModuleInfo, name: &str) -> Result<u32, Error> {
 }
 
 fn parse_offset(text: &str) -> Option<usize> {
-    crate::wasm::number::parse_address(text).and_then(|n| usize::try_from(n).ok())
+    crate::program::number::parse_address(text).and_then(|n| usize::try_from(n).ok())
 }
 
 /// One breakpoint.

@@ -13,7 +13,7 @@ use super::entry::exports_listing;
 use super::host::one_line;
 use super::protocol::Outcome;
 use super::state::Host;
-use crate::wasm::program::{CoreModuleId, Program};
+use crate::program::{CoreModuleId, Program};
 
 /// The WASI 0.2 interfaces wasmtime-wasi 48's `p2::add_to_linker_async`
 /// provides (`wasmtime-wasi/src/p2/mod.rs`), as `package/interface`; any
@@ -241,7 +241,7 @@ impl ComponentRunner {
         };
         for (m, module) in program.modules.iter().enumerate() {
             for (export, kind, index) in module.info.exports() {
-                if *kind == crate::wasm::ExportKind::Func && wanted(export) {
+                if *kind == crate::program::ExportKind::Func && wanted(export) {
                     return Ok((CoreModuleId(m as u32), *index));
                 }
             }

@@ -5,7 +5,7 @@ use crate::error::{Error, invalid, not_found};
 use wasmtime::{Val, ValType};
 
 use super::config::RunConfig;
-use crate::wasm::ModuleInfo;
+use crate::program::ModuleInfo;
 
 /// The function to call and its arguments.
 pub(crate) struct Entry {
@@ -137,7 +137,7 @@ fn nan_bits(text: &str, mantissa: u32) -> Result<Option<u64>, Error> {
 /// Parses a signed or unsigned integer that fits in `bits` bits.
 fn parse_int(text: &str, bits: u32) -> Result<i128, Error> {
     let value =
-        crate::wasm::number::parse_integer(text).ok_or_else(|| invalid!("not an integer"))?;
+        crate::program::number::parse_integer(text).ok_or_else(|| invalid!("not an integer"))?;
     let min = -(1i128 << (bits - 1));
     let max = (1i128 << bits) - 1;
     if value < min || value > max {

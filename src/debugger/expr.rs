@@ -822,7 +822,7 @@ impl HistoryRef {
 
 /// A number literal: decimal or `0x` hex integer, else a float.
 fn number(word: &str) -> Option<Ast> {
-    if let Some(value) = crate::wasm::number::parse_integer(word) {
+    if let Some(value) = crate::program::number::parse_integer(word) {
         let hex = word.starts_with("0x") || word.starts_with("0X");
         return Some(Ast::Int { value, hex });
     }

@@ -5,8 +5,8 @@
 
 use super::protocol::{ExportView, FactsRequest, FunctionView, ModuleRef, ModuleView, Response};
 use crate::error::{Error, invalid, not_found, unavailable};
-use crate::wasm::ExportKind;
-use crate::wasm::program::{CoreModuleId, Program};
+use crate::program::ExportKind;
+use crate::program::{CoreModuleId, Program};
 
 /// Answers a facts request from the program model (`code`: where the
 /// machine code came from, for `info module`; `None` for a core dump).
@@ -23,7 +23,7 @@ pub(crate) fn serve(
     };
     match request {
         FactsRequest::Modules => Response::Modules {
-            component: program.kind == crate::wasm::program::ProgramKind::Component,
+            component: program.kind == crate::program::ProgramKind::Component,
             modules: modules(program),
         },
         FactsRequest::Functions { module, filter } => with(&module, &|m| {
@@ -227,9 +227,9 @@ fn source_location(
     program: &Program,
     module: &ModuleRef,
     location: &str,
-) -> Result<crate::wasm::dwarf::SourceLoc, Error> {
-    use crate::wasm::dwarf::SourceLoc;
-    let (module, loc, qualified) = match crate::wasm::program::split_qualifier(location) {
+) -> Result<crate::program::dwarf::SourceLoc, Error> {
+    use crate::program::dwarf::SourceLoc;
+    let (module, loc, qualified) = match crate::program::split_qualifier(location) {
         Some((m, rest)) => (program.find(m)?, rest, true),
         None => (resolve(program, module)?, location.trim(), false),
     };
@@ -298,7 +298,7 @@ fn line_info(
 /// `info`, with its current `value`: its name (name section, else export),
 /// type, mutability and import.
 pub(crate) fn global_info(
-    info: &crate::wasm::ModuleInfo,
+    info: &crate::program::ModuleInfo,
     index: u32,
     value: super::protocol::Value,
 ) -> super::protocol::GlobalInfo {

@@ -22,7 +22,7 @@ pub(crate) fn stale(asked: PauseId, now: PauseId) -> Error {
     .with_hint("run `bt` for the current frames")
 }
 use super::values::ValueReader;
-use crate::wasm::program::{CoreModuleId, Program};
+use crate::program::{CoreModuleId, Program};
 
 /// One Wasm frame of a pause.
 #[derive(Clone)]

@@ -87,7 +87,10 @@ fn instance_of(
     shared: &Shared,
     store: &mut StoreContextMut<'_, Host>,
     module: CoreModuleId,
-) -> Option<(std::sync::Arc<crate::wasm::ModuleInfo>, wasmtime::Instance)> {
+) -> Option<(
+    std::sync::Arc<crate::program::ModuleInfo>,
+    wasmtime::Instance,
+)> {
     let instance = shared.instance(store, module)?;
     Some((shared.info(module).clone(), instance))
 }

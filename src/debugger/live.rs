@@ -60,7 +60,7 @@ impl<'a, 'b> LiveTarget<'a, 'b> {
 impl Target for LiveTarget<'_, '_> {
     type Frame = WasmFrame;
 
-    fn program(&self) -> &crate::wasm::program::Program {
+    fn program(&self) -> &crate::program::Program {
         &self.shared.program
     }
 

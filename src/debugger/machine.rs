@@ -109,7 +109,7 @@ fn tag_in(
 
 /// Whether a handler on the stack catches an exception of `tag` thrown at
 /// frame #0: asks each frame's code, innermost first, what its handlers
-/// around its pc do ([`crate::wasm::handling`]). `Some(false)`: none does,
+/// around its pc do ([`crate::program::handling`]). `Some(false)`: none does,
 /// it ends the program; `None`: cannot be told.
 fn caught(
     shared: &Shared,
@@ -123,10 +123,10 @@ fn caught(
             break;
         };
         let tag_index = tag_in(shared, store, frame.module, tag);
-        match crate::wasm::handling(shared.info(frame.module), frame.func, frame.pc, tag_index) {
-            crate::wasm::Handling::Passes => {}
-            crate::wasm::Handling::Caught => return Some(true),
-            crate::wasm::Handling::Unknown => return None,
+        match crate::program::handling(shared.info(frame.module), frame.func, frame.pc, tag_index) {
+            crate::program::Handling::Passes => {}
+            crate::program::Handling::Caught => return Some(true),
+            crate::program::Handling::Unknown => return None,
         }
     }
     Some(false)

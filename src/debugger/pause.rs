@@ -380,7 +380,7 @@ fn children_not_here() -> Response {
 /// named by `func`; a window of `WINDOW` lines each side of the pc unless
 /// `all`.
 pub(crate) fn disassemble(
-    program: &crate::wasm::program::Program,
+    program: &crate::program::Program,
     at: Option<(CoreModuleId, u32, usize)>,
     func: Option<String>,
     all: bool,

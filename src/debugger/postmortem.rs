@@ -27,8 +27,8 @@ use super::state::Incoming;
 use super::stdout::Message;
 use super::target::{self, Place, Target};
 use super::variables;
-use crate::wasm::ModuleInfo;
-use crate::wasm::program::{CoreModuleId, Program};
+use crate::program::ModuleInfo;
+use crate::program::{CoreModuleId, Program};
 
 /// A dump opened with its program.
 struct PostMortem {
@@ -131,8 +131,8 @@ fn open(
     pause: PauseId,
     lasting: Arc<super::history::Lasting>,
 ) -> Result<PostMortem, Error> {
-    let bytes = crate::wasm::load_module_bytes(module).map_err(|e| invalid!("{e:#}"))?;
-    let program = if crate::wasm::program::is_component(&bytes) {
+    let bytes = crate::program::load_module_bytes(module).map_err(|e| invalid!("{e:#}"))?;
+    let program = if crate::program::is_component(&bytes) {
         Program::component(&bytes).map_err(|e| malformed!("malformed component: {e:#}"))?
     } else {
         let dwp = match dwp {
@@ -148,7 +148,7 @@ fn open(
         let preloads = preloads
             .iter()
             .map(|(name, path)| {
-                let bytes = crate::wasm::load_module_bytes(path)
+                let bytes = crate::program::load_module_bytes(path)
                     .map_err(|e| invalid!("--preload {name}: {e:#}"))?;
                 ModuleInfo::parse(bytes)
                     .map(|info| (name.clone(), info))
@@ -171,7 +171,7 @@ fn open(
     let module_of: Vec<CoreModuleId> = match &dump.wasmdbg {
         Some(ours) => {
             if ours.modules.len() != program.modules.len() {
-                let hint = if program.kind == crate::wasm::program::ProgramKind::Module
+                let hint = if program.kind == crate::program::ProgramKind::Module
                     && ours.modules.len() > program.modules.len()
                 {
                     format!(

@@ -17,7 +17,7 @@ pub use super::cache::CodeSource;
 )]
 pub struct PauseId(pub u64);
 
-pub use crate::wasm::program::CoreModuleId;
+pub use crate::program::CoreModuleId;
 
 /// A place in the program's code: a core module and a byte offset from the
 /// start of that core module's binary (what wasmtime's debug API reports).
@@ -278,7 +278,7 @@ pub struct LineInfo {
     /// starts at several places); the first is the one looked up.
     pub places: Vec<usize>,
     /// The source line there, when the line tables have one.
-    pub line: Option<crate::wasm::dwarf::SourceLoc>,
+    pub line: Option<crate::program::dwarf::SourceLoc>,
     /// Where that line's row starts.
     pub row_start: Option<usize>,
 }
@@ -319,7 +319,7 @@ pub struct ModuleSummary {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum DebugSummary {
     /// DWARF that could be read.
-    Dwarf(crate::wasm::dwarf::DwarfSummary),
+    Dwarf(crate::program::dwarf::DwarfSummary),
     /// DWARF sections that could not be read; why.
     Unreadable(String),
     /// None.
@@ -349,7 +349,7 @@ pub struct ExportView {
     /// The export name.
     pub name: String,
     /// What it exports.
-    pub kind: crate::wasm::ExportKind,
+    pub kind: crate::program::ExportKind,
     /// Its index in that kind's index space.
     pub index: u32,
     /// For a function, its name.
@@ -747,7 +747,7 @@ pub struct CodeBreakpoint {
     /// several places), ascending.
     pub more: Vec<usize>,
     /// The source line it was set at, when DWARF resolved it.
-    pub source: Option<crate::wasm::dwarf::SourceLoc>,
+    pub source: Option<crate::program::dwarf::SourceLoc>,
     /// A note on how its location was resolved.
     pub note: Option<String>,
 }
@@ -841,19 +841,19 @@ pub enum Response {
     /// Answer to [`FactsRequest::Functions`].
     Functions(Vec<FunctionView>),
     /// Answer to [`FactsRequest::Imports`].
-    Imports(Vec<crate::wasm::Import>),
+    Imports(Vec<crate::program::Import>),
     /// Answer to [`FactsRequest::Exports`].
     Exports(Vec<ExportView>),
     /// Answer to [`FactsRequest::Sections`].
-    Sections(Vec<crate::wasm::Section>),
+    Sections(Vec<crate::program::Section>),
     /// Answer to [`FactsRequest::Memories`].
-    Memories(Vec<crate::wasm::MemoryDecl>),
+    Memories(Vec<crate::program::MemoryDecl>),
     /// Answer to [`FactsRequest::Tables`].
-    Tables(Vec<crate::wasm::TableDecl>),
+    Tables(Vec<crate::program::TableDecl>),
     /// Answer to [`FactsRequest::ModuleSummary`].
     ModuleSummary(ModuleSummary),
     /// Answer to [`FactsRequest::SourceLocation`].
-    SourceLocation(crate::wasm::dwarf::SourceLoc),
+    SourceLocation(crate::program::dwarf::SourceLoc),
     /// Answer to [`FactsRequest::LineInfo`].
     LineInfo(LineInfo),
     /// Answer to [`FactsRequest::SourceFiles`], sorted.
@@ -1006,7 +1006,7 @@ pub struct FrameInfo {
     /// The source frames DWARF gives at `pc`, innermost first: functions
     /// inlined here, then the function itself (with the pc's line). Empty
     /// without DWARF for this code.
-    pub source: Vec<crate::wasm::dwarf::SourceFrame>,
+    pub source: Vec<crate::program::dwarf::SourceFrame>,
 }
 
 /// One local of a frame (parameters first, as in the function index space

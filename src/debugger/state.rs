@@ -24,8 +24,8 @@ use super::interrupt::Interrupt;
 use super::protocol::{Exception, Pc, Request, Response};
 use super::record::replayer::{Cursor, Replaying};
 use super::stdout::Message;
-use crate::wasm::ModuleInfo;
-use crate::wasm::program::{CoreModuleId, Program};
+use crate::program::ModuleInfo;
+use crate::program::{CoreModuleId, Program};
 
 /// The store's data: the WASI contexts (preview 1 for a core module, 0.2
 /// for a component; the other one is empty) and the memory limit.

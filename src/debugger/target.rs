@@ -16,8 +16,8 @@ use super::expr::{Expr, Num, Var};
 use super::protocol::{CoreModuleId, Examine, PrintOptions, Response, SourceValue, Value};
 use super::variables;
 use crate::error::{Error, invalid, not_found, unavailable};
-use crate::wasm::ModuleInfo;
-use crate::wasm::program::Program;
+use crate::program::ModuleInfo;
+use crate::program::Program;
 
 /// Where a frame is: its core module, function index (in that module's
 /// function index space) and pc (a module offset).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use wasmtime::{Instance, StoreContextMut, Val};
 
 use super::protocol::{RefType, Value};
-use crate::wasm::ModuleInfo;
+use crate::program::ModuleInfo;
 
 /// Converts a wasmtime value to an owned [`Value`].
 pub(crate) fn value_of(val: &Val) -> Value {

@@ -14,8 +14,8 @@ use gimli::{AttributeValue, Operation, Reader as _, UnitOffset, constants as dw}
 
 use super::expr::{Ast, Expr};
 use super::protocol::{PrintOptions, SourceValue, Variable};
-use crate::wasm::ModuleInfo;
-use crate::wasm::dwarf::R;
+use crate::program::ModuleInfo;
+use crate::program::dwarf::R;
 
 mod formatters;
 
@@ -1735,7 +1735,7 @@ fn slice(bytes: &[u8], start: u64, len: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wasm::program::Program;
+    use crate::program::Program;
 
     /// Locals and globals hold `base + 8 * index`; memory byte at address
     /// `a` is `a & 0xff` (so an i32 read at `a` shows where it was read),
@@ -1843,7 +1843,7 @@ mod tests {
     #[test]
     fn no_function_and_no_such_inlined_frame() {
         let program = program("tests/guests/dwarf/shapes-O0.wasm");
-        let info = program.info(crate::wasm::program::CoreModuleId::FIRST);
+        let info = program.info(crate::program::CoreModuleId::FIRST);
         let mut frame = FakeFrame {
             base: 0x1000,
             words: Vec::new(),

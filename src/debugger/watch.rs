@@ -106,7 +106,7 @@ pub(crate) fn add_watch(
     spec: super::protocol::WatchSpec,
 ) -> Result<super::protocol::BreakpointInfo, Error> {
     use super::protocol::WatchSpec;
-    use crate::wasm::WriteTarget;
+    use crate::program::WriteTarget;
     let super::frames::WasmFrame {
         handle,
         module,
@@ -116,7 +116,7 @@ pub(crate) fn add_watch(
     // ``MODULE`WHAT`` watches that core module's global or memory; the
     // address is still evaluated in the frame.
     let (watched_module, spec) = match &spec {
-        WatchSpec::Expr(text) => match crate::wasm::program::split_qualifier(text) {
+        WatchSpec::Expr(text) => match crate::program::split_qualifier(text) {
             Some((m, rest)) => (shared.program.find(m)?, WatchSpec::Expr(rest.to_string())),
             None => (module, spec),
         },

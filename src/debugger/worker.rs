@@ -47,8 +47,8 @@ use super::record::replayer::Cursor;
 use super::state::{Channel, Control, Host, Incoming, Shared, lock, module_pc};
 use super::stdout::{GuestOutput, Message};
 use super::values::value_of;
-use crate::wasm::ModuleInfo;
-use crate::wasm::program::{CoreModuleId, Program, ProgramKind};
+use crate::program::ModuleInfo;
+use crate::program::{CoreModuleId, Program, ProgramKind};
 
 /// Room on the async fiber stack, beyond the guest's frames, for the debug
 /// handler (it walks frames and prints instructions on that stack).
@@ -203,7 +203,7 @@ impl Loaded {
         lasting: Arc<super::history::Lasting>,
         channel: Arc<Mutex<Channel>>,
     ) -> Result<Loaded, Error> {
-        let bytes = crate::wasm::load_module_bytes(&config.module)?;
+        let bytes = crate::program::load_module_bytes(&config.module)?;
         if let Some(replay) = &config.replay {
             super::record::recorder::check_recordable(&bytes, config)?;
             let hash = super::record::trace::module_hash(&bytes);
@@ -217,7 +217,7 @@ impl Loaded {
                 ));
             }
         }
-        let is_component = crate::wasm::program::is_component(&bytes);
+        let is_component = crate::program::is_component(&bytes);
         if config.serve.is_some() && !is_component {
             return Err(invalid!(
                 "{} is a core module; `wasmdbg serve` serves a wasi:http/proxy component",
@@ -252,9 +252,9 @@ impl Loaded {
         let mut preload_bytes = Vec::new();
         let mut provided: Vec<(String, Vec<String>)> = Vec::new();
         for (name, path) in &config.preloads {
-            let bytes = crate::wasm::load_module_bytes(path)
+            let bytes = crate::program::load_module_bytes(path)
                 .map_err(|e| e.context(format_args!("--preload {name}")))?;
-            if crate::wasm::program::is_component(&bytes) {
+            if crate::program::is_component(&bytes) {
                 return Err(invalid!(
                     "--preload {name}: {} is a component; preloads are core modules",
                     path.display()

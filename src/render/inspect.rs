@@ -8,7 +8,7 @@ use crate::debugger::protocol::{
     CodeSource, DebugSummary, ExportView, FunctionView, GlobalInfo, ModuleSummary, ModuleView,
     RequestsView,
 };
-use crate::wasm::{ExportKind, Import, MemoryDecl, Section, TableDecl};
+use crate::program::{ExportKind, Import, MemoryDecl, Section, TableDecl};
 
 fn kind_name(kind: ExportKind) -> &'static str {
     match kind {

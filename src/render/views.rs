@@ -8,7 +8,7 @@ use crate::debugger::protocol::{
     BreakpointInfo, BreakpointKind, DisasmLine, Exception, FrameInfo, Local, Outcome, ReverseStop,
     Stop, StopReason, Value, WatchValue,
 };
-use crate::wasm::dwarf::SourceLoc;
+use crate::program::dwarf::SourceLoc;
 
 /// A source line to show under a frame, as the front end found it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -557,7 +557,7 @@ pub fn disassembly(
 mod tests {
     use super::*;
     use crate::debugger::protocol::{FrameRef, PauseId};
-    use crate::wasm::dwarf::SourceFrame;
+    use crate::program::dwarf::SourceFrame;
 
     #[test]
     fn inlined_frames_of_a_component_are_qualified_with_their_module() {
@@ -570,7 +570,7 @@ mod tests {
         };
         let frame = FrameInfo {
             frame: FrameRef::new(PauseId(1), 3),
-            module: crate::wasm::program::CoreModuleId::FIRST,
+            module: crate::program::CoreModuleId::FIRST,
             module_name: Some("main".into()),
             func_index: 7,
             func_name: Some("outer".into()),

@@ -67,7 +67,7 @@ fn a_trapping_run_as_json_lines() {
     let frame = stop.frame.unwrap();
     assert_eq!(
         (frame.module, frame.func_index, frame.pc),
-        (wasmdbg::wasm::program::CoreModuleId::FIRST, 0, 0x34)
+        (wasmdbg::program::CoreModuleId::FIRST, 0, 0x34)
     );
     assert_eq!(frame.func_name.as_deref(), Some("divide"));
 

@@ -347,7 +347,7 @@ fn issue_18_module_facts_are_owned_views() {
     // layout order.
     assert_eq!(settle[0].params, ["i64", "i32"]);
     let Response::Imports(imports) = session.request(Request::Facts(FactsRequest::Imports {
-        module: ModuleRef::Id(wasmdbg::wasm::program::CoreModuleId(2)),
+        module: ModuleRef::Id(wasmdbg::program::CoreModuleId(2)),
     })) else {
         panic!()
     };
@@ -357,7 +357,7 @@ fn issue_18_module_facts_are_owned_views() {
     }));
     assert!(matches!(unknown, Response::Error(_)), "{unknown:?}");
     let json = serde_json::to_string(&session.request(Request::Facts(FactsRequest::Sections {
-        module: ModuleRef::Id(wasmdbg::wasm::program::CoreModuleId(1)),
+        module: ModuleRef::Id(wasmdbg::program::CoreModuleId(1)),
     })))
     .unwrap();
     assert!(json.starts_with(r#"{"Sections":[{"name":"type""#), "{json}");
@@ -827,7 +827,7 @@ fn breakpoint_selections_say_which() {
 fn inspection_view(session: &Session, pause: wasmdbg::debugger::protocol::PauseId) -> String {
     use std::fmt::Write;
     use wasmdbg::debugger::protocol::{Examine, ModuleRef};
-    use wasmdbg::wasm::program::CoreModuleId;
+    use wasmdbg::program::CoreModuleId;
     let mut out = String::new();
     let Response::Backtrace { frames, total } =
         session.request(Request::Frames(FramesRequest::Backtrace {

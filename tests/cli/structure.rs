@@ -539,9 +539,12 @@ fn the_cycle_check_finds_a_cycle_through_a_reexport_and_super() {
     );
 }
 
-/// The layers: the core (`debugger`, `wasm`) depends on no front end
-/// (`console`, `repl`, `dap`, `render`, `cli`), and the DAP server is no
-/// client of the REPL (its debug console is a `console::Console`).
+/// The layers: the core (`debugger`, `program`, `error`) depends on no
+/// front end (`console`, `repl`, `dap`, `render`, `cli`); the program model
+/// (`program`: what is known without running anything) depends on nothing
+/// of the running side (`debugger`) and names no wasmtime item; and the
+/// DAP server is no client of the REPL (its debug console is a
+/// `console::Console`).
 #[test]
 fn the_core_knows_no_front_end_and_the_dap_server_no_repl() {
     let src = crate::harness::root().join("src");
@@ -552,10 +555,11 @@ fn the_core_knows_no_front_end_and_the_dap_server_no_repl() {
     for (from, out) in &edges {
         for (to, edge) in out {
             let (f, t) = (top(from), top(to));
-            let core_to_front = matches!(f.as_str(), "debugger" | "wasm")
+            let core_to_front = matches!(f.as_str(), "debugger" | "program" | "error")
                 && matches!(t.as_str(), "console" | "repl" | "dap" | "render" | "cli");
+            let program_to_running = f == "program" && t == "debugger";
             let dap_to_repl = f == "dap" && t == "repl";
-            if core_to_front || dap_to_repl {
+            if core_to_front || program_to_running || dap_to_repl {
                 wrong.push(format!(
                     "{} -> {} (line {} `{}`)",
                     name(from),
@@ -563,6 +567,22 @@ fn the_core_knows_no_front_end_and_the_dap_server_no_repl() {
                     edge.line,
                     edge.path
                 ));
+            }
+        }
+    }
+    // wasmtime is the running side's: no `wasmtime` path in the program
+    // model, its tests included.
+    let files: BTreeSet<&PathBuf> = modules
+        .iter()
+        .filter(|(path, _)| top(path) == "program")
+        .map(|(_, m)| &m.file)
+        .collect();
+    assert!(!files.is_empty(), "no program module found");
+    for entry in files {
+        let text = std::fs::read_to_string(entry).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if line.contains("wasmtime::") || line.contains("use wasmtime") {
+                wrong.push(format!("{}:{} names wasmtime", entry.display(), n + 1));
             }
         }
     }

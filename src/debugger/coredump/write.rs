@@ -24,7 +24,7 @@ use super::{DumpedFrame, DumpedModule, SECTION_NAME, SECTION_VERSION, WasmdbgSec
 use crate::debugger::frames::Paused;
 use crate::debugger::protocol::{CoreFileWritten, Value};
 use crate::debugger::state::{Host, Shared};
-use crate::wasm::program::CoreModuleId;
+use crate::program::CoreModuleId;
 
 /// The data section is cut into at most about this many segments (wasmparser
 /// refuses a module with more than 100,000), so `wasm-tools validate`

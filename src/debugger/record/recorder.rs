@@ -86,7 +86,7 @@ pub(crate) fn deterministic(config: &mut Config) -> &mut Config {
 /// shared memories (threads), which a single trace of host calls cannot
 /// replay.
 pub(crate) fn check_recordable(bytes: &[u8], config: &RunConfig) -> Result<(), Error> {
-    if crate::wasm::program::is_component(bytes) {
+    if crate::program::is_component(bytes) {
         return Err(unavailable!(
             "recording is for core modules with WASI preview 1; a component cannot be recorded yet"
         ));
@@ -162,7 +162,7 @@ pub fn record(
     config: &RunConfig,
     open: impl FnOnce() -> Result<Sink, Error> + Send + 'static,
 ) -> Result<Recorded, Error> {
-    let bytes = crate::wasm::map_module_bytes(&config.module).map_err(|e| io_error!("{e:#}"))?;
+    let bytes = crate::program::map_module_bytes(&config.module).map_err(|e| io_error!("{e:#}"))?;
     check_recordable(&bytes, config)?;
     if config.unknown_imports == crate::debugger::imports::UnknownImports::Refuse {
         crate::debugger::imports::check_module_imports(&bytes, &[])?;
@@ -239,7 +239,7 @@ pub fn record(
         .map_err(|e| invalid!("cannot start the async runtime: {e}"))?;
     let entry = match &config.invoke {
         Some(_) => {
-            let info = crate::wasm::ModuleInfo::parse(Arc::new(bytes.to_vec()))
+            let info = crate::program::ModuleInfo::parse(Arc::new(bytes.to_vec()))
                 .map_err(|e| malformed!("malformed module: {e:#}"))?;
             Some(crate::debugger::entry::entry_point(&info, config)?)
         }

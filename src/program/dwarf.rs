@@ -676,7 +676,7 @@ mod tests {
                 .join("tests/fixtures/dwarf/fib-wasm.wasm"),
         )
         .unwrap();
-        let info = crate::wasm::ModuleInfo::parse(bytes).unwrap();
+        let info = crate::program::ModuleInfo::parse(bytes).unwrap();
         let code = info.code_section().unwrap();
         let debug = info.debug_info().unwrap();
         assert_eq!(debug.dwarf_address(code.start), Some(0));

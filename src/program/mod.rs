@@ -6,13 +6,16 @@
 //! Nothing here touches wasmtime: the debugger core joins these facts with
 //! what the engine reports at a pause.
 
+mod core_modules;
 mod disasm;
 pub mod dwarf;
 mod handlers;
 mod info;
 pub mod number;
-pub mod program;
 
+pub use core_modules::{
+    ComponentItem, CoreModule, CoreModuleId, Program, ProgramKind, is_component, split_qualifier,
+};
 pub use disasm::Disassembly;
 pub use handlers::{Handling, handling};
 pub use info::{
