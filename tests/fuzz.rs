@@ -339,7 +339,7 @@ fn parsers(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
         || format!("parse {line:?}"),
         || {
             let _ = wasmdbg::console::command::parse(&line);
-            use wasmdbg::debugger::expr::{Expr, Num};
+            use wasmdbg::program::expr::{Expr, Num};
             let _ = Expr::parse(&line, &[]);
             let _ = Expr::parse(&line, &[Num::Int32(-1), Num::Int(7), Num::Float(0.5)]);
         },

@@ -19,12 +19,12 @@ use crate::debugger::protocol::{BreakpointRequest, FramesRequest, InspectRequest
 use std::io::Write;
 
 use crate::debugger::Session;
-use crate::debugger::expr::LoadType;
 use crate::debugger::protocol::{
     CoreModuleId, ErrorKind, Examine, FactsRequest, FrameRef, Outcome, Request, Response, Stop,
     StopReason,
 };
 use crate::debugger::protocol::{Reverse, Selection, WatchSpec};
+use crate::program::expr::LoadType;
 use crate::render::inspect;
 use crate::render::{self, Theme};
 use command::{Command, Info, OnOff, Parsed, Setting};

@@ -845,7 +845,7 @@ impl Adapter {
                 for (i, b) in bytes.iter().enumerate() {
                     self.ask(Request::Inspect(InspectRequest::SetMemory {
                         frame,
-                        ty: crate::debugger::expr::LoadType::parse("u8").ok_or("no u8 store")?,
+                        ty: crate::program::expr::LoadType::parse("u8").ok_or("no u8 store")?,
                         address: (at + i as u64).to_string(),
                         expr: b.to_string(),
                     }))?;

@@ -6,7 +6,7 @@
 use crate::error::{Error, invalid, not_found, unavailable};
 use std::collections::BTreeMap;
 
-use super::expr::Expr;
+use crate::program::expr::Expr;
 
 /// A breakpoint condition, parsed once when it is set; each hit evaluates
 /// the kept syntax tree (over source variables where DWARF describes the
@@ -25,7 +25,7 @@ impl Condition {
     ///
     /// # Errors
     /// The parser's message (`malformed expression: ...`).
-    pub fn parse(text: &str, history: &[super::expr::Num]) -> Result<Condition, Error> {
+    pub fn parse(text: &str, history: &[crate::program::expr::Num]) -> Result<Condition, Error> {
         Ok(Condition {
             text: text.trim().to_string(),
             expr: Expr::parse(text, history)?,
@@ -384,7 +384,7 @@ pub enum Watched {
         /// How many bytes.
         len: u64,
         /// The type it was watched as.
-        ty: Option<super::expr::LoadType>,
+        ty: Option<crate::program::expr::LoadType>,
     },
 }
 

@@ -2,10 +2,10 @@
 //! counted back from the last), kept for the [`super::Session`] and its
 //! workers in [`Lasting`]: a number a recorded `print` returns becomes the
 //! next entry, and the expression parser reads references to it
-//! ([`super::expr`]) as the values they name. It outlives worker
+//! ([`crate::program::expr`]) as the values they name. It outlives worker
 //! restarts, as gdb's outlives `run`.
 
-use super::expr::Num;
+use crate::program::expr::Num;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 

@@ -4,7 +4,6 @@
 use crate::error::{Error, invalid, not_found, unavailable};
 use wasmtime::{StoreContextMut, Val};
 
-use super::expr::{Expr, LoadType, Num, Var};
 use super::frames::Paused;
 use super::frames::WasmFrame;
 use super::live::LiveTarget;
@@ -14,7 +13,8 @@ use super::protocol::{
 use super::state::{Host, Shared};
 use super::target;
 use super::values::ValueReader;
-use super::variables;
+use crate::program::expr::{Expr, LoadType, Num, Var};
+use crate::program::variables;
 use wasmtime::FrameHandle;
 
 /// Answers a request for the paused program's state.
@@ -371,7 +371,7 @@ fn set_variable(
         .map_err(|e| invalid!("{e}"))?;
     let info = shared.info(module).clone();
     let name = name.trim();
-    if super::expr::is_history_ref(name) {
+    if crate::program::expr::is_history_ref(name) {
         return Err(invalid!(
             "{name} is a value of the value history, not a variable (a local by index is $localN)"
         ));

@@ -5,12 +5,12 @@
 use crate::error::{Error, not_found, unavailable};
 use wasmtime::StoreContextMut;
 
-use super::expr::Num;
 use super::frames::WasmFrame;
 use super::protocol::{CoreModuleId, Value};
 use super::state::{Host, Shared};
 use super::target::{Place, Target, memory_range};
 use super::values::value_of;
+use crate::program::expr::Num;
 
 /// A live pause's store as a [`Target`].
 pub(crate) struct LiveTarget<'a, 'b> {

@@ -8,10 +8,10 @@
 use crate::error::Error;
 use wasmtime::{FrameHandle, Result, StoreContextMut};
 
-use super::expr::{Expr, Num};
 use super::protocol::{CoreModuleId, Exception, Pc, Value};
 use super::state::{Host, Shared};
 use super::values::ValueReader;
+use crate::program::expr::{Expr, Num};
 
 /// Frame #0's handle and place, read straight from the engine (no frame
 /// walk): its core module and pc.

@@ -10,7 +10,7 @@ pub mod config;
 pub mod coredump;
 mod entry;
 mod events;
-pub mod expr;
+
 mod facts;
 mod frames;
 mod handler;
@@ -34,7 +34,6 @@ mod stdout;
 mod stepping;
 mod target;
 mod values;
-mod variables;
 mod watch;
 mod worker;
 

@@ -18,7 +18,6 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender};
 
 use super::coredump::read::CoreDump;
-use super::expr::{Expr, Num};
 use super::frames::frame_info_at;
 use super::protocol::{
     ErrorKind, FrameRef, Local, PauseId, Request, Response, Stop, StopReason, Value,
@@ -26,8 +25,9 @@ use super::protocol::{
 use super::state::Incoming;
 use super::stdout::Message;
 use super::target::{self, Place, Target};
-use super::variables;
 use crate::program::ModuleInfo;
+use crate::program::expr::{Expr, Num};
+use crate::program::variables;
 use crate::program::{CoreModuleId, Program};
 
 /// A dump opened with its program.

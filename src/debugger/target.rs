@@ -12,12 +12,12 @@
 //! have (a core dump wasmtime wrote records no locals) is an error saying
 //! so, never a zero.
 
-use super::expr::{Expr, Num, Var};
 use super::protocol::{CoreModuleId, Examine, PrintOptions, Response, SourceValue, Value};
-use super::variables;
 use crate::error::{Error, invalid, not_found, unavailable};
 use crate::program::ModuleInfo;
 use crate::program::Program;
+use crate::program::expr::{Expr, Num, Var};
+use crate::program::variables;
 
 /// Where a frame is: its core module, function index (in that module's
 /// function index space) and pc (a module offset).

@@ -7,12 +7,12 @@ use wasmtime::{DebugEvent, Result, StoreContextMut};
 
 use super::breakpoint_requests::arm_sites;
 use super::breakpoints;
-use super::expr::{Expr, Num};
 use super::frames::Paused;
 use super::machine::eval_in;
 use super::protocol::{CoreModuleId, FrameRef, Pc, Value};
 use super::state::{Host, Shared, lock};
 use super::values::ValueReader;
+use crate::program::expr::{Expr, Num};
 
 /// The fast path of watchpoints: when only watchpoints are armed (no
 /// breakpoint, no step, no entry stop), every breakpoint event is a watch
@@ -155,7 +155,7 @@ pub(crate) fn add_watch(
                 let (ty, address) = rest
                     .split_once('}')
                     .ok_or_else(|| invalid!("malformed watch: expected {{TYPE}} ADDRESS"))?;
-                let ty = super::expr::LoadType::parse(ty.trim())
+                let ty = crate::program::expr::LoadType::parse(ty.trim())
                     .ok_or_else(|| invalid!("{:?} is not a load type", ty.trim()))?;
                 let address = address_of(store, address)?;
                 (

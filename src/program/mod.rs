@@ -9,9 +9,12 @@
 mod core_modules;
 mod disasm;
 pub mod dwarf;
+pub mod expr;
 mod handlers;
 mod info;
 pub mod number;
+pub mod value;
+pub mod variables;
 
 pub use core_modules::{
     ComponentItem, CoreModule, CoreModuleId, Program, ProgramKind, is_component, split_qualifier,

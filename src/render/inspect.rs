@@ -23,8 +23,8 @@ fn kind_name(kind: ExportKind) -> &'static str {
 /// A `print` result: decimal (floats as the shortest text that reads back),
 /// or in FMT (x hex, d signed, u unsigned, t binary, f float, c char), at
 /// the value's width.
-pub fn number(n: crate::debugger::expr::Num, fmt: Option<char>) -> String {
-    use crate::debugger::expr::Num;
+pub fn number(n: crate::program::expr::Num, fmt: Option<char>) -> String {
+    use crate::program::expr::Num;
     let (bits, raw): (u32, u64) = match n {
         Num::Int32(i) => (32, i as u32 as u64),
         Num::Int(i) => (64, i as u64),

@@ -482,8 +482,8 @@ fn issue_18_stops_ends_and_breakpoint_changes_are_events() {
 /// a worker restart.
 #[test]
 fn the_value_history_is_the_sessions() {
-    use wasmdbg::debugger::expr::Num;
     use wasmdbg::debugger::protocol::PrintOptions;
+    use wasmdbg::program::expr::Num;
     let (mut session, first) = start("wat/divide.wat");
     let Response::Stopped(stop) = first else {
         panic!("{first:?}")

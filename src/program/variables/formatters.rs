@@ -23,7 +23,7 @@ use crate::error::{Error, invalid, not_found, unavailable};
 use gimli::{AttributeValue, UnitOffset, constants as dw};
 
 use super::{Language, Place, Reader, Scalar, Typed};
-use crate::debugger::protocol::SourceValue;
+use crate::program::value::SourceValue;
 
 /// How element `i` of a container is found.
 #[derive(Clone, Copy, Debug)]

@@ -12,10 +12,10 @@
 use crate::error::{Error, invalid, malformed, not_found, unavailable};
 use gimli::{AttributeValue, Operation, Reader as _, UnitOffset, constants as dw};
 
-use super::expr::{Ast, Expr};
-use super::protocol::{PrintOptions, SourceValue, Variable};
 use crate::program::ModuleInfo;
 use crate::program::dwarf::R;
+use crate::program::expr::{Ast, Expr};
+use crate::program::value::{PrintOptions, SourceValue, Variable};
 
 mod formatters;
 
@@ -116,7 +116,7 @@ const VALUE_BUDGET: u64 = 100_000;
 /// The source variables in scope at module offset `pc` (parameters first
 /// when `args_only`), read through `machine`; with `inlined`, only those of
 /// that function of the pc's inline chain (see
-/// [`FrameRef::inlined`](super::protocol::FrameRef::inlined)). `Ok(None)`
+/// [`FrameRef::inlined`](crate::debugger::protocol::FrameRef::inlined)). `Ok(None)`
 /// when DWARF has no function at `pc`.
 ///
 /// # Errors
@@ -285,7 +285,7 @@ fn scope_at(unit: Unit<'_>, address: u64) -> Option<Scope<'_>> {
 
 impl Scope<'_> {
     /// Keeps only the variables of inlined frame `inlined` (see
-    /// [`FrameRef::inlined`](super::protocol::FrameRef::inlined): 0 the
+    /// [`FrameRef::inlined`](crate::debugger::protocol::FrameRef::inlined): 0 the
     /// innermost function of the inline chain); `None` keeps them all.
     ///
     /// # Errors
@@ -1338,9 +1338,9 @@ impl Reader<'_, '_, '_> {
             Ast::Var(name) => self.variable(name),
             Ast::Int { value, .. } => self.number(Scalar::Int(*value)),
             Ast::Value(n) => self.number(match *n {
-                super::expr::Num::Int32(i) => Scalar::Int(i.into()),
-                super::expr::Num::Int(i) => Scalar::Int(i.into()),
-                super::expr::Num::Float(f) => Scalar::Float(f),
+                crate::program::expr::Num::Int32(i) => Scalar::Int(i.into()),
+                crate::program::expr::Num::Int(i) => Scalar::Int(i.into()),
+                crate::program::expr::Num::Float(f) => Scalar::Float(f),
             }),
             Ast::Load(..) => Err(invalid!("a Wasm memory load is not a source expression")),
             Ast::Float(f) => self.number(Scalar::Float(*f)),
@@ -1735,7 +1735,7 @@ fn slice(bytes: &[u8], start: u64, len: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::program::Program;
+    use crate::program::{CoreModuleId, Program};
 
     /// Locals and globals hold `base + 8 * index`; memory byte at address
     /// `a` is `a & 0xff` (so an i32 read at `a` shows where it was read),
@@ -1779,29 +1779,36 @@ mod tests {
         Program::module(ModuleInfo::parse(bytes).expect("a module"))
     }
 
+    /// The module offset of function `name` after its prologue (where
+    /// `break NAME` stops), read from the program's DWARF.
+    fn after_prologue(program: &Program, name: &str) -> usize {
+        let info = program.info(CoreModuleId::FIRST);
+        let body = info
+            .find_func(name)
+            .and_then(|f| info.func(f))
+            .and_then(|f| f.body.clone())
+            .expect("a defined function");
+        info.debug_info()
+            .and_then(|d| d.after_prologue(body))
+            .expect("a prologue end in DWARF")
+    }
+
     /// shapes-O0.wasm's `area2(const struct shape *s)` after its prologue:
     /// its frame base is `__stack_pointer` (global 0, here 0x1000), `s` and
     /// `sum` live in the frame; `s` points where the fake memory says.
     #[test]
     fn locations_in_the_frame_and_memory_read_from_a_fake_frame() {
         let program = program("tests/guests/dwarf/shapes-O0.wasm");
-        let (module, at) = crate::debugger::breakpoints::resolve_in(&program, "area2").unwrap();
-        let info = program.info(module);
+        let at = after_prologue(&program, "area2");
+        let info = program.info(CoreModuleId::FIRST);
         let mut frame = FakeFrame {
             base: 0x1000,
             words: Vec::new(),
             reads: Vec::new(),
         };
-        let vars = frame_variables(
-            info,
-            at.pc,
-            None,
-            &mut frame,
-            false,
-            &PrintOptions::default(),
-        )
-        .unwrap()
-        .unwrap();
+        let vars = frame_variables(info, at, None, &mut frame, false, &PrintOptions::default())
+            .unwrap()
+            .unwrap();
         let shown: Vec<String> = vars
             .iter()
             .map(|v| format!("{} {}: {:?}", v.type_name, v.name, v.value))
@@ -1824,16 +1831,9 @@ mod tests {
             words: vec![(0x1030, 4242)],
             reads: Vec::new(),
         };
-        let again = frame_variables(
-            info,
-            at.pc,
-            None,
-            &mut placed,
-            false,
-            &PrintOptions::default(),
-        )
-        .unwrap()
-        .unwrap();
+        let again = frame_variables(info, at, None, &mut placed, false, &PrintOptions::default())
+            .unwrap()
+            .unwrap();
         let sum = again.iter().find(|v| v.name == "sum").unwrap();
         assert_eq!(sum.value, SourceValue::Int(4242), "{again:?}");
     }
@@ -1853,10 +1853,10 @@ mod tests {
             frame_variables(info, 0, None, &mut frame, false, &PrintOptions::default()),
             Ok(None)
         );
-        let (_, at) = crate::debugger::breakpoints::resolve_in(&program, "area2").unwrap();
+        let at = after_prologue(&program, "area2");
         let past = frame_variables(
             info,
-            at.pc,
+            at,
             Some(5),
             &mut frame,
             false,
