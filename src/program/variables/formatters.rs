@@ -22,7 +22,7 @@
 use crate::error::{Error, invalid, not_found, unavailable};
 use gimli::{AttributeValue, UnitOffset, constants as dw};
 
-use super::{Language, Place, Reader, Scalar, Typed};
+use super::read::{Language, Place, Read, Scalar, Typed, le_u64};
 use crate::program::value::SourceValue;
 
 /// How element `i` of a container is found.
@@ -56,7 +56,10 @@ const WALK_STEPS: u64 = 1 << 16;
 /// billions).
 const MAX_BUCKETS: u64 = 1 << 24;
 
-impl Reader<'_, '_, '_> {
+/// The formatters, for any reader of values ([`Read`]): the reader's
+/// `show` calls [`Formatters::format`] for a struct, and the formatters
+/// call `show` for what a container holds.
+pub(super) trait Formatters: Read {
     /// The formatted view of struct value `t` of struct type `ty`, or
     /// `None` when no formatter knows the type (the raw structure is
     /// shown).
@@ -65,13 +68,13 @@ impl Reader<'_, '_, '_> {
     /// Only what the raw structure's reading would also fail on; a
     /// formatter that cannot make sense of the value gives
     /// [`SourceValue::Corrupted`] or steps aside.
-    pub(super) fn format(
+    fn format(
         &mut self,
         t: &Typed,
         ty: UnitOffset,
         depth: usize,
     ) -> Result<Option<SourceValue>, Error> {
-        let result = match self.scope.language {
+        let result = match self.language() {
             Language::Rust => self.format_rust(t, ty, depth),
             Language::Cpp => self.format_cpp(t, ty, depth),
             Language::Other => Ok(None),
@@ -87,7 +90,7 @@ impl Reader<'_, '_, '_> {
 
     /// The type's name up to its generic arguments (`Vec` for
     /// `Vec<i64, alloc::alloc::Global>`).
-    pub(super) fn base_name(&self, ty: UnitOffset) -> String {
+    fn base_name(&self, ty: UnitOffset) -> String {
         let name = self.name(ty).unwrap_or_default();
         match name.find('<') {
             Some(i) if !name.starts_with('(') && !name.starts_with('&') => name[..i].to_string(),
@@ -104,7 +107,7 @@ impl Reader<'_, '_, '_> {
         if self.has_child(ty, dw::DW_TAG_variant_part) {
             return self.rust_enum(t, ty, depth).map(Some);
         }
-        if self.print.raw {
+        if self.raw() {
             return Ok(None);
         }
         let name = self.base_name(ty);
@@ -280,7 +283,7 @@ impl Reader<'_, '_, '_> {
 
     /// The elements of `t` when it is an indexable container (see
     /// [`Elements`]); `None` for any other value.
-    pub(super) fn elements(&mut self, t: &Typed) -> Result<Option<Elements>, Failure> {
+    fn elements(&mut self, t: &Typed) -> Result<Option<Elements>, Failure> {
         let Some(p) = self.peel(t.ty) else {
             return Ok(None);
         };
@@ -301,7 +304,7 @@ impl Reader<'_, '_, '_> {
                 text,
             }))
         };
-        match self.scope.language {
+        match self.language() {
             Language::Rust => match name.as_str() {
                 "&str" | "&mut str" => slice(self, true),
                 n if n.starts_with("&[") || n.starts_with("&mut [") => slice(self, false),
@@ -439,7 +442,7 @@ impl Reader<'_, '_, '_> {
     }
 
     /// Element `i` of a container (bounds checked).
-    pub(super) fn element(&mut self, e: &Elements, i: i64) -> Result<Typed, Error> {
+    fn element(&mut self, e: &Elements, i: i64) -> Result<Typed, Error> {
         if i < 0 || i as u64 >= e.len {
             return Err(invalid!(
                 "index {i} is out of bounds (the length is {})",
@@ -475,12 +478,12 @@ impl Reader<'_, '_, '_> {
     /// `*v` for a formatted value: a slice's or `Vec`'s elements as an
     /// array, a string as itself, an `Rc`'s or `Arc`'s value; `None` when
     /// `v` is none of these.
-    pub(super) fn deref_formatted(&mut self, v: &Typed) -> Result<Option<Typed>, Error> {
+    fn deref_formatted(&mut self, v: &Typed) -> Result<Option<Typed>, Error> {
         let Some(p) = self.peel(v.ty) else {
             return Ok(None);
         };
         let name = self.base_name(p.offset);
-        if self.scope.language == Language::Cpp {
+        if self.language() == Language::Cpp {
             let path: &[&str] = match name.as_str() {
                 "unique_ptr" => &["__ptr_", "__value_"],
                 "shared_ptr" => &["__ptr_"],
@@ -500,7 +503,7 @@ impl Reader<'_, '_, '_> {
                 return self.field(v, &["__val_"]).map(Some).map_err(Error::from);
             }
         }
-        if self.scope.language == Language::Rust && matches!(name.as_str(), "Rc" | "Arc") {
+        if self.language() == Language::Rust && matches!(name.as_str(), "Rc" | "Arc") {
             let inner = self
                 .field(v, &["ptr"])
                 .and_then(|ptr| self.pointee(&ptr))
@@ -535,7 +538,7 @@ impl Reader<'_, '_, '_> {
             return Err(Failure::Layout);
         };
         let shown = e.len.min(self.max_elements());
-        let bytes = self.machine.memory(at, shown).map_err(|why| {
+        let bytes = self.memory(at, shown).map_err(|why| {
             Failure::Corrupted(format!("a string of {} bytes at 0x{at:x}: {why}", e.len))
         })?;
         Ok(SourceValue::Str {
@@ -546,7 +549,7 @@ impl Reader<'_, '_, '_> {
 
     /// A container's first `print elements` elements.
     fn sequence(&mut self, name: &str, e: Elements, depth: usize) -> SourceValue {
-        let shown = e.len.min(self.max_elements()).min(self.budget);
+        let shown = e.len.min(self.max_elements()).min(self.budget());
         let mut items = Vec::new();
         for i in 0..shown {
             match self.element(&e, i as i64) {
@@ -555,7 +558,6 @@ impl Reader<'_, '_, '_> {
                     // a dangling pointer gives one marker, not 200.
                     let readable = match item.place {
                         Place::Memory(a) => self
-                            .machine
                             .memory(a, self.size_of(item.ty).unwrap_or(1).clamp(1, 4096))
                             .map(|_| ())
                             .map_err(|why| unavailable!("element {i} at 0x{a:x}: {why}")),
@@ -647,7 +649,7 @@ impl Reader<'_, '_, '_> {
                 let member = self.member(t, m).map_err(Failure::from)?;
                 let size = self.size_of(member.ty).unwrap_or(4).clamp(1, 8);
                 let bytes = self.bytes(&member, size).map_err(Failure::from)?;
-                Some((super::le_u64(&bytes), size))
+                Some((le_u64(&bytes), size))
             }
             _ => None,
         };
@@ -714,14 +716,13 @@ impl Reader<'_, '_, '_> {
             )));
         }
         let members = self.children(pair, dw::DW_TAG_member);
-        let limit = self.max_elements().min(self.budget);
+        let limit = self.max_elements().min(self.budget());
         let mut entries = Vec::new();
         let mut found = 0u64;
         let mut index = 0u64;
         while len > 0 && index < buckets && found < len && (entries.len() as u64) < limit {
             let chunk = (buckets - index).min(4096);
             let control = self
-                .machine
                 .memory(ctrl.saturating_add(index), chunk)
                 .map_err(|why| Failure::Corrupted(format!("{name} control bytes: {why}")))?;
             for (j, byte) in control.iter().enumerate() {
@@ -808,7 +809,7 @@ impl Reader<'_, '_, '_> {
         }
         let mut entries = Vec::new();
         let mut steps = WALK_STEPS;
-        let limit = self.max_elements().min(self.budget).min(len);
+        let limit = self.max_elements().min(self.budget()).min(len);
         self.btree_walk(&walk, node, height, limit, depth, &mut steps, &mut entries)?;
         if (entries.len() as u64) < limit {
             return Err(Failure::Corrupted(format!(
@@ -889,7 +890,7 @@ impl Reader<'_, '_, '_> {
         // the end node holds only __left_, the root.
         let mut node = self.read_word(end)?;
         let mut entries = Vec::new();
-        let limit = self.max_elements().min(self.budget).min(len);
+        let limit = self.max_elements().min(self.budget()).min(len);
         let mut steps = WALK_STEPS + limit * 64;
         if node != 0 {
             node = self.leftmost(node, &mut steps)?;
@@ -945,7 +946,7 @@ impl Reader<'_, '_, '_> {
         let len = self.uint_at(&table, &["__p2_", "__value_"])?;
         let first = self.uint_at(&table, &["__p1_", "__value_", "__next_"])?;
         let (value_offset, value_ty) = self.cpp_node(&table, "__hash_node", 8)?;
-        let limit = self.max_elements().min(self.budget).min(len);
+        let limit = self.max_elements().min(self.budget()).min(len);
         let mut entries = Vec::new();
         let mut node = first;
         let mut steps = WALK_STEPS;
@@ -1156,7 +1157,7 @@ impl Reader<'_, '_, '_> {
 
     /// The member reached by `path` from `v`: each name found in the
     /// struct's members, its base classes' and its anonymous members'.
-    pub(super) fn field(&mut self, v: &Typed, path: &[&str]) -> Result<Typed, Failure> {
+    fn field(&mut self, v: &Typed, path: &[&str]) -> Result<Typed, Failure> {
         let mut v = v.clone();
         for name in path {
             let ty = self.peel(v.ty).ok_or(Failure::Layout)?;
@@ -1190,12 +1191,7 @@ impl Reader<'_, '_, '_> {
     /// Where member `name` of struct type `ty` is: its byte offset from
     /// the start of `ty` and its type, searching base classes and
     /// anonymous struct and union members too.
-    pub(super) fn find_member(
-        &self,
-        ty: UnitOffset,
-        name: &str,
-        nesting: usize,
-    ) -> Option<(u64, MemberAt)> {
+    fn find_member(&self, ty: UnitOffset, name: &str, nesting: usize) -> Option<(u64, MemberAt)> {
         if nesting > 8 {
             return None;
         }
@@ -1238,7 +1234,7 @@ impl Reader<'_, '_, '_> {
     }
 
     /// The type argument `name` of a generic type (`T` of `Vec<T>`).
-    pub(super) fn template_param(&self, ty: UnitOffset, name: &str) -> Option<UnitOffset> {
+    fn template_param(&self, ty: UnitOffset, name: &str) -> Option<UnitOffset> {
         self.children(ty, dw::DW_TAG_template_type_parameter)
             .into_iter()
             .find(|p| self.name(*p).as_deref() == Some(name))
@@ -1246,27 +1242,27 @@ impl Reader<'_, '_, '_> {
     }
 
     /// Whether type `ty` has a child DIE with `tag`.
-    pub(super) fn has_child(&self, ty: UnitOffset, tag: gimli::DwTag) -> bool {
+    fn has_child(&self, ty: UnitOffset, tag: gimli::DwTag) -> bool {
         !self.children(ty, tag).is_empty()
     }
 
     /// A little-endian 32-bit word of memory (a wasm32 pointer or `usize`).
     fn read_word(&mut self, address: u64) -> Result<u64, Failure> {
         let b = self
-            .machine
             .memory(address, 4)
             .map_err(|why| Failure::Corrupted(format!("0x{address:x}: {why}")))?;
-        Ok(super::le_u64(&b))
+        Ok(le_u64(&b))
     }
 
     fn read_u16(&mut self, address: u64) -> Result<u64, Failure> {
         let b = self
-            .machine
             .memory(address, 2)
             .map_err(|why| Failure::Corrupted(format!("0x{address:x}: {why}")))?;
-        Ok(super::le_u64(&b))
+        Ok(le_u64(&b))
     }
 }
+
+impl<T: Read + ?Sized> Formatters for T {}
 
 /// One step of a walk over a container's nodes, out of the budget
 /// `steps`; none left: the walk does not end (a cycle in corrupted memory).
@@ -1293,7 +1289,7 @@ pub(super) enum MemberAt {
 /// What a B-tree walk needs to know of `LeafNode<K, V>`: byte offsets of
 /// `keys`, `vals`, `len` and the internal node's `edges`; the key and
 /// value types; whether it is a set (values not shown).
-struct Walk {
+pub(super) struct Walk {
     keys: u64,
     vals: u64,
     len: u64,

@@ -18,6 +18,10 @@ use crate::program::expr::{Ast, Expr};
 use crate::program::value::{PrintOptions, SourceValue, Variable};
 
 mod formatters;
+mod read;
+
+use formatters::Formatters;
+use read::{Language, Peeled, Place, Read, Scalar, Typed, Unit, le_u64};
 
 /// The paused frame's Wasm state, as the variables reader needs it. Values
 /// are little-endian bytes (4 for i32/f32, 8 for i64/f64).
@@ -31,35 +35,6 @@ pub(crate) trait Machine {
     fn operand(&mut self, index: u32) -> Result<Vec<u8>, Error>;
     /// `len` bytes of linear memory 0 at `address`.
     fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, Error>;
-}
-
-type Unit<'a> = gimli::UnitRef<'a, R>;
-
-/// Where a value is.
-#[derive(Clone, Debug)]
-enum Place {
-    /// Linear memory 0 at this address.
-    Memory(u64),
-    /// Held outside memory: its bytes (a Wasm local, a computed value).
-    Bytes(Vec<u8>),
-    /// No location at this pc.
-    OptimizedOut,
-    /// A number computed by an expression (no DWARF type).
-    Scalar(Scalar),
-    /// A row of a multi-dimensional array (`grid[1]`): where it is, its
-    /// element type and its remaining dimensions.
-    Rows {
-        at: Box<Place>,
-        elem: Option<UnitOffset>,
-        dims: Vec<Option<u64>>,
-    },
-}
-
-/// A typed value during evaluation.
-#[derive(Clone, Debug)]
-struct Typed {
-    ty: Option<UnitOffset>,
-    place: Place,
 }
 
 /// One variable DIE in scope.
@@ -89,14 +64,6 @@ struct Scope<'a> {
     /// The unit's source language (`DW_AT_language`), which picks the data
     /// formatters and how values are written.
     language: Language,
-}
-
-/// The languages whose values are shown their own way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Language {
-    Rust,
-    Cpp,
-    Other,
 }
 
 /// Why a variable whose type is in another compilation unit is not shown.
@@ -386,12 +353,6 @@ fn var_die(
     })
 }
 
-/// A type with typedefs and qualifiers peeled off.
-struct Peeled {
-    tag: gimli::DwTag,
-    offset: UnitOffset,
-}
-
 struct Reader<'s, 'a, 'm> {
     scope: &'s Scope<'a>,
     machine: &'m mut dyn Machine,
@@ -415,6 +376,73 @@ impl<'s, 'a, 'm> Reader<'s, 'a, 'm> {
             print: *print,
             budget: VALUE_BUDGET,
         }
+    }
+}
+
+/// What the formatters read, from the reader's own methods.
+impl Read for Reader<'_, '_, '_> {
+    fn unit(&self) -> Unit<'_> {
+        Reader::unit(self)
+    }
+    fn language(&self) -> Language {
+        self.scope.language
+    }
+    fn attr(&self, offset: UnitOffset, at: gimli::DwAt) -> Option<AttributeValue<R>> {
+        Reader::attr(self, offset, at)
+    }
+    fn udata(&self, offset: UnitOffset, at: gimli::DwAt) -> Option<u64> {
+        Reader::udata(self, offset, at)
+    }
+    fn name(&self, offset: UnitOffset) -> Option<String> {
+        Reader::name(self, offset)
+    }
+    fn type_of(&self, offset: UnitOffset) -> Option<UnitOffset> {
+        Reader::type_of(self, offset)
+    }
+    fn peel(&self, ty: Option<UnitOffset>) -> Option<Peeled> {
+        Reader::peel(self, ty)
+    }
+    fn size_of(&self, ty: Option<UnitOffset>) -> Option<u64> {
+        Reader::size_of(self, ty)
+    }
+    fn children(&self, offset: UnitOffset, tag: gimli::DwTag) -> Vec<UnitOffset> {
+        Reader::children(self, offset, tag)
+    }
+    fn is_static(&self, m: UnitOffset) -> bool {
+        Reader::is_static(self, m)
+    }
+    fn base_type(&self, name: &str) -> Option<UnitOffset> {
+        Reader::base_type(self, name)
+    }
+    fn bytes(&mut self, t: &Typed, len: u64) -> Result<Vec<u8>, Error> {
+        Reader::bytes(self, t, len)
+    }
+    fn scalar(&mut self, t: &Typed) -> Result<Scalar, Error> {
+        Reader::scalar(self, t)
+    }
+    fn dimensions(&self, array: UnitOffset) -> Vec<Option<u64>> {
+        Reader::dimensions(self, array)
+    }
+    fn offset_place(&self, place: &Place, offset: u64, len: u64) -> Result<Place, Error> {
+        Reader::offset_place(self, place, offset, len)
+    }
+    fn member(&mut self, t: &Typed, m: UnitOffset) -> Result<Typed, Error> {
+        Reader::member(self, t, m)
+    }
+    fn memory(&mut self, address: u64, len: u64) -> Result<Vec<u8>, Error> {
+        self.machine.memory(address, len)
+    }
+    fn show(&mut self, t: &Typed, depth: usize) -> Result<SourceValue, Error> {
+        Reader::show(self, t, depth)
+    }
+    fn max_elements(&self) -> u64 {
+        Reader::max_elements(self)
+    }
+    fn budget(&self) -> u64 {
+        self.budget
+    }
+    fn raw(&self) -> bool {
+        self.print.raw
     }
 }
 
@@ -1668,34 +1696,6 @@ fn compare(op: &str, o: std::cmp::Ordering) -> i128 {
         ">" => o == Greater,
         _ => o != Less,
     }) as i128
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Scalar {
-    Int(i128),
-    Float(f64),
-}
-
-impl Scalar {
-    fn as_f64(self) -> f64 {
-        match self {
-            Scalar::Int(n) => n as f64,
-            Scalar::Float(f) => f,
-        }
-    }
-    fn as_i128(self) -> i128 {
-        match self {
-            Scalar::Int(n) => n,
-            Scalar::Float(f) => f as i128,
-        }
-    }
-}
-
-fn le_u64(bytes: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    let n = bytes.len().min(8);
-    b[..n].copy_from_slice(&bytes[..n]);
-    u64::from_le_bytes(b)
 }
 
 fn sign_extend(raw: u64, size: u64) -> i128 {
