@@ -217,6 +217,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         syn::visit::visit_macro(self, m);
     }
 
+    /// `pub(in crate::a::b)` names where an item may be seen, not what it
+    /// uses: no edge.
+    fn visit_visibility(&mut self, _: &'ast syn::Visibility) {}
+
     fn visit_path(&mut self, p: &'ast syn::Path) {
         let segments: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
         if segments.len() > 1 {

@@ -20,7 +20,7 @@ use crate::program::value::{PrintOptions, SourceValue, Variable};
 mod formatters;
 mod read;
 
-use formatters::Formatters;
+use formatters::{Common, Formatters};
 use read::{Language, Peeled, Place, Read, Scalar, Typed, Unit, le_u64};
 
 /// The paused frame's Wasm state, as the variables reader needs it. Values
