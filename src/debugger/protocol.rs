@@ -19,17 +19,7 @@ pub struct PauseId(pub u64);
 
 pub use crate::program::CoreModuleId;
 
-/// A place in the program's code: a core module and a byte offset from the
-/// start of that core module's binary (what wasmtime's debug API reports).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-pub struct Pc {
-    /// The core module.
-    pub module: CoreModuleId,
-    /// Byte offset in the core module's binary.
-    pub offset: usize,
-}
+pub use crate::program::Pc;
 
 /// Names one frame of one pause: `index` 0 is the innermost Wasm frame;
 /// `inlined` narrows it to one of the source functions DWARF places at the

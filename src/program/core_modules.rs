@@ -41,6 +41,18 @@ impl std::fmt::Display for CoreModuleId {
     }
 }
 
+/// A place in the program's code: a core module and a byte offset from the
+/// start of that core module's binary (what wasmtime's debug API reports).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct Pc {
+    /// The core module.
+    pub module: CoreModuleId,
+    /// Byte offset in the core module's binary.
+    pub offset: usize,
+}
+
 /// Whether the program is a core module or a component.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProgramKind {

@@ -1,10 +1,15 @@
-//! Facts about a WebAssembly module read straight from its binary with
-//! `wasmparser`/`wasmprinter`: function names, local names, exports, code
-//! layout, instruction boundaries and instruction text; DWARF source
-//! lines and variables (`dwarf`).
+//! The program model: what is known without running anything. The
+//! [`Program`] (one core module, or a component's core modules, named by
+//! [`CoreModuleId`]; code named by [`Pc`]), each core module's facts read
+//! straight from its binary with `wasmparser`/`wasmprinter` (function and
+//! local names, imports, exports, code layout, instruction boundaries and
+//! text), DWARF source lines and inline frames ([`dwarf`]), the expression
+//! language ([`expr`]), and DWARF variables and their values ([`variables`],
+//! [`value`]) read against whatever frame they are given.
 //!
-//! Nothing here touches wasmtime: the debugger core joins these facts with
-//! what the engine reports at a pause.
+//! Nothing here touches wasmtime, a store or a thread: the debugger core
+//! (`crate::debugger`) joins these facts with what the engine reports at a
+//! pause, or a core dump or a replay holds.
 
 mod core_modules;
 mod disasm;
@@ -17,7 +22,8 @@ pub mod value;
 pub mod variables;
 
 pub use core_modules::{
-    ComponentItem, CoreModule, CoreModuleId, Program, ProgramKind, is_component, split_qualifier,
+    ComponentItem, CoreModule, CoreModuleId, Pc, Program, ProgramKind, is_component,
+    split_qualifier,
 };
 pub use disasm::Disassembly;
 pub use handlers::{Handling, handling};
