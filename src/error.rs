@@ -9,8 +9,8 @@
 //! host-function and linker signatures require it) and become an [`Error`]
 //! where they leave it.
 //!
-//! The macros [`invalid!`], [`not_found!`], [`unavailable!`],
-//! [`malformed!`] and [`io_error!`] build an error of their kind from `format!` arguments, so
+//! The macros `invalid!`, `not_found!`, `unavailable!`,
+//! `malformed!` and `io_error!` build an error of their kind from `format!` arguments, so
 //! a site says which kind it is in as many characters as `format!`.
 
 use std::fmt;
