@@ -21,7 +21,7 @@
 
 pub mod framing;
 
-use crate::debugger::protocol::{BreakpointRequest, FramesRequest, InspectRequest};
+use crate::debugger::protocol::{BreakpointRequest, ErrorKind, FramesRequest, InspectRequest};
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -32,6 +32,13 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use dap::types as dt;
 use serde_json::{Value as Json, json};
+
+/// A [`Failure`] of the adapter's own, from `format!` arguments.
+macro_rules! failure {
+    ($($arg:tt)*) => {
+        Failure::from(format!($($arg)*))
+    };
+}
 
 use crate::console::{Console, State};
 use crate::debugger::DirSpec;
@@ -152,14 +159,16 @@ impl Writer {
         self.send(message);
     }
 
-    fn fail(&self, request: &Incoming, why: &str) {
+    fn fail(&self, request: &Incoming, why: &Failure) {
         self.send(json!({
             "type": "response",
             "request_seq": request.seq,
             "success": false,
             "command": request.command,
-            "message": why,
-            "body": { "error": { "id": 1, "format": why, "showUser": true } },
+            "message": why.message,
+            "body": {
+                "error": { "id": error_id(why.kind), "format": why.message, "showUser": true }
+            },
         }));
     }
 
@@ -302,17 +311,19 @@ impl Ids {
         self.first_of_pause = self.next + 1;
     }
 
-    fn get(&self, id: i64, what: &str) -> Result<Handle, String> {
+    fn get(&self, id: i64, what: &str) -> Result<Handle, Failure> {
         if let Some(h) = self.handles.get(&id) {
             return Ok(h.clone());
         }
-        if id >= 1 && id < self.first_of_pause {
-            Err(format!(
-                "{what} {id} belongs to a pause that is over: the program has run since"
-            ))
+        let (kind, message) = if id >= 1 && id < self.first_of_pause {
+            (
+                ErrorKind::Stale,
+                format!("{what} {id} belongs to a pause that is over: the program has run since"),
+            )
         } else {
-            Err(format!("no {what} {id}"))
-        }
+            (ErrorKind::NotFound, format!("no {what} {id}"))
+        };
+        Err(crate::error::Error::new(kind, message).into())
     }
 }
 
@@ -426,8 +437,69 @@ struct Adapter {
     writes: u64,
 }
 
-/// A request's failure, as the response's message.
-type Served = Result<Json, String>;
+/// A request's body, or why it failed.
+type Served = Result<Json, Failure>;
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Why a request failed: the response's message, and the core's error kind
+/// when the failure is the core's (it becomes the error's `id`).
+#[derive(Debug)]
+struct Failure {
+    message: String,
+    kind: Option<ErrorKind>,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure {
+            message,
+            kind: None,
+        }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Failure {
+        Failure::from(message.to_string())
+    }
+}
+
+impl From<crate::error::Error> for Failure {
+    fn from(e: crate::error::Error) -> Failure {
+        Failure {
+            message: e.to_string(),
+            kind: Some(e.kind),
+        }
+    }
+}
+
+/// The `id` of a failed response's `body.error` (DAP's `Message`): 1 for
+/// the adapter's own refusals (a malformed request, no program yet), else
+/// one number per kind of the core's error, so a client can tell a stale
+/// frame from an unknown name without reading the text. Listed in
+/// docs/editors.md.
+fn error_id(kind: Option<ErrorKind>) -> u32 {
+    match kind {
+        None => 1,
+        Some(ErrorKind::Invalid) => 2,
+        Some(ErrorKind::NotFound) => 3,
+        Some(ErrorKind::Unavailable) => 4,
+        Some(ErrorKind::Stale) => 5,
+        Some(ErrorKind::NoSuchFrame) => 6,
+        Some(ErrorKind::NotPaused) => 7,
+        Some(ErrorKind::NotLive) => 8,
+        Some(ErrorKind::NotLoaded) => 9,
+        Some(ErrorKind::Malformed) => 10,
+        Some(ErrorKind::Io) => 11,
+        Some(ErrorKind::WorkerGone) => 12,
+        Some(ErrorKind::Internal) => 13,
+    }
+}
 
 impl Adapter {
     fn run(&mut self, rx: &Receiver<Json>) {
@@ -466,54 +538,54 @@ impl Adapter {
         }
     }
 
-    fn fe(&mut self) -> Result<&mut Console, String> {
+    fn fe(&mut self) -> Result<&mut Console, Failure> {
         self.fe
             .as_mut()
-            .ok_or_else(|| "no program: send `launch` first".to_string())
+            .ok_or_else(|| Failure::from("no program: send `launch` first"))
     }
 
-    fn session(&self) -> Result<&Session, String> {
+    fn session(&self) -> Result<&Session, Failure> {
         self.fe
             .as_ref()
             .map(Console::session)
-            .ok_or_else(|| "no program: send `launch` first".to_string())
+            .ok_or_else(|| Failure::from("no program: send `launch` first"))
     }
 
     /// The current pause, or why there is none.
-    fn stop(&self) -> Result<Stop, String> {
+    fn stop(&self) -> Result<Stop, Failure> {
         match self.fe.as_ref().map(Console::state) {
             Some(State::Paused(stop)) => Ok((**stop).clone()),
-            Some(State::Ended(o)) => Err(format!("the program is not paused: it {o}")),
+            Some(State::Ended(o)) => Err(failure!("the program is not paused: it {o}")),
             None => Err("no program: send `launch` first".into()),
         }
     }
 
-    fn ask(&self, request: Request) -> Result<Response, String> {
+    fn ask(&self, request: Request) -> Result<Response, Failure> {
         match self.session()?.request(request) {
-            Response::Error(e) => Err(e.to_string()),
+            Response::Error(e) => Err(e.into()),
             other => Ok(other),
         }
     }
 
     fn arguments<T: serde::de::DeserializeOwned + Default>(
         request: &Incoming,
-    ) -> Result<T, String> {
+    ) -> Result<T, Failure> {
         match request.message.get("arguments") {
             None | Some(Json::Null) => Ok(T::default()),
             Some(a) => serde_json::from_value(a.clone())
-                .map_err(|e| format!("invalid arguments for {}: {e}", request.command)),
+                .map_err(|e| failure!("invalid arguments for {}: {e}", request.command)),
         }
     }
 
-    fn frame(&self, id: i64) -> Result<FrameRef, String> {
+    fn frame(&self, id: i64) -> Result<FrameRef, Failure> {
         match self.ids.get(id, "frame")? {
             Handle::Frame(f) => Ok(f),
-            _ => Err(format!("{id} is not a frame id")),
+            _ => Err(failure!("{id} is not a frame id")),
         }
     }
 
     /// The frame a request names, else frame #0 of the current pause.
-    fn frame_or_top(&self, id: Option<i64>) -> Result<FrameRef, String> {
+    fn frame_or_top(&self, id: Option<i64>) -> Result<FrameRef, Failure> {
         match id {
             Some(id) => self.frame(id),
             None => Ok(FrameRef::new(self.stop()?.pause, 0)),
@@ -574,7 +646,7 @@ impl Adapter {
                     supports_delayed_stack_trace_loading: Some(true),
                     ..Default::default()
                 };
-                serde_json::to_value(capabilities).map_err(|e| e.to_string())
+                serde_json::to_value(capabilities).map_err(|e| failure!("{e}"))
             }
             "setBreakpoints" => {
                 if self.fe.is_none() {
@@ -653,7 +725,7 @@ impl Adapter {
                 let args: rq::SetExceptionBreakpointsArguments = Self::arguments(request)?;
                 for f in &args.filters {
                     if !["trap", "throw", "hostcall"].contains(&f.as_str()) {
-                        return Err(format!(
+                        return Err(failure!(
                             "no exception filter {f:?}: the filters are trap, throw and hostcall"
                         ));
                     }
@@ -708,7 +780,7 @@ impl Adapter {
                             });
                         }
                         Ok(other) => out.push(unverified(format!("unexpected answer {other:?}"))),
-                        Err(why) => out.push(unverified(why)),
+                        Err(why) => out.push(unverified(why.message)),
                     }
                 }
                 Ok(breakpoints_body(out))
@@ -810,7 +882,7 @@ impl Adapter {
             "readMemory" => {
                 let args: rq::ReadMemoryArguments = Self::arguments(request)?;
                 let base = parse_address(&args.memory_reference)
-                    .ok_or_else(|| format!("{:?} is not an address", args.memory_reference))?;
+                    .ok_or_else(|| failure!("{:?} is not an address", args.memory_reference))?;
                 let at = base.saturating_add_signed(args.offset.unwrap_or(0));
                 let frame = self.frame_or_top(None)?;
                 let count = u64::try_from(args.count).unwrap_or(0).min(1 << 20);
@@ -829,18 +901,18 @@ impl Adapter {
                         "data": base64::engine::general_purpose::STANDARD.encode(&bytes),
                         "unreadableBytes": count - bytes.len() as u64,
                     })),
-                    other => Err(format!("unexpected answer {other:?}")),
+                    other => Err(failure!("unexpected answer {other:?}")),
                 }
             }
             "writeMemory" => {
                 let args: rq::WriteMemoryArguments = Self::arguments(request)?;
                 self.writes += 1;
                 let base = parse_address(&args.memory_reference)
-                    .ok_or_else(|| format!("{:?} is not an address", args.memory_reference))?;
+                    .ok_or_else(|| failure!("{:?} is not an address", args.memory_reference))?;
                 let at = base.saturating_add_signed(args.offset.unwrap_or(0));
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(args.data.as_bytes())
-                    .map_err(|e| format!("data is not base64: {e}"))?;
+                    .map_err(|e| failure!("data is not base64: {e}"))?;
                 let frame = self.frame_or_top(None)?;
                 for (i, b) in bytes.iter().enumerate() {
                     self.ask(Request::Inspect(InspectRequest::SetMemory {
@@ -853,7 +925,7 @@ impl Adapter {
                 Ok(json!({ "bytesWritten": bytes.len() }))
             }
             "disassemble" => self.disassemble(request),
-            _ => Err(format!(
+            _ => Err(failure!(
                 "unknown or unsupported request {:?}",
                 request.command
             )),
@@ -863,13 +935,13 @@ impl Adapter {
     /// `launch`: starts the program paused before its first instruction,
     /// so breakpoints can be set before it runs; `configurationDone` lets
     /// it go (or reports the entry stop with `stopOnEntry`).
-    fn launch(&mut self, request: &Incoming) -> Result<(), String> {
+    fn launch(&mut self, request: &Incoming) -> Result<(), Failure> {
         if self.fe.is_some() {
             return Err("a program is already launched".into());
         }
         let args: LaunchArgs = match request.message.get("arguments") {
             Some(a) => serde_json::from_value(a.clone())
-                .map_err(|e| format!("invalid launch arguments: {e}"))?,
+                .map_err(|e| failure!("invalid launch arguments: {e}"))?,
             None => return Err("launch needs arguments: at least \"program\"".into()),
         };
         let mut unknown: Vec<&String> = args
@@ -891,7 +963,7 @@ impl Adapter {
         };
         let module = at(&args.program);
         if !module.exists() {
-            return Err(format!("cannot read {}: no such file", module.display()));
+            return Err(failure!("cannot read {}: no such file", module.display()));
         }
         let (program_args, invoke) = RunConfig::program_args(args.invoke.as_ref(), &args.args);
         let dirs = DirSpec::list(&args.dirs, &args.ro_dirs)
@@ -917,7 +989,7 @@ impl Adapter {
                     None | Some("wait") => crate::debugger::config::PausedRequests::Wait,
                     Some("serve") => crate::debugger::config::PausedRequests::Serve,
                     Some(other) => {
-                        return Err(format!(
+                        return Err(failure!(
                             "serve.pausedRequests is \"wait\" or \"serve\", not {other:?}"
                         ));
                     }
@@ -984,7 +1056,10 @@ impl Adapter {
         let (session, first) =
             Session::start_with_events(config.clone(), None, self.interrupter.clone(), Some(sink));
         if let Response::Ended(Outcome::LoadFailed(why)) = &first {
-            return Err(why.clone());
+            return Err(Failure {
+                message: why.clone(),
+                kind: Some(ErrorKind::NotLoaded),
+            });
         }
         let mut discard = Vec::new();
         let fe = Console::new(
@@ -1080,7 +1155,7 @@ impl Adapter {
                 (bp, Some(info.id))
             }
             Ok(other) => (unverified(format!("unexpected answer {other:?}")), None),
-            Err(why) => (unverified(why), None),
+            Err(why) => (unverified(why.message), None),
         }
     }
 
@@ -1120,7 +1195,7 @@ impl Adapter {
         suffix_match.unwrap_or_else(|| client.to_string())
     }
 
-    fn delete(&mut self, ids: Vec<BreakpointId>) -> Result<(), String> {
+    fn delete(&mut self, ids: Vec<BreakpointId>) -> Result<(), Failure> {
         if self.fe.is_none() {
             return Ok(());
         }
@@ -1153,7 +1228,7 @@ impl Adapter {
     fn stack_trace(&mut self, request: &Incoming) -> Served {
         let args: dap::requests::StackTraceArguments = Self::arguments(request)?;
         if args.thread_id != THREAD {
-            return Err(format!(
+            return Err(failure!(
                 "no thread {}: the program is thread 1",
                 args.thread_id
             ));
@@ -1289,7 +1364,7 @@ impl Adapter {
     }
 
     /// A global's (name, value text, type) list for the frame's module.
-    fn globals(&self, frame: FrameRef) -> Result<Vec<(String, String, String)>, String> {
+    fn globals(&self, frame: FrameRef) -> Result<Vec<(String, String, String)>, Failure> {
         let Response::Frame(info) = self.ask(Request::Frames(FramesRequest::Frame(frame)))? else {
             return Err("unexpected answer".into());
         };
@@ -1323,7 +1398,7 @@ impl Adapter {
             Handle::Value(v) => v.frame,
         };
         match handle {
-            Handle::Frame(_) => return Err(format!("{} is a frame id", args.variables_reference)),
+            Handle::Frame(_) => return Err(failure!("{} is a frame id", args.variables_reference)),
             Handle::Value(value) => {
                 // The core pages children itself.
                 let Response::Children { children, .. } = self.ask(Request::Children {
@@ -1361,7 +1436,7 @@ impl Adapter {
                         print: PrintOptions::default(),
                     }))? {
                         Response::Variables(vars) => vars.unwrap_or_default(),
-                        other => return Err(format!("unexpected answer {other:?}")),
+                        other => return Err(failure!("unexpected answer {other:?}")),
                     }
                 };
                 for v in vars {
@@ -1471,7 +1546,7 @@ impl Adapter {
                     "variablesReference": reference,
                 }))
             }
-            other => Err(format!("unexpected answer {other:?}")),
+            other => Err(failure!("unexpected answer {other:?}")),
         }
     }
 
@@ -1527,13 +1602,13 @@ impl Adapter {
         }
         match result {
             Ok(_) => Ok(json!({ "result": text, "variablesReference": 0 })),
-            Err(e) if text.is_empty() => Err(e),
-            Err(e) => Err(format!("{text}\n{e}")),
+            Err(e) if text.is_empty() => Err(e.into()),
+            Err(e) => Err(failure!("{text}\n{e}")),
         }
     }
 
     /// Tells the core which events pause, as the exception filters say.
-    fn send_stop_policy(&mut self) -> Result<(), String> {
+    fn send_stop_policy(&mut self) -> Result<(), Failure> {
         use crate::debugger::protocol::StopEvent;
         for (event, on) in [
             (StopEvent::Throw, self.stop_on_throw),
@@ -1561,7 +1636,7 @@ impl Adapter {
         let instruction = |g: &Option<dt::SteppingGranularity>| {
             matches!(g, Some(dt::SteppingGranularity::Instruction))
         };
-        let planned: Result<Option<Request>, String> = (|| {
+        let planned: Result<Option<Request>, Failure> = (|| {
             let stop = self.stop()?;
             let top = FrameRef::new(stop.pause, 0);
             Ok(match request.command.as_str() {
@@ -1629,7 +1704,7 @@ impl Adapter {
         self.running.store(true, Ordering::SeqCst);
         let response = match self.session() {
             Ok(s) => s.request(run),
-            Err(e) => Response::error(crate::debugger::protocol::ErrorKind::Invalid, e),
+            Err(e) => Response::error(e.kind.unwrap_or(ErrorKind::Invalid), e.message),
         };
         self.running.store(false, Ordering::SeqCst);
         let mut response = response;
@@ -1643,7 +1718,7 @@ impl Adapter {
             self.running.store(true, Ordering::SeqCst);
             response = match self.session() {
                 Ok(s) => s.request(Request::Continue),
-                Err(e) => Response::error(crate::debugger::protocol::ErrorKind::Invalid, e),
+                Err(e) => Response::error(e.kind.unwrap_or(ErrorKind::Invalid), e.message),
             };
             self.running.store(false, Ordering::SeqCst);
         }
@@ -1740,7 +1815,7 @@ impl Adapter {
             return Err("unexpected answer".into());
         };
         if !modules.iter().any(|m| m.id == module) {
-            return Err(format!(
+            return Err(failure!(
                 "{:?} names core module {module}, and the program has {}",
                 args.memory_reference,
                 modules.len()

@@ -131,9 +131,17 @@ impl Client {
 
     /// The message of a failed response.
     fn fails(&mut self, command: &str, arguments: Value) -> String {
+        self.fails_with_id(command, arguments).0
+    }
+
+    /// The message of a failed response and its error's `id` (the core's
+    /// error kind; docs/editors.md lists them).
+    fn fails_with_id(&mut self, command: &str, arguments: Value) -> (String, u64) {
         let r = self.request(command, arguments);
         assert_eq!(r["success"], false, "{command} succeeded: {r}");
-        r["message"].as_str().unwrap_or_default().to_string()
+        let message = r["message"].as_str().unwrap_or_default().to_string();
+        assert_eq!(r["body"]["error"]["format"], message, "{r}");
+        (message, r["body"]["error"]["id"].as_u64().unwrap_or(0))
     }
 
     /// The next event named `name` not looked at before (waiting for it).
@@ -303,11 +311,12 @@ fn c_program_breakpoints_frames_variables_steps_and_exit() {
     // next, then the old frame id is stale.
     c.ok("next", json!({ "threadId": 1 }));
     assert_eq!(c.event("stopped")["reason"], "step");
-    let stale = c.fails("scopes", json!({ "frameId": frame }));
+    let (stale, id) = c.fails_with_id("scopes", json!({ "frameId": frame }));
     assert_eq!(
         stale,
         format!("frame {frame} belongs to a pause that is over: the program has run since")
     );
+    assert_eq!(id, 5, "a stale frame's error id");
     let stale = c.fails("variables", json!({ "variablesReference": s_ref }));
     assert!(stale.contains("belongs to a pause that is over"), "{stale}");
     let (_, trace) = top_frame(&mut c);
@@ -347,11 +356,12 @@ fn c_program_breakpoints_frames_variables_steps_and_exit() {
         json!({ "expression": "delete 2", "context": "repl" }),
     );
     assert_eq!(c.event("breakpoint")["reason"], "removed");
-    let bad = c.fails(
+    let (bad, id) = c.fails_with_id(
         "evaluate",
         json!({ "expression": "frobnicate", "context": "repl" }),
     );
     assert!(bad.contains("unknown command"), "{bad}");
+    assert_eq!(id, 1, "the console's own refusal has no core kind");
 
     c.ok("continue", json!({ "threadId": 1 }));
     let exited = c.event("exited");
@@ -513,11 +523,12 @@ fn function_instruction_and_data_breakpoints_memory_and_pause() {
     );
     assert_eq!(read["data"], "AQIDBA==");
     assert_eq!(read["address"], "0x100");
-    let bad = c.fails(
+    let (bad, id) = c.fails_with_id(
         "readMemory",
         json!({ "memoryReference": "0x7fffffff", "count": 4 }),
     );
     assert!(bad.contains("memory"), "{bad}");
+    assert_eq!(id, 4, "outside memory is Unavailable: {bad}");
 
     // Restart: the program runs again from the start (stopOnEntry).
     c.ok("restart", json!({}));
