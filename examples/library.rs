@@ -34,6 +34,7 @@ fn main() {
     let Response::Backtrace { frames, .. } =
         session.request(Request::Frames(FramesRequest::Backtrace {
             pause: stop.pause,
+            thread: wasmdbg::debugger::protocol::ThreadId::MAIN,
             limit: None,
             outermost: false,
         }))

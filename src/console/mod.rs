@@ -23,7 +23,7 @@ use crate::debugger::protocol::{
     CoreModuleId, ErrorKind, Examine, FactsRequest, FrameRef, Outcome, Request, Response, Stop,
     StopReason,
 };
-use crate::debugger::protocol::{Reverse, Selection, WatchSpec};
+use crate::debugger::protocol::{Reverse, Selection, ThreadId, WatchSpec};
 use crate::program::expr::LoadType;
 use crate::render::inspect;
 use crate::render::{self, Theme};
@@ -331,6 +331,7 @@ impl Console {
                 let backtrace = |limit: usize, outermost: bool| match self.ask(Request::Frames(
                     FramesRequest::Backtrace {
                         pause,
+                        thread: ThreadId::MAIN,
                         limit: Some(limit),
                         outermost,
                     },

@@ -21,7 +21,9 @@
 
 pub mod framing;
 
-use crate::debugger::protocol::{BreakpointRequest, ErrorKind, FramesRequest, InspectRequest};
+use crate::debugger::protocol::{
+    BreakpointRequest, ErrorKind, FramesRequest, InspectRequest, ThreadId,
+};
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -54,7 +56,7 @@ use crate::program::number::parse_address;
 use crate::render;
 
 /// The one thread the program is.
-const THREAD: i64 = 1;
+const THREAD: i64 = ThreadId::MAIN.0 as i64;
 
 /// Serves one client on `input`/`output` until it disconnects or the
 /// stream ends. Returns the process exit status: 0 after a `disconnect`
@@ -1227,16 +1229,14 @@ impl Adapter {
 
     fn stack_trace(&mut self, request: &Incoming) -> Served {
         let args: dap::requests::StackTraceArguments = Self::arguments(request)?;
-        if args.thread_id != THREAD {
-            return Err(failure!(
-                "no thread {}: the program is thread 1",
-                args.thread_id
-            ));
-        }
+        let thread = u32::try_from(args.thread_id)
+            .map(ThreadId)
+            .map_err(|_| failure!("no thread {}", args.thread_id))?;
         let stop = self.stop()?;
         let Response::Backtrace { frames, .. } =
             self.ask(Request::Frames(FramesRequest::Backtrace {
                 pause: stop.pause,
+                thread,
                 limit: None,
                 outermost: false,
             }))?

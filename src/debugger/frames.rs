@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use wasmtime::{FrameHandle, Module, Result, StoreContextMut, bail, format_err};
 
-use super::protocol::{Error, ErrorKind, FrameInfo, FrameRef, Local, PauseId, Response, Value};
+use super::protocol::{
+    Error, ErrorKind, FrameInfo, FrameRef, Local, PauseId, Response, ThreadId, Value,
+};
 
 /// The error for a request naming pause `asked` while the program is at
 /// pause `now`.
@@ -20,6 +22,21 @@ pub(crate) fn stale(asked: PauseId, now: PauseId) -> Error {
         ),
     )
     .with_hint("run `bt` for the current frames")
+}
+
+/// Refuses a thread the program does not have: wasmtime 48 runs it on
+/// one, [`ThreadId::MAIN`].
+pub(crate) fn check_thread(thread: ThreadId) -> Result<(), Error> {
+    if thread == ThreadId::MAIN {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::NotFound,
+        format!(
+            "no thread {thread}: the program is thread {}",
+            ThreadId::MAIN
+        ),
+    ))
 }
 use super::values::ValueReader;
 use crate::program::{CoreModuleId, Program};
@@ -173,10 +190,12 @@ impl Paused {
         match request {
             FramesRequest::Backtrace {
                 pause,
+                thread,
                 limit: Some(n),
                 outermost: true,
             } => {
                 self.check_pause(pause)?;
+                check_thread(thread)?;
                 let depth = self.depth(store);
                 let frames = (depth.saturating_sub(n)..depth)
                     .map(|i| self.frame_info(store, i))
@@ -186,8 +205,14 @@ impl Paused {
                     total: Some(depth),
                 })
             }
-            FramesRequest::Backtrace { pause, limit, .. } => {
+            FramesRequest::Backtrace {
+                pause,
+                thread,
+                limit,
+                ..
+            } => {
                 self.check_pause(pause)?;
+                check_thread(thread)?;
                 let limit = limit.unwrap_or(usize::MAX);
                 let mut frames = Vec::new();
                 while frames.len() < limit {
@@ -207,7 +232,7 @@ impl Paused {
                 Ok(Response::Backtrace { frames, total })
             }
             FramesRequest::Frame(r) => {
-                self.check_pause(r.pause)?;
+                self.check_frame(r)?;
                 Ok(Response::Frame(self.frame_info(store, r.index)?))
             }
             FramesRequest::Locals(r) => {
@@ -235,7 +260,7 @@ impl Paused {
                 Ok(Response::Locals(locals))
             }
             FramesRequest::Stack(r) => {
-                self.check_pause(r.pause)?;
+                self.check_frame(r)?;
                 Ok(Response::Stack(self.stack_values(store, r.index)?))
             }
         }
@@ -248,8 +273,16 @@ impl Paused {
         store: &mut StoreContextMut<'_, T>,
         r: FrameRef,
     ) -> Result<WasmFrame> {
-        self.check_pause(r.pause)?;
+        self.check_frame(r)?;
         self.frame(store, r.index).cloned()
+    }
+
+    /// Refuses a frame of another pause or of a thread the program does
+    /// not have, before any handle is touched.
+    pub(crate) fn check_frame(&self, r: FrameRef) -> Result<()> {
+        self.check_pause(r.pause)?;
+        check_thread(r.thread)?;
+        Ok(())
     }
 
     /// Refuses a frame of another pause before any handle is touched.

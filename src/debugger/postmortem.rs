@@ -309,6 +309,7 @@ impl PostMortem {
         if r.pause != self.pause {
             return Err(super::frames::stale(r.pause, self.pause));
         }
+        super::frames::check_thread(r.thread)?;
         if r.index >= self.frames.len() {
             let n = self.frames.len();
             return Err(super::protocol::Error::new(
@@ -367,11 +368,15 @@ impl PostMortem {
             Request::Facts(facts) => super::facts::serve(&self.program, None, facts),
             Request::Frames(FramesRequest::Backtrace {
                 pause,
+                thread,
                 limit,
                 outermost,
             }) => {
                 if pause != self.pause {
                     return Response::Error(super::frames::stale(pause, self.pause));
+                }
+                if let Err(e) = super::frames::check_thread(thread) {
+                    return Response::Error(e);
                 }
                 let depth = self.frames.len();
                 let n = limit.unwrap_or(depth).min(depth);

@@ -28,6 +28,10 @@ pub use crate::program::Pc;
 pub struct FrameRef {
     /// The pause the frame belongs to.
     pub pause: PauseId,
+    /// The thread whose stack it is on (absent in JSON input: the main
+    /// thread).
+    #[serde(default)]
+    pub thread: ThreadId,
     /// 0 = innermost (the frame that was executing).
     pub index: usize,
     /// `None`: the whole Wasm frame (source variables of every scope at the
@@ -42,14 +46,43 @@ pub struct FrameRef {
 }
 
 impl FrameRef {
-    /// Wasm frame `index` of `pause`, as a whole (no inlined function
-    /// singled out).
+    /// Wasm frame `index` of `pause` on the main thread, as a whole (no
+    /// inlined function singled out).
     pub fn new(pause: PauseId, index: usize) -> FrameRef {
         FrameRef {
             pause,
+            thread: ThreadId::MAIN,
             index,
             inlined: None,
         }
+    }
+}
+
+/// A thread of the program, numbered from 1 as gdb and DAP number them.
+/// wasmtime 48 runs a program on one thread, [`ThreadId::MAIN`]; frames
+/// and backtraces name their thread so that a threaded program needs no
+/// other protocol. Written as the bare number in JSON and text.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct ThreadId(pub u32);
+
+impl ThreadId {
+    /// The program's one thread today.
+    pub const MAIN: ThreadId = ThreadId(1);
+}
+
+impl Default for ThreadId {
+    /// [`ThreadId::MAIN`].
+    fn default() -> ThreadId {
+        ThreadId::MAIN
+    }
+}
+
+impl fmt::Display for ThreadId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
     }
 }
 
@@ -443,6 +476,8 @@ pub enum FramesRequest {
     Backtrace {
         /// The pause whose stack to walk.
         pause: PauseId,
+        /// The thread whose stack it is.
+        thread: ThreadId,
         /// At most this many frames.
         limit: Option<usize>,
         /// Count `limit` from the outermost frame (gdb's `bt -N`).

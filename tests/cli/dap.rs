@@ -607,8 +607,8 @@ fn malformed_messages_get_errors_and_the_adapter_goes_on() {
     );
     assert_eq!(c.fails("scopes", json!({ "frameId": 999 })), "no frame 999");
     assert_eq!(
-        c.fails("stackTrace", json!({ "threadId": 2 })),
-        "no thread 2: the program is thread 1"
+        c.fails_with_id("stackTrace", json!({ "threadId": 2 })),
+        ("no thread 2: the program is thread 1".to_string(), 3)
     );
     // A bad header: the stream cannot be followed past it.
     c.send_raw(b"Content-Length: lots\r\n\r\n{}");

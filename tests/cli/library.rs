@@ -1,6 +1,6 @@
 //! The core driven as a library, without the REPL.
 
-use wasmdbg::debugger::protocol::{BreakpointRequest, FramesRequest, InspectRequest};
+use wasmdbg::debugger::protocol::{BreakpointRequest, FramesRequest, InspectRequest, ThreadId};
 use wasmdbg::debugger::protocol::{
     FactsRequest, FrameRef, PrintOptions, Request, Response, StopReason, Value, ValueRef,
 };
@@ -45,6 +45,7 @@ fn frames_of_an_earlier_pause_are_refused() {
         Request::Frames(FramesRequest::Frame(old)),
         Request::Frames(FramesRequest::Backtrace {
             pause: old.pause,
+            thread: ThreadId::MAIN,
             limit: None,
             outermost: false,
         }),
@@ -96,6 +97,7 @@ fn out_of_range_frame_is_an_error_not_a_panic() {
     let Response::Backtrace { frames, total } =
         session.request(Request::Frames(FramesRequest::Backtrace {
             pause: stop.pause,
+            thread: ThreadId::MAIN,
             limit: None,
             outermost: false,
         }))
@@ -108,6 +110,28 @@ fn out_of_range_frame_is_an_error_not_a_panic() {
         .map(|f| f.func_name.clone().unwrap())
         .collect();
     assert_eq!(names, ["divide", "compute", "_start"]);
+
+    // Frames and backtraces name their thread; the program has one.
+    assert_eq!(FrameRef::new(stop.pause, 0).thread, ThreadId::MAIN);
+    let other = FrameRef {
+        thread: ThreadId(2),
+        ..FrameRef::new(stop.pause, 0)
+    };
+    for request in [
+        Request::Frames(FramesRequest::Locals(other)),
+        Request::Frames(FramesRequest::Backtrace {
+            pause: stop.pause,
+            thread: ThreadId(2),
+            limit: None,
+            outermost: false,
+        }),
+    ] {
+        let Response::Error(e) = session.request(request) else {
+            panic!("another thread was served")
+        };
+        assert_eq!(e.kind, wasmdbg::error::ErrorKind::NotFound);
+        assert_eq!(e.message, "no thread 2: the program is thread 1");
+    }
 }
 
 /// `Detach` (what dropping a `Session` amounts to) ends the run and the
@@ -244,6 +268,7 @@ fn issue_18_the_protocol_round_trips_through_json() {
     let frame = FrameRef::new(stop.pause, 0);
     let request = Request::Frames(FramesRequest::Backtrace {
         pause: stop.pause,
+        thread: ThreadId::MAIN,
         limit: Some(5),
         outermost: false,
     });
@@ -832,6 +857,7 @@ fn inspection_view(session: &Session, pause: wasmdbg::debugger::protocol::PauseI
     let Response::Backtrace { frames, total } =
         session.request(Request::Frames(FramesRequest::Backtrace {
             pause,
+            thread: ThreadId::MAIN,
             limit: None,
             outermost: false,
         }))
