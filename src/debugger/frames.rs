@@ -2,14 +2,11 @@
 //! and the reads the front end makes of them. Every request names its pause;
 //! one naming another pause is refused before any `FrameHandle` is touched.
 
-use crate::debugger::protocol::FramesRequest;
 use std::sync::Arc;
 
 use wasmtime::{FrameHandle, Module, Result, StoreContextMut, bail, format_err};
 
-use super::protocol::{
-    Error, ErrorKind, FrameInfo, FrameRef, Local, PauseId, Response, ThreadId, Value,
-};
+use super::protocol::{Error, ErrorKind, FrameInfo, FrameRef, PauseId, Response, ThreadId, Value};
 
 /// The error for a request naming pause `asked` while the program is at
 /// pause `now`.
@@ -178,92 +175,60 @@ impl Paused {
         self.frames.len()
     }
 
-    /// Answers a frames request of this pause.
+    /// Answers a backtrace request of this pause: at most `limit` frames,
+    /// innermost first, or with `outermost` the outermost `limit`.
     ///
     /// # Errors
-    /// A frame of another pause, or past the stack; the engine's errors.
-    pub(crate) fn serve<T: 'static>(
+    /// Another pause's, or another thread's; the engine's errors.
+    pub(crate) fn backtrace<T: 'static>(
         &mut self,
         store: &mut StoreContextMut<'_, T>,
-        request: FramesRequest,
+        pause: PauseId,
+        thread: ThreadId,
+        limit: Option<usize>,
+        outermost: bool,
     ) -> Result<Response> {
-        match request {
-            FramesRequest::Backtrace {
-                pause,
-                thread,
-                limit: Some(n),
-                outermost: true,
-            } => {
-                self.check_pause(pause)?;
-                check_thread(thread)?;
-                let depth = self.depth(store);
-                let frames = (depth.saturating_sub(n)..depth)
-                    .map(|i| self.frame_info(store, i))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Response::Backtrace {
-                    frames,
-                    total: Some(depth),
-                })
-            }
-            FramesRequest::Backtrace {
-                pause,
-                thread,
-                limit,
-                ..
-            } => {
-                self.check_pause(pause)?;
-                check_thread(thread)?;
-                let limit = limit.unwrap_or(usize::MAX);
-                let mut frames = Vec::new();
-                while frames.len() < limit {
-                    match self.frame_info(store, frames.len()) {
-                        Ok(f) => frames.push(f),
-                        Err(_) if self.complete => break,
-                        Err(e) => return Err(e),
-                    }
-                }
-                // At the limit, look one frame further: "more frames follow"
-                // only when there are.
-                if frames.len() == limit && limit < usize::MAX {
-                    let _ = self.frame(store, limit);
-                }
-                let total =
-                    (self.complete && self.frames.len() == frames.len()).then_some(frames.len());
-                Ok(Response::Backtrace { frames, total })
-            }
-            FramesRequest::Frame(r) => {
-                self.check_frame(r)?;
-                Ok(Response::Frame(self.frame_info(store, r.index)?))
-            }
-            FramesRequest::Locals(r) => {
-                let WasmFrame {
-                    handle,
-                    module,
-                    func,
-                    ..
-                } = self.frame_of(store, r)?;
-                let info = self.program.info(module).clone();
-                let n = handle.num_locals(&mut *store)?;
-                let locals = (0..n)
-                    .map(|i| {
-                        Ok(Local {
-                            index: i,
-                            name: info.local_name(func, i).map(str::to_string),
-                            declared_type: info.local_type(func, i),
-                            value: {
-                                let v = handle.local(&mut *store, i)?;
-                                self.reader(store, module).read(store, &v)
-                            },
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Response::Locals(locals))
-            }
-            FramesRequest::Stack(r) => {
-                self.check_frame(r)?;
-                Ok(Response::Stack(self.stack_values(store, r.index)?))
+        self.check_pause(pause)?;
+        check_thread(thread)?;
+        if let (Some(n), true) = (limit, outermost) {
+            let depth = self.depth(store);
+            let frames = (depth.saturating_sub(n)..depth)
+                .map(|i| self.frame_info(store, i))
+                .collect::<Result<Vec<_>>>()?;
+            return Ok(Response::Backtrace {
+                frames,
+                total: Some(depth),
+            });
+        }
+        let limit = limit.unwrap_or(usize::MAX);
+        let mut frames = Vec::new();
+        while frames.len() < limit {
+            match self.frame_info(store, frames.len()) {
+                Ok(f) => frames.push(f),
+                Err(_) if self.complete => break,
+                Err(e) => return Err(e),
             }
         }
+        // At the limit, look one frame further: "more frames follow"
+        // only when there are.
+        if frames.len() == limit && limit < usize::MAX {
+            let _ = self.frame(store, limit);
+        }
+        let total = (self.complete && self.frames.len() == frames.len()).then_some(frames.len());
+        Ok(Response::Backtrace { frames, total })
+    }
+
+    /// The frame `r` names, described.
+    ///
+    /// # Errors
+    /// Another pause's, another thread's, or past the stack.
+    pub(crate) fn frame_response<T: 'static>(
+        &mut self,
+        store: &mut StoreContextMut<'_, T>,
+        r: FrameRef,
+    ) -> Result<Response> {
+        self.check_frame(r)?;
+        Ok(Response::Frame(self.frame_info(store, r.index)?))
     }
 
     /// The frame `r` names: refused when it belongs to another pause

@@ -8,7 +8,8 @@ use super::frames::Paused;
 use super::frames::WasmFrame;
 use super::live::LiveTarget;
 use super::protocol::{
-    CoreModuleId, Examine, FrameRef, Pc, PrintOptions, Response, SourceValue, Variable,
+    CoreModuleId, Examine, FrameRef, FramesRequest, Pc, PrintOptions, Response, SourceValue,
+    Variable,
 };
 use super::state::{Host, Shared};
 use super::target;
@@ -16,6 +17,41 @@ use super::values::ValueReader;
 use crate::program::expr::{Expr, LoadType, Num, Var};
 use crate::program::variables;
 use wasmtime::FrameHandle;
+
+/// Answers a frames request of the pause: backtraces and frame
+/// descriptions from the pause's frame walk, locals and operand stacks
+/// through the live [`Target`](super::target::Target).
+///
+/// # Errors
+/// A frame of another pause or thread, or past the stack; what the engine
+/// refuses.
+pub(crate) fn serve_frames(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    paused: &mut Paused,
+    request: FramesRequest,
+) -> wasmtime::Result<Response> {
+    Ok(match request {
+        FramesRequest::Backtrace {
+            pause,
+            thread,
+            limit,
+            outermost,
+        } => paused.backtrace(store, pause, thread, limit, outermost)?,
+        FramesRequest::Frame(r) => paused.frame_response(store, r)?,
+        FramesRequest::Locals(r) => {
+            let frame = paused.frame_of(store, r)?;
+            Response::Locals(target::locals(&mut LiveTarget::new(shared, store), &frame)?)
+        }
+        FramesRequest::Stack(r) => {
+            let frame = paused.frame_of(store, r)?;
+            Response::Stack(target::operand_stack(
+                &mut LiveTarget::new(shared, store),
+                &frame,
+            )?)
+        }
+    })
+}
 
 /// Answers a request for the paused program's state.
 pub(crate) fn serve(
@@ -29,7 +65,10 @@ pub(crate) fn serve(
         |module: &super::protocol::ModuleRef| super::facts::resolve(&shared.program, module);
     match request {
         R::Globals { module } => match resolve(&module) {
-            Ok(m) => globals(shared, store, m),
+            Ok(m) => match target::globals(&mut LiveTarget::new(shared, store), m) {
+                Ok(globals) => Response::Globals(globals),
+                Err(e) => Response::Error(e),
+            },
             Err(e) => Response::Error(e),
         },
         R::MemorySizes { module } => match resolve(&module) {
@@ -98,31 +137,6 @@ fn instance_of(
 /// The refusal for a module whose instance does not exist yet.
 fn no_instance() -> Response {
     Response::invalid("the module is not instantiated yet".to_string())
-}
-
-/// Every global of `module` with its value (`info globals`).
-fn globals(
-    shared: &Shared,
-    store: &mut StoreContextMut<'_, Host>,
-    module: CoreModuleId,
-) -> Response {
-    let Some((info, instance)) = instance_of(shared, store, module) else {
-        return no_instance();
-    };
-    let mut values = ValueReader::new(Some(instance), info.clone());
-    let globals = info
-        .globals()
-        .iter()
-        .enumerate()
-        .filter_map(|(i, _)| {
-            let index = i as u32;
-            let global = instance.debug_global(&mut *store, index)?;
-            let val: Val = global.get(&mut *store);
-            let value = values.read(store, &val);
-            Some(super::facts::global_info(&info, index, value))
-        })
-        .collect();
-    Response::Globals(globals)
 }
 
 /// The current size in bytes of each memory of `module`.

@@ -9,7 +9,7 @@ use super::frames::WasmFrame;
 use super::protocol::{CoreModuleId, Value};
 use super::state::{Host, Shared};
 use super::target::{Place, Target, memory_range};
-use super::values::value_of;
+use super::values::{ValueReader, value_of};
 use crate::program::expr::Num;
 
 /// A live pause's store as a [`Target`].
@@ -18,6 +18,9 @@ pub(crate) struct LiveTarget<'a, 'b> {
     store: &'a mut StoreContextMut<'b, Host>,
     /// The instance looked up last (an expression reads one module's).
     instance: Option<(CoreModuleId, Option<wasmtime::Instance>)>,
+    /// Each core module's value reader (references described by their
+    /// instance: a funcref's function, an i31's value), made when needed.
+    readers: Vec<Option<ValueReader>>,
 }
 
 impl<'a, 'b> LiveTarget<'a, 'b> {
@@ -26,6 +29,26 @@ impl<'a, 'b> LiveTarget<'a, 'b> {
             shared,
             store,
             instance: None,
+            readers: Vec::new(),
+        }
+    }
+
+    /// `v`, a value of `module`'s code, as an owned value.
+    fn value(&mut self, module: CoreModuleId, v: &wasmtime::Val) -> Value {
+        let i = module.index();
+        if self.readers.len() <= i {
+            self.readers.resize_with(i + 1, || None);
+        }
+        if self.readers[i].is_none() {
+            let instance = self.instance(module).ok();
+            self.readers[i] = Some(ValueReader::new(
+                instance,
+                self.shared.program.info(module).clone(),
+            ));
+        }
+        match &mut self.readers[i] {
+            Some(reader) => reader.read(self.store, v),
+            None => value_of(v),
         }
     }
 
@@ -76,6 +99,20 @@ impl Target for LiveTarget<'_, '_> {
         }
     }
 
+    fn num_locals(&mut self, frame: &WasmFrame) -> Result<u32, Error> {
+        frame
+            .handle
+            .num_locals(&mut *self.store)
+            .map_err(|e| unavailable!("{e}"))
+    }
+
+    fn stack_depth(&mut self, frame: &WasmFrame) -> Result<u32, Error> {
+        frame
+            .handle
+            .num_stacks(&mut *self.store)
+            .map_err(|e| unavailable!("{e}"))
+    }
+
     fn local(&mut self, frame: &WasmFrame, index: u32) -> Result<Value, Error> {
         let n = frame
             .handle
@@ -88,7 +125,7 @@ impl Target for LiveTarget<'_, '_> {
             .handle
             .local(&mut *self.store, index)
             .map_err(|e| unavailable!("{e}"))?;
-        Ok(value_of(&v))
+        Ok(self.value(frame.module, &v))
     }
 
     fn operand(&mut self, frame: &WasmFrame, index: u32) -> Result<Value, Error> {
@@ -105,7 +142,7 @@ impl Target for LiveTarget<'_, '_> {
             .handle
             .stack(&mut *self.store, index)
             .map_err(|e| unavailable!("{e}"))?;
-        Ok(value_of(&v))
+        Ok(self.value(frame.module, &v))
     }
 
     fn global(&mut self, module: CoreModuleId, index: u32) -> Result<Value, Error> {
@@ -113,7 +150,8 @@ impl Target for LiveTarget<'_, '_> {
         let global = instance
             .debug_global(&mut *self.store, index)
             .ok_or_else(|| not_found!("no global {index}"))?;
-        Ok(value_of(&global.get(&mut *self.store)))
+        let v = global.get(&mut *self.store);
+        Ok(self.value(module, &v))
     }
 
     fn memory_size(&mut self, module: CoreModuleId, memory: u32) -> Result<u64, Error> {

@@ -205,8 +205,10 @@ pub(crate) fn pause(
                             Err(e) => error_response(&e),
                         }
                     }
-                    Request::Frames(r) => guarded(|| paused.serve(&mut store, r))
-                        .unwrap_or_else(|e| error_response(&e)),
+                    Request::Frames(r) => {
+                        guarded(|| super::inspect::serve_frames(shared, &mut store, &mut paused, r))
+                            .unwrap_or_else(|e| error_response(&e))
+                    }
                     Request::Children { .. } => children_not_here(),
                 })
             }))

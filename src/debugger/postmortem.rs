@@ -19,9 +19,7 @@ use std::sync::mpsc::{Receiver, Sender};
 
 use super::coredump::read::CoreDump;
 use super::frames::frame_info_at;
-use super::protocol::{
-    ErrorKind, FrameRef, Local, PauseId, Request, Response, Stop, StopReason, Value,
-};
+use super::protocol::{ErrorKind, FrameRef, PauseId, Request, Response, Stop, StopReason, Value};
 use super::state::Incoming;
 use super::stdout::Message;
 use super::target::{self, Place, Target};
@@ -284,6 +282,17 @@ fn instance_modules(dump: &CoreDump, program: &Program) -> Result<Vec<CoreModule
         .collect()
 }
 
+/// A listing's answer, with what the dump did not record as
+/// [`Response::NotRecorded`] (a front end shows it as a note, not a
+/// failure).
+fn not_recorded(answer: Result<Response, Error>) -> Response {
+    match answer {
+        Ok(r) => r,
+        Err(e) if e.kind == ErrorKind::Unavailable => Response::NotRecorded(e.message),
+        Err(e) => Response::Error(e),
+    }
+}
+
 /// The refusal of a request that needs a live program.
 fn not_live(what: &str) -> Response {
     Response::error(
@@ -391,16 +400,22 @@ impl PostMortem {
                 Err(e) => Response::Error(e),
             },
             Request::Frames(FramesRequest::Locals(r)) => match self.frame(r) {
-                Ok(i) => self.locals(i),
+                Ok(i) => {
+                    not_recorded(target::locals(&mut DumpTarget(self), &i).map(Response::Locals))
+                }
                 Err(e) => Response::Error(e),
             },
             Request::Frames(FramesRequest::Stack(r)) => match self.frame(r) {
-                Ok(i) => self.stack(i),
+                Ok(i) => not_recorded(
+                    target::operand_stack(&mut DumpTarget(self), &i).map(Response::Stack),
+                ),
                 Err(e) => Response::Error(e),
             },
             Request::Inspect(InspectRequest::Globals { module }) => {
-                match super::facts::resolve(&self.program, &module) {
-                    Ok(m) => self.globals(m),
+                match super::facts::resolve(&self.program, &module)
+                    .and_then(|m| target::globals(&mut DumpTarget(self), m))
+                {
+                    Ok(globals) => Response::Globals(globals),
                     Err(e) => Response::Error(e),
                 }
             }
@@ -512,77 +527,14 @@ impl PostMortem {
         }
     }
 
-    fn locals(&self, i: usize) -> Response {
-        let (module, func, _) = self.frames[i];
-        let info = self.program.info(module);
-        let recorded = &self.dump.frames[i].locals;
-        if recorded.is_empty() && info.num_locals(func).unwrap_or(0) > 0 {
-            return Response::NotRecorded(format!(
-                "frame #{i}'s locals were not recorded in the core dump (wasmtime's dumps record none)"
-            ));
-        }
-        let mut locals = Vec::with_capacity(recorded.len());
-        for (index, v) in recorded.iter().enumerate() {
-            let Some(value) = v else {
-                return Response::NotRecorded(format!(
-                    "frame #{i}'s local {index} was not recorded in the core dump (a v128 or reference value)"
-                ));
-            };
-            let index = index as u32;
-            locals.push(Local {
-                index,
-                name: info.local_name(func, index).map(str::to_string),
-                declared_type: info.local_type(func, index),
-                value: value.clone(),
-            });
-        }
-        Response::Locals(locals)
-    }
-
-    fn stack(&self, i: usize) -> Response {
-        if self.dump.wasmdbg.is_none() {
-            return Response::NotRecorded(format!(
-                "frame #{i}'s operand stack was not recorded in the core dump (wasmtime's dumps record none)"
-            ));
-        }
-        let mut values = Vec::new();
-        for (slot, v) in self.dump.frames[i].stack.iter().enumerate() {
-            match v {
-                Some(v) => values.push(v.clone()),
-                None => {
-                    return Response::NotRecorded(format!(
-                        "frame #{i}'s operand stack slot {slot} was not recorded in the core dump"
-                    ));
-                }
-            }
-        }
-        Response::Stack(values)
-    }
-
-    fn globals(&self, module: CoreModuleId) -> Response {
-        let info = self.program.info(module);
-        let Some(instance) = self.instance(module) else {
-            return Response::invalid("the core dump has no instance of this module".to_string());
-        };
-        let globals = self.dump.instances[instance]
-            .globals
-            .iter()
-            .take(info.globals().len())
-            .enumerate()
-            .map(|(i, g)| {
-                let value = self.dump.globals[*g as usize].value.clone();
-                super::facts::global_info(info, i as u32, value)
-            })
-            .collect();
-        Response::Globals(globals)
-    }
-
     /// Local `l` of frame `i`.
     fn local(&self, i: usize, l: u32) -> Result<Value, Error> {
         let locals = &self.dump.frames[i].locals;
         match locals.get(l as usize) {
             Some(Some(v)) => Ok(v.clone()),
-            Some(None) => Err(unavailable!("local {l} was not recorded in the core dump")),
+            Some(None) => Err(unavailable!(
+                "frame #{i}'s local {l} was not recorded in the core dump (a v128 or reference value)"
+            )),
             None if locals.is_empty() => Err(unavailable!(
                 "the core dump did not record this frame's locals"
             )),
@@ -614,6 +566,27 @@ impl Target for DumpTarget<'_> {
         Place { module, func, pc }
     }
 
+    fn num_locals(&mut self, frame: &usize) -> Result<u32, Error> {
+        let i = *frame;
+        let (module, func, _) = self.0.frames[i];
+        let recorded = self.0.dump.frames[i].locals.len();
+        if recorded == 0 && self.0.program.info(module).num_locals(func).unwrap_or(0) > 0 {
+            return Err(unavailable!(
+                "frame #{i}'s locals were not recorded in the core dump (wasmtime's dumps record none)"
+            ));
+        }
+        Ok(recorded as u32)
+    }
+
+    fn stack_depth(&mut self, frame: &usize) -> Result<u32, Error> {
+        if self.0.dump.wasmdbg.is_none() {
+            return Err(unavailable!(
+                "frame #{frame}'s operand stack was not recorded in the core dump (wasmtime's dumps record none)"
+            ));
+        }
+        Ok(self.0.dump.frames[*frame].stack.len() as u32)
+    }
+
     fn local(&mut self, frame: &usize, index: u32) -> Result<Value, Error> {
         self.0.local(*frame, index)
     }
@@ -622,7 +595,9 @@ impl Target for DumpTarget<'_> {
         let stack = &self.0.dump.frames[*frame].stack;
         match stack.get(index as usize) {
             Some(Some(v)) => Ok(v.clone()),
-            Some(None) => Err(unavailable!("operand stack entry {index} was not recorded")),
+            Some(None) => Err(unavailable!(
+                "frame #{frame}'s operand stack slot {index} was not recorded in the core dump"
+            )),
             None => Err(not_found!(
                 "no operand stack entry {index}: the stack has {}",
                 stack.len()

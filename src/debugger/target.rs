@@ -12,7 +12,9 @@
 //! have (a core dump wasmtime wrote records no locals) is an error saying
 //! so, never a zero.
 
-use super::protocol::{CoreModuleId, Examine, PrintOptions, Response, SourceValue, Value};
+use super::protocol::{
+    CoreModuleId, Examine, GlobalInfo, Local, PrintOptions, Response, SourceValue, Value,
+};
 use crate::error::{Error, invalid, not_found, unavailable};
 use crate::program::ModuleInfo;
 use crate::program::Program;
@@ -44,6 +46,20 @@ pub(crate) trait Target {
 
     /// Where `frame` is.
     fn place(&self, frame: &Self::Frame) -> Place;
+
+    /// How many locals `frame`'s function has, parameters included.
+    ///
+    /// # Errors
+    /// A target that did not record the frame's locals (`Unavailable`,
+    /// saying so).
+    fn num_locals(&mut self, frame: &Self::Frame) -> Result<u32, Error>;
+
+    /// How many values `frame`'s operand stack holds.
+    ///
+    /// # Errors
+    /// A target that did not record the frame's operand stack
+    /// (`Unavailable`, saying so).
+    fn stack_depth(&mut self, frame: &Self::Frame) -> Result<u32, Error>;
 
     /// Local `index` of `frame`.
     ///
@@ -81,6 +97,62 @@ pub(crate) trait Target {
         address: u64,
         len: u64,
     ) -> Result<Vec<u8>, Error>;
+}
+
+/// Every local of `frame`, parameters first, with its name and declared
+/// type from the module (`info locals` at the Wasm level, DAP's Locals
+/// scope).
+///
+/// # Errors
+/// The frame's locals, or one of them, not recorded by the target.
+pub(crate) fn locals<T: Target + ?Sized>(t: &mut T, frame: &T::Frame) -> Result<Vec<Local>, Error> {
+    let place = t.place(frame);
+    let info = t.program().info(place.module).clone();
+    (0..t.num_locals(frame)?)
+        .map(|index| {
+            Ok(Local {
+                index,
+                name: info.local_name(place.func, index).map(str::to_string),
+                declared_type: info.local_type(place.func, index),
+                value: t.local(frame, index)?,
+            })
+        })
+        .collect()
+}
+
+/// `frame`'s operand stack, bottom to top (`info stack`).
+///
+/// # Errors
+/// The stack, or one of its values, not recorded by the target.
+pub(crate) fn operand_stack<T: Target + ?Sized>(
+    t: &mut T,
+    frame: &T::Frame,
+) -> Result<Vec<Value>, Error> {
+    (0..t.stack_depth(frame)?)
+        .map(|i| t.operand(frame, i))
+        .collect()
+}
+
+/// Every global of `module` the target holds, with its name and declared
+/// type from the module (`info globals`); a global the target has no
+/// value for is left out.
+///
+/// # Errors
+/// The target has no instance of the module.
+pub(crate) fn globals<T: Target + ?Sized>(
+    t: &mut T,
+    module: CoreModuleId,
+) -> Result<Vec<GlobalInfo>, Error> {
+    let info = t.program().info(module).clone();
+    let mut globals = Vec::new();
+    for index in 0..info.globals().len() as u32 {
+        match t.global(module, index) {
+            Ok(value) => globals.push(super::facts::global_info(&info, index, value)),
+            Err(e) if e.kind == crate::error::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(globals)
 }
 
 /// A local or global a name stands for in Wasm expressions and `set var`.
