@@ -99,6 +99,8 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
         sources: SourceFiles::new(Vec::new()),
         configured: false,
         writes: 0,
+        breakpoints_changed: Arc::new(AtomicBool::new(false)),
+        known_breakpoints: Vec::new(),
     };
     adapter.run(&rx);
     status.load(Ordering::SeqCst)
@@ -437,6 +439,12 @@ struct Adapter {
     /// Requests so far that may have written the program's state
     /// (`setVariable`, `writeMemory`, a debug-console command).
     writes: u64,
+    /// Set by the session's `BreakpointsChanged` event: the breakpoint
+    /// table changed since the adapter last looked.
+    breakpoints_changed: Arc<AtomicBool>,
+    /// The breakpoints the client knows of: those it set, and those the
+    /// adapter has told it about with `breakpoint` events.
+    known_breakpoints: Vec<BreakpointId>,
 }
 
 /// A request's body, or why it failed.
@@ -531,9 +539,22 @@ impl Adapter {
                 if let Err(why) = self.launch(&request) {
                     self.writer.fail(&request, &why);
                 }
+                // The breakpoints set before it are the client's own.
+                self.follow_breakpoints(false);
                 continue;
             }
-            match self.serve(&request) {
+            let served = self.serve(&request);
+            // Breakpoints the client set itself are in its responses;
+            // others (a debug-console `break` or `delete`) become events.
+            let own = matches!(
+                request.command.as_str(),
+                "setBreakpoints"
+                    | "setFunctionBreakpoints"
+                    | "setInstructionBreakpoints"
+                    | "setDataBreakpoints"
+            );
+            self.follow_breakpoints(!own);
+            match served {
                 Ok(body) => self.writer.respond(&request, body),
                 Err(why) => self.writer.fail(&request, &why),
             }
@@ -1037,7 +1058,11 @@ impl Adapter {
         self.sources = SourceFiles::new(directories.clone());
         self.stop_on_entry = args.stop_on_entry;
         let writer = self.writer.clone();
+        let changed = self.breakpoints_changed.clone();
         let sink: crate::debugger::EventSink = Box::new(move |event| {
+            if let Event::BreakpointsChanged = &event {
+                changed.store(true, Ordering::SeqCst);
+            }
             if let Event::Serving { addr } = &event {
                 writer.event(
                     "output",
@@ -1555,7 +1580,6 @@ impl Adapter {
     /// is reported as events, and the old ids go stale.
     fn run_command(&mut self, line: &str, frame_id: Option<i64>) -> Served {
         let before = self.stop().ok().map(|s| s.pause);
-        let breakpoints_before = self.breakpoint_ids();
         self.writes += 1;
         let mut out = Vec::new();
         if let Some(id) = frame_id {
@@ -1570,27 +1594,6 @@ impl Adapter {
         let result = fe.execute(line, &mut out);
         running.store(false, Ordering::SeqCst);
         let text = String::from_utf8_lossy(&out).trim_end().to_string();
-        // Breakpoints the command set or deleted (`break`, `tbreak`,
-        // `delete`): `breakpoint` events.
-        let breakpoints_after = self.breakpoint_ids();
-        for id in breakpoints_after
-            .iter()
-            .filter(|id| !breakpoints_before.contains(id))
-        {
-            self.writer.event(
-                "breakpoint",
-                json!({ "reason": "new", "breakpoint": { "id": id, "verified": true } }),
-            );
-        }
-        for id in breakpoints_before
-            .iter()
-            .filter(|id| !breakpoints_after.contains(id))
-        {
-            self.writer.event(
-                "breakpoint",
-                json!({ "reason": "removed", "breakpoint": { "id": id, "verified": false } }),
-            );
-        }
         let after = self.stop().ok().map(|s| s.pause);
         if before != after {
             self.ids.resumed();
@@ -1626,6 +1629,33 @@ impl Adapter {
             Ok(Response::Breakpoints(list)) => list.iter().map(|b| b.id).collect(),
             _ => Vec::new(),
         }
+    }
+
+    /// Follows the session's `BreakpointsChanged` events: when the table
+    /// changed, the breakpoints the client does not know of yet are `new`
+    /// and those it knows that are gone (deleted at the console, a
+    /// temporary breakpoint that was hit) `removed` — as `breakpoint`
+    /// events when `tell`, silently for changes the client made itself.
+    fn follow_breakpoints(&mut self, tell: bool) {
+        if !self.breakpoints_changed.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        let now = self.breakpoint_ids();
+        if tell {
+            for id in now.iter().filter(|id| !self.known_breakpoints.contains(id)) {
+                self.writer.event(
+                    "breakpoint",
+                    json!({ "reason": "new", "breakpoint": { "id": id, "verified": true } }),
+                );
+            }
+            for id in self.known_breakpoints.iter().filter(|id| !now.contains(id)) {
+                self.writer.event(
+                    "breakpoint",
+                    json!({ "reason": "removed", "breakpoint": { "id": id, "verified": false } }),
+                );
+            }
+        }
+        self.known_breakpoints = now;
     }
 
     /// A request that runs the program: answered first, then the program
@@ -1743,6 +1773,8 @@ impl Adapter {
     /// Tells the client where the program is: `stopped`, or `exited` and
     /// `terminated`.
     fn report_state(&mut self) {
+        // A temporary breakpoint the stop deleted: `removed` first.
+        self.follow_breakpoints(true);
         let state = match self.fe.as_ref().map(Console::state) {
             Some(s) => s.clone(),
             None => return,

@@ -356,6 +356,28 @@ fn c_program_breakpoints_frames_variables_steps_and_exit() {
         json!({ "expression": "delete 2", "context": "repl" }),
     );
     assert_eq!(c.event("breakpoint")["reason"], "removed");
+    // A temporary breakpoint set at the console is `new`; hit, it is
+    // deleted, and the client hears it (`removed`) before the stop.
+    c.ok(
+        "evaluate",
+        json!({ "expression": "tbreak shapes.c:55", "context": "repl" }),
+    );
+    let event = c.event("breakpoint");
+    assert_eq!(
+        (&event["reason"], &event["breakpoint"]["id"]),
+        (&json!("new"), &json!(3)),
+        "{event}"
+    );
+    c.ok("continue", json!({ "threadId": 1 }));
+    let event = c.event("breakpoint");
+    assert_eq!(
+        (&event["reason"], &event["breakpoint"]["id"]),
+        (&json!("removed"), &json!(3)),
+        "{event}"
+    );
+    let stopped = c.event("stopped");
+    assert_eq!(stopped["reason"], "breakpoint", "{stopped}");
+    assert_eq!(stopped["hitBreakpointIds"], json!([3]), "{stopped}");
     let (bad, id) = c.fails_with_id(
         "evaluate",
         json!({ "expression": "frobnicate", "context": "repl" }),
