@@ -122,3 +122,6 @@ pub(super) trait Formatters: RustFormatters + LibcxxFormatters {
 }
 
 impl<T: Read + ?Sized> Formatters for T {}
+
+#[cfg(test)]
+mod tests;
