@@ -23,11 +23,13 @@ use crate::debugger::protocol::{
     CoreModuleId, ErrorKind, Examine, FactsRequest, FrameRef, Outcome, Request, Response, Stop,
     StopReason,
 };
-use crate::debugger::protocol::{Reverse, Selection, ThreadId, WatchSpec};
+use crate::debugger::protocol::{LineAt, ModuleRef, Reverse, Selection, ThreadId, WatchSpec};
+use crate::program::dwarf::SourceLoc;
 use crate::program::expr::LoadType;
 use crate::render::inspect;
 use crate::render::{self, Theme};
 use command::{Command, Info, OnOff, Parsed, Setting};
+use source::ListFrom;
 use std::time::Duration;
 
 /// The prompt, also echoed before each scripted command.
@@ -433,11 +435,11 @@ impl Console {
             }
             | Command::Advance { location } => {
                 let frame = self.selected_frame()?;
-                let location = self.with_current_file(&location)?;
+                let location = self.source.with_current_file(&location)?;
                 self.resume(Request::Advance { frame, location }, out)?
             }
             Command::List { location } => self.list(location, out)?,
-            Command::Directory { dir } => self.directory(dir, out)?,
+            Command::Directory { dir } => write_out(out, &self.source.directory(dir)?)?,
             Command::Set {
                 setting: Setting::SubstitutePath { from, to },
             } => self.source.files.set_substitution(from, to),
@@ -1099,7 +1101,7 @@ impl Console {
     ) -> Result<(), String> {
         let (location, condition) = crate::debugger::breakpoints::split_condition(&spec.join(" "))
             .map_err(|e| e.to_string())?;
-        let location = self.with_current_file(&location)?;
+        let location = self.source.with_current_file(&location)?;
         let request = Request::Breakpoint(BreakpointRequest::Break {
             location,
             temporary,
@@ -1123,7 +1125,7 @@ impl Console {
                 if self.json {
                     self.json_lines.push(json::stop(&stop));
                 } else {
-                    let shown = self.source_line(stop.frame.as_ref());
+                    let shown = self.source.source_line(stop.frame.as_ref());
                     write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
                 }
                 let crashed = stop.reason.is_crash();
@@ -1212,7 +1214,7 @@ impl Console {
             )))) {
             Response::Frame(info) => {
                 self.selected = index;
-                let shown = self.source_line(Some(&info));
+                let shown = self.source.source_line(Some(&info));
                 write_out(out, &render::frame_detail(&self.theme, &info, &shown)).map_err(invalid)
             }
             Response::Error(e) => Err(e),
@@ -1234,6 +1236,78 @@ fn print_format(text: &str) -> Result<char, String> {
 pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<(), String> {
     out.write_all(text.as_bytes())
         .map_err(|e| format!("cannot write output: {e}"))
+}
+
+impl Console {
+    /// `list [LOCATION | -]`.
+    fn list(&mut self, location: Option<String>, out: &mut dyn Write) -> Result<(), String> {
+        let from = match location.as_deref().map(str::trim) {
+            None => ListFrom::Next,
+            Some("-") => ListFrom::Back,
+            Some(loc) => ListFrom::At(self.list_location(loc)?),
+        };
+        write_out(out, &self.source.list(from)?)
+    }
+
+    /// Where `list LOCATION` centres: `LINE` (current file), `FILE:LINE`,
+    /// or a function (its line after the prologue); all but `LINE` are
+    /// resolved by the core.
+    fn list_location(&self, loc: &str) -> Result<SourceLoc, String> {
+        if let Some(here) = self.source.line_here(loc) {
+            return here;
+        }
+        match self
+            .session
+            .request(Request::Facts(FactsRequest::SourceLocation {
+                module: self.module_ref(None),
+                location: loc.to_string(),
+            })) {
+            Response::SourceLocation(at) => Ok(at),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `info line [LOCATION]`: the location's line (``MODULE`LOCATION``, or
+    /// wherever it resolves), else the selected frame's.
+    fn info_line(&mut self, location: Option<String>, out: &mut dyn Write) -> Result<(), String> {
+        let (module, at) = match &location {
+            Some(loc) => (
+                self.module_ref(None),
+                LineAt::Location(self.source.with_current_file(loc)?),
+            ),
+            None => {
+                let frame = self.selected_frame()?;
+                match self
+                    .session
+                    .request(Request::Frames(FramesRequest::Frame(frame)))
+                {
+                    Response::Frame(f) => (ModuleRef::Id(f.module), LineAt::Offset(f.pc)),
+                    other => return Err(unexpected(other)),
+                }
+            }
+        };
+        match self
+            .session
+            .request(Request::Facts(FactsRequest::LineInfo { module, at }))
+        {
+            Response::LineInfo(info) => {
+                write_out(out, &source::info_line(&info, |t| self.theme.dim(t)))
+            }
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `info sources`: the selected frame's module's source files.
+    fn info_sources(&self, out: &mut dyn Write) -> Result<(), String> {
+        let module = self.module_ref(None);
+        match self
+            .session
+            .request(Request::Facts(FactsRequest::SourceFiles { module }))
+        {
+            Response::SourceFiles(files) => write_out(out, &source::info_sources(&files)),
+            other => Err(unexpected(other)),
+        }
+    }
 }
 
 /// An error response becomes its message; anything else is a protocol bug.

@@ -1,13 +1,12 @@
 //! The front end's source view: the line under the stop banner and `frame`,
-//! `list`, `directory`, `info line`, `info sources`. Files are found by
-//! [`SourceFiles`]; line facts come from the module's DWARF.
+//! `list`, `directory`, and the text of `info line` and `info sources`.
+//! Files are found by [`SourceFiles`]; line facts come from the module's
+//! DWARF, asked for by the `Console`, which hands them in: nothing here
+//! talks to the session.
 
-use crate::debugger::protocol::FramesRequest;
 use std::collections::HashSet;
-use std::io::Write;
 
-use super::{Console, write_out};
-use crate::debugger::protocol::{FactsRequest, FrameInfo, LineAt, ModuleRef, Request, Response};
+use crate::debugger::protocol::{FrameInfo, LineInfo};
 use crate::debugger::source::SourceFiles;
 use crate::program::dwarf::SourceLoc;
 use crate::render::SourceLine;
@@ -49,7 +48,19 @@ impl SourceView {
     }
 }
 
-impl Console {
+/// Where a `list` starts.
+#[derive(Debug)]
+pub(crate) enum ListFrom {
+    /// Bare `list`: around the last stop's line, else after the last
+    /// listing.
+    Next,
+    /// `list -`: before the last listing.
+    Back,
+    /// `list LOCATION`: around this line.
+    At(SourceLoc),
+}
+
+impl SourceView {
     /// The source line of frame `f` (its innermost source frame), and makes
     /// it where a bare `list` centres. A missing file is noted once.
     pub(crate) fn source_line(&mut self, f: Option<&FrameInfo>) -> SourceLine {
@@ -59,9 +70,9 @@ impl Console {
         else {
             return SourceLine::None;
         };
-        self.source.centre = Some(loc.clone());
-        self.source.last = None;
-        match self.source.files.find(&loc.file) {
+        self.centre = Some(loc.clone());
+        self.last = None;
+        match self.files.find(&loc.file) {
             Ok(text) => match text.lines.get(loc.line as usize - 1) {
                 Some(line) => SourceLine::Text(loc.line, line.clone()),
                 None => SourceLine::Note(format!(
@@ -72,7 +83,7 @@ impl Console {
                 )),
             },
             Err(note) => {
-                if self.source.noted.insert(loc.file.clone()) {
+                if self.noted.insert(loc.file.clone()) {
                     SourceLine::Note(format!("({note})"))
                 } else {
                     SourceLine::None
@@ -81,40 +92,30 @@ impl Console {
         }
     }
 
-    /// `directory [DIR]`.
-    pub(crate) fn directory(
-        &mut self,
-        dir: Option<std::path::PathBuf>,
-        out: &mut dyn Write,
-    ) -> Result<(), String> {
+    /// `directory [DIR]`: adds `dir` to the places looked in; the text
+    /// saying where files are looked for.
+    pub(crate) fn directory(&mut self, dir: Option<std::path::PathBuf>) -> Result<String, String> {
         if let Some(dir) = dir {
             if !dir.is_dir() {
                 return Err(format!("{} is not a directory", dir.display()));
             }
-            self.source.files.add_directory(dir);
-            self.source.noted.clear();
+            self.files.add_directory(dir);
+            self.noted.clear();
         }
         let dirs: Vec<String> = self
-            .source
             .files
             .directories()
             .iter()
             .map(|d| d.display().to_string())
             .collect();
-        if dirs.is_empty() {
-            write_out(
-                out,
-                "Source files are looked for at the path DWARF gives only.\n",
-            )
+        Ok(if dirs.is_empty() {
+            "Source files are looked for at the path DWARF gives only.\n".to_string()
         } else {
-            write_out(
-                out,
-                &format!(
-                    "Source files are looked for at the path DWARF gives, then in: {}\n",
-                    dirs.join(", ")
-                ),
+            format!(
+                "Source files are looked for at the path DWARF gives, then in: {}\n",
+                dirs.join(", ")
             )
-        }
+        })
     }
 
     /// Turns a bare `LINE` into `FILE:LINE` with the current source file;
@@ -124,7 +125,7 @@ impl Console {
         if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
             return Ok(location.to_string());
         }
-        match self.source.current_file() {
+        match self.current_file() {
             Some(file) => Ok(format!("{file}:{trimmed}")),
             None => Err(format!(
                 "no current source file for line {trimmed}: give FILE:{trimmed}"
@@ -132,24 +133,35 @@ impl Console {
         }
     }
 
-    /// `list [LOCATION | -]`.
-    pub(crate) fn list(
-        &mut self,
-        location: Option<String>,
-        out: &mut dyn Write,
-    ) -> Result<(), String> {
+    /// A bare `LINE` of `list LINE` in the current file; `None` for any
+    /// other location (the core resolves it).
+    pub(crate) fn line_here(&self, loc: &str) -> Option<Result<SourceLoc, String>> {
+        let line = loc.parse::<u32>().ok()?;
+        Some(
+            self.current_file()
+                .map(|file| SourceLoc {
+                    file,
+                    line,
+                    column: None,
+                })
+                .ok_or_else(|| format!("no current source file for line {line}: give FILE:{line}")),
+        )
+    }
+
+    /// `list`: the lines listed, numbered.
+    pub(crate) fn list(&mut self, from: ListFrom) -> Result<String, String> {
         // Which way a series of listings grows: None starts a new one.
-        let (file, first, grows) = match location.as_deref().map(str::trim) {
-            None => {
-                if let Some(c) = self.source.centre.clone() {
+        let (file, first, grows) = match from {
+            ListFrom::Next => {
+                if let Some(c) = self.centre.clone() {
                     (c.file, c.line.saturating_sub(LIST_SIZE / 2).max(1), None)
-                } else if let Some((file, _, last)) = &self.source.last {
+                } else if let Some((file, _, last)) = &self.last {
                     (file.clone(), last + 1, Some(true))
                 } else {
                     return Err("no source to list: the program has not stopped at a line with line information (give a location)".into());
                 }
             }
-            Some("-") => match &self.source.last {
+            ListFrom::Back => match &self.last {
                 Some((file, first, _)) if *first > 1 => (
                     file.clone(),
                     first.saturating_sub(LIST_SIZE).max(1),
@@ -158,13 +170,8 @@ impl Console {
                 Some(_) => return Err("already at the start of the file".into()),
                 None => return Err("nothing listed yet".into()),
             },
-            Some(loc) => {
-                let at = self.list_location(loc)?;
-                let text = self
-                    .source
-                    .files
-                    .find(&at.file)
-                    .map_err(|e| e.to_string())?;
+            ListFrom::At(at) => {
+                let text = self.files.find(&at.file).map_err(|e| e.to_string())?;
                 if at.line as usize > text.lines.len() {
                     return Err(format!(
                         "line {} is out of range: {} has {} lines",
@@ -176,7 +183,7 @@ impl Console {
                 (at.file, at.line.saturating_sub(LIST_SIZE / 2).max(1), None)
             }
         };
-        let text = self.source.files.find(&file).map_err(|e| e.to_string())?;
+        let text = self.files.find(&file).map_err(|e| e.to_string())?;
         let total = text.lines.len() as u32;
         if first > total {
             return Err(format!(
@@ -185,7 +192,7 @@ impl Console {
         }
         let mut last = (first + LIST_SIZE - 1).min(total);
         if grows == Some(false)
-            && let Some((_, top, _)) = &self.source.last
+            && let Some((_, top, _)) = &self.last
         {
             last = last.min(top.saturating_sub(1));
         }
@@ -193,110 +200,51 @@ impl Console {
         for n in first..=last {
             listing.push_str(&format!("{n}\t{}\n", text.lines[n as usize - 1]));
         }
-        self.source.centre = None;
-        self.source.last = Some(match (grows, self.source.last.take()) {
+        self.centre = None;
+        self.last = Some(match (grows, self.last.take()) {
             (Some(true), Some((_, top, _))) => (file, top, last),
             (Some(false), Some((_, _, bottom))) => (file, first, bottom),
             _ => (file, first, last),
         });
-        write_out(out, &listing)
+        Ok(listing)
     }
+}
 
-    /// Where `list LOCATION` centres: `LINE` (current file), `FILE:LINE`,
-    /// or a function (its line after the prologue); all but `LINE` are
-    /// resolved by the core.
-    fn list_location(&self, loc: &str) -> Result<SourceLoc, String> {
-        if let Ok(line) = loc.parse::<u32>() {
-            let file = self.source.current_file().ok_or_else(|| {
-                format!("no current source file for line {line}: give FILE:{line}")
-            })?;
-            return Ok(SourceLoc {
-                file,
-                line,
-                column: None,
-            });
-        }
-        match self
-            .session
-            .request(Request::Facts(FactsRequest::SourceLocation {
-                module: self.module_ref(None),
-                location: loc.to_string(),
-            })) {
-            Response::SourceLocation(at) => Ok(at),
-            other => Err(super::unexpected(other)),
-        }
+/// `info line`'s text for the core's answer; `dim` styles its note.
+pub(crate) fn info_line(info: &LineInfo, dim: impl Fn(&str) -> String) -> String {
+    let mut text = String::new();
+    if let Some(note) = &info.note {
+        text.push_str(&format!("{}\n", dim(&format!("({note})"))));
     }
-
-    /// `info line [LOCATION]`: the location's line (``MODULE`LOCATION``, or
-    /// wherever it resolves), else the selected frame's.
-    pub(crate) fn info_line(
-        &mut self,
-        location: Option<String>,
-        out: &mut dyn Write,
-    ) -> Result<(), String> {
-        let (module, at) = match &location {
-            Some(loc) => (
-                self.module_ref(None),
-                LineAt::Location(self.with_current_file(loc)?),
+    let Some(&pc) = info.places.first() else {
+        text.push_str("No line information\n");
+        return text;
+    };
+    text.push_str(&if info.places.len() > 1 {
+        let list: Vec<String> = info.places.iter().map(|p| format!("0x{p:x}")).collect();
+        match &info.line {
+            Some(l) => format!(
+                "Line {} of \"{}\" starts at {} places: {}\n",
+                l.line,
+                l.file,
+                info.places.len(),
+                list.join(", ")
             ),
-            None => {
-                let frame = self.selected_frame()?;
-                match self
-                    .session
-                    .request(Request::Frames(FramesRequest::Frame(frame)))
-                {
-                    Response::Frame(f) => (ModuleRef::Id(f.module), LineAt::Offset(f.pc)),
-                    other => return Err(super::unexpected(other)),
-                }
-            }
-        };
-        let info = match self
-            .session
-            .request(Request::Facts(FactsRequest::LineInfo { module, at }))
-        {
-            Response::LineInfo(info) => info,
-            other => return Err(super::unexpected(other)),
-        };
-        if let Some(note) = &info.note {
-            write_out(out, &format!("{}\n", self.theme.dim(&format!("({note})"))))?;
+            None => format!("Starts at {}\n", list.join(", ")),
         }
-        let pc = info.places[0];
-        let text = if info.places.len() > 1 {
-            let list: Vec<String> = info.places.iter().map(|p| format!("0x{p:x}")).collect();
-            match &info.line {
-                Some(l) => format!(
-                    "Line {} of \"{}\" starts at {} places: {}\n",
-                    l.line,
-                    l.file,
-                    info.places.len(),
-                    list.join(", ")
-                ),
-                None => format!("Starts at {}\n", list.join(", ")),
-            }
-        } else {
-            match (info.row_start, &info.line) {
-                (Some(start), Some(l)) => format!(
-                    "Line {} of \"{}\" starts at 0x{start:x} and contains 0x{pc:x}\n",
-                    l.line, l.file
-                ),
-                _ => format!("No line information for 0x{pc:x}\n"),
-            }
-        };
-        write_out(out, &text)
-    }
+    } else {
+        match (info.row_start, &info.line) {
+            (Some(start), Some(l)) => format!(
+                "Line {} of \"{}\" starts at 0x{start:x} and contains 0x{pc:x}\n",
+                l.line, l.file
+            ),
+            _ => format!("No line information for 0x{pc:x}\n"),
+        }
+    });
+    text
+}
 
-    /// `info sources`: the selected frame's module's source files.
-    pub(crate) fn info_sources(&self, out: &mut dyn Write) -> Result<(), String> {
-        let module = self.module_ref(None);
-        match self
-            .session
-            .request(Request::Facts(FactsRequest::SourceFiles { module }))
-        {
-            Response::SourceFiles(files) => {
-                let text: String = files.iter().map(|f| format!("{f}\n")).collect();
-                write_out(out, &text)
-            }
-            other => Err(super::unexpected(other)),
-        }
-    }
+/// `info sources`' text: one file per line.
+pub(crate) fn info_sources(files: &[String]) -> String {
+    files.iter().map(|f| format!("{f}\n")).collect()
 }
