@@ -1,6 +1,7 @@
 //! The debugger core: a [`Session`] drives a worker thread that owns the
 //! wasmtime store, over the typed [`protocol`]. No terminal code lives here.
 
+pub mod answer;
 mod breakpoint_requests;
 pub mod breakpoints;
 mod cache;
