@@ -79,11 +79,6 @@ impl Error {
         }
     }
 
-    /// An [`ErrorKind::Invalid`] error.
-    pub fn invalid(message: impl Into<String>) -> Error {
-        Error::new(ErrorKind::Invalid, message)
-    }
-
     /// The same error with `hint`.
     pub fn with_hint(self, hint: impl Into<String>) -> Error {
         Error {

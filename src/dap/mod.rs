@@ -899,7 +899,7 @@ impl Adapter {
                     .source
                     .and_then(|s| s.path)
                     .ok_or("only sources with a path can be read")?;
-                let text = self.sources.find(&path).map_err(|e| e.to_string())?;
+                let text = self.sources.find(&path)?;
                 Ok(json!({ "content": text.lines.join("\n") }))
             }
             "readMemory" => {
@@ -1254,9 +1254,16 @@ impl Adapter {
 
     fn stack_trace(&mut self, request: &Incoming) -> Served {
         let args: dap::requests::StackTraceArguments = Self::arguments(request)?;
-        let thread = u32::try_from(args.thread_id)
-            .map(ThreadId)
-            .map_err(|_| failure!("no thread {}", args.thread_id))?;
+        let thread = u32::try_from(args.thread_id).map(ThreadId).map_err(|_| {
+            crate::error::Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "no thread {}: the program is thread {}",
+                    args.thread_id,
+                    ThreadId::MAIN
+                ),
+            )
+        })?;
         let stop = self.stop()?;
         let Response::Backtrace { frames, .. } =
             self.ask(Request::Frames(FramesRequest::Backtrace {
@@ -1624,11 +1631,11 @@ impl Adapter {
     }
 
     /// The ids in the breakpoint table.
-    fn breakpoint_ids(&self) -> Vec<BreakpointId> {
-        match self.ask(Request::Breakpoint(BreakpointRequest::Breakpoints)) {
-            Ok(Response::Breakpoints(list)) => list.iter().map(|b| b.id).collect(),
-            _ => Vec::new(),
-        }
+    /// The breakpoint table's ids; `None` when it cannot be read (no
+    /// program, the worker gone).
+    fn breakpoint_ids(&self) -> Option<Vec<BreakpointId>> {
+        let list = self.session().ok()?.breakpoints().ok()?;
+        Some(list.iter().map(|b| b.id).collect())
     }
 
     /// Follows the session's `BreakpointsChanged` events: when the table
@@ -1640,7 +1647,10 @@ impl Adapter {
         if !self.breakpoints_changed.swap(false, Ordering::SeqCst) {
             return;
         }
-        let now = self.breakpoint_ids();
+        // A table that cannot be read says nothing of what was removed.
+        let Some(now) = self.breakpoint_ids() else {
+            return;
+        };
         if tell {
             for id in now.iter().filter(|id| !self.known_breakpoints.contains(id)) {
                 self.writer.event(

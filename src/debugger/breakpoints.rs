@@ -232,7 +232,7 @@ fn resolve_line(info: &ModuleInfo, file: &str, line: &str) -> Result<Resolved, E
         .ok_or_else(|| not_found!("no code for {file}:{line}"))?;
     let func = info
         .func_containing(pc)
-        .ok_or_else(|| invalid!("{file}:{line} is not in the code of any function"))?;
+        .ok_or_else(|| not_found!("{file}:{line} is not in the code of any function"))?;
     Ok(Resolved {
         func,
         pc,

@@ -25,7 +25,6 @@
 //! write to the user's cache directory on purpose: such a person can
 //! equally replace the `wasmdbg` binary.
 
-use crate::error::{Error, invalid};
 use std::hash::Hash;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,7 +33,7 @@ use std::time::Instant;
 use wasmtime::component::Component;
 use wasmtime::error::Context;
 use wasmtime::{Engine, Module};
-use wasmtime::{Result, format_err as anyhow};
+use wasmtime::{Result, format_err};
 
 /// Compiled code the cache can hold: a core module or a component.
 pub trait Artifact: Sized {
@@ -90,8 +89,9 @@ pub struct CodeSource {
     /// The cache file the code was loaded from; `None` when compiled.
     pub loaded_from: Option<PathBuf>,
     /// After compiling with the cache on: the file it was saved to, or why
-    /// it could not be saved. `None` when loaded or when the cache is off.
-    pub saved: Option<std::result::Result<PathBuf, Error>>,
+    /// it could not be saved (a note for `info module`, as `refused` is).
+    /// `None` when loaded or when the cache is off.
+    pub saved: Option<std::result::Result<PathBuf, String>>,
     /// A cache file that was there but not used, and why.
     pub refused: Option<String>,
 }
@@ -129,7 +129,7 @@ pub fn load_or_compile<A: Artifact>(
     let module = A::compile(engine, wasm)?;
     let saved = save(&module, dir, &path, &key)
         .map(|()| path.clone())
-        .map_err(|e| invalid!("{}: {e:#}", path.display()));
+        .map_err(|e| format!("{}: {e:#}", path.display()));
     if saved.is_ok() {
         let _ = trim(dir, SIZE_LIMIT);
     }
@@ -139,7 +139,7 @@ pub fn load_or_compile<A: Artifact>(
 fn source(
     start: Instant,
     loaded_from: Option<PathBuf>,
-    saved: Option<std::result::Result<PathBuf, Error>>,
+    saved: Option<std::result::Result<PathBuf, String>>,
     refused: Option<String>,
 ) -> CodeSource {
     CodeSource {
@@ -194,21 +194,21 @@ fn read<A: Artifact>(engine: &Engine, path: &Path, key: &[u8; 32]) -> Result<Opt
         Err(e) => return Err(e.into()),
     };
     if check.len() != CHECK_LEN || &check[..MAGIC.len()] != MAGIC {
-        return Err(anyhow!("not a wasmdbg cache file"));
+        return Err(format_err!("not a wasmdbg cache file"));
     }
     let (stored_key, rest) = check[MAGIC.len()..].split_at(32);
     let (stored_len, stored_sum) = rest.split_at(8);
     if stored_key != key {
-        return Err(anyhow!("it belongs to another module or configuration"));
+        return Err(format_err!("it belongs to another module or configuration"));
     }
     let file = std::fs::File::open(path)?;
     let len = u64::from_le_bytes(stored_len.try_into().unwrap_or_default());
     if file.metadata()?.len() != len {
-        return Err(anyhow!("wrong length (a torn or foreign file)"));
+        return Err(format_err!("wrong length (a torn or foreign file)"));
     }
     let mapped = map(&file)?;
     if stored_sum != checksum(key, &mapped) {
-        return Err(anyhow!("checksum mismatch (corrupt file)"));
+        return Err(format_err!("checksum mismatch (corrupt file)"));
     }
     A::deserialize(engine, file, &mapped)
         .map(Some)

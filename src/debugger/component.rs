@@ -5,7 +5,7 @@
 
 use crate::error::{Error, ErrorKind, invalid, malformed, not_found, unavailable};
 use wasmtime::component::{Component, Func, Linker, Val};
-use wasmtime::{Engine, Module, Result, Store, format_err as anyhow};
+use wasmtime::{Engine, Module, Result, Store, format_err};
 use wasmtime_wasi::p2::bindings::CommandPre;
 
 use super::config::RunConfig;
@@ -134,7 +134,7 @@ pub(crate) fn core_modules(
                 .find(|c| c.debug_bytecode() == Some(m.info.bytes()))
                 .cloned()
                 .ok_or_else(|| {
-                    anyhow!(
+                    format_err!(
                         "core module {i} ({}) of the component was not compiled by wasmtime",
                         m.name
                     )
@@ -282,7 +282,7 @@ impl ComponentRunner {
                     .await
                     .map_err(instantiating)?;
                 let func = find_func(&instance, &mut *store, name)
-                    .ok_or_else(|| anyhow!("no exported function {name}"))?;
+                    .ok_or_else(|| format_err!("no exported function {name}"))?;
                 let mut results = vec![Val::Bool(false); func.ty(&*store).results().len()];
                 func.call_async(&mut *store, args, &mut results).await?;
                 let results = results

@@ -204,7 +204,7 @@ fn instructions(
     let info = program.info(module);
     let func = info
         .func_containing(offset)
-        .ok_or_else(|| invalid!("0x{offset:x} is not in the code of any function"))?;
+        .ok_or_else(|| not_found!("0x{offset:x} is not in the code of any function"))?;
     let offsets = info.instruction_offsets(func);
     let start = offsets.partition_point(|&o| o < offset);
     Ok(offsets

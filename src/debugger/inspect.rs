@@ -1,7 +1,7 @@
 //! Reading the paused program's state beyond frames: globals, memory and
 //! table sizes, and memory contents for `x`.
 
-use crate::error::{Error, invalid, not_found, unavailable};
+use crate::error::{Error, ErrorKind, invalid, not_found, unavailable};
 use wasmtime::{StoreContextMut, Val};
 
 use super::frames::Paused;
@@ -11,7 +11,7 @@ use super::protocol::{
     CoreModuleId, Examine, FrameRef, FramesRequest, Pc, PrintOptions, Response, SourceValue,
     Variable,
 };
-use super::state::{Host, Shared};
+use super::state::{Host, Shared, core_error};
 use super::target;
 use super::values::ValueReader;
 use crate::program::expr::{Expr, LoadType, Num, Var};
@@ -136,7 +136,7 @@ fn instance_of(
 
 /// The refusal for a module whose instance does not exist yet.
 fn no_instance() -> Response {
-    Response::invalid("the module is not instantiated yet".to_string())
+    Response::error(ErrorKind::Unavailable, "the module is not instantiated yet")
 }
 
 /// The current size in bytes of each memory of `module`.
@@ -197,10 +197,13 @@ fn table_elements(
         return no_instance();
     };
     match instance.debug_table(&mut *store, table) {
-        None => Response::invalid(match info.tables().len() {
-            0 => "the module has no table".to_string(),
-            n => format!("no table {table}: the module has {n} (0-{})", n - 1),
-        }),
+        None => Response::error(
+            ErrorKind::NotFound,
+            match info.tables().len() {
+                0 => "the module has no table".to_string(),
+                n => format!("no table {table}: the module has {n} (0-{})", n - 1),
+            },
+        ),
         Some(t) => {
             let size = t.size(&*store);
             if start.saturating_add(count) > size {
@@ -232,7 +235,7 @@ fn examine(
 ) -> Result<Response, Error> {
     let frame = paused
         .frame_of(store, x.frame)
-        .map_err(|e| invalid!("{e}"))?;
+        .map_err(|e| core_error(&e))?;
     target::examine(&mut LiveTarget::new(shared, store), &frame, x)
 }
 
@@ -250,7 +253,7 @@ fn evaluate(
         module,
         func,
         pc,
-    } = paused.frame_of(store, frame).map_err(|e| invalid!("{e}"))?;
+    } = paused.frame_of(store, frame).map_err(|e| core_error(&e))?;
     evaluate_at(
         shared,
         store,
@@ -354,7 +357,7 @@ fn source_variables(
     args_only: bool,
     print: &PrintOptions,
 ) -> Result<Option<Vec<Variable>>, Error> {
-    let wasm = paused.frame_of(store, frame).map_err(|e| invalid!("{e}"))?;
+    let wasm = paused.frame_of(store, frame).map_err(|e| core_error(&e))?;
     let info = shared.info(wasm.module).clone();
     let mut machine = target::FrameMachine {
         t: &mut LiveTarget::new(shared, store),
@@ -382,7 +385,7 @@ fn set_variable(
     let (module, func) = paused
         .frame_of(store, frame)
         .map(|f| (f.module, f.func))
-        .map_err(|e| invalid!("{e}"))?;
+        .map_err(|e| core_error(&e))?;
     let info = shared.info(module).clone();
     let name = name.trim();
     if crate::program::expr::is_history_ref(name) {
@@ -443,7 +446,7 @@ fn set_variable(
     let global = instance
         .debug_global(&mut *store, index)
         .ok_or_else(|| not_found!("no global {index}"))?;
-    global.set(&mut *store, val).map_err(|e| invalid!("{e}"))
+    global.set(&mut *store, val).map_err(|e| core_error(&e))
 }
 
 fn as_float(v: Num) -> f64 {
@@ -469,7 +472,7 @@ fn set_memory(
     let module = paused
         .frame_of(store, frame)
         .map(|f| f.module)
-        .map_err(|e| invalid!("{e}"))?;
+        .map_err(|e| core_error(&e))?;
     let instance = shared
         .instance(store, module)
         .ok_or_else(|| unavailable!("the module is not instantiated yet"))?;

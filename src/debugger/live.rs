@@ -33,23 +33,27 @@ impl<'a, 'b> LiveTarget<'a, 'b> {
         }
     }
 
-    /// `v`, a value of `module`'s code, as an owned value.
+    /// `v`, a value of `module`'s code, as an owned value: numbers as they
+    /// are, references described through the module's instance.
     fn value(&mut self, module: CoreModuleId, v: &wasmtime::Val) -> Value {
+        use wasmtime::Val;
+        if !matches!(v, Val::FuncRef(Some(_)) | Val::AnyRef(Some(_))) {
+            return value_of(v);
+        }
         let i = module.index();
         if self.readers.len() <= i {
             self.readers.resize_with(i + 1, || None);
         }
-        if self.readers[i].is_none() {
-            let instance = self.instance(module).ok();
-            self.readers[i] = Some(ValueReader::new(
-                instance,
+        let mut reader = match self.readers[i].take() {
+            Some(reader) => reader,
+            None => ValueReader::new(
+                self.instance(module).ok(),
                 self.shared.program.info(module).clone(),
-            ));
-        }
-        match &mut self.readers[i] {
-            Some(reader) => reader.read(self.store, v),
-            None => value_of(v),
-        }
+            ),
+        };
+        let value = reader.read(self.store, v);
+        self.readers[i] = Some(reader);
+        value
     }
 
     fn instance(&mut self, module: CoreModuleId) -> Result<wasmtime::Instance, Error> {

@@ -14,11 +14,12 @@ use wasmtime::{AsContextMut, StoreContextMut};
 use super::breakpoint_requests::breakpoint_request;
 use super::breakpoints;
 use super::frames::Paused;
-use super::host::one_line;
 use super::protocol::{
     CoreModuleId, DisasmLine, ErrorKind, Outcome, PauseId, Request, Response, Stop, StopReason,
 };
-use super::state::{Channel, Host, Incoming, Shared, error_response, guarded, lock, start_killing};
+use super::state::{
+    Channel, Host, Incoming, Shared, core_error, error_response, guarded, lock, start_killing,
+};
 use super::stepping::{resume, start_advance, start_finish, start_line_step, start_step};
 use super::watch::add_watch;
 
@@ -142,7 +143,7 @@ pub(crate) fn pause(
                                 Ok((f.module, f.func, f.pc))
                             })
                             .map(Some)
-                            .map_err(|e| one_line(&e)),
+                            .map_err(|e| core_error(&e)),
                             None => Ok(None),
                         };
                         match at {
@@ -152,7 +153,7 @@ pub(crate) fn pause(
                             Err(_) if func.is_some() => {
                                 disassemble(&shared.program, None, func, all)
                             }
-                            Err(e) => Response::invalid(e),
+                            Err(e) => Response::Error(e),
                         }
                     }
                     Request::CodeSource => Response::CodeSource(shared.code.clone()),

@@ -129,13 +129,14 @@ fn open(
     pause: PauseId,
     lasting: Arc<super::history::Lasting>,
 ) -> Result<PostMortem, Error> {
-    let bytes = crate::program::load_module_bytes(module).map_err(|e| invalid!("{e:#}"))?;
+    let bytes = crate::program::load_module_bytes(module)?;
     let program = if crate::program::is_component(&bytes) {
         Program::component(&bytes).map_err(|e| malformed!("malformed component: {e:#}"))?
     } else {
         let dwp = match dwp {
             Some(p) => Some((
-                std::fs::read(p).map_err(|e| invalid!("cannot read --dwp {}: {e}", p.display()))?,
+                std::fs::read(p)
+                    .map_err(|e| io_error!("cannot read --dwp {}: {e}", p.display()))?,
                 p.display().to_string(),
             )),
             None => std::fs::read(module.with_extension("dwp"))
@@ -147,7 +148,7 @@ fn open(
             .iter()
             .map(|(name, path)| {
                 let bytes = crate::program::load_module_bytes(path)
-                    .map_err(|e| invalid!("--preload {name}: {e:#}"))?;
+                    .map_err(|e| e.context(format_args!("--preload {name}")))?;
                 ModuleInfo::parse(bytes)
                     .map(|info| (name.clone(), info))
                     .map_err(|e| malformed!("--preload {name}: malformed module: {e:#}"))

@@ -476,7 +476,9 @@ pub enum FramesRequest {
     Backtrace {
         /// The pause whose stack to walk.
         pause: PauseId,
-        /// The thread whose stack it is.
+        /// The thread whose stack it is (absent in JSON input: the main
+        /// thread).
+        #[serde(default)]
         thread: ThreadId,
         /// At most this many frames.
         limit: Option<usize>,

@@ -11,10 +11,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use wasmtime::component::ResourceTable;
-use wasmtime::{
-    AsContextMut, Engine, Instance, Module, ModulePC, Result, Store, StoreContextMut,
-    format_err as anyhow,
-};
+use wasmtime::{AsContextMut, Engine, Instance, Module, ModulePC, Result, Store, StoreContextMut};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -206,29 +203,39 @@ impl Shared {
     }
 }
 
-/// The response for an error from the engine side: its kind when it
-/// carries one (a [`super::protocol::Error`] anywhere in its chain), else
-/// [`super::protocol::ErrorKind::Invalid`]; one line.
-pub(crate) fn error_response(e: &wasmtime::Error) -> Response {
-    // A protocol error with nothing added on the way keeps its hint.
-    if let Some(error) = e.downcast_ref::<super::protocol::Error>()
+/// An error from the engine side as the core's: the core error it carries
+/// (anywhere in its chain) gives the kind, and is returned whole, hint
+/// included, when nothing was added on the way; else
+/// [`crate::error::ErrorKind::Invalid`]. One line.
+pub(crate) fn core_error(e: &wasmtime::Error) -> crate::error::Error {
+    if let Some(error) = e.downcast_ref::<crate::error::Error>()
         && e.chain().count() == 1
     {
-        return Response::Error(error.clone());
+        return error.clone();
     }
     let kind = e
         .chain()
-        .find_map(|c| c.downcast_ref::<super::protocol::Error>())
-        .map_or(super::protocol::ErrorKind::Invalid, |k| k.kind);
-    Response::error(kind, one_line(e))
+        .find_map(|c| c.downcast_ref::<crate::error::Error>())
+        .map_or(crate::error::ErrorKind::Invalid, |k| k.kind);
+    crate::error::Error::new(kind, one_line(e))
+}
+
+/// The response for an error from the engine side ([`core_error`]).
+pub(crate) fn error_response(e: &wasmtime::Error) -> Response {
+    Response::Error(core_error(e))
 }
 
 /// Runs `f`, turning a panic into an error message. wasmtime aborts the
 /// process if a panic unwinds out of the debug handler during a trap, so
 /// every store access made while paused goes through here.
 pub(crate) fn guarded<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
-    crate::panic_guard::quiet(|| catch_unwind(AssertUnwindSafe(f)))
-        .unwrap_or_else(|payload| Err(anyhow!("internal error: {}", panic_message(&payload))))
+    crate::panic_guard::quiet(|| catch_unwind(AssertUnwindSafe(f))).unwrap_or_else(|payload| {
+        Err(crate::error::Error::new(
+            crate::error::ErrorKind::Internal,
+            format!("internal error: {}", panic_message(&payload)),
+        )
+        .into())
+    })
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {

@@ -380,7 +380,7 @@ pub(crate) fn read_strings(
     let mut at = address;
     for _ in 0..count {
         if at >= size {
-            return Err(invalid!(
+            return Err(unavailable!(
                 "0x{at:x} is past the end of memory {memory} ({size} bytes)"
             ));
         }

@@ -40,8 +40,9 @@ pub(crate) fn value_of(val: &Val) -> Value {
 }
 
 /// Converts values that need the store to describe: an i31 reference's
-/// value, a funcref's function. One per pause: the map from funcref to
-/// function index is built on first need.
+/// value, a funcref's function. Kept per pause and core module by whoever
+/// reads values (a pause's frame walk, a live target): the map from funcref
+/// to function index is built on first need.
 pub(crate) struct ValueReader {
     instance: Option<Instance>,
     info: Arc<ModuleInfo>,

@@ -10,7 +10,7 @@ use super::breakpoints;
 use super::frames::Paused;
 use super::machine::eval_in;
 use super::protocol::{CoreModuleId, FrameRef, Pc, Value};
-use super::state::{Host, Shared, lock};
+use super::state::{Host, Shared, core_error, lock};
 use super::values::ValueReader;
 use crate::program::expr::{Expr, Num};
 
@@ -112,7 +112,7 @@ pub(crate) fn add_watch(
         module,
         func,
         ..
-    } = paused.frame_of(store, frame).map_err(|e| invalid!("{e}"))?;
+    } = paused.frame_of(store, frame).map_err(|e| core_error(&e))?;
     // ``MODULE`WHAT`` watches that core module's global or memory; the
     // address is still evaluated in the frame.
     let (watched_module, spec) = match &spec {
@@ -204,7 +204,7 @@ pub(crate) fn add_watch(
             offset,
         })
         .collect();
-    arm_sites(shared, store, &sites, true).map_err(|e| invalid!("{e}"))?;
+    arm_sites(shared, store, &sites, true).map_err(|e| core_error(&e))?;
     let mut control = lock(&shared.control);
     let id = control.table.add_watch(|id| breakpoints::Watch {
         id,

@@ -440,8 +440,7 @@ impl Loaded {
                             &component,
                             plain.as_ref().map(|(e, c)| (e, c)),
                             options,
-                        )
-                        .map_err(|e| io_error!("{}", one_line(&e)))?;
+                        )?;
                         let _ = output.send(Message::Event(super::protocol::Event::Serving {
                             addr: server.addr.to_string(),
                         }));

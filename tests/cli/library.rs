@@ -61,6 +61,29 @@ fn frames_of_an_earlier_pause_are_refused() {
             other => panic!("stale frame answered: {other:?}"),
         }
     }
+    // Requests that read a frame's values keep the kind of the frame's
+    // refusal too: a stale frame is Stale, another thread NotFound.
+    let evaluate = |frame: FrameRef| {
+        Request::Inspect(InspectRequest::Evaluate {
+            frame,
+            expr: "$local0 + 1".into(),
+            print: Default::default(),
+            record: false,
+        })
+    };
+    let other_thread = FrameRef {
+        thread: ThreadId(2),
+        ..FrameRef::new(stop2.pause, 0)
+    };
+    for (request, kind) in [
+        (evaluate(old), wasmdbg::error::ErrorKind::Stale),
+        (evaluate(other_thread), wasmdbg::error::ErrorKind::NotFound),
+    ] {
+        match session.request(request) {
+            Response::Error(e) => assert_eq!(e.kind, kind, "{e}"),
+            other => panic!("answered: {other:?}"),
+        }
+    }
     let new = FrameRef::new(stop2.pause, 0);
     let Response::Locals(locals) = session.request(Request::Frames(FramesRequest::Locals(new)))
     else {

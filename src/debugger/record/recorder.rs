@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use wasmtime::{
-    AsContextMut, Caller, Config, Engine, Extern, Linker, Module, Store, Val, format_err as anyhow,
+    AsContextMut, Caller, Config, Engine, Extern, Linker, Module, Store, Val, format_err,
 };
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -162,7 +162,7 @@ pub fn record(
     config: &RunConfig,
     open: impl FnOnce() -> Result<Sink, Error> + Send + 'static,
 ) -> Result<Recorded, Error> {
-    let bytes = crate::program::map_module_bytes(&config.module).map_err(|e| io_error!("{e:#}"))?;
+    let bytes = crate::program::map_module_bytes(&config.module)?;
     check_recordable(&bytes, config)?;
     if config.unknown_imports == crate::debugger::imports::UnknownImports::Refuse {
         crate::debugger::imports::check_module_imports(&bytes, &[])?;
@@ -252,7 +252,7 @@ pub fn record(
             None => ("_start", Vec::new()),
         };
         let func = instance.get_func(&mut store, name).ok_or_else(|| {
-            anyhow!("the module has no _start (not a WASI command); use --invoke NAME")
+            format_err!("the module has no _start (not a WASI command); use --invoke NAME")
         })?;
         let ty = func.ty(&store);
         let mut results: Vec<Val> = ty
@@ -309,7 +309,7 @@ async fn recorded_call(
 ) -> wasmtime::Result<()> {
     let args: Vec<Bits> = params.iter().map(bits).collect();
     let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
-        return Err(anyhow!("missing required memory export"));
+        return Err(format_err!("missing required memory export"));
     };
     let buffers = p1::read_buffers(name, &args, memory.data(&caller));
     let fuel = caller.as_context_mut().hostcall_fuel();

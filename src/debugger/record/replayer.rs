@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use wasmtime::{Caller, Extern, FuncType, Linker, Val, format_err as anyhow};
+use wasmtime::{Caller, Extern, FuncType, Linker, Val, format_err};
 use wasmtime_wasi::I32Exit;
 
 use super::p1::{self, Bits};
@@ -89,11 +89,11 @@ fn replayed_call<T: Replaying>(
     let cursor = caller
         .data_mut()
         .cursor()
-        .ok_or_else(|| anyhow!("{name}: not replaying"))?;
+        .ok_or_else(|| format_err!("{name}: not replaying"))?;
     let n = cursor.next + 1;
     let trace = cursor.trace.clone();
     let Some(call) = trace.calls.get(cursor.next) else {
-        return Err(anyhow!(
+        return Err(format_err!(
             "the replay diverged at host call #{n}: the program calls {}, after the last of the \
              {} recorded calls (the recording {})",
             call_text(name, &args),
@@ -103,7 +103,7 @@ fn replayed_call<T: Replaying>(
     };
     let recorded = trace.function(call);
     if recorded != name || call.args != args {
-        return Err(anyhow!(
+        return Err(format_err!(
             "the replay diverged at host call #{n}: the program calls {}, the recording has {}",
             call_text(name, &args),
             call_text(recorded, &call.args)
@@ -112,7 +112,7 @@ fn replayed_call<T: Replaying>(
     cursor.next += 1;
     let echo = cursor.echo.clone();
     if !call.writes.is_empty() {
-        let memory = memory.ok_or_else(|| anyhow!("missing required memory export"))?;
+        let memory = memory.ok_or_else(|| format_err!("missing required memory export"))?;
         let data = memory.data_mut(&mut caller);
         if let Some(echo) = echo
             && name == "fd_write"
@@ -137,7 +137,7 @@ fn replayed_call<T: Replaying>(
                 .checked_add(bytes.len())
                 .and_then(|end| data.get_mut(at..end))
                 .ok_or_else(|| {
-                    anyhow!(
+                    format_err!(
                         "the replay diverged at host call #{n}: {} wrote {} bytes at {at:#x} in \
                          the recording, past the end of memory ({size} bytes) now",
                         call_text(name, &args),
@@ -155,7 +155,7 @@ fn replayed_call<T: Replaying>(
             Ok(())
         }
         CallResult::Exit(code) => Err(I32Exit(*code).into()),
-        CallResult::Failed(message) => Err(anyhow!("{message}")),
+        CallResult::Failed(message) => Err(format_err!("{message}")),
     }
 }
 

@@ -13,7 +13,7 @@
 //! server goes on. Malformed HTTP is answered by hyper (400) and never
 //! reaches the guest or the debugger.
 
-use crate::error::Error;
+use crate::error::{Error, io_error, not_found, unavailable};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use http_body_util::BodyExt;
 use hyper::server::conn::http1;
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Engine, Result, Store, format_err as anyhow};
+use wasmtime::{Engine, Result, Store};
 use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
@@ -82,7 +82,7 @@ impl ServeRunner {
         component: &Component,
         plain: Option<(&Engine, &Component)>,
         options: &ServeOptions,
-    ) -> Result<ServeRunner> {
+    ) -> std::result::Result<ServeRunner, Error> {
         let exports: Vec<String> = component
             .component_type()
             .exports(engine)
@@ -94,7 +94,7 @@ impl ServeRunner {
             } else {
                 exports.join(", ")
             };
-            return Err(anyhow!(
+            return Err(not_found!(
                 "not a wasi:http/proxy component: it does not export \
                  wasi:http/incoming-handler (it exports {list})"
             ));
@@ -105,12 +105,16 @@ impl ServeRunner {
             wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
             ProxyPre::new(linker.instantiate_pre(component)?)
         };
-        let pre = pre_for(engine, component)?;
-        let plain = plain.map(|(e, c)| pre_for(e, c)).transpose()?;
-        let listener = TcpListener::bind(&options.addr)
-            .map_err(|e| anyhow!("cannot listen on {}: {e}", options.addr))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
+        let linking = |e: wasmtime::Error| unavailable!("{}", super::host::one_line(&e));
+        let pre = pre_for(engine, component).map_err(linking)?;
+        let plain = plain
+            .map(|(e, c)| pre_for(e, c))
+            .transpose()
+            .map_err(linking)?;
+        let listening = |e: std::io::Error| io_error!("cannot listen on {}: {e}", options.addr);
+        let listener = TcpListener::bind(&options.addr).map_err(listening)?;
+        listener.set_nonblocking(true).map_err(listening)?;
+        let addr = listener.local_addr().map_err(listening)?;
         Ok(ServeRunner {
             pre,
             plain,

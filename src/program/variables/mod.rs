@@ -472,7 +472,7 @@ impl Reader<'_, '_, '_> {
     }
 
     fn entry(&self, offset: UnitOffset) -> Result<gimli::DebuggingInformationEntry<R>, Error> {
-        self.unit().entry(offset).map_err(|e| invalid!("{e}"))
+        self.unit().entry(offset).map_err(|e| malformed!("{e}"))
     }
 
     fn attr(&self, offset: UnitOffset, at: gimli::DwAt) -> Option<AttributeValue<R>> {
@@ -650,7 +650,7 @@ impl Reader<'_, '_, '_> {
     fn var_value(&mut self, v: &VarDie) -> Result<Typed, Error> {
         if let Some(c) = &v.const_value {
             let bytes = match c {
-                AttributeValue::Block(b) => b.to_slice().map_err(|e| invalid!("{e}"))?.to_vec(),
+                AttributeValue::Block(b) => b.to_slice().map_err(|e| malformed!("{e}"))?.to_vec(),
                 AttributeValue::Sdata(n) => n.to_le_bytes().to_vec(),
                 other => match other.udata_value() {
                     Some(n) => n.to_le_bytes().to_vec(),
@@ -669,11 +669,14 @@ impl Reader<'_, '_, '_> {
                 let offset = self
                     .unit()
                     .attr_locations_offset(attr.clone())
-                    .map_err(|e| invalid!("{e}"))?
+                    .map_err(|e| malformed!("{e}"))?
                     .ok_or_else(|| unavailable!("unsupported DW_AT_location form"))?;
-                let mut list = self.unit().locations(offset).map_err(|e| invalid!("{e}"))?;
+                let mut list = self
+                    .unit()
+                    .locations(offset)
+                    .map_err(|e| malformed!("{e}"))?;
                 let mut place = Place::OptimizedOut;
-                while let Some(entry) = list.next().map_err(|e| invalid!("{e}"))? {
+                while let Some(entry) = list.next().map_err(|e| malformed!("{e}"))? {
                     if entry.range.begin <= self.address && self.address < entry.range.end {
                         place = self.run_expr(entry.data)?;
                         break;
@@ -699,7 +702,7 @@ impl Reader<'_, '_, '_> {
         let mut whole_gone = false;
         while let Some(op) = ops
             .next()
-            .map_err(|e| invalid!("bad DWARF expression: {e}"))?
+            .map_err(|e| malformed!("bad DWARF expression: {e}"))?
         {
             any = true;
             match op {
@@ -856,7 +859,9 @@ impl Reader<'_, '_, '_> {
                 b.resize(len as usize, 0);
                 Ok(b)
             }
-            Place::OptimizedOut => Err(invalid!("a value it needs is <optimized out> at this pc")),
+            Place::OptimizedOut => Err(unavailable!(
+                "a value it needs is <optimized out> at this pc"
+            )),
             Place::Rows { .. } => Err(invalid!("an array is not a number")),
             Place::Scalar(s) => Ok(match s {
                 Scalar::Int(n) => (*n as i64).to_le_bytes().to_vec(),
@@ -1286,9 +1291,9 @@ impl Reader<'_, '_, '_> {
         if let Some(bits) = self.udata(m, dw::DW_AT_bit_size) {
             let start = self
                 .udata(m, dw::DW_AT_data_bit_offset)
-                .ok_or_else(|| invalid!("a bit field without DW_AT_data_bit_offset"))?;
+                .ok_or_else(|| malformed!("a bit field without DW_AT_data_bit_offset"))?;
             if bits == 0 || bits > 64 {
-                return Err(invalid!("a bit field of {bits} bits"));
+                return Err(unavailable!("a bit field of {bits} bits"));
             }
             let first = start / 8;
             let len = (start % 8 + bits).div_ceil(8);
