@@ -19,6 +19,7 @@ use crate::debugger::protocol::{BreakpointRequest, FramesRequest, InspectRequest
 use std::io::Write;
 
 use crate::debugger::Session;
+use crate::debugger::answer::{EvalValue, Evaluated, Listed, Ran};
 use crate::debugger::protocol::{
     CoreModuleId, ErrorKind, Examine, FactsRequest, FrameRef, Outcome, Request, Response, Stop,
     StopReason,
@@ -330,16 +331,16 @@ impl Console {
         match command {
             Command::Backtrace { n } => {
                 let pause = self.pause()?.pause;
-                let backtrace = |limit: usize, outermost: bool| match self.ask(Request::Frames(
-                    FramesRequest::Backtrace {
+                let backtrace = |limit: usize, outermost: bool| {
+                    self.ask(Request::Frames(FramesRequest::Backtrace {
                         pause,
                         thread: ThreadId::MAIN,
                         limit: Some(limit),
                         outermost,
-                    },
-                )) {
-                    Response::Backtrace { frames, total } => Ok((frames, total)),
-                    other => Err(unexpected(other)),
+                    }))
+                    .into_backtrace()
+                    .map(|b| (b.frames, b.total))
+                    .map_err(err_text)
                 };
                 let text = match n {
                     Some(0) => return Err("bt 0 would show no frames".into()),
@@ -387,20 +388,26 @@ impl Console {
             }
             Command::Locals => {
                 let frame = self.selected_frame()?;
-                match self.ask(Request::Frames(FramesRequest::Locals(frame))) {
-                    Response::Locals(locals) => write_out(out, &render::locals(&locals))?,
-                    Response::NotRecorded(why) => write_out(out, &format!("{why}.\n"))?,
-                    other => return Err(unexpected(other)),
+                match self
+                    .ask(Request::Frames(FramesRequest::Locals(frame)))
+                    .into_locals()
+                    .map_err(err_text)?
+                {
+                    Listed::Values(locals) => write_out(out, &render::locals(&locals))?,
+                    Listed::NotRecorded(why) => write_out(out, &format!("{why}.\n"))?,
                 }
             }
             Command::Stack => {
                 let frame = self.selected_frame()?;
                 let at_trap = frame.index == 0
                     && matches!(&self.state, State::Paused(s) if matches!(s.reason, StopReason::Trap(_)));
-                match self.ask(Request::Frames(FramesRequest::Stack(frame))) {
-                    Response::Stack(values) => write_out(out, &render::stack(&values, at_trap))?,
-                    Response::NotRecorded(why) => write_out(out, &format!("{why}.\n"))?,
-                    other => return Err(unexpected(other)),
+                match self
+                    .ask(Request::Frames(FramesRequest::Stack(frame)))
+                    .into_stack()
+                    .map_err(err_text)?
+                {
+                    Listed::Values(values) => write_out(out, &render::stack(&values, at_trap))?,
+                    Listed::NotRecorded(why) => write_out(out, &format!("{why}.\n"))?,
                 }
             }
             Command::Continue => self.resume(Request::Continue, out)?,
@@ -537,10 +544,11 @@ impl Console {
                 what: command::Maintenance::Panic { place },
             } => {
                 if place == "worker" {
-                    return match self.session.maintenance_panic_worker() {
-                        Response::Error(e) => Err(e.to_string()),
-                        other => Err(unexpected(other)),
-                    };
+                    return Err(self
+                        .session
+                        .maintenance_panic_worker()
+                        .not_expected()
+                        .to_string());
                 }
                 panic!("panic requested by `maintenance panic`");
             }
@@ -589,12 +597,11 @@ impl Console {
                     }
                     None => WatchSpec::Expr(expr.join(" ")),
                 };
-                match self.ask(Request::Watch { frame, target }) {
-                    Response::BreakpointSet(info) => {
-                        write_out(out, &render::breakpoint_set(&self.theme, &info))?
-                    }
-                    other => return Err(unexpected(other)),
-                }
+                let info = self
+                    .ask(Request::Watch { frame, target })
+                    .into_breakpoint_set()
+                    .map_err(err_text)?;
+                write_out(out, &render::breakpoint_set(&self.theme, &info))?
             }
             Command::Delete { ids } => self.done(Request::Breakpoint(
                 BreakpointRequest::Delete(Selection::typed(ids)),
@@ -614,10 +621,13 @@ impl Console {
             }
             Command::Info {
                 what: Info::Breakpoints,
-            } => match self.ask(Request::Breakpoint(BreakpointRequest::Breakpoints)) {
-                Response::Breakpoints(list) => write_out(out, &render::breakpoints(&list))?,
-                other => return Err(unexpected(other)),
-            },
+            } => {
+                let list = self
+                    .ask(Request::Breakpoint(BreakpointRequest::Breakpoints))
+                    .into_breakpoints()
+                    .map_err(err_text)?;
+                write_out(out, &render::breakpoints(&list))?
+            }
             Command::Info { what: Info::Locals } => {
                 if !self.source_variables(false, None, out)? {
                     return self.run(Command::Locals, out);
@@ -639,21 +649,22 @@ impl Console {
             } => {
                 self.pause()?;
                 let module = self.module_ref(module);
-                match self.ask(Request::Inspect(InspectRequest::Globals { module })) {
-                    Response::Globals(list) => write_out(out, &inspect::globals(&list))?,
-                    other => return Err(unexpected(other)),
-                }
+                let list = self
+                    .ask(Request::Inspect(InspectRequest::Globals { module }))
+                    .into_globals()
+                    .map_err(err_text)?;
+                write_out(out, &inspect::globals(&list))?
             }
             Command::Info {
                 what: Info::Memory { module },
             } => {
                 let module = self.module_ref(module);
-                let decls = match self.ask(Request::Facts(FactsRequest::Memories {
-                    module: module.clone(),
-                })) {
-                    Response::Memories(decls) => decls,
-                    other => return Err(unexpected(other)),
-                };
+                let decls = self
+                    .ask(Request::Facts(FactsRequest::Memories {
+                        module: module.clone(),
+                    }))
+                    .into_memories()
+                    .map_err(err_text)?;
                 let sizes = self.sizes(Request::Inspect(InspectRequest::MemorySizes { module }));
                 write_out(out, &inspect::memories(&decls, sizes.as_deref()))?
             }
@@ -661,12 +672,12 @@ impl Console {
                 what: Info::Tables { module },
             } => {
                 let module = self.module_ref(module);
-                let decls = match self.ask(Request::Facts(FactsRequest::Tables {
-                    module: module.clone(),
-                })) {
-                    Response::Tables(decls) => decls,
-                    other => return Err(unexpected(other)),
-                };
+                let decls = self
+                    .ask(Request::Facts(FactsRequest::Tables {
+                        module: module.clone(),
+                    }))
+                    .into_tables()
+                    .map_err(err_text)?;
                 let sizes = self.sizes(Request::Inspect(InspectRequest::TableSizes { module }));
                 write_out(out, &inspect::tables(&decls, sizes.as_deref()))?
             }
@@ -674,67 +685,74 @@ impl Console {
                 what: Info::Functions { regex, module },
             } => {
                 let module = self.module_ref(module);
-                match self.ask(Request::Facts(FactsRequest::Functions {
-                    module,
-                    filter: regex,
-                })) {
-                    Response::Functions(list) => write_out(out, &inspect::functions(&list))?,
-                    other => return Err(unexpected(other)),
-                }
+                let list = self
+                    .ask(Request::Facts(FactsRequest::Functions {
+                        module,
+                        filter: regex,
+                    }))
+                    .into_functions()
+                    .map_err(err_text)?;
+                write_out(out, &inspect::functions(&list))?
             }
             Command::Info {
                 what: Info::Imports { module },
             } => {
                 let module = self.module_ref(module);
-                match self.ask(Request::Facts(FactsRequest::Imports { module })) {
-                    Response::Imports(list) => write_out(out, &inspect::imports(&list))?,
-                    other => return Err(unexpected(other)),
-                }
+                let list = self
+                    .ask(Request::Facts(FactsRequest::Imports { module }))
+                    .into_imports()
+                    .map_err(err_text)?;
+                write_out(out, &inspect::imports(&list))?
             }
             Command::Info {
                 what: Info::Exports { module },
             } => {
                 let module = self.module_ref(module);
-                match self.ask(Request::Facts(FactsRequest::Exports { module })) {
-                    Response::Exports(list) => write_out(out, &inspect::exports(&list))?,
-                    other => return Err(unexpected(other)),
-                }
+                let list = self
+                    .ask(Request::Facts(FactsRequest::Exports { module }))
+                    .into_exports()
+                    .map_err(err_text)?;
+                write_out(out, &inspect::exports(&list))?
             }
             Command::Info {
                 what: Info::Sections { module },
             } => {
                 let module = self.module_ref(module);
-                match self.ask(Request::Facts(FactsRequest::Sections { module })) {
-                    Response::Sections(list) => write_out(out, &inspect::sections(&list))?,
-                    other => return Err(unexpected(other)),
-                }
+                let list = self
+                    .ask(Request::Facts(FactsRequest::Sections { module }))
+                    .into_sections()
+                    .map_err(err_text)?;
+                write_out(out, &inspect::sections(&list))?
             }
             Command::Info {
                 what: Info::Module { module },
             } => {
                 let path = self.session.module_path().display().to_string();
                 let module = self.module_ref(module);
-                match self.ask(Request::Facts(FactsRequest::ModuleSummary { module })) {
-                    Response::ModuleSummary(summary) => {
-                        write_out(out, &inspect::module(&summary, &path))?
-                    }
-                    other => return Err(unexpected(other)),
-                }
+                let summary = self
+                    .ask(Request::Facts(FactsRequest::ModuleSummary { module }))
+                    .into_module_summary()
+                    .map_err(err_text)?;
+                write_out(out, &inspect::module(&summary, &path))?
             }
             Command::Info {
                 what: Info::Requests,
-            } => match self.ask(Request::Requests) {
-                Response::Requests(view) => write_out(out, &inspect::requests(&view))?,
-                other => return Err(unexpected(other)),
-            },
+            } => {
+                let view = self
+                    .ask(Request::Requests)
+                    .into_requests()
+                    .map_err(err_text)?;
+                write_out(out, &inspect::requests(&view))?
+            }
             Command::Info {
                 what: Info::Modules,
-            } => match self.ask(Request::Facts(FactsRequest::Modules)) {
-                Response::Modules { component, modules } => {
-                    write_out(out, &inspect::modules(component, &modules))?
-                }
-                other => return Err(unexpected(other)),
-            },
+            } => {
+                let (component, modules) = self
+                    .ask(Request::Facts(FactsRequest::Modules))
+                    .into_modules()
+                    .map_err(err_text)?;
+                write_out(out, &inspect::modules(component, &modules))?
+            }
             Command::Print { fmt, expr } => {
                 let raw = fmt.as_deref() == Some("r");
                 let format = fmt
@@ -750,19 +768,16 @@ impl Console {
                     print,
                     record: true,
                 });
-                let (history, value) = match self.ask(request) {
-                    Response::Printed { history, value } => (Some(history), *value),
-                    other => (None, other),
-                };
+                let Evaluated { history, value } =
+                    self.ask(request).into_evaluated().map_err(err_text)?;
                 let shown = match &value {
-                    Response::Number(n) => inspect::number(*n, format),
-                    Response::SourceValue(_, v) => {
-                        match (crate::debugger::history::number(&value), format) {
+                    EvalValue::Number(n) => inspect::number(*n, format),
+                    EvalValue::Source(_, v) => {
+                        match (crate::debugger::history::source_number(v), format) {
                             (Some(n), Some(_)) => inspect::number(n, format),
                             _ => render::source_value(v),
                         }
                     }
-                    _ => return Err(unexpected(value)),
                 };
                 match history {
                     Some(n) => write_out(out, &format!("${n} = {shown}\n"))?,
@@ -810,21 +825,20 @@ impl Console {
                     .ok_or_else(|| format!("x -t takes an element index, not {text:?}"))?;
                 self.pause()?;
                 let module = self.module_ref(module);
-                match self.ask(Request::Inspect(InspectRequest::TableElements {
-                    module,
-                    table,
-                    start,
-                    count,
-                })) {
-                    Response::Elements(list) => {
-                        let lines: String = list
-                            .iter()
-                            .map(|(i, v)| format!("table {table}[{i}]: {}\n", render::value(v)))
-                            .collect();
-                        write_out(out, &lines)?
-                    }
-                    other => return Err(unexpected(other)),
-                }
+                let list = self
+                    .ask(Request::Inspect(InspectRequest::TableElements {
+                        module,
+                        table,
+                        start,
+                        count,
+                    }))
+                    .into_elements()
+                    .map_err(err_text)?;
+                let lines: String = list
+                    .iter()
+                    .map(|(i, v)| format!("table {table}[{i}]: {}\n", render::value(v)))
+                    .collect();
+                write_out(out, &lines)?
             }
             Command::X {
                 fmt,
@@ -842,18 +856,20 @@ impl Console {
                 // `bt` and `frame` name only when there are several).
                 self.run(Command::Frame { n: None }, out)?;
                 let frame = self.selected_frame()?;
-                let module = match self.ask(Request::Frames(FramesRequest::Frame(frame))) {
-                    Response::Frame(f) => f.module,
-                    other => return Err(unexpected(other)),
-                };
-                let name = match self.ask(Request::Facts(FactsRequest::Modules)) {
-                    Response::Modules { modules, .. } => modules
-                        .into_iter()
-                        .find(|m| m.id == module)
-                        .map(|m| m.name)
-                        .unwrap_or_default(),
-                    other => return Err(unexpected(other)),
-                };
+                let module = self
+                    .ask(Request::Frames(FramesRequest::Frame(frame)))
+                    .into_frame()
+                    .map_err(err_text)?
+                    .module;
+                let (_, modules) = self
+                    .ask(Request::Facts(FactsRequest::Modules))
+                    .into_modules()
+                    .map_err(err_text)?;
+                let name = modules
+                    .into_iter()
+                    .find(|m| m.id == module)
+                    .map(|m| m.name)
+                    .unwrap_or_default();
                 write_out(
                     out,
                     &format!(
@@ -869,36 +885,29 @@ impl Console {
                     func: function,
                     all,
                 };
-                match self.ask(request) {
-                    Response::Disassembly {
-                        module_name,
-                        func_index,
-                        func_name,
-                        lines,
-                        omitted,
-                    } => write_out(
-                        out,
-                        &render::disassembly(
-                            &self.theme,
-                            module_name.as_deref(),
-                            func_index,
-                            func_name.as_deref(),
-                            &lines,
-                            omitted,
-                        ),
-                    )?,
-                    other => return Err(unexpected(other)),
-                }
+                let d = self.ask(request).into_disassembled().map_err(err_text)?;
+                write_out(
+                    out,
+                    &render::disassembly(
+                        &self.theme,
+                        d.module_name.as_deref(),
+                        d.func_index,
+                        d.func_name.as_deref(),
+                        &d.lines,
+                        d.omitted,
+                    ),
+                )?
             }
             Command::Set {
                 setting: Setting::StopOnThrow { value },
-            } => match self.session.request(Request::SetStopOn(
-                crate::debugger::protocol::StopEvent::Throw,
-                value == OnOff::On,
-            )) {
-                Response::Done => {}
-                other => return Err(unexpected(other)),
-            },
+            } => self
+                .session
+                .request(Request::SetStopOn(
+                    crate::debugger::protocol::StopEvent::Throw,
+                    value == OnOff::On,
+                ))
+                .into_done()
+                .map_err(err_text)?,
             Command::Quit { status } => return Ok(Flow::Quit(status)),
         }
         Ok(Flow::Next)
@@ -965,21 +974,13 @@ impl Console {
             len,
             strings,
         }));
-        match self.ask(request) {
-            Response::Memory {
-                address,
-                bytes,
-                strings,
-            } => {
-                let text = match format {
-                    None => inspect::hexdump(address, &bytes),
-                    Some(f) if f.letter == 's' => inspect::strings(&strings),
-                    Some(f) => inspect::units(address, &bytes, f),
-                };
-                write_out(out, &text)
-            }
-            other => Err(unexpected(other)),
-        }
+        let x = self.ask(request).into_examined().map_err(err_text)?;
+        let text = match format {
+            None => inspect::hexdump(x.address, &x.bytes),
+            Some(f) if f.letter == 's' => inspect::strings(&x.strings),
+            Some(f) => inspect::units(x.address, &x.bytes, f),
+        };
+        write_out(out, &text)
     }
 
     /// `x/Ni OFFSET`: instructions at a module offset.
@@ -995,20 +996,19 @@ impl Console {
             .and_then(|n| usize::try_from(n).ok())
             .ok_or_else(|| format!("x/i takes a module offset (like 0x5a), not {text:?}"))?;
         let module = module.unwrap_or_else(|| self.module_ref(None));
-        match self.ask(Request::Facts(FactsRequest::Instructions {
-            module,
-            offset,
-            count,
-        })) {
-            Response::Instructions(list) => {
-                let listing: String = list
-                    .iter()
-                    .map(|(o, text)| format!("   0x{o:x}: {text}\n"))
-                    .collect();
-                write_out(out, &listing)
-            }
-            other => Err(unexpected(other)),
-        }
+        let list = self
+            .ask(Request::Facts(FactsRequest::Instructions {
+                module,
+                offset,
+                count,
+            }))
+            .into_instructions()
+            .map_err(err_text)?;
+        let listing: String = list
+            .iter()
+            .map(|(o, text)| format!("   0x{o:x}: {text}\n"))
+            .collect();
+        write_out(out, &listing)
     }
 
     /// Prints the selected frame's source variables (`only`: these names,
@@ -1020,16 +1020,12 @@ impl Console {
         out: &mut dyn Write,
     ) -> Result<bool, String> {
         let frame = self.selected_frame()?;
-        let vars = match self
+        let Some(vars) = self
             .session
-            .request(Request::Inspect(InspectRequest::SourceVariables {
-                frame,
-                args_only,
-                print: self.print,
-            })) {
-            Response::Variables(Some(v)) => v,
-            Response::Variables(None) => return Ok(false),
-            other => return Err(unexpected(other)),
+            .source_variables(frame, args_only, self.print)
+            .map_err(err_text)?
+        else {
+            return Ok(false);
         };
         // gdb's `info locals` leaves the arguments to `info args`.
         let vars: Vec<_> = if only.is_none() && !args_only {
@@ -1086,10 +1082,7 @@ impl Console {
 
     /// Sends a request whose answer is `Done`.
     fn done(&mut self, request: Request) -> Result<(), String> {
-        match self.ask(request) {
-            Response::Done => Ok(()),
-            other => Err(unexpected(other)),
-        }
+        self.ask(request).into_done().map_err(err_text)
     }
 
     /// `break LOCATION [if EXPR]`.
@@ -1107,12 +1100,8 @@ impl Console {
             temporary,
             condition,
         });
-        match self.ask(request) {
-            Response::BreakpointSet(info) => {
-                write_out(out, &render::breakpoint_set(&self.theme, &info))
-            }
-            other => Err(unexpected(other)),
-        }
+        let info = self.ask(request).into_breakpoint_set().map_err(err_text)?;
+        write_out(out, &render::breakpoint_set(&self.theme, &info))
     }
 
     /// Prints a stop banner or an outcome and records the new state.
@@ -1120,8 +1109,9 @@ impl Console {
         if self.guest.take_open_line() {
             write_out(out, "\n")?;
         }
-        match response {
-            Response::Stopped(stop) => {
+        match response.into_ran().map_err(err_text)? {
+            Ran::Stopped(stop) => {
+                let stop = *stop;
                 if self.json {
                     self.json_lines.push(json::stop(&stop));
                 } else {
@@ -1136,7 +1126,7 @@ impl Console {
                     _ => Ok(()),
                 }
             }
-            Response::Ended(outcome) => {
+            Ran::Ended(outcome) => {
                 if self.json {
                     self.json_lines.push(json::ended(&outcome));
                 } else {
@@ -1146,7 +1136,6 @@ impl Console {
                 self.selected = 0;
                 Ok(())
             }
-            other => Err(unexpected(other)),
         }
     }
 
@@ -1158,23 +1147,24 @@ impl Console {
         out: &mut dyn Write,
     ) -> Result<(), String> {
         let pause = self.pause()?.pause;
-        match self.ask(Request::GenerateCoreFile {
-            pause,
-            path,
-            name: self.session.module_path().file_name().map_or_else(
-                || self.session.module_path().display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            ),
-        }) {
-            Response::CoreFileWritten(w) if self.json && automatic => {
-                // Written at a stop: its own line, not part of a command's.
-                self.recorded.borrow_mut().pop();
-                self.json_lines.push(json::core_file(&w));
-                Ok(())
-            }
-            Response::CoreFileWritten(w) => write_out(out, &render::core_file_written(&w)),
-            Response::Error(e) => Err(format!("no core dump written: {e}")),
-            other => Err(unexpected(other)),
+        let written = self
+            .ask(Request::GenerateCoreFile {
+                pause,
+                path,
+                name: self.session.module_path().file_name().map_or_else(
+                    || self.session.module_path().display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                ),
+            })
+            .into_core_file()
+            .map_err(|e| format!("no core dump written: {e}"))?;
+        if self.json && automatic {
+            // Written at a stop: its own line, not part of a command's.
+            self.recorded.borrow_mut().pop();
+            self.json_lines.push(json::core_file(&written));
+            Ok(())
+        } else {
+            write_out(out, &render::core_file_written(&written))
         }
     }
 
@@ -1207,19 +1197,10 @@ impl Console {
     ) -> Result<(), crate::debugger::protocol::Error> {
         let invalid = |m: String| crate::debugger::protocol::Error::new(ErrorKind::Invalid, m);
         let pause = self.pause().map_err(invalid)?.pause;
-        match self
-            .session
-            .request(Request::Frames(FramesRequest::Frame(FrameRef::new(
-                pause, index,
-            )))) {
-            Response::Frame(info) => {
-                self.selected = index;
-                let shown = self.source.source_line(Some(&info));
-                write_out(out, &render::frame_detail(&self.theme, &info, &shown)).map_err(invalid)
-            }
-            Response::Error(e) => Err(e),
-            other => Err(invalid(unexpected(other))),
-        }
+        let info = self.session.frame(FrameRef::new(pause, index))?;
+        self.selected = index;
+        let shown = self.source.source_line(Some(&info));
+        write_out(out, &render::frame_detail(&self.theme, &info, &shown)).map_err(invalid)
     }
 }
 
@@ -1256,15 +1237,9 @@ impl Console {
         if let Some(here) = self.source.line_here(loc) {
             return here;
         }
-        match self
-            .session
-            .request(Request::Facts(FactsRequest::SourceLocation {
-                module: self.module_ref(None),
-                location: loc.to_string(),
-            })) {
-            Response::SourceLocation(at) => Ok(at),
-            other => Err(unexpected(other)),
-        }
+        self.session
+            .source_location(self.module_ref(None), loc.to_string())
+            .map_err(err_text)
     }
 
     /// `info line [LOCATION]`: the location's line (``MODULE`LOCATION``, or
@@ -1276,46 +1251,29 @@ impl Console {
                 LineAt::Location(self.source.with_current_file(loc)?),
             ),
             None => {
-                let frame = self.selected_frame()?;
-                match self
+                let f = self
                     .session
-                    .request(Request::Frames(FramesRequest::Frame(frame)))
-                {
-                    Response::Frame(f) => (ModuleRef::Id(f.module), LineAt::Offset(f.pc)),
-                    other => return Err(unexpected(other)),
-                }
+                    .frame(self.selected_frame()?)
+                    .map_err(err_text)?;
+                (ModuleRef::Id(f.module), LineAt::Offset(f.pc))
             }
         };
-        match self
-            .session
-            .request(Request::Facts(FactsRequest::LineInfo { module, at }))
-        {
-            Response::LineInfo(info) => {
-                write_out(out, &source::info_line(&info, |t| self.theme.dim(t)))
-            }
-            other => Err(unexpected(other)),
-        }
+        let info = self.session.line_info(module, at).map_err(err_text)?;
+        write_out(out, &source::info_line(&info, |t| self.theme.dim(t)))
     }
 
     /// `info sources`: the selected frame's module's source files.
     fn info_sources(&self, out: &mut dyn Write) -> Result<(), String> {
         let module = self.module_ref(None);
-        match self
-            .session
-            .request(Request::Facts(FactsRequest::SourceFiles { module }))
-        {
-            Response::SourceFiles(files) => write_out(out, &source::info_sources(&files)),
-            other => Err(unexpected(other)),
-        }
+        let files = self.session.source_files(module).map_err(err_text)?;
+        write_out(out, &source::info_sources(&files))
     }
 }
 
 /// An error response becomes its message; anything else is a protocol bug.
-pub(crate) fn unexpected(response: Response) -> String {
-    match response {
-        Response::Error(e) => e.to_string(),
-        other => format!("internal error: unexpected response {other:?}"),
-    }
+/// A core error as the console's one-line message.
+fn err_text(e: crate::error::Error) -> String {
+    e.to_string()
 }
 
 /// `path` with a leading `~` replaced by `$HOME` (as gdb does for file

@@ -21,6 +21,7 @@
 
 pub mod framing;
 
+use crate::debugger::answer::{self, EvalValue};
 use crate::debugger::protocol::{
     BreakpointRequest, ErrorKind, FramesRequest, InspectRequest, ThreadId,
 };
@@ -790,11 +791,14 @@ impl Adapter {
                 let mut out = Vec::new();
                 for b in args.breakpoints {
                     let frame = self.frame_or_top(None)?;
-                    match self.ask(Request::Watch {
-                        frame,
-                        target: WatchSpec::Expr(b.data_id.clone()),
-                    }) {
-                        Ok(Response::BreakpointSet(info)) => {
+                    match self
+                        .ask(Request::Watch {
+                            frame,
+                            target: WatchSpec::Expr(b.data_id.clone()),
+                        })
+                        .and_then(|r| Ok(r.into_breakpoint_set()?))
+                    {
+                        Ok(info) => {
                             self.data_breakpoints.push(info.id);
                             out.push(dt::Breakpoint {
                                 id: Some(i64::from(info.id.0)),
@@ -802,7 +806,6 @@ impl Adapter {
                                 ..Default::default()
                             });
                         }
-                        Ok(other) => out.push(unverified(format!("unexpected answer {other:?}"))),
                         Err(why) => out.push(unverified(why.message)),
                     }
                 }
@@ -854,11 +857,9 @@ impl Adapter {
                 }))
             }
             "modules" => {
-                let Response::Modules { modules, .. } =
-                    self.ask(Request::Facts(FactsRequest::Modules))?
-                else {
-                    return Err("unexpected answer".into());
-                };
+                let (_, modules) = self
+                    .ask(Request::Facts(FactsRequest::Modules))?
+                    .into_modules()?;
                 let path = self.session()?.module_path().display().to_string();
                 let list: Vec<Json> = modules
                     .iter()
@@ -874,11 +875,9 @@ impl Adapter {
                 Ok(json!({ "modules": list, "totalModules": list.len() }))
             }
             "loadedSources" => {
-                let Response::Modules { modules, .. } =
-                    self.ask(Request::Facts(FactsRequest::Modules))?
-                else {
-                    return Err("unexpected answer".into());
-                };
+                let (_, modules) = self
+                    .ask(Request::Facts(FactsRequest::Modules))?
+                    .into_modules()?;
                 let mut sources = Vec::new();
                 for m in modules {
                     if let Ok(Response::SourceFiles(files)) =
@@ -909,7 +908,7 @@ impl Adapter {
                 let at = base.saturating_add_signed(args.offset.unwrap_or(0));
                 let frame = self.frame_or_top(None)?;
                 let count = u64::try_from(args.count).unwrap_or(0).min(1 << 20);
-                match self.ask(Request::Inspect(InspectRequest::Examine(
+                self.ask(Request::Inspect(InspectRequest::Examine(
                     crate::debugger::protocol::Examine {
                         frame,
                         module: None,
@@ -918,14 +917,16 @@ impl Adapter {
                         len: count,
                         strings: None,
                     },
-                )))? {
-                    Response::Memory { address, bytes, .. } => Ok(json!({
-                        "address": format!("0x{address:x}"),
-                        "data": base64::engine::general_purpose::STANDARD.encode(&bytes),
-                        "unreadableBytes": count - bytes.len() as u64,
-                    })),
-                    other => Err(failure!("unexpected answer {other:?}")),
-                }
+                )))?
+                .into_examined()
+                .map(|x| {
+                    json!({
+                        "address": format!("0x{:x}", x.address),
+                        "data": base64::engine::general_purpose::STANDARD.encode(&x.bytes),
+                        "unreadableBytes": count - x.bytes.len() as u64,
+                    })
+                })
+                .map_err(Failure::from)
             }
             "writeMemory" => {
                 let args: rq::WriteMemoryArguments = Self::arguments(request)?;
@@ -1158,12 +1159,15 @@ impl Adapter {
         condition: Option<String>,
     ) -> (dt::Breakpoint, Option<BreakpointId>) {
         let condition = condition.filter(|c| !c.trim().is_empty());
-        match self.ask(Request::Breakpoint(BreakpointRequest::Break {
-            location,
-            temporary: false,
-            condition,
-        })) {
-            Ok(Response::BreakpointSet(info)) => {
+        match self
+            .ask(Request::Breakpoint(BreakpointRequest::Break {
+                location,
+                temporary: false,
+                condition,
+            }))
+            .and_then(|r| Ok(r.into_breakpoint_set()?))
+        {
+            Ok(info) => {
                 let code = match &info.kind {
                     crate::debugger::protocol::BreakpointKind::Code(c) => Some(c),
                     _ => None,
@@ -1181,7 +1185,6 @@ impl Adapter {
                 };
                 (bp, Some(info.id))
             }
-            Ok(other) => (unverified(format!("unexpected answer {other:?}")), None),
             Err(why) => (unverified(why.message), None),
         }
     }
@@ -1265,16 +1268,15 @@ impl Adapter {
             )
         })?;
         let stop = self.stop()?;
-        let Response::Backtrace { frames, .. } =
-            self.ask(Request::Frames(FramesRequest::Backtrace {
+        let frames = self
+            .ask(Request::Frames(FramesRequest::Backtrace {
                 pause: stop.pause,
                 thread,
                 limit: None,
                 outermost: false,
             }))?
-        else {
-            return Err("unexpected answer".into());
-        };
+            .into_backtrace()?
+            .frames;
         let mut all: Vec<(FrameInfo, usize)> = Vec::new();
         for f in frames {
             let n = f.source.len().max(1);
@@ -1397,15 +1399,14 @@ impl Adapter {
 
     /// A global's (name, value text, type) list for the frame's module.
     fn globals(&self, frame: FrameRef) -> Result<Vec<(String, String, String)>, Failure> {
-        let Response::Frame(info) = self.ask(Request::Frames(FramesRequest::Frame(frame)))? else {
-            return Err("unexpected answer".into());
-        };
-        let Response::Globals(globals) = self.ask(Request::Inspect(InspectRequest::Globals {
-            module: ModuleRef::Id(info.module),
-        }))?
-        else {
-            return Err("unexpected answer".into());
-        };
+        let info = self
+            .ask(Request::Frames(FramesRequest::Frame(frame)))?
+            .into_frame()?;
+        let globals = self
+            .ask(Request::Inspect(InspectRequest::Globals {
+                module: ModuleRef::Id(info.module),
+            }))?
+            .into_globals()?;
         Ok(globals
             .into_iter()
             .map(|g| {
@@ -1433,17 +1434,16 @@ impl Adapter {
             Handle::Frame(_) => return Err(failure!("{} is a frame id", args.variables_reference)),
             Handle::Value(value) => {
                 // The core pages children itself.
-                let Response::Children { children, .. } = self.ask(Request::Children {
-                    value,
-                    start: u64::try_from(args.start.unwrap_or(0)).unwrap_or(0),
-                    count: args
-                        .count
-                        .and_then(|n| u64::try_from(n).ok())
-                        .filter(|n| *n > 0),
-                })?
-                else {
-                    return Err("unexpected answer".into());
-                };
+                let (_, children) = self
+                    .ask(Request::Children {
+                        value,
+                        start: u64::try_from(args.start.unwrap_or(0)).unwrap_or(0),
+                        count: args
+                            .count
+                            .and_then(|n| u64::try_from(n).ok())
+                            .filter(|n| *n > 0),
+                    })?
+                    .into_children()?;
                 let out: Vec<dt::Variable> = children
                     .into_iter()
                     .map(|c| dt::Variable {
@@ -1462,14 +1462,13 @@ impl Adapter {
                 let vars = if writes == self.writes {
                     vars
                 } else {
-                    match self.ask(Request::Inspect(InspectRequest::SourceVariables {
+                    self.ask(Request::Inspect(InspectRequest::SourceVariables {
                         frame,
                         args_only: false,
                         print: PrintOptions::default(),
-                    }))? {
-                        Response::Variables(vars) => vars.unwrap_or_default(),
-                        other => return Err(failure!("unexpected answer {other:?}")),
-                    }
+                    }))?
+                    .into_variables()?
+                    .unwrap_or_default()
                 };
                 for v in vars {
                     let text = render::source_value(&v.value);
@@ -1483,10 +1482,12 @@ impl Adapter {
                 }
             }
             Handle::Scope(frame, ScopeKind::Locals) => {
-                let Response::Locals(locals) =
-                    self.ask(Request::Frames(FramesRequest::Locals(frame)))?
-                else {
-                    return Err("unexpected answer".into());
+                let locals = match self
+                    .ask(Request::Frames(FramesRequest::Locals(frame)))?
+                    .into_locals()?
+                {
+                    answer::Listed::Values(locals) => locals,
+                    answer::Listed::NotRecorded(why) => return Err(why.into()),
                 };
                 for l in locals {
                     let name = l.name.unwrap_or_else(|| format!("$local{}", l.index));
@@ -1497,10 +1498,12 @@ impl Adapter {
                 }
             }
             Handle::Scope(frame, ScopeKind::Stack) => {
-                let Response::Stack(values) =
-                    self.ask(Request::Frames(FramesRequest::Stack(frame)))?
-                else {
-                    return Err("unexpected answer".into());
+                let values = match self
+                    .ask(Request::Frames(FramesRequest::Stack(frame)))?
+                    .into_stack()?
+                {
+                    answer::Listed::Values(values) => values,
+                    answer::Listed::NotRecorded(why) => return Err(why.into()),
                 };
                 for (i, v) in values.iter().enumerate() {
                     list.push((
@@ -1555,17 +1558,20 @@ impl Adapter {
             return self.run_command(&args.expression, args.frame_id);
         }
         let frame = self.frame_or_top(args.frame_id)?;
-        match self.ask(Request::Inspect(InspectRequest::Evaluate {
-            frame,
-            expr: args.expression.clone(),
-            print: PrintOptions::default(),
-            record: false,
-        }))? {
-            Response::Number(n) => Ok(json!({
+        let evaluated = self
+            .ask(Request::Inspect(InspectRequest::Evaluate {
+                frame,
+                expr: args.expression.clone(),
+                print: PrintOptions::default(),
+                record: false,
+            }))?
+            .into_evaluated()?;
+        match evaluated.value {
+            EvalValue::Number(n) => Ok(json!({
                 "result": render::inspect::number(n, None),
                 "variablesReference": 0,
             })),
-            Response::SourceValue(ty, value) => {
+            EvalValue::Source(ty, value) => {
                 let reference = if children::expandable(&value, true) {
                     self.ids
                         .add(Handle::Value(children::value_ref(frame, &args.expression)))
@@ -1578,7 +1584,6 @@ impl Adapter {
                     "variablesReference": reference,
                 }))
             }
-            other => Err(failure!("unexpected answer {other:?}")),
         }
     }
 
@@ -1852,10 +1857,9 @@ impl Adapter {
         let CodeRef { module, offset: at } = base.offset_by(args.offset.unwrap_or(0));
         // The module is the reference's; one the program does not have is
         // an error (not lines of invalid instructions).
-        let Response::Modules { modules, .. } = self.ask(Request::Facts(FactsRequest::Modules))?
-        else {
-            return Err("unexpected answer".into());
-        };
+        let (_, modules) = self
+            .ask(Request::Facts(FactsRequest::Modules))?
+            .into_modules()?;
         if !modules.iter().any(|m| m.id == module) {
             return Err(failure!(
                 "{:?} names core module {module}, and the program has {}",

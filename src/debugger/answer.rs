@@ -15,8 +15,10 @@ use super::protocol::{
     ModuleSummary, ModuleView, Outcome, PauseId, Request, RequestsView, Response, Stop, ThreadId,
     Value, Variable,
 };
+use super::protocol::{DisasmLine, SourceValue, ValueChild};
 use crate::error::{Error, ErrorKind};
 use crate::program::dwarf::SourceLoc;
+use crate::program::expr::Num;
 use crate::program::{Import, MemoryDecl, Section, TableDecl};
 
 /// A frame's listing, or why the target did not record it (a core dump
@@ -47,7 +49,71 @@ pub struct Backtrace {
     pub total: Option<usize>,
 }
 
+/// What an evaluation answered: its value-history number when it was
+/// recorded (`print`), and the value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluated {
+    /// `$N`, when the answer became value `N` of the history.
+    pub history: Option<usize>,
+    /// The value.
+    pub value: EvalValue,
+}
+
+/// An evaluation's value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EvalValue {
+    /// Over Wasm values: a number.
+    Number(Num),
+    /// Over source variables: the C type and the value.
+    Source(String, SourceValue),
+}
+
+/// What `x` read: from `address`, the bytes, and for a string examine the
+/// strings (address, bytes).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Examined {
+    /// Start address.
+    pub address: u64,
+    /// The bytes read.
+    pub bytes: Vec<u8>,
+    /// The strings read.
+    pub strings: Vec<(u64, Vec<u8>)>,
+}
+
+/// A function's disassembly, as [`Request::Disassemble`] answers it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Disassembled {
+    /// Its core module's name, when the program has more than one.
+    pub module_name: Option<String>,
+    /// Function index.
+    pub func_index: u32,
+    /// Its name, when known.
+    pub func_name: Option<String>,
+    /// The lines shown.
+    pub lines: Vec<DisasmLine>,
+    /// Lines left out before and after the window.
+    pub omitted: (usize, usize),
+}
+
 impl Response {
+    /// An evaluation's answer (recorded or not).
+    ///
+    /// # Errors
+    /// The request's error; any other answer (a bug) as
+    /// [`ErrorKind::Internal`].
+    pub fn into_evaluated(self) -> Result<Evaluated, Error> {
+        let (history, value) = match self {
+            Response::Printed { history, value } => (Some(history), *value),
+            other => (None, other),
+        };
+        let value = match value {
+            Response::Number(n) => EvalValue::Number(n),
+            Response::SourceValue(ty, v) => EvalValue::Source(ty, v),
+            other => return Err(other.not_expected()),
+        };
+        Ok(Evaluated { history, value })
+    }
+
     /// This answer as an error: the request's own, or an internal error
     /// naming the answer that was not expected.
     pub fn not_expected(self) -> Error {
@@ -152,6 +218,20 @@ answers! {
     into_sizes -> Vec<Option<u64>> { Response::Sizes(s) => s }
     /// [`Request::GenerateCoreFile`]'s answer.
     into_core_file -> CoreFileWritten { Response::CoreFileWritten(w) => w }
+    /// [`InspectRequest::Examine`]'s answer.
+    into_examined -> Examined {
+        Response::Memory { address, bytes, strings } => Examined { address, bytes, strings }
+    }
+    /// [`Request::Children`]' answer: the children in all, and the page.
+    into_children -> (u64, Vec<ValueChild>) {
+        Response::Children { total, children } => (total, children)
+    }
+    /// [`Request::Disassemble`]'s answer.
+    into_disassembled -> Disassembled {
+        Response::Disassembly { module_name, func_index, func_name, lines, omitted } => {
+            Disassembled { module_name, func_index, func_name, lines, omitted }
+        }
+    }
 }
 
 /// Typed requests: each sends one [`Request`] and answers with its type.

@@ -58,20 +58,26 @@ impl ValueHistory {
 /// that is one (an integer, character, boolean, enumerator, float or
 /// pointer).
 pub fn number(response: &Response) -> Option<Num> {
-    use SourceValue as S;
     match response {
         Response::Number(n) => Some(*n),
-        Response::SourceValue(_, value) => match value {
-            S::Int(n) => Some(Num::Int(*n as i64)),
-            S::Char(c) => Some(Num::Int(*c)),
-            S::Unicode(c) => Some(Num::Int(i64::from(*c))),
-            S::Bool(b) => Some(Num::Int32(*b as i32)),
-            S::Enum { value, .. } => Some(Num::Int(*value)),
-            S::Float(f) => Some(Num::Float(*f)),
-            S::Float32(f) => Some(Num::Float(*f as f64)),
-            S::Pointer { address, .. } => Some(Num::Int(*address as i64)),
-            _ => None,
-        },
+        Response::SourceValue(_, value) => source_number(value),
+        _ => None,
+    }
+}
+
+/// The number a source value stands for (an integer, a character, a
+/// bool, an enum, a float, a pointer's address), when it is one.
+pub fn source_number(value: &SourceValue) -> Option<Num> {
+    use SourceValue as S;
+    match value {
+        S::Int(n) => Some(Num::Int(*n as i64)),
+        S::Char(c) => Some(Num::Int(*c)),
+        S::Unicode(c) => Some(Num::Int(i64::from(*c))),
+        S::Bool(b) => Some(Num::Int32(*b as i32)),
+        S::Enum { value, .. } => Some(Num::Int(*value)),
+        S::Float(f) => Some(Num::Float(*f)),
+        S::Float32(f) => Some(Num::Float(*f as f64)),
+        S::Pointer { address, .. } => Some(Num::Int(*address as i64)),
         _ => None,
     }
 }

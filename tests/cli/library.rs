@@ -1091,3 +1091,45 @@ fn traps_and_failed_host_calls_pause_only_when_asked() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The typed requests: each answers with its own type, and an answer of
+/// another shape cannot reach the caller (it would be an Internal error).
+#[test]
+fn typed_requests_answer_with_their_own_types() {
+    use wasmdbg::debugger::answer::{Listed, Ran};
+    let (session, first) = start("wat/divide.wat");
+    let Response::Stopped(stop) = first else {
+        panic!("{first:?}")
+    };
+    let bt = session
+        .backtrace(stop.pause, ThreadId::MAIN, None, false)
+        .expect("a backtrace");
+    assert_eq!(bt.total, Some(3));
+    let top = FrameRef::new(stop.pause, 0);
+    assert_eq!(
+        session.frame(top).expect("frame 0").func_name.as_deref(),
+        Some("divide")
+    );
+    let Listed::Values(locals) = session.locals(top).expect("locals") else {
+        panic!("a live frame's locals are recorded")
+    };
+    assert_eq!(locals.len(), 2);
+    let (component, modules) = session.modules().expect("modules");
+    assert!(!component);
+    assert_eq!(modules.len(), 1);
+    // A request that fails answers with its error, kind included.
+    let stale = FrameRef::new(wasmdbg::debugger::protocol::PauseId(stop.pause.0 + 7), 0);
+    assert_eq!(
+        session.frame(stale).unwrap_err().kind,
+        wasmdbg::error::ErrorKind::Stale
+    );
+    // The wrong answer for a shape is an internal error, never a panic.
+    assert_eq!(
+        Response::Done.into_frame().unwrap_err().kind,
+        wasmdbg::error::ErrorKind::Internal
+    );
+    match session.resume(Request::Continue).expect("continue") {
+        Ran::Ended(outcome) => assert!(outcome.to_string().contains("trap"), "{outcome}"),
+        Ran::Stopped(stop) => panic!("stopped again: {stop:?}"),
+    }
+}
