@@ -231,20 +231,22 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 }
 
-/// The crate's modules, read from the files under `src`.
-fn read_modules(src: &Path) -> BTreeMap<ModPath, Module> {
-    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).expect("read src") {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
+/// Every `.rs` file under `dir`, depth first.
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read a source directory") {
+        let path = entry.expect("dir entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
         }
     }
+}
+
+/// The crate's modules, read from the files under `src`.
+fn read_modules(src: &Path) -> BTreeMap<ModPath, Module> {
     let mut all = Vec::new();
-    files(src, &mut all);
+    rust_files(src, &mut all);
     let mut modules = BTreeMap::new();
     let mut inline = Vec::new();
     for file in all {
@@ -586,16 +588,6 @@ fn the_core_knows_no_front_end_and_the_dap_server_no_repl() {
     }
     // wasmtime is the running side's: no `wasmtime` path in any file of
     // the program model, its tests included (they run without an engine).
-    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).expect("read src/program") {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                rust_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
     let mut files = Vec::new();
     rust_files(&src.join("program"), &mut files);
     assert!(!files.is_empty(), "no program module found");
