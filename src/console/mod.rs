@@ -116,7 +116,7 @@ pub struct Console {
     coredump: Option<std::path::PathBuf>,
     /// `--json`: stops, ends and command results are JSON lines.
     json: bool,
-    /// In JSON mode, the responses of the command being run.
+    /// The core's answers to the command being run (its result as data).
     recorded: std::cell::RefCell<Vec<Response>>,
     /// In JSON mode, stop, end and core file lines not written yet (they
     /// come before the line of the command that caused them).
@@ -240,17 +240,30 @@ impl Console {
     /// of range, program not paused, ...).
     pub fn execute(&mut self, line: &str, out: &mut dyn Write) -> Result<Flow, String> {
         if !self.json {
-            return self.execute_text(line, out);
+            return self.execute_with_answers(line, out).0;
         }
-        // JSON: the text goes nowhere; the command's responses become one
+        // JSON: the text goes nowhere; the command's answers become one
         // line (stops and ends were written as they happened).
-        self.recorded.borrow_mut().clear();
         let mut text = Vec::new();
-        let result = self.execute_text(line, &mut text);
-        let responses = self.recorded.take();
+        let (result, answers) = self.execute_with_answers(line, &mut text);
         self.flush_json(out)?;
-        write_out(out, &json::command(line, &responses, result.as_ref().err()))?;
+        write_out(out, &json::command(line, &answers, result.as_ref().err()))?;
         result
+    }
+
+    /// Runs one line as [`Console::execute`] does in text mode, and returns
+    /// with its outcome the command's result as data: the core's answers it
+    /// received, in order (stops and ends are the console's
+    /// [`Console::state`]). `--json` writes these; the DAP's debug console
+    /// reads a printed value from them.
+    pub fn execute_with_answers(
+        &mut self,
+        line: &str,
+        out: &mut dyn Write,
+    ) -> (Result<Flow, String>, Vec<Response>) {
+        self.recorded.borrow_mut().clear();
+        let result = self.execute_text(line, out);
+        (result, self.recorded.take())
     }
 
     /// Writes the JSON lines of stops, ends and core files so far.
@@ -266,8 +279,7 @@ impl Console {
         self.json
     }
 
-    /// Sends a request; in JSON mode keeps its response for the command's
-    /// line.
+    /// Sends a request, and keeps its answer as the command's data.
     fn ask(&self, request: Request) -> Response {
         let response = self.session.request(request);
         self.record(&response);
@@ -282,7 +294,7 @@ impl Console {
     }
 
     fn record(&self, response: &Response) {
-        if self.json && !matches!(response, Response::Stopped(_) | Response::Ended(_)) {
+        if !matches!(response, Response::Stopped(_) | Response::Ended(_)) {
             self.recorded.borrow_mut().push(response.clone());
         }
     }

@@ -1603,9 +1603,20 @@ impl Adapter {
         let running = self.running.clone();
         let fe = self.fe()?;
         running.store(true, Ordering::SeqCst);
-        let result = fe.execute(line, &mut out);
+        let (result, answers) = fe.execute_with_answers(line, &mut out);
         running.store(false, Ordering::SeqCst);
         let text = String::from_utf8_lossy(&out).trim_end().to_string();
+        // A `print` of a structured value: its children, from the command's
+        // answer, expandable as in the Variables view.
+        let printed = match (crate::console::command::parse(line), answers.as_slice()) {
+            (
+                Ok(Some(crate::console::command::Parsed::Command(
+                    crate::console::command::Command::Print { expr, .. },
+                ))),
+                [Response::SourceValue(_, value)],
+            ) if children::expandable(value, true) => Some(expr.join(" ")),
+            _ => None,
+        };
         let after = self.stop().ok().map(|s| s.pause);
         if before != after {
             self.ids.resumed();
@@ -1615,8 +1626,15 @@ impl Adapter {
             );
             self.report_state();
         }
+        let frame = self.fe()?.selected_frame().ok();
+        let reference = match (&result, printed, frame) {
+            (Ok(_), Some(expr), Some(frame)) => self
+                .ids
+                .add(Handle::Value(children::value_ref(frame, &expr))),
+            _ => 0,
+        };
         match result {
-            Ok(_) => Ok(json!({ "result": text, "variablesReference": 0 })),
+            Ok(_) => Ok(json!({ "result": text, "variablesReference": reference })),
             Err(e) if text.is_empty() => Err(e.into()),
             Err(e) => Err(failure!("{text}\n{e}")),
         }

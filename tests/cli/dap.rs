@@ -337,6 +337,31 @@ fn c_program_breakpoints_frames_variables_steps_and_exit() {
     // The debug console runs any command; its transcript is the result.
     let bt = c.ok("evaluate", json!({ "expression": "bt", "context": "repl" }));
     assert!(bt["result"].as_str().unwrap().contains("#0  0x"), "{bt}");
+    // A command's result is data too: a printed struct can be expanded,
+    // a printed number cannot.
+    let printed = c.ok(
+        "evaluate",
+        json!({ "expression": "print *s", "context": "repl" }),
+    );
+    assert!(
+        printed["result"].as_str().unwrap().contains("name = "),
+        "{printed}"
+    );
+    let reference = printed["variablesReference"].as_i64().unwrap_or(0);
+    assert!(reference > 0, "{printed}");
+    let members = c.ok("variables", json!({ "variablesReference": reference }));
+    let names: Vec<&str> = members["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["name", "corners", "scale", "kind", "tag"], "{members}");
+    let number = c.ok(
+        "evaluate",
+        json!({ "expression": "print doubled", "context": "repl" }),
+    );
+    assert_eq!(number["variablesReference"], 0, "{number}");
     let set = c.ok(
         "evaluate",
         json!({ "expression": "break shapes.c:55", "context": "repl" }),
