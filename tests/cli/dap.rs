@@ -356,7 +356,11 @@ fn c_program_breakpoints_frames_variables_steps_and_exit() {
         .iter()
         .map(|v| v["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["name", "corners", "scale", "kind", "tag"], "{members}");
+    assert_eq!(
+        names,
+        ["name", "corners", "scale", "kind", "tag"],
+        "{members}"
+    );
     let number = c.ok(
         "evaluate",
         json!({ "expression": "print doubled", "context": "repl" }),
