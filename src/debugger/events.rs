@@ -290,7 +290,17 @@ pub(crate) fn breakpoint_stop(
             // Back in the caller: the callee's results are on top of its
             // operand stack.
             let mut paused = values_reader(shared);
-            let stack = paused.stack_values(store, 0).unwrap_or_default();
+            let stack = match paused.frame(store, 0) {
+                Ok(top) => {
+                    let top = top.clone();
+                    super::target::operand_stack(
+                        &mut super::live::LiveTarget::new(shared, store),
+                        &top,
+                    )
+                    .unwrap_or_default()
+                }
+                Err(_) => Vec::new(),
+            };
             let results = stack[stack.len().saturating_sub(*results)..].to_vec();
             return Some(StopReason::Finished {
                 func_index: *func,

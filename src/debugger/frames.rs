@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use wasmtime::{FrameHandle, Module, Result, StoreContextMut, bail, format_err};
 
-use super::protocol::{Error, ErrorKind, FrameInfo, FrameRef, PauseId, Response, ThreadId, Value};
+use super::protocol::{Error, ErrorKind, FrameInfo, FrameRef, PauseId, Response, ThreadId};
 
 /// The error for a request naming pause `asked` while the program is at
 /// pause `now`.
@@ -35,7 +35,6 @@ pub(crate) fn check_thread(thread: ThreadId) -> Result<(), Error> {
         ),
     ))
 }
-use super::values::ValueReader;
 use crate::program::{CoreModuleId, Program};
 
 /// One Wasm frame of a pause.
@@ -80,9 +79,6 @@ pub(crate) struct Paused {
     /// Frame #0 is stopped in a call (to a host function) rather than at its
     /// own instruction.
     innermost_in_call: bool,
-    /// One value reader per core module (funcref names need its
-    /// instance), made on first use.
-    values: Vec<Option<ValueReader>>,
 }
 
 impl Paused {
@@ -108,7 +104,6 @@ impl Paused {
         modules: Arc<Vec<Module>>,
         innermost_in_call: bool,
     ) -> Paused {
-        let values = (0..program.modules.len()).map(|_| None).collect();
         Paused {
             pause,
             reason: None,
@@ -117,56 +112,7 @@ impl Paused {
             frames: Vec::new(),
             complete: false,
             innermost_in_call,
-            values,
         }
-    }
-
-    /// The value reader for core module `module`.
-    fn reader<T: 'static>(
-        &mut self,
-        store: &mut StoreContextMut<'_, T>,
-        module: CoreModuleId,
-    ) -> &mut ValueReader {
-        let slot = &mut self.values[module.index()];
-        slot.get_or_insert_with(|| {
-            let instance = super::state::instance_of(store, &self.modules[module.index()]);
-            ValueReader::new(instance, self.program.info(module).clone())
-        })
-    }
-
-    /// The operand stack of frame `index`, bottom to top.
-    pub(crate) fn stack_values<T: 'static>(
-        &mut self,
-        store: &mut StoreContextMut<'_, T>,
-        index: usize,
-    ) -> Result<Vec<Value>> {
-        let WasmFrame { handle, module, .. } = self.frame(store, index)?.clone();
-        let n = handle.num_stacks(&mut *store)?;
-        (0..n)
-            .map(|i| {
-                let v = handle.stack(&mut *store, i)?;
-                Ok(self.reader(store, module).read(store, &v))
-            })
-            .collect()
-    }
-
-    /// Frame `index` with its locals (all of them, in index order) and its
-    /// operand stack (bottom to top): what a core dump records of it.
-    pub(crate) fn frame_values<T: 'static>(
-        &mut self,
-        store: &mut StoreContextMut<'_, T>,
-        index: usize,
-    ) -> Result<(WasmFrame, Vec<Value>, Vec<Value>)> {
-        let frame = self.frame(store, index)?.clone();
-        let n = frame.handle.num_locals(&mut *store)?;
-        let locals = (0..n)
-            .map(|i| {
-                let v = frame.handle.local(&mut *store, i)?;
-                Ok(self.reader(store, frame.module).read(store, &v))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let stack = self.stack_values(store, index)?;
-        Ok((frame, locals, stack))
     }
 
     /// How many Wasm frames are on the stack (walks all of them).

@@ -5,7 +5,7 @@
 use crate::error::{Error, not_found, unavailable};
 use wasmtime::StoreContextMut;
 
-use super::frames::WasmFrame;
+use super::frames::{Paused, WasmFrame};
 use super::protocol::{CoreModuleId, Value};
 use super::state::{Host, Shared};
 use super::target::{Place, Target, memory_range};
@@ -173,4 +173,27 @@ impl Target for LiveTarget<'_, '_> {
         let m = self.memory(module, memory)?;
         memory_range(m.data(&*self.store), memory, address, len).map(<[u8]>::to_vec)
     }
+}
+
+/// Frame `index` of `paused` with its locals (all of them, in index order)
+/// and its operand stack (bottom to top), read through the live target:
+/// what a core dump records of a frame, and what a reverse command's state
+/// hash covers.
+///
+/// # Errors
+/// Past the stack; a value the engine refuses to read.
+pub(crate) fn frame_values(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    paused: &mut Paused,
+    index: usize,
+) -> wasmtime::Result<(WasmFrame, Vec<Value>, Vec<Value>)> {
+    let frame = paused.frame(store, index)?.clone();
+    let mut target = LiveTarget::new(shared, store);
+    let locals = super::target::locals(&mut target, &frame)?
+        .into_iter()
+        .map(|l| l.value)
+        .collect();
+    let stack = super::target::operand_stack(&mut target, &frame)?;
+    Ok((frame, locals, stack))
 }

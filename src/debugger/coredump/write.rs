@@ -64,7 +64,8 @@ pub(crate) fn write(
     let mut stack_section = CoreDumpStackSection::new("main");
     let mut frames = Vec::with_capacity(depth);
     for index in 0..depth {
-        let (frame, locals, stack) = paused.frame_values(store, index)?;
+        let (frame, locals, stack) =
+            super::super::live::frame_values(shared, store, paused, index)?;
         let info = program.info(frame.module);
         let body_start = info
             .func(frame.func)

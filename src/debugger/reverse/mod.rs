@@ -145,7 +145,8 @@ fn state_hash(shared: &Shared, store: &mut StoreContextMut<'_, Host>) -> u64 {
     let mut reader = values_reader(shared);
     let frames = reader.depth(store);
     for i in 0..frames {
-        if let Ok((frame, locals, stack)) = reader.frame_values(store, i) {
+        if let Ok((frame, locals, stack)) = super::live::frame_values(shared, store, &mut reader, i)
+        {
             (frame.module, frame.pc).hash(&mut h);
             format!("{locals:?}{stack:?}").hash(&mut h);
         }
