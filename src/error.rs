@@ -117,42 +117,40 @@ impl From<wasmparser::BinaryReaderError> for Error {
     }
 }
 
+/// An [`Error`] of kind `$kind` (an [`ErrorKind`] variant's name) from
+/// `format!` arguments; the macros below name the kind.
+macro_rules! error_of {
+    ($kind:ident, $($arg:tt)*) => {
+        $crate::error::Error::new($crate::error::ErrorKind::$kind, format!($($arg)*))
+    };
+}
+
 /// An [`ErrorKind::Invalid`] [`Error`] from `format!` arguments.
 macro_rules! invalid {
-    ($($arg:tt)*) => {
-        $crate::error::Error::new($crate::error::ErrorKind::Invalid, format!($($arg)*))
-    };
+    ($($arg:tt)*) => { $crate::error::error_of!(Invalid, $($arg)*) };
 }
 
 /// An [`ErrorKind::NotFound`] [`Error`] from `format!` arguments.
 macro_rules! not_found {
-    ($($arg:tt)*) => {
-        $crate::error::Error::new($crate::error::ErrorKind::NotFound, format!($($arg)*))
-    };
+    ($($arg:tt)*) => { $crate::error::error_of!(NotFound, $($arg)*) };
 }
 
 /// An [`ErrorKind::Unavailable`] [`Error`] from `format!` arguments.
 macro_rules! unavailable {
-    ($($arg:tt)*) => {
-        $crate::error::Error::new($crate::error::ErrorKind::Unavailable, format!($($arg)*))
-    };
+    ($($arg:tt)*) => { $crate::error::error_of!(Unavailable, $($arg)*) };
 }
 
 /// An [`ErrorKind::Malformed`] [`Error`] from `format!` arguments.
 macro_rules! malformed {
-    ($($arg:tt)*) => {
-        $crate::error::Error::new($crate::error::ErrorKind::Malformed, format!($($arg)*))
-    };
+    ($($arg:tt)*) => { $crate::error::error_of!(Malformed, $($arg)*) };
 }
 
 /// An [`ErrorKind::Io`] [`Error`] from `format!` arguments.
 macro_rules! io_error {
-    ($($arg:tt)*) => {
-        $crate::error::Error::new($crate::error::ErrorKind::Io, format!($($arg)*))
-    };
+    ($($arg:tt)*) => { $crate::error::error_of!(Io, $($arg)*) };
 }
 
-pub(crate) use {invalid, io_error, malformed, not_found, unavailable};
+pub(crate) use {error_of, invalid, io_error, malformed, not_found, unavailable};
 
 #[cfg(test)]
 mod tests {
