@@ -219,6 +219,20 @@ fn named<'a>(vars: &'a [Value], name: &str) -> &'a Value {
 /// scopes and variables with struct expansion, next, stepIn, stepOut,
 /// continue to the end with the exit status; a stale reference after the
 /// program ran.
+/// The string `field` of each object in the array `list`.
+fn field_of_each(list: &Value, field: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+        .iter()
+        .map(|o| {
+            o[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {field}: {o}"))
+                .to_string()
+        })
+        .collect()
+}
+
 #[test]
 fn c_program_breakpoints_frames_variables_steps_and_exit() {
     let mut c = Client::start();
@@ -350,12 +364,7 @@ fn c_program_breakpoints_frames_variables_steps_and_exit() {
     let reference = printed["variablesReference"].as_i64().unwrap_or(0);
     assert!(reference > 0, "{printed}");
     let members = c.ok("variables", json!({ "variablesReference": reference }));
-    let names: Vec<&str> = members["variables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["name"].as_str().unwrap())
-        .collect();
+    let names = field_of_each(&members["variables"], "name");
     assert_eq!(
         names,
         ["name", "corners", "scale", "kind", "tag"],
@@ -738,12 +747,7 @@ fn trap_filter_off_ends_the_program() {
     let mut c = Client::start();
     let caps =
         c.launch(json!({ "program": "tests/guests/ratio-p1.wasm", "args": ["ratio", "7", "0"] }));
-    let filters: Vec<&str> = caps["exceptionBreakpointFilters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["filter"].as_str().unwrap())
-        .collect();
+    let filters = field_of_each(&caps["exceptionBreakpointFilters"], "filter");
     assert_eq!(filters, ["trap", "throw", "hostcall"]);
     let bad = c.fails(
         "setExceptionBreakpoints",
