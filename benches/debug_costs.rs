@@ -612,7 +612,6 @@ fn paused_frontend(config: RunConfig) -> wasmdbg::console::Console {
     assert!(matches!(first, Response::Stopped(_)), "{first:?}");
     wasmdbg::console::Console::new(
         session,
-        first,
         wasmdbg::render::Theme::PLAIN,
         None,
         Vec::new(),

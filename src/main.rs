@@ -295,7 +295,7 @@ fn session(
         coredump: args.coredump.clone(),
         json,
     };
-    let mut fe = Console::with_options(session, first, options, guest, &mut out);
+    let mut fe = Console::with_options(session, options, guest, &mut out);
     let (quit, failures) = drive(&mut fe, &args.frontend, &scripts, &crash_scripts, &mut out);
     // Quitting ends the guest with the process, wherever it is paused.
     let status = wasmdbg::console::exit_status(quit, failures, fe.state());
@@ -350,7 +350,7 @@ fn core(matches: &clap::ArgMatches, args: &wasmdbg::cli::CoreArgs) -> ExitCode {
         json,
         ..Options::default()
     };
-    let mut fe = Console::with_options(session, first, options, Default::default(), &mut out);
+    let mut fe = Console::with_options(session, options, Default::default(), &mut out);
     let (quit, failures) = drive(&mut fe, &args.frontend, &scripts, &[], &mut out);
     let status = match quit {
         Some(status) => status,

@@ -524,15 +524,10 @@ fn random_command(rng: &mut fastrand::Rng, funcs: u32) -> String {
 
 /// Runs `commands` through the front end on a started session; an
 /// "internal error" (a panic the front end or worker caught) panics.
-fn run_commands<'a>(
-    session: Session,
-    first: Response,
-    commands: impl IntoIterator<Item = &'a str>,
-) {
+fn run_commands<'a>(session: Session, commands: impl IntoIterator<Item = &'a str>) {
     let mut sink = Vec::new();
     let mut fe = Console::new(
         session,
-        first,
         wasmdbg::render::Theme::PLAIN,
         Some(Duration::from_secs(5)),
         Vec::new(),
@@ -580,7 +575,7 @@ fn sessions(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
                 return;
             }
             ran = true;
-            run_commands(session, first, commands.iter().map(String::as_str));
+            run_commands(session, commands.iter().map(String::as_str));
         },
         failures,
     );
@@ -719,7 +714,7 @@ fn dwarf(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
             } else {
                 (None, "reverse".to_string())
             };
-            let (session, first) = Session::start_with(
+            let (session, _) = Session::start_with(
                 RunConfig {
                     module: mutated,
                     invoke,
@@ -732,7 +727,7 @@ fn dwarf(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
             let commands: Vec<&str> = (0..8)
                 .map(|_| DWARF_COMMANDS[rng.usize(..DWARF_COMMANDS.len())])
                 .collect();
-            run_commands(session, first, commands);
+            run_commands(session, commands);
         },
         failures,
     );
@@ -827,7 +822,7 @@ fn coredumps(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
                     let commands: Vec<&str> = (0..8)
                         .map(|_| CORE_COMMANDS[rng.usize(..CORE_COMMANDS.len())])
                         .collect();
-                    run_commands(session, first, commands);
+                    run_commands(session, commands);
                 }
             }
         },
@@ -896,14 +891,13 @@ fn formatters(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
     no_panic(
         || format!("{module}, commands in target/fuzz-current.commands"),
         || {
-            let (session, first) = Session::start(RunConfig {
+            let (session, _) = Session::start(RunConfig {
                 module: root().join(module),
                 ..RunConfig::default()
             });
             let mut sink = Vec::new();
             let mut fe = Console::new(
                 session,
-                first,
                 wasmdbg::render::Theme::PLAIN,
                 Some(Duration::from_secs(30)),
                 Vec::new(),
@@ -1181,7 +1175,7 @@ fn traces(rng: &mut fastrand::Rng, failures: &mut Vec<String>) -> bool {
                         first,
                         Response::Ended(wasmdbg::debugger::protocol::Outcome::LoadFailed(_))
                     ) {
-                        run_commands(session, first, commands);
+                        run_commands(session, commands);
                     }
                 }
             }

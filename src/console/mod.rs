@@ -19,10 +19,10 @@ use crate::debugger::protocol::{BreakpointRequest, FramesRequest, InspectRequest
 use std::io::Write;
 
 use crate::debugger::Session;
-use crate::debugger::answer::{EvalValue, Evaluated, Listed, Ran};
+use crate::debugger::answer::{EvalValue, Evaluated, Listed};
 use crate::debugger::protocol::{
-    CoreModuleId, ErrorKind, Examine, FactsRequest, FrameRef, Outcome, Request, Response, Stop,
-    StopReason,
+    CoreModuleId, ErrorKind, Event, Examine, FactsRequest, FrameRef, Outcome, Request, Response,
+    Stop, StopReason,
 };
 use crate::debugger::protocol::{LineAt, ModuleRef, Reverse, Selection, ThreadId, WatchSpec};
 use crate::program::dwarf::SourceLoc;
@@ -126,15 +126,15 @@ pub struct Console {
 }
 
 impl Console {
-    /// Wraps a started session and prints its first event (a stop banner or
-    /// how the program ended) to `out`.
+    /// Wraps a started session and follows its events so far
+    /// ([`Console::follow_events`]): its first event, a stop banner or how
+    /// the program ended, is printed to `out`.
     ///
     /// `timeout`: how long the guest may run after each resume before it is
     /// interrupted (`--timeout`); `directories`: where to look for source
     /// files after the path DWARF gives (`--directory`).
     pub fn new(
         session: Session,
-        first: Response,
         theme: Theme,
         timeout: Option<Duration>,
         directories: Vec<std::path::PathBuf>,
@@ -148,13 +148,12 @@ impl Console {
             coredump: None,
             json: false,
         };
-        Console::with_options(session, first, options, guest, out)
+        Console::with_options(session, options, guest, out)
     }
 
     /// [`Console::new`] with every option.
     pub fn with_options(
         session: Session,
-        first: Response,
         options: Options,
         guest: output::GuestOutput,
         out: &mut dyn Write,
@@ -190,7 +189,7 @@ impl Console {
                 }
             }
         }
-        if let Err(e) = fe.take_event(first, out) {
+        if let Err(e) = fe.follow_events(out) {
             if fe.json {
                 fe.json_lines.push(json::error(&e));
             } else {
@@ -221,16 +220,6 @@ impl Console {
     /// as the DAP server's `evaluate` in the `repl` context does).
     pub fn session(&self) -> &Session {
         &self.session
-    }
-
-    /// Takes in the answer of a request that ran the program, sent on
-    /// [`Console::session`] by another front end: the stop or end becomes
-    /// this front end's state (frame #0 selected), shown on `out`.
-    ///
-    /// # Errors
-    /// A response that is neither a stop nor an end.
-    pub fn observe(&mut self, response: Response, out: &mut dyn Write) -> Result<(), String> {
-        self.take_event(response, out)
     }
 
     /// Runs one line. Errors are one line each; the session goes on.
@@ -322,6 +311,10 @@ impl Console {
                 }
             }
         };
+        // Any stop or end the command's requests caused that it did not
+        // follow itself.
+        let followed = self.follow_events(out);
+        let result = result.and_then(|flow| followed.map(|()| flow));
         let _ = out.flush();
         match result {
             Err(_) if worker_was_alive && !self.session.worker_alive() => {
@@ -575,17 +568,16 @@ impl Console {
                 write_out(out, "Starting the program again in a new worker thread.\n")?;
                 let response = self.session.restart();
                 self.record(&response);
-                self.take_event(response, out)?;
+                response.into_ran().map_err(err_text)?;
+                self.follow_events(out)?;
             }
             Command::Run => {
                 let response = self
                     .session
                     .request_with_timeout(Request::Run, self.timeout);
-                if let Response::Error(e) = response {
-                    return Err(e.to_string());
-                }
+                response.into_ran().map_err(err_text)?;
                 write_out(out, "Starting the program again.\n")?;
-                self.take_event(response, out)?;
+                self.follow_events(out)?;
             }
             Command::Break { spec } => self.set_breakpoint(&spec, false, out)?,
             Command::Tbreak { spec } => self.set_breakpoint(&spec, true, out)?,
@@ -1076,7 +1068,8 @@ impl Console {
         }
         let _ = out.flush();
         let response = self.ask_with_timeout(request, self.timeout);
-        self.take_event(response, out)
+        response.into_ran().map_err(err_text)?;
+        self.follow_events(out)
     }
 
     /// Runs a reverse command (it replays; the program may have ended) and
@@ -1086,10 +1079,8 @@ impl Console {
         let response = self
             .session
             .request_with_timeout(Request::Reverse(command), self.timeout);
-        if let Response::Error(e) = response {
-            return Err(e.to_string());
-        }
-        self.take_event(response, out)
+        response.into_ran().map_err(err_text)?;
+        self.follow_events(out)
     }
 
     /// Sends a request whose answer is `Done`.
@@ -1116,39 +1107,66 @@ impl Console {
         write_out(out, &render::breakpoint_set(&self.theme, &info))
     }
 
-    /// Prints a stop banner or an outcome and records the new state.
-    fn take_event(&mut self, response: Response, out: &mut dyn Write) -> Result<(), String> {
+    /// Follows the session's queued events ([`Session::take_events`]): each
+    /// stop or end, whoever ran the program, becomes this console's state
+    /// (frame #0 selected) and is shown on `out` (in JSON mode, kept for the
+    /// next lines written). The guest's output is the session's sink's to
+    /// show ([`output::GuestOutput`]); one that reaches the queue (a session
+    /// started without a sink) is not shown, and breakpoint changes are
+    /// read from the table when it is listed.
+    ///
+    /// # Errors
+    /// Writing to `out` failed, or the automatic core file (`--coredump`)
+    /// of a crash could not be written: the first such error, after every
+    /// event was followed.
+    pub fn follow_events(&mut self, out: &mut dyn Write) -> Result<(), String> {
+        let mut first_error = None;
+        for event in self.session.take_events() {
+            let followed = match event {
+                Event::Stopped(stop) => self.take_stop(*stop, out),
+                Event::Ended(outcome) => self.take_end(*outcome, out),
+                Event::BreakpointsChanged | Event::Output { .. } | Event::Serving { .. } => Ok(()),
+            };
+            if let Err(e) = followed {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Shows a stop banner and records the pause as the state.
+    fn take_stop(&mut self, stop: Stop, out: &mut dyn Write) -> Result<(), String> {
         if self.guest.take_open_line() {
             write_out(out, "\n")?;
         }
-        match response.into_ran().map_err(err_text)? {
-            Ran::Stopped(stop) => {
-                let stop = *stop;
-                if self.json {
-                    self.json_lines.push(json::stop(&stop));
-                } else {
-                    let shown = self.source.source_line(stop.frame.as_ref());
-                    write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
-                }
-                let crashed = stop.reason.is_crash();
-                self.state = State::Paused(Box::new(stop));
-                self.selected = 0;
-                match self.coredump.clone() {
-                    Some(path) if crashed => self.generate_core_file(path, true, out),
-                    _ => Ok(()),
-                }
-            }
-            Ran::Ended(outcome) => {
-                if self.json {
-                    self.json_lines.push(json::ended(&outcome));
-                } else {
-                    write_out(out, &render::outcome(&self.theme, &outcome))?;
-                }
-                self.state = State::Ended(outcome);
-                self.selected = 0;
-                Ok(())
-            }
+        if self.json {
+            self.json_lines.push(json::stop(&stop));
+        } else {
+            let shown = self.source.source_line(stop.frame.as_ref());
+            write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
         }
+        let crashed = stop.reason.is_crash();
+        self.state = State::Paused(Box::new(stop));
+        self.selected = 0;
+        match self.coredump.clone() {
+            Some(path) if crashed => self.generate_core_file(path, true, out),
+            _ => Ok(()),
+        }
+    }
+
+    /// Shows how the program ended and records it as the state.
+    fn take_end(&mut self, outcome: Outcome, out: &mut dyn Write) -> Result<(), String> {
+        if self.guest.take_open_line() {
+            write_out(out, "\n")?;
+        }
+        if self.json {
+            self.json_lines.push(json::ended(&outcome));
+        } else {
+            write_out(out, &render::outcome(&self.theme, &outcome))?;
+        }
+        self.state = State::Ended(outcome);
+        self.selected = 0;
+        Ok(())
     }
 
     /// Writes the paused program's core dump to `path` and says so.

@@ -20,7 +20,9 @@ pub struct GuestOutput {
 }
 
 impl GuestOutput {
-    /// The sink to start the session with (`Session::start_with_events`).
+    /// The sink to start the session with (`Session::start_with_events`):
+    /// it shows the guest's output and the serving address, and gives back
+    /// the rest (stops, ends, breakpoint changes) for the console to follow.
     pub fn sink(&self) -> EventSink {
         let open_line = self.open_line.clone();
         Box::new(move |event| match event {
@@ -35,31 +37,35 @@ impl GuestOutput {
                 if let Some(last) = bytes.last() {
                     open_line.store(*last != b'\n', Ordering::Relaxed);
                 }
+                None
             }
             Event::Output {
                 stream: OutputStream::Stderr,
                 bytes,
             } => {
                 let _ = std::io::stderr().lock().write_all(&bytes);
+                None
             }
             // As `wasmtime serve` says it.
             Event::Serving { addr } => {
                 eprintln!("Serving HTTP on http://{addr}/");
+                None
             }
-            // The front end prints stops and ends from the responses.
-            _ => {}
+            other => Some(other),
         })
     }
 
     /// The sink for `--json`: each chunk of either stream becomes an
-    /// `output` line on stdout (see [`super::json`]).
+    /// `output` line on stdout (see [`super::json`]); the rest is given back
+    /// for the console to follow.
     pub fn json_sink(&self) -> EventSink {
-        Box::new(move |event| {
-            // Stops and ends are written from the responses.
-            if let Some(line) = super::json::output(&event) {
+        Box::new(move |event| match super::json::output(&event) {
+            Some(line) => {
                 let mut out = std::io::stdout().lock();
                 let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
+                None
             }
+            None => Some(event),
         })
     }
 

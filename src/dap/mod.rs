@@ -1061,25 +1061,28 @@ impl Adapter {
         let writer = self.writer.clone();
         let changed = self.breakpoints_changed.clone();
         let sink: crate::debugger::EventSink = Box::new(move |event| {
-            if let Event::BreakpointsChanged = &event {
-                changed.store(true, Ordering::SeqCst);
-            }
-            if let Event::Serving { addr } = &event {
-                writer.event(
+            match event {
+                // Read when the client is next told of breakpoints
+                // (`follow_breakpoints`).
+                Event::BreakpointsChanged => changed.store(true, Ordering::SeqCst),
+                Event::Serving { addr } => writer.event(
                     "output",
                     json!({ "category": "console", "output": format!("Serving HTTP on http://{addr}/\n") }),
-                );
+                ),
+                Event::Output { stream, bytes } => {
+                    let category = match stream {
+                        OutputStream::Stdout => "stdout",
+                        OutputStream::Stderr => "stderr",
+                    };
+                    writer.event(
+                        "output",
+                        json!({ "category": category, "output": String::from_utf8_lossy(&bytes) }),
+                    );
+                }
+                // Stops and ends: given back for the console to follow (`run_and_follow`).
+                ran @ (Event::Stopped(_) | Event::Ended(_)) => return Some(ran),
             }
-            if let Event::Output { stream, bytes } = event {
-                let category = match stream {
-                    OutputStream::Stdout => "stdout",
-                    OutputStream::Stderr => "stderr",
-                };
-                writer.event(
-                    "output",
-                    json!({ "category": category, "output": String::from_utf8_lossy(&bytes) }),
-                );
-            }
+            None
         });
         let (session, first) =
             Session::start_with_events(config.clone(), None, self.interrupter.clone(), Some(sink));
@@ -1092,7 +1095,6 @@ impl Adapter {
         let mut discard = Vec::new();
         let fe = Console::new(
             session,
-            first,
             render::Theme::PLAIN,
             None,
             directories,
@@ -1764,42 +1766,51 @@ impl Adapter {
         };
         let restart = matches!(run, Request::Run);
         self.ids.resumed();
-        self.running.store(true, Ordering::SeqCst);
-        let response = match self.session() {
-            Ok(s) => s.request(run),
-            Err(e) => Response::error(e.kind.unwrap_or(ErrorKind::Invalid), e.message),
-        };
-        self.running.store(false, Ordering::SeqCst);
-        let mut response = response;
+        let mut ran = self.run_and_follow(run);
         // The entry stop of a restart goes on unless the client asked for
         // it (the launch asks the core to stop at entry, so that
         // configuration comes before the program runs). Traps and failed
         // host calls whose exception filter is off do not pause at all:
         // the core is told (`send_stop_policy`).
-        let entry = matches!(&response, Response::Stopped(s) if s.reason == StopReason::Entry);
-        if entry && restart && !self.stop_on_entry {
-            self.running.store(true, Ordering::SeqCst);
-            response = match self.session() {
-                Ok(s) => s.request(Request::Continue),
-                Err(e) => Response::error(e.kind.unwrap_or(ErrorKind::Invalid), e.message),
-            };
-            self.running.store(false, Ordering::SeqCst);
+        let at_entry = || {
+            matches!(
+                self.fe.as_ref().map(Console::state),
+                Some(State::Paused(s)) if s.reason == StopReason::Entry
+            )
+        };
+        if ran.is_ok() && restart && !self.stop_on_entry && at_entry() {
+            ran = self.run_and_follow(Request::Continue);
         }
-        match response {
-            Response::Error(e) => {
+        match ran {
+            Err(e) => {
                 self.writer.event(
                     "output",
                     json!({ "category": "stderr", "output": format!("{e}\n") }),
                 );
             }
-            other => {
-                if let Some(fe) = self.fe.as_mut()
-                    && let Err(e) = fe.observe(other, &mut Vec::new())
-                {
-                    eprintln!("wasmdbg dap: {e}");
-                }
-                self.report_state();
-            }
+            Ok(()) => self.report_state(),
+        }
+    }
+
+    /// Sends a request that runs the program and lets the console follow
+    /// the stop or end it queued (the console's state is then where the
+    /// program is). `pause` interrupts it meanwhile.
+    ///
+    /// # Errors
+    /// The core's refusal (the program was not resumed), or a failure to
+    /// follow the events (an automatic core file not written).
+    fn run_and_follow(&mut self, run: Request) -> Result<(), String> {
+        self.running.store(true, Ordering::SeqCst);
+        let response = self.session().map(|s| s.request(run));
+        self.running.store(false, Ordering::SeqCst);
+        match response {
+            Ok(Response::Error(e)) => return Err(e.to_string()),
+            Err(e) => return Err(e.message),
+            Ok(_) => {}
+        }
+        match self.fe.as_mut() {
+            Some(fe) => fe.follow_events(&mut Vec::new()),
+            None => Ok(()),
         }
     }
 

@@ -13,15 +13,18 @@ use super::state::Incoming;
 use super::stdout::Message;
 use super::worker;
 
-/// Where a [`Session`]'s events go: called on the thread that waits for a
-/// response, in order, before that response is returned.
-pub type EventSink = Box<dyn FnMut(Event) + Send>;
+/// A front end's first look at a [`Session`]'s events: called with each
+/// event on the thread that waits for a response, in order, before that
+/// response is returned. It returns the events it did not take in (the
+/// terminal's sink shows the guest's output and gives back stops and ends);
+/// those are queued for [`Session::take_events`].
+pub type EventSink = Box<dyn FnMut(Event) -> Option<Event> + Send>;
 
-/// A session's events not yet delivered: queued until
-/// [`Session::take_events`], or handed to a sink.
-enum Events {
-    Queue(VecDeque<Event>),
-    Sink(EventSink),
+/// A session's events not yet taken: the sink's (if any) first, then the
+/// queue [`Session::take_events`] drains.
+struct Events {
+    sink: Option<EventSink>,
+    queue: VecDeque<Event>,
 }
 
 /// One debugged program, running on its own worker thread.
@@ -72,8 +75,9 @@ impl Session {
         Self::start_with_events(config, timeout, interrupter, None)
     }
 
-    /// Like [`Session::start_with`], delivering every event to `sink` (from
-    /// the first one, before the first response) instead of queueing it.
+    /// Like [`Session::start_with`], offering every event to `sink` first
+    /// (from the first one, before the first response); what it gives back
+    /// is queued.
     pub fn start_with_events(
         config: RunConfig,
         timeout: Option<std::time::Duration>,
@@ -82,9 +86,9 @@ impl Session {
     ) -> (Session, Response) {
         let (requests, _) = channel();
         let (_, responses) = channel();
-        let events = match sink {
-            Some(sink) => Events::Sink(sink),
-            None => Events::Queue(VecDeque::new()),
+        let events = Events {
+            sink,
+            queue: VecDeque::new(),
         };
         let mut session = Session {
             requests,
@@ -132,7 +136,10 @@ impl Session {
         let mut session = Session {
             requests,
             responses,
-            events: Mutex::new(Events::Queue(VecDeque::new())),
+            events: Mutex::new(Events {
+                sink: None,
+                queue: VecDeque::new(),
+            }),
             interrupter: Interrupter::default(),
             config,
             core: Some(core),
@@ -191,7 +198,9 @@ impl Session {
                 let outcome = super::protocol::Outcome::LoadFailed(format!(
                     "cannot start the worker thread: {e}"
                 ));
-                return Response::Ended(outcome);
+                let response = Response::Ended(outcome);
+                self.announce(&response, false);
+                return response;
             }
         }
         let response = self.wait_with_timeout(timeout);
@@ -322,20 +331,22 @@ impl Session {
         }
     }
 
-    /// The events queued so far, oldest first (always empty when the
-    /// session was started with a sink).
+    /// The events queued so far (those the sink, if any, gave back),
+    /// oldest first. Every request that ran the program queued its
+    /// [`Event::Stopped`] or [`Event::Ended`] before it returned: a front
+    /// end that follows these knows where the program is, whoever ran it.
     pub fn take_events(&self) -> Vec<Event> {
-        match &mut *self.events.lock().unwrap_or_else(|p| p.into_inner()) {
-            Events::Queue(queue) => queue.drain(..).collect(),
-            Events::Sink(_) => Vec::new(),
-        }
+        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        events.queue.drain(..).collect()
     }
 
     fn deliver(&self, event: Event) {
-        match &mut *self.events.lock().unwrap_or_else(|p| p.into_inner()) {
-            Events::Queue(queue) => queue.push_back(event),
-            Events::Sink(sink) => sink(event),
-        }
+        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        let kept = match &mut events.sink {
+            Some(sink) => sink(event),
+            None => Some(event),
+        };
+        events.queue.extend(kept);
     }
 
     /// Notes that the worker has gone and says so.

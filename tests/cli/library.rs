@@ -246,7 +246,10 @@ fn issue_18_guest_output_is_delivered_as_events() {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = {
         let seen = seen.clone();
-        Box::new(move |e: Event| seen.lock().unwrap().push(e))
+        Box::new(move |e: Event| {
+            seen.lock().unwrap().push(e);
+            None
+        })
     };
     let (session, first) = Session::start_with_events(
         RunConfig {
@@ -522,6 +525,71 @@ fn issue_18_stops_ends_and_breakpoint_changes_are_events() {
     };
     let events = session.take_events();
     assert_eq!(events.last(), Some(&Event::Ended(Box::new(outcome))));
+}
+
+/// Issue 25: the console learns where the program is from the session's
+/// events, not from the answers it received: a stop and an end caused by
+/// requests another front end sent on the same session (as the DAP server
+/// does) become the console's state, with its banner, when it follows the
+/// events.
+#[test]
+fn issue_25_the_console_follows_stops_and_ends_it_did_not_ask_for() {
+    use wasmdbg::console::{Console, State};
+    let (session, _) = Session::start(RunConfig {
+        module: root().join("wat/fib.wat"),
+        stop_on_entry: true,
+        ..RunConfig::default()
+    });
+    let mut out = Vec::new();
+    let mut fe = Console::new(
+        session,
+        wasmdbg::render::Theme::PLAIN,
+        None,
+        Vec::new(),
+        Default::default(),
+        &mut out,
+    );
+    assert!(
+        matches!(fe.state(), State::Paused(s) if s.reason == StopReason::Entry),
+        "{:?}",
+        fe.state()
+    );
+    let set = fe
+        .session()
+        .request(Request::Breakpoint(BreakpointRequest::Break {
+            location: "fib".into(),
+            temporary: false,
+            condition: None,
+        }));
+    assert!(matches!(set, Response::BreakpointSet(_)), "{set:?}");
+    // Another front end continues; the console has not looked yet.
+    let Response::Stopped(hit) = fe.session().request(Request::Continue) else {
+        panic!()
+    };
+    assert!(matches!(fe.state(), State::Paused(s) if s.reason == StopReason::Entry));
+    out.clear();
+    fe.follow_events(&mut out).unwrap();
+    assert!(matches!(fe.state(), State::Paused(s) if **s == hit));
+    insta::assert_snapshot!(String::from_utf8(out.clone()).unwrap(), @r"
+    Breakpoint 1, hit 1 time
+    #0  fib (func[1]) at 0x6f
+    => 0x6f: global.get $calls
+    ");
+    // An end, followed the same way; nothing is left to follow after it.
+    fe.session()
+        .request(Request::Breakpoint(BreakpointRequest::Delete(
+            wasmdbg::debugger::protocol::Selection::All,
+        )));
+    let Response::Ended(outcome) = fe.session().request(Request::Continue) else {
+        panic!()
+    };
+    out.clear();
+    fe.follow_events(&mut out).unwrap();
+    assert!(matches!(fe.state(), State::Ended(o) if *o == outcome));
+    insta::assert_snapshot!(String::from_utf8(out.clone()).unwrap(), @"[program exited with code 8]");
+    out.clear();
+    fe.follow_events(&mut out).unwrap();
+    assert!(out.is_empty());
 }
 
 /// `print`'s value history lives in the `Session`, for every front end:
