@@ -568,14 +568,14 @@ impl Console {
                 write_out(out, "Starting the program again in a new worker thread.\n")?;
                 let response = self.session.restart();
                 self.record(&response);
-                response.into_ran().map_err(err_text)?;
+                self.ran(response, out)?;
                 self.follow_events(out)?;
             }
             Command::Run => {
                 let response = self
                     .session
                     .request_with_timeout(Request::Run, self.timeout);
-                response.into_ran().map_err(err_text)?;
+                self.ran(response, out)?;
                 write_out(out, "Starting the program again.\n")?;
                 self.follow_events(out)?;
             }
@@ -1068,7 +1068,7 @@ impl Console {
         }
         let _ = out.flush();
         let response = self.ask_with_timeout(request, self.timeout);
-        response.into_ran().map_err(err_text)?;
+        self.ran(response, out)?;
         self.follow_events(out)
     }
 
@@ -1079,7 +1079,7 @@ impl Console {
         let response = self
             .session
             .request_with_timeout(Request::Reverse(command), self.timeout);
-        response.into_ran().map_err(err_text)?;
+        self.ran(response, out)?;
         self.follow_events(out)
     }
 
@@ -1105,6 +1105,21 @@ impl Console {
         });
         let info = self.ask(request).into_breakpoint_set().map_err(err_text)?;
         write_out(out, &render::breakpoint_set(&self.theme, &info))
+    }
+
+    /// Checks that a request ran the program (what it ran into is followed
+    /// from the events); its refusal, on a line of its own after the
+    /// guest's unfinished one.
+    fn ran(&mut self, response: Response, out: &mut dyn Write) -> Result<(), String> {
+        match response.into_ran() {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                if self.guest.take_open_line() {
+                    write_out(out, "\n")?;
+                }
+                Err(err_text(e))
+            }
+        }
     }
 
     /// Follows the session's queued events ([`Session::take_events`]): each

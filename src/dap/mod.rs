@@ -1778,17 +1778,21 @@ impl Adapter {
                 Some(State::Paused(s)) if s.reason == StopReason::Entry
             )
         };
+        // The console followed a stop or end the client has not been told
+        // of; a failed continue past a restart's entry leaves the program
+        // paused there, and the client hears of that stop.
+        let moved = ran.is_ok();
         if ran.is_ok() && restart && !self.stop_on_entry && at_entry() {
             ran = self.run_and_follow(Request::Continue);
         }
-        match ran {
-            Err(e) => {
-                self.writer.event(
-                    "output",
-                    json!({ "category": "stderr", "output": format!("{e}\n") }),
-                );
-            }
-            Ok(()) => self.report_state(),
+        if let Err(e) = &ran {
+            self.writer.event(
+                "output",
+                json!({ "category": "stderr", "output": format!("{e}\n") }),
+            );
+        }
+        if moved {
+            self.report_state();
         }
     }
 
@@ -1797,8 +1801,7 @@ impl Adapter {
     /// program is). `pause` interrupts it meanwhile.
     ///
     /// # Errors
-    /// The core's refusal (the program was not resumed), or a failure to
-    /// follow the events (an automatic core file not written).
+    /// The core's refusal (the program was not resumed).
     fn run_and_follow(&mut self, run: Request) -> Result<(), String> {
         self.running.store(true, Ordering::SeqCst);
         let response = self.session().map(|s| s.request(run));

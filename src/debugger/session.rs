@@ -16,8 +16,8 @@ use super::worker;
 /// A front end's first look at a [`Session`]'s events: called with each
 /// event on the thread that waits for a response, in order, before that
 /// response is returned. It returns the events it did not take in (the
-/// terminal's sink shows the guest's output and gives back stops and ends);
-/// those are queued for [`Session::take_events`].
+/// terminal's sink shows the guest's output and gives back stops, ends and
+/// breakpoint changes); those are queued for [`Session::take_events`].
 pub type EventSink = Box<dyn FnMut(Event) -> Option<Event> + Send>;
 
 /// A session's events not yet taken: the sink's (if any) first, then the
@@ -332,9 +332,10 @@ impl Session {
     }
 
     /// The events queued so far (those the sink, if any, gave back),
-    /// oldest first. Every request that ran the program queued its
-    /// [`Event::Stopped`] or [`Event::Ended`] before it returned: a front
-    /// end that follows these knows where the program is, whoever ran it.
+    /// oldest first. Every request that ran the program delivered its
+    /// [`Event::Stopped`] or [`Event::Ended`] before it returned (queued
+    /// unless the sink kept it): a front end that follows these knows where
+    /// the program is, whoever ran it.
     pub fn take_events(&self) -> Vec<Event> {
         let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
         events.queue.drain(..).collect()
