@@ -11,6 +11,7 @@
 //! values, so the trace is all a replay needs.
 
 pub mod p1;
+pub(crate) mod p2;
 pub(crate) mod recorder;
 pub(crate) mod replayer;
 pub mod trace;

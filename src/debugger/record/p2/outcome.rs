@@ -1,0 +1,124 @@
+//! How a WASI 0.2 host call returned, as a trace keeps it ([`Returned`]),
+//! and the conversion of each kind of result wasmtime-wasi's host traits
+//! return ([`Outcome`]).
+
+use serde::{Deserialize, Serialize};
+use wasmtime::format_err;
+use wasmtime_wasi::I32Exit;
+use wasmtime_wasi::p2::bindings::filesystem::types::ErrorCode;
+use wasmtime_wasi::p2::{FsError, StreamError};
+
+use super::saved::{Save, Saved};
+use crate::debugger::host::one_line;
+
+/// How a host call returned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Returned {
+    /// It returned this value.
+    Value(Saved),
+    /// It returned a WASI error the guest sees (`wasi:filesystem`'s
+    /// `error-code`).
+    Error(Saved),
+    /// A stream call found the stream closed.
+    StreamClosed,
+    /// A stream call failed (`last-operation-failed`), with the host
+    /// error's text.
+    StreamFailed(String),
+    /// `wasi:cli/exit` ended the program with this status.
+    Exit(i32),
+    /// The call trapped, with the message.
+    Trap(String),
+}
+
+/// A host trait method's result type: what a trace keeps of it, and the
+/// same result rebuilt from the trace.
+pub(crate) trait Outcome: Sized {
+    /// The result as recorded.
+    fn returned(&self) -> Returned;
+    /// The result a replay returns for `returned`; `None` when it does not
+    /// have this type's shape.
+    fn replayed(returned: &Returned) -> Option<Self>;
+    /// A trap with `message` (a replay that diverged).
+    fn trap(message: String) -> Self;
+}
+
+/// A trap's or exit's record.
+fn error_returned(e: &wasmtime::Error) -> Returned {
+    match e.downcast_ref::<I32Exit>() {
+        Some(I32Exit(code)) => Returned::Exit(*code),
+        None => Returned::Trap(one_line(e)),
+    }
+}
+
+/// The error a replay raises for a recorded trap or exit.
+fn error_replayed(returned: &Returned) -> Option<wasmtime::Error> {
+    match returned {
+        Returned::Exit(code) => Some(I32Exit(*code).into()),
+        Returned::Trap(message) => Some(format_err!("{message}")),
+        _ => None,
+    }
+}
+
+impl<T: Save> Outcome for wasmtime::Result<T> {
+    fn returned(&self) -> Returned {
+        match self {
+            Ok(value) => Returned::Value(value.save()),
+            Err(e) => error_returned(e),
+        }
+    }
+    fn replayed(returned: &Returned) -> Option<Self> {
+        match returned {
+            Returned::Value(v) => Some(Ok(T::load(v)?)),
+            other => Some(Err(error_replayed(other)?)),
+        }
+    }
+    fn trap(message: String) -> Self {
+        Err(format_err!("{message}"))
+    }
+}
+
+impl<T: Save> Outcome for Result<T, FsError> {
+    fn returned(&self) -> Returned {
+        match self {
+            Ok(value) => Returned::Value(value.save()),
+            Err(e) => match e.downcast_ref() {
+                Some(code) => Returned::Error(ErrorCode::save(code)),
+                None => Returned::Trap(format!("{e:?}")),
+            },
+        }
+    }
+    fn replayed(returned: &Returned) -> Option<Self> {
+        match returned {
+            Returned::Value(v) => Some(Ok(T::load(v)?)),
+            Returned::Error(code) => Some(Err(ErrorCode::load(code)?.into())),
+            other => Some(Err(FsError::trap(error_replayed(other)?))),
+        }
+    }
+    fn trap(message: String) -> Self {
+        Err(FsError::trap(format_err!("{message}")))
+    }
+}
+
+impl<T: Save> Outcome for Result<T, StreamError> {
+    fn returned(&self) -> Returned {
+        match self {
+            Ok(value) => Returned::Value(value.save()),
+            Err(StreamError::Closed) => Returned::StreamClosed,
+            Err(StreamError::LastOperationFailed(e)) => Returned::StreamFailed(one_line(e)),
+            Err(StreamError::Trap(e)) => error_returned(e),
+        }
+    }
+    fn replayed(returned: &Returned) -> Option<Self> {
+        match returned {
+            Returned::Value(v) => Some(Ok(T::load(v)?)),
+            Returned::StreamClosed => Some(Err(StreamError::Closed)),
+            Returned::StreamFailed(message) => Some(Err(StreamError::LastOperationFailed(
+                format_err!("{message}"),
+            ))),
+            other => Some(Err(StreamError::Trap(error_replayed(other)?))),
+        }
+    }
+    fn trap(message: String) -> Self {
+        Err(StreamError::Trap(format_err!("{message}")))
+    }
+}
