@@ -116,21 +116,9 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
     }
     let config = args.run_config();
     // What cannot be recorded yet runs under the debugger from the start.
-    let component = {
-        use std::io::Read;
-        let mut head = [0u8; 8];
-        std::fs::File::open(&config.module)
-            .and_then(|mut f| f.read_exact(&mut head))
-            .is_ok_and(|()| wasmdbg::program::is_component(&head))
-    };
-    if component || !config.preloads.is_empty() {
-        let what = if component {
-            "a component"
-        } else {
-            "--preload"
-        };
+    if !config.preloads.is_empty() {
         eprintln!(
-            "wasmdbg: --fast records core modules without preloads; {what} runs under the \
+            "wasmdbg: --fast records programs without preloads; --preload runs under the \
              debugger from the start instead"
         );
         return session(matches, &args.debugger, config, &args.program.module);
@@ -248,9 +236,19 @@ fn replay(matches: &clap::ArgMatches, args: &wasmdbg::cli::ReplayArgs) -> ExitCo
 
 /// The results of an `--invoke`d function, one per line, as a session
 /// prints them.
-fn print_results(results: &[wasmdbg::debugger::protocol::Value]) {
-    for v in results {
-        println!("{}", wasmdbg::render::value(v));
+fn print_results(results: &wasmdbg::debugger::record::Results) {
+    use wasmdbg::debugger::record::Results;
+    match results {
+        Results::Core(values) => {
+            for v in values {
+                println!("{}", wasmdbg::render::value(v));
+            }
+        }
+        Results::Component(values) => {
+            for v in values {
+                println!("{v}");
+            }
+        }
     }
 }
 

@@ -159,6 +159,18 @@ pub(crate) enum ComponentEntry {
     },
 }
 
+/// How a component's WASI imports are linked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Linking {
+    /// wasmtime-wasi's implementation.
+    Live,
+    /// wasmtime-wasi's implementation, every call recorded
+    /// ([`crate::debugger::record::p2`]).
+    Record,
+    /// Every call answered from the store's trace.
+    Replay,
+}
+
 /// A compiled, linked component and how to start it.
 pub(crate) struct ComponentRunner {
     component: Component,
@@ -167,7 +179,7 @@ pub(crate) struct ComponentRunner {
 }
 
 impl ComponentRunner {
-    /// Links `component` with WASI 0.2 and chooses its entry: `--invoke`'s
+    /// Links `component` with WASI 0.2 (`linking` says how) and chooses its entry: `--invoke`'s
     /// function with its WAVE arguments, else `wasi:cli/run`.
     ///
     /// # Errors
@@ -178,10 +190,16 @@ impl ComponentRunner {
         engine: &Engine,
         component: Component,
         config: &RunConfig,
+        linking: Linking,
     ) -> std::result::Result<ComponentRunner, Error> {
         let internal = |e: wasmtime::Error| Error::new(ErrorKind::Internal, one_line(&e));
         let mut linker: Linker<Host> = Linker::new(engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(internal)?;
+        match linking {
+            Linking::Live => wasmtime_wasi::p2::add_to_linker_async(&mut linker),
+            Linking::Record => crate::debugger::record::p2::add_recording(&mut linker),
+            Linking::Replay => crate::debugger::record::p2::add_replaying(&mut linker),
+        }
+        .map_err(internal)?;
         if config.unknown_imports == super::imports::UnknownImports::Trap {
             linker
                 .define_unknown_imports_as_traps(&component)

@@ -74,12 +74,12 @@ pub(crate) fn on_event(
             // not the recorded run (e.g. instrumented frames exhausted the
             // stack at a smaller depth).
             if let Some(cursor) = &store.data().replay
-                && cursor.next < cursor.trace.calls.len()
+                && cursor.next < cursor.trace.call_count()
             {
                 message.push_str(&format!(
                     " (the replay diverged: the recording made {} more host calls after this \
                      point, and {})",
-                    cursor.trace.calls.len() - cursor.next,
+                    cursor.trace.call_count() - cursor.next,
                     cursor.trace.end
                 ));
             }

@@ -33,6 +33,8 @@ pub(crate) struct Host {
     pub(crate) memory_cap: MemoryCap,
     /// Where a replayed run is in its trace (`None`: not replaying).
     pub(crate) replay: Option<Cursor>,
+    /// A recorded component's trace (`None`: not recording).
+    pub(crate) recording: Option<super::record::p2::ComponentRecorder>,
     /// `wasi:http`'s context (`wasmdbg serve`).
     pub(crate) http: wasmtime_wasi_http::WasiHttpCtx,
     /// Which outgoing HTTP requests may go out (`wasmdbg serve`).
@@ -40,6 +42,23 @@ pub(crate) struct Host {
 }
 
 impl Replaying for Host {
+    fn cursor(&mut self) -> Option<&mut Cursor> {
+        self.replay.as_mut()
+    }
+}
+
+impl super::record::p2::host::ComponentHost for Host {
+    fn record(
+        &mut self,
+        func: &'static str,
+        args: super::record::p2::saved::Saved,
+        result: super::record::trace::Returned,
+    ) {
+        if let Some(recording) = self.recording.as_mut() {
+            recording.call(func, args, result);
+        }
+    }
+
     fn cursor(&mut self) -> Option<&mut Cursor> {
         self.replay.as_mut()
     }

@@ -446,7 +446,16 @@ impl Loaded {
                         }));
                         Runner::Serve(server, component)
                     }
-                    None => Runner::Component(ComponentRunner::new(&engine, component, config)?),
+                    None => {
+                        let linking = if config.replay.is_some() {
+                            super::component::Linking::Replay
+                        } else {
+                            super::component::Linking::Live
+                        };
+                        Runner::Component(ComponentRunner::new(
+                            &engine, component, config, linking,
+                        )?)
+                    }
                 };
                 (modules, runner, probe)
             }
@@ -849,6 +858,7 @@ fn build_wasi(
         table: ResourceTable::new(),
         memory_cap: MemoryCap::new(config.max_memory),
         replay,
+        recording: None,
         http: wasmtime_wasi_http::WasiHttpCtx::new(),
         outgoing: super::host::OutgoingPolicy(
             config

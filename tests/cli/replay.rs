@@ -144,6 +144,125 @@ fn a_replay_repeats_the_recorded_run_with_its_inputs_gone() {
     assert!(replayed.ends_with("[exit status: 134]\n"), "{replayed}");
 }
 
+/// The Rust `wasm32-wasip2` command that reads the same inputs as
+/// [`INPUTS`] through WASI 0.2, writes a file, then divides by the file's
+/// number (tests/guests/record-p2).
+const INPUTS_P2: &str = "tests/guests/inputs-p2.wasm";
+
+/// Issue 26: a component's recording repeats with its inputs changed and
+/// its directory gone: the same output, the same panic, the recorded values
+/// at the panic, and reverse execution back into the user's code.
+#[test]
+fn a_component_replay_repeats_the_recorded_run_with_its_inputs_gone() {
+    let dir = inputs_dir("0", "hello world");
+    let recorded = run_in(
+        dir.path(),
+        &[
+            "record",
+            "-o",
+            "inputs.trace",
+            "--dir",
+            "data",
+            "--stdin",
+            "stdin.txt",
+            "--env",
+            "WHO=me",
+            &module(INPUTS_P2),
+            "first",
+        ],
+    );
+    assert!(
+        recorded.ends_with(
+            "error: the program trapped: wasm `unreachable` instruction executed\n\
+             wasmdbg: recorded 50 host calls to inputs.trace\n[exit status: 134]\n"
+        ),
+        "{recorded}"
+    );
+    assert!(
+        recorded.contains("panicked at src/main.rs:48:5:\nattempt to divide by zero"),
+        "{recorded}"
+    );
+    let lines = program_lines(&recorded);
+    assert_eq!(lines.len(), 5, "{recorded}");
+    assert_eq!(lines[2], "stdin \"hello world\" (11 bytes)");
+    assert_eq!(lines[3], "args 1: first");
+    assert_eq!(lines[4], "WHO=me");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("data/report.txt")).unwrap(),
+        "hello world / 0\n"
+    );
+
+    write_inputs(dir.path(), "5", "other");
+    std::fs::remove_dir_all(dir.path().join("data")).unwrap();
+    let replayed = replay(
+        dir.path(),
+        "inputs.trace",
+        &[],
+        &[
+            "break share",
+            "reverse-continue",
+            "info args",
+            "reverse-finish",
+            "p secs",
+            "p/x random",
+            "p line",
+            "p who",
+            "reverse-next",
+            "p report",
+        ],
+    );
+    assert_eq!(program_lines(&replayed), lines, "{replayed}");
+    let random = lines[1].strip_prefix("random ").unwrap();
+    let secs = lines[0]
+        .strip_prefix("time ")
+        .unwrap()
+        .split_once('.')
+        .unwrap()
+        .0;
+    // What `share` was called with: the line's length plus the recorded
+    // time's seconds mod 7.
+    let total = 11 + secs.parse::<u64>().unwrap() % 7;
+    let debugger = &replayed[replayed.find("(wasmdbg) break share").unwrap()..];
+    let expected = format!(
+        "(wasmdbg) break share
+Breakpoint 1 at 0x16f4: main`inputs_p2::share (func[46]), file record-p2/src/main.rs, line 48
+(wasmdbg) reverse-continue
+Breakpoint 1 (going back: its last hit before)
+#0  0x16f4 in main`inputs_p2::share (func[46]) at record-p2/src/main.rs:48:5
+(source file record-p2/src/main.rs not found; `directory DIR` or `set substitute-path FROM TO` adds a place to look)
+=> 0x16f4: block ;; label = @1
+(wasmdbg) info args
+total = {total}
+divisor = 0
+(wasmdbg) reverse-finish
+Run back to the call
+#0  0x15f5 in main`inputs_p2::main (func[45]) at record-p2/src/main.rs:43:26
+=> 0x15f5: call $_ZN9inputs_p25share17h401dd82dde9bbfa0E
+(wasmdbg) p secs
+$1 = {secs}
+(wasmdbg) p/x random
+$2 = 0x{random}
+(wasmdbg) p line
+\"hello world\"
+(wasmdbg) p who
+\"me\"
+(wasmdbg) reverse-next
+#0  0x15c2 in main`inputs_p2::main (func[45]) at record-p2/src/main.rs:43:37
+=> 0x15c2: local.get 0
+(wasmdbg) p report
+\"hello world / 0\\n\"
+--- stderr ---
+
+thread 'main' (1) panicked at src/main.rs:48:5:
+attempt to divide by zero
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+wasmdbg: the program had not ended (it was paused) when the session ended; exit status 255
+[exit status: 255]
+"
+    );
+    assert_eq!(debugger, expected);
+}
+
 /// The reverse commands on known values: `reverse-stepi` from the trap,
 /// `reverse-continue` with a watchpoint (who last wrote address 100?) and
 /// a breakpoint, `reverse-finish`, `reverse-nexti` right after a call,
@@ -352,6 +471,11 @@ fn refusals() {
         "(module (memory 1 1 shared) (func (export \"_start\")))",
     )
     .unwrap();
+    std::fs::write(
+        dir.path().join("sockets.wat"),
+        "(component (import \"wasi:sockets/instance-network@0.2.0\" (instance)))",
+    )
+    .unwrap();
     let mut out = String::new();
     for args in [
         vec![
@@ -362,6 +486,7 @@ fn refusals() {
             &module("wat/divide.wat"),
         ],
         vec!["record", "shared.wat"],
+        vec!["record", "sockets.wat"],
         vec!["record", "-o", "old.trace", "missing.wasm"],
         vec!["record", &module("wat/component-add.wat")],
         vec!["run", "--fast", "-b", "main", &module("wat/divide.wat")],
@@ -486,8 +611,8 @@ fn run_fast_pauses_only_when_the_program_fails() {
     assert!(out.contains(&format!("random_word = {random}\n")), "{out}");
     assert!(out.ends_with("[exit status: 134]\n"), "{out}");
 
-    // A component cannot be recorded yet: --fast runs it under the
-    // debugger from the start, and says so.
+    // A component (issue 26): recorded on plain code, replayed to its
+    // panic.
     let out = run_in(
         dir.path(),
         &[
@@ -502,8 +627,8 @@ fn run_fast_pauses_only_when_the_program_fails() {
     );
     assert!(
         out.contains(
-            "wasmdbg: --fast records core modules without preloads; a component runs under \
-             the debugger from the start instead\n"
+            "wasmdbg: the program trapped: wasm `unreachable` instruction executed after 10 \
+             host calls; replaying it under the debugger to there\n"
         ),
         "{out}"
     );
@@ -511,6 +636,9 @@ fn run_fast_pauses_only_when_the_program_fails() {
         out.contains("Program stopped: trap: wasm `unreachable`"),
         "{out}"
     );
+    // The panic message is shown once: by the recorded run.
+    assert_eq!(out.matches("attempt to divide by zero").count(), 1, "{out}");
+    assert!(out.ends_with("[exit status: 134]\n"), "{out}");
 }
 
 /// Instrumented frames are larger than plain ones: a replay gets 8 times

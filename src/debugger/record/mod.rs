@@ -11,11 +11,12 @@
 //! values, so the trace is all a replay needs.
 
 pub mod p1;
-pub(crate) mod p2;
+pub mod p2;
 pub(crate) mod recorder;
 pub(crate) mod replayer;
 pub mod trace;
 
 pub use super::config::Replay;
-pub use recorder::{Recorded, Sink, record};
+pub use recorder::{Recorded, Results, record};
+pub use trace::Sink;
 pub use trace::Trace;

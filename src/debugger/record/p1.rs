@@ -9,8 +9,23 @@
 //! functions of `wasmtime_wasi::p1::wasi_snapshot_preview1` take the memory
 //! as an argument, so the recorder calls those, with the same arguments.
 
+use wasmtime::Val;
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wiggle::GuestMemory;
+
+/// The WASI module name.
+pub(crate) const WASI: &str = "wasi_snapshot_preview1";
+
+/// A Wasm argument's bits, as the trace keeps them.
+pub(crate) fn bits(v: &Val) -> Bits {
+    match v {
+        Val::I32(x) => u64::from(*x as u32),
+        Val::I64(x) => *x as u64,
+        Val::F32(x) => u64::from(*x),
+        Val::F64(x) => *x,
+        _ => 0,
+    }
+}
 
 /// A Wasm argument as the trace keeps it: its bits, zero-extended.
 pub type Bits = u64;

@@ -3,7 +3,6 @@
 //! with its arguments, result and the memory it wrote.
 
 use crate::error::{Error, ErrorKind, invalid, io_error, malformed, not_found, unavailable};
-use std::io::Write;
 use std::sync::Arc;
 
 use wasmtime::{
@@ -13,38 +12,11 @@ use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p1::wasi_snapshot_preview1::WasiSnapshotPreview1;
 
-use super::p1::{self, Bits, Sizes};
-use super::trace::{Call, CallResult, End, Header, TraceWriter, module_hash};
+use super::p1::{self, Bits, Sizes, WASI, bits};
+use super::trace::{Call, CallResult, End, Header, Sink, TraceWriter, module_hash};
 use crate::debugger::config::DEFAULT_MAX_WASM_STACK;
 use crate::debugger::config::RunConfig;
 use crate::debugger::host::{MemoryCap, one_line, wasi_builder};
-
-/// The WASI module name.
-pub(crate) const WASI: &str = "wasi_snapshot_preview1";
-
-/// Where a trace goes: a file, or memory (`run --fast`).
-pub enum Sink {
-    /// A file being written.
-    File(std::io::BufWriter<std::fs::File>),
-    /// Bytes in memory.
-    Memory(Vec<u8>),
-}
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Sink::File(f) => f.write(buf),
-            Sink::Memory(v) => v.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Sink::File(f) => f.flush(),
-            Sink::Memory(_) => Ok(()),
-        }
-    }
-}
 
 /// How a recorded run went.
 pub struct Recorded {
@@ -54,11 +26,20 @@ pub struct Recorded {
     /// `proc_exit`, 134 for a trap, 1 for another failure, else 0.
     pub status: i32,
     /// The entry function's results (`--invoke`), when it returned.
-    pub results: Vec<crate::debugger::protocol::Value>,
+    pub results: Results,
     /// How many host calls were recorded.
     pub calls: u64,
     /// The trace (its bytes, for [`Sink::Memory`]).
     pub sink: Sink,
+}
+
+/// An `--invoke`d function's results.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Results {
+    /// A core module's function's, as values.
+    Core(Vec<crate::debugger::protocol::Value>),
+    /// A component's function's, as WAVE text (`"hi"`, `[1, 2]`).
+    Component(Vec<String>),
 }
 
 /// The store's data while recording.
@@ -82,14 +63,15 @@ pub(crate) fn deterministic(config: &mut Config) -> &mut Config {
         .relaxed_simd_deterministic(true)
 }
 
-/// Refusals that apply before anything runs: a component, preloads,
-/// shared memories (threads), which a single trace of host calls cannot
-/// replay.
+/// Refusals that apply before anything runs: a component importing an
+/// interface the recorder does not cover, preloads, shared memories
+/// (threads), which a single trace of host calls cannot replay.
 pub(crate) fn check_recordable(bytes: &[u8], config: &RunConfig) -> Result<(), Error> {
     if crate::program::is_component(bytes) {
-        return Err(unavailable!(
-            "recording is for core modules with WASI preview 1; a component cannot be recorded yet"
-        ));
+        if config.serve.is_some() {
+            return Err(unavailable!("`wasmdbg serve` cannot be recorded yet"));
+        }
+        return super::p2::check_recordable_imports(bytes);
     }
     if !config.preloads.is_empty() {
         return Err(unavailable!(
@@ -164,6 +146,9 @@ pub fn record(
 ) -> Result<Recorded, Error> {
     let bytes = crate::program::map_module_bytes(&config.module)?;
     check_recordable(&bytes, config)?;
+    if crate::program::is_component(&bytes) {
+        return record_component(config, &bytes, std::thread::spawn(open));
+    }
     if config.unknown_imports == crate::debugger::imports::UnknownImports::Refuse {
         crate::debugger::imports::check_module_imports(&bytes, &[])?;
     }
@@ -272,13 +257,13 @@ pub fn record(
             },
         },
     };
-    let results = match &result {
+    let results = Results::Core(match &result {
         Ok(results) => results
             .iter()
             .map(crate::debugger::values::value_of)
             .collect(),
         Err(_) => Vec::new(),
-    };
+    });
     let host = store.into_data();
     if let Some(e) = host.write_error {
         return Err(io_error!("cannot write the trace: {e}"));
@@ -294,6 +279,103 @@ pub fn record(
         end,
         status,
         results,
+        calls,
+        sink,
+    })
+}
+
+/// [`record`] for a component: linked through the recording host traits
+/// ([`super::p2`]), run as `wasi:cli/run` or `--invoke`'s function.
+fn record_component(
+    config: &RunConfig,
+    bytes: &[u8],
+    opening: std::thread::JoinHandle<Result<Sink, Error>>,
+) -> Result<Recorded, Error> {
+    use crate::debugger::component::{ComponentRunner, Linking};
+    let compiled = (|| {
+        let max_wasm_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
+        let mut engine_config = Config::new();
+        deterministic(&mut engine_config)
+            .wasm_exceptions(true)
+            .max_wasm_stack(max_wasm_stack)
+            .async_stack_size(max_wasm_stack.saturating_add(1 << 20));
+        let engine = Engine::new(&engine_config).map_err(|e| invalid!("{}", one_line(&e)))?;
+        let (component, _) = crate::debugger::cache::load_or_compile::<
+            wasmtime::component::Component,
+        >(&engine, bytes, config.cache_dir.as_deref())
+        .map_err(|e| malformed!("invalid component: {}", one_line(&e)))?;
+        let runner = ComponentRunner::new(&engine, component, config, Linking::Record)?;
+        Ok::<_, Error>((engine, runner))
+    })();
+    let sink = opening
+        .join()
+        .map_err(|_| Error::new(ErrorKind::Internal, "opening the trace failed unexpectedly"))?;
+    let (engine, runner) = compiled?;
+    let sink = sink?;
+    let functions = super::p2::interfaces::all_functions()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let header = header(config, bytes, functions);
+    let writer =
+        TraceWriter::new(sink, &header).map_err(|e| io_error!("cannot write the trace: {e}"))?;
+    let mut wasi = wasi_builder(config)?;
+    wasi.inherit_stdout().inherit_stderr();
+    let host = crate::debugger::state::Host {
+        wasi: wasmtime_wasi::WasiCtxBuilder::new().build_p1(),
+        p2: wasi.build(),
+        table: wasmtime_wasi::ResourceTable::new(),
+        memory_cap: MemoryCap::new(config.max_memory),
+        replay: None,
+        recording: Some(super::p2::ComponentRecorder {
+            writer,
+            write_error: None,
+        }),
+        http: wasmtime_wasi_http::WasiHttpCtx::new(),
+        outgoing: Default::default(),
+    };
+    let mut store = Store::new(&engine, host);
+    if config.max_memory.is_some() {
+        store.limiter(|host| &mut host.memory_cap);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| invalid!("cannot start the async runtime: {e}"))?;
+    let result = runtime.block_on(runner.run(&mut store));
+    let (end, status, results) = match result {
+        Ok(crate::debugger::protocol::Outcome::Exited(code)) => (End::Exited(code), code, vec![]),
+        Ok(crate::debugger::protocol::Outcome::ComponentReturned { results, .. }) => {
+            (End::Returned, 0, results)
+        }
+        Ok(_) => (End::Returned, 0, vec![]),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(exit) => (End::Exited(exit.0), exit.0, vec![]),
+            None => match e.downcast_ref::<wasmtime::Trap>() {
+                Some(trap) => (
+                    End::Trapped(crate::debugger::host::trap_message(trap)),
+                    134,
+                    vec![],
+                ),
+                None => (End::Failed(one_line(&e)), 1, vec![]),
+            },
+        },
+    };
+    let host = store.into_data();
+    let recording = host
+        .recording
+        .ok_or_else(|| Error::new(ErrorKind::Internal, "the trace writer was lost"))?;
+    if let Some(e) = recording.write_error {
+        return Err(io_error!("cannot write the trace: {e}"));
+    }
+    let calls = recording.writer.calls();
+    let sink = recording
+        .writer
+        .finish(end.clone())
+        .map_err(|e| io_error!("cannot write the trace: {e}"))?;
+    Ok(Recorded {
+        end,
+        status,
+        results: Results::Component(results),
         calls,
         sink,
     })
@@ -354,15 +436,4 @@ async fn recorded_call(
 /// The environment as the guest reads it: `NAME=VALUE` strings.
 pub(crate) fn env_strings(config: &RunConfig) -> Vec<String> {
     config.env.iter().map(|(k, v)| format!("{k}={v}")).collect()
-}
-
-/// A Wasm argument's bits, as the trace keeps them.
-pub(crate) fn bits(v: &Val) -> Bits {
-    match v {
-        Val::I32(x) => u64::from(*x as u32),
-        Val::I64(x) => *x as u64,
-        Val::F32(x) => u64::from(*x),
-        Val::F64(x) => *x,
-        _ => 0,
-    }
 }

@@ -10,7 +10,7 @@ use wasmtime::{Caller, Extern, FuncType, Linker, Val, format_err};
 use wasmtime_wasi::I32Exit;
 
 use super::p1::{self, Bits};
-use super::recorder::{WASI, bits};
+use super::p1::{WASI, bits};
 use super::trace::{CallResult, Trace, call_text};
 use crate::debugger::stdout::GuestOutput;
 
@@ -23,6 +23,9 @@ pub(crate) struct Cursor {
     /// Where the guest's stdout and stderr writes go; `None` while the
     /// output was already shown (`run --fast`'s first replay).
     pub echo: Option<(GuestOutput, GuestOutput)>,
+    /// A component's stdout and stderr streams, as the host `rep`s its
+    /// replayed `get-stdout` and `get-stderr` returned (until dropped).
+    pub streams: [Option<u32>; 2],
 }
 
 impl Cursor {
@@ -32,13 +35,14 @@ impl Cursor {
             trace,
             next: 0,
             echo,
+            streams: [None; 2],
         }
     }
 
     /// Why a replay that ended here does not match the recording, if it
     /// does not: calls left over.
     pub fn unfinished(&self) -> Option<String> {
-        let total = self.trace.calls.len();
+        let total = self.trace.call_count();
         (self.next < total).then(|| {
             format!(
                 "the replay diverged: the program ended after host call #{} of the {total} \

@@ -1,12 +1,14 @@
 //! The trace file `wasmdbg record` writes and `wasmdbg replay` reads
-//! (format version 1, documented in `docs/trace-format.md`):
+//! (format version 2, documented in `docs/trace-format.md`; version 1,
+//! which has no component calls, is read too):
 //!
 //! ```text
 //! "WDBGTRC\0"  8 bytes
 //! version      u32, little-endian (1)
 //! frames       each: u32 little-endian length, then that many bytes of a
 //!              postcard-encoded value: a Header first, then Records (a
-//!              Call per host call, in order; an End last)
+//!              Call per host call of a core module, or a ComponentCall
+//!              per host call of a component, in order; an End last)
 //! ```
 
 use crate::error::{Error, io_error, malformed};
@@ -16,11 +18,14 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::p1::Bits;
+use super::p2::saved::Saved;
 
 /// The file's first bytes.
 pub const MAGIC: &[u8; 8] = b"WDBGTRC\0";
-/// The format version this wasmdbg writes and reads.
-pub const VERSION: u32 = 1;
+/// The format version this wasmdbg writes.
+pub const VERSION: u32 = 2;
+/// The oldest version it reads (1: the same, without component calls).
+pub const OLDEST_VERSION: u32 = 1;
 
 /// What identifies the recorded module and run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,8 +49,11 @@ pub struct Header {
     pub max_memory: Option<u64>,
     /// `--max-wasm-stack` in bytes.
     pub max_wasm_stack: Option<usize>,
-    /// The `wasi_snapshot_preview1` functions the module imports; a
-    /// [`Call`]'s `func` indexes this list.
+    /// The functions a call can name: for a core module, the
+    /// `wasi_snapshot_preview1` functions it imports; for a component,
+    /// every WASI 0.2 function the recorder covers, by WIT name
+    /// (`wasi:cli/environment#get-arguments`). A [`Call`]'s or
+    /// [`ComponentCall`]'s `func` indexes this list.
     pub functions: Vec<String>,
     /// What recorded it: wasmdbg's and wasmtime's versions.
     pub recorder: String,
@@ -62,6 +70,36 @@ pub struct Call {
     pub result: CallResult,
     /// The guest memory the call wrote: (address, bytes), in order.
     pub writes: Vec<(u32, Vec<u8>)>,
+}
+
+/// One host call of a component (`src/debugger/record/p2`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComponentCall {
+    /// Index into [`Header::functions`].
+    pub func: u16,
+    /// The arguments: a [`Saved::Tuple`], resources as their host `rep`s.
+    pub args: Saved,
+    /// How it returned.
+    pub result: Returned,
+}
+
+/// How a component's host call returned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Returned {
+    /// It returned this value.
+    Value(Saved),
+    /// It returned a WASI error the guest sees (`wasi:filesystem`'s
+    /// `error-code`).
+    Error(Saved),
+    /// A stream call found the stream closed.
+    StreamClosed,
+    /// A stream call failed (`last-operation-failed`), with the host
+    /// error's text.
+    StreamFailed(String),
+    /// `wasi:cli/exit` ended the program with this status.
+    Exit(i32),
+    /// The call trapped, with the message.
+    Trap(String),
 }
 
 /// How a host call returned.
@@ -100,11 +138,36 @@ impl std::fmt::Display for End {
     }
 }
 
+/// Where a trace goes: a file, or memory (`run --fast`).
+pub enum Sink {
+    /// A file being written.
+    File(std::io::BufWriter<std::fs::File>),
+    /// Bytes in memory.
+    Memory(Vec<u8>),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::File(f) => f.write(buf),
+            Sink::Memory(v) => v.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::File(f) => f.flush(),
+            Sink::Memory(_) => Ok(()),
+        }
+    }
+}
+
 /// A frame after the header.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 enum Record {
     Call(Call),
     End(End),
+    ComponentCall(ComponentCall),
 }
 
 /// A whole trace, read into memory.
@@ -112,8 +175,10 @@ enum Record {
 pub struct Trace {
     /// The module and the run.
     pub header: Header,
-    /// Every host call, in order.
+    /// Every host call of a core module, in order.
     pub calls: Vec<Call>,
+    /// Every host call of a component, in order.
+    pub component_calls: Vec<ComponentCall>,
     /// How the run ended.
     pub end: End,
 }
@@ -145,6 +210,15 @@ impl<W: Write> TraceWriter<W> {
     pub fn call(&mut self, call: Call) -> std::io::Result<()> {
         self.calls += 1;
         self.frame(&Record::Call(call))
+    }
+
+    /// Appends a component's call.
+    ///
+    /// # Errors
+    /// Writing failed.
+    pub fn component_call(&mut self, call: ComponentCall) -> std::io::Result<()> {
+        self.calls += 1;
+        self.frame(&Record::ComponentCall(call))
     }
 
     /// How many calls were written.
@@ -194,9 +268,10 @@ impl Trace {
             .split_first_chunk::<4>()
             .ok_or_else(|| malformed!("truncated trace: no version"))?;
         let version = u32::from_le_bytes(*version);
-        if version != VERSION {
+        if !(OLDEST_VERSION..=VERSION).contains(&version) {
             return Err(malformed!(
-                "trace format version {version}; this wasmdbg reads version {VERSION}"
+                "trace format version {version}; this wasmdbg reads versions \
+                 {OLDEST_VERSION} to {VERSION}"
             ));
         }
         let mut next = |what: &dyn Fn() -> String| -> Result<Option<&[u8]>, Error> {
@@ -221,14 +296,15 @@ impl Trace {
             None => return Err(malformed!("truncated trace: no header")),
         };
         let mut calls = Vec::new();
+        let mut component_calls = Vec::new();
         loop {
-            let n = calls.len() + 1;
+            let n = calls.len() + component_calls.len() + 1;
             let what = || format!("record #{n}");
             let Some(frame) = next(&what)? else {
                 return Err(malformed!(
                     "truncated trace: it ends after host call #{} without its end record \
                      (was the recording killed?)",
-                    calls.len()
+                    n - 1
                 ));
             };
             match postcard::from_bytes::<Record>(frame) {
@@ -242,15 +318,54 @@ impl Trace {
                     }
                     calls.push(call);
                 }
+                Ok(Record::ComponentCall(call)) if version >= 2 => {
+                    if usize::from(call.func) >= header.functions.len() {
+                        return Err(malformed!(
+                            "corrupt trace: host call #{n} names function {} of {}",
+                            call.func,
+                            header.functions.len()
+                        ));
+                    }
+                    component_calls.push(call);
+                }
+                Ok(Record::ComponentCall(_)) => {
+                    return Err(malformed!(
+                        "corrupt trace: record #{n} is a component's call in a version 1 trace"
+                    ));
+                }
                 Ok(Record::End(end)) => {
                     if next(&|| "the data after the end record".to_string())?.is_some() {
                         return Err(malformed!("corrupt trace: data after the end record"));
                     }
-                    return Ok(Trace { header, calls, end });
+                    if !calls.is_empty() && !component_calls.is_empty() {
+                        return Err(malformed!(
+                            "corrupt trace: it holds both a core module's and a component's calls"
+                        ));
+                    }
+                    return Ok(Trace {
+                        header,
+                        calls,
+                        component_calls,
+                        end,
+                    });
                 }
                 Err(e) => return Err(malformed!("corrupt trace: record #{n}: {e}")),
             }
         }
+    }
+
+    /// How many host calls were recorded (a core module's or a
+    /// component's).
+    pub fn call_count(&self) -> usize {
+        self.calls.len() + self.component_calls.len()
+    }
+
+    /// The name of a function by its index in [`Header::functions`].
+    pub fn function_name(&self, func: u16) -> &str {
+        self.header
+            .functions
+            .get(usize::from(func))
+            .map_or("?", String::as_str)
     }
 
     /// The name of call `call`'s function.
@@ -321,14 +436,41 @@ mod tests {
                     writes: vec![],
                 },
             ],
+            component_calls: vec![],
             end: End::Exited(3),
         }
+    }
+
+    /// A component's trace: two calls.
+    fn component_sample() -> Trace {
+        let mut t = sample();
+        t.header.functions = vec![
+            "wasi:cli/environment#get-arguments".into(),
+            "wasi:io/streams#[method]output-stream.write".into(),
+        ];
+        t.calls.clear();
+        t.component_calls = vec![
+            ComponentCall {
+                func: 0,
+                args: Saved::Tuple(vec![]),
+                result: Returned::Value(Saved::List(vec![Saved::Str("m.wasm".into())])),
+            },
+            ComponentCall {
+                func: 1,
+                args: Saved::Tuple(vec![Saved::Borrow(1), Saved::Bytes(b"hi\n".to_vec())]),
+                result: Returned::StreamClosed,
+            },
+        ];
+        t
     }
 
     fn bytes(trace: &Trace) -> Vec<u8> {
         let mut w = TraceWriter::new(Vec::new(), &trace.header).unwrap();
         for c in &trace.calls {
             w.call(c.clone()).unwrap();
+        }
+        for c in &trace.component_calls {
+            w.component_call(c.clone()).unwrap();
         }
         w.finish(trace.end.clone()).unwrap()
     }
@@ -337,6 +479,19 @@ mod tests {
     fn round_trip() {
         let t = sample();
         assert_eq!(Trace::parse(&bytes(&t)).unwrap(), t);
+        let t = component_sample();
+        assert_eq!(Trace::parse(&bytes(&t)).unwrap(), t);
+        // A version 1 trace (a core module's) reads as before; a
+        // component's call in one is refused.
+        let mut v1 = bytes(&sample());
+        v1[8] = 1;
+        assert_eq!(Trace::parse(&v1).unwrap(), sample());
+        let mut v1 = bytes(&component_sample());
+        v1[8] = 1;
+        assert_eq!(
+            Trace::parse(&v1).unwrap_err().message,
+            "corrupt trace: record #1 is a component's call in a version 1 trace"
+        );
     }
 
     /// Every cut of a trace, and junk, is one line, never a panic.
@@ -362,12 +517,17 @@ mod tests {
             Trace::parse(&b[..b.len() - 1]).unwrap_err().message,
             "truncated trace: record #3 is cut off"
         );
-        let mut v2 = b.clone();
-        v2[8] = 2;
+        let mut v3 = b.clone();
+        v3[8] = 3;
         assert_eq!(
-            Trace::parse(&v2).unwrap_err().message,
-            "trace format version 2; this wasmdbg reads version 1"
+            Trace::parse(&v3).unwrap_err().message,
+            "trace format version 3; this wasmdbg reads versions 1 to 2"
         );
+        let c = bytes(&component_sample());
+        for cut in 0..c.len() {
+            let e = Trace::parse(&c[..cut]).unwrap_err().message;
+            assert!(!e.contains('\n'), "{e}");
+        }
         let mut junk = b.clone();
         let last = junk.len() - 1;
         junk[last] = 0xff;

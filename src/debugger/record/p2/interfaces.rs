@@ -20,9 +20,10 @@ use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable, FsError, S
 use wasmtime_wasi::random::WasiRandomView;
 use wasmtime_wasi::{ResourceTable, WasiView};
 
+use super::host::{ComponentHost, Recording, Replaying};
 use super::outcome::Outcome;
 use super::saved::{Save, Saved};
-use super::{ComponentHost, Recording, Replaying};
+use crate::debugger::record::trace::Returned;
 
 use b::cli::terminal_input::TerminalInput;
 use b::cli::terminal_output::TerminalOutput;
@@ -42,7 +43,7 @@ macro_rules! method {
                 let mut real: $real = ($get)(&mut *self.host);
                 <$real as $trait>::$name(&mut real, $($arg),*)
             };
-            self.host.log().push($wit, args, Outcome::returned(&result));
+            self.host.record($wit, args, Outcome::returned(&result));
             result
         }
     };
@@ -53,7 +54,7 @@ macro_rules! method {
                 let mut real: $real = ($get)(&mut *self.host);
                 <$real as $trait>::$name(&mut real, $($arg),*).await
             };
-            self.host.log().push($wit, args, Outcome::returned(&result));
+            self.host.record($wit, args, Outcome::returned(&result));
             result
         }
     };
@@ -354,10 +355,10 @@ impl<H: ComponentHost> b::io::streams::Host for Recording<'_, H> {
             err,
         );
         let returned = match &result {
-            Ok(e) => super::outcome::Returned::Value(save_guest_stream_error(e)),
+            Ok(e) => Returned::Value(save_guest_stream_error(e)),
             Err(e) => Outcome::returned(&Err::<(), _>(wasmtime::format_err!("{e}"))),
         };
-        self.host.log().push(CONVERT_STREAM_ERROR, args, returned);
+        self.host.record(CONVERT_STREAM_ERROR, args, returned);
         result
     }
 }
@@ -382,8 +383,7 @@ impl<H: ComponentHost> b::filesystem::types::Host for Recording<'_, H> {
         let args = Saved::Tuple(vec![err.save()]);
         let result = <wasmtime_wasi::filesystem::WasiFilesystemCtxView<'_> as b::filesystem::types::Host>::filesystem_error_code(&mut filesystem(self.host), err);
         self.host
-            .log()
-            .push(FILESYSTEM_ERROR_CODE, args, Outcome::returned(&result));
+            .record(FILESYSTEM_ERROR_CODE, args, Outcome::returned(&result));
         result
     }
     fn convert_error_code(&mut self, err: FsError) -> Trap<ErrorCode> {

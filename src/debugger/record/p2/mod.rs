@@ -3,135 +3,107 @@
 //!
 //! Recording links each interface with [`Recording`], which calls
 //! wasmtime-wasi's implementation and logs the call (its WIT name, its
-//! arguments and how it returned, resources as their host `rep`s) in the
-//! store's [`CallLog`]. Replaying links them with [`Replaying`], which
-//! checks each call against the next one logged and returns what the
-//! recording returned; no WASI code runs, so files, clocks, random and the
+//! arguments and how it returned, resources as their host `rep`s) through
+//! [`ComponentHost::record`]. Replaying links them with [`Replaying`],
+//! which checks each call against the next one in the trace and returns
+//! what the recording returned; no WASI code runs, so files, clocks, random and the
 //! network are never touched, and owned resources come back as the same
 //! `rep`s — the guest's handle numbers, which its own tables allocate,
 //! repeat with the same sequence of results and drops.
 
+pub(crate) mod host;
 pub(crate) mod interfaces;
-pub(crate) mod outcome;
-pub(crate) mod saved;
+pub mod outcome;
+pub mod saved;
 
-use serde::{Deserialize, Serialize};
 use wasmtime::component::{HasData, Linker};
-use wasmtime_wasi::WasiView;
 
-use outcome::{Outcome, Returned};
+use super::trace::{ComponentCall, Returned, Sink, TraceWriter};
+use host::{ComponentHost, Recording, Replaying};
 use saved::Saved;
 
-/// One host call of a component.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ComponentCall {
-    /// The function's WIT name (one of [`interfaces::all_functions`]).
-    pub func: String,
-    /// The arguments, a [`Saved::Tuple`].
-    pub args: Saved,
-    /// How it returned.
-    pub result: Returned,
-}
-
-/// The calls of a recorded run, in order.
-#[derive(Debug, Default)]
-pub struct CallLog {
-    /// The calls so far.
-    pub calls: Vec<ComponentCall>,
-}
-
-impl CallLog {
-    /// Logs one call.
-    pub(crate) fn push(&mut self, func: &'static str, args: Saved, result: Returned) {
-        self.calls.push(ComponentCall {
-            func: func.to_string(),
-            args,
-            result,
+/// The index of `func` in [`interfaces::all_functions`], which a
+/// component's trace header lists.
+pub(crate) fn function_index(func: &str) -> Option<u16> {
+    static INDEX: std::sync::LazyLock<std::collections::HashMap<&'static str, u16>> =
+        std::sync::LazyLock::new(|| {
+            interfaces::all_functions()
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| (f, i as u16))
+                .collect()
         });
+    INDEX.get(func).copied()
+}
+
+/// Refuses a component that imports an interface the recorder does not
+/// cover (wasi:sockets, wasi:http, any other), naming the first; reads only
+/// the top-level import section.
+///
+/// # Errors
+/// That import, or a malformed binary.
+pub(crate) fn check_recordable_imports(bytes: &[u8]) -> Result<(), crate::error::Error> {
+    use crate::error::{malformed, unavailable};
+    let covered: std::collections::BTreeSet<&str> = interfaces::all_functions()
+        .into_iter()
+        .filter_map(|f| f.split_once('#').map(|(interface, _)| interface))
+        .collect();
+    let mut depth = 0usize;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload.map_err(|e| malformed!("malformed component: {e}"))? {
+            wasmparser::Payload::Version { .. } => depth += 1,
+            wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
+            wasmparser::Payload::ComponentImportSection(reader) if depth == 1 => {
+                for import in reader {
+                    let import = import.map_err(|e| malformed!("malformed component: {e}"))?;
+                    if matches!(import.ty, wasmparser::ComponentTypeRef::Type(_)) {
+                        continue;
+                    }
+                    let name = import.name.name;
+                    let interface = name.split_once('@').map_or(name, |(i, _)| i);
+                    if !covered.contains(interface) {
+                        return Err(unavailable!(
+                            "the component imports {name}, which cannot be recorded yet \
+                             (recording covers wasi:cli, wasi:clocks, wasi:filesystem, wasi:io \
+                             and wasi:random)"
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
     }
+    Ok(())
 }
 
-/// Where a replay is in its calls.
-#[derive(Debug, Default)]
-pub struct CallCursor {
-    /// The recorded calls.
-    pub calls: std::sync::Arc<Vec<ComponentCall>>,
-    /// The index of the next call to answer.
-    pub next: usize,
+/// A recording component's calls, written to its trace as they are made
+/// (a recording that is killed keeps the calls before it).
+pub(crate) struct ComponentRecorder {
+    /// The trace being written.
+    pub writer: TraceWriter<Sink>,
+    /// The first write error: the trace stops being written, the program
+    /// goes on, and the error is reported at the end.
+    pub write_error: Option<std::io::Error>,
 }
 
-/// A component store's data that can record or replay.
-pub(crate) trait ComponentHost: WasiView + Send + 'static {
-    /// Where recorded calls go.
-    fn log(&mut self) -> &mut CallLog;
-    /// The replay's position.
-    fn cursor(&mut self) -> &mut CallCursor;
-}
-
-/// The store's data as recording host traits see it.
-pub(crate) struct Recording<'a, H> {
-    host: &'a mut H,
-}
-
-/// The store's data as replaying host traits see it.
-pub(crate) struct Replaying<'a, H> {
-    host: &'a mut H,
-}
-
-impl<H: ComponentHost> Replaying<'_, H> {
-    /// The answer to call `func` with `args`: what the recording returned
-    /// to the same call at this point, or a trap naming the divergence.
-    fn answer<R: Outcome>(&mut self, func: &'static str, args: Saved) -> R {
-        let cursor = self.host.cursor();
-        let n = cursor.next + 1;
-        let Some(call) = cursor.calls.get(cursor.next) else {
-            return R::trap(format!(
-                "the replay diverged at host call #{n}: the program calls {func}{}, after the \
-                 last of the {} recorded calls",
-                call_text(&args),
-                cursor.calls.len()
-            ));
+impl ComponentRecorder {
+    /// Writes one call.
+    pub(crate) fn call(&mut self, func: &'static str, args: Saved, result: Returned) {
+        if self.write_error.is_some() {
+            return;
+        }
+        let Some(func) = function_index(func) else {
+            self.write_error = Some(std::io::Error::other(format!(
+                "{func} is not in the trace's function list (a wasmdbg bug)"
+            )));
+            return;
         };
-        if call.func != func || call.args != args {
-            return R::trap(format!(
-                "the replay diverged at host call #{n}: the program calls {func}{}, the \
-                 recording has {}{}",
-                call_text(&args),
-                call.func,
-                call_text(&call.args)
-            ));
+        if let Err(e) = self
+            .writer
+            .component_call(ComponentCall { func, args, result })
+        {
+            self.write_error = Some(e);
         }
-        cursor.next += 1;
-        R::replayed(&call.result).unwrap_or_else(|| {
-            R::trap(format!(
-                "the replay diverged at host call #{n}: the recording's result of {func} ({:?}) \
-                 is not of its type",
-                call.result
-            ))
-        })
-    }
-}
-
-/// Arguments as a call's text: `(1, "a")`; long byte lists elided.
-fn call_text(args: &Saved) -> String {
-    match args {
-        Saved::Tuple(items) => {
-            let items: Vec<String> = items.iter().map(short).collect();
-            format!("({})", items.join(", "))
-        }
-        other => format!("({})", short(other)),
-    }
-}
-
-/// One argument's text: bytes as an escaped byte string (the first 64 of
-/// a longer list, and its length), the rest as saved.
-fn short(value: &Saved) -> String {
-    match value {
-        Saved::Bytes(b) if b.len() > 64 => {
-            format!("b\"{}\"... ({} bytes)", b[..64].escape_ascii(), b.len())
-        }
-        Saved::Bytes(b) => format!("b\"{}\"", b.escape_ascii()),
-        other => format!("{other:?}"),
     }
 }
 
@@ -184,7 +156,7 @@ pub(crate) fn add_recording<H: ComponentHost>(linker: &mut Linker<H>) -> wasmtim
 }
 
 /// Links every covered interface so that each call is answered from the
-/// store's [`CallCursor`].
+/// store's [`Cursor`].
 ///
 /// # Errors
 /// A name defined twice in `linker`.

@@ -1,34 +1,14 @@
-//! How a WASI 0.2 host call returned, as a trace keeps it ([`Returned`]),
-//! and the conversion of each kind of result wasmtime-wasi's host traits
-//! return ([`Outcome`]).
+//! The conversion of each kind of result wasmtime-wasi's host traits
+//! return to and from how a trace keeps it ([`Returned`]): [`Outcome`].
 
-use serde::{Deserialize, Serialize};
 use wasmtime::format_err;
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p2::bindings::filesystem::types::ErrorCode;
 use wasmtime_wasi::p2::{FsError, StreamError};
 
-use super::saved::{Save, Saved};
+use super::saved::Save;
 use crate::debugger::host::one_line;
-
-/// How a host call returned.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Returned {
-    /// It returned this value.
-    Value(Saved),
-    /// It returned a WASI error the guest sees (`wasi:filesystem`'s
-    /// `error-code`).
-    Error(Saved),
-    /// A stream call found the stream closed.
-    StreamClosed,
-    /// A stream call failed (`last-operation-failed`), with the host
-    /// error's text.
-    StreamFailed(String),
-    /// `wasi:cli/exit` ended the program with this status.
-    Exit(i32),
-    /// The call trapped, with the message.
-    Trap(String),
-}
+use crate::debugger::record::trace::Returned;
 
 /// A host trait method's result type: what a trace keeps of it, and the
 /// same result rebuilt from the trace.

@@ -2,18 +2,21 @@
 //! `wasm32-wasip2` command) through [`add_recording`] and
 //! [`add_replaying`], on plain code.
 
+use super::host::ComponentHost;
 use super::*;
+use crate::debugger::record::replayer::Cursor;
+use crate::debugger::record::trace::{ComponentCall, End, Header, Trace};
 use wasmtime::component::{Component, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::bindings::Command;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 struct TestHost {
     ctx: WasiCtx,
     table: ResourceTable,
-    log: CallLog,
-    cursor: CallCursor,
+    log: Vec<ComponentCall>,
+    cursor: Option<Cursor>,
 }
 
 impl WasiView for TestHost {
@@ -26,12 +29,40 @@ impl WasiView for TestHost {
 }
 
 impl ComponentHost for TestHost {
-    fn log(&mut self) -> &mut CallLog {
-        &mut self.log
+    fn record(&mut self, func: &'static str, args: Saved, result: Returned) {
+        let func = function_index(func).expect("a covered function");
+        self.log.push(ComponentCall { func, args, result });
     }
-    fn cursor(&mut self) -> &mut CallCursor {
-        &mut self.cursor
+    fn cursor(&mut self) -> Option<&mut Cursor> {
+        self.cursor.as_mut()
     }
+}
+
+/// A trace of `calls` (the header's other fields are not read here).
+fn trace(calls: Vec<ComponentCall>) -> Cursor {
+    let header = Header {
+        module: "app-p2.wasm".into(),
+        module_hash: String::new(),
+        argv0: "app".into(),
+        args: vec![],
+        env: vec![],
+        dirs: vec![],
+        invoke: None,
+        max_memory: None,
+        max_wasm_stack: None,
+        functions: interfaces::all_functions()
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        recorder: "test".into(),
+    };
+    let trace = Trace {
+        header,
+        calls: vec![],
+        component_calls: calls,
+        end: End::Returned,
+    };
+    Cursor::new(std::sync::Arc::new(trace), None)
 }
 
 fn component(engine: &Engine) -> Component {
@@ -62,13 +93,17 @@ fn run(
     (store.into_data(), result)
 }
 
-fn host(ctx: WasiCtx, cursor: CallCursor) -> TestHost {
+fn host(ctx: WasiCtx, cursor: Option<Cursor>) -> TestHost {
     TestHost {
         ctx,
         table: ResourceTable::new(),
-        log: CallLog::default(),
+        log: Vec::new(),
         cursor,
     }
+}
+
+fn name(call: &ComponentCall) -> &'static str {
+    interfaces::all_functions()[usize::from(call.func)]
 }
 
 /// The bytes the guest wrote with `blocking-write-and-flush`, in order.
@@ -76,8 +111,8 @@ fn written(calls: &[ComponentCall]) -> Vec<u8> {
     calls
         .iter()
         .filter(|c| {
-            c.func.ends_with("output-stream.blocking-write-and-flush")
-                || c.func.ends_with("output-stream.write")
+            name(c).ends_with("output-stream.blocking-write-and-flush")
+                || name(c).ends_with("output-stream.write")
         })
         .flat_map(|c| match &c.args {
             Saved::Tuple(args) => match args.get(1) {
@@ -102,44 +137,43 @@ fn a_recorded_read_replays_without_the_file_and_a_changed_result_diverges() {
         .unwrap()
         .stdout(stdout.clone())
         .build();
-    let (recorded, result) = run(&engine, host(ctx, CallCursor::default()), false);
+    let (recorded, result) = run(&engine, host(ctx, None), false);
     assert!(matches!(result, Ok(Ok(()))), "{result:?}");
     assert_eq!(&stdout.contents()[..], b"recorded text\n");
-    let calls = recorded.log.calls;
-    let names: Vec<&str> = calls.iter().map(|c| c.func.as_str()).collect();
+    let calls = recorded.log;
+    let names: Vec<&str> = calls.iter().map(name).collect();
     assert_eq!(written(&calls), b"recorded text\n", "{names:#?}");
-    for name in [
+    for wanted in [
         "wasi:cli/environment#get-arguments",
         "wasi:filesystem/preopens#get-directories",
         "wasi:filesystem/types#[method]descriptor.open-at",
         "wasi:filesystem/types#[drop]descriptor",
     ] {
         assert!(
-            calls.iter().any(|c| c.func == name),
-            "no {name} in {calls:#?}"
+            calls.iter().any(|c| name(c) == wanted),
+            "no {wanted} in {names:#?}"
         );
     }
 
     // The file is gone and the replay's context has nothing: no
     // arguments, no directory. Every call is answered from the log.
     std::fs::remove_dir_all(&dir).unwrap();
-    let calls = std::sync::Arc::new(calls);
-    let cursor = CallCursor {
-        calls: calls.clone(),
-        next: 0,
-    };
-    let (replayed, result) = run(&engine, host(WasiCtx::builder().build(), cursor), true);
+    let (replayed, result) = run(
+        &engine,
+        host(WasiCtx::builder().build(), Some(trace(calls.clone()))),
+        true,
+    );
     assert!(matches!(result, Ok(Ok(()))), "{result:?}");
-    assert_eq!(replayed.cursor.next, calls.len());
+    assert_eq!(replayed.cursor.map(|c| c.next), Some(calls.len()));
     assert!(replayed.table.is_empty());
 
     // Another file content in the trace: the guest prints it, which the
     // recording did not: the replay stops there, naming the call.
-    let mut changed = (*calls).clone();
+    let mut changed = calls.clone();
     for call in &mut changed {
-        if call.func.ends_with("input-stream.blocking-read")
-            || call.func.ends_with("input-stream.read")
-            || call.func.ends_with("descriptor.read")
+        if name(call).ends_with("input-stream.blocking-read")
+            || name(call).ends_with("input-stream.read")
+            || name(call).ends_with("descriptor.read")
         {
             call.result = match &call.result {
                 Returned::Value(Saved::Bytes(b)) if !b.is_empty() => {
@@ -156,12 +190,12 @@ fn a_recorded_read_replays_without_the_file_and_a_changed_result_diverges() {
             };
         }
     }
-    assert_ne!(changed, *calls, "no read of the file's bytes in {calls:#?}");
-    let cursor = CallCursor {
-        calls: std::sync::Arc::new(changed),
-        next: 0,
-    };
-    let (_, result) = run(&engine, host(WasiCtx::builder().build(), cursor), true);
+    assert_ne!(changed, calls, "no read of the file's bytes in {names:#?}");
+    let (_, result) = run(
+        &engine,
+        host(WasiCtx::builder().build(), Some(trace(changed))),
+        true,
+    );
     let message = format!("{:#}", result.unwrap_err());
     assert!(
         message.contains("the replay diverged at host call #") && message.contains("RECORDED TEXT"),

@@ -1,0 +1,132 @@
+//! The store's data as the WASI 0.2 host traits see it while recording
+//! ([`Recording`]) or replaying ([`Replaying`]), and how a replay answers a
+//! call from the trace.
+
+use super::outcome::Outcome;
+use super::saved::Saved;
+use crate::debugger::record::replayer::Cursor;
+use crate::debugger::record::trace::Returned;
+use wasmtime_wasi::WasiView;
+
+/// A component store's data that can record or replay.
+pub(crate) trait ComponentHost: WasiView + Send + 'static {
+    /// Logs a call made while recording: `func` is one of
+    /// [`super::interfaces::all_functions`].
+    fn record(&mut self, func: &'static str, args: Saved, result: Returned);
+    /// The replay's position (`None`: not replaying, and every call traps).
+    fn cursor(&mut self) -> Option<&mut Cursor>;
+}
+
+/// The store's data as recording host traits see it.
+pub(crate) struct Recording<'a, H> {
+    /// The store's data.
+    pub(crate) host: &'a mut H,
+}
+
+/// The store's data as replaying host traits see it.
+pub(crate) struct Replaying<'a, H> {
+    /// The store's data.
+    pub(crate) host: &'a mut H,
+}
+
+impl<H: ComponentHost> Replaying<'_, H> {
+    /// The answer to call `func` with `args`: what the recording returned
+    /// to the same call at this point, or a trap naming the divergence.
+    pub(crate) fn answer<R: Outcome>(&mut self, func: &'static str, args: Saved) -> R {
+        let Some(cursor) = self.host.cursor() else {
+            return R::trap(format!("{func}: not replaying"));
+        };
+        let n = cursor.next + 1;
+        let trace = cursor.trace.clone();
+        let Some(call) = trace.component_calls.get(cursor.next) else {
+            return R::trap(format!(
+                "the replay diverged at host call #{n}: the program calls {func}{}, after the \
+                 last of the {} recorded calls (the recording {})",
+                call_text(&args),
+                trace.call_count(),
+                trace.end
+            ));
+        };
+        let recorded = trace.function_name(call.func);
+        if recorded != func || call.args != args {
+            return R::trap(format!(
+                "the replay diverged at host call #{n}: the program calls {func}{}, the \
+                 recording has {recorded}{}",
+                call_text(&args),
+                call_text(&call.args)
+            ));
+        }
+        cursor.next += 1;
+        echo(cursor, func, &args, &call.result);
+        R::replayed(&call.result).unwrap_or_else(|| {
+            R::trap(format!(
+                "the replay diverged at host call #{n}: the recording's result of {func} ({:?}) \
+                 is not of its type",
+                call.result
+            ))
+        })
+    }
+}
+
+/// Shows again what a replayed call wrote to the guest's stdout or stderr,
+/// and follows which stream `rep`s those are.
+fn echo(cursor: &mut Cursor, func: &str, args: &Saved, result: &Returned) {
+    let stream = |rep: &Saved| match rep {
+        Saved::Borrow(rep) | Saved::Own(rep) => {
+            cursor.streams.iter().position(|s| *s == Some(*rep))
+        }
+        _ => None,
+    };
+    let args: &[Saved] = match args {
+        Saved::Tuple(items) => items,
+        _ => &[],
+    };
+    match (func, args, result) {
+        ("wasi:cli/stdout#get-stdout", _, Returned::Value(Saved::Own(rep))) => {
+            cursor.streams[0] = Some(*rep);
+        }
+        ("wasi:cli/stderr#get-stderr", _, Returned::Value(Saved::Own(rep))) => {
+            cursor.streams[1] = Some(*rep);
+        }
+        ("wasi:io/streams#[drop]output-stream", [rep], _) => {
+            if let Some(i) = stream(rep) {
+                cursor.streams[i] = None;
+            }
+        }
+        (
+            "wasi:io/streams#[method]output-stream.write"
+            | "wasi:io/streams#[method]output-stream.blocking-write-and-flush",
+            [rep, Saved::Bytes(bytes)],
+            Returned::Value(Saved::Unit),
+        ) => {
+            if let (Some(i), Some(echo)) = (stream(rep), &cursor.echo) {
+                let out = if i == 0 { &echo.0 } else { &echo.1 };
+                out.send(bytes);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Arguments as a call's text: `(1, "a")`; long byte lists elided.
+fn call_text(args: &Saved) -> String {
+    match args {
+        Saved::Tuple(items) => {
+            let items: Vec<String> = items.iter().map(short).collect();
+            format!("({})", items.join(", "))
+        }
+        other => format!("({})", short(other)),
+    }
+}
+
+/// One argument's text: bytes as an escaped byte string (the first 64 of
+/// a longer list, and its length), the rest as saved.
+fn short(value: &Saved) -> String {
+    match value {
+        Saved::Bytes(b) if b.len() > 64 => {
+            format!("b\"{}\"... ({} bytes)", b[..64].escape_ascii(), b.len())
+        }
+        Saved::Bytes(b) => format!("b\"{}\"", b.escape_ascii()),
+        other => format!("{other:?}"),
+    }
+}
