@@ -40,8 +40,9 @@
 //!   small programs that end; every sequence must be served to its end,
 //!   never a panic or a hang.
 //!
-//! - `traces`: traces `wasmdbg record` wrote (of `wat/reverse.wat` and the
-//!   C program `replay-inputs.wasm`), with bytes mutated (or not): parsing
+//! - `traces`: traces `wasmdbg record` wrote (of `wat/reverse.wat`, the
+//!   C program `replay-inputs.wasm` and the component `inputs-p2.wasm`),
+//!   with bytes mutated (or not): parsing
 //!   must give a trace or a one-line error, and (for every 3rd that parses)
 //!   a replay session running random forward and reverse commands
 //!   (`reverse-continue`, `reverse-stepi`, `reverse-next`, ... among
@@ -1097,6 +1098,17 @@ fn trace_seeds() -> &'static [(PathBuf, Vec<u8>)] {
                 stdin: Some(dir.join("stdin.txt")),
                 ..RunConfig::default()
             },
+            // A component's trace (issue 26).
+            RunConfig {
+                module: root().join("tests/guests/inputs-p2.wasm"),
+                dirs: vec![wasmdbg::debugger::DirSpec {
+                    host: dir.join("data"),
+                    guest: "data".into(),
+                    read_only: false,
+                }],
+                stdin: Some(dir.join("stdin.txt")),
+                ..RunConfig::default()
+            },
         ];
         programs
             .into_iter()
@@ -1130,6 +1142,7 @@ const REPLAY_COMMANDS: &[&str] = &[
     "break bump",
     "break checksum",
     "break divide",
+    "break share",
     "watch {i32} 100",
     "delete",
     "bt",
