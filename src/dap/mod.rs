@@ -337,7 +337,12 @@ impl Ids {
 #[derive(serde::Deserialize, Default, Debug)]
 #[serde(rename_all = "camelCase")]
 struct LaunchArgs {
-    program: PathBuf,
+    /// The module or component; with `replay`, where the recorded one is
+    /// now (default: the path the trace names).
+    program: Option<PathBuf>,
+    /// A trace `wasmdbg record` wrote: replay it (as `wasmdbg replay`)
+    /// instead of running `program`.
+    replay: Option<PathBuf>,
     #[serde(default)]
     args: Vec<String>,
     #[serde(default)]
@@ -985,7 +990,40 @@ impl Adapter {
             Some(dir) if p.is_relative() => dir.join(p),
             _ => p.clone(),
         };
-        let module = at(&args.program);
+        let trace = match &args.replay {
+            None => None,
+            Some(path) => {
+                // What the trace recorded is the run: the program's own
+                // options would contradict it.
+                let given = [
+                    ("args", !args.args.is_empty()),
+                    ("env", !args.env.is_empty()),
+                    ("dirs", !args.dirs.is_empty()),
+                    ("roDirs", !args.ro_dirs.is_empty()),
+                    ("stdin", args.stdin.is_some()),
+                    ("invoke", args.invoke.is_some()),
+                    ("preloads", !args.preloads.is_empty()),
+                    ("maxMemory", args.max_memory.is_some()),
+                    ("maxWasmStack", args.max_wasm_stack.is_some()),
+                    ("serve", args.serve.is_some()),
+                ];
+                if let Some((key, _)) = given.iter().find(|(_, given)| *given) {
+                    return Err(failure!(
+                        "launch: \"{key}\" cannot be used with \"replay\": the trace holds \
+                         the recorded run's"
+                    ));
+                }
+                let trace = crate::debugger::record::Trace::read(&at(path))?;
+                Some(std::sync::Arc::new(trace))
+            }
+        };
+        let module = match (&args.program, &trace) {
+            (Some(program), _) => at(program),
+            (None, Some(trace)) => PathBuf::from(&trace.header.module),
+            (None, None) => {
+                return Err("launch needs \"program\" (or \"replay\": a trace)".into());
+            }
+        };
         if !module.exists() {
             return Err(failure!("cannot read {}: no such file", module.display()));
         }
@@ -1051,6 +1089,21 @@ impl Adapter {
             ),
             serve,
             ..RunConfig::default()
+        };
+        let config = match trace {
+            None => config,
+            Some(trace) => {
+                let module = config.module.clone();
+                let recorded = crate::debugger::record::Replay::run_config(trace, Some(module));
+                RunConfig {
+                    stop_on_entry: config.stop_on_entry,
+                    stop_on_throw: config.stop_on_throw,
+                    dwp: config.dwp,
+                    cache_dir: config.cache_dir,
+                    unknown_imports: config.unknown_imports,
+                    ..recorded
+                }
+            }
         };
         let mut directories: Vec<PathBuf> = args.directories.iter().map(at).collect();
         if let Some(dir) = &cwd {

@@ -1072,3 +1072,64 @@ fn code_references_name_their_core_module() {
     assert_eq!(c.event("exited")["exitCode"], 0);
     c.finish();
 }
+
+/// Issue 26: `launch` with `"replay"` opens a recorded run (here a
+/// component's, with its input file deleted since): it stops at the
+/// recorded panic with the recorded values, and the output is the
+/// recording's. The program's own options are refused beside `replay`.
+#[test]
+fn replay_launch_opens_a_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data/divisor.txt"), "0\n").unwrap();
+    let module = root().join("tests/guests/inputs-p2.wasm");
+    let recorded = crate::harness::run_in(
+        dir.path(),
+        &[
+            "record",
+            "-o",
+            "r.trace",
+            "--dir",
+            "data",
+            "--env",
+            "WHO=editor",
+            &module.display().to_string(),
+        ],
+    );
+    assert!(recorded.ends_with("[exit status: 134]\n"), "{recorded}");
+    std::fs::remove_dir_all(dir.path().join("data")).unwrap();
+    let trace = dir.path().join("r.trace").display().to_string();
+
+    let mut c = Client::start();
+    c.ok(
+        "initialize",
+        json!({ "adapterID": "wasmdbg", "linesStartAt1": true }),
+    );
+    let refused = c.fails("launch", json!({ "replay": trace, "args": ["x"] }));
+    assert_eq!(
+        refused,
+        "launch: \"args\" cannot be used with \"replay\": the trace holds the recorded run's"
+    );
+    c.ok("launch", json!({ "replay": trace }));
+    c.event("initialized");
+    c.ok("configurationDone", json!({}));
+    let stopped = c.event("stopped");
+    assert_eq!(stopped["reason"], "exception", "{stopped}");
+    let (_, frames) = top_frame(&mut c);
+    let names = field_of_each(&frames["stackFrames"], "name");
+    let main = names
+        .iter()
+        .position(|n| n == "inputs_p2::main")
+        .unwrap_or_else(|| panic!("{names:?}"));
+    assert_eq!(names[main - 1], "inputs_p2::share", "{names:?}");
+    let frame = frames["stackFrames"][main]["id"].as_i64().unwrap();
+    let who = c.ok(
+        "evaluate",
+        json!({ "expression": "who", "frameId": frame, "context": "watch" }),
+    );
+    assert_eq!(who["result"], "\"editor\"", "{who}");
+    assert!(c.stdout().contains("WHO=editor\n"), "{}", c.stdout());
+    c.ok("continue", json!({ "threadId": 1 }));
+    assert_eq!(c.event("exited")["exitCode"], 134);
+    c.finish();
+}
