@@ -158,7 +158,8 @@ fn plain_child(argv: &[String]) {
     let engine = Engine::new(&plain_config(floor)).unwrap();
     let bytes = module_bytes(Path::new(module));
     if wasmparser::Parser::is_component(&bytes) {
-        return plain_component(&engine, mode, &argv[1], guest_args, floor);
+        let dir = (dir_host != "-").then_some((dir_host.as_str(), dir_guest.as_str()));
+        return plain_component(&engine, mode, &argv[1], dir, guest_args, floor);
     }
     let module = if mode == "compile" {
         Module::new(&engine, module_bytes(Path::new(module))).unwrap()
@@ -219,12 +220,15 @@ impl wasmtime_wasi::WasiView for P2Host {
 }
 
 /// The plain child for a component: `wasi:cli/run` on WASI 0.2, as
-/// `wasmtime run` runs a command component.
+/// `wasmtime run` runs a command component, with the guest's stdout
+/// inherited (as `wasmtime run` and `wasmdbg record` have it: the
+/// component workloads write their output there) and `dir` preopened.
 #[allow(unsafe_code)]
 fn plain_component(
     engine: &wasmtime::Engine,
     mode: &str,
     path: &str,
+    dir: Option<(&str, &str)>,
     guest_args: &[String],
     floor: bool,
 ) {
@@ -241,6 +245,11 @@ fn plain_component(
     wasi.arg(path.rsplit('/').next().unwrap());
     for a in guest_args {
         wasi.arg(a);
+    }
+    wasi.inherit_stdout();
+    if let Some((host, guest)) = dir {
+        wasi.preopened_dir(host, guest, wasmtime_wasi::FsPerms::ReadWrite)
+            .unwrap();
     }
     let host = P2Host {
         ctx: wasi.build(),
@@ -751,6 +760,41 @@ fn app_programs() -> Vec<Workload> {
             }],
         })
         .collect()
+}
+
+/// A component with many host calls (tests/guests/wordfreq, release):
+/// counting the words of a generated 100,000-line text, one stdout write
+/// per line, about 300,000 host calls.
+fn wordfreq_program() -> Program {
+    let dir = scratch("wordfreq");
+    let text = dir.join("text.txt");
+    if !text.exists() {
+        const WORDS: [&str; 8] = [
+            "the", "quick", "wasm", "fox", "trace", "host", "call", "dog",
+        ];
+        let mut state: u64 = 1;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        let mut out = String::new();
+        for _ in 0..100_000 {
+            let n = 3 + next() % 10;
+            let line: Vec<&str> = (0..n).map(|_| WORDS[next() % WORDS.len()]).collect();
+            out.push_str(&line.join(" "));
+            out.push('\n');
+        }
+        std::fs::write(&text, out).unwrap();
+    }
+    Program {
+        module: root().join("tests/guests/wordfreq.wasm"),
+        args: vec!["/text.txt".into()],
+        dir: Some((dir, "/".into())),
+        invoke: None,
+        never_hit: "cold".into(),
+    }
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -1562,7 +1606,13 @@ fn replayed(trace: &Path, extra: &[&str]) -> (f64, String) {
 /// `reverse-stepi` and `reverse-continue` cost: the session with the
 /// command minus the session without it.
 fn record_figures(flite: Option<&Program>) {
-    let mut workloads = vec![c_programs()];
+    let mut workloads = vec![
+        c_programs(),
+        Workload {
+            name: "wordfreq.wasm (Rust component), 100,000 lines".into(),
+            programs: vec![wordfreq_program()],
+        },
+    ];
     if let Some(flite) = flite {
         workloads.insert(
             0,

@@ -127,6 +127,16 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         Ok(wasmdbg::debugger::record::Sink::Memory(Vec::new()))
     }) {
         Ok(r) => r,
+        // Not recordable (a component importing wasi:sockets, a shared
+        // memory): it runs under the debugger from the start, as before
+        // --fast existed.
+        Err(e) if e.kind == wasmdbg::error::ErrorKind::Unavailable => {
+            eprintln!(
+                "wasmdbg: --fast runs this program under the debugger from the start: {}",
+                e.message
+            );
+            return session(matches, &args.debugger, config, &args.program.module);
+        }
         Err(e) => return load_failed(false, theme, &e.to_string()),
     };
     use wasmdbg::debugger::record::trace::End;

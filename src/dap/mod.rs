@@ -1019,7 +1019,7 @@ impl Adapter {
         };
         let module = match (&args.program, &trace) {
             (Some(program), _) => at(program),
-            (None, Some(trace)) => PathBuf::from(&trace.header.module),
+            (None, Some(trace)) => at(&PathBuf::from(&trace.header.module)),
             (None, None) => {
                 return Err("launch needs \"program\" (or \"replay\": a trace)".into());
             }

@@ -473,7 +473,9 @@ fn refusals() {
     .unwrap();
     std::fs::write(
         dir.path().join("sockets.wat"),
-        "(component (import \"wasi:sockets/instance-network@0.2.0\" (instance)))",
+        "(component (import \"wasi:sockets/instance-network@0.2.0\" (instance)) \
+         (core module $m (func (export \"f\"))) (core instance $i (instantiate $m)) \
+         (func (export \"f\") (canon lift (core func $i \"f\"))))",
     )
     .unwrap();
     let mut out = String::new();
@@ -487,6 +489,7 @@ fn refusals() {
         ],
         vec!["record", "shared.wat"],
         vec!["record", "sockets.wat"],
+        vec!["run", "--fast", "--invoke", "f()", "sockets.wat"],
         vec!["record", "-o", "old.trace", "missing.wasm"],
         vec!["record", &module("wat/component-add.wat")],
         vec!["run", "--fast", "-b", "main", &module("wat/divide.wat")],

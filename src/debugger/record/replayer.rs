@@ -23,9 +23,10 @@ pub(crate) struct Cursor {
     /// Where the guest's stdout and stderr writes go; `None` while the
     /// output was already shown (`run --fast`'s first replay).
     pub echo: Option<(GuestOutput, GuestOutput)>,
-    /// A component's stdout and stderr streams, as the host `rep`s its
-    /// replayed `get-stdout` and `get-stderr` returned (until dropped).
-    pub streams: [Option<u32>; 2],
+    /// A component's stdout and stderr streams: the host `rep`s its
+    /// replayed `get-stdout` and `get-stderr` calls returned and the guest
+    /// has not dropped, each with 0 for stdout and 1 for stderr.
+    pub streams: Vec<(u32, usize)>,
 }
 
 impl Cursor {
@@ -35,7 +36,7 @@ impl Cursor {
             trace,
             next: 0,
             echo,
-            streams: [None; 2],
+            streams: Vec::new(),
         }
     }
 

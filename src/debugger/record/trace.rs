@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! "WDBGTRC\0"  8 bytes
-//! version      u32, little-endian (1)
+//! version      u32, little-endian (2)
 //! frames       each: u32 little-endian length, then that many bytes of a
 //!              postcard-encoded value: a Header first, then Records (a
 //!              Call per host call of a core module, or a ComponentCall

@@ -68,44 +68,54 @@ impl<H: ComponentHost> Replaying<'_, H> {
     }
 }
 
-/// Shows again what a replayed call wrote to the guest's stdout or stderr,
-/// and follows which stream `rep`s those are.
+/// Shows again what a replayed call wrote to the guest's stdout or stderr
+/// (`write`, `blocking-write-and-flush`, the `write-zeroes` pair; not
+/// `splice`, whose bytes the trace does not hold), and follows which
+/// stream `rep`s those are.
 fn echo(cursor: &mut Cursor, func: &str, args: &Saved, result: &Returned) {
-    let stream = |rep: &Saved| match rep {
-        Saved::Borrow(rep) | Saved::Own(rep) => {
-            cursor.streams.iter().position(|s| *s == Some(*rep))
-        }
-        _ => None,
-    };
     let args: &[Saved] = match args {
         Saved::Tuple(items) => items,
         _ => &[],
     };
-    match (func, args, result) {
+    let stream = |streams: &[(u32, usize)], rep: &Saved| match rep {
+        Saved::Borrow(rep) | Saved::Own(rep) => {
+            streams.iter().find(|(r, _)| r == rep).map(|(_, s)| *s)
+        }
+        _ => None,
+    };
+    let bytes: Vec<u8> = match (func, args, result) {
         ("wasi:cli/stdout#get-stdout", _, Returned::Value(Saved::Own(rep))) => {
-            cursor.streams[0] = Some(*rep);
+            cursor.streams.push((*rep, 0));
+            return;
         }
         ("wasi:cli/stderr#get-stderr", _, Returned::Value(Saved::Own(rep))) => {
-            cursor.streams[1] = Some(*rep);
+            cursor.streams.push((*rep, 1));
+            return;
         }
-        ("wasi:io/streams#[drop]output-stream", [rep], _) => {
-            if let Some(i) = stream(rep) {
-                cursor.streams[i] = None;
-            }
+        ("wasi:io/streams#[drop]output-stream", [Saved::Own(rep)], _) => {
+            cursor.streams.retain(|(r, _)| r != rep);
+            return;
         }
         (
             "wasi:io/streams#[method]output-stream.write"
             | "wasi:io/streams#[method]output-stream.blocking-write-and-flush",
-            [rep, Saved::Bytes(bytes)],
+            [_, Saved::Bytes(bytes)],
             Returned::Value(Saved::Unit),
-        ) => {
-            if let (Some(i), Some(echo)) = (stream(rep), &cursor.echo) {
-                let out = if i == 0 { &echo.0 } else { &echo.1 };
-                out.send(bytes);
-            }
-        }
-        _ => {}
-    }
+        ) => bytes.clone(),
+        (
+            "wasi:io/streams#[method]output-stream.write-zeroes"
+            | "wasi:io/streams#[method]output-stream.blocking-write-zeroes-and-flush",
+            [_, Saved::U64(n)],
+            Returned::Value(Saved::Unit),
+        ) => vec![0; (*n).min(1 << 20) as usize],
+        _ => return,
+    };
+    let which = args.first().and_then(|rep| stream(&cursor.streams, rep));
+    let (Some(which), Some(echo)) = (which, &cursor.echo) else {
+        return;
+    };
+    let out = if which == 0 { &echo.0 } else { &echo.1 };
+    out.send(&bytes);
 }
 
 /// Arguments as a call's text: `(1, "a")`; long byte lists elided.

@@ -63,7 +63,9 @@ impl<T: Save> Outcome for Result<T, FsError> {
             Ok(value) => Returned::Value(value.save()),
             Err(e) => match e.downcast_ref() {
                 Some(code) => Returned::Error(ErrorCode::save(code)),
-                None => Returned::Trap(format!("{e:?}")),
+                // The error's chain on one line, as `one_line` writes a
+                // `wasmtime::Error`.
+                None => Returned::Trap(format!("{e:#}").replace('\n', " ")),
             },
         }
     }

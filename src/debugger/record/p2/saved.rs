@@ -5,8 +5,9 @@
 //! enums, variants, flags, resources) implement only the component model's
 //! own traits, which need a store to lower into; a trace needs them as
 //! data. Each type's conversion is one line of a macro below, naming its
-//! fields or cases, so a changed type in a new wasmtime-wasi fails to
-//! compile here instead of recording the wrong thing.
+//! fields, cases or flags, so a changed record or variant in a new
+//! wasmtime-wasi fails to compile here, and a new flag fails a unit test,
+//! instead of recording the wrong thing.
 
 use serde::{Deserialize, Serialize};
 use wasmtime::component::Resource;
@@ -16,7 +17,12 @@ use wasmtime::component::Resource;
 /// [`Saved::Case`]s (the case's index in the WIT declaration, then its
 /// payload or [`Saved::Unit`]); flags are [`Saved::Flags`] (bit N: the N-th
 /// flag as declared); a resource is its host-side `rep`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// In a trace a value is written flat, as its nodes in preorder
+/// ([`Node`]), and read back without recursion: a value nested deeper than
+/// [`MAX_DEPTH`] (WASI's are at most a few levels) is refused, so a
+/// crafted trace cannot exhaust the stack.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Saved {
     /// No value (`()`, a case without payload).
     Unit,
@@ -50,6 +56,148 @@ pub enum Saved {
     Own(u32),
     /// A borrowed resource handle's host `rep`.
     Borrow(u32),
+}
+
+/// How deep a [`Saved`] read from a trace may nest.
+pub const MAX_DEPTH: usize = 64;
+
+/// One node of a [`Saved`] in preorder: a leaf, or a container and how
+/// many children follow it.
+#[derive(Serialize, Deserialize)]
+enum Node {
+    Unit,
+    Bool(bool),
+    U64(u64),
+    S64(i64),
+    Str(String),
+    Bytes(Vec<u8>),
+    List(u32),
+    Tuple(u32),
+    None,
+    Some,
+    Ok,
+    Err,
+    Case(u32),
+    Flags(u64),
+    Own(u32),
+    Borrow(u32),
+}
+
+impl Serialize for Saved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut nodes = Vec::new();
+        let mut todo = vec![self];
+        while let Some(value) = todo.pop() {
+            let (node, children): (Node, Vec<&Saved>) = match value {
+                Saved::Unit => (Node::Unit, vec![]),
+                Saved::Bool(b) => (Node::Bool(*b), vec![]),
+                Saved::U64(n) => (Node::U64(*n), vec![]),
+                Saved::S64(n) => (Node::S64(*n), vec![]),
+                Saved::Str(s) => (Node::Str(s.clone()), vec![]),
+                Saved::Bytes(b) => (Node::Bytes(b.clone()), vec![]),
+                Saved::List(items) => (Node::List(count(items)?), items.iter().collect()),
+                Saved::Tuple(items) => (Node::Tuple(count(items)?), items.iter().collect()),
+                Saved::None => (Node::None, vec![]),
+                Saved::Some(v) => (Node::Some, vec![&**v]),
+                Saved::Ok(v) => (Node::Ok, vec![&**v]),
+                Saved::Err(v) => (Node::Err, vec![&**v]),
+                Saved::Case(i, v) => (Node::Case(*i), vec![&**v]),
+                Saved::Flags(f) => (Node::Flags(*f), vec![]),
+                Saved::Own(r) => (Node::Own(*r), vec![]),
+                Saved::Borrow(r) => (Node::Borrow(*r), vec![]),
+            };
+            nodes.push(node);
+            todo.extend(children.into_iter().rev());
+        }
+        return nodes.serialize(serializer);
+
+        fn count<E: serde::ser::Error>(items: &[Saved]) -> Result<u32, E> {
+            u32::try_from(items.len()).map_err(|_| E::custom("a list of over 2^32 values"))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Saved {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Saved, D::Error> {
+        use serde::de::Error;
+        let nodes = Vec::<Node>::deserialize(deserializer)?;
+        let mut nodes = nodes.into_iter();
+        let value = build(&mut nodes).map_err(D::Error::custom)?;
+        match nodes.next() {
+            None => Ok(value),
+            Some(_) => Err(D::Error::custom("nodes left over after a value")),
+        }
+    }
+}
+
+/// A container being filled while a value is read: its kind, the children
+/// it still needs, those it has.
+struct Open {
+    node: Node,
+    wanted: usize,
+    children: Vec<Saved>,
+}
+
+/// The value the preorder `nodes` start with, built with an explicit stack.
+fn build(nodes: &mut impl Iterator<Item = Node>) -> Result<Saved, String> {
+    let mut stack: Vec<Open> = Vec::new();
+    loop {
+        let node = nodes.next().ok_or("a value's nodes end early")?;
+        let wanted = match node {
+            Node::List(n) | Node::Tuple(n) => n as usize,
+            Node::Some | Node::Ok | Node::Err | Node::Case(_) => 1,
+            _ => 0,
+        };
+        let mut done = if wanted == 0 {
+            close(node, Vec::new())
+        } else {
+            if stack.len() >= MAX_DEPTH {
+                return Err(format!("a value nested over {MAX_DEPTH} levels deep"));
+            }
+            stack.push(Open {
+                node,
+                wanted,
+                children: Vec::new(),
+            });
+            continue;
+        };
+        // Hand the finished value to its container, closing each one that
+        // is then full.
+        loop {
+            let Some(open) = stack.last_mut() else {
+                return Ok(done);
+            };
+            open.children.push(done);
+            if open.children.len() < open.wanted {
+                break;
+            }
+            let open = stack.pop().ok_or("a value's nodes do not nest")?;
+            done = close(open.node, open.children);
+        }
+    }
+}
+
+/// A node with its children as a value.
+fn close(node: Node, mut children: Vec<Saved>) -> Saved {
+    let mut one = || Box::new(children.pop().unwrap_or(Saved::Unit));
+    match node {
+        Node::Unit => Saved::Unit,
+        Node::Bool(b) => Saved::Bool(b),
+        Node::U64(n) => Saved::U64(n),
+        Node::S64(n) => Saved::S64(n),
+        Node::Str(s) => Saved::Str(s),
+        Node::Bytes(b) => Saved::Bytes(b),
+        Node::None => Saved::None,
+        Node::Some => Saved::Some(one()),
+        Node::Ok => Saved::Ok(one()),
+        Node::Err => Saved::Err(one()),
+        Node::Case(i) => Saved::Case(i, one()),
+        Node::Flags(f) => Saved::Flags(f),
+        Node::Own(r) => Saved::Own(r),
+        Node::Borrow(r) => Saved::Borrow(r),
+        Node::List(_) => Saved::List(children),
+        Node::Tuple(_) => Saved::Tuple(children),
+    }
 }
 
 /// A type a trace can keep: to and from [`Saved`].
@@ -273,18 +421,20 @@ macro_rules! record {
 }
 
 /// [`Save`] for a WIT enum or variant: `variant!(Type { Case, Case(payload) })`,
-/// cases in their declared order.
+/// cases in their declared order. Saving matches every case without a
+/// wildcard: a case a new wasmtime-wasi adds fails to compile here.
 macro_rules! variant {
     ($t:ident { $($case:ident $(($payload:ty))?),* $(,)? }) => {
         impl $crate::debugger::record::p2::saved::Save for $t {
-            #[allow(unused_assignments)]
             fn save(&self) -> Saved {
-                let mut index = 0u32;
-                $(
-                    variant!(@save self, index, $t, $case $(($payload))?);
-                    index += 1;
-                )*
-                unreachable!("every case of {} is listed", stringify!($t))
+                const CASES: &[&str] = &[$(stringify!($case)),*];
+                let index = |case: &str| CASES.iter().position(|c| *c == case).unwrap_or(0) as u32;
+                match self {
+                    $(variant!(@pattern $t, $case, value $(, $payload)?) => Saved::Case(
+                        index(stringify!($case)),
+                        Box::new(variant!(@payload value $(, $payload)?)),
+                    ),)*
+                }
             }
             #[allow(unused_assignments)]
             fn load(saved: &Saved) -> Option<Self> {
@@ -302,16 +452,10 @@ macro_rules! variant {
             }
         }
     };
-    (@save $self:ident, $index:ident, $t:ident, $case:ident ($payload:ty)) => {
-        if let $t::$case(value) = $self {
-            return Saved::Case($index, Box::new(value.save()));
-        }
-    };
-    (@save $self:ident, $index:ident, $t:ident, $case:ident) => {
-        if let $t::$case = $self {
-            return Saved::Case($index, Box::new(Saved::Unit));
-        }
-    };
+    (@pattern $t:ident, $case:ident, $value:ident, $payload:ty) => { $t::$case($value) };
+    (@pattern $t:ident, $case:ident, $value:ident) => { $t::$case };
+    (@payload $value:ident, $payload:ty) => { $value.save() };
+    (@payload $value:ident) => { Saved::Unit };
     (@load $payload:ident, $t:ident, $case:ident ($ty:ty)) => {
         Some($t::$case(<$ty as Save>::load($payload)?))
     };
@@ -321,9 +465,18 @@ macro_rules! variant {
 }
 
 /// [`Save`] for a WIT flags type: `flags!(Type { FLAG, ... })`, flags in
-/// their declared order (bit N is the N-th).
+/// their declared order (bit N is the N-th). The generated types cannot be
+/// matched on, so a unit test checks that every flag a type has is listed
+/// (a flag a new wasmtime-wasi adds fails that test instead of being
+/// dropped).
 macro_rules! flags {
     ($t:ident { $($flag:ident),* $(,)? }) => {
+        #[cfg(test)]
+        impl ListsAllFlags for $t {
+            fn lists_all_flags() -> bool {
+                ($t::empty() $(| $t::$flag)*) == $t::all()
+            }
+        }
         impl $crate::debugger::record::p2::saved::Save for $t {
             #[allow(unused_assignments)]
             fn save(&self) -> Saved {
@@ -356,7 +509,19 @@ macro_rules! flags {
     };
 }
 
+/// Whether a flags type's [`flags!`] line lists every flag it has.
+#[cfg(test)]
+trait ListsAllFlags {
+    fn lists_all_flags() -> bool;
+}
+
+/// Whether every flags type is listed in full (see [`flags!`]).
+#[cfg(test)]
+const ALL_FLAGS_LISTED: fn() -> bool = wasi::all_flags_listed;
+
 mod wasi {
+    #[cfg(test)]
+    use super::ListsAllFlags;
     use super::{Save, Saved};
     use wasmtime_wasi::p2::bindings::clocks::wall_clock::Datetime;
     use wasmtime_wasi::p2::bindings::filesystem::types::{
@@ -455,6 +620,13 @@ mod wasi {
         NoReuse,
     });
     record!(MetadataHashValue { lower, upper });
+
+    #[cfg(test)]
+    pub(super) fn all_flags_listed() -> bool {
+        DescriptorFlags::lists_all_flags()
+            && PathFlags::lists_all_flags()
+            && OpenFlags::lists_all_flags()
+    }
 }
 
 #[cfg(test)]
@@ -517,6 +689,53 @@ mod tests {
         );
         assert_eq!(round_trip(vec![1u8, 2, 3]), Saved::Bytes(vec![1, 2, 3]));
         round_trip((vec!["a".to_string()], Some(7u32), Ok::<u64, bool>(3)));
+    }
+
+    /// Values are written flat and read back without recursion: nesting
+    /// past [`MAX_DEPTH`] and malformed node lists are errors, not a
+    /// crash.
+    #[test]
+    fn values_round_trip_through_postcard_and_deep_nesting_is_refused() {
+        let value = Saved::Tuple(vec![
+            Saved::List(vec![]),
+            Saved::Some(Box::new(Saved::Case(
+                3,
+                Box::new(Saved::Tuple(vec![
+                    Saved::Bytes(b"ab".to_vec()),
+                    Saved::Own(7),
+                ])),
+            ))),
+            Saved::Err(Box::new(Saved::Flags(5))),
+            Saved::Str("s".into()),
+        ]);
+        let bytes = postcard::to_stdvec(&value).unwrap();
+        assert_eq!(postcard::from_bytes::<Saved>(&bytes).unwrap(), value);
+
+        let mut deep = Saved::Unit;
+        for _ in 0..MAX_DEPTH {
+            deep = Saved::Some(Box::new(deep));
+        }
+        let bytes = postcard::to_stdvec(&deep).unwrap();
+        assert_eq!(postcard::from_bytes::<Saved>(&bytes).unwrap(), deep);
+        let deeper = postcard::to_stdvec(&Saved::Some(Box::new(deep))).unwrap();
+        let e = postcard::from_bytes::<Saved>(&deeper).unwrap_err();
+        assert!(e.to_string().contains("Serde Deserialization Error"), "{e}");
+        // A hundred thousand `some` nodes: refused, no stack overflow.
+        let mut crafted = vec![];
+        let n = 100_000u32;
+        crafted.extend(postcard::to_stdvec(&n).unwrap());
+        crafted.extend(std::iter::repeat_n(9u8, n as usize));
+        assert!(postcard::from_bytes::<Saved>(&crafted).is_err());
+        // Too few and too many nodes.
+        let tuple_of_two = [1u8, 7, 2];
+        assert!(postcard::from_bytes::<Saved>(&tuple_of_two).is_err());
+        let two_values = [2u8, 0, 0];
+        assert!(postcard::from_bytes::<Saved>(&two_values).is_err());
+    }
+
+    #[test]
+    fn every_flag_of_the_generated_flags_types_is_listed() {
+        assert!(ALL_FLAGS_LISTED());
     }
 
     #[test]
