@@ -188,6 +188,8 @@ pub struct Trace {
 pub struct TraceWriter<W: Write> {
     out: W,
     calls: u64,
+    /// The frame being encoded, reused from frame to frame.
+    buffer: Vec<u8>,
 }
 
 impl<W: Write> TraceWriter<W> {
@@ -198,7 +200,11 @@ impl<W: Write> TraceWriter<W> {
     pub fn new(mut out: W, header: &Header) -> std::io::Result<TraceWriter<W>> {
         out.write_all(MAGIC)?;
         out.write_all(&VERSION.to_le_bytes())?;
-        let mut writer = TraceWriter { out, calls: 0 };
+        let mut writer = TraceWriter {
+            out,
+            calls: 0,
+            buffer: Vec::new(),
+        };
         writer.frame(header)?;
         Ok(writer)
     }
@@ -237,10 +243,15 @@ impl<W: Write> TraceWriter<W> {
     }
 
     fn frame(&mut self, value: &impl Serialize) -> std::io::Result<()> {
-        let bytes = postcard::to_stdvec(value).map_err(std::io::Error::other)?;
+        let mut bytes = std::mem::take(&mut self.buffer);
+        bytes.clear();
+        let mut bytes = postcard::to_extend(value, bytes).map_err(std::io::Error::other)?;
         let len = u32::try_from(bytes.len()).map_err(std::io::Error::other)?;
         self.out.write_all(&len.to_le_bytes())?;
-        self.out.write_all(&bytes)
+        let written = self.out.write_all(&bytes);
+        bytes.clear();
+        self.buffer = bytes;
+        written
     }
 }
 

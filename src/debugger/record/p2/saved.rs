@@ -83,36 +83,91 @@ enum Node {
     Borrow(u32),
 }
 
-impl Serialize for Saved {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+/// A [`Node`] borrowing its bytes and text from the value it is written
+/// from: the same encoding, without copying them.
+#[derive(Serialize)]
+enum NodeRef<'a> {
+    Unit,
+    Bool(bool),
+    U64(u64),
+    S64(i64),
+    Str(&'a str),
+    Bytes(#[serde(with = "serde_bytes_ref")] &'a [u8]),
+    List(u32),
+    Tuple(u32),
+    None,
+    Some,
+    Ok,
+    Err,
+    Case(u32),
+    Flags(u64),
+    Own(u32),
+    Borrow(u32),
+}
+
+/// A byte slice as postcard's bytes: a length, then the bytes, which is
+/// how it writes a `Vec<u8>` too, so [`Node::Bytes`] reads it back.
+mod serde_bytes_ref {
+    pub fn serialize<S: serde::Serializer>(bytes: &&[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(bytes)
+    }
+}
+
+impl Saved {
+    /// The value's nodes in preorder, borrowed; `None` for a list of over
+    /// 2^32 values.
+    fn nodes(&self) -> Option<Vec<NodeRef<'_>>> {
+        let count = |items: &[Saved]| u32::try_from(items.len()).ok();
         let mut nodes = Vec::new();
         let mut todo = vec![self];
         while let Some(value) = todo.pop() {
-            let (node, children): (Node, Vec<&Saved>) = match value {
-                Saved::Unit => (Node::Unit, vec![]),
-                Saved::Bool(b) => (Node::Bool(*b), vec![]),
-                Saved::U64(n) => (Node::U64(*n), vec![]),
-                Saved::S64(n) => (Node::S64(*n), vec![]),
-                Saved::Str(s) => (Node::Str(s.clone()), vec![]),
-                Saved::Bytes(b) => (Node::Bytes(b.clone()), vec![]),
-                Saved::List(items) => (Node::List(count(items)?), items.iter().collect()),
-                Saved::Tuple(items) => (Node::Tuple(count(items)?), items.iter().collect()),
-                Saved::None => (Node::None, vec![]),
-                Saved::Some(v) => (Node::Some, vec![&**v]),
-                Saved::Ok(v) => (Node::Ok, vec![&**v]),
-                Saved::Err(v) => (Node::Err, vec![&**v]),
-                Saved::Case(i, v) => (Node::Case(*i), vec![&**v]),
-                Saved::Flags(f) => (Node::Flags(*f), vec![]),
-                Saved::Own(r) => (Node::Own(*r), vec![]),
-                Saved::Borrow(r) => (Node::Borrow(*r), vec![]),
+            let node = match value {
+                Saved::Unit => NodeRef::Unit,
+                Saved::Bool(b) => NodeRef::Bool(*b),
+                Saved::U64(n) => NodeRef::U64(*n),
+                Saved::S64(n) => NodeRef::S64(*n),
+                Saved::Str(s) => NodeRef::Str(s),
+                Saved::Bytes(b) => NodeRef::Bytes(b),
+                Saved::List(items) => {
+                    todo.extend(items.iter().rev());
+                    NodeRef::List(count(items)?)
+                }
+                Saved::Tuple(items) => {
+                    todo.extend(items.iter().rev());
+                    NodeRef::Tuple(count(items)?)
+                }
+                Saved::None => NodeRef::None,
+                Saved::Some(v) => {
+                    todo.push(v);
+                    NodeRef::Some
+                }
+                Saved::Ok(v) => {
+                    todo.push(v);
+                    NodeRef::Ok
+                }
+                Saved::Err(v) => {
+                    todo.push(v);
+                    NodeRef::Err
+                }
+                Saved::Case(i, v) => {
+                    todo.push(v);
+                    NodeRef::Case(*i)
+                }
+                Saved::Flags(f) => NodeRef::Flags(*f),
+                Saved::Own(r) => NodeRef::Own(*r),
+                Saved::Borrow(r) => NodeRef::Borrow(*r),
             };
             nodes.push(node);
-            todo.extend(children.into_iter().rev());
         }
-        return nodes.serialize(serializer);
+        Some(nodes)
+    }
+}
 
-        fn count<E: serde::ser::Error>(items: &[Saved]) -> Result<u32, E> {
-            u32::try_from(items.len()).map_err(|_| E::custom("a list of over 2^32 values"))
+impl Serialize for Saved {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.nodes() {
+            Some(nodes) => nodes.serialize(serializer),
+            None => Err(serde::ser::Error::custom("a list of over 2^32 values")),
         }
     }
 }
