@@ -154,13 +154,7 @@ pub fn record(
     }
     let opening = std::thread::spawn(open);
     let compiled = (|| {
-        let max_wasm_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
-        let mut engine_config = Config::new();
-        deterministic(&mut engine_config)
-            .wasm_exceptions(true)
-            .max_wasm_stack(max_wasm_stack)
-            .async_stack_size(max_wasm_stack.saturating_add(1 << 20));
-        let engine = Engine::new(&engine_config).map_err(|e| invalid!("{}", one_line(&e)))?;
+        let engine = recording_engine(config)?;
         let (module, _) = crate::debugger::cache::load_or_compile::<Module>(
             &engine,
             &bytes,
@@ -249,13 +243,7 @@ pub fn record(
     });
     let (end, status) = match &result {
         Ok(_) => (End::Returned, 0),
-        Err(e) => match e.downcast_ref::<I32Exit>() {
-            Some(exit) => (End::Exited(exit.0), exit.0),
-            None => match e.downcast_ref::<wasmtime::Trap>() {
-                Some(trap) => (End::Trapped(crate::debugger::host::trap_message(trap)), 134),
-                None => (End::Failed(one_line(e)), 1),
-            },
-        },
+        Err(e) => end_of_error(e),
     };
     let results = Results::Core(match &result {
         Ok(results) => results
@@ -271,6 +259,41 @@ pub fn record(
     let writer = host
         .writer
         .ok_or_else(|| Error::new(ErrorKind::Internal, "the trace writer was lost"))?;
+    finish(writer, end, status, results)
+}
+
+/// The recording engine for `config`: plain code, deterministic
+/// ([`deterministic`]), with exceptions and the stack limit.
+fn recording_engine(config: &RunConfig) -> Result<Engine, Error> {
+    let max_wasm_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
+    let mut engine_config = Config::new();
+    deterministic(&mut engine_config)
+        .wasm_exceptions(true)
+        .max_wasm_stack(max_wasm_stack)
+        .async_stack_size(max_wasm_stack.saturating_add(1 << 20));
+    Engine::new(&engine_config).map_err(|e| invalid!("{}", one_line(&e)))
+}
+
+/// How a run that failed with `e` ended, and the status `wasmtime run`
+/// gives for it: `proc_exit`'s or `exit`'s code, 134 for a trap, 1 for
+/// another failure.
+fn end_of_error(e: &wasmtime::Error) -> (End, i32) {
+    match e.downcast_ref::<I32Exit>() {
+        Some(exit) => (End::Exited(exit.0), exit.0),
+        None => match e.downcast_ref::<wasmtime::Trap>() {
+            Some(trap) => (End::Trapped(crate::debugger::host::trap_message(trap)), 134),
+            None => (End::Failed(one_line(e)), 1),
+        },
+    }
+}
+
+/// Writes the end record and hands back the recording.
+fn finish(
+    writer: TraceWriter<Sink>,
+    end: End,
+    status: i32,
+    results: Results,
+) -> Result<Recorded, Error> {
     let calls = writer.calls();
     let sink = writer
         .finish(end.clone())
@@ -293,13 +316,7 @@ fn record_component(
 ) -> Result<Recorded, Error> {
     use crate::debugger::component::{ComponentRunner, Linking};
     let compiled = (|| {
-        let max_wasm_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
-        let mut engine_config = Config::new();
-        deterministic(&mut engine_config)
-            .wasm_exceptions(true)
-            .max_wasm_stack(max_wasm_stack)
-            .async_stack_size(max_wasm_stack.saturating_add(1 << 20));
-        let engine = Engine::new(&engine_config).map_err(|e| invalid!("{}", one_line(&e)))?;
+        let engine = recording_engine(config)?;
         let (component, _) = crate::debugger::cache::load_or_compile::<
             wasmtime::component::Component,
         >(&engine, bytes, config.cache_dir.as_deref())
@@ -348,17 +365,10 @@ fn record_component(
             (End::Returned, 0, results)
         }
         Ok(_) => (End::Returned, 0, vec![]),
-        Err(e) => match e.downcast_ref::<I32Exit>() {
-            Some(exit) => (End::Exited(exit.0), exit.0, vec![]),
-            None => match e.downcast_ref::<wasmtime::Trap>() {
-                Some(trap) => (
-                    End::Trapped(crate::debugger::host::trap_message(trap)),
-                    134,
-                    vec![],
-                ),
-                None => (End::Failed(one_line(&e)), 1, vec![]),
-            },
-        },
+        Err(e) => {
+            let (end, status) = end_of_error(&e);
+            (end, status, vec![])
+        }
     };
     let host = store.into_data();
     let recording = host
@@ -367,18 +377,7 @@ fn record_component(
     if let Some(e) = recording.write_error {
         return Err(io_error!("cannot write the trace: {e}"));
     }
-    let calls = recording.writer.calls();
-    let sink = recording
-        .writer
-        .finish(end.clone())
-        .map_err(|e| io_error!("cannot write the trace: {e}"))?;
-    Ok(Recorded {
-        end,
-        status,
-        results: Results::Component(results),
-        calls,
-        sink,
-    })
+    finish(recording.writer, end, status, Results::Component(results))
 }
 
 /// A WASI call made through wasmtime-wasi, recorded.
