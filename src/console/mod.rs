@@ -1114,9 +1114,7 @@ impl Console {
         match response.into_ran() {
             Ok(_) => Ok(()),
             Err(e) => {
-                if self.guest.take_open_line() {
-                    write_out(out, "\n")?;
-                }
+                self.end_guest_line(out)?;
                 Err(err_text(e))
             }
         }
@@ -1149,11 +1147,18 @@ impl Console {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Shows a stop banner and records the pause as the state.
-    fn take_stop(&mut self, stop: Stop, out: &mut dyn Write) -> Result<(), String> {
+    /// Ends the guest's unfinished output line, so that the debugger's
+    /// next line starts on its own.
+    fn end_guest_line(&self, out: &mut dyn Write) -> Result<(), String> {
         if self.guest.take_open_line() {
             write_out(out, "\n")?;
         }
+        Ok(())
+    }
+
+    /// Shows a stop banner and records the pause as the state.
+    fn take_stop(&mut self, stop: Stop, out: &mut dyn Write) -> Result<(), String> {
+        self.end_guest_line(out)?;
         if self.json {
             self.json_lines.push(json::stop(&stop));
         } else {
@@ -1171,9 +1176,7 @@ impl Console {
 
     /// Shows how the program ended and records it as the state.
     fn take_end(&mut self, outcome: Outcome, out: &mut dyn Write) -> Result<(), String> {
-        if self.guest.take_open_line() {
-            write_out(out, "\n")?;
-        }
+        self.end_guest_line(out)?;
         if self.json {
             self.json_lines.push(json::ended(&outcome));
         } else {

@@ -48,6 +48,30 @@ fn reverse_trace() -> (tempfile::TempDir, PathBuf) {
     (dir, trace)
 }
 
+/// Records `program` (one of the input readers) to `inputs.trace` with
+/// every input — `data/divisor.txt` holding 0, stdin, `WHO=me`, the
+/// argument `first` — in a new directory: (dir, transcript).
+fn record_inputs(program: &str) -> (tempfile::TempDir, String) {
+    let dir = inputs_dir("0", "hello world");
+    let recorded = run_in(
+        dir.path(),
+        &[
+            "record",
+            "-o",
+            "inputs.trace",
+            "--dir",
+            "data",
+            "--stdin",
+            "stdin.txt",
+            "--env",
+            "WHO=me",
+            &module(program),
+            "first",
+        ],
+    );
+    (dir, recorded)
+}
+
 /// `replay --batch -ex C...` of `trace`, run in `dir`.
 fn replay(dir: &Path, trace: &str, extra: &[&str], commands: &[&str]) -> String {
     let mut args = vec!["replay", "--batch"];
@@ -75,23 +99,7 @@ fn program_lines(transcript: &str) -> Vec<&str> {
 /// recorded run's (the program printed them while recording).
 #[test]
 fn a_replay_repeats_the_recorded_run_with_its_inputs_gone() {
-    let dir = inputs_dir("0", "hello world");
-    let recorded = run_in(
-        dir.path(),
-        &[
-            "record",
-            "-o",
-            "inputs.trace",
-            "--dir",
-            "data",
-            "--stdin",
-            "stdin.txt",
-            "--env",
-            "WHO=me",
-            &module(INPUTS),
-            "first",
-        ],
-    );
+    let (dir, recorded) = record_inputs(INPUTS);
     assert!(
         recorded.ends_with(
             "--- stderr ---\nerror: the program trapped: integer divide by zero\n\
@@ -154,23 +162,7 @@ const INPUTS_P2: &str = "tests/guests/inputs-p2.wasm";
 /// at the panic, and reverse execution back into the user's code.
 #[test]
 fn a_component_replay_repeats_the_recorded_run_with_its_inputs_gone() {
-    let dir = inputs_dir("0", "hello world");
-    let recorded = run_in(
-        dir.path(),
-        &[
-            "record",
-            "-o",
-            "inputs.trace",
-            "--dir",
-            "data",
-            "--stdin",
-            "stdin.txt",
-            "--env",
-            "WHO=me",
-            &module(INPUTS_P2),
-            "first",
-        ],
-    );
+    let (dir, recorded) = record_inputs(INPUTS_P2);
     assert!(
         recorded.ends_with(
             "error: the program trapped: wasm `unreachable` instruction executed\n\

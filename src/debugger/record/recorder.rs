@@ -165,9 +165,7 @@ pub fn record(
     })();
     // Joined before any return: the sink exists (or failed) before the
     // caller cleans up.
-    let sink = opening
-        .join()
-        .map_err(|_| Error::new(ErrorKind::Internal, "opening the trace failed unexpectedly"))?;
+    let sink = joined(opening)?;
     let (engine, module) = compiled?;
     let sink = sink?;
     let imports = wasi_imports(&module);
@@ -262,6 +260,18 @@ pub fn record(
     finish(writer, end, status, results)
 }
 
+/// The trace's sink from the thread that opened it (or why it could not).
+///
+/// # Errors
+/// The thread panicked (a wasmdbg bug).
+fn joined(
+    opening: std::thread::JoinHandle<Result<Sink, Error>>,
+) -> Result<Result<Sink, Error>, Error> {
+    opening
+        .join()
+        .map_err(|_| Error::new(ErrorKind::Internal, "opening the trace failed unexpectedly"))
+}
+
 /// The recording engine for `config`: plain code, deterministic
 /// ([`deterministic`]), with exceptions and the stack limit.
 fn recording_engine(config: &RunConfig) -> Result<Engine, Error> {
@@ -324,9 +334,7 @@ fn record_component(
         let runner = ComponentRunner::new(&engine, component, config, Linking::Record)?;
         Ok::<_, Error>((engine, runner))
     })();
-    let sink = opening
-        .join()
-        .map_err(|_| Error::new(ErrorKind::Internal, "opening the trace failed unexpectedly"))?;
+    let sink = joined(opening)?;
     let (engine, runner) = compiled?;
     let sink = sink?;
     let functions = super::p2::interfaces::all_functions()

@@ -320,23 +320,11 @@ impl Trace {
             };
             match postcard::from_bytes::<Record>(frame) {
                 Ok(Record::Call(call)) => {
-                    if usize::from(call.func) >= header.functions.len() {
-                        return Err(malformed!(
-                            "corrupt trace: host call #{n} names function {} of {}",
-                            call.func,
-                            header.functions.len()
-                        ));
-                    }
+                    known_function(n, call.func, &header)?;
                     calls.push(call);
                 }
                 Ok(Record::ComponentCall(call)) if version >= 2 => {
-                    if usize::from(call.func) >= header.functions.len() {
-                        return Err(malformed!(
-                            "corrupt trace: host call #{n} names function {} of {}",
-                            call.func,
-                            header.functions.len()
-                        ));
-                    }
+                    known_function(n, call.func, &header)?;
                     component_calls.push(call);
                 }
                 Ok(Record::ComponentCall(_)) => {
@@ -386,6 +374,17 @@ impl Trace {
             .get(usize::from(call.func))
             .map_or("?", String::as_str)
     }
+}
+
+/// Refuses host call `n` naming function `func` past `header`'s list.
+fn known_function(n: usize, func: u16, header: &Header) -> Result<(), Error> {
+    if usize::from(func) >= header.functions.len() {
+        return Err(malformed!(
+            "corrupt trace: host call #{n} names function {func} of {}",
+            header.functions.len()
+        ));
+    }
+    Ok(())
 }
 
 /// BLAKE3 of `bytes`, hex: what identifies a module in a trace.
