@@ -327,6 +327,18 @@ pub struct ServeArgs {
     #[arg(long, value_enum, value_name = "MODE", default_value_t = PausedRequestsArg::Wait)]
     pub paused_requests: PausedRequestsArg,
 
+    /// Write the trace of every request that traps or answers 5xx, and a
+    /// core dump of each that traps, to DIR (created if missing), named by
+    /// request number, method and path; `wasmdbg replay DIR/TRACE` runs
+    /// that request again under the debugger.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<std::path::PathBuf>,
+
+    /// With --record: also keep the traces of the last N requests that
+    /// succeeded.
+    #[arg(long, value_name = "N", requires = "record", default_value_t = 0)]
+    pub keep: usize,
+
     /// The debugger's options.
     #[command(flatten)]
     pub debugger: DebuggerArgs,
@@ -379,6 +391,8 @@ impl ServeArgs {
                     PausedRequestsArg::Wait => PausedRequests::Wait,
                     PausedRequestsArg::Serve => PausedRequests::Serve,
                 },
+                record: self.record.clone(),
+                keep: self.keep,
             }),
             ..p.run_config()
         })

@@ -12,6 +12,12 @@
 //! - `output`: a chunk of the program's output:
 //!   `{"type":"output","stream":"stdout"|"stderr","text":TEXT}` (invalid
 //!   UTF-8 replaced).
+//! - `serving`: `serve` listens: `{"type":"serving","addr":ADDR}`.
+//! - `request_recorded`: `serve` ran a request on plain code that failed
+//!   (the protocol's [`RequestRecord`](crate::debugger::protocol::RequestRecord)):
+//!   `{"type":"request_recorded","request":{"number","method","path"},
+//!   "ended","status","calls","trace","trace_error","core_file",
+//!   "core_file_error","interrupted","replayed"}`.
 //! - `core_file`: a dump `--coredump` wrote at a stop:
 //!   `{"type":"core_file","written":CORE_FILE_WRITTEN}`.
 //! - `command`: one per command, after it ran:
@@ -91,6 +97,31 @@ pub fn command(text: &str, responses: &[Response], error: Option<&String>) -> St
 pub fn output(event: &Event) -> Option<String> {
     if let Event::Serving { addr } = event {
         return Some(line(json!({"type": "serving", "addr": addr})));
+    }
+    if let Event::RequestRecorded(record) = event {
+        return Some(line(json!({
+            "type": "request_recorded",
+            "request": {
+                "number": record.request.number,
+                "method": record.request.method,
+                "path": record.request.path,
+            },
+            "ended": record.ended,
+            "status": record.status,
+            "calls": record.calls,
+            "trace": record.trace,
+            "core_file": match &record.core_file {
+                Some(Ok(path)) => json!(path),
+                _ => json!(null),
+            },
+            "core_file_error": match &record.core_file {
+                Some(Err(e)) => json!(e),
+                _ => json!(null),
+            },
+            "trace_error": record.trace_error,
+            "interrupted": record.interrupted,
+            "replayed": record.replayed,
+        })));
     }
     let Event::Output { stream, bytes } = event else {
         return None;

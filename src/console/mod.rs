@@ -1138,7 +1138,10 @@ impl Console {
             let followed = match event {
                 Event::Stopped(stop) => self.take_stop(*stop, out),
                 Event::Ended(outcome) => self.take_end(*outcome, out),
-                Event::BreakpointsChanged | Event::Output { .. } | Event::Serving { .. } => Ok(()),
+                Event::BreakpointsChanged
+                | Event::Output { .. }
+                | Event::Serving { .. }
+                | Event::RequestRecorded(_) => Ok(()),
             };
             if let Err(e) = followed {
                 first_error.get_or_insert(e);

@@ -51,6 +51,10 @@ impl GuestOutput {
                 eprintln!("Serving HTTP on http://{addr}/");
                 None
             }
+            Event::RequestRecorded(record) => {
+                eprint!("{}", crate::render::request_recorded(&record));
+                None
+            }
             other => Some(other),
         })
     }

@@ -396,6 +396,10 @@ struct ServeLaunch {
     /// `--allow-outgoing-http`: absent or null denies; `[]` allows any
     /// host; names allow those.
     allow_outgoing_http: Option<Vec<String>>,
+    /// `--record DIR` (relative to the working directory).
+    record: Option<PathBuf>,
+    /// `--keep N` (with `record`).
+    keep: Option<usize>,
 }
 
 /// Launch keys editors add on their own (VS Code's launch.json, nvim-dap,
@@ -1056,6 +1060,13 @@ impl Adapter {
                         ));
                     }
                 },
+                record: s.record.as_ref().map(&at),
+                keep: match (s.keep, &s.record) {
+                    (Some(_), None) => {
+                        return Err(failure!("serve.keep needs serve.record"));
+                    }
+                    (keep, _) => keep.unwrap_or(0),
+                },
             }),
         };
         let config = RunConfig {
@@ -1121,6 +1132,13 @@ impl Adapter {
                 Event::Serving { addr } => writer.event(
                     "output",
                     json!({ "category": "console", "output": format!("Serving HTTP on http://{addr}/\n") }),
+                ),
+                Event::RequestRecorded(record) => writer.event(
+                    "output",
+                    json!({
+                        "category": "console",
+                        "output": crate::render::request_recorded(&record),
+                    }),
                 ),
                 Event::Output { stream, bytes } => {
                     let category = match stream {

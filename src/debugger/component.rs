@@ -159,6 +159,23 @@ pub(crate) enum ComponentEntry {
     },
 }
 
+/// The first core module's function whose export name is `wanted`, as
+/// wit-component names the core exports behind a component's functions
+/// (`wasi:cli/run@0.2.0#run`, `wasi:http/incoming-handler@0.2.0#handle`).
+pub(crate) fn core_export(
+    program: &Program,
+    wanted: impl Fn(&str) -> bool,
+) -> Option<(CoreModuleId, u32)> {
+    for (m, module) in program.modules.iter().enumerate() {
+        for (export, kind, index) in module.info.exports() {
+            if *kind == crate::program::ExportKind::Func && wanted(export) {
+                return Some((CoreModuleId(m as u32), *index));
+            }
+        }
+    }
+    None
+}
+
 /// How a component's WASI imports are linked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Linking {
@@ -257,17 +274,12 @@ impl ComponentRunner {
             }
             ComponentEntry::Invoke { name, .. } => export == name,
         };
-        for (m, module) in program.modules.iter().enumerate() {
-            for (export, kind, index) in module.info.exports() {
-                if *kind == crate::program::ExportKind::Func && wanted(export) {
-                    return Ok((CoreModuleId(m as u32), *index));
-                }
-            }
-        }
-        Err(unavailable!(
-            "cannot stop on entry: no core module exports the function behind {}",
-            self.entry_name()
-        ))
+        core_export(program, wanted).ok_or_else(|| {
+            unavailable!(
+                "cannot stop on entry: no core module exports the function behind {}",
+                self.entry_name()
+            )
+        })
     }
 
     /// Instantiates the component and calls its entry.

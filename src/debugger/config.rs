@@ -197,6 +197,12 @@ pub struct ServeOptions {
     pub outgoing: Outgoing,
     /// Requests that arrive, or wait, while one is paused.
     pub paused_requests: PausedRequests,
+    /// `--record DIR`: where the traces (and core dumps) of failed
+    /// requests are written.
+    pub record: Option<std::path::PathBuf>,
+    /// `--keep N`: how many traces of the latest successful requests are
+    /// kept in the `--record` directory too (0: none).
+    pub keep: usize,
 }
 
 /// What requests do while another is paused (`--paused-requests`).

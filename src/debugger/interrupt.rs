@@ -3,7 +3,7 @@
 //! hand the debugger an `EpochYield` event where it pauses.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use wasmtime::Engine;
 
@@ -15,19 +15,45 @@ const USER: u64 = u64::MAX;
 pub struct Interrupt {
     /// `NONE`, `USER`, or a timeout in milliseconds.
     requested: AtomicU64,
-    engine: OnceLock<Engine>,
+    /// The engines whose epoch a request increments: the worker's, and
+    /// `serve`'s plain one.
+    engines: Mutex<Vec<Engine>>,
 }
 
 impl Interrupt {
+    /// Makes `engine` (a new worker's) the one a request interrupts.
     pub(crate) fn attach(&self, engine: Engine) {
-        let _ = self.engine.set(engine);
+        *self.engines.lock().unwrap_or_else(|p| p.into_inner()) = vec![engine];
+    }
+
+    /// Makes a request interrupt `engine` too (`serve`'s plain code).
+    pub(crate) fn attach_also(&self, engine: Engine) {
+        self.engines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(engine);
     }
 
     fn request(&self, what: u64) {
         self.requested.store(what, Ordering::SeqCst);
-        if let Some(engine) = self.engine.get() {
+        self.bump();
+    }
+
+    /// Makes every attached engine's guests reach an epoch check.
+    pub(crate) fn bump(&self) {
+        for engine in self
+            .engines
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
             engine.increment_epoch();
         }
+    }
+
+    /// Whether a request is pending (it stays pending).
+    pub(crate) fn pending(&self) -> bool {
+        self.requested.load(Ordering::SeqCst) != NONE
     }
 
     /// Takes a pending request: `None` when there is none, `Some(None)` for

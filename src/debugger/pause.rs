@@ -23,6 +23,29 @@ use super::state::{
 use super::stepping::{resume, start_advance, start_finish, start_line_step, start_step};
 use super::watch::add_watch;
 
+/// At the pause where a request `serve` replays failed: writes its core
+/// dump (`--record`) and tells the front end about the request's
+/// recording, before the stop.
+fn announce_replayed_request(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    paused: &mut Paused,
+    channel: &Channel,
+) {
+    let pending = lock(&shared.requests).pending_record.take();
+    let Some((mut record, core)) = pending else {
+        return;
+    };
+    if let Some((path, name)) = core {
+        let written =
+            guarded(|| super::coredump::write::write(shared, store, paused, &path, &name));
+        record.core_file = Some(written.map(|w| w.path).map_err(|e| core_error(&e).message));
+    }
+    let _ = channel.responses.send(super::stdout::Message::Event(
+        super::protocol::Event::RequestRecorded(Box::new(record)),
+    ));
+}
+
 /// A pause: reports it, then serves requests until one resumes the guest.
 pub(crate) fn pause(
     shared: &Arc<Shared>,
@@ -51,6 +74,9 @@ pub(crate) fn pause(
     };
     // However the pause ends, `serve`'s acceptor learns it.
     let _unpause = Unpause(shared);
+    if reason.is_crash() || matches!(reason, StopReason::Interrupted { .. }) {
+        announce_replayed_request(shared, &mut store, &mut paused, &channel);
+    }
     channel.send(Response::Stopped(Stop {
         pause,
         reason,

@@ -827,6 +827,41 @@ pub enum Event {
         /// The bound address.
         addr: String,
     },
+    /// A request `wasmdbg serve` ran on plain code failed (it trapped, or
+    /// answered 5xx with `--record`), or a successful one's trace was kept
+    /// (`--keep`): what became of its recording. Sent before the replay's
+    /// pause, when it is replayed.
+    RequestRecorded(Box<RequestRecord>),
+}
+
+/// What `wasmdbg serve` did with one request's recording
+/// ([`Event::RequestRecorded`]).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RequestRecord {
+    /// The request.
+    pub request: RequestInfo,
+    /// How its run on plain code ended (`trapped: integer divide by
+    /// zero`, `returned`).
+    pub ended: String,
+    /// The status it was answered with (`None`: not answered yet, while
+    /// it is replayed).
+    pub status: Option<u16>,
+    /// Host calls recorded.
+    pub calls: u64,
+    /// Where its trace was written (`--record DIR`).
+    pub trace: Option<std::path::PathBuf>,
+    /// Where its core dump was written, or why it could not be: at the
+    /// replayed trap, with `--record DIR`.
+    pub core_file: Option<Result<std::path::PathBuf, String>>,
+    /// Writing the trace failed: why.
+    pub trace_error: Option<String>,
+    /// It was interrupted (Ctrl-C, `--timeout`, the end of the session):
+    /// a replay pauses just after its last recorded host call, since how
+    /// far it ran after that is not recorded.
+    pub interrupted: bool,
+    /// It is replayed under the debugger to where it failed, and pauses
+    /// there.
+    pub replayed: bool,
 }
 
 /// The worker's answer to one [`Request`].

@@ -277,6 +277,8 @@ pub(crate) fn killing(shared: &Shared) -> bool {
 pub(crate) fn start_killing(shared: &Shared) {
     lock(&shared.control).killing = true;
     shared.engine.increment_epoch();
+    // `serve`'s plain code too.
+    shared.interrupt.bump();
 }
 
 /// A step in progress.

@@ -180,7 +180,14 @@ enum Runner {
     /// A component: `wasi:cli/run`, or an exported function.
     Component(ComponentRunner),
     /// A `wasi:http/proxy` component serving HTTP (`wasmdbg serve`).
-    Serve(super::serve::ServeRunner, Component),
+    Serve(Box<super::serve::ServeRunner>, Component),
+    /// One request `wasmdbg serve --record` recorded, replayed: its
+    /// `handle` call answered from the trace.
+    Request {
+        pre: wasmtime_wasi_http::p2::bindings::ProxyPre<Host>,
+        request: super::record::trace::ServedRequest,
+        component: Component,
+    },
 }
 
 /// A loaded, linked program that can be run any number of times.
@@ -229,7 +236,14 @@ impl Loaded {
             // is compiled.
             match config.unknown_imports {
                 UnknownImports::Refuse => {
-                    super::component::check_imports(&bytes, config.serve.is_some())?
+                    // `serve`, and the replay of a request it recorded,
+                    // link wasi:http.
+                    let http = config.serve.is_some()
+                        || config
+                            .replay
+                            .as_ref()
+                            .is_some_and(|r| r.trace.request.is_some());
+                    super::component::check_imports(&bytes, http)?
                 }
                 UnknownImports::Trap => {}
                 UnknownImports::DefaultValues => {
@@ -322,7 +336,9 @@ impl Loaded {
             .epoch_interruption(!config.without_interrupts)
             .async_stack_size(max_wasm_stack.saturating_add(HANDLER_STACK))
             .max_wasm_stack(max_wasm_stack);
-        if config.replay.is_some() {
+        // A replay's code computes the recording's bits (`serve` replays
+        // the requests that failed on plain code).
+        if config.replay.is_some() || config.serve.is_some() {
             super::record::recorder::deterministic(&mut engine_config);
         }
         let engine = Engine::new(&engine_config).map_err(|e| internal(&e))?;
@@ -408,45 +424,61 @@ impl Loaded {
                 )
             }
             Compiled::Component(component) => {
+                let replayed_request = config.replay.as_ref().and_then(|r| r.trace.request.clone());
                 let (modules, probe) =
                     super::component::core_modules(&engine, &component, &program)
                         .map_err(|e| internal(&e))?;
-                let runner = match &config.serve {
-                    Some(options) => {
-                        // Requests that come while one is paused run on
-                        // plain code: the component compiled again, for an
-                        // engine without guest debugging.
-                        let plain = match options.paused_requests {
-                            super::config::PausedRequests::Wait => None,
-                            super::config::PausedRequests::Serve => {
-                                let mut plain_config = Config::new();
-                                plain_config
-                                    .wasm_exceptions(true)
-                                    .shared_memory(true)
-                                    .max_wasm_stack(max_wasm_stack);
-                                let plain_engine =
-                                    Engine::new(&plain_config).map_err(|e| internal(&e))?;
-                                let (c, _) = super::cache::load_or_compile::<Component>(
-                                    &plain_engine,
-                                    &bytes,
-                                    cache,
-                                )
-                                .map_err(|e| malformed!("{what}: {}", one_line(&e)))?;
-                                Some((plain_engine, c))
-                            }
-                        };
+                let runner = match (&config.serve, &replayed_request) {
+                    (Some(options), _) => {
+                        // Requests run on plain code (recorded) while no
+                        // breakpoint is set: the component compiled again,
+                        // for an engine without guest debugging.
+                        let mut plain_config = Config::new();
+                        super::record::recorder::deterministic(&mut plain_config)
+                            .wasm_exceptions(true)
+                            .shared_memory(true)
+                            .epoch_interruption(true)
+                            .async_stack_size(max_wasm_stack.saturating_add(HANDLER_STACK))
+                            .max_wasm_stack(max_wasm_stack);
+                        let plain_engine = Engine::new(&plain_config).map_err(|e| internal(&e))?;
+                        interrupt.attach_also(plain_engine.clone());
+                        let (plain, _) = super::cache::load_or_compile::<Component>(
+                            &plain_engine,
+                            &bytes,
+                            cache,
+                        )
+                        .map_err(|e| malformed!("{what}: {}", one_line(&e)))?;
+                        let functions = super::record::p2::interfaces::all_functions()
+                            .into_iter()
+                            .map(String::from)
+                            .collect();
+                        let header = super::record::recorder::header(config, &bytes, functions);
                         let server = super::serve::ServeRunner::new(
                             &engine,
                             &component,
-                            plain.as_ref().map(|(e, c)| (e, c)),
+                            (&plain_engine, &plain),
                             options,
+                            header,
                         )?;
                         let _ = output.send(Message::Event(super::protocol::Event::Serving {
                             addr: server.addr.to_string(),
                         }));
-                        Runner::Serve(server, component)
+                        Runner::Serve(Box::new(server), component)
                     }
-                    None => {
+                    (None, Some(request)) => {
+                        let pre = super::serve::proxy_pre(
+                            &engine,
+                            &component,
+                            super::component::Linking::Replay,
+                        )
+                        .map_err(|e| unavailable!("{}", one_line(&e)))?;
+                        Runner::Request {
+                            pre,
+                            request: request.clone(),
+                            component,
+                        }
+                    }
+                    (None, None) => {
                         let linking = if config.replay.is_some() {
                             super::component::Linking::Replay
                         } else {
@@ -580,6 +612,24 @@ impl Loaded {
             Runner::Serve(..) => {
                 Outcome::Failed("internal error: a server run without serving".into())
             }
+            Runner::Request { pre, request, .. } => {
+                // Pauses name the request, as they did while serving.
+                lock(&shared.requests).in_flight = Some(super::protocol::RequestInfo {
+                    number: request.number,
+                    method: request.method.clone(),
+                    path: request.path.clone(),
+                });
+                match super::serve::call_recorded(pre, &mut store, request).await {
+                    Ok(()) => Outcome::ComponentReturned {
+                        call: format!(
+                            "wasi:http/incoming-handler#handle({} {})",
+                            request.method, request.path
+                        ),
+                        results: Vec::new(),
+                    },
+                    Err(e) => outcome_of_error(shared, e),
+                }
+            }
             Runner::Component(runner) => match runner.run(&mut store).await {
                 Ok(outcome) => outcome,
                 Err(e) if e.is::<super::component::Instantiating>() => {
@@ -621,7 +671,7 @@ impl Loaded {
         let mut store = Store::new(&shared.engine, host);
         let component = match &self.runner {
             Runner::Component(runner) => Some(runner.component()),
-            Runner::Serve(_, component) => Some(component),
+            Runner::Serve(_, component) | Runner::Request { component, .. } => Some(component),
             _ => None,
         };
         if let Some(component) = component
@@ -774,6 +824,24 @@ impl Loaded {
             Runner::Component(runner) => {
                 let (module, func) = runner.entry_core_func(&self.shared.program)?;
                 (module, func, runner.entry_name())
+            }
+            Runner::Request { .. } => {
+                let handle = |export: &str| {
+                    export.starts_with("wasi:http/incoming-handler@0.2.")
+                        && export.ends_with("#handle")
+                };
+                let (module, func) = super::component::core_export(&self.shared.program, handle)
+                    .ok_or_else(|| {
+                        unavailable!(
+                            "no core module exports the function behind \
+                             wasi:http/incoming-handler's handle"
+                        )
+                    })?;
+                (
+                    module,
+                    func,
+                    "wasi:http/incoming-handler#handle".to_string(),
+                )
             }
             Runner::Serve(..) => {
                 return Err(not_found!(

@@ -288,6 +288,47 @@ pub fn core_file_written(w: &crate::debugger::protocol::CoreFileWritten) -> Stri
     )
 }
 
+/// What `wasmdbg serve` did with a request's recording, one line:
+/// `wasmdbg: request #3 GET /trap?d=0 trapped: ... on plain code after 12
+/// host calls; trace: DIR/0003-GET-trap_d_0.trace; replaying it under the
+/// debugger to there`.
+pub fn request_recorded(r: &crate::debugger::protocol::RequestRecord) -> String {
+    let request = format!(
+        "request #{} {} {}",
+        r.request.number, r.request.method, r.request.path
+    );
+    let how = match r.status {
+        Some(status) => format!("answered {status} ({})", r.ended),
+        None => r.ended.clone(),
+    };
+    let mut line = format!(
+        "wasmdbg: {request} {how} on plain code after {} host call{}",
+        r.calls,
+        if r.calls == 1 { "" } else { "s" }
+    );
+    if let Some(trace) = &r.trace {
+        line.push_str(&format!("; trace: {}", trace.display()));
+    }
+    if let Some(e) = &r.trace_error {
+        line.push_str(&format!("; the trace was not written: {e}"));
+    }
+    match &r.core_file {
+        Some(Ok(core)) => line.push_str(&format!("; core dump: {}", core.display())),
+        Some(Err(e)) => line.push_str(&format!("; no core dump: {e}")),
+        None => {}
+    }
+    match (r.replayed, r.interrupted) {
+        (true, false) => line.push_str("; replaying it under the debugger to there"),
+        (true, true) => line.push_str(
+            "; replaying it under the debugger to just after that call (how far it ran after \
+             it is not recorded)",
+        ),
+        (false, _) => {}
+    }
+    line.push('\n');
+    line
+}
+
 /// How the program ended, in brackets as gdb prints it.
 pub fn outcome(theme: &Theme, o: &Outcome) -> String {
     let text = match o {

@@ -22,6 +22,8 @@ struct Server {
     addr: String,
     out: Receiver<String>,
     seen: String,
+    /// Its stderr after the address line, as it arrives.
+    err: std::sync::Arc<std::sync::Mutex<String>>,
     _home: tempfile::TempDir,
 }
 
@@ -54,10 +56,15 @@ impl Server {
             .and_then(|a| a.strip_suffix('/'))
             .unwrap_or_else(|| panic!("no address in {line:?}"))
             .to_string();
-        // The rest of stderr (the guest's) is drained so it never blocks.
+        // The rest of stderr (the guest's, wasmdbg's notes) is read so it
+        // never blocks, and kept.
+        let err = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let kept = err.clone();
         std::thread::spawn(move || {
-            let mut rest = String::new();
-            let _ = stderr.read_to_string(&mut rest);
+            let mut line = String::new();
+            while stderr.read_line(&mut line).is_ok_and(|n| n > 0) {
+                kept.lock().unwrap().push_str(&std::mem::take(&mut line));
+            }
         });
         let (tx, out) = channel();
         let stdout = child.stdout.take().unwrap();
@@ -77,8 +84,14 @@ impl Server {
             addr,
             out,
             seen: String::new(),
+            err,
             _home: home,
         }
+    }
+
+    /// Its stderr so far (after the address line).
+    fn stderr(&self) -> String {
+        self.err.lock().unwrap().clone()
     }
 
     /// Types commands at the prompt.
@@ -458,5 +471,212 @@ fn what_cannot_be_served_is_one_line() {
     assert_eq!(
         text,
         "--- stderr ---\nerror: program arguments cannot be used with `wasmdbg serve`: each request calls the component's wasi:http/incoming-handler\n[exit status: 2]\n"
+    );
+}
+
+/// `--record DIR --keep 1`: every request runs on plain code, recorded; a
+/// trap is replayed under the debugger to the same pause a breakpoint-free
+/// instrumented run gives, its trace and core dump written to DIR and said
+/// on stderr; a 5xx answer's trace is written too; of the successes only
+/// the last is kept. `wasmdbg replay` then runs a request again with
+/// breakpoints and reverse commands — the outgoing HTTP answered from the
+/// trace with the upstream gone — and `wasmdbg core` opens the dump.
+#[test]
+fn serve_record_keeps_the_failed_requests_for_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir_text = dir.path().display().to_string();
+    let port = upstream();
+    let mut s = Server::start(&[
+        "--record",
+        &dir_text,
+        "--keep",
+        "1",
+        "--allow-outgoing-http",
+    ]);
+    assert_eq!(
+        s.get("/hello").join().unwrap(),
+        (200, "hello from the test proxy\n".to_string())
+    );
+    let fetch = format!("/fetch?url=http://127.0.0.1:{port}/x");
+    assert_eq!(
+        s.get(&fetch).join().unwrap(),
+        (200, "upstream 200: upstream\n".to_string())
+    );
+    let trap = s.get("/trap?d=0");
+    let banner = s.wait_for("=> 0x210f4: unreachable\n");
+    assert_eq!(
+        banner.lines().take(3).collect::<Vec<_>>(),
+        [
+            "Program stopped: trap: wasm `unreachable` instruction executed",
+            "in request #3: GET /trap?d=0",
+            "#0  0x210f4 in main`abort (func[550]) at wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c:5:3",
+        ],
+        "{banner}"
+    );
+    s.type_in("continue\n");
+    assert_eq!(
+        trap.join().unwrap(),
+        (
+            500,
+            "the component failed: wasm trap: wasm `unreachable` instruction executed\n"
+                .to_string()
+        )
+    );
+    // Nothing listens on port 1: a 502.
+    let refused = s.get("/fetch?url=http://127.0.0.1:1/x").join().unwrap();
+    assert_eq!(refused.0, 502, "{refused:?}");
+    let stderr = s.stderr();
+    assert_eq!(s.stop_and_quit(4), 0);
+    let notes: Vec<String> = stderr
+        .lines()
+        .filter(|l| l.starts_with("wasmdbg: "))
+        .map(|l| l.replace(&dir_text, "DIR"))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "wasmdbg: request #3 GET /trap?d=0 trapped: wasm `unreachable` instruction executed \
+             on plain code after 10 host calls; trace: DIR/0003-GET-trap_d_0.trace; core dump: \
+             DIR/0003-GET-trap_d_0.core; replaying it under the debugger to there",
+            "wasmdbg: request #4 GET /fetch?url=http://127.0.0.1:1/x answered 502 (returned) on \
+             plain code after 23 host calls; trace: DIR/0004-GET-fetch_url_http___127.0.0.1_1_x.trace",
+        ],
+        "{stderr}"
+    );
+    let mut files: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let fetched = format!("0002-GET-fetch_url_http___127.0.0.1_{port}_x.trace");
+    assert_eq!(
+        files,
+        [
+            fetched.as_str(),
+            "0003-GET-trap_d_0.core",
+            "0003-GET-trap_d_0.trace",
+            "0004-GET-fetch_url_http___127.0.0.1_1_x.trace",
+        ]
+    );
+
+    // The trap again, under the debugger: back from the trap to the
+    // handler's breakpoint, its arguments as the request gave them.
+    let trace = dir.path().join("0003-GET-trap_d_0.trace");
+    let replayed = run(&[
+        "replay",
+        "--batch",
+        "-d",
+        "tests/guests",
+        "-b",
+        "proxy::route",
+        "-ex",
+        "info args",
+        "-ex",
+        "continue",
+        "-ex",
+        "reverse-continue",
+        "-ex",
+        "info args",
+        "-ex",
+        "next",
+        "-ex",
+        "reverse-next",
+        "-ex",
+        "bt 1",
+        &trace.display().to_string(),
+    ]);
+    assert_eq!(
+        replayed,
+        r#"Breakpoint 1, hit 1 time
+in request #3: GET /trap?d=0
+#0  0xc00e in main`proxy::route (func[298]) at proxy/src/lib.rs:34:9
+34	        "/hello" => (200, "hello from the test proxy\n".to_string()),
+=> 0xc00e: block ;; label = @1
+(wasmdbg) info args
+path = "/trap"
+query = "d=0"
+(wasmdbg) continue
+Program stopped: trap: wasm `unreachable` instruction executed
+in request #3: GET /trap?d=0
+#0  0x210f4 in main`abort (func[550]) at wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c:5:3
+(source file wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c not found; `directory DIR` or `set substitute-path FROM TO` adds a place to look)
+=> 0x210f4: unreachable
+(wasmdbg) reverse-continue
+Breakpoint 1 (going back: its last hit before)
+in request #3: GET /trap?d=0
+#0  0xc00e in main`proxy::route (func[298]) at proxy/src/lib.rs:34:9
+34	        "/hello" => (200, "hello from the test proxy\n".to_string()),
+=> 0xc00e: block ;; label = @1
+(wasmdbg) info args
+path = "/trap"
+query = "d=0"
+(wasmdbg) next
+in request #3: GET /trap?d=0
+#0  0xc046 in main`proxy::route (func[298]) at proxy/src/lib.rs:35:9
+35	        "/sum" => {
+=> 0xc046: local.get 5
+(wasmdbg) reverse-next
+in request #3: GET /trap?d=0
+#0  0xc00e in main`proxy::route (func[298]) at proxy/src/lib.rs:34:9
+34	        "/hello" => (200, "hello from the test proxy\n".to_string()),
+=> 0xc00e: block ;; label = @1
+(wasmdbg) bt 1
+#0  0xc00e in main`proxy::route (func[298]) at proxy/src/lib.rs:34:9
+(more frames follow)
+--- stderr ---
+
+thread '<unnamed>' (1) panicked at src/lib.rs:41:35:
+attempt to divide by zero
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+wasmdbg: the program had not ended (it was paused) when the session ended; exit status 255
+[exit status: 255]
+"#
+    );
+
+    // The fetch, its upstream gone: answered from the trace.
+    let trace = dir.path().join(&fetched);
+    let replayed = run(&[
+        "replay",
+        "--batch",
+        "-d",
+        "tests/guests",
+        "-b",
+        "proxy::respond",
+        "-ex",
+        "info args",
+        "-ex",
+        "continue",
+        &trace.display().to_string(),
+    ]);
+    assert_eq!(
+        replayed.replace(&port.to_string(), "PORT"),
+        r#"Breakpoint 1, hit 1 time
+in request #2: GET /fetch?url=http://127.0.0.1:PORT/x
+#0  0xc624 in main`proxy::respond (func[300]) at proxy/src/lib.rs:105:19
+105	    let headers = Fields::new();
+=> 0xc624: local.get 4
+(wasmdbg) info args
+out = ResponseOutparam {handle: Resource<proxy::wasi::http::types::ResponseOutparam> {handle: AtomicU32 {v: UnsafeCell<u32> {value: 2}}, _marker: PhantomData<proxy::wasi::http::types::ResponseOutparam>}}
+status = 200
+body = "upstream 200: upstream\n"
+(wasmdbg) continue
+[wasi:http/incoming-handler#handle(GET /fetch?url=http://127.0.0.1:PORT/x) returned]
+[exit status: 0]
+"#
+    );
+
+    let core = dir.path().join("0003-GET-trap_d_0.core");
+    let opened = crate::harness::core_batch(PROXY, &core.display().to_string(), &[], &["bt 1"]);
+    assert_eq!(
+        opened.replace(&dir_text, "DIR"),
+        r#"Core dump DIR/0003-GET-trap_d_0.core of tests/guests/proxy.wasm.
+Program stopped: trap: wasm `unreachable` instruction executed
+#0  0x210f4 in main`abort (func[550]) at wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c:5:3
+(source file wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c not found; `directory DIR` or `set substitute-path FROM TO` adds a place to look)
+=> 0x210f4: unreachable
+(wasmdbg) bt 1
+#0  0x210f4 in main`abort (func[550]) at wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c:5:3
+[exit status: 0]
+"#
     );
 }

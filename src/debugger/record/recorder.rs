@@ -71,7 +71,12 @@ pub(crate) fn check_recordable(bytes: &[u8], config: &RunConfig) -> Result<(), E
         if config.serve.is_some() {
             return Err(unavailable!("`wasmdbg serve` cannot be recorded yet"));
         }
-        return super::p2::check_recordable_imports(bytes);
+        // A request `serve --record` recorded links wasi:http too.
+        let request = config
+            .replay
+            .as_ref()
+            .is_some_and(|r| r.trace.request.is_some());
+        return super::p2::check_recordable_imports(bytes, request);
     }
     if !config.preloads.is_empty() {
         return Err(unavailable!(
@@ -287,7 +292,7 @@ fn recording_engine(config: &RunConfig) -> Result<Engine, Error> {
 /// How a run that failed with `e` ended, and the status `wasmtime run`
 /// gives for it: `proc_exit`'s or `exit`'s code, 134 for a trap, 1 for
 /// another failure.
-fn end_of_error(e: &wasmtime::Error) -> (End, i32) {
+pub(crate) fn end_of_error(e: &wasmtime::Error) -> (End, i32) {
     match e.downcast_ref::<I32Exit>() {
         Some(exit) => (End::Exited(exit.0), exit.0),
         None => match e.downcast_ref::<wasmtime::Trap>() {

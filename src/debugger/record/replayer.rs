@@ -27,6 +27,9 @@ pub(crate) struct Cursor {
     /// replayed `get-stdout` and `get-stderr` calls returned and the guest
     /// has not dropped, each with 0 for stdout and 1 for stderr.
     pub streams: Vec<(u32, usize)>,
+    /// Called once the last recorded call has been answered (a request
+    /// interrupted on plain code pauses there).
+    pub at_end: Option<Box<dyn FnOnce() + Send>>,
 }
 
 impl Cursor {
@@ -37,6 +40,7 @@ impl Cursor {
             next: 0,
             echo,
             streams: Vec::new(),
+            at_end: None,
         }
     }
 

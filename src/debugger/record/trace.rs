@@ -1,14 +1,16 @@
 //! The trace file `wasmdbg record` writes and `wasmdbg replay` reads
-//! (format version 2, documented in `docs/trace-format.md`; version 1,
-//! which has no component calls, is read too):
+//! (format version 3, documented in `docs/trace-format.md`; versions 1,
+//! which has no component calls, and 2, which has no served requests, are
+//! read too):
 //!
 //! ```text
 //! "WDBGTRC\0"  8 bytes
 //! version      u32, little-endian (2)
 //! frames       each: u32 little-endian length, then that many bytes of a
-//!              postcard-encoded value: a Header first, then Records (a
-//!              Call per host call of a core module, or a ComponentCall
-//!              per host call of a component, in order; an End last)
+//!              postcard-encoded value: a Header first, then Records (for
+//!              one request of `wasmdbg serve`, a Request first; a Call per
+//!              host call of a core module, or a ComponentCall per host
+//!              call of a component, in order; an End last)
 //! ```
 
 use crate::error::{Error, io_error, malformed};
@@ -23,8 +25,9 @@ use super::p2::saved::Saved;
 /// The file's first bytes.
 pub const MAGIC: &[u8; 8] = b"WDBGTRC\0";
 /// The format version this wasmdbg writes.
-pub const VERSION: u32 = 2;
-/// The oldest version it reads (1: the same, without component calls).
+pub const VERSION: u32 = 3;
+/// The oldest version it reads (1: without component calls; 2: without
+/// served requests).
 pub const OLDEST_VERSION: u32 = 1;
 
 /// What identifies the recorded module and run.
@@ -81,6 +84,22 @@ pub struct ComponentCall {
     pub args: Saved,
     /// How it returned.
     pub result: Returned,
+}
+
+/// The request a trace of `wasmdbg serve --record` holds: what the
+/// component's `wasi:http/incoming-handler#handle` was called with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServedRequest {
+    /// Its number among the requests the server accepted, from 1.
+    pub number: u64,
+    /// The method (`GET`).
+    pub method: String,
+    /// The path with its query (`/sum?n=3`).
+    pub path: String,
+    /// The host `rep` of its `incoming-request` resource.
+    pub request: u32,
+    /// The host `rep` of its `response-outparam` resource.
+    pub response_out: u32,
 }
 
 /// How a component's host call returned.
@@ -168,6 +187,7 @@ enum Record {
     Call(Call),
     End(End),
     ComponentCall(ComponentCall),
+    Request(ServedRequest),
 }
 
 /// A whole trace, read into memory.
@@ -179,6 +199,8 @@ pub struct Trace {
     pub calls: Vec<Call>,
     /// Every host call of a component, in order.
     pub component_calls: Vec<ComponentCall>,
+    /// The served request, for a trace of one request of `wasmdbg serve`.
+    pub request: Option<ServedRequest>,
     /// How the run ended.
     pub end: End,
 }
@@ -225,6 +247,14 @@ impl<W: Write> TraceWriter<W> {
     pub fn component_call(&mut self, call: ComponentCall) -> std::io::Result<()> {
         self.calls += 1;
         self.frame(&Record::ComponentCall(call))
+    }
+
+    /// Writes the served request this trace is of (before any call).
+    ///
+    /// # Errors
+    /// Writing failed.
+    pub fn request(&mut self, request: &ServedRequest) -> std::io::Result<()> {
+        self.frame(&Record::Request(request.clone()))
     }
 
     /// How many calls were written.
@@ -308,6 +338,7 @@ impl Trace {
         };
         let mut calls = Vec::new();
         let mut component_calls = Vec::new();
+        let mut request = None;
         loop {
             let n = calls.len() + component_calls.len() + 1;
             let what = || format!("record #{n}");
@@ -332,6 +363,15 @@ impl Trace {
                         "corrupt trace: record #{n} is a component's call in a version 1 trace"
                     ));
                 }
+                Ok(Record::Request(served)) if version >= 3 && n == 1 && request.is_none() => {
+                    request = Some(served);
+                }
+                Ok(Record::Request(_)) => {
+                    return Err(malformed!(
+                        "corrupt trace: a served request out of place (after the header, once, \
+                         from version 3)"
+                    ));
+                }
                 Ok(Record::End(end)) => {
                     if next(&|| "the data after the end record".to_string())?.is_some() {
                         return Err(malformed!("corrupt trace: data after the end record"));
@@ -341,10 +381,16 @@ impl Trace {
                             "corrupt trace: it holds both a core module's and a component's calls"
                         ));
                     }
+                    if request.is_some() && !calls.is_empty() {
+                        return Err(malformed!(
+                            "corrupt trace: a served request with a core module's calls"
+                        ));
+                    }
                     return Ok(Trace {
                         header,
                         calls,
                         component_calls,
+                        request,
                         end,
                     });
                 }
@@ -447,6 +493,7 @@ mod tests {
                 },
             ],
             component_calls: vec![],
+            request: None,
             end: End::Exited(3),
         }
     }
@@ -474,8 +521,24 @@ mod tests {
         t
     }
 
+    /// A served request's trace: the component's, with its request.
+    fn request_sample() -> Trace {
+        let mut t = component_sample();
+        t.request = Some(ServedRequest {
+            number: 3,
+            method: "GET".into(),
+            path: "/trap?d=0".into(),
+            request: 1,
+            response_out: 2,
+        });
+        t
+    }
+
     fn bytes(trace: &Trace) -> Vec<u8> {
         let mut w = TraceWriter::new(Vec::new(), &trace.header).unwrap();
+        if let Some(request) = &trace.request {
+            w.request(request).unwrap();
+        }
         for c in &trace.calls {
             w.call(c.clone()).unwrap();
         }
@@ -491,6 +554,25 @@ mod tests {
         assert_eq!(Trace::parse(&bytes(&t)).unwrap(), t);
         let t = component_sample();
         assert_eq!(Trace::parse(&bytes(&t)).unwrap(), t);
+        let t = request_sample();
+        assert_eq!(Trace::parse(&bytes(&t)).unwrap(), t);
+        // A served request before version 3, or after a call, is refused.
+        let mut v2 = bytes(&request_sample());
+        v2[8] = 2;
+        assert_eq!(
+            Trace::parse(&v2).unwrap_err().message,
+            "corrupt trace: a served request out of place (after the header, once, from \
+             version 3)"
+        );
+        let mut late = TraceWriter::new(Vec::new(), &t.header).unwrap();
+        late.component_call(t.component_calls[0].clone()).unwrap();
+        late.request(t.request.as_ref().unwrap()).unwrap();
+        let late = late.finish(End::Returned).unwrap();
+        assert_eq!(
+            Trace::parse(&late).unwrap_err().message,
+            "corrupt trace: a served request out of place (after the header, once, from \
+             version 3)"
+        );
         // A version 1 trace (a core module's) reads as before; a
         // component's call in one is refused.
         let mut v1 = bytes(&sample());
@@ -527,13 +609,13 @@ mod tests {
             Trace::parse(&b[..b.len() - 1]).unwrap_err().message,
             "truncated trace: record #3 is cut off"
         );
-        let mut v3 = b.clone();
-        v3[8] = 3;
+        let mut v4 = b.clone();
+        v4[8] = 4;
         assert_eq!(
-            Trace::parse(&v3).unwrap_err().message,
-            "trace format version 3; this wasmdbg reads versions 1 to 2"
+            Trace::parse(&v4).unwrap_err().message,
+            "trace format version 4; this wasmdbg reads versions 1 to 3"
         );
-        let c = bytes(&component_sample());
+        let c = bytes(&request_sample());
         for cut in 0..c.len() {
             let e = Trace::parse(&c[..cut]).unwrap_err().message;
             assert!(!e.contains('\n'), "{e}");

@@ -3,7 +3,7 @@
 //! worker's shared state, written by the server.
 
 use crate::debugger::config::PausedRequests;
-use crate::debugger::protocol::{RequestInfo, RequestsView};
+use crate::debugger::protocol::{RequestInfo, RequestRecord, RequestsView};
 
 /// Most answered requests `info requests` remembers.
 const ANSWERED_KEPT: usize = 16;
@@ -12,12 +12,16 @@ const ANSWERED_KEPT: usize = 16;
 #[derive(Debug, Default)]
 pub(crate) struct RequestLog {
     serving: Option<PausedRequests>,
-    pub(super) in_flight: Option<RequestInfo>,
+    pub(crate) in_flight: Option<RequestInfo>,
     /// Served on plain code while another was paused, not answered yet.
     pub(super) bypassing: Vec<RequestInfo>,
     answered: std::collections::VecDeque<(RequestInfo, u16)>,
     /// The debugger is paused (in a request, under `serve`).
     pub(crate) paused: bool,
+    /// A failed request being replayed: what to announce at its pause,
+    /// after writing its core dump to the path given with the program's
+    /// name for it (`--record`).
+    pub(crate) pending_record: Option<(RequestRecord, Option<(std::path::PathBuf, String)>)>,
 }
 
 impl RequestLog {

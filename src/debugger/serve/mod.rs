@@ -3,8 +3,15 @@
 //! serve` does (wasmtime-wasi-http 48.0.8's `ProxyPre`), each request's
 //! store with the debug handler, breakpoints and interrupts of a run.
 //!
+//! While no breakpoint or watchpoint is set, each request runs on plain
+//! code (the component compiled without guest debugging), recorded in
+//! memory ([`flight`]); one that traps (or ends with an uncaught exception
+//! or a failed host call) is then replayed under the debugger from its
+//! recording, and pauses where it failed with full frames. With a
+//! breakpoint or watchpoint set, requests run instrumented from the start.
+//!
 //! An acceptor thread takes connections; the worker thread asks it for one
-//! at a time and serves it under the debugger, in arrival order. While a
+//! at a time and serves it, in arrival order. While a
 //! request is paused, the others wait (`--paused-requests wait`) or the
 //! acceptor serves them at once on plain code, the component compiled
 //! without guest debugging (`--paused-requests serve`). A request's trap
@@ -28,13 +35,20 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::{WasiHttpCtxView, WasiHttpView};
 
+mod flight;
 mod log;
 
+pub(crate) use flight::FlightRecorder;
 pub(crate) use log::RequestLog;
 
+use super::component::Linking;
 use super::config::ServeOptions;
-use super::protocol::{Outcome, RequestInfo};
+use super::protocol::{Event, Outcome, RequestInfo, RequestRecord};
+use super::record::replayer::Cursor;
+use super::record::trace::{End, ServedRequest, Sink, Trace};
 use super::state::{Host, Shared, lock};
+use super::stdout::Message;
+use wasmtime::component::Resource;
 
 impl WasiHttpView for Host {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
@@ -51,10 +65,21 @@ const INCOMING_HANDLER: &str = "wasi:http/incoming-handler@0.2";
 
 /// A loaded `wasi:http/proxy` component and its bound listener.
 pub(crate) struct ServeRunner {
+    /// Instrumented code, live WASI: requests while a breakpoint or
+    /// watchpoint is set.
     pre: ProxyPre<Host>,
-    /// `--paused-requests serve`: the component on an engine without guest
-    /// debugging, for the requests that come while one is paused.
+    /// Instrumented code answered from a trace: a failed request replayed.
+    replaying: ProxyPre<Host>,
+    /// Plain code, every host call recorded: requests while no breakpoint
+    /// or watchpoint is set. `None` for a component importing what the
+    /// recorder does not cover (wasi:sockets): its requests all run
+    /// instrumented.
+    recording: Option<ProxyPre<Host>>,
+    /// `--paused-requests serve`: plain code, live WASI, for the requests
+    /// that come while one is paused.
     plain: Option<ProxyPre<Host>>,
+    /// Where request traces go.
+    flight: FlightRecorder,
     listener: TcpListener,
     /// Where it listens (the port filled in when `:0` was asked).
     pub(crate) addr: SocketAddr,
@@ -70,18 +95,21 @@ type Give = tokio::sync::oneshot::Sender<std::net::TcpStream>;
 
 impl ServeRunner {
     /// Checks that `component` exports `wasi:http/incoming-handler`, links
-    /// WASI 0.2 and `wasi:http`, binds `options.addr`; with
-    /// `--paused-requests serve`, `plain` is the same component compiled
-    /// for an engine without guest debugging.
+    /// WASI 0.2 and `wasi:http` (live, and answered from a trace), binds
+    /// `options.addr`; `plain` is the same component compiled for an engine
+    /// without guest debugging (linked recording, and live for
+    /// `--paused-requests serve`); `header` starts each request's trace.
     ///
     /// # Errors
     /// One line: a component that exports no incoming handler (naming what
-    /// it exports), a link error, an address that cannot be bound.
+    /// it exports), a link error, an address that cannot be bound, a
+    /// `--record` directory that cannot be created.
     pub(crate) fn new(
         engine: &Engine,
         component: &Component,
-        plain: Option<(&Engine, &Component)>,
+        plain: (&Engine, &Component),
         options: &ServeOptions,
+        header: super::record::trace::Header,
     ) -> std::result::Result<ServeRunner, Error> {
         let exports: Vec<String> = component
             .component_type()
@@ -99,25 +127,28 @@ impl ServeRunner {
                  wasi:http/incoming-handler (it exports {list})"
             ));
         }
-        let pre_for = |engine: &Engine, component: &Component| -> Result<ProxyPre<Host>> {
-            let mut linker: Linker<Host> = Linker::new(engine);
-            wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-            wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-            ProxyPre::new(linker.instantiate_pre(component)?)
-        };
         let linking = |e: wasmtime::Error| unavailable!("{}", super::host::one_line(&e));
-        let pre = pre_for(engine, component).map_err(linking)?;
-        let plain = plain
-            .map(|(e, c)| pre_for(e, c))
-            .transpose()
-            .map_err(linking)?;
+        let pre = proxy_pre(engine, component, Linking::Live).map_err(linking)?;
+        let replaying = proxy_pre(engine, component, Linking::Replay).map_err(linking)?;
+        let (plain_engine, plain_component) = plain;
+        let recording = proxy_pre(plain_engine, plain_component, Linking::Record).ok();
+        let plain = match options.paused_requests {
+            super::config::PausedRequests::Wait => None,
+            super::config::PausedRequests::Serve => {
+                Some(proxy_pre(plain_engine, plain_component, Linking::Live).map_err(linking)?)
+            }
+        };
+        let flight = FlightRecorder::new(header, options)?;
         let listening = |e: std::io::Error| io_error!("cannot listen on {}: {e}", options.addr);
         let listener = TcpListener::bind(&options.addr).map_err(listening)?;
         listener.set_nonblocking(true).map_err(listening)?;
         let addr = listener.local_addr().map_err(listening)?;
         Ok(ServeRunner {
             pre,
+            replaying,
+            recording,
             plain,
+            flight,
             listener,
             addr,
             requests: Arc::new(AtomicU64::new(0)),
@@ -126,9 +157,12 @@ impl ServeRunner {
 
     /// Serves requests until the server is stopped. An acceptor thread
     /// takes connections and hands the worker (this thread) one whenever
-    /// it asks, in arrival order; each gets a store from `new_store` (the
-    /// debug handler, breakpoints, interrupts of a run), an instance, and
-    /// its `handle` call. With `--paused-requests serve`, connections that
+    /// it asks, in arrival order; each gets a store — on plain code, its
+    /// data from `new_host`, recorded, while no breakpoint or watchpoint is
+    /// set; else from `new_store` (the debug handler, breakpoints,
+    /// interrupts of a run) — an instance, and its `handle` call. A
+    /// recorded request that fails is replayed in a store from
+    /// `new_store`. With `--paused-requests serve`, connections that
     /// arrive or wait while the debugger is paused are served by the
     /// acceptor on plain code (stores from `new_host`). Ends with
     /// [`Outcome::Served`] when Ctrl-C (or the timeout) arrives while no
@@ -149,7 +183,7 @@ impl ServeRunner {
         let acceptor = Acceptor {
             listener,
             wants,
-            plain: self.plain.clone().map(|pre| (pre, new_host)),
+            plain: self.plain.clone().map(|pre| (pre, new_host.clone())),
             shared: shared.clone(),
             requests: self.requests.clone(),
             stop: stop.clone(),
@@ -161,7 +195,12 @@ impl ServeRunner {
             Ok(t) => t,
             Err(e) => return Outcome::LoadFailed(format!("cannot start the acceptor: {e}")),
         };
-        let outcome = self.serve_handed(shared, new_store, &want).await;
+        let served = Served {
+            shared,
+            new_store,
+            new_host: &new_host,
+        };
+        let outcome = self.serve_handed(&served, &want).await;
         stop.store(true, Ordering::SeqCst);
         let _ = thread.join();
         outcome
@@ -171,10 +210,10 @@ impl ServeRunner {
     /// serve it, again.
     async fn serve_handed(
         &self,
-        shared: &Shared,
-        new_store: &dyn Fn() -> std::result::Result<Store<Host>, Outcome>,
+        served: &Served<'_>,
         want: &tokio::sync::mpsc::UnboundedSender<Give>,
     ) -> Outcome {
+        let shared = served.shared;
         let first = self.requests.load(Ordering::Relaxed);
         let ended = || {
             let control = lock(&shared.control);
@@ -204,7 +243,7 @@ impl ServeRunner {
             let Some(stream) = stream.and_then(|s| tokio::net::TcpStream::from_std(s).ok()) else {
                 continue;
             };
-            self.connection(shared, stream, new_store).await;
+            self.connection(served, stream).await;
             if ended() {
                 return Outcome::Killed;
             }
@@ -216,12 +255,8 @@ impl ServeRunner {
     /// same task: the service hands the request over and waits for the
     /// response the guest sets, and the guest may go on writing the body
     /// after that.
-    async fn connection(
-        &self,
-        shared: &Shared,
-        stream: tokio::net::TcpStream,
-        new_store: &dyn Fn() -> std::result::Result<Store<Host>, Outcome>,
-    ) {
+    async fn connection(&self, served: &Served<'_>, stream: tokio::net::TcpStream) {
+        let shared = served.shared;
         let (to_guest, mut for_guest) = tokio::sync::mpsc::unbounded_channel::<Handed>();
         let service =
             hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
@@ -248,10 +283,16 @@ impl ServeRunner {
         let guest = async {
             // Ends when the connection (and the service's sender) is gone.
             while let Some((req, info, reply)) = for_guest.recv().await {
-                match new_store() {
-                    Ok(store) => self.request(shared, store, req, info, reply).await,
-                    Err(outcome) => {
-                        let _ = reply.send(text_response(500, &format!("{outcome}\n")));
+                let instrumented = lock(&shared.control).table.any_enabled();
+                if let (false, Some(recording)) = (instrumented, &self.recording) {
+                    self.recorded_request(served, recording, req, info, reply)
+                        .await;
+                } else {
+                    match (served.new_store)() {
+                        Ok(store) => self.request(shared, store, req, info, reply).await,
+                        Err(outcome) => {
+                            let _ = reply.send(text_response(500, &format!("{outcome}\n")));
+                        }
                     }
                 }
             }
@@ -273,7 +314,7 @@ impl ServeRunner {
         {
             lock(&shared.requests).in_flight = Some(info);
         }
-        let (sender, mut receiver) = tokio::sync::oneshot::channel();
+        let (sender, receiver) = tokio::sync::oneshot::channel();
         let guest = async {
             let req = store
                 .data_mut()
@@ -286,35 +327,291 @@ impl ServeRunner {
                 .call_handle(&mut store, req, out)
                 .await
         };
-        let mut guest = std::pin::pin!(guest);
-        let mut reply = Reply {
-            to: Some(reply),
-            status: None,
-        };
-        // The guest runs here, on this thread (a pause blocks inside it);
-        // its response goes out as soon as it is set.
-        let result = tokio::select! {
-            biased;
-            result = &mut guest => result,
-            set = &mut receiver => {
-                reply.forward(set);
-                guest.await
-            }
-        };
-        if reply.to.is_some() {
-            // Set just before returning, or never.
-            if let Ok(set) = receiver.try_recv() {
-                reply.forward(Ok(set));
-            }
-        }
-        if let Some(to) = reply.to.take() {
-            let _ = to.send(unanswered(result.as_ref().err()));
-            reply.status = Some(500);
-        }
-        let status = reply.status.unwrap_or(500);
+        let (result, reply) = drive(guest, receiver, Reply::to(reply)).await;
+        let status = reply.finish(result.as_ref().err());
         shared.clear_instances();
         lock(&shared.requests).answer(status);
     }
+
+    /// One request on plain code, recorded: answered as soon as it sets
+    /// its response. If it fails, the recording is replayed under the
+    /// debugger to where it failed (the client waits for its answer until
+    /// the pause is resumed, as for a request run instrumented); its trace
+    /// is kept as [`FlightRecorder`] says.
+    async fn recorded_request(
+        &self,
+        served: &Served<'_>,
+        recording: &ProxyPre<Host>,
+        req: hyper::Request<hyper::body::Incoming>,
+        info: RequestInfo,
+        reply: tokio::sync::oneshot::Sender<hyper::Response<HyperOutgoingBody>>,
+    ) {
+        let shared = served.shared;
+        lock(&shared.requests).in_flight = Some(info.clone());
+        let failed_to_start = |reply: tokio::sync::oneshot::Sender<_>, why: String| {
+            let _ = reply.send(text_response(500, &format!("{why}\n")));
+            lock(&shared.requests).answer(500);
+        };
+        let host = match (served.new_host)() {
+            Ok(host) => host,
+            Err(e) => return failed_to_start(reply, e.to_string()),
+        };
+        let mut store = Store::new(recording.engine(), host);
+        store.limiter(|host| &mut host.memory_cap);
+        // Ctrl-C, --timeout and the end of the session reach plain code
+        // through the engine's epoch, as a trap.
+        store.set_epoch_deadline(1);
+        let ending = |shared: &Shared| {
+            let control = lock(&shared.control);
+            control.killing || control.detached
+        };
+        let watched = served.shared.clone();
+        store.epoch_deadline_callback(move |_| {
+            if watched.interrupt.pending() || ending(&watched) {
+                Ok(wasmtime::UpdateDeadline::Interrupt)
+            } else {
+                Ok(wasmtime::UpdateDeadline::Continue(1))
+            }
+        });
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let handed = (|| -> Result<_> {
+            let req = store
+                .data_mut()
+                .http()
+                .new_incoming_request(Scheme::Http, req)?;
+            let out = store.data_mut().http().new_response_outparam(sender)?;
+            Ok((req, out))
+        })();
+        let (req, out) = match handed {
+            Ok(handed) => handed,
+            Err(e) => return failed_to_start(reply, super::host::one_line(&e)),
+        };
+        let request = ServedRequest {
+            number: info.number,
+            method: info.method.clone(),
+            path: info.path.clone(),
+            request: req.rep(),
+            response_out: out.rep(),
+        };
+        if let Err(e) = self.flight.start(store.data_mut(), &request) {
+            return failed_to_start(reply, format!("cannot record the request: {e}"));
+        }
+        let guest = async {
+            let proxy = recording.instantiate_async(&mut store).await?;
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, req, out)
+                .await
+        };
+        let (result, reply) = drive(guest, receiver, Reply::to(reply)).await;
+        let end = match &result {
+            Ok(()) => End::Returned,
+            Err(e) => super::record::recorder::end_of_error(e).0,
+        };
+        let crashed = matches!(end, End::Trapped(_) | End::Failed(_));
+        let failed = crashed || reply.status.is_some_and(|s| s >= 500);
+        let recording = store.into_data().recording.take();
+        let Some(recording) = recording.filter(|r| r.write_error.is_none()) else {
+            let status = reply.finish(result.as_ref().err());
+            lock(&shared.requests).answer(status);
+            return;
+        };
+        let calls = recording.writer.calls();
+        let bytes = match recording.writer.finish(end.clone()) {
+            Ok(Sink::Memory(bytes)) => bytes,
+            _ => Vec::new(),
+        };
+        // The fast path: nothing to keep.
+        if !failed && !self.flight.keeps_successes() {
+            let status = reply.finish(None);
+            lock(&shared.requests).answer(status);
+            return;
+        }
+        let (trace, trace_error) = match self.flight.save(&info, &bytes, failed) {
+            Ok(path) => (path, None),
+            Err(e) => (None, Some(e)),
+        };
+        if (!failed || !crashed && trace.is_none()) && trace_error.is_none() {
+            // A success kept (`--keep`) goes without saying, and so does a
+            // 5xx answer without `--record`.
+            let status = reply.finish(None);
+            lock(&shared.requests).answer(status);
+            return;
+        }
+        // Replayed when it crashed, unless the session is ending.
+        let replayed = crashed && !ending(shared);
+        let interrupted = matches!(
+            result
+                .as_ref()
+                .map_err(|e| e.downcast_ref::<wasmtime::Trap>()),
+            Err(Some(wasmtime::Trap::Interrupt))
+        );
+        let record = RequestRecord {
+            request: info.clone(),
+            ended: if interrupted {
+                "was interrupted".to_string()
+            } else {
+                end.to_string()
+            },
+            interrupted,
+            status: if crashed { None } else { reply.status },
+            calls,
+            trace,
+            core_file: None,
+            trace_error,
+            replayed,
+        };
+        if replayed {
+            let core = self
+                .flight
+                .path(&info, "core")
+                .map(|path| (path, self.flight.program_name()));
+            lock(&shared.requests).pending_record = Some((record, core));
+            self.replay(served, &bytes, &request).await;
+            // Not taken by a pause (the replay did not stop where the
+            // recording failed): said now.
+            let pending = lock(&shared.requests).pending_record.take();
+            if let Some((record, _)) = pending {
+                announce(shared, record);
+            }
+        } else {
+            announce(shared, record);
+        }
+        let status = reply.finish(result.as_ref().err());
+        shared.clear_instances();
+        lock(&shared.requests).answer(status);
+    }
+
+    /// Replays a recorded request (`bytes`, its trace) under the debugger:
+    /// it pauses where the recording failed, as a request run instrumented
+    /// would have.
+    async fn replay(&self, served: &Served<'_>, bytes: &[u8], request: &ServedRequest) {
+        let Ok(trace) = Trace::parse(bytes) else {
+            return;
+        };
+        let trace = std::sync::Arc::new(trace);
+        // Interrupted on plain code (Ctrl-C, --timeout): taken before the
+        // replay's store clears it.
+        let interrupt = served.shared.interrupt.take();
+        let Ok(mut store) = (served.new_store)() else {
+            return;
+        };
+        // The guest's output was shown when it ran.
+        let mut cursor = Cursor::new(trace.clone(), None);
+        if let Some(timeout) = interrupt {
+            // Paused in the replay once the last recorded host call has
+            // been answered.
+            let interrupter = super::interrupt::Interrupter(served.shared.interrupt.clone());
+            let again = move || match timeout {
+                Some(seconds) => interrupter.interrupt_for_timeout(seconds),
+                None => interrupter.interrupt(),
+            };
+            if trace.call_count() == 0 {
+                again();
+            } else {
+                cursor.at_end = Some(Box::new(again));
+            }
+        }
+        store.data_mut().replay = Some(cursor);
+        let _ = call_recorded(&self.replaying, &mut store, request).await;
+    }
+}
+
+/// Calls `handle` in `store` with the recorded request's resources: the
+/// replay of a served request (`pre` answers from the store's trace).
+///
+/// # Errors
+/// Instantiation's, and the call's (a trap, a divergence).
+pub(crate) async fn call_recorded(
+    pre: &ProxyPre<Host>,
+    store: &mut Store<Host>,
+    request: &ServedRequest,
+) -> Result<()> {
+    let proxy = pre.instantiate_async(&mut *store).await?;
+    proxy
+        .wasi_http_incoming_handler()
+        .call_handle(
+            &mut *store,
+            Resource::new_own(request.request),
+            Resource::new_own(request.response_out),
+        )
+        .await
+}
+
+/// `component` linked with WASI 0.2 and `wasi:http` as `linking` says.
+///
+/// # Errors
+/// A missing import, a component that is not a `wasi:http/proxy`.
+pub(crate) fn proxy_pre(
+    engine: &Engine,
+    component: &Component,
+    linking: Linking,
+) -> Result<ProxyPre<Host>> {
+    use super::record::p2;
+    let mut linker: Linker<Host> = Linker::new(engine);
+    match linking {
+        Linking::Live => {
+            wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+            wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        }
+        Linking::Record => {
+            p2::add_recording(&mut linker)?;
+            p2::add_recording_http(&mut linker)?;
+        }
+        Linking::Replay => {
+            p2::add_replaying(&mut linker)?;
+            p2::add_replaying_http(&mut linker)?;
+        }
+    }
+    ProxyPre::new(linker.instantiate_pre(component)?)
+}
+
+/// Tells the front end what became of a request's recording.
+fn announce(shared: &Shared, record: RequestRecord) {
+    let channel = lock(&shared.channel);
+    let _ = channel
+        .responses
+        .send(Message::Event(Event::RequestRecorded(Box::new(record))));
+}
+
+/// How the worker makes a request's store: instrumented (`new_store`), or
+/// its data for plain code (`new_host`).
+struct Served<'a> {
+    shared: &'a Arc<Shared>,
+    new_store: &'a dyn Fn() -> std::result::Result<Store<Host>, Outcome>,
+    new_host: &'a HostFactory,
+}
+
+/// Runs `guest` (a request's `handle` call) on this thread, forwarding the
+/// response it sets on `receiver` to `reply` as soon as it is set.
+async fn drive(
+    guest: impl std::future::Future<Output = Result<()>>,
+    mut receiver: tokio::sync::oneshot::Receiver<
+        std::result::Result<
+            hyper::Response<HyperOutgoingBody>,
+            wasmtime_wasi_http::p2::bindings::http::types::ErrorCode,
+        >,
+    >,
+    mut reply: Reply,
+) -> (Result<()>, Reply) {
+    let mut guest = std::pin::pin!(guest);
+    // The guest runs here, on this thread (a pause blocks inside it);
+    // its response goes out as soon as it is set.
+    let result = tokio::select! {
+        biased;
+        result = &mut guest => result,
+        set = &mut receiver => {
+            reply.forward(set);
+            guest.await
+        }
+    };
+    if reply.to.is_some() {
+        // Set just before returning, or never.
+        if let Ok(set) = receiver.try_recv() {
+            reply.forward(Ok(set));
+        }
+    }
+    (result, reply)
 }
 
 /// What the service hands the guest: the request, its number and text, and
@@ -332,6 +629,25 @@ struct Reply {
 }
 
 impl Reply {
+    /// A response not sent yet to `to`.
+    fn to(to: tokio::sync::oneshot::Sender<hyper::Response<HyperOutgoingBody>>) -> Reply {
+        Reply {
+            to: Some(to),
+            status: None,
+        }
+    }
+
+    /// Answers a request the component never answered (a 500 saying why:
+    /// its `failure`, else that it returned without a response); the
+    /// status it was answered with.
+    fn finish(mut self, failure: Option<&wasmtime::Error>) -> u16 {
+        if let Some(to) = self.to.take() {
+            let _ = to.send(unanswered(failure));
+            self.status = Some(500);
+        }
+        self.status.unwrap_or(500)
+    }
+
     /// Sends the response the component set (or a 500 for the error it
     /// set), once, keeping its status; a response that was never set is
     /// left for the caller to answer.
@@ -473,6 +789,11 @@ impl Plain {
             Err(e) => return text_response(500, &format!("{e}\n")),
         };
         let mut store = Store::new(self.pre.engine(), host);
+        // The engine checks epochs (for recorded requests); these go on
+        // through every check, as they did before (they run while the
+        // debugger is paused).
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|_| Ok(wasmtime::UpdateDeadline::Continue(1)));
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let handed = (|| -> Result<_> {
             let req = store

@@ -57,6 +57,11 @@ impl<H: ComponentHost> Replaying<'_, H> {
             ));
         }
         cursor.next += 1;
+        if cursor.next == trace.component_calls.len()
+            && let Some(at_end) = cursor.at_end.take()
+        {
+            at_end();
+        }
         echo(cursor, func, &args, &call.result);
         R::replayed(&call.result).unwrap_or_else(|| {
             R::trap(format!(

@@ -19,6 +19,10 @@ use wasmtime_wasi::p2::bindings::filesystem::types::{
 use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable, FsError, StreamError};
 use wasmtime_wasi::random::WasiRandomView;
 use wasmtime_wasi::{ResourceTable, WasiView};
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::http::types as ht;
+use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode as HttpErrorCode;
+use wasmtime_wasi_http::p2::{HeaderError, HttpError};
 
 use super::host::{ComponentHost, Recording, Replaying};
 use super::outcome::Outcome;
@@ -32,6 +36,8 @@ type IoError = wasmtime::Error;
 type Fs<T> = Result<T, FsError>;
 type Stream<T> = Result<T, StreamError>;
 type Trap<T> = wasmtime::Result<T>;
+type Http<T> = Result<T, HttpError>;
+type Header<T> = Result<T, HeaderError>;
 
 /// One method of both implementations. `sync`/`async` as the trait
 /// declares it.
@@ -74,22 +80,34 @@ macro_rules! method {
 /// (and how to reach it from the store's data), then its methods with the
 /// WIT name each is logged under.
 macro_rules! interfaces {
-    ($(
+    ($list:ident for $bound:path; $(
         $trait:path => $real:ty = $get:expr, {
             $($kind:ident $wit:literal $name:ident ($($arg:ident: $ty:ty),*) -> $ret:ty;)*
-        }
+        } $(+ converts { $($convert:ident ($error:ty) -> $code:ty;)* })?
     )*) => {
-        /// Every function a trace of a component can hold, by WIT name
+        /// Functions a trace of a component can hold, by WIT name
         /// (`interface#function`, resource functions as the component
         /// model names them: `[method]descriptor.read`, `[drop]descriptor`).
-        pub(crate) const FUNCTIONS: &[&str] = &[$($($wit,)*)*];
+        pub(crate) const $list: &[&str] = &[$($($wit,)*)*];
 
         $(
-            impl<H: ComponentHost> $trait for Recording<'_, H> {
+            impl<H: $bound> $trait for Recording<'_, H> {
                 $(method!(record $kind $real, $get, $trait, $wit, $name ($($arg: $ty),*) -> $ret);)*
+                $($(
+                    // A trappable error's conversion: its code was logged
+                    // with the call that failed.
+                    fn $convert(&mut self, err: $error) -> Trap<$code> {
+                        err.downcast()
+                    }
+                )*)?
             }
-            impl<H: ComponentHost> $trait for Replaying<'_, H> {
+            impl<H: $bound> $trait for Replaying<'_, H> {
                 $(method!(replay $kind $wit, $name ($($arg: $ty),*) -> $ret);)*
+                $($(
+                    fn $convert(&mut self, err: $error) -> Trap<$code> {
+                        err.downcast()
+                    }
+                )*)?
             }
         )*
     };
@@ -112,6 +130,7 @@ fn table<H: WasiView>(h: &mut H) -> &mut ResourceTable {
 }
 
 interfaces! {
+    FUNCTIONS for ComponentHost;
     b::clocks::wall_clock::Host => wasmtime_wasi::clocks::WasiClocksCtxView<'_> = clocks, {
         sync "wasi:clocks/wall-clock#now" now() -> Trap<Datetime>;
         sync "wasi:clocks/wall-clock#resolution" resolution() -> Trap<Datetime>;
@@ -182,6 +201,13 @@ interfaces! {
         => wasmtime_wasi::filesystem::WasiFilesystemCtxView<'_> = filesystem, {
         sync "wasi:filesystem/preopens#get-directories"
             get_directories() -> Trap<Vec<(Resource<Descriptor>, String)>>;
+    }
+    b::filesystem::types::Host
+        => wasmtime_wasi::filesystem::WasiFilesystemCtxView<'_> = filesystem, {
+        sync "wasi:filesystem/types#filesystem-error-code"
+            filesystem_error_code(err: Resource<IoError>) -> Trap<Option<ErrorCode>>;
+    } + converts {
+        convert_error_code(FsError) -> ErrorCode;
     }
     b::filesystem::types::HostDescriptor
         => wasmtime_wasi::filesystem::WasiFilesystemCtxView<'_> = filesystem, {
@@ -315,12 +341,150 @@ interfaces! {
     }
 }
 
+/// A store's data that can record or replay `wasi:http` too (`wasmdbg
+/// serve`).
+pub(crate) trait HttpHost: ComponentHost + WasiHttpView {}
+impl<H: ComponentHost + WasiHttpView> HttpHost for H {}
+
+fn http<H: WasiHttpView>(h: &mut H) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+    h.http()
+}
+
+interfaces! {
+    HTTP_FUNCTIONS for HttpHost;
+    ht::Host => wasmtime_wasi_http::WasiHttpCtxView<'_> = http, {
+        sync "wasi:http/types#http-error-code"
+            http_error_code(err: Resource<IoError>) -> Trap<Option<HttpErrorCode>>;
+    } + converts {
+        convert_error_code(HttpError) -> HttpErrorCode;
+        convert_header_error(HeaderError) -> ht::HeaderError;
+    }
+    ht::HostFields => wasmtime_wasi_http::WasiHttpCtxView<'_> = http, {
+        sync "wasi:http/types#[constructor]fields" new() -> Trap<Resource<ht::Fields>>;
+        sync "wasi:http/types#[static]fields.from-list"
+            from_list(entries: Vec<(String, Vec<u8>)>) -> Header<Resource<ht::Fields>>;
+        sync "wasi:http/types#[method]fields.get" get(f: Resource<ht::Fields>, name: String) -> Trap<Vec<Vec<u8>>>;
+        sync "wasi:http/types#[method]fields.has" has(f: Resource<ht::Fields>, name: String) -> Trap<bool>;
+        sync "wasi:http/types#[method]fields.set"
+            set(f: Resource<ht::Fields>, name: String, values: Vec<Vec<u8>>) -> Header<()>;
+        sync "wasi:http/types#[method]fields.delete" delete(f: Resource<ht::Fields>, name: String) -> Header<()>;
+        sync "wasi:http/types#[method]fields.append"
+            append(f: Resource<ht::Fields>, name: String, value: Vec<u8>) -> Header<()>;
+        sync "wasi:http/types#[method]fields.entries" entries(f: Resource<ht::Fields>) -> Trap<Vec<(String, Vec<u8>)>>;
+        sync "wasi:http/types#[method]fields.clone" clone(f: Resource<ht::Fields>) -> Trap<Resource<ht::Fields>>;
+        sync "wasi:http/types#[drop]fields" drop(f: Resource<ht::Fields>) -> Trap<()>;
+    }
+    ht::HostIncomingRequest => wasmtime_wasi_http::WasiHttpCtxView<'_> = http, {
+        sync "wasi:http/types#[method]incoming-request.method" method(r: Resource<ht::IncomingRequest>) -> Trap<ht::Method>;
+        sync "wasi:http/types#[method]incoming-request.path-with-query"
+            path_with_query(r: Resource<ht::IncomingRequest>) -> Trap<Option<String>>;
+        sync "wasi:http/types#[method]incoming-request.scheme" scheme(r: Resource<ht::IncomingRequest>) -> Trap<Option<ht::Scheme>>;
+        sync "wasi:http/types#[method]incoming-request.authority" authority(r: Resource<ht::IncomingRequest>) -> Trap<Option<String>>;
+        sync "wasi:http/types#[method]incoming-request.headers" headers(r: Resource<ht::IncomingRequest>) -> Trap<Resource<ht::Fields>>;
+        sync "wasi:http/types#[method]incoming-request.consume"
+            consume(r: Resource<ht::IncomingRequest>) -> Trap<Result<Resource<ht::IncomingBody>, ()>>;
+        sync "wasi:http/types#[drop]incoming-request" drop(r: Resource<ht::IncomingRequest>) -> Trap<()>;
+    }
+    ht::HostOutgoingRequest => wasmtime_wasi_http::WasiHttpCtxView<'_> = http, {
+        sync "wasi:http/types#[constructor]outgoing-request" new(headers: Resource<ht::Fields>) -> Trap<Resource<ht::OutgoingRequest>>;
+        sync "wasi:http/types#[method]outgoing-request.body"
+            body(r: Resource<ht::OutgoingRequest>) -> Trap<Result<Resource<ht::OutgoingBody>, ()>>;
+        sync "wasi:http/types#[method]outgoing-request.method" method(r: Resource<ht::OutgoingRequest>) -> Trap<ht::Method>;
+        sync "wasi:http/types#[method]outgoing-request.set-method"
+            set_method(r: Resource<ht::OutgoingRequest>, method: ht::Method) -> Trap<Result<(), ()>>;
+        sync "wasi:http/types#[method]outgoing-request.path-with-query"
+            path_with_query(r: Resource<ht::OutgoingRequest>) -> Trap<Option<String>>;
+        sync "wasi:http/types#[method]outgoing-request.set-path-with-query"
+            set_path_with_query(r: Resource<ht::OutgoingRequest>, path_with_query: Option<String>) -> Trap<Result<(), ()>>;
+        sync "wasi:http/types#[method]outgoing-request.scheme" scheme(r: Resource<ht::OutgoingRequest>) -> Trap<Option<ht::Scheme>>;
+        sync "wasi:http/types#[method]outgoing-request.set-scheme"
+            set_scheme(r: Resource<ht::OutgoingRequest>, scheme: Option<ht::Scheme>) -> Trap<Result<(), ()>>;
+        sync "wasi:http/types#[method]outgoing-request.authority" authority(r: Resource<ht::OutgoingRequest>) -> Trap<Option<String>>;
+        sync "wasi:http/types#[method]outgoing-request.set-authority"
+            set_authority(r: Resource<ht::OutgoingRequest>, authority: Option<String>) -> Trap<Result<(), ()>>;
+        sync "wasi:http/types#[method]outgoing-request.headers" headers(r: Resource<ht::OutgoingRequest>) -> Trap<Resource<ht::Fields>>;
+        sync "wasi:http/types#[drop]outgoing-request" drop(r: Resource<ht::OutgoingRequest>) -> Trap<()>;
+    }
+    ht::HostRequestOptions => wasmtime_wasi_http::WasiHttpCtxView<'_> = http, {
+        sync "wasi:http/types#[constructor]request-options" new() -> Trap<Resource<ht::RequestOptions>>;
+        sync "wasi:http/types#[method]request-options.connect-timeout"
+            connect_timeout(o: Resource<ht::RequestOptions>) -> Trap<Option<ht::Duration>>;
+        sync "wasi:http/types#[method]request-options.set-connect-timeout"
+            set_connect_timeout(o: Resource<ht::RequestOptions>, duration: Option<ht::Duration>) -> Trap<Result<(), ()>>;
+        sync "wasi:http/types#[method]request-options.first-byte-timeout"
+            first_byte_timeout(o: Resource<ht::RequestOptions>) -> Trap<Option<ht::Duration>>;
+        sync "wasi:http/types#[method]request-options.set-first-byte-timeout"
+            set_first_byte_timeout(o: Resource<ht::RequestOptions>, duration: Option<ht::Duration>) -> Trap<Result<(), ()>>;
+        sync "wasi:http/types#[method]request-options.between-bytes-timeout"
+            between_bytes_timeout(o: Resource<ht::RequestOptions>) -> Trap<Option<ht::Duration>>;
+        sync "wasi:http/types#[method]request-options.set-between-bytes-timeout"
+            set_between_bytes_timeout(o: Resource<ht::RequestOptions>, duration: Option<ht::Duration>) -> Trap<Result<(), ()>>;
+        sync "wasi:http/types#[drop]request-options" drop(o: Resource<ht::RequestOptions>) -> Trap<()>;
+    }
+    ht::HostResponseOutparam => wasmtime_wasi_http::WasiHttpCtxView<'_> = http, {
+        sync "wasi:http/types#[static]response-outparam.set"
+            set(o: Resource<ht::ResponseOutparam>, response: Result<Resource<ht::OutgoingResponse>, HttpErrorCode>) -> Trap<()>;
+        sync "wasi:http/types#[method]response-outparam.send-informational"
+            send_informational(o: Resource<ht::ResponseOutparam>, status: u16, headers: Resource<ht::Fields>) -> Http<()>;
+        sync "wasi:http/types#[drop]response-outparam" drop(o: Resource<ht::ResponseOutparam>) -> Trap<()>;
+    }
+    ht::HostIncomingResponse => wasmtime_wasi_http::WasiHttpCtxView<'_> = http, {
+        sync "wasi:http/types#[method]incoming-response.status" status(r: Resource<ht::IncomingResponse>) -> Trap<ht::StatusCode>;
+        sync "wasi:http/types#[method]incoming-response.headers" headers(r: Resource<ht::IncomingResponse>) -> Trap<Resource<ht::Fields>>;
+        sync "wasi:http/types#[method]incoming-response.consume"
+            consume(r: Resource<ht::IncomingResponse>) -> Trap<Result<Resource<ht::IncomingBody>, ()>>;
+        sync "wasi:http/types#[drop]incoming-response" drop(r: Resource<ht::IncomingResponse>) -> Trap<()>;
+    }
+    ht::HostIncomingBody => wasmtime_wasi_http::WasiHttpCtxView<'_> = http, {
+        sync "wasi:http/types#[method]incoming-body.stream"
+            stream(b: Resource<ht::IncomingBody>) -> Trap<Result<Resource<DynInputStream>, ()>>;
+        sync "wasi:http/types#[static]incoming-body.finish"
+            finish(b: Resource<ht::IncomingBody>) -> Trap<Resource<ht::FutureTrailers>>;
+        sync "wasi:http/types#[drop]incoming-body" drop(b: Resource<ht::IncomingBody>) -> Trap<()>;
+    }
+    ht::HostFutureTrailers => wasmtime_wasi_http::WasiHttpCtxView<'_> = http, {
+        sync "wasi:http/types#[method]future-trailers.subscribe"
+            subscribe(t: Resource<ht::FutureTrailers>) -> Trap<Resource<DynPollable>>;
+        sync "wasi:http/types#[method]future-trailers.get"
+            get(t: Resource<ht::FutureTrailers>) -> Trap<Option<Result<Result<Option<Resource<ht::Fields>>, HttpErrorCode>, ()>>>;
+        sync "wasi:http/types#[drop]future-trailers" drop(t: Resource<ht::FutureTrailers>) -> Trap<()>;
+    }
+    ht::HostOutgoingResponse => wasmtime_wasi_http::WasiHttpCtxView<'_> = http, {
+        sync "wasi:http/types#[constructor]outgoing-response" new(headers: Resource<ht::Fields>) -> Trap<Resource<ht::OutgoingResponse>>;
+        sync "wasi:http/types#[method]outgoing-response.status-code"
+            status_code(r: Resource<ht::OutgoingResponse>) -> Trap<ht::StatusCode>;
+        sync "wasi:http/types#[method]outgoing-response.set-status-code"
+            set_status_code(r: Resource<ht::OutgoingResponse>, status: ht::StatusCode) -> Trap<Result<(), ()>>;
+        sync "wasi:http/types#[method]outgoing-response.headers" headers(r: Resource<ht::OutgoingResponse>) -> Trap<Resource<ht::Fields>>;
+        sync "wasi:http/types#[method]outgoing-response.body"
+            body(r: Resource<ht::OutgoingResponse>) -> Trap<Result<Resource<ht::OutgoingBody>, ()>>;
+        sync "wasi:http/types#[drop]outgoing-response" drop(r: Resource<ht::OutgoingResponse>) -> Trap<()>;
+    }
+    ht::HostOutgoingBody => wasmtime_wasi_http::WasiHttpCtxView<'_> = http, {
+        sync "wasi:http/types#[method]outgoing-body.write"
+            write(b: Resource<ht::OutgoingBody>) -> Trap<Result<Resource<DynOutputStream>, ()>>;
+        sync "wasi:http/types#[static]outgoing-body.finish"
+            finish(b: Resource<ht::OutgoingBody>, trailers: Option<Resource<ht::Fields>>) -> Http<()>;
+        sync "wasi:http/types#[drop]outgoing-body" drop(b: Resource<ht::OutgoingBody>) -> Trap<()>;
+    }
+    ht::HostFutureIncomingResponse => wasmtime_wasi_http::WasiHttpCtxView<'_> = http, {
+        sync "wasi:http/types#[method]future-incoming-response.subscribe"
+            subscribe(f: Resource<ht::FutureIncomingResponse>) -> Trap<Resource<DynPollable>>;
+        sync "wasi:http/types#[method]future-incoming-response.get"
+            get(f: Resource<ht::FutureIncomingResponse>) -> Trap<Option<Result<Result<Resource<ht::IncomingResponse>, HttpErrorCode>, ()>>>;
+        sync "wasi:http/types#[drop]future-incoming-response" drop(f: Resource<ht::FutureIncomingResponse>) -> Trap<()>;
+    }
+    wasmtime_wasi_http::p2::bindings::http::outgoing_handler::Host => wasmtime_wasi_http::WasiHttpCtxView<'_> = http, {
+        sync "wasi:http/outgoing-handler#handle"
+            handle(r: Resource<ht::OutgoingRequest>, options: Option<Resource<ht::RequestOptions>>)
+                -> Http<Resource<ht::FutureIncomingResponse>>;
+    }
+}
+
 /// The name a stream error's conversion is logged under: it is where the
 /// host puts a failed operation's `error` in its table, so its handle is
 /// part of the trace.
 pub(crate) const CONVERT_STREAM_ERROR: &str = "wasi:io/streams#(stream-error)";
-/// The name `filesystem-error-code` is logged under.
-const FILESYSTEM_ERROR_CODE: &str = "wasi:filesystem/types#filesystem-error-code";
 
 /// `stream-error` as the guest sees it, for the trace.
 fn save_guest_stream_error(e: &b::io::streams::StreamError) -> Saved {
@@ -378,32 +542,11 @@ impl<H: ComponentHost> b::io::streams::Host for Replaying<'_, H> {
     }
 }
 
-impl<H: ComponentHost> b::filesystem::types::Host for Recording<'_, H> {
-    fn filesystem_error_code(&mut self, err: Resource<IoError>) -> Trap<Option<ErrorCode>> {
-        let args = Saved::Tuple(vec![err.save()]);
-        let result = <wasmtime_wasi::filesystem::WasiFilesystemCtxView<'_> as b::filesystem::types::Host>::filesystem_error_code(&mut filesystem(self.host), err);
-        self.host
-            .record(FILESYSTEM_ERROR_CODE, args, Outcome::returned(&result));
-        result
-    }
-    fn convert_error_code(&mut self, err: FsError) -> Trap<ErrorCode> {
-        err.downcast()
-    }
-}
-
-impl<H: ComponentHost> b::filesystem::types::Host for Replaying<'_, H> {
-    fn filesystem_error_code(&mut self, err: Resource<IoError>) -> Trap<Option<ErrorCode>> {
-        self.answer(FILESYSTEM_ERROR_CODE, Saved::Tuple(vec![err.save()]))
-    }
-    fn convert_error_code(&mut self, err: FsError) -> Trap<ErrorCode> {
-        err.downcast()
-    }
-}
-
-/// Every name a trace may hold: the table's functions and the two logged
+/// Every name a trace may hold: the tables' functions and the one logged
 /// by hand.
 pub(crate) fn all_functions() -> Vec<&'static str> {
     let mut all = FUNCTIONS.to_vec();
-    all.extend([CONVERT_STREAM_ERROR, FILESYSTEM_ERROR_CODE]);
+    all.extend(HTTP_FUNCTIONS);
+    all.push(CONVERT_STREAM_ERROR);
     all
 }

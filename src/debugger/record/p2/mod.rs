@@ -20,6 +20,7 @@ use wasmtime::component::{HasData, Linker};
 
 use super::trace::{ComponentCall, Returned, Sink, TraceWriter};
 use host::{ComponentHost, Recording, Replaying};
+use interfaces::HttpHost;
 use saved::Saved;
 
 /// The index of `func` in [`interfaces::all_functions`], which a
@@ -37,15 +38,25 @@ pub(crate) fn function_index(func: &str) -> Option<u16> {
 }
 
 /// Refuses a component that imports an interface the recorder does not
-/// cover (wasi:sockets, wasi:http, any other), naming the first; reads only
-/// the top-level import section.
+/// cover (wasi:sockets, any other; wasi:http's types and outgoing handler
+/// unless `http`: `wasmdbg serve` links them), naming the first; reads
+/// only the top-level import section.
 ///
 /// # Errors
 /// That import, or a malformed binary.
-pub(crate) fn check_recordable_imports(bytes: &[u8]) -> Result<(), crate::error::Error> {
+pub(crate) fn check_recordable_imports(
+    bytes: &[u8],
+    http: bool,
+) -> Result<(), crate::error::Error> {
     use crate::error::{malformed, unavailable};
-    let covered: std::collections::BTreeSet<&str> = interfaces::all_functions()
-        .into_iter()
+    let http_functions: &[&str] = if http {
+        interfaces::HTTP_FUNCTIONS
+    } else {
+        &[]
+    };
+    let covered: std::collections::BTreeSet<&str> = interfaces::FUNCTIONS
+        .iter()
+        .chain(http_functions)
         .filter_map(|f| f.split_once('#').map(|(interface, _)| interface))
         .collect();
     let mut depth = 0usize;
@@ -62,10 +73,11 @@ pub(crate) fn check_recordable_imports(bytes: &[u8]) -> Result<(), crate::error:
                     let name = import.name.name;
                     let interface = name.split_once('@').map_or(name, |(i, _)| i);
                     if !covered.contains(interface) {
+                        let http = if http { ", wasi:http" } else { "" };
                         return Err(unavailable!(
                             "the component imports {name}, which cannot be recorded yet \
-                             (recording covers wasi:cli, wasi:clocks, wasi:filesystem, wasi:io \
-                             and wasi:random)"
+                             (recording covers wasi:cli, wasi:clocks, wasi:filesystem{http}, \
+                             wasi:io and wasi:random)"
                         ));
                     }
                 }
@@ -146,6 +158,17 @@ macro_rules! add_all {
     }};
 }
 
+/// `wasi:http`'s interfaces with the host traits of `$data`.
+macro_rules! add_http {
+    ($linker:ident, $data:ty, $get:expr) => {{
+        use wasmtime_wasi_http::p2::bindings::{LinkOptions, http};
+        let options = LinkOptions::default();
+        http::outgoing_handler::add_to_linker::<H, $data>($linker, $get)?;
+        http::types::add_to_linker::<H, $data>($linker, &(&options).into(), $get)?;
+        Ok(())
+    }};
+}
+
 /// Links every covered interface so that each call runs wasmtime-wasi's
 /// implementation and is logged.
 ///
@@ -153,6 +176,25 @@ macro_rules! add_all {
 /// A name defined twice in `linker`.
 pub(crate) fn add_recording<H: ComponentHost>(linker: &mut Linker<H>) -> wasmtime::Result<()> {
     add_all!(linker, Recorded<H>, |h: &mut H| Recording { host: h })
+}
+
+/// Links `wasi:http`'s types and outgoing handler (what wasmtime-wasi-http's
+/// `add_only_http_to_linker_async` links) so that each call runs
+/// wasmtime-wasi-http's implementation and is logged.
+///
+/// # Errors
+/// A name defined twice in `linker`.
+pub(crate) fn add_recording_http<H: HttpHost>(linker: &mut Linker<H>) -> wasmtime::Result<()> {
+    add_http!(linker, Recorded<H>, |h: &mut H| Recording { host: h })
+}
+
+/// Links `wasi:http`'s types and outgoing handler so that each call is
+/// answered from the store's [`Cursor`].
+///
+/// # Errors
+/// A name defined twice in `linker`.
+pub(crate) fn add_replaying_http<H: HttpHost>(linker: &mut Linker<H>) -> wasmtime::Result<()> {
+    add_http!(linker, Replayed<H>, |h: &mut H| Replaying { host: h })
 }
 
 /// Links every covered interface so that each call is answered from the

@@ -1,10 +1,12 @@
 //! The conversion of each kind of result wasmtime-wasi's host traits
-//! return to and from how a trace keeps it ([`Returned`]): [`Outcome`].
+//! and wasmtime-wasi-http's return to and from how a trace keeps it
+//! ([`Returned`]): [`Outcome`].
 
 use wasmtime::format_err;
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p2::bindings::filesystem::types::ErrorCode;
 use wasmtime_wasi::p2::{FsError, StreamError};
+use wasmtime_wasi_http::p2::{HeaderError, HttpError};
 
 use super::saved::Save;
 use crate::debugger::host::one_line;
@@ -57,29 +59,40 @@ impl<T: Save> Outcome for wasmtime::Result<T> {
     }
 }
 
-impl<T: Save> Outcome for Result<T, FsError> {
-    fn returned(&self) -> Returned {
-        match self {
-            Ok(value) => Returned::Value(value.save()),
-            Err(e) => match e.downcast_ref() {
-                Some(code) => Returned::Error(ErrorCode::save(code)),
-                // The error's chain on one line, as `one_line` writes a
-                // `wasmtime::Error`.
-                None => Returned::Trap(format!("{e:#}").replace('\n', " ")),
-            },
+/// [`Outcome`] for a result whose error is wasmtime-wasi's "trappable"
+/// pair: a WASI error code the guest sees, or a trap
+/// (`trappable!(FsError => ErrorCode)`).
+macro_rules! trappable {
+    ($error:ty => $code:ty) => {
+        impl<T: Save> Outcome for Result<T, $error> {
+            fn returned(&self) -> Returned {
+                match self {
+                    Ok(value) => Returned::Value(value.save()),
+                    Err(e) => match e.downcast_ref() {
+                        Some(code) => Returned::Error(<$code>::save(code)),
+                        // The error's chain on one line, as `one_line`
+                        // writes a `wasmtime::Error`.
+                        None => Returned::Trap(format!("{e:#}").replace('\n', " ")),
+                    },
+                }
+            }
+            fn replayed(returned: &Returned) -> Option<Self> {
+                match returned {
+                    Returned::Value(v) => Some(Ok(T::load(v)?)),
+                    Returned::Error(code) => Some(Err(<$code>::load(code)?.into())),
+                    other => Some(Err(<$error>::trap(error_replayed(other)?))),
+                }
+            }
+            fn trap(message: String) -> Self {
+                Err(<$error>::trap(format_err!("{message}")))
+            }
         }
-    }
-    fn replayed(returned: &Returned) -> Option<Self> {
-        match returned {
-            Returned::Value(v) => Some(Ok(T::load(v)?)),
-            Returned::Error(code) => Some(Err(ErrorCode::load(code)?.into())),
-            other => Some(Err(FsError::trap(error_replayed(other)?))),
-        }
-    }
-    fn trap(message: String) -> Self {
-        Err(FsError::trap(format_err!("{message}")))
-    }
+    };
 }
+
+trappable!(FsError => ErrorCode);
+trappable!(HttpError => wasmtime_wasi_http::p2::bindings::http::types::ErrorCode);
+trappable!(HeaderError => wasmtime_wasi_http::p2::bindings::http::types::HeaderError);
 
 impl<T: Save> Outcome for Result<T, StreamError> {
     fn returned(&self) -> Returned {

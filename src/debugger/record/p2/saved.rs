@@ -684,6 +684,88 @@ mod wasi {
     }
 }
 
+/// `wasi:http/types`' values (wasmtime-wasi-http 48's bindings).
+mod http {
+    use super::{Save, Saved};
+    use wasmtime_wasi_http::p2::bindings::http::types::{
+        DnsErrorPayload, ErrorCode, FieldSizePayload, HeaderError, Method, Scheme,
+        TlsAlertReceivedPayload,
+    };
+
+    variant!(Method {
+        Get,
+        Head,
+        Post,
+        Put,
+        Delete,
+        Connect,
+        Options,
+        Trace,
+        Patch,
+        Other(String),
+    });
+    variant!(Scheme {
+        Http,
+        Https,
+        Other(String),
+    });
+    record!(DnsErrorPayload { rcode, info_code });
+    record!(TlsAlertReceivedPayload {
+        alert_id,
+        alert_message
+    });
+    record!(FieldSizePayload {
+        field_name,
+        field_size
+    });
+    variant!(ErrorCode {
+        DnsTimeout,
+        DnsError(DnsErrorPayload),
+        DestinationNotFound,
+        DestinationUnavailable,
+        DestinationIpProhibited,
+        DestinationIpUnroutable,
+        ConnectionRefused,
+        ConnectionTerminated,
+        ConnectionTimeout,
+        ConnectionReadTimeout,
+        ConnectionWriteTimeout,
+        ConnectionLimitReached,
+        TlsProtocolError,
+        TlsCertificateError,
+        TlsAlertReceived(TlsAlertReceivedPayload),
+        HttpRequestDenied,
+        HttpRequestLengthRequired,
+        HttpRequestBodySize(Option<u64>),
+        HttpRequestMethodInvalid,
+        HttpRequestUriInvalid,
+        HttpRequestUriTooLong,
+        HttpRequestHeaderSectionSize(Option<u32>),
+        HttpRequestHeaderSize(Option<FieldSizePayload>),
+        HttpRequestTrailerSectionSize(Option<u32>),
+        HttpRequestTrailerSize(FieldSizePayload),
+        HttpResponseIncomplete,
+        HttpResponseHeaderSectionSize(Option<u32>),
+        HttpResponseHeaderSize(FieldSizePayload),
+        HttpResponseBodySize(Option<u64>),
+        HttpResponseTrailerSectionSize(Option<u32>),
+        HttpResponseTrailerSize(FieldSizePayload),
+        HttpResponseTransferCoding(Option<String>),
+        HttpResponseContentCoding(Option<String>),
+        HttpResponseTimeout,
+        HttpUpgradeFailed,
+        HttpProtocolError,
+        LoopDetected,
+        ConfigurationError,
+        InternalError(Option<String>),
+    });
+    variant!(HeaderError {
+        InvalidSyntax,
+        Forbidden,
+        Immutable,
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,6 +60,7 @@ fn trace(calls: Vec<ComponentCall>) -> Cursor {
         header,
         calls: vec![],
         component_calls: calls,
+        request: None,
         end: End::Returned,
     };
     Cursor::new(std::sync::Arc::new(trace), None)
