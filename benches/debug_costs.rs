@@ -840,8 +840,8 @@ fn flite_program(module: PathBuf) -> Program {
 
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    if let Ok(mode) = std::env::var("WASMDBG_BENCH_SERVE") {
-        return plain_serve(&argv[0], mode == "floor");
+    if std::env::var_os("WASMDBG_BENCH_SERVE").is_some() {
+        return plain_serve(&argv[0]);
     }
     if std::env::var_os("WASMDBG_BENCH_PLAIN").is_some() {
         return plain_child(&argv);
@@ -1762,17 +1762,14 @@ impl wasmtime_wasi_http::WasiHttpView for PlainHttp {
 /// the wasmtime-wasi-http crate's own recipe (`p2` module docs, what
 /// `wasmtime serve` does) on plain wasmtime without guest debugging, one
 /// instance per request, one connection at a time on a current-thread
-/// runtime as `wasmdbg serve`; prints its address on stdout. `=floor`: the
-/// same with guest debugging on and no handler (what the engine's
-/// instrumentation costs per request: each store gets its own copy of the
-/// code).
-fn plain_serve(path: &str, floor: bool) {
+/// runtime as `wasmdbg serve`; prints its address on stdout.
+fn plain_serve(path: &str) {
     use hyper::server::conn::http1;
     use wasmtime::component::{Component, Linker};
     use wasmtime_wasi_http::WasiHttpView;
     use wasmtime_wasi_http::p2::bindings::ProxyPre;
     use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
-    let engine = wasmtime::Engine::new(&plain_config(floor)).unwrap();
+    let engine = wasmtime::Engine::new(&plain_config(false)).unwrap();
     let component = Component::new(&engine, module_bytes(Path::new(path))).unwrap();
     let mut linker: Linker<PlainHttp> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
@@ -1880,68 +1877,98 @@ fn serve_rate(mut command: Command, on_stderr: bool) -> (f64, f64) {
     (rate, summary(latencies).0)
 }
 
-/// Figure 14: `wasmdbg serve` with no breakpoint against plain serving of
-/// the same component (tests/guests/proxy.wasm), interleaved.
+/// Figure 14: `wasmdbg serve` with no breakpoint (plain code, each request
+/// recorded in memory), with `--record DIR`, and with a breakpoint that is
+/// never hit (every request instrumented), against plain serving of the
+/// same component (tests/guests/proxy.wasm), interleaved; and the size of
+/// one request's trace.
 fn serve_figures() {
     let proxy = root().join("tests/guests/proxy.wasm");
     let cache = scratch("serve-cache");
-    let wasmdbg = || {
+    let traces = scratch("serve-traces");
+    let wasmdbg = |extra: &[&str]| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_wasmdbg"));
         c.args(["serve", "--addr", "127.0.0.1:0", "--cache-dir"])
             .arg(&cache)
+            .args(extra)
             .arg(&proxy);
         c
     };
-    let plain = |mode: &str| {
+    let traces_dir = traces.display().to_string();
+    let recording = ["--record", traces_dir.as_str()];
+    let never_hit = ["-b", "proxy::fetch"];
+    let plain = || {
         let mut c = Command::new(std::env::current_exe().unwrap());
-        c.env("WASMDBG_BENCH_SERVE", mode).arg(&proxy);
+        c.env("WASMDBG_BENCH_SERVE", "plain").arg(&proxy);
         c
     };
-    // Fill wasmdbg's cache first.
-    serve_rate(wasmdbg(), true);
-    let mut rates = (Vec::new(), Vec::new(), Vec::new());
-    let mut latencies = (Vec::new(), Vec::new(), Vec::new());
+    // Fill wasmdbg's cache first; keep one request's trace.
+    serve_rate(wasmdbg(&["--record", &traces_dir, "--keep", "1"]), true);
+    let kept = std::fs::read_dir(&traces)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "trace"))
+        .expect("a kept trace");
+    let trace_bytes = std::fs::metadata(&kept).unwrap().len();
+    let trace = wasmdbg::debugger::record::Trace::read(&kept).unwrap();
+    let trace_calls = trace.call_count();
+    // The header (magic, version, the run and the function list) is the
+    // same for every request.
+    let header_bytes =
+        wasmdbg::debugger::record::trace::TraceWriter::new(Vec::new(), &trace.header)
+            .and_then(wasmdbg::debugger::record::trace::TraceWriter::into_inner)
+            .unwrap()
+            .len() as u64;
+    std::fs::remove_file(&kept).unwrap();
+    let mut rates = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut latencies = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs() {
-        let (r, l) = serve_rate(plain("plain"), false);
+        let (r, l) = serve_rate(plain(), false);
         rates.0.push(r);
         latencies.0.push(l);
-        let (r, l) = serve_rate(plain("floor"), false);
+        let (r, l) = serve_rate(wasmdbg(&[]), true);
         rates.1.push(r);
         latencies.1.push(l);
-        let (r, l) = serve_rate(wasmdbg(), true);
+        let (r, l) = serve_rate(wasmdbg(&recording), true);
         rates.2.push(r);
         latencies.2.push(l);
+        let (r, l) = serve_rate(wasmdbg(&never_hit), true);
+        rates.3.push(r);
+        latencies.3.push(l);
     }
-    let (plain_rate, floor_rate, debug_rate) =
-        (summary(rates.0), summary(rates.1), summary(rates.2));
-    let (plain_latency, floor_latency, debug_latency) = (
-        summary(latencies.0),
-        summary(latencies.1),
-        summary(latencies.2),
-    );
+    let plain_rate = summary(rates.0);
+    let plain_latency = summary(latencies.0);
     let workload = format!("proxy.wasm, {SERVE_REQUESTS} sequential GET /sum?n=100");
-    row(
-        "14 wasmdbg serve, no breakpoint (requests/s)",
-        &workload,
-        show(plain_rate, 0),
-        show(debug_rate, 0),
-        format!("{:.2}x the rate", debug_rate.0 / plain_rate.0),
-    );
-    row(
-        "14 the same, median latency (ms)",
-        &workload,
-        show(plain_latency, 2),
-        show(debug_latency, 2),
-        format!("{:.2}x", debug_latency.0 / plain_latency.0),
-    );
-    row(
-        "14 floor: guest debugging on, no debugger (requests/s; latency ms)",
-        &workload,
-        format!("{}; {}", show(plain_rate, 0), show(plain_latency, 2)),
-        format!("{}; {}", show(floor_rate, 0), show(floor_latency, 2)),
-        format!(
-            "wasmdbg at {:.2}x the floor's rate",
-            debug_rate.0 / floor_rate.0
+    for (what, rates, latencies) in [
+        ("14 wasmdbg serve, no breakpoint", rates.1, latencies.1),
+        ("14 wasmdbg serve --record DIR", rates.2, latencies.2),
+        (
+            "14 wasmdbg serve -b (never hit: instrumented)",
+            rates.3,
+            latencies.3,
         ),
+    ] {
+        let (rate, latency) = (summary(rates), summary(latencies));
+        row(
+            &format!("{what} (requests/s; median latency ms)"),
+            &workload,
+            format!("{}; {}", show(plain_rate, 0), show(plain_latency, 2)),
+            format!("{}; {}", show(rate, 0), show(latency, 2)),
+            format!(
+                "{:.2}x the rate; {:.2}x the latency",
+                rate.0 / plain_rate.0,
+                latency.0 / plain_latency.0
+            ),
+        );
+    }
+    row(
+        "14 one request's trace (bytes: the file; its header; per host call after it)",
+        "proxy.wasm, GET /sum?n=100",
+        "-".to_string(),
+        format!(
+            "{trace_bytes}; {header_bytes}; {:.0} ({trace_calls} calls)",
+            (trace_bytes - header_bytes) as f64 / trace_calls.max(1) as f64
+        ),
+        "-".to_string(),
     );
 }

@@ -238,6 +238,12 @@ pub struct ProgramArgs {
     #[arg(long)]
     pub inherit_env: bool,
 
+    /// Let the guest use the host's network through wasi:sockets (TCP, UDP
+    /// and name lookup), as `wasmtime run -S inherit-network` does; without
+    /// it every socket operation is refused.
+    #[arg(long)]
+    pub inherit_network: bool,
+
     /// Give the guest a host directory, as GUEST (default: the host path)
     /// (repeatable); nothing else of the host file system is reachable.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
@@ -565,6 +571,7 @@ impl ProgramArgs {
                 self.trap_unknown_imports,
                 self.default_values_unknown_imports,
             ),
+            inherit_network: self.inherit_network,
             ..RunConfig::default()
         }
     }

@@ -80,6 +80,9 @@ pub struct RunConfig {
     /// Preopened directories; nothing else of the host file system is
     /// reachable.
     pub dirs: Vec<DirSpec>,
+    /// `--inherit-network`: wasi:sockets reaches the host's network (TCP,
+    /// UDP, name lookup); otherwise every socket operation is refused.
+    pub inherit_network: bool,
     /// `Some((export, values))` to call an export instead of `_start`; the
     /// values are parsed by the export's parameter types.
     pub invoke: Option<(String, Vec<String>)>,

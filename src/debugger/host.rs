@@ -92,6 +92,12 @@ pub(crate) fn wasi_builder(config: &RunConfig) -> Result<WasiCtxBuilder, Error> 
     for (k, v) in &config.env {
         wasi.env(k, v);
     }
+    if config.inherit_network {
+        wasi.inherit_network()
+            .allow_tcp(true)
+            .allow_udp(true)
+            .allow_ip_name_lookup(true);
+    }
     for dir in &config.dirs {
         let perms = if dir.read_only {
             FsPerms::ReadOnly

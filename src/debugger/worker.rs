@@ -438,8 +438,28 @@ impl Loaded {
                             .wasm_exceptions(true)
                             .shared_memory(true)
                             .epoch_interruption(true)
-                            .async_stack_size(max_wasm_stack.saturating_add(HANDLER_STACK))
+                            // No debug handler runs on this stack: a fiber
+                            // stack is mapped and unmapped per request.
+                            .async_stack_size(max_wasm_stack.saturating_add(1 << 20))
                             .max_wasm_stack(max_wasm_stack);
+                        // Instances from a pool: no memory, table or
+                        // stack is mapped and unmapped per request (an
+                        // unmap stops every thread of the process to flush
+                        // its TLB). Limits beyond wasmtime's defaults for
+                        // what a module may declare.
+                        let mut pooling = wasmtime::PoolingAllocationConfig::new();
+                        pooling
+                            .max_memories_per_module(16)
+                            .max_tables_per_module(16)
+                            .table_elements(1 << 20)
+                            // Reset by writing zeros rather than giving the
+                            // pages back (which flushes TLBs too).
+                            .linear_memory_keep_resident(64 << 10)
+                            .table_keep_resident(64 << 10)
+                            .async_stack_keep_resident(64 << 10);
+                        plain_config.allocation_strategy(
+                            wasmtime::InstanceAllocationStrategy::Pooling(pooling),
+                        );
                         let plain_engine = Engine::new(&plain_config).map_err(|e| internal(&e))?;
                         interrupt.attach_also(plain_engine.clone());
                         let (plain, _) = super::cache::load_or_compile::<Component>(

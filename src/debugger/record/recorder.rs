@@ -216,7 +216,9 @@ pub fn record(
     if config.max_memory.is_some() {
         store.limiter(|host| &mut host.memory_cap);
     }
+    // I/O and timers: wasmtime-wasi's sockets and sleeps run on them.
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .map_err(|e| invalid!("cannot start the async runtime: {e}"))?;
     let entry = match &config.invoke {
@@ -368,7 +370,9 @@ fn record_component(
     if config.max_memory.is_some() {
         store.limiter(|host| &mut host.memory_cap);
     }
+    // I/O and timers: wasmtime-wasi's sockets and sleeps run on them.
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .map_err(|e| invalid!("cannot start the async runtime: {e}"))?;
     let result = runtime.block_on(runner.run(&mut store));

@@ -231,6 +231,17 @@ impl<W: Write> TraceWriter<W> {
         Ok(writer)
     }
 
+    /// Goes on writing a trace on `out`, which already holds the start of
+    /// one (what [`TraceWriter::new`] wrote: `serve` copies one header's
+    /// bytes into each request's trace instead of encoding it again).
+    pub fn after_header(out: W) -> TraceWriter<W> {
+        TraceWriter {
+            out,
+            calls: 0,
+            buffer: Vec::new(),
+        }
+    }
+
     /// Appends a call.
     ///
     /// # Errors
@@ -260,6 +271,16 @@ impl<W: Write> TraceWriter<W> {
     /// How many calls were written.
     pub fn calls(&self) -> u64 {
         self.calls
+    }
+
+    /// Flushes and returns the output as written so far (no end record:
+    /// not a whole trace).
+    ///
+    /// # Errors
+    /// Flushing failed.
+    pub fn into_inner(mut self) -> std::io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
     }
 
     /// Appends the end and flushes; returns the output.

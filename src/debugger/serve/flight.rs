@@ -19,6 +19,9 @@ use crate::error::{Error, io_error};
 pub(crate) struct FlightRecorder {
     /// The header each request's trace starts with.
     header: Header,
+    /// The start of every request's trace (magic, version, header),
+    /// encoded once.
+    start: Vec<u8>,
     /// `--record DIR`.
     dir: Option<PathBuf>,
     /// `--keep N`.
@@ -31,14 +34,19 @@ impl FlightRecorder {
     /// A recorder writing to `options.record` (created if missing).
     ///
     /// # Errors
-    /// The directory cannot be created.
+    /// The directory cannot be created; the header cannot be encoded (a
+    /// wasmdbg bug).
     pub(crate) fn new(header: Header, options: &ServeOptions) -> Result<FlightRecorder, Error> {
         if let Some(dir) = &options.record {
             std::fs::create_dir_all(dir)
                 .map_err(|e| io_error!("cannot create {}: {e}", dir.display()))?;
         }
+        let start = TraceWriter::new(Vec::new(), &header)
+            .and_then(TraceWriter::into_inner)
+            .map_err(|e| io_error!("cannot encode a trace header: {e}"))?;
         Ok(FlightRecorder {
             header,
+            start,
             dir: options.record.clone(),
             keep: options.keep,
             kept: Mutex::new(VecDeque::new()),
@@ -51,7 +59,7 @@ impl FlightRecorder {
     /// # Errors
     /// Encoding failed (a wasmdbg bug).
     pub(crate) fn start(&self, host: &mut Host, served: &ServedRequest) -> std::io::Result<()> {
-        let mut writer = TraceWriter::new(Sink::Memory(Vec::new()), &self.header)?;
+        let mut writer = TraceWriter::after_header(Sink::Memory(self.start.clone()));
         writer.request(served)?;
         host.recording = Some(ComponentRecorder {
             writer,

@@ -10,8 +10,9 @@
 //! recording, and pauses where it failed with full frames. With a
 //! breakpoint or watchpoint set, requests run instrumented from the start.
 //!
-//! An acceptor thread takes connections; the worker thread asks it for one
-//! at a time and serves it, in arrival order. While a
+//! The worker thread accepts connections and serves them one at a time,
+//! in arrival order; while it is paused an acceptor thread takes them, and
+//! hands them over when the worker asks. While a
 //! request is paused, the others wait (`--paused-requests wait`) or the
 //! acceptor serves them at once on plain code, the component compiled
 //! without guest debugging (`--paused-requests serve`). A request's trap
@@ -90,8 +91,15 @@ pub(crate) struct ServeRunner {
 /// A new store's data for a request served on plain code.
 pub(crate) type HostFactory = Arc<dyn Fn() -> std::result::Result<Host, Error> + Send + Sync>;
 
-/// Where the acceptor hands the worker a connection it asked for.
-type Give = tokio::sync::oneshot::Sender<std::net::TcpStream>;
+/// The connections the acceptor took while the debugger was paused, oldest
+/// first, for the worker, and the signal that one was added.
+#[derive(Default)]
+struct Queue {
+    connections: std::sync::Mutex<std::collections::VecDeque<std::net::TcpStream>>,
+    added: tokio::sync::Notify,
+}
+
+type Queued = Arc<Queue>;
 
 impl ServeRunner {
     /// Checks that `component` exports `wasi:http/incoming-handler`, links
@@ -155,9 +163,9 @@ impl ServeRunner {
         })
     }
 
-    /// Serves requests until the server is stopped. An acceptor thread
-    /// takes connections and hands the worker (this thread) one whenever
-    /// it asks, in arrival order; each gets a store — on plain code, its
+    /// Serves requests until the server is stopped. The worker (this
+    /// thread) accepts connections, in arrival order; while it is paused an
+    /// acceptor thread takes them and hands them over when it asks; each gets a store — on plain code, its
     /// data from `new_host`, recorded, while no breakpoint or watchpoint is
     /// set; else from `new_store` (the debug handler, breakpoints,
     /// interrupts of a run) — an instance, and its `handle` call. A
@@ -178,11 +186,11 @@ impl ServeRunner {
             Ok(l) => l,
             Err(e) => return Outcome::LoadFailed(format!("cannot listen: {e}")),
         };
-        let (want, wants) = tokio::sync::mpsc::unbounded_channel();
+        let queued: Queued = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let acceptor = Acceptor {
             listener,
-            wants,
+            queued: queued.clone(),
             plain: self.plain.clone().map(|pre| (pre, new_host.clone())),
             shared: shared.clone(),
             requests: self.requests.clone(),
@@ -200,18 +208,18 @@ impl ServeRunner {
             new_store,
             new_host: &new_host,
         };
-        let outcome = self.serve_handed(&served, &want).await;
+        let outcome = self.serve_handed(&served, &queued).await;
         stop.store(true, Ordering::SeqCst);
         let _ = thread.join();
         outcome
     }
 
-    /// The worker's side of [`ServeRunner::serve`]: ask for a connection,
-    /// serve it, again.
+    /// The worker's side of [`ServeRunner::serve`]: take a connection (one
+    /// the acceptor holds first), serve it, again.
     async fn serve_handed(
         &self,
         served: &Served<'_>,
-        want: &tokio::sync::mpsc::UnboundedSender<Give>,
+        queued: &Queued,
     ) -> Outcome {
         let shared = served.shared;
         let first = self.requests.load(Ordering::Relaxed);
@@ -219,28 +227,47 @@ impl ServeRunner {
             let control = lock(&shared.control);
             control.killing || control.detached
         };
+        // Connections are accepted here while the debugger is not paused
+        // (no thread hop per request), by the acceptor while it is.
+        let listener = match self
+            .listener
+            .try_clone()
+            .and_then(tokio::net::TcpListener::from_std)
+        {
+            Ok(l) => l,
+            Err(e) => return Outcome::Failed(format!("cannot listen: {e}")),
+        };
         loop {
-            let (give, mut given) = tokio::sync::oneshot::channel();
-            if want.send(give).is_err() {
-                return Outcome::Failed("the acceptor thread has stopped".into());
-            }
-            // Wait for a connection, waking up to notice Ctrl-C and a
-            // session that ended.
-            let stream = loop {
-                tokio::select! {
-                    s = &mut given => break s.ok(),
-                    () = tokio::time::sleep(std::time::Duration::from_millis(50)) => {}
-                }
-                if ended() {
-                    return Outcome::Killed;
-                }
-                // Ctrl-C (or --timeout) with no request running.
-                if shared.interrupt.take().is_some() {
-                    let served = self.requests.load(Ordering::Relaxed) - first;
-                    return Outcome::Served { requests: served };
-                }
+            // Those the acceptor took while paused come first: they
+            // arrived before any still waiting in the kernel.
+            let oldest = lock(&queued.connections).pop_front();
+            let stream = match oldest {
+                Some(stream) => tokio::net::TcpStream::from_std(stream).ok(),
+                // Wait for a connection, waking up to notice Ctrl-C and a
+                // session that ended.
+                None => loop {
+                    tokio::select! {
+                        accepted = listener.accept() => break accepted.ok().map(|(s, _)| s),
+                        // The acceptor took one as a pause ended.
+                        () = queued.added.notified() => {
+                            match lock(&queued.connections).pop_front() {
+                                Some(s) => break tokio::net::TcpStream::from_std(s).ok(),
+                                None => continue,
+                            }
+                        }
+                        () = tokio::time::sleep(std::time::Duration::from_millis(50)) => {}
+                    }
+                    if ended() {
+                        return Outcome::Killed;
+                    }
+                    // Ctrl-C (or --timeout) with no request running.
+                    if shared.interrupt.take().is_some() {
+                        let served = self.requests.load(Ordering::Relaxed) - first;
+                        return Outcome::Served { requests: served };
+                    }
+                },
             };
-            let Some(stream) = stream.and_then(|s| tokio::net::TcpStream::from_std(s).ok()) else {
+            let Some(stream) = stream else {
                 continue;
             };
             self.connection(served, stream).await;
@@ -672,13 +699,13 @@ impl Reply {
     }
 }
 
-/// The thread that accepts connections: it hands one to the worker each
-/// time the worker asks, in arrival order; with a plain component
-/// (`--paused-requests serve`), the connections that arrive or wait while
-/// the debugger is paused are served here, on plain code.
+/// The thread that accepts connections while the debugger is paused: it
+/// hands the worker the oldest each time the worker asks (the worker
+/// accepts the rest itself); with a plain component (`--paused-requests
+/// serve`), they are served here instead, on plain code.
 struct Acceptor {
     listener: TcpListener,
-    wants: tokio::sync::mpsc::UnboundedReceiver<Give>,
+    queued: Queued,
     plain: Option<(ProxyPre<Host>, HostFactory)>,
     shared: Arc<Shared>,
     requests: Arc<AtomicU64>,
@@ -696,7 +723,7 @@ impl Acceptor {
         runtime.block_on(self.accept());
     }
 
-    async fn accept(mut self) {
+    async fn accept(self) {
         let Ok(listener) = self
             .listener
             .try_clone()
@@ -704,40 +731,43 @@ impl Acceptor {
         else {
             return;
         };
-        let mut waiting: std::collections::VecDeque<tokio::net::TcpStream> = Default::default();
-        let mut asking: Option<Give> = None;
         while !self.stop.load(Ordering::SeqCst) {
+            // Connections are the worker's to accept while it is not
+            // paused; while it is, they are taken here.
+            let paused = lock(&self.shared.requests).paused;
             tokio::select! {
-                accepted = listener.accept() => {
+                accepted = listener.accept(), if paused => {
                     if let Ok((stream, _)) = accepted {
-                        waiting.push_back(stream);
+                        self.take(stream);
                     }
                 }
-                wanted = self.wants.recv(), if asking.is_none() => match wanted {
-                    Some(give) => asking = Some(give),
-                    None => return,
-                },
                 () = tokio::time::sleep(std::time::Duration::from_millis(10)) => {}
             }
-            let paused = lock(&self.shared.requests).paused;
-            if let (true, Some((pre, new_host))) = (paused, &self.plain) {
-                while let Some(stream) = waiting.pop_front() {
-                    let served = Plain {
-                        pre: pre.clone(),
-                        new_host: new_host.clone(),
-                        shared: self.shared.clone(),
-                        requests: self.requests.clone(),
-                    };
-                    tokio::task::spawn(served.connection(stream));
-                }
-                continue;
+        }
+    }
+
+    /// A connection that arrived while the debugger is paused: served at
+    /// once on plain code (`--paused-requests serve`, if still paused),
+    /// else queued for the worker.
+    fn take(&self, stream: tokio::net::TcpStream) {
+        // The pause may have ended while this one was accepted: then it is
+        // the worker's, to debug.
+        let paused = lock(&self.shared.requests).paused;
+        match &self.plain {
+            Some((pre, new_host)) if paused => {
+                let served = Plain {
+                    pre: pre.clone(),
+                    new_host: new_host.clone(),
+                    shared: self.shared.clone(),
+                    requests: self.requests.clone(),
+                };
+                tokio::task::spawn(served.connection(stream));
             }
-            if asking.is_some()
-                && let Some(stream) = waiting.pop_front()
-                && let Ok(stream) = stream.into_std()
-                && let Some(give) = asking.take()
-            {
-                let _ = give.send(stream);
+            _ => {
+                if let Ok(stream) = stream.into_std() {
+                    lock(&self.queued.connections).push_back(stream);
+                    self.queued.added.notify_one();
+                }
             }
         }
     }

@@ -1,5 +1,5 @@
-//! Every WASI 0.2 function wasmtime-wasi 48 provides for `wasi:cli/command`
-//! (sockets excepted, for now), once: [`Recording`] implements each
+//! Every WASI 0.2 function wasmtime-wasi 48 provides for `wasi:cli/command`,
+//! and wasmtime-wasi-http's for `wasi:http/proxy`, once: [`Recording`] implements each
 //! interface's host trait by calling wasmtime-wasi's own implementation and
 //! logging the call; [`Replaying`] implements it by answering from the
 //! trace. The signatures are the traits' (`wasmtime_wasi::p2::bindings`,
@@ -16,8 +16,12 @@ use wasmtime_wasi::p2::bindings::filesystem::types::{
     Advice, DescriptorFlags, DescriptorStat, DescriptorType, DirectoryEntry, ErrorCode,
     MetadataHashValue, NewTimestamp, OpenFlags, PathFlags,
 };
-use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable, FsError, StreamError};
+use wasmtime_wasi::p2::bindings::sockets as sk;
+use wasmtime_wasi::p2::{
+    DynInputStream, DynOutputStream, DynPollable, FsError, SocketError, StreamError,
+};
 use wasmtime_wasi::random::WasiRandomView;
+use wasmtime_wasi::sockets::WasiSocketsView;
 use wasmtime_wasi::{ResourceTable, WasiView};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types as ht;
@@ -36,6 +40,7 @@ type IoError = wasmtime::Error;
 type Fs<T> = Result<T, FsError>;
 type Stream<T> = Result<T, StreamError>;
 type Trap<T> = wasmtime::Result<T>;
+type Sock<T> = Result<T, SocketError>;
 type Http<T> = Result<T, HttpError>;
 type Header<T> = Result<T, HeaderError>;
 
@@ -341,6 +346,144 @@ interfaces! {
     }
 }
 
+fn sockets<H: WasiView>(h: &mut H) -> wasmtime_wasi::sockets::WasiSocketsCtxView<'_> {
+    h.sockets()
+}
+
+interfaces! {
+    SOCKETS_FUNCTIONS for ComponentHost;
+    sk::instance_network::Host => wasmtime_wasi::sockets::WasiSocketsCtxView<'_> = sockets, {
+        sync "wasi:sockets/instance-network#instance-network" instance_network() -> Trap<Resource<sk::network::Network>>;
+    }
+    sk::network::Host => wasmtime_wasi::sockets::WasiSocketsCtxView<'_> = sockets, {
+        sync "wasi:sockets/network#network-error-code"
+            network_error_code(err: Resource<IoError>) -> Trap<Option<sk::network::ErrorCode>>;
+    } + converts {
+        convert_error_code(SocketError) -> sk::network::ErrorCode;
+    }
+    sk::network::HostNetwork => wasmtime_wasi::sockets::WasiSocketsCtxView<'_> = sockets, {
+        sync "wasi:sockets/network#[drop]network" drop(n: Resource<sk::network::Network>) -> Trap<()>;
+    }
+    sk::ip_name_lookup::Host => wasmtime_wasi::sockets::WasiSocketsCtxView<'_> = sockets, {
+        sync "wasi:sockets/ip-name-lookup#resolve-addresses"
+            resolve_addresses(network: Resource<sk::network::Network>, name: String)
+                -> Sock<Resource<sk::ip_name_lookup::ResolveAddressStream>>;
+    }
+    sk::ip_name_lookup::HostResolveAddressStream => wasmtime_wasi::sockets::WasiSocketsCtxView<'_> = sockets, {
+        sync "wasi:sockets/ip-name-lookup#[method]resolve-address-stream.resolve-next-address"
+            resolve_next_address(s: Resource<sk::ip_name_lookup::ResolveAddressStream>)
+                -> Sock<Option<sk::network::IpAddress>>;
+        sync "wasi:sockets/ip-name-lookup#[method]resolve-address-stream.subscribe"
+            subscribe(s: Resource<sk::ip_name_lookup::ResolveAddressStream>)
+                -> Trap<Resource<DynPollable>>;
+        sync "wasi:sockets/ip-name-lookup#[drop]resolve-address-stream"
+            drop(s: Resource<sk::ip_name_lookup::ResolveAddressStream>) -> Trap<()>;
+    }
+    sk::tcp_create_socket::Host => wasmtime_wasi::sockets::WasiSocketsCtxView<'_> = sockets, {
+        sync "wasi:sockets/tcp-create-socket#create-tcp-socket"
+            create_tcp_socket(family: sk::network::IpAddressFamily) -> Sock<Resource<sk::tcp::TcpSocket>>;
+    }
+    sk::tcp::Host => wasmtime_wasi::sockets::WasiSocketsCtxView<'_> = sockets, {}
+    sk::tcp::HostTcpSocket => wasmtime_wasi::sockets::WasiSocketsCtxView<'_> = sockets, {
+        async "wasi:sockets/tcp#[method]tcp-socket.start-bind"
+            start_bind(s: Resource<sk::tcp::TcpSocket>, network: Resource<sk::network::Network>, local_address: sk::network::IpSocketAddress) -> Sock<()>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.finish-bind" finish_bind(s: Resource<sk::tcp::TcpSocket>) -> Sock<()>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.start-connect"
+            start_connect(s: Resource<sk::tcp::TcpSocket>, network: Resource<sk::network::Network>, remote_address: sk::network::IpSocketAddress) -> Sock<()>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.finish-connect"
+            finish_connect(s: Resource<sk::tcp::TcpSocket>) -> Sock<(Resource<DynInputStream>, Resource<DynOutputStream>)>;
+        async "wasi:sockets/tcp#[method]tcp-socket.start-listen" start_listen(s: Resource<sk::tcp::TcpSocket>) -> Sock<()>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.finish-listen" finish_listen(s: Resource<sk::tcp::TcpSocket>) -> Sock<()>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.accept"
+            accept(s: Resource<sk::tcp::TcpSocket>) -> Sock<(Resource<sk::tcp::TcpSocket>, Resource<DynInputStream>, Resource<DynOutputStream>)>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.local-address" local_address(s: Resource<sk::tcp::TcpSocket>) -> Sock<sk::network::IpSocketAddress>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.remote-address" remote_address(s: Resource<sk::tcp::TcpSocket>) -> Sock<sk::network::IpSocketAddress>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.is-listening" is_listening(s: Resource<sk::tcp::TcpSocket>) -> Trap<bool>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.address-family"
+            address_family(s: Resource<sk::tcp::TcpSocket>) -> Trap<sk::network::IpAddressFamily>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.set-listen-backlog-size"
+            set_listen_backlog_size(s: Resource<sk::tcp::TcpSocket>, value: u64) -> Sock<()>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.keep-alive-enabled" keep_alive_enabled(s: Resource<sk::tcp::TcpSocket>) -> Sock<bool>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.set-keep-alive-enabled"
+            set_keep_alive_enabled(s: Resource<sk::tcp::TcpSocket>, value: bool) -> Sock<()>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.keep-alive-idle-time"
+            keep_alive_idle_time(s: Resource<sk::tcp::TcpSocket>) -> Sock<u64>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.set-keep-alive-idle-time"
+            set_keep_alive_idle_time(s: Resource<sk::tcp::TcpSocket>, value: u64) -> Sock<()>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.keep-alive-interval"
+            keep_alive_interval(s: Resource<sk::tcp::TcpSocket>) -> Sock<u64>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.set-keep-alive-interval"
+            set_keep_alive_interval(s: Resource<sk::tcp::TcpSocket>, value: u64) -> Sock<()>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.keep-alive-count" keep_alive_count(s: Resource<sk::tcp::TcpSocket>) -> Sock<u32>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.set-keep-alive-count"
+            set_keep_alive_count(s: Resource<sk::tcp::TcpSocket>, value: u32) -> Sock<()>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.hop-limit" hop_limit(s: Resource<sk::tcp::TcpSocket>) -> Sock<u8>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.set-hop-limit" set_hop_limit(s: Resource<sk::tcp::TcpSocket>, value: u8) -> Sock<()>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.receive-buffer-size"
+            receive_buffer_size(s: Resource<sk::tcp::TcpSocket>) -> Sock<u64>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.set-receive-buffer-size"
+            set_receive_buffer_size(s: Resource<sk::tcp::TcpSocket>, value: u64) -> Sock<()>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.send-buffer-size" send_buffer_size(s: Resource<sk::tcp::TcpSocket>) -> Sock<u64>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.set-send-buffer-size"
+            set_send_buffer_size(s: Resource<sk::tcp::TcpSocket>, value: u64) -> Sock<()>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.subscribe" subscribe(s: Resource<sk::tcp::TcpSocket>) -> Trap<Resource<DynPollable>>;
+        sync "wasi:sockets/tcp#[method]tcp-socket.shutdown"
+            shutdown(s: Resource<sk::tcp::TcpSocket>, shutdown_type: sk::tcp::ShutdownType) -> Sock<()>;
+        sync "wasi:sockets/tcp#[drop]tcp-socket" drop(s: Resource<sk::tcp::TcpSocket>) -> Trap<()>;
+    }
+    sk::udp_create_socket::Host => wasmtime_wasi::sockets::WasiSocketsCtxView<'_> = sockets, {
+        async "wasi:sockets/udp-create-socket#create-udp-socket"
+            create_udp_socket(family: sk::network::IpAddressFamily) -> Sock<Resource<sk::udp::UdpSocket>>;
+    }
+    sk::udp::Host => wasmtime_wasi::sockets::WasiSocketsCtxView<'_> = sockets, {}
+    sk::udp::HostUdpSocket => wasmtime_wasi::sockets::WasiSocketsCtxView<'_> = sockets, {
+        async "wasi:sockets/udp#[method]udp-socket.start-bind"
+            start_bind(s: Resource<sk::udp::UdpSocket>, network: Resource<sk::network::Network>, local_address: sk::network::IpSocketAddress) -> Sock<()>;
+        sync "wasi:sockets/udp#[method]udp-socket.finish-bind" finish_bind(s: Resource<sk::udp::UdpSocket>) -> Sock<()>;
+        async "wasi:sockets/udp#[method]udp-socket.stream"
+            stream(s: Resource<sk::udp::UdpSocket>, remote_address: Option<sk::network::IpSocketAddress>) -> Sock<(
+                Resource<sk::udp::IncomingDatagramStream>,
+                Resource<sk::udp::OutgoingDatagramStream>
+            )>;
+        sync "wasi:sockets/udp#[method]udp-socket.local-address" local_address(s: Resource<sk::udp::UdpSocket>) -> Sock<sk::network::IpSocketAddress>;
+        sync "wasi:sockets/udp#[method]udp-socket.remote-address" remote_address(s: Resource<sk::udp::UdpSocket>) -> Sock<sk::network::IpSocketAddress>;
+        sync "wasi:sockets/udp#[method]udp-socket.address-family"
+            address_family(s: Resource<sk::udp::UdpSocket>) -> Trap<sk::network::IpAddressFamily>;
+        sync "wasi:sockets/udp#[method]udp-socket.unicast-hop-limit" unicast_hop_limit(s: Resource<sk::udp::UdpSocket>) -> Sock<u8>;
+        sync "wasi:sockets/udp#[method]udp-socket.set-unicast-hop-limit"
+            set_unicast_hop_limit(s: Resource<sk::udp::UdpSocket>, value: u8) -> Sock<()>;
+        sync "wasi:sockets/udp#[method]udp-socket.receive-buffer-size"
+            receive_buffer_size(s: Resource<sk::udp::UdpSocket>) -> Sock<u64>;
+        sync "wasi:sockets/udp#[method]udp-socket.set-receive-buffer-size"
+            set_receive_buffer_size(s: Resource<sk::udp::UdpSocket>, value: u64) -> Sock<()>;
+        sync "wasi:sockets/udp#[method]udp-socket.send-buffer-size" send_buffer_size(s: Resource<sk::udp::UdpSocket>) -> Sock<u64>;
+        sync "wasi:sockets/udp#[method]udp-socket.set-send-buffer-size"
+            set_send_buffer_size(s: Resource<sk::udp::UdpSocket>, value: u64) -> Sock<()>;
+        sync "wasi:sockets/udp#[method]udp-socket.subscribe" subscribe(s: Resource<sk::udp::UdpSocket>) -> Trap<Resource<DynPollable>>;
+        sync "wasi:sockets/udp#[drop]udp-socket" drop(s: Resource<sk::udp::UdpSocket>) -> Trap<()>;
+    }
+    sk::udp::HostIncomingDatagramStream => wasmtime_wasi::sockets::WasiSocketsCtxView<'_> = sockets, {
+        sync "wasi:sockets/udp#[method]incoming-datagram-stream.receive"
+            receive(s: Resource<sk::udp::IncomingDatagramStream>, max_results: u64)
+                -> Sock<Vec<sk::udp::IncomingDatagram>>;
+        sync "wasi:sockets/udp#[method]incoming-datagram-stream.subscribe"
+            subscribe(s: Resource<sk::udp::IncomingDatagramStream>) -> Trap<Resource<DynPollable>>;
+        sync "wasi:sockets/udp#[drop]incoming-datagram-stream"
+            drop(s: Resource<sk::udp::IncomingDatagramStream>) -> Trap<()>;
+    }
+    sk::udp::HostOutgoingDatagramStream => wasmtime_wasi::sockets::WasiSocketsCtxView<'_> = sockets, {
+        sync "wasi:sockets/udp#[method]outgoing-datagram-stream.check-send"
+            check_send(s: Resource<sk::udp::OutgoingDatagramStream>) -> Sock<u64>;
+        sync "wasi:sockets/udp#[method]outgoing-datagram-stream.send"
+            send(s: Resource<sk::udp::OutgoingDatagramStream>, datagrams: Vec<sk::udp::OutgoingDatagram>)
+                -> Sock<u64>;
+        sync "wasi:sockets/udp#[method]outgoing-datagram-stream.subscribe"
+            subscribe(s: Resource<sk::udp::OutgoingDatagramStream>) -> Trap<Resource<DynPollable>>;
+        async "wasi:sockets/udp#[drop]outgoing-datagram-stream"
+            drop(s: Resource<sk::udp::OutgoingDatagramStream>) -> Trap<()>;
+    }
+}
+
 /// A store's data that can record or replay `wasi:http` too (`wasmdbg
 /// serve`).
 pub(crate) trait HttpHost: ComponentHost + WasiHttpView {}
@@ -546,6 +689,7 @@ impl<H: ComponentHost> b::io::streams::Host for Replaying<'_, H> {
 /// by hand.
 pub(crate) fn all_functions() -> Vec<&'static str> {
     let mut all = FUNCTIONS.to_vec();
+    all.extend(SOCKETS_FUNCTIONS);
     all.extend(HTTP_FUNCTIONS);
     all.push(CONVERT_STREAM_ERROR);
     all

@@ -38,9 +38,9 @@ pub(crate) fn function_index(func: &str) -> Option<u16> {
 }
 
 /// Refuses a component that imports an interface the recorder does not
-/// cover (wasi:sockets, any other; wasi:http's types and outgoing handler
-/// unless `http`: `wasmdbg serve` links them), naming the first; reads
-/// only the top-level import section.
+/// cover (wasi:http's types and outgoing handler unless `http`: `wasmdbg
+/// serve` links them; anything that is not WASI 0.2), naming the first;
+/// reads only the top-level import section.
 ///
 /// # Errors
 /// That import, or a malformed binary.
@@ -56,6 +56,7 @@ pub(crate) fn check_recordable_imports(
     };
     let covered: std::collections::BTreeSet<&str> = interfaces::FUNCTIONS
         .iter()
+        .chain(interfaces::SOCKETS_FUNCTIONS)
         .chain(http_functions)
         .filter_map(|f| f.split_once('#').map(|(interface, _)| interface))
         .collect();
@@ -77,7 +78,7 @@ pub(crate) fn check_recordable_imports(
                         return Err(unavailable!(
                             "the component imports {name}, which cannot be recorded yet \
                              (recording covers wasi:cli, wasi:clocks, wasi:filesystem{http}, \
-                             wasi:io and wasi:random)"
+                             wasi:io, wasi:random and wasi:sockets)"
                         ));
                     }
                 }
@@ -154,6 +155,17 @@ macro_rules! add_all {
         b::cli::terminal_stdin::add_to_linker::<H, $data>(l, $get)?;
         b::cli::terminal_stdout::add_to_linker::<H, $data>(l, $get)?;
         b::cli::terminal_stderr::add_to_linker::<H, $data>(l, $get)?;
+        b::sockets::tcp_create_socket::add_to_linker::<H, $data>(l, $get)?;
+        b::sockets::instance_network::add_to_linker::<H, $data>(l, $get)?;
+        b::sockets::network::add_to_linker::<H, $data>(
+            l,
+            &(&b::LinkOptions::default()).into(),
+            $get,
+        )?;
+        b::sockets::ip_name_lookup::add_to_linker::<H, $data>(l, $get)?;
+        b::sockets::tcp::add_to_linker::<H, $data>(l, $get)?;
+        b::sockets::udp::add_to_linker::<H, $data>(l, $get)?;
+        b::sockets::udp_create_socket::add_to_linker::<H, $data>(l, $get)?;
         Ok(())
     }};
 }

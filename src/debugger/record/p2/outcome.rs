@@ -5,7 +5,7 @@
 use wasmtime::format_err;
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p2::bindings::filesystem::types::ErrorCode;
-use wasmtime_wasi::p2::{FsError, StreamError};
+use wasmtime_wasi::p2::{FsError, SocketError, StreamError};
 use wasmtime_wasi_http::p2::{HeaderError, HttpError};
 
 use super::saved::Save;
@@ -91,6 +91,7 @@ macro_rules! trappable {
 }
 
 trappable!(FsError => ErrorCode);
+trappable!(SocketError => wasmtime_wasi::p2::bindings::sockets::network::ErrorCode);
 trappable!(HttpError => wasmtime_wasi_http::p2::bindings::http::types::ErrorCode);
 trappable!(HeaderError => wasmtime_wasi_http::p2::bindings::http::types::HeaderError);
 

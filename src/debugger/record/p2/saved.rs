@@ -432,6 +432,7 @@ tuple!(A 0, B 1);
 tuple!(A 0, B 1, C 2);
 tuple!(A 0, B 1, C 2, D 3);
 tuple!(A 0, B 1, C 2, D 3, E 4);
+tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 
 /// A resource handle: its `rep` and whether it is owned. A loaded handle
 /// names the same `rep` with no host object behind it: a replay never
@@ -763,6 +764,70 @@ mod http {
         InvalidSyntax,
         Forbidden,
         Immutable,
+    });
+}
+
+/// `wasi:sockets`' values (wasmtime-wasi 48's bindings).
+mod sockets {
+    use super::{Save, Saved};
+    use wasmtime_wasi::p2::bindings::sockets::network::{
+        ErrorCode, IpAddress, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress,
+        Ipv6SocketAddress,
+    };
+    use wasmtime_wasi::p2::bindings::sockets::tcp::ShutdownType;
+    use wasmtime_wasi::p2::bindings::sockets::udp::{IncomingDatagram, OutgoingDatagram};
+
+    variant!(ErrorCode {
+        Unknown,
+        AccessDenied,
+        NotSupported,
+        InvalidArgument,
+        OutOfMemory,
+        Timeout,
+        ConcurrencyConflict,
+        NotInProgress,
+        WouldBlock,
+        InvalidState,
+        NewSocketLimit,
+        AddressNotBindable,
+        AddressInUse,
+        RemoteUnreachable,
+        ConnectionRefused,
+        ConnectionReset,
+        ConnectionAborted,
+        DatagramTooLarge,
+        NameUnresolvable,
+        TemporaryResolverFailure,
+        PermanentResolverFailure,
+    });
+    variant!(IpAddressFamily { Ipv4, Ipv6 });
+    variant!(IpAddress {
+        Ipv4((u8, u8, u8, u8)),
+        Ipv6((u16, u16, u16, u16, u16, u16, u16, u16)),
+    });
+    record!(Ipv4SocketAddress { port, address });
+    record!(Ipv6SocketAddress {
+        port,
+        flow_info,
+        address,
+        scope_id
+    });
+    variant!(IpSocketAddress {
+        Ipv4(Ipv4SocketAddress),
+        Ipv6(Ipv6SocketAddress),
+    });
+    variant!(ShutdownType {
+        Receive,
+        Send,
+        Both
+    });
+    record!(IncomingDatagram {
+        data,
+        remote_address
+    });
+    record!(OutgoingDatagram {
+        data,
+        remote_address
     });
 }
 
