@@ -1914,11 +1914,10 @@ fn serve_figures() {
     let trace_calls = trace.call_count();
     // The header (magic, version, the run and the function list) is the
     // same for every request.
-    let header_bytes =
-        wasmdbg::debugger::record::trace::TraceWriter::new(Vec::new(), &trace.header)
-            .and_then(wasmdbg::debugger::record::trace::TraceWriter::into_inner)
-            .unwrap()
-            .len() as u64;
+    let header_bytes = wasmdbg::debugger::record::trace::TraceWriter::new(Vec::new(), &trace.header)
+        .and_then(wasmdbg::debugger::record::trace::TraceWriter::into_inner)
+        .unwrap()
+        .len() as u64;
     std::fs::remove_file(&kept).unwrap();
     let mut rates = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut latencies = (Vec::new(), Vec::new(), Vec::new(), Vec::new());

@@ -216,11 +216,7 @@ impl ServeRunner {
 
     /// The worker's side of [`ServeRunner::serve`]: take a connection (one
     /// the acceptor holds first), serve it, again.
-    async fn serve_handed(
-        &self,
-        served: &Served<'_>,
-        queued: &Queued,
-    ) -> Outcome {
+    async fn serve_handed(&self, served: &Served<'_>, queued: &Queued) -> Outcome {
         let shared = served.shared;
         let first = self.requests.load(Ordering::Relaxed);
         let ended = || {
