@@ -17,7 +17,7 @@
 //!   (the protocol's [`RequestRecord`](crate::debugger::protocol::RequestRecord)):
 //!   `{"type":"request_recorded","request":{"number","method","path"},
 //!   "ended","status","calls","trace","trace_error","core_file",
-//!   "core_file_error","interrupted","replayed"}`.
+//!   "core_file_error","interrupted","replayed","replay_error"}`.
 //! - `core_file`: a dump `--coredump` wrote at a stop:
 //!   `{"type":"core_file","written":CORE_FILE_WRITTEN}`.
 //! - `command`: one per command, after it ran:
@@ -98,6 +98,9 @@ pub fn output(event: &Event) -> Option<String> {
     if let Event::Serving { addr } = event {
         return Some(line(json!({"type": "serving", "addr": addr})));
     }
+    if let Event::Note(text) = event {
+        return Some(line(json!({"type": "note", "text": text})));
+    }
     if let Event::RequestRecorded(record) = event {
         return Some(line(json!({
             "type": "request_recorded",
@@ -121,6 +124,7 @@ pub fn output(event: &Event) -> Option<String> {
             "trace_error": record.trace_error,
             "interrupted": record.interrupted,
             "replayed": record.replayed,
+            "replay_error": record.replay_error,
         })));
     }
     let Event::Output { stream, bytes } = event else {

@@ -1141,7 +1141,8 @@ impl Console {
                 Event::BreakpointsChanged
                 | Event::Output { .. }
                 | Event::Serving { .. }
-                | Event::RequestRecorded(_) => Ok(()),
+                | Event::RequestRecorded(_)
+                | Event::Note(_) => Ok(()),
             };
             if let Err(e) = followed {
                 first_error.get_or_insert(e);

@@ -55,6 +55,10 @@ impl GuestOutput {
                 eprint!("{}", crate::render::request_recorded(&record));
                 None
             }
+            Event::Note(text) => {
+                eprintln!("wasmdbg: {text}");
+                None
+            }
             other => Some(other),
         })
     }

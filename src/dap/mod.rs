@@ -1140,6 +1140,10 @@ impl Adapter {
                         "output": crate::render::request_recorded(&record),
                     }),
                 ),
+                Event::Note(text) => writer.event(
+                    "output",
+                    json!({ "category": "console", "output": format!("wasmdbg: {text}\n") }),
+                ),
                 Event::Output { stream, bytes } => {
                     let category = match stream {
                         OutputStream::Stdout => "stdout",

@@ -341,7 +341,8 @@ impl std::fmt::Display for Instantiating {
 
 impl std::error::Error for Instantiating {}
 
-fn instantiating(e: wasmtime::Error) -> wasmtime::Error {
+/// `e` marked as an error while instantiating (see [`Instantiating`]).
+pub(crate) fn instantiating(e: wasmtime::Error) -> wasmtime::Error {
     e.context(Instantiating)
 }
 

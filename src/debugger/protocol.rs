@@ -832,6 +832,9 @@ pub enum Event {
     /// (`--keep`): what became of its recording. Sent before the replay's
     /// pause, when it is replayed.
     RequestRecorded(Box<RequestRecord>),
+    /// Something the debugger says outside any request (`serve`: why
+    /// requests run instrumented).
+    Note(String),
 }
 
 /// What `wasmdbg serve` did with one request's recording
@@ -862,6 +865,8 @@ pub struct RequestRecord {
     /// It is replayed under the debugger to where it failed, and pauses
     /// there.
     pub replayed: bool,
+    /// Why its replay did not pause where the recording failed.
+    pub replay_error: Option<String>,
 }
 
 /// The worker's answer to one [`Request`].

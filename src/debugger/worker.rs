@@ -321,10 +321,13 @@ impl Loaded {
             })
         };
 
-        let mut max_wasm_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
-        if config.replay.is_some() {
+        // The limit plain code runs with (`serve`'s requests).
+        let plain_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
+        let mut max_wasm_stack = plain_stack;
+        if config.replay.is_some() || config.serve.is_some() {
             // Instrumented frames are larger than the recorded run's plain
-            // ones: with the same limit a replay could exhaust its stack
+            // ones: with the same limit a replay (`serve` replays the
+            // requests that failed on plain code) could exhaust its stack
             // where the recording did not.
             max_wasm_stack = max_wasm_stack.saturating_mul(REPLAY_STACK_FACTOR);
         }
@@ -438,10 +441,9 @@ impl Loaded {
                             .wasm_exceptions(true)
                             .shared_memory(true)
                             .epoch_interruption(true)
-                            // No debug handler runs on this stack: a fiber
-                            // stack is mapped and unmapped per request.
-                            .async_stack_size(max_wasm_stack.saturating_add(1 << 20))
-                            .max_wasm_stack(max_wasm_stack);
+                            // No debug handler runs on this stack.
+                            .async_stack_size(plain_stack.saturating_add(1 << 20))
+                            .max_wasm_stack(plain_stack);
                         // Instances from a pool: no memory, table or
                         // stack is mapped and unmapped per request (an
                         // unmap stops every thread of the process to flush
@@ -457,10 +459,16 @@ impl Loaded {
                             .linear_memory_keep_resident(64 << 10)
                             .table_keep_resident(64 << 10)
                             .async_stack_keep_resident(64 << 10);
+                        let on_demand = plain_config.clone();
                         plain_config.allocation_strategy(
                             wasmtime::InstanceAllocationStrategy::Pooling(pooling),
                         );
-                        let plain_engine = Engine::new(&plain_config).map_err(|e| internal(&e))?;
+                        // A pool reserves address space up front; where
+                        // that is refused (`ulimit -v`), instances are
+                        // allocated one by one.
+                        let plain_engine = Engine::new(&plain_config)
+                            .or_else(|_| Engine::new(&on_demand))
+                            .map_err(|e| internal(&e))?;
                         interrupt.attach_also(plain_engine.clone());
                         let (plain, _) = super::cache::load_or_compile::<Component>(
                             &plain_engine,

@@ -317,6 +317,9 @@ pub fn request_recorded(r: &crate::debugger::protocol::RequestRecord) -> String 
         Some(Err(e)) => line.push_str(&format!("; no core dump: {e}")),
         None => {}
     }
+    if let Some(e) = &r.replay_error {
+        line.push_str(&format!("; its replay did not pause there: {e}"));
+    }
     match (r.replayed, r.interrupted) {
         (true, false) => line.push_str("; replaying it under the debugger to there"),
         (true, true) => line.push_str(

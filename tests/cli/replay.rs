@@ -166,9 +166,11 @@ fn a_component_replay_answers_its_sockets_from_the_trace() {
     let dir = tempfile::tempdir().unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let server = std::thread::spawn(move || {
+    let (served, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
         std::io::Write::write_all(&mut stream, b"0\n").unwrap();
+        let _ = served.send(());
     });
     let recorded = run_in(
         dir.path(),
@@ -181,7 +183,8 @@ fn a_component_replay_answers_its_sockets_from_the_trace() {
             &addr,
         ],
     );
-    server.join().unwrap();
+    done.recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("the guest never connected:\n{recorded}"));
     assert!(
         recorded.starts_with("the server said 0\n--- stderr ---\n"),
         "{recorded}"

@@ -89,9 +89,21 @@ impl Server {
         }
     }
 
-    /// Its stderr so far (after the address line).
-    fn stderr(&self) -> String {
-        self.err.lock().unwrap().clone()
+    /// Its stderr (after the address line) once it holds `count` lines
+    /// starting with `prefix`.
+    fn stderr_with(&self, count: usize, prefix: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let text = self.err.lock().unwrap().clone();
+            if text.lines().filter(|l| l.starts_with(prefix)).count() >= count {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {count} {prefix:?} lines in\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Types commands at the prompt.
@@ -525,7 +537,8 @@ fn serve_record_keeps_the_failed_requests_for_replay() {
     // Nothing listens on port 1: a 502.
     let refused = s.get("/fetch?url=http://127.0.0.1:1/x").join().unwrap();
     assert_eq!(refused.0, 502, "{refused:?}");
-    let stderr = s.stderr();
+    // Said after the answer went out.
+    let stderr = s.stderr_with(2, "wasmdbg: ");
     assert_eq!(s.stop_and_quit(4), 0);
     let notes: Vec<String> = stderr
         .lines()
@@ -678,5 +691,39 @@ Program stopped: trap: wasm `unreachable` instruction executed
 #0  0x210f4 in main`abort (func[550]) at wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c:5:3
 [exit status: 0]
 "#
+    );
+}
+
+/// `--timeout` while a request loops on plain code: the request is
+/// replayed under the debugger and pauses just after its last recorded host
+/// call, naming the request; stderr says how far the replay goes.
+#[test]
+fn a_timeout_on_plain_code_pauses_the_replayed_request() {
+    // Long enough for the request to be running when it ends, on a busy
+    // machine too (it counts from the start, before the compile).
+    let mut s = Server::start(&["--batch", "--timeout", "10", "-ex", "info requests"]);
+    // Not read: the batch session ends at the pause, and the server with
+    // it.
+    let mut looping = TcpStream::connect(&s.addr).unwrap();
+    looping
+        .write_all(b"GET /sum?n=100000000000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let text = s.wait_for("paused (in flight) |\n");
+    assert!(
+        text.starts_with(
+            "Program interrupted: it ran longer than --timeout 10s\n\
+             in request #1: GET /sum?n=100000000000000\n\
+             #0  0x20c0e in main`cabi_realloc (func[538])"
+        ),
+        "{text}"
+    );
+    let stderr = s.stderr_with(1, "wasmdbg: request");
+    assert!(
+        stderr.contains(
+            "wasmdbg: request #1 GET /sum?n=100000000000000 was interrupted on plain code after \
+             1 host call; replaying it under the debugger to just after that call (how far it \
+             ran after it is not recorded)\n"
+        ),
+        "{stderr}"
     );
 }

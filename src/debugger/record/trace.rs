@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! "WDBGTRC\0"  8 bytes
-//! version      u32, little-endian (2)
+//! version      u32, little-endian (3)
 //! frames       each: u32 little-endian length, then that many bytes of a
 //!              postcard-encoded value: a Header first, then Records (for
 //!              one request of `wasmdbg serve`, a Request first; a Call per
@@ -90,7 +90,8 @@ pub struct ComponentCall {
 /// component's `wasi:http/incoming-handler#handle` was called with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServedRequest {
-    /// Its number among the requests the server accepted, from 1.
+    /// Its number among the requests the session's server accepted (over
+    /// every run of it), from 1.
     pub number: u64,
     /// The method (`GET`).
     pub method: String,

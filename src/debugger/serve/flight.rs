@@ -89,34 +89,39 @@ impl FlightRecorder {
 
     /// Writes the finished trace `bytes` of `request` to the `--record`
     /// directory when it `failed`, or when successful traces are kept
-    /// (then the oldest beyond `--keep` is removed): where it was written.
-    ///
-    /// # Errors
-    /// Writing (or removing an old trace) failed, as one line.
+    /// (then the oldest beyond `--keep` is removed): where it was written
+    /// (`None`: nowhere), and what went wrong, as one line.
     pub(crate) fn save(
         &self,
         request: &RequestInfo,
         bytes: &[u8],
         failed: bool,
-    ) -> Result<Option<PathBuf>, String> {
+    ) -> (Option<PathBuf>, Option<String>) {
         if !failed && self.keep == 0 {
-            return Ok(None);
+            return (None, None);
         }
         let Some(path) = self.path(request, "trace") else {
-            return Ok(None);
+            return (None, None);
         };
-        write_file(&path, bytes)?;
+        if let Err(e) = write_file(&path, bytes) {
+            return (None, Some(e));
+        }
+        let mut problem = None;
         if !failed {
             let mut kept = lock(&self.kept);
             kept.push_back(path.clone());
             while kept.len() > self.keep {
-                if let Some(old) = kept.pop_front() {
-                    std::fs::remove_file(&old)
-                        .map_err(|e| format!("cannot remove {}: {e}", old.display()))?;
+                if let Some(old) = kept.pop_front()
+                    && let Err(e) = std::fs::remove_file(&old)
+                {
+                    problem = Some(format!(
+                        "the older trace {} could not be removed: {e}",
+                        old.display()
+                    ));
                 }
             }
         }
-        Ok(Some(path))
+        (Some(path), problem)
     }
 }
 

@@ -11,8 +11,8 @@
 //! breakpoint or watchpoint set, requests run instrumented from the start.
 //!
 //! The worker thread accepts connections and serves them one at a time,
-//! in arrival order; while it is paused an acceptor thread takes them, and
-//! hands them over when the worker asks. While a
+//! in arrival order; while it is paused an acceptor thread takes them and
+//! queues them for the worker (or serves them on plain code). While a
 //! request is paused, the others wait (`--paused-requests wait`) or the
 //! acceptor serves them at once on plain code, the component compiled
 //! without guest debugging (`--paused-requests serve`). A request's trap
@@ -72,10 +72,13 @@ pub(crate) struct ServeRunner {
     /// Instrumented code answered from a trace: a failed request replayed.
     replaying: ProxyPre<Host>,
     /// Plain code, every host call recorded: requests while no breakpoint
-    /// or watchpoint is set. `None` for a component importing what the
-    /// recorder does not cover (wasi:sockets): its requests all run
-    /// instrumented.
-    recording: Option<ProxyPre<Host>>,
+    /// or watchpoint is set; or why not (a component importing what the
+    /// recorder does not cover): then every request runs instrumented.
+    recording: std::result::Result<ProxyPre<Host>, String>,
+    /// Plain code could not instantiate the component (a limit of its
+    /// instance pool, a shared memory): requests run instrumented from then
+    /// on.
+    plain_failed: AtomicBool,
     /// `--paused-requests serve`: plain code, live WASI, for the requests
     /// that come while one is paused.
     plain: Option<ProxyPre<Host>>,
@@ -139,7 +142,8 @@ impl ServeRunner {
         let pre = proxy_pre(engine, component, Linking::Live).map_err(linking)?;
         let replaying = proxy_pre(engine, component, Linking::Replay).map_err(linking)?;
         let (plain_engine, plain_component) = plain;
-        let recording = proxy_pre(plain_engine, plain_component, Linking::Record).ok();
+        let recording = proxy_pre(plain_engine, plain_component, Linking::Record)
+            .map_err(|e| super::host::one_line(&e));
         let plain = match options.paused_requests {
             super::config::PausedRequests::Wait => None,
             super::config::PausedRequests::Serve => {
@@ -155,6 +159,7 @@ impl ServeRunner {
             pre,
             replaying,
             recording,
+            plain_failed: AtomicBool::new(false),
             plain,
             flight,
             listener,
@@ -165,7 +170,7 @@ impl ServeRunner {
 
     /// Serves requests until the server is stopped. The worker (this
     /// thread) accepts connections, in arrival order; while it is paused an
-    /// acceptor thread takes them and hands them over when it asks; each gets a store — on plain code, its
+    /// acceptor thread takes them and queues them for it; each gets a store — on plain code, its
     /// data from `new_host`, recorded, while no breakpoint or watchpoint is
     /// set; else from `new_store` (the debug handler, breakpoints,
     /// interrupts of a run) — an instance, and its `handle` call. A
@@ -203,6 +208,12 @@ impl ServeRunner {
             Ok(t) => t,
             Err(e) => return Outcome::LoadFailed(format!("cannot start the acceptor: {e}")),
         };
+        if let Err(why) = &self.recording {
+            note(
+                shared,
+                format!("every request runs instrumented: it cannot be recorded ({why})"),
+            );
+        }
         let served = Served {
             shared,
             new_store,
@@ -243,7 +254,14 @@ impl ServeRunner {
                 // session that ended.
                 None => loop {
                     tokio::select! {
-                        accepted = listener.accept() => break accepted.ok().map(|(s, _)| s),
+                        accepted = listener.accept() => match accepted {
+                            Ok((stream, _)) => break Some(stream),
+                            // Out of file descriptors, say: wait a
+                            // little rather than spin, noticing Ctrl-C.
+                            Err(_) => {
+                                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                            }
+                        },
                         // The acceptor took one as a pause ended.
                         () = queued.added.notified() => {
                             match lock(&queued.connections).pop_front() {
@@ -306,8 +324,9 @@ impl ServeRunner {
         let guest = async {
             // Ends when the connection (and the service's sender) is gone.
             while let Some((req, info, reply)) = for_guest.recv().await {
-                let instrumented = lock(&shared.control).table.any_enabled();
-                if let (false, Some(recording)) = (instrumented, &self.recording) {
+                let instrumented = lock(&shared.control).table.any_enabled()
+                    || self.plain_failed.load(Ordering::Relaxed);
+                if let (false, Ok(recording)) = (instrumented, &self.recording) {
                     self.recorded_request(served, recording, req, info, reply)
                         .await;
                 } else {
@@ -382,8 +401,10 @@ impl ServeRunner {
         let mut store = Store::new(recording.engine(), host);
         store.limiter(|host| &mut host.memory_cap);
         // Ctrl-C, --timeout and the end of the session reach plain code
-        // through the engine's epoch, as a trap.
-        store.set_epoch_deadline(1);
+        // through the engine's epoch, as a trap; one that came before this
+        // store existed, at its first check.
+        let pending = served.shared.interrupt.pending();
+        store.set_epoch_deadline(if pending { 0 } else { 1 });
         let ending = |shared: &Shared| {
             let control = lock(&shared.control);
             control.killing || control.detached
@@ -420,56 +441,93 @@ impl ServeRunner {
             return failed_to_start(reply, format!("cannot record the request: {e}"));
         }
         let guest = async {
-            let proxy = recording.instantiate_async(&mut store).await?;
+            let proxy = recording
+                .instantiate_async(&mut store)
+                .await
+                .map_err(super::component::instantiating)?;
             proxy
                 .wasi_http_incoming_handler()
                 .call_handle(&mut store, req, out)
                 .await
         };
         let (result, reply) = drive(guest, receiver, Reply::to(reply)).await;
+        // A trap while instantiating (Ctrl-C, a start function's) is the
+        // request's, replayed like any other.
+        if let Err(e) = &result
+            && e.is::<super::component::Instantiating>()
+            && e.downcast_ref::<wasmtime::Trap>().is_none()
+        {
+            // Not the guest's failure: plain code cannot hold this
+            // component (a limit of its instance pool, a shared memory).
+            self.plain_failed.store(true, Ordering::Relaxed);
+            note(
+                shared,
+                format!(
+                    "request #{} could not run on plain code ({}); it is answered 500 and the \
+                     next requests run instrumented",
+                    info.number,
+                    super::host::one_line(e)
+                ),
+            );
+            let status = reply.finish(result.as_ref().err());
+            lock(&shared.requests).answer(status);
+            return;
+        }
         let end = match &result {
             Ok(()) => End::Returned,
             Err(e) => super::record::recorder::end_of_error(e).0,
         };
         let crashed = matches!(end, End::Trapped(_) | End::Failed(_));
-        let failed = crashed || reply.status.is_some_and(|s| s >= 500);
-        let recording = store.into_data().recording.take();
-        let Some(recording) = recording.filter(|r| r.write_error.is_none()) else {
-            let status = reply.finish(result.as_ref().err());
-            lock(&shared.requests).answer(status);
-            return;
-        };
-        let calls = recording.writer.calls();
-        let bytes = match recording.writer.finish(end.clone()) {
-            Ok(Sink::Memory(bytes)) => bytes,
-            _ => Vec::new(),
-        };
-        // The fast path: nothing to keep.
-        if !failed && !self.flight.keeps_successes() {
-            let status = reply.finish(None);
-            lock(&shared.requests).answer(status);
-            return;
-        }
-        let (trace, trace_error) = match self.flight.save(&info, &bytes, failed) {
-            Ok(path) => (path, None),
-            Err(e) => (None, Some(e)),
-        };
-        if (!failed || !crashed && trace.is_none()) && trace_error.is_none() {
-            // A success kept (`--keep`) goes without saying, and so does a
-            // 5xx answer without `--record`.
-            let status = reply.finish(None);
-            lock(&shared.requests).answer(status);
-            return;
-        }
-        // Replayed when it crashed, unless the session is ending.
-        let replayed = crashed && !ending(shared);
         let interrupted = matches!(
             result
                 .as_ref()
                 .map_err(|e| e.downcast_ref::<wasmtime::Trap>()),
             Err(Some(wasmtime::Trap::Interrupt))
         );
-        let record = RequestRecord {
+        // Not answered yet: it will be, with a 500.
+        let failed = crashed || reply.to.is_some() || reply.status.is_some_and(|s| s >= 500);
+        let (bytes, calls, trace_problem) = match store.into_data().recording.take() {
+            None => (
+                None,
+                0,
+                Some("the recording was lost (a wasmdbg bug)".to_string()),
+            ),
+            Some(recording) => {
+                let calls = recording.writer.calls();
+                match recording.write_error {
+                    Some(e) => (None, calls, Some(format!("it could not be recorded: {e}"))),
+                    None => match recording.writer.finish(end.clone()) {
+                        Ok(Sink::Memory(bytes)) => (Some(bytes), calls, None),
+                        Ok(Sink::File(_)) => (None, calls, Some("not in memory".into())),
+                        Err(e) => (None, calls, Some(format!("its trace failed: {e}"))),
+                    },
+                }
+            }
+        };
+        let answer = |reply: Reply| {
+            let status = reply.finish(result.as_ref().err());
+            shared.clear_instances();
+            lock(&shared.requests).answer(status);
+            status
+        };
+        // The fast path: nothing to keep.
+        if !failed && !self.flight.keeps_successes() && trace_problem.is_none() {
+            answer(reply);
+            return;
+        }
+        let (trace, trace_error) = match &bytes {
+            Some(bytes) => self.flight.save(&info, bytes, failed),
+            None => (None, trace_problem),
+        };
+        // A success kept (`--keep`) goes without saying, and so does a 5xx
+        // answer without `--record`.
+        if trace_error.is_none() && (!failed || !crashed && trace.is_none()) {
+            answer(reply);
+            return;
+        }
+        // Replayed when it crashed, unless the session is ending.
+        let replayed = crashed && !ending(shared) && bytes.is_some();
+        let mut record = RequestRecord {
             request: info.clone(),
             ended: if interrupted {
                 "was interrupted".to_string()
@@ -477,53 +535,64 @@ impl ServeRunner {
                 end.to_string()
             },
             interrupted,
-            status: if crashed { None } else { reply.status },
+            status: None,
             calls,
             trace,
             core_file: None,
             trace_error,
             replayed,
+            replay_error: None,
         };
-        if replayed {
-            let core = self
-                .flight
-                .path(&info, "core")
-                .map(|path| (path, self.flight.program_name()));
-            lock(&shared.requests).pending_record = Some((record, core));
-            self.replay(served, &bytes, &request).await;
-            // Not taken by a pause (the replay did not stop where the
-            // recording failed): said now.
-            let pending = lock(&shared.requests).pending_record.take();
-            if let Some((record, _)) = pending {
+        match (replayed, &bytes) {
+            (true, Some(bytes)) => {
+                let core = self
+                    .flight
+                    .path(&info, "core")
+                    .map(|path| (path, self.flight.program_name()));
+                lock(&shared.requests).pending_record = Some((record, core));
+                let replay = self.replay(served, bytes, &request, interrupted).await;
+                // Not taken by a pause: the replay did not stop where the
+                // recording failed; said now.
+                let pending = lock(&shared.requests).pending_record.take();
+                if let Some((mut record, _)) = pending {
+                    record.replayed = false;
+                    record.replay_error = Some(replay.err().unwrap_or_else(|| {
+                        "it ended without stopping (is `catch trap` off?)".to_string()
+                    }));
+                    announce(shared, record);
+                }
+                answer(reply);
+            }
+            _ => {
+                record.status = Some(answer(reply));
                 announce(shared, record);
             }
-        } else {
-            announce(shared, record);
         }
-        let status = reply.finish(result.as_ref().err());
-        shared.clear_instances();
-        lock(&shared.requests).answer(status);
     }
 
     /// Replays a recorded request (`bytes`, its trace) under the debugger:
     /// it pauses where the recording failed, as a request run instrumented
-    /// would have.
-    async fn replay(&self, served: &Served<'_>, bytes: &[u8], request: &ServedRequest) {
-        let Ok(trace) = Trace::parse(bytes) else {
-            return;
-        };
+    /// would have (an `interrupted` one just after its last recorded host
+    /// call).
+    ///
+    /// # Errors
+    /// The trace or the replay's store could not be made, as one line.
+    async fn replay(
+        &self,
+        served: &Served<'_>,
+        bytes: &[u8],
+        request: &ServedRequest,
+        interrupted: bool,
+    ) -> std::result::Result<(), String> {
+        let trace = Trace::parse(bytes).map_err(|e| format!("its trace: {e}"))?;
         let trace = std::sync::Arc::new(trace);
-        // Interrupted on plain code (Ctrl-C, --timeout): taken before the
-        // replay's store clears it.
-        let interrupt = served.shared.interrupt.take();
-        let Ok(mut store) = (served.new_store)() else {
-            return;
-        };
+        // Ctrl-C or --timeout (taken before the replay's store clears it),
+        // to ask again at the same point of the replay.
+        let interrupt = interrupted.then(|| served.shared.interrupt.take().unwrap_or(None));
+        let mut store = (served.new_store)().map_err(|outcome| outcome.to_string())?;
         // The guest's output was shown when it ran.
         let mut cursor = Cursor::new(trace.clone(), None);
         if let Some(timeout) = interrupt {
-            // Paused in the replay once the last recorded host call has
-            // been answered.
             let interrupter = super::interrupt::Interrupter(served.shared.interrupt.clone());
             let again = move || match timeout {
                 Some(seconds) => interrupter.interrupt_for_timeout(seconds),
@@ -536,7 +605,10 @@ impl ServeRunner {
             }
         }
         store.data_mut().replay = Some(cursor);
+        // How the call ends is the pause's business (it already happened,
+        // or the caller says that it did not).
         let _ = call_recorded(&self.replaying, &mut store, request).await;
+        Ok(())
     }
 }
 
@@ -587,6 +659,12 @@ pub(crate) fn proxy_pre(
         }
     }
     ProxyPre::new(linker.instantiate_pre(component)?)
+}
+
+/// Tells the front end something outside any request.
+fn note(shared: &Shared, text: String) {
+    let channel = lock(&shared.channel);
+    let _ = channel.responses.send(Message::Event(Event::Note(text)));
 }
 
 /// Tells the front end what became of a request's recording.
@@ -696,7 +774,7 @@ impl Reply {
 }
 
 /// The thread that accepts connections while the debugger is paused: it
-/// hands the worker the oldest each time the worker asks (the worker
+/// queues them for the worker, which takes the oldest first (the worker
 /// accepts the rest itself); with a plain component (`--paused-requests
 /// serve`), they are served here instead, on plain code.
 struct Acceptor {
