@@ -41,7 +41,8 @@
 //!   never a panic or a hang.
 //!
 //! - `traces`: traces `wasmdbg record` wrote (of `wat/reverse.wat`, the
-//!   C program `replay-inputs.wasm` and the component `inputs-p2.wasm`),
+//!   C program `replay-inputs.wasm` and the component `inputs-p2.wasm`) and
+//!   one `wasmdbg serve --record` wrote (`proxy-trap.trace`),
 //!   with bytes mutated (or not): parsing
 //!   must give a trace or a one-line error, and (for every 3rd that parses)
 //!   a replay session running random forward and reverse commands
@@ -1122,6 +1123,11 @@ fn trace_seeds() -> &'static [(PathBuf, Vec<u8>)] {
                 };
                 (config.module, bytes)
             })
+            // A request `serve --record` recorded (tests/guests/README.md).
+            .chain(std::iter::once((
+                root().join("tests/guests/proxy.wasm"),
+                std::fs::read(root().join("tests/guests/proxy-trap.trace")).unwrap(),
+            )))
             .collect()
     })
 }
