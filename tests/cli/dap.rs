@@ -941,6 +941,86 @@ fn serve_launch_debugs_a_request() {
     c.finish();
 }
 
+/// `serve` with `"record"`: with no breakpoint a request runs on plain
+/// code; its trap is replayed and stops as an exception with the request's
+/// frames, the console says where its trace and core dump went, and the
+/// files are there; `"keep"` without `"record"` is refused in one line.
+#[test]
+fn serve_launch_records_a_failed_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Client::start();
+    c.ok(
+        "initialize",
+        json!({ "adapterID": "wasmdbg", "linesStartAt1": true }),
+    );
+    assert_eq!(
+        c.fails(
+            "launch",
+            json!({
+                "program": "tests/guests/proxy.wasm",
+                "serve": { "addr": "127.0.0.1:0", "keep": 2 },
+            })
+        ),
+        "serve.keep needs serve.record"
+    );
+    c.ok(
+        "launch",
+        json!({
+            "program": "tests/guests/proxy.wasm",
+            "serve": { "addr": "127.0.0.1:0", "record": dir.path() },
+        }),
+    );
+    c.event("initialized");
+    let addr = c
+        .seen
+        .iter()
+        .filter(|m| m["event"] == "output")
+        .filter_map(|m| m["body"]["output"].as_str())
+        .find_map(|o| o.strip_prefix("Serving HTTP on http://"))
+        .map(|a| a.trim_end().trim_end_matches('/').to_string())
+        .unwrap_or_else(|| panic!("no address in {:#?}", c.seen));
+    c.ok("configurationDone", json!({}));
+    let url = format!("http://{addr}/trap?d=0");
+    let answer = std::thread::spawn(move || {
+        let agent = ureq::AgentBuilder::new().timeout(WAIT).build();
+        match agent.get(&url).call() {
+            Err(ureq::Error::Status(code, _)) => code,
+            other => panic!("{other:?}"),
+        }
+    });
+    assert_eq!(c.event("stopped")["reason"], "exception");
+    let said: String = c
+        .seen
+        .iter()
+        .filter(|m| m["event"] == "output" && m["body"]["category"] == "console")
+        .filter_map(|m| m["body"]["output"].as_str())
+        .filter(|o| o.starts_with("wasmdbg: request #1"))
+        .map(|o| o.replace(&dir.path().display().to_string(), "DIR"))
+        .collect();
+    assert_eq!(
+        said,
+        "wasmdbg: request #1 GET /trap?d=0 trapped: wasm `unreachable` instruction executed on \
+         plain code after 10 host calls; trace: DIR/0001-GET-trap_d_0.trace; core dump: \
+         DIR/0001-GET-trap_d_0.core; replaying it under the debugger to there\n"
+    );
+    let trace = c.ok("stackTrace", json!({ "threadId": 1 }));
+    let names: Vec<&str> = trace["stackFrames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    assert!(names.contains(&"proxy::route"), "{trace}");
+    c.ok("continue", json!({ "threadId": 1 }));
+    assert_eq!(answer.join().unwrap(), 500);
+    assert!(dir.path().join("0001-GET-trap_d_0.trace").is_file());
+    assert!(dir.path().join("0001-GET-trap_d_0.core").is_file());
+    c.ok("pause", json!({ "threadId": 1 }));
+    assert_eq!(c.event("exited")["exitCode"], 0);
+    c.event("terminated");
+    c.finish();
+}
+
 /// A component (wasm32-wasip2): frames, variables, the exit status.
 #[test]
 fn component_program() {
