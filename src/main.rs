@@ -115,27 +115,53 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         return ExitCode::from(2);
     }
     let config = args.run_config();
+    // Ctrl-C and --timeout reach the recorded run, then the replay.
+    let interrupter = ctrl_c_interrupter();
+    let session = |config| {
+        session_with(
+            matches,
+            &args.debugger,
+            config,
+            &args.program.module,
+            interrupter.clone(),
+        )
+    };
     // What cannot be recorded yet runs under the debugger from the start.
     if !config.preloads.is_empty() {
         eprintln!(
             "wasmdbg: --fast records programs without preloads; --preload runs under the \
              debugger from the start instead"
         );
-        return session(matches, &args.debugger, config, &args.program.module);
+        return session(config);
     }
-    let recorded = match wasmdbg::debugger::record::record(&config, || {
-        Ok(wasmdbg::debugger::record::Sink::Memory(Vec::new()))
-    }) {
+    let (recording, cancelled) = std::sync::mpsc::channel::<()>();
+    if let Some(seconds) = d.timeout {
+        let interrupter = interrupter.clone();
+        std::thread::spawn(move || {
+            let limit = std::time::Duration::from_secs_f64(seconds);
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = cancelled.recv_timeout(limit) {
+                interrupter.interrupt_for_timeout(seconds);
+            }
+        });
+    }
+    let recorded = wasmdbg::debugger::record::record(
+        &config,
+        || Ok(wasmdbg::debugger::record::Sink::Memory(Vec::new())),
+        Some(&interrupter),
+    );
+    // The timeout counts the recorded run; the replay has its own.
+    drop(recording);
+    let recorded = match recorded {
         Ok(r) => r,
-        // Not recordable (a component importing wasi:sockets, a shared
-        // memory): it runs under the debugger from the start, as before
-        // --fast existed.
+        // Not recordable (a component importing an interface of its own,
+        // a shared memory): it runs under the debugger from the start, as
+        // before --fast existed.
         Err(e) if e.kind == wasmdbg::error::ErrorKind::Unavailable => {
             eprintln!(
                 "wasmdbg: --fast runs this program under the debugger from the start: {}",
                 e.message
             );
-            return session(matches, &args.debugger, config, &args.program.module);
+            return session(config);
         }
         Err(e) => return load_failed(false, theme, &e.to_string()),
     };
@@ -151,20 +177,39 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         Ok(t) => std::sync::Arc::new(t),
         Err(e) => return load_failed(false, theme, &format!("the in-memory recording: {e}")),
     };
-    eprintln!(
-        "wasmdbg: the program {} after {} host call{}; replaying it under the debugger to there",
-        recorded.end,
+    let calls = format!(
+        "{} host call{}",
         recorded.calls,
         if recorded.calls == 1 { "" } else { "s" }
     );
+    match recorded.interrupted {
+        Some(how) => eprintln!(
+            "wasmdbg: the program was interrupted ({}) after {calls}; replaying it under the \
+             debugger to {} (how far it ran after it is not recorded)",
+            match how {
+                Some(seconds) => format!("--timeout {seconds}s"),
+                None => "Ctrl-C".to_string(),
+            },
+            if recorded.calls == 0 {
+                "its start"
+            } else {
+                "just after the last"
+            }
+        ),
+        None => eprintln!(
+            "wasmdbg: the program {} after {calls}; replaying it under the debugger to there",
+            recorded.end
+        ),
+    }
     let config = wasmdbg::debugger::RunConfig {
         replay: Some(wasmdbg::debugger::record::Replay {
             trace,
             quiet_first_run: true,
+            interrupted: recorded.interrupted,
         }),
         ..config
     };
-    session(matches, &args.debugger, config, &args.program.module)
+    session(config)
 }
 
 /// `wasmdbg record`: the program's own exit status (as `wasmtime run`
@@ -194,7 +239,7 @@ fn record(args: &wasmdbg::cli::RecordArgs) -> ExitCode {
             std::io::BufWriter::new(file),
         ))
     };
-    match wasmdbg::debugger::record::record(&config, open) {
+    match wasmdbg::debugger::record::record(&config, open, None) {
         Ok(recorded) => {
             print_results(&recorded.results);
             use wasmdbg::debugger::record::trace::End;
@@ -269,17 +314,32 @@ fn session(
     config: wasmdbg::debugger::RunConfig,
     module: &std::path::Path,
 ) -> ExitCode {
-    let theme = args.frontend.theme();
-    let scripts = scripts_in_order(matches, &args.frontend);
-    let crash_scripts = crash_scripts_in_order(matches, args);
+    session_with(matches, args, config, module, ctrl_c_interrupter())
+}
 
-    // Ctrl-C while the guest runs pauses it; at the prompt rustyline reads
-    // it as a key and the session goes on.
+/// Ctrl-C while the guest runs pauses it (through the interrupter this
+/// returns, the process's one handler); at the prompt rustyline reads it
+/// as a key and the session goes on.
+fn ctrl_c_interrupter() -> Interrupter {
     let interrupter = Interrupter::default();
     let on_ctrl_c = interrupter.clone();
     if let Err(e) = ctrlc::set_handler(move || on_ctrl_c.interrupt()) {
         eprintln!("warning: Ctrl-C will not pause the program: {e}");
     }
+    interrupter
+}
+
+/// [`session`] with Ctrl-C reaching `interrupter`.
+fn session_with(
+    matches: &clap::ArgMatches,
+    args: &wasmdbg::cli::DebuggerArgs,
+    config: wasmdbg::debugger::RunConfig,
+    module: &std::path::Path,
+    interrupter: Interrupter,
+) -> ExitCode {
+    let theme = args.frontend.theme();
+    let scripts = scripts_in_order(matches, &args.frontend);
+    let crash_scripts = crash_scripts_in_order(matches, args);
     let timeout = args.timeout.map(std::time::Duration::from_secs_f64);
     let json = args.frontend.json;
     let guest = wasmdbg::console::output::GuestOutput::default();

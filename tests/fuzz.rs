@@ -1114,9 +1114,11 @@ fn trace_seeds() -> &'static [(PathBuf, Vec<u8>)] {
         programs
             .into_iter()
             .map(|config| {
-                let recorded = wasmdbg::debugger::record::record(&config, || {
-                    Ok(wasmdbg::debugger::record::Sink::Memory(Vec::new()))
-                })
+                let recorded = wasmdbg::debugger::record::record(
+                    &config,
+                    || Ok(wasmdbg::debugger::record::Sink::Memory(Vec::new())),
+                    None,
+                )
                 .unwrap();
                 let wasmdbg::debugger::record::Sink::Memory(bytes) = recorded.sink else {
                     unreachable!()

@@ -141,6 +141,11 @@ pub struct Replay {
     /// The first replayed run does not show the guest's output again (it
     /// was shown while recording: `run --fast`).
     pub quiet_first_run: bool,
+    /// The recording was interrupted (`run --fast`): by Ctrl-C (`Some(None)`)
+    /// or `--timeout` (`Some(Some(seconds))`). The first replayed run is
+    /// interrupted the same way once its last recorded host call has been
+    /// answered: how far the recording ran after it is not recorded.
+    pub interrupted: Option<Option<f64>>,
 }
 
 impl Replay {
@@ -172,6 +177,7 @@ impl Replay {
             replay: Some(Replay {
                 trace: trace.clone(),
                 quiet_first_run: false,
+                interrupted: None,
             }),
             ..RunConfig::default()
         }

@@ -606,6 +606,25 @@ impl Loaded {
             Ok(store) => store,
             Err(outcome) => return outcome,
         };
+        // A recording Ctrl-C or --timeout interrupted (`run --fast`): the
+        // first replay is interrupted again once it has answered the last
+        // recorded call.
+        if let (true, Some(Some(timeout)), Some(cursor)) = (
+            first,
+            self.config.replay.as_ref().map(|r| r.interrupted),
+            store.data_mut().replay.as_mut(),
+        ) {
+            let interrupter = super::interrupt::Interrupter(shared.interrupt.clone());
+            let again = move || match timeout {
+                Some(seconds) => interrupter.interrupt_for_timeout(seconds),
+                None => interrupter.interrupt(),
+            };
+            if cursor.trace.call_count() == 0 {
+                again();
+            } else {
+                cursor.at_end = Some(Box::new(again));
+            }
+        }
         let outcome = match &self.runner {
             Runner::Module {
                 instance_pre,

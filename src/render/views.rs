@@ -322,6 +322,9 @@ pub fn request_recorded(r: &crate::debugger::protocol::RequestRecord) -> String 
     }
     match (r.replayed, r.interrupted) {
         (true, false) => line.push_str("; replaying it under the debugger to there"),
+        (true, true) if r.calls == 0 => line.push_str(
+            "; replaying it under the debugger to its start (how far it ran is not recorded)",
+        ),
         (true, true) => line.push_str(
             "; replaying it under the debugger to just after that call (how far it ran after \
              it is not recorded)",

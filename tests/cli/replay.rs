@@ -772,3 +772,40 @@ fn nan_bits_agree_between_recording_and_replay() {
         "7fc00000\n[_start returned]\n[exit status: 0]\n"
     );
 }
+
+/// `run --fast --timeout`: a guest that loops forever on plain code is
+/// interrupted, and its replay pauses where the recording can place it —
+/// here at its start, since it made no host call — saying so; the exit
+/// status is a timeout's, as `wasmtime run -W timeout=` gives it.
+#[test]
+fn run_fast_stops_a_guest_that_loops_at_its_timeout() {
+    let out = run_in(
+        &root(),
+        &[
+            "run",
+            "--fast",
+            "--batch",
+            "--timeout",
+            "1",
+            "-ex",
+            "info locals",
+            "wat/loop.wat",
+        ],
+    );
+    assert_eq!(
+        out,
+        "Program interrupted: it ran longer than --timeout 1s\n\
+         #0  spin (func[0]) at 0x2e\n\
+         => 0x2e: br $again\n\
+         (wasmdbg) info locals\n\
+         +-------------------------------+\n\
+         | index   name   type   value   |\n\
+         +===============================+\n\
+         | 0       i      i64    0 (0x0) |\n\
+         +-------------------------------+\n\
+         --- stderr ---\n\
+         wasmdbg: the program was interrupted (--timeout 1s) after 0 host calls; replaying it \
+         under the debugger to its start (how far it ran after it is not recorded)\n\
+         [exit status: 134]\n"
+    );
+}

@@ -31,6 +31,10 @@ pub struct Recorded {
     pub calls: u64,
     /// The trace (its bytes, for [`Sink::Memory`]).
     pub sink: Sink,
+    /// The run was interrupted: by Ctrl-C (`Some(None)`) or a timeout
+    /// (`Some(Some(seconds))`), through the `Interrupter` given to
+    /// [`record`].
+    pub interrupted: Option<Option<f64>>,
 }
 
 /// An `--invoke`d function's results.
@@ -139,7 +143,9 @@ pub(crate) fn wasi_imports(module: &Module) -> Vec<(String, wasmtime::FuncType)>
 /// `open` makes (called on a thread of its own while the module is read
 /// and its code loaded: creating a file costs about half a millisecond,
 /// a tenth of a short program's run).
-/// The guest's stdio are the process's, as under `wasmtime run`.
+/// The guest's stdio are the process's, as under `wasmtime run`. With an
+/// `interrupter`, Ctrl-C or a timeout it is given ends the run at the
+/// guest's next loop or call ([`Recorded::interrupted`]).
 ///
 /// # Errors
 /// One line when the program cannot be started (unreadable or invalid
@@ -148,18 +154,19 @@ pub(crate) fn wasi_imports(module: &Module) -> Vec<(String, wasmtime::FuncType)>
 pub fn record(
     config: &RunConfig,
     open: impl FnOnce() -> Result<Sink, Error> + Send + 'static,
+    interrupter: Option<&crate::debugger::Interrupter>,
 ) -> Result<Recorded, Error> {
     let bytes = crate::program::map_module_bytes(&config.module)?;
     check_recordable(&bytes, config)?;
     if crate::program::is_component(&bytes) {
-        return record_component(config, &bytes, std::thread::spawn(open));
+        return record_component(config, &bytes, std::thread::spawn(open), interrupter);
     }
     if config.unknown_imports == crate::debugger::imports::UnknownImports::Refuse {
         crate::debugger::imports::check_module_imports(&bytes, &[])?;
     }
     let opening = std::thread::spawn(open);
     let compiled = (|| {
-        let engine = recording_engine(config)?;
+        let engine = recording_engine(config, interrupter)?;
         let (module, _) = crate::debugger::cache::load_or_compile::<Module>(
             &engine,
             &bytes,
@@ -216,6 +223,7 @@ pub fn record(
     if config.max_memory.is_some() {
         store.limiter(|host| &mut host.memory_cap);
     }
+    interruptible(&mut store, interrupter);
     // I/O and timers: wasmtime-wasi's sockets and sleeps run on them.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -264,7 +272,41 @@ pub fn record(
     let writer = host
         .writer
         .ok_or_else(|| Error::new(ErrorKind::Internal, "the trace writer was lost"))?;
-    finish(writer, end, status, results)
+    let interrupted = interruption(result.as_ref().err(), interrupter);
+    finish(writer, end, status, results, interrupted)
+}
+
+/// Arms `store` for `interrupter`: the guest's next epoch check after a
+/// request (or at once, for one made before) traps with `Interrupt`.
+fn interruptible<T: 'static>(
+    store: &mut Store<T>,
+    interrupter: Option<&crate::debugger::Interrupter>,
+) {
+    let Some(interrupter) = interrupter else {
+        return;
+    };
+    let interrupt = interrupter.0.clone();
+    store.set_epoch_deadline(if interrupt.pending() { 0 } else { 1 });
+    store.epoch_deadline_callback(move |_| {
+        Ok(if interrupt.pending() {
+            wasmtime::UpdateDeadline::Interrupt
+        } else {
+            wasmtime::UpdateDeadline::Continue(1)
+        })
+    });
+}
+
+/// How `interrupter` interrupted a run that failed with `error`, if it did
+/// (the request is taken).
+fn interruption(
+    error: Option<&wasmtime::Error>,
+    interrupter: Option<&crate::debugger::Interrupter>,
+) -> Option<Option<f64>> {
+    let trap = error?.downcast_ref::<wasmtime::Trap>()?;
+    if *trap != wasmtime::Trap::Interrupt {
+        return None;
+    }
+    Some(interrupter?.0.take().unwrap_or(None))
 }
 
 /// The trace's sink from the thread that opened it (or why it could not).
@@ -280,15 +322,24 @@ fn joined(
 }
 
 /// The recording engine for `config`: plain code, deterministic
-/// ([`deterministic`]), with exceptions and the stack limit.
-fn recording_engine(config: &RunConfig) -> Result<Engine, Error> {
+/// ([`deterministic`]), with exceptions and the stack limit; with epoch
+/// checks, and the `interrupter`'s requests reaching it, when there is one.
+fn recording_engine(
+    config: &RunConfig,
+    interrupter: Option<&crate::debugger::Interrupter>,
+) -> Result<Engine, Error> {
     let max_wasm_stack = config.max_wasm_stack.unwrap_or(DEFAULT_MAX_WASM_STACK);
     let mut engine_config = Config::new();
     deterministic(&mut engine_config)
         .wasm_exceptions(true)
+        .epoch_interruption(interrupter.is_some())
         .max_wasm_stack(max_wasm_stack)
         .async_stack_size(max_wasm_stack.saturating_add(1 << 20));
-    Engine::new(&engine_config).map_err(|e| invalid!("{}", one_line(&e)))
+    let engine = Engine::new(&engine_config).map_err(|e| invalid!("{}", one_line(&e)))?;
+    if let Some(interrupter) = interrupter {
+        interrupter.0.attach(engine.clone());
+    }
+    Ok(engine)
 }
 
 /// How a run that failed with `e` ended, and the status `wasmtime run`
@@ -310,6 +361,7 @@ fn finish(
     end: End,
     status: i32,
     results: Results,
+    interrupted: Option<Option<f64>>,
 ) -> Result<Recorded, Error> {
     let calls = writer.calls();
     let sink = writer
@@ -321,6 +373,7 @@ fn finish(
         results,
         calls,
         sink,
+        interrupted,
     })
 }
 
@@ -330,10 +383,11 @@ fn record_component(
     config: &RunConfig,
     bytes: &[u8],
     opening: std::thread::JoinHandle<Result<Sink, Error>>,
+    interrupter: Option<&crate::debugger::Interrupter>,
 ) -> Result<Recorded, Error> {
     use crate::debugger::component::{ComponentRunner, Linking};
     let compiled = (|| {
-        let engine = recording_engine(config)?;
+        let engine = recording_engine(config, interrupter)?;
         let (component, _) = crate::debugger::cache::load_or_compile::<
             wasmtime::component::Component,
         >(&engine, bytes, config.cache_dir.as_deref())
@@ -370,12 +424,14 @@ fn record_component(
     if config.max_memory.is_some() {
         store.limiter(|host| &mut host.memory_cap);
     }
+    interruptible(&mut store, interrupter);
     // I/O and timers: wasmtime-wasi's sockets and sleeps run on them.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| invalid!("cannot start the async runtime: {e}"))?;
     let result = runtime.block_on(runner.run(&mut store));
+    let interrupted = interruption(result.as_ref().err(), interrupter);
     let (end, status, results) = match result {
         Ok(crate::debugger::protocol::Outcome::Exited(code)) => (End::Exited(code), code, vec![]),
         Ok(crate::debugger::protocol::Outcome::ComponentReturned { results, .. }) => {
@@ -394,7 +450,13 @@ fn record_component(
     if let Some(e) = recording.write_error {
         return Err(io_error!("cannot write the trace: {e}"));
     }
-    finish(recording.writer, end, status, Results::Component(results))
+    finish(
+        recording.writer,
+        end,
+        status,
+        Results::Component(results),
+        interrupted,
+    )
 }
 
 /// A WASI call made through wasmtime-wasi, recorded.

@@ -27,8 +27,8 @@ pub(crate) struct Cursor {
     /// replayed `get-stdout` and `get-stderr` calls returned and the guest
     /// has not dropped, each with 0 for stdout and 1 for stderr.
     pub streams: Vec<(u32, usize)>,
-    /// Called once the last recorded call has been answered (a request
-    /// interrupted on plain code pauses there).
+    /// Called once the last recorded call has been answered (a run or
+    /// request interrupted on plain code pauses there).
     pub at_end: Option<Box<dyn FnOnce() + Send>>,
 }
 
@@ -41,6 +41,17 @@ impl Cursor {
             echo,
             streams: Vec::new(),
             at_end: None,
+        }
+    }
+
+    /// Moves past the call just answered; after the last recorded one,
+    /// calls [`Cursor::at_end`].
+    pub fn advance(&mut self) {
+        self.next += 1;
+        if self.next >= self.trace.call_count()
+            && let Some(at_end) = self.at_end.take()
+        {
+            at_end();
         }
     }
 
@@ -118,7 +129,7 @@ fn replayed_call<T: Replaying>(
             call_text(recorded, &call.args)
         ));
     }
-    cursor.next += 1;
+    cursor.advance();
     let echo = cursor.echo.clone();
     if !call.writes.is_empty() {
         let memory = memory.ok_or_else(|| format_err!("missing required memory export"))?;

@@ -56,12 +56,7 @@ impl<H: ComponentHost> Replaying<'_, H> {
                 call_text(&call.args)
             ));
         }
-        cursor.next += 1;
-        if cursor.next == trace.component_calls.len()
-            && let Some(at_end) = cursor.at_end.take()
-        {
-            at_end();
-        }
+        cursor.advance();
         echo(cursor, func, &args, &call.result);
         R::replayed(&call.result).unwrap_or_else(|| {
             R::trap(format!(
