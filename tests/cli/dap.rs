@@ -898,6 +898,17 @@ fn inlined_functions_are_frames_with_their_own_variables() {
     c.finish();
 }
 
+/// Where a `serve` launch listens, from its console output.
+fn serving_addr(c: &Client) -> String {
+    c.seen
+        .iter()
+        .filter(|m| m["event"] == "output")
+        .filter_map(|m| m["body"]["output"].as_str())
+        .find_map(|o| o.strip_prefix("Serving HTTP on http://"))
+        .map(|a| a.trim_end().trim_end_matches('/').to_string())
+        .unwrap_or_else(|| panic!("no address in {:#?}", c.seen))
+}
+
 /// `serve`: the launch loads a wasi:http/proxy component and waits;
 /// after `configurationDone` it serves, a real HTTP request stops at the
 /// function breakpoint with the request's frames, `continue` answers it,
@@ -909,14 +920,7 @@ fn serve_launch_debugs_a_request() {
         "program": "tests/guests/proxy.wasm",
         "serve": { "addr": "127.0.0.1:0" },
     }));
-    let addr = c
-        .seen
-        .iter()
-        .filter(|m| m["event"] == "output")
-        .filter_map(|m| m["body"]["output"].as_str())
-        .find_map(|o| o.strip_prefix("Serving HTTP on http://"))
-        .map(|a| a.trim_end().trim_end_matches('/').to_string())
-        .unwrap_or_else(|| panic!("no address in {:#?}", c.seen));
+    let addr = serving_addr(&c);
     let set = c.ok(
         "setFunctionBreakpoints",
         json!({ "breakpoints": [{ "name": "proxy::sum_to" }] }),
@@ -971,14 +975,7 @@ fn serve_launch_records_a_failed_request() {
         }),
     );
     c.event("initialized");
-    let addr = c
-        .seen
-        .iter()
-        .filter(|m| m["event"] == "output")
-        .filter_map(|m| m["body"]["output"].as_str())
-        .find_map(|o| o.strip_prefix("Serving HTTP on http://"))
-        .map(|a| a.trim_end().trim_end_matches('/').to_string())
-        .unwrap_or_else(|| panic!("no address in {:#?}", c.seen));
+    let addr = serving_addr(&c);
     c.ok("configurationDone", json!({}));
     let url = format!("http://{addr}/trap?d=0");
     let answer = std::thread::spawn(move || {

@@ -358,11 +358,7 @@ impl ServeRunner {
         }
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let guest = async {
-            let req = store
-                .data_mut()
-                .http()
-                .new_incoming_request(Scheme::Http, req)?;
-            let out = store.data_mut().http().new_response_outparam(sender)?;
+            let (req, out) = hand_over(&mut store, req, sender)?;
             let proxy = self.pre.instantiate_async(&mut store).await?;
             proxy
                 .wasi_http_incoming_handler()
@@ -418,15 +414,7 @@ impl ServeRunner {
             }
         });
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let handed = (|| -> Result<_> {
-            let req = store
-                .data_mut()
-                .http()
-                .new_incoming_request(Scheme::Http, req)?;
-            let out = store.data_mut().http().new_response_outparam(sender)?;
-            Ok((req, out))
-        })();
-        let (req, out) = match handed {
+        let (req, out) = match hand_over(&mut store, req, sender) {
             Ok(handed) => handed,
             Err(e) => return failed_to_start(reply, super::host::one_line(&e)),
         };
@@ -659,6 +647,30 @@ pub(crate) fn proxy_pre(
         }
     }
     ProxyPre::new(linker.instantiate_pre(component)?)
+}
+
+/// Puts `req` and its response's way back (`sender`) in `store`'s table, as
+/// the resources `handle` takes.
+///
+/// # Errors
+/// The table is full.
+fn hand_over(
+    store: &mut Store<Host>,
+    req: hyper::Request<hyper::body::Incoming>,
+    sender: tokio::sync::oneshot::Sender<
+        std::result::Result<
+            hyper::Response<HyperOutgoingBody>,
+            wasmtime_wasi_http::p2::bindings::http::types::ErrorCode,
+        >,
+    >,
+) -> Result<(
+    Resource<wasmtime_wasi_http::p2::types::HostIncomingRequest>,
+    Resource<wasmtime_wasi_http::p2::types::HostResponseOutparam>,
+)> {
+    let mut http = store.data_mut().http();
+    let req = http.new_incoming_request(Scheme::Http, req)?;
+    let out = http.new_response_outparam(sender)?;
+    Ok((req, out))
 }
 
 /// Tells the front end something outside any request.
@@ -899,15 +911,7 @@ impl Plain {
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|_| Ok(wasmtime::UpdateDeadline::Continue(1)));
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let handed = (|| -> Result<_> {
-            let req = store
-                .data_mut()
-                .http()
-                .new_incoming_request(Scheme::Http, req)?;
-            let out = store.data_mut().http().new_response_outparam(sender)?;
-            Ok((req, out))
-        })();
-        let (req, out) = match handed {
+        let (req, out) = match hand_over(&mut store, req, sender) {
             Ok(h) => h,
             Err(e) => return text_response(500, &format!("{}\n", super::host::one_line(&e))),
         };
