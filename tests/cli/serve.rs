@@ -701,7 +701,15 @@ Program stopped: trap: wasm `unreachable` instruction executed
 fn a_timeout_on_plain_code_pauses_the_replayed_request() {
     // Long enough for the request to be running when it ends, on a busy
     // machine too (it counts from the start, before the compile).
-    let mut s = Server::start(&["--batch", "--timeout", "10", "-ex", "info requests"]);
+    let mut s = Server::start(&[
+        "--batch",
+        "--timeout",
+        "10",
+        "-ex",
+        "info requests",
+        "-ex",
+        "reverse-stepi",
+    ]);
     // Not read: the batch session ends at the pause, and the server with
     // it.
     let mut looping = TcpStream::connect(&s.addr).unwrap();
@@ -716,6 +724,13 @@ fn a_timeout_on_plain_code_pauses_the_replayed_request() {
              #0  0x20c0e in main`cabi_realloc (func[538])"
         ),
         "{text}"
+    );
+    // The pause is a replay of one request inside a live server: going
+    // back is `wasmdbg replay`'s.
+    s.wait_for(
+        "(wasmdbg) reverse-stepi\nerror: reverse execution needs a recording; serve with \
+         `--record DIR`, then `wasmdbg replay DIR/TRACE` runs the failed request again, with \
+         reverse execution\n",
     );
     let stderr = s.stderr_with(1, "wasmdbg: request");
     assert!(

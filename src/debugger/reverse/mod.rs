@@ -232,11 +232,17 @@ pub(crate) fn start(
     command: Reverse,
 ) -> Result<(), Error> {
     if !shared.replaying {
+        let hint = if lock(&shared.requests).serving() {
+            // A failed request's pause here is a replay, but of one request
+            // inside a live server.
+            "serve with `--record DIR`, then `wasmdbg replay DIR/TRACE` runs the failed \
+             request again, with reverse execution"
+        } else {
+            "run the program with `wasmdbg record`, then `wasmdbg replay TRACE` (or `wasmdbg \
+             run --fast`, which replays a failed run)"
+        };
         return Err(
-            Error::new(ErrorKind::Invalid, "reverse execution needs a recording").with_hint(
-                "run the program with `wasmdbg record`, then `wasmdbg replay TRACE` (or \
-             `wasmdbg run --fast`, which replays a failed run)",
-            ),
+            Error::new(ErrorKind::Invalid, "reverse execution needs a recording").with_hint(hint),
         );
     }
     start_replaying(shared, store, command)

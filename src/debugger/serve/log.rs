@@ -34,6 +34,11 @@ impl RequestLog {
         }
     }
 
+    /// Whether the session serves (`wasmdbg serve`).
+    pub(crate) fn serving(&self) -> bool {
+        self.serving.is_some()
+    }
+
     /// What `info requests` shows.
     pub(crate) fn view(&self) -> RequestsView {
         RequestsView {
