@@ -742,3 +742,39 @@ fn a_timeout_on_plain_code_pauses_the_replayed_request() {
         "{stderr}"
     );
 }
+
+/// With `--paused-requests serve`, a request that loops on plain code while
+/// another is paused does not keep the server from stopping: once the
+/// paused one is answered, Ctrl-C stops serving, the looping guest traps at
+/// its next epoch check and is answered 500, and the prompt comes back.
+#[test]
+fn stopping_ends_a_request_looping_on_plain_code() {
+    let mut s = Server::start(&["--paused-requests", "serve", "-b", "proxy::sum_to"]);
+    let first = s.get("/sum?n=4");
+    s.wait_for("in request #1: GET /sum?n=4\n");
+    // The acceptor serves this one at once, on plain code, and it loops.
+    let looping = s.get("/sum?n=100000000000000");
+    // Listed once the acceptor has started it.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        s.type_in("info requests\n");
+        let table = s.wait_for("until it resumes.\n");
+        if table.contains("| 2   GET      /sum?n=100000000000000   running on plain code |") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never listed:\n{table}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    s.type_in("continue\n");
+    assert_eq!(first.join().unwrap(), (200, "sum 10\n".to_string()));
+    s.interrupt();
+    s.wait_for("[stopped serving after 2 requests]\n");
+    assert_eq!(
+        looping.join().unwrap(),
+        (
+            500,
+            "the component failed: wasm trap: interrupt\n".to_string()
+        )
+    );
+    assert_eq!(s.quit(), 0);
+}

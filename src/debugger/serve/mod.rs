@@ -221,6 +221,8 @@ impl ServeRunner {
         };
         let outcome = self.serve_handed(&served, &queued).await;
         stop.store(true, Ordering::SeqCst);
+        // Plain guests still running reach an epoch check, and trap.
+        shared.interrupt.bump();
         let _ = thread.join();
         outcome
     }
@@ -817,25 +819,39 @@ impl Acceptor {
         else {
             return;
         };
+        // Requests being served on plain code (`--paused-requests serve`).
+        let mut serving = tokio::task::JoinSet::new();
         while !self.stop.load(Ordering::SeqCst) {
             // Connections are the worker's to accept while it is not
             // paused; while it is, they are taken here.
             let paused = lock(&self.shared.requests).paused;
             tokio::select! {
-                accepted = listener.accept(), if paused => {
-                    if let Ok((stream, _)) = accepted {
-                        self.take(stream);
-                    }
-                }
+                accepted = listener.accept(), if paused => match accepted {
+                    Ok((stream, _)) => self.take(stream, &mut serving),
+                    // Out of file descriptors, say: wait rather than spin.
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+                },
+                // Reaps the requests that were answered.
+                Some(_) = serving.join_next(), if !serving.is_empty() => {}
                 () = tokio::time::sleep(std::time::Duration::from_millis(10)) => {}
             }
+        }
+        // Serving stops: those still running get a few seconds to be
+        // answered; any left then are cut off, and no longer listed.
+        let answered = async { while serving.join_next().await.is_some() {} };
+        if tokio::time::timeout(std::time::Duration::from_secs(5), answered)
+            .await
+            .is_err()
+        {
+            serving.abort_all();
+            lock(&self.shared.requests).bypassing.clear();
         }
     }
 
     /// A connection that arrived while the debugger is paused: served at
-    /// once on plain code (`--paused-requests serve`, if still paused),
-    /// else queued for the worker.
-    fn take(&self, stream: tokio::net::TcpStream) {
+    /// once on plain code (`--paused-requests serve`, if still paused; a
+    /// task in `serving`), else queued for the worker.
+    fn take(&self, stream: tokio::net::TcpStream, serving: &mut tokio::task::JoinSet<()>) {
         // The pause may have ended while this one was accepted: then it is
         // the worker's, to debug.
         let paused = lock(&self.shared.requests).paused;
@@ -846,8 +862,9 @@ impl Acceptor {
                     new_host: new_host.clone(),
                     shared: self.shared.clone(),
                     requests: self.requests.clone(),
+                    stop: self.stop.clone(),
                 };
-                tokio::task::spawn(served.connection(stream));
+                serving.spawn(served.connection(stream));
             }
             _ => {
                 if let Ok(stream) = stream.into_std() {
@@ -866,6 +883,8 @@ struct Plain {
     new_host: HostFactory,
     shared: Arc<Shared>,
     requests: Arc<AtomicU64>,
+    /// Serving stops: a guest still running traps at its next epoch check.
+    stop: Arc<AtomicBool>,
 }
 
 impl Plain {
@@ -905,11 +924,17 @@ impl Plain {
             Err(e) => return text_response(500, &format!("{e}\n")),
         };
         let mut store = Store::new(self.pre.engine(), host);
-        // The engine checks epochs (for recorded requests); these go on
-        // through every check, as they did before (they run while the
-        // debugger is paused).
+        // They run while the debugger is paused, so Ctrl-C is not theirs;
+        // when serving stops, one still running traps (and is answered).
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|_| Ok(wasmtime::UpdateDeadline::Continue(1)));
+        let stop = self.stop.clone();
+        store.epoch_deadline_callback(move |_| {
+            Ok(if stop.load(Ordering::SeqCst) {
+                wasmtime::UpdateDeadline::Interrupt
+            } else {
+                wasmtime::UpdateDeadline::Continue(1)
+            })
+        });
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let (req, out) = match hand_over(&mut store, req, sender) {
             Ok(h) => h,
