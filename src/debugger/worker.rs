@@ -615,15 +615,7 @@ impl Loaded {
             store.data_mut().replay.as_mut(),
         ) {
             let interrupter = super::interrupt::Interrupter(shared.interrupt.clone());
-            let again = move || match timeout {
-                Some(seconds) => interrupter.interrupt_for_timeout(seconds),
-                None => interrupter.interrupt(),
-            };
-            if cursor.trace.call_count() == 0 {
-                again();
-            } else {
-                cursor.at_end = Some(Box::new(again));
-            }
+            cursor.interrupt_after_last_call(interrupter, timeout);
         }
         let outcome = match &self.runner {
             Runner::Module {

@@ -55,6 +55,26 @@ impl Cursor {
         }
     }
 
+    /// Interrupts the replay (through `interrupter`, as Ctrl-C does, or as
+    /// `--timeout` after `timeout` seconds said) once the last recorded call
+    /// has been answered — at once when there is none: how far a recording
+    /// that was interrupted ran after its last call is not recorded.
+    pub(crate) fn interrupt_after_last_call(
+        &mut self,
+        interrupter: crate::debugger::Interrupter,
+        timeout: Option<f64>,
+    ) {
+        let again = move || match timeout {
+            Some(seconds) => interrupter.interrupt_for_timeout(seconds),
+            None => interrupter.interrupt(),
+        };
+        if self.trace.call_count() == 0 {
+            again();
+        } else {
+            self.at_end = Some(Box::new(again));
+        }
+    }
+
     /// Why a replay that ended here does not match the recording, if it
     /// does not: calls left over.
     pub fn unfinished(&self) -> Option<String> {

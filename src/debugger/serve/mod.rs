@@ -581,18 +581,10 @@ impl ServeRunner {
         let interrupt = interrupted.then(|| served.shared.interrupt.take().unwrap_or(None));
         let mut store = (served.new_store)().map_err(|outcome| outcome.to_string())?;
         // The guest's output was shown when it ran.
-        let mut cursor = Cursor::new(trace.clone(), None);
+        let mut cursor = Cursor::new(trace, None);
         if let Some(timeout) = interrupt {
             let interrupter = super::interrupt::Interrupter(served.shared.interrupt.clone());
-            let again = move || match timeout {
-                Some(seconds) => interrupter.interrupt_for_timeout(seconds),
-                None => interrupter.interrupt(),
-            };
-            if trace.call_count() == 0 {
-                again();
-            } else {
-                cursor.at_end = Some(Box::new(again));
-            }
+            cursor.interrupt_after_last_call(interrupter, timeout);
         }
         store.data_mut().replay = Some(cursor);
         // How the call ends is the pause's business (it already happened,
