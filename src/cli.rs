@@ -130,13 +130,23 @@ pub enum ColorChoice {
 /// Arguments of `wasmdbg run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Run on plain code, at wasmtime's speed, recording the host calls in
-    /// memory; only if the program traps, throws an uncaught exception or a
-    /// host call fails, replay the run under the debugger to that point and
-    /// pause there. Refused with -b and --stop-on-entry (they need the
-    /// debugger from the start).
-    #[arg(long)]
+    /// Insist on what `run` does by default when nothing needs the debugger
+    /// from the start: run on plain code, at wasmtime's speed, recording the
+    /// host calls in memory, and only if the program traps, throws an
+    /// uncaught exception or a host call fails (or Ctrl-C, --timeout), replay
+    /// the run under the debugger to that point and pause there. With it,
+    /// what would make the run instrumented (-b, --stop-on-entry, --json,
+    /// --preload) is an error instead.
+    #[arg(long, conflicts_with = "instrumented")]
     pub fast: bool,
+
+    /// Run under the debugger from the start (instrumented code, several
+    /// times slower than plain): Ctrl-C pauses where the program is and it
+    /// goes on live from there, and `break` at a pause applies to the rest
+    /// of this run. Without it, a run with no -b, --stop-on-entry, --json
+    /// or --preload runs on plain code and is replayed only if it fails.
+    #[arg(long)]
+    pub instrumented: bool,
 
     /// The debugger's options.
     #[command(flatten)]

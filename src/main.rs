@@ -61,19 +61,55 @@ fn dap(args: &wasmdbg::cli::DapArgs) -> ExitCode {
     ExitCode::from(status as u8)
 }
 
-/// `wasmdbg run`: a debugger session; with `--fast`, a recorded run on
-/// plain code first, and a session only if it failed.
+/// `wasmdbg run`: on plain code while recording, and a debugger session
+/// only if the run failed or something is left to do after it (commands,
+/// the prompt); a session from the start when something needs instrumented
+/// code from the start (or `--instrumented`).
 fn run(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCode {
-    if args.fast {
-        return run_fast(matches, args);
+    let d = &args.debugger;
+    let needs_debugger = if args.instrumented {
+        Some(("--instrumented", ""))
+    } else if !d.breakpoints.is_empty() {
+        Some(("-b", PAUSES_BEFORE))
+    } else if d.stop_on_entry {
+        Some(("--stop-on-entry", PAUSES_BEFORE))
+    } else if d.frontend.json {
+        Some((
+            "--json",
+            "plain code writes the program's output to stdout directly, which --json needs \
+             for its lines",
+        ))
+    } else if !args.program.preloads.is_empty() {
+        Some((
+            "--preload",
+            "runs with preloaded modules are not recorded yet",
+        ))
+    } else {
+        None
+    };
+    match needs_debugger {
+        None => run_fast(matches, args),
+        Some((option, why)) if args.fast => {
+            let theme = args.theme();
+            eprintln!(
+                "{}",
+                theme.error(&format!(
+                    "error: {option} cannot be used with --fast: {why}"
+                ))
+            );
+            ExitCode::from(2)
+        }
+        Some(_) => session(
+            matches,
+            &args.debugger,
+            args.run_config(),
+            &args.program.module,
+        ),
     }
-    session(
-        matches,
-        &args.debugger,
-        args.run_config(),
-        &args.program.module,
-    )
 }
+
+/// Why `-b` and `--stop-on-entry` need instrumented code from the start.
+const PAUSES_BEFORE: &str = "plain code runs until the program fails, and cannot pause before that";
 
 /// `wasmdbg serve`: a debugger session whose program is the server.
 fn serve(matches: &clap::ArgMatches, args: &wasmdbg::cli::ServeArgs) -> ExitCode {
@@ -87,53 +123,27 @@ fn serve(matches: &clap::ArgMatches, args: &wasmdbg::cli::ServeArgs) -> ExitCode
     }
 }
 
-/// `wasmdbg run --fast`.
+/// `wasmdbg run` on plain code, recording in memory: the program's own
+/// status when it ended without a failure and nothing is left to do;
+/// otherwise a session, after the run (commands, the prompt) or on its
+/// replay up to the failure.
 fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCode {
     let theme = args.theme();
     let d = &args.debugger;
-    let refusal = if !d.breakpoints.is_empty() {
-        Some("-b")
-    } else if d.stop_on_entry {
-        Some("--stop-on-entry")
-    } else if d.frontend.json {
-        Some("--json")
-    } else {
-        None
-    };
-    if let Some(option) = refusal {
-        let why = if option == "--json" {
-            "--fast lets the program write to stdout directly, which --json needs for its lines"
-        } else {
-            "--fast runs plain code until the program fails, and plain code cannot pause before that"
-        };
-        eprintln!(
-            "{}",
-            theme.error(&format!(
-                "error: {option} cannot be used with --fast: {why}"
-            ))
-        );
-        return ExitCode::from(2);
-    }
     let config = args.run_config();
-    // Ctrl-C and --timeout reach the recorded run, then the replay.
+    // Ctrl-C and --timeout reach the recorded run, then the replay (unless
+    // --no-interrupts: then nothing stops a running program).
     let interrupter = ctrl_c_interrupter();
-    let session = |config| {
+    let session = |config, ran_before| {
         session_with(
             matches,
             &args.debugger,
             config,
             &args.program.module,
             interrupter.clone(),
+            ran_before,
         )
     };
-    // What cannot be recorded yet runs under the debugger from the start.
-    if !config.preloads.is_empty() {
-        eprintln!(
-            "wasmdbg: --fast records programs without preloads; --preload runs under the \
-             debugger from the start instead"
-        );
-        return session(config);
-    }
     let (recording, cancelled) = std::sync::mpsc::channel::<()>();
     if let Some(seconds) = d.timeout {
         let interrupter = interrupter.clone();
@@ -147,28 +157,41 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
     let recorded = wasmdbg::debugger::record::record(
         &config,
         || Ok(wasmdbg::debugger::record::Sink::Memory(Vec::new())),
-        Some(&interrupter),
+        (!d.no_interrupts).then_some(&interrupter),
     );
     // The timeout counts the recorded run; the replay has its own.
     drop(recording);
     let recorded = match recorded {
         Ok(r) => r,
         // Not recordable (a component importing an interface of its own,
-        // a shared memory): it runs under the debugger from the start, as
-        // before --fast existed.
+        // a shared memory): it runs under the debugger from the start.
         Err(e) if e.kind == wasmdbg::error::ErrorKind::Unavailable => {
-            eprintln!(
-                "wasmdbg: --fast runs this program under the debugger from the start: {}",
-                e.message
-            );
-            return session(config);
+            if args.fast {
+                eprintln!(
+                    "wasmdbg: --fast runs this program under the debugger from the start: {}",
+                    e.message
+                );
+            }
+            return session(config, None);
         }
         Err(e) => return load_failed(false, theme, &e.to_string()),
     };
-    use wasmdbg::debugger::record::trace::End;
-    if matches!(recorded.end, End::Returned | End::Exited(_)) {
-        print_results(&recorded.results);
-        return ExitCode::from(recorded.status as u8);
+    // What wasmdbg prints next starts a line, as in a session.
+    use wasmdbg::debugger::protocol::OutputStream;
+    if !recorded.output.ends_line(OutputStream::Stdout) {
+        println!();
+    }
+    if !recorded.output.ends_line(OutputStream::Stderr) {
+        eprintln!();
+    }
+    if let Some(outcome) = recorded.outcome {
+        // Nothing to do after the end: exit as `wasmtime run`, with the
+        // line a session ends with.
+        if d.frontend.batch && scripts_in_order(matches, &d.frontend).is_empty() {
+            print!("{}", wasmdbg::render::outcome(&theme, &outcome));
+            return ExitCode::from(recorded.status as u8);
+        }
+        return session(config, Some(outcome));
     }
     let wasmdbg::debugger::record::Sink::Memory(bytes) = recorded.sink else {
         return load_failed(false, theme, "the in-memory recording was lost");
@@ -185,7 +208,8 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
     match recorded.interrupted {
         Some(how) => eprintln!(
             "wasmdbg: the program was interrupted ({}) after {calls}; replaying it under the \
-             debugger to {} (how far it ran after it is not recorded)",
+             debugger to the first call or loop after {} (how far it ran after that is not \
+             recorded)",
             match how {
                 Some(seconds) => format!("--timeout {seconds}s"),
                 None => "Ctrl-C".to_string(),
@@ -193,13 +217,23 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
             if recorded.calls == 0 {
                 "its start"
             } else {
-                "just after the last"
+                "the last"
             }
         ),
-        None => eprintln!(
-            "wasmdbg: the program {} after {calls}; replaying it under the debugger to there",
-            recorded.end
-        ),
+        None => {
+            use wasmdbg::debugger::record::trace::End;
+            let (how, why) = match &recorded.end {
+                End::Trapped(why) => ("trapped", why.as_str()),
+                End::Failed(why) => ("failed", why.as_str()),
+                // Not a failure: a session after the run took these.
+                End::Returned => ("returned", ""),
+                End::Exited(_) => ("exited", ""),
+            };
+            eprintln!(
+                "wasmdbg: the program {how} after {calls} ({why}); replaying it under the \
+                 debugger to there"
+            );
+        }
     }
     let config = wasmdbg::debugger::RunConfig {
         replay: Some(wasmdbg::debugger::record::Replay {
@@ -209,7 +243,7 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         }),
         ..config
     };
-    session(config)
+    session(config, None)
 }
 
 /// `wasmdbg record`: the program's own exit status (as `wasmtime run`
@@ -241,7 +275,7 @@ fn record(args: &wasmdbg::cli::RecordArgs) -> ExitCode {
     };
     match wasmdbg::debugger::record::record(&config, open, None) {
         Ok(recorded) => {
-            print_results(&recorded.results);
+            print_results(recorded.outcome.as_ref());
             use wasmdbg::debugger::record::trace::End;
             if let End::Trapped(_) | End::Failed(_) = &recorded.end {
                 eprintln!(
@@ -289,21 +323,21 @@ fn replay(matches: &clap::ArgMatches, args: &wasmdbg::cli::ReplayArgs) -> ExitCo
     session(matches, &args.debugger, config, &module)
 }
 
-/// The results of an `--invoke`d function, one per line, as a session
-/// prints them.
-fn print_results(results: &wasmdbg::debugger::record::Results) {
-    use wasmdbg::debugger::record::Results;
-    match results {
-        Results::Core(values) => {
-            for v in values {
+/// The results of an `--invoke`d function, one per line, as `wasmtime run
+/// --invoke` prints them.
+fn print_results(outcome: Option<&Outcome>) {
+    match outcome {
+        Some(Outcome::Returned { results, .. }) => {
+            for v in results {
                 println!("{}", wasmdbg::render::value(v));
             }
         }
-        Results::Component(values) => {
-            for v in values {
+        Some(Outcome::ComponentReturned { results, .. }) => {
+            for v in results {
                 println!("{v}");
             }
         }
+        _ => {}
     }
 }
 
@@ -314,7 +348,7 @@ fn session(
     config: wasmdbg::debugger::RunConfig,
     module: &std::path::Path,
 ) -> ExitCode {
-    session_with(matches, args, config, module, ctrl_c_interrupter())
+    session_with(matches, args, config, module, ctrl_c_interrupter(), None)
 }
 
 /// Ctrl-C while the guest runs pauses it (through the interrupter this
@@ -329,13 +363,16 @@ fn ctrl_c_interrupter() -> Interrupter {
     interrupter
 }
 
-/// [`session`] with Ctrl-C reaching `interrupter`.
+/// [`session`] with Ctrl-C reaching `interrupter`; with `ran_before`, a
+/// session after the program's run on plain code ended so
+/// ([`Session::after_run`]).
 fn session_with(
     matches: &clap::ArgMatches,
     args: &wasmdbg::cli::DebuggerArgs,
     config: wasmdbg::debugger::RunConfig,
     module: &std::path::Path,
     interrupter: Interrupter,
+    ran_before: Option<Outcome>,
 ) -> ExitCode {
     let theme = args.frontend.theme();
     let scripts = scripts_in_order(matches, &args.frontend);
@@ -352,7 +389,10 @@ fn session_with(
     if json {
         let _ = out.write_all(wasmdbg::console::json::start(module, None).as_bytes());
     }
-    let (session, first) = Session::start_with_events(config, timeout, interrupter, Some(sink));
+    let (session, first) = match ran_before {
+        Some(ended) => Session::after_run(config, ended, interrupter, Some(sink)),
+        None => Session::start_with_events(config, timeout, interrupter, Some(sink)),
+    };
     if let Response::Ended(Outcome::LoadFailed(msg)) = &first {
         return load_failed(json, theme, msg);
     }

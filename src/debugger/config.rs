@@ -124,7 +124,7 @@ pub struct RunConfig {
     /// name (`--preload NAME=MODULE`, wasmtime run's), in order.
     pub preloads: Vec<(String, PathBuf)>,
     /// Answer every host call from a recording instead of running WASI
-    /// (`wasmdbg replay`, `run --fast` after a failure); then files, clocks
+    /// (`wasmdbg replay`, `wasmdbg run`'s fast path after a failure); then files, clocks
     /// and stdin are not touched, and reverse execution works.
     pub replay: Option<Replay>,
     /// Serve HTTP with a `wasi:http/proxy` component instead of running a
@@ -139,9 +139,9 @@ pub struct Replay {
     /// The trace.
     pub trace: Arc<super::record::trace::Trace>,
     /// The first replayed run does not show the guest's output again (it
-    /// was shown while recording: `run --fast`).
+    /// was shown while recording: `wasmdbg run`'s fast path).
     pub quiet_first_run: bool,
-    /// The recording was interrupted (`run --fast`): by Ctrl-C (`Some(None)`)
+    /// The recording was interrupted (`wasmdbg run`'s fast path): by Ctrl-C (`Some(None)`)
     /// or `--timeout` (`Some(Some(seconds))`). The first replayed run is
     /// interrupted the same way once its last recorded host call has been
     /// answered: how far the recording ran after it is not recorded.

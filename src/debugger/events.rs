@@ -61,7 +61,13 @@ pub(crate) fn on_event(
             *lock(&shared.last_exception) = Some(exception.clone());
             // An exception no handler catches ends the program: it pauses
             // like a trap even when throws do not.
-            if !shared.stop_on_throw.load(Ordering::Relaxed) && exception.caught != Some(false) {
+            let passes = !shared.stop_on_throw.load(Ordering::Relaxed)
+                || store
+                    .data()
+                    .replay
+                    .as_ref()
+                    .is_some_and(|c| c.passes_caught_throws);
+            if passes && exception.caught != Some(false) {
                 return;
             }
             StopReason::Exception(exception)

@@ -24,6 +24,7 @@ mod live;
 mod machine;
 mod pause;
 mod postmortem;
+mod preflight;
 pub mod protocol;
 pub mod record;
 mod reverse;

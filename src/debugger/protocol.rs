@@ -859,7 +859,7 @@ pub struct RequestRecord {
     /// Writing the trace failed: why.
     pub trace_error: Option<String>,
     /// It was interrupted (Ctrl-C, `--timeout`, the end of the session):
-    /// a replay pauses just after its last recorded host call, since how
+    /// a replay pauses at the first call or loop after its last recorded host call, since how
     /// far it ran after that is not recorded.
     pub interrupted: bool,
     /// It is replayed under the debugger to where it failed, and pauses

@@ -43,6 +43,9 @@ pub struct Session {
     config: RunConfig,
     /// A post-mortem session: the core dump file it reads.
     core: Option<std::path::PathBuf>,
+    /// How the program's first run, made before the session on plain code,
+    /// ended; taken by the first worker (see [`Session::after_run`]).
+    ran_before: Option<super::protocol::Outcome>,
     worker: Option<std::thread::JoinHandle<()>>,
     /// The worker's channel closed: it is gone even while its thread is
     /// still unwinding.
@@ -84,6 +87,32 @@ impl Session {
         interrupter: Interrupter,
         sink: Option<EventSink>,
     ) -> (Session, Response) {
+        Self::start_inner(config, None, timeout, interrupter, sink)
+    }
+
+    /// A session on `config`'s program whose first run already happened
+    /// before it, on plain code (`wasmdbg run`'s fast path), and ended as
+    /// `ended` says: a returned entry function or an exit; a failure is
+    /// replayed instead. The program is loaded but not run again, the first
+    /// response is `Response::Ended(ended)` (or `Ended(LoadFailed)`), and
+    /// `run` runs it under the debugger. `sink` as in
+    /// [`Session::start_with_events`].
+    pub fn after_run(
+        config: RunConfig,
+        ended: super::protocol::Outcome,
+        interrupter: Interrupter,
+        sink: Option<EventSink>,
+    ) -> (Session, Response) {
+        Self::start_inner(config, Some(ended), None, interrupter, sink)
+    }
+
+    fn start_inner(
+        config: RunConfig,
+        ran_before: Option<super::protocol::Outcome>,
+        timeout: Option<std::time::Duration>,
+        interrupter: Interrupter,
+        sink: Option<EventSink>,
+    ) -> (Session, Response) {
         let (requests, _) = channel();
         let (_, responses) = channel();
         let events = Events {
@@ -97,6 +126,7 @@ impl Session {
             interrupter,
             config,
             core: None,
+            ran_before,
             worker: None,
             gone: std::sync::atomic::AtomicBool::new(false),
             lasting: Default::default(),
@@ -143,6 +173,7 @@ impl Session {
             interrupter: Interrupter::default(),
             config,
             core: Some(core),
+            ran_before: None,
             worker: None,
             gone: std::sync::atomic::AtomicBool::new(false),
             lasting: Default::default(),
@@ -186,6 +217,7 @@ impl Session {
             ),
             None => worker::spawn(
                 self.config.clone(),
+                self.ran_before.take(),
                 self.interrupter.0.clone(),
                 self.lasting.clone(),
                 req_rx,

@@ -56,12 +56,16 @@ const HANDLER_STACK: usize = 15 << 20;
 
 /// Spawns the worker thread for `config`. The first response on the channel
 /// is `Stopped` (the guest paused) or `Ended` (it finished, or could not be
-/// loaded).
+/// loaded). With `ran_before`, the program's first run already happened
+/// outside the debugger (on plain code, `wasmdbg run`'s fast path) and ended
+/// so: the program is loaded but not run, that end is the first response,
+/// and `run` runs it under the debugger.
 ///
 /// # Errors
 /// Only when the OS refuses to create the thread.
 pub(crate) fn spawn(
     config: RunConfig,
+    ran_before: Option<Outcome>,
     interrupt: Arc<Interrupt>,
     lasting: Arc<super::history::Lasting>,
     requests: Receiver<Incoming>,
@@ -75,12 +79,13 @@ pub(crate) fn spawn(
                 requests,
                 responses,
             }));
-            worker_main(config, output, interrupt, lasting, channel)
+            worker_main(config, ran_before, output, interrupt, lasting, channel)
         })
 }
 
 fn worker_main(
     config: RunConfig,
+    mut ran_before: Option<Outcome>,
     output: Sender<Message>,
     interrupt: Arc<Interrupt>,
     lasting: Arc<super::history::Lasting>,
@@ -110,7 +115,10 @@ fn worker_main(
         }
     };
     loop {
-        let outcome = runtime.block_on(program.run_once());
+        let outcome = match ran_before.take() {
+            Some(outcome) => outcome,
+            None => runtime.block_on(program.run_once()),
+        };
         let restart = {
             let mut control = lock(&program.shared.control);
             std::mem::replace(&mut control.killing, false)
@@ -224,43 +232,7 @@ impl Loaded {
                 ));
             }
         }
-        let is_component = crate::program::is_component(&bytes);
-        if config.serve.is_some() && !is_component {
-            return Err(invalid!(
-                "{} is a core module; `wasmdbg serve` serves a wasi:http/proxy component",
-                config.module.display()
-            ));
-        }
-        let kind = if is_component {
-            // Imports wasmdbg cannot provide are refused before anything
-            // is compiled.
-            match config.unknown_imports {
-                UnknownImports::Refuse => {
-                    // `serve`, and the replay of a request it recorded,
-                    // link wasi:http.
-                    let http = config.serve.is_some()
-                        || config
-                            .replay
-                            .as_ref()
-                            .is_some_and(|r| r.trace.request.is_some());
-                    super::component::check_imports(&bytes, http)?
-                }
-                UnknownImports::Trap => {}
-                UnknownImports::DefaultValues => {
-                    return Err(invalid!(
-                        "--default-values-unknown-imports is for core modules (wasmtime has default values for a core module's imports only); --trap-unknown-imports works for components"
-                    ));
-                }
-            }
-            ProgramKind::Component
-        } else {
-            ProgramKind::Module
-        };
-        if kind == ProgramKind::Component && !config.preloads.is_empty() {
-            return Err(invalid!(
-                "--preload is for core modules; a component links its own"
-            ));
-        }
+        let kind = super::preflight::program_kind(config, &bytes)?;
         // Preloaded modules: their bytes, and what each provides to the
         // ones after it (its import name and exports).
         let mut preload_bytes = Vec::new();
@@ -290,11 +262,6 @@ impl Loaded {
         // milliseconds.
         let dwp = match kind {
             ProgramKind::Module => read_dwp(config)?,
-            ProgramKind::Component if config.dwp.is_some() => {
-                return Err(invalid!(
-                    "--dwp is for a core module built with split DWARF; a component's core modules carry their own DWARF"
-                ));
-            }
             ProgramKind::Component => None,
         };
         let parsing = {
@@ -572,7 +539,7 @@ impl Loaded {
         let shared = &self.shared;
         let kind = shared.program.kind;
         let first = self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0;
-        // `run --fast` showed the output already; a reverse command's
+        // `wasmdbg run`'s fast path showed the output already; a reverse command's
         // replays do not show it again.
         let quiet = first
             && self
@@ -606,7 +573,11 @@ impl Loaded {
             Ok(store) => store,
             Err(outcome) => return outcome,
         };
-        // A recording Ctrl-C or --timeout interrupted (`run --fast`): the
+        // The replay of a run on plain code goes to where it failed.
+        if quiet && let Some(cursor) = store.data_mut().replay.as_mut() {
+            cursor.passes_caught_throws = true;
+        }
+        // A recording Ctrl-C or --timeout interrupted (`wasmdbg run`'s fast path): the
         // first replay is interrupted again once it has answered the last
         // recorded call.
         if let (true, Some(Some(timeout)), Some(cursor)) = (

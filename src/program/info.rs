@@ -61,8 +61,11 @@ pub fn map_module_bytes(path: &Path) -> Result<ModuleBytes, Error> {
     // checked, compiled) would make those reads see a mix, and a truncated
     // one would raise SIGBUS; wasmtime copies what it keeps, so nothing
     // reads the mapping after compiling.
-    let mapped = unsafe { memmap2::Mmap::map(&file) }
-        .map_err(|e| io_error!("cannot read {}: {e}", path.display()))?;
+    let Ok(mapped) = (unsafe { memmap2::Mmap::map(&file) }) else {
+        // What cannot be mapped (a directory, a pipe) is read, and fails
+        // or not as it would for a session.
+        return load_module_bytes(path).map(ModuleBytes::Owned);
+    };
     if mapped.starts_with(b"\0asm") {
         return Ok(ModuleBytes::Mapped(mapped));
     }

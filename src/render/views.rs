@@ -322,12 +322,15 @@ pub fn request_recorded(r: &crate::debugger::protocol::RequestRecord) -> String 
     }
     match (r.replayed, r.interrupted) {
         (true, false) => line.push_str("; replaying it under the debugger to there"),
+        // Where the replay can pause: wasmtime checks for an interrupt
+        // at each function entry and loop back edge.
         (true, true) if r.calls == 0 => line.push_str(
-            "; replaying it under the debugger to its start (how far it ran is not recorded)",
+            "; replaying it under the debugger to the first call or loop after its start (how \
+             far it ran is not recorded)",
         ),
         (true, true) => line.push_str(
-            "; replaying it under the debugger to just after that call (how far it ran after \
-             it is not recorded)",
+            "; replaying it under the debugger to the first call or loop after that host call \
+             (how far it ran after it is not recorded)",
         ),
         (false, _) => {}
     }

@@ -6,11 +6,21 @@ use std::path::{Path, PathBuf};
 
 use crate::harness::{root, run_with_home};
 
-/// `run --batch -ex 'info module' -ex bt [EXTRA] wat/divide.wat` with HOME
-/// set to `home`: the module traps, so the transcript also shows that the
-/// loaded code behaves as the compiled code did.
+/// `run --instrumented --batch -ex 'info module' -ex bt [EXTRA]
+/// wat/divide.wat` with HOME set to `home`: the module traps, so the
+/// transcript also shows that the loaded code behaves as the compiled code
+/// did. (Instrumented: one compile, the session's; a run on plain code
+/// caches its plain code and, when it fails, the replay's code too.)
 fn start(home: &Path, extra: &[&str]) -> String {
-    let mut args = vec!["run", "--batch", "-ex", "info module", "-ex", "bt"];
+    let mut args = vec![
+        "run",
+        "--instrumented",
+        "--batch",
+        "-ex",
+        "info module",
+        "-ex",
+        "bt",
+    ];
     args.extend_from_slice(extra);
     args.push("wat/divide.wat");
     run_with_home(home, &root(), &args)

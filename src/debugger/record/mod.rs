@@ -1,7 +1,8 @@
 //! Record and replay: `wasmdbg record` runs a core module on plain code and
 //! writes every host call to a trace ([`trace`]); `wasmdbg replay` and
-//! `run --fast` run it again under the debugger with every host call
-//! answered from the trace (the `replayer` module), so the run repeats exactly —
+//! `wasmdbg run` (after a failure on plain code) run it again under the
+//! debugger with every host call answered from the trace (the `replayer`
+//! module), so the run repeats exactly —
 //! which is also how reverse execution goes back: by replaying to an
 //! earlier moment.
 //!
@@ -14,9 +15,10 @@ pub mod p1;
 pub mod p2;
 pub(crate) mod recorder;
 pub(crate) mod replayer;
+pub mod stdio;
 pub mod trace;
 
 pub use super::config::Replay;
-pub use recorder::{Recorded, Results, record};
+pub use recorder::{Recorded, record};
 pub use trace::Sink;
 pub use trace::Trace;

@@ -17,6 +17,7 @@ use super::trace::{Call, CallResult, End, Header, Sink, TraceWriter, module_hash
 use crate::debugger::config::DEFAULT_MAX_WASM_STACK;
 use crate::debugger::config::RunConfig;
 use crate::debugger::host::{MemoryCap, one_line, wasi_builder};
+use crate::debugger::protocol::Outcome;
 
 /// How a recorded run went.
 pub struct Recorded {
@@ -25,8 +26,11 @@ pub struct Recorded {
     /// The exit status `wasmtime run` gives for that end: the code of
     /// `proc_exit`, 134 for a trap, 1 for another failure, else 0.
     pub status: i32,
-    /// The entry function's results (`--invoke`), when it returned.
-    pub results: Results,
+    /// How it ended as a session reports an end (`Outcome::Returned` with
+    /// the entry function's results, `ComponentReturned`, `Exited`), when it
+    /// ended without a failure; `None` after a trap, an uncaught exception,
+    /// a failed host call or an interrupt.
+    pub outcome: Option<Outcome>,
     /// How many host calls were recorded.
     pub calls: u64,
     /// The trace (its bytes, for [`Sink::Memory`]).
@@ -35,15 +39,8 @@ pub struct Recorded {
     /// (`Some(Some(seconds))`), through the `Interrupter` given to
     /// [`record`].
     pub interrupted: Option<Option<f64>>,
-}
-
-/// An `--invoke`d function's results.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Results {
-    /// A core module's function's, as values.
-    Core(Vec<crate::debugger::protocol::Value>),
-    /// A component's function's, as WAVE text (`"hi"`, `[1, 2]`).
-    Component(Vec<String>),
+    /// Whether the guest's stdout and stderr each ended a line.
+    pub output: super::stdio::LineEnds,
 }
 
 /// The store's data while recording.
@@ -132,11 +129,18 @@ pub(crate) fn header(config: &RunConfig, bytes: &[u8], functions: Vec<String>) -
 
 /// The `wasi_snapshot_preview1` functions `module` imports.
 pub(crate) fn wasi_imports(module: &Module) -> Vec<(String, wasmtime::FuncType)> {
-    module
-        .imports()
-        .filter(|i| i.module() == WASI && p1::FUNCTIONS.contains(&i.name()))
-        .filter_map(|i| Some((i.name().to_string(), i.ty().func()?.clone())))
-        .collect()
+    let mut imports: Vec<(String, wasmtime::FuncType)> = Vec::new();
+    // A module may import one function twice; it is defined once.
+    for import in module.imports() {
+        if import.module() == WASI
+            && p1::FUNCTIONS.contains(&import.name())
+            && !imports.iter().any(|(name, _)| name == import.name())
+            && let Some(ty) = import.ty().func()
+        {
+            imports.push((import.name().to_string(), ty.clone()));
+        }
+    }
+    imports
 }
 
 /// Runs `config`'s module on plain code, writing its trace to the sink
@@ -157,8 +161,9 @@ pub fn record(
     interrupter: Option<&crate::debugger::Interrupter>,
 ) -> Result<Recorded, Error> {
     let bytes = crate::program::map_module_bytes(&config.module)?;
+    let kind = crate::debugger::preflight::program_kind(config, &bytes)?;
     check_recordable(&bytes, config)?;
-    if crate::program::is_component(&bytes) {
+    if kind == crate::program::ProgramKind::Component {
         return record_component(config, &bytes, std::thread::spawn(open), interrupter);
     }
     if config.unknown_imports == crate::debugger::imports::UnknownImports::Refuse {
@@ -207,7 +212,9 @@ pub fn record(
         .map_err(|e| not_found!("{}", one_line(&e)))?;
 
     let mut wasi = wasi_builder(config)?;
-    wasi.inherit_stdout().inherit_stderr();
+    let output = super::stdio::LineEnds::default();
+    wasi.stdout(output.stream(crate::debugger::protocol::OutputStream::Stdout))
+        .stderr(output.stream(crate::debugger::protocol::OutputStream::Stderr));
     let argv0 = config.argv0();
     let host = Recorder {
         wasi: wasi.build_p1(),
@@ -235,7 +242,22 @@ pub fn record(
                 .map_err(|e| malformed!("malformed module: {e:#}"))?;
             Some(crate::debugger::entry::entry_point(&info, config)?)
         }
-        None => None,
+        None => {
+            // `_start`, refused as a session refuses it (with the exports
+            // that could be invoked) without reading the whole module.
+            let functions: Vec<&str> = module
+                .exports()
+                .filter(|e| e.ty().func().is_some())
+                .map(|e| e.name())
+                .collect();
+            if !functions.contains(&"_start") {
+                return Err(not_found!(
+                    "the module has no _start (not a WASI command); use --invoke NAME; {}",
+                    crate::debugger::entry::exports_listing(&functions)
+                ));
+            }
+            None
+        }
     };
     let result: wasmtime::Result<Vec<Val>> = runtime.block_on(async {
         let instance = linker.instantiate_async(&mut store, &module).await?;
@@ -243,9 +265,9 @@ pub fn record(
             Some(e) => (e.name.as_str(), e.args.clone()),
             None => ("_start", Vec::new()),
         };
-        let func = instance.get_func(&mut store, name).ok_or_else(|| {
-            format_err!("the module has no _start (not a WASI command); use --invoke NAME")
-        })?;
+        let func = instance
+            .get_func(&mut store, name)
+            .ok_or_else(|| format_err!("internal error: the entry function {name} is gone"))?;
         let ty = func.ty(&store);
         let mut results: Vec<Val> = ty
             .results()
@@ -258,13 +280,20 @@ pub fn record(
         Ok(_) => (End::Returned, 0),
         Err(e) => end_of_error(e),
     };
-    let results = Results::Core(match &result {
-        Ok(results) => results
-            .iter()
-            .map(crate::debugger::values::value_of)
-            .collect(),
-        Err(_) => Vec::new(),
-    });
+    let outcome = match (&result, &end) {
+        (Ok(results), _) => Some(Outcome::Returned {
+            entry: entry
+                .as_ref()
+                .map_or("_start", |e| e.name.as_str())
+                .to_string(),
+            results: results
+                .iter()
+                .map(crate::debugger::values::value_of)
+                .collect(),
+        }),
+        (Err(_), End::Exited(code)) => Some(Outcome::Exited(*code)),
+        (Err(_), _) => None,
+    };
     let host = store.into_data();
     if let Some(e) = host.write_error {
         return Err(io_error!("cannot write the trace: {e}"));
@@ -273,7 +302,7 @@ pub fn record(
         .writer
         .ok_or_else(|| Error::new(ErrorKind::Internal, "the trace writer was lost"))?;
     let interrupted = interruption(result.as_ref().err(), interrupter);
-    finish(writer, end, status, results, interrupted)
+    finish(writer, end, status, outcome, interrupted, output)
 }
 
 /// Arms `store` for `interrupter`: the guest's next epoch check after a
@@ -360,8 +389,9 @@ fn finish(
     writer: TraceWriter<Sink>,
     end: End,
     status: i32,
-    results: Results,
+    outcome: Option<Outcome>,
     interrupted: Option<Option<f64>>,
+    output: super::stdio::LineEnds,
 ) -> Result<Recorded, Error> {
     let calls = writer.calls();
     let sink = writer
@@ -370,10 +400,11 @@ fn finish(
     Ok(Recorded {
         end,
         status,
-        results,
+        outcome,
         calls,
         sink,
         interrupted,
+        output,
     })
 }
 
@@ -406,7 +437,9 @@ fn record_component(
     let writer =
         TraceWriter::new(sink, &header).map_err(|e| io_error!("cannot write the trace: {e}"))?;
     let mut wasi = wasi_builder(config)?;
-    wasi.inherit_stdout().inherit_stderr();
+    let output = super::stdio::LineEnds::default();
+    wasi.stdout(output.stream(crate::debugger::protocol::OutputStream::Stdout))
+        .stderr(output.stream(crate::debugger::protocol::OutputStream::Stderr));
     let host = crate::debugger::state::Host {
         wasi: wasmtime_wasi::WasiCtxBuilder::new().build_p1(),
         p2: wasi.build(),
@@ -432,15 +465,16 @@ fn record_component(
         .map_err(|e| invalid!("cannot start the async runtime: {e}"))?;
     let result = runtime.block_on(runner.run(&mut store));
     let interrupted = interruption(result.as_ref().err(), interrupter);
-    let (end, status, results) = match result {
-        Ok(crate::debugger::protocol::Outcome::Exited(code)) => (End::Exited(code), code, vec![]),
-        Ok(crate::debugger::protocol::Outcome::ComponentReturned { results, .. }) => {
-            (End::Returned, 0, results)
-        }
-        Ok(_) => (End::Returned, 0, vec![]),
+    let (end, status, outcome) = match result {
+        Ok(Outcome::Exited(code)) => (End::Exited(code), code, Some(Outcome::Exited(code))),
+        Ok(outcome) => (End::Returned, 0, Some(outcome)),
         Err(e) => {
             let (end, status) = end_of_error(&e);
-            (end, status, vec![])
+            let outcome = match end {
+                End::Exited(code) => Some(Outcome::Exited(code)),
+                _ => None,
+            };
+            (end, status, outcome)
         }
     };
     let host = store.into_data();
@@ -450,13 +484,7 @@ fn record_component(
     if let Some(e) = recording.write_error {
         return Err(io_error!("cannot write the trace: {e}"));
     }
-    finish(
-        recording.writer,
-        end,
-        status,
-        Results::Component(results),
-        interrupted,
-    )
+    finish(recording.writer, end, status, outcome, interrupted, output)
 }
 
 /// A WASI call made through wasmtime-wasi, recorded.

@@ -21,7 +21,7 @@ pub(crate) struct Cursor {
     /// The index of the next call to answer.
     pub next: usize,
     /// Where the guest's stdout and stderr writes go; `None` while the
-    /// output was already shown (`run --fast`'s first replay).
+    /// output was already shown (`wasmdbg run`'s fast path's first replay).
     pub echo: Option<(GuestOutput, GuestOutput)>,
     /// A component's stdout and stderr streams: the host `rep`s its
     /// replayed `get-stdout` and `get-stderr` calls returned and the guest
@@ -30,6 +30,10 @@ pub(crate) struct Cursor {
     /// Called once the last recorded call has been answered (a run or
     /// request interrupted on plain code pauses there).
     pub at_end: Option<Box<dyn FnOnce() + Send>>,
+    /// Throws that a handler catches do not pause this run, whatever
+    /// `stop-on-throw` says: it replays a run on plain code up to where it
+    /// failed, and that run did not pause at them.
+    pub passes_caught_throws: bool,
 }
 
 impl Cursor {
@@ -41,6 +45,7 @@ impl Cursor {
             echo,
             streams: Vec::new(),
             at_end: None,
+            passes_caught_throws: false,
         }
     }
 
@@ -72,6 +77,34 @@ impl Cursor {
             again();
         } else {
             self.at_end = Some(Box::new(again));
+        }
+    }
+
+    /// The error of host call `call` (its text: name and arguments) made
+    /// after the last recorded one. A recording that ended failing
+    /// (`End::Failed`) failed at this call, the first it could not record
+    /// (a host call that failed, such as `fd_write` without a memory to
+    /// read): the replay fails with the same message. One that was
+    /// interrupted (Ctrl-C, `--timeout`) ends here. Otherwise the replay
+    /// diverged.
+    pub(crate) fn past_the_end(&self, call: &str) -> String {
+        let interrupted = crate::debugger::host::trap_message(&wasmtime::Trap::Interrupt);
+        match &self.trace.end {
+            super::trace::End::Failed(message) => message.clone(),
+            super::trace::End::Trapped(message) if *message == interrupted => format!(
+                "the recording ends before host call #{}, {call}: it was interrupted after \
+                 the {} recorded calls, and how far it ran after them is not recorded; `run` \
+                 replays it again, `wasmdbg run --instrumented` runs the program live under the \
+                 debugger",
+                self.next + 1,
+                self.trace.call_count(),
+            ),
+            end => format!(
+                "the replay diverged at host call #{}: the program calls {call}, after the last \
+                 of the {} recorded calls (the recording {end})",
+                self.next + 1,
+                self.trace.call_count(),
+            ),
         }
     }
 
@@ -134,11 +167,8 @@ fn replayed_call<T: Replaying>(
     let trace = cursor.trace.clone();
     let Some(call) = trace.calls.get(cursor.next) else {
         return Err(format_err!(
-            "the replay diverged at host call #{n}: the program calls {}, after the last of the \
-             {} recorded calls (the recording {})",
-            call_text(name, &args),
-            trace.calls.len(),
-            trace.end
+            "{}",
+            cursor.past_the_end(&call_text(name, &args))
         ));
     };
     let recorded = trace.function(call);

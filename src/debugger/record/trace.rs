@@ -158,7 +158,7 @@ impl std::fmt::Display for End {
     }
 }
 
-/// Where a trace goes: a file, or memory (`run --fast`).
+/// Where a trace goes: a file, or memory (`wasmdbg run`'s fast path).
 pub enum Sink {
     /// A file being written.
     File(std::io::BufWriter<std::fs::File>),

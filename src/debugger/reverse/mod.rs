@@ -238,8 +238,10 @@ pub(crate) fn start(
             "serve with `--record DIR`, then `wasmdbg replay DIR/TRACE` runs the failed \
              request again, with reverse execution"
         } else {
-            "run the program with `wasmdbg record`, then `wasmdbg replay TRACE` (or `wasmdbg \
-             run --fast`, which replays a failed run)"
+            "this run was under the debugger from the start (`--instrumented`, `-b`, \
+             `--stop-on-entry`, `--json` or `--preload`); `wasmdbg run` without them records \
+             the run and replays one that fails, and `wasmdbg record` then `wasmdbg replay \
+             TRACE` replays any run"
         };
         return Err(
             Error::new(ErrorKind::Invalid, "reverse execution needs a recording").with_hint(hint),

@@ -562,7 +562,7 @@ impl ServeRunner {
 
     /// Replays a recorded request (`bytes`, its trace) under the debugger:
     /// it pauses where the recording failed, as a request run instrumented
-    /// would have (an `interrupted` one just after its last recorded host
+    /// would have (an `interrupted` one at the first call or loop after its last recorded host
     /// call).
     ///
     /// # Errors
@@ -582,6 +582,9 @@ impl ServeRunner {
         let mut store = (served.new_store)().map_err(|outcome| outcome.to_string())?;
         // The guest's output was shown when it ran.
         let mut cursor = Cursor::new(trace, None);
+        // To where it failed: throws that were caught on plain code did not
+        // pause it there.
+        cursor.passes_caught_throws = true;
         if let Some(timeout) = interrupt {
             let interrupter = super::interrupt::Interrupter(served.shared.interrupt.clone());
             cursor.interrupt_after_last_call(interrupter, timeout);

@@ -39,13 +39,7 @@ impl<H: ComponentHost> Replaying<'_, H> {
         let n = cursor.next + 1;
         let trace = cursor.trace.clone();
         let Some(call) = trace.component_calls.get(cursor.next) else {
-            return R::trap(format!(
-                "the replay diverged at host call #{n}: the program calls {func}{}, after the \
-                 last of the {} recorded calls (the recording {})",
-                call_text(&args),
-                trace.call_count(),
-                trace.end
-            ));
+            return R::trap(cursor.past_the_end(&format!("{func}{}", call_text(&args))));
         };
         let recorded = trace.function_name(call.func);
         if recorded != func || call.args != args {
