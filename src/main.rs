@@ -158,6 +158,7 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         &config,
         || Ok(wasmdbg::debugger::record::Sink::Memory(Vec::new())),
         (!d.no_interrupts).then_some(&interrupter),
+        wasmdbg::debugger::record::stdio::GuestStdio::process(),
     );
     // The timeout counts the recorded run; the replay has its own.
     drop(recording);
@@ -193,56 +194,14 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         }
         return session(config, Some(outcome));
     }
-    let wasmdbg::debugger::record::Sink::Memory(bytes) = recorded.sink else {
-        return load_failed(false, theme, "the in-memory recording was lost");
+    let config = match recorded.replay_config(config) {
+        Ok(config) => config,
+        Err(e) => return load_failed(false, theme, &e.to_string()),
     };
-    let trace = match wasmdbg::debugger::record::Trace::parse(&bytes) {
-        Ok(t) => std::sync::Arc::new(t),
-        Err(e) => return load_failed(false, theme, &format!("the in-memory recording: {e}")),
-    };
-    let calls = format!(
-        "{} host call{}",
-        recorded.calls,
-        if recorded.calls == 1 { "" } else { "s" }
+    eprintln!(
+        "wasmdbg: {}",
+        wasmdbg::render::replaying(&recorded, "Ctrl-C")
     );
-    match recorded.interrupted {
-        Some(how) => eprintln!(
-            "wasmdbg: the program was interrupted ({}) after {calls}; replaying it under the \
-             debugger to the first call or loop after {} (how far it ran after that is not \
-             recorded)",
-            match how {
-                Some(seconds) => format!("--timeout {seconds}s"),
-                None => "Ctrl-C".to_string(),
-            },
-            if recorded.calls == 0 {
-                "its start"
-            } else {
-                "the last"
-            }
-        ),
-        None => {
-            use wasmdbg::debugger::record::trace::End;
-            let (how, why) = match &recorded.end {
-                End::Trapped(why) => ("trapped", why.as_str()),
-                End::Failed(why) => ("failed", why.as_str()),
-                // Not a failure: a session after the run took these.
-                End::Returned => ("returned", ""),
-                End::Exited(_) => ("exited", ""),
-            };
-            eprintln!(
-                "wasmdbg: the program {how} after {calls} ({why}); replaying it under the \
-                 debugger to there"
-            );
-        }
-    }
-    let config = wasmdbg::debugger::RunConfig {
-        replay: Some(wasmdbg::debugger::record::Replay {
-            trace,
-            quiet_first_run: true,
-            interrupted: recorded.interrupted,
-        }),
-        ..config
-    };
     session(config, None)
 }
 
@@ -273,7 +232,8 @@ fn record(args: &wasmdbg::cli::RecordArgs) -> ExitCode {
             std::io::BufWriter::new(file),
         ))
     };
-    match wasmdbg::debugger::record::record(&config, open, None) {
+    let output = wasmdbg::debugger::record::stdio::GuestStdio::process();
+    match wasmdbg::debugger::record::record(&config, open, None, output) {
         Ok(recorded) => {
             print_results(recorded.outcome.as_ref());
             use wasmdbg::debugger::record::trace::End;

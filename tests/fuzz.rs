@@ -1118,6 +1118,7 @@ fn trace_seeds() -> &'static [(PathBuf, Vec<u8>)] {
                     &config,
                     || Ok(wasmdbg::debugger::record::Sink::Memory(Vec::new())),
                     None,
+                    wasmdbg::debugger::record::stdio::GuestStdio::process(),
                 )
                 .unwrap();
                 let wasmdbg::debugger::record::Sink::Memory(bytes) = recorded.sink else {

@@ -87,6 +87,8 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
         running,
         fe: None,
         launch: None,
+        instrumented: false,
+        directories: Vec::new(),
         pending_breakpoints: Vec::new(),
         stop_on_entry: false,
         stop_on_throw: true,
@@ -255,6 +257,18 @@ fn read_loop(
     }
 }
 
+/// The guest's `bytes` on `stream` as an `output` event.
+fn output_event(writer: &Writer, stream: OutputStream, bytes: &[u8]) {
+    let category = match stream {
+        OutputStream::Stdout => "stdout",
+        OutputStream::Stderr => "stderr",
+    };
+    writer.event(
+        "output",
+        json!({ "category": category, "output": String::from_utf8_lossy(bytes) }),
+    );
+}
+
 fn incoming(message: &Json) -> Incoming {
     Incoming {
         seq: message.get("seq").and_then(Json::as_i64).unwrap_or(0),
@@ -357,6 +371,10 @@ struct LaunchArgs {
     stdin: Option<PathBuf>,
     #[serde(default)]
     stop_on_entry: bool,
+    /// `--instrumented`: under the debugger from the start, even with no
+    /// breakpoint set when the configuration is done.
+    #[serde(default)]
+    instrumented: bool,
     /// `--invoke NAME` with `args` as its arguments.
     invoke: Option<String>,
     /// Look for source files in these directories too.
@@ -428,6 +446,11 @@ struct Adapter {
     /// its session; `evaluate` in the `repl` context runs commands on it.
     fe: Option<Console>,
     launch: Option<RunConfig>,
+    /// The launch's `instrumented`.
+    instrumented: bool,
+    /// Where to look for source files (the launch's `directories` and
+    /// `cwd`).
+    directories: Vec<PathBuf>,
     /// `setBreakpoints` before `launch`: (path, request).
     pending_breakpoints: Vec<Incoming>,
     stop_on_entry: bool,
@@ -1122,61 +1145,9 @@ impl Adapter {
         }
         self.sources = SourceFiles::new(directories.clone());
         self.stop_on_entry = args.stop_on_entry;
-        let writer = self.writer.clone();
-        let changed = self.breakpoints_changed.clone();
-        let sink: crate::debugger::EventSink = Box::new(move |event| {
-            match event {
-                // Read when the client is next told of breakpoints
-                // (`follow_breakpoints`).
-                Event::BreakpointsChanged => changed.store(true, Ordering::SeqCst),
-                Event::Serving { addr } => writer.event(
-                    "output",
-                    json!({ "category": "console", "output": format!("Serving HTTP on http://{addr}/\n") }),
-                ),
-                Event::RequestRecorded(record) => writer.event(
-                    "output",
-                    json!({
-                        "category": "console",
-                        "output": crate::render::request_recorded(&record),
-                    }),
-                ),
-                Event::Note(text) => writer.event(
-                    "output",
-                    json!({ "category": "console", "output": format!("wasmdbg: {text}\n") }),
-                ),
-                Event::Output { stream, bytes } => {
-                    let category = match stream {
-                        OutputStream::Stdout => "stdout",
-                        OutputStream::Stderr => "stderr",
-                    };
-                    writer.event(
-                        "output",
-                        json!({ "category": category, "output": String::from_utf8_lossy(&bytes) }),
-                    );
-                }
-                // Stops and ends: given back for the console to follow (`run_and_follow`).
-                ran @ (Event::Stopped(_) | Event::Ended(_)) => return Some(ran),
-            }
-            None
-        });
-        let (session, first) =
-            Session::start_with_events(config.clone(), None, self.interrupter.clone(), Some(sink));
-        if let Response::Ended(Outcome::LoadFailed(why)) = &first {
-            return Err(Failure {
-                message: why.clone(),
-                kind: Some(ErrorKind::NotLoaded),
-            });
-        }
-        let mut discard = Vec::new();
-        let fe = Console::new(
-            session,
-            render::Theme::PLAIN,
-            None,
-            directories,
-            crate::console::output::GuestOutput::default(),
-            &mut discard,
-        );
-        self.fe = Some(fe);
+        self.instrumented = args.instrumented;
+        self.directories = directories;
+        self.open(config.clone(), None)?;
         self.launch = Some(config);
         // Exception filters set before the launch.
         self.send_stop_policy()?;
@@ -1768,11 +1739,192 @@ impl Adapter {
         self.known_breakpoints = now;
     }
 
+    /// The session's event sink: the guest's output and the core's notes
+    /// as `output` events; stops and ends given back for the console.
+    fn event_sink(&self) -> crate::debugger::EventSink {
+        let writer = self.writer.clone();
+        let changed = self.breakpoints_changed.clone();
+        Box::new(move |event| {
+            match event {
+                // Read when the client is next told of breakpoints
+                // (`follow_breakpoints`).
+                Event::BreakpointsChanged => changed.store(true, Ordering::SeqCst),
+                Event::Serving { addr } => writer.event(
+                    "output",
+                    json!({ "category": "console", "output": format!("Serving HTTP on http://{addr}/\n") }),
+                ),
+                Event::RequestRecorded(record) => writer.event(
+                    "output",
+                    json!({
+                        "category": "console",
+                        "output": crate::render::request_recorded(&record),
+                    }),
+                ),
+                Event::Note(text) => writer.event(
+                    "output",
+                    json!({ "category": "console", "output": format!("wasmdbg: {text}\n") }),
+                ),
+                Event::Output { stream, bytes } => output_event(&writer, stream, &bytes),
+                // Stops and ends: given back for the console to follow (`run_and_follow`).
+                ran @ (Event::Stopped(_) | Event::Ended(_)) => return Some(ran),
+            }
+            None
+        })
+    }
+
+    /// Starts a session on `config` (after a run on plain code that ended
+    /// as `ran_before`, when given) and makes it the console's, in place
+    /// of any before it (whose worker ends).
+    ///
+    /// # Errors
+    /// The program could not be loaded.
+    fn open(&mut self, config: RunConfig, ran_before: Option<Outcome>) -> Result<(), Failure> {
+        let sink = Some(self.event_sink());
+        let interrupter = self.interrupter.clone();
+        let (session, first) = match ran_before {
+            Some(ended) => Session::after_run(config, ended, interrupter, sink),
+            None => Session::start_with_events(config, None, interrupter, sink),
+        };
+        if let Response::Ended(Outcome::LoadFailed(why)) = &first {
+            return Err(Failure {
+                message: why.clone(),
+                kind: Some(ErrorKind::NotLoaded),
+            });
+        }
+        let mut discard = Vec::new();
+        let fe = Console::new(
+            session,
+            render::Theme::PLAIN,
+            None,
+            self.directories.clone(),
+            crate::console::output::GuestOutput::default(),
+            &mut discard,
+        );
+        self.fe = Some(fe);
+        Ok(())
+    }
+
+    /// Whether `configurationDone` runs the program on plain code, as
+    /// `wasmdbg run` does: nothing needs the debugger from the start (no
+    /// breakpoint or watchpoint set, no `stopOnEntry`, `instrumented`,
+    /// `preloads`, `serve` or `replay`).
+    fn runs_on_plain_code(&self) -> bool {
+        let Some(config) = &self.launch else {
+            return false;
+        };
+        !self.configured
+            && !self.stop_on_entry
+            && !self.instrumented
+            && config.replay.is_none()
+            && config.serve.is_none()
+            && config.preloads.is_empty()
+            && self.breakpoint_ids().is_some_and(|ids| ids.is_empty())
+    }
+
+    /// `configurationDone` when [`Adapter::runs_on_plain_code`]: the
+    /// program runs on plain code, recorded in memory, its output as
+    /// `output` events and `pause` interrupting it. A normal end is
+    /// reported as such (the session then runs it under the debugger on
+    /// `restart`); a trap, an uncaught exception, a failed host call or a
+    /// `pause` is replayed under the debugger (from its entry, where the
+    /// exception filters are applied) to that moment, which is the
+    /// `stopped` event, with reverse execution there.
+    fn run_on_plain_code(&mut self, request: &Incoming) {
+        self.configured = true;
+        self.writer.respond(request, Json::Null);
+        let Some(config) = self.launch.clone() else {
+            return;
+        };
+        let plain = RunConfig {
+            stop_on_entry: false,
+            ..config.clone()
+        };
+        let writer = self.writer.clone();
+        let stdio = crate::debugger::record::stdio::GuestStdio::to(Arc::new(
+            move |stream, bytes: &[u8]| output_event(&writer, stream, bytes),
+        ));
+        self.running.store(true, Ordering::SeqCst);
+        let recorded = crate::debugger::record::record(
+            &plain,
+            || Ok(crate::debugger::record::Sink::Memory(Vec::new())),
+            Some(&self.interrupter),
+            stdio,
+        );
+        self.running.store(false, Ordering::SeqCst);
+        let console = |text: String| {
+            self.writer.event(
+                "output",
+                json!({ "category": "console", "output": format!("wasmdbg: {text}\n") }),
+            );
+        };
+        let opened = match recorded {
+            Ok(recorded) => match recorded.outcome {
+                Some(outcome) => self.open(config, Some(outcome)),
+                // Paused at its entry, as a launch is, so the exception
+                // filters apply before it runs to where it failed.
+                None => match recorded.replay_config(config) {
+                    Ok(config) => {
+                        console(render::replaying(&recorded, "pause"));
+                        self.open(config, None)
+                    }
+                    Err(e) => Err(Failure::from(e.message)),
+                },
+            },
+            // Not recordable (a component importing an interface of its
+            // own, a shared memory): under the debugger from the start, as
+            // loaded.
+            Err(e) => {
+                console(format!(
+                    "runs the program under the debugger from the start: {}",
+                    e.message
+                ));
+                self.ids.resumed();
+                if let Err(e) = self.run_and_follow(Request::Continue) {
+                    self.writer.event(
+                        "output",
+                        json!({ "category": "stderr", "output": format!("{e}\n") }),
+                    );
+                }
+                return self.report_state();
+            }
+        };
+        if let Err(why) = opened {
+            self.writer.event(
+                "output",
+                json!({ "category": "stderr", "output": format!("wasmdbg: {}\n", why.message) }),
+            );
+            self.writer.event("terminated", Json::Null);
+            return;
+        }
+        // The new session's stop policy is the client's exception filters.
+        if let Err(why) = self.send_stop_policy() {
+            self.writer.event(
+                "output",
+                json!({ "category": "stderr", "output": format!("wasmdbg: {}\n", why.message) }),
+            );
+        }
+        self.ids.resumed();
+        let at_entry = matches!(
+            self.fe.as_ref().map(Console::state),
+            Some(State::Paused(s)) if s.reason == StopReason::Entry
+        );
+        if at_entry && let Err(e) = self.run_and_follow(Request::Continue) {
+            self.writer.event(
+                "output",
+                json!({ "category": "stderr", "output": format!("{e}\n") }),
+            );
+        }
+        self.report_state();
+    }
+
     /// A request that runs the program: answered first, then the program
     /// runs (a `pause` from the client interrupts it), then a `stopped` or
     /// `exited` and `terminated` event.
     fn resume(&mut self, request: &Incoming) {
         use dap::requests as rq;
+        if request.command == "configurationDone" && self.runs_on_plain_code() {
+            return self.run_on_plain_code(request);
+        }
         let instruction = |g: &Option<dt::SteppingGranularity>| {
             matches!(g, Some(dt::SteppingGranularity::Instruction))
         };

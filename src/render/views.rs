@@ -338,6 +338,45 @@ pub fn request_recorded(r: &crate::debugger::protocol::RequestRecord) -> String 
     line
 }
 
+/// What a run on plain code that did not end normally is, and what
+/// happens next: `the program trapped after 3 host calls (integer divide by
+/// zero); replaying it under the debugger to there`, or for an interrupted
+/// one where the replay pauses (one line, no newline). `interrupt` names
+/// what interrupts a run for this front end (`Ctrl-C`, the DAP's `pause`).
+pub fn replaying(recorded: &crate::debugger::record::Recorded, interrupt: &str) -> String {
+    use crate::debugger::record::trace::End;
+    let calls = format!(
+        "{} host call{}",
+        recorded.calls,
+        if recorded.calls == 1 { "" } else { "s" }
+    );
+    if let Some(how) = recorded.interrupted {
+        // Where the replay can pause: wasmtime checks for an interrupt at
+        // each function entry and loop back edge.
+        return format!(
+            "the program was interrupted ({}) after {calls}; replaying it under the debugger to \
+             the first call or loop after {} (how far it ran after that is not recorded)",
+            match how {
+                Some(seconds) => format!("--timeout {seconds}s"),
+                None => interrupt.to_string(),
+            },
+            if recorded.calls == 0 {
+                "its start"
+            } else {
+                "the last"
+            }
+        );
+    }
+    let (how, why) = match &recorded.end {
+        End::Trapped(why) => ("trapped", why.as_str()),
+        End::Failed(why) => ("failed", why.as_str()),
+        // Not replayed: a run that ended so is over.
+        End::Returned => ("returned", ""),
+        End::Exited(_) => ("exited", ""),
+    };
+    format!("the program {how} after {calls} ({why}); replaying it under the debugger to there")
+}
+
 /// How the program ended, in brackets as gdb prints it.
 pub fn outcome(theme: &Theme, o: &Outcome) -> String {
     let text = match o {

@@ -602,7 +602,7 @@ fn function_instruction_and_data_breakpoints_memory_and_pause() {
 #[test]
 fn pause_a_running_program() {
     let mut c = Client::start();
-    c.launch(json!({ "program": "wat/tick.wat" }));
+    c.launch(json!({ "program": "wat/tick.wat", "instrumented": true }));
     c.ok("configurationDone", json!({}));
     assert_eq!(c.event("output")["output"], "tick\n");
     c.ok("pause", json!({ "threadId": 1 }));
@@ -614,6 +614,46 @@ fn pause_a_running_program() {
     // pauses it to serve the disconnect, and exits.
     c.ok("continue", json!({ "threadId": 1 }));
     assert_eq!(c.event("output")["output"], "tick\n");
+    let (status, _) = c.finish();
+    assert_eq!(status, Some(0));
+}
+
+/// With no breakpoint set, `configurationDone` runs the program on plain
+/// code, as `wasmdbg run` does: its output comes as events, `pause` ends
+/// the recorded run, and its replay stops at the first call or loop after
+/// the last host call, saying so on the console; going on from there
+/// reaches the end of the recording, which stops as a failed host call
+/// naming it.
+#[test]
+fn pause_a_program_running_on_plain_code_stops_its_replay() {
+    let mut c = Client::start();
+    c.launch(json!({ "program": "wat/tick.wat" }));
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.event("output")["output"], "tick\n");
+    c.ok("pause", json!({ "threadId": 1 }));
+    let note = c.event("output");
+    assert_eq!(note["category"], "console", "{note}");
+    let note = note["output"].as_str().unwrap();
+    assert!(
+        note.starts_with("wasmdbg: the program was interrupted (pause) after ")
+            && note.ends_with(
+                "; replaying it under the debugger to the first call or loop after the last (how \
+                 far it ran after that is not recorded)\n"
+            ),
+        "{note}"
+    );
+    let stopped = c.event("stopped");
+    assert_eq!(stopped["reason"], "pause", "{stopped}");
+    let (_, trace) = top_frame(&mut c);
+    assert_eq!(trace["stackFrames"][0]["name"], "spin");
+    c.ok("continue", json!({ "threadId": 1 }));
+    let stopped = c.event("stopped");
+    assert_eq!(stopped["reason"], "exception", "{stopped}");
+    let text = stopped["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("the recording ends before host call #"),
+        "{stopped}"
+    );
     let (status, _) = c.finish();
     assert_eq!(status, Some(0));
 }

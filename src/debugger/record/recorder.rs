@@ -39,8 +39,38 @@ pub struct Recorded {
     /// (`Some(Some(seconds))`), through the `Interrupter` given to
     /// [`record`].
     pub interrupted: Option<Option<f64>>,
-    /// Whether the guest's stdout and stderr each ended a line.
-    pub output: super::stdio::LineEnds,
+    /// Where the guest's stdout and stderr went, and whether each ended a
+    /// line.
+    pub output: super::stdio::GuestStdio,
+}
+
+impl Recorded {
+    /// `config` (the run this recorded, into memory) as the replay of this
+    /// recording: it does not show the output again, and an interrupted
+    /// recording is interrupted again after its last call.
+    ///
+    /// # Errors
+    /// The recording was not made into memory, or does not parse (a
+    /// wasmdbg bug).
+    pub fn replay_config(&self, config: RunConfig) -> Result<RunConfig, Error> {
+        let Sink::Memory(bytes) = &self.sink else {
+            return Err(Error::new(
+                ErrorKind::Internal,
+                "the recording was not made in memory",
+            ));
+        };
+        let trace = super::Trace::parse(bytes).map_err(|e| {
+            Error::new(ErrorKind::Internal, format!("the in-memory recording: {e}"))
+        })?;
+        Ok(RunConfig {
+            replay: Some(crate::debugger::config::Replay {
+                trace: Arc::new(trace),
+                quiet_first_run: true,
+                interrupted: self.interrupted,
+            }),
+            ..config
+        })
+    }
 }
 
 /// The store's data while recording.
@@ -147,9 +177,11 @@ pub(crate) fn wasi_imports(module: &Module) -> Vec<(String, wasmtime::FuncType)>
 /// `open` makes (called on a thread of its own while the module is read
 /// and its code loaded: creating a file costs about half a millisecond,
 /// a tenth of a short program's run).
-/// The guest's stdio are the process's, as under `wasmtime run`. With an
-/// `interrupter`, Ctrl-C or a timeout it is given ends the run at the
-/// guest's next loop or call ([`Recorded::interrupted`]).
+/// The guest's stdout and stderr go where `output` says (the process's, as
+/// under `wasmtime run`, or a front end's sink); its stdin is the
+/// process's or `--stdin`. With an `interrupter`, Ctrl-C or a timeout it is
+/// given ends the run at the guest's next loop or call
+/// ([`Recorded::interrupted`]).
 ///
 /// # Errors
 /// One line when the program cannot be started (unreadable or invalid
@@ -159,12 +191,19 @@ pub fn record(
     config: &RunConfig,
     open: impl FnOnce() -> Result<Sink, Error> + Send + 'static,
     interrupter: Option<&crate::debugger::Interrupter>,
+    output: super::stdio::GuestStdio,
 ) -> Result<Recorded, Error> {
     let bytes = crate::program::map_module_bytes(&config.module)?;
     let kind = crate::debugger::preflight::program_kind(config, &bytes)?;
     check_recordable(&bytes, config)?;
     if kind == crate::program::ProgramKind::Component {
-        return record_component(config, &bytes, std::thread::spawn(open), interrupter);
+        return record_component(
+            config,
+            &bytes,
+            std::thread::spawn(open),
+            interrupter,
+            output,
+        );
     }
     if config.unknown_imports == crate::debugger::imports::UnknownImports::Refuse {
         crate::debugger::imports::check_module_imports(&bytes, &[])?;
@@ -212,7 +251,6 @@ pub fn record(
         .map_err(|e| not_found!("{}", one_line(&e)))?;
 
     let mut wasi = wasi_builder(config)?;
-    let output = super::stdio::LineEnds::default();
     wasi.stdout(output.stream(crate::debugger::protocol::OutputStream::Stdout))
         .stderr(output.stream(crate::debugger::protocol::OutputStream::Stderr));
     let argv0 = config.argv0();
@@ -391,7 +429,7 @@ fn finish(
     status: i32,
     outcome: Option<Outcome>,
     interrupted: Option<Option<f64>>,
-    output: super::stdio::LineEnds,
+    output: super::stdio::GuestStdio,
 ) -> Result<Recorded, Error> {
     let calls = writer.calls();
     let sink = writer
@@ -415,6 +453,7 @@ fn record_component(
     bytes: &[u8],
     opening: std::thread::JoinHandle<Result<Sink, Error>>,
     interrupter: Option<&crate::debugger::Interrupter>,
+    output: super::stdio::GuestStdio,
 ) -> Result<Recorded, Error> {
     use crate::debugger::component::{ComponentRunner, Linking};
     let compiled = (|| {
@@ -437,7 +476,6 @@ fn record_component(
     let writer =
         TraceWriter::new(sink, &header).map_err(|e| io_error!("cannot write the trace: {e}"))?;
     let mut wasi = wasi_builder(config)?;
-    let output = super::stdio::LineEnds::default();
     wasi.stdout(output.stream(crate::debugger::protocol::OutputStream::Stdout))
         .stderr(output.stream(crate::debugger::protocol::OutputStream::Stderr));
     let host = crate::debugger::state::Host {

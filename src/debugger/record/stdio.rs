@@ -1,7 +1,8 @@
 //! A recorded run's stdout and stderr: the process's own, as under
-//! `wasmtime run`, remembering whether the guest's last write ended a line,
-//! so what the debugger prints after the run starts on a line of its own
-//! (a session's console does the same for the output it shows itself).
+//! `wasmtime run`, or a front end's sink (the DAP's `output` events),
+//! remembering whether the guest's last write ended a line, so what the
+//! debugger prints after the run starts on a line of its own (a session's
+//! console does the same for the output it shows itself).
 
 use std::io::Write;
 use std::pin::Pin;
@@ -14,24 +15,49 @@ use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError, StreamResult};
 
 use crate::debugger::protocol::OutputStream as Stream;
 
-/// Whether each of the guest's stdout and stderr ends a line: true until
-/// the guest writes something that does not end with `\n`.
-#[derive(Clone, Debug)]
-pub struct LineEnds {
+/// Where a front end wants the guest's output: each write, with its
+/// stream (the DAP makes `output` events of them).
+pub type OutputSink = Arc<dyn Fn(Stream, &[u8]) + Send + Sync>;
+
+/// A recorded run's stdout and stderr: the process's own, or an
+/// [`OutputSink`]; and whether each ends a line (true until the guest
+/// writes something that does not end with `\n`).
+#[derive(Clone)]
+pub struct GuestStdio {
+    sink: Option<OutputSink>,
     stdout: Arc<AtomicBool>,
     stderr: Arc<AtomicBool>,
 }
 
-impl Default for LineEnds {
-    fn default() -> Self {
-        LineEnds {
+impl std::fmt::Debug for GuestStdio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GuestStdio")
+            .field("sink", &self.sink.as_ref().map(|_| "OutputSink"))
+            .field("stdout", &self.stdout)
+            .field("stderr", &self.stderr)
+            .finish()
+    }
+}
+
+impl GuestStdio {
+    /// The process's stdout and stderr, as under `wasmtime run`.
+    pub fn process() -> GuestStdio {
+        GuestStdio {
+            sink: None,
             stdout: Arc::new(AtomicBool::new(true)),
             stderr: Arc::new(AtomicBool::new(true)),
         }
     }
-}
 
-impl LineEnds {
+    /// Every write given to `sink`; the guest is told neither stream is a
+    /// terminal.
+    pub fn to(sink: OutputSink) -> GuestStdio {
+        GuestStdio {
+            sink: Some(sink),
+            ..GuestStdio::process()
+        }
+    }
+
     /// Whether `stream` ended a line (or the guest wrote nothing to it).
     pub fn ends_line(&self, stream: Stream) -> bool {
         self.flag(stream).load(Ordering::Relaxed)
@@ -44,19 +70,21 @@ impl LineEnds {
         }
     }
 
-    /// The process's `stream` for the guest, noting how each write ends.
+    /// `stream` for the guest, noting how each write ends.
     pub(crate) fn stream(&self, stream: Stream) -> Inherited {
         Inherited {
             stream,
+            sink: self.sink.clone(),
             ends_line: self.flag(stream).clone(),
         }
     }
 }
 
-/// The process's stdout or stderr, given to the guest.
+/// The guest's stdout or stderr: the process's, or a sink's.
 #[derive(Clone)]
 pub(crate) struct Inherited {
     stream: Stream,
+    sink: Option<OutputSink>,
     ends_line: Arc<AtomicBool>,
 }
 
@@ -66,25 +94,31 @@ impl Inherited {
             return Ok(());
         };
         self.ends_line.store(*last == b'\n', Ordering::Relaxed);
-        match self.stream {
-            Stream::Stdout => std::io::stdout().write_all(bytes),
-            Stream::Stderr => std::io::stderr().write_all(bytes),
+        match (&self.sink, self.stream) {
+            (Some(sink), stream) => {
+                sink(stream, bytes);
+                Ok(())
+            }
+            (None, Stream::Stdout) => std::io::stdout().write_all(bytes),
+            (None, Stream::Stderr) => std::io::stderr().write_all(bytes),
         }
     }
 
     fn flush_stream(&self) -> std::io::Result<()> {
-        match self.stream {
-            Stream::Stdout => std::io::stdout().flush(),
-            Stream::Stderr => std::io::stderr().flush(),
+        match (&self.sink, self.stream) {
+            (Some(_), _) => Ok(()),
+            (None, Stream::Stdout) => std::io::stdout().flush(),
+            (None, Stream::Stderr) => std::io::stderr().flush(),
         }
     }
 }
 
 impl IsTerminal for Inherited {
     fn is_terminal(&self) -> bool {
-        match self.stream {
-            Stream::Stdout => std::io::IsTerminal::is_terminal(&std::io::stdout()),
-            Stream::Stderr => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        match (&self.sink, self.stream) {
+            (Some(_), _) => false,
+            (None, Stream::Stdout) => std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            (None, Stream::Stderr) => std::io::IsTerminal::is_terminal(&std::io::stderr()),
         }
     }
 }
