@@ -135,7 +135,7 @@ pub struct RunArgs {
     /// host calls in memory, and only if the program traps, throws an
     /// uncaught exception or a host call fails (or Ctrl-C, --timeout), replay
     /// the run under the debugger to that point and pause there. With it,
-    /// what would make the run instrumented (-b, --stop-on-entry, --json,
+    /// what would make the run instrumented (-b, --stop-on-entry,
     /// --preload) is an error instead.
     #[arg(long, conflicts_with = "instrumented")]
     pub fast: bool,
@@ -143,8 +143,8 @@ pub struct RunArgs {
     /// Run under the debugger from the start (instrumented code, several
     /// times slower than plain): Ctrl-C pauses where the program is and it
     /// goes on live from there, and `break` at a pause applies to the rest
-    /// of this run. Without it, a run with no -b, --stop-on-entry, --json
-    /// or --preload runs on plain code and is replayed only if it fails.
+    /// of this run. Without it, a run with no -b, --stop-on-entry or
+    /// --preload runs on plain code and is replayed only if it fails.
     #[arg(long)]
     pub instrumented: bool,
 

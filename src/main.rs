@@ -73,12 +73,6 @@ fn run(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCode {
         Some(("-b", PAUSES_BEFORE))
     } else if d.stop_on_entry {
         Some(("--stop-on-entry", PAUSES_BEFORE))
-    } else if d.frontend.json {
-        Some((
-            "--json",
-            "plain code writes the program's output to stdout directly, which --json needs \
-             for its lines",
-        ))
     } else if !args.program.preloads.is_empty() {
         Some((
             "--preload",
@@ -130,6 +124,7 @@ fn serve(matches: &clap::ArgMatches, args: &wasmdbg::cli::ServeArgs) -> ExitCode
 fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCode {
     let theme = args.theme();
     let d = &args.debugger;
+    let json = d.frontend.json;
     let config = args.run_config();
     // Ctrl-C and --timeout reach the recorded run, then the replay (unless
     // --no-interrupts: then nothing stops a running program).
@@ -141,8 +136,36 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
             config,
             &args.program.module,
             interrupter.clone(),
-            ran_before,
+            After {
+                ran_before,
+                json_started: json,
+            },
         )
+    };
+    // With --json, the guest's output becomes `output` lines, as in a
+    // session, and notes `note` lines.
+    let mut out = std::io::stdout();
+    let stdio = if json {
+        let _ = out.write_all(wasmdbg::console::json::start(&args.program.module, None).as_bytes());
+        wasmdbg::debugger::record::stdio::GuestStdio::to(std::sync::Arc::new(|stream, bytes| {
+            let event = wasmdbg::debugger::protocol::Event::Output {
+                stream,
+                bytes: bytes.to_vec(),
+            };
+            if let Some(line) = wasmdbg::console::json::output(&event) {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
+            }
+        }))
+    } else {
+        wasmdbg::debugger::record::stdio::GuestStdio::process()
+    };
+    let note = |text: &str| {
+        if json {
+            let _ = std::io::stdout().write_all(wasmdbg::console::json::note(text).as_bytes());
+        } else {
+            eprintln!("wasmdbg: {text}");
+        }
     };
     let (recording, cancelled) = std::sync::mpsc::channel::<()>();
     if let Some(seconds) = d.timeout {
@@ -158,7 +181,7 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         &config,
         || Ok(wasmdbg::debugger::record::Sink::Memory(Vec::new())),
         (!d.no_interrupts).then_some(&interrupter),
-        wasmdbg::debugger::record::stdio::GuestStdio::process(),
+        stdio,
     );
     // The timeout counts the recorded run; the replay has its own.
     drop(recording);
@@ -168,40 +191,45 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         // a shared memory): it runs under the debugger from the start.
         Err(e) if e.kind == wasmdbg::error::ErrorKind::Unavailable => {
             if args.fast {
-                eprintln!(
-                    "wasmdbg: --fast runs this program under the debugger from the start: {}",
+                note(&format!(
+                    "--fast runs this program under the debugger from the start: {}",
                     e.message
-                );
+                ));
             }
             return session(config, None);
         }
-        Err(e) => return load_failed(false, theme, &e.to_string()),
+        Err(e) => return load_failed(json, theme, &e.to_string()),
     };
     // What wasmdbg prints next starts a line, as in a session.
     use wasmdbg::debugger::protocol::OutputStream;
-    if !recorded.output.ends_line(OutputStream::Stdout) {
+    if !json && !recorded.output.ends_line(OutputStream::Stdout) {
         println!();
     }
-    if !recorded.output.ends_line(OutputStream::Stderr) {
+    if !json && !recorded.output.ends_line(OutputStream::Stderr) {
         eprintln!();
     }
     if let Some(outcome) = recorded.outcome {
         // Nothing to do after the end: exit as `wasmtime run`, with the
         // line a session ends with.
-        if d.frontend.batch && scripts_in_order(matches, &d.frontend).is_empty() {
-            print!("{}", wasmdbg::render::outcome(&theme, &outcome));
-            return ExitCode::from(recorded.status as u8);
+        if (d.frontend.batch || json) && scripts_in_order(matches, &d.frontend).is_empty() {
+            let status = recorded.status;
+            let text = if json {
+                let ended = wasmdbg::console::json::ended(&outcome);
+                let state = wasmdbg::console::State::Ended(outcome);
+                ended + &wasmdbg::console::json::exit(status, &state)
+            } else {
+                wasmdbg::render::outcome(&theme, &outcome)
+            };
+            let _ = out.write_all(text.as_bytes());
+            return ExitCode::from(status as u8);
         }
         return session(config, Some(outcome));
     }
     let config = match recorded.replay_config(config) {
         Ok(config) => config,
-        Err(e) => return load_failed(false, theme, &e.to_string()),
+        Err(e) => return load_failed(json, theme, &e.to_string()),
     };
-    eprintln!(
-        "wasmdbg: {}",
-        wasmdbg::render::replaying(&recorded, "Ctrl-C")
-    );
+    note(&wasmdbg::render::replaying(&recorded, "Ctrl-C"));
     session(config, None)
 }
 
@@ -308,7 +336,24 @@ fn session(
     config: wasmdbg::debugger::RunConfig,
     module: &std::path::Path,
 ) -> ExitCode {
-    session_with(matches, args, config, module, ctrl_c_interrupter(), None)
+    session_with(
+        matches,
+        args,
+        config,
+        module,
+        ctrl_c_interrupter(),
+        After::default(),
+    )
+}
+
+/// What came before a session ([`session_with`]): the program's run on
+/// plain code, and what was already written.
+#[derive(Default)]
+struct After {
+    /// That run ended so, without a failure ([`Session::after_run`]).
+    ran_before: Option<Outcome>,
+    /// The `--json` start line was written.
+    json_started: bool,
 }
 
 /// Ctrl-C while the guest runs pauses it (through the interrupter this
@@ -323,16 +368,15 @@ fn ctrl_c_interrupter() -> Interrupter {
     interrupter
 }
 
-/// [`session`] with Ctrl-C reaching `interrupter`; with `ran_before`, a
-/// session after the program's run on plain code ended so
-/// ([`Session::after_run`]).
+/// [`session`] with Ctrl-C reaching `interrupter`, after what `after`
+/// says.
 fn session_with(
     matches: &clap::ArgMatches,
     args: &wasmdbg::cli::DebuggerArgs,
     config: wasmdbg::debugger::RunConfig,
     module: &std::path::Path,
     interrupter: Interrupter,
-    ran_before: Option<Outcome>,
+    after: After,
 ) -> ExitCode {
     let theme = args.frontend.theme();
     let scripts = scripts_in_order(matches, &args.frontend);
@@ -346,10 +390,10 @@ fn session_with(
         guest.sink()
     };
     let mut out = std::io::stdout();
-    if json {
+    if json && !after.json_started {
         let _ = out.write_all(wasmdbg::console::json::start(module, None).as_bytes());
     }
-    let (session, first) = match ran_before {
+    let (session, first) = match after.ran_before {
         Some(ended) => Session::after_run(config, ended, interrupter, Some(sink)),
         None => Session::start_with_events(config, timeout, interrupter, Some(sink)),
     };

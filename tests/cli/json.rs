@@ -53,13 +53,20 @@ fn a_trapping_run_as_json_lines() {
     assert_eq!(
         types,
         [
-            "start", "stop", "command", "command", "command", "command", "ended", "command", "exit"
+            "start", "note", "stop", "command", "command", "command", "command", "ended",
+            "command", "exit"
         ]
     );
     assert_eq!(lines[0]["version"], 1);
     assert_eq!(lines[0]["program"], "wat/divide.wat");
+    // The run on plain code trapped; its replay is the session.
+    assert_eq!(
+        lines[1]["text"],
+        "the program trapped after 0 host calls (integer divide by zero); replaying it under \
+         the debugger to there"
+    );
 
-    let stop: Stop = serde_json::from_value(lines[1]["stop"].clone()).unwrap();
+    let stop: Stop = serde_json::from_value(lines[2]["stop"].clone()).unwrap();
     assert_eq!(
         stop.reason,
         StopReason::Trap("integer divide by zero".into())
@@ -71,7 +78,7 @@ fn a_trapping_run_as_json_lines() {
     );
     assert_eq!(frame.func_name.as_deref(), Some("divide"));
 
-    let bt = &lines[2];
+    let bt = &lines[3];
     assert_eq!(
         (bt["command"].as_str(), bt["ok"].as_bool()),
         (Some("bt"), Some(true))
@@ -88,29 +95,29 @@ fn a_trapping_run_as_json_lines() {
         .collect();
     assert_eq!(names, ["divide", "compute", "_start"]);
 
-    let locals = &lines[3]["responses"][0]["Locals"];
+    let locals = &lines[4]["responses"][0]["Locals"];
     assert_eq!(locals[0]["name"], "a");
     assert_eq!(locals[0]["declared_type"], "i32");
     let b: Value = serde_json::from_value(locals[1]["value"].clone()).unwrap();
     assert_eq!(b, Value::I32(0));
 
-    let printed = &lines[4]["responses"][0]["Printed"];
+    let printed = &lines[5]["responses"][0]["Printed"];
     assert_eq!(printed["history"], 1);
     assert_eq!(printed["value"]["Number"]["Int32"], 101);
-    assert_eq!(lines[5]["ok"], false);
+    assert_eq!(lines[6]["ok"], false);
     assert_eq!(
-        lines[5]["error"],
+        lines[6]["error"],
         "unknown command \"frobnicate\" (try `help`)"
     );
 
     // `continue` ended the program: its `ended` line comes before the
     // command's own.
-    let outcome: Outcome = serde_json::from_value(lines[6]["outcome"].clone()).unwrap();
+    let outcome: Outcome = serde_json::from_value(lines[7]["outcome"].clone()).unwrap();
     assert_eq!(outcome, Outcome::Trapped("integer divide by zero".into()));
-    assert_eq!(lines[6]["exit_status"], 134);
-    assert_eq!(lines[7]["command"], "continue");
-    assert_eq!(lines[8]["status"], 125);
-    assert!(lines[8]["state"]["Ended"]["Trapped"].is_string());
+    assert_eq!(lines[7]["exit_status"], 134);
+    assert_eq!(lines[8]["command"], "continue");
+    assert_eq!(lines[9]["status"], 125);
+    assert!(lines[9]["state"]["Ended"]["Trapped"].is_string());
 }
 
 #[test]
@@ -188,12 +195,13 @@ fn a_program_that_cannot_start_is_one_error_line() {
 }
 
 /// What the debugger says outside any command is a `note` line, never text:
-/// here an init file in the current directory that was not allowed to run.
+/// here that the run on plain code trapped, and an init file in the current
+/// directory that was not allowed to run.
 #[test]
 fn notes_are_json_lines_too() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(".wasmdbginit"), "bt\n").unwrap();
-    let module = root().join("wat/hello.wat");
+    let module = root().join("wat/divide.wat");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
         .args(["run", "--json", module.to_str().unwrap()])
         .current_dir(dir.path())
@@ -209,9 +217,16 @@ fn notes_are_json_lines_too() {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
     let notes = of_type(&lines, "note");
-    assert_eq!(notes.len(), 1, "{stdout}");
+    assert_eq!(notes.len(), 2, "{stdout}");
     assert!(
         notes[0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("the program trapped after 0 host calls"),
+        "{stdout}"
+    );
+    assert!(
+        notes[1]["text"]
             .as_str()
             .unwrap()
             .contains("add-auto-load-safe-path"),

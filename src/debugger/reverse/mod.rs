@@ -239,7 +239,7 @@ pub(crate) fn start(
              request again, with reverse execution"
         } else {
             "this run was under the debugger from the start (`--instrumented`, `-b`, \
-             `--stop-on-entry`, `--json` or `--preload`); `wasmdbg run` without them records \
+             `--stop-on-entry` or `--preload`); `wasmdbg run` without them records \
              the run and replays one that fails, and `wasmdbg record` then `wasmdbg replay \
              TRACE` replays any run"
         };
