@@ -170,6 +170,8 @@ fn plain_child(argv: &[String]) {
             .unwrap()
     };
     let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
+    // As `wasmtime run` does (its `configure_wasip2`).
+    wasi.allow_blocking_current_thread(true);
     let name = argv[1].rsplit('/').next().unwrap().to_string();
     wasi.arg(&name);
     for a in guest_args {
@@ -242,6 +244,8 @@ fn plain_component(
             .unwrap()
     };
     let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
+    // As `wasmtime run` does (its `configure_wasip2`).
+    wasi.allow_blocking_current_thread(true);
     wasi.arg(path.rsplit('/').next().unwrap());
     for a in guest_args {
         wasi.arg(a);
@@ -322,16 +326,26 @@ enum Debugger {
     CtrlC,
     /// Ctrl-C on, warm cache, a breakpoint that is never hit.
     Breakpoint,
+    /// `run`'s default: on plain code while recording (`--fast`, so that
+    /// nothing falls back to instrumented code unnoticed), Ctrl-C on, warm
+    /// cache.
+    Plain,
 }
 
-/// `wasmdbg run --batch ...` for `program` in `mode`, before MODULE.
+/// `wasmdbg run --batch ...` for `program` in `mode`, before MODULE: under
+/// the debugger from the start (`--instrumented`; `-b` implies it) except
+/// in `Plain`.
 fn wasmdbg_args(program: &Program, mode: Debugger) -> Vec<String> {
     let mut args: Vec<String> = vec!["run".into(), "--batch".into()];
+    if matches!(mode, Debugger::Cold | Debugger::Warm | Debugger::CtrlC) {
+        args.push("--instrumented".into());
+    }
     match mode {
         Debugger::Cold => args.extend(["--no-interrupts".into(), "--no-cache".into()]),
         Debugger::Warm => args.push("--no-interrupts".into()),
         Debugger::CtrlC => {}
         Debugger::Breakpoint => args.extend(["-b".into(), program.never_hit.clone()]),
+        Debugger::Plain => args.push("--fast".into()),
     }
     if mode != Debugger::Cold {
         args.extend(["--cache-dir".into(), scratch("cache").display().to_string()]);
@@ -1571,7 +1585,7 @@ fn recorded(program: &Program, trace: &Path) -> (f64, u64) {
 /// `wasmdbg run --fast` of `program` (it ends normally): wall time.
 fn fast(program: &Program) -> f64 {
     let start = Instant::now();
-    let out = wasmdbg_command(program, Debugger::CtrlC, &["--fast"])
+    let out = wasmdbg_command(program, Debugger::Plain, &[])
         .output()
         .unwrap();
     let elapsed = start.elapsed().as_secs_f64();

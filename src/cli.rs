@@ -23,8 +23,10 @@ pub struct Cli {
 /// The top-level subcommands.
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {
-    /// Run MODULE under the debugger; pause on traps, thrown exceptions and
-    /// failing host calls.
+    /// Run MODULE at plain wasmtime's speed, recording it; where it traps,
+    /// throws an uncaught exception or a host call fails, replay it under
+    /// the debugger and pause there (-b, --stop-on-entry, --preload or
+    /// --instrumented: under the debugger from the start).
     Run(Box<RunArgs>),
     /// Run MODULE on plain code (full speed, no debugger) and write every
     /// host call to a trace, for `wasmdbg replay`.

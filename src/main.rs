@@ -139,6 +139,7 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
             After {
                 ran_before,
                 json_started: json,
+                ran_on_plain_code: true,
             },
         )
     };
@@ -160,11 +161,12 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
     } else {
         wasmdbg::debugger::record::stdio::GuestStdio::process()
     };
-    let note = |text: &str| {
+    let note = |text: &str, stderr_ends_line: bool| {
         if json {
             let _ = std::io::stdout().write_all(wasmdbg::console::json::note(text).as_bytes());
         } else {
-            eprintln!("wasmdbg: {text}");
+            let start = if stderr_ends_line { "" } else { "\n" };
+            let _ = writeln!(std::io::stderr(), "{start}wasmdbg: {text}");
         }
     };
     let (recording, cancelled) = std::sync::mpsc::channel::<()>();
@@ -183,7 +185,8 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         (!d.no_interrupts).then_some(&interrupter),
         stdio,
     );
-    // The timeout counts the recorded run; the replay has its own.
+    // The timeout counts the recorded run; the replay's first run has none
+    // (`After::ran_on_plain_code`).
     drop(recording);
     let recorded = match recorded {
         Ok(r) => r,
@@ -191,23 +194,25 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         // a shared memory): it runs under the debugger from the start.
         Err(e) if e.kind == wasmdbg::error::ErrorKind::Unavailable => {
             if args.fast {
-                note(&format!(
-                    "--fast runs this program under the debugger from the start: {}",
-                    e.message
-                ));
+                note(
+                    &format!(
+                        "--fast runs this program under the debugger from the start: {}",
+                        e.message
+                    ),
+                    true,
+                );
             }
             return session(config, None);
         }
         Err(e) => return load_failed(json, theme, &e.to_string()),
     };
-    // What wasmdbg prints next starts a line, as in a session.
+    // What wasmdbg prints next on stdout starts a line, as in a session;
+    // on stderr, a note does.
     use wasmdbg::debugger::protocol::OutputStream;
     if !json && !recorded.output.ends_line(OutputStream::Stdout) {
-        println!();
+        let _ = out.write_all(b"\n");
     }
-    if !json && !recorded.output.ends_line(OutputStream::Stderr) {
-        eprintln!();
-    }
+    let stderr_ends_line = recorded.output.ends_line(OutputStream::Stderr);
     if let Some(outcome) = recorded.outcome {
         // Nothing to do after the end: exit as `wasmtime run`, with the
         // line a session ends with.
@@ -229,7 +234,10 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         Ok(config) => config,
         Err(e) => return load_failed(json, theme, &e.to_string()),
     };
-    note(&wasmdbg::render::replaying(&recorded, "Ctrl-C"));
+    note(
+        &wasmdbg::render::replaying(&recorded, "Ctrl-C"),
+        stderr_ends_line,
+    );
     session(config, None)
 }
 
@@ -354,6 +362,10 @@ struct After {
     ran_before: Option<Outcome>,
     /// The `--json` start line was written.
     json_started: bool,
+    /// The program ran on plain code first: `--timeout` counted that run,
+    /// and does not cut short the replay up to where it ended (which runs
+    /// instrumented, several times slower); it counts each resume after.
+    ran_on_plain_code: bool,
 }
 
 /// Ctrl-C while the guest runs pauses it (through the interrupter this
@@ -395,7 +407,14 @@ fn session_with(
     }
     let (session, first) = match after.ran_before {
         Some(ended) => Session::after_run(config, ended, interrupter, Some(sink)),
-        None => Session::start_with_events(config, timeout, interrupter, Some(sink)),
+        None => {
+            let first_run = if after.ran_on_plain_code {
+                None
+            } else {
+                timeout
+            };
+            Session::start_with_events(config, first_run, interrupter, Some(sink))
+        }
     };
     if let Response::Ended(Outcome::LoadFailed(msg)) = &first {
         return load_failed(json, theme, msg);

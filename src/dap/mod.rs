@@ -69,6 +69,7 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
     });
     let interrupter = Interrupter::default();
     let running = Arc::new(AtomicBool::new(false));
+    let ending = Arc::new(AtomicBool::new(false));
     let (tx, rx) = channel::<Json>();
     // 1 once the reader met a stream it could not follow.
     let status = Arc::new(std::sync::atomic::AtomicI32::new(0));
@@ -76,22 +77,30 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
         let writer = writer.clone();
         let interrupter = interrupter.clone();
         let running = running.clone();
+        let ending = ending.clone();
         let status = status.clone();
         // Not joined: after `disconnect` it may still wait for the client
         // to close its end; it ends with the process.
-        std::thread::spawn(move || read_loop(input, &writer, &interrupter, &running, &status, tx));
+        std::thread::spawn(move || {
+            let running = Running {
+                now: &running,
+                ending: &ending,
+            };
+            read_loop(input, &writer, &interrupter, running, &status, tx)
+        });
     }
     let mut adapter = Adapter {
         writer,
         interrupter,
         running,
+        ending,
         fe: None,
         launch: None,
         instrumented: false,
         directories: Vec::new(),
         pending_breakpoints: Vec::new(),
         stop_on_entry: false,
-        stop_on_throw: true,
+        stop_on_throw: false,
         stop_on_trap: true,
         stop_on_hostcall_error: true,
         ids: Ids::default(),
@@ -198,11 +207,31 @@ struct Incoming {
 /// The reader thread: frames, JSON, then `pause` here and the rest to the
 /// adapter; at the end of the stream a `disconnect` (`status` 1 when the
 /// stream could not be followed).
+/// What the reader knows of the program while it reads: whether it runs
+/// (`now`), and `ending`, which it sets when the client ends or restarts
+/// the session while it runs (so a run on plain code it interrupted is not
+/// replayed for nobody).
+#[derive(Clone, Copy)]
+struct Running<'a> {
+    now: &'a AtomicBool,
+    ending: &'a AtomicBool,
+}
+
+impl Running<'_> {
+    /// Interrupts a running program the client is done with.
+    fn end(self, interrupter: &Interrupter) {
+        if self.now.load(Ordering::SeqCst) {
+            self.ending.store(true, Ordering::SeqCst);
+            interrupter.interrupt();
+        }
+    }
+}
+
 fn read_loop(
     mut input: Box<dyn BufRead + Send>,
     writer: &Writer,
     interrupter: &Interrupter,
-    running: &AtomicBool,
+    running: Running<'_>,
     status: &std::sync::atomic::AtomicI32,
     tx: std::sync::mpsc::Sender<Json>,
 ) {
@@ -211,12 +240,14 @@ fn read_loop(
             Ok(Some(body)) => body,
             Ok(None) => {
                 // The client closed the stream: as a `disconnect`.
+                running.end(interrupter);
                 let _ = tx.send(json!({ "type": "request", "seq": 0, "command": "disconnect" }));
                 return;
             }
             Err(e) => {
                 eprintln!("wasmdbg dap: {e}; closing the connection");
                 status.store(1, Ordering::SeqCst);
+                running.end(interrupter);
                 let _ = tx.send(json!({ "type": "request", "seq": 0, "command": "disconnect" }));
                 return;
             }
@@ -239,13 +270,12 @@ fn read_loop(
         if matches!(
             message.get("command").and_then(Json::as_str),
             Some("disconnect" | "terminate" | "restart")
-        ) && running.load(Ordering::SeqCst)
-        {
-            interrupter.interrupt();
+        ) {
+            running.end(interrupter);
         }
         if message.get("command").and_then(Json::as_str) == Some("pause") {
             let request = incoming(&message);
-            if running.load(Ordering::SeqCst) {
+            if running.now.load(Ordering::SeqCst) {
                 interrupter.interrupt();
             }
             writer.respond(&request, Json::Null);
@@ -442,6 +472,9 @@ struct Adapter {
     writer: Arc<Writer>,
     interrupter: Interrupter,
     running: Arc<AtomicBool>,
+    /// Set by the reader when the client ends or restarts the session
+    /// while the program runs ([`Running`]).
+    ending: Arc<AtomicBool>,
     /// The console over the session (after `launch`): DAP requests go to
     /// its session; `evaluate` in the `repl` context runs commands on it.
     fe: Option<Console>,
@@ -672,9 +705,9 @@ impl Adapter {
                             filter: "throw".into(),
                             label: "Thrown exceptions".into(),
                             description: Some(
-                                "Pause where a Wasm exception is thrown, caught or not (an uncaught one always pauses)".into(),
+                                "Pause where a Wasm exception is thrown even when a handler catches it (an uncaught one always pauses); the program then runs under the debugger from the start".into(),
                             ),
-                            default: Some(true),
+                            default: Some(false),
                             ..Default::default()
                         },
                         dt::ExceptionBreakpointsFilter {
@@ -1807,7 +1840,8 @@ impl Adapter {
     /// Whether `configurationDone` runs the program on plain code, as
     /// `wasmdbg run` does: nothing needs the debugger from the start (no
     /// breakpoint or watchpoint set, no `stopOnEntry`, `instrumented`,
-    /// `preloads`, `serve` or `replay`).
+    /// `preloads`, `serve` or `replay`, and the `throw` filter off: plain
+    /// code cannot pause at a throw that a handler catches).
     fn runs_on_plain_code(&self) -> bool {
         let Some(config) = &self.launch else {
             return false;
@@ -1815,6 +1849,7 @@ impl Adapter {
         !self.configured
             && !self.stop_on_entry
             && !self.instrumented
+            && !self.stop_on_throw
             && config.replay.is_none()
             && config.serve.is_none()
             && config.preloads.is_empty()
@@ -1843,6 +1878,7 @@ impl Adapter {
         let stdio = crate::debugger::record::stdio::GuestStdio::to(Arc::new(
             move |stream, bytes: &[u8]| output_event(&writer, stream, bytes),
         ));
+        self.ending.store(false, Ordering::SeqCst);
         self.running.store(true, Ordering::SeqCst);
         let recorded = crate::debugger::record::record(
             &plain,
@@ -1851,6 +1887,12 @@ impl Adapter {
             stdio,
         );
         self.running.store(false, Ordering::SeqCst);
+        // Ended or restarted meanwhile: the request that did it comes
+        // next, to the session as loaded (a restart runs it under the
+        // debugger from the start).
+        if self.ending.swap(false, Ordering::SeqCst) {
+            return;
+        }
         let console = |text: String| {
             self.writer.event(
                 "output",
@@ -1873,7 +1915,7 @@ impl Adapter {
             // Not recordable (a component importing an interface of its
             // own, a shared memory): under the debugger from the start, as
             // loaded.
-            Err(e) => {
+            Err(e) if e.kind == crate::error::ErrorKind::Unavailable => {
                 console(format!(
                     "runs the program under the debugger from the start: {}",
                     e.message
@@ -1887,6 +1929,7 @@ impl Adapter {
                 }
                 return self.report_state();
             }
+            Err(e) => Err(Failure::from(e.message)),
         };
         if let Err(why) = opened {
             self.writer.event(

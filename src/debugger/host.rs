@@ -77,6 +77,13 @@ impl wasmtime::ResourceLimiter for MemoryCap {
 /// `--stdin` or a `--dir` cannot be opened.
 pub(crate) fn wasi_builder(config: &RunConfig) -> Result<WasiCtxBuilder, Error> {
     let mut wasi = WasiCtxBuilder::new();
+    // As `wasmtime run` (its `configure_wasip2`): a run is the only thing
+    // on its thread, so a file operation may block it rather than go
+    // through tokio's blocking pool and back. A server's requests share
+    // the worker's runtime, so they do not.
+    if config.serve.is_none() {
+        wasi.allow_blocking_current_thread(true);
+    }
     match &config.stdin {
         Some(path) => {
             let file = std::fs::File::open(path)

@@ -55,7 +55,7 @@ fn ctrl_c_pauses_an_infinite_loop_and_the_session_goes_on() {
 /// On plain code (the default): Ctrl-C ends the recorded run, and its
 /// replay pauses at the first call or loop after the last host call it
 /// recorded (the last "tick"), saying so; `continue` then reaches the end of the recording,
-/// which says what it holds and how to run on live.
+/// which says what it holds and what goes further.
 #[test]
 fn ctrl_c_in_a_run_on_plain_code_pauses_its_replay_after_the_last_host_call() {
     let (mut p, _home) = spawn(&["wat/tick.wat"]);
@@ -74,7 +74,7 @@ fn ctrl_c_in_a_run_on_plain_code_pauses_its_replay_after_the_last_host_call() {
     p.expect("(wasmdbg) ").unwrap();
     p.send_line("continue").unwrap();
     p.expect("the recording ends before host call #").unwrap();
-    p.expect("`wasmdbg run --instrumented` runs the program live under the debugger")
+    p.expect("only a run under the debugger from the start goes on past this point")
         .unwrap();
     p.expect("(wasmdbg) ").unwrap();
     p.send_line("quit").unwrap();

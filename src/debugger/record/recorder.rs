@@ -404,7 +404,9 @@ fn recording_engine(
         .async_stack_size(max_wasm_stack.saturating_add(1 << 20));
     let engine = Engine::new(&engine_config).map_err(|e| invalid!("{}", one_line(&e)))?;
     if let Some(interrupter) = interrupter {
-        interrupter.0.attach(engine.clone());
+        // Beside, not instead of, a session's engine (the DAP has one
+        // loaded while this runs, and goes on with it if this fails).
+        interrupter.0.attach_also(engine.clone());
     }
     Ok(engine)
 }

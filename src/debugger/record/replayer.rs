@@ -84,26 +84,30 @@ impl Cursor {
     /// after the last recorded one. A recording that ended failing
     /// (`End::Failed`) failed at this call, the first it could not record
     /// (a host call that failed, such as `fd_write` without a memory to
-    /// read): the replay fails with the same message. One that was
-    /// interrupted (Ctrl-C, `--timeout`) ends here. Otherwise the replay
-    /// diverged.
+    /// read): the replay fails with the same message, saying so (a replay
+    /// that diverged before an uncaught exception or `--max-memory`, which
+    /// end a recording the same way, is the rare case this misreads). One
+    /// that was interrupted (Ctrl-C, `--timeout`) ends here. Otherwise the
+    /// replay diverged.
     pub(crate) fn past_the_end(&self, call: &str) -> String {
         let interrupted = crate::debugger::host::trap_message(&wasmtime::Trap::Interrupt);
+        let recorded = self.trace.call_count();
         match &self.trace.end {
-            super::trace::End::Failed(message) => message.clone(),
+            super::trace::End::Failed(message) => format!(
+                "{message} (as the recording failed after its {recorded} recorded calls; here \
+                 at {call})"
+            ),
             super::trace::End::Trapped(message) if *message == interrupted => format!(
                 "the recording ends before host call #{}, {call}: it was interrupted after \
-                 the {} recorded calls, and how far it ran after them is not recorded; `run` \
-                 replays it again, `wasmdbg run --instrumented` runs the program live under the \
-                 debugger",
+                 the {recorded} recorded calls, and how far it ran after them is not \
+                 recorded (`run` replays it again; only a run under the debugger from the \
+                 start goes on past this point)",
                 self.next + 1,
-                self.trace.call_count(),
             ),
             end => format!(
                 "the replay diverged at host call #{}: the program calls {call}, after the last \
-                 of the {} recorded calls (the recording {end})",
+                 of the {recorded} recorded calls (the recording {end})",
                 self.next + 1,
-                self.trace.call_count(),
             ),
         }
     }
