@@ -50,7 +50,7 @@ impl Replaying for Host {
 impl super::record::p2::host::ComponentHost for Host {
     fn record(
         &mut self,
-        func: &'static str,
+        func: u16,
         args: super::record::p2::saved::Saved,
         result: super::record::trace::Returned,
     ) {

@@ -10,9 +10,9 @@ use wasmtime_wasi::WasiView;
 
 /// A component store's data that can record or replay.
 pub(crate) trait ComponentHost: WasiView + Send + 'static {
-    /// Logs a call made while recording: `func` is one of
-    /// [`super::interfaces::all_functions`].
-    fn record(&mut self, func: &'static str, args: Saved, result: Returned);
+    /// Logs a call made while recording: `func` is its index in
+    /// [`super::interfaces::all_functions`] ([`super::interfaces::index_of`]).
+    fn record(&mut self, func: u16, args: Saved, result: Returned);
     /// The replay's position (`None`: not replaying, and every call traps).
     fn cursor(&mut self) -> Option<&mut Cursor>;
 }

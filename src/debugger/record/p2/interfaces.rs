@@ -54,7 +54,7 @@ macro_rules! method {
                 let mut real: $real = ($get)(&mut *self.host);
                 <$real as $trait>::$name(&mut real, $($arg),*)
             };
-            self.host.record($wit, args, Outcome::returned(&result));
+            self.host.record(const { index_of($wit) }, args, Outcome::returned(&result));
             result
         }
     };
@@ -65,7 +65,7 @@ macro_rules! method {
                 let mut real: $real = ($get)(&mut *self.host);
                 <$real as $trait>::$name(&mut real, $($arg),*).await
             };
-            self.host.record($wit, args, Outcome::returned(&result));
+            self.host.record(const { index_of($wit) }, args, Outcome::returned(&result));
             result
         }
     };
@@ -665,7 +665,11 @@ impl<H: ComponentHost> b::io::streams::Host for Recording<'_, H> {
             Ok(e) => Returned::Value(save_guest_stream_error(e)),
             Err(e) => Outcome::returned(&Err::<(), _>(wasmtime::format_err!("{e}"))),
         };
-        self.host.record(CONVERT_STREAM_ERROR, args, returned);
+        self.host.record(
+            const { index_of(CONVERT_STREAM_ERROR) },
+            args,
+            returned,
+        );
         result
     }
 }
@@ -683,6 +687,50 @@ impl<H: ComponentHost> b::io::streams::Host for Replaying<'_, H> {
             )
         })
     }
+}
+
+/// The index of `name` in [`all_functions`], computed while compiling
+/// (`const { index_of("...") }`: a name the tables do not list fails the
+/// build), so logging a call looks nothing up.
+pub(crate) const fn index_of(name: &str) -> u16 {
+    let lists: [&[&str]; 4] = [
+        FUNCTIONS,
+        SOCKETS_FUNCTIONS,
+        HTTP_FUNCTIONS,
+        &[CONVERT_STREAM_ERROR],
+    ];
+    let mut base = 0;
+    let mut l = 0;
+    while l < lists.len() {
+        let list = lists[l];
+        let mut i = 0;
+        while i < list.len() {
+            if same_text(list[i], name) {
+                // all_functions has a few hundred: they fit.
+                return (base + i) as u16;
+            }
+            i += 1;
+        }
+        base += list.len();
+        l += 1;
+    }
+    panic!("a function the interface tables do not list")
+}
+
+/// `a == b`, in a `const fn`.
+const fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Every name a trace may hold: the tables' functions and the one logged

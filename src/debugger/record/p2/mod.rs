@@ -23,20 +23,6 @@ use host::{ComponentHost, Recording, Replaying};
 use interfaces::HttpHost;
 use saved::Saved;
 
-/// The index of `func` in [`interfaces::all_functions`], which a
-/// component's trace header lists.
-pub(crate) fn function_index(func: &str) -> Option<u16> {
-    static INDEX: std::sync::LazyLock<std::collections::HashMap<&'static str, u16>> =
-        std::sync::LazyLock::new(|| {
-            interfaces::all_functions()
-                .into_iter()
-                .enumerate()
-                .map(|(i, f)| (f, i as u16))
-                .collect()
-        });
-    INDEX.get(func).copied()
-}
-
 /// Refuses a component that imports an interface the recorder does not
 /// cover (wasi:http's types and outgoing handler unless `http`: `wasmdbg
 /// serve` links them; anything that is not WASI 0.2), naming the first;
@@ -100,17 +86,12 @@ pub(crate) struct ComponentRecorder {
 }
 
 impl ComponentRecorder {
-    /// Writes one call.
-    pub(crate) fn call(&mut self, func: &'static str, args: Saved, result: Returned) {
+    /// Writes one call: `func` is its index in
+    /// [`interfaces::all_functions`].
+    pub(crate) fn call(&mut self, func: u16, args: Saved, result: Returned) {
         if self.write_error.is_some() {
             return;
         }
-        let Some(func) = function_index(func) else {
-            self.write_error = Some(std::io::Error::other(format!(
-                "{func} is not in the trace's function list (a wasmdbg bug)"
-            )));
-            return;
-        };
         if let Err(e) = self
             .writer
             .component_call(ComponentCall { func, args, result })

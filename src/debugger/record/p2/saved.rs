@@ -163,8 +163,67 @@ impl Saved {
     }
 }
 
+impl Saved {
+    /// How many nodes the value has, when it is at most [`MAX_DEPTH`] deep
+    /// and no list holds over 2^32 values (else `None`).
+    fn node_count(&self, depth: usize) -> Option<usize> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let children = |items: &[Saved]| -> Option<usize> {
+            u32::try_from(items.len()).ok()?;
+            items
+                .iter()
+                .try_fold(1usize, |n, item| Some(n + item.node_count(depth + 1)?))
+        };
+        match self {
+            Saved::List(items) | Saved::Tuple(items) => children(items),
+            Saved::Some(v) | Saved::Ok(v) | Saved::Err(v) | Saved::Case(_, v) => {
+                Some(1 + v.node_count(depth + 1)?)
+            }
+            _ => Some(1),
+        }
+    }
+
+    /// Writes the value's nodes in preorder as elements of `seq` (what
+    /// [`Saved::nodes`] lists), recursing at most [`MAX_DEPTH`] deep
+    /// ([`Saved::node_count`] checked that).
+    fn write_nodes<S: serde::ser::SerializeSeq>(&self, seq: &mut S) -> Result<(), S::Error> {
+        let len = |items: &[Saved]| u32::try_from(items.len()).unwrap_or(u32::MAX);
+        let (node, children): (NodeRef<'_>, &[Saved]) = match self {
+            Saved::Unit => (NodeRef::Unit, &[]),
+            Saved::Bool(b) => (NodeRef::Bool(*b), &[]),
+            Saved::U64(n) => (NodeRef::U64(*n), &[]),
+            Saved::S64(n) => (NodeRef::S64(*n), &[]),
+            Saved::Str(s) => (NodeRef::Str(s), &[]),
+            Saved::Bytes(b) => (NodeRef::Bytes(b), &[]),
+            Saved::List(items) => (NodeRef::List(len(items)), items),
+            Saved::Tuple(items) => (NodeRef::Tuple(len(items)), items),
+            Saved::None => (NodeRef::None, &[]),
+            Saved::Some(v) => (NodeRef::Some, std::slice::from_ref(&**v)),
+            Saved::Ok(v) => (NodeRef::Ok, std::slice::from_ref(&**v)),
+            Saved::Err(v) => (NodeRef::Err, std::slice::from_ref(&**v)),
+            Saved::Case(i, v) => (NodeRef::Case(*i), std::slice::from_ref(&**v)),
+            Saved::Flags(f) => (NodeRef::Flags(*f), &[]),
+            Saved::Own(r) => (NodeRef::Own(*r), &[]),
+            Saved::Borrow(r) => (NodeRef::Borrow(*r), &[]),
+        };
+        seq.serialize_element(&node)?;
+        children.iter().try_for_each(|child| child.write_nodes(seq))
+    }
+}
+
 impl Serialize for Saved {
+    /// The nodes in preorder, as a sequence: written straight from the
+    /// value when it is shallow (every value a host call makes), else
+    /// listed first ([`Saved::nodes`]); the bytes are the same.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        if let Some(count) = self.node_count(0) {
+            let mut seq = serializer.serialize_seq(Some(count))?;
+            self.write_nodes(&mut seq)?;
+            return seq.end();
+        }
         match self.nodes() {
             Some(nodes) => nodes.serialize(serializer),
             None => Err(serde::ser::Error::custom("a list of over 2^32 values")),
@@ -912,6 +971,9 @@ mod tests {
         ]);
         let bytes = postcard::to_stdvec(&value).unwrap();
         assert_eq!(postcard::from_bytes::<Saved>(&bytes).unwrap(), value);
+        // Written straight from the value: the bytes of its node list.
+        let listed = postcard::to_stdvec(&value.nodes().unwrap()).unwrap();
+        assert_eq!(bytes, listed);
 
         let mut deep = Saved::Unit;
         for _ in 0..MAX_DEPTH {
@@ -919,7 +981,14 @@ mod tests {
         }
         let bytes = postcard::to_stdvec(&deep).unwrap();
         assert_eq!(postcard::from_bytes::<Saved>(&bytes).unwrap(), deep);
-        let deeper = postcard::to_stdvec(&Saved::Some(Box::new(deep))).unwrap();
+        // Past MAX_DEPTH it is written from its node list: the same form.
+        let deeper_value = Saved::Some(Box::new(deep.clone()));
+        assert_eq!(deeper_value.node_count(0), None);
+        let deeper = postcard::to_stdvec(&deeper_value).unwrap();
+        assert_eq!(
+            deeper,
+            postcard::to_stdvec(&deeper_value.nodes().unwrap()).unwrap()
+        );
         let e = postcard::from_bytes::<Saved>(&deeper).unwrap_err();
         assert!(e.to_string().contains("Serde Deserialization Error"), "{e}");
         // A hundred thousand `some` nodes: refused, no stack overflow.

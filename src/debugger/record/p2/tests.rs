@@ -29,8 +29,7 @@ impl WasiView for TestHost {
 }
 
 impl ComponentHost for TestHost {
-    fn record(&mut self, func: &'static str, args: Saved, result: Returned) {
-        let func = function_index(func).expect("a covered function");
+    fn record(&mut self, func: u16, args: Saved, result: Returned) {
         self.log.push(ComponentCall { func, args, result });
     }
     fn cursor(&mut self) -> Option<&mut Cursor> {
@@ -202,4 +201,16 @@ fn a_recorded_read_replays_without_the_file_and_a_changed_result_diverges() {
         message.contains("the replay diverged at host call #") && message.contains("RECORDED TEXT"),
         "{message}"
     );
+}
+
+/// The index a call is logged under (computed while compiling) is its
+/// function's place in the trace header's list, for every function, and no
+/// name is listed twice (the first place would win).
+#[test]
+fn every_function_is_logged_under_its_place_in_the_header() {
+    let all = interfaces::all_functions();
+    for (place, name) in all.iter().enumerate() {
+        assert_eq!(usize::from(interfaces::index_of(name)), place, "{name}");
+    }
+    assert!(all.len() > 200, "{}", all.len());
 }
