@@ -176,3 +176,30 @@ fn unknown_imports_are_refused_before_compiling_or_run_as_asked() {
         "{text}"
     );
 }
+
+/// A WASI import declared with another type than WASI's is refused before
+/// the program runs, in the same words, whether it would run on plain code
+/// (`run`'s default, `record`) or under the debugger from the start.
+#[test]
+fn a_wasi_import_of_another_type_is_refused_on_plain_code_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("badsig.wat"),
+        "(module (import \"wasi_snapshot_preview1\" \"proc_exit\" (func (param i64)))\n\
+         (memory (export \"memory\") 1)\n\
+         (func (export \"_start\") (call 0 (i64.const 3))))",
+    )
+    .unwrap();
+    let refusal = "--- stderr ---\nerror: incompatible import type for \
+                   `wasi_snapshot_preview1::proc_exit`: types incompatible: expected type \
+                   `(func (param i64))`, found type `(func (param i32))`\n[exit status: 2]\n";
+    for args in [
+        &["run", "--batch", "badsig.wat"][..],
+        &["run", "--batch", "--instrumented", "badsig.wat"],
+        &["record", "-o", "badsig.trace", "badsig.wat"],
+    ] {
+        let text = crate::harness::run_in(dir.path(), args);
+        assert_eq!(text, refusal, "{args:?}");
+    }
+    assert!(!dir.path().join("badsig.trace").exists());
+}

@@ -173,6 +173,25 @@ pub(crate) fn wasi_imports(module: &Module) -> Vec<(String, wasmtime::FuncType)>
     imports
 }
 
+/// Refuses a module whose WASI imports are not wasmtime-wasi's types (the
+/// recording host defines each import with the type the module declares),
+/// as a session refuses it: linked against wasmtime-wasi itself, with the
+/// same message.
+///
+/// # Errors
+/// The first import wasmtime finds incompatible, or another link error.
+fn check_wasi_types(engine: &Engine, module: &Module, config: &RunConfig) -> Result<(), Error> {
+    let mut linker: Linker<WasiP1Ctx> = Linker::new(engine);
+    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |cx| cx)
+        .map_err(|e| Error::new(ErrorKind::Internal, one_line(&e)))?;
+    crate::debugger::imports::define_unknown(&mut linker, module, config.unknown_imports, &[])
+        .map_err(|e| not_found!("{}", one_line(&e)))?;
+    linker
+        .instantiate_pre(module)
+        .map(drop)
+        .map_err(|e| invalid!("{}", one_line(&e)))
+}
+
 /// Runs `config`'s module on plain code, writing its trace to the sink
 /// `open` makes (called on a thread of its own while the module is read
 /// and its code loaded: creating a file costs about half a millisecond,
@@ -224,6 +243,7 @@ pub fn record(
     let sink = joined(opening)?;
     let (engine, module) = compiled?;
     let sink = sink?;
+    check_wasi_types(&engine, &module, config)?;
     let imports = wasi_imports(&module);
     let header = header(
         config,

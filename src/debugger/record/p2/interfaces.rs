@@ -665,11 +665,8 @@ impl<H: ComponentHost> b::io::streams::Host for Recording<'_, H> {
             Ok(e) => Returned::Value(save_guest_stream_error(e)),
             Err(e) => Outcome::returned(&Err::<(), _>(wasmtime::format_err!("{e}"))),
         };
-        self.host.record(
-            const { index_of(CONVERT_STREAM_ERROR) },
-            args,
-            returned,
-        );
+        self.host
+            .record(const { index_of(CONVERT_STREAM_ERROR) }, args, returned);
         result
     }
 }
