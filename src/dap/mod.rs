@@ -97,6 +97,7 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
         fe: None,
         launch: None,
         instrumented: false,
+        replaying: false,
         directories: Vec::new(),
         pending_breakpoints: Vec::new(),
         stop_on_entry: false,
@@ -481,6 +482,9 @@ struct Adapter {
     launch: Option<RunConfig>,
     /// The launch's `instrumented`.
     instrumented: bool,
+    /// The session answers from a recording (`replay`, or the replay of a
+    /// run on plain code): the reverse requests work.
+    replaying: bool,
     /// Where to look for source files (the launch's `directories` and
     /// `cwd`).
     directories: Vec<PathBuf>,
@@ -593,7 +597,14 @@ impl Adapter {
             }
             let resumes = matches!(
                 request.command.as_str(),
-                "continue" | "next" | "stepIn" | "stepOut" | "restart" | "configurationDone"
+                "continue"
+                    | "next"
+                    | "stepIn"
+                    | "stepOut"
+                    | "stepBack"
+                    | "reverseContinue"
+                    | "restart"
+                    | "configurationDone"
             );
             if resumes {
                 self.resume(&request);
@@ -730,6 +741,10 @@ impl Adapter {
                     supports_write_memory_request: Some(true),
                     supports_disassemble_request: Some(true),
                     supports_stepping_granularity: Some(true),
+                    // In a replay (`replay`, or a run on plain code that
+                    // failed or was paused); elsewhere the request is
+                    // refused, saying why.
+                    supports_step_back: Some(true),
                     supports_instruction_breakpoints: Some(true),
                     supports_modules_request: Some(true),
                     supports_delayed_stack_trace_loading: Some(true),
@@ -1179,6 +1194,7 @@ impl Adapter {
         self.sources = SourceFiles::new(directories.clone());
         self.stop_on_entry = args.stop_on_entry;
         self.instrumented = args.instrumented;
+        self.replaying = config.replay.is_some();
         self.directories = directories;
         self.open(config.clone(), None)?;
         self.launch = Some(config);
@@ -1907,6 +1923,7 @@ impl Adapter {
                 None => match recorded.replay_config(config) {
                     Ok(config) => {
                         console(render::replaying(&recorded, "pause"));
+                        self.replaying = true;
                         self.open(config, None)
                     }
                     Err(e) => Err(Failure::from(e.message)),
@@ -2010,6 +2027,31 @@ impl Adapter {
                 "stepOut" => {
                     let _: rq::StepOutArguments = Self::arguments(request)?;
                     Some(Request::Finish(top))
+                }
+                // Where the REPL's reverse-stepi and reverse-next land (the
+                // Step Back button is Step Over's reverse).
+                "stepBack" | "reverseContinue" if !self.replaying => {
+                    return Err(failure!(
+                        "reverse execution needs a recording, and this session runs under \
+                         the debugger from the start (a breakpoint, stopOnEntry, the throw \
+                         filter, instrumented, preloads or serve); a launch without them \
+                         records the run and replays one that fails or is paused, and \
+                         \"replay\": TRACE opens any recording"
+                    ));
+                }
+                "stepBack" => {
+                    let args: rq::StepBackArguments = Self::arguments(request)?;
+                    Some(Request::Reverse(if instruction(&args.granularity) {
+                        crate::debugger::protocol::Reverse::StepInstruction { over: false }
+                    } else {
+                        crate::debugger::protocol::Reverse::StepLine { over: true }
+                    }))
+                }
+                "reverseContinue" => {
+                    let _: rq::ReverseContinueArguments = Self::arguments(request)?;
+                    Some(Request::Reverse(
+                        crate::debugger::protocol::Reverse::Continue,
+                    ))
                 }
                 _ => Some(Request::Run),
             })

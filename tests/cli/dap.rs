@@ -618,6 +618,73 @@ fn pause_a_running_program() {
     assert_eq!(status, Some(0));
 }
 
+/// A failure on plain code is replayed, so the editor's Step Back and
+/// Reverse buttons work at its pause: `stepBack` by instruction lands where
+/// the REPL's `reverse-stepi` does (0x49a to 0x498 in `ratio`),
+/// `reverseContinue` at the last hit of a breakpoint before (reason
+/// `breakpoint`, as the REPL's `reverse-continue`), and `stepBack` by line
+/// where `reverse-next` does (back to the call in `main`). A session under
+/// the debugger from the start refuses them, saying why.
+#[test]
+fn step_back_and_reverse_continue_in_the_replay_of_a_failure() {
+    let mut c = Client::start();
+    let caps = c.launch(json!({
+        "program": "tests/guests/ratio-p1.wasm",
+        "args": ["ratio", "7", "0"],
+        "directories": ["tests/guests"],
+    }));
+    assert_eq!(caps["supportsStepBack"], true);
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.event("stopped")["reason"], "exception");
+    let top = |c: &mut Client| {
+        let (_, trace) = top_frame(c);
+        let frame = trace["stackFrames"][0].clone();
+        (
+            frame["name"].as_str().unwrap().to_string(),
+            frame["instructionPointerReference"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            frame["line"].as_i64().unwrap(),
+        )
+    };
+    assert_eq!(top(&mut c), ("ratio".into(), "0x49a".into(), 21));
+
+    c.ok(
+        "stepBack",
+        json!({ "threadId": 1, "granularity": "instruction" }),
+    );
+    assert_eq!(c.event("stopped")["reason"], "step");
+    assert_eq!(top(&mut c), ("ratio".into(), "0x498".into(), 21));
+
+    let set = c.ok(
+        "setFunctionBreakpoints",
+        json!({ "breakpoints": [{ "name": "ratio" }] }),
+    );
+    let id = set["breakpoints"][0]["id"].clone();
+    c.ok("reverseContinue", json!({ "threadId": 1 }));
+    let stopped = c.event("stopped");
+    assert_eq!(stopped["reason"], "breakpoint", "{stopped}");
+    assert_eq!(stopped["hitBreakpointIds"], json!([id]), "{stopped}");
+    assert_eq!(top(&mut c), ("ratio".into(), "0x46e".into(), 20));
+
+    c.ok("stepBack", json!({ "threadId": 1 }));
+    assert_eq!(c.event("stopped")["reason"], "step");
+    assert_eq!(top(&mut c), ("main".into(), "0x33f".into(), 37));
+    c.finish();
+
+    let mut c = Client::start();
+    c.launch(json!({ "program": "wat/divide.wat", "stopOnEntry": true }));
+    c.ok("configurationDone", json!({}));
+    c.event("stopped");
+    let refused = c.fails("stepBack", json!({ "threadId": 1 }));
+    assert!(
+        refused.starts_with("reverse execution needs a recording, and this session runs under"),
+        "{refused}"
+    );
+    c.finish();
+}
+
 /// The editor's Stop while a program runs on plain code ends that run
 /// without replaying it: no `stopped` event, no note, and the adapter
 /// exits at once.
