@@ -110,6 +110,7 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
         instruction_breakpoints: Vec::new(),
         data_breakpoints: Vec::new(),
         sources: SourceFiles::new(Vec::new()),
+        source_refs: Vec::new(),
         configured: false,
         writes: 0,
         breakpoints_changed: Arc::new(AtomicBool::new(false)),
@@ -286,6 +287,48 @@ fn read_loop(
             return;
         }
     }
+}
+
+/// The `origin` of a source [`Adapter::source`] found on disk that is the
+/// standard library's, libc's or a toolchain's.
+const LIBRARY_ORIGIN: &str = "standard library or toolchain";
+/// The `origin` of a source not found on disk (given by reference).
+const NOT_ON_DISK_ORIGIN: &str = "not found on disk";
+
+/// Every source in a response `value` as the protocol spells it:
+/// `presentationHint: "deemphasize"` on those whose origin says they are
+/// not the program's own readable code, and `sourceReference` under that
+/// name. Written here because the `dap` crate (0.4.1-alpha1) serializes
+/// `Source`'s fields in snake case (`source_reference`) and its
+/// `PresentationHint` as `"deEmphasize"`, neither of which the protocol
+/// (or VS Code) knows; `name`, `path` and `origin` are one word and come
+/// out right.
+fn fix_sources(value: &mut Json) {
+    match value {
+        Json::Object(map) => {
+            let origin = map.get("origin").and_then(Json::as_str);
+            if matches!(origin, Some(LIBRARY_ORIGIN | NOT_ON_DISK_ORIGIN)) {
+                map.insert("presentationHint".into(), json!("deemphasize"));
+            }
+            if let Some(reference) = map.remove("source_reference") {
+                map.insert("sourceReference".into(), reference);
+            }
+            map.values_mut().for_each(fix_sources);
+        }
+        Json::Array(items) => items.iter_mut().for_each(fix_sources),
+        _ => {}
+    }
+}
+
+/// Whether DWARF path `file` is of the standard library, libc or a
+/// toolchain rather than the program's own code: Rust's `/rustc/<commit>/`
+/// paths, a URI (`wasisdk://`), wasi-libc's and cargo's registry sources.
+fn is_library_source(file: &str) -> bool {
+    file.starts_with("/rustc/")
+        || file.contains("://")
+        || file.contains("/wasi-libc/")
+        || file.contains("/.cargo/registry/")
+        || file.contains("/.rustup/toolchains/")
 }
 
 /// The guest's `bytes` on `stream` as an `output` event.
@@ -505,6 +548,10 @@ struct Adapter {
     instruction_breakpoints: Vec<BreakpointId>,
     data_breakpoints: Vec<BreakpointId>,
     sources: SourceFiles,
+    /// Sources given to the client by `sourceReference` (reference N is
+    /// entry N - 1): DWARF paths that are not a file found on disk, which an
+    /// editor cannot open by path. Kept for the session.
+    source_refs: Vec<String>,
     configured: bool,
     /// Requests so far that may have written the program's state
     /// (`setVariable`, `writeMemory`, a debug-console command).
@@ -632,7 +679,10 @@ impl Adapter {
             );
             self.follow_breakpoints(!own);
             match served {
-                Ok(body) => self.writer.respond(&request, body),
+                Ok(mut body) => {
+                    fix_sources(&mut body);
+                    self.writer.respond(&request, body)
+                }
                 Err(why) => self.writer.fail(&request, &why),
             }
         }
@@ -974,10 +1024,23 @@ impl Adapter {
             }
             "source" => {
                 let args: rq::SourceArguments = Self::arguments(request)?;
-                let path = args
+                let by_path = args.source.as_ref().and_then(|s| s.path.clone());
+                let reference = args
                     .source
-                    .and_then(|s| s.path)
-                    .ok_or("only sources with a path can be read")?;
+                    .as_ref()
+                    .and_then(|s| s.source_reference)
+                    .map(i64::from)
+                    .filter(|r| *r > 0)
+                    .unwrap_or(args.source_reference);
+                let path = match by_path {
+                    Some(path) => path,
+                    None => usize::try_from(reference)
+                        .ok()
+                        .and_then(|r| r.checked_sub(1))
+                        .and_then(|at| self.source_refs.get(at))
+                        .cloned()
+                        .ok_or_else(|| failure!("no source has reference {reference}"))?,
+                };
                 let text = self.sources.find(&path)?;
                 Ok(json!({ "content": text.lines.join("\n") }))
             }
@@ -1334,21 +1397,43 @@ impl Adapter {
 
     /// A DAP source for a DWARF path: the file found on disk (as `list`
     /// finds it), else the path as DWARF gives it.
+    /// The DAP source of DWARF path `file`: a file found on disk by its
+    /// absolute path (editors compare paths); anything else (not found, a
+    /// `wasisdk://` URI) by a `sourceReference` the `source` request
+    /// answers, never as a path an editor would fail to open. The standard
+    /// library's, libc's and the toolchains' sources are `deemphasize`d, so
+    /// an editor focuses the first frame of the program's own code.
     fn source(&mut self, file: &str) -> dt::Source {
-        // Absolute, as editors compare paths.
-        let path = match self.sources.find(file) {
-            Ok(text) => std::fs::canonicalize(&text.path)
-                .unwrap_or(text.path)
-                .display()
-                .to_string(),
-            Err(_) => file.to_string(),
-        };
-        dt::Source {
-            name: std::path::Path::new(file)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned()),
-            path: Some(path),
-            ..Default::default()
+        let name = std::path::Path::new(file)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        match self.sources.find(file) {
+            Ok(text) if text.path.is_file() => dt::Source {
+                name,
+                path: Some(
+                    std::fs::canonicalize(&text.path)
+                        .unwrap_or(text.path)
+                        .display()
+                        .to_string(),
+                ),
+                origin: is_library_source(file).then(|| LIBRARY_ORIGIN.to_string()),
+                ..Default::default()
+            },
+            _ => {
+                let at = match self.source_refs.iter().position(|f| f == file) {
+                    Some(at) => at,
+                    None => {
+                        self.source_refs.push(file.to_string());
+                        self.source_refs.len() - 1
+                    }
+                };
+                dt::Source {
+                    name,
+                    source_reference: Some(i32::try_from(at + 1).unwrap_or(i32::MAX)),
+                    origin: Some(NOT_ON_DISK_ORIGIN.into()),
+                    ..Default::default()
+                }
+            }
         }
     }
 

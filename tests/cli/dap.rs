@@ -685,6 +685,60 @@ fn step_back_and_reverse_continue_in_the_replay_of_a_failure() {
     c.finish();
 }
 
+/// A Rust panic: only the program's own frames are sources an editor opens
+/// by path. libc's `wasisdk://` file and the standard library's `/rustc/`
+/// files (not on this machine: no toolchain is looked for) come by
+/// `sourceReference`, `deemphasize`d, so the editor focuses `app::ratio`;
+/// `source` on such a reference says the file was not found.
+#[test]
+fn library_frames_are_deemphasized_and_sources_not_on_disk_come_by_reference() {
+    let mut c = Client::start();
+    c.launch(json!({
+        "program": "tests/guests/app-p1.wasm",
+        "args": ["divide", "7", "0"],
+        "directories": ["tests/guests"],
+    }));
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.event("stopped")["reason"], "exception");
+    let trace = c.ok("stackTrace", json!({ "threadId": 1 }));
+    let frames = trace["stackFrames"].as_array().unwrap();
+    let abort = &frames[0]["source"];
+    assert_eq!(abort["name"], "abort.c", "{abort}");
+    assert!(abort.get("path").is_none(), "{abort}");
+    assert_eq!(abort["presentationHint"], "deemphasize", "{abort}");
+    let reference = abort["sourceReference"].as_i64().unwrap();
+    assert!(reference > 0, "{abort}");
+    // The first frame an editor would focus: the program's.
+    let first = frames
+        .iter()
+        .find(|f| f["source"]["presentationHint"] != "deemphasize")
+        .unwrap();
+    assert_eq!(first["name"], "app::ratio", "{first}");
+    assert!(
+        first["source"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("tests/guests/app/src/main.rs"),
+        "{first}"
+    );
+    assert_eq!(first["line"], 75);
+    for f in frames.iter().take_while(|f| f["name"] != "app::ratio") {
+        assert_eq!(f["source"]["presentationHint"], "deemphasize", "{f}");
+        assert!(f["source"].get("path").is_none(), "{f}");
+    }
+    let missing = c.fails(
+        "source",
+        json!({ "source": { "sourceReference": reference }, "sourceReference": reference }),
+    );
+    assert!(
+        missing.contains("wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c"),
+        "{missing}"
+    );
+    let unknown = c.fails("source", json!({ "sourceReference": 999 }));
+    assert_eq!(unknown, "no source has reference 999");
+    c.finish();
+}
+
 /// The editor's Stop while a program runs on plain code ends that run
 /// without replaying it: no `stopped` event, no note, and the adapter
 /// exits at once.

@@ -39,8 +39,12 @@ async function breakpointFramesVariablesAndExit() {
     const shape = await dc.variablesRequest({ variablesReference: s.variablesReference });
     const scale = shape.body.variables.find((v) => v.name === 'scale');
     assert.strictEqual(scale.value, '1.5');
-    await dc.nextRequest({ threadId: 1 });
-    await dc.assertStoppedLocation('step', { path: shapes, line: 30 });
+    // Waiting for the stop only after the response would miss a stop that
+    // arrives with it.
+    await Promise.all([
+      dc.nextRequest({ threadId: 1 }),
+      dc.assertStoppedLocation('step', { path: shapes, line: 30 }),
+    ]);
     await Promise.all([
       dc.continueRequest({ threadId: 1 }),
       dc.assertOutput('stdout', 'triangle 12 9.00 30 1099511627776 hello 6 1\n'),
