@@ -201,6 +201,18 @@ impl Console {
         fe
     }
 
+    /// The text of source file `file` (a DWARF path) as `list` finds it:
+    /// with the `directory` and `set substitute-path` rules given so far.
+    ///
+    /// # Errors
+    /// A one-line note naming the file and where it was looked for.
+    pub fn source_text(
+        &mut self,
+        file: &str,
+    ) -> Result<crate::debugger::source::SourceText, crate::error::Error> {
+        self.source.files.find(file)
+    }
+
     /// The directories `add-auto-load-safe-path` allowed, canonical.
     pub fn safe_paths(&self) -> &[std::path::PathBuf] {
         &self.safe_paths

@@ -1041,7 +1041,7 @@ impl Adapter {
                         .cloned()
                         .ok_or_else(|| failure!("no source has reference {reference}"))?,
                 };
-                let text = self.sources.find(&path)?;
+                let text = self.source_text(&path)?;
                 Ok(json!({ "content": text.lines.join("\n") }))
             }
             "readMemory" => {
@@ -1395,8 +1395,6 @@ impl Adapter {
         .map(|_| ())
     }
 
-    /// A DAP source for a DWARF path: the file found on disk (as `list`
-    /// finds it), else the path as DWARF gives it.
     /// The DAP source of DWARF path `file`: a file found on disk by its
     /// absolute path (editors compare paths); anything else (not found, a
     /// `wasisdk://` URI) by a `sourceReference` the `source` request
@@ -1407,7 +1405,7 @@ impl Adapter {
         let name = std::path::Path::new(file)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned());
-        match self.sources.find(file) {
+        match self.source_text(file) {
             Ok(text) if text.path.is_file() => dt::Source {
                 name,
                 path: Some(
@@ -1434,6 +1432,19 @@ impl Adapter {
                     ..Default::default()
                 }
             }
+        }
+    }
+
+    /// Source file `file` as the console finds it (with the debug
+    /// console's `directory` and `set substitute-path` rules), or as the
+    /// launch's directories do before there is a console.
+    fn source_text(
+        &mut self,
+        file: &str,
+    ) -> Result<crate::debugger::source::SourceText, crate::error::Error> {
+        match self.fe.as_mut() {
+            Some(fe) => fe.source_text(file),
+            None => self.sources.find(file),
         }
     }
 
@@ -2008,8 +2019,9 @@ impl Adapter {
                 None => match recorded.replay_config(config) {
                     Ok(config) => {
                         console(render::replaying(&recorded, "pause"));
-                        self.replaying = true;
-                        self.open(config, None)
+                        let opened = self.open(config, None);
+                        self.replaying = opened.is_ok();
+                        opened
                     }
                     Err(e) => Err(Failure::from(e.message)),
                 },
@@ -2113,8 +2125,6 @@ impl Adapter {
                     let _: rq::StepOutArguments = Self::arguments(request)?;
                     Some(Request::Finish(top))
                 }
-                // Where the REPL's reverse-stepi and reverse-next land (the
-                // Step Back button is Step Over's reverse).
                 "stepBack" | "reverseContinue" if !self.replaying => {
                     return Err(failure!(
                         "reverse execution needs a recording, and this session runs under \
@@ -2124,10 +2134,13 @@ impl Adapter {
                          \"replay\": TRACE opens any recording"
                     ));
                 }
+                // Where the REPL's reverse-nexti and reverse-next land (the
+                // Step Back button is Step Over's reverse, as `next` by
+                // instruction is `nexti`).
                 "stepBack" => {
                     let args: rq::StepBackArguments = Self::arguments(request)?;
                     Some(Request::Reverse(if instruction(&args.granularity) {
-                        crate::debugger::protocol::Reverse::StepInstruction { over: false }
+                        crate::debugger::protocol::Reverse::StepInstruction { over: true }
                     } else {
                         crate::debugger::protocol::Reverse::StepLine { over: true }
                     }))

@@ -620,7 +620,7 @@ fn pause_a_running_program() {
 
 /// A failure on plain code is replayed, so the editor's Step Back and
 /// Reverse buttons work at its pause: `stepBack` by instruction lands where
-/// the REPL's `reverse-stepi` does (0x49a to 0x498 in `ratio`),
+/// the REPL's `reverse-nexti` does (0x49a to 0x498 in `ratio`),
 /// `reverseContinue` at the last hit of a breakpoint before (reason
 /// `breakpoint`, as the REPL's `reverse-continue`), and `stepBack` by line
 /// where `reverse-next` does (back to the call in `main`). A session under
@@ -689,7 +689,8 @@ fn step_back_and_reverse_continue_in_the_replay_of_a_failure() {
 /// by path. libc's `wasisdk://` file and the standard library's `/rustc/`
 /// files (not on this machine: no toolchain is looked for) come by
 /// `sourceReference`, `deemphasize`d, so the editor focuses `app::ratio`;
-/// `source` on such a reference says the file was not found.
+/// `source` on such a reference says the file was not found, until the
+/// debug console's `directory` gives a place where it is.
 #[test]
 fn library_frames_are_deemphasized_and_sources_not_on_disk_come_by_reference() {
     let mut c = Client::start();
@@ -736,6 +737,23 @@ fn library_frames_are_deemphasized_and_sources_not_on_disk_come_by_reference() {
     );
     let unknown = c.fails("source", json!({ "sourceReference": 999 }));
     assert_eq!(unknown, "no source has reference 999");
+    // A directory given at the debug console, as `list` would use it: the
+    // reference now answers the file's text.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("abort.c"),
+        "void abort(void) {\n  __builtin_trap();\n}\n",
+    )
+    .unwrap();
+    c.ok(
+        "evaluate",
+        json!({ "expression": format!("directory {}", dir.path().display()), "context": "repl" }),
+    );
+    let text = c.ok("source", json!({ "sourceReference": reference }));
+    assert_eq!(
+        text["content"],
+        "void abort(void) {\n  __builtin_trap();\n}"
+    );
     c.finish();
 }
 
