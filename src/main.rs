@@ -129,7 +129,7 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
     // Ctrl-C and --timeout reach the recorded run, then the replay (unless
     // --no-interrupts: then nothing stops a running program).
     let interrupter = ctrl_c_interrupter();
-    let session = |config, ran_before| {
+    let session = |config, ran_before, ran_on_plain_code| {
         session_with(
             matches,
             &args.debugger,
@@ -139,7 +139,7 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
             After {
                 ran_before,
                 json_started: json,
-                ran_on_plain_code: true,
+                ran_on_plain_code,
             },
         )
     };
@@ -202,7 +202,8 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
                     true,
                 );
             }
-            return session(config, None);
+            // It did not run: --timeout counts this run.
+            return session(config, None, false);
         }
         Err(e) => return load_failed(json, theme, &e.to_string()),
     };
@@ -228,7 +229,7 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
             let _ = out.write_all(text.as_bytes());
             return ExitCode::from(status as u8);
         }
-        return session(config, Some(outcome));
+        return session(config, Some(outcome), true);
     }
     let config = match recorded.replay_config(config) {
         Ok(config) => config,
@@ -238,7 +239,7 @@ fn run_fast(matches: &clap::ArgMatches, args: &wasmdbg::cli::RunArgs) -> ExitCod
         &wasmdbg::render::replaying(&recorded, "Ctrl-C"),
         stderr_ends_line,
     );
-    session(config, None)
+    session(config, None, true)
 }
 
 /// `wasmdbg record`: the program's own exit status (as `wasmtime run`

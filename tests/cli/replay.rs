@@ -813,3 +813,39 @@ fn run_fast_stops_a_guest_that_loops_at_its_timeout() {
          [exit status: 134]\n"
     );
 }
+
+/// A component that cannot be recorded (it imports an interface of its
+/// own) runs under the debugger from the start, and `--timeout` counts that
+/// run: it pauses the loop where it is.
+#[test]
+fn an_unrecordable_program_runs_under_the_debugger_with_its_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("spin.wat"),
+        "(component (import \"my:pkg/host\" (instance))\n\
+         (core module $m (func (export \"spin\") (loop $l (br $l))))\n\
+         (core instance $i (instantiate $m))\n\
+         (func (export \"spin\") (canon lift (core func $i \"spin\"))))",
+    )
+    .unwrap();
+    let text = crate::harness::run_in(
+        dir.path(),
+        &[
+            "run",
+            "--batch",
+            "--trap-unknown-imports",
+            "--timeout",
+            "0.5",
+            "--invoke",
+            "spin()",
+            "spin.wat",
+        ],
+    );
+    assert_eq!(
+        text,
+        "Program interrupted: it ran longer than --timeout 0.5s\n\
+         #0  spin (func[0]) at 0x23\n\
+         => 0x23: br $l\n\
+         [exit status: 134]\n"
+    );
+}
