@@ -854,6 +854,9 @@ fn flite_program(module: PathBuf) -> Program {
 
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
+    if std::env::var_os("WASMDBG_BENCH_SERVE").is_some_and(|m| m == "floor-trap") {
+        return floor_trap(&argv[0]);
+    }
     if std::env::var_os("WASMDBG_BENCH_SERVE").is_some() {
         return plain_serve(&argv[0]);
     }
@@ -1841,6 +1844,70 @@ fn plain_serve(path: &str) {
     });
 }
 
+/// The floor for replaying a failed request (`WASMDBG_BENCH_SERVE=floor-trap
+/// debug_costs COMPONENT`): the component's code precompiled with guest
+/// debugging on and no handler ([`precompiled_path`]'s floor), one
+/// instance, `handle` called with `GET /trap?d=0` (what
+/// tests/guests/proxy-trap.trace recorded), which traps; then exit.
+#[allow(unsafe_code)]
+fn floor_trap(path: &str) {
+    use http_body_util::BodyExt;
+    use wasmtime::component::{Component, Linker};
+    use wasmtime_wasi_http::WasiHttpView;
+    use wasmtime_wasi_http::p2::bindings::ProxyPre;
+    use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+    let engine = wasmtime::Engine::new(&plain_config(true)).unwrap();
+    // SAFETY: the file is what `Engine::precompile_component` wrote for
+    // this engine configuration in `precompile`, unchanged since.
+    let component =
+        unsafe { Component::deserialize_file(&engine, precompiled_path(Path::new(path), true)) }
+            .unwrap();
+    let mut linker: Linker<PlainHttp> = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).unwrap();
+    let pre = ProxyPre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let mut store = wasmtime::Store::new(
+            pre.engine(),
+            PlainHttp {
+                ctx: wasmtime_wasi::WasiCtxBuilder::new().build(),
+                http: wasmtime_wasi_http::WasiHttpCtx::new(),
+                table: wasmtime::component::ResourceTable::new(),
+            },
+        );
+        let request = hyper::Request::builder()
+            .method("GET")
+            .uri("http://127.0.0.1/trap?d=0")
+            .body(
+                http_body_util::Empty::<bytes::Bytes>::new()
+                    .map_err(|e: std::convert::Infallible| -> hyper::Error { match e {} }),
+            )
+            .unwrap();
+        let (sender, _receiver) = tokio::sync::oneshot::channel();
+        let req = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)
+            .unwrap();
+        let out = store
+            .data_mut()
+            .http()
+            .new_response_outparam(sender)
+            .unwrap();
+        let proxy = pre.instantiate_async(&mut store).await.unwrap();
+        let trapped = proxy
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, req, out)
+            .await;
+        let trap = trapped.expect_err("GET /trap?d=0 traps");
+        assert!(trap.downcast_ref::<wasmtime::Trap>().is_some(), "{trap:?}");
+    });
+}
+
 /// Requests per run of figure 14.
 const SERVE_REQUESTS: usize = 300;
 
@@ -1974,6 +2041,51 @@ fn serve_figures() {
             ),
         );
     }
+    // A failed request's trace replayed to its trap, from spawn to exit,
+    // against the same request on guest-debug code without a handler.
+    precompile(&Program {
+        module: proxy.clone(),
+        args: Vec::new(),
+        dir: None,
+        invoke: None,
+        never_hit: String::new(),
+    });
+    let trap_trace = root().join("tests/guests/proxy-trap.trace");
+    let mut floor_times = Vec::new();
+    let mut replay_times = Vec::new();
+    for _ in 0..runs() {
+        let start = Instant::now();
+        let out = Command::new(std::env::current_exe().unwrap())
+            .env("WASMDBG_BENCH_SERVE", "floor-trap")
+            .arg(&proxy)
+            .output()
+            .unwrap();
+        floor_times.push(start.elapsed().as_secs_f64());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let start = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
+            .args(["replay", "--batch", "--cache-dir"])
+            .arg(&cache)
+            .arg(&trap_trace)
+            .output()
+            .unwrap();
+        replay_times.push(start.elapsed().as_secs_f64());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(134), "{text}");
+        assert!(text.contains("Program stopped: trap"), "{text}");
+    }
+    let (floor, replay) = (summary(floor_times), summary(replay_times));
+    row(
+        "14 replay of a failed request to its trap, from spawn to exit (s)",
+        "proxy.wasm, tests/guests/proxy-trap.trace (GET /trap?d=0)",
+        format!("floor {}", show(floor, 3)),
+        show(replay, 3),
+        format!("{:.2}x the guest-debug floor", replay.0 / floor.0),
+    );
     row(
         "14 one request's trace (bytes: the file; its header; per host call after it)",
         "proxy.wasm, GET /sum?n=100",
