@@ -289,6 +289,10 @@ fn read_loop(
     }
 }
 
+/// The most lines one `breakpointLocations` request looks at (an editor
+/// asks for what it shows).
+const MAX_LOCATION_LINES: i64 = 2_000;
+
 /// The `origin` of a source [`Adapter::source`] found on disk that is the
 /// standard library's, libc's or a toolchain's.
 const LIBRARY_ORIGIN: &str = "standard library or toolchain";
@@ -795,6 +799,7 @@ impl Adapter {
                     // failed or was paused); elsewhere the request is
                     // refused, saying why.
                     supports_step_back: Some(true),
+                    supports_breakpoint_locations_request: Some(true),
                     supports_instruction_breakpoints: Some(true),
                     supports_modules_request: Some(true),
                     supports_delayed_stack_trace_loading: Some(true),
@@ -802,6 +807,7 @@ impl Adapter {
                 };
                 serde_json::to_value(capabilities).map_err(|e| failure!("{e}"))
             }
+            "breakpointLocations" => self.breakpoint_locations(request),
             "setBreakpoints" => {
                 if self.fe.is_none() {
                     self.pending_breakpoints.push(Incoming {
@@ -1308,6 +1314,38 @@ impl Adapter {
         }
         self.source_breakpoints.insert(path, ids);
         Ok(breakpoints_body(out))
+    }
+
+    /// `breakpointLocations`: the lines from `line` to `endLine` (at most
+    /// [`MAX_LOCATION_LINES`] of them) where a breakpoint would stop on
+    /// that very line, as `info line FILE:N` finds them (a line without
+    /// code, whose breakpoint would move to a later one, is left out), so
+    /// an editor's gutter offers only those.
+    fn breakpoint_locations(&mut self, request: &Incoming) -> Served {
+        let args: dap::requests::BreakpointLocationsArguments = Self::arguments(request)?;
+        let path = args
+            .source
+            .path
+            .clone()
+            .ok_or("breakpointLocations needs source.path")?;
+        let file = self.dwarf_path(&path);
+        let last = args
+            .end_line
+            .unwrap_or(args.line)
+            .max(args.line)
+            .min(args.line.saturating_add(MAX_LOCATION_LINES - 1));
+        let mut lines = Vec::new();
+        for n in args.line.max(1)..=last {
+            let at = crate::debugger::protocol::LineAt::Location(format!("{file}:{n}"));
+            let module = ModuleRef::Id(CoreModuleId::FIRST);
+            if let Ok(Response::LineInfo(info)) =
+                self.ask(Request::Facts(FactsRequest::LineInfo { module, at }))
+                && info.line.is_some_and(|l| i64::from(l.line) == n)
+            {
+                lines.push(json!({ "line": n }));
+            }
+        }
+        Ok(json!({ "breakpoints": lines }))
     }
 
     /// Sets a breakpoint at `location`: a verified DAP breakpoint with the

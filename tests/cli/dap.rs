@@ -757,6 +757,40 @@ fn library_frames_are_deemphasized_and_sources_not_on_disk_come_by_reference() {
     c.finish();
 }
 
+/// `breakpointLocations` offers the lines of shapes.c where a breakpoint
+/// stops on that line (`info line` finds each there): 25-27 have no code
+/// (a breakpoint there would move to 28), 28-33 have.
+#[test]
+fn breakpoint_locations_are_the_lines_with_code() {
+    let mut c = Client::start();
+    let caps = c.launch(json!({
+        "program": "tests/guests/dwarf/shapes-O0.wasm",
+        "directories": ["tests/guests/dwarf"],
+        "stopOnEntry": true,
+    }));
+    assert_eq!(caps["supportsBreakpointLocationsRequest"], true);
+    let shapes = root().join("tests/guests/dwarf/shapes.c");
+    let found = c.ok(
+        "breakpointLocations",
+        json!({ "source": { "path": shapes }, "line": 25, "endLine": 33 }),
+    );
+    let lines: Vec<i64> = found["breakpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, [28, 29, 30, 31, 32, 33], "{found}");
+    let one = c.ok(
+        "breakpointLocations",
+        json!({ "source": { "path": shapes }, "line": 26 }),
+    );
+    assert_eq!(one["breakpoints"], json!([]), "{one}");
+    let refused = c.fails("breakpointLocations", json!({ "source": {}, "line": 3 }));
+    assert_eq!(refused, "breakpointLocations needs source.path");
+    c.finish();
+}
+
 /// The editor's Stop while a program runs on plain code ends that run
 /// without replaying it: no `stopped` event, no note, and the adapter
 /// exits at once.
