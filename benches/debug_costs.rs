@@ -1756,6 +1756,31 @@ struct PlainHttp {
     table: wasmtime::component::ResourceTable,
 }
 
+impl PlainHttp {
+    /// A request's store data: no WASI access beyond wasi:http.
+    fn new() -> PlainHttp {
+        PlainHttp {
+            ctx: wasmtime_wasi::WasiCtxBuilder::new().build(),
+            http: wasmtime_wasi_http::WasiHttpCtx::new(),
+            table: wasmtime::component::ResourceTable::new(),
+        }
+    }
+
+    /// `component` linked as `wasmtime serve` links a proxy: WASI 0.2 and
+    /// wasi:http, async.
+    fn proxy_pre(
+        engine: &wasmtime::Engine,
+        component: &wasmtime::component::Component,
+    ) -> wasmtime_wasi_http::p2::bindings::ProxyPre<PlainHttp> {
+        let mut linker: wasmtime::component::Linker<PlainHttp> =
+            wasmtime::component::Linker::new(engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).unwrap();
+        let pre = linker.instantiate_pre(component).unwrap();
+        wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre).unwrap()
+    }
+}
+
 impl wasmtime_wasi::WasiView for PlainHttp {
     fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
         wasmtime_wasi::WasiCtxView {
@@ -1782,16 +1807,12 @@ impl wasmtime_wasi_http::WasiHttpView for PlainHttp {
 /// runtime as `wasmdbg serve`; prints its address on stdout.
 fn plain_serve(path: &str) {
     use hyper::server::conn::http1;
-    use wasmtime::component::{Component, Linker};
+    use wasmtime::component::Component;
     use wasmtime_wasi_http::WasiHttpView;
-    use wasmtime_wasi_http::p2::bindings::ProxyPre;
     use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
     let engine = wasmtime::Engine::new(&plain_config(false)).unwrap();
     let component = Component::new(&engine, module_bytes(Path::new(path))).unwrap();
-    let mut linker: Linker<PlainHttp> = Linker::new(&engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
-    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).unwrap();
-    let pre = ProxyPre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
+    let pre = PlainHttp::proxy_pre(&engine, &component);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -1805,14 +1826,7 @@ fn plain_serve(path: &str) {
             let service = hyper::service::service_fn(move |req| {
                 let pre = pre.clone();
                 async move {
-                    let mut store = wasmtime::Store::new(
-                        pre.engine(),
-                        PlainHttp {
-                            ctx: wasmtime_wasi::WasiCtxBuilder::new().build(),
-                            http: wasmtime_wasi_http::WasiHttpCtx::new(),
-                            table: wasmtime::component::ResourceTable::new(),
-                        },
-                    );
+                    let mut store = wasmtime::Store::new(pre.engine(), PlainHttp::new());
                     let (sender, receiver) = tokio::sync::oneshot::channel();
                     let req = store
                         .data_mut()
@@ -1852,9 +1866,8 @@ fn plain_serve(path: &str) {
 #[allow(unsafe_code)]
 fn floor_trap(path: &str) {
     use http_body_util::BodyExt;
-    use wasmtime::component::{Component, Linker};
+    use wasmtime::component::Component;
     use wasmtime_wasi_http::WasiHttpView;
-    use wasmtime_wasi_http::p2::bindings::ProxyPre;
     use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
     let engine = wasmtime::Engine::new(&plain_config(true)).unwrap();
     // SAFETY: the file is what `Engine::precompile_component` wrote for
@@ -1862,23 +1875,13 @@ fn floor_trap(path: &str) {
     let component =
         unsafe { Component::deserialize_file(&engine, precompiled_path(Path::new(path), true)) }
             .unwrap();
-    let mut linker: Linker<PlainHttp> = Linker::new(&engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
-    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).unwrap();
-    let pre = ProxyPre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
+    let pre = PlainHttp::proxy_pre(&engine, &component);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let mut store = wasmtime::Store::new(
-            pre.engine(),
-            PlainHttp {
-                ctx: wasmtime_wasi::WasiCtxBuilder::new().build(),
-                http: wasmtime_wasi_http::WasiHttpCtx::new(),
-                table: wasmtime::component::ResourceTable::new(),
-            },
-        );
+        let mut store = wasmtime::Store::new(pre.engine(), PlainHttp::new());
         let request = hyper::Request::builder()
             .method("GET")
             .uri("http://127.0.0.1/trap?d=0")
