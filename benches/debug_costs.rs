@@ -1286,17 +1286,35 @@ const CALLS: u32 = 3_000_000;
 
 /// Figure 9: breakpoint hits per second on `tick`, called `CALLS` times by
 /// the `calls` kernel: with a condition on a local that is never true
-/// (`$0 == -1`), and with `ignore` skipping every hit, in the same run.
-/// Each run's time without the breakpoint is taken off first.
+/// (`$local0 == -1`), with `ignore` skipping every hit, and as a dprintf
+/// printing the local at every hit (each message rendered by the event
+/// sink, as a front end does, and counted), in the same run. Each run's
+/// time without the breakpoint is taken off first.
 fn condition_figures() {
+    let logged = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let time = |setup: &dyn Fn(&Session)| -> f64 {
-        let (session, first) = Session::start(RunConfig {
-            module: kernels(),
-            invoke: Some(("calls".into(), vec![CALLS.to_string()])),
-            stop_on_entry: true,
-            without_interrupts: true,
-            ..RunConfig::default()
+        let count = logged.clone();
+        let sink: wasmdbg::debugger::EventSink = Box::new(move |event| match event {
+            wasmdbg::debugger::protocol::Event::Logged(l) => {
+                let text = wasmdbg::render::logged(&l);
+                assert!(text.starts_with("tick "), "{text}");
+                count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                None
+            }
+            other => Some(other),
         });
+        let (session, first) = Session::start_with_events(
+            RunConfig {
+                module: kernels(),
+                invoke: Some(("calls".into(), vec![CALLS.to_string()])),
+                stop_on_entry: true,
+                without_interrupts: true,
+                ..RunConfig::default()
+            },
+            None,
+            Default::default(),
+            Some(sink),
+        );
         assert!(matches!(first, Response::Stopped(_)), "{first:?}");
         setup(&session);
         let start = Instant::now();
@@ -1311,16 +1329,18 @@ fn condition_figures() {
                 location: "tick".into(),
                 temporary: false,
                 condition: condition.map(str::to_string),
+                hit_condition: None,
+                log: None,
             })) {
                 Response::BreakpointSet(b) => b.id,
                 other => panic!("{other:?}"),
             }
         };
-    let mut t: [Vec<f64>; 3] = Default::default();
+    let mut t: [Vec<f64>; 4] = Default::default();
     for _ in 0..runs() {
         t[0].push(time(&|_| {}));
         t[1].push(time(&|s| {
-            break_tick(s, Some("$0 == -1"));
+            break_tick(s, Some("$local0 == -1"));
         }));
         t[2].push(time(&|s| {
             let id = break_tick(s, None);
@@ -1332,8 +1352,24 @@ fn condition_figures() {
                 Response::Done
             ));
         }));
+        let before = logged.load(std::sync::atomic::Ordering::Relaxed);
+        t[3].push(time(&|s| {
+            let set = s.request(Request::Breakpoint(BreakpointRequest::Break {
+                location: "tick".into(),
+                temporary: false,
+                condition: None,
+                hit_condition: None,
+                log: Some(wasmdbg::debugger::protocol::LogSpec::Printf {
+                    format: "tick %d\n".into(),
+                    args: vec!["$local0".into()],
+                }),
+            }));
+            assert!(matches!(set, Response::BreakpointSet(_)), "{set:?}");
+        }));
+        let printed = logged.load(std::sync::atomic::Ordering::Relaxed) - before;
+        assert_eq!(printed, u64::from(CALLS), "every hit printed once");
     }
-    let [none, condition, ignore] = t.map(summary);
+    let [none, condition, ignore, dprintf] = t.map(summary);
     // Hits per second: the calls over the time the breakpoint added.
     let rate = |with: (f64, f64, f64)| -> String {
         let extra = (with.0 - none.0).max(1e-9);
@@ -1341,10 +1377,22 @@ fn condition_figures() {
     };
     row(
         "9 conditional breakpoint, false condition on a local",
-        &format!("calls({CALLS}) kernel, `break tick if $0 == -1`"),
+        &format!("calls({CALLS}) kernel, `break tick if $local0 == -1`"),
         format!("no breakpoint {}", show(none, 3)),
         show(condition, 3),
         rate(condition),
+    );
+    let extra = |with: (f64, f64, f64)| (with.0 - none.0).max(1e-9);
+    row(
+        "9 dprintf (logpoint), every hit printed",
+        &format!("calls({CALLS}) kernel, `dprintf tick,\"tick %d\\n\",$local0`"),
+        format!("false condition {}", show(condition, 3)),
+        show(dprintf, 3),
+        format!(
+            "{}; {:.2}x a false condition's hit",
+            rate(dprintf),
+            extra(dprintf) / extra(condition)
+        ),
     );
     row(
         "9 the same breakpoint, every hit ignored",

@@ -174,6 +174,17 @@ pub enum Command {
         #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
         spec: Vec<String>,
     },
+    /// Print a message each time LOCATION is reached and go on (gdb's
+    /// `dprintf LOCATION,"FORMAT",ARG...`): FORMAT is C's printf format
+    /// (`%d %i %u %x %X %o %c %s %f %e %g %p`, with flags, width,
+    /// precision; `\n` for a newline), each ARG an expression as `print`
+    /// takes it. Listed, enabled, disabled, conditioned and deleted like a
+    /// breakpoint.
+    Dprintf {
+        /// LOCATION,"FORMAT",ARG... as one text.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        spec: Vec<String>,
+    },
     /// Stop right after an instruction changes a global (`watch NAME`), a
     /// typed location (`watch {i32} ADDR`) or a range of memory (`watch -l
     /// ADDR LEN`); shows the old and new value.
@@ -554,6 +565,17 @@ pub fn parse(line: &str) -> Result<Option<Parsed>, String> {
     if trimmed.is_empty() || trimmed.starts_with('#') {
         return Ok(None);
     }
+    // `dprintf LOCATION,"FORMAT",ARG...` (or a prefix of the name, `dp`
+    // on): the format's quotes and backslashes are its own, not the
+    // shell's, so the line is not split.
+    let first = trimmed.split_whitespace().next().unwrap_or_default();
+    if first.len() >= 2 && "dprintf".starts_with(first) {
+        let rest = trimmed[first.len()..].trim().to_string();
+        if rest.is_empty() {
+            return Err(DPRINTF_USAGE.to_string());
+        }
+        return Ok(Some(Parsed::Command(Command::Dprintf { spec: vec![rest] })));
+    }
     let mut words =
         shell_words::split(trimmed).map_err(|e| format!("cannot split the line: {e}"))?;
     // gdb's `x/16xb ADDR` and `p/x EXPR`: the format is glued to the
@@ -661,6 +683,37 @@ fn known_command(word: &str) -> bool {
     command_names().iter().any(|n| n == word)
 }
 
+/// What may follow command `first` (a name, an alias or an unambiguous
+/// prefix), for completion: its subcommands' names and aliases (`info
+/// breakpoints`), and its options (`--all`, `-a`). `None` for a word that
+/// names no command.
+pub fn words_after(first: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let cmd = Line::command();
+    let named: Vec<&clap::Command> = cmd
+        .get_subcommands()
+        .filter(|c| c.get_name() == first || c.get_all_aliases().any(|a| a == first))
+        .collect();
+    let prefixed: Vec<&clap::Command> = cmd
+        .get_subcommands()
+        .filter(|c| c.get_name().starts_with(first))
+        .collect();
+    let sub = match (named.as_slice(), prefixed.as_slice()) {
+        ([one], _) | ([], [one]) => *one,
+        _ => return None,
+    };
+    let mut subcommands = Vec::new();
+    for s in sub.get_subcommands() {
+        subcommands.push(s.get_name().to_string());
+        subcommands.extend(s.get_all_aliases().map(str::to_string));
+    }
+    let mut options = Vec::new();
+    for arg in sub.get_arguments() {
+        options.extend(arg.get_long().map(|l| format!("--{l}")));
+        options.extend(arg.get_short().map(|s| format!("-{s}")));
+    }
+    Some((subcommands, options))
+}
+
 /// Every command name and alias, for completion.
 pub fn command_names() -> Vec<String> {
     let cmd = Line::command();
@@ -672,6 +725,115 @@ pub fn command_names() -> Vec<String> {
     names.push("help".to_string());
     names.sort();
     names
+}
+
+const DPRINTF_USAGE: &str = "usage: dprintf LOCATION,\"FORMAT\",ARG...";
+
+/// gdb's `dprintf` arguments, `LOCATION,"FORMAT",ARG...`, split: the
+/// location (up to the first comma), the format with its C escapes
+/// decoded (`\n \t \r \a \b \f \v \e \\ \" \'`, octal `\NNN`), and
+/// the arguments (split at commas outside parentheses, brackets, braces and
+/// quotes).
+///
+/// # Errors
+/// No comma after the location, a format that is not one quoted string,
+/// an unknown escape, an empty argument.
+pub fn dprintf_args(text: &str) -> Result<(String, String, Vec<String>), String> {
+    const USAGE: &str = DPRINTF_USAGE;
+    let (location, rest) = text
+        .split_once(',')
+        .ok_or_else(|| format!("{USAGE} (no comma after the location)"))?;
+    let location = location.trim();
+    if location.is_empty() {
+        return Err(format!("{USAGE} (no location)"));
+    }
+    let rest = rest.trim_start();
+    let mut chars = rest.char_indices();
+    if chars.next().map(|(_, c)| c) != Some('"') {
+        return Err(format!("{USAGE} (the format must be a quoted string)"));
+    }
+    let mut format = String::new();
+    let mut end = None;
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => {
+                end = Some(i + 1);
+                break;
+            }
+            '\\' => {
+                let (_, e) = chars
+                    .next()
+                    .ok_or_else(|| "the format ends in a backslash".to_string())?;
+                match e {
+                    'n' => format.push('\n'),
+                    't' => format.push('\t'),
+                    'r' => format.push('\r'),
+                    'a' => format.push('\u{7}'),
+                    'b' => format.push('\u{8}'),
+                    'f' => format.push('\u{c}'),
+                    'v' => format.push('\u{b}'),
+                    'e' => format.push('\u{1b}'),
+                    '\\' | '"' | '\'' => format.push(e),
+                    '0'..='7' => {
+                        let mut code = e.to_digit(8).unwrap_or(0);
+                        for _ in 0..2 {
+                            match chars.clone().next() {
+                                Some((_, d @ '0'..='7')) => {
+                                    chars.next();
+                                    code = code * 8 + d.to_digit(8).unwrap_or(0);
+                                }
+                                _ => break,
+                            }
+                        }
+                        match code {
+                            0 => return Err("\\0 in the format would end it (as in C)".to_string()),
+                            1..=0x7f => format.push(char::from_u32(code).unwrap_or('?')),
+                            _ => {
+                                return Err(format!(
+                                    "the octal escape \\{code:o} is not ASCII; write the character itself"
+                                ));
+                            }
+                        }
+                    }
+                    other => return Err(format!("unknown escape \\{other} in the format")),
+                }
+            }
+            c => format.push(c),
+        }
+    }
+    let end = end.ok_or_else(|| "the format's closing quote is missing".to_string())?;
+    let after = rest[end..].trim();
+    if after.is_empty() {
+        return Ok((location.to_string(), format, Vec::new()));
+    }
+    let Some(after) = after.strip_prefix(',') else {
+        return Err(format!("{USAGE} (a comma must follow the format)"));
+    };
+    let mut args = Vec::new();
+    let mut depth = 0i32;
+    let mut quote = None;
+    let mut current = String::new();
+    for c in after.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                args.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    args.push(current);
+    let args: Vec<String> = args.into_iter().map(|a| a.trim().to_string()).collect();
+    if args.iter().any(String::is_empty) {
+        return Err(format!("{USAGE} (an argument is empty)"));
+    }
+    Ok((location.to_string(), format, args))
 }
 
 #[cfg(test)]

@@ -92,8 +92,9 @@ pub fn command(text: &str, responses: &[Response], error: Option<&String>) -> St
     }))
 }
 
-/// A chunk of the program's output, or where `wasmdbg serve` listens;
-/// `None` for another event.
+/// A chunk of the program's output, where `wasmdbg serve` listens, a note,
+/// a recorded request, or a `dprintf`'s message (its text and its values
+/// as data); `None` for another event.
 pub fn output(event: &Event) -> Option<String> {
     if let Event::Serving { addr } = event {
         return Some(line(json!({"type": "serving", "addr": addr})));
@@ -127,6 +128,15 @@ pub fn output(event: &Event) -> Option<String> {
             "replay_error": record.replay_error,
         })));
     }
+    if let Event::Logged(logged) = event {
+        return Some(line(json!({
+            "type": "logged",
+            "breakpoint": logged.breakpoint,
+            "text": crate::render::logged(logged),
+            "source": logged.message.source,
+            "pieces": logged_pieces(logged),
+        })));
+    }
     let Event::Output { stream, bytes } = event else {
         return None;
     };
@@ -138,6 +148,27 @@ pub fn output(event: &Event) -> Option<String> {
         },
         "text": String::from_utf8_lossy(bytes),
     })))
+}
+
+/// A dprintf hit's message as data: `{"Text": "..."}` for text, `{"Value":
+/// {"expr", "conversion", "value"}}` for an expression with its value at
+/// the hit (`{"Ok": VALUE}` or `{"Err": "why"}`).
+fn logged_pieces(logged: &crate::debugger::protocol::Logged) -> serde_json::Value {
+    use crate::debugger::protocol::LogPart;
+    let mut values = logged.values.iter();
+    logged
+        .message
+        .parts
+        .iter()
+        .map(|part| match part {
+            LogPart::Text(text) => json!({ "Text": text }),
+            LogPart::Value { expr, conversion } => json!({ "Value": {
+                "expr": expr,
+                "conversion": conversion,
+                "value": values.next(),
+            } }),
+        })
+        .collect()
 }
 
 /// A note of the debugger's outside any command (a cache file not used).

@@ -8,11 +8,13 @@
 //! here too, for both.
 
 pub mod command;
+pub mod complete;
 pub mod json;
 pub mod output;
 mod source;
 mod state;
 
+pub use complete::{Completion, CompletionKind, MAX_COMPLETIONS};
 pub use state::State;
 
 use crate::debugger::protocol::{BreakpointRequest, FramesRequest, InspectRequest};
@@ -24,7 +26,9 @@ use crate::debugger::protocol::{
     CoreModuleId, ErrorKind, Event, Examine, FactsRequest, FrameRef, Outcome, Request, Response,
     Stop, StopReason,
 };
-use crate::debugger::protocol::{LineAt, ModuleRef, Reverse, Selection, ThreadId, WatchSpec};
+use crate::debugger::protocol::{
+    LineAt, LogSpec, ModuleRef, Reverse, Selection, ThreadId, WatchSpec,
+};
 use crate::program::dwarf::SourceLoc;
 use crate::program::expr::LoadType;
 use crate::render::inspect;
@@ -593,6 +597,19 @@ impl Console {
             }
             Command::Break { spec } => self.set_breakpoint(&spec, false, out)?,
             Command::Tbreak { spec } => self.set_breakpoint(&spec, true, out)?,
+            Command::Dprintf { spec } => {
+                let (location, format, args) = command::dprintf_args(&spec.join(" "))?;
+                let location = self.source.with_current_file(&location)?;
+                let request = Request::Breakpoint(BreakpointRequest::Break {
+                    location,
+                    temporary: false,
+                    condition: None,
+                    hit_condition: None,
+                    log: Some(LogSpec::Printf { format, args }),
+                });
+                let info = self.ask(request).into_breakpoint_set().map_err(err_text)?;
+                write_out(out, &render::breakpoint_set(&self.theme, &info))?
+            }
             Command::Watch { location, expr } => {
                 let frame = self.selected_frame()?;
                 let target = match location {
@@ -1114,6 +1131,8 @@ impl Console {
             location,
             temporary,
             condition,
+            hit_condition: None,
+            log: None,
         });
         let info = self.ask(request).into_breakpoint_set().map_err(err_text)?;
         write_out(out, &render::breakpoint_set(&self.theme, &info))
@@ -1150,6 +1169,7 @@ impl Console {
             let followed = match event {
                 Event::Stopped(stop) => self.take_stop(*stop, out),
                 Event::Ended(outcome) => self.take_end(*outcome, out),
+                Event::Logged(logged) => write_out(out, &render::logged(&logged)),
                 Event::BreakpointsChanged
                 | Event::Output { .. }
                 | Event::Serving { .. }
@@ -1243,6 +1263,79 @@ impl Console {
             State::Paused(stop) => Ok(stop),
             State::Ended(o) => Err(format!("the program is not paused: it {o}")),
         }
+    }
+
+    /// The completions of the word that ends at byte `pos` of `line`, at
+    /// the prompt or in an editor's debug console: where the word starts,
+    /// and what may replace it (see [`complete::complete`]): commands, their
+    /// options, and the names the session gives now (no pause: no
+    /// variables). Nothing here fails.
+    pub fn complete(&mut self, line: &str, pos: usize) -> (usize, Vec<Completion>) {
+        complete::complete(line, pos, |word| self.completion_names(word))
+    }
+
+    /// The names an expression or location may use here, for a word that
+    /// starts with `word`.
+    fn completion_names(&mut self, word: &str) -> Vec<(String, CompletionKind)> {
+        let mut names = Vec::new();
+        let frame = self.selected_frame().ok();
+        let module = frame
+            .and_then(|f| self.session.frame(f).ok())
+            .map_or(CoreModuleId::FIRST, |info| info.module);
+        if let Some(frame) = frame {
+            let print = crate::debugger::protocol::PrintOptions::default();
+            let variables = self.ask(Request::Inspect(InspectRequest::SourceVariables {
+                frame,
+                args_only: false,
+                print,
+            }));
+            if let Ok(Some(vars)) = variables.into_variables() {
+                names.extend(vars.into_iter().map(|v| (v.name, CompletionKind::Variable)));
+            }
+            if let Ok(Listed::Values(locals)) = self
+                .ask(Request::Frames(FramesRequest::Locals(frame)))
+                .into_locals()
+            {
+                for local in locals {
+                    names.push((format!("$local{}", local.index), CompletionKind::Value));
+                    if let Some(name) = local.name {
+                        names.push((format!("${name}"), CompletionKind::Variable));
+                        names.push((name, CompletionKind::Variable));
+                    }
+                }
+            }
+        }
+        let globals = self.ask(Request::Inspect(InspectRequest::Globals {
+            module: ModuleRef::Id(module),
+        }));
+        if let Ok(globals) = globals.into_globals() {
+            for global in globals {
+                names.push((format!("$global{}", global.index), CompletionKind::Value));
+                if let Some(name) = global.name {
+                    names.push((format!("${name}"), CompletionKind::Variable));
+                    names.push((name, CompletionKind::Variable));
+                }
+            }
+        }
+        for n in 1..=self.session.history_len() {
+            names.push((format!("${n}"), CompletionKind::Value));
+        }
+        if !word.starts_with('$') {
+            let filter = format!("^{}", regex::escape(word));
+            let functions = self.ask(Request::Facts(FactsRequest::Functions {
+                module: ModuleRef::Id(module),
+                filter: Some(filter),
+            }));
+            if let Ok(functions) = functions.into_functions() {
+                names.extend(
+                    functions
+                        .into_iter()
+                        .filter_map(|f| f.name)
+                        .map(|n| (n, CompletionKind::Function)),
+                );
+            }
+        }
+        names
     }
 
     pub(crate) fn selected_frame(&self) -> Result<FrameRef, String> {

@@ -59,6 +59,17 @@ impl GuestOutput {
                 eprintln!("wasmdbg: {text}");
                 None
             }
+            // gdb writes a dprintf's text to its stdout, in order with the
+            // program's.
+            Event::Logged(logged) => {
+                let text = crate::render::logged(&logged);
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+                if let Some(last) = text.as_bytes().last() {
+                    open_line.store(*last != b'\n', Ordering::Relaxed);
+                }
+                None
+            }
             other => Some(other),
         })
     }

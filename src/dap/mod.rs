@@ -23,7 +23,7 @@ pub mod framing;
 
 use crate::debugger::answer::{self, EvalValue};
 use crate::debugger::protocol::{
-    BreakpointRequest, ErrorKind, FramesRequest, InspectRequest, ThreadId,
+    BreakpointRequest, ErrorKind, FramesRequest, InspectRequest, LogSpec, ThreadId,
 };
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -755,6 +755,9 @@ impl Adapter {
                     supports_configuration_done_request: Some(true),
                     supports_function_breakpoints: Some(true),
                     supports_conditional_breakpoints: Some(true),
+                    supports_hit_conditional_breakpoints: Some(true),
+                    supports_log_points: Some(true),
+                    supports_completions_request: Some(true),
                     supports_evaluate_for_hovers: Some(true),
                     exception_breakpoint_filters: Some(vec![
                         dt::ExceptionBreakpointsFilter {
@@ -837,7 +840,14 @@ impl Adapter {
                 self.delete(old)?;
                 let mut out = Vec::new();
                 for b in args.breakpoints {
-                    let (bp, id) = self.break_at(b.name.clone(), b.condition.clone());
+                    let (bp, id) = self.break_at(
+                        b.name.clone(),
+                        Extras {
+                            condition: b.condition.clone(),
+                            hit_condition: b.hit_condition.clone(),
+                            log_message: None,
+                        },
+                    );
                     self.function_breakpoints.extend(id);
                     out.push(bp);
                 }
@@ -855,6 +865,11 @@ impl Adapter {
                 for b in args.breakpoints {
                     let at = CodeRef::parse(&b.instruction_reference)
                         .map(|r| r.offset_by(b.offset.unwrap_or(0)));
+                    let extras = Extras {
+                        condition: b.condition.clone(),
+                        hit_condition: b.hit_condition.clone(),
+                        log_message: None,
+                    };
                     let (bp, id) = match at {
                         // In a program of several core modules, qualified
                         // by the module's index, so the core resolves it
@@ -862,12 +877,9 @@ impl Adapter {
                         // of in every module; in a plain module, as
                         // `break *0x..` writes it.
                         Some(r) if single && r.module == CoreModuleId::FIRST => {
-                            self.break_at(format!("*0x{:x}", r.offset), b.condition.clone())
+                            self.break_at(format!("*0x{:x}", r.offset), extras)
                         }
-                        Some(r) => self.break_at(
-                            format!("{}`*0x{:x}", r.module, r.offset),
-                            b.condition.clone(),
-                        ),
+                        Some(r) => self.break_at(format!("{}`*0x{:x}", r.module, r.offset), extras),
                         None => (
                             unverified(format!(
                                 "{:?} is not an instruction reference",
@@ -936,6 +948,18 @@ impl Adapter {
                     {
                         Ok(info) => {
                             self.data_breakpoints.push(info.id);
+                            let hit = b.hit_condition.clone().filter(|h| !h.trim().is_empty());
+                            if let Some(hit) = hit
+                                && let Err(why) = self.ask(Request::Breakpoint(
+                                    BreakpointRequest::HitCondition(info.id, Some(hit)),
+                                ))
+                            {
+                                // Unverified means not set: the watch goes.
+                                self.data_breakpoints.pop();
+                                self.delete(vec![info.id])?;
+                                out.push(unverified(why.message));
+                                continue;
+                            }
                             out.push(dt::Breakpoint {
                                 id: Some(i64::from(info.id.0)),
                                 verified: true,
@@ -974,6 +998,7 @@ impl Adapter {
                 Ok(json!({ "value": value }))
             }
             "evaluate" => self.evaluate(request),
+            "completions" => self.completions(request),
             "exceptionInfo" => {
                 let stop = self.stop()?;
                 let (id, mode) = match &stop.reason {
@@ -1307,8 +1332,20 @@ impl Adapter {
         let file = self.dwarf_path(&path);
         let mut ids = Vec::new();
         let mut out = Vec::new();
-        for b in args.breakpoints.unwrap_or_default() {
-            let (bp, id) = self.break_at(format!("{file}:{}", b.line), b.condition.clone());
+        // The dap crate (0.4.1-alpha1) reads a source breakpoint's
+        // `hitCondition` and `logMessage` under snake_case names: they are
+        // read from the message itself.
+        let raw = &request.message["arguments"]["breakpoints"];
+        let text = |i: usize, name: &str| raw[i][name].as_str().map(str::to_string);
+        for (i, b) in args.breakpoints.unwrap_or_default().into_iter().enumerate() {
+            let (bp, id) = self.break_at(
+                format!("{file}:{}", b.line),
+                Extras {
+                    condition: b.condition.clone(),
+                    hit_condition: text(i, "hitCondition"),
+                    log_message: text(i, "logMessage"),
+                },
+            );
             ids.extend(id);
             out.push(bp);
         }
@@ -1354,14 +1391,16 @@ impl Adapter {
     fn break_at(
         &mut self,
         location: String,
-        condition: Option<String>,
+        extras: Extras,
     ) -> (dt::Breakpoint, Option<BreakpointId>) {
-        let condition = condition.filter(|c| !c.trim().is_empty());
+        let given = |t: Option<String>| t.filter(|c| !c.trim().is_empty());
         match self
             .ask(Request::Breakpoint(BreakpointRequest::Break {
                 location,
                 temporary: false,
-                condition,
+                condition: given(extras.condition),
+                hit_condition: given(extras.hit_condition),
+                log: given(extras.log_message).map(LogSpec::Message),
             }))
             .and_then(|r| Ok(r.into_breakpoint_set()?))
         {
@@ -1821,6 +1860,53 @@ impl Adapter {
     /// `evaluate` in the `repl` context: any wasmdbg command, its transcript
     /// as the result. When it ran the program, the pause or end it reached
     /// is reported as events, and the old ids go stale.
+    /// `completions` in the debug console: the console's completions of
+    /// the word before `column` (1-based, in UTF-16 code units as DAP
+    /// counts), in the frame `frameId` names (else the selected one) —
+    /// commands, their options, variables in scope, `$` names, functions.
+    fn completions(&mut self, request: &Incoming) -> Served {
+        let args: dap::requests::CompletionsArguments = Self::arguments(request)?;
+        if let Some(id) = args.frame_id {
+            let frame = self.frame(id)?;
+            let _ = self
+                .fe()?
+                .execute(&format!("frame {}", frame.index), &mut Vec::new());
+        }
+        let text = &args.text;
+        let column = usize::try_from(args.column.max(1) - 1).unwrap_or(0);
+        // The byte offset of UTF-16 unit `column` (the end if past it).
+        let mut units = 0;
+        let pos = text
+            .char_indices()
+            .find(|(_, c)| {
+                let here = units >= column;
+                units += c.len_utf16();
+                here
+            })
+            .map_or(text.len(), |(i, _)| i);
+        let (start, found) = self.fe()?.complete(text, pos);
+        let utf16 = |s: &str| s.encode_utf16().count();
+        let targets: Vec<Json> = found
+            .iter()
+            .map(|c| {
+                json!({
+                    "label": c.text,
+                    "text": c.text,
+                    "start": utf16(&text[..start]),
+                    "length": utf16(&text[start..pos]),
+                    "type": match c.kind {
+                        crate::console::CompletionKind::Command => "keyword",
+                        crate::console::CompletionKind::Option => "property",
+                        crate::console::CompletionKind::Variable => "variable",
+                        crate::console::CompletionKind::Value => "value",
+                        crate::console::CompletionKind::Function => "function",
+                    },
+                })
+            })
+            .collect();
+        Ok(json!({ "targets": targets }))
+    }
+
     fn run_command(&mut self, line: &str, frame_id: Option<i64>) -> Served {
         let before = self.stop().ok().map(|s| s.pause);
         self.writes += 1;
@@ -1942,6 +2028,12 @@ impl Adapter {
                         "category": "console",
                         "output": crate::render::request_recorded(&record),
                     }),
+                ),
+                // A logpoint's line (or a dprintf set at the debug
+                // console), where VS Code shows logpoint output.
+                Event::Logged(logged) => writer.event(
+                    "output",
+                    json!({ "category": "console", "output": crate::render::logged(&logged) }),
                 ),
                 Event::Note(text) => writer.event(
                     "output",
@@ -2446,6 +2538,15 @@ fn breakpoints_body(list: Vec<dt::Breakpoint>) -> Json {
         })
         .collect();
     json!({ "breakpoints": list })
+}
+
+/// What a DAP breakpoint asks for besides its place: DAP's `condition`,
+/// `hitCondition` and (source breakpoints only) `logMessage`, as given (an
+/// empty one is none).
+struct Extras {
+    condition: Option<String>,
+    hit_condition: Option<String>,
+    log_message: Option<String>,
 }
 
 fn unverified(why: String) -> dt::Breakpoint {

@@ -25,8 +25,18 @@ pub(crate) fn breakpoint_request(
             location,
             temporary,
             condition,
-        } => add_breakpoint(shared, store, &location, temporary, condition)
-            .map(Response::BreakpointSet),
+            hit_condition,
+            log,
+        } => add_breakpoint(
+            shared,
+            store,
+            &location,
+            temporary,
+            condition,
+            hit_condition,
+            log,
+        )
+        .map(Response::BreakpointSet),
         BreakpointRequest::Delete(ids) => edit_breakpoints(shared, store, ids, Edit::Delete),
         BreakpointRequest::Enable(ids, on) => {
             edit_breakpoints(shared, store, ids, Edit::Enable(on))
@@ -45,6 +55,18 @@ pub(crate) fn breakpoint_request(
             bp.ignore = count;
             Response::Done
         }),
+        BreakpointRequest::HitCondition(id, text) => text
+            .as_deref()
+            .map(breakpoints::HitCondition::parse)
+            .transpose()
+            .and_then(|hit| {
+                let mut control = lock(&shared.control);
+                match control.table.watches.get_mut(&id) {
+                    Some(w) => w.hit_condition = hit,
+                    None => control.table.get_mut(id)?.hit_condition = hit,
+                }
+                Ok(Response::Done)
+            }),
         BreakpointRequest::Breakpoints => {
             let control = lock(&shared.control);
             let mut list: Vec<_> = control
@@ -78,11 +100,26 @@ pub(crate) fn add_breakpoint(
     location: &str,
     temporary: bool,
     condition: Option<String>,
+    hit_condition: Option<String>,
+    log: Option<super::protocol::LogSpec>,
 ) -> Result<super::protocol::BreakpointInfo, Error> {
     let (module, resolved) = breakpoints::resolve_in(&shared.program, location)?;
     let condition = condition
         .as_deref()
         .map(|t| parse_condition(shared, t))
+        .transpose()?;
+    let hit_condition = hit_condition
+        .as_deref()
+        .map(breakpoints::HitCondition::parse)
+        .transpose()?;
+    let log = log
+        .map(|spec| {
+            super::logpoint::LogMessage::parse(
+                spec,
+                &shared.lasting.history(),
+                resolved.source.clone(),
+            )
+        })
         .transpose()?;
     let pc = slipped(shared, module, resolved.pc)?;
     if shared.info(module).func_containing(pc) != Some(resolved.func) {
@@ -122,6 +159,8 @@ pub(crate) fn add_breakpoint(
         hits: 0,
         ignore: 0,
         condition,
+        hit_condition,
+        log,
     });
     control.table.get_mut(id).map(|b| b.info(&shared.program))
 }

@@ -6,7 +6,13 @@
 use crate::error::{Error, invalid, not_found, unavailable};
 use std::collections::BTreeMap;
 
+use super::protocol::{
+    BreakpointId, BreakpointInfo, BreakpointKind, CodeBreakpoint, Pc, WatchValue,
+};
+use crate::program::ModuleInfo;
+use crate::program::dwarf::SourceLoc;
 use crate::program::expr::Expr;
+use crate::program::{CoreModuleId, Program, split_qualifier};
 
 /// A breakpoint condition, parsed once when it is set; each hit evaluates
 /// the kept syntax tree (over source variables where DWARF describes the
@@ -32,12 +38,77 @@ impl Condition {
         })
     }
 }
-use super::protocol::{
-    BreakpointId, BreakpointInfo, BreakpointKind, CodeBreakpoint, Pc, WatchValue,
-};
-use crate::program::ModuleInfo;
-use crate::program::dwarf::SourceLoc;
-use crate::program::{CoreModuleId, Program, split_qualifier};
+
+/// A hit condition (DAP's `hitCondition`, js-debug's syntax and meaning):
+/// the breakpoint stops only when its hit count — the times it was reached
+/// with its condition true, this hit included — meets it. `N` (also `= N`,
+/// `== N`, `=== N`) stops at the Nth hit alone; `>= N` at the Nth and
+/// every one after (what gdb's `ignore N-1` does); `> N`, `< N`, `<= N` as
+/// written; `% N` at every Nth.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HitCondition {
+    /// As typed, trimmed.
+    pub text: String,
+    op: HitOp,
+    count: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HitOp {
+    AtLeast,
+    Above,
+    Exactly,
+    Below,
+    AtMost,
+    Every,
+}
+
+impl HitCondition {
+    /// Parses `5`, `>= 5`, `% 3`, ...
+    ///
+    /// # Errors
+    /// Anything else, and `% 0`: a one-line message giving the syntax.
+    pub fn parse(text: &str) -> Result<HitCondition, Error> {
+        let t = text.trim();
+        let digits = t.trim_start_matches(|c: char| !c.is_ascii_digit());
+        let op_text = t[..t.len() - digits.len()].trim();
+        let op = match op_text {
+            ">=" => Some(HitOp::AtLeast),
+            ">" => Some(HitOp::Above),
+            "" | "=" | "==" | "===" => Some(HitOp::Exactly),
+            "<" => Some(HitOp::Below),
+            "<=" => Some(HitOp::AtMost),
+            "%" => Some(HitOp::Every),
+            _ => None,
+        };
+        let count = digits.parse::<u64>().ok();
+        match (op, count) {
+            (Some(HitOp::Every), Some(0)) => Err(invalid!(
+                "hit condition {t:?}: \"% 0\" would divide by zero"
+            )),
+            (Some(op), Some(count)) => Ok(HitCondition {
+                text: t.to_string(),
+                op,
+                count,
+            }),
+            _ => Err(invalid!(
+                "hit condition {t:?} not understood: expected a count, optionally after >, >=, ==, <, <= or % (\">= 5\", \"% 3\")"
+            )),
+        }
+    }
+
+    /// Whether the `hits`th hit stops.
+    pub fn met(&self, hits: u64) -> bool {
+        match self.op {
+            HitOp::AtLeast => hits >= self.count,
+            HitOp::Above => hits > self.count,
+            HitOp::Exactly => hits == self.count,
+            HitOp::Below => hits < self.count,
+            HitOp::AtMost => hits <= self.count,
+            HitOp::Every => hits.is_multiple_of(self.count),
+        }
+    }
+}
 
 /// `LOCATION [if EXPR]` split into the location and the condition, as
 /// `break` at the prompt and `-b` on the command line take it: the first
@@ -331,6 +402,10 @@ pub struct Breakpoint {
     pub ignore: u64,
     /// Stop only when this is true.
     pub condition: Option<std::sync::Arc<Condition>>,
+    /// Stop only when the hit count meets this.
+    pub hit_condition: Option<HitCondition>,
+    /// Print this and go on instead of stopping (`dprintf`, logpoints).
+    pub log: Option<std::sync::Arc<super::logpoint::LogMessage>>,
 }
 
 impl Breakpoint {
@@ -355,6 +430,8 @@ impl Breakpoint {
             hits: self.hits,
             ignore: self.ignore,
             condition: self.condition.as_ref().map(|c| c.text.clone()),
+            hit_condition: self.hit_condition.as_ref().map(|h| h.text.clone()),
+            log: self.log.as_ref().map(|l| l.spec.clone()),
             kind: BreakpointKind::Code(CodeBreakpoint {
                 module: self.module,
                 module_name: program
@@ -409,6 +486,8 @@ pub struct Watch {
     pub enabled: bool,
     /// Times it changed.
     pub hits: u64,
+    /// Stop only when the number of changes meets this.
+    pub hit_condition: Option<HitCondition>,
 }
 
 impl Watch {
@@ -422,6 +501,8 @@ impl Watch {
             hits: self.hits,
             ignore: 0,
             condition: None,
+            hit_condition: self.hit_condition.as_ref().map(|h| h.text.clone()),
+            log: None,
             kind: BreakpointKind::Watch {
                 module: self.module,
                 sites: self.sites.len(),

@@ -9,12 +9,14 @@ use wasmtime::{AsContextMut, DebugEvent, StoreContextMut};
 use wasmtime_wasi::I32Exit;
 
 use super::breakpoint_requests::arm_sites;
+use super::frames::WasmFrame;
 use super::host::{one_line, trap_message};
 use super::inspect::eval_condition;
+use super::live::LiveTarget;
 use super::machine::{read_exception, top_pc};
 use super::pause::pause;
-use super::protocol::{BreakpointId, Exception, StopReason};
-use super::state::{Host, Shared, StepKind, guarded, killing, lock, module_pc};
+use super::protocol::{BreakpointId, Exception, Logged, Pc, StopReason};
+use super::state::{Control, Host, Shared, StepKind, guarded, killing, lock, module_pc};
 use super::stepping::{
     depth, disarm_return_site, end_step, has_lines_at, line_step_stops, run_to_return,
     values_reader,
@@ -157,6 +159,7 @@ pub(crate) fn breakpoint_stop(
             .map(|w| w.id)
             .collect()
     };
+    let mut watch_stop = None;
     for id in watched {
         let Some(watch) = control.table.watches.get_mut(&id) else {
             continue;
@@ -167,45 +170,48 @@ pub(crate) fn breakpoint_stop(
         if new != watch.old {
             let old = std::mem::replace(&mut watch.old, new.clone());
             watch.hits += 1;
-            return Some(StopReason::Watchpoint {
+            if watch
+                .hit_condition
+                .as_ref()
+                .is_some_and(|h| !h.met(watch.hits))
+            {
+                continue;
+            }
+            watch_stop = Some(StopReason::Watchpoint {
                 id,
                 what: watch.what.clone(),
                 old,
                 new,
             });
+            break;
         }
     }
 
-    for id in control.table.enabled_at(pc) {
-        let Ok(bp) = control.table.get_mut(id) else {
-            continue;
-        };
-        if let Some(condition) = bp.condition.clone() {
-            match eval_condition(shared, store, &frame, pc, func, &condition) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) => {
-                    return Some(StopReason::ConditionError {
-                        id: Some(id),
-                        message: e.to_string(),
-                    });
-                }
-            }
+    let mut logs = Vec::new();
+    let stop = user_breakpoints(
+        shared,
+        store,
+        &mut control,
+        (&frame, pc, func),
+        watch_stop.is_some(),
+        &mut logs,
+    );
+    let stop = watch_stop.or(stop);
+    if !logs.is_empty() {
+        // Sent with the table unlocked: a pause holds the channel while it
+        // locks the table.
+        drop(control);
+        let channel = lock(&shared.channel);
+        for logged in logs {
+            channel.responses.hold(logged);
         }
-        bp.hits += 1;
-        if bp.ignore > 0 {
-            bp.ignore -= 1;
-            continue;
+        drop(channel);
+        if stop.is_some() {
+            return stop;
         }
-        let (hits, temporary) = (bp.hits, bp.temporary);
-        if temporary && let Ok(bp) = control.table.remove(id) {
-            let _ = arm_sites(shared, store, &bp.sites(), false);
-        }
-        return Some(StopReason::Breakpoint {
-            id,
-            hits,
-            temporary,
-        });
+        control = lock(&shared.control);
+    } else if stop.is_some() {
+        return stop;
     }
 
     let step = control.step.as_mut()?;
@@ -320,4 +326,80 @@ pub(crate) fn breakpoint_stop(
         note = Some("returned to the caller".to_string());
     }
     Some(StopReason::Step { note })
+}
+
+/// The user breakpoints at `pc` (frame #0 `frame`, in function `func`):
+/// the first whose condition holds, ignore count is spent and hit
+/// condition is met stops the program (unless `stopped`: a watchpoint
+/// already stops it here); every dprintf or logpoint among them whose
+/// condition holds adds its message to `logs` (sent by the caller, with
+/// the table unlocked), whether or not the program stops here, as gdb
+/// prints every dprintf at a location where a breakpoint stops.
+fn user_breakpoints(
+    shared: &Shared,
+    store: &mut StoreContextMut<'_, Host>,
+    control: &mut Control,
+    (frame, pc, func): (&wasmtime::FrameHandle, Pc, u32),
+    stopped: bool,
+    logs: &mut Vec<Logged>,
+) -> Option<StopReason> {
+    let mut stop: Option<StopReason> = None;
+    for id in control.table.enabled_at(pc) {
+        let Ok(bp) = control.table.get_mut(id) else {
+            continue;
+        };
+        if (stopped || stop.is_some()) && bp.log.is_none() {
+            continue;
+        }
+        if let Some(condition) = bp.condition.clone() {
+            match eval_condition(shared, store, frame, pc, func, &condition) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    stop.get_or_insert(StopReason::ConditionError {
+                        id: Some(id),
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
+            }
+        }
+        bp.hits += 1;
+        if bp.ignore > 0 {
+            bp.ignore -= 1;
+            continue;
+        }
+        if bp.hit_condition.as_ref().is_some_and(|h| !h.met(bp.hits)) {
+            continue;
+        }
+        if let Some(log) = bp.log.clone() {
+            // A dprintf or logpoint: its message, and the program goes on.
+            let values = super::target::log_values(
+                &mut LiveTarget::new(shared, store),
+                &WasmFrame {
+                    handle: frame.clone(),
+                    module: pc.module,
+                    func,
+                    pc: pc.offset,
+                },
+                &log,
+            );
+            logs.push(Logged {
+                breakpoint: id,
+                message: log.parts.clone(),
+                values,
+            });
+            continue;
+        }
+        let (hits, temporary) = (bp.hits, bp.temporary);
+        if temporary && let Ok(bp) = control.table.remove(id) {
+            let _ = arm_sites(shared, store, &bp.sites(), false);
+        }
+        stop = Some(StopReason::Breakpoint {
+            id,
+            hits,
+            temporary,
+        });
+    }
+    stop
 }

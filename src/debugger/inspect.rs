@@ -320,17 +320,7 @@ fn evaluate_number(
 ) -> Result<Num, Error> {
     match evaluate(shared, store, paused, frame, text, &PrintOptions::default())? {
         Ok(n) => Ok(n),
-        Err((ty, v)) => match v {
-            SourceValue::Int(n) => Ok(Num::Int(n as i64)),
-            SourceValue::Char(n) => Ok(Num::Int(n)),
-            SourceValue::Unicode(c) => Ok(Num::Int(i64::from(c))),
-            SourceValue::Bool(b) => Ok(Num::Int32(b as i32)),
-            SourceValue::Enum { value, .. } => Ok(Num::Int(value)),
-            SourceValue::Pointer { address, .. } => Ok(Num::Int(address as i64)),
-            SourceValue::Float(f) => Ok(Num::Float(f)),
-            SourceValue::Float32(f) => Ok(Num::Float(f as f64)),
-            _ => Err(invalid!("a {ty} is not a number")),
-        },
+        Err((ty, v)) => v.number().ok_or_else(|| invalid!("a {ty} is not a number")),
     }
 }
 

@@ -21,6 +21,7 @@ pub mod imports;
 mod inspect;
 mod interrupt;
 mod live;
+pub mod logpoint;
 mod machine;
 mod pause;
 mod postmortem;

@@ -510,7 +510,8 @@ impl PostMortem {
             | Request::Breakpoint(BreakpointRequest::Delete(_))
             | Request::Breakpoint(BreakpointRequest::Enable(..))
             | Request::Breakpoint(BreakpointRequest::Condition(..))
-            | Request::Breakpoint(BreakpointRequest::Ignore(..)) => not_live("a breakpoint"),
+            | Request::Breakpoint(BreakpointRequest::Ignore(..))
+            | Request::Breakpoint(BreakpointRequest::HitCondition(..)) => not_live("a breakpoint"),
             Request::SetStopOn(..) => not_live("choosing which events pause"),
             Request::Inspect(InspectRequest::SetVariable { .. })
             | Request::Inspect(InspectRequest::SetMemory { .. }) => not_live("changing a value"),

@@ -589,6 +589,16 @@ pub enum BreakpointRequest {
         temporary: bool,
         /// Stop only when this expression is true.
         condition: Option<String>,
+        /// Stop only when the hit count (hits with the condition true)
+        /// meets this: `5` (the fifth hit), `>= 5`, `> 5`, `< 5`, `<= 5`,
+        /// `% 5` (js-debug's syntax; `breakpoints::HitCondition` says what
+        /// each means).
+        #[serde(default)]
+        hit_condition: Option<String>,
+        /// Instead of stopping, print this message at each hit and go on
+        /// (gdb's `dprintf`, DAP's logpoints).
+        #[serde(default)]
+        log: Option<LogSpec>,
     },
     /// Delete breakpoints and watchpoints.
     Delete(Selection),
@@ -598,6 +608,9 @@ pub enum BreakpointRequest {
     Condition(BreakpointId, Option<String>),
     /// Ignore the next `count` hits of a breakpoint.
     Ignore(BreakpointId, u64),
+    /// Set or (with `None`) remove the hit condition of a breakpoint or
+    /// watchpoint (the same syntax as [`BreakpointRequest::Break`]'s).
+    HitCondition(BreakpointId, Option<String>),
     /// List the breakpoints.
     Breakpoints,
 }
@@ -736,8 +749,129 @@ pub struct BreakpointInfo {
     pub ignore: u64,
     /// Its condition, as typed.
     pub condition: Option<String>,
+    /// Its hit condition, as typed (`>= 5`).
+    pub hit_condition: Option<String>,
+    /// What it prints instead of stopping (`dprintf`, logpoints).
+    pub log: Option<LogSpec>,
     /// A breakpoint in code, or a watchpoint.
     pub kind: BreakpointKind,
+}
+
+/// What a `dprintf` or logpoint prints at each hit, as the front end gave
+/// it. Every expression is one that `print` takes, evaluated in frame #0
+/// at the hit.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum LogSpec {
+    /// gdb's `dprintf`: a C printf format (its backslash escapes already
+    /// decoded) and one expression per conversion. The conversions are
+    /// `%d %i %u %x %X %o %c %s %f %F %e %E %g %G %p %%`, with C's flags,
+    /// width, precision and length modifiers; integers are C's 32-bit
+    /// `int` unless `ll` or `j` says 64 bits (`long` is 32 bits on
+    /// wasm32). No newline is added.
+    Printf {
+        /// The format.
+        format: String,
+        /// The arguments, one per conversion.
+        args: Vec<String>,
+    },
+    /// A DAP logpoint's `logMessage`: text in which `{EXPRESSION}` is
+    /// replaced by the value as `print` shows it (`{{` and `}}` are
+    /// braces); printed as one line.
+    Message(String),
+}
+
+/// One printf conversion of a [`LogSpec::Printf`] format, as C's printf
+/// reads it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Conversion {
+    /// As written, from `%` to the conversion letter (`%-8.3f`, `%lld`).
+    pub spec: String,
+    /// The conversion letter (`d`, `s`, `p`, ...).
+    pub letter: char,
+    /// Flag `-`: padded on the right.
+    pub left: bool,
+    /// Flag `0`: a number padded with zeros after its sign.
+    pub zero: bool,
+    /// Flag `+`: a signed number always has a sign.
+    pub plus: bool,
+    /// Flag ` `: a space where a positive signed number has no sign.
+    pub space: bool,
+    /// Flag `#`: the alternative form (`0x` before hex, a leading `0` in
+    /// octal, a decimal point kept in a float).
+    pub alt: bool,
+    /// The minimum width, in bytes (at most 1,024).
+    pub width: u32,
+    /// The precision (at most 1,024): an integer's minimum digits, a
+    /// float's digits after the point (`%g`: significant digits), a
+    /// string's maximum bytes.
+    pub precision: Option<u32>,
+    /// The bits an integer argument is converted to first, as C passes it:
+    /// 8 (`hh`), 16 (`h`), 32 (no length, `l`, `z`, `t`: wasm32's `int`,
+    /// `long` and `size_t`) or 64 (`ll`, `j`, `q`).
+    pub bits: u32,
+}
+
+/// A `dprintf` or logpoint hit ([`Event::Logged`]): its message and the
+/// value of each of its expressions at the hit. A front end formats it
+/// (`render::logged`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Logged {
+    /// The breakpoint that was hit.
+    pub breakpoint: BreakpointId,
+    /// The message, as read when the breakpoint was set (shared by every
+    /// hit, not copied).
+    pub message: std::sync::Arc<LogMessageParts>,
+    /// The value of each of the message's expressions, in order (one per
+    /// [`LogPart::Value`]), or why it could not be read (the evaluator's
+    /// message). Held inline up to four: a hit allocates nothing for
+    /// numbers (figure 9).
+    pub values: smallvec::SmallVec<[Result<LoggedValue, String>; 4]>,
+}
+
+/// A `dprintf`'s or logpoint's message as read when it was set.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LogMessageParts {
+    /// Where the breakpoint is: its source line, when DWARF gives one.
+    pub source: Option<crate::program::dwarf::SourceLoc>,
+    /// A printf format (printed as formatted, no newline added), or a
+    /// logpoint's message (printed as one line).
+    pub printf: bool,
+    /// The message, in order.
+    pub parts: Vec<LogPart>,
+}
+
+/// A part of a [`LogMessageParts`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum LogPart {
+    /// Text as written (a format's `%%` already `%`).
+    Text(String),
+    /// An expression read at each hit.
+    Value {
+        /// The expression, as typed.
+        expr: String,
+        /// The printf conversion it is shown with; `None`: as `print`
+        /// shows it (a logpoint's `{EXPRESSION}`).
+        conversion: Option<Conversion>,
+    },
+}
+
+/// A value in a [`Logged`] message.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum LoggedValue {
+    /// A Wasm-level number (no DWARF at the pc, or a Wasm expression).
+    Number(crate::program::expr::Num),
+    /// A source value and its type (a logpoint's `{EXPRESSION}`; a printf
+    /// conversion's number comes as a [`LoggedValue::Number`]).
+    Source {
+        /// Its type as the source writes it.
+        type_name: String,
+        /// The value.
+        value: Box<SourceValue>,
+    },
+    /// A `%s` argument: the bytes of the NUL-terminated string at the
+    /// address it evaluated to (memory 0; at most 4,096), or a string
+    /// value's bytes.
+    Text(Vec<u8>),
 }
 
 /// What a [`BreakpointInfo`] describes.
@@ -835,6 +969,8 @@ pub enum Event {
     /// Something the debugger says outside any request (`serve`: why
     /// requests run instrumented).
     Note(String),
+    /// A `dprintf` or logpoint was hit: its message (the program goes on).
+    Logged(Box<Logged>),
 }
 
 /// What `wasmdbg serve` did with one request's recording

@@ -240,6 +240,11 @@ impl Session {
         response
     }
 
+    /// How many values `print` has numbered so far (`$1` to `$N`).
+    pub fn history_len(&self) -> usize {
+        self.lasting.history().len()
+    }
+
     /// Sends `request` and blocks until the worker answers.
     pub fn request(&self, request: Request) -> Response {
         self.request_with_timeout(request, None)
@@ -351,6 +356,11 @@ impl Session {
             match self.responses.recv_timeout(left) {
                 Ok(Message::Response(r)) => return *r,
                 Ok(Message::Event(e)) => self.deliver(e),
+                Ok(Message::Logged(batch)) => {
+                    for logged in batch {
+                        self.deliver(Event::Logged(Box::new(logged)));
+                    }
+                }
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                     self.interrupter
                         .interrupt_for_timeout(timeout.as_secs_f64());
@@ -396,6 +406,11 @@ impl Session {
             match self.responses.recv() {
                 Ok(Message::Response(r)) => return *r,
                 Ok(Message::Event(e)) => self.deliver(e),
+                Ok(Message::Logged(batch)) => {
+                    for logged in batch {
+                        self.deliver(Event::Logged(Box::new(logged)));
+                    }
+                }
                 Err(_) => return self.worker_gone(),
             }
         }
@@ -404,13 +419,19 @@ impl Session {
 
 /// Whether a request changes the breakpoint table when it succeeds.
 fn changes_breakpoints(request: &Request) -> bool {
-    matches!(
-        request,
-        Request::Breakpoint(BreakpointRequest::Break { .. })
-            | Request::Watch { .. }
-            | Request::Breakpoint(BreakpointRequest::Delete(_))
-            | Request::Breakpoint(BreakpointRequest::Enable(..))
-            | Request::Breakpoint(BreakpointRequest::Condition(..))
-            | Request::Breakpoint(BreakpointRequest::Ignore(..))
-    )
+    match request {
+        // Every breakpoint request but the listing edits the table (an
+        // exhaustive match: a new request must say which it is).
+        Request::Breakpoint(b) => match b {
+            BreakpointRequest::Break { .. }
+            | BreakpointRequest::Delete(_)
+            | BreakpointRequest::Enable(..)
+            | BreakpointRequest::Condition(..)
+            | BreakpointRequest::Ignore(..)
+            | BreakpointRequest::HitCondition(..) => true,
+            BreakpointRequest::Breakpoints => false,
+        },
+        Request::Watch { .. } => true,
+        _ => false,
+    }
 }

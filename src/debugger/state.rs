@@ -7,7 +7,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use wasmtime::component::ResourceTable;
@@ -87,7 +87,7 @@ pub(crate) enum Incoming {
 /// The worker's ends of the channel pair.
 pub(crate) struct Channel {
     pub(crate) requests: Receiver<Incoming>,
-    pub(crate) responses: Sender<Message>,
+    pub(crate) responses: super::stdout::Outbox,
 }
 
 impl Channel {

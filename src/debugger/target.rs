@@ -13,7 +13,8 @@
 //! so, never a zero.
 
 use super::protocol::{
-    CoreModuleId, Examine, GlobalInfo, Local, PrintOptions, Response, SourceValue, Value,
+    CoreModuleId, Examine, GlobalInfo, Local, LoggedValue, PrintOptions, Response, SourceValue,
+    Value,
 };
 use crate::error::{Error, invalid, not_found, unavailable};
 use crate::program::ModuleInfo;
@@ -390,4 +391,111 @@ pub(crate) fn read_strings(
         at = at.saturating_add(end as u64 + 1);
     }
     Ok(strings)
+}
+
+/// The values of a dprintf's or logpoint's expressions at a hit in
+/// `frame` (frame #0), as `print` reads them; a `%s` argument's string
+/// read (up to [`super::logpoint::MAX_STRING`] bytes).
+pub(crate) fn log_values<T: Target + ?Sized>(
+    t: &mut T,
+    frame: &T::Frame,
+    message: &super::logpoint::LogMessage,
+) -> smallvec::SmallVec<[Result<LoggedValue, String>; 4]> {
+    let conversions = message.parts.parts.iter().filter_map(|p| match p {
+        super::protocol::LogPart::Value { conversion, .. } => Some(conversion),
+        super::protocol::LogPart::Text(_) => None,
+    });
+    message
+        .exprs
+        .iter()
+        .zip(conversions)
+        .map(|(expr, conversion)| {
+            let string = conversion.as_ref().is_some_and(|c| c.letter == 's');
+            let print = PrintOptions {
+                elements: string
+                    .then_some(super::logpoint::MAX_STRING)
+                    .or(PrintOptions::default().elements),
+                ..PrintOptions::default()
+            };
+            let numeric = conversion.is_some() && !string;
+            evaluate(t, frame, None, expr, &print)
+                .and_then(|v| match v {
+                    Ok(n) => Ok(LoggedValue::Number(n)),
+                    // A printf conversion formats the number: sent as one
+                    // (nothing to allocate per hit).
+                    Err((_, SourceValue::Unavailable(why))) if numeric => Err(invalid!("{why}")),
+                    Err((_, SourceValue::OptimizedOut)) if numeric => {
+                        Err(invalid!("optimized out"))
+                    }
+                    Err((type_name, value)) => Ok(match value.number() {
+                        Some(n) if numeric => LoggedValue::Number(n),
+                        _ => LoggedValue::Source {
+                            type_name,
+                            value: Box::new(value),
+                        },
+                    }),
+                })
+                .and_then(|v| {
+                    if string {
+                        string_of(t, frame, v)
+                    } else {
+                        Ok(v)
+                    }
+                })
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// A `%s` argument's text: a string value's bytes, else the
+/// NUL-terminated string at the address the value is (`(null)` at 0).
+fn string_of<T: Target + ?Sized>(
+    t: &mut T,
+    frame: &T::Frame,
+    value: LoggedValue,
+) -> Result<LoggedValue, Error> {
+    let address = match value {
+        LoggedValue::Source { value, type_name } => match *value {
+            SourceValue::Pointer {
+                string: Some(Ok(bytes)),
+                ..
+            }
+            | SourceValue::Str { bytes, .. } => return Ok(LoggedValue::Text(bytes)),
+            // As C reads a `char[N]`: up to its first NUL.
+            SourceValue::CharArray(mut bytes) => {
+                if let Some(nul) = bytes.iter().position(|b| *b == 0) {
+                    bytes.truncate(nul);
+                }
+                return Ok(LoggedValue::Text(bytes));
+            }
+            SourceValue::Unavailable(why) => return Err(invalid!("{why}")),
+            SourceValue::OptimizedOut => return Err(invalid!("optimized out")),
+            SourceValue::Pointer { address, .. } => address,
+            other => other
+                .number()
+                .ok_or_else(|| {
+                    invalid!("a value of type {type_name} is not a string or an address")
+                })?
+                .as_address()?,
+        },
+        LoggedValue::Number(n) => n.as_address()?,
+        LoggedValue::Text(bytes) => return Ok(LoggedValue::Text(bytes)),
+    };
+    if address == 0 {
+        // As C libraries print a null `%s` (gdb too).
+        return Ok(LoggedValue::Text(b"(null)".to_vec()));
+    }
+    let module = t.place(frame).module;
+    let size = t.memory_size(module, 0)?;
+    let mut strings = read_strings(
+        address,
+        1,
+        super::logpoint::MAX_STRING,
+        size,
+        0,
+        |at, len| t.read_memory(module, 0, at, len),
+    )?;
+    Ok(LoggedValue::Text(
+        strings.pop().map(|(_, s)| s).unwrap_or_default(),
+    ))
 }

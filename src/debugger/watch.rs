@@ -215,6 +215,7 @@ pub(crate) fn add_watch(
         old,
         enabled: true,
         hits: 0,
+        hit_condition: None,
     });
     Ok(control.table.watches[&id].info())
 }

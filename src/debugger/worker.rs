@@ -74,6 +74,7 @@ pub(crate) fn spawn(
     std::thread::Builder::new()
         .name("wasmdbg-worker".into())
         .spawn(move || {
+            let responses = super::stdout::Outbox::new(responses);
             let output = responses.clone();
             let channel = Arc::new(Mutex::new(Channel {
                 requests,
@@ -86,7 +87,7 @@ pub(crate) fn spawn(
 fn worker_main(
     config: RunConfig,
     mut ran_before: Option<Outcome>,
-    output: Sender<Message>,
+    output: super::stdout::Outbox,
     interrupt: Arc<Interrupt>,
     lasting: Arc<super::history::Lasting>,
     channel: Arc<Mutex<Channel>>,
@@ -203,7 +204,7 @@ struct Loaded {
     shared: Arc<Shared>,
     runner: Runner,
     config: RunConfig,
-    output: Sender<Message>,
+    output: super::stdout::Outbox,
     /// How many runs have started.
     runs: AtomicU64,
 }
@@ -213,7 +214,7 @@ impl Loaded {
     /// resolves `-b` breakpoints.
     fn load(
         config: &RunConfig,
-        output: Sender<Message>,
+        output: super::stdout::Outbox,
         interrupt: Arc<Interrupt>,
         lasting: Arc<super::history::Lasting>,
         channel: Arc<Mutex<Channel>>,
@@ -514,7 +515,7 @@ impl Loaded {
             super::breakpoints::split_condition(spec)
                 .and_then(|(location, condition)| {
                     super::breakpoint_requests::add_breakpoint(
-                        &shared, None, &location, false, condition,
+                        &shared, None, &location, false, condition, None, None,
                     )
                 })
                 .map_err(|e| e.context(format_args!("-b {spec}")))?;
@@ -902,7 +903,7 @@ fn read_dwp(config: &RunConfig) -> Result<Option<(Vec<u8>, String)>, Error> {
 /// trace, showing the guest's output when `echo`.
 fn build_wasi(
     config: &RunConfig,
-    output: Sender<Message>,
+    output: super::stdout::Outbox,
     kind: ProgramKind,
     echo: bool,
 ) -> Result<Host> {

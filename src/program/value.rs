@@ -150,3 +150,23 @@ pub enum SourceValue {
     /// It could not be read; why.
     Unavailable(String),
 }
+
+impl SourceValue {
+    /// The value as a number, when it is one: an integer (to 64 bits),
+    /// character, bool (0 or 1), enum, pointer (its address) or float.
+    /// `None` for aggregates, strings and values that could not be read.
+    pub fn number(&self) -> Option<super::expr::Num> {
+        use super::expr::Num;
+        Some(match self {
+            SourceValue::Int(n) => Num::Int(*n as i64),
+            SourceValue::Char(n) => Num::Int(*n),
+            SourceValue::Unicode(c) => Num::Int(i64::from(*c)),
+            SourceValue::Bool(b) => Num::Int32(i32::from(*b)),
+            SourceValue::Enum { value, .. } => Num::Int(*value),
+            SourceValue::Pointer { address, .. } => Num::Int(*address as i64),
+            SourceValue::Float(f) => Num::Float(*f),
+            SourceValue::Float32(f) => Num::Float(f64::from(*f)),
+            _ => return None,
+        })
+    }
+}

@@ -1,10 +1,12 @@
 //! Renderers: pure functions from protocol data to text. They know nothing
 //! of wasmtime or of the terminal beyond the [`Theme`] chosen once at start.
 
+mod log;
 mod theme;
 mod values;
 mod views;
 
+pub use log::logged;
 pub use theme::Theme;
 pub use values::{child_name, source_value, value, variables};
 pub mod inspect;

@@ -5,8 +5,8 @@ use comfy_table::{Table, presets};
 
 use super::{Theme, value};
 use crate::debugger::protocol::{
-    BreakpointInfo, BreakpointKind, DisasmLine, Exception, FrameInfo, Local, Outcome, ReverseStop,
-    Stop, StopReason, Value, WatchValue,
+    BreakpointInfo, BreakpointKind, DisasmLine, Exception, FrameInfo, Local, LogSpec, Outcome,
+    ReverseStop, Stop, StopReason, Value, WatchValue,
 };
 use crate::program::dwarf::SourceLoc;
 
@@ -491,10 +491,11 @@ pub fn breakpoint_set(theme: &Theme, b: &BreakpointInfo) -> String {
         }
         BreakpointKind::Code(c) => c,
     };
-    let kind = if b.temporary {
-        "Temporary breakpoint"
-    } else {
-        "Breakpoint"
+    let kind = match (&b.log, b.temporary) {
+        (Some(LogSpec::Printf { .. }), _) => "Dprintf",
+        (Some(LogSpec::Message(_)), _) => "Logpoint",
+        (None, true) => "Temporary breakpoint",
+        (None, false) => "Breakpoint",
     };
     let mut out = format!(
         "{kind} {} at {}: {}",
@@ -523,6 +524,9 @@ pub fn breakpoint_set(theme: &Theme, b: &BreakpointInfo) -> String {
     }
     if let Some(c) = &b.condition {
         out.push_str(&format!(" if {c}"));
+    }
+    if let Some(h) = &b.hit_condition {
+        out.push_str(&format!(" (hit count {h})"));
     }
     out.push('\n');
     if let Some(note) = &c.note {
@@ -562,11 +566,29 @@ pub fn breakpoints(list: &[BreakpointInfo]) -> String {
     ]);
     for b in list {
         let mut condition = b.condition.clone().unwrap_or_default();
-        if b.ignore > 0 {
+        let mut also = |text: String| {
             if !condition.is_empty() {
                 condition.push_str("; ");
             }
-            condition.push_str(&format!("ignore next {} hits", b.ignore));
+            condition.push_str(&text);
+        };
+        if b.ignore > 0 {
+            also(format!("ignore next {} hits", b.ignore));
+        }
+        if let Some(h) = &b.hit_condition {
+            also(format!("hit count {h}"));
+        }
+        match &b.log {
+            Some(LogSpec::Printf { format, args }) => {
+                let mut text = format!("printf {}", c_quoted(format));
+                for a in args {
+                    text.push(',');
+                    text.push_str(a);
+                }
+                also(text);
+            }
+            Some(LogSpec::Message(m)) => also(format!("log {}", c_quoted(m))),
+            None => {}
         }
         let (kind, location, pc) = match &b.kind {
             BreakpointKind::Watch { sites, .. } => {
@@ -583,7 +605,12 @@ pub fn breakpoints(list: &[BreakpointInfo]) -> String {
                     None => format!("{prefix}func[{}]", c.func_index),
                 };
                 (
-                    if b.temporary { "tbreak" } else { "break" },
+                    match (&b.log, b.temporary) {
+                        (Some(LogSpec::Printf { .. }), _) => "dprintf",
+                        (Some(LogSpec::Message(_)), _) => "logpoint",
+                        (None, true) => "tbreak",
+                        (None, false) => "break",
+                    },
                     format!("{} in {at}", b.location),
                     std::iter::once(c.pc)
                         .chain(c.more.iter().copied())
@@ -604,6 +631,25 @@ pub fn breakpoints(list: &[BreakpointInfo]) -> String {
         ]);
     }
     format!("{t}\n")
+}
+
+/// A printf format as C writes it in quotes (`"x=%d\n"`), as gdb lists a
+/// dprintf.
+fn c_quoted(format: &str) -> String {
+    let mut out = String::from("\"");
+    for c in format.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\{:03o}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// A function's disassembly, `=>` marking the current instruction.

@@ -185,3 +185,78 @@ fn command_line_breakpoints_take_a_condition() {
     );
     assert!(missing.ends_with("[exit status: 2]\n"), "{missing}");
 }
+
+/// `dprintf` (issue 27): C's conversions over source values at each hit of
+/// shapes.c's loop line and of `scaled`, with a condition that skips the
+/// second iteration; the program goes on; `info breakpoints` lists them
+/// with their format and hits.
+#[test]
+fn dprintf_prints_source_values_and_goes_on() {
+    let text = batch(
+        "tests/guests/dwarf/shapes-O0.wasm",
+        &["--stop-on-entry"],
+        &[
+            r#"dprintf shapes.c:33,"i=%d sum=%-3d| corner=(%d,%d) name=%s first=%c scale=%5.2f s=%p\n",i,sum,a->x,a->y,s->name,s->name[0],s->scale,s"#,
+            r#"dprintf scaled,"scaled(doubled=%u) hex=%#x %%\n", doubled, doubled"#,
+            "condition 1 i != 1",
+            "info breakpoints",
+            "continue",
+            "info breakpoints",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+/// `dprintf` over Wasm values (fib.wat has no DWARF): locals and globals
+/// by name, at every call of the recursion; a value that cannot be read
+/// is printed as the reason, in its place, and the program goes on; a
+/// breakpoint at the same place (set before it) still stops, and the
+/// dprintf still prints at that hit.
+#[test]
+fn dprintf_over_wasm_values_and_unreadable_values() {
+    let text = batch(
+        "wat/fib.wat",
+        &["--stop-on-entry"],
+        &[
+            "break fib if $n == 1",
+            r#"dprintf fib,"fib(%d) calls=%d\t%s|\n",$n,$calls,nosuch"#,
+            "continue",
+            "delete 1",
+            "continue",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
+/// What `dprintf` refuses when it is set, one line each; the session goes
+/// on.
+#[test]
+fn dprintf_bad_input() {
+    let text = batch(
+        "wat/fib.wat",
+        &["--stop-on-entry"],
+        &[
+            "dprintf",
+            r#"dprintf fib "x""#,
+            r#"dprintf ,"x""#,
+            "dprintf fib,x",
+            r#"dprintf fib,"x"#,
+            r#"dprintf fib,"x\q""#,
+            r#"dprintf fib,"x\0""#,
+            r#"dp fib,"%hhd %lhd\n",$n,$n"#,
+            r#"dprintf fib,"%99999999999d\n",$n"#,
+            r#"dprintf fib,"%d %d\n",$n"#,
+            r#"dprintf fib,"x\n",$n"#,
+            r#"dprintf fib,"%y\n",$n"#,
+            r#"dprintf fib,"%*d\n",$n"#,
+            r#"dprintf fib,"%d\n",$n +"#,
+            r#"dprintf fib,"%d\n",$n,"#,
+            r#"dprintf nosuch,"x\n""#,
+            "info breakpoints",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}

@@ -791,6 +791,167 @@ fn breakpoint_locations_are_the_lines_with_code() {
     c.finish();
 }
 
+/// Logpoints print their message as `output` events and let the program
+/// go on (a value that cannot be read shows why, in its place); a hit
+/// condition stops a breakpoint only at the hits it names (`>= 2`: the
+/// second and after; `1`: the first only; `% 2`: every second); a malformed
+/// message or hit condition makes the breakpoint unverified, saying why.
+/// shapes.c's loop (lines 30-34) runs three times: `i` is 0, 1, 2.
+#[test]
+fn logpoints_and_hit_conditions() {
+    let mut c = Client::start();
+    let caps = c.launch(json!({
+        "program": "tests/guests/dwarf/shapes-O0.wasm",
+        "directories": ["tests/guests/dwarf"],
+    }));
+    assert_eq!(caps["supportsLogPoints"], true);
+    assert_eq!(caps["supportsHitConditionalBreakpoints"], true);
+    let shapes = root().join("tests/guests/dwarf/shapes.c");
+    let set = c.ok(
+        "setBreakpoints",
+        json!({ "source": { "path": shapes }, "breakpoints": [
+            { "line": 31, "hitCondition": ">= 2" },
+            { "line": 33, "logMessage": "i={i} sum={sum} {{braces}} p={*a} bad={nosuch}" },
+            { "line": 35, "hitCondition": "1" },
+            { "line": 36, "logMessage": "unclosed {sum" },
+            { "line": 39, "hitCondition": "twice" },
+        ] }),
+    );
+    let verified: Vec<&Value> = set["breakpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| &b["verified"])
+        .collect();
+    assert_eq!(verified, [true, true, true, false, false], "{set}");
+    assert_eq!(
+        set["breakpoints"][3]["message"],
+        "unclosed { in the log message (write {{ for a brace)"
+    );
+    assert_eq!(
+        set["breakpoints"][4]["message"],
+        "hit condition \"twice\" not understood: expected a count, optionally after >, >=, ==, \
+         <, <= or % (\">= 5\", \"% 3\")"
+    );
+    let function = c.ok(
+        "setFunctionBreakpoints",
+        json!({ "breakpoints": [{ "name": "scaled", "hitCondition": "% 2" }] }),
+    );
+    assert_eq!(function["breakpoints"][0]["verified"], true, "{function}");
+    c.ok("configurationDone", json!({}));
+
+    let logged = |c: &mut Client| loop {
+        let output = c.event("output");
+        if output["category"] == "console" {
+            return output["output"].as_str().unwrap().to_string();
+        }
+    };
+    let bad = "<error: no variable named \"nosuch\" in scope>";
+    assert_eq!(
+        logged(&mut c),
+        format!("i=0 sum=0 {{braces}} p={{x = 0, y = 0}} bad={bad}\n")
+    );
+    // Line 31's second hit: i is 1.
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    let (frame, trace) = top_frame(&mut c);
+    assert_eq!(trace["stackFrames"][0]["line"], 31);
+    let i = c.ok(
+        "evaluate",
+        json!({ "expression": "i", "frameId": frame, "context": "watch" }),
+    );
+    assert_eq!(i["result"], "1");
+    c.ok("continue", json!({ "threadId": 1 }));
+    assert_eq!(
+        logged(&mut c),
+        format!("i=1 sum=0 {{braces}} p={{x = 4, y = 0}} bad={bad}\n")
+    );
+    // The third hit meets `>= 2` too.
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    let (frame, _) = top_frame(&mut c);
+    let i = c.ok(
+        "evaluate",
+        json!({ "expression": "i", "frameId": frame, "context": "watch" }),
+    );
+    assert_eq!(i["result"], "2");
+    c.ok("continue", json!({ "threadId": 1 }));
+    assert_eq!(
+        logged(&mut c),
+        format!("i=2 sum=12 {{braces}} p={{x = 0, y = 3}} bad={bad}\n")
+    );
+    // Line 35 (`return sum`) is reached once: `1` is its first hit.
+    let stopped = c.event("stopped");
+    assert_eq!(stopped["reason"], "breakpoint");
+    let (_, trace) = top_frame(&mut c);
+    assert_eq!(trace["stackFrames"][0]["line"], 35);
+    c.ok("continue", json!({ "threadId": 1 }));
+    // `scaled` is called once: `% 2` never stops it.
+    assert_eq!(c.event("exited")["exitCode"], 0);
+    let stops = c.seen.iter().filter(|m| m["event"] == "stopped").count();
+    assert_eq!(stops, 3, "{:#?}", c.seen);
+    c.finish();
+}
+
+/// The debug console completes what the REPL takes: command names,
+/// subcommands, options, and at a pause the variables in scope, `$` names
+/// and function names; `start`/`length` say which characters a target
+/// replaces (UTF-16 units, as DAP counts).
+#[test]
+fn debug_console_completions() {
+    let mut c = Client::start();
+    let caps = c.launch(json!({
+        "program": "tests/guests/dwarf/shapes-O0.wasm",
+        "directories": ["tests/guests/dwarf"],
+    }));
+    assert_eq!(caps["supportsCompletionsRequest"], true);
+    let shapes = root().join("tests/guests/dwarf/shapes.c");
+    c.ok(
+        "setBreakpoints",
+        json!({ "source": { "path": shapes }, "breakpoints": [{ "line": 33 }] }),
+    );
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    let (frame, _) = top_frame(&mut c);
+    let mut complete = |text: &str| -> Vec<String> {
+        let column = text.encode_utf16().count() + 1;
+        let body = c.ok(
+            "completions",
+            json!({ "text": text, "column": column, "frameId": frame }),
+        );
+        body["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} {} {}+{}",
+                    t["label"].as_str().unwrap(),
+                    t["type"].as_str().unwrap(),
+                    t["start"],
+                    t["length"]
+                )
+            })
+            .collect()
+    };
+    assert_eq!(complete("inf"), ["info keyword 0+3"]);
+    assert_eq!(complete("info br"), ["breakpoints keyword 5+2"]);
+    assert_eq!(complete("disassemble --"), ["--all property 12+2"]);
+    let sum = complete("p su");
+    assert!(sum.contains(&"sum variable 2+2".to_string()), "{sum:?}");
+    assert_eq!(complete("break are"), ["area2 function 6+3"]);
+    let locals = complete("p $local");
+    assert!(
+        locals.contains(&"$local0 value 2+6".to_string()),
+        "{locals:?}"
+    );
+    let after_operator = complete("p sum+i");
+    assert!(
+        after_operator.contains(&"i variable 6+1".to_string()),
+        "{after_operator:?}"
+    );
+    assert_eq!(complete("nosuchcommand x"), Vec::<String>::new());
+    c.finish();
+}
+
 /// The editor's Stop while a program runs on plain code ends that run
 /// without replaying it: no `stopped` event, no note, and the adapter
 /// exits at once.

@@ -233,3 +233,39 @@ fn notes_are_json_lines_too() {
         "{stdout}"
     );
 }
+
+/// A `dprintf` hit is a `logged` line: its text, and each value as data.
+#[test]
+fn dprintf_hits_are_logged_lines_with_their_values() {
+    let (lines, status) = json_run(&[
+        "run",
+        "--json",
+        "--stop-on-entry",
+        "-ex",
+        r#"dprintf fib,"fib(%d)\n",$n"#,
+        "-ex",
+        "continue",
+        "wat/fib.wat",
+    ]);
+    assert_eq!(status, 8, "{lines:#?}");
+    let logged = of_type(&lines, "logged");
+    let texts: Vec<&str> = logged.iter().map(|l| l["text"].as_str().unwrap()).collect();
+    assert_eq!(texts.len(), 25, "fib(6) makes 25 calls: {texts:?}");
+    assert_eq!(texts[..3], ["fib(6)\n", "fib(5)\n", "fib(4)\n"]);
+    assert_eq!(logged[0]["breakpoint"], 1);
+    assert_eq!(
+        logged[0]["pieces"],
+        serde_json::json!([
+            { "Text": "fib(" },
+            { "Value": {
+                "expr": "$n",
+                "conversion": {
+                    "spec": "%d", "letter": "d", "left": false, "zero": false, "plus": false,
+                    "space": false, "alt": false, "width": 0, "precision": null, "bits": 32,
+                },
+                "value": { "Ok": { "Number": { "Int32": 6 } } },
+            } },
+            { "Text": ")\n" },
+        ])
+    );
+}

@@ -344,6 +344,8 @@ fn issue_18_errors_have_kinds() {
                 location: "*zz".into(),
                 temporary: false,
                 condition: None,
+                hit_condition: None,
+                log: None,
             }))
         ),
         ErrorKind::Invalid
@@ -493,6 +495,8 @@ fn issue_18_stops_ends_and_breakpoint_changes_are_events() {
         location: "fib".into(),
         temporary: true,
         condition: None,
+        hit_condition: None,
+        log: None,
     }));
     assert!(matches!(set, Response::BreakpointSet(_)), "{set:?}");
     assert_eq!(session.take_events(), vec![Event::BreakpointsChanged]);
@@ -501,6 +505,8 @@ fn issue_18_stops_ends_and_breakpoint_changes_are_events() {
         location: "nosuch".into(),
         temporary: false,
         condition: None,
+        hit_condition: None,
+        log: None,
     }));
     assert!(matches!(refused, Response::Error(_)), "{refused:?}");
     assert!(session.take_events().is_empty());
@@ -560,6 +566,8 @@ fn issue_25_the_console_follows_stops_and_ends_it_did_not_ask_for() {
             location: "fib".into(),
             temporary: false,
             condition: None,
+            hit_condition: None,
+            log: None,
         }));
     assert!(matches!(set, Response::BreakpointSet(_)), "{set:?}");
     // Another front end continues; the console has not looked yet.
@@ -891,6 +899,8 @@ fn breakpoint_selections_say_which() {
             location: location.into(),
             temporary: false,
             condition: None,
+            hit_condition: None,
+            log: None,
         })) {
             Response::BreakpointSet(info) => info.id,
             other => panic!("{other:?}"),

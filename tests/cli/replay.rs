@@ -849,3 +849,40 @@ fn an_unrecordable_program_runs_under_the_debugger_with_its_timeout() {
          [exit status: 134]\n"
     );
 }
+
+/// `dprintf` in a replay: going back (reverse-continue) passes it without
+/// printing or stopping; going forward again prints each hit, as the
+/// recorded run reached it.
+#[test]
+fn dprintf_in_a_replay_prints_going_forward_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = run_in(
+        dir.path(),
+        &[
+            "record",
+            "-o",
+            "s.trace",
+            &module("tests/guests/dwarf/shapes-O0.wasm"),
+        ],
+    );
+    assert_eq!(
+        recorded,
+        "triangle 12 9.00 30 1099511627776 hello 6 1\n--- stderr ---\n\
+         wasmdbg: recorded 5 host calls to s.trace\n[exit status: 0]\n"
+    );
+    let text = replay(
+        dir.path(),
+        "s.trace",
+        &[],
+        &[
+            r#"dprintf shapes.c:33,"i=%d sum=%d\n",i,sum"#,
+            "break scaled",
+            "reverse-continue",
+            "reverse-continue",
+            "continue",
+            "info breakpoints",
+            "continue",
+        ],
+    );
+    insta::assert_snapshot!(text);
+}

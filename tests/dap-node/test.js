@@ -71,8 +71,74 @@ async function trapIsAnException() {
   });
 }
 
+// Logpoints print to the debug console and the program goes on (a value
+// that cannot be read shows why); a hit condition stops line 31 only from
+// its third hit (i == 2).
+async function logpointsAndHitConditions() {
+  await withClient(async (dc) => {
+    let set;
+    await Promise.all([
+      dc.waitForEvent('initialized')
+        .then(() => dc.setBreakpointsRequest({
+          source: { path: shapes },
+          breakpoints: [
+            { line: 31, hitCondition: '>= 3' },
+            { line: 33, logMessage: 'i={i} sum={sum} bad={nosuch}' },
+          ],
+        }))
+        .then((r) => { set = r; })
+        .then(() => dc.configurationDoneRequest()),
+      dc.launch({ program: 'tests/guests/dwarf/shapes-O0.wasm', cwd: root, directories: ['tests/guests/dwarf'] }),
+      dc.assertOutput(
+        'console',
+        'i=0 sum=0 bad=<error: no variable named "nosuch" in scope>\n'
+          + 'i=1 sum=0 bad=<error: no variable named "nosuch" in scope>\n',
+      ),
+      dc.assertStoppedLocation('breakpoint', { path: shapes, line: 31 }),
+    ]);
+    assert.deepStrictEqual(set.body.breakpoints.map((b) => b.verified), [true, true]);
+    const trace = await dc.stackTraceRequest({ threadId: 1 });
+    const i = await dc.evaluateRequest({ expression: 'i', frameId: trace.body.stackFrames[0].id, context: 'watch' });
+    assert.strictEqual(i.body.result, '2');
+    await Promise.all([
+      dc.continueRequest({ threadId: 1 }),
+      dc.waitForEvent('exited').then((e) => assert.strictEqual(e.body.exitCode, 0)),
+    ]);
+  });
+}
+
+// The replay of a failure goes back: stepBack by line lands where the
+// REPL's reverse-next does.
+async function stepBackInTheReplayOfAFailure() {
+  await withClient(async (dc) => {
+    const ratio = path.join(root, 'tests/guests/c/ratio.c');
+    await Promise.all([
+      dc.configurationSequence(),
+      dc.launch({ program: 'tests/guests/ratio-p1.wasm', args: ['ratio', '7', '0'], cwd: root, directories: ['tests/guests'] }),
+      dc.assertStoppedLocation('exception', { path: ratio, line: 21 }),
+    ]);
+    // From the middle of line 21 (the division), back to its start, as
+    // the REPL's reverse-next lands; then to line 20.
+    await Promise.all([
+      dc.send('stepBack', { threadId: 1 }),
+      dc.assertStoppedLocation('step', { path: ratio, line: 21 }),
+    ]);
+    const trace = await dc.stackTraceRequest({ threadId: 1 });
+    assert.strictEqual(trace.body.stackFrames[0].instructionPointerReference, '0x488');
+    await Promise.all([
+      dc.send('stepBack', { threadId: 1 }),
+      dc.assertStoppedLocation('step', { path: ratio, line: 20 }),
+    ]);
+  });
+}
+
 (async () => {
-  for (const test of [breakpointFramesVariablesAndExit, trapIsAnException]) {
+  for (const test of [
+    breakpointFramesVariablesAndExit,
+    trapIsAnException,
+    logpointsAndHitConditions,
+    stepBackInTheReplayOfAFailure,
+  ]) {
     await test();
     console.log(`ok ${test.name}`);
   }

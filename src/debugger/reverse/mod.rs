@@ -466,7 +466,8 @@ fn line_at(shared: &Shared, pc: Pc) -> Option<(String, u32)> {
 
 /// `reverse-continue`'s question at a visit: does a user breakpoint (its
 /// condition true) or a watchpoint (its value changed since last seen)
-/// stop here?
+/// stop here? Hit conditions and ignore counts count hits going forward:
+/// going back, they do not apply; dprintf and logpoints never stop.
 fn stop_here(
     shared: &Shared,
     store: &mut StoreContextMut<'_, Host>,
@@ -497,8 +498,14 @@ fn stop_here(
             .enabled_at(pc)
             .into_iter()
             .filter_map(|id| {
-                let condition = control.table.iter().find(|b| b.id == id)?.condition.clone();
-                Some((id, condition))
+                let bp = control.table.iter().find(|b| b.id == id)?;
+                // A dprintf or logpoint does not stop; going back, it does
+                // not print either (its messages were printed going
+                // forward).
+                if bp.log.is_some() {
+                    return None;
+                }
+                Some((id, bp.condition.clone()))
             })
             .collect();
         (watches, breakpoints)
