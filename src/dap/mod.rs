@@ -758,6 +758,7 @@ impl Adapter {
                     supports_hit_conditional_breakpoints: Some(true),
                     supports_log_points: Some(true),
                     supports_completions_request: Some(true),
+                    supports_value_formatting_options: Some(true),
                     supports_evaluate_for_hovers: Some(true),
                     exception_breakpoint_filters: Some(vec![
                         dt::ExceptionBreakpointsFilter {
@@ -989,7 +990,7 @@ impl Adapter {
                     name: args.name.clone(),
                     expr: args.value.clone(),
                 }))?;
-                let globals = self.globals(frame)?;
+                let globals = self.globals(frame, false)?;
                 let value = globals
                     .into_iter()
                     .find(|(n, _, _)| *n == args.name)
@@ -1667,8 +1668,13 @@ impl Adapter {
         Ok(json!({ "scopes": scopes }))
     }
 
-    /// A global's (name, value text, type) list for the frame's module.
-    fn globals(&self, frame: FrameRef) -> Result<Vec<(String, String, String)>, Failure> {
+    /// A global's (name, value text, type) list for the frame's module
+    /// (integers in hex alone when `hex`).
+    fn globals(
+        &self,
+        frame: FrameRef,
+        hex: bool,
+    ) -> Result<Vec<(String, String, String)>, Failure> {
         let info = self
             .ask(Request::Frames(FramesRequest::Frame(frame)))?
             .into_frame()?;
@@ -1682,7 +1688,7 @@ impl Adapter {
             .map(|g| {
                 (
                     g.name.unwrap_or_else(|| format!("$global{}", g.index)),
-                    render::value(&g.value),
+                    wasm_text(&g.value, hex),
                     g.ty,
                 )
             })
@@ -1691,6 +1697,7 @@ impl Adapter {
 
     fn variables(&mut self, request: &Incoming) -> Served {
         let args: dap::requests::VariablesArguments = Self::arguments(request)?;
+        let hex = args.format.as_ref().and_then(|f| f.hex).unwrap_or(false);
         let handle = self
             .ids
             .get(args.variables_reference, "variablesReference")?;
@@ -1718,7 +1725,7 @@ impl Adapter {
                     .into_iter()
                     .map(|c| dt::Variable {
                         name: render::child_name(&c.name),
-                        value: render::source_value(&c.value),
+                        value: source_text(&c.value, hex),
                         evaluate_name: c.expr,
                         variables_reference: c
                             .children
@@ -1741,7 +1748,7 @@ impl Adapter {
                     .unwrap_or_default()
                 };
                 for v in vars {
-                    let text = render::source_value(&v.value);
+                    let text = source_text(&v.value, hex);
                     let expandable = children::expandable(&v.value, true);
                     list.push((
                         v.name.clone(),
@@ -1764,7 +1771,7 @@ impl Adapter {
                     let ty = l
                         .declared_type
                         .unwrap_or_else(|| l.value.type_name().to_string());
-                    list.push((name, render::value(&l.value), Some(ty), None));
+                    list.push((name, wasm_text(&l.value, hex), Some(ty), None));
                 }
             }
             Handle::Scope(frame, ScopeKind::Stack) => {
@@ -1778,14 +1785,14 @@ impl Adapter {
                 for (i, v) in values.iter().enumerate() {
                     list.push((
                         format!("[{i}]"),
-                        render::value(v),
+                        wasm_text(v, hex),
                         Some(v.type_name().to_string()),
                         None,
                     ));
                 }
             }
             Handle::Scope(frame, ScopeKind::Globals) => {
-                for (name, value, ty) in self.globals(frame)? {
+                for (name, value, ty) in self.globals(frame, hex)? {
                     list.push((name, value, Some(ty), None));
                 }
             }
@@ -1836,9 +1843,10 @@ impl Adapter {
                 record: false,
             }))?
             .into_evaluated()?;
+        let hex = args.format.and_then(|f| f.hex).unwrap_or(false);
         match evaluated.value {
             EvalValue::Number(n) => Ok(json!({
-                "result": render::inspect::number(n, None),
+                "result": render::inspect::number(n, hex.then_some('x')),
                 "variablesReference": 0,
             })),
             EvalValue::Source(ty, value) => {
@@ -1849,7 +1857,7 @@ impl Adapter {
                     0
                 };
                 Ok(json!({
-                    "result": render::source_value(&value),
+                    "result": source_text(&value, hex),
                     "type": ty,
                     "variablesReference": reference,
                 }))
@@ -1857,9 +1865,6 @@ impl Adapter {
         }
     }
 
-    /// `evaluate` in the `repl` context: any wasmdbg command, its transcript
-    /// as the result. When it ran the program, the pause or end it reached
-    /// is reported as events, and the old ids go stale.
     /// `completions` in the debug console: the console's completions of
     /// the word before `column` (1-based, in UTF-16 code units as DAP
     /// counts), in the frame `frameId` names (else the selected one) —
@@ -1907,6 +1912,9 @@ impl Adapter {
         Ok(json!({ "targets": targets }))
     }
 
+    /// `evaluate` in the `repl` context: any wasmdbg command, its transcript
+    /// as the result. When it ran the program, the pause or end it reached
+    /// is reported as events, and the old ids go stale.
     fn run_command(&mut self, line: &str, frame_id: Option<i64>) -> Served {
         let before = self.stop().ok().map(|s| s.pause);
         self.writes += 1;
@@ -2538,6 +2546,26 @@ fn breakpoints_body(list: Vec<dt::Breakpoint>) -> Json {
         })
         .collect();
     json!({ "breakpoints": list })
+}
+
+/// A Wasm value as the Variables view shows it: `5 (0x5)`, or with the
+/// client's hex display (`format.hex`) `0x5`.
+fn wasm_text(v: &crate::debugger::protocol::Value, hex: bool) -> String {
+    if hex {
+        render::value_hex(v)
+    } else {
+        render::value(v)
+    }
+}
+
+/// A source value as the Variables view shows it, its integers in hex
+/// with the client's hex display.
+fn source_text(v: &crate::debugger::protocol::SourceValue, hex: bool) -> String {
+    if hex {
+        render::source_value_hex(v)
+    } else {
+        render::source_value(v)
+    }
 }
 
 /// What a DAP breakpoint asks for besides its place: DAP's `condition`,

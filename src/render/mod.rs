@@ -8,7 +8,7 @@ mod views;
 
 pub use log::logged;
 pub use theme::Theme;
-pub use values::{child_name, source_value, value, variables};
+pub use values::{child_name, source_value, source_value_hex, value, value_hex, variables};
 pub mod inspect;
 
 pub use views::{

@@ -36,6 +36,16 @@ pub fn value(v: &Value) -> String {
     }
 }
 
+/// [`value`] as an editor's hex display shows it: an integer as `0x...`
+/// (its bits at its width) alone; other values as [`value`] does.
+pub fn value_hex(v: &Value) -> String {
+    match v {
+        Value::I32(x) => format!("0x{:x}", *x as u32),
+        Value::I64(x) => format!("0x{:x}", *x as u64),
+        other => value(other),
+    }
+}
+
 /// A child's name as debuggers' variable views show it: a member by name,
 /// a positional field as `0`, an element as `[3]`, a map entry as
 /// `["key"]`, a pointer's target as `*`, a wrapper's held value as
@@ -61,7 +71,38 @@ pub fn child_name(name: &ChildName) -> String {
 /// wrappers as `Rc(strong=1, weak=0) = 5` or `Cell(8)`, Rust arrays as
 /// `[1, 2, 3]`.
 pub fn source_value(v: &SourceValue) -> String {
+    shown(v, false)
+}
+
+/// [`source_value`] with every integer in hex, as gdb's `print/x` shows an
+/// aggregate (an editor's hex display): integers, characters, bools and
+/// enum values as `0x...`, a negative one as its 32-bit two's complement
+/// when it fits 32 bits (the width of C's `int`; a source value does not
+/// carry its type's size), else 64.
+pub fn source_value_hex(v: &SourceValue) -> String {
+    shown(v, true)
+}
+
+/// An integer in hex for [`source_value_hex`].
+fn hex(n: i128) -> String {
+    if n >= 0 {
+        format!("0x{n:x}")
+    } else if n >= i128::from(i32::MIN) {
+        format!("0x{:x}", n as i32 as u32)
+    } else {
+        format!("0x{:x}", n as i64 as u64)
+    }
+}
+
+fn shown(v: &SourceValue, hexed: bool) -> String {
+    let source_value = |v: &SourceValue| shown(v, hexed);
     match v {
+        SourceValue::Int(n) if hexed => hex(*n),
+        SourceValue::Char(c) if hexed => {
+            format!("{} {}", hex(i128::from(*c)), quoted(&[*c as u8], '\''))
+        }
+        SourceValue::Bool(b) if hexed => hex(i128::from(*b)),
+        SourceValue::Enum { value, .. } if hexed => hex(i128::from(*value)),
         SourceValue::Int(n) => n.to_string(),
         SourceValue::Char(c) => format!("{c} {}", quoted(&[*c as u8], '\'')),
         SourceValue::Bool(b) => b.to_string(),
@@ -92,7 +133,7 @@ pub fn source_value(v: &SourceValue) -> String {
             format!("{{{}}}", parts.join(", "))
         }
         SourceValue::Array { items, more } => {
-            let mut parts: Vec<String> = items.iter().map(source_value).collect();
+            let mut parts: Vec<String> = items.iter().map(&source_value).collect();
             if *more > 0 {
                 parts.push(format!("...({more} more)"));
             }
@@ -114,14 +155,14 @@ pub fn source_value(v: &SourceValue) -> String {
                 text
             }
         }
-        SourceValue::Record { name, fields } => record(name, fields),
+        SourceValue::Record { name, fields } => record(name, fields, hexed),
         SourceValue::Sequence {
             name,
             len,
             items,
             more,
         } => {
-            let mut parts: Vec<String> = items.iter().map(source_value).collect();
+            let mut parts: Vec<String> = items.iter().map(&source_value).collect();
             if name.is_empty() {
                 // A Rust array.
                 if *more > 0 {
@@ -166,7 +207,8 @@ pub fn source_value(v: &SourceValue) -> String {
 
 /// A Rust record as Rust writes it: `Point {x: 1, y: 2}`, `Some(5)`,
 /// `(1, 'x')`, `(7,)`, `None`, `()`.
-fn record(name: &str, fields: &[(String, SourceValue)]) -> String {
+fn record(name: &str, fields: &[(String, SourceValue)], hexed: bool) -> String {
+    let source_value = |v: &SourceValue| shown(v, hexed);
     if fields.is_empty() {
         return if name.is_empty() {
             "()".to_string()
@@ -330,5 +372,29 @@ mod tests {
             source_value(&SourceValue::Corrupted("a cycle".into())),
             "<corrupted: a cycle>"
         );
+    }
+
+    #[test]
+    fn hex_shows_every_integer_in_hex() {
+        let v = SourceValue::Struct(vec![
+            ("x".into(), SourceValue::Int(-1)),
+            ("big".into(), SourceValue::Int(-(1 << 40))),
+            ("c".into(), SourceValue::Char(97)),
+            ("ok".into(), SourceValue::Bool(true)),
+            ("f".into(), SourceValue::Float(2.5)),
+            (
+                "v".into(),
+                SourceValue::Record {
+                    name: "Some".into(),
+                    fields: vec![("__0".into(), SourceValue::Int(255))],
+                },
+            ),
+        ]);
+        assert_eq!(
+            source_value_hex(&v),
+            "{x = 0xffffffff, big = 0xffffff0000000000, c = 0x61 'a', ok = 0x1, f = 2.5, v = Some(0xff)}"
+        );
+        assert_eq!(value_hex(&Value::I32(-1)), "0xffffffff");
+        assert_eq!(value_hex(&Value::F64(2.5f64.to_bits())), "2.5");
     }
 }

@@ -949,6 +949,35 @@ fn debug_console_completions() {
         "{after_operator:?}"
     );
     assert_eq!(complete("nosuchcommand x"), Vec::<String>::new());
+
+    // The client's hex display (`format.hex`): integers in hex, inside
+    // aggregates too, in `evaluate` and `variables`.
+    let (frame, _) = top_frame(&mut c);
+    let corner = |c: &mut Client, hex: bool| {
+        c.ok(
+            "evaluate",
+            json!({ "expression": "s->corners[1]", "frameId": frame, "context": "watch",
+                    "format": { "hex": hex } }),
+        )["result"]
+            .clone()
+    };
+    assert_eq!(corner(&mut c, false), "{x = 4, y = 0}");
+    assert_eq!(corner(&mut c, true), "{x = 0x4, y = 0x0}");
+    let scopes = c.ok("scopes", json!({ "frameId": frame }));
+    let wasm_locals = scopes["scopes"][1]["variablesReference"].as_i64().unwrap();
+    let plain = c.ok("variables", json!({ "variablesReference": wasm_locals }));
+    let hexed = c.ok(
+        "variables",
+        json!({ "variablesReference": wasm_locals, "format": { "hex": true } }),
+    );
+    let first = |v: &Value| v["variables"][0]["value"].as_str().unwrap().to_string();
+    let (plain, hexed) = (first(&plain), first(&hexed));
+    // `N (0xN)` plain, `0xN` in hex.
+    assert_eq!(
+        plain.split_once(" (").map(|(_, h)| h.trim_end_matches(')')),
+        Some(hexed.as_str()),
+        "{plain} / {hexed}"
+    );
     c.finish();
 }
 
