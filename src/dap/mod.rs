@@ -759,6 +759,7 @@ impl Adapter {
                     supports_log_points: Some(true),
                     supports_completions_request: Some(true),
                     supports_value_formatting_options: Some(true),
+                    supports_set_expression: Some(true),
                     supports_evaluate_for_hovers: Some(true),
                     exception_breakpoint_filters: Some(vec![
                         dt::ExceptionBreakpointsFilter {
@@ -999,6 +1000,7 @@ impl Adapter {
                 Ok(json!({ "value": value }))
             }
             "evaluate" => self.evaluate(request),
+            "setExpression" => self.set_expression(request),
             "completions" => self.completions(request),
             "exceptionInfo" => {
                 let stop = self.stop()?;
@@ -1863,6 +1865,36 @@ impl Adapter {
                 }))
             }
         }
+    }
+
+    /// `setExpression` (a watch expression edited in place): what `set var
+    /// EXPRESSION = VALUE` does at the console — a mutable global, or
+    /// `{TYPE} ADDRESS` in memory (wasmtime 48 cannot write locals); its
+    /// refusal otherwise. Answers the expression's value read again.
+    fn set_expression(&mut self, request: &Incoming) -> Served {
+        let args: dap::requests::SetExpressionArguments = Self::arguments(request)?;
+        let frame = self.frame_or_top(args.frame_id)?;
+        self.writes += 1;
+        let line = format!("set var {} = {}", args.expression.trim(), args.value.trim());
+        let _ = self
+            .fe()?
+            .execute(&format!("frame {}", frame.index), &mut Vec::new());
+        self.fe()?.execute(&line, &mut Vec::new())?;
+        let hex = args.format.and_then(|f| f.hex).unwrap_or(false);
+        let value = match self
+            .ask(Request::Inspect(InspectRequest::Evaluate {
+                frame,
+                expr: args.expression.clone(),
+                print: PrintOptions::default(),
+                record: false,
+            }))?
+            .into_evaluated()?
+            .value
+        {
+            EvalValue::Number(n) => render::inspect::number(n, hex.then_some('x')),
+            EvalValue::Source(_, value) => source_text(&value, hex),
+        };
+        Ok(json!({ "value": value }))
     }
 
     /// `completions` in the debug console: the console's completions of

@@ -981,6 +981,41 @@ fn debug_console_completions() {
     c.finish();
 }
 
+/// `setExpression` writes what `set var` writes — a mutable global, a
+/// typed place in memory — and answers the value read back; a local (which
+/// wasmtime 48 cannot write) is refused with the reason.
+#[test]
+fn set_expression_writes_globals_and_memory() {
+    let mut c = Client::start();
+    let caps = c.launch(json!({ "program": "wat/fib.wat", "stopOnEntry": true }));
+    assert_eq!(caps["supportsSetExpression"], true);
+    c.ok("configurationDone", json!({}));
+    c.event("stopped");
+    let (frame, _) = top_frame(&mut c);
+    let set = |c: &mut Client, expression: &str, value: &str| {
+        c.request(
+            "setExpression",
+            json!({ "expression": expression, "value": value, "frameId": frame }),
+        )
+    };
+    let r = set(&mut c, "calls", "41");
+    assert_eq!(r["body"]["value"], "41", "{r}");
+    let r = set(&mut c, "{i32} 0x100", "7 * 6");
+    assert_eq!(r["body"]["value"], "42", "{r}");
+    let evaluated = c.ok(
+        "evaluate",
+        json!({ "expression": "calls + {i32} 0x100", "frameId": frame, "context": "watch" }),
+    );
+    assert_eq!(evaluated["result"], "83");
+    let r = set(&mut c, "r", "1");
+    assert_eq!(r["success"], false, "{r}");
+    assert_eq!(
+        r["message"],
+        "cannot write local r: wasmtime 48's debug API reads locals and the operand stack but cannot change them"
+    );
+    c.finish();
+}
+
 /// The editor's Stop while a program runs on plain code ends that run
 /// without replaying it: no `stopped` event, no note, and the adapter
 /// exits at once.
