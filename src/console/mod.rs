@@ -12,6 +12,7 @@ pub mod complete;
 pub mod json;
 pub mod output;
 mod source;
+pub use source::is_library_source;
 mod state;
 
 pub use complete::{Completion, CompletionKind, MAX_COMPLETIONS};
@@ -39,6 +40,10 @@ use std::time::Duration;
 
 /// The prompt, also echoed before each scripted command.
 pub const PROMPT: &str = "(wasmdbg) ";
+
+/// How many frames down from a crash in a library [`Console`] looks for
+/// the program's own code.
+const OWN_FRAME_DEPTH: usize = 64;
 
 /// How a [`Console`] shows things and what it does on its own.
 #[derive(Clone, Debug, Default)]
@@ -1202,12 +1207,59 @@ impl Console {
             write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
         }
         let crashed = stop.reason.is_crash();
+        let in_library = stop
+            .frame
+            .as_ref()
+            .and_then(|f| f.source.first())
+            .and_then(|s| s.location.as_ref())
+            .is_some_and(|l| source::is_library_source(&l.file));
+        let pause = stop.pause;
         self.state = State::Paused(Box::new(stop));
         self.selected = 0;
+        if crashed && in_library {
+            self.select_own_frame(pause, out)?;
+        }
         match self.coredump.clone() {
             Some(path) if crashed => self.generate_core_file(path, true, out),
             _ => Ok(()),
         }
+    }
+
+    /// After a crash in the standard library or libc (a Rust panic's or a
+    /// C `assert`'s `abort`), selects the first frame whose source is the
+    /// program's own, as lldb's frame recognizers select the caller of
+    /// `abort`, and says so (`frame 0` is one command away). Looks at most
+    /// [`OWN_FRAME_DEPTH`] frames down; selects nothing when none is found.
+    fn select_own_frame(
+        &mut self,
+        pause: crate::debugger::protocol::PauseId,
+        out: &mut dyn Write,
+    ) -> Result<(), String> {
+        for index in 1..OWN_FRAME_DEPTH {
+            let Ok(info) = self.session.frame(FrameRef::new(pause, index)) else {
+                return Ok(());
+            };
+            let own = info
+                .source
+                .first()
+                .and_then(|s| s.location.as_ref())
+                .is_some_and(|l| !source::is_library_source(&l.file));
+            if own {
+                self.selected = index;
+                if self.json {
+                    return Ok(());
+                }
+                write_out(
+                    out,
+                    &self.theme.dim(&format!(
+                        "(frame #0 is in a library: selected frame #{index}, the first in the program's own source; `frame 0` goes back)\n"
+                    )),
+                )?;
+                let shown = self.source.source_line(Some(&info));
+                return write_out(out, &render::frame_detail(&self.theme, &info, &shown));
+            }
+        }
+        Ok(())
     }
 
     /// Shows how the program ended and records it as the state.

@@ -248,3 +248,14 @@ pub(crate) fn info_line(info: &LineInfo, dim: impl Fn(&str) -> String) -> String
 pub(crate) fn info_sources(files: &[String]) -> String {
     files.iter().map(|f| format!("{f}\n")).collect()
 }
+
+/// Whether DWARF path `file` is of the standard library, libc or a
+/// toolchain rather than the program's own code: Rust's `/rustc/<commit>/`
+/// paths, a URI (`wasisdk://`), wasi-libc's and cargo's registry sources.
+pub fn is_library_source(file: &str) -> bool {
+    file.starts_with("/rustc/")
+        || file.contains("://")
+        || file.contains("/wasi-libc/")
+        || file.contains("/.cargo/registry/")
+        || file.contains("/.rustup/toolchains/")
+}

@@ -324,17 +324,6 @@ fn fix_sources(value: &mut Json) {
     }
 }
 
-/// Whether DWARF path `file` is of the standard library, libc or a
-/// toolchain rather than the program's own code: Rust's `/rustc/<commit>/`
-/// paths, a URI (`wasisdk://`), wasi-libc's and cargo's registry sources.
-fn is_library_source(file: &str) -> bool {
-    file.starts_with("/rustc/")
-        || file.contains("://")
-        || file.contains("/wasi-libc/")
-        || file.contains("/.cargo/registry/")
-        || file.contains("/.rustup/toolchains/")
-}
-
 /// The guest's `bytes` on `stream` as an `output` event.
 fn output_event(writer: &Writer, stream: OutputStream, bytes: &[u8]) {
     let category = match stream {
@@ -1494,7 +1483,7 @@ impl Adapter {
                         .display()
                         .to_string(),
                 ),
-                origin: is_library_source(file).then(|| LIBRARY_ORIGIN.to_string()),
+                origin: crate::console::is_library_source(file).then(|| LIBRARY_ORIGIN.to_string()),
                 ..Default::default()
             },
             _ => {

@@ -300,7 +300,6 @@ Breakpoint 1 at 0x16f4: main`inputs_p2::share (func[46]), file record-p2/src/mai
 (wasmdbg) reverse-continue
 Breakpoint 1 (going back: its last hit before)
 #0  0x16f4 in main`inputs_p2::share (func[46]) at record-p2/src/main.rs:48:5
-(source file record-p2/src/main.rs not found; `directory DIR` or `set substitute-path FROM TO` adds a place to look)
 => 0x16f4: block ;; label = @1
 (wasmdbg) info args
 total = {total}

@@ -614,6 +614,10 @@ in request #3: GET /trap?d=0
 #0  0x210f4 in main`abort (func[550]) at wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c:5:3
 (source file wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c not found; `directory DIR` or `set substitute-path FROM TO` adds a place to look)
 => 0x210f4: unreachable
+(frame #0 is in a library: selected frame #12, the first in the program's own source; `frame 0` goes back)
+#12 0xc4e1 in main`proxy::route (func[298]) at proxy/src/lib.rs:41:35
+41	            (200, format!("{}\n", 100 / divisor))
+=> 0xc4e1: call $_RNvNtNtCs9pv848UzQwQ_4core9panicking11panic_const23panic_const_div_by_zero
 (wasmdbg) reverse-continue
 Breakpoint 1 (going back: its last hit before)
 in request #3: GET /trap?d=0
@@ -687,6 +691,10 @@ Program stopped: trap: wasm `unreachable` instruction executed
 #0  0x210f4 in main`abort (func[550]) at wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c:5:3
 (source file wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c not found; `directory DIR` or `set substitute-path FROM TO` adds a place to look)
 => 0x210f4: unreachable
+(frame #0 is in a library: selected frame #12, the first in the program's own source; `frame 0` goes back)
+#12 0xc4e1 in main`proxy::route (func[298]) at proxy/src/lib.rs:41:35
+(source file proxy/src/lib.rs not found; `directory DIR` or `set substitute-path FROM TO` adds a place to look)
+=> 0xc4e1: call $_RNvNtNtCs9pv848UzQwQ_4core9panicking11panic_const23panic_const_div_by_zero
 (wasmdbg) bt 1
 #0  0x210f4 in main`abort (func[550]) at wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c:5:3
 [exit status: 0]
