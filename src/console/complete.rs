@@ -1,5 +1,5 @@
-//! Completion of a line typed at the prompt or in an editor's debug
-//! console: command names first, then a command's subcommands and
+//! Completion of a line typed in an editor's debug console (DAP
+//! `completions`): command names first, then a command's subcommands and
 //! options, then the names an expression or location may use — source
 //! variables in scope, Wasm locals and globals by name and as `$localN` /
 //! `$globalN`, the value history's `$N`, and function names. The names are
@@ -35,9 +35,9 @@ pub struct Completion {
 }
 
 /// Whether `c` belongs to a word that completes (a name, `$3`,
-/// `$local0`, `std::mem::swap`).
+/// `$local0`, `std::mem::swap`; `-` only at a word's start, for options).
 fn in_word(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '_' | '$' | ':' | '-')
+    c.is_alphanumeric() || matches!(c, '_' | '$' | ':')
 }
 
 /// The completions of the word that ends at byte `pos` of `line` (the
@@ -57,12 +57,18 @@ pub fn complete(
     } else {
         line.len()
     };
-    let head = &line[..pos.min(line.len())];
-    let start = head
+    let head = &line[..pos];
+    let mut start = head
         .char_indices()
         .rev()
         .find(|&(_, c)| !in_word(c))
         .map_or(0, |(i, c)| i + c.len_utf8());
+    // An option (`--all`, `-a`): its dashes, after a space.
+    let dashes = head[..start].len() - head[..start].trim_end_matches('-').len();
+    let option_start = start - dashes;
+    if dashes > 0 && (option_start == 0 || head[..option_start].ends_with(char::is_whitespace)) {
+        start = option_start;
+    }
     let word = &head[start..];
     let before: Vec<&str> = head[..start].split_whitespace().collect();
     let mut found: Vec<Completion> = Vec::new();
@@ -135,6 +141,7 @@ mod tests {
         assert_eq!(texts("p t"), (2, vec!["total".into(), "tick".into()]));
         assert_eq!(texts("p 1+$lo"), (4, vec!["$local0".to_string()]));
         assert_eq!(texts("p (t"), (3, vec!["total".into(), "tick".into()]));
+        assert_eq!(texts("p 1-t"), (4, vec!["total".into(), "tick".into()]));
         assert_eq!(texts("nosuch t"), (7, Vec::<String>::new()));
         // A position inside a character counts as the end of the line.
         let (start, found) = complete("p é", 3, |_| Vec::new());

@@ -1158,7 +1158,9 @@ impl Console {
 
     /// Follows the session's queued events ([`Session::take_events`]): each
     /// stop or end, whoever ran the program, becomes this console's state
-    /// (frame #0 selected) and is shown on `out` (in JSON mode, kept for the
+    /// (frame #0 selected; after a crash in a library, the program's own
+    /// frame, see `select_own_frame`) and is shown on `out` (in JSON mode,
+    /// kept for the
     /// next lines written). The guest's output is the session's sink's to
     /// show ([`output::GuestOutput`]); one that reaches the queue (a session
     /// started without a sink) is not shown, and breakpoint changes are
@@ -1207,16 +1209,22 @@ impl Console {
             write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
         }
         let crashed = stop.reason.is_crash();
-        let in_library = stop
-            .frame
-            .as_ref()
-            .and_then(|f| f.source.first())
-            .and_then(|s| s.location.as_ref())
-            .is_some_and(|l| source::is_library_source(&l.file));
+        // Every source level of frame #0 (its inlined functions too) is the
+        // library's.
+        let in_library = stop.frame.as_ref().is_some_and(|f| {
+            !f.source.is_empty()
+                && f.source.iter().all(|s| {
+                    s.location
+                        .as_ref()
+                        .is_some_and(|l| source::is_library_source(&l.file))
+                })
+        });
         let pause = stop.pause;
         self.state = State::Paused(Box::new(stop));
         self.selected = 0;
-        if crashed && in_library {
+        // Not with --json: its `stop` line names frame #0, and a script's
+        // next commands read the frame it says.
+        if crashed && in_library && !self.json {
             self.select_own_frame(pause, out)?;
         }
         match self.coredump.clone() {
@@ -1235,20 +1243,19 @@ impl Console {
         pause: crate::debugger::protocol::PauseId,
         out: &mut dyn Write,
     ) -> Result<(), String> {
-        for index in 1..OWN_FRAME_DEPTH {
+        for index in 1..=OWN_FRAME_DEPTH {
             let Ok(info) = self.session.frame(FrameRef::new(pause, index)) else {
                 return Ok(());
             };
-            let own = info
-                .source
-                .first()
-                .and_then(|s| s.location.as_ref())
-                .is_some_and(|l| !source::is_library_source(&l.file));
+            // Any source level of the program's own: a library function
+            // inlined into the user's (`unwrap`) still leaves it the user's.
+            let own = info.source.iter().any(|s| {
+                s.location
+                    .as_ref()
+                    .is_some_and(|l| !source::is_library_source(&l.file))
+            });
             if own {
                 self.selected = index;
-                if self.json {
-                    return Ok(());
-                }
                 write_out(
                     out,
                     &self.theme.dim(&format!(
@@ -1317,8 +1324,9 @@ impl Console {
         }
     }
 
-    /// The completions of the word that ends at byte `pos` of `line`, at
-    /// the prompt or in an editor's debug console: where the word starts,
+    /// The completions of the word that ends at byte `pos` of `line` in an
+    /// editor's debug console (the terminal prompt completes command names
+    /// only, from rustyline's own helper): where the word starts,
     /// and what may replace it (see [`complete::complete`]): commands, their
     /// options, and the names the session gives now (no pause: no
     /// variables). Nothing here fails.

@@ -1856,19 +1856,41 @@ impl Adapter {
         }
     }
 
-    /// `setExpression` (a watch expression edited in place): what `set var
-    /// EXPRESSION = VALUE` does at the console — a mutable global, or
+    /// `setExpression` (a watch expression edited in place): the requests
+    /// `set var EXPRESSION = VALUE` makes at the console, in the frame
+    /// `frameId` names — a mutable global, or
     /// `{TYPE} ADDRESS` in memory (wasmtime 48 cannot write locals); its
     /// refusal otherwise. Answers the expression's value read again.
     fn set_expression(&mut self, request: &Incoming) -> Served {
         let args: dap::requests::SetExpressionArguments = Self::arguments(request)?;
         let frame = self.frame_or_top(args.frame_id)?;
         self.writes += 1;
-        let line = format!("set var {} = {}", args.expression.trim(), args.value.trim());
-        let _ = self
-            .fe()?
-            .execute(&format!("frame {}", frame.index), &mut Vec::new());
-        self.fe()?.execute(&line, &mut Vec::new())?;
+        let target = args.expression.trim();
+        let write = match target.strip_prefix('{') {
+            Some(rest) => {
+                let (ty, address) = rest
+                    .split_once('}')
+                    .ok_or("malformed target: expected {TYPE} ADDRESS")?;
+                let ty = crate::program::expr::LoadType::parse(ty.trim()).ok_or_else(|| {
+                    failure!(
+                        "{:?} is not a type (i8, u8, i16, u16, i32, u32, i64, u64, f32, f64)",
+                        ty.trim()
+                    )
+                })?;
+                InspectRequest::SetMemory {
+                    frame,
+                    ty,
+                    address: address.trim().to_string(),
+                    expr: args.value.clone(),
+                }
+            }
+            None => InspectRequest::SetVariable {
+                frame,
+                name: target.to_string(),
+                expr: args.value.clone(),
+            },
+        };
+        self.ask(Request::Inspect(write))?;
         let hex = args.format.and_then(|f| f.hex).unwrap_or(false);
         let value = match self
             .ask(Request::Inspect(InspectRequest::Evaluate {
@@ -1892,8 +1914,8 @@ impl Adapter {
     /// commands, their options, variables in scope, `$` names, functions.
     fn completions(&mut self, request: &Incoming) -> Served {
         let args: dap::requests::CompletionsArguments = Self::arguments(request)?;
-        if let Some(id) = args.frame_id {
-            let frame = self.frame(id)?;
+        // A stale frame id completes in the selected frame.
+        if let Some(frame) = args.frame_id.and_then(|id| self.frame(id).ok()) {
             let _ = self
                 .fe()?
                 .execute(&format!("frame {}", frame.index), &mut Vec::new());
@@ -1915,10 +1937,12 @@ impl Adapter {
         let targets: Vec<Json> = found
             .iter()
             .map(|c| {
+                // `length` alone (no `start`, whose base DAP ties to
+                // `columnsStartAt1` and clients read differently): the
+                // characters before the cursor the target replaces.
                 json!({
                     "label": c.text,
                     "text": c.text,
-                    "start": utf16(&text[..start]),
                     "length": utf16(&text[start..pos]),
                     "type": match c.kind {
                         crate::console::CompletionKind::Command => "keyword",

@@ -61,10 +61,17 @@ struct Held {
 impl Held {
     fn flush(&mut self) {
         if !self.logged.is_empty() {
-            let batch = std::mem::replace(&mut self.logged, Vec::with_capacity(HELD_MAX));
+            let batch = std::mem::take(&mut self.logged);
             // A closed channel: the front end has gone (see `send`).
             let _ = self.sender.send(Message::Logged(batch));
         }
+    }
+}
+
+impl Drop for OutboxInner {
+    /// The last clone gone (the worker ending): what is held still goes.
+    fn drop(&mut self) {
+        locked(&self.held).flush();
     }
 }
 
@@ -74,8 +81,8 @@ fn locked(m: &Mutex<Held>) -> std::sync::MutexGuard<'_, Held> {
 
 impl Outbox {
     /// An outbox over `sender`, with its flusher thread (which ends within
-    /// a second of the last clone of the outbox, and never keeps the
-    /// channel open longer than a flush).
+    /// a second and [`HOLD_FOR`] of the last clone of the outbox, and never
+    /// keeps the channel open longer than a flush).
     pub(crate) fn new(sender: Sender<Message>) -> Outbox {
         let (tx, rx) = std::sync::mpsc::channel::<std::sync::Weak<OutboxInner>>();
         let flusher = std::thread::Builder::new()
