@@ -1224,13 +1224,17 @@ impl Console {
         self.selected = 0;
         // Not with --json: its `stop` line names frame #0, and a script's
         // next commands read the frame it says.
-        if crashed && in_library && !self.json {
-            self.select_own_frame(pause, out)?;
-        }
-        match self.coredump.clone() {
+        // The core dump is written even when the selection cannot be shown.
+        let selected = if crashed && in_library && !self.json {
+            self.select_own_frame(pause, out)
+        } else {
+            Ok(())
+        };
+        let dumped = match self.coredump.clone() {
             Some(path) if crashed => self.generate_core_file(path, true, out),
             _ => Ok(()),
-        }
+        };
+        selected.and(dumped)
     }
 
     /// After a crash in the standard library or libc (a Rust panic's or a

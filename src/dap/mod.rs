@@ -980,7 +980,8 @@ impl Adapter {
                     name: args.name.clone(),
                     expr: args.value.clone(),
                 }))?;
-                let globals = self.globals(frame, false)?;
+                let hex = args.format.as_ref().and_then(|f| f.hex).unwrap_or(false);
+                let globals = self.globals(frame, hex)?;
                 let value = globals
                     .into_iter()
                     .find(|(n, _, _)| *n == args.name)

@@ -354,11 +354,9 @@ impl Session {
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match self.responses.recv_timeout(left) {
-                Ok(Message::Response(r)) => return *r,
-                Ok(Message::Event(e)) => self.deliver(e),
-                Ok(Message::Logged(batch)) => {
-                    for logged in batch {
-                        self.deliver(Event::Logged(Box::new(logged)));
+                Ok(message) => {
+                    if let Some(response) = self.take(message) {
+                        return response;
                     }
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
@@ -404,16 +402,29 @@ impl Session {
     fn wait(&self) -> Response {
         loop {
             match self.responses.recv() {
-                Ok(Message::Response(r)) => return *r,
-                Ok(Message::Event(e)) => self.deliver(e),
-                Ok(Message::Logged(batch)) => {
-                    for logged in batch {
-                        self.deliver(Event::Logged(Box::new(logged)));
+                Ok(message) => {
+                    if let Some(response) = self.take(message) {
+                        return response;
                     }
                 }
                 Err(_) => return self.worker_gone(),
             }
         }
+    }
+
+    /// One message from the worker: a response is returned; events (a
+    /// batch of dprintf hits one by one) are delivered.
+    fn take(&self, message: Message) -> Option<Response> {
+        match message {
+            Message::Response(r) => return Some(*r),
+            Message::Event(e) => self.deliver(e),
+            Message::Logged(batch) => {
+                for logged in batch {
+                    self.deliver(Event::Logged(Box::new(logged)));
+                }
+            }
+        }
+        None
     }
 }
 

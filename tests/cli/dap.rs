@@ -1040,6 +1040,21 @@ fn set_expression_writes_globals_and_memory() {
         json!({ "expression": "calls + {i32} 0x100", "frameId": frame, "context": "watch" }),
     );
     assert_eq!(evaluated["result"], "83");
+    // `setVariable` in the Globals scope answers in hex when asked.
+    let scopes = c.ok("scopes", json!({ "frameId": frame }));
+    let globals = scopes["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Globals")
+        .map(|s| s["variablesReference"].clone())
+        .unwrap();
+    let written = c.ok(
+        "setVariable",
+        json!({ "variablesReference": globals, "name": "calls", "value": "41",
+                "format": { "hex": true } }),
+    );
+    assert_eq!(written["value"], "0x29", "{written}");
     let r = set(&mut c, "r", "1");
     assert_eq!(r["success"], false, "{r}");
     assert_eq!(
