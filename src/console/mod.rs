@@ -41,6 +41,45 @@ use std::time::Duration;
 /// The prompt, also echoed before each scripted command.
 pub const PROMPT: &str = "(wasmdbg) ";
 
+/// The request `set var TARGET = VALUE` makes in `frame`: a store into
+/// memory for `{TYPE} ADDRESS`, else a write of the variable TARGET names
+/// (a mutable global; the core refuses a local). Shared by the console and
+/// the DAP's `setExpression`.
+///
+/// # Errors
+/// A `{` without its `}`, a TYPE that is not a Wasm load type.
+pub fn assign_request(
+    frame: FrameRef,
+    target: &str,
+    value: &str,
+) -> Result<InspectRequest, String> {
+    let target = target.trim();
+    Ok(match target.strip_prefix('{') {
+        Some(rest) => {
+            let (ty, address) = rest
+                .split_once('}')
+                .ok_or("malformed target: expected {TYPE} ADDRESS")?;
+            let ty = LoadType::parse(ty.trim()).ok_or_else(|| {
+                format!(
+                    "{:?} is not a type (i8, u8, i16, u16, i32, u32, i64, u64, f32, f64)",
+                    ty.trim()
+                )
+            })?;
+            InspectRequest::SetMemory {
+                frame,
+                ty,
+                address: address.trim().to_string(),
+                expr: value.to_string(),
+            }
+        }
+        None => InspectRequest::SetVariable {
+            frame,
+            name: target.to_string(),
+            expr: value.to_string(),
+        },
+    })
+}
+
 /// How many frames down from a crash in a library [`Console`] looks for
 /// the program's own code.
 const OWN_FRAME_DEPTH: usize = 64;
@@ -824,28 +863,7 @@ impl Console {
             }
             Command::Assign { target, value } => {
                 let frame = self.selected_frame()?;
-                let request = match target.strip_prefix('{') {
-                    Some(rest) => {
-                        let (ty, address) = rest
-                            .split_once('}')
-                            .ok_or("malformed target: expected {TYPE} ADDRESS")?;
-                        let ty = LoadType::parse(ty.trim()).ok_or_else(|| {
-                            format!("{:?} is not a type (i8, u8, i16, u16, i32, u32, i64, u64, f32, f64)", ty.trim())
-                        })?;
-                        Request::Inspect(InspectRequest::SetMemory {
-                            frame,
-                            ty,
-                            address: address.to_string(),
-                            expr: value,
-                        })
-                    }
-                    None => Request::Inspect(InspectRequest::SetVariable {
-                        frame,
-                        name: target,
-                        expr: value,
-                    }),
-                };
-                self.done(request)?
+                self.done(Request::Inspect(assign_request(frame, &target, &value)?))?
             }
             Command::X {
                 fmt,

@@ -1866,31 +1866,7 @@ impl Adapter {
         let args: dap::requests::SetExpressionArguments = Self::arguments(request)?;
         let frame = self.frame_or_top(args.frame_id)?;
         self.writes += 1;
-        let target = args.expression.trim();
-        let write = match target.strip_prefix('{') {
-            Some(rest) => {
-                let (ty, address) = rest
-                    .split_once('}')
-                    .ok_or("malformed target: expected {TYPE} ADDRESS")?;
-                let ty = crate::program::expr::LoadType::parse(ty.trim()).ok_or_else(|| {
-                    failure!(
-                        "{:?} is not a type (i8, u8, i16, u16, i32, u32, i64, u64, f32, f64)",
-                        ty.trim()
-                    )
-                })?;
-                InspectRequest::SetMemory {
-                    frame,
-                    ty,
-                    address: address.trim().to_string(),
-                    expr: args.value.clone(),
-                }
-            }
-            None => InspectRequest::SetVariable {
-                frame,
-                name: target.to_string(),
-                expr: args.value.clone(),
-            },
-        };
+        let write = crate::console::assign_request(frame, &args.expression, &args.value)?;
         self.ask(Request::Inspect(write))?;
         let hex = args.format.and_then(|f| f.hex).unwrap_or(false);
         let value = match self
