@@ -251,11 +251,17 @@ pub(crate) fn info_sources(files: &[String]) -> String {
 
 /// Whether DWARF path `file` is of the standard library, libc or a
 /// toolchain rather than the program's own code: Rust's `/rustc/<commit>/`
-/// paths, a URI (`wasisdk://`), wasi-libc's and cargo's registry sources.
+/// paths, a URI (`wasisdk://`), wasi-libc's sources (under a `wasi-libc`
+/// folder, or its own top folders as Debian's `wasi-libc` package names
+/// them: `libc-bottom-half/sources/abort.c`) and cargo's registry sources.
 pub fn is_library_source(file: &str) -> bool {
+    const WASI_LIBC_TOP: [&str; 3] = ["libc-bottom-half/", "libc-top-half/", "dlmalloc/"];
     file.starts_with("/rustc/")
         || file.contains("://")
         || file.contains("/wasi-libc/")
         || file.contains("/.cargo/registry/")
         || file.contains("/.rustup/toolchains/")
+        || WASI_LIBC_TOP
+            .iter()
+            .any(|top| file.starts_with(top) || file.contains(&format!("/{top}")))
 }

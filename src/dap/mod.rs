@@ -1004,9 +1004,16 @@ impl Adapter {
                     StopReason::MemoryLimit(_) => ("memory limit", "always"),
                     _ => return Err("the program did not stop at an exception".into()),
                 };
+                // The program's own words first, where it said why
+                // (a Rust panic, a failed `assert`).
+                let why = render::stop_reason(&stop.reason);
+                let description = match &stop.panic {
+                    Some(p) => format!("{}\n{why}", render::panic_message(p)),
+                    None => why,
+                };
                 Ok(json!({
                     "exceptionId": id,
-                    "description": render::stop_reason(&stop.reason),
+                    "description": description,
                     "breakMode": mode,
                 }))
             }
@@ -2428,7 +2435,10 @@ impl Adapter {
                     "description": if text.is_empty() { "Paused".to_string() } else { text.clone() },
                 });
                 if reason == "exception" {
-                    body["text"] = json!(text);
+                    body["text"] = match &stop.panic {
+                        Some(p) => json!(render::panic_message(p)),
+                        None => json!(text),
+                    };
                 }
                 if !ids.is_empty() {
                     body["hitBreakpointIds"] = json!(ids);

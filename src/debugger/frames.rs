@@ -71,6 +71,9 @@ pub(crate) struct Paused {
     pub(crate) pause: Option<PauseId>,
     /// Why the program paused (a core dump records it).
     pub(crate) reason: Option<super::protocol::StopReason>,
+    /// The panic the program reported before it trapped (a core dump
+    /// records it).
+    pub(crate) panic: Option<super::protocol::PanicMessage>,
     program: Arc<Program>,
     modules: Arc<Vec<Module>>,
     frames: Vec<WasmFrame>,
@@ -107,6 +110,7 @@ impl Paused {
         Paused {
             pause,
             reason: None,
+            panic: None,
             program,
             modules,
             frames: Vec::new(),

@@ -77,11 +77,17 @@ pub(crate) fn pause(
     if reason.is_crash() || matches!(reason, StopReason::Interrupted { .. }) {
         announce_replayed_request(shared, &mut store, &mut paused, &channel);
     }
+    let panic = match reason {
+        StopReason::Trap(_) => channel.responses.panic(),
+        _ => None,
+    };
+    paused.panic = panic.clone();
     channel.send(Response::Stopped(Stop {
         pause,
         reason,
         frame,
         request,
+        panic,
     }));
     loop {
         let request = match channel.recv() {
@@ -301,6 +307,7 @@ pub(crate) fn before_serving(shared: &Arc<Shared>) -> bool {
         reason: StopReason::Entry,
         frame: None,
         request: None,
+        panic: None,
     }));
     loop {
         let Incoming::Request(request) = channel.recv() else {

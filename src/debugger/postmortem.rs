@@ -89,11 +89,13 @@ pub(crate) fn spawn(
                 .and_then(|s| s.stop.clone())
                 .unwrap_or(StopReason::CoreDump);
             let frame = (!pm.frames.is_empty()).then(|| pm.frame_info(0));
+            let panic = pm.dump.wasmdbg.as_ref().and_then(|s| s.panic.clone());
             send(Response::Stopped(Stop {
                 pause,
                 reason,
                 frame,
                 request: None,
+                panic,
             }));
             for incoming in requests {
                 let request = match incoming {

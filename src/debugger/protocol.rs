@@ -1483,6 +1483,48 @@ pub struct Stop {
     /// Under `wasmdbg serve`: the HTTP request the paused instance serves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<RequestInfo>,
+    /// At a trap: the Rust panic or C `assert` the program reported on its
+    /// stderr just before it aborted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panic: Option<PanicMessage>,
+}
+
+/// What a program said on its stderr as it gave up, read back from the
+/// last bytes it wrote there (at most [`PanicMessage::TAIL`]): Rust's
+/// panic hook (`thread 'main' panicked at src/main.rs:4:5:` and the
+/// message) or wasi-libc's (musl's) failed `assert` (`Assertion failed:
+/// EXPR (FILE: FUNCTION: LINE)`), when stderr ends with it (a panic's
+/// message may have several lines: all that follows its first line, up to
+/// the hook's `RUST_BACKTRACE` note, is taken as the message).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PanicMessage {
+    /// Which of the two it was.
+    pub kind: PanicKind,
+    /// The panic's message (several lines when the program wrote several),
+    /// or the failed assertion's expression, as written.
+    pub message: String,
+    /// Where, as the program wrote it: `src/main.rs:4:5` (file, line,
+    /// column) for a panic, `FILE:LINE` for an assertion.
+    pub location: String,
+    /// The function a failed assertion was in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+}
+
+impl PanicMessage {
+    /// How many of the last bytes written to stderr are kept to find a
+    /// panic message in.
+    pub const TAIL: usize = 8192;
+}
+
+/// Which runtime reported a [`PanicMessage`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PanicKind {
+    /// Rust's standard library panic hook.
+    RustPanic,
+    /// C's `assert` (wasi-libc).
+    CAssert,
 }
 
 /// `wasmdbg serve`'s requests ([`Request::Requests`]).

@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 
-use super::protocol::{Event, Logged, OutputStream as Stream, Response};
+use super::protocol::{Event, Logged, OutputStream as Stream, PanicKind, PanicMessage, Response};
 
 /// What the worker sends the [`super::Session`]: events while the guest
 /// runs, and the one response to each request.
@@ -51,6 +51,9 @@ struct OutboxInner {
     /// The thread that sends what is held after [`HOLD_FOR`] (none if it
     /// could not be started: then nothing is held).
     flusher: Option<std::thread::Thread>,
+    /// The last bytes the guest wrote to stderr in this run (at most
+    /// [`PanicMessage::TAIL`]), shown or not, for [`Outbox::panic`].
+    stderr: Mutex<Vec<u8>>,
 }
 
 struct Held {
@@ -73,6 +76,68 @@ impl Drop for OutboxInner {
     fn drop(&mut self) {
         locked(&self.held).flush();
     }
+}
+
+fn tail(m: &Mutex<Vec<u8>>) -> std::sync::MutexGuard<'_, Vec<u8>> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The message `stderr` ends with: Rust's panic hook's
+///
+/// ```text
+/// thread 'main' (1) panicked at src/main.rs:4:5:
+/// MESSAGE
+/// note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+/// ```
+///
+/// (the thread's number and the note are not always there; the message may
+/// have several lines, so what follows a panic without the note is taken
+/// as its message), or musl's `Assertion failed: EXPR (FILE: FUNCTION:
+/// LINE)` line. `None` when anything else was written after it.
+fn panic_message(stderr: &str) -> Option<PanicMessage> {
+    let body = stderr.strip_suffix('\n').unwrap_or(stderr);
+    let last_line = body.rsplit('\n').next().unwrap_or(body);
+    if let Some(assert) = last_line.strip_prefix("Assertion failed: ")
+        && let Some(inner) = assert.strip_suffix(')')
+        && let Some((expr, place)) = inner.rsplit_once(" (")
+    {
+        let mut parts = place.rsplitn(3, ": ");
+        let (line, function, file) = (parts.next()?, parts.next()?, parts.next()?);
+        line.parse::<u32>().ok()?;
+        return Some(PanicMessage {
+            kind: PanicKind::CAssert,
+            message: expr.to_string(),
+            location: format!("{file}:{line}"),
+            function: Some(function.to_string()),
+        });
+    }
+    let body = match body.rsplit_once('\n') {
+        Some((before, note)) if note.starts_with("note: run with `RUST_BACKTRACE=") => before,
+        _ => body,
+    };
+    // The last line that starts a panic; what follows is its message.
+    let start = body
+        .rmatch_indices("thread '")
+        .map(|(at, _)| at)
+        .filter(|&at| at == 0 || body.as_bytes()[at - 1] == b'\n')
+        .find(|&at| {
+            body[at..]
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains(" panicked at "))
+        })?;
+    let (head, message) = body[start..].split_once('\n')?;
+    // The hook writes the note last: output after it is not the panic's.
+    if message.contains("\nnote: run with `RUST_BACKTRACE=") {
+        return None;
+    }
+    let location = head.split_once(" panicked at ")?.1.strip_suffix(':')?;
+    Some(PanicMessage {
+        kind: PanicKind::RustPanic,
+        message: message.to_string(),
+        location: location.to_string(),
+        function: None,
+    })
 }
 
 fn locked(m: &Mutex<Held>) -> std::sync::MutexGuard<'_, Held> {
@@ -108,9 +173,31 @@ impl Outbox {
                 logged: Vec::new(),
             }),
             flusher,
+            stderr: Mutex::new(Vec::new()),
         });
         let _ = tx.send(Arc::downgrade(&inner));
         Outbox(inner)
+    }
+
+    /// Forgets what the guest wrote to stderr (a new run starts).
+    pub(crate) fn forget_stderr(&self) {
+        tail(&self.0.stderr).clear();
+    }
+
+    /// Notes `bytes` written to stderr, keeping the last
+    /// [`PanicMessage::TAIL`].
+    fn note_stderr(&self, bytes: &[u8]) {
+        let mut kept = tail(&self.0.stderr);
+        let bytes = &bytes[bytes.len().saturating_sub(PanicMessage::TAIL)..];
+        let over = (kept.len() + bytes.len()).saturating_sub(PanicMessage::TAIL);
+        kept.drain(..over);
+        kept.extend_from_slice(bytes);
+    }
+
+    /// The panic or failed assertion the guest's stderr ends with, if it
+    /// ends with one (see [`PanicMessage`]).
+    pub(crate) fn panic(&self) -> Option<PanicMessage> {
+        panic_message(&String::from_utf8_lossy(&tail(&self.0.stderr)))
     }
 
     /// Sends `message` after what is held.
@@ -149,11 +236,21 @@ pub(crate) struct GuestOutput {
     /// What the guest is told when it asks whether this is a terminal (the
     /// front end's answer, `RunConfig::output_is_terminal`).
     pub terminal: bool,
+    /// Whether writes are sent to the front end; `false` for a replay of
+    /// output already shown (`wasmdbg run`'s fast path), where stderr is
+    /// only noted for [`Outbox::panic`].
+    pub shown: bool,
 }
 
 impl GuestOutput {
     pub(crate) fn send(&self, bytes: &[u8]) {
         if bytes.is_empty() {
+            return;
+        }
+        if self.stream == Stream::Stderr {
+            self.sender.note_stderr(bytes);
+        }
+        if !self.shown {
             return;
         }
         // A closed channel means the front end has gone; the output has
@@ -217,5 +314,62 @@ impl StdoutStream for GuestOutput {
 
     fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
         Box::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rust(message: &str, location: &str) -> Option<PanicMessage> {
+        Some(PanicMessage {
+            kind: PanicKind::RustPanic,
+            message: message.into(),
+            location: location.into(),
+            function: None,
+        })
+    }
+
+    /// The texts are what rustc 1.95's standard library and wasi-libc
+    /// (wasi-sdk 30) write.
+    #[test]
+    fn panic_messages_are_read_from_the_end_of_stderr() {
+        let note =
+            "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(
+            panic_message(&format!(
+                "log\nthread 'main' (1) panicked at src/main.rs:67:9:\naccount 7 is overdrawn by 40\n{note}"
+            )),
+            rust("account 7 is overdrawn by 40", "src/main.rs:67:9")
+        );
+        // Without the note (a second panic), a message of two lines, an
+        // older standard library's thread name without a number.
+        assert_eq!(
+            panic_message("thread 'main' panicked at a.rs:1:2:\nfirst\nsecond\n"),
+            rust("first\nsecond", "a.rs:1:2")
+        );
+        assert_eq!(
+            panic_message("x\nAssertion failed: n > 0 (src/check.c: check: 12)\n"),
+            Some(PanicMessage {
+                kind: PanicKind::CAssert,
+                message: "n > 0".into(),
+                location: "src/check.c:12".into(),
+                function: Some("check".into()),
+            })
+        );
+        // Output after the message, a line that only mentions a panic,
+        // nothing at all.
+        assert_eq!(
+            panic_message(&format!(
+                "thread 'main' panicked at a.rs:1:2:\nboom\n{note}more output\n"
+            )),
+            None
+        );
+        assert_eq!(
+            panic_message("the thread 'main' panicked at a.rs:1:2:\n"),
+            None
+        );
+        assert_eq!(panic_message("Assertion failed: n > 0 (oops)\n"), None);
+        assert_eq!(panic_message(""), None);
     }
 }

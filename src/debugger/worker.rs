@@ -907,24 +907,29 @@ fn build_wasi(
     kind: ProgramKind,
     echo: bool,
 ) -> Result<Host> {
-    let stream = |stream| GuestOutput {
+    output.forget_stderr();
+    let stream = |stream, shown| GuestOutput {
         stream,
         sender: output.clone(),
         terminal: config.output_is_terminal,
+        shown,
     };
     let (wasi, p2, replay) = match &config.replay {
         Some(replay) => {
-            let echo = echo.then(|| (stream(OutputStream::Stdout), stream(OutputStream::Stderr)));
+            let echo = (
+                stream(OutputStream::Stdout, echo),
+                stream(OutputStream::Stderr, echo),
+            );
             (
                 WasiCtxBuilder::new().build_p1(),
                 WasiCtxBuilder::new().build(),
-                Some(Cursor::new(replay.trace.clone(), echo)),
+                Some(Cursor::new(replay.trace.clone(), Some(echo))),
             )
         }
         None => {
             let mut wasi = wasi_builder(config)?;
-            wasi.stdout(stream(OutputStream::Stdout))
-                .stderr(stream(OutputStream::Stderr));
+            wasi.stdout(stream(OutputStream::Stdout, true))
+                .stderr(stream(OutputStream::Stderr, true));
             match kind {
                 ProgramKind::Module => (wasi.build_p1(), WasiCtxBuilder::new().build(), None),
                 ProgramKind::Component => (WasiCtxBuilder::new().build_p1(), wasi.build(), None),

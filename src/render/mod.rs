@@ -13,6 +13,6 @@ pub mod inspect;
 
 pub use views::{
     SourceLine, backtrace, backtrace_elided, breakpoint_set, breakpoints, core_file_written,
-    disassembly, exception, frame_detail, frame_line, locals, outcome, replaying, request_recorded,
-    stack, stop_banner, stop_reason,
+    disassembly, exception, frame_detail, frame_line, locals, outcome, panic_message, replaying,
+    request_recorded, stack, stop_banner, stop_reason,
 };

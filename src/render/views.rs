@@ -6,7 +6,7 @@ use comfy_table::{Table, presets};
 use super::{Theme, value};
 use crate::debugger::protocol::{
     BreakpointInfo, BreakpointKind, DisasmLine, Exception, FrameInfo, Local, LogSpec, Outcome,
-    ReverseStop, Stop, StopReason, Value, WatchValue,
+    PanicKind, PanicMessage, ReverseStop, Stop, StopReason, Value, WatchValue,
 };
 use crate::program::dwarf::SourceLoc;
 
@@ -160,6 +160,10 @@ pub fn stop_banner(theme: &Theme, stop: &Stop, source: &SourceLine) -> String {
         out.push_str(&theme.event(&why));
         out.push('\n');
     }
+    if let Some(p) = &stop.panic {
+        out.push_str(&theme.event(&panic_message(p)));
+        out.push('\n');
+    }
     if let Some(r) = &stop.request {
         out.push_str(&theme.event(&format!(
             "in request #{}: {} {}",
@@ -194,6 +198,24 @@ fn reverse_stop(stop: &ReverseStop) -> String {
             "No more reverse-execution history: at the start of the recording".to_string()
         }
         ReverseStop::Unfinished { why } => format!("Program stopped: {why}"),
+    }
+}
+
+/// A panic or failed assertion as the program wrote it, on one line where
+/// the program's own message has one: `panicked at src/main.rs:4:5:
+/// attempt to divide by zero`, `Assertion failed: n > 0 (main.c: check:
+/// 12)`.
+pub fn panic_message(p: &PanicMessage) -> String {
+    match p.kind {
+        PanicKind::RustPanic => format!("panicked at {}: {}", p.location, p.message),
+        PanicKind::CAssert => {
+            let (file, line) = p.location.rsplit_once(':').unwrap_or((&p.location, "?"));
+            format!(
+                "Assertion failed: {} ({file}: {}: {line})",
+                p.message,
+                p.function.as_deref().unwrap_or("?")
+            )
+        }
     }
 }
 

@@ -718,7 +718,8 @@ fn reverse_continue_finds_the_last_write_of_a_data_breakpoint() {
     c.finish();
 }
 
-/// A Rust panic: only the program's own frames are sources an editor opens
+/// A Rust panic: the stop and `exceptionInfo` name it (the program's
+/// stderr said it), and only the program's own frames are sources an editor opens
 /// by path. libc's `wasisdk://` file and the standard library's `/rustc/`
 /// files (not on this machine: no toolchain is looked for) come by
 /// `sourceReference`, `deemphasize`d, so the editor focuses `app::ratio`;
@@ -733,7 +734,19 @@ fn library_frames_are_deemphasized_and_sources_not_on_disk_come_by_reference() {
         "directories": ["tests/guests"],
     }));
     c.ok("configurationDone", json!({}));
-    assert_eq!(c.event("stopped")["reason"], "exception");
+    // The stop and the exception widget name the panic first.
+    let stopped = c.event("stopped");
+    assert_eq!(stopped["reason"], "exception");
+    assert_eq!(
+        stopped["text"],
+        "panicked at src/main.rs:75:5: attempt to divide by zero"
+    );
+    let info = c.ok("exceptionInfo", json!({ "threadId": 1 }));
+    assert_eq!(
+        info["description"],
+        "panicked at src/main.rs:75:5: attempt to divide by zero\n\
+         Program stopped: trap: wasm `unreachable` instruction executed"
+    );
     let trace = c.ok("stackTrace", json!({ "threadId": 1 }));
     let frames = trace["stackFrames"].as_array().unwrap();
     let abort = &frames[0]["source"];

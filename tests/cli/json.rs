@@ -269,3 +269,30 @@ fn dprintf_hits_are_logged_lines_with_their_values() {
         ])
     );
 }
+
+/// At a Rust panic the stop line carries the panic's message and place as
+/// data, read from the program's stderr.
+#[test]
+fn a_panic_is_part_of_the_stop_line() {
+    let (lines, status) = json_run(&[
+        "run",
+        "--json",
+        "tests/guests/app-p1.wasm",
+        "divide",
+        "7",
+        "0",
+    ]);
+    let stop = lines
+        .iter()
+        .find(|l| l["type"] == "stop")
+        .unwrap_or_else(|| panic!("no stop line: {lines:?}"));
+    assert_eq!(
+        stop["stop"]["panic"],
+        serde_json::json!({
+            "kind": "rust_panic",
+            "message": "attempt to divide by zero",
+            "location": "src/main.rs:75:5",
+        })
+    );
+    assert_eq!(status, 134);
+}

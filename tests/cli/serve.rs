@@ -610,6 +610,7 @@ path = "/trap"
 query = "d=0"
 (wasmdbg) continue
 Program stopped: trap: wasm `unreachable` instruction executed
+panicked at src/lib.rs:41:35: attempt to divide by zero
 in request #3: GET /trap?d=0
 #0  0x210f4 in main`abort (func[550]) at wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c:5:3
 (source file wasisdk://v30.0/src/wasi-libc/libc-bottom-half/sources/abort.c not found; `directory DIR` or `set substitute-path FROM TO` adds a place to look)

@@ -92,3 +92,17 @@ fn stack_exhaustion() {
     );
     insta::assert_snapshot!(text);
 }
+
+/// A failed C `assert` (tests/guests/c/mean.c with no numbers): wasi-libc
+/// writes the message and calls `abort`, which traps. The stop repeats the
+/// message, and the frame selected is `mean`'s, below libc's `abort` and
+/// `__assert_fail`; `frame 0` goes back to libc's.
+#[test]
+fn a_failed_c_assert_is_named_and_its_caller_selected() {
+    insta::assert_snapshot!(batch(
+        "tests/guests/mean-c.wasm",
+        &["--directory", "tests/guests"],
+        &["info args", "frame 0", "continue"],
+        &[],
+    ));
+}

@@ -42,6 +42,10 @@ pub struct WasmdbgSection {
     pub frames: Vec<DumpedFrame>,
     /// Why the program was paused when the dump was written.
     pub stop: Option<super::protocol::StopReason>,
+    /// The Rust panic or C `assert` the program reported on stderr before
+    /// it trapped (absent in dumps of older writers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panic: Option<super::protocol::PanicMessage>,
 }
 
 /// A core module of the dumped program.

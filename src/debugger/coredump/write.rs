@@ -183,6 +183,7 @@ pub(crate) fn write(
         modules: dumped_modules,
         frames,
         stop: paused.reason.clone(),
+        panic: paused.panic.clone(),
     };
     let ours_json = serde_json::to_vec(&ours)?;
 

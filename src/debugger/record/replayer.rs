@@ -20,8 +20,10 @@ pub(crate) struct Cursor {
     pub trace: Arc<Trace>,
     /// The index of the next call to answer.
     pub next: usize,
-    /// Where the guest's stdout and stderr writes go; `None` while the
-    /// output was already shown (`wasmdbg run`'s fast path's first replay).
+    /// Where the guest's stdout and stderr writes go (not shown again
+    /// while the output was already shown, as in `wasmdbg run`'s fast
+    /// path's first replay: see [`GuestOutput::shown`]); `None` where
+    /// nothing reads them.
     pub echo: Option<(GuestOutput, GuestOutput)>,
     /// A component's stdout and stderr streams: the host `rep`s its
     /// replayed `get-stdout` and `get-stderr` calls returned and the guest
