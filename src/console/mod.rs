@@ -24,8 +24,8 @@ use std::io::Write;
 use crate::debugger::Session;
 use crate::debugger::answer::{EvalValue, Evaluated, Listed};
 use crate::debugger::protocol::{
-    CoreModuleId, ErrorKind, Event, Examine, FactsRequest, FrameRef, Outcome, Request, Response,
-    Stop, StopReason,
+    CoreModuleId, ErrorKind, Event, Examine, FactsRequest, FrameInfo, FrameRef, Outcome, PauseId,
+    Request, Response, Stop, StopReason,
 };
 use crate::debugger::protocol::{
     LineAt, LogSpec, ModuleRef, Reverse, Selection, ThreadId, WatchSpec,
@@ -604,7 +604,10 @@ impl Console {
             Command::ReverseNext => self.reverse(Reverse::StepLine { over: true }, out)?,
             Command::ReverseStepi => self.reverse(Reverse::StepInstruction { over: false }, out)?,
             Command::ReverseNexti => self.reverse(Reverse::StepInstruction { over: true }, out)?,
-            Command::ReverseFinish => self.reverse(Reverse::Finish, out)?,
+            Command::ReverseFinish => {
+                let frame = self.selected_frame()?;
+                self.reverse(Reverse::Finish { frame }, out)?
+            }
             Command::Maintenance {
                 what: command::Maintenance::Panic { place },
             } => {
@@ -1227,16 +1230,7 @@ impl Console {
             write_out(out, &render::stop_banner(&self.theme, &stop, &shown))?;
         }
         let crashed = stop.reason.is_crash();
-        // Every source level of frame #0 (its inlined functions too) is the
-        // library's.
-        let in_library = stop.frame.as_ref().is_some_and(|f| {
-            !f.source.is_empty()
-                && f.source.iter().all(|s| {
-                    s.location
-                        .as_ref()
-                        .is_some_and(|l| source::is_library_source(&l.file))
-                })
-        });
+        let in_library = stop.frame.as_ref().is_some_and(is_library_frame);
         let pause = stop.pause;
         self.state = State::Paused(Box::new(stop));
         self.selected = 0;
@@ -1260,37 +1254,52 @@ impl Console {
     /// program's own, as lldb's frame recognizers select the caller of
     /// `abort`, and says so (`frame 0` is one command away). Looks at most
     /// [`OWN_FRAME_DEPTH`] frames down; selects nothing when none is found.
-    fn select_own_frame(
-        &mut self,
-        pause: crate::debugger::protocol::PauseId,
-        out: &mut dyn Write,
-    ) -> Result<(), String> {
-        for index in 1..=OWN_FRAME_DEPTH {
-            let Ok(info) = self.session.frame(FrameRef::new(pause, index)) else {
-                return Ok(());
-            };
-            // Any source level of the program's own: a library function
-            // inlined into the user's (`unwrap`) still leaves it the user's.
-            let own = info.source.iter().any(|s| {
+    fn select_own_frame(&mut self, pause: PauseId, out: &mut dyn Write) -> Result<(), String> {
+        let Some((index, info)) = first_own_frame(&self.session, pause) else {
+            return Ok(());
+        };
+        self.selected = index;
+        write_out(
+            out,
+            &self.theme.dim(&format!(
+                "(frame #0 is in a library: selected frame #{index}, the first in the program's own source; `frame 0` goes back)\n"
+            )),
+        )?;
+        let shown = self.source.source_line(Some(&info));
+        write_out(out, &render::frame_detail(&self.theme, &info, &shown))
+    }
+}
+
+/// Whether every source level of `frame` (its inlined functions too) is of
+/// the standard library, libc or a toolchain ([`is_library_source`]);
+/// `false` for a frame without source.
+pub fn is_library_frame(frame: &FrameInfo) -> bool {
+    !frame.source.is_empty()
+        && frame.source.iter().all(|s| {
+            s.location
+                .as_ref()
+                .is_some_and(|l| source::is_library_source(&l.file))
+        })
+}
+
+/// The first frame of `pause` below frame #0, at most [`OWN_FRAME_DEPTH`]
+/// down, with a source level of the program's own (a library function
+/// inlined into the user's, `unwrap`, still leaves it the user's): its
+/// index and what it shows. `None` when there is none, or the frames
+/// cannot be read.
+pub fn first_own_frame(session: &Session, pause: PauseId) -> Option<(usize, FrameInfo)> {
+    (1..=OWN_FRAME_DEPTH)
+        .map_while(|index| Some((index, session.frame(FrameRef::new(pause, index)).ok()?)))
+        .find(|(_, info)| {
+            info.source.iter().any(|s| {
                 s.location
                     .as_ref()
                     .is_some_and(|l| !source::is_library_source(&l.file))
-            });
-            if own {
-                self.selected = index;
-                write_out(
-                    out,
-                    &self.theme.dim(&format!(
-                        "(frame #0 is in a library: selected frame #{index}, the first in the program's own source; `frame 0` goes back)\n"
-                    )),
-                )?;
-                let shown = self.source.source_line(Some(&info));
-                return write_out(out, &render::frame_detail(&self.theme, &info, &shown));
-            }
-        }
-        Ok(())
-    }
+            })
+        })
+}
 
+impl Console {
     /// Shows how the program ended and records it as the state.
     fn take_end(&mut self, outcome: Outcome, out: &mut dyn Write) -> Result<(), String> {
         self.end_guest_line(out)?;

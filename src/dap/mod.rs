@@ -2241,6 +2241,23 @@ impl Adapter {
         self.report_state();
     }
 
+    /// When frame #0 of `stop` is the library's and a frame of the
+    /// program's own is below it (see [`crate::console::first_own_frame`]):
+    /// the frame just above that one, the innermost library frame the
+    /// program's call entered.
+    fn library_frames_above_own(&self, stop: &Stop) -> Option<FrameRef> {
+        if !stop
+            .frame
+            .as_ref()
+            .is_some_and(crate::console::is_library_frame)
+        {
+            return None;
+        }
+        let session = self.session().ok()?;
+        let (own, _) = crate::console::first_own_frame(session, stop.pause)?;
+        Some(FrameRef::new(stop.pause, own - 1))
+    }
+
     /// A request that runs the program: answered first, then the program
     /// runs (a `pause` from the client interrupts it), then a `stopped` or
     /// `exited` and `terminated` event.
@@ -2303,11 +2320,17 @@ impl Adapter {
                 }
                 // Where the REPL's reverse-nexti and reverse-next land (the
                 // Step Back button is Step Over's reverse, as `next` by
-                // instruction is `nexti`).
+                // instruction is `nexti`). By line, from a frame #0 of the
+                // library (a panic's `abort`, whose frames are deemphasized:
+                // the editor shows the program's first frame), back out of
+                // the library to the program's call into it, as
+                // `reverse-finish` from the frame above that one.
                 "stepBack" => {
                     let args: rq::StepBackArguments = Self::arguments(request)?;
                     Some(Request::Reverse(if instruction(&args.granularity) {
                         crate::debugger::protocol::Reverse::StepInstruction { over: true }
+                    } else if let Some(frame) = self.library_frames_above_own(&stop) {
+                        crate::debugger::protocol::Reverse::Finish { frame }
                     } else {
                         crate::debugger::protocol::Reverse::StepLine { over: true }
                     }))

@@ -1153,6 +1153,7 @@ impl Request {
             | Request::Frames(FramesRequest::Locals(f))
             | Request::Frames(FramesRequest::Stack(f))
             | Request::Finish(f)
+            | Request::Reverse(Reverse::Finish { frame: f })
             | Request::Advance { frame: f, .. }
             | Request::Watch { frame: f, .. }
             | Request::Inspect(InspectRequest::SourceVariables { frame: f, .. })
@@ -1331,8 +1332,13 @@ pub enum Reverse {
         /// Do not enter calls.
         over: bool,
     },
-    /// `reverse-finish`: back to the call of the current function.
-    Finish,
+    /// `reverse-finish`: back to the call of `frame`'s function (the
+    /// selected frame, as `finish` finishes it; frames inside it are left
+    /// too): paused at the caller's call instruction.
+    Finish {
+        /// The frame whose call to go back to.
+        frame: FrameRef,
+    },
 }
 
 impl Reverse {
@@ -1344,7 +1350,7 @@ impl Reverse {
             Reverse::StepInstruction { over: true } => "reverse-nexti",
             Reverse::StepLine { over: false } => "reverse-step",
             Reverse::StepLine { over: true } => "reverse-next",
-            Reverse::Finish => "reverse-finish",
+            Reverse::Finish { .. } => "reverse-finish",
         }
     }
 }

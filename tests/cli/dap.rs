@@ -685,6 +685,52 @@ fn step_back_and_reverse_continue_in_the_replay_of_a_failure() {
     c.finish();
 }
 
+/// Step Back at a Rust panic, where frame #0 is the library's `abort` and
+/// the editor shows `app::settle` (the first frame not deemphasized): back
+/// out of the library to settle's call into it (the REPL's `reverse-finish`
+/// from the frame above settle's), then as `reverse-next` in settle: the
+/// start of line 67, then line 66 — the pcs `wasmdbg run -ex 'frame 10'
+/// -ex reverse-finish -ex reverse-next -ex reverse-next` prints.
+#[test]
+fn step_back_from_a_library_frame_returns_to_the_programs_call() {
+    let mut c = Client::start();
+    c.launch(json!({
+        "program": "tests/guests/app-p1.wasm",
+        "args": ["panic"],
+        "directories": ["tests/guests"],
+    }));
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.event("stopped")["reason"], "exception");
+    let top = |c: &mut Client| {
+        let (_, trace) = top_frame(c);
+        let frame = trace["stackFrames"][0].clone();
+        (
+            frame["name"].as_str().unwrap().to_string(),
+            frame["instructionPointerReference"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            frame["line"].as_i64().unwrap(),
+        )
+    };
+    assert_eq!(top(&mut c).0, "abort");
+    for expected in [
+        ("app::settle", "0x1cb0", 67, "Run back to the call"),
+        ("app::settle", "0x1c15", 67, "Paused"),
+        ("app::settle", "0x1bf9", 66, "Paused"),
+    ] {
+        c.ok("stepBack", json!({ "threadId": 1 }));
+        let stopped = c.event("stopped");
+        assert_eq!(stopped["reason"], "step", "{stopped}");
+        assert_eq!(stopped["description"], expected.3, "{stopped}");
+        assert_eq!(
+            top(&mut c),
+            (expected.0.into(), expected.1.into(), expected.2)
+        );
+    }
+    c.finish();
+}
+
 /// A data breakpoint found going back (issue 27): in the replay of
 /// reverse.wat's trap, `reverseContinue` with a data breakpoint on the
 /// global `calls` stops right after its last write (the fifth call of

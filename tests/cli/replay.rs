@@ -890,3 +890,24 @@ fn dprintf_in_a_replay_prints_going_forward_only() {
     );
     insta::assert_snapshot!(text);
 }
+
+/// `reverse-finish` goes back to the call of the selected frame's
+/// function, as `finish` finishes the selected frame: at app's panic the
+/// REPL selects `app::settle` (#11), so it goes back to `audit`'s call of
+/// settle; from frame #2 (the second `audit` up), back to where the third
+/// called it: the frames inside are left too.
+#[test]
+fn reverse_finish_goes_back_to_the_call_of_the_selected_frame() {
+    insta::assert_snapshot!(crate::harness::batch(
+        "tests/guests/app-p1.wasm",
+        &[],
+        &[
+            "reverse-finish",
+            "bt 3",
+            "frame 2",
+            "reverse-finish",
+            "bt 2"
+        ],
+        &["panic"],
+    ));
+}

@@ -288,22 +288,7 @@ fn start_replaying(
         offset: top.pc,
     };
     let d = paused.depth(store);
-    let caller = paused.frame(store, 1).ok().cloned().and_then(|f| {
-        // A caller's pc is its call instruction (the frame walk puts it
-        // there).
-        let at = Pc {
-            module: f.module,
-            offset: f.pc,
-        };
-        if call_at(shared, at).is_some() {
-            return Some(at);
-        }
-        let site = shared.info(f.module).call_site(f.func, f.pc)?;
-        Some(Pc {
-            module: f.module,
-            offset: site,
-        })
-    });
+    let caller = call_site(shared, paused, store, 1);
     let target = match reason {
         Some(
             StopReason::Trap(_)
@@ -339,7 +324,25 @@ fn start_replaying(
             sites.push(pc);
             scan(Purpose::Stops, target, sites)
         }
-        Reverse::Finish => {
+        Reverse::Finish { frame } if frame.index > 0 => {
+            // The call frame `index` + 1 made, at its depth.
+            let outer = frame.index + 1;
+            let Some(site) = call_site(shared, paused, store, outer) else {
+                return Err(invalid!(
+                    "\"reverse-finish\" not meaningful in the outermost frame"
+                ));
+            };
+            scan(
+                Purpose::Call {
+                    site,
+                    depth: d.saturating_sub(outer),
+                    stop: ReverseStop::Call,
+                },
+                target,
+                vec![site, pc],
+            )
+        }
+        Reverse::Finish { .. } => {
             if caller.is_none() {
                 return Err(invalid!(
                     "\"reverse-finish\" not meaningful in the outermost frame"
@@ -404,6 +407,29 @@ fn start_replaying(
     };
     begin(shared, phase);
     Ok(())
+}
+
+/// The call instruction frame `index` is at (a caller's pc is its call:
+/// the frame walk puts it there); `None` past the outermost frame.
+fn call_site(
+    shared: &Shared,
+    paused: &mut Paused,
+    store: &mut StoreContextMut<'_, Host>,
+    index: usize,
+) -> Option<Pc> {
+    let f = paused.frame(store, index).ok()?.clone();
+    let at = Pc {
+        module: f.module,
+        offset: f.pc,
+    };
+    if call_at(shared, at).is_some() {
+        return Some(at);
+    }
+    let site = shared.info(f.module).call_site(f.func, f.pc)?;
+    Some(Pc {
+        module: f.module,
+        offset: site,
+    })
 }
 
 /// `reverse-continue`'s sites: every enabled breakpoint's and watchpoint's,
