@@ -66,6 +66,7 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
     let writer = Arc::new(Writer {
         out: Mutex::new(output),
         seq: AtomicI64::new(0),
+        detached: AtomicBool::new(false),
     });
     let interrupter = Interrupter::default();
     let running = Arc::new(AtomicBool::new(false));
@@ -73,12 +74,14 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
     let (tx, rx) = channel::<Json>();
     // 1 once the reader met a stream it could not follow.
     let status = Arc::new(std::sync::atomic::AtomicI32::new(0));
+    let cancelled = Arc::new(Cancelled::default());
     {
         let writer = writer.clone();
         let interrupter = interrupter.clone();
         let running = running.clone();
         let ending = ending.clone();
         let status = status.clone();
+        let cancelled = cancelled.clone();
         // Not joined: after `disconnect` it may still wait for the client
         // to close its end; it ends with the process.
         std::thread::spawn(move || {
@@ -86,7 +89,14 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
                 now: &running,
                 ending: &ending,
             };
-            read_loop(input, &writer, &interrupter, running, &status, tx)
+            let reader = Reader {
+                writer: &writer,
+                interrupter: &interrupter,
+                running,
+                status: &status,
+                cancelled: &cancelled,
+            };
+            read_loop(input, reader, tx)
         });
     }
     let mut adapter = Adapter {
@@ -116,7 +126,7 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
         breakpoints_changed: Arc::new(AtomicBool::new(false)),
         known_breakpoints: Vec::new(),
     };
-    adapter.run(&rx);
+    adapter.run(&rx, &cancelled);
     status.load(Ordering::SeqCst)
 }
 
@@ -151,10 +161,22 @@ pub fn serve_port(port: u16) -> Result<i32, String> {
 struct Writer {
     out: Mutex<Box<dyn Write + Send>>,
     seq: AtomicI64,
+    /// The client disconnected and left the program running
+    /// (`terminateDebuggee: false`): nothing more is sent; the program's
+    /// output goes to the adapter's stderr.
+    detached: AtomicBool,
 }
 
 impl Writer {
     fn send(&self, mut message: Json) {
+        if self.detached.load(Ordering::SeqCst) {
+            if message["event"] == "output"
+                && let Some(text) = message.pointer("/body/output").and_then(Json::as_str)
+            {
+                eprint!("{text}");
+            }
+            return;
+        }
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         // Numbered under the lock, so seq grows in the order sent.
         message["seq"] = json!(self.seq.fetch_add(1, Ordering::Relaxed) + 1);
@@ -229,16 +251,62 @@ impl Running<'_> {
     }
 }
 
+/// Requests the client cancelled (DAP `cancel`) before the adapter
+/// thread took them: the reader notes their `seq`, and the adapter answers
+/// each with the error `cancelled` instead of serving it. A request being
+/// served (or already answered) is not interrupted: its `cancel` is only
+/// acknowledged, as the protocol allows; a program that runs is stopped
+/// with `pause`.
+#[derive(Default)]
+struct Cancelled {
+    /// Cancelled requests not taken yet.
+    seqs: Mutex<std::collections::HashSet<i64>>,
+    /// The `seq` of the last request the adapter took.
+    taken: AtomicI64,
+}
+
+impl Cancelled {
+    /// Notes a `cancel` of request `seq`, if the adapter has not taken it.
+    fn cancel(&self, seq: i64) {
+        let mut seqs = self.seqs.lock().unwrap_or_else(|p| p.into_inner());
+        if seq > self.taken.load(Ordering::SeqCst) {
+            seqs.insert(seq);
+        }
+    }
+
+    /// The adapter takes request `seq`: whether it was cancelled.
+    fn take(&self, seq: i64) -> bool {
+        let mut seqs = self.seqs.lock().unwrap_or_else(|p| p.into_inner());
+        self.taken.fetch_max(seq, Ordering::SeqCst);
+        seqs.remove(&seq)
+    }
+}
+
+/// What the reader thread shares with the adapter.
+struct Reader<'a> {
+    writer: &'a Writer,
+    interrupter: &'a Interrupter,
+    running: Running<'a>,
+    status: &'a std::sync::atomic::AtomicI32,
+    cancelled: &'a Cancelled,
+}
+
 fn read_loop(
     mut input: Box<dyn BufRead + Send>,
-    writer: &Writer,
-    interrupter: &Interrupter,
-    running: Running<'_>,
-    status: &std::sync::atomic::AtomicI32,
+    reader: Reader<'_>,
     tx: std::sync::mpsc::Sender<Json>,
 ) {
+    let Reader {
+        writer,
+        interrupter,
+        running,
+        status,
+        cancelled,
+    } = reader;
     loop {
         let body = match framing::read_message(&mut *input) {
+            // Left running: the client's end of the stream does not end it.
+            _ if writer.detached.load(Ordering::SeqCst) => return,
             Ok(Some(body)) => body,
             Ok(None) => {
                 // The client closed the stream: as a `disconnect`.
@@ -267,6 +335,17 @@ fn read_loop(
             );
             continue;
         }
+        // Disconnecting and leaving the program running: answered here
+        // (the adapter thread may be following the program), then nothing
+        // more is sent; the adapter thread lets the program run to its end.
+        if message.get("command").and_then(Json::as_str) == Some("disconnect")
+            && message.pointer("/arguments/terminateDebuggee") == Some(&json!(false))
+        {
+            writer.respond(&incoming(&message), Json::Null);
+            writer.detached.store(true, Ordering::SeqCst);
+            let _ = tx.send(message);
+            return;
+        }
         // Ending the session while the program runs (the editor's Stop):
         // pause it first, so the adapter thread gets to the request.
         if matches!(
@@ -279,6 +358,20 @@ fn read_loop(
             let request = incoming(&message);
             if running.now.load(Ordering::SeqCst) {
                 interrupter.interrupt();
+            }
+            writer.respond(&request, Json::Null);
+            continue;
+        }
+        // Answered here, before the requests queued behind the one being
+        // served (a `progressId` names no progress: this adapter reports
+        // none).
+        if message.get("command").and_then(Json::as_str) == Some("cancel") {
+            let request = incoming(&message);
+            if let Some(seq) = message
+                .pointer("/arguments/requestId")
+                .and_then(Json::as_i64)
+            {
+                cancelled.cancel(seq);
             }
             writer.respond(&request, Json::Null);
             continue;
@@ -622,9 +715,14 @@ fn error_id(kind: Option<ErrorKind>) -> u32 {
 }
 
 impl Adapter {
-    fn run(&mut self, rx: &Receiver<Json>) {
+    fn run(&mut self, rx: &Receiver<Json>, cancelled: &Cancelled) {
         while let Ok(message) = rx.recv() {
             let request = incoming(&message);
+            if request.seq != 0 && cancelled.take(request.seq) {
+                // The protocol's word for it, which clients recognize.
+                self.writer.fail(&request, &failure!("cancelled"));
+                continue;
+            }
             if request.command == "disconnect" || request.command == "terminate" {
                 if request.seq != 0 {
                     self.writer.respond(&request, Json::Null);
@@ -632,6 +730,9 @@ impl Adapter {
                 if request.command == "terminate" {
                     self.writer.event("terminated", Json::Null);
                     continue;
+                }
+                if self.writer.detached.load(Ordering::SeqCst) {
+                    self.run_to_end();
                 }
                 return;
             }
@@ -797,6 +898,8 @@ impl Adapter {
                     supports_instruction_breakpoints: Some(true),
                     supports_modules_request: Some(true),
                     supports_delayed_stack_trace_loading: Some(true),
+                    supports_cancel_request: Some(true),
+                    support_terminate_debuggee: Some(true),
                     ..Default::default()
                 };
                 serde_json::to_value(capabilities).map_err(|e| failure!("{e}"))
@@ -2414,6 +2517,29 @@ impl Adapter {
         match self.fe.as_mut() {
             Some(fe) => fe.follow_events(&mut Vec::new()),
             None => Ok(()),
+        }
+    }
+
+    /// After a `disconnect` with `terminateDebuggee: false`: the program
+    /// runs on to its end without the debugger's breakpoints, each pause it
+    /// still makes (a trap, Ctrl-C-like interrupts) let go, as gdb's
+    /// `detach` lets a process go on. It lives in this process, so the
+    /// adapter exits only then (a client that kills the adapter kills the
+    /// program). Nothing runs when the program was never started.
+    fn run_to_end(&mut self) {
+        if !self.configured || self.fe.is_none() {
+            return;
+        }
+        if let Ok(session) = self.session() {
+            let _ = session.request(Request::Breakpoint(BreakpointRequest::Delete(
+                Selection::All,
+            )));
+        }
+        while matches!(self.fe.as_ref().map(Console::state), Some(State::Paused(_))) {
+            if let Err(e) = self.run_and_follow(Request::Continue) {
+                eprintln!("wasmdbg dap: the program left running could not go on: {e}");
+                return;
+            }
         }
     }
 

@@ -178,8 +178,14 @@ impl Client {
             .collect()
     }
 
-    fn finish(mut self) -> (Option<i32>, String) {
-        let r = self.request("disconnect", json!({}));
+    fn finish(self) -> (Option<i32>, String) {
+        self.disconnect(json!({}))
+    }
+
+    /// `disconnect` with `arguments`, then the adapter's exit status and
+    /// stderr once it has exited.
+    fn disconnect(mut self, arguments: Value) -> (Option<i32>, String) {
+        let r = self.request("disconnect", arguments);
         assert_eq!(r["success"], true);
         let mut child = self.child.take().unwrap();
         drop(self.input);
@@ -616,6 +622,62 @@ fn pause_a_running_program() {
     assert_eq!(c.event("output")["output"], "tick\n");
     let (status, _) = c.finish();
     assert_eq!(status, Some(0));
+}
+
+/// `disconnect` with `terminateDebuggee: false` (issue 27): the program,
+/// paused at a breakpoint, runs on to its end without the debugger (its
+/// output on the adapter's stderr, the protocol's stream being closed),
+/// and the adapter exits then.
+#[test]
+fn disconnect_can_leave_the_program_running_to_its_end() {
+    let mut c = Client::start();
+    let caps = c.launch(json!({
+        "program": "tests/guests/app-p1.wasm",
+        "args": ["divide", "7", "2"],
+    }));
+    assert_eq!(caps["supportTerminateDebuggee"], true);
+    c.ok(
+        "setFunctionBreakpoints",
+        json!({ "breakpoints": [{ "name": "app::ratio" }, { "name": "app::number" }] }),
+    );
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.event("stopped")["reason"], "breakpoint");
+    assert_eq!(c.stdout(), "");
+    let (status, stderr) = c.disconnect(json!({ "terminateDebuggee": false }));
+    assert_eq!(status, Some(0));
+    assert_eq!(stderr, "350\n");
+}
+
+/// `cancel` (issue 27): a request queued behind a running program is
+/// answered `cancelled` instead of being served once the program stops;
+/// the `cancel` itself is answered at once. Cancelling a request already
+/// answered changes nothing.
+#[test]
+fn cancel_answers_a_queued_request_cancelled() {
+    let mut c = Client::start();
+    let caps = c.launch(json!({ "program": "wat/tick.wat", "instrumented": true }));
+    assert_eq!(caps["supportsCancelRequest"], true);
+    c.ok("configurationDone", json!({}));
+    assert_eq!(c.event("output")["output"], "tick\n");
+    let queued = c.send(
+        "evaluate",
+        json!({ "expression": "info breakpoints", "context": "repl" }),
+    );
+    c.ok("cancel", json!({ "requestId": queued }));
+    c.ok("pause", json!({ "threadId": 1 }));
+    let response = loop {
+        let m = c.next();
+        if m["type"] == "response" && m["request_seq"] == queued {
+            break m;
+        }
+    };
+    assert_eq!(response["success"], false, "{response}");
+    assert_eq!(response["message"], "cancelled", "{response}");
+    assert_eq!(c.event("stopped")["reason"], "pause");
+    c.ok("cancel", json!({ "requestId": 1 }));
+    let threads = c.ok("threads", json!({}));
+    assert_eq!(threads["threads"][0]["id"], 1, "{threads}");
+    c.finish();
 }
 
 /// A failure on plain code is replayed, so the editor's Step Back and
