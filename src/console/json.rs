@@ -1,7 +1,7 @@
 //! `--json`: the session as JSON lines on stdout, one object per line, for
 //! tools. Every object has a `type`:
 //!
-//! - `start`: `{"type":"start","version":1,"program":PATH,"core":PATH|null}`,
+//! - `start`: `{"type":"start","version":2,"program":PATH,"core":PATH|null}`,
 //!   first; `version` is [`VERSION`], raised when a field changes meaning.
 //! - `stop`: the program paused: `{"type":"stop","stop":STOP}`, the
 //!   protocol's [`Stop`] (pause id, reason, frame #0 with its core module,
@@ -45,7 +45,7 @@ use super::state::State;
 use crate::debugger::protocol::{CoreFileWritten, Event, Outcome, OutputStream, Response, Stop};
 
 /// The version of the JSON lines' layout.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// One object as a line.
 fn line(value: serde_json::Value) -> String {

@@ -32,6 +32,7 @@ use crate::debugger::protocol::{
 };
 use crate::program::dwarf::SourceLoc;
 use crate::program::expr::LoadType;
+use crate::program::value::SourceValue;
 use crate::render::inspect;
 use crate::render::{self, Theme};
 use command::{Command, Info, OnOff, Parsed, Setting};
@@ -852,9 +853,14 @@ impl Console {
                     self.ask(request).into_evaluated().map_err(err_text)?;
                 let shown = match &value {
                     EvalValue::Number(n) => inspect::number(*n, format),
+                    EvalValue::Source(_, SourceValue::Int { value, bytes }) if format.is_some() => {
+                        inspect::sized_int(*value, *bytes, format)
+                    }
                     EvalValue::Source(_, v) => {
                         match (crate::debugger::history::source_number(v), format) {
                             (Some(n), Some(_)) => inspect::number(n, format),
+                            // gdb's `p/x` of a struct: its members in hex.
+                            (None, Some('x')) => render::source_value_hex(v),
                             _ => render::source_value(v),
                         }
                     }

@@ -62,7 +62,14 @@ fn held_children(v: &SourceValue, expr: &str) -> Option<Vec<Child>> {
         SourceValue::Wrapper { facts, value, .. } => {
             let mut out: Vec<Child> = facts
                 .iter()
-                .map(|(k, n)| (ChildName::Fact(k.clone()), SourceValue::Int(*n), None))
+                .map(|(k, n)| {
+                    // A count (`len`, `capacity`): a wasm32 `usize`.
+                    let fact = SourceValue::Int {
+                        value: *n,
+                        bytes: 4,
+                    };
+                    (ChildName::Fact(k.clone()), fact, None)
+                })
                 .collect();
             let held = Some(format!("*({expr})"));
             out.push((ChildName::Held, (**value).clone(), held));

@@ -70,7 +70,7 @@ pub fn number(response: &Response) -> Option<Num> {
 pub fn source_number(value: &SourceValue) -> Option<Num> {
     use SourceValue as S;
     match value {
-        S::Int(n) => Some(Num::Int(*n as i64)),
+        S::Int { value, .. } => Some(Num::Int(*value as i64)),
         S::Char(c) => Some(Num::Int(*c)),
         S::Unicode(c) => Some(Num::Int(i64::from(*c))),
         S::Bool(b) => Some(Num::Int32(*b as i32)),

@@ -327,7 +327,7 @@ fn evaluate_number(
 /// Whether a source value counts as true in a condition.
 pub(crate) fn source_truthy(v: &SourceValue) -> bool {
     match v {
-        SourceValue::Int(n) => *n != 0,
+        SourceValue::Int { value, .. } => *value != 0,
         SourceValue::Char(n) => *n != 0,
         SourceValue::Unicode(c) => *c != 0,
         SourceValue::Bool(b) => *b,

@@ -42,8 +42,15 @@ pub struct Variable {
 /// A value of a source type, read through DWARF.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum SourceValue {
-    /// An integer (any width, signedness applied).
-    Int(i128),
+    /// An integer (signedness applied), of a type `bytes` long (DWARF's
+    /// `DW_AT_byte_size`: what `print/x` and the hex display of a negative
+    /// value are as wide as).
+    Int {
+        /// The value.
+        value: i128,
+        /// Its type's size in bytes.
+        bytes: u8,
+    },
     /// A `char`: its code.
     Char(i64),
     /// A `bool`.
@@ -158,7 +165,7 @@ impl SourceValue {
     pub fn number(&self) -> Option<super::expr::Num> {
         use super::expr::Num;
         Some(match self {
-            SourceValue::Int(n) => Num::Int(*n as i64),
+            SourceValue::Int { value, .. } => Num::Int(*value as i64),
             SourceValue::Char(n) => Num::Int(*n),
             SourceValue::Unicode(c) => Num::Int(i64::from(*c)),
             SourceValue::Bool(b) => Num::Int32(i32::from(*b)),

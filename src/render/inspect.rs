@@ -58,6 +58,25 @@ pub fn number(n: crate::program::expr::Num, fmt: Option<char>) -> String {
     }
 }
 
+/// A source integer of a type `bytes` long in FMT, as gdb's `print/FMT`
+/// writes it at the type's width: `x`, `u`, `t` of a negative value in two's
+/// complement at that width (`p/x` of an `i8` -1 is `0xff`, of an `int`
+/// -1 `0xffffffff`), `d` and `c` signed at that width; other formats as
+/// [`number`] writes the 64-bit value.
+pub fn sized_int(value: i128, bytes: u8, fmt: Option<char>) -> String {
+    let bits = (u32::from(bytes) * 8).clamp(8, 64);
+    let raw = (value as u64) & (u64::MAX >> (64 - bits));
+    let signed = ((raw << (64 - bits)) as i64) >> (64 - bits);
+    match fmt {
+        Some('x') => super::values::hex(value, bytes),
+        Some('u') => raw.to_string(),
+        Some('t') => format!("{raw:b}"),
+        Some('d') => signed.to_string(),
+        Some('c') => number(crate::program::expr::Num::Int(signed), fmt),
+        _ => number(crate::program::expr::Num::Int(value as i64), fmt),
+    }
+}
+
 /// `info globals`.
 pub fn globals(list: &[GlobalInfo]) -> String {
     if list.is_empty() {
@@ -527,6 +546,25 @@ pub fn tables(decls: &[TableDecl], sizes: Option<&[Option<u64>]>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The expected texts are what gdb 13.1 printed for `p/FMT` of native C
+    /// variables of those sizes holding those values (an `int8_t`, `short`,
+    /// `int`, `long long`, `uint8_t`, `char`). Not `p/f` of an integer:
+    /// gdb reinterprets the bits, this converts the value.
+    #[test]
+    fn source_integers_print_at_their_type_width() {
+        assert_eq!(sized_int(-1, 1, Some('x')), "0xff");
+        assert_eq!(sized_int(-2, 2, Some('x')), "0xfffe");
+        assert_eq!(sized_int(-1, 4, Some('x')), "0xffffffff");
+        assert_eq!(sized_int(-1, 8, Some('x')), "0xffffffffffffffff");
+        assert_eq!(sized_int(255, 1, Some('x')), "0xff");
+        assert_eq!(sized_int(-1, 1, Some('u')), "255");
+        assert_eq!(sized_int(-1, 2, Some('t')), "1111111111111111");
+        assert_eq!(sized_int(255, 1, Some('d')), "-1");
+        assert_eq!(sized_int(-3, 4, Some('d')), "-3");
+        assert_eq!(sized_int(65, 1, Some('c')), "65 'A'");
+        assert_eq!(sized_int(7, 4, None), "7");
+    }
 
     #[test]
     fn formats() {

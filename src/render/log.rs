@@ -437,8 +437,8 @@ mod tests {
                 Ok(LoggedValue::Source {
                     type_name: "struct point".into(),
                     value: Box::new(SourceValue::Struct(vec![
-                        ("x".into(), SourceValue::Int(1)),
-                        ("y".into(), SourceValue::Int(2)),
+                        ("x".into(), SourceValue::Int { value: 1, bytes: 4 }),
+                        ("y".into(), SourceValue::Int { value: 2, bytes: 4 }),
                     ])),
                 }),
                 Err("no variable named \"q\"".into()),

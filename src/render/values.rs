@@ -83,10 +83,18 @@ pub fn source_value_hex(v: &SourceValue) -> String {
     shown(v, true)
 }
 
-/// An integer in hex for [`source_value_hex`].
-fn hex(n: i128) -> String {
+/// An integer of a type `bytes` long in hex for [`source_value_hex`], as
+/// gdb's `print/x` writes it: a negative value in two's complement at the
+/// type's width (an `i8` -1 is `0xff`). `bytes` 0: the width is not known
+/// (an enum's): 32 bits when the value fits, else 64.
+pub(crate) fn hex(n: i128, bytes: u8) -> String {
+    let bits = u32::from(bytes) * 8;
     if n >= 0 {
         format!("0x{n:x}")
+    } else if (1..128).contains(&bits) {
+        format!("0x{:x}", (n as u128) & ((1u128 << bits) - 1))
+    } else if bits >= 128 {
+        format!("0x{:x}", n as u128)
     } else if n >= i128::from(i32::MIN) {
         format!("0x{:x}", n as i32 as u32)
     } else {
@@ -97,13 +105,13 @@ fn hex(n: i128) -> String {
 fn shown(v: &SourceValue, hexed: bool) -> String {
     let source_value = |v: &SourceValue| shown(v, hexed);
     match v {
-        SourceValue::Int(n) if hexed => hex(*n),
+        SourceValue::Int { value, bytes } if hexed => hex(*value, *bytes),
         SourceValue::Char(c) if hexed => {
-            format!("{} {}", hex(i128::from(*c)), quoted(&[*c as u8], '\''))
+            format!("{} {}", hex(i128::from(*c), 1), quoted(&[*c as u8], '\''))
         }
-        SourceValue::Bool(b) if hexed => hex(i128::from(*b)),
-        SourceValue::Enum { value, .. } if hexed => hex(i128::from(*value)),
-        SourceValue::Int(n) => n.to_string(),
+        SourceValue::Bool(b) if hexed => hex(i128::from(*b), 1),
+        SourceValue::Enum { value, .. } if hexed => hex(i128::from(*value), 0),
+        SourceValue::Int { value, .. } => value.to_string(),
         SourceValue::Char(c) => format!("{c} {}", quoted(&[*c as u8], '\'')),
         SourceValue::Bool(b) => b.to_string(),
         SourceValue::Float(f) => float_text(*f, f.to_string(), format!("{f:e}")),
@@ -308,7 +316,7 @@ mod tests {
 
     #[test]
     fn formats_formatted_values() {
-        let int = |n| SourceValue::Int(n);
+        let int = |value| SourceValue::Int { value, bytes: 4 };
         let record = |name: &str, fields: Vec<(&str, SourceValue)>| SourceValue::Record {
             name: name.into(),
             fields: fields.into_iter().map(|(f, v)| (f.into(), v)).collect(),
@@ -376,9 +384,13 @@ mod tests {
 
     #[test]
     fn hex_shows_every_integer_in_hex() {
+        let int = |value, bytes| SourceValue::Int { value, bytes };
         let v = SourceValue::Struct(vec![
-            ("x".into(), SourceValue::Int(-1)),
-            ("big".into(), SourceValue::Int(-(1 << 40))),
+            ("x".into(), int(-1, 4)),
+            ("big".into(), int(-(1 << 40), 8)),
+            ("small".into(), int(-1, 1)),
+            ("short".into(), int(-2, 2)),
+            ("wide".into(), int(-1, 16)),
             ("c".into(), SourceValue::Char(97)),
             ("ok".into(), SourceValue::Bool(true)),
             ("f".into(), SourceValue::Float(2.5)),
@@ -386,13 +398,13 @@ mod tests {
                 "v".into(),
                 SourceValue::Record {
                     name: "Some".into(),
-                    fields: vec![("__0".into(), SourceValue::Int(255))],
+                    fields: vec![("__0".into(), int(255, 1))],
                 },
             ),
         ]);
         assert_eq!(
             source_value_hex(&v),
-            "{x = 0xffffffff, big = 0xffffff0000000000, c = 0x61 'a', ok = 0x1, f = 2.5, v = Some(0xff)}"
+            "{x = 0xffffffff, big = 0xffffff0000000000, small = 0xff, short = 0xfffe, wide = 0xffffffffffffffffffffffffffffffff, c = 0x61 'a', ok = 0x1, f = 2.5, v = Some(0xff)}"
         );
         assert_eq!(value_hex(&Value::I32(-1)), "0xffffffff");
         assert_eq!(value_hex(&Value::F64(2.5f64.to_bits())), "2.5");

@@ -377,6 +377,36 @@ fn corrupted_containers_are_marked_never_followed() {
     insta::assert_snapshot!("cpp", cpp);
 }
 
+/// `print/x` writes an integer at its type's width, as gdb does (an `i32`
+/// -1 is `0xffffffff`, an `i64` -5 `0xfffffffffffffffb`), and reaches into
+/// aggregates, as the DAP's hex display does.
+#[test]
+fn print_x_is_at_the_type_width_and_reaches_into_aggregates() {
+    let text = crate::harness::batch(
+        RS_DEBUG,
+        &[],
+        &[
+            "break values.rs:84",
+            "run",
+            "p/x wrapper.__0",
+            "p/u wrapper.__0",
+            "p/x accounts[1].balance",
+            "p/x wrapper",
+            "p/x accounts[1]",
+        ],
+        &[],
+    );
+    for expected in [
+        "(wasmdbg) p/x wrapper.__0\n$1 = 0xffffffff\n",
+        "(wasmdbg) p/u wrapper.__0\n$2 = 4294967295\n",
+        "(wasmdbg) p/x accounts[1].balance\n$3 = 0xfffffffffffffffb\n",
+        "(wasmdbg) p/x wrapper\nWrapper(0xffffffff)\n",
+        "(wasmdbg) p/x accounts[1]\nAccount {name: \"bob\", balance: 0xfffffffffffffffb}\n",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
 /// `--json` carries the formatted values as data (the protocol's
 /// `SourceValue`), not as text.
 #[test]
@@ -396,8 +426,8 @@ fn json_output_has_formatted_values_as_data() {
         RS_DEBUG,
     ]);
     for expected in [
-        r#"{"command":"print some","error":null,"ok":true,"responses":[{"SourceValue":["Option<i32>",{"Record":{"fields":[["__0",{"Int":5}]],"name":"Some"}}]}],"type":"command"}"#,
-        r#"{"command":"print numbers","error":null,"ok":true,"responses":[{"SourceValue":["Vec<i64, alloc::alloc::Global>",{"Sequence":{"items":[{"Int":10},{"Int":20},{"Int":30}],"len":3,"more":0,"name":"Vec"}}]}],"type":"command"}"#,
+        r#"{"command":"print some","error":null,"ok":true,"responses":[{"SourceValue":["Option<i32>",{"Record":{"fields":[["__0",{"Int":{"bytes":4,"value":5}}]],"name":"Some"}}]}],"type":"command"}"#,
+        r#"{"command":"print numbers","error":null,"ok":true,"responses":[{"SourceValue":["Vec<i64, alloc::alloc::Global>",{"Sequence":{"items":[{"Int":{"bytes":8,"value":10}},{"Int":{"bytes":8,"value":20}},{"Int":{"bytes":8,"value":30}}],"len":3,"more":0,"name":"Vec"}}]}],"type":"command"}"#,
     ] {
         assert!(text.contains(expected), "missing {expected} in:\n{text}");
     }

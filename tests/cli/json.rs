@@ -57,7 +57,7 @@ fn a_trapping_run_as_json_lines() {
             "command", "exit"
         ]
     );
-    assert_eq!(lines[0]["version"], 1);
+    assert_eq!(lines[0]["version"], 2);
     assert_eq!(lines[0]["program"], "wat/divide.wat");
     // The run on plain code trapped; its replay is the session.
     assert_eq!(

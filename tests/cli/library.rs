@@ -750,8 +750,14 @@ fn an_inlined_frame_has_its_own_variables() {
             other => panic!("{other:?}"),
         }
     };
-    assert_eq!(eval(Some(1), "xs.len").unwrap(), "(long long) Int(3)");
-    assert_eq!(eval(None, "xs.len").unwrap(), "(long long) Int(3)");
+    assert_eq!(
+        eval(Some(1), "xs.len").unwrap(),
+        "(long long) Int { value: 3, bytes: 8 }"
+    );
+    assert_eq!(
+        eval(None, "xs.len").unwrap(),
+        "(long long) Int { value: 3, bytes: 8 }"
+    );
     assert_eq!(
         eval(Some(0), "xs.len").unwrap_err(),
         "no variable named \"xs\" in scope"
@@ -1100,9 +1106,9 @@ fn one_moment_as_a_live_pause_a_core_dump_and_a_replay() {
     // What they agree on is the program's state, not errors: ratio's
     // `scaled` (7 * 100), the Fraction's denominator, `$sp` and memory.
     for expected in [
-        "print scaled: SourceValue(\"int\", Int(700))",
-        "print f.denominator: SourceValue(\"int\", Int(0))",
-        "print scaled / 7: SourceValue(\"long long\", Int(100))",
+        "print scaled: SourceValue(\"int\", Int { value: 700, bytes: 4 })",
+        "print f.denominator: SourceValue(\"int\", Int { value: 0, bytes: 4 })",
+        "print scaled / 7: SourceValue(\"long long\", Int { value: 100, bytes: 8 })",
         "print {i32} ($sp + 8): Number(Int32(7))",
         "print $sp: Number(Int32(",
         "x/32xb $sp: Memory { address: ",

@@ -924,7 +924,10 @@ impl Reader<'_, '_, '_> {
         self.budget -= 1;
         match t.place {
             Place::OptimizedOut => return Ok(SourceValue::OptimizedOut),
-            Place::Scalar(Scalar::Int(n)) => return Ok(SourceValue::Int(n)),
+            Place::Scalar(Scalar::Int(n)) => {
+                let bytes = self.size_of(t.ty).map_or(8, |s| s.clamp(1, 16) as u8);
+                return Ok(SourceValue::Int { value: n, bytes });
+            }
             Place::Scalar(Scalar::Float(f)) => return Ok(SourceValue::Float(f)),
             Place::Rows {
                 ref at,
@@ -975,7 +978,10 @@ impl Reader<'_, '_, '_> {
                         )),
                         Scalar::Int(n),
                     ) if size == 1 => SourceValue::Char(n as i64),
-                    (_, Scalar::Int(n)) => SourceValue::Int(n),
+                    (_, Scalar::Int(n)) => SourceValue::Int {
+                        value: n,
+                        bytes: size.clamp(1, 16) as u8,
+                    },
                     (_, Scalar::Float(f)) if size == 4 => SourceValue::Float32(f as f32),
                     (_, Scalar::Float(f)) => SourceValue::Float(f),
                 })
@@ -1827,7 +1833,7 @@ mod tests {
             shown,
             [
                 "const struct shape * s: Pointer { address: 926299444, string: None, referent: None }",
-                "int sum: Int(858927408)",
+                "int sum: Int { value: 858927408, bytes: 4 }",
             ]
         );
         // A word placed where `sum` lives is what `sum` shows.
@@ -1840,7 +1846,14 @@ mod tests {
             .unwrap()
             .unwrap();
         let sum = again.iter().find(|v| v.name == "sum").unwrap();
-        assert_eq!(sum.value, SourceValue::Int(4242), "{again:?}");
+        assert_eq!(
+            sum.value,
+            SourceValue::Int {
+                value: 4242,
+                bytes: 4
+            },
+            "{again:?}"
+        );
     }
 
     /// A pc with no DWARF function: no variables, not an error; an inlined

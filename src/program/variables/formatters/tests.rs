@@ -112,7 +112,7 @@ fn ints(items: &[SourceValue]) -> Vec<i128> {
     items
         .iter()
         .map(|v| match v {
-            SourceValue::Int(n) => *n,
+            SourceValue::Int { value, .. } => *value,
             other => panic!("not an integer: {other:?}"),
         })
         .collect()
