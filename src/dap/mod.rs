@@ -2007,7 +2007,12 @@ impl Adapter {
                 .fe()?
                 .execute(&format!("frame {}", frame.index), &mut Vec::new());
         }
-        let text = &args.text;
+        // The console's input may have several lines (each a command):
+        // `line` (from 1; the first when absent) is the one the cursor is
+        // on, `column` within it.
+        let line = usize::try_from(args.line.unwrap_or(1).max(1) - 1).unwrap_or(0);
+        let text = args.text.split('\n').nth(line).unwrap_or_default();
+        let text = text.strip_suffix('\r').unwrap_or(text);
         let column = usize::try_from(args.column.max(1) - 1).unwrap_or(0);
         // The byte offset of UTF-16 unit `column` (the end if past it).
         let mut units = 0;

@@ -1103,6 +1103,13 @@ fn debug_console_completions() {
         "{after_operator:?}"
     );
     assert_eq!(complete("nosuchcommand x"), Vec::<String>::new());
+    // Input of several lines: `line` says which the cursor is on.
+    let second = c.ok(
+        "completions",
+        json!({ "text": "bt\r\ninf", "line": 2, "column": 4, "frameId": frame }),
+    );
+    assert_eq!(second["targets"][0]["label"], "info", "{second}");
+    assert_eq!(second["targets"][0]["length"], 3, "{second}");
 
     // The client's hex display (`format.hex`): integers in hex, inside
     // aggregates too, in `evaluate` and `variables`.
