@@ -874,10 +874,21 @@ fn main() {
     // table alone; `=components`: figures 1-2 for the module and component
     // builds of tests/guests/app alone; `=conditions`: figure 9 alone;
     // `=coredump`: figure 10 alone; `=imports`: figure 11 alone; `=dap`:
-    // figure 12 alone; `=record`: figure 13 alone; `=serve`: figure 14
-    // alone.
+    // figure 12 alone; `=record`: figure 13 alone; `=stepback`: figure
+    // 13's stepBack row alone; `=serve`: figure 14 alone.
     match std::env::var("WASMDBG_BENCH_ONLY").as_deref() {
         Ok("serve") => return serve_figures(),
+        Ok("stepback") => {
+            match &flite {
+                Some(flite) => {
+                    let trace = scratch("record").join("flite-reverse.trace");
+                    recorded(flite, &trace);
+                    step_back_figure(&trace);
+                }
+                None => println!("flite not found: the stepBack row of figure 13 needs it"),
+            }
+            return;
+        }
         Ok("record") => return record_figures(flite.as_ref()),
         Ok("dwarf") => {
             match &flite {
@@ -1794,6 +1805,78 @@ fn record_figures(flite: Option<&Program>) {
             format!("session {} - paused {}", show(t[i], 3), show(t[0], 3)),
         );
     }
+    step_back_figure(&trace);
+}
+
+/// Figure 13's last row: at the same pause (the replay of flite stopped at
+/// `cst_wave_save_riff`), the DAP's `stepBack` by instruction, from the
+/// request to its `stopped` event, against the REPL's `reverse-stepi`
+/// typed at a `wasmdbg replay` prompt, from the line to the new frame's
+/// `=> ` line; each in a session of its own, both from the filled cache.
+fn step_back_figure(trace: &Path) {
+    const AT: &str = "cst_wave_save_riff";
+    let dap = measure(|_| {
+        let mut c = DapClient::spawn();
+        c.request("initialize", serde_json::json!({ "adapterID": "wasmdbg" }));
+        c.request(
+            "launch",
+            serde_json::json!({ "replay": trace, "cacheDir": scratch("cache") }),
+        );
+        c.request(
+            "setFunctionBreakpoints",
+            serde_json::json!({ "breakpoints": [{ "name": AT }] }),
+        );
+        c.request("configurationDone", serde_json::json!({}));
+        c.wait_event("stopped");
+        let start = Instant::now();
+        c.request(
+            "stepBack",
+            serde_json::json!({ "threadId": 1, "granularity": "instruction" }),
+        );
+        c.wait_event("stopped");
+        let elapsed = start.elapsed().as_secs_f64();
+        c.request("disconnect", serde_json::json!({}));
+        c.child.wait().unwrap();
+        elapsed
+    });
+    let repl = measure(|_| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wasmdbg"))
+            .args(["replay", "-n", "-b", AT, "--cache-dir"])
+            .arg(scratch("cache"))
+            .arg(trace)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let mut next_frame = |stdout: &mut BufReader<std::process::ChildStdout>| loop {
+            line.clear();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "no stop");
+            if line.contains("=> ") {
+                return;
+            }
+        };
+        next_frame(&mut stdout);
+        let mut input = child.stdin.take().unwrap();
+        let start = Instant::now();
+        writeln!(input, "reverse-stepi").unwrap();
+        input.flush().unwrap();
+        next_frame(&mut stdout);
+        let elapsed = start.elapsed().as_secs_f64();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        elapsed
+    });
+    row(
+        "13 stepBack (DAP) vs reverse-stepi (REPL), paused late in flite (s)",
+        "flite",
+        format!("REPL {}", show(repl, 3)),
+        format!("DAP {}", show(dap, 3)),
+        format!("{:.2}x", dap.0 / repl.0),
+    );
 }
 
 /// The store's data of plain serving: WASI 0.2 and `wasi:http`, default

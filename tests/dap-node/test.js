@@ -132,12 +132,99 @@ async function stepBackInTheReplayOfAFailure() {
   });
 }
 
+// A data breakpoint going back: in the replay of reverse.wat's trap,
+// reverseContinue stops right after the last write of the global `calls`
+// (the fifth call of `bump` set it to 5), then the one before (4), where
+// the REPL's `watch calls` with `reverse-continue` stops.
+async function reverseDataBreakpoint() {
+  await withClient(async (dc) => {
+    await Promise.all([
+      dc.configurationSequence(),
+      dc.launch({ program: 'wat/reverse.wat', cwd: root }),
+      dc.waitForEvent('stopped').then((e) => assert.strictEqual(e.body.reason, 'exception')),
+    ]);
+    const info = await dc.dataBreakpointInfoRequest({ name: 'calls' });
+    assert.strictEqual(info.body.dataId, 'calls');
+    const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: 'calls' }] });
+    assert.strictEqual(set.body.breakpoints[0].verified, true);
+    for (const expected of ['5', '4']) {
+      const [, stopped] = await Promise.all([
+        dc.send('reverseContinue', { threadId: 1 }),
+        dc.waitForEvent('stopped'),
+      ]);
+      assert.strictEqual(stopped.body.reason, 'data breakpoint');
+      const trace = await dc.stackTraceRequest({ threadId: 1 });
+      const top = trace.body.stackFrames[0];
+      assert.strictEqual(top.name, 'bump');
+      const calls = await dc.evaluateRequest({ expression: 'calls', frameId: top.id, context: 'watch' });
+      assert.strictEqual(calls.body.result, expected);
+    }
+  });
+}
+
+// The debug console's completions, and the lines that hold code for the
+// editor's gutter (breakpointLocations), at a breakpoint in shapes.c.
+async function completionsAndBreakpointLocations() {
+  await withClient(async (dc) => {
+    await dc.hitBreakpoint(
+      { program: 'tests/guests/dwarf/shapes-O0.wasm', cwd: root, directories: ['tests/guests/dwarf'] },
+      { path: shapes, line: 33 },
+    );
+    const trace = await dc.stackTraceRequest({ threadId: 1 });
+    const frameId = trace.body.stackFrames[0].id;
+    const complete = async (text) => {
+      const r = await dc.send('completions', { text, column: text.length + 1, frameId });
+      return r.body.targets.map((t) => `${t.label} ${t.type} ${t.length}`);
+    };
+    assert.deepStrictEqual(await complete('info br'), ['breakpoints keyword 2']);
+    assert.deepStrictEqual(await complete('break are'), ['area2 function 3']);
+    assert.ok((await complete('p su')).includes('sum variable 2'));
+    const found = await dc.send('breakpointLocations', { source: { path: shapes }, line: 25, endLine: 33 });
+    assert.deepStrictEqual(found.body.breakpoints.map((b) => b.line), [28, 29, 30, 31, 32, 33]);
+  });
+}
+
+// A component's frames in two core modules: the C program's (module 0)
+// and the WASI adapter's `run` (module 1), each reference naming its
+// module in the high 32 bits; `modules` lists every core module with its
+// DWARF state.
+async function componentFramesInTwoCoreModules() {
+  await withClient(async (dc) => {
+    const initialized = dc.waitForEvent('initialized');
+    await dc.launch({ program: 'tests/guests/ratio-c.wasm', args: ['ratio', '7', '5'], cwd: root });
+    await initialized;
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'ratio' }] });
+    const stopped = dc.waitForEvent('stopped');
+    await dc.configurationDoneRequest();
+    assert.strictEqual((await stopped).body.reason, 'breakpoint');
+    const frames = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+    assert.strictEqual(frames[0].instructionPointerReference, '0x46e');
+    assert.strictEqual(frames[0].moduleId, 0);
+    const run = frames[frames.length - 1];
+    assert.strictEqual(run.moduleId, 1);
+    assert.strictEqual(run.instructionPointerReference, '0x10000207d');
+    const modules = (await dc.send('modules', {})).body.modules;
+    assert.deepStrictEqual(
+      modules.map((m) => `${m.id} ${m.name} ${m.symbolStatus}`),
+      [
+        '0 main DWARF',
+        '1 wit-component:adapter:wasi_snapshot_preview1 no DWARF',
+        '2 wit-component-shim-module no DWARF',
+        '3 wit-component-fixup no DWARF',
+      ],
+    );
+  });
+}
+
 (async () => {
   for (const test of [
     breakpointFramesVariablesAndExit,
     trapIsAnException,
     logpointsAndHitConditions,
     stepBackInTheReplayOfAFailure,
+    reverseDataBreakpoint,
+    completionsAndBreakpointLocations,
+    componentFramesInTwoCoreModules,
   ]) {
     await test();
     console.log(`ok ${test.name}`);
