@@ -636,11 +636,13 @@ impl Console {
                 self.follow_events(out)?;
             }
             Command::Run => {
+                // Said first, as gdb's "Starting program": the guest's
+                // output during the run comes after it.
+                write_out(out, "Starting the program again.\n")?;
                 let response = self
                     .session
                     .request_with_timeout(Request::Run, self.timeout);
                 self.ran(response, out)?;
-                write_out(out, "Starting the program again.\n")?;
                 self.follow_events(out)?;
             }
             Command::Break { spec } => self.set_breakpoint(&spec, false, out)?,

@@ -1042,12 +1042,18 @@ impl Adapter {
                     {
                         Ok(info) => {
                             self.data_breakpoints.push(info.id);
+                            let condition = b.condition.clone().filter(|c| !c.trim().is_empty());
                             let hit = b.hit_condition.clone().filter(|h| !h.trim().is_empty());
-                            if let Some(hit) = hit
-                                && let Err(why) = self.ask(Request::Breakpoint(
-                                    BreakpointRequest::HitCondition(info.id, Some(hit)),
-                                ))
-                            {
+                            let conditions = condition
+                                .map(|c| BreakpointRequest::Condition(info.id, Some(c)))
+                                .into_iter()
+                                .chain(
+                                    hit.map(|h| BreakpointRequest::HitCondition(info.id, Some(h))),
+                                );
+                            let refused = conditions
+                                .map(|c| self.ask(Request::Breakpoint(c)))
+                                .find_map(Result::err);
+                            if let Some(why) = refused {
                                 // Unverified means not set: the watch goes.
                                 self.data_breakpoints.pop();
                                 self.delete(vec![info.id])?;

@@ -47,7 +47,11 @@ pub(crate) fn breakpoint_request(
                 .map(|t| parse_condition(shared, t))
                 .transpose();
             parsed.and_then(|expr| {
-                lock(&shared.control).table.get_mut(id)?.condition = expr;
+                let mut control = lock(&shared.control);
+                match control.table.watches.get_mut(&id) {
+                    Some(w) => w.condition = expr,
+                    None => control.table.get_mut(id)?.condition = expr,
+                }
                 Ok(Response::Done)
             })
         }

@@ -484,8 +484,11 @@ pub struct Watch {
     pub old: WatchValue,
     /// Whether it is armed.
     pub enabled: bool,
-    /// Times it changed.
+    /// Times it changed (with its condition true).
     pub hits: u64,
+    /// Stop only when this is true after a change, in the frame that made
+    /// it (gdb's `condition N EXPR` on a watchpoint).
+    pub condition: Option<std::sync::Arc<Condition>>,
     /// Stop only when the number of changes meets this.
     pub hit_condition: Option<HitCondition>,
 }
@@ -500,7 +503,7 @@ impl Watch {
             temporary: false,
             hits: self.hits,
             ignore: 0,
-            condition: None,
+            condition: self.condition.as_ref().map(|c| c.text.clone()),
             hit_condition: self.hit_condition.as_ref().map(|h| h.text.clone()),
             log: None,
             kind: BreakpointKind::Watch {

@@ -169,6 +169,19 @@ pub(crate) fn breakpoint_stop(
         };
         if new != watch.old {
             let old = std::mem::replace(&mut watch.old, new.clone());
+            if let Some(condition) = watch.condition.clone() {
+                match eval_condition(shared, store, &frame, pc, func, &condition) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        watch_stop = Some(StopReason::ConditionError {
+                            id: Some(id),
+                            message: e.to_string(),
+                        });
+                        break;
+                    }
+                }
+            }
             watch.hits += 1;
             if watch
                 .hit_condition

@@ -215,6 +215,7 @@ pub(crate) fn add_watch(
         old,
         enabled: true,
         hits: 0,
+        condition: None,
         hit_condition: None,
     });
     Ok(control.table.watches[&id].info())

@@ -823,6 +823,19 @@ fn reverse_continue_finds_the_last_write_of_a_data_breakpoint() {
         );
         assert_eq!(calls["result"], expected);
     }
+    // With a condition, the writes it is false for are passed going back.
+    c.ok(
+        "setDataBreakpoints",
+        json!({ "breakpoints": [{ "dataId": "calls", "condition": "calls == 2" }] }),
+    );
+    c.ok("reverseContinue", json!({ "threadId": 1 }));
+    assert_eq!(c.event("stopped")["reason"], "data breakpoint");
+    let (frame, _) = top_frame(&mut c);
+    let calls = c.ok(
+        "evaluate",
+        json!({ "expression": "calls", "frameId": frame, "context": "watch" }),
+    );
+    assert_eq!(calls["result"], "2");
     c.finish();
 }
 

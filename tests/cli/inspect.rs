@@ -202,6 +202,28 @@ fn watchpoints_on_a_global_a_typed_location_and_a_range() {
     insta::assert_snapshot!(text);
 }
 
+/// gdb's `condition N EXPR` on a watchpoint: a change with the condition
+/// false passes (the old value is still updated: the stop shows 1 to 2),
+/// one that cannot be evaluated stops and says why.
+#[test]
+fn a_watchpoint_condition_passes_the_changes_it_is_false_for() {
+    let text = batch(
+        "wat/watch.wat",
+        &["--stop-on-entry"],
+        &[
+            "watch calls",
+            "condition 1 calls > 1",
+            "info breakpoints",
+            "continue",
+            "run",
+            "condition 1 nosuch > 1",
+            "continue",
+        ],
+        &[],
+    );
+    insta::assert_snapshot!(text);
+}
+
 /// A write by the debugger (`set var`, `set {i32}`) is not a change the
 /// program made: the watchpoint's old value is then what was written.
 #[test]

@@ -516,6 +516,7 @@ fn stop_here(
                     w.module,
                     w.target.clone(),
                     w.sites.binary_search(&pc).is_ok(),
+                    w.condition.clone(),
                 )
             })
             .collect();
@@ -537,12 +538,19 @@ fn stop_here(
         (watches, breakpoints)
     };
     let mut stop = None;
-    for (id, what, module, target, at_site) in watches {
+    for (id, what, module, target, at_site, condition) in watches {
         let Ok(now) = read_watched(shared, store, module, &target) else {
             continue;
         };
+        // A change with the watchpoint's condition false is passed, as
+        // going forward (a condition that cannot be read stops).
+        let holds = |store: &mut StoreContextMut<'_, Host>| {
+            condition
+                .as_ref()
+                .is_none_or(|c| eval_condition(shared, store, frame, pc, func, c).unwrap_or(true))
+        };
         match watched.insert(id, now.clone()) {
-            Some(old) if at_site && old != now && stop.is_none() => {
+            Some(old) if at_site && old != now && stop.is_none() && holds(store) => {
                 stop = Some(ReverseStop::Watchpoint {
                     id,
                     what,
