@@ -5,7 +5,9 @@
 //!   first; `version` is [`VERSION`], raised when a field changes meaning.
 //! - `stop`: the program paused: `{"type":"stop","stop":STOP}`, the
 //!   protocol's [`Stop`] (pause id, reason, frame #0 with its core module,
-//!   function index and name, module offset `pc`, and source lines).
+//!   function index and name, module offset `pc`, and source lines; at a
+//!   trap after a Rust panic or a failed C `assert`, `panic`: its kind,
+//!   message and place).
 //! - `ended`: the program ended: `{"type":"ended","outcome":OUTCOME,
 //!   "exit_status":N|null}`, the protocol's [`Outcome`] and the status
 //!   `wasmtime run` gives for it.

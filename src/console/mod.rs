@@ -606,7 +606,9 @@ impl Console {
             Command::ReverseStepi => self.reverse(Reverse::StepInstruction { over: false }, out)?,
             Command::ReverseNexti => self.reverse(Reverse::StepInstruction { over: true }, out)?,
             Command::ReverseFinish => {
-                let frame = self.selected_frame()?;
+                // After the end there is no frame: the worker says what
+                // works there.
+                let frame = self.selected_frame().ok();
                 self.reverse(Reverse::Finish { frame }, out)?
             }
             Command::Maintenance {

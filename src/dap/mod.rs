@@ -162,14 +162,17 @@ struct Writer {
     out: Mutex<Box<dyn Write + Send>>,
     seq: AtomicI64,
     /// The client disconnected and left the program running
-    /// (`terminateDebuggee: false`): nothing more is sent; the program's
-    /// output goes to the adapter's stderr.
+    /// (`terminateDebuggee: false`): no more events are sent (the
+    /// program's output goes to the adapter's stderr); the responses to
+    /// requests queued before the disconnect still are, as far as the
+    /// client still reads them.
     detached: AtomicBool,
 }
 
 impl Writer {
     fn send(&self, mut message: Json) {
-        if self.detached.load(Ordering::SeqCst) {
+        let detached = self.detached.load(Ordering::SeqCst);
+        if detached && message["type"] == "event" {
             if message["event"] == "output"
                 && let Some(text) = message.pointer("/body/output").and_then(Json::as_str)
             {
@@ -181,7 +184,9 @@ impl Writer {
         // Numbered under the lock, so seq grows in the order sent.
         message["seq"] = json!(self.seq.fetch_add(1, Ordering::Relaxed) + 1);
         let body = message.to_string();
-        if let Err(e) = framing::write_message(&mut **out, body.as_bytes()) {
+        if let Err(e) = framing::write_message(&mut **out, body.as_bytes())
+            && !detached
+        {
             eprintln!("wasmdbg dap: cannot write to the client: {e}");
         }
     }
@@ -724,14 +729,17 @@ impl Adapter {
                 continue;
             }
             if request.command == "disconnect" || request.command == "terminate" {
-                if request.seq != 0 {
+                // A disconnect that leaves the program running was answered
+                // by the reader.
+                let detached = self.writer.detached.load(Ordering::SeqCst);
+                if request.seq != 0 && !(detached && request.command == "disconnect") {
                     self.writer.respond(&request, Json::Null);
                 }
                 if request.command == "terminate" {
                     self.writer.event("terminated", Json::Null);
                     continue;
                 }
-                if self.writer.detached.load(Ordering::SeqCst) {
+                if detached {
                     self.run_to_end();
                 }
                 return;
@@ -2355,16 +2363,17 @@ impl Adapter {
         self.report_state();
     }
 
-    /// When frame #0 of `stop` is the library's and a frame of the
-    /// program's own is below it (see [`crate::console::first_own_frame`]):
-    /// the frame just above that one, the innermost library frame the
-    /// program's call entered.
+    /// At a crash whose frame #0 is the library's (a panic's `abort`),
+    /// with a frame of the program's own below it (see
+    /// [`crate::console::first_own_frame`]): the frame just above that one,
+    /// the innermost library frame the program's call entered. Elsewhere
+    /// (a step into a crate's code) `None`: Step Back goes back a line there.
     fn library_frames_above_own(&self, stop: &Stop) -> Option<FrameRef> {
-        if !stop
+        let in_library = stop
             .frame
             .as_ref()
-            .is_some_and(crate::console::is_library_frame)
-        {
+            .is_some_and(crate::console::is_library_frame);
+        if !stop.reason.is_crash() || !in_library {
             return None;
         }
         let session = self.session().ok()?;
@@ -2434,7 +2443,7 @@ impl Adapter {
                 }
                 // Where the REPL's reverse-nexti and reverse-next land (the
                 // Step Back button is Step Over's reverse, as `next` by
-                // instruction is `nexti`). By line, from a frame #0 of the
+                // instruction is `nexti`). By line, at a crash in the
                 // library (a panic's `abort`, whose frames are deemphasized:
                 // the editor shows the program's first frame), back out of
                 // the library to the program's call into it, as
@@ -2444,7 +2453,7 @@ impl Adapter {
                     Some(Request::Reverse(if instruction(&args.granularity) {
                         crate::debugger::protocol::Reverse::StepInstruction { over: true }
                     } else if let Some(frame) = self.library_frames_above_own(&stop) {
-                        crate::debugger::protocol::Reverse::Finish { frame }
+                        crate::debugger::protocol::Reverse::Finish { frame: Some(frame) }
                     } else {
                         crate::debugger::protocol::Reverse::StepLine { over: true }
                     }))

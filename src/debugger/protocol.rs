@@ -1153,7 +1153,7 @@ impl Request {
             | Request::Frames(FramesRequest::Locals(f))
             | Request::Frames(FramesRequest::Stack(f))
             | Request::Finish(f)
-            | Request::Reverse(Reverse::Finish { frame: f })
+            | Request::Reverse(Reverse::Finish { frame: Some(f) })
             | Request::Advance { frame: f, .. }
             | Request::Watch { frame: f, .. }
             | Request::Inspect(InspectRequest::SourceVariables { frame: f, .. })
@@ -1336,8 +1336,9 @@ pub enum Reverse {
     /// selected frame, as `finish` finishes it; frames inside it are left
     /// too): paused at the caller's call instruction.
     Finish {
-        /// The frame whose call to go back to.
-        frame: FrameRef,
+        /// The frame whose call to go back to; `None` when nothing is
+        /// paused (after the end: refused, saying what works there).
+        frame: Option<FrameRef>,
     },
 }
 

@@ -237,8 +237,9 @@ pub(crate) struct GuestOutput {
     /// front end's answer, `RunConfig::output_is_terminal`).
     pub terminal: bool,
     /// Whether writes are sent to the front end; `false` for a replay of
-    /// output already shown (`wasmdbg run`'s fast path), where stderr is
-    /// only noted for [`Outbox::panic`].
+    /// output already shown (`wasmdbg run`'s fast path's first replay, and
+    /// the replays reverse commands make), where stderr is only noted for
+    /// [`Outbox::panic`].
     pub shown: bool,
 }
 

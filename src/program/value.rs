@@ -48,7 +48,8 @@ pub enum SourceValue {
     Int {
         /// The value.
         value: i128,
-        /// Its type's size in bytes.
+        /// Its type's size in bytes (at most 16; an expression's computed
+        /// result is a `long long`, 8); 0 when not known.
         bytes: u8,
     },
     /// A `char`: its code.

@@ -58,21 +58,25 @@ pub fn number(n: crate::program::expr::Num, fmt: Option<char>) -> String {
     }
 }
 
-/// A source integer of a type `bytes` long in FMT, as gdb's `print/FMT`
-/// writes it at the type's width: `x`, `u`, `t` of a negative value in two's
-/// complement at that width (`p/x` of an `i8` -1 is `0xff`, of an `int`
-/// -1 `0xffffffff`), `d` and `c` signed at that width; other formats as
-/// [`number`] writes the 64-bit value.
+/// A source integer of a type `bytes` long (1 to 16) in FMT, as gdb's
+/// `print/FMT` writes it at the type's width: `x`, `u`, `t` of a negative
+/// value in two's complement at that width (`p/x` of an `i8` -1 is `0xff`,
+/// of an `int` -1 `0xffffffff`), `d` and `c` signed at that width; other
+/// formats, and `bytes` 0 (a width not known), as [`number`] writes the
+/// 64-bit value.
 pub fn sized_int(value: i128, bytes: u8, fmt: Option<char>) -> String {
-    let bits = (u32::from(bytes) * 8).clamp(8, 64);
-    let raw = (value as u64) & (u64::MAX >> (64 - bits));
-    let signed = ((raw << (64 - bits)) as i64) >> (64 - bits);
+    let bits = u32::from(bytes.min(16)) * 8;
+    if bits == 0 {
+        return number(crate::program::expr::Num::Int(value as i64), fmt);
+    }
+    let raw = (value as u128) & (u128::MAX >> (128 - bits));
+    let signed = ((raw << (128 - bits)) as i128) >> (128 - bits);
     match fmt {
         Some('x') => super::values::hex(value, bytes),
         Some('u') => raw.to_string(),
         Some('t') => format!("{raw:b}"),
         Some('d') => signed.to_string(),
-        Some('c') => number(crate::program::expr::Num::Int(signed), fmt),
+        Some('c') => number(crate::program::expr::Num::Int(signed as i64), fmt),
         _ => number(crate::program::expr::Num::Int(value as i64), fmt),
     }
 }
@@ -564,6 +568,11 @@ mod tests {
         assert_eq!(sized_int(-3, 4, Some('d')), "-3");
         assert_eq!(sized_int(65, 1, Some('c')), "65 'A'");
         assert_eq!(sized_int(7, 4, None), "7");
+        // 128-bit types keep their high bits; an unknown width (0) is the
+        // 64-bit value.
+        assert_eq!(sized_int(-1, 16, Some('u')), u128::MAX.to_string());
+        assert_eq!(sized_int(i128::MIN, 16, Some('d')), i128::MIN.to_string());
+        assert_eq!(sized_int(-1, 0, Some('x')), "0xffffffffffffffff");
     }
 
     #[test]

@@ -5,7 +5,8 @@
 # node 24, which the npm package node@24 provides). About 4 minutes.
 set -euo pipefail
 dir=${1:-${WASMDBG_VSCODE_E2E_DIR:-$HOME/.cache/wasmdbg-vscode-e2e}}
-if [ "$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi
+# Never a password prompt: root, or sudo without one.
+if [ "$(id -u)" = 0 ]; then sudo=; else sudo="sudo -n"; fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
     chromium libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev >/dev/null

@@ -136,6 +136,7 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmdbg-vscode-'));
   const userData = path.join(dir, 'user');
   const extensions = path.join(dir, 'extensions');
+  console.log(`files in ${dir} (removed when every check passed)`);
   const ws = workspace(dir, opts.wasmdbg);
   userSettings(userData, opts.wasmdbg);
   const installed = execFileSync(
@@ -176,7 +177,7 @@ async function main() {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-    console.log(`code-server on 127.0.0.1:${port}, files in ${dir}`);
+    console.log(`code-server on 127.0.0.1:${port}`);
     await session(page, dir, opts.screenshot).catch(async (e) => {
       await page.screenshot({ path: path.join(dir, 'failed.png') });
       throw e;
@@ -188,14 +189,21 @@ async function main() {
     await browser.close();
     server.kill();
   }
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
+// Types `text` into the open quick input and picks the row it names.
+async function pick(page, text) {
+  await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input');
+  await page.keyboard.type(text);
+  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${text}"]`);
+  await page.keyboard.press('Enter');
+}
+
+// A command by name from the command palette (F1).
 async function command(page, name) {
   await page.keyboard.press('F1');
-  await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input');
-  await page.keyboard.type(name);
-  await page.waitForTimeout(700);
-  await page.keyboard.press('Enter');
+  await pick(page, name);
 }
 
 async function statusLine(page) {
@@ -221,11 +229,13 @@ async function openFile(page, name) {
   }
 }
 
+// Ctrl+G to `line`, until the status bar says the cursor is there.
 async function goToLine(page, line) {
   await page.keyboard.press('Control+G');
+  await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input');
   await page.keyboard.type(String(line));
   await page.keyboard.press('Enter');
-  await page.waitForTimeout(300);
+  await atLine(page, line);
 }
 
 async function text(page, selector) {
@@ -294,7 +304,7 @@ async function session(page, dir, screenshot) {
   await until('the call', callStackState, (t) => t.includes('Run back to the call'));
   await atLine(page, 67);
   await page.click('.debug-toolbar .codicon-debug-step-back');
-  await until('a step back', callStackState, (t) => !t.includes('Run back to the call'));
+  await until('a step back', callStackState, (t) => t.includes('Paused') && !t.includes('Run back'));
   await atLine(page, 67);
   await page.click('.debug-toolbar .codicon-debug-step-back');
   await atLine(page, 66);
@@ -307,10 +317,7 @@ async function session(page, dir, screenshot) {
   await goToLine(page, 65);
   await page.keyboard.press('F9');
   await command(page, 'Debug: Select and Start Debugging');
-  await page.waitForTimeout(500);
-  await page.keyboard.type('Replay the panic');
-  await page.waitForTimeout(500);
-  await page.keyboard.press('Enter');
+  await pick(page, 'Replay the panic');
   await page.waitForSelector('.debug-toolbar', { timeout: 60000 });
   await noDialog(page);
   await atLine(page, 65);
@@ -323,16 +330,15 @@ async function session(page, dir, screenshot) {
   console.log('ok: Step Over then Step Back: 66, then 65 again');
   await goToLine(page, 67);
   await command(page, 'Debug: Add Logpoint...');
-  await page.waitForTimeout(1000);
+  await page.waitForSelector('.breakpoint-widget .monaco-editor.focused');
   await page.keyboard.type('overdrawn by {balance}');
   await page.keyboard.press('Enter');
-  await page.waitForTimeout(500);
+  await page.waitForSelector('.breakpoint-widget', { state: 'hidden' });
   await page.keyboard.press('F5');
   const console_ = await until('the logpoint', () => text(page, '.repl'), (t) => t.includes('overdrawn by -40'));
   await page.waitForSelector('.exception-widget', { timeout: 60000 });
   await atLine(page, 67);
   console.log('ok: the logpoint prints in the debug console, then the replay stops at the panic');
-  await page.screenshot({ path: path.join(dir, 'replay.png') });
   return console_;
 }
 

@@ -5,9 +5,15 @@
 # what is missing and exits 0 (the run is skipped, not passed).
 #   tests/vscode-e2e/run.sh WASMDBG VSIX [SCREENSHOT]
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+if [ $# -lt 2 ]; then
+    echo "usage: tests/vscode-e2e/run.sh WASMDBG VSIX [SCREENSHOT]" >&2
+    exit 2
+fi
 wasmdbg=$(realpath "$1")
 vsix=$(realpath "$2")
+screenshot=()
+[ $# -ge 3 ] && screenshot=(--screenshot "$(realpath -m "$3")")
+cd "$(dirname "$0")/../.."
 dir=${WASMDBG_VSCODE_E2E_DIR:-$HOME/.cache/wasmdbg-vscode-e2e}
 code_server="$dir/node_modules/.bin/code-server"
 missing=()
@@ -19,7 +25,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 0
 fi
 npm --prefix tests/vscode-e2e ci --no-audit --no-fund
-screenshot=()
-[ $# -ge 3 ] && screenshot=(--screenshot "$3")
 PATH="$dir/node_modules/node/bin:$PATH" node tests/vscode-e2e/run.js \
-    --code-server "$code_server" --vsix "$vsix" --wasmdbg "$wasmdbg" "${screenshot[@]}"
+    --code-server "$code_server" --vsix "$vsix" --wasmdbg "$wasmdbg" \
+    ${screenshot[@]+"${screenshot[@]}"}

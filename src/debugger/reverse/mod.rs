@@ -324,7 +324,7 @@ fn start_replaying(
             sites.push(pc);
             scan(Purpose::Stops, target, sites)
         }
-        Reverse::Finish { frame } if frame.index > 0 => {
+        Reverse::Finish { frame: Some(frame) } if frame.index > 0 => {
             // The call frame `index` + 1 made, at its depth.
             let outer = frame.index + 1;
             let Some(site) = call_site(shared, paused, store, outer) else {

@@ -925,7 +925,9 @@ impl Reader<'_, '_, '_> {
         match t.place {
             Place::OptimizedOut => return Ok(SourceValue::OptimizedOut),
             Place::Scalar(Scalar::Int(n)) => {
-                let bytes = self.size_of(t.ty).map_or(8, |s| s.clamp(1, 16) as u8);
+                // An expression's computed result is a `long long` (it is
+                // named so, and computed in 64 bits).
+                let bytes = self.size_of(t.ty).map_or(8, |s| s.min(16) as u8);
                 return Ok(SourceValue::Int { value: n, bytes });
             }
             Place::Scalar(Scalar::Float(f)) => return Ok(SourceValue::Float(f)),
