@@ -132,6 +132,41 @@ async function stepBackInTheReplayOfAFailure() {
   });
 }
 
+// A Rust panic replayed: Step Back from libc's `abort` leaves the library
+// to settle's call into it (where the REPL's reverse-finish from the frame
+// above settle's lands, 0x1cb0), then goes back as reverse-next does (the
+// start of line 67, then line 66); reverseContinue with a function
+// breakpoint stops at its last hit before, as reverse-continue does.
+async function stepBackAndReverseContinueInRust() {
+  await withClient(async (dc) => {
+    const main = path.join(root, 'tests/guests/app/src/main.rs');
+    await Promise.all([
+      dc.configurationSequence(),
+      dc.launch({ program: 'tests/guests/app-p1.wasm', args: ['panic'], cwd: root, directories: ['tests/guests'] }),
+      dc.waitForEvent('stopped').then((e) => assert.strictEqual(e.body.reason, 'exception')),
+    ]);
+    const top = async () => {
+      const f = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+      return `${f.name} ${f.instructionPointerReference} ${f.line}`;
+    };
+    for (const [expected, line] of [['app::settle 0x1cb0 67', 67], ['app::settle 0x1c15 67', 67], ['app::settle 0x1bf9 66', 66]]) {
+      await Promise.all([
+        dc.send('stepBack', { threadId: 1 }),
+        dc.assertStoppedLocation('step', { path: main, line }),
+      ]);
+      assert.strictEqual(await top(), expected);
+    }
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'app::audit' }] });
+    const [, stopped] = await Promise.all([
+      dc.send('reverseContinue', { threadId: 1 }),
+      dc.waitForEvent('stopped'),
+    ]);
+    assert.strictEqual(stopped.body.reason, 'breakpoint');
+    // `break app::audit` + `reverse-continue` at the panic: 0x19fd, line 56.
+    assert.strictEqual(await top(), 'app::audit 0x19fd 56');
+  });
+}
+
 // A data breakpoint going back: in the replay of reverse.wat's trap,
 // reverseContinue stops right after the last write of the global `calls`
 // (the fifth call of `bump` set it to 5), then the one before (4), where
@@ -223,6 +258,7 @@ async function componentFramesInTwoCoreModules() {
     logpointsAndHitConditions,
     stepBackInTheReplayOfAFailure,
     reverseDataBreakpoint,
+    stepBackAndReverseContinueInRust,
     completionsAndBreakpointLocations,
     componentFramesInTwoCoreModules,
   ]) {
