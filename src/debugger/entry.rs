@@ -5,7 +5,7 @@ use crate::error::{Error, invalid, not_found};
 use wasmtime::{Val, ValType};
 
 use super::config::RunConfig;
-use crate::program::ModuleInfo;
+use crate::program::EntryFacts;
 
 /// The function to call and its arguments.
 pub(crate) struct Entry {
@@ -18,8 +18,11 @@ pub(crate) struct Entry {
 }
 
 /// Chooses the entry function: `--invoke NAME` or `_start`, and parses the
-/// invoke values by the export's parameter types.
-pub(crate) fn entry_point(info: &ModuleInfo, config: &RunConfig) -> Result<Entry, Error> {
+/// invoke values by the export's parameter types. `info` is the program
+/// model's [`crate::program::ModuleInfo`], or before anything is compiled
+/// the lighter [`crate::program::ExportedFuncs`]: the same refusals either
+/// way.
+pub(crate) fn entry_point(info: &impl EntryFacts, config: &RunConfig) -> Result<Entry, Error> {
     let (name, values) = match &config.invoke {
         Some((name, values)) => (name.as_str(), values.as_slice()),
         None => ("_start", &[][..]),
@@ -35,21 +38,20 @@ pub(crate) fn entry_point(info: &ModuleInfo, config: &RunConfig) -> Result<Entry
             "the module has no _start (not a WASI command); use --invoke NAME; {listing}"
         ));
     };
-    let func = info
-        .func(func_index)
+    let params = info
+        .func_params(func_index)
         .ok_or_else(|| not_found!("export {name} names a missing function"))?;
-    if values.len() != func.params.len() {
-        let types: Vec<String> = func.params.iter().map(|t| t.to_string()).collect();
+    if values.len() != params.len() {
+        let types: Vec<String> = params.iter().map(|t| t.to_string()).collect();
         return Err(invalid!(
             "{name} takes {} argument{} ({}), {} given",
-            func.params.len(),
-            if func.params.len() == 1 { "" } else { "s" },
+            params.len(),
+            if params.len() == 1 { "" } else { "s" },
             types.join(", "),
             values.len()
         ));
     }
-    let args = func
-        .params
+    let args = params
         .iter()
         .zip(values)
         .enumerate()
@@ -69,14 +71,27 @@ pub(crate) fn entry_point(info: &ModuleInfo, config: &RunConfig) -> Result<Entry
     })
 }
 
-/// `its exported functions: a, b` (or that there are none), for the
-/// errors that tell a user what can be invoked.
+/// The most exported functions an error names (a big module exports
+/// thousands).
+const LISTED_EXPORTS: usize = 20;
+
+/// `its exported functions: a, b` (or that there are none; past
+/// [`LISTED_EXPORTS`], `and N more`), for the errors that tell a user what
+/// can be invoked.
 pub(crate) fn exports_listing<S: AsRef<str>>(names: &[S]) -> String {
     if names.is_empty() {
         return "it exports no functions".to_string();
     }
-    let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
-    format!("its exported functions: {}", names.join(", "))
+    let shown: Vec<&str> = names
+        .iter()
+        .take(LISTED_EXPORTS)
+        .map(AsRef::as_ref)
+        .collect();
+    let more = match names.len().saturating_sub(LISTED_EXPORTS) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    format!("its exported functions: {}{more}", shown.join(", "))
 }
 
 /// Parses a command-line value as a Wasm value of type `ty`: integers in

@@ -33,6 +33,14 @@ pub(crate) fn program_kind(config: &RunConfig, bytes: &[u8]) -> Result<ProgramKi
         {
             return Err(io_error!("cannot read --dwp {}: {e}", path.display()));
         }
+        // No `_start` and no `--invoke`, an `--invoke` of a missing export,
+        // or arguments that do not fit it: from the export section, not
+        // after a compile (ruby's 49 MB module compiled for 47 s before
+        // saying it has no `_start`). A module that does not parse is
+        // refused as before, by the full reading.
+        if let Ok(exports) = crate::program::ExportedFuncs::parse(bytes) {
+            super::entry::entry_point(&exports, config)?;
+        }
         return Ok(ProgramKind::Module);
     }
     // Imports wasmdbg cannot provide are refused before anything is

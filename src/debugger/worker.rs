@@ -353,7 +353,7 @@ impl Loaded {
                         })?;
                     preloads.push((name.clone(), m));
                 }
-                let entry = entry_point(program.info(CoreModuleId::FIRST), config)?;
+                let entry = entry_point(&**program.info(CoreModuleId::FIRST), config)?;
                 let mut modules = vec![module.clone()];
                 modules.extend(preloads.iter().map(|(_, m)| m.clone()));
                 (
@@ -384,7 +384,7 @@ impl Loaded {
                 let instance_pre = linker
                     .instantiate_pre(&module)
                     .map_err(|e| unavailable!("{}", one_line(&e)))?;
-                let entry = entry_point(program.info(CoreModuleId::FIRST), config)?;
+                let entry = entry_point(&**program.info(CoreModuleId::FIRST), config)?;
                 (
                     vec![module],
                     Runner::Module {

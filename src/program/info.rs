@@ -1028,3 +1028,124 @@ mod tests {
         );
     }
 }
+
+/// What choosing an entry point (`_start`, or `--invoke NAME`) reads of a
+/// core module: its exported functions and their parameter types.
+pub trait EntryFacts {
+    /// The function index of the exported function `name`.
+    fn exported_func(&self, name: &str) -> Option<u32>;
+    /// The names of all exported functions, in section order.
+    fn exported_func_names(&self) -> Vec<&str>;
+    /// The parameter types of function `index` (function index space);
+    /// `None` for an index past the last function.
+    fn func_params(&self, index: u32) -> Option<&[ValType]>;
+}
+
+impl EntryFacts for ModuleInfo {
+    fn exported_func(&self, name: &str) -> Option<u32> {
+        ModuleInfo::exported_func(self, name)
+    }
+
+    fn exported_func_names(&self) -> Vec<&str> {
+        ModuleInfo::exported_func_names(self)
+    }
+
+    fn func_params(&self, index: u32) -> Option<&[ValType]> {
+        self.func(index).map(|f| f.params.as_slice())
+    }
+}
+
+/// A core module's exported functions and the parameter types of every
+/// function, read from its type, import, function and export sections
+/// alone: the code section is skipped, so on a big module this takes
+/// milliseconds, where compiling takes seconds (the entry point's
+/// refusals come before the compile).
+#[derive(Debug, Default)]
+pub struct ExportedFuncs {
+    /// Exported functions: name and function index, in section order.
+    exports: Vec<(String, u32)>,
+    /// Parameter types by function index (imports first).
+    params: Vec<Vec<ValType>>,
+}
+
+impl ExportedFuncs {
+    /// Reads `bytes`, a core module binary.
+    ///
+    /// # Errors
+    /// A malformed binary, with wasmparser's message.
+    pub fn parse(bytes: &[u8]) -> Result<ExportedFuncs, Error> {
+        let mut types: Vec<Vec<ValType>> = Vec::new();
+        let mut facts = ExportedFuncs::default();
+        let mut parser = Parser::new(0);
+        let mut offset = 0;
+        loop {
+            let rest = bytes.get(offset..).unwrap_or_default();
+            let (consumed, payload) = match parser.parse(rest, true)? {
+                wasmparser::Chunk::Parsed { consumed, payload } => (consumed, payload),
+                wasmparser::Chunk::NeedMoreData(_) => {
+                    return Err(malformed!("the module ends early"));
+                }
+            };
+            offset += consumed;
+            match payload {
+                Payload::TypeSection(reader) => {
+                    for rec in reader {
+                        for sub in rec?.into_types() {
+                            types.push(match &sub.composite_type.inner {
+                                wasmparser::CompositeInnerType::Func(f) => f.params().to_vec(),
+                                _ => Vec::new(),
+                            });
+                        }
+                    }
+                }
+                Payload::ImportSection(reader) => {
+                    for import in reader.into_imports() {
+                        if let TypeRef::Func(t) | TypeRef::FuncExact(t) = import?.ty {
+                            facts
+                                .params
+                                .push(types.get(t as usize).cloned().unwrap_or_default());
+                        }
+                    }
+                }
+                Payload::FunctionSection(reader) => {
+                    for t in reader {
+                        facts
+                            .params
+                            .push(types.get(t? as usize).cloned().unwrap_or_default());
+                    }
+                }
+                Payload::ExportSection(reader) => {
+                    for export in reader {
+                        let export = export?;
+                        if export.kind == ExternalKind::Func {
+                            facts.exports.push((export.name.to_string(), export.index));
+                        }
+                    }
+                }
+                Payload::CodeSectionStart { size, .. } => {
+                    parser.skip_section();
+                    offset += size as usize;
+                }
+                Payload::End(_) => return Ok(facts),
+                _ => {}
+            }
+        }
+    }
+}
+
+impl EntryFacts for ExportedFuncs {
+    fn exported_func(&self, name: &str) -> Option<u32> {
+        self.exports
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, i)| *i)
+    }
+
+    fn exported_func_names(&self) -> Vec<&str> {
+        self.exports.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    fn func_params(&self, index: u32) -> Option<&[ValType]> {
+        self.params.get(index as usize).map(Vec::as_slice)
+    }
+}

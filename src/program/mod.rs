@@ -28,6 +28,6 @@ pub use core_modules::{
 pub use disasm::Disassembly;
 pub use handlers::{Handling, handling};
 pub use info::{
-    ExportKind, FuncInfo, GlobalDecl, Import, MemoryDecl, ModuleBytes, ModuleInfo, Section,
-    TableDecl, WriteTarget, load_module_bytes, map_module_bytes,
+    EntryFacts, ExportKind, ExportedFuncs, FuncInfo, GlobalDecl, Import, MemoryDecl, ModuleBytes,
+    ModuleInfo, Section, TableDecl, WriteTarget, load_module_bytes, map_module_bytes,
 };

@@ -203,3 +203,61 @@ fn a_wasi_import_of_another_type_is_refused_on_plain_code_too() {
     }
     assert!(!dir.path().join("badsig.trace").exists());
 }
+
+/// The entry point's refusals come from the module's sections, before it
+/// is compiled: a module whose only function's code is not valid Wasm (a
+/// compile would refuse it as invalid) is refused for what the run asks of
+/// its exports — no `_start`, an `--invoke` of a missing export, the wrong
+/// count of arguments. (ruby's 49 MB module compiled for 47 s before
+/// saying it has no `_start`.)
+#[test]
+fn entry_refusals_come_before_the_compile() {
+    let mut bytes = wat::parse_str(r#"(module (func (export "f") (param i32) nop))"#).unwrap();
+    // The body's `nop` (0x01) and `end` (0x0b) are its last two bytes:
+    // 0xff is no opcode.
+    let at = bytes.len() - 2;
+    assert_eq!(&bytes[at..], [0x01, 0x0b]);
+    bytes[at] = 0xff;
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("bad-code.wasm");
+    std::fs::write(&module, &bytes).unwrap();
+    let module = module.to_str().unwrap();
+    let refused =
+        |extra: &[&str], args: &[&str]| batch(module, extra, &[], args).replace(module, "MODULE");
+    assert_eq!(
+        refused(&[], &[]),
+        "--- stderr ---\nerror: the module has no _start (not a WASI command); use --invoke NAME; its exported functions: f\n[exit status: 2]\n"
+    );
+    assert_eq!(
+        refused(&["--invoke", "g"], &[]),
+        "--- stderr ---\nerror: the module exports no function named \"g\"; its exported functions: f\n[exit status: 2]\n"
+    );
+    assert_eq!(
+        refused(&["--invoke", "f"], &[]),
+        "--- stderr ---\nerror: f takes 1 argument (i32), 0 given\n[exit status: 2]\n"
+    );
+    // With the entry right, the compile says what is wrong with the code.
+    let compiled = refused(&["--invoke", "f"], &["1"]);
+    assert!(compiled.contains("invalid module"), "{compiled}");
+}
+
+/// A module exporting thousands of functions: the refusal names the first
+/// 20 and counts the rest, on one line.
+#[test]
+fn a_long_export_list_is_cut() {
+    let funcs: String = (0..25)
+        .map(|i| format!(r#"(func (export "f{i}"))"#))
+        .collect();
+    let bytes = wat::parse_str(format!("(module {funcs})")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("many.wasm");
+    std::fs::write(&module, &bytes).unwrap();
+    let names: Vec<String> = (0..20).map(|i| format!("f{i}")).collect();
+    assert_eq!(
+        batch(module.to_str().unwrap(), &[], &[], &[]),
+        format!(
+            "--- stderr ---\nerror: the module has no _start (not a WASI command); use --invoke NAME; its exported functions: {} and 5 more\n[exit status: 2]\n",
+            names.join(", ")
+        )
+    );
+}
