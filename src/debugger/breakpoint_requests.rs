@@ -55,10 +55,19 @@ pub(crate) fn breakpoint_request(
                 Ok(Response::Done)
             })
         }
-        BreakpointRequest::Ignore(id, count) => lock(&shared.control).table.get_mut(id).map(|bp| {
-            bp.ignore = count;
-            Response::Done
-        }),
+        BreakpointRequest::Ignore(id, count) => {
+            let mut control = lock(&shared.control);
+            match control.table.watches.get_mut(&id) {
+                Some(w) => {
+                    w.ignore = count;
+                    Ok(Response::Done)
+                }
+                None => control.table.get_mut(id).map(|bp| {
+                    bp.ignore = count;
+                    Response::Done
+                }),
+            }
+        }
         BreakpointRequest::HitCondition(id, text) => text
             .as_deref()
             .map(breakpoints::HitCondition::parse)

@@ -489,6 +489,8 @@ pub struct Watch {
     /// Stop only when this is true after a change, in the frame that made
     /// it (gdb's `condition N EXPR` on a watchpoint).
     pub condition: Option<std::sync::Arc<Condition>>,
+    /// Changes still to pass without stopping (gdb's `ignore N COUNT`).
+    pub ignore: u64,
     /// Stop only when the number of changes meets this.
     pub hit_condition: Option<HitCondition>,
 }
@@ -502,7 +504,7 @@ impl Watch {
             enabled: self.enabled,
             temporary: false,
             hits: self.hits,
-            ignore: 0,
+            ignore: self.ignore,
             condition: self.condition.as_ref().map(|c| c.text.clone()),
             hit_condition: self.hit_condition.as_ref().map(|h| h.text.clone()),
             log: None,

@@ -183,6 +183,10 @@ pub(crate) fn breakpoint_stop(
                 }
             }
             watch.hits += 1;
+            if watch.ignore > 0 {
+                watch.ignore -= 1;
+                continue;
+            }
             if watch
                 .hit_condition
                 .as_ref()

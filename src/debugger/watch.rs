@@ -216,6 +216,7 @@ pub(crate) fn add_watch(
         enabled: true,
         hits: 0,
         condition: None,
+        ignore: 0,
         hit_condition: None,
     });
     Ok(control.table.watches[&id].info())

@@ -224,6 +224,24 @@ fn a_watchpoint_condition_passes_the_changes_it_is_false_for() {
     insta::assert_snapshot!(text);
 }
 
+/// gdb's `ignore N COUNT` on a watchpoint: the first change (0 to 1)
+/// passes, the second (1 to 2) stops; `info breakpoints` says so before.
+#[test]
+fn a_watchpoint_ignores_its_next_changes() {
+    let text = batch(
+        "wat/watch.wat",
+        &["--stop-on-entry"],
+        &["watch calls", "ignore 1 1", "info breakpoints", "continue"],
+        &[],
+    );
+    for expected in [
+        "| 1    yes       watch   calls      1 sites   0      ignore next 1 hits |",
+        "(wasmdbg) continue\nWatchpoint 1: calls\nOld value = 1 (0x1)\nNew value = 2 (0x2)\n",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
 /// A write by the debugger (`set var`, `set {i32}`) is not a change the
 /// program made: the watchpoint's old value is then what was written.
 #[test]
