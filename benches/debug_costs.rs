@@ -441,15 +441,18 @@ fn spawn_paused(
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("=> ") {
-        line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "no breakpoint stop"
-        );
-    }
+    read_to_frame_line(&mut stdout);
     (child, stdout)
+}
+
+/// Reads a REPL's output up to the current instruction's `=> ` line (the
+/// end of a stop banner or a frame's display).
+fn read_to_frame_line(stdout: &mut BufReader<std::process::ChildStdout>) {
+    let mut line = String::new();
+    while !line.trim_start_matches("(wasmdbg) ").starts_with("=> ") {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "no stop");
+    }
 }
 
 /// Median, min and max.
@@ -1851,20 +1854,12 @@ fn step_back_figure(trace: &Path) {
             .spawn()
             .unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        let mut next_frame = |stdout: &mut BufReader<std::process::ChildStdout>| loop {
-            line.clear();
-            assert!(stdout.read_line(&mut line).unwrap() > 0, "no stop");
-            if line.contains("=> ") {
-                return;
-            }
-        };
-        next_frame(&mut stdout);
+        read_to_frame_line(&mut stdout);
         let mut input = child.stdin.take().unwrap();
         let start = Instant::now();
         writeln!(input, "reverse-stepi").unwrap();
         input.flush().unwrap();
-        next_frame(&mut stdout);
+        read_to_frame_line(&mut stdout);
         let elapsed = start.elapsed().as_secs_f64();
         child.kill().unwrap();
         child.wait().unwrap();

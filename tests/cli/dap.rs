@@ -201,6 +201,20 @@ impl Client {
     }
 }
 
+/// The top frame's function name, `instructionPointerReference` and line.
+fn top_location(c: &mut Client) -> (String, String, i64) {
+    let (_, trace) = top_frame(c);
+    let frame = &trace["stackFrames"][0];
+    (
+        frame["name"].as_str().unwrap().to_string(),
+        frame["instructionPointerReference"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        frame["line"].as_i64().unwrap(),
+    )
+}
+
 /// The top frame's id.
 fn top_frame(c: &mut Client) -> (i64, Value) {
     let trace = c.ok("stackTrace", json!({ "threadId": 1 }));
@@ -698,26 +712,14 @@ fn step_back_and_reverse_continue_in_the_replay_of_a_failure() {
     assert_eq!(caps["supportsStepBack"], true);
     c.ok("configurationDone", json!({}));
     assert_eq!(c.event("stopped")["reason"], "exception");
-    let top = |c: &mut Client| {
-        let (_, trace) = top_frame(c);
-        let frame = trace["stackFrames"][0].clone();
-        (
-            frame["name"].as_str().unwrap().to_string(),
-            frame["instructionPointerReference"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-            frame["line"].as_i64().unwrap(),
-        )
-    };
-    assert_eq!(top(&mut c), ("ratio".into(), "0x49a".into(), 21));
+    assert_eq!(top_location(&mut c), ("ratio".into(), "0x49a".into(), 21));
 
     c.ok(
         "stepBack",
         json!({ "threadId": 1, "granularity": "instruction" }),
     );
     assert_eq!(c.event("stopped")["reason"], "step");
-    assert_eq!(top(&mut c), ("ratio".into(), "0x498".into(), 21));
+    assert_eq!(top_location(&mut c), ("ratio".into(), "0x498".into(), 21));
 
     let set = c.ok(
         "setFunctionBreakpoints",
@@ -728,11 +730,11 @@ fn step_back_and_reverse_continue_in_the_replay_of_a_failure() {
     let stopped = c.event("stopped");
     assert_eq!(stopped["reason"], "breakpoint", "{stopped}");
     assert_eq!(stopped["hitBreakpointIds"], json!([id]), "{stopped}");
-    assert_eq!(top(&mut c), ("ratio".into(), "0x46e".into(), 20));
+    assert_eq!(top_location(&mut c), ("ratio".into(), "0x46e".into(), 20));
 
     c.ok("stepBack", json!({ "threadId": 1 }));
     assert_eq!(c.event("stopped")["reason"], "step");
-    assert_eq!(top(&mut c), ("main".into(), "0x33f".into(), 37));
+    assert_eq!(top_location(&mut c), ("main".into(), "0x33f".into(), 37));
     c.finish();
 
     let mut c = Client::start();
@@ -763,19 +765,7 @@ fn step_back_from_a_library_frame_returns_to_the_programs_call() {
     }));
     c.ok("configurationDone", json!({}));
     assert_eq!(c.event("stopped")["reason"], "exception");
-    let top = |c: &mut Client| {
-        let (_, trace) = top_frame(c);
-        let frame = trace["stackFrames"][0].clone();
-        (
-            frame["name"].as_str().unwrap().to_string(),
-            frame["instructionPointerReference"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-            frame["line"].as_i64().unwrap(),
-        )
-    };
-    assert_eq!(top(&mut c).0, "abort");
+    assert_eq!(top_location(&mut c).0, "abort");
     for expected in [
         ("app::settle", "0x1cb0", 67, "Run back to the call"),
         ("app::settle", "0x1c15", 67, "Paused"),
@@ -786,7 +776,7 @@ fn step_back_from_a_library_frame_returns_to_the_programs_call() {
         assert_eq!(stopped["reason"], "step", "{stopped}");
         assert_eq!(stopped["description"], expected.3, "{stopped}");
         assert_eq!(
-            top(&mut c),
+            top_location(&mut c),
             (expected.0.into(), expected.1.into(), expected.2)
         );
     }
